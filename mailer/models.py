@@ -1,0 +1,188 @@
+"""Typed values passed between the pure core and the shell.
+
+Every seam of the product speaks these types: the parser produces `Paper`s inside a
+`ParsedDigest`, the rule engine produces `Match`es, the store turns matches into
+alerts, and the renderers and channels consume an `AlertBatch`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Literal
+
+PaperFormat = Literal["hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic"]
+Announce = Literal["new", "cross", "replaced"]
+DeliveryMode = Literal["immediate", "daily"]
+
+_SUFFIXES = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
+
+
+def format_params(count: int) -> str:
+    """Human form of a parameter count: 7_000_000_000 -> '7B', 1_500_000_000 -> '1.5B'."""
+    for factor, suffix in _SUFFIXES:
+        if count >= factor:
+            value = count / factor
+            text = f"{value:.1f}".rstrip("0").rstrip(".") if value < 100 else f"{value:.0f}"
+            return f"{text}{suffix}"
+    return str(count)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ModelSize:
+    """A parameter count of a model the paper talks about, parsed once into an integer."""
+
+    params: int
+    text: str = field(
+        default="", compare=False
+    )  # the span as written, e.g. "3.8-billion-parameter"
+
+    def __str__(self) -> str:
+        return format_params(self.params)
+
+
+_WS = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def normalize_title(title: str) -> str:
+    """Case-, accent- and punctuation-insensitive form of a title, for identity."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _WS.sub(" ", _NON_WORD.sub(" ", text.casefold())).strip()
+
+
+def canonical_paper_id(arxiv_id: str | None, title: str) -> str:
+    """`arxiv:<id>` when the arXiv id is known, else a stable hash of the normalized title."""
+    if arxiv_id:
+        return f"arxiv:{arxiv_id}"
+    digest = hashlib.sha256(normalize_title(title).encode("utf-8")).hexdigest()[:16]
+    return f"title:{digest}"
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper as a digest lists it. Text fields are clean Unicode (no tags, no entities)."""
+
+    id: str
+    title: str
+    format: PaperFormat
+    abstract: str | None = None
+    authors: tuple[str, ...] | None = None
+    arxiv_id: str | None = None
+    url: str | None = None
+    pdf_url: str | None = None
+    upvotes: int | None = None
+    published: date | None = None
+    announce: Announce | None = None
+    sizes: tuple[ModelSize, ...] = ()
+    source: str | None = None  # human label of the digest it came from, e.g. "arXiv cs daily"
+
+    @property
+    def size_params(self) -> list[int]:
+        return sorted({s.params for s in self.sizes})
+
+    @property
+    def hf_url(self) -> str | None:
+        return f"https://huggingface.co/papers/{self.arxiv_id}" if self.arxiv_id else None
+
+    @property
+    def arxiv_url(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
+
+    def to_json(self) -> dict[str, object]:
+        """The shape `mailer parse --json` prints (one object per paper)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "abstract": self.abstract,
+            "authors": list(self.authors) if self.authors is not None else None,
+            "arxiv_id": self.arxiv_id,
+            "url": self.url,
+            "pdf_url": self.pdf_url,
+            "upvotes": self.upvotes,
+            "published": self.published.isoformat() if self.published else None,
+            "format": self.format,
+            "announce": self.announce,
+            "sizes": self.size_params,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ParseProblem:
+    """Why a digest yielded fewer papers than it should: recorded and alerted on, never raised."""
+
+    message_id: str | None
+    formats_tried: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDigest:
+    message_id: str | None
+    subject: str | None
+    sender: str | None  # the newsletter's sender (the original one for forwarded copies)
+    date: datetime | None
+    format: PaperFormat | None
+    papers: tuple[Paper, ...] = ()
+    problems: tuple[ParseProblem, ...] = ()
+
+    @property
+    def is_ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True, slots=True)
+class MatchReason:
+    """One reason a rule matched, e.g. term 'LoRA' in abstract, or 7B <= 8B."""
+
+    kind: Literal["term", "regex", "author", "size", "upvotes", "format", "query"]
+    detail: str  # human text: "*LoRA* in abstract", "7B ≤ 8B"
+    field: str | None = None
+    term: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    rule: str
+    paper_id: str
+    reasons: tuple[MatchReason, ...] = ()
+
+    def explain(self) -> str:
+        return " · ".join(r.detail for r in self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyTarget:
+    """Where and when a rule's matches go.
+
+    `to` is a destination name from the config, or an inline target written in a rule:
+    `slack:#channel`, `slack_user:U0123ABCD`, `email:alice@example.com`.
+    """
+
+    to: str
+    mode: DeliveryMode = "immediate"
+    at: time | None = None  # daily feeds only; default 09:00
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertItem:
+    paper: Paper
+    match: Match
+
+
+@dataclass(frozen=True, slots=True)
+class AlertBatch:
+    """The alerts of one rule for one destination in one delivery batch: one message."""
+
+    rule: str
+    destination: str
+    batch_key: str  # "msg:<message key>" for immediate, "day:2025-10-14" for daily
+    items: tuple[AlertItem, ...]
+    created: datetime
+    rule_description: str | None = None

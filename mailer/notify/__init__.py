@@ -1,0 +1,34 @@
+"""Where alerts go. One module per channel, listed in CHANNELS (see CONTRIBUTING.md).
+
+A channel turns an `AlertBatch` into one or more messages (with `render.py`) and
+sends them. It raises `DeliveryError` saying whether a retry can help.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from mailer.models import AlertBatch
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered.
+
+    `permanent=True` means retrying cannot help (invalid_auth, channel_not_found):
+    the alert goes dead at once. Otherwise it is retried with backoff, not before
+    `retry_after` seconds when the peer said so (Slack's 429 Retry-After).
+    """
+
+    def __init__(
+        self, reason: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Channel(Protocol):
+    def deliver(self, batch: AlertBatch) -> None:
+        """Send the batch; raise DeliveryError on failure."""
+        ...

@@ -1,0 +1,124 @@
+"""YAML loading that remembers where every value came from.
+
+Rule and config errors must name `file:line:column`. PyYAML's C loader composes the
+node tree fast (a 10,000-rule file in about a second); we construct the Python data
+from that same tree and index each node's start mark by its path, so a validator can
+turn a path like ("rules", 3, "match", "size") into a position without a second parse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:  # the C loader is 5-10x faster; fall back for platforms without libyaml
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    file: str
+    line: int  # 1-based
+    column: int  # 1-based
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class YamlSyntaxError(ValueError):
+    """The file is not valid YAML; `position` says where the parser gave up."""
+
+    def __init__(self, position: Position, problem: str) -> None:
+        super().__init__(f"{position}: {problem}")
+        self.position = position
+        self.problem = problem
+
+
+@dataclass
+class YamlDocument:
+    """Parsed data plus the position of every mapping key and value."""
+
+    file: str
+    data: Any
+    duplicates: list[tuple[Position, str]] = field(default_factory=list)  # keys written twice
+    _values: dict[PathKey, Position] = field(default_factory=dict)
+    _keys: dict[PathKey, Position] = field(default_factory=dict)
+
+    def position(self, path: PathKey, *, key: bool = False) -> Position:
+        """Position of the value at `path` (or of its key), else of the nearest parent."""
+        table = self._keys if key else self._values
+        probe = tuple(path)
+        while probe:
+            if probe in table:
+                return table[probe]
+            if probe in self._values:
+                return self._values[probe]
+            probe = probe[:-1]
+        return self._values.get((), Position(self.file, 1, 1))
+
+
+def _mark(file: str, mark: Any) -> Position:
+    return Position(file, mark.line + 1, mark.column + 1)
+
+
+def _index(doc: YamlDocument, node: yaml.Node, path: PathKey) -> None:
+    doc._values[path] = _mark(doc.file, node.start_mark)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            doc._keys[(*path, key)] = _mark(doc.file, key_node.start_mark)
+            _index(doc, value_node, (*path, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(doc, item, (*path, i))
+
+
+def duplicate_keys(node: yaml.Node, file: str) -> Iterator[tuple[Position, str]]:
+    """Keys written twice in one mapping (YAML silently keeps the last one)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                yield _mark(file, key_node.start_mark), key
+            seen.add(key)
+            yield from duplicate_keys(value_node, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from duplicate_keys(item, file)
+
+
+def load_yaml_text(text: str, file: str) -> YamlDocument:
+    """Parse one YAML document; raise YamlSyntaxError naming file:line:column."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        position = _mark(file, mark) if mark else Position(file, 1, 1)
+        problem = " ".join(p for p in (e.context, e.problem) if p) or "invalid YAML"
+        raise YamlSyntaxError(position, problem) from e
+    except yaml.YAMLError as e:
+        raise YamlSyntaxError(Position(file, 1, 1), str(e)) from e
+    finally:
+        loader.dispose()
+    doc = YamlDocument(file=file, data=data)
+    if node is not None:
+        _index(doc, node, ())
+        doc.duplicates = list(duplicate_keys(node, file))
+    return doc
+
+
+def load_yaml_file(path: Path, display: str | None = None) -> YamlDocument:
+    """Read and parse a YAML file; OSError propagates for the caller to report."""
+    text = path.read_text(encoding="utf-8")
+    return load_yaml_text(text, display or str(path))
