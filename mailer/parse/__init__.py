@@ -1,0 +1,1 @@
+"""Parsing newsletters into papers (pure: bytes in, typed values out)."""
