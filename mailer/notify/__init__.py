@@ -32,3 +32,8 @@ class Channel(Protocol):
     def deliver(self, batch: AlertBatch) -> None:
         """Send the batch; raise DeliveryError on failure."""
         ...
+
+    def send_notice(self, subject: str, text: str) -> None:
+        """Send an operational notice (a newsletter went silent, a destination keeps
+        failing) to this destination; `text` is plain text from the product itself."""
+        ...
