@@ -1,0 +1,91 @@
+"""Making outside text safe to place in a message. Pure functions, no I/O.
+
+Paper titles, abstracts, authors and links come from newsletters we do not control.
+Everything from outside passes through here before it reaches Slack, an email header
+or an HTML part:
+
+- `clean_text` drops control characters and folds every run of whitespace (CR/LF
+  included) into one space, so a title cannot start a new line or a new header.
+- `slack_escape` escapes `&`, `<`, `>` (in that order), Slack's only control
+  characters in mrkdwn: `<!channel>` or `<https://evil.example|arxiv.org>` then show as
+  text instead of pinging or hiding a link.
+- `safe_url` accepts only absolute http(s) URLs and percent-encodes anything that
+  could end a Slack link (`|`, `<`, `>`) or an HTML attribute (quotes, spaces).
+- `header_value` makes a string safe for an email header (no CR/LF, no controls).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote, urlsplit
+
+_WHITESPACE = re.compile(r"\s+")
+# Characters kept as they are in URLs; anything else is percent-encoded.
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+MAX_URL_CHARS = 800
+
+
+def clean_text(text: str | None) -> str:
+    """One line of printable text: control and format characters dropped, whitespace folded."""
+    if not text:
+        return ""
+    kept = []
+    for ch in text:
+        if ch.isspace():
+            kept.append(" ")
+        elif unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            kept.append(ch)
+    return _WHITESPACE.sub(" ", "".join(kept)).strip()
+
+
+def slack_escape(text: str) -> str:
+    """Escape Slack's control characters; `&` first so the others are not double-escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut_at_word(text: str, limit: int, ellipsis: str = "…") -> str:
+    """`text` if it fits in `limit` characters, else cut at a word boundary plus an ellipsis."""
+    if len(text) <= limit:
+        return text
+    room = max(limit - len(ellipsis), 0)
+    cut = text[:room]
+    space = cut.rfind(" ")
+    if space >= room // 2:  # a word boundary not too far back; else cut mid-word
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + ellipsis
+
+
+def slack_fit(text: str, limit: int) -> str:
+    """Cleaned, cut at a word boundary and Slack-escaped, at most `limit` characters escaped."""
+    raw = clean_text(text)
+    room = limit
+    while True:
+        escaped = slack_escape(cut_at_word(raw, room))
+        if len(escaped) <= limit or room <= 1:
+            return escaped[:limit] if len(escaped) > limit else escaped
+        room -= max(len(escaped) - limit, 1)
+
+
+def safe_url(url: str | None, *, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
+    """The URL if it is absolute with an allowed scheme, with unsafe characters encoded."""
+    if not url:
+        return None
+    url = url.strip()
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in schemes:
+        return None
+    if parts.scheme.lower() in ("http", "https") and not parts.hostname:
+        return None
+    encoded = quote(url, safe=_URL_SAFE)
+    return encoded if len(encoded) <= MAX_URL_CHARS else None
+
+
+def header_value(text: str | None) -> str:
+    """A string safe for an email header: no CR/LF or other control characters."""
+    return clean_text(text)

@@ -1,0 +1,113 @@
+"""What a message says about a batch, before it is shaped for Slack, email or a terminal.
+
+`build_view` turns an `AlertBatch` into `PaperView`s holding clean one-line text (not
+yet escaped for any format: each renderer escapes for its own) and only safe http(s)
+links. The renderers differ in layout, never in which facts they show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from mailer.models import AlertBatch, AlertItem, Paper, format_params
+from mailer.notify.sanitize import clean_text, cut_at_word, safe_url
+
+MAX_AUTHORS = 3
+TITLE_CHARS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    label: str  # our own words: "arXiv", "PDF", "Hugging Face"
+    url: str  # passed safe_url
+
+
+@dataclass(frozen=True, slots=True)
+class PaperView:
+    title: str
+    url: str | None
+    authors: str  # "A. Smith, B. Jones, C. Lee et al." or ""
+    summary: str  # the abstract cut at a word boundary, or ""
+    sizes: str  # "7B, 70B" or ""
+    upvotes: int | None
+    source: str
+    reasons: str  # Match.explain(): "*LoRA* in abstract · 7B ≤ 8B"
+    links: tuple[Link, ...]
+
+    @property
+    def facts(self) -> list[str]:
+        """The short facts line: size, upvotes, source (in that order; empty ones left out)."""
+        facts = []
+        if self.sizes:
+            facts.append(self.sizes)
+        if self.upvotes is not None:
+            facts.append(f"▲ {self.upvotes}")
+        if self.source:
+            facts.append(self.source)
+        return facts
+
+
+def batch_day(batch: AlertBatch) -> date:
+    """The day a batch is about: a daily feed's day, else the day it was created."""
+    if batch.batch_key.startswith("day:"):
+        try:
+            return date.fromisoformat(batch.batch_key[4:14])
+        except ValueError:
+            pass
+    return batch.created.date()
+
+
+def day_label(day: date) -> str:
+    """'Tue 14 Oct', the same in every locale."""
+    weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[day.weekday()]
+    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[
+        day.month - 1
+    ]
+    return f"{weekday} {day.day} {month}"
+
+
+def headline(batch: AlertBatch) -> str:
+    """'Paper alerts · small-llms · 4 new (Tue 14 Oct)': the email subject and Slack header."""
+    rule = clean_text(batch.rule) or "alerts"
+    return f"Paper alerts · {rule} · {len(batch.items)} new ({day_label(batch_day(batch))})"
+
+
+def _authors(paper: Paper) -> str:
+    names = [clean_text(a) for a in paper.authors or () if clean_text(a)]
+    if not names:
+        return ""
+    shown = ", ".join(names[:MAX_AUTHORS])
+    return cut_at_word(shown + (" et al." if len(names) > MAX_AUTHORS else ""), 200)
+
+
+def _links(paper: Paper) -> tuple[Link, ...]:
+    pdf = paper.pdf_url or (f"https://arxiv.org/pdf/{paper.arxiv_id}" if paper.arxiv_id else None)
+    candidates = (("arXiv", paper.arxiv_url), ("PDF", pdf), ("Hugging Face", paper.hf_url))
+    links = []
+    for label, url in candidates:
+        safe = safe_url(url)
+        if safe:
+            links.append(Link(label, safe))
+    return tuple(links)
+
+
+def paper_view(item: AlertItem, *, summary_chars: int) -> PaperView:
+    paper = item.paper
+    links = _links(paper)
+    url = safe_url(paper.url) or (links[0].url if links else None)
+    return PaperView(
+        title=cut_at_word(clean_text(paper.title) or "(untitled)", TITLE_CHARS),
+        url=url,
+        authors=_authors(paper),
+        summary=cut_at_word(clean_text(paper.abstract), summary_chars),
+        sizes=", ".join(format_params(p) for p in paper.size_params),
+        upvotes=paper.upvotes,
+        source=cut_at_word(clean_text(paper.source), 80),
+        reasons=cut_at_word(clean_text(item.match.explain()), 300),
+        links=links,
+    )
+
+
+def build_view(batch: AlertBatch, *, summary_chars: int = 280) -> list[PaperView]:
+    return [paper_view(item, summary_chars=summary_chars) for item in batch.items]

@@ -1,0 +1,137 @@
+"""Golden files for Slack blocks and email (HTML and text); limits of Slack messages.
+
+Regenerate after an intended change with `MAILER_REGEN_GOLDEN=1 pytest tests/test_render.py`
+and review the diff of tests/data/render/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from render_batches import daily_feed_batch, three_paper_batch
+
+from mailer.models import AlertBatch
+from mailer.notify.render import render_email, render_slack, render_text
+from mailer.notify.render_slack import HEADER_CHARS, MAX_BLOCKS, SECTION_CHARS
+
+GOLDEN = Path(__file__).parent / "data" / "render"
+REGENERATE = os.environ.get("MAILER_REGEN_GOLDEN") == "1"
+
+BATCHES = {"three-papers": three_paper_batch, "daily-120": daily_feed_batch}
+
+
+def _check_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if REGENERATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"{path} missing: run with MAILER_REGEN_GOLDEN=1"
+    assert actual == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
+
+
+@pytest.mark.parametrize("case", sorted(BATCHES))
+def test_slack_blocks_match_golden_file(case: str) -> None:
+    payloads = render_slack(BATCHES[case]())
+    _check_golden(f"{case}.slack.json", json.dumps(payloads, indent=2, ensure_ascii=False) + "\n")
+
+
+@pytest.mark.parametrize("case", sorted(BATCHES))
+def test_email_matches_golden_files(case: str) -> None:
+    email = render_email(BATCHES[case](), unsubscribe="https://papers.example.com/unsubscribe?r=1")
+    _check_golden(f"{case}.email.html", email.html)
+    _check_golden(f"{case}.email.txt", f"Subject: {email.subject}\n\n{email.text}")
+
+
+def test_subject_names_rule_count_and_day() -> None:
+    assert render_email(three_paper_batch()).subject == (
+        "Paper alerts · small-llms · 3 new (Tue 14 Oct)"
+    )
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return []
+
+
+def _section_titles(payloads: list[dict]) -> list[str]:
+    return [
+        block["text"]["text"].split("\n")[0]
+        for payload in payloads
+        for block in payload["blocks"]
+        if block["type"] == "section"
+    ]
+
+
+def test_daily_feed_of_120_splits_into_messages_within_slack_limits() -> None:
+    payloads = render_slack(daily_feed_batch(120))
+    assert len(payloads) > 1
+    for payload in payloads:
+        blocks = payload["blocks"]
+        assert len(blocks) <= MAX_BLOCKS
+        assert len(json.dumps(payload, ensure_ascii=False)) < 13_000
+        assert sum(len(s) for s in _strings(payload)) < 10_000
+        for block in blocks:
+            if block["type"] == "section":
+                assert len(block["text"]["text"]) <= SECTION_CHARS
+            if block["type"] == "header":
+                assert len(block["text"]["text"]) <= HEADER_CHARS
+    titles = _section_titles(payloads)
+    assert len(titles) == 120, "every paper appears exactly once, none dropped"
+    assert [t.split("|")[1].split(":")[0] for t in titles] == [f"Paper {n}" for n in range(1, 121)]
+    assert payloads[1]["blocks"][0]["elements"][0]["text"].endswith(f"part 2 of {len(payloads)}")
+
+
+def test_huge_abstracts_and_titles_still_fit() -> None:
+    batch = daily_feed_batch(60)
+    bloated = tuple(
+        type(item)(
+            paper=type(item.paper)(
+                **{
+                    **{f: getattr(item.paper, f) for f in item.paper.__slots__},
+                    "title": "&<>" * 400,
+                    "abstract": "&" * 20_000,
+                }
+            ),
+            match=item.match,
+        )
+        for item in batch.items
+    )
+    payloads = render_slack(_with_items(batch, bloated))
+    assert len(_section_titles(payloads)) == 60
+    for payload in payloads:
+        assert len(payload["blocks"]) <= MAX_BLOCKS
+        assert sum(len(s) for s in _strings(payload)) < 13_000
+        for block in payload["blocks"]:
+            if block["type"] == "section":
+                assert len(block["text"]["text"]) <= SECTION_CHARS
+
+
+def _with_items(batch: AlertBatch, items: tuple) -> AlertBatch:
+    return AlertBatch(
+        rule=batch.rule,
+        destination=batch.destination,
+        batch_key=batch.batch_key,
+        items=items,
+        created=batch.created,
+        rule_description=batch.rule_description,
+    )
+
+
+def test_empty_batch_renders_a_message_rather_than_nothing() -> None:
+    batch = _with_items(three_paper_batch(), ())
+    assert len(render_slack(batch)) == 1
+    assert "No new papers" in render_email(batch).text
+
+
+def test_console_text_lists_each_paper_with_its_reasons() -> None:
+    text = render_text(three_paper_batch())
+    assert "1. TinyReasoner" in text
+    assert "Matched: LoRA in title · 1.5B ≤ 8B" in text
