@@ -1,10 +1,237 @@
-"""Model sizes mentioned in a paper's title and abstract. (Stub: being written.)"""
+"""Model sizes mentioned in a paper's title and abstract, as integer parameter counts.
+
+How a number is read:
+
+- Compact sizes ("7B", "1.5B", "125M", "1T", "Llama-2-Chat-13B", "GPT-3 (175B)") count unless
+  the words after them say they count something else ("2T tokens", "3B images") or a data set
+  name carries them ("LAION-5B", "SA-1B"). "K" counts only before "parameters" ("8K" is
+  usually a context length).
+- Worded sizes ("8.3 billion parameters", "3.8-billion-parameter", "ten billion") count when
+  a parameter or model word follows, or "parameters" comes shortly before ("parameter counts
+  from 1 to 10 billion"); "a billion-parameter model" is vague and does not count.
+- Ranges and lists share one scale and one verdict: "0.5 to 72 billion", "7, 13, and 70
+  billion parameters", "from 125M to 175B" give each end.
+- MoE names multiply ("8x7B" is 56B), an activated count after a name counts too
+  ("Qwen3-235B-A22B" gives 235B and 22B); "4×70 billion" (four models) is 70B.
+
+Pure and total: any string gives a (possibly empty) list, never an exception.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
 from mailer.models import ModelSize
+from mailer.parse.size_words import (
+    DATASET_PREFIXES,
+    MODEL_WORDS,
+    NON_PARAMETER_LEAD_WORDS,
+    NON_PARAMETER_WORDS,
+    NUMBER_WORDS,
+    PARAMETER_WORDS,
+    SCALE_LETTERS,
+    SCALE_WORDS,
+)
+
+MIN_PARAMS = 10**3
+MAX_PARAMS = 10**16
+
+Verdict = Literal["parameters", "model", "other"]
+MentionKind = Literal["compact", "worded", "bare"]
+
+_NUMBER = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
+_NUMBER_WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_SCALE_WORDS = "|".join(sorted(SCALE_WORDS, key=len, reverse=True))
+_NOT_BEFORE = r"(?<![\w.$€£¥])"
+
+_WHITESPACE = re.compile(r"\s+")
+_COMPACT = re.compile(
+    rf"{_NOT_BEFORE}(?:(?<=-)(?P<activated>A)|(?P<factor>[0-9]{{1,3}})\s?[x×]\s?)?"
+    rf"(?P<number>{_NUMBER})(?P<unit>Bn|bn|[KMBTb])(?![A-Za-z0-9])"
+)
+_WORDED = re.compile(
+    rf"{_NOT_BEFORE}(?P<number>{_NUMBER}|(?i:{_NUMBER_WORDS}))(?P<sep>[\s-]+)"
+    rf"(?P<unit>(?i:{_SCALE_WORDS}))(?![A-Za-z])"
+)
+# A bare number sharing the scale of the size right after it: "0.5 to 72 billion", "7, 13,".
+_BARE_BEFORE = re.compile(
+    rf"(?<![\w.$€£¥\-–])(?P<number>{_NUMBER})"
+    r"(?P<sep>\s?,\s?(?:and |or )?|\s(?:and|or|to)\s|\s?[-–/]\s?)$"
+)
+_JOINER = re.compile(r"\s?,\s?(?:and |or )?|\s(?:and|or|to|vs\.?|versus)\s|\s?[-–/]\s?")
+_CLAUSE_END = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[—–]\s")
+_WORD_SPLIT = re.compile(r"[\s\-/]+")
+_WORD_STRIP = re.compile(r"^[^\w]+|[^\w]+$")
+_NAME_BEFORE = re.compile(r"([A-Za-z][A-Za-z0-9]*)-$")
+_STOP_WORDS = frozenset(
+    {"on", "with", "for", "in", "from", "trained", "using", "than", "that", "which", "to", "by"}
+)
+_LOOK_AHEAD_WORDS = 4
+_LOOK_BACK_WORDS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    start: int
+    end: int
+    params: int
+    kind: MentionKind
+    scale: int
 
 
 def extract_sizes(text: str) -> list[ModelSize]:
     """The distinct parameter counts of models `text` mentions, smallest first."""
-    return []
+    flat = _WHITESPACE.sub(" ", text)
+    found: dict[int, ModelSize] = {}
+    for group in _group_mentions(flat, _find_mentions(flat)):
+        for mention in _model_sizes_of(flat, group):
+            if mention.params not in found:
+                span = flat[mention.start : mention.end]
+                found[mention.params] = ModelSize(params=mention.params, text=span)
+    return [found[params] for params in sorted(found)]
+
+
+def _find_mentions(text: str) -> list[_Mention]:
+    mentions: list[_Mention] = []
+    for match in _COMPACT.finditer(text):
+        if _is_dataset_name(text, match.start()):
+            continue
+        factor = int(match["factor"]) if match["factor"] else 1
+        scale = SCALE_LETTERS[match["unit"]]
+        params = _to_params(match["number"], scale, factor)
+        if params is not None:
+            mentions.append(_Mention(match.start(), match.end(), params, "compact", scale))
+    for match in _WORDED.finditer(text):
+        number = match["number"].lower()
+        if number in ("a", "an") and text[match.end() : match.end() + 1] == "-":
+            continue  # "a billion-parameter model": vague, the "a" belongs to "model"
+        scale = SCALE_WORDS[match["unit"].lower()]
+        params = _to_params(match["number"], scale)
+        if params is not None:
+            mentions.append(_Mention(match.start(), match.end(), params, "worded", scale))
+    mentions.sort(key=lambda m: m.start)
+    return _with_bare_numbers(text, mentions)
+
+
+def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
+    """Add the bare numbers of ranges and lists ("7, 13, and 70 billion") before each size."""
+    result: list[_Mention] = []
+    for mention in mentions:
+        bare: list[_Mention] = []
+        position = mention.start
+        while True:
+            found = _BARE_BEFORE.search(text, max(0, position - 40), position)
+            if found is None or not _is_plausible_bare(text, found):
+                break
+            params = _to_params(found["number"], mention.scale)
+            if params is None:
+                break
+            bare.append(_Mention(found.start(), found.end(), params, "bare", mention.scale))
+            position = found.start()
+        result.extend(reversed(bare))
+        result.append(mention)
+    return result
+
+
+def _is_plausible_bare(text: str, found: re.Match[str]) -> bool:
+    number = found["number"].replace(",", "")
+    try:
+        value = Decimal(number)
+    except InvalidOperation:
+        return False
+    if value >= 1000:
+        return False  # years, counts of things
+    if found["sep"].strip() in ("-", "–", "/"):
+        # "Llama 2-7B" is a name; "0.5-72B" and "from 1-7B" are ranges
+        before = text[: found.start()].rstrip().rsplit(" ", 1)[-1]
+        return not before[:1].isupper()
+    return True
+
+
+def _group_mentions(text: str, mentions: list[_Mention]) -> list[list[_Mention]]:
+    """Sizes joined only by separators form a range or list that shares one verdict."""
+    groups: list[list[_Mention]] = []
+    for mention in mentions:
+        if groups:
+            last = groups[-1][-1]
+            between = text[last.end : mention.start]
+            if mention.start >= last.end and (not between or _JOINER.fullmatch(between)):
+                groups[-1].append(mention)
+                continue
+        groups.append([mention])
+    return groups
+
+
+def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
+    first, last = group[0], group[-1]
+    if _has_non_parameter_lead(text, first.start):
+        return []
+    verdict = _verdict_after(text, last.end)
+    if verdict == "parameters":
+        return group
+    # "8K", "200K" are context lengths and vocabularies unless "parameters" follows
+    sizes = [m for m in group if m.scale >= 10**6]
+    if verdict is not None:
+        return sizes if verdict == "model" else []
+    if any(m.kind == "worded" for m in group):
+        return sizes if _has_parameter_lead(text, first.start) else []
+    return sizes
+
+
+def _verdict_after(text: str, end: int) -> Verdict | None:
+    for word in _words_after(text, end):
+        if word in PARAMETER_WORDS:
+            return "parameters"
+        if word in MODEL_WORDS:
+            return "model"
+        if word in NON_PARAMETER_WORDS:
+            return "other"
+        if word in _STOP_WORDS or any(ch.isdigit() for ch in word):
+            return None
+    return None
+
+
+def _words_after(text: str, end: int) -> list[str]:
+    window = text[end : end + 80]
+    clause_end = _CLAUSE_END.search(window)
+    if clause_end is not None:
+        window = window[: clause_end.start()]
+    words = (_WORD_STRIP.sub("", w).lower() for w in _WORD_SPLIT.split(window))
+    return [w for w in words if w][:_LOOK_AHEAD_WORDS]
+
+
+def _words_before(text: str, start: int) -> list[str]:
+    window = text[max(0, start - 80) : start]
+    clause_ends = list(_CLAUSE_END.finditer(window))
+    if clause_ends:
+        window = window[clause_ends[-1].end() :]
+    words = (_WORD_STRIP.sub("", w).lower() for w in _WORD_SPLIT.split(window))
+    return [w for w in words if w][-_LOOK_BACK_WORDS:]
+
+
+def _has_parameter_lead(text: str, start: int) -> bool:
+    return any(w in PARAMETER_WORDS for w in _words_before(text, start))
+
+
+def _has_non_parameter_lead(text: str, start: int) -> bool:
+    if text[max(0, start - 1) : start] in ("$", "€", "£", "¥"):
+        return True
+    return any(w in NON_PARAMETER_LEAD_WORDS for w in _words_before(text, start)[-3:])
+
+
+def _is_dataset_name(text: str, start: int) -> bool:
+    name = _NAME_BEFORE.search(text, max(0, start - 30), start)
+    return name is not None and name[1].lower() in DATASET_PREFIXES
+
+
+def _to_params(number: str, scale: int, factor: int = 1) -> int | None:
+    word = NUMBER_WORDS.get(number.lower())
+    try:
+        value = word if word is not None else Decimal(number.replace(",", ""))
+    except InvalidOperation:
+        return None
+    params = int(value * scale * factor)
+    return params if MIN_PARAMS <= params <= MAX_PARAMS else None
