@@ -1,0 +1,21 @@
+"""The store: the only SQL in the product (SQLAlchemy Core, SQLite or PostgreSQL).
+
+Processed messages, papers with their sources, and the alert outbox. `Store.open(url)`
+runs migrations; `Store` implements `mailer.sources.SourceState`.
+"""
+
+from mailer.store.db import Store, StoreError, engine_url
+from mailer.store.messages import MessageRecord, NewAlert, StoredMessage, message_key
+from mailer.store.outbox import ClaimedAlert, OutboxEntry
+
+__all__ = [
+    "ClaimedAlert",
+    "MessageRecord",
+    "NewAlert",
+    "OutboxEntry",
+    "Store",
+    "StoreError",
+    "StoredMessage",
+    "engine_url",
+    "message_key",
+]

@@ -1,0 +1,80 @@
+"""Opening the store: the engine for SQLite or PostgreSQL, migrations on start.
+
+`sqlite:///var/mailer.db` creates `var/` and runs in WAL mode with a busy timeout, so a
+`mailer status` can read while `mailer serve` writes. `postgresql://...` uses the
+psycopg (v3) driver.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from mailer.store.messages import MessageQueries
+from mailer.store.migrations import upgrade
+from mailer.store.outbox import OutboxQueries
+from mailer.store.reports import ReportQueries
+
+SQLITE_BUSY_SECONDS = 30
+
+
+class StoreError(Exception):
+    """The state database cannot be opened; the message says what to check."""
+
+
+def engine_url(state: str) -> str:
+    """The SQLAlchemy URL for a `state:` setting (plain postgresql:// means psycopg v3)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if state.startswith(prefix):
+            return "postgresql+psycopg://" + state.removeprefix(prefix)
+    return state
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+    cursor.close()
+
+
+def create_store_engine(state: str) -> Engine:
+    try:
+        url = make_url(engine_url(state))
+    except ArgumentError as e:
+        raise StoreError(f"state: {state!r} is not a database URL") from e
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    raise StoreError(f"state: {url.get_backend_name()} is not supported; use sqlite or postgresql")
+
+
+class Store(MessageQueries, OutboxQueries, ReportQueries):
+    """The only place with SQL. Safe to share between threads (one engine, pooled)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, state: str, *, migrate: bool = True) -> Store:
+        store = cls(create_store_engine(state))
+        if migrate:
+            store.upgrade()
+        return store
+
+    def upgrade(self) -> int:
+        """Run pending migrations; return how many were applied."""
+        return len(upgrade(self.engine))
+
+    def close(self) -> None:
+        self.engine.dispose()

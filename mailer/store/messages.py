@@ -1,0 +1,271 @@
+"""Processed messages and papers: the `SourceState` a source consults, and the one
+transaction that records a message with its papers and the alerts it raised."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, Table, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from mailer.models import MatchReason, Paper
+from mailer.store import codec
+from mailer.store.schema import messages, outbox, paper_sources, papers
+
+MAX_TEXT = 2000  # subjects, senders and reasons are cut to this many characters
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """What the store keeps about one processed message."""
+
+    source: str
+    folder: str
+    uidvalidity: int
+    uid: str
+    status: str  # schema.PARSED / NO_PAPERS / FAILED / SKIPPED
+    processed_at: datetime
+    message_id: str | None = None
+    subject: str | None = None
+    sender: str | None = None
+    sent_date: datetime | None = None
+    format: str | None = None
+    reason: str | None = None
+    raw: bytes | None = None
+
+    @property
+    def key(self) -> str:
+        return message_key(self.source, self.folder, self.uidvalidity, self.uid)
+
+
+def message_key(source: str, folder: str, uidvalidity: int, uid: str) -> str:
+    return f"{source}/{folder}/{uidvalidity}/{uid}"
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """One outbox row to add: a rule matched a paper, for one destination."""
+
+    rule: str
+    paper_id: str
+    destination: str
+    batch_key: str
+    due_at: datetime
+    reasons: tuple[MatchReason, ...] = ()
+    rule_description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    row: int
+    source: str
+    folder: str
+    uidvalidity: int
+    uid: str
+    message_id: str | None
+    status: str
+    reason: str | None
+    raw: bytes | None
+
+
+def _cut(text: str | None) -> str | None:
+    return text[:MAX_TEXT] if text is not None else None
+
+
+def dialect_insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that supports ON CONFLICT on both SQLite and PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+class MessageQueries:
+    engine: Engine
+
+    # -- SourceState ------------------------------------------------------------------
+
+    def is_processed(self, source: str, folder: str, uidvalidity: int, uid: str) -> bool:
+        query = select(messages.c.id).where(
+            messages.c.source == source,
+            messages.c.folder == folder,
+            messages.c.uidvalidity == uidvalidity,
+            messages.c.uid == uid,
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    def highest_uid(self, source: str, folder: str, uidvalidity: int) -> int | None:
+        query = select(messages.c.uid).where(
+            messages.c.source == source,
+            messages.c.folder == folder,
+            messages.c.uidvalidity == uidvalidity,
+        )
+        with self.engine.connect() as conn:
+            uids = [int(u) for u in conn.execute(query).scalars() if u.isdigit()]
+        return max(uids) if uids else None
+
+    def has_message_id(self, message_id: str) -> bool:
+        query = select(messages.c.id).where(messages.c.message_id == message_id).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    # -- writes -----------------------------------------------------------------------
+
+    def record_message(
+        self,
+        record: MessageRecord,
+        found: Sequence[Paper] = (),
+        alerts: Sequence[NewAlert] = (),
+    ) -> int:
+        """Record a message, its papers and its new alerts in ONE transaction.
+
+        Re-recording a message (replay, --since) updates its row. An alert whose
+        (rule, paper, destination) is already in the outbox is left as it is.
+        Returns how many alerts were new.
+        """
+        with self.engine.begin() as conn:
+            row = self._save_message(conn, record)
+            for paper in found:
+                self._save_paper(conn, paper, record, row)
+            return sum(self._add_alert(conn, alert, record, row) for alert in alerts)
+
+    def _save_message(self, conn: Connection, record: MessageRecord) -> int:
+        values: dict[str, object] = {
+            "message_id": _cut(record.message_id),
+            "subject": _cut(record.subject),
+            "sender": _cut(record.sender),
+            "sent_date": codec.to_db_time(record.sent_date) if record.sent_date else None,
+            "format": record.format,
+            "status": record.status,
+            "reason": _cut(record.reason),
+            "processed_at": codec.to_db_time(record.processed_at),
+        }
+        if record.raw is not None:
+            values["raw"] = zlib.compress(record.raw, 6)
+        existing = conn.execute(
+            select(messages.c.id).where(
+                messages.c.source == record.source,
+                messages.c.folder == record.folder,
+                messages.c.uidvalidity == record.uidvalidity,
+                messages.c.uid == record.uid,
+            )
+        ).scalar()
+        if existing is not None:
+            conn.execute(update(messages).where(messages.c.id == existing).values(**values))
+            return int(existing)
+        result = conn.execute(
+            messages.insert().values(
+                source=record.source,
+                folder=record.folder,
+                uidvalidity=record.uidvalidity,
+                uid=record.uid,
+                paper_count=0,
+                **values,
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def _save_paper(self, conn: Connection, paper: Paper, record: MessageRecord, row: int) -> None:
+        when = codec.to_db_time(record.processed_at)
+        inserted = conn.execute(
+            dialect_insert(conn, papers)
+            .values(
+                id=paper.id,
+                title=paper.title,
+                data=codec.paper_to_json(paper),
+                first_seen=when,
+                last_seen=when,
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(papers.c.id)
+        ).first()
+        if inserted is None:
+            stored = conn.execute(select(papers.c.data).where(papers.c.id == paper.id)).scalar()
+            merged = codec.merge_papers(codec.paper_from_json(stored), paper) if stored else paper
+            conn.execute(
+                update(papers)
+                .where(papers.c.id == paper.id)
+                .values(data=codec.paper_to_json(merged), last_seen=when)
+            )
+        conn.execute(
+            dialect_insert(conn, paper_sources)
+            .values(paper_id=paper.id, message_row=row, source=record.source, digest=paper.source)
+            .on_conflict_do_nothing(index_elements=["paper_id", "message_row"])
+        )
+        conn.execute(
+            update(messages)
+            .where(messages.c.id == row)
+            .values(
+                paper_count=select(func.count())
+                .select_from(paper_sources)
+                .where(paper_sources.c.message_row == row)
+                .scalar_subquery()
+            )
+        )
+
+    def _add_alert(self, conn: Connection, alert: NewAlert, record: MessageRecord, row: int) -> int:
+        due = codec.to_db_time(alert.due_at)
+        result = conn.execute(
+            dialect_insert(conn, outbox)
+            .values(
+                rule=alert.rule,
+                paper_id=alert.paper_id,
+                destination=alert.destination,
+                batch_key=alert.batch_key,
+                rule_description=_cut(alert.rule_description),
+                reasons=codec.reasons_to_json(alert.reasons),
+                message_row=row,
+                created_at=codec.to_db_time(record.processed_at),
+                due_at=due,
+                state="pending",
+                attempts=0,
+                next_attempt_at=due,
+            )
+            .on_conflict_do_nothing(index_elements=["rule", "paper_id", "destination"])
+            .returning(outbox.c.id)
+        ).first()
+        return 0 if result is None else 1
+
+    # -- reads ------------------------------------------------------------------------
+
+    def known_alerts(self, keys: Sequence[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+        """Which (rule, paper_id, destination) keys are already in the outbox."""
+        if not keys:
+            return set()
+        paper_ids = sorted({k[1] for k in keys})
+        query = select(outbox.c.rule, outbox.c.paper_id, outbox.c.destination).where(
+            outbox.c.paper_id.in_(paper_ids)
+        )
+        with self.engine.connect() as conn:
+            known = {(r, p, d) for r, p, d in conn.execute(query)}
+        return known & set(keys)
+
+    def find_messages(self, message_id: str) -> list[StoredMessage]:
+        """Stored messages with this Message-ID (angle brackets optional), newest first."""
+        bare = message_id.strip().strip("<>")
+        query = (
+            select(messages)
+            .where(messages.c.message_id.in_([bare, f"<{bare}>"]))
+            .order_by(messages.c.id.desc())
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            StoredMessage(
+                row=r["id"],
+                source=r["source"],
+                folder=r["folder"],
+                uidvalidity=r["uidvalidity"],
+                uid=r["uid"],
+                message_id=r["message_id"],
+                status=r["status"],
+                reason=r["reason"],
+                raw=zlib.decompress(r["raw"]) if r["raw"] is not None else None,
+            )
+            for r in rows
+        ]

@@ -1,0 +1,78 @@
+"""Schema migrations: a `schema_version` table and ordered steps, run on start and by
+`mailer db upgrade`.
+
+A new database gets the current tables from `schema.metadata` and is stamped with the
+latest version. An older database runs each step above its version, in order, in one
+transaction. To change the schema: edit `schema.py` and append a step here that brings
+an existing database to the same shape (e.g. `ALTER TABLE ... ADD COLUMN ...`).
+On PostgreSQL an advisory lock lets several replicas start at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, inspect, select, text
+
+from mailer.store.schema import metadata, schema_version
+
+MIGRATION_LOCK = 0x6D61696C  # "mail": the advisory lock key for migrations on PostgreSQL
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _initial(conn: Connection) -> None:
+    metadata.create_all(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "messages, papers, paper_sources, outbox", _initial),
+)
+
+LATEST = MIGRATIONS[-1].version
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    version = conn.execute(
+        select(schema_version.c.version).order_by(schema_version.c.version.desc())
+    ).scalar()
+    return int(version or 0)
+
+
+def upgrade(engine: Engine, *, now: datetime | None = None) -> list[Migration]:
+    """Bring the database to the latest schema; return the steps applied (none if current)."""
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        version = current_version(conn)
+        if version > LATEST:
+            raise RuntimeError(
+                f"the database schema is version {version}, newer than this mailer "
+                f"(knows up to {LATEST}): upgrade paper-mailer"
+            )
+        if version == 0:
+            metadata.create_all(conn)
+            applied = list(MIGRATIONS)
+        else:
+            applied = [m for m in MIGRATIONS if m.version > version]
+            for migration in applied:
+                migration.apply(conn)
+        for migration in applied:
+            conn.execute(
+                schema_version.insert().values(
+                    version=migration.version,
+                    applied_at=stamp,
+                    description=migration.description,
+                )
+            )
+    return applied

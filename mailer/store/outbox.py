@@ -1,0 +1,215 @@
+"""The outbox: claiming due alerts batch by batch, and recording what delivery did.
+
+A claim sets a lease (`claimed_by`, `claimed_until`) on every due row of one batch
+(rule, destination, batch key) in one short transaction; on PostgreSQL the rows are
+picked with `FOR UPDATE SKIP LOCKED`, so several workers sharing the database never
+take the same alert. On SQLite the UPDATE re-checks the lease under the write lock.
+A worker that dies leaves its lease; it is taken over when it expires, or at once
+when the worker that holds it is known to be gone (`release_claims`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
+
+from mailer.models import MatchReason, Paper
+from mailer.store import codec
+from mailer.store.schema import DEAD, PENDING, RETRYING, SENT, outbox, papers
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedAlert:
+    id: int
+    rule: str
+    destination: str
+    batch_key: str
+    paper: Paper
+    reasons: tuple[MatchReason, ...]
+    rule_description: str | None
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """An outbox row as `mailer outbox` shows it."""
+
+    id: int
+    rule: str
+    destination: str
+    paper_id: str
+    title: str
+    batch_key: str
+    state: str
+    attempts: int
+    due_at: datetime
+    next_attempt_at: datetime
+    last_error: str | None
+    sent_at: datetime | None
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    at = codec.to_db_time(now)
+    return and_(
+        outbox.c.state.in_([PENDING, RETRYING]),
+        outbox.c.due_at <= at,
+        outbox.c.next_attempt_at <= at,
+        or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < at),
+    )
+
+
+class OutboxQueries:
+    engine: Engine
+
+    def claim_next_batch(self, now: datetime, claim: str, lease: timedelta) -> list[ClaimedAlert]:
+        """Lease every due alert of the oldest due batch to `claim`; [] when none is due."""
+        with self.engine.begin() as conn:
+            first = conn.execute(
+                select(outbox.c.rule, outbox.c.destination, outbox.c.batch_key)
+                .where(_due(now))
+                .order_by(outbox.c.due_at, outbox.c.id)
+                .limit(1)
+            ).first()
+            if first is None:
+                return []
+            rule, destination, batch_key = first
+            in_batch = and_(
+                _due(now),
+                outbox.c.rule == rule,
+                outbox.c.destination == destination,
+                outbox.c.batch_key == batch_key,
+            )
+            ids = select(outbox.c.id).where(in_batch)
+            if conn.dialect.name == "postgresql":
+                ids = ids.with_for_update(skip_locked=True)
+            chosen = list(conn.execute(ids).scalars())
+            if not chosen:
+                return []
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(chosen), _due(now))
+                .values(claimed_by=claim, claimed_until=codec.to_db_time(now + lease))
+            )
+            rows = conn.execute(
+                select(outbox, papers.c.data)
+                .join(papers, papers.c.id == outbox.c.paper_id)
+                .where(outbox.c.claimed_by == claim, outbox.c.id.in_(chosen))
+                .order_by(outbox.c.id)
+            ).mappings()
+            return [
+                ClaimedAlert(
+                    id=r["id"],
+                    rule=r["rule"],
+                    destination=r["destination"],
+                    batch_key=r["batch_key"],
+                    paper=codec.paper_from_json(r["data"]),
+                    reasons=codec.reasons_from_json(r["reasons"]),
+                    rule_description=r["rule_description"],
+                    attempts=r["attempts"],
+                    created_at=codec.from_db_time(r["created_at"]) or now,
+                )
+                for r in rows
+            ]
+
+    def active_claims(self, now: datetime) -> list[str]:
+        """The claims whose lease has not expired (to find those of dead workers)."""
+        query = (
+            select(outbox.c.claimed_by)
+            .where(
+                outbox.c.claimed_by.is_not(None),
+                outbox.c.claimed_until >= codec.to_db_time(now),
+                outbox.c.state.in_([PENDING, RETRYING]),
+            )
+            .distinct()
+        )
+        with self.engine.connect() as conn:
+            return [c for c in conn.execute(query).scalars() if c]
+
+    def release_claims(self, claims: Sequence[str]) -> int:
+        """Drop the leases of workers known to be gone, so their alerts go out now."""
+        if not claims:
+            return 0
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(outbox)
+                .where(outbox.c.claimed_by.in_(list(claims)), outbox.c.state != SENT)
+                .values(claimed_by=None, claimed_until=None)
+            )
+        return int(result.rowcount or 0)
+
+    def mark_sent(self, ids: Sequence[int], now: datetime) -> None:
+        self._finish(ids, state=SENT, sent_at=codec.to_db_time(now), last_error=None)
+
+    def mark_retry(self, ids: Sequence[int], error: str, next_attempt_at: datetime) -> None:
+        self._finish(
+            ids,
+            state=RETRYING,
+            last_error=error[:2000],
+            next_attempt_at=codec.to_db_time(next_attempt_at),
+        )
+
+    def mark_dead(self, ids: Sequence[int], error: str) -> None:
+        self._finish(ids, state=DEAD, last_error=error[:2000])
+
+    def _finish(self, ids: Sequence[int], **values: object) -> None:
+        if not ids:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(list(ids)))
+                .values(attempts=outbox.c.attempts + 1, claimed_by=None, claimed_until=None)
+                .values(**values)
+            )
+
+    def requeue_dead(self, ids: Sequence[int] | None, now: datetime) -> int:
+        """Dead alerts back to pending, due now (all dead ones when `ids` is None)."""
+        query = update(outbox).where(outbox.c.state == DEAD)
+        if ids is not None:
+            query = query.where(outbox.c.id.in_(list(ids)))
+        at = codec.to_db_time(now)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                query.values(state=PENDING, attempts=0, next_attempt_at=at, due_at=at)
+            )
+        return int(result.rowcount or 0)
+
+    def list_outbox(
+        self, states: Sequence[str] = (PENDING, RETRYING, DEAD), limit: int = 200
+    ) -> list[OutboxEntry]:
+        query = (
+            select(outbox, papers.c.title)
+            .join(papers, papers.c.id == outbox.c.paper_id)
+            .where(outbox.c.state.in_(list(states)))
+            .order_by(outbox.c.state, outbox.c.next_attempt_at, outbox.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            OutboxEntry(
+                id=r["id"],
+                rule=r["rule"],
+                destination=r["destination"],
+                paper_id=r["paper_id"],
+                title=r["title"],
+                batch_key=r["batch_key"],
+                state=r["state"],
+                attempts=r["attempts"],
+                due_at=codec.from_db_time(r["due_at"]) or r["due_at"],
+                next_attempt_at=codec.from_db_time(r["next_attempt_at"]) or r["next_attempt_at"],
+                last_error=r["last_error"],
+                sent_at=codec.from_db_time(r["sent_at"]),
+            )
+            for r in rows
+        ]
+
+    def outbox_counts(self) -> dict[str, int]:
+        query = select(outbox.c.state, func.count()).group_by(outbox.c.state)
+        with self.engine.connect() as conn:
+            counts = {state: int(n) for state, n in conn.execute(query)}
+        return {s: counts.get(s, 0) for s in (PENDING, RETRYING, SENT, DEAD)}
