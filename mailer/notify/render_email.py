@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from mailer.models import AlertBatch
-from mailer.notify.sanitize import clean_text, header_value, safe_url
+from mailer.notify.sanitize import clean_lines, clean_text, header_value, safe_url
 from mailer.notify.view import PaperView, build_view, headline
 
 SUMMARY_CHARS = 600
@@ -117,11 +117,12 @@ def render_text(batch: AlertBatch) -> str:
 def render_notice_email(subject: str, text: str) -> RenderedEmail:
     """An operational notice as an email (our own words, escaped all the same)."""
     clean_subject = header_value(subject)
-    html = _environment().get_template("notice.html.j2").render(subject=clean_subject, text=text)
-    return RenderedEmail(subject=clean_subject, text=text.rstrip() + "\n", html=html)
+    body = clean_lines(text)
+    html = _environment().get_template("notice.html.j2").render(subject=clean_subject, text=body)
+    return RenderedEmail(subject=clean_subject, text=body + "\n", html=html)
 
 
 def render_notice_text(subject: str, text: str) -> str:
     """An operational notice for a terminal or a file."""
     clean_subject = header_value(subject)
-    return f"{clean_subject}\n{'=' * len(clean_subject)}\n{text.rstrip()}\n"
+    return f"{clean_subject}\n{'=' * len(clean_subject)}\n{clean_lines(text)}\n"

@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from mailer.models import AlertBatch
-from mailer.notify.sanitize import clean_text, slack_escape, slack_fit
+from mailer.notify.sanitize import clean_lines, clean_text, cut_escaped, slack_escape, slack_fit
 from mailer.notify.view import PaperView, build_view, headline
 
 MAX_BLOCKS = 50
@@ -45,7 +45,7 @@ def _section_text(view: PaperView) -> str:
     if view.authors:
         lines.append(f"_{slack_fit(view.authors, 300)}_")
     if view.summary:
-        lines.append(slack_fit(view.summary, 1200))
+        lines.append(slack_fit(view.summary, 1100))  # with the rest, under 3,000
     return "\n".join(lines)[:SECTION_CHARS]
 
 
@@ -162,7 +162,7 @@ def _views_per_chunk(chunks: list[list[Block]], views: list[PaperView]) -> list[
 def render_notice_slack(subject: str, text: str) -> list[Payload]:
     """An operational notice (our own words, still escaped: it may quote an error)."""
     head = slack_fit(subject, HEADER_CHARS)
-    body = slack_escape(text.replace("\r", ""))[:SECTION_CHARS]
+    body = cut_escaped(slack_escape(clean_lines(text)), SECTION_CHARS)
     return [
         {
             "text": slack_fit(f"{subject}: {text}", FALLBACK_CHARS),

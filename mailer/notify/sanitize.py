@@ -39,6 +39,11 @@ def clean_text(text: str | None) -> str:
     return _WHITESPACE.sub(" ", "".join(kept)).strip()
 
 
+def clean_lines(text: str | None) -> str:
+    """Like `clean_text` but keeping line breaks (as LF): for notices quoting an error."""
+    return "\n".join(clean_text(line) for line in (text or "").splitlines()).strip("\n")
+
+
 def slack_escape(text: str) -> str:
     """Escape Slack's control characters; `&` first so the others are not double-escaped."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -65,6 +70,17 @@ def slack_fit(text: str, limit: int) -> str:
         if len(escaped) <= limit or room <= 1:
             return escaped[:limit] if len(escaped) > limit else escaped
         room -= max(len(escaped) - limit, 1)
+
+
+def cut_escaped(escaped: str, limit: int) -> str:
+    """Cut already-escaped text to `limit` characters without splitting an `&amp;` entity."""
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[:limit]
+    amp = cut.rfind("&")
+    if amp >= 0 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut
 
 
 def safe_url(url: str | None, *, schemes: tuple[str, ...] = ("http", "https")) -> str | None:

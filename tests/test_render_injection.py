@@ -1,0 +1,142 @@
+"""Outside text can never ping, hide a link, inject a header or run script in a message."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from render_batches import CREATED
+
+from mailer.models import AlertBatch, AlertItem, Match, MatchReason, Paper
+from mailer.notify.render import render_email, render_notice_slack, render_slack, render_text
+from mailer.notify.sanitize import safe_url
+
+HOSTILE = (
+    "<!channel> <!here> <@U123> <https://evil.example|arxiv.org> <script>alert(1)</script>"
+    " & done\r\nBcc: victim@example.com\rX: y\n\u202e\x00\x1b[31m"
+)
+
+
+def hostile_batch() -> AlertBatch:
+    papers = [
+        Paper(
+            id="arxiv:2510.00001",
+            title=f"Title {HOSTILE}",
+            format="generic",
+            abstract=f"Abstract {HOSTILE}",
+            authors=(f"Eve {HOSTILE}", "<@U999>"),
+            arxiv_id="2510.00001",
+            url="https://arxiv.org/abs/2510.00001|<!channel>>",
+            pdf_url="javascript:alert(1)",
+            source=f"Source {HOSTILE}",
+        ),
+        Paper(
+            id="title:abc",
+            title="<https://evil.example|arxiv.org>",
+            format="generic",
+            url="https://evil.example/x\r\n<b>",
+        ),
+    ]
+    items = tuple(
+        AlertItem(
+            paper=p,
+            match=Match(
+                rule="r", paper_id=p.id, reasons=(MatchReason("term", f"*{HOSTILE}* in title"),)
+            ),
+        )
+        for p in papers
+    )
+    return AlertBatch(
+        rule=f"rule {HOSTILE}",
+        destination="d",
+        batch_key="msg:x",
+        items=items,
+        created=CREATED,
+        rule_description=f"desc {HOSTILE}",
+    )
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return []
+
+
+def _assert_slack_string_is_inert(text: str) -> None:
+    # The only `<...>` allowed are our own links to URLs that passed safe_url.
+    for inner in re.findall(r"<([^>]*)>", text):
+        url, _, _label = inner.partition("|")
+        assert url.startswith("https://"), f"live Slack control sequence <{inner}>"
+        assert "evil" not in url and not set(url) & set("<> "), f"unsafe link target {url}"
+    for live in ("<!channel>", "<!here>", "<@U123>", "<@U999>", "<script", "\r", "\x00", "\x1b"):
+        assert live not in text
+
+
+def test_slack_payloads_carry_hostile_text_only_as_escaped_text() -> None:
+    payloads = render_slack(hostile_batch()) + render_notice_slack(HOSTILE, HOSTILE)
+    strings = [s for payload in payloads for s in _strings(payload)]
+    for text in strings:
+        _assert_slack_string_is_inert(text)
+    every = "\n".join(strings)
+    assert "&lt;!channel&gt;" in every  # the text arrives, harmless
+    assert "&lt;https://evil.example|arxiv.org&gt;" in every
+    # plain_text objects (header, buttons) and the fallback are escaped too
+    assert payloads[0]["text"].count("&lt;!here&gt;") >= 1
+    header = payloads[0]["blocks"][0]["text"]
+    assert header["type"] == "plain_text" and "&lt;!channel&gt;" in header["text"]
+    buttons = [
+        e["url"]
+        for p in payloads
+        for b in p["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert all(u.startswith("https://") and not set(u) & set("|<> ") for u in buttons)
+    assert not any("javascript" in u for u in buttons)
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.hrefs += [v or "" for k, v in attrs if k == "href"]
+        assert not any(k.startswith("on") for k, _ in attrs), f"event handler on <{tag}>"
+
+
+def test_email_html_and_headers_carry_hostile_text_only_as_text() -> None:
+    email = render_email(hostile_batch(), unsubscribe="javascript:alert(1)")
+    assert "\r" not in email.subject and "\n" not in email.subject
+    assert "\x1b" not in email.subject and "\x00" not in email.subject
+    parser = _Tags()
+    parser.feed(email.html)
+    allowed = {"html", "head", "meta", "title", "body", "table", "tr", "td", "div", "h1", "h2"}
+    assert parser.tags <= allowed | {"p", "a", "span", "strong"}
+    assert "script" not in parser.tags and "b" not in parser.tags
+    assert all(h.startswith("https://") for h in parser.hrefs), parser.hrefs
+    assert "&lt;script&gt;" in email.html
+    for line in email.text.splitlines():
+        assert not line.startswith("Bcc:")
+
+
+def test_console_text_has_no_terminal_escapes_or_stray_lines() -> None:
+    text = render_text(hostile_batch())
+    assert "\x1b" not in text and "\r" not in text and "\x00" not in text
+    assert not any(line.startswith(("Bcc:", "X: y")) for line in text.splitlines())
+
+
+def test_safe_url_accepts_only_http_links_without_link_breaking_characters() -> None:
+    assert (
+        safe_url("https://arxiv.org/abs/2510.1?a=1&b=2") == "https://arxiv.org/abs/2510.1?a=1&b=2"
+    )
+    assert safe_url("https://a.example/x|y>z<") == "https://a.example/x%7Cy%3Ez%3C"
+    for bad in ("javascript:alert(1)", "data:text/html,x", "//evil.example", "https://", "ftp://x"):
+        assert safe_url(bad) is None
+    assert safe_url("https://a.example/\r\nx") is None
