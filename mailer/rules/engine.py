@@ -1,0 +1,373 @@
+"""The compiled matcher: every rule's terms in one Aho-Corasick automaton.
+
+Semantics (the same in docs/rules.md and in `mailer.rules.reference`):
+
+* Matching ignores case (Unicode case folding).
+* Terms match whole words and phrases: `LoRA` does not match `exploration` or `LoRAs`;
+  a term's first and last characters must not touch another letter, digit or `_` when
+  they are word characters themselves (so `C++` and `GPT-4` work). Between words,
+  any run of spaces and hyphens is one separator: `on-device` matches `on device`.
+* Terms are looked for in `fields` (default title and abstract; also `authors` and
+  `source`). `authors:` terms are always looked for in the authors only; an author
+  term never spans two authors.
+* `/regex/` terms are RE2 patterns (linear time, case-insensitive) searched anywhere in
+  the raw field text; no word boundaries are added.
+* The conditions of a rule are ANDed: `any` (at least one term), `all` (every term),
+  `none` (no term), `query` (a boolean expression of terms), `authors` (at least one),
+  `size`, `min_upvotes` and `formats`. An empty list is no condition.
+* `size` matches when any size the paper mentions lies in the range, bounds inclusive
+  (`< 8B` is `<= 8B - 1`). A paper with no size fails a size condition unless the rule
+  says `unknown: include`.
+* `min_upvotes` fails for a paper without upvotes; `formats` compares the paper's format.
+* Rules with `enabled: false` never match.
+* Each match lists its reasons in this order: `any` terms hit, `all` terms, `authors`
+  terms, positive `query` terms hit, size, upvotes, format (e.g. "*LoRA* in abstract",
+  "7B ≤ 8B", "42 upvotes ≥ 10", "format hf-daily"). Matches come in rule order.
+
+How it is fast: each field of a paper is scanned once by the automaton; a hit is kept
+only if its word boundaries hold. A rule is then evaluated only if one of its
+"trigger" terms hit (terms at least one of which must appear for the rule to match),
+or if it has no such terms (purely negative, size-only, regex-only rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ahocorasick
+
+from mailer.models import Match, MatchReason, Paper
+from mailer.rules.rule import (
+    AUTHOR_SEPARATOR,
+    FIELD_BITS,
+    FIELDS,
+    QueryAnd,
+    QueryNode,
+    QueryNot,
+    QueryOr,
+    QueryTerm,
+    Rule,
+    Term,
+    describe_fields,
+    is_word_char,
+    normalize_text,
+    term_detail,
+)
+from mailer.rules.syntax import compile_regex
+
+_AUTHORS_BIT = FIELD_BITS["authors"]
+
+
+@dataclass(slots=True)
+class _PaperScan:
+    """What one paper's text holds: phrase hits by term id, regex results on demand."""
+
+    paper: Paper
+    hits: dict[int, int]  # term id -> bitmask of fields it was found in
+    texts: dict[str, str]
+    regex_cache: dict[tuple[int, int], bool] = field(default_factory=dict)
+
+
+class _CompiledTerm:
+    __slots__ = ("id", "regex", "term")
+
+    def __init__(self, term: Term, term_id: int, regex: Any) -> None:
+        self.term = term
+        self.id = term_id
+        self.regex = regex
+
+    def fields_hit(self, scan: _PaperScan, mask: int) -> int:
+        """Bitmask of the fields in `mask` where this term occurs."""
+        if self.regex is None:
+            return scan.hits.get(self.id, 0) & mask
+        found = 0
+        for name in FIELDS:
+            bit = FIELD_BITS[name]
+            if mask & bit:
+                key = (self.id, bit)
+                hit = scan.regex_cache.get(key)
+                if hit is None:
+                    hit = self.regex.search(scan.texts[name]) is not None
+                    scan.regex_cache[key] = hit
+                if hit:
+                    found |= bit
+        return found
+
+
+class _CompiledRule:
+    __slots__ = ("all", "any", "authors", "index", "mask", "none", "query", "rule")
+
+    def __init__(self, rule: Rule, index: int, terms: _TermTable) -> None:
+        match = rule.match
+        self.rule = rule
+        self.index = index
+        self.mask = match.field_mask
+        self.any = [terms.add(t) for t in match.any]
+        self.all = [terms.add(t) for t in match.all]
+        self.none = [terms.add(t) for t in match.none]
+        self.authors = [terms.add(t) for t in match.authors]
+        self.query = _compile_query(match.query, terms) if match.query else None
+
+    def triggers(self) -> list[_CompiledTerm] | None:
+        """Phrase terms one of which must hit for the rule to match; None if none such."""
+        options: list[list[_CompiledTerm]] = []
+        if self.any and all(t.regex is None for t in self.any):
+            options.append(self.any)
+        if self.authors and all(t.regex is None for t in self.authors):
+            options.append(self.authors)
+        phrases_of_all = [t for t in self.all if t.regex is None]
+        if phrases_of_all:
+            options.append(phrases_of_all[:1])
+        if self.query is not None:
+            needed = _query_triggers(self.query)
+            if needed:
+                options.append(needed)
+        return min(options, key=len) if options else None
+
+    def evaluate(self, scan: _PaperScan) -> Match | None:
+        match = self.rule.match
+        paper = scan.paper
+        if match.formats and paper.format not in match.formats:
+            return None
+        if match.min_upvotes is not None and (paper.upvotes or 0) < match.min_upvotes:
+            return None
+        size_reason = None
+        if match.size is not None:
+            inside = match.size.first_inside(paper.sizes)
+            if inside is None and (paper.sizes or match.size.unknown == "exclude"):
+                return None
+            size_reason = match.size.detail(inside)
+        reasons: list[MatchReason] = []
+        mask = self.mask
+        if self.any:
+            before = len(reasons)
+            _explain_terms(self.any, scan, mask, reasons, "any")
+            if len(reasons) == before:
+                return None
+        for term in self.all:
+            hit = term.fields_hit(scan, mask)
+            if not hit:
+                return None
+            reasons.append(_term_reason(term, hit, "all"))
+        for term in self.none:
+            if term.fields_hit(scan, mask):
+                return None
+        if self.authors:
+            before = len(reasons)
+            _explain_terms(self.authors, scan, _AUTHORS_BIT, reasons, "authors")
+            if len(reasons) == before:
+                return None
+        if self.query is not None:
+            if not _evaluate_query(self.query, scan, mask):
+                return None
+            seen: set[int] = set()
+            for term in _positive_terms(self.query):
+                hit = term.fields_hit(scan, mask)
+                if hit and term.id not in seen:
+                    seen.add(term.id)
+                    reasons.append(_term_reason(term, hit, "query"))
+        return Match(
+            self.rule.name,
+            paper.id,
+            tuple(reasons) + _filter_reasons(self.rule, paper, size_reason),
+        )
+
+
+def _term_reason(term: _CompiledTerm, hit: int, group: str) -> MatchReason:
+    return term_reason(term.term, hit, group)
+
+
+def term_reason(term: Term, hit: int, group: str) -> MatchReason:
+    if group == "authors":
+        return MatchReason("author", f"author {term.shown}", "authors", term.text)
+    kind: Any = "regex" if term.is_regex else ("query" if group == "query" else "term")
+    return MatchReason(kind, term_detail(term, hit), describe_fields(hit), term.text)
+
+
+def filter_reasons(rule: Rule, paper: Paper, size_reason: str | None) -> tuple[MatchReason, ...]:
+    """Reasons for the size, upvotes and format conditions (already known to hold)."""
+    match = rule.match
+    reasons = []
+    if size_reason is not None:
+        reasons.append(MatchReason("size", size_reason))
+    if match.min_upvotes is not None:
+        reasons.append(MatchReason("upvotes", f"{paper.upvotes} upvotes ≥ {match.min_upvotes}"))
+    if match.formats:
+        reasons.append(MatchReason("format", f"format {paper.format}"))
+    return tuple(reasons)
+
+
+_filter_reasons = filter_reasons
+
+
+def _explain_terms(
+    terms: Iterable[_CompiledTerm], scan: _PaperScan, mask: int, out: list[MatchReason], group: str
+) -> None:
+    for term in terms:
+        hit = term.fields_hit(scan, mask)
+        if hit:
+            out.append(_term_reason(term, hit, group))
+
+
+# --- queries ------------------------------------------------------------------------------
+
+_CompiledQuery = tuple[Any, ...]  # ("term", t) | ("not", q) | ("and", [q]) | ("or", [q])
+
+
+def _compile_query(node: QueryNode, terms: _TermTable) -> _CompiledQuery:
+    if isinstance(node, QueryTerm):
+        return ("term", terms.add(node.term))
+    if isinstance(node, QueryNot):
+        return ("not", _compile_query(node.child, terms))
+    op = "and" if isinstance(node, QueryAnd) else "or"
+    assert isinstance(node, QueryAnd | QueryOr)
+    return (op, [_compile_query(child, terms) for child in node.children])
+
+
+def _evaluate_query(query: _CompiledQuery, scan: _PaperScan, mask: int) -> bool:
+    op = query[0]
+    if op == "term":
+        return bool(query[1].fields_hit(scan, mask))
+    if op == "not":
+        return not _evaluate_query(query[1], scan, mask)
+    if op == "and":
+        return all(_evaluate_query(child, scan, mask) for child in query[1])
+    return any(_evaluate_query(child, scan, mask) for child in query[1])
+
+
+def _positive_terms(query: _CompiledQuery, negated: bool = False) -> list[_CompiledTerm]:
+    op = query[0]
+    if op == "term":
+        return [] if negated else [query[1]]
+    if op == "not":
+        return _positive_terms(query[1], not negated)
+    return [t for child in query[1] for t in _positive_terms(child, negated)]
+
+
+def _query_triggers(query: _CompiledQuery) -> list[_CompiledTerm] | None:
+    """Phrase terms one of which must hit for the query to be true, or None."""
+    op = query[0]
+    if op == "term":
+        return None if query[1].regex is not None else [query[1]]
+    if op == "not":
+        return None
+    found = [_query_triggers(child) for child in query[1]]
+    if op == "and":
+        known = [f for f in found if f]
+        return min(known, key=len) if known else None
+    if any(not f for f in found):
+        return None
+    return [t for f in found if f for t in f]
+
+
+# --- the index ----------------------------------------------------------------------------
+
+
+class _TermTable:
+    """Distinct terms of all rules; phrases share one automaton key per normalized text."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple[str, bool], _CompiledTerm] = {}
+        self.regexes: dict[str, Any] = {}
+
+    def add(self, term: Term) -> _CompiledTerm:
+        is_regex = term.regex is not None
+        key = (term.regex if term.regex is not None else term.key, is_regex)
+        found = self.by_key.get(key)
+        if found is None or found.term.text != term.text:
+            regex = None
+            if term.regex is not None:
+                regex = self.regexes.get(term.regex) or compile_regex(term.regex)
+                self.regexes[term.regex] = regex
+            shared_id = found.id if found is not None else len(self.by_key)
+            compiled = _CompiledTerm(term, shared_id, regex)
+            if found is None:
+                self.by_key[key] = compiled
+            return compiled
+        return found
+
+
+class Matcher:
+    """Match papers against compiled rules; build with `compile_rules`."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.terms = _TermTable()
+        self.rules = [
+            _CompiledRule(rule, i, self.terms)
+            for i, rule in enumerate(r for r in rules if r.enabled)
+        ]
+        self._automaton: Any = ahocorasick.Automaton()
+        for (key, is_regex), term in self.terms.by_key.items():
+            if not is_regex:
+                self._automaton.add_word(
+                    key, (term.id, len(key), is_word_char(key[0]), is_word_char(key[-1]))
+                )
+        self._has_index = len(self._automaton) > 0
+        if self._has_index:
+            self._automaton.make_automaton()
+        self._always: list[int] = []
+        self._by_term: dict[int, list[int]] = {}
+        scanned = 0
+        for rule in self.rules:
+            scanned |= rule.mask | (_AUTHORS_BIT if rule.authors else 0)
+            triggers = rule.triggers()
+            if triggers is None:
+                self._always.append(rule.index)
+            else:
+                for term_id in {t.id for t in triggers}:
+                    self._by_term.setdefault(term_id, []).append(rule.index)
+        self._scanned_fields = [name for name in FIELDS if scanned & FIELD_BITS[name]]
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def _scan(self, paper: Paper) -> _PaperScan:
+        texts = {
+            "title": paper.title,
+            "abstract": paper.abstract or "",
+            "authors": AUTHOR_SEPARATOR.join(paper.authors or ()),
+            "source": paper.source or "",
+        }
+        hits: dict[int, int] = {}
+        if self._has_index:
+            automaton_iter = self._automaton.iter
+            for name in self._scanned_fields:
+                bit = FIELD_BITS[name]
+                text = normalize_text(texts[name])
+                if not text:
+                    continue
+                last = len(text) - 1
+                for end, (term_id, length, left, right) in automaton_iter(text):
+                    if right and end < last and is_word_char(text[end + 1]):
+                        continue
+                    start = end - length + 1
+                    if left and start > 0 and is_word_char(text[start - 1]):
+                        continue
+                    hits[term_id] = hits.get(term_id, 0) | bit
+        return _PaperScan(paper, hits, texts)
+
+    def match(self, paper: Paper) -> list[Match]:
+        """The rules `paper` matches, in rule order, each with its reasons."""
+        scan = self._scan(paper)
+        candidates = set(self._always)
+        by_term = self._by_term
+        for term_id in scan.hits:
+            rule_ids = by_term.get(term_id)
+            if rule_ids:
+                candidates.update(rule_ids)
+        matches = []
+        for index in sorted(candidates):
+            found = self.rules[index].evaluate(scan)
+            if found is not None:
+                matches.append(found)
+        return matches
+
+    def match_all(self, papers: Iterable[Paper]) -> list[Match]:
+        return [m for paper in papers for m in self.match(paper)]
+
+
+def compile_rules(rules: Sequence[Rule]) -> Matcher:
+    """Compile the enabled rules into one matcher (rules with errors are never passed in)."""
+    return Matcher(rules)

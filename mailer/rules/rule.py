@@ -1,0 +1,192 @@
+"""Typed values of the rule language: a `Rule`, its `Condition`, terms, sizes, queries.
+
+These are built once by the loader from YAML and are immutable. Texts shown to users
+(`Match` reasons such as "*LoRA* in abstract" or "7B ≤ 8B") are written here, so the
+compiled engine and the reference implementation explain matches in the same words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from mailer.models import ModelSize, NotifyTarget, Paper, format_params
+from mailer.yamlsource import Position
+
+FieldName = Literal["title", "abstract", "authors", "source"]
+FIELDS: tuple[FieldName, ...] = ("title", "abstract", "authors", "source")
+DEFAULT_FIELDS: tuple[FieldName, ...] = ("title", "abstract")
+FIELD_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(FIELDS)}
+AUTHOR_SEPARATOR = "; "  # between author names; no phrase can span it
+
+# Hyphens and whitespace are equivalent between words: "on-device" == "on device".
+_SEPARATORS = re.compile(r"[\s\-\u2010\u2011]+")
+
+
+def normalize_text(text: str) -> str:
+    """Case-folded text with every run of hyphens and whitespace turned into one space."""
+    return _SEPARATORS.sub(" ", text.casefold())
+
+
+def is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def field_text(paper: Paper, name: str) -> str:
+    """The raw text of one searchable field of a paper ("" when the digest lacks it)."""
+    if name == "title":
+        return paper.title
+    if name == "abstract":
+        return paper.abstract or ""
+    if name == "authors":
+        return AUTHOR_SEPARATOR.join(paper.authors or ())
+    if name == "source":
+        return paper.source or ""
+    raise ValueError(f"unknown field {name!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A word or phrase ("LoRA", "small language model") or a regex written `/.../i`."""
+
+    text: str  # as written in the rule
+    regex: str | None = None  # the pattern, for /.../ terms
+
+    @property
+    def is_regex(self) -> bool:
+        return self.regex is not None
+
+    @property
+    def key(self) -> str:
+        """The normalized phrase the index looks for (phrases only)."""
+        return normalize_text(self.text).strip()
+
+    @property
+    def shown(self) -> str:
+        return self.text if self.is_regex else f"*{self.text}*"
+
+
+def describe_fields(mask: int) -> str:
+    return ", ".join(name for name in FIELDS if mask & FIELD_BITS[name])
+
+
+def term_detail(term: Term, mask: int) -> str:
+    """ "*LoRA* in abstract", "/q?lora/i in title, abstract"."""
+    return f"{term.shown} in {describe_fields(mask)}"
+
+
+@dataclass(frozen=True, slots=True)
+class SizeRange:
+    """Parameter-count bounds, inclusive; `unknown` says what a paper with no size does."""
+
+    min: int | None = None
+    max: int | None = None
+    unknown: Literal["exclude", "include"] = "exclude"
+    text: str = ""  # as written, e.g. "<= 8B"
+
+    def contains(self, params: int) -> bool:
+        return (self.min is None or params >= self.min) and (self.max is None or params <= self.max)
+
+    def first_inside(self, sizes: tuple[ModelSize, ...]) -> ModelSize | None:
+        """The smallest of the paper's sizes inside the range, if any."""
+        for size in sorted(sizes):
+            if self.contains(size.params):
+                return size
+        return None
+
+    def detail(self, size: ModelSize | None) -> str:
+        """ "7B ≤ 8B", "70B ≥ 70B", "7B in 1B..13B", or why a sizeless paper passes."""
+        if size is None:
+            return "no model size given (unknown: include)"
+        shown = format_params(size.params)
+        if self.min is not None and self.max is not None:
+            if self.min == self.max:
+                return f"{shown} = {format_params(self.max)}"
+            return f"{shown} in {format_params(self.min)}..{format_params(self.max)}"
+        if self.max is not None:
+            return f"{shown} ≤ {format_params(self.max)}"
+        if self.min is not None:
+            return f"{shown} ≥ {format_params(self.min)}"
+        return shown
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTerm:
+    term: Term
+
+
+@dataclass(frozen=True, slots=True)
+class QueryNot:
+    child: QueryNode
+
+
+@dataclass(frozen=True, slots=True)
+class QueryAnd:
+    children: tuple[QueryNode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryOr:
+    children: tuple[QueryNode, ...]
+
+
+QueryNode = QueryTerm | QueryNot | QueryAnd | QueryOr
+
+
+def query_terms(node: QueryNode) -> list[Term]:
+    """Every term of a query, in the order written."""
+    if isinstance(node, QueryTerm):
+        return [node.term]
+    if isinstance(node, QueryNot):
+        return query_terms(node.child)
+    return [t for child in node.children for t in query_terms(child)]
+
+
+def positive_query_terms(node: QueryNode, negated: bool = False) -> list[Term]:
+    """The terms not under a NOT: the ones a match can be explained by."""
+    if isinstance(node, QueryTerm):
+        return [] if negated else [node.term]
+    if isinstance(node, QueryNot):
+        return positive_query_terms(node.child, not negated)
+    return [t for child in node.children for t in positive_query_terms(child, negated)]
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """What a paper must satisfy; every condition given must hold (they are ANDed)."""
+
+    any: tuple[Term, ...] = ()  # at least one, when given
+    all: tuple[Term, ...] = ()  # every one
+    none: tuple[Term, ...] = ()  # not one
+    query: QueryNode | None = None
+    query_text: str | None = None
+    authors: tuple[Term, ...] = ()  # at least one, searched in the authors field only
+    fields: tuple[FieldName, ...] = DEFAULT_FIELDS
+    size: SizeRange | None = None
+    min_upvotes: int | None = None
+    formats: tuple[str, ...] = ()
+
+    @property
+    def field_mask(self) -> int:
+        mask = 0
+        for name in self.fields:
+            mask |= FIELD_BITS[name]
+        return mask
+
+    def terms(self) -> list[Term]:
+        """Every term the rule searches for (any, all, none, authors, query)."""
+        found = [*self.any, *self.all, *self.none, *self.authors]
+        if self.query is not None:
+            found.extend(query_terms(self.query))
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    match: Condition
+    description: str | None = None
+    notify: tuple[NotifyTarget, ...] = ()
+    enabled: bool = True
+    position: Position | None = field(default=None, compare=False)  # where `name:` is written

@@ -1,0 +1,132 @@
+"""The JSON Schema of rule files: validated on load and published for editors.
+
+`mailer rules schema` prints it; the copy in the top-level `rules/schema.json` lets the
+YAML language server (header `# yaml-language-server: $schema=schema.json`) complete
+keys and flag mistakes while a user types. Checks a schema cannot express well (size
+syntax, regexes RE2 accepts, query syntax, duplicate names, destinations) are done by
+the loader, which also explains schema failures in plain words.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+SCHEMA_ID = "https://paper-mailer.invalid/schemas/rules-v1.json"
+
+SIZE_PATTERN = (
+    r"^\s*((<=|>=|<|>|=|==|≤|≥)?\s*\d+(\.\d+)?\s*[kKmMbBtT]?"
+    r"|\d+(\.\d+)?\s*[kKmMbBtT]?\s*\.\.\s*\d+(\.\d+)?\s*[kKmMbBtT]?)\s*$"
+)
+_PARAMS: dict[str, Any] = {
+    "oneOf": [
+        {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[kKmMbBtT]?\s*$"},
+        {"type": "integer", "minimum": 0},
+    ],
+    "description": "A parameter count such as 8B, 350M or 1.5B.",
+}
+_TERMS: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1},
+    "description": "Words or phrases (whole words, case-insensitive) or /regex/ terms.",
+}
+
+FORMATS = ("hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic")
+MATCH_FIELDS = ("title", "abstract", "authors", "source")
+
+MATCH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "any": {**_TERMS, "description": "At least one of these terms must appear."},
+        "all": {**_TERMS, "description": "Every one of these terms must appear."},
+        "none": {**_TERMS, "description": "None of these terms may appear."},
+        "query": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Boolean expression: (LoRA OR QLoRA) AND NOT survey.",
+        },
+        "authors": {**_TERMS, "description": "At least one author name must contain one."},
+        "fields": {
+            "type": "array",
+            "items": {"enum": list(MATCH_FIELDS)},
+            "minItems": 1,
+            "description": "Where terms are looked for; default [title, abstract].",
+        },
+        "size": {
+            "description": "Model size: '<= 8B', '1B..13B', '>= 70B' or {min, max, unknown}.",
+            "oneOf": [
+                {"type": "string", "pattern": SIZE_PATTERN},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "min": _PARAMS,
+                        "max": _PARAMS,
+                        "unknown": {"enum": ["exclude", "include"]},
+                    },
+                },
+            ],
+        },
+        "min_upvotes": {"type": "integer", "minimum": 0},
+        "formats": {"type": "array", "items": {"enum": list(FORMATS)}, "minItems": 1},
+    },
+}
+
+_INLINE_TARGET: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "maxProperties": 1,
+    "properties": {
+        "slack": {"type": "string", "minLength": 2, "description": "A channel: '#llm-papers'."},
+        "slack_user": {"type": "string", "minLength": 2, "description": "A Slack user id (DM)."},
+        "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
+    },
+}
+
+NOTIFY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["to"],
+    "properties": {
+        "to": {
+            "description": "A destination named in the config, or {slack|slack_user|email: ...}.",
+            "oneOf": [{"type": "string", "minLength": 1}, _INLINE_TARGET],
+        },
+        "mode": {"enum": ["immediate", "daily"]},
+        "at": {"type": "string", "pattern": r"^([01]?\d|2[0-3]):[0-5]\d$"},
+        "timezone": {"type": "string", "minLength": 1},
+    },
+}
+
+RULE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "match"],
+    "properties": {
+        "name": {"type": "string", "pattern": r"^\S(.*\S)?$"},
+        "description": {"type": "string"},
+        "enabled": {"type": "boolean"},
+        "match": MATCH_SCHEMA,
+        "notify": {"type": "array", "items": NOTIFY_SCHEMA},
+    },
+}
+
+RULES_FILE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": SCHEMA_ID,
+    "title": "paper-mailer rule file",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["rules"],
+    "properties": {
+        "version": {"const": 1},
+        "rules": {"type": "array", "items": RULE_SCHEMA},
+    },
+}
+
+
+def schema_json() -> str:
+    """The schema as published (stable key order, trailing newline)."""
+    return json.dumps(RULES_FILE_SCHEMA, indent=2, ensure_ascii=False) + "\n"
