@@ -1,1 +1,10 @@
-"""Parsing newsletters into papers (pure: bytes in, typed values out)."""
+"""Parsing newsletters into papers (pure: bytes in, typed values out).
+
+parse_email(raw) -> ParsedDigest       any newsletter email; never raises
+parse_page(text, name=...) -> ParsedDigest   the pasted Daily Papers page
+inputs.iter_documents(path), inputs.parse_document(name, raw)   files, dirs, mboxes
+"""
+
+from mailer.parse.digest import parse_email, parse_page
+
+__all__ = ["parse_email", "parse_page"]

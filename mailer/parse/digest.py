@@ -1,0 +1,131 @@
+"""From raw bytes to a ParsedDigest: pick the readable copy, try formats, record problems.
+
+Never raises. A format module that raises, or a known newsletter sender whose own format
+finds no papers (its template probably changed), becomes a `ParseProblem` next to whatever
+papers the other formats found.
+"""
+
+from __future__ import annotations
+
+from mailer.models import Paper, ParsedDigest, ParseProblem
+from mailer.parse.formats import candidate_formats
+from mailer.parse.formats.text_page import parse_text_page
+from mailer.parse.message import DecodedEmail, Envelope, MessageDecodeError, decode_email
+from mailer.parse.papers import dedupe_papers
+
+_MAX_REASON = 300
+
+
+def _short(error: BaseException) -> str:
+    text = f"{type(error).__name__}: {error}"
+    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"
+
+
+def parse_envelope(envelope: Envelope) -> ParsedDigest:
+    """Try the candidate formats in order; the first that finds papers wins."""
+    tried: list[str] = []
+    problems: list[ParseProblem] = []
+    papers: list[Paper] = []
+    winner = None
+    known = []
+    for digest_format in candidate_formats(envelope):
+        if digest_format.is_known_sender(envelope):
+            known.append(digest_format.name)
+        tried.append(digest_format.name)
+        try:
+            papers = digest_format.parse(envelope)
+        except Exception as e:  # one broken format never loses the email
+            problems.append(
+                ParseProblem(
+                    envelope.message_id,
+                    tuple(tried),
+                    f"format {digest_format.name} failed: {_short(e)}",
+                )
+            )
+            continue
+        if papers:
+            winner = digest_format.name
+            break
+    if known and winner not in known:
+        found = f"; {winner} found {len(papers)}" if winner else ""
+        problems.append(
+            ParseProblem(
+                envelope.message_id,
+                tuple(tried),
+                f"sender {envelope.sender_address} is a known {known[0]} newsletter but its "
+                f"format found no papers (template changed?){found}",
+            )
+        )
+    return ParsedDigest(
+        message_id=envelope.message_id,
+        subject=envelope.subject,
+        sender=envelope.sender,
+        date=envelope.date,
+        format=winner,
+        papers=dedupe_papers(papers),
+        problems=tuple(problems),
+    )
+
+
+def _message_id_guess(raw: bytes) -> str | None:
+    """The Message-ID of bytes that do not decode, for the problem record."""
+    for line in raw[:65536].split(b"\n"):
+        if line[:11].lower() == b"message-id:":
+            return line[11:].strip().decode("ascii", "replace") or None
+        if not line.strip():
+            break
+    return None
+
+
+def _choose(decoded: DecodedEmail) -> ParsedDigest:
+    """The first copy that yields papers (originals before the forwarding email)."""
+    results = [parse_envelope(copy) for copy in decoded.copies]
+    chosen = next((r for r in results if r.papers), None)
+    if chosen is None:
+        outer = parse_envelope(decoded.outer)
+        chosen = outer if outer.papers or not results else results[0]
+        results.append(outer)
+    problems = tuple(p for r in results for p in r.problems if r is chosen or "failed" in p.reason)
+    message_id = decoded.outer.message_id
+    return ParsedDigest(
+        message_id=message_id,
+        subject=chosen.subject,
+        sender=chosen.sender,
+        date=chosen.date or decoded.outer.date,
+        format=chosen.format,
+        papers=chosen.papers,
+        problems=tuple(
+            ParseProblem(message_id, p.formats_tried, p.reason) for p in dict.fromkeys(problems)
+        ),
+    )
+
+
+def parse_email(raw: bytes) -> ParsedDigest:
+    """The papers a newsletter email lists. Never raises: problems are in the result."""
+    try:
+        decoded = decode_email(raw)
+    except MessageDecodeError as e:
+        message_id = _message_id_guess(raw)
+        problem = ParseProblem(message_id, (), f"unreadable email: {_short(e)}")
+        return ParsedDigest(message_id, None, None, None, None, (), (problem,))
+    try:
+        return _choose(decoded)
+    except Exception as e:  # a bug here must not stop the service either
+        outer = decoded.outer
+        problem = ParseProblem(outer.message_id, (), f"parser error: {_short(e)}")
+        return ParsedDigest(
+            outer.message_id, outer.subject, outer.sender, outer.date, None, (), (problem,)
+        )
+
+
+def parse_page(text: str, *, name: str | None = None) -> ParsedDigest:
+    """A pasted Daily Papers page (title line, blank line, abstract paragraph). Never raises."""
+    try:
+        papers = dedupe_papers(parse_text_page(text, name))
+    except Exception as e:
+        problem = ParseProblem(None, ("text-page",), f"format text-page failed: {_short(e)}")
+        return ParsedDigest(None, name, None, None, "text-page", (), (problem,))
+    problems: tuple[ParseProblem, ...] = ()
+    if not papers:
+        problems = (ParseProblem(None, ("text-page",), "no title/abstract pairs found in page"),)
+    return ParsedDigest(None, name, None, None, "text-page", papers, problems)

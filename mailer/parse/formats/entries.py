@@ -1,0 +1,173 @@
+"""Papers found by their links, in HTML or plain text: the shared core of `hf-daily` and
+`generic`.
+
+Every link to a paper becomes a marker in the digest's visible text. An entry starts at
+the first marker of a paper and runs until the marker of the next paper; further links to
+the same paper (an image link, a "PDF" link) stay in the entry. The title is the anchor
+text (or an image's `alt`); when that is a weak label such as "PDF" or "arXiv", or in plain
+text where links have no anchor text, it is the text before the link on its line, else the
+line before it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mailer.parse.links import PaperLink, paper_link
+from mailer.parse.text import clean_text, collapse_whitespace, parse_html, tree_lines
+
+LinkFilter = Callable[[PaperLink], bool]
+
+_MARKER = re.compile(r"\x00(\d+)\x00")
+_TEXT_URL = re.compile(r"<?(https?://[^\s<>\"'\]]+)>?")
+_WEAK_TITLES = {
+    "pdf",
+    "[pdf]",
+    "arxiv",
+    "paper",
+    "link",
+    "here",
+    "read more",
+    "read",
+    "abstract",
+    "code",
+    "hf",
+    "hugging face",
+    "view",
+    "view paper",
+    "project page",
+    "read the paper",
+    "discuss",
+    "openreview",
+    "doi",
+    "html",
+}
+_LIST_PREFIX = re.compile(r"^(?:\d{1,3}[.)]|[-*•·–—▶►#]+|\[\d+\])\s*")
+_TRAILING_PUNCT = re.compile(r"[\s:–—|(\[<-]+$")
+
+
+@dataclass
+class LinkedEntry:
+    key: str
+    links: list[PaperLink]
+    title: str | None
+    lines: list[str] = field(default_factory=list)  # text after the title; "" is a paragraph break
+
+
+def _tidy_title(text: str) -> str:
+    text = _LIST_PREFIX.sub("", collapse_whitespace(text))
+    text = _TEXT_URL.sub("", text)
+    return _TRAILING_PUNCT.sub("", text).strip(" *_\"'")
+
+
+def is_good_title(text: str | None) -> bool:
+    if not text:
+        return False
+    text = text.strip()
+    if text.casefold().strip("[]() ") in _WEAK_TITLES or len(text) < 8:
+        return False
+    if text.startswith(("http://", "https://", "www.")) or "arxiv.org/" in text:
+        return False
+    return any(ch.isalpha() for ch in text)
+
+
+def _anchor_title(node_text: str, alt: str | None) -> str | None:
+    text = clean_text(node_text)
+    if is_good_title(text):
+        return text
+    alt_text = clean_text(alt or "")
+    return alt_text if is_good_title(alt_text) else None
+
+
+def _build(
+    lines: list[str], links: list[tuple[PaperLink, str | None]], keep: LinkFilter
+) -> list[LinkedEntry]:
+    """Entries from lines holding markers \\x00n\\x00 (n indexes `links`)."""
+    entries: list[LinkedEntry] = []
+    current: LinkedEntry | None = None
+    preamble: list[str] = []
+    for line in lines:
+        pieces = _MARKER.split(line)  # text, index, text, index, ..., text
+        lead = pieces[0]
+        if len(pieces) == 1:
+            (current.lines if current else preamble).append(line)
+            continue
+        for i in range(1, len(pieces), 2):
+            link, anchor_title = links[int(pieces[i])]
+            after = pieces[i + 1]
+            if not keep(link) or (current is not None and current.key == link.key):
+                if current is not None and current.key == link.key:
+                    current.links.append(link)
+                    current.title = current.title or anchor_title
+                rest = collapse_whitespace(lead + " " + after)
+                if rest:
+                    (current.lines if current else preamble).append(rest)
+                lead = ""
+                continue
+            title = anchor_title
+            lead_title = _tidy_title(lead)
+            if not title and is_good_title(lead_title):
+                title = lead_title
+            if not title:
+                previous = current.lines if current else preamble
+                while previous and not previous[-1].strip():
+                    previous.pop()
+                if previous and is_good_title(_tidy_title(previous[-1])):
+                    title = _tidy_title(previous.pop())
+            current = LinkedEntry(key=link.key, links=[link], title=title)
+            entries.append(current)
+            if after.strip():
+                current.lines.append(collapse_whitespace(after))
+            lead = ""
+    return entries
+
+
+def entries_from_html(raw_html: str, keep: LinkFilter = lambda _: True) -> list[LinkedEntry]:
+    tree = parse_html(raw_html)
+    links: list[tuple[PaperLink, str | None]] = []
+    for anchor in tree.css("a[href]"):
+        link = paper_link(anchor.attributes.get("href") or "")
+        if link is None:
+            continue
+        image = anchor.css_first("img[alt]")
+        alt = image.attributes.get("alt") if image is not None else None
+        links.append((link, _anchor_title(anchor.text(deep=True, separator=" "), alt)))
+        anchor.replace_with(f" \x00{len(links) - 1}\x00 ")
+    if not links:
+        return []
+    spaced: list[str] = []
+    for line in tree_lines(tree):  # each HTML block is its own paragraph
+        spaced += [line, ""]
+    return _build(spaced, links, keep)
+
+
+def entries_from_text(text: str, keep: LinkFilter = lambda _: True) -> list[LinkedEntry]:
+    links: list[tuple[PaperLink, str | None]] = []
+
+    def mark(m: re.Match[str]) -> str:
+        link = paper_link(m.group(1).rstrip(".,;"))
+        if link is None:
+            return m.group(0)
+        links.append((link, None))
+        return f" \x00{len(links) - 1}\x00 "
+
+    marked = _TEXT_URL.sub(mark, text.replace("\x00", ""))
+    if not links:
+        return []
+    lines = [collapse_whitespace(line) for line in marked.split("\n")]
+    return _build(lines, links, keep)
+
+
+def paragraphs(lines: list[str]) -> list[str]:
+    """Consecutive non-empty lines joined into paragraphs (plain-text parts are hard-wrapped)."""
+    result: list[str] = []
+    current: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            result.append(collapse_whitespace(" ".join(current)))
+            current = []
+    return result

@@ -1,0 +1,168 @@
+"""Links in newsletters: unwrapping tracking redirects and recognising paper links.
+
+`unwrap_url` peels redirect wrappers (nested ones too): Google Scholar `scholar_url?url=`
+(or `q=`), Microsoft Safe Links, Proofpoint URL Defense v2 and v3, ESP click trackers that
+carry the target in the path (`/CL0/<encoded url>/1/...`), then drops `utm_*` parameters.
+Opaque trackers (an id, no target) are returned as they are.
+
+`paper_link` says whether a URL points at a paper (arXiv, alphaXiv, Hugging Face papers,
+OpenReview, DOI, Semantic Scholar) and under which key, so one paper is one paper.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+_MAX_WRAPPERS = 6
+_HTTP = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def _query_value(query: str, *names: str) -> str | None:
+    for key, value in parse_qsl(query, keep_blank_values=False):
+        if key in names and value:
+            return value
+    return None
+
+
+def _unwrap_once(url: str) -> str | None:
+    """The URL this wrapper points to, or None when `url` is not a known wrapper."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    path = parts.path
+    if host.startswith("scholar.google.") and path in ("/scholar_url", "/scholar"):
+        target = _query_value(parts.query, "url", "q")
+        return target if target and _HTTP.match(target) else None
+    if host.endswith("safelinks.protection.outlook.com"):
+        return _query_value(parts.query, "url")
+    if host == "urldefense.proofpoint.com" and path.startswith("/v2/url"):
+        encoded = _query_value(parts.query, "u")
+        if encoded:
+            return unquote(encoded.replace("-", "%").replace("_", "/"))
+        return None
+    if host == "urldefense.com" and path.startswith("/v3/__"):
+        return _unwrap_proofpoint_v3(url)
+    marker = path.find("/CL0/")
+    if marker >= 0:
+        encoded = path[marker + len("/CL0/") :]
+        encoded = re.split(r"/\d+/", encoded, maxsplit=1)[0]
+        target = unquote(encoded)
+        return target if _HTTP.match(target) else None
+    if host in ("www.google.com", "google.com") and path == "/url":
+        return _query_value(parts.query, "q", "url")
+    return None
+
+
+def _unwrap_proofpoint_v3(url: str) -> str | None:
+    """`https://urldefense.com/v3/__<url>__;<base64 of replaced chars>!!...`."""
+    match = re.match(r"https?://urldefense\.com/v3/__(.+?)__;([^!]*)!", url)
+    if not match:
+        match = re.match(r"https?://urldefense\.com/v3/__(.+?)__", url)
+        return match.group(1) if match else None
+    target, encoded = match.group(1), match.group(2)
+    try:
+        replacements = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return target
+    chars = iter(replacements)
+    return re.sub(r"\*", lambda _: next(chars, "*"), target)
+
+
+def drop_tracking_params(url: str) -> str:
+    """The URL without `utm_*` query parameters (everything else kept, in order)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "utm_" not in parts.query:
+        return url
+    kept = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_")
+    ]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def unwrap_url(url: str) -> str:
+    """The real target of a (possibly wrapped, possibly nested) link, without utm_* params."""
+    url = url.strip()
+    for _ in range(_MAX_WRAPPERS):
+        target = _unwrap_once(url)
+        if not target or target == url:
+            break
+        url = target.strip()
+    return drop_tracking_params(url)
+
+
+NEW_ARXIV_ID = r"\d{4}\.\d{4,5}"
+OLD_ARXIV_ID = r"[a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
+ARXIV_ID = rf"(?:{NEW_ARXIV_ID}|{OLD_ARXIV_ID})"
+_VERSION = re.compile(r"v\d+$")
+
+_ARXIV_PATH = re.compile(rf"^/(abs|pdf|html)/({ARXIV_ID})(v\d+)?(?:\.pdf)?/?$")
+_HF_PATH = re.compile(rf"^/papers/({NEW_ARXIV_ID})(v\d+)?/?$")
+_ALPHAXIV_PATH = re.compile(rf"^/(?:abs|overview)/({ARXIV_ID})(v\d+)?/?$")
+
+
+def bare_arxiv_id(arxiv_id: str) -> str:
+    """`2510.06610v2` -> `2510.06610`."""
+    return _VERSION.sub("", arxiv_id.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class PaperLink:
+    """A link that points at a paper: `key` is the same for every link to the same paper."""
+
+    url: str  # unwrapped, utm_* dropped
+    key: str
+    site: str  # "arxiv", "hf", "alphaxiv", "openreview", "doi", "semanticscholar"
+    arxiv_id: str | None = None
+    is_pdf: bool = False
+
+
+def paper_link(raw_url: str) -> PaperLink | None:
+    """The paper a link points at, or None (site pages, settings, images, opaque trackers)."""
+    url = unwrap_url(raw_url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = parts.path
+    if host in ("arxiv.org", "export.arxiv.org"):
+        m = _ARXIV_PATH.match(path)
+        if m:
+            arxiv_id = m.group(2)
+            return PaperLink(url, f"arxiv:{arxiv_id}", "arxiv", arxiv_id, m.group(1) == "pdf")
+        return None
+    if host == "huggingface.co":
+        m = _HF_PATH.match(path)
+        return PaperLink(url, f"arxiv:{m.group(1)}", "hf", m.group(1)) if m else None
+    if host == "alphaxiv.org":
+        m = _ALPHAXIV_PATH.match(path)
+        return PaperLink(url, f"arxiv:{m.group(1)}", "alphaxiv", m.group(1)) if m else None
+    if host == "openreview.net" and path in ("/forum", "/pdf"):
+        forum = _query_value(parts.query, "id")
+        if forum:
+            return PaperLink(url, f"openreview:{forum}", "openreview", None, path == "/pdf")
+        return None
+    if host in ("doi.org", "dx.doi.org") and path.startswith("/10."):
+        return PaperLink(url, f"doi:{unquote(path[1:]).lower()}", "doi")
+    if host in ("semanticscholar.org", "api.semanticscholar.org") and path.startswith("/paper/"):
+        return PaperLink(url, f"s2:{path.rstrip('/').rsplit('/', 1)[-1]}", "semanticscholar")
+    return None
+
+
+def arxiv_pdf_url(arxiv_id: str) -> str:
+    return f"https://arxiv.org/pdf/{arxiv_id}"
+
+
+def arxiv_abs_url(arxiv_id: str) -> str:
+    return f"https://arxiv.org/abs/{arxiv_id}"

@@ -1,0 +1,241 @@
+"""MIME decoding: the only module that imports mail-parser.
+
+`decode_email` turns raw bytes into `Envelope`s, the readable copies of a digest an email
+holds: the email itself, each attached `message/rfc822` original, and the copy inside a
+forwarded body (Gmail's "Forwarded message" block and `gmail_quote` div, Outlook's
+From:/Sent:/To:/Subject: block, `> ` quoting). Bodies are decoded text (quoted-printable,
+base64, the MIME charset trusted over any HTML `<meta>`), with CRLF turned into LF.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from email.message import Message
+from typing import Any
+
+import mailparser
+
+from mailer.parse.text import clean_text, html_to_lines
+
+_MAX_DEPTH = 3  # attached messages inside attached messages inside ...
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One readable copy of a digest: who sent it, what it says (HTML and text)."""
+
+    message_id: str | None
+    subject: str | None
+    sender: str | None  # "Name <addr>" as shown, or the bare address
+    sender_address: str | None  # lower-case address only
+    date: datetime | None
+    list_id: str | None
+    html: str
+    text: str
+    forwarded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedEmail:
+    outer: Envelope
+    copies: tuple[Envelope, ...]  # originals found inside (attached or forwarded), outermost last
+    defects: tuple[str, ...] = ()
+
+
+class MessageDecodeError(Exception):
+    """The bytes cannot be read as an email at all (e.g. MIME nested too deep)."""
+
+
+def _header(message: Message, name: str) -> str | None:
+    try:
+        value = message.get(name)
+    except Exception:  # malformed header objects raise on access
+        return None
+    if value is None:
+        return None
+    return clean_text(str(value)) or None
+
+
+def parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _format_sender(pairs: Any) -> tuple[str | None, str | None]:
+    if not pairs:
+        return None, None
+    name, address = pairs[0]
+    name = clean_text(name or "")
+    address = clean_text(address or "")
+    if not address:
+        return (name or None), None
+    return (f"{name} <{address}>" if name else address), address.lower()
+
+
+def _normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _attached_messages(message: Message) -> list[Message]:
+    found: list[Message] = []
+    for part in message.walk():
+        if part is message or part.get_content_type() != "message/rfc822":
+            continue
+        payload = part.get_payload()
+        if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+            found.append(payload[0])
+    return found
+
+
+def _decode(raw: bytes, depth: int) -> DecodedEmail:
+    try:
+        parsed = mailparser.parse_from_bytes(raw)
+    except Exception as e:  # mail-parser's own errors and RecursionError alike
+        raise MessageDecodeError(f"{type(e).__name__}: {e}") from e
+    message: Message = parsed.message
+    sender, address = _format_sender(parsed.from_)
+    text_parts = [_normalize_newlines(t) for t in parsed.text_plain]
+    html_parts = [_normalize_newlines(t) for t in parsed.text_html]
+
+    copies: list[Envelope] = []
+    if depth < _MAX_DEPTH:
+        for inner in _attached_messages(message):
+            try:
+                inner_raw = inner.as_bytes()
+                decoded = _decode(inner_raw, depth + 1)
+            except Exception:  # an unreadable attachment is skipped, not fatal
+                continue
+            inner_env = replace(decoded.outer, forwarded=True)
+            copies.extend(decoded.copies)
+            copies.append(inner_env)
+            # mail-parser flattens attached bodies into the outer lists: keep them apart
+            text_parts = [t for t in text_parts if t not in (inner_env.text,)]
+            html_parts = [h for h in html_parts if h not in (inner_env.html,)]
+
+    outer = Envelope(
+        message_id=(parsed.message_id or "").strip() or None,
+        subject=clean_text(parsed.subject or "") or None,
+        sender=sender,
+        sender_address=address,
+        date=parse_date(_header(message, "Date")),
+        list_id=_header(message, "List-ID"),
+        html="\n".join(html_parts),
+        text="\n".join(text_parts),
+    )
+    forwarded = find_forwarded_copy(outer)
+    if forwarded is not None:
+        copies.append(forwarded)
+    defects = tuple(str(c) for c in (parsed.defects_categories or ()))
+    return DecodedEmail(outer=outer, copies=tuple(copies), defects=defects)
+
+
+def decode_email(raw: bytes) -> DecodedEmail:
+    """Decode an email into its readable copies. Raises MessageDecodeError only."""
+    try:
+        return _decode(raw, 0)
+    except MessageDecodeError:
+        raise
+    except Exception as e:  # anything unexpected in a hostile message
+        raise MessageDecodeError(f"{type(e).__name__}: {e}") from e
+
+
+# --- forwarded copies inside a body -------------------------------------------------------
+
+_GMAIL_MARKER = re.compile(
+    r"^[> ]*-{3,}\s*(?:Forwarded message|Original Message|Weitergeleitete Nachricht"
+    r"|Message transféré)\s*-{3,}[ \t]*$|^[> ]*Begin forwarded message:[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_OUTLOOK_FROM = re.compile(r"^[> ]*(?:\*\s*)?From:\s*\**\s*(.+)$", re.MULTILINE)
+_HEADER_LINE = re.compile(r"^(From|Sent|Date|To|Cc|Subject):\s*(.*)$", re.IGNORECASE)
+_QUOTE_PREFIX = re.compile(r"^> ?", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class _ForwardHeaders:
+    headers: dict[str, str]
+    body: str  # the text after the header block
+
+
+def _read_header_block(lines: list[str]) -> _ForwardHeaders | None:
+    headers: dict[str, str] = {}
+    index = 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    while index < len(lines):
+        line = lines[index].strip().replace("*", "")
+        m = _HEADER_LINE.match(line)
+        if not m:
+            break
+        headers[m.group(1).lower()] = m.group(2).strip()
+        index += 1
+    if "from" not in headers or "subject" not in headers:
+        return None
+    return _ForwardHeaders(headers, "\n".join(lines[index:]))
+
+
+def _dequote(text: str) -> str:
+    lines = [line for line in text.split("\n") if line.strip()]
+    if lines and sum(line.startswith(">") for line in lines) * 2 > len(lines):
+        return _QUOTE_PREFIX.sub("", text)
+    return text
+
+
+def _forward_block_in_text(text: str) -> _ForwardHeaders | None:
+    text = text.replace("\u00a0", " ")
+    marker = _GMAIL_MARKER.search(text)
+    if marker:
+        block = _dequote(text[marker.end() :].lstrip("\n"))
+        found = _read_header_block(block.split("\n"))
+        if found:
+            return found
+    for m in _OUTLOOK_FROM.finditer(text):  # Outlook: From:, Sent:, To:, Subject: lines
+        block = _dequote(text[m.start() :])
+        found = _read_header_block(block.split("\n"))
+        if found and ("sent" in found.headers or "date" in found.headers):
+            return found
+    return None
+
+
+def _gmail_quote_html(raw_html: str) -> str | None:
+    """The HTML after the forwarded header block (Gmail's gmail_quote, Outlook's divRplyFwdMsg)."""
+    for pattern in (r"<div[^>]*class=\"?[^\">]*gmail_quote", r"<div[^>]*id=\"?divRplyFwdMsg"):
+        m = re.search(pattern, raw_html, re.IGNORECASE)
+        if m:
+            return raw_html[m.start() :]
+    return None
+
+
+def find_forwarded_copy(envelope: Envelope) -> Envelope | None:
+    """The original a forwarded email carries in its body, with the original sender."""
+    text_block = _forward_block_in_text(envelope.text) if envelope.text else None
+    html_tail = _gmail_quote_html(envelope.html) if envelope.html else None
+    html_block = None
+    if html_tail is not None:
+        html_block = _forward_block_in_text("\n".join(html_to_lines(html_tail)))
+    block = text_block or html_block
+    if block is None:
+        return None
+    sender_text = clean_text(block.headers.get("from", ""))
+    pairs = email.utils.getaddresses([sender_text]) if sender_text else []
+    sender, address = _format_sender(pairs)
+    if address and "@" not in address:
+        sender, address = sender_text or None, None
+    return Envelope(
+        message_id=envelope.message_id,
+        subject=clean_text(block.headers.get("subject", "")) or None,
+        sender=sender,
+        sender_address=address,
+        date=parse_date(block.headers.get("date") or block.headers.get("sent")) or envelope.date,
+        list_id=None,
+        html=html_tail or "",
+        text=text_block.body if text_block else "",
+        forwarded=True,
+    )

@@ -1,0 +1,139 @@
+"""Text cleanup shared by the format modules: entities, tags, line wraps, TeX accents.
+
+Everything here is pure and total: any string in, a clean string out, never an exception.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from selectolax.lexbor import LexborHTMLParser
+
+_WS = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\u2028\u2029]+")
+_TAG = re.compile(r"<[^>]{0,500}>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def collapse_whitespace(text: str) -> str:
+    """One space for every run of whitespace (NBSP included), trimmed."""
+    return _WS.sub(" ", text).strip()
+
+
+def clean_text(text: str) -> str:
+    """Entities resolved, stray tags and control characters removed, whitespace collapsed.
+
+    Typography (’ “ ” – é) is kept; NFC normalization makes composed and decomposed
+    accents compare equal.
+    """
+    text = html.unescape(text)
+    if "<" in text and ">" in text:
+        text = _TAG.sub(" ", text)
+    text = _CONTROL.sub("", text)
+    return unicodedata.normalize("NFC", collapse_whitespace(text))
+
+
+def join_wrapped_lines(lines: list[str]) -> str:
+    """Join hard-wrapped lines into one line (the 2-space continuation indent included)."""
+    return collapse_whitespace(" ".join(line.strip() for line in lines))
+
+
+# Block-level tags: a text break before each, so "<p>a</p><p>b</p>" reads as two lines.
+_BLOCK_TAG = re.compile(
+    r"(?=<(?:/?(?:p|div|br|h[1-6]|li|ul|ol|tr|table|tbody|td|th|blockquote|section|article"
+    r"|header|footer|hr|center|dd|dt|dl|pre|title))\b)",
+    re.IGNORECASE,
+)
+LINE_BREAK = "\u2029"  # a character no newsletter uses, standing for a block boundary
+
+
+def mark_blocks(raw_html: str) -> str:
+    """Insert a LINE_BREAK before every block-level tag (in text context, so always safe)."""
+    return _BLOCK_TAG.sub(LINE_BREAK, raw_html)
+
+
+def parse_html(raw_html: str) -> LexborHTMLParser:
+    """The selectolax tree of a HTML body whose block tags are marked as line breaks."""
+    return LexborHTMLParser(mark_blocks(raw_html))
+
+
+def tree_lines(tree: LexborHTMLParser) -> list[str]:
+    """The visible text of a marked tree as clean, non-empty lines (scripts and styles dropped)."""
+    for node in tree.css("script, style, head, title"):
+        node.decompose()
+    root = tree.body or tree.root
+    if root is None:
+        return []
+    text = root.text(deep=True, separator="")
+    lines = (collapse_whitespace(part) for part in text.split(LINE_BREAK))
+    return [line for line in lines if line]
+
+
+def html_to_lines(raw_html: str) -> list[str]:
+    return tree_lines(parse_html(raw_html))
+
+
+def html_to_text(raw_html: str) -> str:
+    return "\n".join(html_to_lines(raw_html))
+
+
+# TeX accents as arXiv writes them: \"a, \'e, \`e, \^o, \~n, \=a, \.z, \u{a}, \v{s}, \H{o},
+# \c{c}, \k{a}, \r{a}, with or without braces ({\"a}, \"{a}), plus letters such as {\aa}, \o, \ss.
+_ACCENTS = {
+    '"': "\u0308",
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "k": "\u0328",
+    "r": "\u030a",
+}
+_LETTERS = {
+    "aa": "å",
+    "AA": "Å",
+    "ae": "æ",
+    "AE": "Æ",
+    "oe": "œ",
+    "OE": "Œ",
+    "o": "ø",
+    "O": "Ø",
+    "ss": "ß",
+    "l": "ł",
+    "L": "Ł",
+    "i": "ı",
+    "j": "ȷ",
+}
+_TEX_ACCENT = re.compile(
+    r"""\\(?:(["'`^~=.])\s*|([uvHckr])(?:\s+|(?=\{)))"""
+    r"""(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij]|[A-Za-z]))"""
+)
+_TEX_LETTER = re.compile(r"\\(aa|AA|ae|AE|oe|OE|ss|[oOlL])(?![A-Za-z])(?:\{\}|\s)?")
+_BRACED_SINGLE = re.compile(r"\{([^{}\\$]{1,3})\}")
+
+
+def decode_tex_accents(text: str) -> str:
+    """`L\\"ahner` -> `Lähner`, `Sa\\v{s}a` -> `Saša`, `M{\\aa}ns` -> `Måns` (names only)."""
+    if "\\" not in text:
+        return text
+
+    def accent(m: re.Match[str]) -> str:
+        mark = _ACCENTS[m.group(1) or m.group(2)]
+        base = m.group(3) or m.group(4)
+        base = {"\\i": "i", "\\j": "j"}.get(base, base)
+        return unicodedata.normalize("NFC", base + mark)
+
+    text = _TEX_ACCENT.sub(accent, text)
+    text = _TEX_LETTER.sub(lambda m: _LETTERS[m.group(1)], text)
+    # Braces left around decoded letters: {ä} -> ä (math like $\{x\}$ is not in names)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _BRACED_SINGLE.sub(r"\1", text)
+    return text
