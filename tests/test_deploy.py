@@ -1,0 +1,129 @@
+"""What can be checked of deploy/ without Docker or a cluster: build context, unit file,
+manifests against the Kubernetes schemas, and the shipped configs loading cleanly."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy.engine import make_url
+
+from mailer.config import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+MANIFESTS = sorted((DEPLOY / "k8s").glob("*.yaml"))
+
+
+def dockerfile_copy_sources() -> list[str]:
+    sources = []
+    for line in (DEPLOY / "Dockerfile").read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(w.startswith("--from") for w in words):
+            sources += [w for w in words[1:-1] if not w.startswith("--")]
+    return sources
+
+
+def test_dockerfile_copies_only_what_exists_in_the_build_context() -> None:
+    sources = dockerfile_copy_sources()
+    assert "mailer/" in sources and "pyproject.toml" in sources
+    for source in sources:
+        assert (ROOT / source).exists(), f"COPY {source}: not in the build context"
+
+
+def test_dockerignore_keeps_every_copied_path() -> None:
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+    kept = {line[1:].rstrip("/") for line in ignore if line.startswith("!")}
+    for source in dockerfile_copy_sources():
+        assert source.split("/")[0].rstrip("/") in kept, f"{source} is ignored by .dockerignore"
+
+
+def test_dockerfile_runs_as_non_root_with_a_healthcheck() -> None:
+    text = (DEPLOY / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim$", text, re.M)
+    assert re.search(r"^USER mailer", text, re.M)
+    assert "HEALTHCHECK" in text and "/healthz" in text
+    assert '"--http", "0.0.0.0:9464"' in text
+
+
+def test_systemd_unit_verifies() -> None:
+    analyze, mailer = shutil.which("systemd-analyze"), shutil.which("mailer")
+    if not analyze or not mailer:
+        pytest.skip("systemd-analyze or the mailer script is not installed")
+    unit = (DEPLOY / "paper-mailer.service").read_text()
+    for needed in ("DynamicUser=yes", "ProtectSystem=strict", "StateDirectory=", "NoNewPrivileges"):
+        assert needed in unit
+    # verify checks that ExecStart exists: point it at this machine's mailer
+    tmp = Path(subprocess.check_output(["mktemp", "-d"], text=True).strip())
+    try:
+        local = tmp / "paper-mailer.service"
+        local.write_text(unit.replace("/opt/paper-mailer/bin/mailer", mailer))
+        done = subprocess.run(
+            [analyze, "verify", str(local)], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.strip() == "", done.stderr
+    finally:
+        shutil.rmtree(tmp)
+
+
+@pytest.mark.parametrize("manifest", MANIFESTS, ids=lambda p: p.name)
+def test_kubernetes_manifest_matches_its_schema(manifest: Path) -> None:
+    validate = pytest.importorskip("kubernetes_validate")
+    for document in yaml.safe_load_all(manifest.read_text()):
+        if document.get("kind") == "Kustomization":
+            for resource in document["resources"]:
+                assert (manifest.parent / resource).exists()
+            continue
+        validate.validate(document, "1.30.0", strict=True)
+
+
+def test_schema_validation_would_catch_a_typo() -> None:
+    validate = pytest.importorskip("kubernetes_validate")
+    document = yaml.safe_load((DEPLOY / "k8s" / "deployment.yaml").read_text())
+    document["spec"]["replica"] = 1
+    with pytest.raises(validate.ValidationError):
+        validate.validate(document, "1.30.0", strict=True)
+
+
+def test_deployment_runs_one_replica_with_probes_on_healthz() -> None:
+    deployment = yaml.safe_load((DEPLOY / "k8s" / "deployment.yaml").read_text())
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"]["type"] == "Recreate"
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert container[probe]["httpGet"]["path"] == "/healthz"
+    assert container["envFrom"][0]["secretRef"]["name"] == "paper-mailer-credentials"
+
+
+def configmap_file(name: str) -> str:
+    for document in yaml.safe_load_all((DEPLOY / "k8s" / "configmap.yaml").read_text()):
+        if name in document["data"]:
+            return str(document["data"][name])
+    raise KeyError(name)
+
+
+@pytest.mark.parametrize("where", ["compose", "k8s"])
+def test_shipped_container_configs_load(where: str, tmp_path: Path) -> None:
+    if where == "compose":
+        text = (DEPLOY / "config" / "mailer.yaml").read_text()
+    else:
+        text = configmap_file("mailer.yaml")
+    (tmp_path / "mailer.yaml").write_text(text)
+    settings = load_settings(tmp_path / "mailer.yaml", {})
+    assert settings.admin and settings.sources
+    assert make_url(settings.state).password is None, "a secret in the shipped config"
+
+
+def test_compose_paths_exist() -> None:
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    service = compose["services"]["paper-mailer"]
+    assert (DEPLOY / service["build"]["context"] / service["build"]["dockerfile"]).exists()
+    for volume in service["volumes"]:
+        host = volume.split(":")[0]
+        assert (DEPLOY / host).exists(), f"compose mounts {host}, which does not exist"
+    assert "postgres" in compose["services"]
