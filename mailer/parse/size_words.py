@@ -52,6 +52,7 @@ NUMBER_WORDS: dict[str, Decimal] = {
     "fifty": Decimal(50),
     "seventy": Decimal(70),
     "hundred": Decimal(100),
+    "half a": Decimal("0.5"),
 }
 
 # Words after a number that make it a parameter count.
@@ -90,6 +91,10 @@ MODEL_WORDS: frozenset[str] = frozenset(
         "checkpoint",
         "checkpoints",
         "backbone",
+        "encoder",
+        "encoders",
+        "decoder",
+        "decoders",
         "backbones",
         "scale",
         "scales",

@@ -40,7 +40,7 @@ MIN_PARAMS = 10**3
 MAX_PARAMS = 10**16
 
 Verdict = Literal["parameters", "model", "other"]
-MentionKind = Literal["compact", "worded", "bare"]
+MentionKind = Literal["compact", "worded", "spaced", "bare"]
 
 _NUMBER = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
 _NUMBER_WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
@@ -48,6 +48,7 @@ _SCALE_WORDS = "|".join(sorted(SCALE_WORDS, key=len, reverse=True))
 _NOT_BEFORE = r"(?<![\w.$€£¥])"
 
 _WHITESPACE = re.compile(r"\s+")
+_GLUED_TIMES = re.compile(r"(?<=[0-9])times(?=[0-9])")  # "4times70" from a lost "×"
 _COMPACT = re.compile(
     rf"{_NOT_BEFORE}(?:(?<=-)(?P<activated>A)|(?P<factor>[0-9]{{1,3}})\s?[x×]\s?)?"
     rf"(?P<number>{_NUMBER})(?P<unit>Bn|bn|[KMBTb])(?![A-Za-z0-9])"
@@ -56,6 +57,8 @@ _WORDED = re.compile(
     rf"{_NOT_BEFORE}(?P<number>{_NUMBER}|(?i:{_NUMBER_WORDS}))(?P<sep>[\s-]+)"
     rf"(?P<unit>(?i:{_SCALE_WORDS}))(?![A-Za-z])"
 )
+# "the 70 B model": counted only when a parameter or model word follows
+_SPACED = re.compile(rf"{_NOT_BEFORE}(?P<number>{_NUMBER}) (?P<unit>[MBT])(?![\w.-])")
 # A bare number sharing the scale of the size right after it: "0.5 to 72 billion", "7, 13,".
 _BARE_BEFORE = re.compile(
     rf"(?<![\w.$€£¥\-–])(?P<number>{_NUMBER})"
@@ -84,7 +87,7 @@ class _Mention:
 
 def extract_sizes(text: str) -> list[ModelSize]:
     """The distinct parameter counts of models `text` mentions, smallest first."""
-    flat = _WHITESPACE.sub(" ", text)
+    flat = _GLUED_TIMES.sub("×", _WHITESPACE.sub(" ", text))
     found: dict[int, ModelSize] = {}
     for group in _group_mentions(flat, _find_mentions(flat)):
         for mention in _model_sizes_of(flat, group):
@@ -112,6 +115,11 @@ def _find_mentions(text: str) -> list[_Mention]:
         params = _to_params(match["number"], scale)
         if params is not None:
             mentions.append(_Mention(match.start(), match.end(), params, "worded", scale))
+    for match in _SPACED.finditer(text):
+        scale = SCALE_LETTERS[match["unit"]]
+        params = _to_params(match["number"], scale)
+        if params is not None and _verdict_after(text, match.end()) in ("parameters", "model"):
+            mentions.append(_Mention(match.start(), match.end(), params, "spaced", scale))
     mentions.sort(key=lambda m: m.start)
     return _with_bare_numbers(text, mentions)
 
@@ -167,11 +175,11 @@ def _group_mentions(text: str, mentions: list[_Mention]) -> list[list[_Mention]]
 
 def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     first, last = group[0], group[-1]
-    if _has_non_parameter_lead(text, first.start):
-        return []
     verdict = _verdict_after(text, last.end)
     if verdict == "parameters":
         return group
+    if _has_non_parameter_lead(text, first.start):
+        return []
     # "8K", "200K" are context lengths and vocabularies unless "parameters" follows
     sizes = [m for m in group if m.scale >= 10**6]
     if verdict is not None:
@@ -182,12 +190,16 @@ def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
 
 
 def _verdict_after(text: str, end: int) -> Verdict | None:
-    for word in _words_after(text, end):
+    words = _words_after(text, end)
+    for index, word in enumerate(words):
         if word in PARAMETER_WORDS:
             return "parameters"
         if word in MODEL_WORDS:
             return "model"
         if word in NON_PARAMETER_WORDS:
+            following = words[index + 1] if index + 1 < len(words) else ""
+            if following in PARAMETER_WORDS or following in MODEL_WORDS:
+                continue  # an adjective: "a 1.3B video model", "a 7B text encoder"
             return "other"
         if word in _STOP_WORDS or any(ch.isdigit() for ch in word):
             return None

@@ -1,0 +1,125 @@
+"""Size extraction measured on the labeled set in tests/data/sizes/labeled.jsonl.
+
+The set: the 136 papers of the Hugging Face Daily Papers sample page, labeled by reading
+each title and abstract, plus hard cases written by hand. Each item carries a split fixed
+from a hash of its id before any tuning; the floor is enforced on the holdout split.
+
+Print the figures (and the tune split's misses, never the holdout's unless asked):
+
+    python3 tests/test_sizes_eval.py [--show-holdout]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from mailer.models import format_params
+from mailer.parse.sizes import extract_sizes
+
+LABELED = Path(__file__).resolve().parent / "data" / "sizes" / "labeled.jsonl"
+MIN_PRECISION = 0.97
+MIN_RECALL = 0.95
+
+
+@dataclass(frozen=True)
+class LabeledText:
+    id: str
+    text: str
+    sizes: frozenset[int]
+    split: str
+
+
+@dataclass
+class Score:
+    true_positives: int = 0
+    false_positives: int = 0
+    false_negatives: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        found = self.true_positives + self.false_positives
+        return self.true_positives / found if found else 1.0
+
+    @property
+    def recall(self) -> float:
+        labeled = self.true_positives + self.false_negatives
+        return self.true_positives / labeled if labeled else 1.0
+
+    def summary(self, name: str, items: int) -> str:
+        return (
+            f"{name}: {items} texts, precision {self.precision:.3f}, recall {self.recall:.3f} "
+            f"(tp {self.true_positives}, fp {self.false_positives}, fn {self.false_negatives})"
+        )
+
+
+def load_labeled(path: Path = LABELED) -> list[LabeledText]:
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            items.append(LabeledText(row["id"], row["text"], frozenset(row["sizes"]), row["split"]))
+    return items
+
+
+def score(items: list[LabeledText]) -> Score:
+    result = Score()
+    for item in items:
+        found = {size.params for size in extract_sizes(item.text)}
+        extra, missed = found - item.sizes, item.sizes - found
+        result.true_positives += len(found & item.sizes)
+        result.false_positives += len(extra)
+        result.false_negatives += len(missed)
+        if extra or missed:
+            result.errors.append(
+                f"{item.id}: extra {sorted(map(format_params, extra))} "
+                f"missed {sorted(map(format_params, missed))}"
+            )
+    return result
+
+
+def _split(name: str) -> list[LabeledText]:
+    return [item for item in load_labeled() if item.split == name]
+
+
+def test_labeled_set_is_large_and_split_before_tuning() -> None:
+    items = load_labeled()
+    assert len(items) >= 176
+    assert len({item.id for item in items}) == len(items)
+    holdout = sum(item.split == "holdout" for item in items)
+    assert 0.2 <= holdout / len(items) <= 0.35
+
+
+def test_holdout_meets_the_precision_and_recall_floor() -> None:
+    items = _split("holdout")
+    result = score(items)
+    print(result.summary("holdout", len(items)))
+    assert result.precision >= MIN_PRECISION, result.summary("holdout", len(items))
+    assert result.recall >= MIN_RECALL, result.summary("holdout", len(items))
+
+
+def test_tune_split_meets_the_floor_too() -> None:
+    items = _split("tune")
+    result = score(items)
+    print(result.summary("tune", len(items)))
+    if result.precision < MIN_PRECISION or result.recall < MIN_RECALL:
+        pytest.fail("\n".join([result.summary("tune", len(items)), *result.errors]))
+
+
+def main(argv: list[str]) -> None:
+    for name in ("tune", "holdout"):
+        items = _split(name)
+        result = score(items)
+        print(result.summary(name, len(items)))
+        if name == "tune" or "--show-holdout" in argv:
+            for error in result.errors:
+                print("   ", error)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
