@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, inspect, select, text
 
+from mailer.store.notices import add_notices_table
 from mailer.store.schema import metadata, schema_version
+from mailer.store.service_status import add_service_status_table
 
 MIGRATION_LOCK = 0x6D61696C  # "mail": the advisory lock key for migrations on PostgreSQL
 
@@ -32,8 +34,14 @@ def _initial(conn: Connection) -> None:
     metadata.create_all(conn)
 
 
+def _add_service_tables(conn: Connection) -> None:
+    add_notices_table(conn)
+    add_service_status_table(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "messages, papers, paper_sources, outbox", _initial),
+    Migration(2, "notices, service_status (mailer serve)", _add_service_tables),
 )
 
 LATEST = MIGRATIONS[-1].version
