@@ -18,7 +18,7 @@ from typing import Any
 
 import mailparser
 
-from mailer.parse.text import clean_text, html_to_lines
+from mailer.parse.text import collapse_whitespace, html_to_lines
 
 _MAX_DEPTH = 3  # attached messages inside attached messages inside ...
 
@@ -56,7 +56,7 @@ def _header(message: Message, name: str) -> str | None:
         return None
     if value is None:
         return None
-    return clean_text(str(value)) or None
+    return collapse_whitespace(str(value)) or None
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -72,8 +72,8 @@ def _format_sender(pairs: Any) -> tuple[str | None, str | None]:
     if not pairs:
         return None, None
     name, address = pairs[0]
-    name = clean_text(name or "")
-    address = clean_text(address or "")
+    name = collapse_whitespace(name or "")
+    address = collapse_whitespace(address or "")
     if not address:
         return (name or None), None
     return (f"{name} <{address}>" if name else address), address.lower()
@@ -121,7 +121,7 @@ def _decode(raw: bytes, depth: int) -> DecodedEmail:
 
     outer = Envelope(
         message_id=(parsed.message_id or "").strip() or None,
-        subject=clean_text(parsed.subject or "") or None,
+        subject=collapse_whitespace(parsed.subject or "") or None,
         sender=sender,
         sender_address=address,
         date=parse_date(_header(message, "Date")),
@@ -223,14 +223,14 @@ def find_forwarded_copy(envelope: Envelope) -> Envelope | None:
     block = text_block or html_block
     if block is None:
         return None
-    sender_text = clean_text(block.headers.get("from", ""))
+    sender_text = collapse_whitespace(block.headers.get("from", ""))
     pairs = email.utils.getaddresses([sender_text]) if sender_text else []
     sender, address = _format_sender(pairs)
     if address and "@" not in address:
         sender, address = sender_text or None, None
     return Envelope(
         message_id=envelope.message_id,
-        subject=clean_text(block.headers.get("subject", "")) or None,
+        subject=collapse_whitespace(block.headers.get("subject", "")) or None,
         sender=sender,
         sender_address=address,
         date=parse_date(block.headers.get("date") or block.headers.get("sent")) or envelope.date,
