@@ -255,7 +255,6 @@ NON_PARAMETER_LEAD_WORDS: frozenset[str] = frozenset(
         "cost",
         "costs",
         "usd",
-        "tokens",
     }
 )
 

@@ -1,0 +1,189 @@
+"""extract_sizes: one table row per convention of issue 2 (part 4), plus properties."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailer.models import ModelSize
+from mailer.parse.sizes import extract_sizes
+
+K, M, B, T = 10**3, 10**6, 10**9, 10**12
+LABELED = Path(__file__).resolve().parent / "data" / "sizes" / "labeled.jsonl"
+LABELED_TEXTS = [json.loads(line)["text"] for line in LABELED.read_text().splitlines() if line]
+
+
+def params(text: str) -> list[int]:
+    return [size.params for size in extract_sizes(text)]
+
+
+COUNTED = [
+    # forms a size is written in
+    ("8.3 billion parameters", [8_300 * M]),
+    ("Phi-4-Mini is a 3.8-billion-parameter language model", [3_800 * M]),
+    ("Built upon Qwen3 32B, our model", [32 * B]),
+    ("TinyLlama-1.5B runs on phones", [1_500 * M]),
+    ("we show that Qwen2.5-Math-1.5B-Instruct can surpass GPT-4o", [1_500 * M]),
+    ("outperforming Llama-2-Chat-13B", [13 * B]),
+    ("GPT-3 (175B) is the reference", [175 * B]),
+    ("a LoRA component of just 460 million parameters", [460 * M]),
+    ("a 125M model", [125 * M]),
+    ("a dense 1T model", [T]),
+    ("Switch scales to 1.2 trillion parameters", [1_200 * B]),
+    ("gemma-2-9b-it and llama-3-70b-instruct", [9 * B, 70 * B]),
+    ("serving the 70 B model", [70 * B]),
+    ("a model with only 500K parameters", [500 * K]),
+    ("a 7bn parameter model", [7 * B]),
+    # ranges and lists give each value; thresholds give their end
+    ("evaluating over 100 model-technique pairs (0.5B-72B parameters)", [500 * M, 72 * B]),
+    ("model sizes from 125M to 175B", [125 * M, 175 * B]),
+    ("a parameter range from 0.5 to 72 billion", [500 * M, 72 * B]),
+    ("available with 7, 13, and 70 billion parameters", [7 * B, 13 * B, 70 * B]),
+    ("sizes ranging from 1-70 billion model parameters", [B, 70 * B]),
+    ("between 1 and 2 billion parameters", [B, 2 * B]),
+    ("models with fewer than 10 billion parameters", [10 * B]),
+    ("a 100B-scale model", [100 * B]),
+    # number words
+    ("scaled to ten billion parameters", [10 * B]),
+    ("LLMs with a billion or more parameters", [B]),
+    ("networks with half a billion parameters", [500 * M]),
+    ("MoE models with close to a trillion parameters", [T]),
+    ("a seven-billion-parameter model", [7 * B]),
+    # MoE: names multiply, activated and average-active counts count
+    ("Mixtral-8x7B-Instruct-v0.1", [56 * B]),
+    ("Mixtral 8×22B", [176 * B]),
+    ("DeepSeek-V3 has 671B total, 37B activated", [37 * B, 671 * B]),
+    ("judged by Qwen3-235B-A22B", [22 * B, 235 * B]),
+    ("with 32 billion activated parameters and 1 trillion total parameters", [32 * B, T]),
+    ("merely 31 billion average active parameters", [31 * B]),
+    ("LLaMA-2 models with up to 4×70 billion parameters", [70 * B]),
+    ("LLaMA-2 models with up to 4times70 billion parameters", [70 * B]),
+    # sizes in names, and compared models, count
+    ("surpassing DeepSeek-R1-Distill-Qwen-7B", [7 * B]),
+    ("BTLM-3B-8K beats 7B models", [3 * B, 7 * B]),
+    ("Scaling TransNormer to 175 Billion Parameters", [175 * B]),
+    ("A 7B model trained on 1T tokens beats a 13B model", [7 * B, 13 * B]),
+    ("train a 1.3B video model", [1_300 * M]),
+]
+
+NOT_COUNTED = [
+    ("trained on 2T tokens", "tokens"),
+    ("a 1.4B parameter, 900B token run", "token run (the 1.4B counts, checked below)"),
+    ("an expanded vocabulary size of 200K tokens", "vocabulary"),
+    ("a dataset of 107,033 synthetic examples", "examples"),
+    ("3B images and 5.8B image-text pairs", "data set sizes"),
+    ("trained with less than $100K", "money"),
+    ("JetMoE: Reaching Llama2 Performance with 0.1M Dollars", "money"),
+    ("30,000 H100 GPU hours", "hours"),
+    ("3.2e23 FLOPs on 512 GPUs", "FLOPs and GPUs"),
+    ("a single A100 80GB GPU", "memory"),
+    ("at 128K context length", "context length"),
+    ("reduces memory by up to 5.6 times", "multiplier"),
+    ("surpassing models up to 12x larger", "multiplier"),
+    ("65 publications from 2017 to December 2023", "years"),
+    ("scoring 87.1% on MedQA", "percentage"),
+    ("HoneyBee is the first billion-parameter language model", "vague"),
+    ("tens of billions of parameters", "vague"),
+    ("as models grow into the trillion-parameter range", "vague"),
+    ("a billion-parameter model", "vague: the 'a' belongs to 'model'"),
+    ("trained on SA-1B and LAION-5B", "data set names"),
+    ("pretrained on JFT-300M and WebVid-10M", "data set names"),
+    ("the MiniCPM-128K variant", "context length in a name"),
+    ("a budget of 100K", "money without a sign"),
+    ("Llama 2 models", "version number"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), COUNTED)
+def test_counts_every_way_papers_write_a_size(text: str, expected: list[int]) -> None:
+    assert params(text) == expected
+
+
+@pytest.mark.parametrize(("text", "why"), NOT_COUNTED)
+def test_ignores_numbers_that_are_not_model_sizes(text: str, why: str) -> None:
+    found = params(text)
+    if "1.4B counts" in why:
+        assert found == [1_400 * M]
+    else:
+        assert found == [], why
+
+
+def test_returns_distinct_sizes_smallest_first_with_the_span_as_written() -> None:
+    sizes = extract_sizes("Komodo-7B beats Llama-2-Chat-13B; a 7-billion-parameter model.")
+    assert sizes == [ModelSize(7 * B), ModelSize(13 * B)]
+    assert sizes[0].text == "7B"
+    assert sizes[1].text == "13B"
+    assert str(sizes[1]) == "13B"
+
+
+def test_a_text_without_numbers_has_no_size() -> None:
+    assert extract_sizes("") == []
+    assert extract_sizes("Large language models with billions of parameters") == []
+
+
+WORDS = st.sampled_from(
+    [
+        "7B",
+        "1.5",
+        "billion",
+        "parameters",
+        "tokens",
+        "model",
+        "8x7B",
+        "Qwen3-235B-A22B",
+        "from",
+        "to",
+        "and",
+        ",",
+        "a",
+        "half",
+        "$",
+        "100K",
+        "LAION-5B",
+        "4times70",
+        "-",
+        "(",
+        ")",
+        "70 B",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_never_raises_on_arbitrary_text(text: str) -> None:
+    sizes = extract_sizes(text)
+    assert all(isinstance(size, ModelSize) and size.params > 0 for size in sizes)
+    assert [s.params for s in sizes] == sorted({s.params for s in sizes})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(WORDS, st.text(max_size=6)), max_size=25))
+def test_never_raises_on_size_like_word_salad(words: list[str]) -> None:
+    extract_sizes(" ".join(words))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(WORDS, min_size=1, max_size=20),
+    st.lists(st.sampled_from([" ", "  ", "\n", "\t", " \n ", "\r\n", "\u00a0"]), min_size=1),
+)
+def test_whitespace_changes_do_not_change_the_sizes(words: list[str], gaps: list[str]) -> None:
+    single = " ".join(words)
+    spread = "".join(word + gaps[i % len(gaps)] for i, word in enumerate(words))
+    assert params(spread) == params(single)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.data())
+def test_rewrapping_a_real_abstract_keeps_its_sizes(data: st.DataObject) -> None:
+    text = data.draw(st.sampled_from(LABELED_TEXTS))
+    tokens = re.split(r"\s+", text.strip())
+    gaps = data.draw(st.lists(st.sampled_from([" ", "\n", "  ", "\n\n"]), min_size=1))
+    rewrapped = "".join(token + gaps[i % len(gaps)] for i, token in enumerate(tokens))
+    assert params(rewrapped) == params(text)
