@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from mailer.store.messages import MessageQueries
 from mailer.store.migrations import upgrade
@@ -69,7 +69,12 @@ class Store(MessageQueries, OutboxQueries, ReportQueries):
     def open(cls, state: str, *, migrate: bool = True) -> Store:
         store = cls(create_store_engine(state))
         if migrate:
-            store.upgrade()
+            try:
+                store.upgrade()
+            except SQLAlchemyError as e:
+                store.close()
+                reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+                raise StoreError(f"cannot open the state database: {reason}") from e
         return store
 
     def upgrade(self) -> int:

@@ -208,6 +208,20 @@ class OutboxQueries:
             for r in rows
         ]
 
+    def count_waiting(self, now: datetime) -> int:
+        """Alerts not yet due at `now` (daily feeds, retries after backoff)."""
+        at = codec.to_db_time(now)
+        query = (
+            select(func.count())
+            .select_from(outbox)
+            .where(
+                outbox.c.state.in_([PENDING, RETRYING]),
+                or_(outbox.c.due_at > at, outbox.c.next_attempt_at > at),
+            )
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
     def outbox_counts(self) -> dict[str, int]:
         query = select(outbox.c.state, func.count()).group_by(outbox.c.state)
         with self.engine.connect() as conn:

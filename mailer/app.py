@@ -1,0 +1,432 @@
+"""The pipeline: fetch -> parse -> match -> enqueue -> deliver, in that order, in one place.
+
+`Pipeline.open(settings)` loads the rules and opens the store (running migrations).
+For each incoming message, parsing, matching and enqueueing the alerts commit in ONE
+transaction (`Store.record_message`); only then does the source post-process it
+(`after_commit`). Delivery reads the outbox (`mailer.outbox.OutboxWorker`). A message
+that fails to parse is recorded as failed with its reason and the run goes on.
+The clock is injected: every entry point takes `now`, defaulting to `clock()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+
+from mailer import metrics
+from mailer.batching import plan_alerts, unique_papers
+from mailer.config import Settings
+from mailer.models import AlertBatch, AlertItem, Match, Paper, ParsedDigest
+from mailer.notify.registry import create_channel
+from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
+from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
+from mailer.sources import IncomingMessage, Source, SourceError
+from mailer.sources.registry import UnknownSource, open_source
+from mailer.store import MessageRecord, NewAlert, Store, message_key
+from mailer.store.schema import FAILED, NO_PAPERS, PARSED, SKIPPED
+
+log = logging.getLogger("mailer.app")
+
+Clock = Callable[[], datetime]
+ALREADY_PROCESSED = "already-processed"
+OLDER_THAN_SINCE = "older-than-since"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RulesUnavailable(Exception):
+    """The rules cannot be loaded; `errors` holds one `file:line:column: ...` line each."""
+
+    def __init__(self, errors: Sequence[object]) -> None:
+        self.errors = [str(e) for e in errors]
+        super().__init__("\n".join(self.errors))
+
+
+@dataclass(frozen=True, slots=True)
+class MessageOutcome:
+    """What happened to one message."""
+
+    source: str
+    uid: str
+    status: str  # parsed, no-papers, failed, skipped, already-processed, older-than-since
+    reason: str | None = None
+    message_id: str | None = None
+    subject: str | None = None
+    papers: int = 0
+    matches: int = 0
+    new_alerts: int = 0
+    previews: tuple[AlertBatch, ...] = ()  # dry runs: what would be sent
+
+    @property
+    def counts(self) -> bool:
+        return self.status not in (ALREADY_PROCESSED, OLDER_THAN_SINCE)
+
+    def describe(self) -> str:
+        name = f"{self.source}/{self.uid}"
+        return f"{name}: {self.status}: {self.reason}" if self.reason else f"{name}: {self.status}"
+
+
+@dataclass(slots=True)
+class RunSummary:
+    emails: int = 0
+    papers: int = 0
+    matches: int = 0
+    new_alerts: int = 0
+    waiting: int = 0  # alerts queued for later (daily feeds, retries)
+    delivery: DeliverySummary = field(default_factory=DeliverySummary)
+    problems: list[str] = field(default_factory=list)  # failed emails and sources
+    previews: list[AlertBatch] = field(default_factory=list)
+    dry_run: bool = False
+
+    def add(self, outcome: MessageOutcome) -> None:
+        if not outcome.counts:
+            return
+        self.emails += 1
+        self.papers += outcome.papers
+        self.matches += outcome.matches
+        self.new_alerts += outcome.new_alerts
+        self.previews.extend(outcome.previews)
+        if outcome.status in (FAILED, SKIPPED):
+            self.problems.append(outcome.describe())
+
+    @property
+    def failed(self) -> int:
+        return len(self.problems) + self.delivery.failed
+
+    def __str__(self) -> str:
+        if self.dry_run:
+            would = sum(len(batch.items) for batch in self.previews)
+            head = (
+                f"dry run: {self.emails} emails, {self.papers} papers, {self.matches} matches, "
+                f"{would} alerts would be sent in {len(self.previews)} messages; "
+                f"nothing was sent or recorded"
+            )
+        else:
+            head = (
+                f"{self.emails} emails, {self.papers} papers, {self.matches} matches, "
+                f"{self.delivery.sent} alerts sent, {self.failed} failed"
+            )
+            if self.waiting:
+                head += f" ({self.waiting} alerts wait for their time)"
+            if not self.emails and not self.delivery.sent and not self.failed:
+                head += "\nnothing new: no new emails and no alerts due, so nothing was sent"
+        lines = [head]
+        lines += [f"  failed: {problem}" for problem in self.problems]
+        lines += [f"  delivery: {error}" for error in self.delivery.errors]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    ruleset: RuleSet
+    matcher: Matcher
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        ruleset: RuleSet,
+        *,
+        clock: Clock = utc_now,
+        channel_factory: ChannelFactory = create_channel,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.worker = OutboxWorker(store, settings, channel_factory=channel_factory)
+        self._rules = _Rules(ruleset, compile_rules(ruleset.enabled))
+        self._sources: dict[str, Source] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock = utc_now,
+        channel_factory: ChannelFactory = create_channel,
+    ) -> Pipeline:
+        """Load the rules (RulesUnavailable if any has an error) and open the store."""
+        ruleset = load_rules(settings.rules, has_destination=settings.has_destination)
+        if not ruleset.is_ok:
+            raise RulesUnavailable(ruleset.errors)
+        store = Store.open(settings.state)
+        return cls(settings, store, ruleset, clock=clock, channel_factory=channel_factory)
+
+    def close(self) -> None:
+        for source in self._sources.values():
+            try:
+                source.close()
+            except Exception:
+                log.exception("closing a source failed", extra={"source": source.name})
+        self._sources.clear()
+        self.store.close()
+
+    @property
+    def rules(self) -> RuleSet:
+        return self._rules.ruleset
+
+    def reload_rules(self) -> RuleSet:
+        """Load the rules again; keep the last good ones when the new ones have errors."""
+        ruleset = load_rules(self.settings.rules, has_destination=self.settings.has_destination)
+        if ruleset.is_ok:
+            self._rules = _Rules(ruleset, compile_rules(ruleset.enabled))
+        else:
+            log.error("rules have errors; keeping the previous rules: %s", ruleset.errors[0])
+        return ruleset
+
+    def source(self, name: str) -> Source:
+        """The source of that name, opened on first use."""
+        with self._lock:
+            if name not in self._sources:
+                config = next((s for s in self.settings.sources if s.name == name), None)
+                if config is None:
+                    raise UnknownSource(f"no source named {name!r} in the config")
+                self._sources[name] = open_source(config, self.settings)
+            return self._sources[name]
+
+    # -- the main job ---------------------------------------------------------------
+
+    def run_once(
+        self, *, since: date | None = None, dry_run: bool = False, now: datetime | None = None
+    ) -> RunSummary:
+        """Fetch every source, process each new message, then deliver what is due."""
+        summary = RunSummary(dry_run=dry_run)
+        planned: set[tuple[str, str, str]] = set()  # dry runs: alerts already previewed
+        for config in self.settings.sources:
+            try:
+                source = self.source(config.name)
+                for message in source.fetch(self.store, since):
+                    outcome = self._process_safely(
+                        message, source, since=since, dry_run=dry_run, now=now, planned=planned
+                    )
+                    summary.add(outcome)
+                if not dry_run:
+                    metrics.LAST_FETCH_SUCCESS.labels(source=config.name).set(
+                        (now or self.clock()).timestamp()
+                    )
+            except (SourceError, UnknownSource) as e:
+                summary.problems.append(str(e))
+                log.error("source failed: %s", e, extra={"source": config.name})
+            except Exception as e:
+                summary.problems.append(f"source {config.name}: {type(e).__name__}: {e}")
+                log.exception("source failed", extra={"source": config.name})
+        if not dry_run:
+            summary.delivery = self.deliver_due(now or self.clock())
+            summary.waiting = self.store.count_waiting(now or self.clock())
+        return summary
+
+    def deliver_due(self, now: datetime | None = None) -> DeliverySummary:
+        return self.worker.deliver_due(now or self.clock())
+
+    def replay(self, message_id: str, *, now: datetime | None = None) -> list[MessageOutcome]:
+        """Process stored copies of a message again (e.g. after fixing a rule or parser).
+
+        Alerts already in the outbox are not added twice; raises LookupError when no
+        stored copy has this Message-ID.
+        """
+        stored = [m for m in self.store.find_messages(message_id) if m.raw is not None]
+        if not stored:
+            raise LookupError(f"no stored copy of a message with Message-ID {message_id}")
+        outcomes = []
+        for m in stored:
+            incoming = IncomingMessage(
+                m.source, m.folder, m.uidvalidity, m.uid, m.raw, message_id=m.message_id
+            )
+            outcomes.append(self.process_incoming(incoming, force=True, now=now))
+        return outcomes
+
+    def _process_safely(
+        self,
+        message: IncomingMessage,
+        source: Source,
+        *,
+        since: date | None,
+        dry_run: bool,
+        now: datetime | None,
+        planned: set[tuple[str, str, str]],
+    ) -> MessageOutcome:
+        try:
+            return self.process_incoming(
+                message, source=source, since=since, dry_run=dry_run, now=now, planned=planned
+            )
+        except Exception as e:  # the store failed for this message: the next run retries it
+            log.exception("could not record a message", extra={"source": message.source})
+            return MessageOutcome(
+                message.source, message.uid, FAILED, f"not recorded: {type(e).__name__}: {e}"
+            )
+
+    def process_incoming(
+        self,
+        message: IncomingMessage,
+        *,
+        source: Source | None = None,
+        force: bool = False,
+        since: date | None = None,
+        dry_run: bool = False,
+        now: datetime | None = None,
+        planned: set[tuple[str, str, str]] | None = None,
+    ) -> MessageOutcome:
+        """Parse, match and enqueue one message in one transaction, then `after_commit`.
+
+        `source` defaults to the configured source named by the message; `force`
+        (implied by `since`) processes a message that was processed before.
+        """
+        now = now or self.clock()
+        key = message_key(message.source, message.folder, message.uidvalidity, message.uid)
+        if not (force or since) and self.store.is_processed(
+            message.source, message.folder, message.uidvalidity, message.uid
+        ):
+            return MessageOutcome(message.source, message.uid, ALREADY_PROCESSED)
+        digest, status, reason = self._parse(message)
+        if since and digest and digest.date and digest.date.date() < since:
+            return MessageOutcome(message.source, message.uid, OLDER_THAN_SINCE)
+        message_id = (digest.message_id if digest else None) or message.message_id
+        if status == PARSED and message_id and self._is_copy_of_another(message, message_id):
+            status, reason = SKIPPED, f"already processed a message with Message-ID {message_id}"
+        found = unique_papers(digest.papers) if digest and status == PARSED else []
+        if status == PARSED and not found:
+            status = NO_PAPERS
+        rules = self._rules
+        matches = self._match(rules.matcher, found)
+        targets = {rule.name: rule.notify for rule in rules.ruleset.enabled}
+        descriptions = {rule.name: rule.description for rule in rules.ruleset.enabled}
+        alerts = plan_alerts(
+            matches, targets, descriptions, key, now, self.settings.delivery.default_daily_at
+        )
+        outcome = MessageOutcome(
+            source=message.source,
+            uid=message.uid,
+            status=status,
+            reason=reason,
+            message_id=message_id,
+            subject=digest.subject if digest else None,
+            papers=len(found),
+            matches=len(matches),
+        )
+        if dry_run:
+            return self._preview(outcome, found, alerts, now, planned)
+        record = MessageRecord(
+            source=message.source,
+            folder=message.folder,
+            uidvalidity=message.uidvalidity,
+            uid=message.uid,
+            status=status,
+            processed_at=now,
+            message_id=message_id,
+            subject=digest.subject if digest else None,
+            sender=digest.sender if digest else None,
+            sent_date=digest.date if digest and digest.date and digest.date.tzinfo else None,
+            format=digest.format if digest else None,
+            reason=reason,
+            raw=message.raw,
+        )
+        new_alerts = self.store.record_message(record, found, alerts)
+        self._count(message, digest, status, matches)
+        post = source or (self.source(message.source) if not force else None)
+        if post is not None:
+            post.after_commit(message)
+        extra = {"source": message.source, "message_id": message_id}
+        log.info("%s: %d papers, %d new alerts", status, len(found), new_alerts, extra=extra)
+        return replace(outcome, new_alerts=new_alerts)
+
+    # -- steps ----------------------------------------------------------------------
+
+    def _parse(self, message: IncomingMessage) -> tuple[ParsedDigest | None, str, str | None]:
+        """(digest, status, reason): never raises for bad content."""
+        if message.skip_reason:
+            return None, SKIPPED, message.skip_reason
+        if message.raw is None:
+            return None, FAILED, "the source gave no content"
+        try:
+            digest = self._parse_raw(message)
+        except Exception as e:  # any parser failure is the message's problem, not the run's
+            log.warning("parse failed: %s", e, extra={"source": message.source})
+            return None, FAILED, f"{type(e).__name__}: {e}"
+        problems = "; ".join(p.reason for p in digest.problems) or None
+        if not digest.papers and problems:
+            return digest, FAILED, problems
+        return digest, PARSED, problems
+
+    def _parse_raw(self, message: IncomingMessage) -> ParsedDigest:
+        kinds = {s.name: s.kind for s in self.settings.sources}
+        assert message.raw is not None
+        if kinds.get(message.source) == "directory":
+            from mailer.parse.inputs import parse_document
+
+            return parse_document(message.uid, message.raw)
+        from mailer.parse import parse_email
+
+        return parse_email(message.raw)
+
+    def _is_copy_of_another(self, message: IncomingMessage, message_id: str) -> bool:
+        """The same email reached us under another key (a copy in two folders)."""
+        if not self.store.has_message_id(message_id):
+            return False
+        return not self.store.is_processed(
+            message.source, message.folder, message.uidvalidity, message.uid
+        )
+
+    def _match(self, matcher: Matcher, found: Sequence[Paper]) -> list[Match]:
+        matches: list[Match] = []
+        for paper in found:
+            try:
+                matches.extend(matcher.match(paper))
+            except Exception:  # a rule-engine bug on one paper must not lose the others
+                log.exception("matching failed", extra={"paper_id": paper.id})
+        return matches
+
+    def _count(
+        self,
+        message: IncomingMessage,
+        digest: ParsedDigest | None,
+        status: str,
+        matches: list[Match],
+    ) -> None:
+        metrics.EMAILS_FETCHED.labels(source=message.source).inc()
+        if digest and digest.papers:
+            metrics.PAPERS_PARSED.labels(
+                source=message.source, format=digest.format or "unknown"
+            ).inc(len(digest.papers))
+        if status in (FAILED, NO_PAPERS):
+            metrics.PARSE_FAILURES.labels(source=message.source).inc()
+        for match in matches:
+            metrics.MATCHES.labels(rule=match.rule).inc()
+
+    def _preview(
+        self,
+        outcome: MessageOutcome,
+        found: Sequence[Paper],
+        alerts: Sequence[NewAlert],
+        now: datetime,
+        planned: set[tuple[str, str, str]] | None,
+    ) -> MessageOutcome:
+        """A dry run: the batches this message would add, from nothing but reads."""
+        seen = planned if planned is not None else set()
+        keys = [(a.rule, a.paper_id, a.destination) for a in alerts]
+        known = self.store.known_alerts(keys) | seen
+        papers = {p.id: p for p in found}
+        groups: dict[tuple[str, str, str], list[AlertItem]] = {}
+        descriptions: dict[tuple[str, str, str], str | None] = {}
+        for alert, key in zip(alerts, keys, strict=True):
+            if key in known:
+                continue
+            seen.add(key)
+            group = (alert.rule, alert.destination, alert.batch_key)
+            match = Match(alert.rule, alert.paper_id, alert.reasons)
+            groups.setdefault(group, []).append(AlertItem(papers[alert.paper_id], match))
+            descriptions[group] = alert.rule_description
+        previews = tuple(
+            AlertBatch(
+                rule, dest, batch_key, tuple(items), now, descriptions[(rule, dest, batch_key)]
+            )
+            for (rule, dest, batch_key), items in groups.items()
+        )
+        return replace(outcome, new_alerts=sum(len(b.items) for b in previews), previews=previews)

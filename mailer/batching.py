@@ -1,0 +1,71 @@
+"""Which delivery batch an alert joins and when it is due. Pure: no clock, no I/O.
+
+- `immediate`: the batch of the message the paper arrived in (`msg:<message key>`),
+  due at once.
+- `daily`: the batch of the next daily delivery at or after the moment the paper was
+  processed, in the rule's timezone (`day:YYYY-MM-DD`, that local date), due at the
+  target's `at` time (default `delivery.default_daily_at`). A paper processed after
+  today's time joins tomorrow's feed, so a feed already sent never grows. A delivery
+  time missed while the service was down is simply overdue: the next run sends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from mailer.models import Match, NotifyTarget, Paper
+from mailer.store import NewAlert
+
+
+def batch_for(
+    target: NotifyTarget, message_key: str, now: datetime, default_at: time
+) -> tuple[str, datetime]:
+    """(batch key, due time in UTC) for an alert to `target` processed at `now`."""
+    if target.mode != "daily":
+        return f"msg:{message_key}", now.astimezone(UTC)
+    zone = ZoneInfo(target.timezone)
+    local_now = now.astimezone(zone)
+    at = target.at or default_at
+    day = local_now.date()
+    due = datetime.combine(day, at, tzinfo=zone)
+    if due < local_now:
+        day = day + timedelta(days=1)
+        due = datetime.combine(day, at, tzinfo=zone)
+    return f"day:{day.isoformat()}", due.astimezone(UTC)
+
+
+def plan_alerts(
+    matches: Iterable[Match],
+    targets: Mapping[str, Sequence[NotifyTarget]],
+    descriptions: Mapping[str, str | None],
+    message_key: str,
+    now: datetime,
+    default_at: time,
+) -> list[NewAlert]:
+    """One alert per (match, target of the matched rule), in match order."""
+    alerts: list[NewAlert] = []
+    for match in matches:
+        for target in targets.get(match.rule, ()):
+            key, due = batch_for(target, message_key, now, default_at)
+            alerts.append(
+                NewAlert(
+                    rule=match.rule,
+                    paper_id=match.paper_id,
+                    destination=target.to,
+                    batch_key=key,
+                    due_at=due,
+                    reasons=match.reasons,
+                    rule_description=descriptions.get(match.rule),
+                )
+            )
+    return alerts
+
+
+def unique_papers(papers: Iterable[Paper]) -> list[Paper]:
+    """Papers by canonical id, first occurrence kept (a digest may list one twice)."""
+    seen: dict[str, Paper] = {}
+    for paper in papers:
+        seen.setdefault(paper.id, paper)
+    return list(seen.values())

@@ -1,0 +1,44 @@
+"""Every channel, by destination kind. Adding a channel: one module in mailer/notify/
+and one line here.
+
+Each entry names a class (imported only when a destination of that kind is used, so a
+console run does not load slack-sdk) constructed as `Class(name, destination, settings)`:
+the destination's name as rules write it (`preview`, `slack:#papers`), its config
+model (`mailer.config.FileDestination`, ...) and the one Settings object (for default
+accounts and secrets). The instance must implement `mailer.notify.Channel`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from mailer.config import Destination, Settings
+from mailer.notify import Channel
+
+CHANNELS: dict[str, str] = {
+    "console": "mailer.notify.console:ConsoleChannel",
+    "file": "mailer.notify.file:FileChannel",
+    "slack": "mailer.notify.slack:SlackChannel",
+    "email": "mailer.notify.email:EmailChannel",
+}
+
+
+class UnknownChannel(Exception):
+    """No channel module for a destination kind (not built, or a typo in CHANNELS)."""
+
+
+def create_channel(name: str, destination: Destination, settings: Settings) -> Channel:
+    target = CHANNELS.get(destination.kind)
+    if target is None:
+        raise UnknownChannel(f"no channel for destination kind {destination.kind!r}")
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name == module_name:
+            raise UnknownChannel(
+                f"the {destination.kind} channel is not available ({module_name} is missing)"
+            ) from e
+        raise
+    channel: Channel = getattr(module, attr)(name, destination, settings)
+    return channel

@@ -1,0 +1,49 @@
+"""A folder of saved digests: `.eml` files, mbox files and `.txt` pages.
+
+Each document is one message: uid = its name (`name.mbox#3` for the third message of
+an mbox), folder = the configured path, uidvalidity 0. Documents already processed
+are not handed over again, except with `since` (re-processing on purpose: the
+pipeline then keeps those whose Date header is on or after that day).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from datetime import date
+
+from mailer.config import DirectorySource as DirectoryConfig
+from mailer.config import Settings
+from mailer.sources import IncomingMessage, SourceError, SourceState
+
+
+class DirectorySource:
+    def __init__(self, config: DirectoryConfig, settings: Settings) -> None:
+        self.name = config.name
+        self.path = config.path
+        self.pattern = config.pattern
+        self.folder = str(config.path)
+
+    def fetch(self, state: SourceState, since: date | None = None) -> Iterator[IncomingMessage]:
+        from mailer.parse.inputs import iter_documents
+
+        if not self.path.is_dir():
+            raise SourceError(self.name, f"{self.path} is not a readable directory")
+        try:
+            documents = list(iter_documents(self.path))
+        except OSError as e:
+            raise SourceError(self.name, f"cannot read {self.path}: {e.strerror or e}") from e
+        for name, raw in documents:
+            if not fnmatch.fnmatch(name.partition("#")[0], self.pattern):
+                continue
+            if since is None and state.is_processed(self.name, self.folder, 0, name):
+                continue
+            yield IncomingMessage(
+                source=self.name, folder=self.folder, uidvalidity=0, uid=name, raw=raw
+            )
+
+    def after_commit(self, message: IncomingMessage) -> None:
+        """Files stay where they are: the store remembers what was processed."""
+
+    def close(self) -> None:
+        pass
