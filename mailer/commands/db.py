@@ -1,0 +1,40 @@
+"""`mailer db upgrade`: bring the state database to the current schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mailer.commands.common import EXIT_CONFIG, config_option, load_settings_or_exit
+from mailer.store import Store, StoreError
+from mailer.store.migrations import LATEST
+
+
+@click.group(name="db")
+def db() -> None:
+    """The state database (`state:` in the config)."""
+
+
+@db.command(name="upgrade")
+@config_option
+def upgrade(config_path: Path) -> None:
+    """Run pending schema migrations (also done on every start).
+
+    \b
+    Example:
+      mailer db upgrade --config config/mailer.yaml
+    """
+    settings = load_settings_or_exit(config_path)
+    try:
+        store = Store.open(settings.state, migrate=False)
+        applied = store.upgrade()
+        store.close()
+    except (StoreError, Exception) as e:
+        click.echo(f"error: cannot upgrade the state database: {e}", err=True)
+        raise SystemExit(EXIT_CONFIG) from e
+    click.echo(
+        f"applied {applied} migration(s); schema is at version {LATEST}"
+        if applied
+        else f"schema is up to date (version {LATEST})"
+    )

@@ -1,0 +1,107 @@
+"""`mailer status`: what the store knows, at a glance (or as JSON)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from mailer.commands.common import config_option, load_settings_or_exit
+from mailer.commands.pipeline_cli import open_store_or_exit
+from mailer.config import Settings
+from mailer.store import Store
+from mailer.store.schema import DEAD
+
+
+def collect_status(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
+    """The status report as plain data (what `--json` prints)."""
+    zone = ZoneInfo(settings.timezone)
+    start_of_day = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
+    emails_today, papers_today = store.activity_since(start_of_day)
+    return {
+        "now": now.isoformat(timespec="seconds"),
+        "sources": store.messages_per_source(),
+        "today": {"emails": emails_today, "papers": papers_today},
+        "rules": store.alerts_per_rule(),
+        "outbox": store.outbox_counts(),
+        "recent_failures": [
+            {
+                "source": p.source,
+                "uid": p.uid,
+                "message_id": p.message_id,
+                "subject": p.subject,
+                "status": p.status,
+                "reason": p.reason,
+                "at": p.processed_at.isoformat(timespec="seconds"),
+            }
+            for p in store.recent_problems()
+        ],
+        "dead_alerts": [
+            {
+                "id": e.id,
+                "rule": e.rule,
+                "destination": e.destination,
+                "paper_id": e.paper_id,
+                "error": e.last_error,
+            }
+            for e in store.list_outbox(states=(DEAD,), limit=10)
+        ],
+    }
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {state}" for state, n in sorted(counts.items()) if n) or "none"
+
+
+def format_status(report: dict[str, Any]) -> str:
+    lines = [f"status at {report['now']}"]
+    lines.append(f"today: {report['today']['emails']} emails, {report['today']['papers']} papers")
+    lines.append("sources:")
+    lines += [f"  {name}: {_counts(c)}" for name, c in sorted(report["sources"].items())] or [
+        "  nothing processed yet (run `mailer run --once`)"
+    ]
+    lines.append("alerts per rule:")
+    lines += [f"  {name}: {_counts(c)}" for name, c in sorted(report["rules"].items())] or [
+        "  no matches yet"
+    ]
+    outbox = report["outbox"]
+    lines.append(
+        f"outbox: {outbox['pending']} pending, {outbox['failed']} retrying, "
+        f"{outbox['dead']} dead, {outbox['sent']} sent"
+    )
+    if report["recent_failures"]:
+        lines.append("recent failures:")
+        for p in report["recent_failures"]:
+            lines.append(f"  {p['at']} {p['source']}/{p['uid']}: {p['status']}: {p['reason']}")
+    if report["dead_alerts"]:
+        lines.append("dead alerts (see `mailer outbox`, requeue with `mailer outbox retry`):")
+        for a in report["dead_alerts"]:
+            lines.append(f"  #{a['id']} {a['rule']} -> {a['destination']}: {a['error']}")
+    return "\n".join(lines)
+
+
+@click.command(name="status")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def status(config_path: Path, as_json: bool) -> None:
+    """Show what was processed and delivered: per source, today, per rule, the outbox,
+    and recent failures with their reasons.
+
+    \b
+    Examples:
+      mailer status
+      mailer status --json --config config/mailer.yaml
+    """
+    settings = load_settings_or_exit(config_path)
+    store = open_store_or_exit(settings)
+    try:
+        report = collect_status(store, settings, datetime.now(UTC))
+    finally:
+        store.close()
+    click.echo(
+        json.dumps(report, indent=2, ensure_ascii=False) if as_json else format_status(report)
+    )
