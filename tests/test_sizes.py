@@ -69,6 +69,20 @@ COUNTED = [
     ("Scaling TransNormer to 175 Billion Parameters", [175 * B]),
     ("A 7B model trained on 1T tokens beats a 13B model", [7 * B, 13 * B]),
     ("train a 1.3B video model", [1_300 * M]),
+    # millions count beside a name (not beside data)
+    ("OPT-125M and GPT-2 (124M)", [124 * M, 125 * M]),
+    ("Pythia 160M and Pythia 410M", [160 * M, 410 * M]),
+    # model ids as people write them
+    ("LLaMA-7B/13B/33B/65B", [7 * B, 13 * B, 33 * B, 65 * B]),
+    (
+        "Qwen1.5-MoE-A2.7B and DeepSeek-V2-Lite (16B total, 2.4B active)",
+        [2_400 * M, 2_700 * M, 16 * B],
+    ),
+    ("Llama-4-Scout-17B-16E and Mistral-Small-24B-Instruct-2501", [17 * B, 24 * B]),
+    ("gpt-neox-20b, opt-1.3b and Phi-3-mini-4k-instruct", [1_300 * M, 20 * B]),
+    ("BERT-base (110M) and RoBERTa-large with 355M parameters", [110 * M, 355 * M]),
+    ("a 2x7B merge and an 8 × 7B MoE", [14 * B, 56 * B]),
+    ("models of 1.5B–7B and 7–70B", [1_500 * M, 7 * B, 70 * B]),
 ]
 
 NOT_COUNTED = [
@@ -96,6 +110,11 @@ NOT_COUNTED = [
     ("the MiniCPM-128K variant", "context length in a name"),
     ("a budget of 100K", "money without a sign"),
     ("Llama 2 models", "version number"),
+    ("23.5M heuristically generated semantic relations", "data, adjectives between"),
+    ("on devices like the Raspberry Pi 4B.", "a board, not a model"),
+    ("as shown in Fig. 3B and Table 2B", "figure panels"),
+    ("a grant of US$ 1B", "money with a space"),
+    ("pretrained on WebLI 10B and JFT 3B", "data set names with a space"),
 ]
 
 

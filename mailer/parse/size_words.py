@@ -258,6 +258,54 @@ NON_PARAMETER_LEAD_WORDS: frozenset[str] = frozenset(
     }
 )
 
+# Words just before a compact number that make it something other than a model size.
+NOT_MODEL_NAMES: frozenset[str] = frozenset(
+    {"pi", "fig", "figure", "figures", "table", "tables", "section", "appendix", "eq"}
+)
+
+# Capitalised words that start a sentence rather than name a model ("Over 5M ...").
+FUNCTION_WORDS: frozenset[str] = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "in",
+        "on",
+        "of",
+        "over",
+        "about",
+        "with",
+        "by",
+        "for",
+        "to",
+        "from",
+        "and",
+        "or",
+        "nearly",
+        "almost",
+        "around",
+        "approximately",
+        "roughly",
+        "some",
+        "only",
+        "just",
+        "all",
+        "these",
+        "those",
+        "its",
+        "their",
+        "our",
+        "than",
+        "contains",
+        "containing",
+        "comprising",
+        "includes",
+        "including",
+        "has",
+        "have",
+    }
+)
+
 # Names of data sets that end in a size ("LAION-5B", "SA-1B"): their number counts items.
 DATASET_PREFIXES: frozenset[str] = frozenset(
     {

@@ -27,9 +27,11 @@ from typing import Literal
 from mailer.models import ModelSize
 from mailer.parse.size_words import (
     DATASET_PREFIXES,
+    FUNCTION_WORDS,
     MODEL_WORDS,
     NON_PARAMETER_LEAD_WORDS,
     NON_PARAMETER_WORDS,
+    NOT_MODEL_NAMES,
     NUMBER_WORDS,
     PARAMETER_WORDS,
     SCALE_LETTERS,
@@ -68,7 +70,7 @@ _JOINER = re.compile(r"\s?,\s?(?:and |or )?|\s(?:and|or|to|vs\.?|versus)\s|\s?[-
 _CLAUSE_END = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[—–]\s")
 _WORD_SPLIT = re.compile(r"[\s\-/]+")
 _WORD_STRIP = re.compile(r"^[^\w]+|[^\w]+$")
-_NAME_BEFORE = re.compile(r"([A-Za-z][A-Za-z0-9]*)-$")
+_NAME_BEFORE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]*)[- ]$")
 _STOP_WORDS = frozenset(
     {"on", "with", "for", "in", "from", "trained", "using", "than", "that", "which", "to", "by"}
 )
@@ -186,7 +188,29 @@ def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
         return sizes if verdict == "model" else []
     if any(m.kind == "worded" for m in group):
         return sizes if _has_parameter_lead(text, first.start) else []
+    if _word_before(text, first.start).rstrip(".").lower() in NOT_MODEL_NAMES:
+        return []  # "Raspberry Pi 4B", "Fig. 3B"
+    if all(m.scale == 10**6 for m in group) and not _is_named(text, first.start):
+        return []  # "23.5M generated relations": millions are sizes only beside a name
     return sizes
+
+
+def _word_before(text: str, start: int) -> str:
+    before = text[max(0, start - 40) : start]
+    if not before.endswith(" "):
+        return ""
+    words = before.split()
+    return words[-1] if words else ""
+
+
+def _is_named(text: str, start: int) -> bool:
+    """Whether a compact size sits on a model name: "OPT-125M", "(125M)", "GPT-2 124M"."""
+    if text[max(0, start - 1) : start] in ("-", "(", "/"):
+        return True
+    word = _word_before(text, start)
+    if not word or word.lower() in FUNCTION_WORDS:
+        return False
+    return word[0].isupper() or any(ch.isdigit() for ch in word)
 
 
 def _verdict_after(text: str, end: int) -> Verdict | None:
@@ -229,8 +253,8 @@ def _has_parameter_lead(text: str, start: int) -> bool:
 
 
 def _has_non_parameter_lead(text: str, start: int) -> bool:
-    if text[max(0, start - 1) : start] in ("$", "€", "£", "¥"):
-        return True
+    if text[max(0, start - 2) : start].strip()[-1:] in ("$", "€", "£", "¥"):
+        return True  # "$100K", "US$ 1B"
     return any(w in NON_PARAMETER_LEAD_WORDS for w in _words_before(text, start)[-3:])
 
 
