@@ -1,0 +1,178 @@
+"""The store on SQLite and PostgreSQL: idempotent records, one transaction per message,
+the outbox's claims, retries and dead alerts."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from store_backends import state_url  # noqa: F401  (the parametrized fixture)
+
+from mailer.models import MatchReason, ModelSize, Paper
+from mailer.store import MessageRecord, NewAlert, Store
+from mailer.store.schema import messages, outbox, paper_sources, papers
+
+T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
+LEASE = timedelta(minutes=10)
+WHY = (MatchReason("term", "*LoRA* in abstract", field="abstract", term="LoRA"),)
+
+
+def paper(n: int, **fields: object) -> Paper:
+    return Paper(id=f"arxiv:2510.{n:05d}", title=f"Paper {n}", format="hf-daily", **fields)  # type: ignore[arg-type]
+
+
+def message(uid: str, *, at: datetime = T0, message_id: str | None = None) -> MessageRecord:
+    return MessageRecord(
+        "inbox", "INBOX", 7, uid, "parsed", at, message_id=message_id or f"<{uid}@x>", raw=b"mail"
+    )
+
+
+def alert(p: Paper, rule: str = "small-llms", to: str = "team", batch: str = "msg:1") -> NewAlert:
+    return NewAlert(rule, p.id, to, batch, due_at=T0, reasons=WHY, rule_description="Small LLMs")
+
+
+@pytest.fixture
+def store(state_url: str) -> Store:  # noqa: F811
+    opened = Store.open(state_url)
+    yield opened  # type: ignore[misc]
+    opened.close()
+
+
+def count(store: Store, table: object) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)  # type: ignore[arg-type]
+
+
+def test_migrations_run_once_and_record_the_version(store: Store) -> None:
+    assert store.upgrade() == 0  # already applied by open()
+    again = Store.open(str(store.engine.url.render_as_string(hide_password=False)))
+    assert again.upgrade() == 0
+    again.close()
+
+
+def test_a_message_is_known_by_its_key_and_its_message_id(store: Store) -> None:
+    store.record_message(message("41"), [paper(1)], [alert(paper(1))])
+    store.record_message(message("9"), [], [])
+    assert store.is_processed("inbox", "INBOX", 7, "41")
+    assert not store.is_processed("inbox", "INBOX", 8, "41")  # another UIDVALIDITY
+    assert store.highest_uid("inbox", "INBOX", 7) == 41
+    assert store.highest_uid("inbox", "Archive", 7) is None
+    assert store.has_message_id("<41@x>") and not store.has_message_id("<42@x>")
+    [stored] = store.find_messages("41@x")  # angle brackets optional
+    assert stored.raw == b"mail" and stored.uid == "41"
+
+
+def test_an_alert_is_enqueued_once_per_rule_paper_and_destination(store: Store) -> None:
+    p = paper(1)
+    assert store.record_message(message("1"), [p], [alert(p), alert(p, to="alice")]) == 2
+    # the same paper in tomorrow's digest, and in another newsletter
+    assert store.record_message(message("2"), [p], [alert(p, batch="msg:2")]) == 0
+    assert store.record_message(message("3"), [p], [alert(p, rule="other")]) == 1
+    assert count(store, outbox) == 3
+    assert count(store, papers) == 1
+    assert count(store, paper_sources) == 3  # its sources are recorded
+
+
+def test_a_paper_seen_again_is_completed_not_replaced(store: Store) -> None:
+    store.record_message(message("1"), [paper(1, upvotes=3)], [])
+    richer = paper(
+        1, abstract="We train a 7B model.", upvotes=40, sizes=(ModelSize(7 * 10**9, "7B"),)
+    )
+    store.record_message(message("2"), [richer], [alert(richer)])
+    [claimed] = store.claim_next_batch(T0, "w", LEASE)
+    assert claimed.paper.abstract == "We train a 7B model."
+    assert claimed.paper.upvotes == 40 and claimed.paper.size_params == [7 * 10**9]
+    assert claimed.reasons == WHY and claimed.rule_description == "Small LLMs"
+
+
+def test_recording_a_message_again_updates_its_row(store: Store) -> None:
+    store.record_message(message("1"), [], [])
+    failed = MessageRecord("inbox", "INBOX", 7, "1", "failed", T0, reason="bad MIME")
+    store.record_message(failed, [], [])
+    assert count(store, messages) == 1
+    assert store.messages_per_source() == {"inbox": {"failed": 1}}
+    [problem] = store.recent_problems()
+    assert problem.reason == "bad MIME"
+
+
+def test_message_papers_and_alerts_commit_together_or_not_at_all(store: Store) -> None:
+    p = paper(1)
+    orphan = NewAlert("r", "arxiv:not-stored", "team", "msg:1", due_at=T0)
+    with pytest.raises(IntegrityError):
+        store.record_message(message("1"), [p], [alert(p), orphan])
+    assert not store.is_processed("inbox", "INBOX", 7, "1")
+    assert count(store, papers) == 0 and count(store, outbox) == 0
+
+
+def test_a_claim_takes_one_whole_batch_and_nobody_else_gets_it(store: Store) -> None:
+    a, b, c = paper(1), paper(2), paper(3)
+    store.record_message(message("1"), [a, b, c], [alert(a), alert(b), alert(c, batch="msg:2")])
+    first = store.claim_next_batch(T0, "w1", LEASE)
+    assert [x.paper.id for x in first] == [a.id, b.id]
+    second = store.claim_next_batch(T0, "w2", LEASE)
+    assert [x.paper.id for x in second] == [c.id]
+    assert store.claim_next_batch(T0, "w3", LEASE) == []
+    # a worker that died: its lease expires and the alerts go out again
+    later = T0 + LEASE + timedelta(seconds=1)
+    assert {x.id for x in store.claim_next_batch(later, "w4", LEASE)} == {x.id for x in first}
+    assert store.release_claims(["w2"]) == 1
+    assert [x.paper.id for x in store.claim_next_batch(T0, "w5", LEASE)] == [c.id]
+
+
+def test_alerts_are_not_due_before_their_time(store: Store) -> None:
+    p = paper(1)
+    daily = NewAlert("r", p.id, "team", "day:2025-10-15", due_at=T0 + timedelta(days=1))
+    store.record_message(message("1"), [p], [daily])
+    assert store.claim_next_batch(T0, "w", LEASE) == []
+    assert store.count_waiting(T0) == 1
+    assert len(store.claim_next_batch(T0 + timedelta(days=2), "w", LEASE)) == 1
+
+
+def test_retry_dead_and_requeue(store: Store) -> None:
+    p, q = paper(1), paper(2)
+    store.record_message(message("1"), [p, q], [alert(p), alert(q, batch="msg:2")])
+    [x] = store.claim_next_batch(T0, "w", LEASE)
+    store.mark_retry([x.id], "HTTP 500", T0 + timedelta(seconds=30))
+    [y] = store.claim_next_batch(T0, "w", LEASE)
+    store.mark_dead([y.id], "channel_not_found")
+    assert store.claim_next_batch(T0 + timedelta(seconds=10), "w", LEASE) == []
+    [again] = store.claim_next_batch(T0 + timedelta(seconds=31), "w", LEASE)
+    assert again.id == x.id and again.attempts == 1
+    store.mark_sent([again.id], T0 + timedelta(seconds=31))
+    assert store.outbox_counts() == {"pending": 0, "failed": 0, "sent": 1, "dead": 1}
+    [dead] = store.list_outbox()
+    assert dead.state == "dead" and dead.last_error == "channel_not_found"
+    assert store.requeue_dead(None, T0 + timedelta(minutes=1)) == 1
+    assert store.claim_next_batch(T0 + timedelta(minutes=1), "w", LEASE)[0].attempts == 0
+
+
+def test_concurrent_workers_never_claim_the_same_alert(store: Store) -> None:
+    found = [paper(n) for n in range(60)]
+    alerts = [alert(p, batch=f"msg:{n % 20}") for n, p in enumerate(found)]
+    store.record_message(message("1"), found, alerts)
+    claimed: list[int] = []
+    lock = threading.Lock()
+
+    def work(name: str) -> None:
+        while batch := store.claim_next_batch(T0, name, LEASE):
+            store.mark_sent([x.id for x in batch], T0)
+            with lock:
+                claimed.extend(x.id for x in batch)
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 60
+    assert store.outbox_counts()["sent"] == 60
+
+
+def test_known_alerts_answers_for_dry_runs(store: Store) -> None:
+    p = paper(1)
+    store.record_message(message("1"), [p], [alert(p)])
+    keys = [("small-llms", p.id, "team"), ("small-llms", p.id, "alice")]
+    assert store.known_alerts(keys) == {("small-llms", p.id, "team")}
