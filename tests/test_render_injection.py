@@ -5,55 +5,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from render_batches import CREATED
+from render_batches import HOSTILE, hostile_batch
 
-from mailer.models import AlertBatch, AlertItem, Match, MatchReason, Paper
 from mailer.notify.render import render_email, render_notice_slack, render_slack, render_text
 from mailer.notify.sanitize import safe_url
-
-HOSTILE = (
-    "<!channel> <!here> <@U123> <https://evil.example|arxiv.org> <script>alert(1)</script>"
-    " & done\r\nBcc: victim@example.com\rX: y\n\u202e\x00\x1b[31m"
-)
-
-
-def hostile_batch() -> AlertBatch:
-    papers = [
-        Paper(
-            id="arxiv:2510.00001",
-            title=f"Title {HOSTILE}",
-            format="generic",
-            abstract=f"Abstract {HOSTILE}",
-            authors=(f"Eve {HOSTILE}", "<@U999>"),
-            arxiv_id="2510.00001",
-            url="https://arxiv.org/abs/2510.00001|<!channel>>",
-            pdf_url="javascript:alert(1)",
-            source=f"Source {HOSTILE}",
-        ),
-        Paper(
-            id="title:abc",
-            title="<https://evil.example|arxiv.org>",
-            format="generic",
-            url="https://evil.example/x\r\n<b>",
-        ),
-    ]
-    items = tuple(
-        AlertItem(
-            paper=p,
-            match=Match(
-                rule="r", paper_id=p.id, reasons=(MatchReason("term", f"*{HOSTILE}* in title"),)
-            ),
-        )
-        for p in papers
-    )
-    return AlertBatch(
-        rule=f"rule {HOSTILE}",
-        destination="d",
-        batch_key="msg:x",
-        items=items,
-        created=CREATED,
-        rule_description=f"desc {HOSTILE}",
-    )
 
 
 def _strings(node: object) -> list[str]:

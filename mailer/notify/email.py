@@ -1,0 +1,223 @@
+"""Email delivery over SMTP with the standard library: one message per batch.
+
+The message is multipart/alternative (plain text first, then HTML) with a Message-ID
+derived from (rule, destination, batch key), so a retry after an unclear failure
+produces the same Message-ID and mail clients show it once. Every header value is a
+plain `str` cleaned of CR/LF and control characters (`header_value`), and the policy
+refuses to write a header that still contains a line break.
+
+TLS: `security: ssl` (implicit TLS, port 465) or `starttls` (port 587), both with
+`ssl.create_default_context(cafile=ca_file)`, so certificates and host names are
+verified; `none` is for a local relay. AUTH when `username` is set.
+
+Failures: connection refused, timeouts, a dropped connection and 4xx replies are
+transient (the outbox retries later); 5xx replies (login refused, every recipient
+refused, message rejected), an untrusted certificate and a missing feature such as
+STARTTLS are permanent. The password never appears in errors or logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import smtplib
+import socket
+import ssl
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from mailer.config import ConfigError, Destination, EmailDestination, Settings, SmtpAccount
+from mailer.models import AlertBatch
+from mailer.notify import DeliveryError
+from mailer.notify.render import RenderedEmail, render_email, render_notice_email
+from mailer.notify.sanitize import cut_at_word, header_value
+
+log = logging.getLogger(__name__)
+
+_DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+FALLBACK_DOMAIN = "paper-mailer.invalid"
+
+
+def sender_domain(sender: str) -> str:
+    """The domain of the From address, for Message-IDs; a fixed one when it is odd."""
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    return domain if _DOMAIN.match(domain) else FALLBACK_DOMAIN
+
+
+def batch_message_id(batch: AlertBatch, sender: str) -> str:
+    """The same `<...@domain>` every time the same batch is sent to the same destination."""
+    key = "\x1f".join((batch.rule, batch.destination, batch.batch_key))
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}.alerts@{sender_domain(sender)}>"
+
+
+def build_message(
+    rendered: RenderedEmail,
+    *,
+    sender: str,
+    to: list[str],
+    message_id: str,
+    date: datetime,
+    unsubscribe: str | None = None,
+) -> EmailMessage:
+    """The multipart/alternative message; pure, so its headers are easy to test."""
+    message = EmailMessage(policy=SMTP_POLICY)
+    message["From"] = header_value(sender)
+    message["To"] = ", ".join(header_value(address) for address in to)
+    message["Subject"] = header_value(rendered.subject)
+    message["Date"] = format_datetime(date.astimezone(UTC))
+    message["Message-ID"] = header_value(message_id)
+    message["Auto-Submitted"] = "auto-generated"  # no vacation replies to the digest
+    if unsubscribe:
+        clean = header_value(unsubscribe).replace("<", "").replace(">", "")
+        message["List-Unsubscribe"] = f"<{clean}>"
+        if clean.startswith("https://"):  # RFC 8058 one-click needs an https URI
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(rendered.text, subtype="plain", charset="utf-8")
+    message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    return message
+
+
+def _reply_text(code: int, reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return cut_at_word(header_value(f"{code} {text}"), 200)
+
+
+def classify(error: Exception) -> DeliveryError:
+    """What an SMTP failure means for the outbox (4xx and network: retry; 5xx: dead)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        replies = error.recipients.values()
+        permanent = all(code >= 500 for code, _ in replies)
+        detail = "; ".join(_reply_text(code, text) for code, text in replies)
+        return DeliveryError(f"SMTP refused the recipients: {detail}", permanent=permanent)
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return DeliveryError(f"SMTP server lacks a feature: {error}", permanent=True)
+    if isinstance(error, smtplib.SMTPResponseException):
+        what = "login refused" if isinstance(error, smtplib.SMTPAuthenticationError) else "error"
+        reason = f"SMTP {what}: {_reply_text(error.smtp_code, error.smtp_error)}"
+        return DeliveryError(reason, permanent=error.smtp_code >= 500)
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return DeliveryError(
+            f"SMTP TLS certificate not trusted: {error.verify_message}", permanent=True
+        )
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return DeliveryError("SMTP server closed the connection")
+    if isinstance(error, TimeoutError | socket.timeout):
+        return DeliveryError("SMTP server timed out")
+    if isinstance(error, OSError | smtplib.SMTPException):
+        return DeliveryError(f"cannot reach the SMTP server: {cut_at_word(str(error), 200)}")
+    raise error
+
+
+class EmailChannel:
+    """Delivers batches to one email destination through the `smtp:` account."""
+
+    def __init__(
+        self,
+        name: str,
+        destination: Destination,
+        settings: Settings,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        if not isinstance(destination, EmailDestination):
+            raise TypeError(f"EmailChannel needs an email destination, not {destination.kind}")
+        self.name = name
+        self.destination = destination
+        self.settings = settings
+        self.now = now
+
+    @property
+    def account(self) -> SmtpAccount:
+        if self.settings.smtp is None:
+            raise DeliveryError(
+                f"destination {self.name}: no smtp: account in the config", permanent=True
+            )
+        return self.settings.smtp
+
+    def deliver(self, batch: AlertBatch) -> None:
+        account = self.account
+        rendered = render_email(batch, unsubscribe=account.unsubscribe)
+        message = build_message(
+            rendered,
+            sender=account.from_,
+            to=self.destination.to,
+            message_id=batch_message_id(batch, account.from_),
+            date=self.now(),
+            unsubscribe=account.unsubscribe,
+        )
+        self._send(message)
+
+    def send_notice(self, subject: str, text: str) -> None:
+        account = self.account
+        message = build_message(
+            render_notice_email(subject, text),
+            sender=account.from_,
+            to=self.destination.to,
+            message_id=make_msgid("notice", domain=sender_domain(account.from_)),
+            date=self.now(),
+        )
+        self._send(message)
+
+    def _password(self, account: SmtpAccount) -> str | None:
+        try:
+            secret = self.settings.read_secret(
+                env=account.password_env, file=account.password_file, what="smtp: password"
+            )
+        except ConfigError as e:
+            raise DeliveryError("; ".join(e.problems), permanent=True) from e
+        return secret.get_secret_value() if secret else None
+
+    def _connect(self, account: SmtpAccount) -> smtplib.SMTP:
+        context = ssl.create_default_context(
+            cafile=str(account.ca_file) if account.ca_file else None
+        )
+        host, port, timeout = account.host, account.effective_port, account.timeout
+        local = socket.gethostname()  # not getfqdn(): no DNS lookup before EHLO
+        smtp: smtplib.SMTP
+        if account.security == "ssl":
+            smtp = smtplib.SMTP_SSL(host, port, local, timeout=timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(host, port, local, timeout=timeout)
+        try:
+            if account.security == "starttls":
+                smtp.starttls(context=context)
+            if account.username:
+                password = self._password(account)
+                if password is None:
+                    raise DeliveryError(
+                        "smtp: username is set but neither password_env nor password_file",
+                        permanent=True,
+                    )
+                smtp.login(account.username, password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _send(self, message: EmailMessage) -> None:
+        account = self.account
+        sender = parseaddr(account.from_)[1] or account.from_
+        try:
+            smtp = self._connect(account)
+            try:
+                refused = smtp.send_message(message, from_addr=sender, to_addrs=self.destination.to)
+            finally:
+                try:
+                    smtp.quit()
+                except (OSError, smtplib.SMTPException):
+                    smtp.close()  # the message was accepted already; a lost QUIT is fine
+        except DeliveryError:
+            raise
+        except (OSError, smtplib.SMTPException) as e:
+            raise classify(e) from e
+        if refused:  # some recipients got it: retrying would send them a second copy
+            log.warning(
+                "email %s: delivered, but refused for %s",
+                self.name,
+                ", ".join(f"{a} ({_reply_text(c, t)})" for a, (c, t) in refused.items()),
+            )
