@@ -6,7 +6,7 @@ from dataclasses import fields, replace
 from datetime import date
 
 from mailer.models import Announce, Paper, PaperFormat, canonical_paper_id
-from mailer.parse.links import bare_arxiv_id
+from mailer.parse.links import arxiv_pdf_url, bare_arxiv_id
 from mailer.parse.sizes import extract_sizes
 from mailer.parse.text import clean_text
 
@@ -30,6 +30,8 @@ def build_paper(
     abstract = clean_text(abstract) if abstract else None
     arxiv_id = bare_arxiv_id(arxiv_id) if arxiv_id else None
     clean_authors = tuple(a for a in (clean_text(x) for x in authors) if a) if authors else None
+    if pdf_url is None and arxiv_id:
+        pdf_url = arxiv_pdf_url(arxiv_id)
     sizes = tuple(sorted(set(extract_sizes(title + "\n" + (abstract or "")))))
     return Paper(
         id=canonical_paper_id(arxiv_id, title),

@@ -50,9 +50,10 @@ _SCALE_WORDS = "|".join(sorted(SCALE_WORDS, key=len, reverse=True))
 _NOT_BEFORE = r"(?<![\w.$€£¥])"
 
 _WHITESPACE = re.compile(r"\s+")
+_VAGUE_BEFORE = re.compile(r"(?i:few|several|many|some|of) $")
 _GLUED_TIMES = re.compile(r"(?<=[0-9])times(?=[0-9])")  # "4times70" from a lost "×"
 _COMPACT = re.compile(
-    rf"{_NOT_BEFORE}(?:(?<=-)(?P<activated>A)|(?P<factor>[0-9]{{1,3}})\s?[x×]\s?)?"
+    rf"{_NOT_BEFORE}(?:(?<=-)(?P<activated>A)|(?P<factor>[0-9]{{1,3}})\s?[x×*]\s?)?"
     rf"(?P<number>{_NUMBER})(?P<unit>Bn|bn|[KMBTb])(?![A-Za-z0-9])"
 )
 _WORDED = re.compile(
@@ -113,6 +114,10 @@ def _find_mentions(text: str) -> list[_Mention]:
         number = match["number"].lower()
         if number in ("a", "an") and text[match.end() : match.end() + 1] == "-":
             continue  # "a billion-parameter model": vague, the "a" belongs to "model"
+        if number == "hundred" and _VAGUE_BEFORE.search(
+            text, max(0, match.start() - 12), match.start()
+        ):
+            continue  # "a few hundred million": no number
         scale = SCALE_WORDS[match["unit"].lower()]
         params = _to_params(match["number"], scale)
         if params is not None:

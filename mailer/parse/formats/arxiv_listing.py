@@ -116,7 +116,8 @@ def parse_arxiv_listing(envelope: Envelope) -> list[Paper]:
         if line.rstrip() != _SEPARATOR or m is None:
             index += 1
             continue
-        kind: Announce = "cross" if "cross-list" in m.group(3) else announce
+        is_cross = "cross-list" in m.group(3) and announce == "new"
+        kind: Announce = "cross" if is_cross else announce  # a replaced cross-list is replaced
         index += 2
         header: list[str] = []
         while index < len(lines) and lines[index].rstrip() != _SEPARATOR:

@@ -46,7 +46,8 @@ def find_authors(lines: list[str]) -> list[str] | None:
 
 def find_summary(entry: LinkedEntry) -> str | None:
     """The first paragraph after the title long enough to be a summary, labels removed."""
-    for paragraph in paragraphs(entry.lines):
+    lines = ["" if _META.match(line) or _AUTHORS.match(line) else line for line in entry.lines]
+    for paragraph in paragraphs(lines):
         text = _LABEL.sub("", paragraph)
         if len(text) < MIN_SUMMARY_CHARS or _META.match(text) or _AUTHORS.match(text):
             continue

@@ -44,6 +44,7 @@ _WEAK_TITLES = {
     "doi",
     "html",
 }
+_SIGNATURE = re.compile(r"^--[ \t]*$", re.MULTILINE)  # "-- " starts the footer
 _LIST_PREFIX = re.compile(r"^(?:\d{1,3}[.)]|[-*•·–—▶►#]+|\[\d+\])\s*")
 _TRAILING_PUNCT = re.compile(r"[\s:–—|(\[<-]+$")
 
@@ -71,6 +72,11 @@ def is_good_title(text: str | None) -> bool:
     if text.startswith(("http://", "https://", "www.")) or "arxiv.org/" in text:
         return False
     return any(ch.isalpha() for ch in text)
+
+
+def _is_fallback_title(text: str) -> bool:
+    """Text near a link read as its title: title-like, not a sentence of a summary."""
+    return is_good_title(text) and not text.endswith(".") and len(text) <= 300
 
 
 def _anchor_title(node_text: str, alt: str | None) -> str | None:
@@ -107,14 +113,15 @@ def _build(
                 lead = ""
                 continue
             title = anchor_title
-            lead_title = _tidy_title(lead)
-            if not title and is_good_title(lead_title):
-                title = lead_title
+            for nearby in (lead, _MARKER.split(after)[0] if i + 1 == len(pieces) - 1 else ""):
+                if not title and _is_fallback_title(_tidy_title(nearby)):
+                    title = _tidy_title(nearby)
+                    after = "" if nearby is not lead else after
             if not title:
                 previous = current.lines if current else preamble
                 while previous and not previous[-1].strip():
                     previous.pop()
-                if previous and is_good_title(_tidy_title(previous[-1])):
+                if previous and _is_fallback_title(_tidy_title(previous[-1])):
                     title = _tidy_title(previous.pop())
             current = LinkedEntry(key=link.key, links=[link], title=title)
             entries.append(current)
@@ -153,7 +160,8 @@ def entries_from_text(text: str, keep: LinkFilter = lambda _: True) -> list[Link
         links.append((link, None))
         return f" \x00{len(links) - 1}\x00 "
 
-    marked = _TEXT_URL.sub(mark, text.replace("\x00", ""))
+    text = _SIGNATURE.split(text.replace("\x00", ""), maxsplit=1)[0]
+    marked = _TEXT_URL.sub(mark, text)
     if not links:
         return []
     lines = [collapse_whitespace(line) for line in marked.split("\n")]

@@ -50,8 +50,10 @@ def entry_to_paper(entry: LinkedEntry, envelope: Envelope, *, primary_site: str 
 
 def parse_generic(envelope: Envelope) -> list[Paper]:
     entries = entries_from_html(envelope.html) if envelope.html else []
-    if not entries and envelope.text:
-        entries = entries_from_text(envelope.text)
+    if envelope.text:
+        from_text = entries_from_text(envelope.text)
+        if len(from_text) > len(entries):  # a truncated or odd HTML part: the text fills in
+            entries = entries + from_text
     return [entry_to_paper(e, envelope, primary_site=None) for e in entries]
 
 

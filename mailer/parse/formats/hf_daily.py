@@ -39,10 +39,12 @@ def _parse_entries(envelope: Envelope, use_html: bool) -> list[Paper]:
 
 
 def parse_hf_daily(envelope: Envelope) -> list[Paper]:
-    """HTML part first (it has the link targets); the text part when HTML yields nothing."""
+    """HTML part first (it has the link targets); the text part when it lists more papers."""
     papers = _parse_entries(envelope, use_html=True) if envelope.html else []
-    if not papers and envelope.text:
-        papers = _parse_entries(envelope, use_html=False)
+    if envelope.text:
+        from_text = _parse_entries(envelope, use_html=False)
+        if len(from_text) > len(papers):  # a truncated or odd HTML part: the text fills in
+            papers = papers + from_text
     return papers
 
 

@@ -13,7 +13,7 @@ import re
 from mailer.models import Paper
 from mailer.parse.formats.base import DigestFormat
 from mailer.parse.formats.details import split_authors
-from mailer.parse.links import ARXIV_ID, paper_link, unwrap_url
+from mailer.parse.links import ARXIV_ID, arxiv_pdf_url, paper_link, unwrap_url
 from mailer.parse.message import Envelope
 from mailer.parse.papers import build_paper
 from mailer.parse.text import clean_text, collapse_whitespace, parse_html
@@ -65,7 +65,12 @@ def parse_scholar(envelope: Envelope) -> list[Paper]:
         if arxiv_id is None:
             m = _BYLINE_ARXIV.search(byline)
             arxiv_id = m.group(1) if m else None
-        pdf_url = url if (is_pdf or url.endswith(".pdf") or (link and link.is_pdf)) else None
+        if (link is not None and link.is_pdf) or url.lower().endswith(".pdf"):
+            pdf_url: str | None = url
+        elif arxiv_id:
+            pdf_url = arxiv_pdf_url(arxiv_id)
+        else:
+            pdf_url = url if is_pdf else None
         papers.append(
             build_paper(
                 title=title,
