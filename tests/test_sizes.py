@@ -57,6 +57,7 @@ COUNTED = [
     # MoE: names multiply, activated and average-active counts count
     ("Mixtral-8x7B-Instruct-v0.1", [56 * B]),
     ("Mixtral 8×22B", [176 * B]),
+    ("a bilingual 8*16B MoE with 16 billion parameters per expert", [16 * B, 128 * B]),
     ("DeepSeek-V3 has 671B total, 37B activated", [37 * B, 671 * B]),
     ("judged by Qwen3-235B-A22B", [22 * B, 235 * B]),
     ("with 32 billion activated parameters and 1 trillion total parameters", [32 * B, T]),
@@ -103,6 +104,8 @@ NOT_COUNTED = [
     ("scoring 87.1% on MedQA", "percentage"),
     ("HoneyBee is the first billion-parameter language model", "vague"),
     ("tens of billions of parameters", "vague"),
+    ("from a few hundred million parameters upward", "vague"),
+    ("several hundred billion parameters", "vague"),
     ("as models grow into the trillion-parameter range", "vague"),
     ("a billion-parameter model", "vague: the 'a' belongs to 'model'"),
     ("trained on SA-1B and LAION-5B", "data set names"),
