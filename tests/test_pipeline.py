@@ -1,0 +1,204 @@
+"""The pipeline end to end in-process: exactly once, bad input, daily feeds, dry runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pipeline_kit import Recorder, digest_email, settings_for, write_config
+
+from mailer.app import Pipeline
+from mailer.notify import DeliveryError
+
+T0 = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)  # 08:00 in Paris
+LLM = ("2510.00001", "Tiny Llamas: a small language model at 1B", "We train a 1B language model.")
+VISION = ("2510.00002", "Giant Vision", "A vision transformer for images.")
+OTHER = ("2510.00003", "Protein language model at scale", "Folding proteins with language models.")
+
+SMALL_LLMS = {
+    "name": "small-llms",
+    "match": {"any": ["language model"]},
+    "notify": [{"to": "console"}, {"to": "team"}],
+}
+
+
+def pipeline(
+    tmp_path: Path, rules: list[dict[str, object]], **config: object
+) -> tuple[Pipeline, Recorder]:
+    recorder = Recorder()
+    settings = settings_for(write_config(tmp_path, rules, **config))  # type: ignore[arg-type]
+    return Pipeline.open(settings, channel_factory=recorder, clock=lambda: T0), recorder
+
+
+def drop(tmp_path: Path, name: str, raw: bytes) -> None:
+    (tmp_path / "inbox" / name).write_bytes(raw)
+
+
+def test_a_run_delivers_matches_and_a_second_run_sends_nothing_new(tmp_path: Path) -> None:
+    pipe, recorder = pipeline(tmp_path, [SMALL_LLMS])
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM, VISION, OTHER]))
+    first = pipe.run_once(now=T0)
+    assert (first.emails, first.papers, first.matches) == (1, 3, 2)
+    assert first.delivery.sent == 4 and first.delivery.messages == 2  # 2 papers x 2 destinations
+    assert str(first).startswith("1 emails, 3 papers, 2 matches, 4 alerts sent, 0 failed")
+    second = pipe.run_once(now=T0 + timedelta(minutes=5))
+    assert (second.emails, second.delivery.sent) == (0, 0)
+    assert "nothing new" in str(second)
+    assert len(recorder.batches) == 2
+    pipe.close()
+
+
+def test_a_paper_from_two_digests_alerts_once_per_rule_and_destination(tmp_path: Path) -> None:
+    pipe, recorder = pipeline(tmp_path, [SMALL_LLMS])
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
+    drop(tmp_path, "2.eml", digest_email("d2", T0, [OTHER, LLM]))
+    summary = pipe.run_once(now=T0)
+    assert summary.matches == 3 and summary.delivery.sent == 4
+    assert sorted(recorder.alerts()) == sorted(
+        [
+            (r, d, f"arxiv:{p[0]}")
+            for r in ["small-llms"]
+            for d in ["console", "team"]
+            for p in [LLM, OTHER]
+        ]
+    )
+    drop(tmp_path, "3.eml", digest_email("d3", T0, [LLM]))  # it returns the next day
+    assert pipe.run_once(now=T0 + timedelta(days=1)).delivery.sent == 0
+    pipe.close()
+
+
+def test_a_failed_parse_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
+    pipe, _recorder = pipeline(tmp_path, [SMALL_LLMS])
+    drop(tmp_path, "0-empty.txt", b"")
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
+    summary = pipe.run_once(now=T0)
+    assert summary.emails == 2 and summary.delivery.sent == 2
+    assert summary.failed == 1
+    assert "samples/0-empty.txt: failed: no title/abstract pairs" in str(summary)
+    [problem] = pipe.store.recent_problems()
+    assert problem.uid == "0-empty.txt" and problem.status == "failed"
+    assert pipe.run_once(now=T0).emails == 0  # recorded: not retried on every run
+    pipe.close()
+
+
+def test_a_copy_of_a_processed_message_is_skipped(tmp_path: Path) -> None:
+    pipe, _recorder = pipeline(tmp_path, [SMALL_LLMS])
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
+    drop(tmp_path, "1-copy.eml", digest_email("d1", T0, [LLM]))
+    summary = pipe.run_once(now=T0)
+    assert summary.emails == 2 and summary.delivery.sent == 2
+    assert "already processed a message with Message-ID <d1@pulse.example>" in str(summary)
+    pipe.close()
+
+
+def test_daily_batches_go_out_at_their_time_in_their_timezone(tmp_path: Path) -> None:
+    rule = {
+        "name": "vision-feed",
+        "match": {"any": ["vision", "language model"]},
+        "notify": [{"to": "team", "mode": "daily", "at": "09:00", "timezone": "Europe/Paris"}],
+    }
+    pipe, recorder = pipeline(tmp_path, [rule])
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
+    early = pipe.run_once(now=T0)  # 08:00 Paris
+    assert early.delivery.sent == 0 and early.waiting == 1
+    drop(tmp_path, "2.eml", digest_email("d2", T0, [VISION]))
+    assert pipe.run_once(now=T0 + timedelta(minutes=59)).delivery.sent == 0  # 08:59 Paris
+    on_time = pipe.run_once(now=T0 + timedelta(hours=1))  # 09:00 Paris = 07:00 UTC
+    assert on_time.delivery.messages == 1 and on_time.delivery.sent == 2
+    [batch] = recorder.batches
+    assert batch.batch_key == "day:2025-10-14" and len(batch.items) == 2
+    # after today's feed, a new paper joins tomorrow's; a restart that missed 09:00 sends it late
+    drop(tmp_path, "3.eml", digest_email("d3", T0, [OTHER]))
+    assert pipe.run_once(now=T0 + timedelta(hours=2)).delivery.sent == 0
+    late = pipe.run_once(now=datetime(2025, 10, 15, 14, 0, tzinfo=UTC))
+    assert late.delivery.sent == 1 and recorder.batches[-1].batch_key == "day:2025-10-15"
+    pipe.close()
+
+
+def test_a_dry_run_shows_what_would_be_sent_and_records_nothing(tmp_path: Path) -> None:
+    pipe, recorder = pipeline(tmp_path, [SMALL_LLMS])
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM, OTHER]))
+    drop(tmp_path, "2.eml", digest_email("d2", T0, [LLM]))
+    dry = pipe.run_once(dry_run=True, now=T0)
+    assert sum(len(b.items) for b in dry.previews) == 4  # LLM once per destination
+    assert "nothing was sent or recorded" in str(dry)
+    assert recorder.batches == [] and pipe.store.messages_per_source() == {}
+    assert pipe.store.outbox_counts()["pending"] == 0
+    assert pipe.run_once(now=T0).delivery.sent == 4
+    pipe.close()
+
+
+def test_failed_deliveries_retry_with_backoff_then_go_out_once(tmp_path: Path) -> None:
+    pipe, recorder = pipeline(tmp_path, [{**SMALL_LLMS, "notify": [{"to": "team"}]}])
+    recorder.failures = [DeliveryError("HTTP 500"), DeliveryError("rate limited", retry_after=120)]
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
+    first = pipe.run_once(now=T0)
+    assert first.delivery.retrying == 1 and "will retry in 30s: HTTP 500" in str(first)
+    assert pipe.deliver_due(T0 + timedelta(seconds=29)).sent == 0
+    second = pipe.deliver_due(T0 + timedelta(seconds=30))
+    assert second.retrying == 1 and "retry in 120s" in second.errors[0]  # Retry-After beats 60s
+    assert pipe.deliver_due(T0 + timedelta(seconds=149)).sent == 0
+    assert pipe.deliver_due(T0 + timedelta(seconds=150)).sent == 1
+    assert len(recorder.batches) == 1
+    pipe.close()
+
+
+@pytest.mark.parametrize(
+    ("errors", "reason"),
+    [
+        ([DeliveryError("channel_not_found", permanent=True)], "channel_not_found"),
+        ([DeliveryError("HTTP 500")] * 3, "HTTP 500 (gave up after 3 attempts)"),
+    ],
+)
+def test_alerts_go_dead_with_their_reason(
+    tmp_path: Path, errors: list[DeliveryError], reason: str
+) -> None:
+    pipe, recorder = pipeline(tmp_path, [{**SMALL_LLMS, "notify": [{"to": "team"}]}])
+    recorder.failures = list(errors)
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
+    pipe.run_once(now=T0)
+    for hours in range(1, 4):
+        pipe.deliver_due(T0 + timedelta(hours=hours))
+    [dead] = pipe.store.list_outbox(states=("dead",))
+    assert dead.last_error == reason
+    assert pipe.store.requeue_dead([dead.id], T0 + timedelta(hours=5)) == 1
+    assert pipe.deliver_due(T0 + timedelta(hours=5)).sent == 1
+    pipe.close()
+
+
+def test_an_undefined_destination_is_dead_at_once(tmp_path: Path) -> None:
+    pipe, _recorder = pipeline(tmp_path, [SMALL_LLMS])
+    settings = pipe.settings.model_copy(update={"destinations": {"console": {"kind": "console"}}})
+    pipe.worker.settings = settings
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
+    summary = pipe.run_once(now=T0)
+    assert summary.delivery.sent == 1 and summary.delivery.dead == 1
+    assert "destination 'team' is not defined in the config" in str(summary)
+    pipe.close()
+
+
+def test_replay_and_since_process_again_without_sending_twice(tmp_path: Path) -> None:
+    pipe, _recorder = pipeline(tmp_path, [SMALL_LLMS])
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM, VISION]))
+    pipe.run_once(now=T0)
+    [outcome] = pipe.replay("<d1@pulse.example>", now=T0)
+    assert outcome.matches == 1 and outcome.new_alerts == 0
+    (tmp_path / "rules" / "more.yaml").write_text(
+        "rules:\n  - name: vision\n    match: {any: [vision]}\n    notify: [{to: team}]\n"
+    )
+    assert pipe.reload_rules().is_ok
+    resumed = pipe.run_once(since=date(2025, 10, 14), now=T0)
+    assert resumed.emails == 1 and resumed.new_alerts == 1 and resumed.delivery.sent == 1
+    assert pipe.run_once(since=date(2025, 10, 15), now=T0).emails == 0  # older than --since
+    with pytest.raises(LookupError):
+        pipe.replay("<nope@x>")
+    pipe.close()
+
+
+def test_rules_with_errors_are_not_loaded_and_the_last_good_ones_stay(tmp_path: Path) -> None:
+    pipe, _recorder = pipeline(tmp_path, [SMALL_LLMS])
+    (tmp_path / "rules" / "broken.yaml").write_text("rules:\n  - name: x\n    match: {anyy: [a]}\n")
+    reloaded = pipe.reload_rules()
+    assert not reloaded.is_ok and [r.name for r in pipe.rules.rules] == ["small-llms"]
+    pipe.close()
