@@ -1,0 +1,177 @@
+"""APScheduler wiring for `mailer serve`: which job runs when. The jobs themselves live
+in `mailer.jobs`; this module only decides their triggers.
+
+- every source is fetched once at start-up; sources without an IDLE watcher are then
+  polled on their `poll:` cron expression (default every 10 minutes, in UTC);
+- the outbox worker runs every `OUTBOX_SECONDS`;
+- each daily feed time (a rule's `at:` in its `timezone:`) triggers a delivery run;
+- rule and config files are checked for changes every `RELOAD_SECONDS`;
+- silence detection every `SILENCE_SECONDS`; housekeeping nightly at 03:17 UTC.
+
+Schedules are rebuilt in memory from the config and the rules at every start (no
+APScheduler job store). Missed runs after downtime are caught up once: `coalesce`,
+a generous `misfire_grace_time`, and one instance of a job at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Protocol
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from mailer.config import Settings
+from mailer.config import Source as SourceConfig
+from mailer.rules import Rule
+
+UTC_NAME = "UTC"
+DEFAULT_POLL = "*/10 * * * *"
+OUTBOX_SECONDS = 20
+RELOAD_SECONDS = 3
+SILENCE_SECONDS = 300
+HOUSEKEEPING_CRON = "17 3 * * *"
+MISFIRE_GRACE_SECONDS = 6 * 3600  # a job missed while the machine slept still runs, once
+DAILY_JOB_PREFIX = "daily:"
+
+
+class Jobs(Protocol):
+    """What the scheduler triggers (implemented by `mailer.jobs.ServiceJobs`)."""
+
+    def fetch_source(self, name: str) -> None: ...
+    def deliver_due(self) -> None: ...
+    def check_for_changes(self) -> None: ...
+    def check_silence(self) -> None: ...
+    def housekeeping(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class FeedTime:
+    """When daily feeds are delivered: a local time in a time zone."""
+
+    at: time
+    timezone: str
+
+    @property
+    def job_id(self) -> str:
+        return f"{DAILY_JOB_PREFIX}{self.at.strftime('%H:%M')}@{self.timezone}"
+
+
+def daily_feed_times(rules: Iterable[Rule], default_at: time) -> list[FeedTime]:
+    """Every distinct (time, zone) of the enabled rules' daily feeds."""
+    found = {
+        FeedTime(target.at or default_at, target.timezone)
+        for rule in rules
+        if rule.enabled
+        for target in rule.notify
+        if target.mode == "daily"
+    }
+    return sorted(found)
+
+
+def is_watched_by_idle(source: SourceConfig) -> bool:
+    """IMAP sources with `idle: true` get a watcher thread instead of a poll job."""
+    return source.kind == "imap" and source.idle
+
+
+def poll_trigger(source: SourceConfig) -> CronTrigger:
+    return CronTrigger.from_crontab(source.poll or DEFAULT_POLL, timezone=UTC_NAME)
+
+
+def new_scheduler() -> BackgroundScheduler:
+    return BackgroundScheduler(
+        timezone=UTC_NAME,
+        job_defaults={
+            "coalesce": True,
+            "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+            "max_instances": 1,
+        },
+        executors={"default": {"type": "threadpool", "max_workers": 4}},
+    )
+
+
+def schedule_jobs(
+    scheduler: BackgroundScheduler,
+    settings: Settings,
+    rules: Iterable[Rule],
+    jobs: Jobs,
+    now: Callable[[], datetime],
+    watched: Collection[str] = (),
+) -> None:
+    """Add every job for this config and these rules (the scheduler may be running).
+
+    Sources named in `watched` have a watcher thread that fetches at start and on
+    every IDLE push: they get no poll job."""
+    start = now()
+    for source in settings.sources:
+        if source.name in watched:
+            continue
+        _add(
+            scheduler,
+            f"poll:{source.name}",
+            jobs.fetch_source,
+            poll_trigger(source),
+            args=[source.name],
+            next_run_time=start,  # once at start-up, then on the cron schedule
+        )
+    _add(
+        scheduler,
+        "outbox",
+        jobs.deliver_due,
+        IntervalTrigger(seconds=OUTBOX_SECONDS, timezone=UTC_NAME),
+        next_run_time=start,
+    )
+    _add(
+        scheduler,
+        "reload",
+        jobs.check_for_changes,
+        IntervalTrigger(seconds=RELOAD_SECONDS, timezone=UTC_NAME),
+    )
+    _add(
+        scheduler,
+        "silence",
+        jobs.check_silence,
+        IntervalTrigger(seconds=SILENCE_SECONDS, timezone=UTC_NAME),
+        next_run_time=start,
+    )
+    _add(
+        scheduler,
+        "housekeeping",
+        jobs.housekeeping,
+        CronTrigger.from_crontab(HOUSEKEEPING_CRON, timezone=UTC_NAME),
+    )
+    schedule_daily_feeds(scheduler, rules, settings.delivery.default_daily_at, jobs)
+
+
+def schedule_daily_feeds(
+    scheduler: BackgroundScheduler, rules: Iterable[Rule], default_at: time, jobs: Jobs
+) -> list[FeedTime]:
+    """(Re)place the daily feed jobs to match the rules: after a reload too."""
+    wanted = daily_feed_times(rules, default_at)
+    wanted_ids = {feed.job_id for feed in wanted}
+    for job in scheduler.get_jobs():
+        if job.id.startswith(DAILY_JOB_PREFIX) and job.id not in wanted_ids:
+            job.remove()
+    for feed in wanted:
+        trigger = CronTrigger(hour=feed.at.hour, minute=feed.at.minute, timezone=feed.timezone)
+        _add(scheduler, feed.job_id, jobs.deliver_due, trigger)
+    return wanted
+
+
+def _add(
+    scheduler: BackgroundScheduler,
+    job_id: str,
+    func: Callable[..., None],
+    trigger: BaseTrigger,
+    *,
+    args: list[object] | None = None,
+    next_run_time: datetime | None = None,
+) -> None:
+    options: dict[str, object] = {"id": job_id, "name": job_id, "replace_existing": True}
+    if next_run_time is not None:
+        options["next_run_time"] = next_run_time
+    scheduler.add_job(func, trigger, args=args or [], **options)

@@ -1,0 +1,241 @@
+"""`mailer serve`: one long-running process around the pipeline.
+
+`Service.run()` takes the instance lock, opens the pipeline, starts the scheduler
+(`mailer.scheduler`), one IDLE watcher thread per IMAP source that uses IDLE, and the
+optional health/metrics endpoint, then waits. `request_stop()` (SIGTERM, SIGINT) lets
+the message in hand finish and returns from `run()` within `STOP_SECONDS`. A changed
+config restarts the jobs in-process with the new settings; a broken one is ignored
+(logged, and shown by `mailer status`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from mailer.app import Pipeline
+from mailer.config import Settings
+from mailer.config import Source as SourceConfig
+from mailer.health import FetchBoard, HealthReport, HealthServer, evaluate_health
+from mailer.instance_lock import InstanceLock, acquire_instance_lock
+from mailer.jobs import ServiceJobs
+from mailer.rules import RuleSet
+from mailer.scheduler import is_watched_by_idle, new_scheduler, schedule_daily_feeds, schedule_jobs
+
+log = logging.getLogger("mailer.service")
+
+Clock = Callable[[], datetime]
+STOP_SECONDS = 8.0  # of the 10 s promised: the rest is for closing connections
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Watcher(Protocol):
+    """A thread that pushes new messages of one source to the jobs (IMAP IDLE)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def join(self, timeout: float | None = None) -> None: ...
+
+
+WatcherFactory = Callable[[SourceConfig, ServiceJobs], Watcher]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpAddress:
+    host: str
+    port: int
+
+
+class _Generation:
+    """Everything started for one config: pipeline, jobs, scheduler, watchers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: Service,
+    ) -> None:
+        self.settings = settings
+        self.pipeline = Pipeline.open(settings, clock=service.clock)
+        self.board = FetchBoard(s.name for s in settings.sources)
+        self.scheduler: BackgroundScheduler = new_scheduler()
+        self.jobs = ServiceJobs(
+            self.pipeline,
+            self.board,
+            clock=service.clock,
+            stopping=service.stopping,
+            on_config_change=service.restart_with,
+            on_rules_change=self._reschedule_feeds,
+        )
+        self.watchers: list[Watcher] = []
+        self._watcher_factory = service.watcher_factory
+
+    def start(self) -> None:
+        idle = [s for s in self.settings.sources if is_watched_by_idle(s)]
+        schedule_jobs(
+            self.scheduler,
+            self.settings,
+            self.pipeline.rules.enabled,
+            self.jobs,
+            self.jobs.clock,
+            watched={s.name for s in idle} if self._watcher_factory else (),
+        )
+        self.scheduler.start()
+        if self._watcher_factory is not None:
+            for source in idle:
+                watcher = self._watcher_factory(source, self.jobs)
+                watcher.start()
+                self.watchers.append(watcher)
+        rules = self.pipeline.rules
+        self.jobs.status.record("rules", True, f"{len(rules.rules)} rules", self.jobs.clock())
+        log.info(
+            "serving: %d sources (%d watched with IDLE), %d rules",
+            len(self.settings.sources),
+            len(self.watchers),
+            len(rules.rules),
+        )
+
+    def _reschedule_feeds(self, ruleset: RuleSet) -> None:
+        default_at = self.settings.delivery.default_daily_at
+        feeds = schedule_daily_feeds(self.scheduler, ruleset.enabled, default_at, self.jobs)
+        log.debug("daily feeds at %s", ", ".join(f.job_id for f in feeds) or "no time")
+
+    def health(self) -> HealthReport:
+        return evaluate_health(self.scheduler.running, self.board.snapshot())
+
+    def stop(self, deadline: float) -> None:
+        for watcher in self.watchers:
+            watcher.stop()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for watcher in self.watchers:
+            watcher.join(timeout=max(0.1, deadline - time.monotonic()))
+        self.jobs.wait_idle(deadline)
+        self.pipeline.close()
+
+
+class Service:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http: HttpAddress | None = None,
+        clock: Clock = utc_now,
+        watcher_factory: WatcherFactory | None = None,
+    ) -> None:
+        self.settings = settings
+        self.http = http
+        self.clock = clock
+        self.watcher_factory = watcher_factory
+        self.stopping = threading.Event()
+        self._wake = threading.Event()
+        self._next_settings: Settings | None = None
+        self._generation: _Generation | None = None
+        self._lock: InstanceLock | None = None
+        self._server: HealthServer | None = None
+
+    # -- control (thread-safe) ------------------------------------------------------
+
+    def request_stop(self) -> None:
+        self.stopping.set()
+        self._wake.set()
+
+    def restart_with(self, settings: Settings) -> None:
+        self._next_settings = settings
+        self._wake.set()
+
+    def health(self) -> HealthReport:
+        generation = self._generation
+        if generation is None:
+            return HealthReport(False, ("starting",))
+        return generation.health()
+
+    def refresh_metrics(self) -> None:
+        generation = self._generation
+        if generation is not None:
+            generation.jobs.refresh_metrics()
+
+    # -- the life of the service -----------------------------------------------------
+
+    def run(self) -> None:
+        """Start, serve until asked to stop, stop. Raises AlreadyRunningError,
+        RulesUnavailable or StoreError when it cannot start."""
+        self._lock = acquire_instance_lock(self.settings.state)
+        try:
+            self._generation = _Generation(self.settings, self)
+            self._start_http()
+            self._generation.start()
+            self._record_service(True, f"running, pid {os.getpid()}")
+            self._serve()
+        finally:
+            self._shutdown()
+
+    def _serve(self) -> None:
+        while not self.stopping.is_set():
+            self._wake.wait()
+            self._wake.clear()
+            if self.stopping.is_set():
+                break
+            if self._next_settings is not None:
+                settings, self._next_settings = self._next_settings, None
+                self._restart(settings)
+
+    def _restart(self, settings: Settings) -> None:
+        old = self._generation
+        try:
+            fresh = _Generation(settings, self)
+        except Exception as e:
+            log.error("the new config cannot start (%s); keeping the running one", e)
+            return
+        if old is not None:
+            old.stop(time.monotonic() + STOP_SECONDS)
+        if settings.state != self.settings.state:
+            log.warning("state: changed in the config; it takes effect after a restart")
+        self.settings = settings
+        self._generation = fresh
+        fresh.start()
+
+    def _start_http(self) -> None:
+        if self.http is None:
+            return
+        self._server = HealthServer(
+            self.http.host, self.http.port, self.health, self.refresh_metrics
+        )
+        self._server.start()
+
+    def _shutdown(self) -> None:
+        deadline = time.monotonic() + STOP_SECONDS
+        self.stopping.set()
+        self._record_service(False, "stopped")
+        generation, self._generation = self._generation, None
+        if generation is not None:
+            log.info("stopping: finishing the message in hand")
+            try:
+                generation.stop(deadline)
+            except Exception:
+                log.exception("error while stopping")
+        if self._server is not None:
+            self._server.stop()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        log.info("stopped")
+
+    def _record_service(self, running: bool, detail: str) -> None:
+        generation = self._generation
+        if generation is None:
+            return
+        try:
+            generation.jobs.status.record("service", running, detail, self.clock())
+        except Exception:
+            log.warning("could not record the service state", exc_info=True)

@@ -1,0 +1,103 @@
+"""Which jobs `mailer serve` schedules, and when (no threads started)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+from apscheduler.triggers.cron import CronTrigger
+
+from mailer.config import Settings
+from mailer.models import NotifyTarget
+from mailer.rules import Rule
+from mailer.rules.rule import Condition
+from mailer.scheduler import (
+    FeedTime,
+    daily_feed_times,
+    new_scheduler,
+    schedule_daily_feeds,
+    schedule_jobs,
+)
+
+NOW = datetime(2025, 10, 14, 8, 0, tzinfo=UTC)
+
+
+class NoJobs:
+    def fetch_source(self, name: str) -> None: ...
+    def deliver_due(self) -> None: ...
+    def check_for_changes(self) -> None: ...
+    def check_silence(self) -> None: ...
+    def housekeeping(self) -> None: ...
+
+
+def rule(name: str, *targets: NotifyTarget, enabled: bool = True) -> Rule:
+    return Rule(name=name, match=Condition(), notify=targets, enabled=enabled)
+
+
+def settings(tmp_path: Path) -> Settings:
+    return Settings.model_validate(
+        {
+            "sources": [
+                {"name": "dir", "kind": "directory", "path": str(tmp_path)},
+                {"name": "hourly", "kind": "directory", "path": str(tmp_path), "poll": "0 * * * *"},
+                {"name": "mail", "kind": "imap", "host": "127.0.0.1", "username": "a"},
+            ],
+            "destinations": {"team": {"kind": "console"}},
+        }
+    )
+
+
+def test_daily_feed_times_are_distinct_per_time_and_zone() -> None:
+    rules = [
+        rule("a", NotifyTarget("team", "daily", time(9, 0), "Europe/Paris")),
+        rule("b", NotifyTarget("team", "daily", time(9, 0), "Europe/Paris")),
+        rule("c", NotifyTarget("team", "daily", None, "UTC"), NotifyTarget("team")),
+        rule("off", NotifyTarget("team", "daily", time(7, 0)), enabled=False),
+    ]
+    assert daily_feed_times(rules, time(8, 30)) == [
+        FeedTime(time(8, 30), "UTC"),
+        FeedTime(time(9, 0), "Europe/Paris"),
+    ]
+
+
+def test_jobs_for_a_config(tmp_path: Path) -> None:
+    scheduler = new_scheduler()
+    rules = [rule("a", NotifyTarget("team", "daily", time(9, 0), "Europe/Paris"))]
+    schedule_jobs(scheduler, settings(tmp_path), rules, NoJobs(), lambda: NOW, watched={"mail"})
+    scheduler.start(paused=True)  # applies the job defaults; runs nothing
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert set(jobs) == {
+        "poll:dir",
+        "poll:hourly",
+        "outbox",
+        "reload",
+        "silence",
+        "housekeeping",
+        "daily:09:00@Europe/Paris",
+    }
+    assert jobs["poll:dir"].args == ("dir",)
+    assert jobs["poll:dir"].next_run_time == NOW  # fetched once at start-up
+    assert str(jobs["poll:hourly"].trigger.fields[6]) == "0"  # minute field of "0 * * * *"
+    daily = jobs["daily:09:00@Europe/Paris"].trigger
+    assert isinstance(daily, CronTrigger) and str(daily.timezone) == "Europe/Paris"
+    for job in jobs.values():
+        assert job.coalesce and job.max_instances == 1 and job.misfire_grace_time >= 300
+
+
+def test_an_imap_source_without_a_watcher_is_polled(tmp_path: Path) -> None:
+    scheduler = new_scheduler()
+    schedule_jobs(scheduler, settings(tmp_path), [], NoJobs(), lambda: NOW)
+    assert "poll:mail" in {job.id for job in scheduler.get_jobs()}
+
+
+def test_reloaded_rules_replace_the_daily_feed_jobs(tmp_path: Path) -> None:
+    scheduler = new_scheduler()
+    first = [rule("a", NotifyTarget("team", "daily", time(9, 0)))]
+    schedule_jobs(scheduler, settings(tmp_path), first, NoJobs(), lambda: NOW)
+    second = [rule("a", NotifyTarget("team", "daily", time(17, 30), "Asia/Tokyo"))]
+    schedule_daily_feeds(scheduler, second, time(9, 0), NoJobs())
+    daily = [job.id for job in scheduler.get_jobs() if job.id.startswith("daily:")]
+    assert daily == ["daily:17:30@Asia/Tokyo"]
