@@ -1,0 +1,58 @@
+"""`mailer notify test DESTINATION`: send a sample alert to check credentials and looks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from mailer.commands.common import EXIT_CONFIG, EXIT_FAILURES, config_option, load_settings_or_exit
+from mailer.notify import DeliveryError
+from mailer.notify.registry import UnknownChannel, create_channel
+from mailer.notify.sample import sample_batch
+
+
+@click.group(name="notify")
+def notify() -> None:
+    """Check that a destination works."""
+
+
+@notify.command(name="test")
+@click.argument("destination")
+@config_option
+def notify_test(destination: str, config_path: Path) -> None:
+    """Send a sample alert (three fixed papers) to DESTINATION.
+
+    DESTINATION is a name from `destinations:` in the config, or an inline target
+    as rules write them: slack:#channel, slack_user:U0123ABCD, email:you@example.com.
+    Nothing is recorded in the store.
+
+    \b
+    Examples:
+      mailer notify test team-slack
+      mailer notify test email:alice@example.com --config config/examples/smtp.yaml
+    """
+    settings = load_settings_or_exit(config_path)
+    try:
+        target = settings.destination(destination)
+    except KeyError:
+        known = ", ".join(sorted(settings.destinations)) or "none"
+        click.echo(
+            f"error: {destination!r} is not a destination in the config (defined: {known}) "
+            "nor an inline target like slack:#channel, slack_user:U0123, email:a@b.example",
+            err=True,
+        )
+        raise SystemExit(EXIT_CONFIG) from None
+    try:
+        channel = create_channel(destination, target, settings)
+        batch = sample_batch(destination, datetime.now(UTC))
+        channel.deliver(batch)
+    except UnknownChannel as e:
+        click.echo(f"error: {e}", err=True)
+        raise SystemExit(EXIT_CONFIG) from e
+    except DeliveryError as e:
+        advice = "fix the config or credentials" if e.permanent else "a retry later may work"
+        click.echo(f"error: could not deliver to {destination}: {e.reason} ({advice})", err=True)
+        raise SystemExit(EXIT_FAILURES) from e
+    click.echo(f"sent a sample alert ({len(batch.items)} papers) to {destination} ({target.kind})")
