@@ -13,6 +13,7 @@ import click
 from mailer.commands.common import config_option, load_settings_or_exit
 from mailer.commands.pipeline_cli import open_store_or_exit
 from mailer.config import Settings
+from mailer.status import collect_service_status, format_service_status
 from mailer.store import Store
 from mailer.store.schema import DEAD
 
@@ -50,6 +51,7 @@ def collect_status(store: Store, settings: Settings, now: datetime) -> dict[str,
             }
             for e in store.list_outbox(states=(DEAD,), limit=10)
         ],
+        "service": collect_service_status(store.engine, settings),  # what `mailer serve` reported
     }
 
 
@@ -81,6 +83,8 @@ def format_status(report: dict[str, Any]) -> str:
         lines.append("dead alerts (see `mailer outbox`, requeue with `mailer outbox retry`):")
         for a in report["dead_alerts"]:
             lines.append(f"  #{a['id']} {a['rule']} -> {a['destination']}: {a['error']}")
+    if "service" in report:
+        lines += format_service_status(report["service"])
     return "\n".join(lines)
 
 

@@ -1,0 +1,90 @@
+"""The service part of `mailer status`: what `mailer serve` last reported in the store.
+
+Latest fetch per source (when, ok or the error), the rules and config reloads (a
+broken edit shows its errors here), whether the service runs, and the silence or
+failing-destination notices that are out. Read from the store, so it works from
+another process or machine than the service's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from mailer.config import Settings
+from mailer.store.notices import NoticeLog
+from mailer.store.service_status import ServiceStatusLog, StatusEntry
+
+
+def collect_service_status(engine: Engine, settings: Settings) -> dict[str, Any]:
+    """Plain data for `mailer status --json` under the key "service"."""
+    entries = ServiceStatusLog(engine).entries()
+    fetches = {
+        source.name: _fetch(entries.get(f"fetch:{source.name}")) for source in settings.sources
+    }
+    notices = [
+        {"about": n.key, "since": n.changed_at.isoformat(timespec="seconds"), "notice": n.detail}
+        for n in NoticeLog(engine).all_states()
+        if n.notified
+    ]
+    return {
+        "service": _entry(entries.get("service")),
+        "fetches": fetches,
+        "rules": _entry(entries.get("rules")),
+        "config": _entry(entries.get("config")),
+        "open_notices": notices,
+    }
+
+
+def _entry(entry: StatusEntry | None) -> dict[str, object] | None:
+    return entry.to_json() if entry else None
+
+
+def _fetch(entry: StatusEntry | None) -> dict[str, object] | None:
+    if entry is None:
+        return None
+    return {
+        "ok": entry.ok,
+        "last_attempt": entry.updated_at.isoformat(timespec="seconds"),
+        "last_success": entry.last_ok_at.isoformat(timespec="seconds")
+        if entry.last_ok_at
+        else None,
+        "error": None if entry.ok else entry.detail,
+    }
+
+
+def format_service_status(report: dict[str, Any]) -> list[str]:
+    """Readable lines for the service part of `mailer status`."""
+    lines = []
+    service = report.get("service")
+    if service is None:
+        lines.append("service: has not run against this state (start it with `mailer serve`)")
+    else:
+        state = service["detail"] if service["ok"] else "not running"
+        lines.append(f"service: {state} (since {_short(service['updated_at'])})")
+    lines.append("last fetch per source:")
+    for name, fetch in sorted(report["fetches"].items()):
+        if fetch is None:
+            lines.append(f"  {name}: not fetched by the service yet")
+        elif fetch["ok"]:
+            lines.append(f"  {name}: ok at {_short(fetch['last_attempt'])}")
+        else:
+            last_ok = _short(fetch["last_success"]) if fetch["last_success"] else "never"
+            lines.append(
+                f"  {name}: FAILED at {_short(fetch['last_attempt'])}: {fetch['error']} "
+                f"(last success: {last_ok})"
+            )
+    for key in ("rules", "config"):
+        entry = report.get(key)
+        if entry is not None and not entry["ok"]:
+            lines.append(f"{key}: the last edit has errors; the service keeps the previous {key}:")
+            lines += [f"  {line}" for line in str(entry["detail"]).splitlines()]
+    for notice in report["open_notices"]:
+        lines.append(f"notice since {_short(notice['since'])}: {notice['notice']}")
+    return lines
+
+
+def _short(iso: str) -> str:
+    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")
