@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from mailer.models import AlertBatch
 from mailer.notify.sanitize import clean_lines, clean_text, header_value, safe_url
-from mailer.notify.view import PaperView, build_view, headline
+from mailer.notify.view import PaperView, build_view, count_line, headline
 
 SUMMARY_CHARS = 600
 _EMPHASIS = re.compile(r"\*([^*]+)\*")
@@ -95,6 +95,7 @@ def render_email(batch: AlertBatch, *, unsubscribe: str | None = None) -> Render
         .get_template("email.html.j2")
         .render(
             headline=headline(batch),
+            count_line=count_line(batch),
             rule=clean_text(batch.rule),
             description=clean_text(batch.rule_description),
             papers=views,

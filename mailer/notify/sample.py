@@ -84,5 +84,5 @@ def sample_batch(destination: str, now: datetime, *, rule: str = "sample") -> Al
         batch_key=f"test:{now.strftime('%Y%m%dT%H%M%S')}",
         items=items,
         created=now,
-        rule_description="A test alert from `mailer notify test`: small LLMs, LoRA, quantization.",
+        rule_description="A sample alert from mailer notify test: small LLMs, LoRA, quantization.",
     )

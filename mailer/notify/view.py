@@ -42,7 +42,7 @@ class PaperView:
         if self.sizes:
             facts.append(self.sizes)
         if self.upvotes is not None:
-            facts.append(f"▲ {self.upvotes}")
+            facts.append(f"▲ {self.upvotes} upvote{'' if self.upvotes == 1 else 's'}")
         if self.source:
             facts.append(self.source)
         return facts
@@ -71,6 +71,12 @@ def headline(batch: AlertBatch) -> str:
     """'Paper alerts · small-llms · 4 new (Tue 14 Oct)': the email subject and Slack header."""
     rule = clean_text(batch.rule) or "alerts"
     return f"Paper alerts · {rule} · {len(batch.items)} new ({day_label(batch_day(batch))})"
+
+
+def count_line(batch: AlertBatch) -> str:
+    """'4 new papers · Tue 14 Oct': the big line under the rule's name in an email."""
+    count = len(batch.items)
+    return f"{count} new paper{'' if count == 1 else 's'} · {day_label(batch_day(batch))}"
 
 
 def _authors(paper: Paper) -> str:
