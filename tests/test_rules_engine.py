@@ -1,0 +1,144 @@
+"""Table-driven tests of the matching semantics (docs/rules.md), run on both the
+compiled matcher and the per-rule reference implementation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mailer.models import ModelSize, Paper
+from mailer.rules import compile_rules, load_rules
+from mailer.rules.reference import ReferenceMatcher
+
+B = 1_000_000_000
+
+
+def make_paper(**fields: Any) -> Paper:
+    sizes = tuple(ModelSize(int(s * B)) for s in fields.pop("sizes_b", ()))
+    base: dict[str, Any] = {"id": "arxiv:2501.00001", "title": "A paper", "format": "hf-daily"}
+    return Paper(**{**base, **fields, "sizes": sizes})
+
+
+def rules_from(tmp_path: Path, *matches: dict[str, Any], **extra: Any) -> Any:
+    rules = [{"name": f"r{i}", "match": m, **extra} for i, m in enumerate(matches)]
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "rules": rules}), encoding="utf-8")
+    ruleset = load_rules([path])
+    assert not ruleset.errors, [str(e) for e in ruleset.errors]
+    return ruleset.rules
+
+
+# (case, match, paper fields, expected explanation or None for no match)
+CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None]] = [
+    ("case-insensitive", {"any": ["lora"]}, {"title": "LoRA adapters"}, "*lora* in title"),
+    ("whole word only", {"any": ["LoRA"]}, {"abstract": "efficient exploration"}, None),
+    ("plural is another word", {"any": ["LoRA"]}, {"title": "Mixture-of-LoRAs"}, None),
+    ("prefix inside word", {"any": ["LoRA"]}, {"title": "QLoRA for all"}, None),
+    ("hyphen attached", {"any": ["LoRA"]}, {"title": "LoRA-based tuning"}, "*LoRA* in title"),
+    ("hyphen matches space", {"any": ["on-device"]}, {"abstract": "runs on device"}, "*on-device* in abstract"),
+    ("space matches hyphen", {"any": ["small language model"]}, {"title": "Small-Language-Model zoo"}, "*small language model* in title"),
+    ("phrase across newline", {"any": ["small language model"]}, {"abstract": "a small\nlanguage  model"}, "*small language model* in abstract"),
+    ("phrase word order", {"any": ["language model small"]}, {"title": "small language model"}, None),
+    ("symbol term", {"any": ["C++"]}, {"title": "Compiling C++ fast"}, "*C++* in title"),
+    ("symbol term boundary", {"any": ["GPT-4"]}, {"title": "GPT-4o is here"}, None),
+    ("dotted version", {"any": ["Phi-3.5"]}, {"title": "Phi-3.5-Mini report"}, "*Phi-3.5* in title"),
+    ("accents fold", {"any": ["état"]}, {"title": "L'ÉTAT de l'art"}, "*état* in title"),
+    ("any needs one", {"any": ["lora", "qlora"]}, {"title": "Prompt tuning"}, None),
+    ("any lists every hit", {"any": ["lora", "qlora"]}, {"title": "LoRA", "abstract": "QLoRA and LoRA"}, "*lora* in title, abstract · *qlora* in abstract"),
+    ("all needs each", {"all": ["lora", "vision"]}, {"title": "LoRA for language"}, None),
+    ("all satisfied", {"all": ["lora", "vision"]}, {"title": "LoRA for vision"}, "*lora* in title · *vision* in title"),
+    ("none excludes", {"any": ["lora"], "none": ["survey"]}, {"title": "A survey of LoRA"}, None),
+    ("purely negative", {"none": ["survey"]}, {"title": "LoRA"}, ""),
+    ("purely negative excludes", {"none": ["survey"]}, {"title": "A Survey"}, None),
+    ("default fields skip authors", {"any": ["hinton"]}, {"authors": ("Geoffrey Hinton",)}, None),
+    ("fields: authors", {"any": ["hinton"], "fields": ["authors"]}, {"authors": ("Geoffrey Hinton",)}, "*hinton* in authors"),
+    ("fields: source", {"any": ["arxiv"], "fields": ["source"]}, {"source": "arXiv cs daily"}, "*arxiv* in source"),
+    ("fields limit title", {"any": ["lora"], "fields": ["title"]}, {"abstract": "LoRA"}, None),
+    ("authors term", {"authors": ["Hinton"]}, {"authors": ("Geoffrey Hinton", "Y. LeCun")}, "author *Hinton*"),
+    ("authors full name", {"authors": ["yann lecun"]}, {"authors": ("Yann LeCun",)}, "author *yann lecun*"),
+    ("authors not in title", {"authors": ["Hinton"]}, {"title": "Hinton's idea"}, None),
+    ("author phrase never spans authors", {"authors": ["Smith John"]}, {"authors": ("Ann Smith", "John Doe")}, None),
+    ("regex term", {"any": ["/q?lora/i"]}, {"title": "QLoRA tuning"}, "/q?lora/i in title"),
+    ("regex no boundary added", {"any": ["/lora/"]}, {"title": "explorations"}, "/lora/ in title"),
+    ("regex ignores case", {"any": ["/LLAMA-[0-9]/"]}, {"abstract": "llama-3 8b"}, "/LLAMA-[0-9]/ in abstract"),
+    ("regex in none", {"any": ["lora"], "none": ["/surve(y|ys)/"]}, {"title": "LoRA surveys"}, None),
+    ("query and-not", {"query": "(LoRA OR QLoRA) AND NOT survey"}, {"title": "QLoRA"}, "*QLoRA* in title"),
+    ("query not", {"query": "(LoRA OR QLoRA) AND NOT survey"}, {"title": "QLoRA survey"}, None),
+    ("query implicit and", {"query": "lora vision"}, {"title": "LoRA in language"}, None),
+    ("query quoted phrase", {"query": '"small language model" OR SLM'}, {"title": "small-language-model"}, "*small language model* in title"),
+    ("query pure not", {"query": "NOT survey"}, {"title": "LoRA"}, ""),
+    ("size at bound", {"size": "<= 8B"}, {"sizes_b": (8,)}, "8B ≤ 8B"),
+    ("size above", {"size": "<= 8B"}, {"sizes_b": (13,)}, None),
+    ("size any inside", {"size": "<= 8B"}, {"sizes_b": (70, 7)}, "7B ≤ 8B"),
+    ("size strict", {"size": "< 8B"}, {"sizes_b": (8,)}, None),
+    ("size range", {"size": "1B..13B"}, {"sizes_b": (13,)}, "13B in 1B..13B"),
+    ("size range below", {"size": "1B..13B"}, {"sizes_b": (0.5,)}, None),
+    ("size at least", {"size": ">= 70B"}, {"sizes_b": (70,)}, "70B ≥ 70B"),
+    ("size decimal", {"size": "<= 1.5B"}, {"sizes_b": (1.5,)}, "1.5B ≤ 1.5B"),
+    ("size unknown excluded", {"size": "<= 8B"}, {}, None),
+    ("size unknown include", {"size": {"max": "8B", "unknown": "include"}}, {}, "no model size given (unknown: include)"),
+    ("size include still bounds", {"size": {"max": "8B", "unknown": "include"}}, {"sizes_b": (70,)}, None),
+    ("size mapping min", {"size": {"min": "1B", "max": "8B"}}, {"sizes_b": (3.8,)}, "3.8B in 1B..8B"),
+    ("upvotes", {"min_upvotes": 10}, {"upvotes": 42}, "42 upvotes ≥ 10"),
+    ("upvotes too few", {"min_upvotes": 10}, {"upvotes": 9}, None),
+    ("upvotes unknown", {"min_upvotes": 10}, {}, None),
+    ("formats", {"formats": ["arxiv-listing"]}, {"format": "arxiv-listing"}, "format arxiv-listing"),
+    ("formats other", {"formats": ["arxiv-listing"]}, {}, None),
+    ("everything", {"any": ["LoRA"], "size": "<= 8B", "min_upvotes": 10}, {"abstract": "We use LoRA.", "sizes_b": (7,), "upvotes": 42}, "*LoRA* in abstract · 7B ≤ 8B · 42 upvotes ≥ 10"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("match", "paper", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_matching_semantics(tmp_path: Path, match: dict[str, Any], paper: dict[str, Any], expected: str | None) -> None:  # fmt: skip
+    rules = rules_from(tmp_path, match)
+    item = make_paper(**paper)
+    for matcher in (compile_rules(rules), ReferenceMatcher(rules)):
+        found = matcher.match(item)
+        if expected is None:
+            assert found == [], type(matcher).__name__
+        else:
+            assert [m.explain() for m in found] == [expected], type(matcher).__name__
+
+
+def test_disabled_rule_never_matches(tmp_path: Path) -> None:
+    rules = rules_from(tmp_path, {"any": ["lora"]}, enabled=False)
+    assert rules[0].enabled is False
+    assert compile_rules(rules).match(make_paper(title="LoRA")) == []
+
+
+def test_matches_come_in_rule_order_with_paper_id(tmp_path: Path) -> None:
+    rules = rules_from(tmp_path, {"any": ["vision"]}, {"none": ["survey"]}, {"any": ["lora"]})
+    found = compile_rules(rules).match(make_paper(title="LoRA for vision"))
+    assert [(m.rule, m.paper_id) for m in found] == [
+        ("r0", "arxiv:2501.00001"),
+        ("r1", "arxiv:2501.00001"),
+        ("r2", "arxiv:2501.00001"),
+    ]
+
+
+def test_reasons_name_the_term_field_and_kind(tmp_path: Path) -> None:
+    rules = rules_from(tmp_path, {"any": ["LoRA"], "size": "<= 8B"})
+    (found,) = compile_rules(rules).match(make_paper(abstract="LoRA", sizes_b=(7,)))
+    term, size = found.reasons
+    assert (term.kind, term.field, term.term, term.detail) == (
+        "term",
+        "abstract",
+        "LoRA",
+        "*LoRA* in abstract",
+    )
+    assert (size.kind, size.detail) == ("size", "7B ≤ 8B")
+
+
+def test_rules_sharing_a_term_each_show_it_as_written(tmp_path: Path) -> None:
+    rules = rules_from(tmp_path, {"any": ["LoRA"]}, {"any": ["lora"]})
+    found = compile_rules(rules).match(make_paper(title="LoRA"))
+    assert [m.explain() for m in found] == ["*LoRA* in title", "*lora* in title"]
+
+
+def test_no_rules_match_nothing() -> None:
+    assert compile_rules([]).match(make_paper(title="LoRA")) == []

@@ -1,0 +1,110 @@
+"""The compiled matcher gives exactly the matches (and reasons) of the per-rule reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mailer.models import ModelSize, Paper
+from mailer.rules import Condition, Rule, SizeRange, Term, compile_rules
+from mailer.rules.reference import ReferenceMatcher
+from mailer.rules.rule import QueryAnd, QueryNode, QueryNot, QueryOr, QueryTerm
+
+B = 1_000_000_000
+WORDS = ["lora", "LoRA", "qlora", "loras", "on", "device", "small", "language", "model",
+         "c++", "gpt-4", "gpt-4o", "état", "x_y", "3.5", "phi", "vision", "survey", "a"]  # fmt: skip
+SEPARATORS = [" ", "-", " - ", ", ", ". ", "\n", "(", ")", "/", "--", "_", ""]
+REGEXES = ["/q?lora/", "/gpt-[0-9]/i", "/dev[a-z]+/", "/^small/", "/é/"]
+FIELDS = ["title", "abstract", "authors", "source"]
+SIZES = [B // 2, B, 7 * B, 8 * B, 13 * B, 70 * B]
+
+phrases = st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).flatmap(
+    lambda words: st.sampled_from([" ", "-"]).map(lambda sep: Term(sep.join(words)))
+)
+terms = st.one_of(phrases, phrases, phrases, st.sampled_from(REGEXES).map(
+    lambda text: Term(text, regex=text.rstrip("i")[1:-1])))  # fmt: skip
+term_lists = st.lists(terms, max_size=3).map(tuple)
+
+
+def queries() -> st.SearchStrategy[QueryNode]:
+    leaves = terms.map(QueryTerm)
+    return st.recursive(
+        leaves,
+        lambda children: st.one_of(
+            children.map(QueryNot),
+            st.lists(children, min_size=2, max_size=3).map(lambda c: QueryAnd(tuple(c))),
+            st.lists(children, min_size=2, max_size=3).map(lambda c: QueryOr(tuple(c))),
+        ),
+        max_leaves=5,
+    )
+
+
+size_ranges = st.builds(
+    SizeRange,
+    min=st.one_of(st.none(), st.sampled_from(SIZES)),
+    max=st.one_of(st.none(), st.sampled_from(SIZES)),
+    unknown=st.sampled_from(["exclude", "include"]),
+)
+
+
+def sometimes(draw: Any, strategy: st.SearchStrategy[Any], percent: int, empty: Any) -> Any:
+    """Most rules use only a few conditions, so that random rules do match."""
+    return draw(strategy) if draw(st.integers(0, 99)) < percent else empty
+
+
+@st.composite
+def rules(draw: Any, index: int) -> Rule:
+    condition = Condition(
+        any=sometimes(draw, term_lists, 60, ()),
+        all=sometimes(draw, term_lists, 20, ()),
+        none=sometimes(draw, term_lists, 25, ()),
+        query=sometimes(draw, queries(), 25, None),
+        authors=sometimes(draw, st.lists(phrases, max_size=2).map(tuple), 15, ()),
+        fields=tuple(draw(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=4, unique=True))),
+        size=sometimes(draw, size_ranges, 25, None),
+        min_upvotes=sometimes(draw, st.integers(0, 20), 15, None),
+        formats=sometimes(draw, st.sampled_from([("hf-daily",), ("arxiv-listing",)]), 15, ()),
+    )
+    return Rule(
+        name=f"rule-{index}", match=condition, enabled=draw(st.booleans()) or index % 5 != 0
+    )
+
+
+texts = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=12).map(
+    lambda pairs: "".join(w + s for w, s in pairs)
+)
+
+
+@st.composite
+def papers(draw: Any, index: int) -> Paper:
+    return Paper(
+        id=f"p{index}",
+        title=draw(texts),
+        abstract=draw(st.one_of(st.none(), texts)),
+        authors=draw(st.one_of(st.none(), st.lists(texts, max_size=3).map(tuple))),
+        source=draw(st.one_of(st.none(), texts)),
+        format=draw(st.sampled_from(["hf-daily", "arxiv-listing"])),
+        upvotes=draw(st.one_of(st.none(), st.integers(0, 30))),
+        sizes=tuple(ModelSize(s) for s in draw(st.lists(st.sampled_from(SIZES), max_size=2))),
+    )
+
+
+@st.composite
+def rule_sets(draw: Any) -> list[Rule]:
+    return [draw(rules(i)) for i in range(draw(st.integers(1, 12)))]
+
+
+@st.composite
+def paper_sets(draw: Any) -> list[Paper]:
+    return [draw(papers(i)) for i in range(draw(st.integers(1, 6)))]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rule_sets(), paper_sets())
+def test_compiled_matcher_equals_reference(rules: list[Rule], papers: list[Paper]) -> None:
+    compiled = compile_rules(rules)
+    reference = ReferenceMatcher(rules)
+    for paper in papers:
+        assert compiled.match(paper) == reference.match(paper)
