@@ -21,6 +21,7 @@ from pathlib import Path
 from mailer.app import MessageOutcome, Pipeline
 from mailer.config import ConfigError, Settings, load_settings
 from mailer.health import FetchBoard
+from mailer.logs import log_context
 from mailer.rules import RuleSet
 from mailer.silence import (
     Expectation,
@@ -121,7 +122,7 @@ class ServiceJobs:
         """Fetch one source, process each new message, then deliver what is due."""
         if self.stopping.is_set():
             return
-        with self.running():
+        with self.running(), log_context(source=name):
             try:
                 source = self.pipeline.source(name)
                 self.process_all(source, source.fetch(self.pipeline.store))
@@ -154,7 +155,7 @@ class ServiceJobs:
     def process(self, source: Source, message: IncomingMessage) -> MessageOutcome | None:
         """One message, under the pipeline lock; a store failure is logged, not raised
         (the message is not recorded, so the next fetch takes it again)."""
-        with self.pipeline_lock:
+        with self.pipeline_lock, log_context(source=message.source, message_id=message.message_id):
             try:
                 return self.pipeline.process_incoming(message, source=source, now=self.clock())
             except Exception:

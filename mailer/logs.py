@@ -1,18 +1,73 @@
 """Logging: one line per event, text on a terminal, JSON otherwise.
 
 Fields such as source, message_id, rule and destination go in `extra=` and are
-printed as key=value (text) or keys (JSON). Secrets never reach a log call: the
-settings hold them as SecretStr.
+printed as key=value (text) or keys (JSON). A job can set them once for every line
+it logs with `log_context(source=...)`; fields given in `extra=` win.
+
+Secrets never reach a log call: the settings hold them as SecretStr. As a second line
+of defence every line is passed through `redact`, which masks what looks like a
+credential (Slack tokens, bearer tokens, passwords in URLs or key=value pairs), so an
+exception that quotes a URL or a header does not leak one.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 FIELDS = ("source", "message_id", "rule", "destination", "paper_id", "alert_id", "error")
+MASK = "***"
+
+_context: ContextVar[tuple[tuple[str, object], ...]] = ContextVar("mailer_log_context", default=())
+
+_SECRETS = (
+    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]+"), "xox?-" + MASK),  # Slack tokens
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + MASK),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]+):[^\s@/]+@"), r"\1:" + MASK + "@"),
+    (
+        re.compile(
+            r"(?i)\b(password|passwd|secret|token|api_key|apikey)(\"?\s*[=:]\s*\"?)[^\s\",;&]+"
+        ),
+        r"\1\2" + MASK,
+    ),
+    (
+        re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+"),
+        "https://hooks.slack.com/" + MASK,
+    ),
+)
+
+
+def redact(text: str) -> str:
+    """Mask anything in `text` that looks like a credential."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+@contextmanager
+def log_context(**fields: object) -> Iterator[None]:
+    """Add fields (source=..., message_id=...) to every line logged inside the block."""
+    merged = {**dict(_context.get()), **{k: v for k, v in fields.items() if v is not None}}
+    token = _context.set(tuple(merged.items()))
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def _fields(record: logging.LogRecord) -> dict[str, object]:
+    found = dict(_context.get())
+    for name in FIELDS:
+        value = getattr(record, name, None)
+        if value is not None:
+            found[name] = value
+    return {name: found[name] for name in FIELDS if found.get(name) is not None}
 
 
 class JsonFormatter(logging.Formatter):
@@ -21,14 +76,12 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": redact(record.getMessage()),
         }
-        for name in FIELDS:
-            value = getattr(record, name, None)
-            if value is not None:
-                entry[name] = value
+        for name, value in _fields(record).items():
+            entry[name] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
@@ -38,17 +91,15 @@ class TextFormatter(logging.Formatter):
         self.show_traceback = show_traceback
 
     def format(self, record: logging.LogRecord) -> str:
-        saved = record.exc_info
+        saved = record.exc_info, record.exc_text
         if not self.show_traceback:
-            record.exc_info = None
+            record.exc_info, record.exc_text = None, None
         try:
             line = super().format(record)
         finally:
-            record.exc_info = saved
-        extras = [
-            f"{n}={getattr(record, n)}" for n in FIELDS if getattr(record, n, None) is not None
-        ]
-        return f"{line} {' '.join(extras)}" if extras else line
+            record.exc_info, record.exc_text = saved
+        extras = [f"{name}={value}" for name, value in _fields(record).items()]
+        return redact(f"{line} {' '.join(extras)}" if extras else line)
 
 
 def setup_logging(verbose: int = 0, log_format: str = "auto", stream: object = None) -> None:
@@ -64,3 +115,9 @@ def setup_logging(verbose: int = 0, log_format: str = "auto", stream: object = N
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose >= 1 else logging.INFO)
     root.propagate = False
+    # APScheduler logs every job run at INFO: keep its warnings (missed runs, errors)
+    # in the same format, and its chatter out unless -v.
+    scheduler_log = logging.getLogger("apscheduler")
+    scheduler_log.handlers[:] = [handler]
+    scheduler_log.setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+    scheduler_log.propagate = False
