@@ -26,9 +26,9 @@ def build_paper(
     source: str | None = None,
 ) -> Paper:
     """A Paper with clean text, a canonical id and the model sizes its text mentions."""
-    title = clean_text(title)
-    abstract = clean_text(abstract) if abstract else None
     arxiv_id = bare_arxiv_id(arxiv_id) if arxiv_id else None
+    title = clean_text(title) or (f"arXiv {arxiv_id}" if arxiv_id else url) or "(untitled)"
+    abstract = clean_text(abstract) if abstract else None
     clean_authors = tuple(a for a in (clean_text(x) for x in authors) if a) if authors else None
     if pdf_url is None and arxiv_id:
         pdf_url = arxiv_pdf_url(arxiv_id)

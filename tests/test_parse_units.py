@@ -1,0 +1,176 @@
+"""Unit tests for the parser's parts: link unwrapping, text cleanup, inputs, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailer.cli import cli
+from mailer.parse import parse_email
+from mailer.parse.inputs import iter_documents, parse_document
+from mailer.parse.links import paper_link, unwrap_url
+from mailer.parse.text import decode_tex_accents, html_to_lines
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+INBOX = ROOT / "examples" / "inbox"
+
+
+@pytest.mark.parametrize(
+    ("wrapped", "target"),
+    [
+        (
+            "http://scholar.google.com/scholar_url?url=https://arxiv.org/pdf/1912.02015&hl=en&sa=X",
+            "https://arxiv.org/pdf/1912.02015",
+        ),
+        (
+            "https://scholar.google.co.uk/scholar_url?q=https://openreview.net/forum%3Fid%3Dab&hl=en",
+            "https://openreview.net/forum?id=ab",
+        ),
+        (
+            "https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Farxiv.org%2Fabs"
+            "%2F2410.12345%3Futm_source%3Dx%26a%3D1&data=05%7C01",
+            "https://arxiv.org/abs/2410.12345?a=1",
+        ),
+        (
+            "https://urldefense.proofpoint.com/v2/url?u=https-3A__huggingface.co_papers_2411.01234"
+            "&d=DwMFaQ&c=x",
+            "https://huggingface.co/papers/2411.01234",
+        ),
+        (
+            "https://urldefense.com/v3/__https://arxiv.org/abs/2411.01234?a=1*b=2__;Jg!!ABC$",
+            "https://arxiv.org/abs/2411.01234?a=1&b=2",
+        ),
+        (
+            "https://click.example.com/CL0/https:%2F%2Farxiv.org%2Fabs%2F2401.04088%3Futm_medium"
+            "=email/1/0100018f/abc=",
+            "https://arxiv.org/abs/2401.04088",
+        ),
+        (  # nested: Safe Links around a Scholar redirect
+            "https://eur01.safelinks.protection.outlook.com/?url=http%3A%2F%2Fscholar.google.com"
+            "%2Fscholar_url%3Furl%3Dhttps%3A%2F%2Farxiv.org%2Fabs%2F2305.14314%26hl%3Den&data=1",
+            "https://arxiv.org/abs/2305.14314",
+        ),
+        ("https://email.hf.co/c/eJyNkM1uxQ", "https://email.hf.co/c/eJyNkM1uxQ"),  # opaque
+    ],
+)
+def test_unwrap_url_reaches_the_real_target_without_utm(wrapped: str, target: str) -> None:
+    assert unwrap_url(wrapped) == target
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://arxiv.org/abs/2510.06610v2", "arxiv:2510.06610"),
+        ("https://arxiv.org/pdf/2510.06610.pdf", "arxiv:2510.06610"),
+        ("https://arxiv.org/abs/hep-th/9901001", "arxiv:hep-th/9901001"),
+        ("https://huggingface.co/papers/2401.04088", "arxiv:2401.04088"),
+        ("https://www.alphaxiv.org/abs/2404.14219", "arxiv:2404.14219"),
+        ("https://openreview.net/forum?id=nZeVKeeFYf", "openreview:nZeVKeeFYf"),
+        ("https://doi.org/10.1038/S41586-023-06291-2", "doi:10.1038/s41586-023-06291-2"),
+        ("https://huggingface.co/papers/date/2024-11-07", None),
+        ("https://huggingface.co/papers/trending", None),
+        ("https://arxiv.org/list/cs.CL/recent", None),
+    ],
+)
+def test_paper_link_knows_one_paper_by_one_key(url: str, key: str | None) -> None:
+    link = paper_link(url)
+    assert (link.key if link else None) == key
+
+
+@pytest.mark.parametrize(
+    ("tex", "text"),
+    [
+        ('L\\"ahner', "Lähner"),
+        ("Sa\\v{s}a", "Saša"),
+        ("M{\\aa}ns", "Måns"),
+        ("Long\\'ep\\'e", "Longépé"),
+        ('{\\"O}zt{\\"u}rk', "Öztürk"),
+        ("Fran\\c{c}ois", "François"),
+        ("\\L{}ukasz", "Łukasz"),
+        ("Plain Name", "Plain Name"),
+    ],
+)
+def test_tex_accents_in_author_names_become_unicode(tex: str, text: str) -> None:
+    assert decode_tex_accents(tex) == text
+
+
+def test_html_blocks_become_lines_and_entities_resolve() -> None:
+    html = "<p>a &amp; <b>b</b>&nbsp;c</p><div>d<br>e</div><script>x()</script>"
+    assert html_to_lines(html) == ["a & b c", "d", "e"]
+
+
+def test_mbox_yields_one_named_document_per_message(tmp_path: Path) -> None:
+    one = (INBOX / "01-hf-daily-papers-2024-11-07.eml").read_bytes()
+    two = (DATA / "generic" / "outlook-forward.eml").read_bytes()
+    box = b"From a@b Thu Nov  7 10:00:00 2024\n" + one + b"\nFrom c@d Thu Nov  7 11:00:00 2024\n"
+    box += two.replace(b"Sharing this week", b">From the desk: sharing this week")
+    (tmp_path / "box.mbox").write_bytes(box)
+    (tmp_path / "page.txt").write_text("Title line\n\n" + "An abstract. " * 20)
+    (tmp_path / "notes.md").write_text("ignored")
+    names = [name for name, _ in iter_documents(tmp_path)]
+    assert names == ["box.mbox#1", "box.mbox#2", "page.txt"]
+    digests = {name: parse_document(name, raw) for name, raw in iter_documents(tmp_path)}
+    assert len(digests["box.mbox#1"].papers) == 10
+    assert digests["box.mbox#2"].papers[0].title == "Mixtral of Experts"
+    assert b"\nFrom the desk" in dict(iter_documents(tmp_path))["box.mbox#2"]  # mboxrd unescaped
+    assert digests["page.txt"].format == "text-page"
+
+
+def test_forwarded_digest_ignores_the_forwarders_own_note() -> None:
+    digest = parse_email((DATA / "hf_daily" / "forwarded-gmail.eml").read_bytes())
+    assert digest.sender == "Hugging Face <notifications@huggingface.co>"
+    assert "arxiv:2310.06825" not in {p.id for p in digest.papers}  # linked in the note only
+    assert len(digest.papers) == 4
+
+
+def test_known_sender_with_no_papers_is_a_problem_not_silence() -> None:
+    digest = parse_email((DATA / "hf_daily" / "template-changed.eml").read_bytes())
+    assert digest.papers == ()
+    (problem,) = digest.problems
+    assert problem.message_id == "<daily-papers-newtemplate@huggingface.co>"
+    assert problem.formats_tried[0] == "hf-daily"
+    assert "template changed" in problem.reason
+
+
+def test_multipart_alternative_lists_each_paper_once() -> None:
+    digest = parse_email((INBOX / "01-hf-daily-papers-2024-11-07.eml").read_bytes())
+    ids = [p.id for p in digest.papers]
+    assert len(ids) == len(set(ids)) == 10
+
+
+def test_parse_command_prints_one_json_object_per_paper() -> None:
+    result = CliRunner().invoke(cli, ["parse", str(INBOX), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    keys = {"id", "title", "abstract", "authors", "arxiv_id", "url", "pdf_url", "upvotes"}
+    keys |= {"published", "format", "sizes"}
+    assert all(keys <= row.keys() for row in rows)
+    assert len(rows) == 10 + 180 + 3 + 4 + 4 + 3
+    assert all(row["sizes"] == sorted(row["sizes"]) for row in rows)
+
+
+def test_parse_command_reports_problems_on_stderr_and_exits_1() -> None:
+    result = CliRunner().invoke(cli, ["parse", str(DATA / "hf_daily" / "template-changed.eml")])
+    assert result.exit_code == 1
+    assert "template changed" in result.output
+
+
+def test_parse_command_runs_as_a_user_runs_it() -> None:
+    page = ROOT.parent / "shared" / "samples" / "hf-daily-papers-page.txt"
+    path = page if page.exists() else DATA / "text_page" / "hf-page-excerpt.txt"
+    done = subprocess.run(
+        [sys.executable, "-m", "mailer", "parse", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert rows and all(row["format"] == "text-page" for row in rows)
