@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from mailer.config import load_settings
+from mailer.rules import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -127,3 +128,12 @@ def test_compose_paths_exist() -> None:
         host = volume.split(":")[0]
         assert (DEPLOY / host).exists(), f"compose mounts {host}, which does not exist"
     assert "postgres" in compose["services"]
+
+
+def test_shipped_kubernetes_rules_load(tmp_path: Path) -> None:
+    (tmp_path / "papers.yaml").write_text(configmap_file("papers.yaml"))
+    (tmp_path / "mailer.yaml").write_text(configmap_file("mailer.yaml"))
+    settings = load_settings(tmp_path / "mailer.yaml", {})
+    ruleset = load_rules([tmp_path / "papers.yaml"], has_destination=settings.has_destination)
+    assert ruleset.is_ok, [str(e) for e in ruleset.errors]
+    assert ruleset.rules
