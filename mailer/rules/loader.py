@@ -214,9 +214,12 @@ class _FileLoader:
 
     def _explain(self, error: ValidationError) -> None:
         path: PathKey = tuple(error.absolute_path)
-        rel = path[2:] if len(path) >= 2 and path[0] == "rules" else path
-        label = _label(rel)
         kind, value = error.validator, error.instance
+        rel = path[2:] if len(path) >= 2 and path[0] == "rules" else path
+        label = _label(rel) if rel else _label(path)
+        if len(path) == 2 and kind == "type":
+            self.error(path, f"{label}: a rule is a mapping with name: and match:")
+            return
         if kind == "additionalProperties" and isinstance(value, dict):
             known = error.schema.get("properties", {})
             for extra in (k for k in value if k not in known):
@@ -272,9 +275,9 @@ class _FileLoader:
     def _pattern_message(self, rel: PathKey, value: Any) -> str:
         last = rel[-1] if rel else ""
         if last == "at":
-            return f"at: {value!r} is not a time of day; write e.g. '09:00'"
+            return f"{_label(rel)}: {value!r} is not a time of day; write e.g. '09:00'"
         if last == "email":
-            return f"email: {value!r} is not an email address"
+            return f"{_label(rel)}: {value!r} is not an email address"
         if last == "name":
             return "name: must not be empty or start or end with spaces"
         return f"{_label(rel)}: {value!r} is not valid here"
@@ -322,7 +325,12 @@ class _FileLoader:
         )
 
     def _build_condition(self, path: PathKey, match: dict[str, Any]) -> Condition | None:
-        if not any(match.get(key) not in (None, [], "") for key in _CONDITION_KEYS):
+        has_unknown_keys = any(
+            p[: len(path)] == path and len(p) > len(path) for p in self.bad_paths
+        )
+        if not has_unknown_keys and not any(
+            match.get(key) not in (None, [], "") for key in _CONDITION_KEYS
+        ):
             self.error(
                 path,
                 "match: has nothing to look for; give at least one of any:, all:, none:, "

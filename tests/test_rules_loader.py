@@ -1,0 +1,151 @@
+"""Rule files: every broken file gives its expected `file:line:column` messages, in one pass."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailer.rules import load_rules
+from mailer.rules.loader import RuleError
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKEN = sorted(p.relative_to(ROOT) for p in (ROOT / "tests/data/rules").glob("*.expected"))
+SHIPPED_DESTINATIONS = {"console", "preview"}
+
+
+@pytest.mark.parametrize("expected", BROKEN, ids=[p.stem for p in BROKEN])
+def test_broken_rule_file_gives_expected_messages(
+    expected: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    source = expected.with_suffix(".yaml")
+    path = source if source.exists() else expected.with_suffix("")
+    ruleset = load_rules([path], has_destination=SHIPPED_DESTINATIONS.__contains__)
+    assert [str(e) for e in ruleset.errors] == expected.read_text().splitlines()
+    assert ruleset.errors, "a broken file must report at least one error"
+
+
+def write(tmp_path: Path, data: Any, name: str = "rules.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_good_rules_load_with_typed_notify_targets(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        {
+            "version": 1,
+            "rules": [
+                {
+                    "name": "small-llms",
+                    "description": "Small language models",
+                    "match": {"any": ["SLM"], "size": "<= 8B"},
+                    "notify": [
+                        {"to": "preview", "mode": "daily", "timezone": "Europe/Berlin"},
+                        {"to": {"slack": "#llm-papers"}},
+                        {"to": {"slack_user": "U0123ABCD"}, "mode": "daily", "at": "07:30"},
+                        {"to": {"email": "alice@example.com"}},
+                    ],
+                }
+            ],
+        },
+    )
+    ruleset = load_rules([path])
+    assert ruleset.errors == ()
+    (rule,) = ruleset.rules
+    assert rule.name == "small-llms" and rule.description == "Small language models"
+    assert rule.enabled is True
+    assert [(t.to, t.mode, str(t.at), t.timezone) for t in rule.notify] == [
+        ("preview", "daily", "09:00:00", "Europe/Berlin"),
+        ("slack:#llm-papers", "immediate", "None", "UTC"),
+        ("slack_user:U0123ABCD", "daily", "07:30:00", "UTC"),
+        ("email:alice@example.com", "immediate", "None", "UTC"),
+    ]
+    assert rule.match.size is not None and rule.match.size.max == 8_000_000_000
+
+
+def test_destinations_are_checked_only_with_a_checker(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, {"rules": [{"name": "x", "match": {"any": ["a"]}, "notify": [{"to": "nowhere"}]}]}
+    )
+    assert load_rules([path]).errors == ()
+    assert len(load_rules([path], has_destination=lambda name: False).errors) == 1
+
+
+def test_rules_without_notify_are_valid(tmp_path: Path) -> None:
+    path = write(tmp_path, {"rules": [{"name": "quiet", "match": {"none": ["survey"]}}]})
+    ruleset = load_rules([path])
+    assert ruleset.errors == () and ruleset.rules[0].notify == ()
+
+
+def test_errors_in_one_file_keep_good_rules_of_others(tmp_path: Path) -> None:
+    write(tmp_path, {"rules": [{"name": "good", "match": {"any": ["lora"]}}]}, "a.yaml")
+    write(tmp_path, {"rules": [{"name": "bad", "match": {"size": "big"}}]}, "b.yaml")
+    (tmp_path / "notes.txt").write_text("not a rule file")
+    ruleset = load_rules([tmp_path])
+    assert [r.name for r in ruleset.rules] == ["good"]
+    assert [e.rule for e in ruleset.errors] == ["bad"]
+    assert [p.name for p in ruleset.files] == ["a.yaml", "b.yaml"]
+
+
+def test_missing_path_is_an_error_not_an_exception(tmp_path: Path) -> None:
+    ruleset = load_rules([tmp_path / "nope.yaml"])
+    assert [e.message for e in ruleset.errors] == ["no such rule file or directory"]
+
+
+def test_empty_file_has_no_rules_and_no_errors(tmp_path: Path) -> None:
+    (tmp_path / "empty.yaml").write_text("# nothing yet\n")
+    ruleset = load_rules([tmp_path])
+    assert ruleset.rules == () and ruleset.errors == ()
+
+
+def test_rule_error_str_is_the_full_line() -> None:
+    from mailer.yamlsource import Position
+
+    error = RuleError(Position("rules/a.yaml", 3, 7), "size: bad", "r")
+    assert str(error) == "rules/a.yaml:3:7: rule 'r': size: bad"
+
+
+yaml_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=8),
+              st.sampled_from(["<= 8B", "/x/", "(a OR", "daily", "09:00", "title"])),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.dictionaries(
+            st.sampled_from(["name", "match", "any", "all", "none", "query", "size", "notify",
+                             "to", "mode", "at", "fields", "min", "max", "rules", "version",
+                             "authors", "formats", "enabled", "unknown", "slack", "timezone"]),
+            children, max_size=4),
+    ),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(yaml_values)
+def test_loader_never_crashes_on_any_content(tmp_path_factory: Any, data: Any) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "rules.yaml"
+    path.write_text(yaml.safe_dump({"rules": [data]} if isinstance(data, dict) else data))
+    ruleset = load_rules([path], has_destination=lambda name: name == "console")
+    assert all(str(error) for error in ruleset.errors)
+
+
+def test_ten_thousand_rules_load_fast(tmp_path: Path) -> None:
+    rules = [
+        {"name": f"rule-{i}", "match": {"any": [f"term{i}", "lora"], "size": "<= 8B"},
+         "notify": [{"to": "console"}]}
+        for i in range(10_000)
+    ]  # fmt: skip
+    path = write(tmp_path, {"version": 1, "rules": rules})
+    start = time.perf_counter()
+    ruleset = load_rules([path], has_destination=lambda name: True)
+    elapsed = time.perf_counter() - start
+    assert len(ruleset.rules) == 10_000 and not ruleset.errors
+    assert elapsed < 10, f"loading 10,000 rules took {elapsed:.1f} s"
