@@ -46,6 +46,10 @@ from mailer.notify.render import render_notice_slack, render_slack
 from mailer.notify.sanitize import clean_text, cut_at_word
 
 log = logging.getLogger(__name__)
+# slack-sdk's WebhookClient logs the webhook URL (a secret) at DEBUG: give it a logger
+# that never goes below WARNING, even with `mailer -vv`.
+_WEBHOOK_SDK_LOG = logging.getLogger(f"{__name__}.webhook")
+_WEBHOOK_SDK_LOG.setLevel(logging.WARNING)
 
 DEFAULT_API_URL = "https://slack.com/api/"
 REQUEST_TIMEOUT = 15
@@ -271,7 +275,10 @@ class SlackChannel:
     def _webhook(self, env: str) -> _Sender:
         url = self._secret(env, None, f"destination {self.name}: webhook_url_env")
         assert url is not None  # read_secret raises when the variable is missing
-        return _WebhookSender(WebhookClient(url, timeout=REQUEST_TIMEOUT, retry_handlers=[]))
+        client = WebhookClient(
+            url, timeout=REQUEST_TIMEOUT, retry_handlers=[], logger=_WEBHOOK_SDK_LOG
+        )
+        return _WebhookSender(client)
 
     @property
     def sender(self) -> _Sender:

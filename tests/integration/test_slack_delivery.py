@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -168,8 +169,12 @@ destinations:
 
 
 def test_webhook_destination_posts_payload_and_keeps_its_url_secret(
-    tmp_path: Path, slack_server: SlackServer, fake_clock: FakeClock
+    tmp_path: Path,
+    slack_server: SlackServer,
+    fake_clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     url = slack_server.webhook_url("T1/B1/verysecretpart")
     settings = settings_for(
         tmp_path,
@@ -184,6 +189,7 @@ def test_webhook_destination_posts_payload_and_keeps_its_url_secret(
     with pytest.raises(DeliveryError) as caught:
         channel(settings, "hook", fake_clock).deliver(daily_feed_batch(2))
     assert caught.value.permanent and "verysecretpart" not in str(caught.value)
+    assert "verysecretpart" not in caplog.text
 
 
 def test_long_feed_goes_out_as_a_thread_paced_one_per_second(
