@@ -1,0 +1,151 @@
+"""`mailer run`, `replay`, `status`, `outbox` and `db` as a user runs them, on a copy of
+the shipped config: in-process with click's CliRunner, and once as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from mailer.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_RULES = """\
+rules:
+  - name: small-llms
+    description: Small language models
+    match:
+      any: [language model, LLM]
+    notify:
+      - to: console
+      - to: preview
+"""
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped config and sample inbox, as the current directory."""
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "examples" / "inbox", tmp_path / "examples" / "inbox")
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "demo.yaml").write_text(DEMO_RULES)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def mailer(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["--log-format", "json", *args], catch_exceptions=False)
+
+
+def summary_line(output: str) -> str:
+    return next(line for line in output.splitlines() if " emails, " in line)
+
+
+def test_run_once_prints_alerts_writes_files_and_then_nothing_new(site: Path) -> None:
+    first = mailer("run", "--once")
+    assert first.exit_code == 0, first.output
+    assert "Paper alerts · small-llms" in first.output
+    assert summary_line(first.output).startswith("6 emails, ")
+    assert summary_line(first.output).endswith(" 0 failed")
+    written = sorted(p.suffix for p in (site / "var" / "out").iterdir())
+    assert {".eml", ".html", ".json"} <= set(written)
+    second = mailer("run", "--once")
+    assert second.exit_code == 0
+    assert "0 emails, 0 papers, 0 matches, 0 alerts sent, 0 failed" in second.output
+    assert "nothing new" in second.output
+
+
+def test_dry_run_shows_alerts_and_records_nothing(site: Path) -> None:
+    dry = mailer("run", "--once", "--dry-run")
+    assert dry.exit_code == 0
+    assert "would send to console" in dry.output and "nothing was sent or recorded" in dry.output
+    assert not (site / "var" / "out").exists()
+    assert "6 emails" in summary_line(mailer("run", "--once").output)
+
+
+def test_a_broken_email_is_listed_and_the_run_exits_0(site: Path) -> None:
+    (site / "examples" / "inbox" / "zz-broken.txt").write_bytes(b"\x00\x01 not a digest")
+    result = mailer("run", "--once")
+    assert result.exit_code == 0
+    assert "1 failed" in summary_line(result.output)
+    assert "failed: samples/zz-broken.txt: failed:" in result.output
+    status = mailer("status")
+    assert "recent failures:" in status.output and "zz-broken.txt" in status.output
+    report = json.loads(mailer("status", "--json").output)
+    assert report["sources"]["samples"]["failed"] == 1
+    assert report["rules"]["small-llms"]["sent"] > 0
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("no-config", "config file not found"),
+        ("no-rules", "rules:1:1: no such rule file or directory"),
+        ("bad-rule", "demo.yaml:"),
+    ],
+)
+def test_an_unusable_config_or_rules_exit_2(site: Path, damage: str, message: str) -> None:
+    if damage == "no-config":
+        (site / "config" / "mailer.yaml").unlink()
+    elif damage == "no-rules":
+        shutil.rmtree(site / "rules")
+    else:
+        (site / "rules" / "demo.yaml").write_text(DEMO_RULES.replace("any:", "anny:"))
+    result = CliRunner().invoke(cli, ["run", "--once"])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (site / "var" / "out").exists()
+
+
+def test_dead_alerts_are_listed_with_their_reason_and_can_be_retried(site: Path) -> None:
+    config = yaml.safe_load((site / "config" / "mailer.yaml").read_text())
+    config["delivery"]["max_attempts"] = 1
+    (site / "blocked").write_text("a file where the output directory should be")
+    config["destinations"]["preview"]["path"] = "blocked/out"
+    (site / "config" / "mailer.yaml").write_text(yaml.safe_dump(config))
+    run = mailer("run", "--once")
+    assert run.exit_code == 0 and "dead: cannot write to blocked/out" in run.output
+    listing = mailer("outbox")
+    assert "dead" in listing.output and "reason: cannot write to blocked/out" in listing.output
+    (site / "blocked").unlink()
+    retried = mailer("outbox", "retry", "--all")
+    assert retried.exit_code == 0 and "requeued" in retried.output
+    again = mailer("run", "--once")
+    sent = int(summary_line(again.output).split(" alerts sent")[0].rsplit(" ", 1)[1])
+    assert sent > 0 and "0 failed" in summary_line(again.output)
+    assert mailer("outbox").output.strip().endswith("0 dead, " + f"{2 * sent} sent")
+
+
+def test_replay_processes_a_stored_message_again_without_resending(site: Path) -> None:
+    mailer("run", "--once")
+    result = mailer("replay", "<daily-papers-20241107@huggingface.co>")
+    assert result.exit_code == 0, result.output
+    assert "0 new alerts" in result.output and "0 alerts sent" in result.output
+    missing = mailer("replay", "<nope@example.com>")
+    assert missing.exit_code == 1 and "no stored copy" in missing.output
+
+
+def test_run_needs_once_and_db_upgrade_reports_the_version(site: Path) -> None:
+    assert CliRunner().invoke(cli, ["run"]).exit_code == 2
+    upgraded = mailer("db", "upgrade")
+    assert upgraded.exit_code == 0 and "version" in upgraded.output
+    assert "up to date" in mailer("db", "upgrade").output
+
+
+def test_mailer_run_once_as_a_subprocess(site: Path) -> None:
+    installed = shutil.which("mailer")
+    command = [installed] if installed else [sys.executable, "-m", "mailer"]
+    first = subprocess.run([*command, "run", "--once"], capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "Paper alerts · small-llms" in first.stdout
+    assert " 0 failed" in summary_line(first.stdout)
+    second = subprocess.run(
+        [*command, "run", "--once"], capture_output=True, text=True, timeout=120
+    )
+    assert "nothing new" in second.stdout
