@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from mailer import metrics
@@ -23,6 +23,7 @@ from mailer.models import AlertBatch, AlertItem, Match, Paper, ParsedDigest
 from mailer.notify.registry import create_channel
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
+from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
 from mailer.sources import IncomingMessage, Source, SourceError
 from mailer.sources.registry import UnknownSource, open_source
 from mailer.store import MessageRecord, NewAlert, Store, message_key
@@ -30,9 +31,9 @@ from mailer.store.schema import FAILED, NO_PAPERS, PARSED, SKIPPED
 
 log = logging.getLogger("mailer.app")
 
+__all__ = ["MessageOutcome", "Pipeline", "RulesUnavailable", "RunSummary"]
+
 Clock = Callable[[], datetime]
-ALREADY_PROCESSED = "already-processed"
-OLDER_THAN_SINCE = "older-than-since"
 
 
 def utc_now() -> datetime:
@@ -45,80 +46,6 @@ class RulesUnavailable(Exception):
     def __init__(self, errors: Sequence[object]) -> None:
         self.errors = [str(e) for e in errors]
         super().__init__("\n".join(self.errors))
-
-
-@dataclass(frozen=True, slots=True)
-class MessageOutcome:
-    """What happened to one message."""
-
-    source: str
-    uid: str
-    status: str  # parsed, no-papers, failed, skipped, already-processed, older-than-since
-    reason: str | None = None
-    message_id: str | None = None
-    subject: str | None = None
-    papers: int = 0
-    matches: int = 0
-    new_alerts: int = 0
-    previews: tuple[AlertBatch, ...] = ()  # dry runs: what would be sent
-
-    @property
-    def counts(self) -> bool:
-        return self.status not in (ALREADY_PROCESSED, OLDER_THAN_SINCE)
-
-    def describe(self) -> str:
-        name = f"{self.source}/{self.uid}"
-        return f"{name}: {self.status}: {self.reason}" if self.reason else f"{name}: {self.status}"
-
-
-@dataclass(slots=True)
-class RunSummary:
-    emails: int = 0
-    papers: int = 0
-    matches: int = 0
-    new_alerts: int = 0
-    waiting: int = 0  # alerts queued for later (daily feeds, retries)
-    delivery: DeliverySummary = field(default_factory=DeliverySummary)
-    problems: list[str] = field(default_factory=list)  # failed emails and sources
-    previews: list[AlertBatch] = field(default_factory=list)
-    dry_run: bool = False
-
-    def add(self, outcome: MessageOutcome) -> None:
-        if not outcome.counts:
-            return
-        self.emails += 1
-        self.papers += outcome.papers
-        self.matches += outcome.matches
-        self.new_alerts += outcome.new_alerts
-        self.previews.extend(outcome.previews)
-        if outcome.status in (FAILED, SKIPPED):
-            self.problems.append(outcome.describe())
-
-    @property
-    def failed(self) -> int:
-        return len(self.problems) + self.delivery.failed
-
-    def __str__(self) -> str:
-        if self.dry_run:
-            would = sum(len(batch.items) for batch in self.previews)
-            head = (
-                f"dry run: {self.emails} emails, {self.papers} papers, {self.matches} matches, "
-                f"{would} alerts would be sent in {len(self.previews)} messages; "
-                f"nothing was sent or recorded"
-            )
-        else:
-            head = (
-                f"{self.emails} emails, {self.papers} papers, {self.matches} matches, "
-                f"{self.delivery.sent} alerts sent, {self.failed} failed"
-            )
-            if self.waiting:
-                head += f" ({self.waiting} alerts wait for their time)"
-            if not self.emails and not self.delivery.sent and not self.failed:
-                head += "\nnothing new: no new emails and no alerts due, so nothing was sent"
-        lines = [head]
-        lines += [f"  failed: {problem}" for problem in self.problems]
-        lines += [f"  delivery: {error}" for error in self.delivery.errors]
-        return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)

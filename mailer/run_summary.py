@@ -1,0 +1,90 @@
+"""What a run did: one `MessageOutcome` per message, one `RunSummary` per run.
+
+`str(RunSummary)` is what `mailer run --once` prints:
+`3 emails, 187 papers, 12 matches, 12 alerts sent, 0 failed`, then one line per failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mailer.models import AlertBatch
+from mailer.outbox import DeliverySummary
+from mailer.store.schema import FAILED, SKIPPED
+
+ALREADY_PROCESSED = "already-processed"
+OLDER_THAN_SINCE = "older-than-since"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageOutcome:
+    """What happened to one message."""
+
+    source: str
+    uid: str
+    status: str  # parsed, no-papers, failed, skipped, already-processed, older-than-since
+    reason: str | None = None
+    message_id: str | None = None
+    subject: str | None = None
+    papers: int = 0
+    matches: int = 0
+    new_alerts: int = 0
+    previews: tuple[AlertBatch, ...] = ()  # dry runs: what would be sent
+
+    @property
+    def counts(self) -> bool:
+        return self.status not in (ALREADY_PROCESSED, OLDER_THAN_SINCE)
+
+    def describe(self) -> str:
+        name = f"{self.source}/{self.uid}"
+        return f"{name}: {self.status}: {self.reason}" if self.reason else f"{name}: {self.status}"
+
+
+@dataclass(slots=True)
+class RunSummary:
+    emails: int = 0
+    papers: int = 0
+    matches: int = 0
+    new_alerts: int = 0
+    waiting: int = 0  # alerts queued for later (daily feeds, retries)
+    delivery: DeliverySummary = field(default_factory=DeliverySummary)
+    problems: list[str] = field(default_factory=list)  # failed emails and sources
+    previews: list[AlertBatch] = field(default_factory=list)
+    dry_run: bool = False
+
+    def add(self, outcome: MessageOutcome) -> None:
+        if not outcome.counts:
+            return
+        self.emails += 1
+        self.papers += outcome.papers
+        self.matches += outcome.matches
+        self.new_alerts += outcome.new_alerts
+        self.previews.extend(outcome.previews)
+        if outcome.status in (FAILED, SKIPPED):
+            self.problems.append(outcome.describe())
+
+    @property
+    def failed(self) -> int:
+        return len(self.problems) + self.delivery.failed
+
+    def __str__(self) -> str:
+        if self.dry_run:
+            would = sum(len(batch.items) for batch in self.previews)
+            head = (
+                f"dry run: {self.emails} emails, {self.papers} papers, {self.matches} matches, "
+                f"{would} alerts would be sent in {len(self.previews)} messages; "
+                f"nothing was sent or recorded"
+            )
+        else:
+            head = (
+                f"{self.emails} emails, {self.papers} papers, {self.matches} matches, "
+                f"{self.delivery.sent} alerts sent, {self.failed} failed"
+            )
+            if self.waiting:
+                head += f" ({self.waiting} alerts wait for their time)"
+            if not self.emails and not self.delivery.sent and not self.failed:
+                head += "\nnothing new: no new emails and no alerts due, so nothing was sent"
+        lines = [head]
+        lines += [f"  failed: {problem}" for problem in self.problems]
+        lines += [f"  delivery: {error}" for error in self.delivery.errors]
+        return "\n".join(lines)
