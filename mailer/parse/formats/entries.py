@@ -134,8 +134,12 @@ def _build(
 def entries_from_html(raw_html: str, keep: LinkFilter = lambda _: True) -> list[LinkedEntry]:
     tree = parse_html(raw_html)
     links: list[tuple[PaperLink, str | None]] = []
+    known: dict[str, PaperLink | None] = {}  # digests repeat each link (image, title, PDF)
     for anchor in tree.css("a[href]"):
-        link = paper_link(anchor.attributes.get("href") or "")
+        href = anchor.attributes.get("href") or ""
+        if href not in known:
+            known[href] = paper_link(href)
+        link = known[href]
         if link is None:
             continue
         image = anchor.css_first("img[alt]")
@@ -179,3 +183,19 @@ def paragraphs(lines: list[str]) -> list[str]:
             result.append(collapse_whitespace(" ".join(current)))
             current = []
     return result
+
+
+def entries_from_parts(
+    envelope_html: str, envelope_text: str, keep: LinkFilter = lambda _: True
+) -> list[LinkedEntry]:
+    """Entries of the HTML part (it has the link targets), plus those only the text part
+    lists when it lists more (a truncated or odd HTML part)."""
+    entries = (
+        [e for e in entries_from_html(envelope_html) if keep(e.links[0])] if envelope_html else []
+    )
+    if envelope_text:
+        from_text = [e for e in entries_from_text(envelope_text) if keep(e.links[0])]
+        if len(from_text) > len(entries):
+            seen = {e.key for e in entries}
+            entries += [e for e in from_text if e.key not in seen]
+    return entries

@@ -7,7 +7,7 @@ from __future__ import annotations
 from mailer.models import Paper
 from mailer.parse.formats.base import DigestFormat, never
 from mailer.parse.formats.details import find_authors, find_summary, find_upvotes
-from mailer.parse.formats.entries import LinkedEntry, entries_from_html, entries_from_text
+from mailer.parse.formats.entries import LinkedEntry, entries_from_parts
 from mailer.parse.message import Envelope
 from mailer.parse.papers import build_paper
 
@@ -49,11 +49,7 @@ def entry_to_paper(entry: LinkedEntry, envelope: Envelope, *, primary_site: str 
 
 
 def parse_generic(envelope: Envelope) -> list[Paper]:
-    entries = entries_from_html(envelope.html) if envelope.html else []
-    if envelope.text:
-        from_text = entries_from_text(envelope.text)
-        if len(from_text) > len(entries):  # a truncated or odd HTML part: the text fills in
-            entries = entries + from_text
+    entries = entries_from_parts(envelope.html, envelope.text)
     return [entry_to_paper(e, envelope, primary_site=None) for e in entries]
 
 

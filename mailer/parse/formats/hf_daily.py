@@ -12,8 +12,9 @@ import re
 
 from mailer.models import Paper
 from mailer.parse.formats.base import DigestFormat
-from mailer.parse.formats.entries import entries_from_html, entries_from_text
+from mailer.parse.formats.entries import entries_from_parts
 from mailer.parse.formats.generic import entry_to_paper
+from mailer.parse.links import PaperLink
 from mailer.parse.message import Envelope
 
 _HF_PAPER_LINK = re.compile(r"huggingface\.co/papers/\d{4}\.\d{4,5}")
@@ -32,20 +33,15 @@ def looks_like(envelope: Envelope) -> bool:
     return "Daily Papers" in body and bool(_HF_PAPER_LINK.search(body))
 
 
-def _parse_entries(envelope: Envelope, use_html: bool) -> list[Paper]:
-    entries = entries_from_html(envelope.html) if use_html else entries_from_text(envelope.text)
-    hf_entries = [e for e in entries if any(link.site == "hf" for link in e.links)]
-    return [entry_to_paper(e, envelope, primary_site="hf") for e in hf_entries]
+def _is_hf(link: PaperLink) -> bool:
+    return link.site == "hf"
 
 
 def parse_hf_daily(envelope: Envelope) -> list[Paper]:
     """HTML part first (it has the link targets); the text part when it lists more papers."""
-    papers = _parse_entries(envelope, use_html=True) if envelope.html else []
-    if envelope.text:
-        from_text = _parse_entries(envelope, use_html=False)
-        if len(from_text) > len(papers):  # a truncated or odd HTML part: the text fills in
-            papers = papers + from_text
-    return papers
+    entries = entries_from_parts(envelope.html, envelope.text)
+    hf_entries = [e for e in entries if any(_is_hf(link) for link in e.links)]
+    return [entry_to_paper(e, envelope, primary_site="hf") for e in hf_entries]
 
 
 FORMAT = DigestFormat(
