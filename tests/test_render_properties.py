@@ -1,0 +1,88 @@
+"""Whatever text a newsletter carries, rendering never fails, never exceeds Slack's
+limits, and never lets a Slack control sequence or an HTML tag through."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mailer.models import AlertBatch, AlertItem, Match, MatchReason, ModelSize, Paper
+from mailer.notify.render import render_email, render_slack, render_text
+from mailer.notify.render_slack import HEADER_CHARS, MAX_BLOCKS, SECTION_CHARS
+
+NASTY = st.sampled_from(["<!channel>", "<@U1>", "<http://x|y>", "&", "<", ">", "\r\n", "|", "*"])
+TEXT = st.lists(st.one_of(st.text(max_size=40), NASTY), max_size=30).map("".join)
+
+
+@st.composite
+def papers(draw: st.DrawFn) -> Paper:
+    return Paper(
+        id=draw(st.text(min_size=1, max_size=20)),
+        title=draw(TEXT),
+        format="generic",
+        abstract=draw(st.none() | TEXT),
+        authors=draw(st.none() | st.lists(TEXT, max_size=8).map(tuple)),
+        arxiv_id=draw(st.none() | st.from_regex(r"[0-9]{4}\.[0-9]{5}", fullmatch=True) | TEXT),
+        url=draw(st.none() | TEXT | st.just("https://arxiv.org/abs/1|<!here>")),
+        pdf_url=draw(st.none() | TEXT),
+        upvotes=draw(st.none() | st.integers(-5, 10**6)),
+        sizes=draw(st.lists(st.integers(1, 10**13).map(ModelSize), max_size=3).map(tuple)),
+        source=draw(st.none() | TEXT),
+    )
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> AlertBatch:
+    items = tuple(
+        AlertItem(p, Match("r", p.id, (MatchReason("term", draw(TEXT)),)))
+        for p in draw(st.lists(papers(), max_size=40))
+    )
+    return AlertBatch(
+        rule=draw(TEXT),
+        destination="d",
+        batch_key=draw(st.sampled_from(["msg:1", "day:2025-10-14", "day:garbage"])),
+        items=items,
+        created=datetime(2025, 10, 14, tzinfo=UTC),
+        rule_description=draw(st.none() | TEXT),
+    )
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batches())
+def test_any_batch_renders_within_limits_and_inert(batch: AlertBatch) -> None:
+    payloads = render_slack(batch)
+    sections = 0
+    for payload in payloads:
+        assert len(payload["blocks"]) <= MAX_BLOCKS
+        assert len(json.dumps(payload, ensure_ascii=False)) < 13_000
+        for block in payload["blocks"]:
+            if block["type"] == "section":
+                sections += 1
+                assert len(block["text"]["text"]) <= SECTION_CHARS
+            if block["type"] == "header":
+                assert len(block["text"]["text"]) <= HEADER_CHARS
+        for text in _strings(payload):
+            for inner in re.findall(r"<([^>]*)>", text):
+                assert re.match(r"https?://[^|<> ]+\|", inner), inner
+            assert "\r" not in text
+    assert sections == max(len(batch.items), 1)
+
+    email = render_email(batch)
+    assert "\n" not in email.subject and "\r" not in email.subject
+    assert "<!channel>" not in email.html and "<http://x|y>" not in email.html
+    text = render_text(batch)  # plain text: "<!channel>" is harmless there, controls are not
+    assert "\r" not in text and "\x1b" not in text
