@@ -1,0 +1,208 @@
+"""`mailer rules check|test|schema`: edit rule files safely, see what they would match."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from mailer.commands.common import EXIT_CONFIG, EXIT_FAILURES, EXIT_OK, load_settings_or_exit
+from mailer.models import Match, Paper
+from mailer.rules import Rule, RuleSet, compile_rules, load_rules
+from mailer.rules.schema import schema_json
+
+DEFAULT_RULES = Path("rules")
+
+_config = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="A config file: check that every notify `to:` is a destination it defines "
+    "(and take its `rules:` paths when none are given).",
+)
+
+
+def _load(paths: Sequence[Path], config_path: Path | None) -> RuleSet:
+    if config_path is None:
+        return load_rules(list(paths) or [DEFAULT_RULES])
+    settings = load_settings_or_exit(config_path)
+    return load_rules(list(paths) or settings.rules, has_destination=settings.has_destination)
+
+
+def _plural(count: int, word: str) -> str:
+    suffix = "" if count == 1 else ("es" if word.endswith("ch") else "s")
+    return f"{count} {word}{suffix}"
+
+
+@click.group()
+def rules() -> None:
+    """Check rule files, try them on digests, print their JSON Schema.
+
+    Rule files are YAML (see docs/rules.md and the commented examples in rules/).
+
+    \b
+    Examples:
+      mailer rules check                      # every file in rules/
+      mailer rules test examples/inbox        # what each rule matches
+      mailer rules schema > rules/schema.json
+    """
+
+
+@rules.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_config
+def check(paths: tuple[Path, ...], config_path: Path | None) -> None:
+    """Validate rule files; print every problem as file:line:column.
+
+    Each PATH is a rule file or a directory of *.yaml files (default: rules/, or the
+    config's `rules:` with --config). Exit status 1 when any problem was found.
+
+    \b
+    Examples:
+      mailer rules check
+      mailer rules check rules/alice.yaml --config config/mailer.yaml
+    """
+    ruleset = _load(paths, config_path)
+    for error in ruleset.errors:
+        click.echo(str(error))
+    files = _plural(len(ruleset.files), "file")
+    if ruleset.errors:
+        click.echo(f"{_plural(len(ruleset.errors), 'error')} in {files}", err=True)
+        raise SystemExit(EXIT_FAILURES)
+    disabled = len(ruleset.rules) - len(ruleset.enabled)
+    note = f" ({disabled} disabled)" if disabled else ""
+    checked = "; destinations checked" if config_path else ""
+    click.echo(f"ok: {_plural(len(ruleset.rules), 'rule')}{note} in {files}{checked}")
+    raise SystemExit(EXIT_OK)
+
+
+def _papers(inputs: Sequence[Path]) -> list[Paper]:
+    """Every paper in the documents, once each (a paper can be in several digests)."""
+    from mailer.parse.inputs import iter_documents, parse_document
+
+    seen: set[str] = set()
+    papers = []
+    for path in inputs:
+        for name, raw in iter_documents(path):
+            digest = parse_document(name, raw)
+            for problem in digest.problems:
+                click.echo(f"problem: {name}: {problem.reason}", err=True)
+            for paper in digest.papers:
+                if paper.id not in seen:
+                    seen.add(paper.id)
+                    papers.append(paper)
+    return papers
+
+
+def _targets(rule: Rule) -> str:
+    shown = []
+    for target in rule.notify:
+        when = f"daily {target.at:%H:%M} {target.timezone}" if target.at else target.mode
+        shown.append(f"{target.to} ({when})")
+    return ", ".join(shown) or "nothing (no notify:)"
+
+
+def _print_text(rule_list: Sequence[Rule], matches: list[Match], papers: list[Paper]) -> None:
+    titles = {paper.id: paper.title for paper in papers}
+    by_rule: dict[str, list[Match]] = {}
+    for match in matches:
+        by_rule.setdefault(match.rule, []).append(match)
+    quiet = []
+    for rule in rule_list:
+        found = by_rule.get(rule.name, [])
+        if not rule.enabled:
+            quiet.append(f"{rule.name} (disabled)")
+            continue
+        if not found:
+            quiet.append(rule.name)
+            continue
+        click.echo(f"{rule.name}: {_plural(len(found), 'paper')} → {_targets(rule)}")
+        for match in found:
+            click.echo(f"  {match.paper_id}  {titles[match.paper_id]}")
+            click.echo(f"      matched {match.explain() or 'no term conditions'}")
+    if quiet:
+        shown = ", ".join(quiet[:20]) + (f" and {len(quiet) - 20} more" if len(quiet) > 20 else "")
+        click.echo(f"no matches: {shown}")
+    click.echo(
+        f"{_plural(len(matches), 'match')}: {_plural(len(papers), 'paper')} against "
+        f"{_plural(len(rule_list), 'rule')}",
+        err=True,
+    )
+
+
+@rules.command(name="test")
+@click.argument("inputs", metavar="EMAIL_OR_PAGE...", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))  # fmt: skip
+@click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Rule file or directory (repeatable; default rules/ or the config's).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per match: rule, paper_id, title, reasons.")  # fmt: skip
+@_config
+def test_rules(
+    inputs: tuple[Path, ...], rule_paths: tuple[Path, ...], as_json: bool, config_path: Path | None
+) -> None:
+    """Show which papers of the given digests each rule matches, and why.
+
+    EMAIL_OR_PAGE is an .eml file, an mbox, a .txt page or a directory of them. Nothing
+    is sent and nothing is recorded. Rules with errors are reported on stderr and
+    skipped; the exit status is then 1.
+
+    \b
+    Examples:
+      mailer rules test examples/inbox
+      mailer rules test --rules rules/alice.yaml digest.eml --json | jq .rule
+    """
+    ruleset = _load(rule_paths, config_path)
+    for error in ruleset.errors:
+        click.echo(f"error: {error}", err=True)
+    matcher = compile_rules(ruleset.enabled)
+    papers = _papers(inputs)
+    matches = matcher.match_all(papers)
+    if as_json:
+        titles = {paper.id: paper.title for paper in papers}
+        lines = [
+            json.dumps(
+                {
+                    "rule": m.rule,
+                    "paper_id": m.paper_id,
+                    "title": titles[m.paper_id],
+                    "reasons": [r.detail for r in m.reasons],
+                },
+                ensure_ascii=False,
+            )
+            for m in matches
+        ]
+        if lines:
+            sys.stdout.write("\n".join(lines) + "\n")
+    else:
+        _print_text(ruleset.rules, matches, papers)
+    raise SystemExit(EXIT_FAILURES if ruleset.errors else EXIT_OK)
+
+
+@rules.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the schema to this file instead of standard output.")  # fmt: skip
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of rule files (for editors and CI).
+
+    The shipped rule files start with `# yaml-language-server: $schema=schema.json`,
+    so editors with the YAML language server complete keys and flag mistakes.
+
+    \b
+    Examples:
+      mailer rules schema -o rules/schema.json
+    """
+    text = schema_json()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as e:
+            click.echo(f"error: cannot write {output}: {e.strerror}", err=True)
+            raise SystemExit(EXIT_CONFIG) from e
+        click.echo(f"wrote {output}", err=True)
