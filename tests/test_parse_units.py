@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from mailer.cli import cli
-from mailer.parse import parse_email
+from mailer.models import Paper
+from mailer.parse import formats, parse_email
+from mailer.parse.formats import scholar
 from mailer.parse.inputs import iter_documents, parse_document
 from mailer.parse.links import paper_link, unwrap_url
+from mailer.parse.message import Envelope
 from mailer.parse.text import decode_tex_accents, html_to_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,3 +179,80 @@ def test_parse_command_runs_as_a_user_runs_it() -> None:
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert rows and all(row["format"] == "text-page" for row in rows)
+
+
+def _html_email(html: str, *, sender: str = "Dana <dana@corp.example>") -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["Subject"] = "FW: Daily Papers"
+    message["Message-ID"] = "<unit@example.com>"
+    message.set_content(html, subtype="html")
+    return message.as_bytes()
+
+
+MIXTRAL_HTML = (
+    '<table><tr><td><a href="https://huggingface.co/papers/2401.04088">Mixtral of Experts</a>'
+    "<p>We introduce Mixtral 8x7B, a sparse mixture of experts language model with 47B "
+    "parameters.</p></td></tr></table>"
+)
+
+
+def test_outlook_html_forward_reads_the_original_sender() -> None:
+    html = (
+        '<div>See below</div><hr><div id="divRplyFwdMsg"><b>From:</b> Hugging Face '
+        "&lt;notifications@huggingface.co&gt;<br><b>Sent:</b> Thursday, November 7, 2024 2:02 PM"
+        "<br><b>To:</b> Dana<br><b>Subject:</b> Daily Papers: 1 paper</div>" + MIXTRAL_HTML
+    )
+    digest = parse_email(_html_email(html))
+    assert digest.sender == "Hugging Face <notifications@huggingface.co>"
+    assert digest.subject == "Daily Papers: 1 paper"
+    assert [p.title for p in digest.papers] == ["Mixtral of Experts"]
+
+
+def test_quoted_forward_is_unquoted() -> None:
+    message = EmailMessage()
+    message["From"] = "Dana <dana@corp.example>"
+    message["Subject"] = "Fwd: Daily Papers"
+    message.set_content(
+        "FYI\n\n> ---------- Forwarded message ---------\n"
+        "> From: Hugging Face <notifications@huggingface.co>\n"
+        "> Date: Thu, 7 Nov 2024 13:02:00 +0000\n> Subject: Daily Papers: 1 paper\n>\n"
+        "> 1. Mixtral of Experts\n>    https://huggingface.co/papers/2401.04088\n"
+        ">    We introduce Mixtral 8x7B, a sparse mixture of experts language model.\n"
+    )
+    digest = parse_email(message.as_bytes())
+    assert digest.format == "hf-daily"
+    assert digest.date is not None and digest.date.day == 7
+    (paper,) = digest.papers
+    assert (
+        paper.abstract == "We introduce Mixtral 8x7B, a sparse mixture of experts language model."
+    )
+
+
+def test_opaque_tracker_is_known_by_the_arxiv_id_it_shows() -> None:
+    html = (
+        '<h3>Mixtral of Experts</h3><p><a href="https://t.example.com/c/ABCDEF">arXiv:2401.04088'
+        "</a></p><p>A sparse mixture of experts with 47B parameters, 13B active per token.</p>"
+    )
+    (paper,) = parse_email(_html_email(html, sender="News <n@news.example>")).papers
+    assert (paper.id, paper.title) == ("arxiv:2401.04088", "Mixtral of Experts")
+    assert paper.url == "https://arxiv.org/abs/2401.04088"
+
+
+def test_a_format_that_raises_is_recorded_and_the_fallback_still_reads_the_email(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(_: Envelope) -> list[Paper]:
+        raise RuntimeError("boom")
+
+    broken_scholar = replace(scholar.FORMAT, parse=broken)
+    monkeypatch.setattr(
+        formats,
+        "FORMATS",
+        tuple(broken_scholar if f.name == "scholar-alert" else f for f in formats.FORMATS),
+    )
+    digest = parse_email((DATA / "scholar" / "alert-related-research.eml").read_bytes())
+    reasons = [p.reason for p in digest.problems]
+    assert any("format scholar-alert failed: RuntimeError: boom" in r for r in reasons)
+    assert digest.format == "generic"
+    assert "arxiv:1912.02015" in {p.id for p in digest.papers}

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mailer.parse.links import PaperLink, paper_link
+from mailer.parse.links import NEW_ARXIV_ID, PaperLink, arxiv_abs_url, paper_link
 from mailer.parse.text import clean_text, collapse_whitespace, parse_html, tree_lines
 
 LinkFilter = Callable[[PaperLink], bool]
@@ -71,7 +71,23 @@ def is_good_title(text: str | None) -> bool:
         return False
     if text.startswith(("http://", "https://", "www.")) or "arxiv.org/" in text:
         return False
+    if _VISIBLE_ARXIV.match(text):
+        return False
     return any(ch.isalpha() for ch in text)
+
+
+_VISIBLE_ARXIV = re.compile(
+    rf"^\s*(?:arXiv:?\s*|https?://arxiv\.org/abs/)({NEW_ARXIV_ID})(?:v\d+)?\s*$", re.I
+)
+
+
+def _visible_arxiv_link(anchor_text: str) -> PaperLink | None:
+    """An opaque tracker whose visible text is an arXiv id ("arXiv:2401.04088")."""
+    m = _VISIBLE_ARXIV.match(anchor_text)
+    if m is None:
+        return None
+    arxiv_id = m.group(1)
+    return PaperLink(arxiv_abs_url(arxiv_id), f"arxiv:{arxiv_id}", "arxiv", arxiv_id)
 
 
 def _is_fallback_title(text: str) -> bool:
@@ -139,7 +155,7 @@ def entries_from_html(raw_html: str, keep: LinkFilter = lambda _: True) -> list[
         href = anchor.attributes.get("href") or ""
         if href not in known:
             known[href] = paper_link(href)
-        link = known[href]
+        link = known[href] or _visible_arxiv_link(anchor.text(deep=True, separator=" "))
         if link is None:
             continue
         image = anchor.css_first("img[alt]")
