@@ -1,0 +1,201 @@
+"""The service's jobs in-process with an injected clock: fetch outcomes reach health and
+status, rule edits reload (a broken one keeps the old rules), silence notices go to
+the admin once each way, housekeeping prunes."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from pipeline_kit import Recorder, digest_email, settings_for, write_config
+from sqlalchemy import select
+
+from mailer.app import Pipeline
+from mailer.config import Destination, Settings
+from mailer.health import FetchBoard
+from mailer.jobs import ServiceJobs
+from mailer.notify import DeliveryError
+from mailer.rules import RuleSet
+from mailer.status import collect_service_status, format_service_status
+from mailer.store.schema import messages
+
+TUESDAY_1030 = datetime(2025, 10, 14, 10, 30, tzinfo=UTC)
+LLM = ("2510.00001", "Tiny Llamas: a small language model", "We train a language model.")
+VISION = ("2510.00002", "Giant Vision", "A vision transformer for images.")
+LLM_RULE = {"name": "llm", "match": {"any": ["language model"]}, "notify": [{"to": "team"}]}
+VISION_RULE = {"name": "vision", "match": {"any": ["vision"]}, "notify": [{"to": "team"}]}
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class NoticeRecorder(Recorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.notices: list[tuple[str, str, str]] = []
+        self.name = ""
+
+    def __call__(self, name: str, destination: Destination, settings: Settings) -> Recorder:
+        channel = _Named(self, name)
+        return channel  # type: ignore[return-value]
+
+
+class _Named:
+    def __init__(self, recorder: NoticeRecorder, name: str) -> None:
+        self.recorder, self.name = recorder, name
+
+    def deliver(self, batch: object) -> None:
+        self.recorder.deliver(batch)  # type: ignore[arg-type]
+
+    def send_notice(self, subject: str, text: str) -> None:
+        self.recorder.notices.append((self.name, subject, text))
+
+
+class Kit:
+    def __init__(
+        self,
+        tmp_path: Path,
+        rules: list[dict[str, object]],
+        source: dict[str, object] | None = None,
+        **extra: object,
+    ) -> None:
+        self.root = tmp_path
+        config = write_config(tmp_path, rules)
+        data = yaml.safe_load(config.read_text())
+        data["sources"][0].update(source or {})
+        data.update(extra)
+        config.write_text(yaml.safe_dump(data))
+        self.clock = Clock(TUESDAY_1030)
+        self.channels = NoticeRecorder()
+        self.pipeline = Pipeline.open(
+            settings_for(config), clock=self.clock, channel_factory=self.channels
+        )
+        self.board = FetchBoard(["samples"])
+        self.reloaded: list[RuleSet] = []
+        self.jobs = ServiceJobs(
+            self.pipeline,
+            self.board,
+            clock=self.clock,
+            stopping=threading.Event(),
+            on_config_change=lambda settings: None,
+            on_rules_change=self.reloaded.append,
+        )
+
+    def drop(self, name: str, raw: bytes) -> None:
+        (self.root / "inbox" / name).write_bytes(raw)
+
+    def write_rules(self, text: str) -> None:
+        path = self.root / "rules" / "rules.yaml"
+        path.write_text(text)
+        stamp = time.time() + len(self.reloaded) + 5
+        os.utime(path, (stamp, stamp))
+
+
+@pytest.fixture
+def kit(tmp_path: Path) -> Kit:
+    return Kit(tmp_path, [LLM_RULE])
+
+
+def test_a_fetch_delivers_and_records_its_outcome(kit: Kit) -> None:
+    kit.drop("1.eml", digest_email("d1", kit.clock.now, [LLM, VISION]))
+    kit.jobs.fetch_source("samples")
+    assert kit.channels.alerts() == [("llm", "team", "arxiv:2510.00001")]
+    assert kit.board.get("samples").last_success == kit.clock.now
+    report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
+    assert report["fetches"]["samples"]["ok"] is True
+
+
+def test_a_failing_source_is_unhealthy_with_its_reason(kit: Kit) -> None:
+    (kit.root / "inbox").rename(kit.root / "gone")
+    kit.jobs.fetch_source("samples")
+    entry = kit.board.get("samples")
+    assert not entry.is_healthy and "samples" in str(entry.error)
+    report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
+    assert report["fetches"]["samples"]["ok"] is False
+    assert any("FAILED" in line for line in format_service_status(report))
+
+
+def test_an_edited_rule_file_applies_to_the_next_message(kit: Kit) -> None:
+    kit.jobs.check_for_changes()
+    assert kit.reloaded == []  # nothing changed yet
+    kit.write_rules(yaml.safe_dump({"rules": [LLM_RULE, VISION_RULE]}))
+    kit.jobs.check_for_changes()
+    assert len(kit.reloaded) == 1 and len(kit.reloaded[0].rules) == 2
+    kit.drop("1.eml", digest_email("d1", kit.clock.now, [VISION]))
+    kit.jobs.fetch_source("samples")
+    assert kit.channels.alerts() == [("vision", "team", "arxiv:2510.00002")]
+
+
+def test_a_broken_rule_file_keeps_the_old_rules_and_shows_the_error(kit: Kit) -> None:
+    broken = dict(VISION_RULE, match={"any": ["vision"], "min_upvotes": "lots"})
+    kit.write_rules(yaml.safe_dump({"rules": [LLM_RULE, broken]}))
+    kit.jobs.check_for_changes()
+    assert kit.reloaded == []
+    kit.drop("1.eml", digest_email("d1", kit.clock.now, [LLM, VISION]))
+    kit.jobs.fetch_source("samples")
+    assert kit.channels.alerts() == [("llm", "team", "arxiv:2510.00001")]
+    report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
+    assert report["rules"]["ok"] is False and "min_upvotes" in report["rules"]["detail"]
+    text = "\n".join(format_service_status(report))
+    assert "keeps the previous rules" in text and "rules.yaml:" in text
+
+
+def test_a_silent_newsletter_is_reported_once_and_its_return_once(tmp_path: Path) -> None:
+    expect = {"every": "1d", "by": "10:00", "weekdays_only": True}
+    kit = Kit(tmp_path, [LLM_RULE], source={"expect": expect}, admin="console")
+    kit.jobs.check_silence()  # Tuesday 10:30: starts watching
+    kit.clock.now = TUESDAY_1030 + timedelta(days=1)  # Wednesday 10:30: Tuesday's start counts
+    kit.jobs.check_silence()
+    assert kit.channels.notices == []
+    kit.clock.now = TUESDAY_1030 + timedelta(days=2)  # Thursday 10:30: nothing since Wednesday
+    kit.jobs.check_silence()
+    kit.jobs.check_silence()
+    assert [(n[0], n[1]) for n in kit.channels.notices] == [
+        ("console", "paper-mailer: source samples went silent")
+    ]
+    kit.clock.now += timedelta(hours=1)
+    kit.drop("1.eml", digest_email("d1", kit.clock.now, [VISION]))
+    kit.jobs.fetch_source("samples")
+    kit.jobs.check_silence()
+    kit.jobs.check_silence()
+    assert [n[1] for n in kit.channels.notices][1:] == ["paper-mailer: source samples resumed"]
+
+
+def test_a_destination_failing_for_over_an_hour_is_reported(tmp_path: Path) -> None:
+    kit = Kit(tmp_path, [LLM_RULE], admin="console")
+    kit.channels.failures = [DeliveryError("HTTP 500")] * 20
+    kit.drop("1.eml", digest_email("d1", kit.clock.now, [LLM]))
+    kit.jobs.fetch_source("samples")
+    kit.jobs.check_silence()
+    assert kit.channels.notices == []
+    kit.clock.now += timedelta(minutes=61)
+    kit.jobs.check_silence()
+    assert [n[1] for n in kit.channels.notices] == ["paper-mailer: destination team failing"]
+    kit.channels.failures = []
+    kit.clock.now += timedelta(hours=2)
+    kit.jobs.deliver_due()
+    kit.jobs.check_silence()
+    assert [n[1] for n in kit.channels.notices][1:] == ["paper-mailer: destination team recovered"]
+
+
+def test_housekeeping_drops_old_raw_copies_but_keeps_the_message(kit: Kit) -> None:
+    kit.drop("1.eml", digest_email("d1", kit.clock.now, [LLM]))
+    kit.jobs.fetch_source("samples")
+    with kit.pipeline.store.engine.connect() as conn:
+        assert conn.execute(select(messages.c.raw)).scalar() is not None
+    kit.clock.now += timedelta(days=200)
+    kit.jobs.housekeeping()
+    with kit.pipeline.store.engine.connect() as conn:
+        assert conn.execute(select(messages.c.raw)).scalar() is None
+    kit.jobs.fetch_source("samples")  # the file is still there: not processed again
+    assert len(kit.channels.alerts()) == 1
