@@ -176,3 +176,12 @@ def test_known_alerts_answers_for_dry_runs(store: Store) -> None:
     store.record_message(message("1"), [p], [alert(p)])
     keys = [("small-llms", p.id, "team"), ("small-llms", p.id, "alice")]
     assert store.known_alerts(keys) == {("small-llms", p.id, "team")}
+
+
+def test_outside_text_with_nul_characters_is_stored(store: Store) -> None:
+    odd = Paper(id="title:abc", title="Evil\x00 title", format="generic", abstract="a\x00b")
+    record = MessageRecord("inbox", "INBOX", 7, "1", "parsed", T0, subject="Hi\x00there")
+    store.record_message(record, [odd], [alert(odd)])
+    [claimed] = store.claim_next_batch(T0, "w", LEASE)
+    assert claimed.paper.abstract == "a\x00b"  # the JSON copy keeps it, escaped
+    assert store.list_outbox()[0].title == "Evil title"

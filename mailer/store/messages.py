@@ -72,7 +72,8 @@ class StoredMessage:
 
 
 def _cut(text: str | None) -> str | None:
-    return text[:MAX_TEXT] if text is not None else None
+    """Bounded, and without NUL characters (PostgreSQL text cannot hold them)."""
+    return text.replace("\x00", "")[:MAX_TEXT] if text is not None else None
 
 
 def dialect_insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
@@ -176,7 +177,7 @@ class MessageQueries:
             dialect_insert(conn, papers)
             .values(
                 id=paper.id,
-                title=paper.title,
+                title=_cut(paper.title) or paper.id,
                 data=codec.paper_to_json(paper),
                 first_seen=when,
                 last_seen=when,
@@ -194,7 +195,9 @@ class MessageQueries:
             )
         conn.execute(
             dialect_insert(conn, paper_sources)
-            .values(paper_id=paper.id, message_row=row, source=record.source, digest=paper.source)
+            .values(
+                paper_id=paper.id, message_row=row, source=record.source, digest=_cut(paper.source)
+            )
             .on_conflict_do_nothing(index_elements=["paper_id", "message_row"])
         )
         conn.execute(
