@@ -81,9 +81,10 @@ def _choose(decoded: DecodedEmail) -> ParsedDigest:
     """The first copy that yields papers (originals before the forwarding email)."""
     results = [parse_envelope(copy) for copy in decoded.copies]
     chosen = next((r for r in results if r.papers), None)
-    if chosen is None:
+    if chosen is None:  # none yields papers: the outer email, unless a copy has a problem
         outer = parse_envelope(decoded.outer)
-        chosen = outer if outer.papers or not results else results[0]
+        with_problems = [r for r in results if r.problems]
+        chosen = outer if outer.papers or outer.problems or not with_problems else with_problems[0]
         results.append(outer)
     problems = tuple(p for r in results for p in r.problems if r is chosen or "failed" in p.reason)
     message_id = decoded.outer.message_id

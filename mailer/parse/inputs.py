@@ -43,7 +43,7 @@ def _files(path: Path) -> list[tuple[str, Path]]:
     found = [
         (p.relative_to(path).as_posix(), p)
         for p in path.rglob("*")
-        if p.is_file() and not p.name.startswith(".")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
     ]
     return sorted(found)
 

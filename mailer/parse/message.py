@@ -94,30 +94,40 @@ def _attached_messages(message: Message) -> list[Message]:
     return found
 
 
-def _decode(raw: bytes, depth: int) -> DecodedEmail:
+def _without(parts: list[str], removed: list[str]) -> list[str]:
+    """`parts` minus one occurrence of each string in `removed`."""
+    left = list(parts)
+    for part in removed:
+        if part in left:
+            left.remove(part)
+    return left
+
+
+def _decode(raw: bytes, depth: int) -> tuple[DecodedEmail, list[str], list[str]]:
+    """The decoded email, plus every text and HTML part mail-parser found in it (nested
+    attachments included, as mail-parser flattens them)."""
     try:
         parsed = mailparser.parse_from_bytes(raw)
     except Exception as e:  # mail-parser's own errors and RecursionError alike
         raise MessageDecodeError(f"{type(e).__name__}: {e}") from e
     message: Message = parsed.message
     sender, address = _format_sender(parsed.from_)
-    text_parts = [_normalize_newlines(t) for t in parsed.text_plain]
-    html_parts = [_normalize_newlines(t) for t in parsed.text_html]
+    all_text = [_normalize_newlines(t) for t in parsed.text_plain]
+    all_html = [_normalize_newlines(t) for t in parsed.text_html]
+    text_parts, html_parts = all_text, all_html
 
     copies: list[Envelope] = []
     if depth < _MAX_DEPTH:
         for inner in _attached_messages(message):
             try:
-                inner_raw = inner.as_bytes()
-                decoded = _decode(inner_raw, depth + 1)
+                decoded, inner_text, inner_html = _decode(inner.as_bytes(), depth + 1)
             except Exception:  # an unreadable attachment is skipped, not fatal
                 continue
-            inner_env = replace(decoded.outer, forwarded=True)
             copies.extend(decoded.copies)
-            copies.append(inner_env)
-            # mail-parser flattens attached bodies into the outer lists: keep them apart
-            text_parts = [t for t in text_parts if t not in (inner_env.text,)]
-            html_parts = [h for h in html_parts if h not in (inner_env.html,)]
+            copies.append(replace(decoded.outer, forwarded=True))
+            # the attached original's bodies are its own, not the forwarding email's
+            text_parts = _without(text_parts, inner_text)
+            html_parts = _without(html_parts, inner_html)
 
     outer = Envelope(
         message_id=(parsed.message_id or "").strip() or None,
@@ -133,13 +143,13 @@ def _decode(raw: bytes, depth: int) -> DecodedEmail:
     if forwarded is not None:
         copies.append(forwarded)
     defects = tuple(str(c) for c in (parsed.defects_categories or ()))
-    return DecodedEmail(outer=outer, copies=tuple(copies), defects=defects)
+    return DecodedEmail(outer=outer, copies=tuple(copies), defects=defects), all_text, all_html
 
 
 def decode_email(raw: bytes) -> DecodedEmail:
     """Decode an email into its readable copies. Raises MessageDecodeError only."""
     try:
-        return _decode(raw, 0)
+        return _decode(raw, 0)[0]
     except MessageDecodeError:
         raise
     except Exception as e:  # anything unexpected in a hostile message

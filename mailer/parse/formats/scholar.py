@@ -47,6 +47,8 @@ def parse_scholar(envelope: Envelope) -> list[Paper]:
             continue
         url = unwrap_url(anchor.attributes.get("href") or "")
         heading = anchor.parent
+        while heading is not None and heading.tag not in ("h3", "h2", "h4", "div", "td"):
+            heading = heading.parent  # the title link may sit inside <b> or <span>
         is_pdf = heading is not None and "[PDF]" in heading.text(deep=True)
         byline_node = heading.next if heading is not None else None
         while byline_node is not None and byline_node.tag == "-text":
