@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from pipeline_kit import Recorder, digest_email, settings_for, write_config
+from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer.app import Pipeline
 from mailer.notify import DeliveryError
@@ -201,4 +202,17 @@ def test_rules_with_errors_are_not_loaded_and_the_last_good_ones_stay(tmp_path: 
     (tmp_path / "rules" / "broken.yaml").write_text("rules:\n  - name: x\n    match: {anyy: [a]}\n")
     reloaded = pipe.reload_rules()
     assert not reloaded.is_ok and [r.name for r in pipe.rules.rules] == ["small-llms"]
+    pipe.close()
+
+
+def test_the_pipeline_is_exactly_once_on_sqlite_and_postgresql(
+    tmp_path: Path,
+    state_url: str,  # noqa: F811
+) -> None:
+    pipe, recorder = pipeline(tmp_path, [SMALL_LLMS], state=state_url)
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM, OTHER]))
+    drop(tmp_path, "2.eml", digest_email("d2", T0, [LLM]))
+    assert pipe.run_once(now=T0).delivery.sent == 4
+    assert pipe.run_once(now=T0).delivery.sent == 0
+    assert sorted(recorder.alerts()) == sorted(set(recorder.alerts()))
     pipe.close()
