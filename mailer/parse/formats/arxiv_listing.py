@@ -98,6 +98,15 @@ def _entry(
     )
 
 
+def _starts_entry(lines: list[str], index: int) -> bool:
+    """`\\\\` then `arXiv:<id>`: only there does an entry start (ids in abstracts are citations)."""
+    return (
+        lines[index].rstrip() == _SEPARATOR
+        and index + 1 < len(lines)
+        and _ID_LINE.match(lines[index + 1]) is not None
+    )
+
+
 def parse_arxiv_listing(envelope: Envelope) -> list[Paper]:
     source = source_label(envelope)
     lines = [line.rstrip("\r") for line in envelope.text.split("\n")]
@@ -112,8 +121,8 @@ def parse_arxiv_listing(envelope: Envelope) -> list[Paper]:
             announce = "cross"
         elif _REPLACED.match(line):
             announce = "replaced"
-        m = _ID_LINE.match(lines[index + 1]) if index + 1 < len(lines) else None
-        if line.rstrip() != _SEPARATOR or m is None:
+        m = _ID_LINE.match(lines[index + 1]) if _starts_entry(lines, index) else None
+        if m is None:
             index += 1
             continue
         is_cross = "cross-list" in m.group(3) and announce == "new"
@@ -129,9 +138,10 @@ def parse_arxiv_listing(envelope: Envelope) -> list[Paper]:
         if index < len(lines) and lines[index].rstrip() == _SEPARATOR:
             index += 1
             while index < len(lines) and not _LINK_LINE.match(lines[index]):
-                if lines[index].rstrip() == _SEPARATOR or _END.match(lines[index]):
+                if _END.match(lines[index]) or _starts_entry(lines, index):
                     break  # a truncated entry: the next one starts here
-                abstract.append(lines[index])
+                if lines[index].rstrip() != _SEPARATOR:  # else a break inside the abstract
+                    abstract.append(lines[index])
                 index += 1
         papers.append(_entry(m.group(1), header, abstract, kind, source))
     return papers
