@@ -1,0 +1,133 @@
+"""The service in-process (a directory source): start, health, second instance refused,
+config change restarts the jobs, a broken config is ignored, stop is prompt."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from pipeline_kit import digest_email, write_config
+
+from mailer.config import load_settings
+from mailer.instance_lock import AlreadyRunningError
+from mailer.service import HttpAddress, Service
+from mailer.store.db import Store
+from mailer.store.service_status import ServiceStatusLog
+
+LLM = ("2510.00001", "Tiny Llamas: a small language model", "We train a language model.")
+RULE = {"name": "llm", "match": {"any": ["language model"]}, "notify": [{"to": "team"}]}
+
+
+def wait_for(what: str, check: Callable[[], object], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Running:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.service.run()
+        except BaseException as e:
+            self.error = e
+
+    def healthz(self) -> tuple[int, dict[str, object]]:
+        server = self.service._server
+        if server is None:
+            return 0, {}
+        host, port = server.address
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=5) as reply:
+                return reply.status, json.loads(reply.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    def stop(self) -> float:
+        started = time.monotonic()
+        self.service.request_stop()
+        self.thread.join(timeout=15)
+        assert not self.thread.is_alive()
+        return time.monotonic() - started
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = write_config(tmp_path, [RULE])
+    (tmp_path / "inbox" / "1.eml").write_bytes(digest_email("d1", _now(), [LLM]))
+    return path
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def running(config: Path) -> Iterator[Running]:
+    service = Service(load_settings(config, {}), http=HttpAddress("127.0.0.1", 0))
+    run = Running(service)
+    yield run
+    if run.thread.is_alive():
+        run.stop()
+
+
+def test_serves_health_after_the_start_up_fetch_and_stops_promptly(
+    running: Running, tmp_path: Path
+) -> None:
+    wait_for("the start-up fetch", lambda: list((tmp_path / "out").glob("*.json")))
+    status, body = running.healthz()
+    assert status == 200 and body["status"] == "ok"
+    assert running.stop() < 5
+    assert running.error is None
+
+
+def test_a_second_instance_on_the_same_state_refuses_to_start(
+    running: Running, config: Path
+) -> None:
+    wait_for("the first instance", lambda: running.healthz()[0] == 200)
+    with pytest.raises(AlreadyRunningError, match="already running"):
+        Service(load_settings(config, {})).run()
+    assert running.healthz()[0] == 200  # the first one is unaffected
+
+
+def test_a_changed_config_restarts_the_jobs_and_a_broken_one_is_ignored(
+    running: Running, config: Path, tmp_path: Path
+) -> None:
+    wait_for("the start-up fetch", lambda: running.healthz()[0] == 200)
+    data = yaml.safe_load(config.read_text())
+    (tmp_path / "more").mkdir()
+    data["sources"].append({"name": "more", "kind": "directory", "path": str(tmp_path / "more")})
+    config.write_text(yaml.safe_dump(data))
+    wait_for(
+        "the new source in /healthz",
+        lambda: "more" in json.dumps(running.healthz()[1]),
+        timeout=15,
+    )
+    config.write_text("sources: [oops\n")
+    store = Store.open(data["state"], migrate=False)
+
+    def config_error_recorded() -> bool:
+        entry = ServiceStatusLog(store.engine).entries("config").get("config")
+        return entry is not None and not entry.ok
+
+    wait_for("the config error in the status", config_error_recorded, timeout=10)
+    store.close()
+    status, body = running.healthz()
+    assert status == 200 and "more" in json.dumps(body)
+    assert running.error is None
