@@ -49,6 +49,7 @@ class RunSummary:
     waiting: int = 0  # alerts queued for later (daily feeds, retries)
     delivery: DeliverySummary = field(default_factory=DeliverySummary)
     problems: list[str] = field(default_factory=list)  # failed emails and sources
+    skipped: list[str] = field(default_factory=list)  # too large, copies of processed ones
     previews: list[AlertBatch] = field(default_factory=list)
     dry_run: bool = False
 
@@ -60,8 +61,10 @@ class RunSummary:
         self.matches += outcome.matches
         self.new_alerts += outcome.new_alerts
         self.previews.extend(outcome.previews)
-        if outcome.status in (FAILED, SKIPPED):
+        if outcome.status == FAILED:
             self.problems.append(outcome.describe())
+        elif outcome.status == SKIPPED:
+            self.skipped.append(outcome.describe())
 
     @property
     def failed(self) -> int:
@@ -80,11 +83,14 @@ class RunSummary:
                 f"{self.emails} emails, {self.papers} papers, {self.matches} matches, "
                 f"{self.delivery.sent} alerts sent, {self.failed} failed"
             )
+            if self.skipped:
+                head += f", {len(self.skipped)} skipped"
             if self.waiting:
                 head += f" ({self.waiting} alerts wait for their time)"
             if not self.emails and not self.delivery.sent and not self.failed:
                 head += "\nnothing new: no new emails and no alerts due, so nothing was sent"
         lines = [head]
         lines += [f"  failed: {problem}" for problem in self.problems]
+        lines += [f"  skipped: {message}" for message in self.skipped]
         lines += [f"  delivery: {error}" for error in self.delivery.errors]
         return "\n".join(lines)

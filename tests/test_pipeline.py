@@ -89,7 +89,8 @@ def test_a_copy_of_a_processed_message_is_skipped(tmp_path: Path) -> None:
     drop(tmp_path, "1-copy.eml", digest_email("d1", T0, [LLM]))
     summary = pipe.run_once(now=T0)
     assert summary.emails == 2 and summary.delivery.sent == 2
-    assert "already processed a message with Message-ID <d1@pulse.example>" in str(summary)
+    assert summary.failed == 0 and ", 1 skipped" in str(summary)
+    assert "skipped: already processed a message with Message-ID <d1@pulse.example>" in str(summary)
     pipe.close()
 
 

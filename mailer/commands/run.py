@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.commands.common import EXIT_FAILURES, config_option
 from mailer.commands.pipeline_cli import open_pipeline_or_exit
@@ -52,6 +53,12 @@ def run(config_path: Path, once: bool, dry_run: bool, since: date | None) -> Non
     pipeline = open_pipeline_or_exit(config_path)
     try:
         summary = pipeline.run_once(since=since, dry_run=dry_run)
+    except SQLAlchemyError as e:
+        reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+        click.echo(
+            f"error: the state database failed: {reason}; nothing is lost, run again", err=True
+        )
+        raise SystemExit(EXIT_FAILURES) from e
     finally:
         pipeline.close()
     for batch in summary.previews:
