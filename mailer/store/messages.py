@@ -131,6 +131,16 @@ class MessageQueries:
             row = self._save_message(conn, record)
             for paper in found:
                 self._save_paper(conn, paper, record, row)
+            conn.execute(
+                update(messages)
+                .where(messages.c.id == row)
+                .values(
+                    paper_count=select(func.count())
+                    .select_from(paper_sources)
+                    .where(paper_sources.c.message_row == row)
+                    .scalar_subquery()
+                )
+            )
             return sum(self._add_alert(conn, alert, record, row) for alert in alerts)
 
     def _save_message(self, conn: Connection, record: MessageRecord) -> int:
@@ -199,16 +209,6 @@ class MessageQueries:
                 paper_id=paper.id, message_row=row, source=record.source, digest=_cut(paper.source)
             )
             .on_conflict_do_nothing(index_elements=["paper_id", "message_row"])
-        )
-        conn.execute(
-            update(messages)
-            .where(messages.c.id == row)
-            .values(
-                paper_count=select(func.count())
-                .select_from(paper_sources)
-                .where(paper_sources.c.message_row == row)
-                .scalar_subquery()
-            )
         )
 
     def _add_alert(self, conn: Connection, alert: NewAlert, record: MessageRecord, row: int) -> int:
