@@ -12,13 +12,10 @@ line before it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mailer.parse.links import NEW_ARXIV_ID, PaperLink, arxiv_abs_url, paper_link
 from mailer.parse.text import clean_text, collapse_whitespace, parse_html, tree_lines
-
-LinkFilter = Callable[[PaperLink], bool]
 
 _MARKER = re.compile(r"\x00(\d+)\x00")
 _TEXT_URL = re.compile(r"<?(https?://[^\s<>\"'\]]+)>?")
@@ -103,9 +100,7 @@ def _anchor_title(node_text: str, alt: str | None) -> str | None:
     return alt_text if is_good_title(alt_text) else None
 
 
-def _build(
-    lines: list[str], links: list[tuple[PaperLink, str | None]], keep: LinkFilter
-) -> list[LinkedEntry]:
+def _build(lines: list[str], links: list[tuple[PaperLink, str | None]]) -> list[LinkedEntry]:
     """Entries from lines holding markers \\x00n\\x00 (n indexes `links`)."""
     entries: list[LinkedEntry] = []
     current: LinkedEntry | None = None
@@ -119,20 +114,19 @@ def _build(
         for i in range(1, len(pieces), 2):
             link, anchor_title = links[int(pieces[i])]
             after = pieces[i + 1]
-            if not keep(link) or (current is not None and current.key == link.key):
-                if current is not None and current.key == link.key:
-                    current.links.append(link)
-                    current.title = current.title or anchor_title
+            if current is not None and current.key == link.key:  # image, PDF, "Discuss"
+                current.links.append(link)
+                current.title = current.title or anchor_title
                 rest = collapse_whitespace(lead + " " + after)
                 if rest:
                     (current.lines if current else preamble).append(rest)
                 lead = ""
                 continue
             title = anchor_title
-            for nearby in (lead, _MARKER.split(after)[0] if i + 1 == len(pieces) - 1 else ""):
-                if not title and _is_fallback_title(_tidy_title(nearby)):
-                    title = _tidy_title(nearby)
-                    after = "" if nearby is not lead else after
+            if not title and _is_fallback_title(_tidy_title(lead)):
+                title = _tidy_title(lead)  # "Title [arXiv]"
+            elif not title and _is_fallback_title(_tidy_title(after)):
+                title, after = _tidy_title(after), ""  # "[PDF] Title"
             if not title:
                 previous = current.lines if current else preamble
                 while previous and not previous[-1].strip():
@@ -147,7 +141,7 @@ def _build(
     return entries
 
 
-def entries_from_html(raw_html: str, keep: LinkFilter = lambda _: True) -> list[LinkedEntry]:
+def entries_from_html(raw_html: str) -> list[LinkedEntry]:
     tree = parse_html(raw_html)
     links: list[tuple[PaperLink, str | None]] = []
     known: dict[str, PaperLink | None] = {}  # digests repeat each link (image, title, PDF)
@@ -167,10 +161,10 @@ def entries_from_html(raw_html: str, keep: LinkFilter = lambda _: True) -> list[
     spaced: list[str] = []
     for line in tree_lines(tree):  # each HTML block is its own paragraph
         spaced += [line, ""]
-    return _build(spaced, links, keep)
+    return _build(spaced, links)
 
 
-def entries_from_text(text: str, keep: LinkFilter = lambda _: True) -> list[LinkedEntry]:
+def entries_from_text(text: str) -> list[LinkedEntry]:
     links: list[tuple[PaperLink, str | None]] = []
 
     def mark(m: re.Match[str]) -> str:
@@ -185,7 +179,7 @@ def entries_from_text(text: str, keep: LinkFilter = lambda _: True) -> list[Link
     if not links:
         return []
     lines = [collapse_whitespace(line) for line in marked.split("\n")]
-    return _build(lines, links, keep)
+    return _build(lines, links)
 
 
 def paragraphs(lines: list[str]) -> list[str]:
@@ -201,16 +195,12 @@ def paragraphs(lines: list[str]) -> list[str]:
     return result
 
 
-def entries_from_parts(
-    envelope_html: str, envelope_text: str, keep: LinkFilter = lambda _: True
-) -> list[LinkedEntry]:
+def entries_from_parts(html: str, text: str) -> list[LinkedEntry]:
     """Entries of the HTML part (it has the link targets), plus those only the text part
     lists when it lists more (a truncated or odd HTML part)."""
-    entries = (
-        [e for e in entries_from_html(envelope_html) if keep(e.links[0])] if envelope_html else []
-    )
-    if envelope_text:
-        from_text = [e for e in entries_from_text(envelope_text) if keep(e.links[0])]
+    entries = entries_from_html(html) if html else []
+    if text:
+        from_text = entries_from_text(text)
         if len(from_text) > len(entries):
             seen = {e.key for e in entries}
             entries += [e for e in from_text if e.key not in seen]
