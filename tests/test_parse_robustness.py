@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from email.message import EmailMessage, Message
 from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -155,3 +157,22 @@ def test_a_real_digest_survives_every_truncation_point() -> None:
     raw = message.as_bytes()
     for cut in range(0, len(raw), 7):
         _assert_digest(parse_email(raw[:cut]))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<div>" * 100_000 + '<a href="https://arxiv.org/abs/2401.04088">Mixtral of Experts</a>',
+        "From: someone\n" * 200_000,
+        "---------- Forwarded message ---------\n" * 100_000,
+    ],
+    ids=["nested-divs", "from-lines", "forward-markers"],
+)
+def test_hostile_bodies_parse_in_linear_time(body: str) -> None:
+    """Deep nesting and repeated markers must not make one email stop the service."""
+    message = EmailMessage()
+    message["From"] = "x@example.com"
+    message.set_content(body, subtype="html" if body.startswith("<") else "plain")
+    started = time.perf_counter()
+    _assert_digest(parse_email(message.as_bytes()))
+    assert time.perf_counter() - started < 3.0

@@ -159,13 +159,15 @@ def decode_email(raw: bytes) -> DecodedEmail:
 # --- forwarded copies inside a body -------------------------------------------------------
 
 _GMAIL_MARKER = re.compile(
-    r"^[> ]*-{3,}\s*(?:Forwarded message|Original Message|Weitergeleitete Nachricht"
-    r"|Message transféré)\s*-{3,}[ \t]*$|^[> ]*Begin forwarded message:[ \t]*$",
-    re.IGNORECASE | re.MULTILINE,
+    r"^[> ]*(?:-{3,}\s*(?:Forwarded message|Original Message|Weitergeleitete Nachricht"
+    r"|Message transféré)\s*-{3,}|Begin forwarded message:)\s*$",
+    re.IGNORECASE,
 )
-_OUTLOOK_FROM = re.compile(r"^[> ]*(?:\*\s*)?From:\s*\**\s*(.+)$", re.MULTILINE)
+_OUTLOOK_FROM = re.compile(r"^[> ]*\**\s*From:", re.IGNORECASE)
 _HEADER_LINE = re.compile(r"^(From|Sent|Date|To|Cc|Subject):\s*(.*)$", re.IGNORECASE)
-_QUOTE_PREFIX = re.compile(r"^> ?", re.MULTILINE)
+_QUOTE_PREFIX = re.compile(r"^> ?")
+_HEADER_WINDOW = 12  # lines a forwarded header block may span, blank lines included
+_MAX_CANDIDATES = 20  # "From:" lines tried, so a hostile body cannot make this quadratic
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,43 +176,50 @@ class _ForwardHeaders:
     body: str  # the text after the header block
 
 
-def _read_header_block(lines: list[str]) -> _ForwardHeaders | None:
+def _unquote(line: str) -> str:
+    return _QUOTE_PREFIX.sub("", line)
+
+
+def _dequote(lines: list[str]) -> list[str]:
+    """Lines without their `> ` prefix when most non-empty lines carry one."""
+    filled = [line for line in lines if line.strip()]
+    if filled and sum(line.startswith(">") for line in filled) * 2 > len(filled):
+        return [_unquote(line) for line in lines]
+    return lines
+
+
+def _header_block_at(lines: list[str], index: int) -> _ForwardHeaders | None:
+    """The From:/Date:/Subject: block starting at lines[index], and the body after it."""
     headers: dict[str, str] = {}
-    index = 0
-    while index < len(lines) and not lines[index].strip():
+    end = min(len(lines), index + _HEADER_WINDOW)
+    while index < end and not _unquote(lines[index]).strip():
         index += 1
-    while index < len(lines):
-        line = lines[index].strip().replace("*", "")
-        m = _HEADER_LINE.match(line)
+    while index < end:
+        m = _HEADER_LINE.match(_unquote(lines[index]).strip().replace("*", ""))
         if not m:
             break
         headers[m.group(1).lower()] = m.group(2).strip()
         index += 1
     if "from" not in headers or "subject" not in headers:
         return None
-    return _ForwardHeaders(headers, "\n".join(lines[index:]))
-
-
-def _dequote(text: str) -> str:
-    lines = [line for line in text.split("\n") if line.strip()]
-    if lines and sum(line.startswith(">") for line in lines) * 2 > len(lines):
-        return _QUOTE_PREFIX.sub("", text)
-    return text
+    return _ForwardHeaders(headers, "\n".join(_dequote(lines[index:])))
 
 
 def _forward_block_in_text(text: str) -> _ForwardHeaders | None:
-    text = text.replace("\u00a0", " ")
-    marker = _GMAIL_MARKER.search(text)
-    if marker:
-        block = _dequote(text[marker.end() :].lstrip("\n"))
-        found = _read_header_block(block.split("\n"))
-        if found:
-            return found
-    for m in _OUTLOOK_FROM.finditer(text):  # Outlook: From:, Sent:, To:, Subject: lines
-        block = _dequote(text[m.start() :])
-        found = _read_header_block(block.split("\n"))
-        if found and ("sent" in found.headers or "date" in found.headers):
-            return found
+    lines = text.replace("\u00a0", " ").split("\n")
+    tried = 0
+    for index, line in enumerate(lines):
+        if _GMAIL_MARKER.match(line):  # Gmail, Apple Mail, "Original Message"
+            found = _header_block_at(lines, index + 1)
+            if found:
+                return found
+        elif _OUTLOOK_FROM.match(line):  # Outlook: From:, Sent:, To:, Subject: lines
+            found = _header_block_at(lines, index)
+            if found and ("sent" in found.headers or "date" in found.headers):
+                return found
+            tried += 1
+            if tried >= _MAX_CANDIDATES:
+                break
     return None
 
 

@@ -53,9 +53,32 @@ def mark_blocks(raw_html: str) -> str:
     return _BLOCK_TAG.sub(LINE_BREAK, raw_html)
 
 
+# Containers whose nesting costs the HTML parser time quadratic in depth (each opening tag
+# looks up the open-element stack): 100,000 nested <div>s take ~10 s. Newsletters nest a
+# few dozen deep; past MAX_NESTING the containers become <span>s (line breaks stay marked).
+_CONTAINER_TAG = re.compile(
+    r"<(/?)(div|blockquote|section|article|aside|center|ul|ol|dl|address|details|dialog"
+    r"|dir|fieldset|figcaption|figure|footer|header|hgroup|main|menu|nav|summary)\b",
+    re.IGNORECASE,
+)
+MAX_NESTING = 500
+
+
+def _is_nested_too_deep(raw_html: str) -> bool:
+    depth = 0
+    for m in _CONTAINER_TAG.finditer(raw_html):
+        depth = max(depth - 1, 0) if m.group(1) else depth + 1
+        if depth > MAX_NESTING:
+            return True
+    return False
+
+
 def parse_html(raw_html: str) -> LexborHTMLParser:
     """The selectolax tree of a HTML body whose block tags are marked as line breaks."""
-    return LexborHTMLParser(mark_blocks(raw_html))
+    marked = mark_blocks(raw_html)
+    if _is_nested_too_deep(marked):
+        marked = _CONTAINER_TAG.sub(r"<\1span", marked)
+    return LexborHTMLParser(marked)
 
 
 def tree_lines(tree: LexborHTMLParser) -> list[str]:
