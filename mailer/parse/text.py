@@ -155,8 +155,8 @@ def decode_tex_accents(text: str) -> str:
     text = _TEX_ACCENT.sub(accent, text)
     text = _TEX_LETTER.sub(lambda m: _LETTERS[m.group(1)], text)
     # Braces left around decoded letters: {ä} -> ä (math like $\{x\}$ is not in names)
-    previous = None
-    while previous != text:
-        previous = text
-        text = _BRACED_SINGLE.sub(r"\1", text)
+    for _ in range(3):  # {{ä}} at most; bounded so hostile braces cannot make it quadratic
+        text, count = _BRACED_SINGLE.subn(r"\1", text)
+        if not count:
+            break
     return text
