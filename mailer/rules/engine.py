@@ -71,16 +71,26 @@ class _PaperScan:
 
 
 class _CompiledTerm:
-    __slots__ = ("id", "regex", "term")
+    __slots__ = ("_reasons", "id", "is_phrase", "regex", "term")
 
     def __init__(self, term: Term, term_id: int, regex: Any) -> None:
         self.term = term
         self.id = term_id
         self.regex = regex
+        self.is_phrase = regex is None
+        self._reasons: dict[tuple[int, str], MatchReason] = {}
+
+    def reason(self, hit: int, group: str) -> MatchReason:
+        """The explanation of a hit; made once per (fields, group) and shared."""
+        key = (hit, group)
+        found = self._reasons.get(key)
+        if found is None:
+            found = self._reasons[key] = term_reason(self.term, hit, group)
+        return found
 
     def fields_hit(self, scan: _PaperScan, mask: int) -> int:
         """Bitmask of the fields in `mask` where this term occurs."""
-        if self.regex is None:
+        if self.is_phrase:
             return scan.hits.get(self.id, 0) & mask
         found = 0
         for name in FIELDS:
@@ -97,11 +107,13 @@ class _CompiledTerm:
 
 
 class _CompiledRule:
-    __slots__ = ("all", "any", "authors", "index", "mask", "none", "query", "rule")
+    __slots__ = ("all", "any", "authors", "formats", "index", "mask", "min_upvotes", "name",
+                 "none", "query", "rule", "size")  # fmt: skip
 
     def __init__(self, rule: Rule, index: int, terms: _TermTable) -> None:
         match = rule.match
         self.rule = rule
+        self.name = rule.name
         self.index = index
         self.mask = match.field_mask
         self.any = [terms.add(t) for t in match.any]
@@ -109,15 +121,18 @@ class _CompiledRule:
         self.none = [terms.add(t) for t in match.none]
         self.authors = [terms.add(t) for t in match.authors]
         self.query = _compile_query(match.query, terms) if match.query else None
+        self.size = match.size
+        self.min_upvotes = match.min_upvotes
+        self.formats = match.formats
 
     def triggers(self) -> list[_CompiledTerm] | None:
         """Phrase terms one of which must hit for the rule to match; None if none such."""
         options: list[list[_CompiledTerm]] = []
-        if self.any and all(t.regex is None for t in self.any):
+        if self.any and all(t.is_phrase for t in self.any):
             options.append(self.any)
-        if self.authors and all(t.regex is None for t in self.authors):
+        if self.authors and all(t.is_phrase for t in self.authors):
             options.append(self.authors)
-        phrases_of_all = [t for t in self.all if t.regex is None]
+        phrases_of_all = [t for t in self.all if t.is_phrase]
         if phrases_of_all:
             options.append(phrases_of_all[:1])
         if self.query is not None:
@@ -127,36 +142,44 @@ class _CompiledRule:
         return min(options, key=len) if options else None
 
     def evaluate(self, scan: _PaperScan) -> Match | None:
-        match = self.rule.match
+        """The match of this rule on a scanned paper, or None (hot path: kept flat)."""
         paper = scan.paper
-        if match.formats and paper.format not in match.formats:
+        if self.formats and paper.format not in self.formats:
             return None
-        if match.min_upvotes is not None and (paper.upvotes or 0) < match.min_upvotes:
+        if self.min_upvotes is not None and (paper.upvotes or 0) < self.min_upvotes:
             return None
-        size_reason = None
-        if match.size is not None:
-            inside = match.size.first_inside(paper.sizes)
-            if inside is None and (paper.sizes or match.size.unknown == "exclude"):
+        size = self.size
+        inside = None
+        if size is not None:
+            inside = size.first_inside(paper.sizes) if paper.sizes else None
+            if inside is None and (paper.sizes or size.unknown == "exclude"):
                 return None
-            size_reason = match.size.detail(inside)
-        reasons: list[MatchReason] = []
+        hits = scan.hits
         mask = self.mask
+        reasons = []
         if self.any:
-            before = len(reasons)
-            _explain_terms(self.any, scan, mask, reasons, "any")
-            if len(reasons) == before:
+            for term in self.any:
+                hit = (
+                    (hits.get(term.id, 0) & mask) if term.is_phrase else term.fields_hit(scan, mask)
+                )
+                if hit:
+                    reasons.append(term.reason(hit, "any"))
+            if not reasons:
                 return None
         for term in self.all:
             hit = term.fields_hit(scan, mask)
             if not hit:
                 return None
-            reasons.append(_term_reason(term, hit, "all"))
+            reasons.append(term.reason(hit, "all"))
         for term in self.none:
             if term.fields_hit(scan, mask):
                 return None
         if self.authors:
             before = len(reasons)
-            _explain_terms(self.authors, scan, _AUTHORS_BIT, reasons, "authors")
+            for term in self.authors:
+                hit = term.fields_hit(scan, _AUTHORS_BIT)
+                if hit:
+                    reasons.append(term.reason(hit, "authors"))
             if len(reasons) == before:
                 return None
         if self.query is not None:
@@ -167,16 +190,11 @@ class _CompiledRule:
                 hit = term.fields_hit(scan, mask)
                 if hit and term.id not in seen:
                     seen.add(term.id)
-                    reasons.append(_term_reason(term, hit, "query"))
-        return Match(
-            self.rule.name,
-            paper.id,
-            tuple(reasons) + _filter_reasons(self.rule, paper, size_reason),
-        )
-
-
-def _term_reason(term: _CompiledTerm, hit: int, group: str) -> MatchReason:
-    return term_reason(term.term, hit, group)
+                    reasons.append(term.reason(hit, "query"))
+        if size is not None or self.min_upvotes is not None or self.formats:
+            size_reason = size.detail(inside) if size is not None else None
+            reasons.extend(filter_reasons(self.rule, paper, size_reason))
+        return Match(self.name, paper.id, tuple(reasons))
 
 
 def term_reason(term: Term, hit: int, group: str) -> MatchReason:
@@ -197,18 +215,6 @@ def filter_reasons(rule: Rule, paper: Paper, size_reason: str | None) -> tuple[M
     if match.formats:
         reasons.append(MatchReason("format", f"format {paper.format}"))
     return tuple(reasons)
-
-
-_filter_reasons = filter_reasons
-
-
-def _explain_terms(
-    terms: Iterable[_CompiledTerm], scan: _PaperScan, mask: int, out: list[MatchReason], group: str
-) -> None:
-    for term in terms:
-        hit = term.fields_hit(scan, mask)
-        if hit:
-            out.append(_term_reason(term, hit, group))
 
 
 # --- queries ------------------------------------------------------------------------------

@@ -42,9 +42,19 @@ def phrase_regex(term: Term) -> re.Pattern[str]:
     return re.compile(left + body + right)
 
 
+def rule_regex(rule: Rule) -> re.Pattern[str] | None:
+    """One regex for a rule's `any` phrases: the "regex per rule" that decides a rule cannot
+    match before its terms are looked at one by one for the explanation."""
+    terms = rule.match.any
+    if not terms or any(term.is_regex for term in terms):
+        return None
+    return re.compile("|".join(phrase_regex(term).pattern for term in terms))
+
+
 class ReferenceMatcher:
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = [rule for rule in rules if rule.enabled]
+        self._rule_regexes = [rule_regex(rule) for rule in self.rules]
         self._patterns: dict[Term, Any] = {}
         for rule in self.rules:
             for term in rule.match.terms():
@@ -74,7 +84,11 @@ class ReferenceMatcher:
         return any(self._query(child, texts, mask) for child in node.children)
 
     def match_rule(
-        self, rule: Rule, paper: Paper, texts: dict[str, tuple[str, str]]
+        self,
+        rule: Rule,
+        paper: Paper,
+        texts: dict[str, tuple[str, str]],
+        regex: re.Pattern[str] | None = None,
     ) -> Match | None:
         cond = rule.match
         mask = cond.field_mask
@@ -88,6 +102,8 @@ class ReferenceMatcher:
             if inside is None and (paper.sizes or cond.size.unknown == "exclude"):
                 return None
             size_reason = cond.size.detail(inside)
+        if regex is not None and not any(regex.search(texts[name][1]) for name in cond.fields):
+            return None
         reasons: list[MatchReason] = []
         hits = [(t, self._fields_hit(t, texts, mask)) for t in cond.any]
         if cond.any and not any(hit for _, hit in hits):
@@ -122,7 +138,10 @@ class ReferenceMatcher:
         for name in FIELDS:
             text = field_text(paper, name)
             texts[name] = (text, text.casefold())
-        found = (self.match_rule(rule, paper, texts) for rule in self.rules)
+        found = (
+            self.match_rule(rule, paper, texts, regex)
+            for rule, regex in zip(self.rules, self._rule_regexes, strict=True)
+        )
         return [m for m in found if m is not None]
 
     def match_all(self, papers: Iterable[Paper]) -> list[Match]:
