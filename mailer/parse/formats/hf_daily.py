@@ -21,8 +21,8 @@ _HF_PAPER_LINK = re.compile(r"huggingface\.co/papers/\d{4}\.\d{4,5}")
 
 
 def is_known_sender(envelope: Envelope) -> bool:
-    address = envelope.sender_address or ""
-    return address.endswith(("@huggingface.co", "@hf.co"))
+    domain = (envelope.sender_address or "").rpartition("@")[2]
+    return domain in ("huggingface.co", "hf.co") or domain.endswith((".huggingface.co", ".hf.co"))
 
 
 def looks_like(envelope: Envelope) -> bool:
