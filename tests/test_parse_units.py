@@ -61,6 +61,11 @@ INBOX = ROOT / "examples" / "inbox"
             "%2Fscholar_url%3Furl%3Dhttps%3A%2F%2Farxiv.org%2Fabs%2F2305.14314%26hl%3Den&data=1",
             "https://arxiv.org/abs/2305.14314",
         ),
+        (  # double-encoded target
+            "https://eur01.safelinks.protection.outlook.com/?url=https%253A%252F%252Farxiv.org"
+            "%252Fabs%252F2401.04088&data=1",
+            "https://arxiv.org/abs/2401.04088",
+        ),
         ("https://email.hf.co/c/eJyNkM1uxQ", "https://email.hf.co/c/eJyNkM1uxQ"),  # opaque
     ],
 )

@@ -37,8 +37,8 @@ def _unwrap_once(url: str) -> str | None:
     host = (parts.hostname or "").lower()
     path = parts.path
     if host.startswith("scholar.google.") and path in ("/scholar_url", "/scholar"):
-        target = _query_value(parts.query, "url", "q")
-        return target if target and _HTTP.match(target) else None
+        target = _decode_fully(_query_value(parts.query, "url", "q") or "")
+        return target if _HTTP.match(target) else None
     if host.endswith("safelinks.protection.outlook.com"):
         return _query_value(parts.query, "url")
     if host == "urldefense.proofpoint.com" and path.startswith("/v2/url"):
@@ -97,8 +97,17 @@ def unwrap_url(url: str) -> str:
         target = _unwrap_once(url)
         if not target or target == url:
             break
-        url = target.strip()
+        url = _decode_fully(target.strip())
     return drop_tracking_params(url)
+
+
+def _decode_fully(target: str) -> str:
+    """A double-encoded target (`https%3A%2F%2F...`) decoded until it is a URL again."""
+    for _ in range(3):
+        if _HTTP.match(target) or "%" not in target:
+            break
+        target = unquote(target)
+    return target
 
 
 NEW_ARXIV_ID = r"\d{4}\.\d{4,5}"

@@ -11,6 +11,7 @@ line before it.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -168,7 +169,7 @@ def entries_from_text(text: str) -> list[LinkedEntry]:
     links: list[tuple[PaperLink, str | None]] = []
 
     def mark(m: re.Match[str]) -> str:
-        link = paper_link(m.group(1).rstrip(".,;"))
+        link = paper_link(html.unescape(m.group(1)).rstrip(".,;"))  # "&amp;" in text parts
         if link is None:
             return m.group(0)
         links.append((link, None))
@@ -195,12 +196,12 @@ def paragraphs(lines: list[str]) -> list[str]:
     return result
 
 
-def entries_from_parts(html: str, text: str) -> list[LinkedEntry]:
+def entries_from_parts(html_part: str, text_part: str) -> list[LinkedEntry]:
     """Entries of the HTML part (it has the link targets), plus those only the text part
     lists when it lists more (a truncated or odd HTML part)."""
-    entries = entries_from_html(html) if html else []
-    if text:
-        from_text = entries_from_text(text)
+    entries = entries_from_html(html_part) if html_part else []
+    if text_part:
+        from_text = entries_from_text(text_part)
         if len(from_text) > len(entries):
             seen = {e.key for e in entries}
             entries += [e for e in from_text if e.key not in seen]
