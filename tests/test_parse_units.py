@@ -16,6 +16,7 @@ from mailer.cli import cli
 from mailer.models import Paper
 from mailer.parse import formats, parse_email
 from mailer.parse.formats import scholar
+from mailer.parse.formats.details import find_upvotes, split_authors
 from mailer.parse.inputs import iter_documents, parse_document
 from mailer.parse.links import paper_link, unwrap_url
 from mailer.parse.message import Envelope
@@ -261,3 +262,30 @@ def test_a_format_that_raises_is_recorded_and_the_fallback_still_reads_the_email
     assert any("format scholar-alert failed: RuntimeError: boom" in r for r in reasons)
     assert digest.format == "generic"
     assert "arxiv:1912.02015" in {p.id for p in digest.papers}
+
+
+@pytest.mark.parametrize(
+    ("lines", "upvotes"),
+    [
+        (["▲ 312 upvotes · Authors: A, B"], 312),
+        (["👍 1,204"], 1204),
+        (["Upvotes: 42"], 42),
+        (["We collected 10,000 upvotes from users of a forum to train a reward model " * 2], None),
+        (["Authors: A, B"], None),
+    ],
+)
+def test_upvotes_come_from_short_metadata_lines_only(lines: list[str], upvotes: int | None) -> None:
+    assert find_upvotes(lines) == upvotes
+
+
+@pytest.mark.parametrize(
+    ("text", "authors"),
+    [
+        ("A Smith, B Jones, and C Lee", ["A Smith", "B Jones", "C Lee"]),
+        ("A Smith and B Jones", ["A Smith", "B Jones"]),
+        ("Z Chen, S Kommrusch, M Monperrus…", ["Z Chen", "S Kommrusch", "M Monperrus"]),
+        ("A, B, et al. (84 additional authors not shown)", ["A", "B"]),
+    ],
+)
+def test_author_lists_split_into_names(text: str, authors: list[str]) -> None:
+    assert split_authors(text) == authors

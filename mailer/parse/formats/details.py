@@ -8,24 +8,31 @@ from mailer.parse.formats.entries import LinkedEntry, paragraphs
 from mailer.parse.text import collapse_whitespace
 
 _UPVOTES = re.compile(
-    r"(?:[▲⬆↑👍🔥]\ufe0f?\s*(\d[\d,]*)\b)|(?:\b(\d[\d,]*)\s*(?:upvotes?|votes?)\b)", re.IGNORECASE
+    r"(?:[▲⬆↑👍🔥]\ufe0f?\s*(\d[\d,]*)\b)|(?:\b(\d[\d,]*)\s*upvotes?\b)|(?:\bupvotes?\s*[:：]\s*(\d[\d,]*))",
+    re.IGNORECASE,
 )
 _AUTHORS = re.compile(r"^(?:authors?|by)\s*[:\-–]?\s+(.+)$", re.IGNORECASE)
 _LABEL = re.compile(
-    r"^(?:summary|abstract|ai summary|tl;?dr|snippet|why it matters)\s*[:\-–]\s*", re.IGNORECASE
+    r"^(?:summary|abstract|ai summary|ai-generated summary|tl;?dr|snippet|why it matters)"
+    r"\s*[:\-–]\s*",
+    re.IGNORECASE,
 )
 _AUTHOR_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*")
 _ET_AL = re.compile(r"\s*(?:,\s*)?(?:et al\.?.*|…|\.\.\.)$")
-_META = re.compile(r"^(?:[▲⬆↑👍🔥]|\d[\d,]*\s*(?:upvotes?|votes?|comments?)\b|published|submitted)")
+_META = re.compile(
+    r"^(?:[▲⬆↑👍🔥]|\d[\d,]*\s*(?:upvotes?|votes?|comments?)\b|upvotes?\s*[:：]|published|submitted)",
+    re.IGNORECASE,
+)
+MAX_META_CHARS = 120  # upvotes are read from short metadata lines, never from a summary
 
 MIN_SUMMARY_CHARS = 60
 
 
 def find_upvotes(lines: list[str]) -> int | None:
     for line in lines:
-        m = _UPVOTES.search(line)
+        m = _UPVOTES.search(line) if len(line) <= MAX_META_CHARS else None
         if m:
-            return int((m.group(1) or m.group(2)).replace(",", ""))
+            return int((m.group(1) or m.group(2) or m.group(3)).replace(",", ""))
     return None
 
 
