@@ -71,8 +71,16 @@ def is_page(name: str) -> bool:
     return name.lower().endswith(PAGE_SUFFIXES)
 
 
+def decode_page(raw: bytes) -> str:
+    """A saved page as text: UTF-8 (with or without BOM), else Windows-1252 as editors save it."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
 def parse_document(name: str, raw: bytes) -> ParsedDigest:
     """A `.txt` page or an email, by its name. Never raises."""
     if is_page(name):
-        return parse_page(raw.decode("utf-8", errors="replace"), name=name)
+        return parse_page(decode_page(raw), name=name)
     return parse_email(raw)

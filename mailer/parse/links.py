@@ -151,7 +151,7 @@ def paper_link(raw_url: str) -> PaperLink | None:
             arxiv_id = m.group(2)
             return PaperLink(url, f"arxiv:{arxiv_id}", "arxiv", arxiv_id, m.group(1) == "pdf")
         return None
-    if host == "huggingface.co":
+    if host in ("huggingface.co", "hf.co"):
         m = _HF_PATH.match(path)
         return PaperLink(url, f"arxiv:{m.group(1)}", "hf", m.group(1)) if m else None
     if host == "alphaxiv.org":
