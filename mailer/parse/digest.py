@@ -88,6 +88,7 @@ def _choose(decoded: DecodedEmail) -> ParsedDigest:
         results.append(outer)
     problems = tuple(p for r in results for p in r.problems if r is chosen or "failed" in p.reason)
     message_id = decoded.outer.message_id
+    defects = f" (MIME defects: {', '.join(decoded.defects)})" if decoded.defects else ""
     return ParsedDigest(
         message_id=message_id,
         subject=chosen.subject,
@@ -96,7 +97,8 @@ def _choose(decoded: DecodedEmail) -> ParsedDigest:
         format=chosen.format,
         papers=chosen.papers,
         problems=tuple(
-            ParseProblem(message_id, p.formats_tried, p.reason) for p in dict.fromkeys(problems)
+            ParseProblem(message_id, p.formats_tried, p.reason + defects)
+            for p in dict.fromkeys(problems)
         ),
     )
 

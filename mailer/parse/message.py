@@ -142,7 +142,7 @@ def _decode(raw: bytes, depth: int) -> tuple[DecodedEmail, list[str], list[str]]
     forwarded = find_forwarded_copy(outer)
     if forwarded is not None:
         copies.append(forwarded)
-    defects = tuple(str(c) for c in (parsed.defects_categories or ()))
+    defects = tuple(sorted(str(c) for c in (parsed.defects_categories or ())))
     return DecodedEmail(outer=outer, copies=tuple(copies), defects=defects), all_text, all_html
 
 
