@@ -52,8 +52,8 @@ def parse_envelope(envelope: Envelope) -> ParsedDigest:
             ParseProblem(
                 envelope.message_id,
                 tuple(tried),
-                f"sender {envelope.sender_address} is a known {known[0]} newsletter but its "
-                f"format found no papers (template changed?){found}",
+                f"sender {envelope.sender_address or envelope.list_id} is a known {known[0]} "
+                f"newsletter but its format found no papers (template changed?){found}",
             )
         )
     return ParsedDigest(
