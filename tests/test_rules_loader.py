@@ -149,3 +149,12 @@ def test_ten_thousand_rules_load_fast(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     assert len(ruleset.rules) == 10_000 and not ruleset.errors
     assert elapsed < 10, f"loading 10,000 rules took {elapsed:.1f} s"
+
+
+@settings(max_examples=300, deadline=None)
+@given(yaml_values)
+def test_fast_schema_check_agrees_with_jsonschema(data: Any) -> None:
+    from mailer.rules.loader import _VALIDATOR, _is_valid
+
+    for document in ({"version": 1, "rules": [data]}, {"rules": [{"name": "x", "match": data}]}):
+        assert _is_valid(document) == _VALIDATOR.is_valid(document)

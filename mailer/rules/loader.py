@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+import fastjsonschema
 from jsonschema import Draft202012Validator, ValidationError
 
 from mailer.models import DeliveryMode, NotifyTarget
@@ -32,6 +33,7 @@ from mailer.yamlsource import PathKey, Position, YamlDocument, YamlSyntaxError, 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 DEFAULT_DAILY_AT = time(9, 0)
 _VALIDATOR = Draft202012Validator(RULES_FILE_SCHEMA)
+DRAFT_7 = "http://json-schema.org/draft-07/schema#"
 _CONDITION_KEYS = ("any", "all", "none", "query", "authors", "size", "min_upvotes", "formats")
 _INLINE_KINDS = ("slack", "slack_user", "email")
 
@@ -131,6 +133,20 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 @lru_cache(maxsize=1)
+def _compiled_schema() -> Callable[[Any], Any]:
+    # fastjsonschema speaks draft 7, which has every keyword the schema uses
+    return fastjsonschema.compile({**RULES_FILE_SCHEMA, "$schema": DRAFT_7})
+
+
+def _is_valid(data: Any) -> bool:
+    try:
+        _compiled_schema()(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
@@ -199,8 +215,9 @@ class _FileLoader:
         if not isinstance(data, dict):
             self.error((), "a rule file is a mapping: 'version: 1' and 'rules:' (a list)")
             return [], self.errors
-        for schema_error in _VALIDATOR.iter_errors(data):
-            self._explain(schema_error)
+        if not _is_valid(data):  # the fast compiled check; jsonschema then explains
+            for schema_error in _VALIDATOR.iter_errors(data):
+                self._explain(schema_error)
         rules: list[Rule] = []
         items = data.get("rules")
         for index, item in enumerate(items if isinstance(items, list) else []):
