@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from .dovecot import dovecot, dovecot_dir, dovecot_server  # noqa: F401  (IMAP tests)
 from .slack_server import SlackServer
 from .smtp_server import SmtpServer
 

@@ -4,9 +4,8 @@
 free port, and can stop and restart on the same port and directory (as a real outage
 looks to a client), append messages, and delete or recreate folders. Optional TLS
 uses a trustme CA, so the client trusts it through `ca_file`, never by turning
-verification off. Import the fixtures from a test module:
-
-    from tests.integration.dovecot import dovecot, dovecot_dir, dovecot_server  # noqa: F401
+verification off. Import the fixtures (`dovecot`, `dovecot_server`) are
+registered in tests/integration/conftest.py.
 """
 
 from __future__ import annotations
@@ -26,9 +25,8 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+from conftest import require_server
 from imapclient import IMAPClient
-
-from tests.conftest import require_server
 
 USER = "alice"
 PASSWORD = "secret"
@@ -41,6 +39,7 @@ base_dir = {dir}/run
 state_dir = {dir}/state
 log_path = {dir}/dovecot.log
 disable_plaintext_auth = no
+auth_failure_delay = 0
 auth_mechanisms = plain login
 mail_location = maildir:{dir}/mail/%u
 default_internal_user = {internal_user}
@@ -83,6 +82,21 @@ def is_port_open(port: int) -> bool:
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.settimeout(0.2)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def is_running(pid: int) -> bool:
+    """Alive and not a zombie (in a container nobody may reap the daemonized master)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
 
 class DovecotServer:
@@ -163,7 +177,8 @@ class DovecotServer:
         if result.returncode != 0:
             raise RuntimeError(f"dovecot did not start: {startup_log.read_text().strip()}")
         deadline = time.monotonic() + 10
-        while not is_port_open(self.port):
+        pid_file = self.directory / "run" / "master.pid"
+        while not (pid_file.exists() and is_port_open(self.port)):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"dovecot not listening on {self.port}: {self.log_tail()}")
             time.sleep(0.05)
@@ -178,11 +193,7 @@ class DovecotServer:
         except ProcessLookupError:
             return
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
+        while time.monotonic() < deadline and is_running(pid):
             time.sleep(0.05)
         while is_port_open(self.port) and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -1,0 +1,320 @@
+"""An IMAP folder as a source of digests (`kind: imap`).
+
+Each fetch selects the folder read-only, asks the server for candidates (SEARCH from
+the config), keeps those above the highest UID processed for the folder's current
+UIDVALIDITY, checks each size before downloading (`max_message_bytes`) and downloads
+with `BODY.PEEK[]` in batches, so nothing is marked read by fetching. When the store
+knows nothing of the current UIDVALIDITY (first run, folder recreated, server
+migrated) the Message-ID of every candidate is fetched first and messages already
+processed under another UIDVALIDITY are handed over as skipped: nothing is alerted
+twice and nothing is missed. With `since` (a backfill) every candidate since that day
+is a candidate, except those already processed, so an interrupted backfill resumes.
+
+`after:` (mark seen, move) runs in `after_commit`, once the pipeline has stored the
+message, on a second connection selected read-write; an action that fails is retried
+at the next fetch. Watch mode (IDLE) lives in `mailer.sources.imap_watch`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from datetime import date
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from mailer.config import ImapSource as ImapConfig
+from mailer.config import Settings
+from mailer.sources import IncomingMessage, SourceError, SourceState
+from mailer.sources.imap_connect import close_quietly, connect, describe_connect_error, where
+from mailer.sources.imap_plan import (
+    Candidate,
+    Skip,
+    build_search_criteria,
+    parse_message_id,
+    plan_downloads,
+    select_new_uids,
+)
+
+log = logging.getLogger("mailer.sources.imap")
+
+ProgressCallback = Callable[[str, int, int], None]  # (source name, done, total)
+HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
+HEADER_KEY = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+INFO_CHUNK = 1000  # UIDs per FETCH of sizes and Message-IDs
+
+
+class ImapSource:
+    """The `mailer.sources.Source` for one IMAP folder; safe to share between threads."""
+
+    def __init__(self, config: ImapConfig, settings: Settings) -> None:
+        self.name = config.name
+        self.config = config
+        self.settings = settings
+        self.folder = config.folder
+        self.progress: ProgressCallback | None = None  # set by a command that shows progress
+        self._reader: IMAPClient | None = None
+        self._writer: IMAPClient | None = None
+        self._writer_uidvalidity = 0
+        self._fetch_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._pending_after: list[IncomingMessage] = []
+
+    # -- Source -------------------------------------------------------------------------
+
+    def fetch(self, state: SourceState, since: date | None = None) -> Iterator[IncomingMessage]:
+        if not self._fetch_lock.acquire(timeout=self.config.read_timeout * 2):
+            raise SourceError(self.name, "another fetch of this source is still running")
+        try:
+            yield from self._fetch(state, since)
+        except (OSError, IMAPClientError) as e:
+            self._drop_reader()
+            raise SourceError(self.name, describe_connect_error(self.config, e)) from e
+        finally:
+            self._fetch_lock.release()
+
+    def after_commit(self, message: IncomingMessage) -> None:
+        after = self.config.after
+        if not (after.mark_seen or after.move_to):
+            return
+        with self._write_lock:
+            try:
+                self._apply_after(message)
+            except Exception as e:
+                self._drop_writer()
+                self._pending_after.append(message)
+                log.warning(
+                    "source %s: after-processing of UID %s failed, retried next fetch: %s",
+                    self.name,
+                    message.uid,
+                    e if isinstance(e, SourceError) else describe_connect_error(self.config, e),
+                    extra={"source": self.name},
+                )
+
+    def close(self) -> None:
+        self._drop_reader()
+        with self._write_lock:
+            self._drop_writer()
+
+    # -- fetching -----------------------------------------------------------------------
+
+    def _fetch(self, state: SourceState, since: date | None) -> Iterator[IncomingMessage]:
+        client = self._reader_session()
+        uidvalidity = select_folder(client, self.config, readonly=True)
+        self._retry_pending_after()
+        highest = state.highest_uid(self.name, self.folder, uidvalidity)
+        uids = self._search(client, state, uidvalidity, since, highest)
+        by_message_id = highest is None  # nothing known of this UIDVALIDITY: resync
+        candidates = fetch_candidates(client, uids, with_message_id=by_message_id)
+        known = {
+            c.uid: state.has_message_id(c.message_id)
+            for c in candidates
+            if by_message_id and c.message_id
+        }
+        plan = plan_downloads(
+            candidates,
+            max_message_bytes=self.config.max_message_bytes,
+            batch_size=self.config.batch_size,
+            already_processed=known,
+        )
+        if highest is None and known and any(known.values()):
+            log.info(
+                "source %s: new UIDVALIDITY %d for %s: resynced by Message-ID, %d already seen",
+                self.name,
+                uidvalidity,
+                self.folder,
+                sum(known.values()),
+                extra={"source": self.name},
+            )
+        done = 0
+        self._report(done, plan.total)
+        for step in plan.steps:
+            if isinstance(step, Skip):
+                yield self._message(uidvalidity, step.uid, None, step.message_id, step.reason)
+                done += 1
+                self._report(done, plan.total)
+                continue
+            bodies = download(client, [c.uid for c in step])
+            for candidate in step:
+                raw = bodies.get(candidate.uid)
+                done += 1
+                if raw is None:  # expunged between SEARCH and FETCH: nothing to hand over
+                    continue
+                yield self._message(uidvalidity, candidate.uid, raw, candidate.message_id)
+                self._report(done, plan.total)
+
+    def _search(
+        self,
+        client: IMAPClient,
+        state: SourceState,
+        uidvalidity: int,
+        since: date | None,
+        highest: int | None,
+    ) -> list[int]:
+        if since is not None:  # a backfill: everything since that day not yet processed
+            criteria = build_search_criteria(self.config.search, self.config.gmail_raw, since)
+            found = search(client, self.config, criteria)
+            return sorted(
+                uid
+                for uid in set(found)
+                if not state.is_processed(self.name, self.folder, uidvalidity, str(uid))
+            )
+        min_uid = highest + 1 if highest is not None else None
+        criteria = build_search_criteria(self.config.search, self.config.gmail_raw, min_uid=min_uid)
+        return select_new_uids(search(client, self.config, criteria), highest)
+
+    def _message(
+        self,
+        uidvalidity: int,
+        uid: int,
+        raw: bytes | None,
+        message_id: str | None,
+        skip_reason: str | None = None,
+    ) -> IncomingMessage:
+        return IncomingMessage(
+            source=self.name,
+            folder=self.folder,
+            uidvalidity=uidvalidity,
+            uid=str(uid),
+            raw=raw,
+            message_id=message_id,
+            skip_reason=skip_reason,
+        )
+
+    def _report(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(self.name, done, total)
+
+    def _reader_session(self) -> IMAPClient:
+        """The fetch connection: reused while it answers NOOP, else opened again."""
+        if self._reader is not None:
+            try:
+                self._reader.noop()
+                return self._reader
+            except Exception:
+                self._drop_reader()
+        self._reader = connect(self.config, self.settings)
+        return self._reader
+
+    def _drop_reader(self) -> None:
+        client, self._reader = self._reader, None
+        close_quietly(client)
+
+    # -- after-processing ---------------------------------------------------------------
+
+    def _retry_pending_after(self) -> None:
+        with self._write_lock:
+            pending, self._pending_after = self._pending_after, []
+        for message in pending:
+            self.after_commit(message)
+
+    def _apply_after(self, message: IncomingMessage) -> None:
+        writer = self._writer_session()
+        if message.uidvalidity != self._writer_uidvalidity:
+            log.warning(
+                "source %s: UIDVALIDITY changed before UID %s was post-processed; left as is",
+                self.name,
+                message.uid,
+                extra={"source": self.name},
+            )
+            return
+        uid = int(message.uid)
+        if self.config.after.mark_seen:
+            writer.add_flags([uid], [b"\\Seen"], silent=True)
+        target = self.config.after.move_to
+        if target:
+            move_message(writer, uid, target)
+
+    def _writer_session(self) -> IMAPClient:
+        if self._writer is not None:
+            try:
+                self._writer.noop()
+                return self._writer
+            except Exception:
+                self._drop_writer()
+        writer = connect(self.config, self.settings)
+        try:
+            target = self.config.after.move_to
+            if target and not writer.folder_exists(target):
+                writer.create_folder(target)
+                log.info("source %s: created folder %s for after.move_to", self.name, target)
+            self._writer_uidvalidity = select_folder(writer, self.config, readonly=False)
+        except BaseException:
+            close_quietly(writer)
+            raise
+        self._writer = writer
+        return writer
+
+    def _drop_writer(self) -> None:
+        client, self._writer = self._writer, None
+        close_quietly(client)
+
+
+# -- protocol steps (a connected client in, plain values out) --------------------------
+
+
+def select_folder(client: IMAPClient, config: ImapConfig, *, readonly: bool) -> int:
+    """Select the configured folder; its UIDVALIDITY. SourceError when it does not exist."""
+    try:
+        response = client.select_folder(config.folder, readonly=readonly)
+    except IMAPClientError as e:
+        raise SourceError(config.name, describe_missing_folder(client, config, e)) from e
+    return int(response[b"UIDVALIDITY"])
+
+
+def describe_missing_folder(client: IMAPClient, config: ImapConfig, error: Exception) -> str:
+    try:
+        names = [str(name) for _flags, _delim, name in client.list_folders()]
+    except Exception:
+        names = []
+    listing = f" (the server has: {', '.join(sorted(names)[:12])})" if names else ""
+    return (
+        f"cannot open folder {config.folder!r} at {where(config)}: check folder:{listing} "
+        f"[{str(error).strip()[:120]}]"
+    )
+
+
+def search(client: IMAPClient, config: ImapConfig, criteria: list[object]) -> list[int]:
+    try:
+        return [int(uid) for uid in client.search(criteria)]
+    except IMAPClientError as e:
+        if config.gmail_raw and "X-GM-RAW" in str(e).upper():
+            raise SourceError(config.name, "gmail_raw: works only with Gmail") from e
+        raise SourceError(
+            config.name, f"search failed at {where(config)}: check search: ({e})"
+        ) from e
+
+
+def fetch_candidates(
+    client: IMAPClient, uids: list[int], *, with_message_id: bool
+) -> list[Candidate]:
+    """Sizes (and Message-IDs) of the messages, before downloading any of them."""
+    items = [b"RFC822.SIZE"] + ([HEADER_ITEM] if with_message_id else [])
+    found: list[Candidate] = []
+    for start in range(0, len(uids), INFO_CHUNK):
+        chunk = uids[start : start + INFO_CHUNK]
+        for uid, data in client.fetch(chunk, items).items():
+            message_id = parse_message_id(data.get(HEADER_KEY)) if with_message_id else None
+            found.append(Candidate(int(uid), int(data.get(b"RFC822.SIZE", 0)), message_id))
+    return found
+
+
+def download(client: IMAPClient, uids: list[int]) -> dict[int, bytes]:
+    """Whole messages without setting \\Seen (`BODY.PEEK[]`, answered as `BODY[]`)."""
+    response = client.fetch(uids, [b"BODY.PEEK[]"])
+    return {int(uid): data[b"BODY[]"] for uid, data in response.items() if b"BODY[]" in data}
+
+
+def move_message(client: IMAPClient, uid: int, target: str) -> None:
+    """MOVE when the server has it; else COPY, flag \\Deleted and UID EXPUNGE (UIDPLUS)."""
+    if client.has_capability("MOVE"):
+        client.move([uid], target)
+        return
+    client.copy([uid], target)
+    client.add_flags([uid], [b"\\Deleted"], silent=True)
+    if client.has_capability("UIDPLUS"):
+        client.uid_expunge([uid])
+    else:  # a plain EXPUNGE would also remove messages others flagged: leave it flagged
+        log.warning("server has neither MOVE nor UIDPLUS: UID %s copied and flagged deleted", uid)

@@ -1,0 +1,76 @@
+"""Configs and digests for the IMAP tests: a real Pipeline over a real Dovecot, with the
+alerts observed through the channel seam (`pipeline_kit.Recorder`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pipeline_kit import Recorder, digest_email
+
+from mailer.app import Pipeline
+from mailer.config import Settings, load_settings
+
+from .dovecot import PASSWORD, USER, DovecotServer
+
+T0 = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)
+RULE = {
+    "name": "language-models",
+    "match": {"any": ["language model"]},
+    "notify": [{"to": "team"}],
+}
+
+
+def paper(n: int) -> tuple[str, str, str]:
+    """A distinct paper per n, each matched by RULE."""
+    return (f"2510.{n:05d}", f"Paper {n}: a small language model", f"We study model {n}.")
+
+
+def digest(n: int, *papers: int) -> bytes:
+    """Digest number n listing the given papers (default: paper n)."""
+    return digest_email(f"d{n}", T0, [paper(p) for p in (papers or (n,))])
+
+
+def write_imap_config(
+    root: Path, server: DovecotServer, *, rules: list[dict[str, Any]] | None = None, **source: Any
+) -> Path:
+    (root / "rules").mkdir(parents=True, exist_ok=True)
+    (root / "rules" / "rules.yaml").write_text(yaml.safe_dump({"rules": rules or [RULE]}))
+    imap: dict[str, Any] = {
+        "name": "mail",
+        "kind": "imap",
+        "host": "127.0.0.1",
+        "port": server.port,
+        "security": "none" if server.tls == "none" else server.tls,
+        "username": USER,
+        "password_env": "IMAP_PASSWORD",
+        "connect_timeout": 5,
+        "read_timeout": 10,
+    }
+    if server.ca_file:
+        imap["ca_file"] = str(server.ca_file)
+    imap.update(source)
+    config = {
+        "state": f"sqlite:///{root}/mailer.db",
+        "rules": str(root / "rules"),
+        "sources": [imap],
+        "destinations": {"team": {"kind": "file", "path": str(root / "alerts")}},
+    }
+    path = root / "mailer.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def imap_settings(root: Path, server: DovecotServer, **source: Any) -> Settings:
+    return load_settings(write_imap_config(root, server, **source), {"IMAP_PASSWORD": PASSWORD})
+
+
+def open_pipeline(settings: Settings) -> tuple[Pipeline, Recorder]:
+    recorder = Recorder()
+    return Pipeline.open(settings, channel_factory=recorder), recorder
+
+
+def alerted_papers(recorder: Recorder) -> list[str]:
+    return sorted(paper_id for _rule, _dest, paper_id in recorder.alerts())

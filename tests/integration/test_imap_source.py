@@ -1,0 +1,197 @@
+"""The IMAP source against a real Dovecot: once and only once, unseen unless asked,
+resync after UIDVALIDITY changes, TLS, and one-line errors."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from mailer.sources import SourceError
+from mailer.sources.imap import ImapSource
+
+from .dovecot import DovecotServer
+from .imap_kit import (
+    alerted_papers,
+    digest,
+    imap_settings,
+    open_pipeline,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def imap_source(tmp_path: Path, server: DovecotServer, **options: object) -> ImapSource:
+    settings = imap_settings(tmp_path, server, **options)
+    config = settings.sources[0]
+    assert config.kind == "imap"
+    return ImapSource(config, settings)
+
+
+def test_appended_messages_alert_once_and_stay_unseen(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    for n in (1, 2, 3):
+        dovecot.append(digest(n))
+    pipe, recorder = open_pipeline(imap_settings(tmp_path, dovecot))
+    first = pipe.run_once()
+    assert first.emails == 3 and not first.problems
+    assert alerted_papers(recorder) == ["arxiv:2510.00001", "arxiv:2510.00002", "arxiv:2510.00003"]
+    second = pipe.run_once()
+    assert second.emails == 0 and second.delivery.sent == 0
+    dovecot.append(digest(4))
+    third = pipe.run_once()
+    assert third.emails == 1 and alerted_papers(recorder)[-1] == "arxiv:2510.00004"
+    assert all(b"\\Seen" not in flags for flags in dovecot.flags().values())
+    pipe.close()
+
+
+def test_mark_seen_and_move_to_happen_only_after_the_commit(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    for n in (1, 2):
+        dovecot.append(digest(n))
+    settings = imap_settings(tmp_path, dovecot, after={"mark_seen": True, "move_to": "Processed"})
+    pipe, recorder = open_pipeline(settings)
+    assert pipe.run_once().emails == 2
+    assert dovecot.count("INBOX") == 0
+    moved = dovecot.flags("Processed")
+    assert len(moved) == 2 and all(b"\\Seen" in flags for flags in moved.values())
+    assert pipe.run_once().emails == 0 and len(recorder.alerts()) == 2
+    pipe.close()
+
+
+def test_mark_seen_alone_keeps_messages_in_place(tmp_path: Path, dovecot: DovecotServer) -> None:
+    dovecot.append(digest(1))
+    pipe, _ = open_pipeline(imap_settings(tmp_path, dovecot, after={"mark_seen": True}))
+    assert pipe.run_once().emails == 1
+    [flags] = dovecot.flags().values()
+    assert b"\\Seen" in flags
+    pipe.close()
+
+
+def test_a_recreated_folder_alerts_only_the_new_messages(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    for n in (1, 2):
+        dovecot.append(digest(n), folder="Papers")
+    pipe, recorder = open_pipeline(imap_settings(tmp_path, dovecot, folder="Papers"))
+    assert pipe.run_once().emails == 2
+    before = dovecot.uidvalidity("Papers")
+    dovecot.delete_folder("Papers")
+    for n in (1, 2, 3, 4):  # the same two again, then two new ones
+        dovecot.append(digest(n), folder="Papers")
+    assert dovecot.uidvalidity("Papers") != before
+    summary = pipe.run_once()
+    assert summary.emails == 4 and len(summary.skipped) == 2 and summary.new_alerts == 2
+    assert alerted_papers(recorder) == [f"arxiv:2510.0000{n}" for n in (1, 2, 3, 4)]
+    assert pipe.run_once().emails == 0
+    pipe.close()
+
+
+def test_oversized_messages_are_recorded_as_skipped_without_download(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    dovecot.append(digest(1))
+    dovecot.append(digest(2) + b"x" * 5000)
+    pipe, recorder = open_pipeline(imap_settings(tmp_path, dovecot, max_message_bytes=3000))
+    summary = pipe.run_once()
+    assert summary.emails == 2 and len(summary.skipped) == 1
+    assert "over max_message_bytes" in str(summary)
+    assert alerted_papers(recorder) == ["arxiv:2510.00001"]
+    pipe.close()
+
+
+def test_server_side_search_and_batches(tmp_path: Path, dovecot: DovecotServer) -> None:
+    for n in range(1, 8):
+        dovecot.append(digest(n))
+    dovecot.append(b"From: other@example.com\r\nSubject: lunch\r\n\r\nnot a digest\r\n")
+    source = imap_source(
+        tmp_path,
+        dovecot,
+        batch_size=3,
+        search={"from": ["news@pulse.example"], "subject": ["Pulse"]},
+    )
+    seen: list[tuple[int, int]] = []
+    source.progress = lambda _name, done, total: seen.append((done, total))
+    messages = list(source.fetch(_EmptyState()))
+    assert [m.uid for m in messages] == [str(n) for n in range(1, 8)]
+    assert seen[0] == (0, 7) and seen[-1] == (7, 7)
+    source.close()
+
+
+def test_a_backfill_is_resumable(tmp_path: Path, dovecot: DovecotServer) -> None:
+    for n in range(1, 7):
+        dovecot.append(digest(n))
+    settings = imap_settings(tmp_path, dovecot, batch_size=2)
+    pipe, recorder = open_pipeline(settings)
+    source = pipe.source("mail")
+    messages = source.fetch(pipe.store, date(2000, 1, 1))
+    for _ in range(3):  # interrupted after three messages
+        pipe.process_incoming(next(messages), source=source, since=date(2000, 1, 1))
+    messages.close()
+    summary = pipe.run_once(since=date(2000, 1, 1))
+    assert summary.emails == 3
+    assert len(alerted_papers(recorder)) == 6
+    pipe.close()
+
+
+def test_tls_with_ca_file_connects_and_without_it_is_not_trusted(
+    tmp_path: Path, dovecot_server: type[DovecotServer]
+) -> None:
+    for mode in ("ssl", "starttls"):
+        server = dovecot_server(tls=mode)
+        server.append(digest(1))
+        source = imap_source(tmp_path / mode, server)
+        assert len(list(source.fetch(_EmptyState()))) == 1
+        source.close()
+        untrusted = imap_source(tmp_path / f"{mode}-untrusted", server, ca_file=None)
+        with pytest.raises(SourceError) as caught:
+            list(untrusted.fetch(_EmptyState()))
+        message = str(caught.value)
+        assert "certificate is not trusted: set ca_file or check the server name" in message
+        assert message.startswith("source mail: ") and "\n" not in message
+
+
+def test_wrong_password_and_unknown_folder_are_one_line_errors(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    settings = imap_settings(tmp_path, dovecot)
+    settings._environ = {"IMAP_PASSWORD": "wrong-password"}
+    config = settings.sources[0]
+    assert config.kind == "imap"
+    with pytest.raises(SourceError) as caught:
+        list(ImapSource(config, settings).fetch(_EmptyState()))
+    text = str(caught.value)
+    assert text.startswith("source mail: login failed for alice at 127.0.0.1:")
+    assert "password_env" in text and "wrong-password" not in text and "\n" not in text
+
+    source = imap_source(tmp_path / "folder", dovecot, folder="Nope")
+    with pytest.raises(SourceError) as caught:
+        list(source.fetch(_EmptyState()))
+    text = str(caught.value)
+    assert "cannot open folder 'Nope'" in text and "check folder:" in text and "INBOX" in text
+    assert "\n" not in text
+
+
+def test_a_refused_connection_names_the_source_and_what_to_check(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    source = imap_source(tmp_path, dovecot)
+    dovecot.stop()
+    with pytest.raises(SourceError, match=r"^source mail: connection to 127\.0\.0\.1:\d+ refused"):
+        list(source.fetch(_EmptyState()))
+
+
+class _EmptyState:
+    """A store that has processed nothing (for driving the source alone)."""
+
+    def is_processed(self, source: str, folder: str, uidvalidity: int, uid: str) -> bool:
+        return False
+
+    def highest_uid(self, source: str, folder: str, uidvalidity: int) -> int | None:
+        return None
+
+    def has_message_id(self, message_id: str) -> bool:
+        return False
