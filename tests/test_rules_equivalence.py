@@ -16,7 +16,8 @@ B = 1_000_000_000
 WORDS = ["lora", "LoRA", "qlora", "loras", "on", "device", "small", "language", "model",
          "c++", "gpt-4", "gpt-4o", "état", "x_y", "3.5", "phi", "vision", "survey", "a"]  # fmt: skip
 SEPARATORS = [" ", "-", " - ", ", ", ". ", "\n", "(", ")", "/", "--", "_", ""]
-REGEXES = ["/q?lora/", "/gpt-[0-9]/i", "/dev[a-z]+/", "/^small/", "/é/"]
+REGEXES = ["/q?lora/", "/gpt-[0-9]/i", "/dev[a-z]+/", "/^small/", "/é/", "/lora\\b/",
+           "/(lora|qlora)s/", "/small[- ]language/", "/LANGUAGE/", "/x_y/", "/c\\+\\+/"]  # fmt: skip
 FIELDS = ["title", "abstract", "authors", "source"]
 SIZES = [B // 2, B, 7 * B, 8 * B, 13 * B, 70 * B]
 

@@ -55,7 +55,7 @@ from mailer.rules.rule import (
     normalize_text,
     term_detail,
 )
-from mailer.rules.syntax import compile_regex
+from mailer.rules.syntax import compile_regex, required_literal
 
 _AUTHORS_BIT = FIELD_BITS["authors"]
 
@@ -71,14 +71,17 @@ class _PaperScan:
 
 
 class _CompiledTerm:
-    __slots__ = ("_reasons", "id", "is_phrase", "regex", "term")
+    __slots__ = ("_reasons", "any_reasons", "id", "is_phrase", "literal_id", "regex", "term")
 
-    def __init__(self, term: Term, term_id: int, regex: Any) -> None:
+    def __init__(self, term: Term, term_id: int, regex: Any, literal_id: int | None) -> None:
         self.term = term
         self.id = term_id
         self.regex = regex
         self.is_phrase = regex is None
+        self.literal_id = literal_id  # a regex's required literal, found by the automaton
         self._reasons: dict[tuple[int, str], MatchReason] = {}
+        # the hot path's reasons, indexed by the bitmask of fields hit
+        self.any_reasons: list[MatchReason | None] = [None] * (1 << len(FIELDS))
 
     def reason(self, hit: int, group: str) -> MatchReason:
         """The explanation of a hit; made once per (fields, group) and shared."""
@@ -86,12 +89,16 @@ class _CompiledTerm:
         found = self._reasons.get(key)
         if found is None:
             found = self._reasons[key] = term_reason(self.term, hit, group)
+            if group == "any":
+                self.any_reasons[hit] = found
         return found
 
     def fields_hit(self, scan: _PaperScan, mask: int) -> int:
         """Bitmask of the fields in `mask` where this term occurs."""
         if self.is_phrase:
             return scan.hits.get(self.id, 0) & mask
+        if self.literal_id is not None:
+            mask &= scan.hits.get(self.literal_id, 0)
         found = 0
         for name in FIELDS:
             bit = FIELD_BITS[name]
@@ -107,8 +114,8 @@ class _CompiledTerm:
 
 
 class _CompiledRule:
-    __slots__ = ("all", "any", "authors", "formats", "index", "mask", "min_upvotes", "name",
-                 "none", "query", "rule", "size")  # fmt: skip
+    __slots__ = ("_filter_reasons", "all", "any", "authors", "formats", "has_filters", "index",
+                 "mask", "min_upvotes", "name", "none", "query", "rule", "size")  # fmt: skip
 
     def __init__(self, rule: Rule, index: int, terms: _TermTable) -> None:
         match = rule.match
@@ -124,22 +131,28 @@ class _CompiledRule:
         self.size = match.size
         self.min_upvotes = match.min_upvotes
         self.formats = match.formats
+        self.has_filters = bool(self.size or self.min_upvotes is not None or self.formats)
+        # reasons of size/upvotes/format by (size inside, upvotes): few distinct values
+        self._filter_reasons: dict[tuple[int | None, int | None], tuple[MatchReason, ...]] = {}
 
-    def triggers(self) -> list[_CompiledTerm] | None:
-        """Phrase terms one of which must hit for the rule to match; None if none such."""
+    def triggers(self) -> set[int] | None:
+        """Automaton ids one of which must be found for the rule to match, or None."""
         options: list[list[_CompiledTerm]] = []
-        if self.any and all(t.is_phrase for t in self.any):
+        if self.any and all(_trigger(t) is not None for t in self.any):
             options.append(self.any)
-        if self.authors and all(t.is_phrase for t in self.authors):
+        if self.authors and all(_trigger(t) is not None for t in self.authors):
             options.append(self.authors)
-        phrases_of_all = [t for t in self.all if t.is_phrase]
-        if phrases_of_all:
-            options.append(phrases_of_all[:1])
+        indexed_of_all = [t for t in self.all if _trigger(t) is not None]
+        if indexed_of_all:
+            options.append(indexed_of_all[:1])
         if self.query is not None:
             needed = _query_triggers(self.query)
             if needed:
                 options.append(needed)
-        return min(options, key=len) if options else None
+        if not options:
+            return None
+        found = (_trigger(t) for t in min(options, key=len))
+        return {trigger for trigger in found if trigger is not None}
 
     def evaluate(self, scan: _PaperScan) -> Match | None:
         """The match of this rule on a scanned paper, or None (hot path: kept flat)."""
@@ -163,7 +176,7 @@ class _CompiledRule:
                     (hits.get(term.id, 0) & mask) if term.is_phrase else term.fields_hit(scan, mask)
                 )
                 if hit:
-                    reasons.append(term.reason(hit, "any"))
+                    reasons.append(term.any_reasons[hit] or term.reason(hit, "any"))
             if not reasons:
                 return None
         for term in self.all:
@@ -191,9 +204,13 @@ class _CompiledRule:
                 if hit and term.id not in seen:
                     seen.add(term.id)
                     reasons.append(term.reason(hit, "query"))
-        if size is not None or self.min_upvotes is not None or self.formats:
-            size_reason = size.detail(inside) if size is not None else None
-            reasons.extend(filter_reasons(self.rule, paper, size_reason))
+        if self.has_filters:
+            key = (inside.params if inside is not None else None, paper.upvotes)
+            shown = self._filter_reasons.get(key)
+            if shown is None:
+                size_reason = size.detail(inside) if size is not None else None
+                shown = self._filter_reasons[key] = filter_reasons(self.rule, paper, size_reason)
+            reasons.extend(shown)
         return Match(self.name, paper.id, tuple(reasons))
 
 
@@ -252,11 +269,16 @@ def _positive_terms(query: _CompiledQuery, negated: bool = False) -> list[_Compi
     return [t for child in query[1] for t in _positive_terms(child, negated)]
 
 
+def _trigger(term: _CompiledTerm) -> int | None:
+    """The automaton id whose absence proves the term absent: a phrase's, a regex literal's."""
+    return term.id if term.is_phrase else term.literal_id
+
+
 def _query_triggers(query: _CompiledQuery) -> list[_CompiledTerm] | None:
-    """Phrase terms one of which must hit for the query to be true, or None."""
+    """Terms one of which must be found for the query to be true, or None."""
     op = query[0]
     if op == "term":
-        return None if query[1].regex is not None else [query[1]]
+        return None if _trigger(query[1]) is None else [query[1]]
     if op == "not":
         return None
     found = [_query_triggers(child) for child in query[1]]
@@ -277,22 +299,46 @@ class _TermTable:
     def __init__(self) -> None:
         self.by_key: dict[tuple[str, bool], _CompiledTerm] = {}
         self.regexes: dict[str, Any] = {}
+        self.literals: dict[str, int] = {}  # regex prefilter literal -> its id
+        self.next_id = 0
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
 
     def add(self, term: Term) -> _CompiledTerm:
-        is_regex = term.regex is not None
-        key = (term.regex if term.regex is not None else term.key, is_regex)
+        key = (term.regex if term.regex is not None else term.key, term.regex is not None)
         found = self.by_key.get(key)
-        if found is None or found.term.text != term.text:
-            regex = None
-            if term.regex is not None:
-                regex = self.regexes.get(term.regex) or compile_regex(term.regex)
-                self.regexes[term.regex] = regex
-            shared_id = found.id if found is not None else len(self.by_key)
-            compiled = _CompiledTerm(term, shared_id, regex)
-            if found is None:
-                self.by_key[key] = compiled
-            return compiled
-        return found
+        if found is not None and found.term.text == term.text:
+            return found
+        regex = literal_id = None
+        if term.regex is not None:
+            regex = self.regexes.get(term.regex) or compile_regex(term.regex)
+            self.regexes[term.regex] = regex
+            literal = required_literal(term.regex)
+            if literal is not None:
+                literal_id = self.literals.setdefault(literal, self.new_id())
+        term_id = found.id if found is not None else self.new_id()
+        compiled = _CompiledTerm(term, term_id, regex, literal_id)
+        if found is None:
+            self.by_key[key] = compiled
+        return compiled
+
+    def automaton(self) -> Any:
+        """One automaton over phrase keys and regex literals; value (phrase id, length,
+        boundary needed left, right, literal id), -1 for an absent id."""
+        entries: dict[str, list[int]] = {}
+        for (key, is_regex), term in self.by_key.items():
+            if not is_regex:
+                entries[key] = [term.id, len(key), is_word_char(key[0]), is_word_char(key[-1]), -1]
+        for literal, literal_id in self.literals.items():
+            entries.setdefault(literal, [-1, len(literal), False, False, -1])[4] = literal_id
+        automaton = ahocorasick.Automaton()
+        for key, value in entries.items():
+            automaton.add_word(key, tuple(value))
+        if entries:
+            automaton.make_automaton()
+        return automaton
 
 
 class Matcher:
@@ -304,15 +350,8 @@ class Matcher:
             _CompiledRule(rule, i, self.terms)
             for i, rule in enumerate(r for r in rules if r.enabled)
         ]
-        self._automaton: Any = ahocorasick.Automaton()
-        for (key, is_regex), term in self.terms.by_key.items():
-            if not is_regex:
-                self._automaton.add_word(
-                    key, (term.id, len(key), is_word_char(key[0]), is_word_char(key[-1]))
-                )
+        self._automaton = self.terms.automaton()
         self._has_index = len(self._automaton) > 0
-        if self._has_index:
-            self._automaton.make_automaton()
         self._always: list[int] = []
         self._by_term: dict[int, list[int]] = {}
         scanned = 0
@@ -322,7 +361,7 @@ class Matcher:
             if triggers is None:
                 self._always.append(rule.index)
             else:
-                for term_id in {t.id for t in triggers}:
+                for term_id in triggers:
                     self._by_term.setdefault(term_id, []).append(rule.index)
         self._scanned_fields = [name for name in FIELDS if scanned & FIELD_BITS[name]]
 
@@ -345,7 +384,11 @@ class Matcher:
                 if not text:
                     continue
                 last = len(text) - 1
-                for end, (term_id, length, left, right) in automaton_iter(text):
+                for end, (term_id, length, left, right, literal_id) in automaton_iter(text):
+                    if literal_id >= 0:
+                        hits[literal_id] = hits.get(literal_id, 0) | bit
+                        if term_id < 0:
+                            continue
                     if right and end < last and is_word_char(text[end + 1]):
                         continue
                     start = end - length + 1

@@ -7,6 +7,7 @@ what was expected; the loader adds `file:line:column` and the rule name.
 from __future__ import annotations
 
 import re
+import re._parser as _sre_parser  # Python's own regex parser; used only to find literals
 from typing import Any, Literal
 
 import re2
@@ -21,6 +22,7 @@ from mailer.rules.rule import (
     Term,
 )
 
+_LITERAL = _sre_parser.LITERAL
 MAX_REGEX_LENGTH = 500
 REGEX_MEMORY = 8 << 20  # bytes RE2 may use per pattern; bigger patterns are rejected
 
@@ -115,6 +117,30 @@ def compile_regex(pattern: str) -> Any:
             f"regex /{pattern}/ cannot run safely ({reason}); RE2 runs in linear time and has "
             "no backreferences or lookaround: rewrite it, or use plain words"
         ) from e
+
+
+def required_literal(pattern: str) -> str | None:
+    """A run of ASCII letters and digits that every match of `pattern` contains, if any.
+
+    The engine looks for it with the automaton and runs the regex only on fields where it
+    occurs. Only top-level literal characters count (none under `|`, `?`, `*`, groups),
+    and only ASCII letters and digits, whose case-insensitive variants all case-fold to
+    themselves, so the prefilter never hides a match. Patterns Python cannot parse (RE2
+    syntax such as `\\pL`) get no prefilter: the regex then runs on every paper.
+    """
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except (re.error, OverflowError, RecursionError, ValueError):
+        return None
+    runs = [""]
+    for op, arg in parsed:
+        char = chr(arg) if op is _LITERAL else ""
+        if char.isascii() and char.isalnum():
+            runs[-1] += char.lower()
+        else:
+            runs.append("")
+    best = max(runs, key=len)
+    return best if len(best) >= 3 else None
 
 
 def parse_term(value: Any, what: str) -> Term:
