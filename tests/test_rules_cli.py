@@ -1,0 +1,129 @@
+"""`mailer rules check|test|schema`, in-process and once as a subprocess; the shipped rules."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from jsonschema import Draft202012Validator
+
+from mailer.cli import cli
+from mailer.config import load_settings
+from mailer.rules import load_rules
+from mailer.rules.schema import RULES_FILE_SCHEMA, schema_json
+from mailer.yamlsource import load_yaml_file
+
+ROOT = Path(__file__).resolve().parent.parent
+INBOX = ROOT / "examples" / "inbox"
+BROKEN = ROOT / "tests" / "data" / "rules"
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(ROOT)
+    return CliRunner()
+
+
+def test_check_passes_on_the_shipped_rules_with_the_shipped_config(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["rules", "check", "--config", "config/mailer.yaml"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: ")
+    assert "destinations checked" in result.output
+
+
+def test_check_prints_every_error_and_exits_1(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["rules", "check", str(BROKEN / "unknown-key.yaml")])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "unknown-key.yaml:" in line]
+    assert len(lines) == 4
+    assert lines[0].endswith("rule 'typo': unknown key 'anyy'; did you mean 'any'?")
+    assert "4 errors in 1 file" in result.output
+
+
+def test_check_reports_unknown_destinations_only_with_a_config(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = str(BROKEN / "unknown-destination.yaml")
+    assert runner.invoke(cli, ["rules", "check", path]).exit_code == 0
+    with_config = runner.invoke(cli, ["rules", "check", path, "--config", "config/mailer.yaml"])
+    assert with_config.exit_code == 1
+    assert "'team-slack' is not a destination the config defines" in with_config.output
+
+
+def test_rules_test_explains_matches_on_the_demo_digests(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["rules", "test", str(INBOX)])
+    assert result.exit_code == 0, result.output
+    assert "small-models:" in result.output
+    assert "→ preview (daily 09:00 Europe/Berlin), console (immediate)" in result.output
+    assert "matched *small language model* in title · 1.1B ≤ 8B" in result.output
+    assert "mixture-of-experts (disabled)" in result.output
+
+
+def test_rules_test_json_gives_one_object_per_match(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["rules", "test", "--json", str(INBOX)])
+    assert result.exit_code == 0
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert objects and all(set(o) == {"rule", "paper_id", "title", "reasons"} for o in objects)
+    lora = [o for o in objects if o["rule"] == "lora-under-13b"]
+    assert {o["paper_id"] for o in lora} == {"arxiv:2503.01743", "arxiv:2305.17333"}
+    parsed = runner.invoke(cli, ["parse", "--json", str(INBOX)])
+    paper_ids = {json.loads(line)["id"] for line in parsed.stdout.splitlines()}
+    assert {o["paper_id"] for o in objects} <= paper_ids
+
+
+def test_rules_test_with_broken_rules_reports_and_runs_the_good_ones(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "good.yaml").write_text("rules:\n  - name: any-lora\n    match: {any: [LoRA]}\n")
+    (tmp_path / "bad.yaml").write_text("rules:\n  - name: bad\n    match: {size: huge}\n")
+    result = runner.invoke(cli, ["rules", "test", "--rules", str(tmp_path), str(INBOX)])
+    assert result.exit_code == 1
+    assert "bad.yaml:3:19: rule 'bad': size: 'huge' is not a size" in result.stderr
+    assert "any-lora:" in result.stdout
+
+
+def test_schema_is_published_and_the_shipped_copy_is_current(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["rules", "schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.output) == RULES_FILE_SCHEMA
+    assert (ROOT / "rules" / "schema.json").read_text() == schema_json(), (
+        "run: mailer rules schema -o rules/schema.json"
+    )
+
+
+def test_shipped_rule_files_are_valid_and_point_editors_at_the_schema() -> None:
+    files = sorted((ROOT / "rules").glob("*.yaml"))
+    assert {f.name for f in files} >= {"team.yaml", "alice.yaml"}
+    settings = load_settings(ROOT / "config" / "mailer.yaml")
+    ruleset = load_rules(files, has_destination=settings.has_destination)
+    assert ruleset.errors == ()
+    for file in files:
+        assert file.read_text().startswith("# yaml-language-server: $schema=schema.json")
+        assert Draft202012Validator(RULES_FILE_SCHEMA).is_valid(load_yaml_file(file).data)
+        targets = {t.to for rule in ruleset.rules for t in rule.notify}
+        assert targets <= {"console", "preview"}
+
+
+def test_every_rules_command_has_help_with_an_example(runner: CliRunner) -> None:
+    for command in ("check", "test", "schema"):
+        result = runner.invoke(cli, ["rules", command, "--help"])
+        assert result.exit_code == 0
+        assert "Example" in result.output and f"mailer rules {command}" in result.output
+
+
+def test_rules_check_as_a_subprocess(tmp_path: Path) -> None:
+    broken = BROKEN / "bad-size.yaml"
+    done = subprocess.run(
+        [sys.executable, "-m", "mailer", "rules", "check", str(broken)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "size: '<= 8 bananas' is not a size; write e.g. '<= 8B' or '1B..13B'" in done.stdout
