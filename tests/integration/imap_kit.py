@@ -3,6 +3,9 @@ alerts observed through the channel seam (`pipeline_kit.Recorder`)."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,8 @@ from pipeline_kit import Recorder, digest_email
 
 from mailer.app import Pipeline
 from mailer.config import Settings, load_settings
+from mailer.health import FetchBoard
+from mailer.jobs import ServiceJobs
 
 from .dovecot import PASSWORD, USER, DovecotServer
 
@@ -74,3 +79,25 @@ def open_pipeline(settings: Settings) -> tuple[Pipeline, Recorder]:
 
 def alerted_papers(recorder: Recorder) -> list[str]:
     return sorted(paper_id for _rule, _dest, paper_id in recorder.alerts())
+
+
+def service_jobs(pipe: Pipeline) -> ServiceJobs:
+    """The jobs a watcher sweeps through, as `mailer watch` and `mailer serve` build them."""
+    return ServiceJobs(
+        pipe,
+        FetchBoard(s.name for s in pipe.settings.sources),
+        clock=lambda: datetime.now(UTC),
+        stopping=threading.Event(),
+        on_config_change=lambda _settings: None,
+        on_rules_change=lambda _rules: None,
+    )
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, step: float = 0.02) -> float:
+    """Seconds until predicate() held; raises AssertionError after `timeout`."""
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(step)
+    return time.monotonic() - start

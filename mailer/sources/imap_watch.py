@@ -1,0 +1,290 @@
+"""Watch mode: one thread per IMAP source that reacts to new mail within seconds.
+
+The watcher keeps its own connection with the folder selected read-only and sits in
+IDLE (RFC 2177). When the server announces new mail (EXISTS) it leaves IDLE and calls
+`sweep`, which fetches through the source (a separate connection) and processes what
+is new. IDLE is re-issued every `idle_renew_seconds` (well inside the 29-minute limit)
+with a NOOP in between as a heartbeat, and a sweep also runs on every (re)connect and
+every `sweep_seconds` as a safety net for missed notifications. Servers without IDLE
+(or `idle: false`) are polled every `sweep_seconds` (minutes, by default).
+
+Any error closes the connection and reconnects with jittered exponential backoff.
+Each state change is logged once, not once per retry. `stop()` returns at once; the
+thread notices within about a second (`STOP_CHECK_SECONDS`) and closes its
+connection, so a service stops well within 10 s. `status()` is what /healthz shows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Literal
+
+from imapclient import IMAPClient
+
+from mailer import metrics
+from mailer.config import ImapSource as ImapConfig
+from mailer.config import Settings
+from mailer.sources import SourceError
+from mailer.sources.imap import select_folder
+from mailer.sources.imap_connect import close_quietly, connect, describe_connect_error
+
+log = logging.getLogger("mailer.sources.imap")
+
+WatchState = Literal["starting", "connected", "idling", "polling", "backoff", "stopped"]
+Sweep = Callable[[], None]  # process everything new in the source; raise when it failed
+STOP_CHECK_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 60.0
+
+
+class ConnectionLost(Exception):
+    """The server closed the IDLE connection (BYE, or end of stream)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WatchStatus:
+    """A snapshot for health checks: where the watcher is and how it last did."""
+
+    source: str
+    state: WatchState
+    since: datetime  # when it entered this state
+    mode: Literal["idle", "poll"] | None = None  # known once connected
+    last_fetch: datetime | None = None  # end of the last successful sweep
+    last_error: str | None = None
+    reconnects: int = 0
+    sweeps: int = 0
+
+    @property
+    def is_healthy(self) -> bool:
+        return self.state in ("connected", "idling", "polling")
+
+
+def backoff_delay(
+    attempt: int, *, base: float = 1.0, cap: float = MAX_BACKOFF_SECONDS, rand: float | None = None
+) -> float:
+    """Seconds before reconnect attempt `attempt` (0-based): a random point in the upper
+    half of min(cap, base * 2**attempt), so many watchers do not reconnect in step."""
+    ceiling = min(cap, base * 2 ** min(attempt, 30))
+    fraction = random.random() if rand is None else rand
+    return ceiling / 2 + fraction * ceiling / 2
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ImapWatcher:
+    """Watches one IMAP folder in a thread: `start()`, `stop()`, `join()`, `status()`."""
+
+    def __init__(
+        self,
+        config: ImapConfig,
+        settings: Settings,
+        sweep: Sweep,
+        *,
+        max_backoff: float = MAX_BACKOFF_SECONDS,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.name = config.name
+        self._sweep_source = sweep
+        self._max_backoff = max_backoff
+        self._clock = clock
+        self._stopping = threading.Event()
+        self._client: IMAPClient | None = None
+        self._lock = threading.Lock()
+        self._status = WatchStatus(self.name, "starting", clock())
+        self._thread: threading.Thread | None = None
+
+    # -- control ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name=f"watch-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to finish; returns at once. A blocked read is cut short."""
+        self._stopping.set()
+        client = self._client
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.socket().shutdown(socket.SHUT_RDWR)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def status(self) -> WatchStatus:
+        with self._lock:
+            return self._status
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def run(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                client = self._open()
+                self._sweep()
+                if failures:
+                    log.info(
+                        "source %s: reconnected after %d failed attempt(s)",
+                        self.name,
+                        failures,
+                        extra={"source": self.name},
+                    )
+                failures = 0
+                if client is not None:
+                    self._watch_with_idle(client)
+                else:
+                    self._watch_by_polling()
+            except Exception as e:
+                if self._stopping.is_set():
+                    break
+                self._close()
+                self._enter_backoff(e, failures)
+                failures += 1
+                metrics.IMAP_RECONNECTS.labels(source=self.name).inc()
+                self._stopping.wait(backoff_delay(failures - 1, cap=self._max_backoff))
+        self._close()
+        self._set_state("stopped")
+
+    def _open(self) -> IMAPClient | None:
+        """Connect and select; the client when the server has IDLE, else None (polling)."""
+        client = connect(self.config, self.settings)
+        self._client = client
+        if self._stopping.is_set():  # stop() ran while connecting
+            raise ConnectionLost("stopping")
+        select_folder(client, self.config, readonly=True)
+        if self.config.idle and client.has_capability("IDLE"):
+            self._set_state("connected", mode="idle")
+            return client
+        if self.config.idle:
+            log.warning(
+                "source %s: server has no IDLE; polling every %g s instead",
+                self.name,
+                self.config.sweep_seconds,
+                extra={"source": self.name},
+            )
+        self._close()
+        self._set_state("connected", mode="poll")
+        return None
+
+    def _watch_with_idle(self, client: IMAPClient) -> None:
+        cfg = self.config
+        start = time.monotonic()
+        renew_at, sweep_at = start + cfg.idle_renew_seconds, start + cfg.sweep_seconds
+        client.idle()
+        self._set_state("idling")
+        quick_empty = 0
+        while not self._stopping.is_set():
+            asked = time.monotonic()
+            responses = client.idle_check(timeout=STOP_CHECK_SECONDS)
+            now = time.monotonic()
+            if any(_is_bye(r) for r in responses):
+                raise ConnectionLost("the server closed the connection (BYE)")
+            # idle_check returns nothing at once when the stream has ended.
+            quick_empty = quick_empty + 1 if not responses and now - asked < 0.5 else 0
+            if quick_empty >= 3:
+                raise ConnectionLost("the server closed the connection")
+            has_new_mail = any(_is_exists(r) for r in responses)
+            if not (has_new_mail or now >= renew_at or now >= sweep_at):
+                continue
+            client.idle_done()
+            client.noop()  # heartbeat: proves the connection still answers
+            if has_new_mail or now >= sweep_at:
+                self._sweep()
+                sweep_at = time.monotonic() + cfg.sweep_seconds
+            renew_at = time.monotonic() + cfg.idle_renew_seconds
+            if not self._stopping.is_set():
+                client.idle()
+        with contextlib.suppress(Exception):
+            client.idle_done()
+
+    def _watch_by_polling(self) -> None:
+        self._set_state("polling")
+        while not self._stopping.wait(self.config.sweep_seconds):
+            self._sweep()
+
+    def _sweep(self) -> None:
+        self._sweep_source()
+        with self._lock:
+            self._status = replace(
+                self._status,
+                last_fetch=self._clock(),
+                last_error=None,
+                sweeps=self._status.sweeps + 1,
+            )
+
+    # -- state --------------------------------------------------------------------------
+
+    def _enter_backoff(self, error: BaseException, failures: int) -> None:
+        text = str(error) if isinstance(error, SourceError) else self._describe(error)
+        with self._lock:
+            was = self._status.state
+            self._status = replace(
+                self._status,
+                state="backoff",
+                since=self._clock() if was != "backoff" else self._status.since,
+                last_error=text,
+                reconnects=self._status.reconnects + 1,
+            )
+        if was != "backoff":  # once per outage, not once per retry
+            log.error(
+                "source %s: %s; reconnecting with backoff (up to %g s)",
+                self.name,
+                text.removeprefix(f"source {self.name}: "),
+                self._max_backoff,
+                extra={"source": self.name},
+            )
+        else:
+            log.debug("source %s: attempt %d failed: %s", self.name, failures + 1, text)
+
+    def _describe(self, error: BaseException) -> str:
+        if isinstance(error, ConnectionLost):
+            return f"source {self.name}: {error}"
+        return f"source {self.name}: {describe_connect_error(self.config, error)}"
+
+    def _set_state(self, state: WatchState, mode: Literal["idle", "poll"] | None = None) -> None:
+        with self._lock:
+            previous = self._status
+            if previous.state == state and (mode is None or mode == previous.mode):
+                return
+            self._status = replace(
+                previous, state=state, since=self._clock(), mode=mode or previous.mode
+            )
+        if state == "idling" and previous.state != "idling":
+            log.info("source %s: watching %s with IDLE", self.name, self.config.folder)
+        elif state == "polling":
+            log.info(
+                "source %s: polling %s every %g s",
+                self.name,
+                self.config.folder,
+                self.config.sweep_seconds,
+            )
+        elif state == "stopped":
+            log.info("source %s: watcher stopped", self.name)
+
+    def _close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            # a dead peer must not hold us up: a short timeout for the goodbye
+            with contextlib.suppress(Exception):
+                client.socket().settimeout(2.0)
+            close_quietly(client)
+
+
+def _is_exists(response: object) -> bool:
+    return isinstance(response, tuple) and len(response) >= 2 and response[1] == b"EXISTS"
+
+
+def _is_bye(response: object) -> bool:
+    return isinstance(response, tuple) and len(response) >= 1 and response[0] == b"BYE"

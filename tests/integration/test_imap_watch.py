@@ -1,0 +1,159 @@
+"""Watch mode against a real Dovecot: push through IDLE within seconds, polling fallback,
+reconnection after an outage with exactly-once processing, prompt stop."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mailer.config import ImapSource as ImapConfig
+from mailer.sources.imap_watch import ImapWatcher
+from mailer.watch import start_idle_watcher, sweep_source
+
+from .dovecot import PASSWORD, DovecotServer
+from .imap_kit import (
+    alerted_papers,
+    digest,
+    imap_settings,
+    open_pipeline,
+    service_jobs,
+    wait_for,
+    write_imap_config,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_message_appended_while_idling_alerts_within_5_seconds(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    dovecot.append(digest(1))
+    pipe, recorder = open_pipeline(imap_settings(tmp_path, dovecot))
+    watcher = start_idle_watcher(pipe.settings.sources[0], service_jobs(pipe))
+    watcher.start()
+    try:
+        wait_for(lambda: watcher.status().state == "idling", timeout=5)
+        assert alerted_papers(recorder) == ["arxiv:2510.00001"]  # the sweep on connect
+        dovecot.append(digest(2))
+        latency = wait_for(lambda: len(recorder.alerts()) == 2, timeout=5)
+        assert latency < 5
+        status = watcher.status()
+        # pushed by IDLE: one sweep on connect, one for the new mail, no polling
+        assert (status.mode, status.sweeps) == ("idle", 2)
+        wait_for(lambda: watcher.status().state == "idling", timeout=2)
+        assert status.last_fetch is not None and status.last_error is None
+    finally:
+        watcher.stop()
+        watcher.join(5)
+        pipe.close()
+    assert ImapConfig.model_fields["sweep_seconds"].default >= 60  # polling is minutes
+
+
+def test_a_server_without_idle_is_polled_and_says_so_once(
+    tmp_path: Path, dovecot_server: type[DovecotServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = dovecot_server(idle=False)
+    pipe, recorder = open_pipeline(imap_settings(tmp_path, server, sweep_seconds=1))
+    watcher = start_idle_watcher(pipe.settings.sources[0], service_jobs(pipe))
+    with caplog.at_level(logging.INFO, logger="mailer"):
+        watcher.start()
+        try:
+            wait_for(lambda: watcher.status().state == "polling", timeout=5)
+            server.append(digest(1))
+            wait_for(lambda: len(recorder.alerts()) == 1, timeout=5)
+            assert watcher.status().mode == "poll"
+        finally:
+            watcher.stop()
+            watcher.join(5)
+            pipe.close()
+    assert sum("has no IDLE" in r.getMessage() for r in caplog.records) == 1
+
+
+@pytest.mark.slow
+def test_after_a_30_second_outage_the_watcher_reconnects_and_processes_once(
+    tmp_path: Path, dovecot: DovecotServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    dovecot.append(digest(1))
+    pipe, recorder = open_pipeline(imap_settings(tmp_path, dovecot))
+    jobs = service_jobs(pipe)
+    config = pipe.settings.sources[0]
+    assert config.kind == "imap"
+    watcher = ImapWatcher(
+        config, pipe.settings, lambda: sweep_source(jobs, config.name), max_backoff=4
+    )
+    with caplog.at_level(logging.INFO, logger="mailer"):
+        watcher.start()
+        try:
+            wait_for(lambda: watcher.status().state == "idling", timeout=5)
+            dovecot.stop()
+            wait_for(lambda: watcher.status().state == "backoff", timeout=5)
+            dovecot.deliver_offline(digest(2))  # mail keeps arriving while IMAP is down
+            dovecot.deliver_offline(digest(3))
+            time.sleep(30)
+            assert watcher.status().reconnects >= 4  # it kept trying...
+            dovecot.start()
+            wait_for(lambda: watcher.status().state == "idling", timeout=10)
+            wait_for(lambda: len(recorder.alerts()) == 3, timeout=5)
+            dovecot.append(digest(4))
+            wait_for(lambda: len(recorder.alerts()) == 4, timeout=5)
+            time.sleep(1)
+        finally:
+            watcher.stop()
+            watcher.join(5)
+            pipe.close()
+    assert alerted_papers(recorder) == [f"arxiv:2510.0000{n}" for n in (1, 2, 3, 4)]
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("reconnecting with backoff" in m for m in messages) == 1  # ...but said so once
+    assert sum("reconnected after" in m for m in messages) == 1
+
+
+def test_stop_returns_promptly_while_idling(tmp_path: Path, dovecot: DovecotServer) -> None:
+    pipe, _recorder = open_pipeline(imap_settings(tmp_path, dovecot))
+    watcher = start_idle_watcher(pipe.settings.sources[0], service_jobs(pipe))
+    watcher.start()
+    wait_for(lambda: watcher.status().state == "idling", timeout=5)
+    started = time.monotonic()
+    watcher.stop()
+    watcher.join(10)
+    assert time.monotonic() - started < 3
+    assert watcher.status().state == "stopped"
+    pipe.close()
+
+
+def test_mailer_watch_alerts_to_a_file_and_exits_on_sigterm(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    config = write_imap_config(tmp_path, dovecot)
+    env = {**os.environ, "IMAP_PASSWORD": PASSWORD}
+    log_path = tmp_path / "watch.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mailer", "--log-format", "text", "watch", "--config", config],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    alerts = tmp_path / "alerts"
+
+    def delivered() -> int:
+        return len([p for p in alerts.glob("*.json") if not p.name.endswith(".slack.json")])
+
+    try:
+        wait_for(lambda: "with IDLE" in log_path.read_text(), timeout=15, step=0.1)
+        dovecot.append(digest(1))
+        wait_for(lambda: delivered() == 1, timeout=5, step=0.05)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "secret" not in log_path.read_text()
