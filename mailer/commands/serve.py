@@ -38,7 +38,7 @@ def _parse_http(
 def default_watcher_factory() -> WatcherFactory | None:
     """IMAP IDLE watchers, when the IMAP source module provides them."""
     try:
-        from mailer.idle import start_idle_watcher
+        from mailer.watch import start_idle_watcher
     except ImportError:
         return None
     return start_idle_watcher
