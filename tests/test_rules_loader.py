@@ -154,7 +154,7 @@ def test_ten_thousand_rules_load_fast(tmp_path: Path) -> None:
 @settings(max_examples=300, deadline=None)
 @given(yaml_values)
 def test_fast_schema_check_agrees_with_jsonschema(data: Any) -> None:
-    from mailer.rules.loader import _VALIDATOR, _is_valid
+    from mailer.rules.schema import SCHEMA_VALIDATOR, is_valid
 
     for document in ({"version": 1, "rules": [data]}, {"rules": [{"name": "x", "match": data}]}):
-        assert _is_valid(document) == _VALIDATOR.is_valid(document)
+        assert is_valid(document) == SCHEMA_VALIDATOR.is_valid(document)

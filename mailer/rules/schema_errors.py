@@ -1,0 +1,126 @@
+"""Schema errors in plain words: what was expected, where, with a "did you mean"."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from jsonschema import ValidationError
+
+from mailer.rules.syntax import RuleValueError, parse_size
+from mailer.yamlsource import PathKey
+
+Problem = tuple[PathKey, str, bool]  # (path in the file, message, report at the key?)
+
+_TYPE_WORDS = {
+    "object": "a mapping of keys",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "boolean": "true or false",
+}
+
+
+def label(path: Iterable[str | int]) -> str:
+    """("notify", 0, "to") -> "notify[0].to"; the `match.` prefix is left out."""
+    parts = list(path)
+    if parts and parts[0] == "match":
+        parts = parts[1:]
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "rule"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    names = {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def explain_schema_error(error: ValidationError) -> list[Problem]:
+    """(path, message, at the key?) for one jsonschema error, in plain words."""
+    problems: list[Problem] = []
+    path: PathKey = tuple(error.absolute_path)
+    kind, value = error.validator, error.instance
+    rel = path[2:] if len(path) >= 2 and path[0] == "rules" else path
+    where = label(rel) if rel else label(path)
+    if len(path) == 2 and kind == "type":
+        return [(path, f"{where}: a rule is a mapping with name: and match:", False)]
+    if kind == "additionalProperties" and isinstance(value, dict):
+        known = error.schema.get("properties", {})
+        for extra in (k for k in value if k not in known):
+            hint = did_you_mean(str(extra), known) or f"; expected one of {', '.join(known)}"
+            problems.append(((*path, extra), f"unknown key {extra!r}{hint}", True))
+    elif kind == "required":
+        missing = [k for k in error.validator_value if k not in value]
+        for key in missing:
+            what = {
+                "name": "every rule needs a unique name:",
+                "match": "every rule needs match: (what to look for)",
+                "to": "notify entries need to: (a destination)",
+                "rules": "a rule file needs rules: (a list)",
+            }.get(key, f"missing key {key!r}")
+            problems.append((path, f"{where}: {what}" if rel else what, False))
+    elif kind == "oneOf":
+        problems.append((path, _one_of_message(rel, value), False))
+    elif kind == "type":
+        wanted = _TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
+        problems.append((path, f"{where}: expected {wanted}, found {_type_name(value)}", False))
+    elif kind == "enum":
+        choices = [str(c) for c in error.validator_value]
+        hint = did_you_mean(str(value), choices)
+        problems.append(
+            (path, f"{where}: {value!r} is not one of {', '.join(choices)}{hint}", False)
+        )
+    elif kind == "const":
+        problems.append((path, f"{where}: only version 1 exists", False))
+    elif kind in ("minLength", "minItems", "minProperties"):
+        problems.append((path, f"{where}: must not be empty", False))
+    elif kind == "maxProperties":
+        problems.append(
+            (path, f"{where}: write exactly one of slack:, slack_user: or email:", False)
+        )
+    elif kind == "minimum":
+        problems.append((path, f"{where}: must be 0 or more", False))
+    elif kind == "pattern":
+        problems.append((path, _pattern_message(rel, value), False))
+    else:  # pragma: no cover - every keyword the schema uses is handled above
+        problems.append((path, f"{where}: {error.message}", False))
+    return problems
+
+
+def _one_of_message(rel: PathKey, value: Any) -> str:
+    last = rel[-1] if rel else ""
+    if last == "size":
+        try:
+            parse_size(value)
+        except RuleValueError as e:
+            return str(e)
+        return "size: write e.g. '<= 8B', '1B..13B' or {min: 1B, max: 8B}"
+    if last in ("min", "max"):
+        return f"size.{last}: {value!r} is not a size; write e.g. '8B' or '350M'"
+    return (
+        f"{label(rel)}: expected a destination name from the config or one of "
+        "{slack: '#channel'}, {slack_user: U0123ABCD}, {email: alice@example.com}"
+    )
+
+
+def _pattern_message(rel: PathKey, value: Any) -> str:
+    last = rel[-1] if rel else ""
+    if last == "at":
+        return f"{label(rel)}: {value!r} is not a time of day; write e.g. '09:00'"
+    if last == "email":
+        return f"{label(rel)}: {value!r} is not an email address"
+    if last == "name":
+        return "name: must not be empty or start or end with spaces"
+    return f"{label(rel)}: {value!r} is not valid here"
