@@ -1,14 +1,48 @@
-"""Building `Paper` values: canonical id, sizes from title and abstract, dedupe by id."""
+"""Building `Paper` values: canonical id, sizes from title and abstract, dedupe by id.
+
+Text from a newsletter is capped here (title, abstract, author list, upvotes), so a hostile
+or broken email cannot make one paper megabytes long or slow every later step (size
+extraction, matching, storage, rendering). The caps are far above real papers: arXiv
+limits abstracts to 1,920 characters.
+"""
 
 from __future__ import annotations
 
 from dataclasses import fields, replace
 from datetime import date
 
-from mailer.models import Announce, Paper, PaperFormat, canonical_paper_id
+from mailer.models import Announce, ModelSize, Paper, PaperFormat, canonical_paper_id
 from mailer.parse.links import arxiv_pdf_url, bare_arxiv_id
 from mailer.parse.sizes import extract_sizes
 from mailer.parse.text import clean_text
+
+MAX_TITLE_CHARS = 1_000
+MAX_ABSTRACT_CHARS = 10_000
+MAX_AUTHORS = 1_000
+MAX_AUTHOR_CHARS = 200
+MAX_UPVOTES = 10**9  # more is not a count a digest shows, and would not fit a 64-bit column
+
+
+def _capped(text: str, limit: int) -> str:
+    """`text`, or its first `limit` characters cut back to a word boundary plus "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + "…"
+
+
+def model_sizes(title: str, abstract: str | None) -> tuple[ModelSize, ...]:
+    """The sizes the title and the abstract mention, each read on its own.
+
+    Read as one text, a title's last words would run into the abstract's first (titles
+    end without a full stop): "Pruning Mistral 7B" + "Tokens are costly..." reads
+    "7B Tokens", a token count, and the model size is lost.
+    """
+    found = {
+        size.params: size for text in (title, abstract) if text for size in extract_sizes(text)
+    }
+    return tuple(found[params] for params in sorted(found))
 
 
 def build_paper(
@@ -28,11 +62,16 @@ def build_paper(
     """A Paper with clean text, a canonical id and the model sizes its text mentions."""
     arxiv_id = bare_arxiv_id(arxiv_id) if arxiv_id else None
     title = clean_text(title) or (f"arXiv {arxiv_id}" if arxiv_id else url) or "(untitled)"
-    abstract = clean_text(abstract) if abstract else None
-    clean_authors = tuple(a for a in (clean_text(x) for x in authors) if a) if authors else None
+    title = _capped(title, MAX_TITLE_CHARS)
+    abstract = _capped(clean_text(abstract), MAX_ABSTRACT_CHARS) if abstract else None
+    clean_authors = None
+    if authors:
+        names = (clean_text(name) for name in list(authors)[:MAX_AUTHORS])
+        clean_authors = tuple(_capped(name, MAX_AUTHOR_CHARS) for name in names if name)
+    if upvotes is not None and not 0 <= upvotes <= MAX_UPVOTES:
+        upvotes = None
     if pdf_url is None and arxiv_id:
         pdf_url = arxiv_pdf_url(arxiv_id)
-    sizes = tuple(sorted(set(extract_sizes(title + "\n" + (abstract or "")))))
     return Paper(
         id=canonical_paper_id(arxiv_id, title),
         title=title,
@@ -45,7 +84,7 @@ def build_paper(
         upvotes=upvotes,
         published=published,
         announce=announce,
-        sizes=sizes,
+        sizes=model_sizes(title, abstract),
         source=source,
     )
 
@@ -58,9 +97,7 @@ def _merge(first: Paper, later: Paper) -> Paper:
         if getattr(first, f.name) in (None, ()) and getattr(later, f.name) not in (None, ())
     }
     if "abstract" in missing:  # sizes follow the abstract
-        missing["sizes"] = tuple(
-            sorted(set(extract_sizes(first.title + "\n" + missing["abstract"])))
-        )
+        missing["sizes"] = model_sizes(first.title, missing["abstract"])
     return replace(first, **missing) if missing else first
 
 

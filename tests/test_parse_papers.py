@@ -1,0 +1,75 @@
+"""Building papers: sizes read from title and abstract, caps on what a hostile email holds."""
+
+from __future__ import annotations
+
+import time
+from email.message import EmailMessage
+
+from mailer.parse import parse_email
+from mailer.parse.papers import (
+    MAX_ABSTRACT_CHARS,
+    MAX_AUTHORS,
+    MAX_TITLE_CHARS,
+    build_paper,
+    dedupe_papers,
+)
+
+B = 10**9
+
+
+def test_a_size_ending_the_title_is_not_read_into_the_abstracts_first_words() -> None:
+    paper = build_paper(
+        title="Pruning Mistral 7B",
+        abstract="Tokens are costly; we prune attention heads of a 13B model as well.",
+        format="generic",
+    )
+    assert paper.size_params == [7 * B, 13 * B]
+
+
+def test_a_parameter_word_ending_the_title_does_not_make_abstract_counts_sizes() -> None:
+    paper = build_paper(
+        title="Fewer Tokens, More Parameters",
+        abstract="Ten billion tokens of web text are filtered down to one billion.",
+        format="generic",
+    )
+    assert paper.sizes == ()
+
+
+def test_sizes_filled_from_a_later_listing_read_title_and_abstract_apart() -> None:
+    first = build_paper(title="Pruning Mistral 7B", arxiv_id="2401.00001", format="generic")
+    later = build_paper(
+        title="Pruning Mistral 7B",
+        abstract="Images are not used; a 70B teacher guides the pruning.",
+        arxiv_id="2401.00001",
+        format="generic",
+    )
+    (merged,) = dedupe_papers([first, later])
+    assert merged.abstract == later.abstract
+    assert merged.size_params == [7 * B, 70 * B]
+
+
+def test_huge_title_abstract_and_author_list_are_capped() -> None:
+    paper = build_paper(
+        title="Mixtral 7B " * 100_000,
+        abstract="the 7B model " * 100_000,
+        authors=[f"Author {n}" for n in range(100_000)],
+        upvotes=10**40,
+        format="generic",
+    )
+    assert len(paper.title) <= MAX_TITLE_CHARS and paper.title.endswith("…")
+    assert paper.abstract is not None and len(paper.abstract) <= MAX_ABSTRACT_CHARS
+    assert paper.authors is not None and len(paper.authors) == MAX_AUTHORS
+    assert paper.upvotes is None  # not a count a digest shows
+    assert paper.size_params == [7 * B]
+
+
+def test_an_email_with_a_megabyte_summary_parses_quickly_into_a_capped_paper() -> None:
+    message = EmailMessage()
+    message["From"] = "x@example.com"
+    body = '<a href="https://arxiv.org/abs/2401.04088">Mixtral of Experts</a><p>'
+    message.set_content(body + "the 7B model " * 100_000 + "</p>", subtype="html")
+    started = time.perf_counter()
+    (paper,) = parse_email(message.as_bytes()).papers
+    assert time.perf_counter() - started < 3.0
+    assert paper.abstract is not None and len(paper.abstract) <= MAX_ABSTRACT_CHARS
+    assert paper.size_params == [7 * B]
