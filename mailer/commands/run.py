@@ -9,6 +9,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.commands.common import EXIT_FAILURES, config_option
+from mailer.commands.fetch_progress import fetch_progress
 from mailer.commands.pipeline_cli import open_pipeline_or_exit
 from mailer.notify.render import render_text
 
@@ -52,7 +53,8 @@ def run(config_path: Path, once: bool, dry_run: bool, since: date | None) -> Non
         raise click.UsageError("add --once (the service that keeps running is `mailer serve`)")
     pipeline = open_pipeline_or_exit(config_path)
     try:
-        summary = pipeline.run_once(since=since, dry_run=dry_run)
+        with fetch_progress(pipeline):  # count and rate per source, on a terminal
+            summary = pipeline.run_once(since=since, dry_run=dry_run)
     except SQLAlchemyError as e:
         reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
         click.echo(
