@@ -111,7 +111,10 @@ def test_server_side_search_and_batches(tmp_path: Path, dovecot: DovecotServer) 
         tmp_path,
         dovecot,
         batch_size=3,
-        search={"from": ["news@pulse.example"], "subject": ["Pulse"]},
+        search={
+            "from": ["nobody@example.com", "x@y.example", "news@pulse.example"],
+            "subject": ["Pulse"],
+        },
     )
     seen: list[tuple[int, int]] = []
     source.progress = lambda _name, done, total: seen.append((done, total))
