@@ -4,7 +4,8 @@
 free port, and can stop and restart on the same port and directory (as a real outage
 looks to a client), append messages, and delete or recreate folders. Optional TLS
 uses a trustme CA, so the client trusts it through `ca_file`, never by turning
-verification off. Import the fixtures (`dovecot`, `dovecot_server`) are
+verification off. XOAUTH2 is offered too: Dovecot 2.3 checks the token like a password,
+so the token "secret" logs alice in. The fixtures (`dovecot`, `dovecot_server`) are
 registered in tests/integration/conftest.py.
 """
 
@@ -40,7 +41,7 @@ state_dir = {dir}/state
 log_path = {dir}/dovecot.log
 disable_plaintext_auth = no
 auth_failure_delay = 0
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2
 mail_location = maildir:{dir}/mail/%u
 default_internal_user = {internal_user}
 default_login_user = {login_user}

@@ -11,7 +11,7 @@ import pytest
 from mailer.sources import SourceError
 from mailer.sources.imap import ImapSource
 
-from .dovecot import DovecotServer
+from .dovecot import PASSWORD, DovecotServer
 from .imap_kit import (
     alerted_papers,
     digest,
@@ -198,3 +198,42 @@ class _EmptyState:
 
     def has_message_id(self, message_id: str) -> bool:
         return False
+
+
+def test_xoauth2_runs_the_token_command_on_every_connection(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    dovecot.append(digest(1))
+    runs = tmp_path / "runs"
+    command = f"echo run >> {runs}; echo {PASSWORD}"
+    source = imap_source(tmp_path, dovecot, password_env=None, oauth2_token_command=command)
+    assert len(list(source.fetch(_EmptyState()))) == 1
+    source.close()  # the next fetch connects again, with a fresh token
+    assert len(list(source.fetch(_EmptyState()))) == 1
+    source.close()
+    assert runs.read_text().count("run") == 2
+
+    settings = imap_settings(tmp_path / "env", dovecot, password_env=None, oauth2_token_env="TOK")
+    settings._environ = {"TOK": PASSWORD}
+    config = settings.sources[0]
+    assert config.kind == "imap"
+    assert len(list(ImapSource(config, settings).fetch(_EmptyState()))) == 1
+
+
+def test_a_failing_token_command_is_one_line_without_its_output(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    leaky = "echo refresh-token-123; exit 3"
+    source = imap_source(tmp_path, dovecot, password_env=None, oauth2_token_command=leaky)
+    with pytest.raises(SourceError) as caught:
+        list(source.fetch(_EmptyState()))
+    text = str(caught.value)
+    assert text.startswith("source mail: oauth2_token_command failed (exit status 3")
+    assert "refresh-token-123" not in text and "\n" not in text
+
+    rejected = imap_source(
+        tmp_path / "bad", dovecot, password_env=None, oauth2_token_command="echo expired"
+    )
+    with pytest.raises(SourceError, match=r"login failed for alice .* OAuth2 token") as caught:
+        list(rejected.fetch(_EmptyState()))
+    assert "expired" not in str(caught.value)
