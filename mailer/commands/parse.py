@@ -12,7 +12,7 @@ from rich.table import Table
 
 from mailer.commands.common import EXIT_FAILURES, EXIT_OK
 from mailer.models import ParsedDigest
-from mailer.parse.inputs import iter_documents, parse_document
+from mailer.parse.inputs import UnreadableDocument, iter_documents, parse_document
 
 
 def _table(name: str, digest: ParsedDigest) -> Table:
@@ -56,8 +56,14 @@ def parse(paths: tuple[Path, ...], as_json: bool) -> None:
     """
     console = Console(highlight=False)
     had_problems = False
+
+    def report_unreadable(error: UnreadableDocument) -> None:
+        nonlocal had_problems
+        had_problems = True
+        click.echo(f"problem: {error.name}: {error.reason}", err=True)
+
     for path in paths:
-        for name, raw in iter_documents(path):
+        for name, raw in iter_documents(path, on_error=report_unreadable):
             digest = parse_document(name, raw)
             for problem in digest.problems:
                 had_problems = True

@@ -29,17 +29,28 @@ class DirectorySource:
 
         if not self.path.is_dir():
             raise SourceError(self.name, f"{self.path} is not a readable directory")
+        # an unreadable or oversized file is handed over without content, with the reason,
+        # so the pipeline records it and the other files still come
+        documents: list[tuple[str, bytes | None, str | None]] = []
         try:
-            documents = list(iter_documents(self.path))
+            for document_name, content in iter_documents(
+                self.path, on_error=lambda e: documents.append((e.name, None, e.reason))
+            ):
+                documents.append((document_name, content, None))
         except OSError as e:
             raise SourceError(self.name, f"cannot read {self.path}: {e.strerror or e}") from e
-        for name, raw in documents:
+        for name, raw, problem in documents:
             if not fnmatch.fnmatch(name.partition("#")[0], self.pattern):
                 continue
             if since is None and state.is_processed(self.name, self.folder, 0, name):
                 continue
             yield IncomingMessage(
-                source=self.name, folder=self.folder, uidvalidity=0, uid=name, raw=raw
+                source=self.name,
+                folder=self.folder,
+                uidvalidity=0,
+                uid=name,
+                raw=raw,
+                skip_reason=problem,
             )
 
     def after_commit(self, message: IncomingMessage) -> None:

@@ -1,0 +1,95 @@
+"""Documents on disk: one unreadable or oversized file never stops the rest of a folder."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailer.cli import cli
+from mailer.config import DirectorySource as DirectoryConfig
+from mailer.parse import inputs
+from mailer.parse.inputs import UnreadableDocument, iter_documents
+from mailer.sources.directory import DirectorySource
+
+INBOX = Path(__file__).resolve().parent.parent / "examples" / "inbox"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Two sample digests around a file the OS refuses to read (as root, chmod cannot)."""
+    samples = sorted(p for p in INBOX.iterdir() if p.suffix == ".eml")[:2]
+    shutil.copy(samples[0], tmp_path / "a.eml")
+    shutil.copy(samples[1], tmp_path / "c.eml")
+    (tmp_path / "b.eml").write_bytes(b"unreadable")
+    real_read = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "b.eml":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    return tmp_path
+
+
+def test_an_unreadable_file_is_reported_in_its_place_and_the_rest_still_come(
+    folder: Path,
+) -> None:
+    events: list[str] = []
+    for name, _ in iter_documents(folder, on_error=lambda e: events.append(f"! {e.name}")):
+        events.append(name)
+    assert events == ["a.eml", "! b.eml", "c.eml"]
+    with pytest.raises(
+        UnreadableDocument, match=r"b\.eml: cannot read the file: Permission denied"
+    ):
+        list(iter_documents(folder))  # without on_error, the caller sees an OSError
+
+
+def test_directory_source_hands_over_an_unreadable_file_with_its_reason(folder: Path) -> None:
+    class NothingProcessed:
+        def is_processed(self, source: str, folder: str, uidvalidity: int, uid: str) -> bool:
+            return False
+
+        def highest_uid(self, source: str, folder: str, uidvalidity: int) -> int | None:
+            return None
+
+        def has_message_id(self, message_id: str) -> bool:
+            return False
+
+    config = DirectoryConfig(name="inbox", kind="directory", path=folder)
+    source = DirectorySource(config, settings=None)  # type: ignore[arg-type]
+    messages = list(source.fetch(NothingProcessed(), since=date(2000, 1, 1)))
+    assert [(m.uid, m.raw is not None) for m in messages] == [
+        ("a.eml", True),
+        ("b.eml", False),
+        ("c.eml", True),
+    ]
+    assert messages[1].skip_reason == "cannot read the file: Permission denied"
+
+
+def test_an_email_over_the_size_limit_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inputs, "MAX_DOCUMENT_BYTES", 1000)
+    (tmp_path / "big.eml").write_bytes(b"Subject: x\n\n" + b"x" * 2000)
+    (tmp_path / "box.mbox").write_bytes(
+        b"From a\nSubject: small\n\nhi\nFrom b\nSubject: big\n\n" + b"y" * 2000
+    )
+    errors: list[str] = []
+    names = [name for name, _ in iter_documents(tmp_path, on_error=lambda e: errors.append(str(e)))]
+    assert names == ["box.mbox#1"]
+    assert errors == [
+        "big.eml: file is 2,012 bytes, over the limit of 1,000",
+        "box.mbox#2: message is 2,014 bytes, over the limit of 1,000",
+    ]
+
+
+def test_parse_command_reports_an_unreadable_file_and_parses_the_others(folder: Path) -> None:
+    result = CliRunner().invoke(cli, ["parse", "--json", str(folder)])
+    assert result.exit_code == 1
+    assert "problem: b.eml: cannot read the file: Permission denied" in result.stderr
+    assert result.stdout.count('"id"') >= 2
