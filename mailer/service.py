@@ -20,32 +20,58 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from mailer.app import Pipeline
 from mailer.config import Settings
 from mailer.config import Source as SourceConfig
-from mailer.health import FetchBoard, HealthReport, HealthServer, evaluate_health
+from mailer.health import (
+    FetchBoard,
+    HealthReport,
+    HealthServer,
+    SourceHealth,
+    evaluate_health,
+)
 from mailer.instance_lock import InstanceLock, acquire_instance_lock
 from mailer.jobs import ServiceJobs
 from mailer.rules import RuleSet
 from mailer.scheduler import is_watched_by_idle, new_scheduler, schedule_daily_feeds, schedule_jobs
+from mailer.sources.imap_watch import WatchStatus
 
 log = logging.getLogger("mailer.service")
 
 Clock = Callable[[], datetime]
 STOP_SECONDS = 8.0  # of the 10 s promised: the rest is for closing connections
+WATCH_STATUS_SECONDS = 10
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def watch_health(status: WatchStatus) -> SourceHealth:
+    """A watcher's state as /healthz judges it: backing off after an error is unhealthy;
+    starting (not connected yet) counts as not yet due."""
+    error = status.last_error if status.state in ("backoff", "stopped") else None
+    if status.state == "stopped" and error is None:
+        error = "watcher stopped"
+    return SourceHealth(
+        source=status.source,
+        last_attempt=status.since if error else status.last_fetch,
+        last_success=status.last_fetch,
+        error=error,
+    )
+
+
 class Watcher(Protocol):
     """A thread that pushes new messages of one source to the jobs (IMAP IDLE)."""
+
+    name: str
 
     def start(self) -> None: ...
     def stop(self) -> None: ...
     def join(self, timeout: float | None = None) -> None: ...
+    def status(self) -> WatchStatus: ...
 
 
 WatcherFactory = Callable[[SourceConfig, ServiceJobs], Watcher]
@@ -79,6 +105,7 @@ class _Generation:
         )
         self.watchers: list[Watcher] = []
         self._watcher_factory = service.watcher_factory
+        self._recorded_watch_errors: dict[str, str | None] = {}
 
     def start(self) -> None:
         idle = [s for s in self.settings.sources if is_watched_by_idle(s)]
@@ -96,6 +123,12 @@ class _Generation:
                 watcher = self._watcher_factory(source, self.jobs)
                 watcher.start()
                 self.watchers.append(watcher)
+            self.scheduler.add_job(
+                self._record_watcher_errors,
+                IntervalTrigger(seconds=WATCH_STATUS_SECONDS),
+                id="watchers",
+                replace_existing=True,
+            )
         rules = self.pipeline.rules
         self.jobs.status.record("rules", True, f"{len(rules.rules)} rules", self.jobs.clock())
         log.info(
@@ -111,7 +144,18 @@ class _Generation:
         log.debug("daily feeds at %s", ", ".join(f.job_id for f in feeds) or "no time")
 
     def health(self) -> HealthReport:
-        return evaluate_health(self.scheduler.running, self.board.snapshot())
+        watched = {w.name: watch_health(w.status()) for w in self.watchers}
+        polled = [s for s in self.board.snapshot() if s.source not in watched]
+        return evaluate_health(self.scheduler.running, [*polled, *watched.values()])
+
+    def _record_watcher_errors(self) -> None:
+        """A watcher that cannot connect never reaches a sweep: put its error where
+        `mailer status` reads (successes are recorded by the sweeps themselves)."""
+        for watcher in self.watchers:
+            error = watch_health(watcher.status()).error
+            if error and self._recorded_watch_errors.get(watcher.name) != error:
+                self.jobs.record_fetch(watcher.name, error)
+            self._recorded_watch_errors[watcher.name] = error
 
     def stop(self, deadline: float) -> None:
         for watcher in self.watchers:
