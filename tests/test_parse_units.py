@@ -68,6 +68,14 @@ INBOX = ROOT / "examples" / "inbox"
             "https://arxiv.org/abs/2401.04088",
         ),
         ("https://email.hf.co/c/eJyNkM1uxQ", "https://email.hf.co/c/eJyNkM1uxQ"),  # opaque
+        (  # tracking parameters in capitals are still tracking parameters
+            "https://arxiv.org/abs/2401.04088?UTM_Source=digest&a=1",
+            "https://arxiv.org/abs/2401.04088?a=1",
+        ),
+        (  # a wrapper around a script is not followed
+            "https://eur01.safelinks.protection.outlook.com/?url=javascript%3Aalert(1)",
+            "https://eur01.safelinks.protection.outlook.com/?url=javascript%3Aalert(1)",
+        ),
     ],
 )
 def test_unwrap_url_reaches_the_real_target_without_utm(wrapped: str, target: str) -> None:
@@ -87,6 +95,8 @@ def test_unwrap_url_reaches_the_real_target_without_utm(wrapped: str, target: st
         ("https://huggingface.co/papers/date/2024-11-07", None),
         ("https://huggingface.co/papers/trending", None),
         ("https://arxiv.org/list/cs.CL/recent", None),
+        ("javascript://arxiv.org/abs/2401.04088", None),  # only http(s) links are papers
+        ("ftp://doi.org/10.1038/x", None),
     ],
 )
 def test_paper_link_knows_one_paper_by_one_key(url: str, key: str | None) -> None:
@@ -289,3 +299,14 @@ def test_upvotes_come_from_short_metadata_lines_only(lines: list[str], upvotes: 
 )
 def test_author_lists_split_into_names(text: str, authors: list[str]) -> None:
     assert split_authors(text) == authors
+
+
+def test_scholar_title_link_with_a_script_target_keeps_the_paper_without_the_link() -> None:
+    html = (
+        '<h3><a class="gse_alrt_title" href="javascript:alert(1)">Scaling Small Models</a></h3>'
+        "<div>A Author - arXiv preprint arXiv:2401.04088, 2024</div>"
+    )
+    envelope = Envelope(None, None, None, scholar.SENDER, None, None, html, "")
+    (paper,) = scholar.parse_scholar(envelope)
+    assert paper.url is None and paper.arxiv_id == "2401.04088"
+    assert paper.pdf_url == "https://arxiv.org/pdf/2401.04088"

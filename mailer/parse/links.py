@@ -5,6 +5,9 @@
 carry the target in the path (`/CL0/<encoded url>/1/...`), then drops `utm_*` parameters.
 Opaque trackers (an id, no target) are returned as they are.
 
+Only http(s) URLs come out as paper links: a wrapper whose target has another scheme
+(`javascript:`, `data:`) is not followed.
+
 `paper_link` says whether a URL points at a paper (arXiv, alphaXiv, Hugging Face papers,
 OpenReview, DOI, Semantic Scholar) and under which key, so one paper is one paper.
 """
@@ -19,6 +22,11 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 _MAX_WRAPPERS = 6
 _HTTP = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def is_web_url(url: str) -> bool:
+    """An absolute http(s) URL, the only kind a paper's links may be."""
+    return bool(_HTTP.match(url))
 
 
 def _query_value(query: str, *names: str) -> str | None:
@@ -43,9 +51,7 @@ def _unwrap_once(url: str) -> str | None:
         return _query_value(parts.query, "url")
     if host == "urldefense.proofpoint.com" and path.startswith("/v2/url"):
         encoded = _query_value(parts.query, "u")
-        if encoded:
-            return unquote(encoded.replace("-", "%").replace("_", "/"))
-        return None
+        return unquote(encoded.replace("-", "%").replace("_", "/")) if encoded else None
     if host == "urldefense.com" and path.startswith("/v3/__"):
         return _unwrap_proofpoint_v3(url)
     marker = path.find("/CL0/")
@@ -80,7 +86,7 @@ def drop_tracking_params(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return url
-    if "utm_" not in parts.query:
+    if "utm_" not in parts.query.lower():
         return url
     kept = [
         (k, v)
@@ -97,7 +103,10 @@ def unwrap_url(url: str) -> str:
         target = _unwrap_once(url)
         if not target or target == url:
             break
-        url = _decode_fully(target.strip())
+        target = _decode_fully(target.strip())
+        if not is_web_url(target):
+            break  # a wrapper around `javascript:` or `data:` stays a wrapper
+        url = target
     return drop_tracking_params(url)
 
 
@@ -139,6 +148,8 @@ class PaperLink:
 def paper_link(raw_url: str) -> PaperLink | None:
     """The paper a link points at, or None (site pages, settings, images, opaque trackers)."""
     url = unwrap_url(raw_url)
+    if not is_web_url(url):
+        return None
     try:
         parts = urlsplit(url)
     except ValueError:

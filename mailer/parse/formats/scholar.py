@@ -13,7 +13,7 @@ import re
 from mailer.models import Paper
 from mailer.parse.formats.base import DigestFormat
 from mailer.parse.formats.details import split_authors
-from mailer.parse.links import ARXIV_ID, arxiv_pdf_url, paper_link, unwrap_url
+from mailer.parse.links import ARXIV_ID, arxiv_pdf_url, is_web_url, paper_link, unwrap_url
 from mailer.parse.message import Envelope
 from mailer.parse.papers import build_paper
 from mailer.parse.text import clean_text, collapse_whitespace, parse_html
@@ -46,6 +46,8 @@ def parse_scholar(envelope: Envelope) -> list[Paper]:
         if not title:
             continue
         url = unwrap_url(anchor.attributes.get("href") or "")
+        if not is_web_url(url):
+            url = ""  # `javascript:` and the like are not links to keep
         heading = anchor.parent
         while heading is not None and heading.tag not in ("h3", "h2", "h4", "div", "td"):
             heading = heading.parent  # the title link may sit inside <b> or <span>
@@ -72,7 +74,7 @@ def parse_scholar(envelope: Envelope) -> list[Paper]:
         elif arxiv_id:
             pdf_url = arxiv_pdf_url(arxiv_id)
         else:
-            pdf_url = url if is_pdf else None
+            pdf_url = (url or None) if is_pdf else None
         papers.append(
             build_paper(
                 title=title,
