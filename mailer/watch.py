@@ -44,7 +44,12 @@ def start_idle_watcher(config: SourceConfig, jobs: ServiceJobs) -> ImapWatcher:
     if config.kind != "imap":
         raise ValueError(f"source {config.name}: only IMAP sources can be watched")
     name = config.name
-    return ImapWatcher(config, jobs.settings, lambda: sweep_source(jobs, name))
+    return ImapWatcher(
+        config,
+        jobs.settings,
+        lambda: sweep_source(jobs, name),
+        on_failure=lambda error: jobs.record_fetch(name, error),
+    )
 
 
 class SourceWatchers:

@@ -91,6 +91,7 @@ class ImapWatcher:
         *,
         max_backoff: float = MAX_BACKOFF_SECONDS,
         clock: Callable[[], datetime] = utc_now,
+        on_failure: Callable[[str], None] | None = None,
     ) -> None:
         self.config = config
         self.settings = settings
@@ -98,6 +99,7 @@ class ImapWatcher:
         self._sweep_source = sweep
         self._max_backoff = max_backoff
         self._clock = clock
+        self._on_failure = on_failure  # e.g. the health board: every failed attempt
         self._stopping = threading.Event()
         self._client: IMAPClient | None = None
         self._lock = threading.Lock()
@@ -237,6 +239,11 @@ class ImapWatcher:
                 last_error=text,
                 reconnects=self._status.reconnects + 1,
             )
+        if self._on_failure is not None:
+            try:
+                self._on_failure(text)
+            except Exception:
+                log.warning("recording a watcher failure failed", exc_info=True)
         if was != "backoff":  # once per outage, not once per retry
             log.error(
                 "source %s: %s; reconnecting with backoff (up to %g s)",

@@ -86,7 +86,11 @@ def test_after_a_30_second_outage_the_watcher_reconnects_and_processes_once(
     config = pipe.settings.sources[0]
     assert config.kind == "imap"
     watcher = ImapWatcher(
-        config, pipe.settings, lambda: sweep_source(jobs, config.name), max_backoff=4
+        config,
+        pipe.settings,
+        lambda: sweep_source(jobs, config.name),
+        max_backoff=4,
+        on_failure=lambda error: jobs.record_fetch(config.name, error),
     )
     with caplog.at_level(logging.INFO, logger="mailer"):
         watcher.start()
@@ -98,6 +102,8 @@ def test_after_a_30_second_outage_the_watcher_reconnects_and_processes_once(
             dovecot.deliver_offline(digest(3))
             time.sleep(30)
             assert watcher.status().reconnects >= 4  # it kept trying...
+            assert "refused" in (jobs.board.get("mail").error or "")  # ...and /healthz knows
+            assert "refused" in (watcher.status().last_error or "")
             dovecot.start()
             wait_for(lambda: watcher.status().state == "idling", timeout=10)
             wait_for(lambda: len(recorder.alerts()) == 3, timeout=5)
