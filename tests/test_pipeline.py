@@ -9,6 +9,7 @@ import pytest
 from pipeline_kit import Recorder, digest_email, settings_for, write_config
 from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
+from mailer import metrics
 from mailer.app import Pipeline
 from mailer.notify import DeliveryError
 
@@ -131,7 +132,13 @@ def test_a_dry_run_shows_what_would_be_sent_and_records_nothing(tmp_path: Path) 
     pipe.close()
 
 
+def sample(name: str, **labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 def test_failed_deliveries_retry_with_backoff_then_go_out_once(tmp_path: Path) -> None:
+    sent_before = sample("mailer_alerts_sent_total", destination="team")
+    failed_before = sample("mailer_alerts_failed_total", destination="team")
     pipe, recorder = pipeline(tmp_path, [{**SMALL_LLMS, "notify": [{"to": "team"}]}])
     recorder.failures = [DeliveryError("HTTP 500"), DeliveryError("rate limited", retry_after=120)]
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
@@ -143,6 +150,9 @@ def test_failed_deliveries_retry_with_backoff_then_go_out_once(tmp_path: Path) -
     assert pipe.deliver_due(T0 + timedelta(seconds=149)).sent == 0
     assert pipe.deliver_due(T0 + timedelta(seconds=150)).sent == 1
     assert len(recorder.batches) == 1
+    assert sample("mailer_alerts_sent_total", destination="team") == sent_before + 1
+    assert sample("mailer_alerts_failed_total", destination="team") == failed_before + 2
+    assert sample("mailer_outbox_depth", state="sent") == 1
     pipe.close()
 
 
