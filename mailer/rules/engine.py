@@ -33,14 +33,11 @@ or if it has no such terms (purely negative, size-only, regex-only rules).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-import ahocorasick
-
 from mailer.models import Match, MatchReason, Paper
+from mailer.rules.index import CompiledTerm, PaperScan, TermTable
 from mailer.rules.rule import (
-    AUTHOR_SEPARATOR,
     FIELD_BITS,
     FIELDS,
     QueryAnd,
@@ -49,75 +46,16 @@ from mailer.rules.rule import (
     QueryOr,
     QueryTerm,
     Rule,
-    Term,
-    describe_fields,
-    is_word_char,
-    normalize_text,
-    term_detail,
 )
-from mailer.rules.syntax import compile_regex, required_literal
 
 _AUTHORS_BIT = FIELD_BITS["authors"]
-
-
-@dataclass(slots=True)
-class _PaperScan:
-    """What one paper's text holds: phrase hits by term id, regex results on demand."""
-
-    paper: Paper
-    hits: dict[int, int]  # term id -> bitmask of fields it was found in
-    texts: dict[str, str]
-    regex_cache: dict[tuple[int, int], bool] = field(default_factory=dict)
-
-
-class _CompiledTerm:
-    __slots__ = ("_reasons", "any_reasons", "id", "is_phrase", "literal_id", "regex", "term")
-
-    def __init__(self, term: Term, term_id: int, regex: Any, literal_id: int | None) -> None:
-        self.term = term
-        self.id = term_id
-        self.regex = regex
-        self.is_phrase = regex is None
-        self.literal_id = literal_id  # a regex's required literal, found by the automaton
-        self._reasons: dict[tuple[int, str], MatchReason] = {}
-        # the hot path's reasons, indexed by the bitmask of fields hit
-        self.any_reasons: list[MatchReason | None] = [None] * (1 << len(FIELDS))
-
-    def reason(self, hit: int, group: str) -> MatchReason:
-        """The explanation of a hit; made once per (fields, group) and shared."""
-        key = (hit, group)
-        found = self._reasons.get(key)
-        if found is None:
-            found = self._reasons[key] = term_reason(self.term, hit, group)
-            if group == "any":
-                self.any_reasons[hit] = found
-        return found
-
-    def fields_hit(self, scan: _PaperScan, mask: int) -> int:
-        """Bitmask of the fields in `mask` where this term occurs."""
-        if self.is_phrase:
-            return scan.hits.get(self.id, 0) & mask
-        if self.literal_id is not None:
-            mask &= scan.hits.get(self.literal_id, 0)
-        found = 0
-        for name in FIELDS:
-            bit = FIELD_BITS[name]
-            if mask & bit:
-                key = (self.id, bit)
-                hit = scan.regex_cache.get(key)
-                if hit is None:
-                    hit = self.regex.search(scan.texts[name]) is not None
-                    scan.regex_cache[key] = hit
-                if hit:
-                    found |= bit
-        return found
 
 
 class _CompiledRule:
     __slots__ = ("_filter_reasons", "all", "any", "authors", "formats", "has_filters", "index",
                  "mask", "min_upvotes", "name", "none", "query", "rule", "size")  # fmt: skip
 
-    def __init__(self, rule: Rule, index: int, terms: _TermTable) -> None:
+    def __init__(self, rule: Rule, index: int, terms: TermTable) -> None:
         match = rule.match
         self.rule = rule
         self.name = rule.name
@@ -137,7 +75,7 @@ class _CompiledRule:
 
     def triggers(self) -> set[int] | None:
         """Automaton ids one of which must be found for the rule to match, or None."""
-        options: list[list[_CompiledTerm]] = []
+        options: list[list[CompiledTerm]] = []
         if self.any and all(_trigger(t) is not None for t in self.any):
             options.append(self.any)
         if self.authors and all(_trigger(t) is not None for t in self.authors):
@@ -154,7 +92,7 @@ class _CompiledRule:
         found = (_trigger(t) for t in min(options, key=len))
         return {trigger for trigger in found if trigger is not None}
 
-    def evaluate(self, scan: _PaperScan) -> Match | None:
+    def evaluate(self, scan: PaperScan) -> Match | None:
         """The match of this rule on a scanned paper, or None (hot path: kept flat)."""
         paper = scan.paper
         if self.formats and paper.format not in self.formats:
@@ -214,13 +152,6 @@ class _CompiledRule:
         return Match(self.name, paper.id, tuple(reasons))
 
 
-def term_reason(term: Term, hit: int, group: str) -> MatchReason:
-    if group == "authors":
-        return MatchReason("author", f"author {term.shown}", "authors", term.text)
-    kind: Any = "regex" if term.is_regex else ("query" if group == "query" else "term")
-    return MatchReason(kind, term_detail(term, hit), describe_fields(hit), term.text)
-
-
 def filter_reasons(rule: Rule, paper: Paper, size_reason: str | None) -> tuple[MatchReason, ...]:
     """Reasons for the size, upvotes and format conditions (already known to hold)."""
     match = rule.match
@@ -239,7 +170,7 @@ def filter_reasons(rule: Rule, paper: Paper, size_reason: str | None) -> tuple[M
 _CompiledQuery = tuple[Any, ...]  # ("term", t) | ("not", q) | ("and", [q]) | ("or", [q])
 
 
-def _compile_query(node: QueryNode, terms: _TermTable) -> _CompiledQuery:
+def _compile_query(node: QueryNode, terms: TermTable) -> _CompiledQuery:
     if isinstance(node, QueryTerm):
         return ("term", terms.add(node.term))
     if isinstance(node, QueryNot):
@@ -249,7 +180,7 @@ def _compile_query(node: QueryNode, terms: _TermTable) -> _CompiledQuery:
     return (op, [_compile_query(child, terms) for child in node.children])
 
 
-def _evaluate_query(query: _CompiledQuery, scan: _PaperScan, mask: int) -> bool:
+def _evaluate_query(query: _CompiledQuery, scan: PaperScan, mask: int) -> bool:
     op = query[0]
     if op == "term":
         return bool(query[1].fields_hit(scan, mask))
@@ -260,7 +191,7 @@ def _evaluate_query(query: _CompiledQuery, scan: _PaperScan, mask: int) -> bool:
     return any(_evaluate_query(child, scan, mask) for child in query[1])
 
 
-def _positive_terms(query: _CompiledQuery, negated: bool = False) -> list[_CompiledTerm]:
+def _positive_terms(query: _CompiledQuery, negated: bool = False) -> list[CompiledTerm]:
     op = query[0]
     if op == "term":
         return [] if negated else [query[1]]
@@ -269,12 +200,12 @@ def _positive_terms(query: _CompiledQuery, negated: bool = False) -> list[_Compi
     return [t for child in query[1] for t in _positive_terms(child, negated)]
 
 
-def _trigger(term: _CompiledTerm) -> int | None:
+def _trigger(term: CompiledTerm) -> int | None:
     """The automaton id whose absence proves the term absent: a phrase's, a regex literal's."""
     return term.id if term.is_phrase else term.literal_id
 
 
-def _query_triggers(query: _CompiledQuery) -> list[_CompiledTerm] | None:
+def _query_triggers(query: _CompiledQuery) -> list[CompiledTerm] | None:
     """Terms one of which must be found for the query to be true, or None."""
     op = query[0]
     if op == "term":
@@ -293,65 +224,15 @@ def _query_triggers(query: _CompiledQuery) -> list[_CompiledTerm] | None:
 # --- the index ----------------------------------------------------------------------------
 
 
-class _TermTable:
-    """Distinct terms of all rules; phrases share one automaton key per normalized text."""
-
-    def __init__(self) -> None:
-        self.by_key: dict[tuple[str, bool], _CompiledTerm] = {}
-        self.regexes: dict[str, Any] = {}
-        self.literals: dict[str, int] = {}  # regex prefilter literal -> its id
-        self.next_id = 0
-
-    def new_id(self) -> int:
-        self.next_id += 1
-        return self.next_id - 1
-
-    def add(self, term: Term) -> _CompiledTerm:
-        key = (term.regex if term.regex is not None else term.key, term.regex is not None)
-        found = self.by_key.get(key)
-        if found is not None and found.term.text == term.text:
-            return found
-        regex = literal_id = None
-        if term.regex is not None:
-            regex = self.regexes.get(term.regex) or compile_regex(term.regex)
-            self.regexes[term.regex] = regex
-            literal = required_literal(term.regex)
-            if literal is not None:
-                literal_id = self.literals.setdefault(literal, self.new_id())
-        term_id = found.id if found is not None else self.new_id()
-        compiled = _CompiledTerm(term, term_id, regex, literal_id)
-        if found is None:
-            self.by_key[key] = compiled
-        return compiled
-
-    def automaton(self) -> Any:
-        """One automaton over phrase keys and regex literals; value (phrase id, length,
-        boundary needed left, right, literal id), -1 for an absent id."""
-        entries: dict[str, list[int]] = {}
-        for (key, is_regex), term in self.by_key.items():
-            if not is_regex:
-                entries[key] = [term.id, len(key), is_word_char(key[0]), is_word_char(key[-1]), -1]
-        for literal, literal_id in self.literals.items():
-            entries.setdefault(literal, [-1, len(literal), False, False, -1])[4] = literal_id
-        automaton = ahocorasick.Automaton()
-        for key, value in entries.items():
-            automaton.add_word(key, tuple(value))
-        if entries:
-            automaton.make_automaton()
-        return automaton
-
-
 class Matcher:
     """Match papers against compiled rules; build with `compile_rules`."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
-        self.terms = _TermTable()
+        self.terms = TermTable()
         self.rules = [
             _CompiledRule(rule, i, self.terms)
             for i, rule in enumerate(r for r in rules if r.enabled)
         ]
-        self._automaton = self.terms.automaton()
-        self._has_index = len(self._automaton) > 0
         self._always: list[int] = []
         self._by_term: dict[int, list[int]] = {}
         scanned = 0
@@ -363,43 +244,14 @@ class Matcher:
             else:
                 for term_id in triggers:
                     self._by_term.setdefault(term_id, []).append(rule.index)
-        self._scanned_fields = [name for name in FIELDS if scanned & FIELD_BITS[name]]
+        self.terms.build([name for name in FIELDS if scanned & FIELD_BITS[name]])
 
     def __len__(self) -> int:
         return len(self.rules)
 
-    def _scan(self, paper: Paper) -> _PaperScan:
-        texts = {
-            "title": paper.title,
-            "abstract": paper.abstract or "",
-            "authors": AUTHOR_SEPARATOR.join(paper.authors or ()),
-            "source": paper.source or "",
-        }
-        hits: dict[int, int] = {}
-        if self._has_index:
-            automaton_iter = self._automaton.iter
-            for name in self._scanned_fields:
-                bit = FIELD_BITS[name]
-                text = normalize_text(texts[name])
-                if not text:
-                    continue
-                last = len(text) - 1
-                for end, (term_id, length, left, right, literal_id) in automaton_iter(text):
-                    if literal_id >= 0:
-                        hits[literal_id] = hits.get(literal_id, 0) | bit
-                        if term_id < 0:
-                            continue
-                    if right and end < last and is_word_char(text[end + 1]):
-                        continue
-                    start = end - length + 1
-                    if left and start > 0 and is_word_char(text[start - 1]):
-                        continue
-                    hits[term_id] = hits.get(term_id, 0) | bit
-        return _PaperScan(paper, hits, texts)
-
     def match(self, paper: Paper) -> list[Match]:
         """The rules `paper` matches, in rule order, each with its reasons."""
-        scan = self._scan(paper)
+        scan = self.terms.scan(paper)
         candidates = set(self._always)
         by_term = self._by_term
         for term_id in scan.hits:

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from mailer.models import Match, MatchReason, Paper
-from mailer.rules.engine import filter_reasons, term_reason
+from mailer.rules.engine import filter_reasons
+from mailer.rules.index import term_reason
 from mailer.rules.rule import (
     FIELD_BITS,
     FIELDS,

@@ -1,0 +1,175 @@
+"""The term index: every phrase of every rule in one Aho-Corasick automaton.
+
+`TermTable` gives each distinct term an id (phrases share one per normalized text) and
+builds the automaton; `TermTable.scan(paper)` runs it once over each field and keeps a
+hit only when the phrase's word boundaries hold. A regex term with a required literal
+(see `required_literal`) has that literal in the automaton too, without boundaries: the
+regex runs only on fields where the literal occurs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import ahocorasick
+
+from mailer.models import MatchReason, Paper
+from mailer.rules.rule import (
+    AUTHOR_SEPARATOR,
+    FIELD_BITS,
+    FIELDS,
+    Term,
+    describe_fields,
+    is_word_char,
+    normalize_text,
+    term_detail,
+)
+from mailer.rules.syntax import compile_regex, required_literal
+
+
+@dataclass(slots=True)
+class PaperScan:
+    """What one paper's text holds: phrase hits by term id, regex results on demand."""
+
+    paper: Paper
+    hits: dict[int, int]  # term id -> bitmask of fields it was found in
+    texts: dict[str, str]
+    regex_cache: dict[tuple[int, int], bool] = field(default_factory=dict)
+
+
+class CompiledTerm:
+    __slots__ = ("_reasons", "any_reasons", "id", "is_phrase", "literal_id", "regex", "term")
+
+    def __init__(self, term: Term, term_id: int, regex: Any, literal_id: int | None) -> None:
+        self.term = term
+        self.id = term_id
+        self.regex = regex
+        self.is_phrase = regex is None
+        self.literal_id = literal_id  # a regex's required literal, found by the automaton
+        self._reasons: dict[tuple[int, str], MatchReason] = {}
+        # the hot path's reasons, indexed by the bitmask of fields hit
+        self.any_reasons: list[MatchReason | None] = [None] * (1 << len(FIELDS))
+
+    def reason(self, hit: int, group: str) -> MatchReason:
+        """The explanation of a hit; made once per (fields, group) and shared."""
+        key = (hit, group)
+        found = self._reasons.get(key)
+        if found is None:
+            found = self._reasons[key] = term_reason(self.term, hit, group)
+            if group == "any":
+                self.any_reasons[hit] = found
+        return found
+
+    def fields_hit(self, scan: PaperScan, mask: int) -> int:
+        """Bitmask of the fields in `mask` where this term occurs."""
+        if self.is_phrase:
+            return scan.hits.get(self.id, 0) & mask
+        if self.literal_id is not None:
+            mask &= scan.hits.get(self.literal_id, 0)
+        found = 0
+        for name in FIELDS:
+            bit = FIELD_BITS[name]
+            if mask & bit:
+                key = (self.id, bit)
+                hit = scan.regex_cache.get(key)
+                if hit is None:
+                    hit = self.regex.search(scan.texts[name]) is not None
+                    scan.regex_cache[key] = hit
+                if hit:
+                    found |= bit
+        return found
+
+
+def term_reason(term: Term, hit: int, group: str) -> MatchReason:
+    if group == "authors":
+        return MatchReason("author", f"author {term.shown}", "authors", term.text)
+    kind: Any = "regex" if term.is_regex else ("query" if group == "query" else "term")
+    return MatchReason(kind, term_detail(term, hit), describe_fields(hit), term.text)
+
+
+class TermTable:
+    """Distinct terms of all rules; phrases share one automaton key per normalized text."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple[str, bool], CompiledTerm] = {}
+        self.regexes: dict[str, Any] = {}
+        self.literals: dict[str, int] = {}  # regex prefilter literal -> its id
+        self.next_id = 0
+        self._automaton: Any = None
+        self._has_index = False
+        self._scanned_fields: list[str] = []
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+    def add(self, term: Term) -> CompiledTerm:
+        key = (term.regex if term.regex is not None else term.key, term.regex is not None)
+        found = self.by_key.get(key)
+        if found is not None and found.term.text == term.text:
+            return found
+        regex = literal_id = None
+        if term.regex is not None:
+            regex = self.regexes.get(term.regex) or compile_regex(term.regex)
+            self.regexes[term.regex] = regex
+            literal = required_literal(term.regex)
+            if literal is not None:
+                literal_id = self.literals.setdefault(literal, self.new_id())
+        term_id = found.id if found is not None else self.new_id()
+        compiled = CompiledTerm(term, term_id, regex, literal_id)
+        if found is None:
+            self.by_key[key] = compiled
+        return compiled
+
+    def build(self, fields: list[str]) -> None:
+        """Make the automaton once every rule's terms are added; `fields` will be scanned."""
+        self._automaton = self.automaton()
+        self._has_index = len(self._automaton) > 0
+        self._scanned_fields = fields
+
+    def automaton(self) -> Any:
+        """One automaton over phrase keys and regex literals; value (phrase id, length,
+        boundary needed left, right, literal id), -1 for an absent id."""
+        entries: dict[str, list[int]] = {}
+        for (key, is_regex), term in self.by_key.items():
+            if not is_regex:
+                entries[key] = [term.id, len(key), is_word_char(key[0]), is_word_char(key[-1]), -1]
+        for literal, literal_id in self.literals.items():
+            entries.setdefault(literal, [-1, len(literal), False, False, -1])[4] = literal_id
+        automaton = ahocorasick.Automaton()
+        for key, value in entries.items():
+            automaton.add_word(key, tuple(value))
+        if entries:
+            automaton.make_automaton()
+        return automaton
+
+    def scan(self, paper: Paper) -> PaperScan:
+        """Every field scanned once: phrase hits with their word boundaries checked."""
+        texts = {
+            "title": paper.title,
+            "abstract": paper.abstract or "",
+            "authors": AUTHOR_SEPARATOR.join(paper.authors or ()),
+            "source": paper.source or "",
+        }
+        hits: dict[int, int] = {}
+        if self._has_index:
+            automaton_iter = self._automaton.iter
+            for name in self._scanned_fields:
+                bit = FIELD_BITS[name]
+                text = normalize_text(texts[name])
+                if not text:
+                    continue
+                last = len(text) - 1
+                for end, (term_id, length, left, right, literal_id) in automaton_iter(text):
+                    if literal_id >= 0:
+                        hits[literal_id] = hits.get(literal_id, 0) | bit
+                        if term_id < 0:
+                            continue
+                    if right and end < last and is_word_char(text[end + 1]):
+                        continue
+                    start = end - length + 1
+                    if left and start > 0 and is_word_char(text[start - 1]):
+                        continue
+                    hits[term_id] = hits.get(term_id, 0) | bit
+        return PaperScan(paper, hits, texts)
