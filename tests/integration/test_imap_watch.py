@@ -133,15 +133,16 @@ def test_stop_returns_promptly_while_idling(tmp_path: Path, dovecot: DovecotServ
     pipe.close()
 
 
-def test_mailer_watch_alerts_to_a_file_and_exits_on_sigterm(
-    tmp_path: Path, dovecot: DovecotServer
+@pytest.mark.parametrize("command", ["watch", "serve"])
+def test_the_command_alerts_to_a_file_through_idle_and_exits_on_sigterm(
+    tmp_path: Path, dovecot: DovecotServer, command: str
 ) -> None:
     config = write_imap_config(tmp_path, dovecot)
     env = {**os.environ, "IMAP_PASSWORD": PASSWORD}
     log_path = tmp_path / "watch.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mailer", "--log-format", "text", "watch", "--config", config],
+            [sys.executable, "-m", "mailer", "--log-format", "text", command, "--config", config],
             stdout=log_file,
             stderr=subprocess.STDOUT,
             env=env,
