@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 import time
 import urllib.error
 from collections.abc import Callable
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -46,10 +48,11 @@ from mailer.notify.render import render_notice_slack, render_slack
 from mailer.notify.sanitize import clean_text, cut_at_word
 
 log = logging.getLogger(__name__)
-# slack-sdk's WebhookClient logs the webhook URL (a secret) at DEBUG: give it a logger
-# that never goes below WARNING, even with `mailer -vv`.
+# slack-sdk's WebhookClient logs the webhook URL (a secret) at DEBUG, and at ERROR in
+# "Invalid URL detected: <url>": give it a logger that stays quiet even with `mailer -vv`
+# (our own log lines and DeliveryError say what went wrong, without the URL).
 _WEBHOOK_SDK_LOG = logging.getLogger(f"{__name__}.webhook")
-_WEBHOOK_SDK_LOG.setLevel(logging.WARNING)
+_WEBHOOK_SDK_LOG.setLevel(logging.CRITICAL)
 
 DEFAULT_API_URL = "https://slack.com/api/"
 REQUEST_TIMEOUT = 15
@@ -57,6 +60,7 @@ MAX_INLINE_WAIT = 5.0  # seconds of Retry-After we are willing to sleep through
 INLINE_WAIT_BUDGET = 20.0  # total seconds one delivery may spend waiting on 429s
 TRANSIENT_RETRIES = 2  # quick retries of a 5xx/timeout before handing back to the outbox
 TRANSIENT_BACKOFF = 1.0  # 1 s, then 2 s
+MAX_RETRY_AFTER = 3600.0  # a longer Retry-After is taken as an hour
 
 PERMANENT_ERRORS = frozenset(
     {
@@ -162,6 +166,9 @@ def classify(status: int, error: str | None, retry_after: str | None) -> Deliver
             wait = float(retry_after) if retry_after else 1.0
         except ValueError:
             wait = 1.0
+        if not math.isfinite(wait) or wait < 0:  # "nan", "-5": a sleep would raise
+            wait = 1.0
+        wait = min(wait, MAX_RETRY_AFTER)
         return DeliveryError(f"rate limited by Slack (Retry-After {wait:g}s)", retry_after=wait)
     if status >= 500 or code.startswith("Received a response in a non-JSON format"):
         return DeliveryError(f"Slack answered HTTP {status}; will retry")
@@ -220,6 +227,15 @@ class _WebhookSender:
         return None
 
 
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 class SlackChannel:
     """Delivers batches to one Slack destination (see the module docstring)."""
 
@@ -275,6 +291,11 @@ class SlackChannel:
     def _webhook(self, env: str) -> _Sender:
         url = self._secret(env, None, f"destination {self.name}: webhook_url_env")
         assert url is not None  # read_secret raises when the variable is missing
+        if not _is_http_url(url):  # else urllib's error (and the SDK's log) quote it
+            raise DeliveryError(
+                f"destination {self.name}: {env} does not hold an https:// webhook URL",
+                permanent=True,
+            )
         client = WebhookClient(
             url, timeout=REQUEST_TIMEOUT, retry_handlers=[], logger=_WEBHOOK_SDK_LOG
         )

@@ -11,7 +11,7 @@ from render_batches import daily_feed_batch, three_paper_batch
 from mailer.config import Settings, load_settings
 from mailer.notify import DeliveryError
 from mailer.notify.render import render_slack
-from mailer.notify.slack import MemoryProgress, Pacer, SlackChannel
+from mailer.notify.slack import MemoryProgress, Pacer, SlackChannel, classify
 
 from .conftest import FakeClock
 from .slack_server import Reply, SlackServer
@@ -190,6 +190,37 @@ def test_webhook_destination_posts_payload_and_keeps_its_url_secret(
         channel(settings, "hook", fake_clock).deliver(daily_feed_batch(2))
     assert caught.value.permanent and "verysecretpart" not in str(caught.value)
     assert "verysecretpart" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "hooks.slack.com/services/T1/B1/verysecretpart",  # no scheme: urllib quoted it
+        "htps://hooks.slack.com/services/T1/B1/verysecretpart",  # the SDK logged it
+        "https://hooks.slack.com:99999/services/T1/B1/verysecretpart",
+    ],
+)
+def test_malformed_webhook_url_is_permanent_and_never_shown(
+    tmp_path: Path, fake_clock: FakeClock, caplog: pytest.LogCaptureFixture, url: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    settings = settings_for(
+        tmp_path, "destinations:\n  hook: {kind: slack, webhook_url_env: HOOK}\n", HOOK=url
+    )
+    with pytest.raises(DeliveryError) as caught:
+        channel(settings, "hook", fake_clock).deliver(three_paper_batch())
+    assert caught.value.permanent and "HOOK" in caught.value.reason
+    assert "verysecretpart" not in str(caught.value) and "verysecretpart" not in caplog.text
+    assert fake_clock.sleeps == [], "a broken URL is not retried"
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "wait"), [("2", 2.0), ("nan", 1.0), ("-5", 1.0), ("inf", 1.0), ("1e9", 3600.0)]
+)
+def test_odd_retry_after_values_give_a_wait_that_can_be_slept(
+    retry_after: str, wait: float
+) -> None:
+    assert classify(429, "ratelimited", retry_after).retry_after == wait
 
 
 def test_long_feed_goes_out_as_a_thread_paced_one_per_second(
