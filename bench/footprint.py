@@ -26,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the tests' Dovecot helper
 
 from tests.integration.dovecot import PASSWORD, USER, DovecotServer, free_port  # noqa: E402
 
