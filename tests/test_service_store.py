@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select, text
+from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer.models import Paper
 from mailer.store.db import Store
@@ -20,8 +22,10 @@ T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path}/mailer.db")
+def store(state_url: str) -> Iterator[Store]:  # noqa: F811
+    opened = Store.open(state_url)
+    yield opened
+    opened.close()
 
 
 def record(store: Store, uid: str, at: datetime, paper_id: str, destination: str = "team") -> None:
