@@ -185,3 +185,24 @@ def test_outside_text_with_nul_characters_is_stored(store: Store) -> None:
     [claimed] = store.claim_next_batch(T0, "w", LEASE)
     assert claimed.paper.abstract == "a\x00b"  # the JSON copy keeps it, escaped
     assert store.list_outbox()[0].title == "Evil title"
+
+
+def test_two_workers_recording_one_message_at_once_both_succeed(store: Store) -> None:
+    p = paper(1)
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def work() -> None:
+        start.wait()
+        try:
+            store.record_message(message("1"), [p], [alert(p)])
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert count(store, messages) == 1 and count(store, outbox) == 1

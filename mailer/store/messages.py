@@ -156,19 +156,10 @@ class MessageQueries:
         }
         if record.raw is not None:
             values["raw"] = zlib.compress(record.raw, 6)
-        existing = conn.execute(
-            select(messages.c.id).where(
-                messages.c.source == record.source,
-                messages.c.folder == record.folder,
-                messages.c.uidvalidity == record.uidvalidity,
-                messages.c.uid == record.uid,
-            )
-        ).scalar()
-        if existing is not None:
-            conn.execute(update(messages).where(messages.c.id == existing).values(**values))
-            return int(existing)
-        result = conn.execute(
-            messages.insert().values(
+        # insert, or update the row a replay, --since or a concurrent worker made
+        inserted = conn.execute(
+            dialect_insert(conn, messages)
+            .values(
                 source=record.source,
                 folder=record.folder,
                 uidvalidity=record.uidvalidity,
@@ -176,10 +167,21 @@ class MessageQueries:
                 paper_count=0,
                 **values,
             )
-        )
-        key = result.inserted_primary_key
-        assert key is not None
-        return int(key[0])
+            .on_conflict_do_nothing(index_elements=["source", "folder", "uidvalidity", "uid"])
+            .returning(messages.c.id)
+        ).scalar()
+        if inserted is not None:
+            return int(inserted)
+        existing = conn.execute(
+            select(messages.c.id).where(
+                messages.c.source == record.source,
+                messages.c.folder == record.folder,
+                messages.c.uidvalidity == record.uidvalidity,
+                messages.c.uid == record.uid,
+            )
+        ).scalar_one()
+        conn.execute(update(messages).where(messages.c.id == existing).values(**values))
+        return int(existing)
 
     def _save_paper(self, conn: Connection, paper: Paper, record: MessageRecord, row: int) -> None:
         when = codec.to_db_time(record.processed_at)
