@@ -257,10 +257,13 @@ class Pipeline:
         )
         new_alerts = self.store.record_message(record, found, alerts)
         self._count(message, digest, status, matches)
-        post = source or (self.source(message.source) if not force else None)
-        if post is not None:
-            post.after_commit(message)
         extra = {"source": message.source, "message_id": message_id}
+        try:  # the message is stored: a failing post-processing must not undo that
+            post = source or (self.source(message.source) if not force else None)
+            if post is not None:
+                post.after_commit(message)
+        except Exception as e:
+            log.warning("post-processing failed: %s", e, extra=extra)
         log.info("%s: %d papers, %d new alerts", status, len(found), new_alerts, extra=extra)
         return replace(outcome, new_alerts=new_alerts)
 
