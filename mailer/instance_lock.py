@@ -9,6 +9,7 @@ the service (it goes away with the connection). Error messages never show a pass
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 from pathlib import Path
 from typing import Protocol
@@ -16,8 +17,14 @@ from typing import Protocol
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 
-# "paper-mailer" folded into a signed 64-bit key; any constant would do, this one is ours
-ADVISORY_LOCK_KEY = int.from_bytes(b"pmailer\x01", "big", signed=True)
+LOCK_NAMESPACE = "paper-mailer serve"
+
+
+def advisory_lock_key(database: str, schema: str) -> int:
+    """A signed 64-bit key per (database, schema): advisory locks are per database, and
+    two deployments may keep their state in two schemas of one database."""
+    digest = hashlib.sha256(f"{LOCK_NAMESPACE}:{database}:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 class AlreadyRunningError(Exception):
@@ -58,15 +65,19 @@ class AdvisoryLock:
         shown = make_url(url).render_as_string(hide_password=True)
         self._engine = create_engine(url, pool_size=1, max_overflow=0)
         self._connection: Connection | None = self._engine.connect()
+        database, schema = self._connection.execute(
+            text("SELECT current_database(), current_schema()")
+        ).one()
+        key = advisory_lock_key(str(database), str(schema))
         held = self._connection.execute(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
         ).scalar()
         self._connection.commit()  # the lock is session-level; do not sit in a transaction
         if not held:
             self.release()
             raise AlreadyRunningError(
                 f"another mailer serve is already running against {shown} "
-                f"(it holds PostgreSQL advisory lock {ADVISORY_LOCK_KEY}). Stop it first."
+                f"(schema {schema}; it holds PostgreSQL advisory lock {key}). Stop it first."
             )
 
     def release(self) -> None:

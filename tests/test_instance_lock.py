@@ -6,15 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import require_server
-from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
+from store_backends import postgres_schema_url
 
 from mailer.instance_lock import AlreadyRunningError, acquire_instance_lock, sqlite_path
-
-POSTGRES_URL = os.environ.get(
-    "MAILER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 
 
 def test_sqlite_state_is_locked_by_a_file_next_to_the_database(tmp_path: Path) -> None:
@@ -35,20 +30,20 @@ def test_sqlite_path_of_urls() -> None:
 
 
 @pytest.mark.integration
-def test_postgres_state_is_locked_by_an_advisory_lock() -> None:
-    url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        create_engine(url).connect().execute(text("SELECT 1")).close()
-    except OperationalError:
-        require_server(f"PostgreSQL not reachable at {POSTGRES_URL}")
-    first = acquire_instance_lock(POSTGRES_URL)
+def test_postgres_state_is_locked_per_schema_by_an_advisory_lock() -> None:
+    schemas = [postgres_schema_url(), postgres_schema_url()]
+    first_url, other_url = (next(s) for s in schemas)
+    first = acquire_instance_lock(first_url)
     try:
         with pytest.raises(AlreadyRunningError, match="advisory lock") as caught:
-            acquire_instance_lock(POSTGRES_URL)
+            acquire_instance_lock(first_url)
         assert "already running" in str(caught.value)
+        acquire_instance_lock(other_url).release()  # another schema is another state
     finally:
         first.release()
-    acquire_instance_lock(POSTGRES_URL).release()
+        acquire_instance_lock(first_url).release()
+        for schema in schemas:
+            schema.close()
 
 
 def test_error_never_shows_the_password() -> None:
