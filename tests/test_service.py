@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from pipeline_kit import digest_email, write_config
+from store_backends import postgres_schema_url
 
 from mailer.config import load_settings
 from mailer.instance_lock import AlreadyRunningError
@@ -131,3 +132,23 @@ def test_a_changed_config_restarts_the_jobs_and_a_broken_one_is_ignored(
     status, body = running.healthz()
     assert status == 200 and "more" in json.dumps(body)
     assert running.error is None
+
+
+@pytest.mark.integration
+def test_on_postgresql_a_second_instance_is_refused_too(tmp_path: Path) -> None:
+    schema = postgres_schema_url()
+    url = next(schema)
+    try:
+        config = write_config(tmp_path, [RULE], state=url)
+        (tmp_path / "inbox" / "1.eml").write_bytes(digest_email("d1", _now(), [LLM]))
+        first = Running(Service(load_settings(config, {}), http=HttpAddress("127.0.0.1", 0)))
+        try:
+            wait_for("the first instance", lambda: first.healthz()[0] == 200)
+            with pytest.raises(AlreadyRunningError, match="already running"):
+                Service(load_settings(config, {})).run()
+            wait_for("the alert", lambda: list((tmp_path / "out").glob("*.json")))
+        finally:
+            assert first.stop() < 5
+        assert first.error is None
+    finally:
+        schema.close()
