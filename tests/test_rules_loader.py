@@ -63,7 +63,7 @@ def test_good_rules_load_with_typed_notify_targets(tmp_path: Path) -> None:
     assert rule.name == "small-llms" and rule.description == "Small language models"
     assert rule.enabled is True
     assert [(t.to, t.mode, str(t.at), t.timezone) for t in rule.notify] == [
-        ("preview", "daily", "09:00:00", "Europe/Berlin"),
+        ("preview", "daily", "None", "Europe/Berlin"),  # None: the config's default_daily_at
         ("slack:#llm-papers", "immediate", "None", "UTC"),
         ("slack_user:U0123ABCD", "daily", "07:30:00", "UTC"),
         ("email:alice@example.com", "immediate", "None", "UTC"),
@@ -158,3 +158,25 @@ def test_fast_schema_check_agrees_with_jsonschema(data: Any) -> None:
 
     for document in ({"version": 1, "rules": [data]}, {"rules": [{"name": "x", "match": data}]}):
         assert is_valid(document) == SCHEMA_VALIDATOR.is_valid(document)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rules:\n  - name: deep\n    match: {query: '" + "(" * 500 + "a" + ")" * 500 + "'}\n",
+         "query: more than 20 nested parentheses"),
+        ("rules:\n  - name: long\n    match: {query: '" + "a OR " * 500 + "b'}\n",
+         "query: longer than 2000 characters; split the rule"),
+        ("rules: " + "[" * 3000 + "]" * 3000 + "\n", None),
+    ],
+    ids=["nested-query", "long-query", "nested-yaml"],
+)  # fmt: skip
+def test_hostile_rule_files_give_errors_not_crashes(
+    tmp_path: Path, text: str, expected: str | None
+) -> None:
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    ruleset = load_rules([path])
+    assert ruleset.errors and ruleset.rules == ()
+    if expected is not None:
+        assert ruleset.errors[0].message == expected

@@ -101,7 +101,10 @@ def _papers(inputs: Sequence[Path]) -> list[Paper]:
 def _targets(rule: Rule) -> str:
     shown = []
     for target in rule.notify:
-        when = f"daily {target.at:%H:%M} {target.timezone}" if target.at else target.mode
+        when: str = target.mode
+        if target.mode == "daily":
+            at = f"{target.at:%H:%M}" if target.at else "at the config's default_daily_at"
+            when = f"daily {at} {target.timezone}"
         shown.append(f"{target.to} ({when})")
     return ", ".join(shown) or "nothing (no notify:)"
 

@@ -32,7 +32,6 @@ from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
 from mailer.rules.syntax import RuleValueError, parse_query, parse_size, parse_term
 from mailer.yamlsource import PathKey, Position, YamlSyntaxError
 
-DEFAULT_DAILY_AT = time(9, 0)
 _CONDITION_KEYS = ("any", "all", "none", "query", "authors", "size", "min_upvotes", "formats")
 _INLINE_KINDS = ("slack", "slack_user", "email")
 
@@ -99,12 +98,16 @@ def _load_rules(paths: Sequence[Path], has_destination: Callable[[str], bool] | 
         except YamlSyntaxError as e:
             errors.append(RuleError(e.position, f"not valid YAML: {e.problem}"))
             continue
-        except (OSError, UnicodeDecodeError) as e:
-            reason = getattr(e, "strerror", None) or str(e)
+        except (OSError, UnicodeDecodeError, RecursionError) as e:
+            reason = getattr(e, "strerror", None) or str(e) or "nested too deeply"
             errors.append(RuleError(Position(str(path), 1, 1), f"cannot read: {reason}"))
             continue
         loader = _FileLoader(doc, has_destination)
-        file_rules, file_errors = loader.load()
+        try:
+            file_rules, file_errors = loader.load()
+        except RecursionError:
+            errors.append(RuleError(Position(str(path), 1, 1), "nested too deeply to be rules"))
+            continue
         repeated: set[Position] = set()
         for name, position in loader.names():
             if name in first_seen:
@@ -307,8 +310,6 @@ class _FileLoader:
                 )
             hour, minute = entry["at"].split(":")
             at = time(int(hour), int(minute))
-        elif mode == "daily":
-            at = DEFAULT_DAILY_AT
         zone = entry.get("timezone", "UTC")
         if isinstance(zone, str) and zone and not _is_zone(zone):
             hint = did_you_mean(zone, _zones())

@@ -24,6 +24,8 @@ from mailer.rules.rule import (
 
 _LITERAL = _sre_parser.LITERAL
 MAX_REGEX_LENGTH = 500
+MAX_QUERY_LENGTH = 2000
+MAX_QUERY_DEPTH = 20
 REGEX_MEMORY = 8 << 20  # bytes RE2 may use per pattern; bigger patterns are rejected
 
 _SIZE_HINT = "write e.g. '<= 8B' or '1B..13B'"
@@ -201,6 +203,7 @@ class _QueryParser:
         self.text = text
         self.tokens = _tokens(text)
         self.index = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -249,7 +252,11 @@ class _QueryParser:
             raise self.fail("a word, a \"quoted phrase\" or '('")
         self.index += 1
         if token[0] == "(":
+            self.depth += 1
+            if self.depth > MAX_QUERY_DEPTH:
+                raise RuleValueError(f"query: more than {MAX_QUERY_DEPTH} nested parentheses")
             node = self.parse_or()
+            self.depth -= 1
             closing = self.peek()
             if closing is None or closing[0] != ")":
                 raise self.fail("')'")
@@ -261,4 +268,6 @@ class _QueryParser:
 def parse_query(text: Any) -> QueryNode:
     if not isinstance(text, str):
         raise RuleValueError(f"query: {text!r} is not a query; write e.g. 'LoRA AND NOT survey'")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise RuleValueError(f"query: longer than {MAX_QUERY_LENGTH} characters; split the rule")
     return _QueryParser(text).parse()
