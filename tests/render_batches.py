@@ -10,6 +10,17 @@ from mailer.notify.sample import sample_batch
 CREATED = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 
 
+def all_strings(node: object) -> list[str]:
+    """Every string in a Slack payload (block texts, plain_text, button URLs, fallback)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in all_strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in all_strings(value)]
+    return []
+
+
 def three_paper_batch(destination: str = "team-slack") -> AlertBatch:
     batch = sample_batch(destination, CREATED, rule="small-llms")
     return AlertBatch(

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from render_batches import daily_feed_batch, three_paper_batch
+from render_batches import all_strings, daily_feed_batch, three_paper_batch
 
 from mailer.models import AlertBatch
 from mailer.notify.render import render_email, render_slack, render_text
@@ -51,16 +52,6 @@ def test_subject_names_rule_count_and_day() -> None:
     )
 
 
-def _strings(node: object) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [s for value in node.values() for s in _strings(value)]
-    if isinstance(node, list):
-        return [s for value in node for s in _strings(value)]
-    return []
-
-
 def _section_titles(payloads: list[dict]) -> list[str]:
     return [
         block["text"]["text"].split("\n")[0]
@@ -77,7 +68,7 @@ def test_daily_feed_of_120_splits_into_messages_within_slack_limits() -> None:
         blocks = payload["blocks"]
         assert len(blocks) <= MAX_BLOCKS
         assert len(json.dumps(payload, ensure_ascii=False)) < 13_000
-        assert sum(len(s) for s in _strings(payload)) < 10_000
+        assert sum(len(s) for s in all_strings(payload)) < 10_000
         for block in blocks:
             if block["type"] == "section":
                 assert len(block["text"]["text"]) <= SECTION_CHARS
@@ -108,10 +99,22 @@ def test_huge_abstracts_and_titles_still_fit() -> None:
     assert len(_section_titles(payloads)) == 60
     for payload in payloads:
         assert len(payload["blocks"]) <= MAX_BLOCKS
-        assert sum(len(s) for s in _strings(payload)) < 13_000
+        assert sum(len(s) for s in all_strings(payload)) < 13_000
         for block in payload["blocks"]:
             if block["type"] == "section":
                 assert len(block["text"]["text"]) <= SECTION_CHARS
+
+
+def test_a_url_too_long_to_link_whole_leaves_the_title_unlinked_not_cut() -> None:
+    batch = three_paper_batch()
+    item = batch.items[0]
+    url = "https://arxiv.org/abs/2510.11234?" + "a=1&" * 190  # 794 chars, escaped 1,364
+    long_link = type(item)(paper=replace(item.paper, url=url), match=item.match)
+    payload = render_slack(_with_items(batch, (long_link,)))[0]
+    section = next(b for b in payload["blocks"] if b["type"] == "section")["text"]["text"]
+    assert section.startswith("*TinyReasoner") and "<" not in section
+    buttons = next(b for b in payload["blocks"] if b["type"] == "actions")["elements"]
+    assert buttons[0]["url"] == "https://arxiv.org/abs/2510.11234"
 
 
 def _with_items(batch: AlertBatch, items: tuple) -> AlertBatch:

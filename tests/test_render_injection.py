@@ -5,20 +5,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from render_batches import HOSTILE, hostile_batch
+from render_batches import HOSTILE, all_strings, hostile_batch
 
 from mailer.notify.render import render_email, render_notice_slack, render_slack, render_text
 from mailer.notify.sanitize import safe_url
-
-
-def _strings(node: object) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [s for value in node.values() for s in _strings(value)]
-    if isinstance(node, list):
-        return [s for value in node for s in _strings(value)]
-    return []
 
 
 def _assert_slack_string_is_inert(text: str) -> None:
@@ -33,7 +23,7 @@ def _assert_slack_string_is_inert(text: str) -> None:
 
 def test_slack_payloads_carry_hostile_text_only_as_escaped_text() -> None:
     payloads = render_slack(hostile_batch()) + render_notice_slack(HOSTILE, HOSTILE)
-    strings = [s for payload in payloads for s in _strings(payload)]
+    strings = [s for payload in payloads for s in all_strings(payload)]
     for text in strings:
         _assert_slack_string_is_inert(text)
     every = "\n".join(strings)

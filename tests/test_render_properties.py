@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from render_batches import all_strings
 
 from mailer.models import AlertBatch, AlertItem, Match, MatchReason, ModelSize, Paper
 from mailer.notify.render import render_email, render_slack, render_text
@@ -27,7 +28,12 @@ def papers(draw: st.DrawFn) -> Paper:
         abstract=draw(st.none() | TEXT),
         authors=draw(st.none() | st.lists(TEXT, max_size=8).map(tuple)),
         arxiv_id=draw(st.none() | st.from_regex(r"[0-9]{4}\.[0-9]{5}", fullmatch=True) | TEXT),
-        url=draw(st.none() | TEXT | st.just("https://arxiv.org/abs/1|<!here>")),
+        url=draw(
+            st.none()
+            | TEXT
+            | st.just("https://arxiv.org/abs/1|<!here>")
+            | st.integers(0, 800).map(lambda n: "https://a.example/?" + "&" * n)
+        ),
         pdf_url=draw(st.none() | TEXT),
         upvotes=draw(st.none() | st.integers(-5, 10**6)),
         sizes=draw(st.lists(st.integers(1, 10**13).map(ModelSize), max_size=3).map(tuple)),
@@ -51,16 +57,6 @@ def batches(draw: st.DrawFn) -> AlertBatch:
     )
 
 
-def _strings(node: object) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [s for value in node.values() for s in _strings(value)]
-    if isinstance(node, list):
-        return [s for value in node for s in _strings(value)]
-    return []
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches())
 def test_any_batch_renders_within_limits_and_inert(batch: AlertBatch) -> None:
@@ -75,9 +71,10 @@ def test_any_batch_renders_within_limits_and_inert(batch: AlertBatch) -> None:
                 assert len(block["text"]["text"]) <= SECTION_CHARS
             if block["type"] == "header":
                 assert len(block["text"]["text"]) <= HEADER_CHARS
-        for text in _strings(payload):
+        for text in all_strings(payload):
             for inner in re.findall(r"<([^>]*)>", text):
                 assert re.match(r"https?://[^|<> ]+\|", inner), inner
+            assert "<" not in re.sub(r"<[^<>]*>", "", text), f"a link left open: {text}"
             assert "\r" not in text
     assert sections == max(len(batch.items), 1)
 

@@ -24,6 +24,7 @@ HEADER_CHARS = 150
 SECTION_CHARS = 3000
 CONTEXT_CHARS = 2000
 FALLBACK_CHARS = 600
+LINK_CHARS = 1000  # with title 700, authors 300 and summary 1,100: under SECTION_CHARS
 # Our own budget for one message's blocks as JSON, well under Slack's ~13k characters.
 MESSAGE_CHARS = 11_000
 
@@ -39,9 +40,16 @@ def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text}
 
 
-def _section_text(view: PaperView) -> str:
+def _linked_title(view: PaperView) -> str:
+    """`*<url|title>*`, or the bare title when the escaped URL could not fit whole (cutting
+    the section would leave a link without its closing `>`); the buttons still link."""
     title = slack_fit(view.title, 700)
-    lines = [f"*<{slack_escape(view.url)}|{title}>*" if view.url else f"*{title}*"]
+    target = slack_escape(view.url) if view.url else ""
+    return f"*<{target}|{title}>*" if target and len(target) <= LINK_CHARS else f"*{title}*"
+
+
+def _section_text(view: PaperView) -> str:
+    lines = [_linked_title(view)]
     if view.authors:
         lines.append(f"_{slack_fit(view.authors, 300)}_")
     if view.summary:
