@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -96,7 +97,11 @@ def serve(config_path: Path, http: HttpAddress | None) -> None:
 def _exit_now_if_threads_linger() -> None:
     """A job stuck in a network read must not hold the exit past the promised 10 s:
     everything durable is committed by now, so leave without waiting for it."""
-    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    deadline = time.monotonic() + 1.0  # idle pool threads end within moments
+    for thread in others:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    stuck = [t for t in others if t.is_alive()]
     if stuck:
         log.warning("exiting with %d worker thread(s) still busy", len(stuck))
         logging.shutdown()
