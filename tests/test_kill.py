@@ -88,6 +88,8 @@ def expected(tmp_path_factory: pytest.TempPathFactory) -> tuple[set[tuple[str, s
 KILL_POINTS = [
     ("fetched", 1),
     ("fetched", 4),
+    ("enqueuing", 3),
+    ("enqueuing", 40),
     ("enqueued", 1),
     ("enqueued", 3),
     ("enqueued", 6),
@@ -105,8 +107,7 @@ KILL_POINTS = [
 def test_a_kill_loses_no_alert_and_resends_at_most_the_batch_in_flight(
     tmp_path: Path, expected: tuple[set[tuple[str, str, str]], int], point: str, n: int
 ) -> None:
-    alerts, batch_count = expected
-    assert n <= max(batch_count, 6)
+    alerts, _batch_count = expected
     root = make_site(tmp_path)
     killed = run(root, point, str(n))
     assert killed.returncode == -9, f"not killed at {point} #{n}: {killed.stdout}{killed.stderr}"
