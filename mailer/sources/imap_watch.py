@@ -193,6 +193,9 @@ class ImapWatcher:
             now = time.monotonic()
             if any(_is_bye(r) for r in responses):
                 raise ConnectionLost("the server closed the connection (BYE)")
+            trouble = next((r for r in responses if _is_warning(r)), None)
+            if trouble is not None:  # e.g. the folder was deleted under us: select it anew
+                raise ConnectionLost(f"the server reported a problem: {_describe(trouble)}")
             # idle_check returns nothing at once when the stream has ended.
             quick_empty = quick_empty + 1 if not responses and now - asked < 0.5 else 0
             if quick_empty >= 3:
@@ -291,6 +294,15 @@ class ImapWatcher:
 
 def _is_exists(response: object) -> bool:
     return isinstance(response, tuple) and len(response) >= 2 and response[1] == b"EXISTS"
+
+
+def _is_warning(response: object) -> bool:
+    return isinstance(response, tuple) and len(response) >= 1 and response[0] in (b"NO", b"BAD")
+
+
+def _describe(response: tuple[object, ...]) -> str:
+    words = [w.decode("utf-8", "replace") if isinstance(w, bytes) else str(w) for w in response]
+    return " ".join(words)[:200]
 
 
 def _is_bye(response: object) -> bool:

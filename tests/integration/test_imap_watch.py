@@ -164,3 +164,30 @@ def test_the_command_alerts_to_a_file_through_idle_and_exits_on_sigterm(
         if process.poll() is None:
             process.kill()
     assert "secret" not in log_path.read_text()
+
+
+def test_a_folder_recreated_while_watched_alerts_only_the_new_messages(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    for n in (1, 2):
+        dovecot.append(digest(n), folder="Papers")
+    pipe, recorder = open_pipeline(imap_settings(tmp_path, dovecot, folder="Papers"))
+    jobs = service_jobs(pipe)
+    watcher = start_idle_watcher(pipe.settings.sources[0], jobs)
+    watcher.start()
+    try:
+        wait_for(lambda: watcher.status().state == "idling", timeout=5)
+        assert len(recorder.alerts()) == 2
+        dovecot.delete_folder("Papers")  # Dovecot drops the IDLE connection on that folder
+        for n in (1, 2, 3):
+            dovecot.append(digest(n), folder="Papers")
+        wait_for(lambda: len(recorder.alerts()) == 3, timeout=10)
+        wait_for(lambda: watcher.status().state == "idling", timeout=5)
+        dovecot.append(digest(4), folder="Papers")
+        wait_for(lambda: len(recorder.alerts()) == 4, timeout=5)
+        time.sleep(0.5)
+    finally:
+        watcher.stop()
+        watcher.join(5)
+        pipe.close()
+    assert alerted_papers(recorder) == [f"arxiv:2510.0000{n}" for n in (1, 2, 3, 4)]
