@@ -117,6 +117,16 @@ def test_a_url_too_long_to_link_whole_leaves_the_title_unlinked_not_cut() -> Non
     assert buttons[0]["url"] == "https://arxiv.org/abs/2510.11234"
 
 
+def test_old_style_arxiv_id_gets_no_hugging_face_button() -> None:
+    batch = three_paper_batch()
+    item = batch.items[1]
+    old = replace(item.paper, arxiv_id="hep-th/9901001", url=None, pdf_url=None)
+    payload = render_slack(_with_items(batch, (type(item)(paper=old, match=item.match),)))[0]
+    buttons = next(b for b in payload["blocks"] if b["type"] == "actions")["elements"]
+    assert [b["text"]["text"] for b in buttons] == ["arXiv", "PDF"]
+    assert buttons[0]["url"] == "https://arxiv.org/abs/hep-th/9901001"
+
+
 def _with_items(batch: AlertBatch, items: tuple) -> AlertBatch:
     return AlertBatch(
         rule=batch.rule,

@@ -7,6 +7,7 @@ links. The renderers differ in layout, never in which facts they show.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -87,9 +88,15 @@ def _authors(paper: Paper) -> str:
     return cut_at_word(shown + (" et al." if len(names) > MAX_AUTHORS else ""), 200)
 
 
+_NEW_STYLE_ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}")
+
+
 def _links(paper: Paper) -> tuple[Link, ...]:
     pdf = paper.pdf_url or (f"https://arxiv.org/pdf/{paper.arxiv_id}" if paper.arxiv_id else None)
-    candidates = (("arXiv", paper.arxiv_url), ("PDF", pdf), ("Hugging Face", paper.hf_url))
+    # Hugging Face has pages only for new-style ids: hep-th/9901001 would be a dead link
+    has_hf_page = bool(paper.arxiv_id and _NEW_STYLE_ARXIV_ID.fullmatch(paper.arxiv_id))
+    hf = paper.hf_url if has_hf_page else None
+    candidates = (("arXiv", paper.arxiv_url), ("PDF", pdf), ("Hugging Face", hf))
     links = []
     for label, url in candidates:
         safe = safe_url(url)

@@ -97,10 +97,6 @@ def html_to_lines(raw_html: str) -> list[str]:
     return tree_lines(parse_html(raw_html))
 
 
-def html_to_text(raw_html: str) -> str:
-    return "\n".join(html_to_lines(raw_html))
-
-
 # TeX accents as arXiv writes them: \"a, \'e, \`e, \^o, \~n, \=a, \.z, \u{a}, \v{s}, \H{o},
 # \c{c}, \k{a}, \r{a}, with or without braces ({\"a}, \"{a}), plus letters such as {\aa}, \o, \ss.
 _ACCENTS = {
