@@ -3,6 +3,8 @@ resync after UIDVALIDITY changes, TLS, and one-line errors."""
 
 from __future__ import annotations
 
+import base64
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from mailer.sources import SourceError
 from mailer.sources.imap import ImapSource
 
-from .dovecot import PASSWORD, DovecotServer
+from .dovecot import PASSWORD, USER, DovecotServer
 from .imap_kit import (
     alerted_papers,
     digest,
@@ -237,3 +239,21 @@ def test_a_failing_token_command_is_one_line_without_its_output(
     with pytest.raises(SourceError, match=r"login failed for alice .* OAuth2 token") as caught:
         list(rejected.fetch(_EmptyState()))
     assert "expired" not in str(caught.value)
+
+
+def test_credentials_never_reach_the_logs_even_at_debug_level(
+    tmp_path: Path, dovecot: DovecotServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    dovecot.append(digest(1))
+    with caplog.at_level(logging.DEBUG):
+        password = imap_source(tmp_path / "password", dovecot)
+        oauth2 = imap_source(
+            tmp_path / "oauth2", dovecot, password_env=None, oauth2_token_command="echo secret"
+        )
+        for source in (password, oauth2):
+            assert len(list(source.fetch(_EmptyState()))) == 1
+            source.close()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "LOGIN" in logged or "AUTHENTICATE" in logged  # the protocol was logged...
+    xoauth2 = base64.b64encode(f"user={USER}\1auth=Bearer {PASSWORD}\1\1".encode()).decode()
+    assert PASSWORD not in logged and xoauth2 not in logged  # ...without the secrets
