@@ -310,3 +310,13 @@ def test_scholar_title_link_with_a_script_target_keeps_the_paper_without_the_lin
     (paper,) = scholar.parse_scholar(envelope)
     assert paper.url is None and paper.arxiv_id == "2401.04088"
     assert paper.pdf_url == "https://arxiv.org/pdf/2401.04088"
+
+
+def test_parse_table_fits_80_columns_with_readable_titles(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    abstract = "We compare 135M, 360M, 1.7B, 3B, 7B, 8B, 13B, 34B, 70B and 405B models " * 3
+    page.write_text(f"Daily Papers\n\nA Census of Open Language Models\n\n{abstract}\n")
+    result = CliRunner().invoke(cli, ["parse", str(page)], env={"COLUMNS": "80"})
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert any("A Census of Open" in line for line in lines), "the title column is usable"

@@ -21,10 +21,10 @@ def _table(name: str, digest: ParsedDigest) -> Table:
         title += f"\n{digest.subject}"
     table = Table(title=escape(title), title_justify="left", show_lines=False, expand=False)
     table.add_column("id", no_wrap=True)
-    table.add_column("title", ratio=3)
-    table.add_column("sizes", no_wrap=True)
+    table.add_column("title", ratio=3, min_width=16)
+    table.add_column("sizes", max_width=12)  # a paper may name a dozen sizes: wrap them
     table.add_column("▲", justify="right")
-    table.add_column("authors", ratio=1)
+    table.add_column("authors", ratio=1, min_width=8)
     for paper in digest.papers:
         authors = ", ".join(paper.authors[:3]) if paper.authors else ""
         if paper.authors and len(paper.authors) > 3:
