@@ -16,7 +16,7 @@ from mailer.parse.papers import dedupe_papers
 _MAX_REASON = 300
 
 
-def _short(error: BaseException) -> str:
+def _describe_error(error: BaseException) -> str:
     text = f"{type(error).__name__}: {error}"
     return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"
 
@@ -39,7 +39,7 @@ def parse_envelope(envelope: Envelope) -> ParsedDigest:
                 ParseProblem(
                     envelope.message_id,
                     tuple(tried),
-                    f"format {digest_format.name} failed: {_short(e)}",
+                    f"format {digest_format.name} failed: {_describe_error(e)}",
                 )
             )
             continue
@@ -77,7 +77,7 @@ def _message_id_guess(raw: bytes) -> str | None:
     return None
 
 
-def _choose(decoded: DecodedEmail) -> ParsedDigest:
+def _digest_from_best_copy(decoded: DecodedEmail) -> ParsedDigest:
     """The first copy that yields papers (originals before the forwarding email)."""
     results = [parse_envelope(copy) for copy in decoded.copies]
     chosen = next((r for r in results if r.papers), None)
@@ -109,13 +109,13 @@ def parse_email(raw: bytes) -> ParsedDigest:
         decoded = decode_email(raw)
     except MessageDecodeError as e:
         message_id = _message_id_guess(raw)
-        problem = ParseProblem(message_id, (), f"unreadable email: {_short(e)}")
+        problem = ParseProblem(message_id, (), f"unreadable email: {_describe_error(e)}")
         return ParsedDigest(message_id, None, None, None, None, (), (problem,))
     try:
-        return _choose(decoded)
+        return _digest_from_best_copy(decoded)
     except Exception as e:  # a bug here must not stop the service either
         outer = decoded.outer
-        problem = ParseProblem(outer.message_id, (), f"parser error: {_short(e)}")
+        problem = ParseProblem(outer.message_id, (), f"parser error: {_describe_error(e)}")
         return ParsedDigest(
             outer.message_id, outer.subject, outer.sender, outer.date, None, (), (problem,)
         )
@@ -126,7 +126,9 @@ def parse_page(text: str, *, name: str | None = None) -> ParsedDigest:
     try:
         papers = dedupe_papers(parse_text_page(text, name))
     except Exception as e:
-        problem = ParseProblem(None, ("text-page",), f"format text-page failed: {_short(e)}")
+        problem = ParseProblem(
+            None, ("text-page",), f"format text-page failed: {_describe_error(e)}"
+        )
         return ParsedDigest(None, name, None, None, "text-page", (), (problem,))
     problems: tuple[ParseProblem, ...] = ()
     if not papers:

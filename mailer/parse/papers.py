@@ -89,7 +89,7 @@ def build_paper(
     )
 
 
-def _merge(first: Paper, later: Paper) -> Paper:
+def _fill_missing_fields(first: Paper, later: Paper) -> Paper:
     """`first` with the fields it lacks filled from a later listing of the same paper."""
     missing = {
         f.name: getattr(later, f.name)
@@ -105,5 +105,7 @@ def dedupe_papers(papers: list[Paper]) -> tuple[Paper, ...]:
     """One paper is one paper: the first listing wins, later ones only fill its gaps."""
     by_id: dict[str, Paper] = {}
     for paper in papers:
-        by_id[paper.id] = _merge(by_id[paper.id], paper) if paper.id in by_id else paper
+        by_id[paper.id] = (
+            _fill_missing_fields(by_id[paper.id], paper) if paper.id in by_id else paper
+        )
     return tuple(by_id.values())

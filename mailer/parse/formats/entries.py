@@ -101,7 +101,9 @@ def _anchor_title(node_text: str, alt: str | None) -> str | None:
     return alt_text if is_good_title(alt_text) else None
 
 
-def _build(lines: list[str], links: list[tuple[PaperLink, str | None]]) -> list[LinkedEntry]:
+def _entries_from_marked_lines(
+    lines: list[str], links: list[tuple[PaperLink, str | None]]
+) -> list[LinkedEntry]:
     """Entries from lines holding markers \\x00n\\x00 (n indexes `links`)."""
     entries: list[LinkedEntry] = []
     current: LinkedEntry | None = None
@@ -162,13 +164,13 @@ def entries_from_html(raw_html: str) -> list[LinkedEntry]:
     spaced: list[str] = []
     for line in tree_lines(tree):  # each HTML block is its own paragraph
         spaced += [line, ""]
-    return _build(spaced, links)
+    return _entries_from_marked_lines(spaced, links)
 
 
 def entries_from_text(text: str) -> list[LinkedEntry]:
     links: list[tuple[PaperLink, str | None]] = []
 
-    def mark(m: re.Match[str]) -> str:
+    def mark_paper_link(m: re.Match[str]) -> str:
         link = paper_link(html.unescape(m.group(1)).rstrip(".,;"))  # "&amp;" in text parts
         if link is None:
             return m.group(0)
@@ -176,11 +178,11 @@ def entries_from_text(text: str) -> list[LinkedEntry]:
         return f" \x00{len(links) - 1}\x00 "
 
     text = _SIGNATURE.split(text.replace("\x00", ""), maxsplit=1)[0]
-    marked = _TEXT_URL.sub(mark, text)
+    marked = _TEXT_URL.sub(mark_paper_link, text)
     if not links:
         return []
     lines = [collapse_whitespace(line) for line in marked.split("\n")]
-    return _build(lines, links)
+    return _entries_from_marked_lines(lines, links)
 
 
 def paragraphs(lines: list[str]) -> list[str]:
