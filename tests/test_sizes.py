@@ -118,6 +118,9 @@ NOT_COUNTED = [
     ("as shown in Fig. 3B and Table 2B", "figure panels"),
     ("a grant of US$ 1B", "money with a space"),
     ("pretrained on WebLI 10B and JFT 3B", "data set names with a space"),
+    ("We pretrain on HD-VILA-100M.", "a hyphenated data set name"),
+    ("We fine-tune on Infinity-Instruct-7M.", "a hyphenated data set name"),
+    ("Trained on The-Stack-3B and Recap-DataComp-1B", "hyphenated data set names"),
 ]
 
 

@@ -71,7 +71,8 @@ _JOINER = re.compile(r"\s?,\s?(?:and |or )?|\s(?:and|or|to|vs\.?|versus)\s|\s?[-
 _CLAUSE_END = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[—–]\s")
 _WORD_SPLIT = re.compile(r"[\s\-/]+")
 _WORD_STRIP = re.compile(r"^[^\w]+|[^\w]+$")
-_NAME_BEFORE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]*)[- ]$")
+# The name a number is attached to: "LAION" in "LAION-5B", "HD-VILA" in "HD-VILA-100M"
+_NAME_BEFORE = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*)[- ]$")
 _STOP_WORDS = frozenset(
     {"on", "with", "for", "in", "from", "trained", "using", "than", "that", "which", "to", "by"}
 )
@@ -264,8 +265,13 @@ def _has_non_parameter_lead(text: str, start: int) -> bool:
 
 
 def _is_dataset_name(text: str, start: int) -> bool:
-    name = _NAME_BEFORE.search(text, max(0, start - 30), start)
-    return name is not None and name[1].lower() in DATASET_PREFIXES
+    """Whether the number ends a data set's name: "LAION-5B", "Recap-DataComp-1B",
+    "Infinity-Instruct-7M" (any hyphen-joined tail of the name may be the known part)."""
+    name = _NAME_BEFORE.search(text, max(0, start - 40), start)
+    if name is None:
+        return False
+    parts = name[1].lower().split("-")
+    return any("-".join(parts[i:]) in DATASET_PREFIXES for i in range(len(parts)))
 
 
 def _to_params(number: str, scale: int, factor: int = 1) -> int | None:
