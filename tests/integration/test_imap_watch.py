@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mailer.config import ImapSource as ImapConfig
+from mailer.metrics import REGISTRY
 from mailer.sources.imap_watch import ImapWatcher
 from mailer.watch import start_idle_watcher, sweep_source
 
@@ -29,6 +30,7 @@ from .imap_kit import (
 )
 
 pytestmark = pytest.mark.integration
+RECONNECTS = "mailer_imap_reconnects_total"
 
 
 def test_a_message_appended_while_idling_alerts_within_5_seconds(
@@ -92,6 +94,7 @@ def test_after_a_30_second_outage_the_watcher_reconnects_and_processes_once(
         max_backoff=4,
         on_failure=lambda error: jobs.record_fetch(config.name, error),
     )
+    reconnects_before = REGISTRY.get_sample_value(RECONNECTS, {"source": "mail"}) or 0
     with caplog.at_level(logging.INFO, logger="mailer"):
         watcher.start()
         try:
@@ -102,6 +105,8 @@ def test_after_a_30_second_outage_the_watcher_reconnects_and_processes_once(
             dovecot.deliver_offline(digest(3))
             time.sleep(30)
             assert watcher.status().reconnects >= 4  # it kept trying...
+            reconnects = REGISTRY.get_sample_value(RECONNECTS, {"source": "mail"}) or 0
+            assert abs(reconnects - reconnects_before - watcher.status().reconnects) <= 1
             assert "refused" in (jobs.board.get("mail").error or "")  # ...and /healthz knows
             assert "refused" in (watcher.status().last_error or "")
             dovecot.start()
