@@ -7,6 +7,7 @@ from email.message import EmailMessage, Message
 from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -176,3 +177,33 @@ def test_hostile_bodies_parse_in_linear_time(body: str) -> None:
     started = time.perf_counter()
     _assert_digest(parse_email(message.as_bytes()))
     assert time.perf_counter() - started < 3.0
+
+
+LINKED_PAPER = b'<a href="https://arxiv.org/abs/2401.04088">Mixtral of Experts</a>\r\n'
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"Date: 1 Jan 10000000000000000000000 00:00 +0000",  # OverflowError in the stdlib
+        b"Date: Mon, 1 Jan 2024 25:61:61 +0000",
+        b"Message-ID: <" + b"a" * 10_000 + b"@example.com>",
+        b"Subject: =?x-unknown?q?abc?=",
+    ],
+    ids=["date-overflow", "date-out-of-range", "huge-message-id", "unknown-charset"],
+)
+def test_a_hostile_header_never_costs_the_emails_papers(header: bytes) -> None:
+    raw = b"From: x@example.com\r\n" + header + b"\r\nContent-Type: text/html\r\n\r\n"
+    digest = parse_email(raw + LINKED_PAPER)
+    _assert_digest(digest)
+    assert [p.id for p in digest.papers] == ["arxiv:2401.04088"], digest.problems
+    assert digest.message_id is None or len(digest.message_id) <= 998
+    assert parse_email(raw + LINKED_PAPER).message_id == digest.message_id  # stable
+
+
+def test_a_huge_message_id_of_an_unreadable_email_still_fits_the_store() -> None:
+    nested = (Path(__file__).parent / "data" / "malformed" / "deeply-nested.eml").read_bytes()
+    raw = nested.replace(b"<deep-1@example.com>", b"<" + b"d" * 60_000 + b"@example.com>")
+    digest = parse_email(raw)
+    assert digest.problems[0].reason.startswith("unreadable email")
+    assert digest.message_id is not None and len(digest.message_id) <= 998

@@ -97,6 +97,8 @@ def test_unwrap_url_reaches_the_real_target_without_utm(wrapped: str, target: st
         ("https://arxiv.org/list/cs.CL/recent", None),
         ("javascript://arxiv.org/abs/2401.04088", None),  # only http(s) links are papers
         ("ftp://doi.org/10.1038/x", None),
+        ("https://arxiv.org/abs/" + "a" * 300 + "/1234567", None),  # no archive is that long
+        ("https://arxiv.org/abs/astro-ph.GA/0601001", "arxiv:astro-ph.GA/0601001"),
     ],
 )
 def test_paper_link_knows_one_paper_by_one_key(url: str, key: str | None) -> None:

@@ -10,7 +10,13 @@ from __future__ import annotations
 from mailer.models import Paper, ParsedDigest, ParseProblem
 from mailer.parse.formats import candidate_formats
 from mailer.parse.formats.text_page import parse_text_page
-from mailer.parse.message import DecodedEmail, Envelope, MessageDecodeError, decode_email
+from mailer.parse.message import (
+    DecodedEmail,
+    Envelope,
+    MessageDecodeError,
+    bounded_message_id,
+    decode_email,
+)
 from mailer.parse.papers import dedupe_papers
 
 _MAX_REASON = 300
@@ -71,7 +77,7 @@ def _message_id_guess(raw: bytes) -> str | None:
     """The Message-ID of bytes that do not decode, for the problem record."""
     for line in raw[:65536].split(b"\n"):
         if line[:11].lower() == b"message-id:":
-            return line[11:].strip().decode("ascii", "replace") or None
+            return bounded_message_id(line[11:].decode("ascii", "replace"))
         if not line.strip():
             break
     return None

@@ -120,7 +120,9 @@ def _decode_fully(target: str) -> str:
 
 
 NEW_ARXIV_ID = r"\d{4}\.\d{4,5}"
-OLD_ARXIV_ID = r"[a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
+# archive names are short (hep-th, cond-mat, astro-ph.GA): bounded, so an id always fits
+# the store's paper id column however long a hostile link is
+OLD_ARXIV_ID = r"[a-z][a-z\-]{1,15}(?:\.[A-Z]{2})?/\d{7}"
 ARXIV_ID = rf"(?:{NEW_ARXIV_ID}|{OLD_ARXIV_ID})"
 _VERSION = re.compile(r"v\d+$")
 

@@ -10,6 +10,7 @@ base64, the MIME charset trusted over any HTML `<meta>`), with CRLF turned into 
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -49,6 +50,19 @@ class MessageDecodeError(Exception):
     """The bytes cannot be read as an email at all (e.g. MIME nested too deep)."""
 
 
+MAX_MESSAGE_ID_CHARS = 998  # RFC 5322's line limit; the store's column holds 1,000
+
+
+def bounded_message_id(value: str | None) -> str | None:
+    """The Message-ID as given, or for a longer one (only hostile mail has them) a stable
+    stand-in derived from it, so it still identifies the message and fits the store."""
+    value = (value or "").strip()
+    if len(value) <= MAX_MESSAGE_ID_CHARS:
+        return value or None
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"<{digest}@message-id-too-long.invalid>"
+
+
 def _header(message: Message, name: str) -> str | None:
     try:
         value = message.get(name)
@@ -64,7 +78,7 @@ def parse_date(value: str | None) -> datetime | None:
         return None
     try:
         return email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # "1 Jan 99999999999999999999"
         return None
 
 
@@ -130,7 +144,7 @@ def _decode(raw: bytes, depth: int) -> tuple[DecodedEmail, list[str], list[str]]
             html_parts = _without(html_parts, inner_html)
 
     outer = Envelope(
-        message_id=(parsed.message_id or "").strip() or None,
+        message_id=bounded_message_id(parsed.message_id),
         subject=collapse_whitespace(parsed.subject or "") or None,
         sender=sender,
         sender_address=address,
