@@ -204,10 +204,12 @@ class ImapWatcher:
             if not (has_new_mail or now >= renew_at or now >= sweep_at):
                 continue
             client.idle_done()
-            client.noop()  # heartbeat: proves the connection still answers
-            if has_new_mail or now >= sweep_at:
+            # A NOOP is the heartbeat (the connection still answers) and also collects
+            # mail that arrived during the previous sweep, before IDLE starts again.
+            while _has_exists(client.noop()) or has_new_mail or now >= sweep_at:
                 self._sweep()
-                sweep_at = time.monotonic() + cfg.sweep_seconds
+                has_new_mail, now = False, time.monotonic()
+                sweep_at = now + cfg.sweep_seconds
             renew_at = time.monotonic() + cfg.idle_renew_seconds
             if not self._stopping.is_set():
                 client.idle()
@@ -294,6 +296,12 @@ class ImapWatcher:
 
 def _is_exists(response: object) -> bool:
     return isinstance(response, tuple) and len(response) >= 2 and response[1] == b"EXISTS"
+
+
+def _has_exists(noop_answer: object) -> bool:
+    """Whether a NOOP's untagged responses announce new messages."""
+    responses = noop_answer[1] if isinstance(noop_answer, tuple) and len(noop_answer) > 1 else []
+    return any(_is_exists(r) for r in responses)
 
 
 def _is_warning(response: object) -> bool:
