@@ -10,12 +10,15 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
 from mailer.models import MatchReason, Paper
 from mailer.store import codec
 from mailer.store.schema import messages, outbox, paper_sources, papers
 
 MAX_TEXT = 2000  # subjects, senders and reasons are cut to this many characters
+DEADLOCK_RETRIES = 5
+RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +128,24 @@ class MessageQueries:
 
         Re-recording a message (replay, --since) updates its row. An alert whose
         (rule, paper, destination) is already in the outbox is left as it is.
-        Returns how many alerts were new.
+        Returns how many alerts were new. Rows are written in a fixed order, so workers
+        recording digests that share papers do not deadlock; if PostgreSQL still picks
+        this transaction as a deadlock victim, it is run again.
         """
+        for attempt in range(1, DEADLOCK_RETRIES + 1):
+            try:
+                return self._record_once(record, found, alerts)
+            except OperationalError as e:
+                code = getattr(e.orig, "sqlstate", None)
+                if code not in RETRYABLE_SQLSTATES or attempt == DEADLOCK_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _record_once(
+        self, record: MessageRecord, found: Sequence[Paper], alerts: Sequence[NewAlert]
+    ) -> int:
+        found = sorted(found, key=lambda p: p.id)
+        alerts = sorted(alerts, key=lambda a: (a.rule, a.paper_id, a.destination))
         with self.engine.begin() as conn:
             row = self._save_message(conn, record)
             for paper in found:
