@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 from email.message import EmailMessage
 
-from mailer.parse import parse_email
+import pytest
+
+from mailer.parse import digest, parse_email
 from mailer.parse.papers import (
     MAX_ABSTRACT_CHARS,
     MAX_AUTHORS,
@@ -73,3 +75,19 @@ def test_an_email_with_a_megabyte_summary_parses_quickly_into_a_capped_paper() -
     assert time.perf_counter() - started < 3.0
     assert paper.abstract is not None and len(paper.abstract) <= MAX_ABSTRACT_CHARS
     assert paper.size_params == [7 * B]
+
+
+def test_an_email_with_more_papers_than_any_digest_keeps_the_first_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(digest, "MAX_PAPERS_PER_EMAIL", 3)
+    message = EmailMessage()
+    message["From"] = "x@example.com"
+    links = (
+        f'<p><a href="https://arxiv.org/abs/2401.{n:05d}">Paper number {n}</a></p>'
+        for n in range(5)
+    )
+    message.set_content("".join(links), subtype="html")
+    parsed = parse_email(message.as_bytes())
+    assert [p.arxiv_id for p in parsed.papers] == ["2401.00000", "2401.00001", "2401.00002"]
+    assert [p.reason for p in parsed.problems] == ["5 papers found; only the first 3 are kept"]

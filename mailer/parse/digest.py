@@ -20,6 +20,9 @@ from mailer.parse.message import (
 from mailer.parse.papers import dedupe_papers
 
 _MAX_REASON = 300
+# The biggest real digest (a full cs.* arXiv listing) has under 2,000 entries; an email
+# with 100,000 paper links would otherwise flood the store, the matcher and the channels.
+MAX_PAPERS_PER_EMAIL = 5_000
 
 
 def _describe_error(error: BaseException) -> str:
@@ -62,15 +65,26 @@ def parse_envelope(envelope: Envelope) -> ParsedDigest:
                 f"newsletter but its format found no papers (template changed?){found}",
             )
         )
+    kept, cut = _at_most_max_papers(dedupe_papers(papers), envelope.message_id, tuple(tried))
     return ParsedDigest(
         message_id=envelope.message_id,
         subject=envelope.subject,
         sender=envelope.sender,
         date=envelope.date,
         format=winner,
-        papers=dedupe_papers(papers),
-        problems=tuple(problems),
+        papers=kept,
+        problems=(*problems, *cut),
     )
+
+
+def _at_most_max_papers(
+    papers: tuple[Paper, ...], message_id: str | None, tried: tuple[str, ...]
+) -> tuple[tuple[Paper, ...], tuple[ParseProblem, ...]]:
+    """The first MAX_PAPERS_PER_EMAIL papers, and a problem saying so when there were more."""
+    if len(papers) <= MAX_PAPERS_PER_EMAIL:
+        return papers, ()
+    reason = f"{len(papers):,} papers found; only the first {MAX_PAPERS_PER_EMAIL:,} are kept"
+    return papers[:MAX_PAPERS_PER_EMAIL], (ParseProblem(message_id, tried, reason),)
 
 
 def _message_id_guess(raw: bytes) -> str | None:
@@ -136,7 +150,7 @@ def parse_page(text: str, *, name: str | None = None) -> ParsedDigest:
             None, ("text-page",), f"format text-page failed: {_describe_error(e)}"
         )
         return ParsedDigest(None, name, None, None, "text-page", (), (problem,))
-    problems: tuple[ParseProblem, ...] = ()
+    papers, problems = _at_most_max_papers(papers, None, ("text-page",))
     if not papers:
         problems = (ParseProblem(None, ("text-page",), "no title/abstract pairs found in page"),)
     return ParsedDigest(None, name, None, None, "text-page", papers, problems)
