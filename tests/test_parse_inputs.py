@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from mailer.cli import cli
 from mailer.config import DirectorySource as DirectoryConfig
 from mailer.parse import inputs
-from mailer.parse.inputs import UnreadableDocument, iter_documents
+from mailer.parse.inputs import UnreadableDocument, iter_documents, parse_document
 from mailer.sources.directory import DirectorySource
 
 INBOX = Path(__file__).resolve().parent.parent / "examples" / "inbox"
@@ -93,3 +93,14 @@ def test_parse_command_reports_an_unreadable_file_and_parses_the_others(folder: 
     assert result.exit_code == 1
     assert "problem: b.eml: cannot read the file: Permission denied" in result.stderr
     assert result.stdout.count('"id"') >= 2
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_a_saved_page_reads_the_same_in_the_encodings_editors_use(encoding: str) -> None:
+    abstract = "We distil a 70B teacher into a 1.3B student for “on-device” assistants. " * 3
+    text = f"Daily Papers\r\n\r\nCafé: Compact Students\r\n\r\n{abstract}\r\n"
+    digest = parse_document("page.txt", text.encode(encoding))
+    (paper,) = digest.papers
+    assert paper.title == "Café: Compact Students"
+    assert paper.abstract is not None and "“on-device”" in paper.abstract
+    assert paper.size_params == [1_300_000_000, 70_000_000_000]

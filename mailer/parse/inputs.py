@@ -129,7 +129,10 @@ def is_page(name: str) -> bool:
 
 
 def decode_page(raw: bytes) -> str:
-    """A saved page as text: UTF-8 (with or without BOM), else Windows-1252 as editors save it."""
+    """A saved page as text: UTF-8 (with or without BOM), UTF-16 with its BOM (Windows
+    Notepad's "Unicode"), else Windows-1252 as older editors save it."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
