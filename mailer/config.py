@@ -209,6 +209,9 @@ class DeliverySettings(_Model):
     backoff_max_seconds: float = 3600.0
     slack_min_interval: float = 1.0  # seconds between messages to one channel
     default_daily_at: time = time(9, 0)
+    # how long a worker holds the alerts it is delivering before another may take them
+    # (a worker that died on this host is taken over at once)
+    lease_seconds: float = Field(default=600.0, gt=0)
 
 
 class Settings(_Model):

@@ -13,7 +13,7 @@ hands it to the destination's channel and records the outcome:
 An alert is marked sent only after the channel returned, so a crash in between sends
 that one batch again on the next run (at most once more), and loses nothing. A
 worker that was killed leaves a lease; it is dropped at once when its process is
-gone from this host, else it expires after `lease`.
+gone from this host, else it expires after `delivery.lease_seconds`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from mailer.store import ClaimedAlert, Store
 log = logging.getLogger("mailer.outbox")
 
 ChannelFactory = Callable[[str, Destination, Settings], Channel]
-DEFAULT_LEASE = timedelta(minutes=10)
 MIN_RETRY_SECONDS = 1.0
 
 
@@ -94,12 +93,12 @@ class OutboxWorker:
         settings: Settings,
         *,
         channel_factory: ChannelFactory = create_channel,
-        lease: timedelta = DEFAULT_LEASE,
+        lease: timedelta | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.channel_factory = channel_factory
-        self.lease = lease
+        self.lease = lease or timedelta(seconds=settings.delivery.lease_seconds)
         self.host = socket.gethostname()
         self.worker_id = f"{self.host}:{os.getpid()}"
         self._channels: dict[str, Channel] = {}
