@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer.models import MatchReason, ModelSize, Paper
-from mailer.store import MessageRecord, NewAlert, Store
+from mailer.store import MessageRecord, NewAlert, Store, StoreError
 from mailer.store.schema import messages, outbox, paper_sources, papers
 
 T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
@@ -206,3 +206,18 @@ def test_two_workers_recording_one_message_at_once_both_succeed(store: Store) ->
         t.join()
     assert errors == []
     assert count(store, messages) == 1 and count(store, outbox) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://mailer:hunter2@127.0.0.1:1/none",
+        "mysql://mailer:hunter2@127.0.0.1/db",
+        "::hunter2::",
+    ],
+)
+def test_a_state_database_that_cannot_be_opened_is_named_without_its_password(url: str) -> None:
+    with pytest.raises(StoreError) as error:
+        Store.open(url)
+    assert "hunter2" not in str(error.value)
+    assert str(error.value).startswith(("cannot open the state database", "state:"))

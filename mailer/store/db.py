@@ -47,7 +47,10 @@ def create_store_engine(state: str) -> Engine:
     try:
         url = make_url(engine_url(state))
     except ArgumentError as e:
-        raise StoreError(f"state: {state!r} is not a database URL") from e
+        raise StoreError(  # the value is not echoed: it may hold a password
+            "state: is not a database URL; expected sqlite:///path/to/file.db "
+            "or postgresql://user@host:5432/dbname"
+        ) from e
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
