@@ -16,7 +16,7 @@ from mailer.cli import cli
 from mailer.models import Paper
 from mailer.parse import formats, parse_email
 from mailer.parse.formats import scholar
-from mailer.parse.formats.details import find_upvotes, split_authors
+from mailer.parse.formats.details import find_authors, find_upvotes, split_authors
 from mailer.parse.inputs import iter_documents, parse_document
 from mailer.parse.links import paper_link, unwrap_url
 from mailer.parse.message import Envelope
@@ -322,3 +322,35 @@ def test_parse_table_fits_80_columns_with_readable_titles(tmp_path: Path) -> Non
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
     assert any("A Census of Open" in line for line in lines), "the title column is usable"
+
+
+@pytest.mark.parametrize(
+    ("line", "authors"),
+    [
+        ("Authors: A. Smith, B. Jones", ["A. Smith", "B. Jones"]),
+        (
+            "By Albert Q. Jiang and Ludwig van Beethoven",
+            ["Albert Q. Jiang", "Ludwig van Beethoven"],
+        ),
+        ("by 张伟, 李娜", ["张伟", "李娜"]),
+        ("▲ 12 · By Ann Lee", ["Ann Lee"]),
+        ("By routing each token to two of eight experts, Mixtral matches a 70B model.", None),
+        ("By 2030, models will be larger.", None),
+    ],
+)
+def test_by_lines_give_authors_only_when_they_list_names(
+    line: str, authors: list[str] | None
+) -> None:
+    assert find_authors([line]) == authors
+
+
+def test_a_summary_starting_with_by_stays_the_summary() -> None:
+    message = EmailMessage()
+    message["From"] = "x@example.com"
+    summary = "By routing each token to two of eight experts, Mixtral matches a 70B dense model."
+    message.set_content(
+        f'<p><a href="https://arxiv.org/abs/2401.04088">Mixtral of Experts</a></p><p>{summary}</p>',
+        subtype="html",
+    )
+    (paper,) = parse_email(message.as_bytes()).papers
+    assert (paper.authors, paper.abstract, paper.size_params) == (None, summary, [70 * 10**9])

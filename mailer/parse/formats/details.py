@@ -11,7 +11,14 @@ _UPVOTES = re.compile(
     r"(?:[▲⬆↑👍🔥]\ufe0f?\s*(\d[\d,]*)\b)|(?:\b(\d[\d,]*)\s*upvotes?\b)|(?:\bupvotes?\s*[:：]\s*(\d[\d,]*))",
     re.IGNORECASE,
 )
-_AUTHORS = re.compile(r"^(?:authors?|by)\s*[:\-–]?\s+(.+)$", re.IGNORECASE)
+_AUTHORS = re.compile(r"^(?P<label>authors?|by)\s*[:\-–]?\s+(?P<names>.+)$", re.IGNORECASE)
+# "By" also starts sentences ("By routing each token..."): after a bare "By" every name
+# must look like one: a few words, each capitalised (or caseless, as in 张伟) or a particle.
+_NAME_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "de", "da", "di", "du", "del", "della", "le", "la", "y"}
+    | {"bin", "al", "el", "ter", "ten", "dos", "das", "zu"}
+)
+_MAX_NAME_WORDS = 5
 _LABEL = re.compile(
     r"^(?:summary|abstract|ai summary|ai-generated summary|tl;?dr|snippet|why it matters)"
     r"\s*[:\-–]\s*",
@@ -42,21 +49,46 @@ def split_authors(text: str) -> list[str]:
     return [name.strip(" .,") for name in _AUTHOR_SPLIT.split(text) if name.strip(" .,")]
 
 
+def _is_name_word(word: str) -> bool:
+    first = word[0]
+    return (first.isalpha() and not first.islower()) or word in _NAME_PARTICLES
+
+
+def _looks_like_name(name: str) -> bool:
+    words = name.split()
+    if not 1 <= len(words) <= _MAX_NAME_WORDS or not _is_name_word(words[0]):
+        return False
+    return all(_is_name_word(word) for word in words)
+
+
+def authors_in(line: str) -> list[str] | None:
+    """The names an "Authors: ..." or "By ..." line (or a `·`-separated part of it) gives."""
+    for part in re.split(r"\s+[·|]\s+", line):
+        m = _AUTHORS.match(part.strip())
+        if not m:
+            continue
+        names = split_authors(m["names"])
+        if m["label"].lower() == "by" and not all(_looks_like_name(n) for n in names):
+            continue  # a sentence: "By routing each token to two experts, ..."
+        if names:
+            return names
+    return None
+
+
 def find_authors(lines: list[str]) -> list[str] | None:
     for line in lines:
-        for part in re.split(r"\s+[·|]\s+", line):
-            m = _AUTHORS.match(part.strip())
-            if m:
-                return split_authors(m.group(1)) or None
+        names = authors_in(line)
+        if names:
+            return names
     return None
 
 
 def find_summary(entry: LinkedEntry) -> str | None:
     """The first paragraph after the title long enough to be a summary, labels removed."""
-    lines = ["" if _META.match(line) or _AUTHORS.match(line) else line for line in entry.lines]
+    lines = ["" if _META.match(line) or authors_in(line) else line for line in entry.lines]
     for paragraph in paragraphs(lines):
         text = _LABEL.sub("", paragraph)
-        if len(text) < MIN_SUMMARY_CHARS or _META.match(text) or _AUTHORS.match(text):
+        if len(text) < MIN_SUMMARY_CHARS or _META.match(text) or authors_in(text):
             continue
         if entry.title and text.startswith(entry.title):
             continue
