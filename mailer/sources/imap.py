@@ -44,6 +44,7 @@ ProgressCallback = Callable[[str, int, int], None]  # (source name, done, total)
 HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
 HEADER_KEY = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
 INFO_CHUNK = 1000  # UIDs per FETCH of sizes and Message-IDs
+HANDOVER_ATTEMPTS = 3  # times a message the store failed to record is handed over
 
 
 class ImapSource:
@@ -61,6 +62,10 @@ class ImapSource:
         self._fetch_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._pending_after: list[IncomingMessage] = []
+        # UIDs handed over (and how often) whose record the store may lack: a store
+        # failure on one message must not let the UIDs after it hide it for good.
+        self._handed_over: dict[int, int] = {}
+        self._handed_over_uidvalidity = 0
 
     # -- Source -------------------------------------------------------------------------
 
@@ -105,7 +110,8 @@ class ImapSource:
         uidvalidity = select_folder(client, self.config, readonly=True)
         self._retry_pending_after()
         highest = state.highest_uid(self.name, self.folder, uidvalidity)
-        uids = self._search(client, state, uidvalidity, since, highest)
+        unrecorded = self._unrecorded(state, uidvalidity)
+        uids = sorted(set(self._search(client, state, uidvalidity, since, highest)) | unrecorded)
         by_message_id = highest is None  # nothing known of this UIDVALIDITY: resync
         candidates = fetch_candidates(client, uids, with_message_id=by_message_id)
         known = {
@@ -142,8 +148,31 @@ class ImapSource:
                 done += 1
                 if raw is None:  # expunged between SEARCH and FETCH: nothing to hand over
                     continue
+                self._handed_over[candidate.uid] = self._handed_over.get(candidate.uid, 0) + 1
                 yield self._message(uidvalidity, candidate.uid, raw, candidate.message_id)
                 self._report(done, plan.total)
+
+    def _unrecorded(self, state: SourceState, uidvalidity: int) -> set[int]:
+        """UIDs handed over by earlier fetches that the store did not record: retried
+        up to `HANDOVER_ATTEMPTS` times (a message that always fails is given up)."""
+        if uidvalidity != self._handed_over_uidvalidity:
+            self._handed_over, self._handed_over_uidvalidity = {}, uidvalidity
+        retry: set[int] = set()
+        for uid, attempts in list(self._handed_over.items()):
+            if state.is_processed(self.name, self.folder, uidvalidity, str(uid)):
+                del self._handed_over[uid]
+            elif attempts >= HANDOVER_ATTEMPTS:
+                del self._handed_over[uid]
+                log.error(
+                    "source %s: UID %d could not be recorded after %d attempts; giving up",
+                    self.name,
+                    uid,
+                    attempts,
+                    extra={"source": self.name},
+                )
+            else:
+                retry.add(uid)
+        return retry
 
     def _search(
         self,

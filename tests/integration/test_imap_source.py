@@ -257,3 +257,28 @@ def test_credentials_never_reach_the_logs_even_at_debug_level(
     assert "LOGIN" in logged or "AUTHENTICATE" in logged  # the protocol was logged...
     xoauth2 = base64.b64encode(f"user={USER}\1auth=Bearer {PASSWORD}\1\1".encode()).decode()
     assert PASSWORD not in logged and xoauth2 not in logged  # ...without the secrets
+
+
+def test_a_message_the_store_failed_to_record_is_fetched_again(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    for n in (1, 2, 3):
+        dovecot.append(digest(n))
+    pipe, recorder = open_pipeline(imap_settings(tmp_path, dovecot))
+    record = pipe.store.record_message
+    failures = ["2"]
+
+    def flaky_record(message, *args, **kwargs):
+        if message.uid in failures:
+            failures.remove(message.uid)
+            raise RuntimeError("database is locked")
+        return record(message, *args, **kwargs)
+
+    pipe.store.record_message = flaky_record  # type: ignore[method-assign,assignment]
+    first = pipe.run_once()
+    assert first.emails == 3 and len(alerted_papers(recorder)) == 2  # UID 3 got past UID 2
+    second = pipe.run_once()
+    assert second.emails == 1
+    assert alerted_papers(recorder) == [f"arxiv:2510.0000{n}" for n in (1, 2, 3)]
+    assert pipe.run_once().emails == 0
+    pipe.close()
