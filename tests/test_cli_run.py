@@ -149,3 +149,10 @@ def test_mailer_run_once_as_a_subprocess(site: Path) -> None:
         [*command, "run", "--once"], capture_output=True, text=True, timeout=120
     )
     assert "nothing new" in second.stdout
+
+
+def test_status_on_a_fresh_state_says_nothing_was_processed(site: Path) -> None:
+    result = mailer("status")
+    assert result.exit_code == 0
+    assert "nothing processed yet" in result.output
+    assert "outbox: 0 pending, 0 retrying, 0 dead, 0 sent" in result.output
