@@ -12,6 +12,7 @@ from mailer.sources.imap_plan import (
     Candidate,
     Skip,
     build_search_criteria,
+    needs_utf8,
     parse_message_id,
     plan_downloads,
     select_new_uids,
@@ -103,3 +104,8 @@ def test_backoff_grows_exponentially_with_jitter_up_to_the_cap() -> None:
     assert backoff_delay(3, rand=0.0) == 4.0 and backoff_delay(3, rand=1.0) == 8.0
     assert backoff_delay(50, cap=60, rand=1.0) == 60.0
     assert 30.0 <= backoff_delay(50, cap=60) <= 60.0
+
+
+def test_non_ascii_search_terms_ask_for_utf8() -> None:
+    assert not needs_utf8(["FROM", "a@x", ["SUBJECT", "Daily"]])
+    assert needs_utf8(["OR", "FROM", "a@x", ["SUBJECT", "Papiers du jour ✨"]])

@@ -33,6 +33,7 @@ from mailer.sources.imap_plan import (
     Candidate,
     Skip,
     build_search_criteria,
+    needs_utf8,
     parse_message_id,
     plan_downloads,
     select_new_uids,
@@ -307,7 +308,8 @@ def describe_missing_folder(client: IMAPClient, config: ImapConfig, error: Excep
 
 def search(client: IMAPClient, config: ImapConfig, criteria: list[object]) -> list[int]:
     try:
-        return [int(uid) for uid in client.search(criteria)]
+        charset = "UTF-8" if needs_utf8(criteria) else None
+        return [int(uid) for uid in client.search(criteria, charset=charset)]
     except IMAPClientError as e:
         if config.gmail_raw and "X-GM-RAW" in str(e).upper():
             raise SourceError(config.name, "gmail_raw: works only with Gmail") from e

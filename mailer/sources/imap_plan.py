@@ -46,6 +46,16 @@ def build_search_criteria(
     return criteria or ["ALL"]
 
 
+def needs_utf8(criteria: Criteria) -> bool:
+    """Whether SEARCH must declare CHARSET UTF-8 (a non-ASCII subject or sender)."""
+    for item in criteria:
+        if isinstance(item, list) and needs_utf8(item):
+            return True
+        if isinstance(item, str) and not item.isascii():
+            return True
+    return False
+
+
 def _any_of(key: str, values: list[str]) -> Criteria:
     """`KEY a` for one value; `OR KEY a (OR KEY b KEY c)` for several."""
     if not values:

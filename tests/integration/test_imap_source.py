@@ -124,6 +124,9 @@ def test_server_side_search_and_batches(tmp_path: Path, dovecot: DovecotServer) 
     assert [m.uid for m in messages] == [str(n) for n in range(1, 8)]
     assert seen[0] == (0, 7) and seen[-1] == (7, 7)
     source.close()
+    accented = imap_source(tmp_path / "utf8", dovecot, search={"subject": ["Journée ✨"]})
+    assert list(accented.fetch(_EmptyState())) == []
+    accented.close()
 
 
 def test_a_backfill_is_resumable(tmp_path: Path, dovecot: DovecotServer) -> None:
