@@ -148,6 +148,7 @@ class Pipeline:
         if not dry_run:
             summary.delivery = self.deliver_due(now or self.clock())
             summary.waiting = self.store.count_waiting(now or self.clock())
+            summary.next_due = self.store.next_due(now or self.clock())
         return summary
 
     def deliver_due(self, now: datetime | None = None) -> DeliverySummary:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from mailer.models import AlertBatch
 from mailer.outbox import DeliverySummary
@@ -47,6 +48,7 @@ class RunSummary:
     matches: int = 0
     new_alerts: int = 0
     waiting: int = 0  # alerts queued for later (daily feeds, retries)
+    next_due: datetime | None = None  # when the first of them is due
     delivery: DeliverySummary = field(default_factory=DeliverySummary)
     problems: list[str] = field(default_factory=list)  # failed emails and sources
     skipped: list[str] = field(default_factory=list)  # too large, copies of processed ones
@@ -86,7 +88,8 @@ class RunSummary:
             if self.skipped:
                 head += f", {len(self.skipped)} skipped"
             if self.waiting:
-                head += f" ({self.waiting} alerts wait for their time)"
+                when = f", next at {self.next_due:%Y-%m-%d %H:%M} UTC" if self.next_due else ""
+                head += f" ({self.waiting} alerts wait for their time{when})"
             if not self.emails and not self.delivery.sent and not self.failed:
                 head += "\nnothing new: no new emails and no alerts due, so nothing was sent"
         lines = [head]

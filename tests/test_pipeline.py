@@ -105,6 +105,7 @@ def test_daily_batches_go_out_at_their_time_in_their_timezone(tmp_path: Path) ->
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
     early = pipe.run_once(now=T0)  # 08:00 Paris
     assert early.delivery.sent == 0 and early.waiting == 1
+    assert "(1 alerts wait for their time, next at 2025-10-14 07:00 UTC)" in str(early)
     drop(tmp_path, "2.eml", digest_email("d2", T0, [VISION]))
     assert pipe.run_once(now=T0 + timedelta(minutes=59)).delivery.sent == 0  # 08:59 Paris
     on_time = pipe.run_once(now=T0 + timedelta(hours=1))  # 09:00 Paris = 07:00 UTC

@@ -222,6 +222,15 @@ class OutboxQueries:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar() or 0)
 
+    def next_due(self, now: datetime) -> datetime | None:
+        """When the next alert that is not due at `now` becomes due (None if none waits)."""
+        at = codec.to_db_time(now)
+        query = select(func.min(outbox.c.next_attempt_at)).where(
+            outbox.c.state.in_([PENDING, RETRYING]), outbox.c.next_attempt_at > at
+        )
+        with self.engine.connect() as conn:
+            return codec.from_db_time(conn.execute(query).scalar())
+
     def outbox_counts(self) -> dict[str, int]:
         query = select(outbox.c.state, func.count()).group_by(outbox.c.state)
         with self.engine.connect() as conn:
