@@ -20,6 +20,7 @@ validation of all rules, parsing a text page of all papers, matching, printing).
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import re
 import statistics
@@ -42,13 +43,9 @@ from mailer.rules.reference import ReferenceMatcher  # noqa: E402
 
 SAMPLE = ROOT.parent / "shared" / "samples" / "hf-daily-papers-page.txt"
 SEED = 20261126
-STOPWORDS = set(
-    "this that with from have been were which their these than they them into also more "
-    "such when what while over only most some other each both between through where using "
-    "used show shows can our its the and for are not but all any new two one may via based "
-    "however across without within results approach method methods paper propose proposed "
-    "model models data task tasks performance training large language work first well".split()
-)
+STOPWORDS = frozenset(
+    ["this", "that", "with", "from", "have", "been", "were", "which", "their", "these", "than", "they", "them", "into", "also", "more", "such", "when", "what", "while", "over", "only", "most", "some", "other", "each", "both", "between", "through", "where", "using", "used", "show", "shows", "can", "our", "its", "the", "and", "for", "are", "not", "but", "all", "any", "new", "two", "one", "may", "via", "based", "however", "across", "without", "within", "results", "approach", "method", "methods", "paper", "propose", "proposed", "model", "models", "data", "task", "tasks", "performance", "training", "large", "language", "work", "first", "well"]
+)  # fmt: skip
 SIZES = ["<= 8B", "1B..13B", ">= 70B", "< 3B", {"max": "13B", "unknown": "include"}]
 NAMES = [
     f"{first} {last}"
@@ -84,7 +81,7 @@ def sample_papers(path: Path) -> list[tuple[str, str]]:
     blocks = [b.strip() for b in path.read_text(encoding="utf-8").split("\n\n") if b.strip()]
     return [
         (title, abstract)
-        for title, abstract in zip(blocks, blocks[1:], strict=False)
+        for title, abstract in itertools.pairwise(blocks)
         if "\n" not in title and len(title) < 300 and len(abstract) > 300
     ]
 
@@ -103,7 +100,7 @@ def vocabulary(pairs: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     for doc in documents:
         topical = [t if frequency[t.lower()] <= limit else None for t in doc]
         words.update(t for t in topical if t)
-        bigrams.update(f"{a} {b}" for a, b in zip(doc, doc[1:], strict=False)
+        bigrams.update(f"{a} {b}" for a, b in itertools.pairwise(doc)
                        if frequency[a.lower()] <= limit or frequency[b.lower()] <= limit)  # fmt: skip
     return sorted(words), sorted(bigrams)
 
