@@ -44,36 +44,27 @@ from mailer.rules.reference import ReferenceMatcher  # noqa: E402
 SAMPLE = ROOT.parent / "shared" / "samples" / "hf-daily-papers-page.txt"
 SEED = 20261126
 STOPWORDS = frozenset(
-    ["this", "that", "with", "from", "have", "been", "were", "which", "their", "these", "than", "they", "them", "into", "also", "more", "such", "when", "what", "while", "over", "only", "most", "some", "other", "each", "both", "between", "through", "where", "using", "used", "show", "shows", "can", "our", "its", "the", "and", "for", "are", "not", "but", "all", "any", "new", "two", "one", "may", "via", "based", "however", "across", "without", "within", "results", "approach", "method", "methods", "paper", "propose", "proposed", "model", "models", "data", "task", "tasks", "performance", "training", "large", "language", "work", "first", "well"]
-)  # fmt: skip
+    """this that with from have been were which their these than they them into also more such
+    when what while over only most some other each both between through where using used show
+    shows can our its the and for are not but all any new two one may via based however across
+    without within results approach method methods paper propose proposed model models data
+    task tasks performance training large language work first well""".split()  # noqa: SIM905
+)
 SIZES = ["<= 8B", "1B..13B", ">= 70B", "< 3B", {"max": "13B", "unknown": "include"}]
-NAMES = [
-    f"{first} {last}"
-    for first in (
-        "Ada",
-        "Alan",
-        "Grace",
-        "Yann",
-        "Fei-Fei",
-        "Tim",
-        "Furu",
-        "Percy",
-        "Chelsea",
-        "Geoffrey",
-    )
-    for last in (
-        "Lovelace",
-        "Turing",
-        "Hopper",
-        "LeCun",
-        "Li",
-        "Dettmers",
-        "Wei",
-        "Liang",
-        "Finn",
-        "Hinton",
-    )
-]  # 100 names; fmt: skip
+FIRST_NAMES = ("Ada", "Alan", "Grace", "Yann", "Fei-Fei", "Tim", "Furu", "Percy", "Chelsea", "Jo")
+LAST_NAMES = (
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "LeCun",
+    "Li",
+    "Dettmers",
+    "Wei",
+    "Liang",
+    "Finn",
+    "Ng",
+)
+NAMES = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]  # 100 authors
 
 
 def sample_papers(path: Path) -> list[tuple[str, str]]:
