@@ -27,7 +27,9 @@ Semantics (the same in docs/rules.md and in `mailer.rules.reference`):
 How it is fast: each field of a paper is scanned once by the automaton; a hit is kept
 only if its word boundaries hold. A rule is then evaluated only if one of its
 "trigger" terms hit (terms at least one of which must appear for the rule to match),
-or if it has no such terms (purely negative, size-only, regex-only rules).
+or if it has no such terms (purely negative or size-only rules, and regexes without
+a required literal). A regex term with a required literal (`q?lora` needs "lora") is
+searched only in fields where the automaton found that literal.
 """
 
 from __future__ import annotations
