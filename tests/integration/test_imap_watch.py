@@ -46,6 +46,7 @@ def test_a_message_appended_while_idling_alerts_within_5_seconds(
         dovecot.append(digest(2))
         latency = wait_for(lambda: len(recorder.alerts()) == 2, timeout=5)
         assert latency < 5
+        wait_for(lambda: watcher.status().sweeps >= 2, timeout=2)  # counted once it returns
         status = watcher.status()
         # pushed by IDLE: one sweep on connect, one for the new mail, no polling
         assert (status.mode, status.sweeps) == ("idle", 2)
