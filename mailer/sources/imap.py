@@ -242,6 +242,8 @@ class ImapSource:
 
     def _apply_after(self, message: IncomingMessage) -> None:
         writer = self._writer_session()
+        if message.uidvalidity != self._writer_uidvalidity:  # recreated since: look again
+            self._writer_uidvalidity = select_folder(writer, self.config, readonly=False)
         if message.uidvalidity != self._writer_uidvalidity:
             log.warning(
                 "source %s: UIDVALIDITY changed before UID %s was post-processed; left as is",

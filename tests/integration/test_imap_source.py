@@ -285,3 +285,19 @@ def test_a_message_the_store_failed_to_record_is_fetched_again(
     assert alerted_papers(recorder) == [f"arxiv:2510.0000{n}" for n in (1, 2, 3)]
     assert pipe.run_once().emails == 0
     pipe.close()
+
+
+def test_mark_seen_still_works_after_the_folder_is_recreated(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    dovecot.append(digest(1), folder="Papers")
+    settings = imap_settings(tmp_path, dovecot, folder="Papers", after={"mark_seen": True})
+    pipe, recorder = open_pipeline(settings)
+    assert pipe.run_once().emails == 1  # the post-processing connection is open now
+    dovecot.delete_folder("Papers")
+    for n in (1, 2):
+        dovecot.append(digest(n), folder="Papers")
+    assert pipe.run_once().emails == 2
+    assert all(b"\\Seen" in flags for flags in dovecot.flags("Papers").values())
+    assert alerted_papers(recorder) == ["arxiv:2510.00001", "arxiv:2510.00002"]
+    pipe.close()
