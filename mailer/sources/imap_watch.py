@@ -105,6 +105,7 @@ class ImapWatcher:
         self._lock = threading.Lock()
         self._status = WatchStatus(self.name, "starting", clock())
         self._thread: threading.Thread | None = None
+        self._said_no_idle = False
 
     # -- control ------------------------------------------------------------------------
 
@@ -169,7 +170,8 @@ class ImapWatcher:
         if self.config.idle and client.has_capability("IDLE"):
             self._set_state("connected", mode="idle")
             return client
-        if self.config.idle:
+        if self.config.idle and not self._said_no_idle:
+            self._said_no_idle = True
             log.warning(
                 "source %s: server has no IDLE; polling every %g s instead",
                 self.name,
