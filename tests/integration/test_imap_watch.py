@@ -197,3 +197,25 @@ def test_a_folder_recreated_while_watched_alerts_only_the_new_messages(
         watcher.join(5)
         pipe.close()
     assert alerted_papers(recorder) == [f"arxiv:2510.0000{n}" for n in (1, 2, 3, 4)]
+
+
+def test_idle_is_renewed_with_a_noop_heartbeat_without_sweeping(
+    tmp_path: Path, dovecot: DovecotServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    pipe, recorder = open_pipeline(imap_settings(tmp_path, dovecot, idle_renew_seconds=0.5))
+    watcher = start_idle_watcher(pipe.settings.sources[0], service_jobs(pipe))
+    with caplog.at_level(logging.DEBUG, logger="imapclient"):
+        watcher.start()
+        try:
+            wait_for(lambda: watcher.status().state == "idling", timeout=5)
+            time.sleep(3)
+            sent = [r.getMessage() for r in caplog.records if r.getMessage().startswith(">")]
+            assert sum(m.endswith(" IDLE'") for m in sent) >= 3  # re-issued...
+            assert sum(m.endswith(" NOOP'") for m in sent) >= 2  # ...with a heartbeat
+            assert watcher.status().sweeps == 1  # renewing is not polling
+            dovecot.append(digest(1))
+            wait_for(lambda: len(recorder.alerts()) == 1, timeout=5)
+        finally:
+            watcher.stop()
+            watcher.join(5)
+            pipe.close()
