@@ -3,8 +3,10 @@
 `Pipeline.open(settings)` loads the rules and opens the store (running migrations).
 For each incoming message, parsing, matching and enqueueing the alerts commit in ONE
 transaction (`Store.record_message`); only then does the source post-process it
-(`after_commit`). Delivery reads the outbox (`mailer.outbox.OutboxWorker`). A message
-that fails to parse is recorded as failed with its reason and the run goes on.
+(`after_commit`). Delivery reads the outbox (`mailer.outbox.OutboxWorker`), with
+channels from the registry (Slack feed progress kept in the store) unless a
+`channel_factory` is given. A message that fails to parse is recorded as failed with
+its reason and the run goes on.
 The clock is injected: every entry point takes `now`, defaulting to `clock()`.
 """
 
@@ -20,7 +22,6 @@ from mailer import metrics
 from mailer.batching import plan_alerts, unique_papers
 from mailer.config import Settings
 from mailer.models import AlertBatch, AlertItem, Match, Paper, ParsedDigest
-from mailer.notify.registry import create_channel
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
@@ -62,7 +63,7 @@ class Pipeline:
         ruleset: RuleSet,
         *,
         clock: Clock = utc_now,
-        channel_factory: ChannelFactory = create_channel,
+        channel_factory: ChannelFactory | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -78,7 +79,7 @@ class Pipeline:
         settings: Settings,
         *,
         clock: Clock = utc_now,
-        channel_factory: ChannelFactory = create_channel,
+        channel_factory: ChannelFactory | None = None,
     ) -> Pipeline:
         """Load the rules (RulesUnavailable if any has an error) and open the store."""
         ruleset = load_rules(settings.rules, has_destination=settings.has_destination)

@@ -11,20 +11,32 @@ hands it to the destination's channel and records the outcome:
   with the reason (`mailer outbox` shows it; `mailer outbox retry` requeues).
 
 An alert is marked sent only after the channel returned, so a crash in between sends
-that one batch again on the next run (at most once more), and loses nothing. A
-worker that was killed leaves a lease; it is dropped at once when its process is
-gone from this host, else it expires after `delivery.lease_seconds`.
+that one batch again on the next run (at most once more), and loses nothing. The
+lease (`delivery.lease_seconds`) is renewed every third of its length while the
+channel works, so a delivery longer than the lease (a long feed paced at one message
+a second, Slack asking to wait) is not taken over by another replica. A worker that
+was killed stops renewing: its lease is dropped at once when its process is gone from
+this host, else it expires. Channels that send a batch in parts (Slack threads) keep
+their progress in the store, so after a restart they post only the missing parts.
+
+A message's date (`AlertBatch.created`) is when its alerts were enqueued (the
+earliest) for an immediate batch, and the feed's delivery time for a daily one, never
+the time it happens to be sent.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
+import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import TracebackType
 
 from mailer import metrics
 from mailer.config import Destination, Settings
@@ -52,7 +64,15 @@ class DeliverySummary:
         return self.retrying + self.dead
 
 
-def build_batch(claimed: Sequence[ClaimedAlert], now: datetime) -> AlertBatch:
+def batch_time(claimed: Sequence[ClaimedAlert]) -> datetime:
+    """The moment a batch's message is about: a daily feed's delivery time, else when its
+    first alert was enqueued (a retry days later still shows the digest's day)."""
+    if claimed[0].batch_key.startswith("day:"):
+        return min(a.due_at for a in claimed)
+    return min(a.created_at for a in claimed)
+
+
+def build_batch(claimed: Sequence[ClaimedAlert]) -> AlertBatch:
     """The one message for claimed alerts of one (rule, destination, batch key)."""
     first = claimed[0]
     return AlertBatch(
@@ -62,7 +82,7 @@ def build_batch(claimed: Sequence[ClaimedAlert], now: datetime) -> AlertBatch:
         items=tuple(
             AlertItem(paper=a.paper, match=Match(a.rule, a.paper.id, a.reasons)) for a in claimed
         ),
-        created=now,
+        created=batch_time(claimed),
         rule_description=first.rule_description,
     )
 
@@ -86,18 +106,70 @@ def _is_process_gone(pid: int) -> bool:
     return False
 
 
+class LeaseKeeper:
+    """Renews a claim's lease from a background thread while its batch is delivered.
+
+    Every third of the lease the claimed rows get `claimed_until` = the worker's `now`
+    plus the time spent since then plus one lease, so the lease never runs out under a
+    living worker. Renewal never takes back rows another worker holds.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        claim: str,
+        until: Callable[[], datetime],
+        interval: float,
+        extra: dict[str, str],
+    ) -> None:
+        self.store = store
+        self.claim = claim
+        self.until = until
+        self.interval = interval
+        self.extra = extra
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                renewed = self.store.renew_claim(self.claim, self.until())
+            except Exception as e:  # the database is away: try again at the next turn
+                log.warning("could not renew the lease: %s", e, extra=self.extra)
+                continue
+            if not renewed:
+                log.warning("lost the lease while delivering", extra=self.extra)
+                return
+
+
 class OutboxWorker:
     def __init__(
         self,
         store: Store,
         settings: Settings,
         *,
-        channel_factory: ChannelFactory = create_channel,
+        channel_factory: ChannelFactory | None = None,
         lease: timedelta | None = None,
     ) -> None:
+        """`channel_factory` defaults to the registry's, with progress kept in `store`."""
         self.store = store
         self.settings = settings
-        self.channel_factory = channel_factory
+        self.channel_factory: ChannelFactory = channel_factory or functools.partial(
+            create_channel, progress=store.delivery_progress()
+        )
         self.lease = lease or timedelta(seconds=settings.delivery.lease_seconds)
         self.host = socket.gethostname()
         self.worker_id = f"{self.host}:{os.getpid()}"
@@ -107,12 +179,21 @@ class OutboxWorker:
         """Deliver every batch due at `now`; never raises for a delivery problem."""
         summary = DeliverySummary()
         self._release_leases_of_gone_workers(now)
+        started = time.monotonic()
+
+        def lease_end() -> datetime:  # `now` runs on while batch after batch goes out
+            return now + timedelta(seconds=time.monotonic() - started) + self.lease
+
         while True:
             claim = f"{self.worker_id}:{uuid.uuid4().hex[:12]}"
-            claimed = self.store.claim_next_batch(now, claim, self.lease)
+            claimed = self.store.claim_next_batch(now, claim, lease_end() - now)
             if not claimed:
                 break
-            self._deliver(build_batch(claimed, now), claimed, now, summary)
+            batch = build_batch(claimed)
+            extra = {"rule": batch.rule, "destination": batch.destination}
+            interval = self.lease.total_seconds() / 3
+            keeper = LeaseKeeper(self.store, claim, lease_end, interval, extra)
+            self._deliver(batch, claimed, now, summary, keeper)
         self.update_depth_gauge()
         return summary
 
@@ -134,10 +215,13 @@ class OutboxWorker:
         claimed: Sequence[ClaimedAlert],
         now: datetime,
         summary: DeliverySummary,
+        keeper: LeaseKeeper,
     ) -> None:
         extra = {"rule": batch.rule, "destination": batch.destination}
         try:
-            self.channel(batch.destination).deliver(batch)
+            channel = self.channel(batch.destination)
+            with keeper:  # the lease is renewed only while the channel works
+                channel.deliver(batch)
         except KeyError:
             error = DeliveryError(
                 f"destination {batch.destination!r} is not defined in the config",

@@ -6,14 +6,24 @@ console run does not load slack-sdk) constructed as `Class(name, destination, se
 the destination's name as rules write it (`preview`, `slack:#papers`), its config
 model (`mailer.config.FileDestination`, ...) and the one Settings object (for default
 accounts and secrets). The instance must implement `mailer.notify.Channel`.
+
+A channel that sends one batch as several messages (Slack threads) also takes a
+`progress=` keyword (`mailer.notify.slack.DeliveryProgress`); `create_channel` passes
+the one it is given (the outbox passes the store's, so a restart resumes a feed) to
+every class whose constructor has that keyword.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
+from typing import TYPE_CHECKING, Any
 
 from mailer.config import Destination, Settings
 from mailer.notify import Channel
+
+if TYPE_CHECKING:
+    from mailer.notify.slack import DeliveryProgress
 
 CHANNELS: dict[str, str] = {
     "console": "mailer.notify.console:ConsoleChannel",
@@ -27,7 +37,13 @@ class UnknownChannel(Exception):
     """No channel module for a destination kind (not built, or a typo in CHANNELS)."""
 
 
-def create_channel(name: str, destination: Destination, settings: Settings) -> Channel:
+def create_channel(
+    name: str,
+    destination: Destination,
+    settings: Settings,
+    *,
+    progress: DeliveryProgress | None = None,
+) -> Channel:
     target = CHANNELS.get(destination.kind)
     if target is None:
         raise UnknownChannel(f"no channel for destination kind {destination.kind!r}")
@@ -40,5 +56,9 @@ def create_channel(name: str, destination: Destination, settings: Settings) -> C
                 f"the {destination.kind} channel is not available ({module_name} is missing)"
             ) from e
         raise
-    channel: Channel = getattr(module, attr)(name, destination, settings)
+    cls = getattr(module, attr)
+    options: dict[str, Any] = {}
+    if progress is not None and "progress" in inspect.signature(cls).parameters:
+        options["progress"] = progress
+    channel: Channel = cls(name, destination, settings, **options)
     return channel

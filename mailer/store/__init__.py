@@ -7,6 +7,7 @@ runs migrations; `Store` implements `mailer.sources.SourceState`.
 from mailer.store.db import Store, StoreError, engine_url
 from mailer.store.messages import MessageRecord, NewAlert, StoredMessage, message_key
 from mailer.store.outbox import ClaimedAlert, OutboxEntry
+from mailer.store.progress import StoreProgress
 
 __all__ = [
     "ClaimedAlert",
@@ -15,6 +16,7 @@ __all__ = [
     "OutboxEntry",
     "Store",
     "StoreError",
+    "StoreProgress",
     "StoredMessage",
     "engine_url",
     "message_key",

@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from mailer.store.messages import MessageQueries
 from mailer.store.migrations import upgrade
 from mailer.store.outbox import OutboxQueries
+from mailer.store.progress import StoreProgress
 from mailer.store.reports import ReportQueries
 
 SQLITE_BUSY_SECONDS = 30
@@ -83,6 +84,10 @@ class Store(MessageQueries, OutboxQueries, ReportQueries):
     def upgrade(self) -> int:
         """Run pending migrations; return how many were applied."""
         return len(upgrade(self.engine))
+
+    def delivery_progress(self) -> StoreProgress:
+        """Where a channel that sends one batch in several messages records how far it got."""
+        return StoreProgress(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

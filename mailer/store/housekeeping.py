@@ -8,7 +8,9 @@ Exactly-once must survive pruning, so identities are kept and bulk is dropped:
 - outbox rows that are finished (sent or dead) and older than the cutoff are deleted;
   a paper that turns up again in a digest after that may alert again;
 - papers last seen before the cutoff and no longer referenced by the outbox are
-  deleted with their links to messages.
+  deleted with their links to messages;
+- progress of a feed sent in parts that was not touched since the cutoff (the feed
+  went dead half-way and was never retried) is deleted.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, exists, select, update
 
 from mailer.store import codec
+from mailer.store.progress import delivery_progress
 from mailer.store.schema import DEAD, SENT, messages, outbox, paper_sources, papers
 
 
@@ -63,4 +66,5 @@ def prune_state(engine: Engine, cutoff: datetime) -> PruneResult:
             chunk = stale_ids[start : start + 500]
             conn.execute(delete(paper_sources).where(paper_sources.c.paper_id.in_(chunk)))
             conn.execute(delete(papers).where(papers.c.id.in_(chunk)))
+        conn.execute(delete(delivery_progress).where(delivery_progress.c.updated_at < at))
     return PruneResult(int(raws or 0), int(alerts or 0), len(stale_ids))

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, inspect, select, text
 
 from mailer.store.notices import add_notices_table
+from mailer.store.progress import add_delivery_progress_table
 from mailer.store.schema import metadata, schema_version
 from mailer.store.service_status import add_service_status_table
 
@@ -42,6 +43,9 @@ def _add_service_tables(conn: Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "messages, papers, paper_sources, outbox", _initial),
     Migration(2, "notices, service_status (mailer serve)", _add_service_tables),
+    Migration(
+        3, "delivery_progress (Slack feeds resume after a restart)", add_delivery_progress_table
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -4,8 +4,9 @@ A claim sets a lease (`claimed_by`, `claimed_until`) on every due row of one bat
 (rule, destination, batch key) in one short transaction; on PostgreSQL the rows are
 picked with `FOR UPDATE SKIP LOCKED`, so several workers sharing the database never
 take the same alert. On SQLite the UPDATE re-checks the lease under the write lock.
-A worker that dies leaves its lease; it is taken over when it expires, or at once
-when the worker that holds it is known to be gone (`release_claims`).
+The worker renews the lease while it delivers (`renew_claim`). A worker that dies
+leaves its lease; it is taken over when it expires, or at once when the worker that
+holds it is known to be gone (`release_claims`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class ClaimedAlert:
     reasons: tuple[MatchReason, ...]
     rule_description: str | None
     attempts: int
-    created_at: datetime
+    created_at: datetime  # when the alert was enqueued
+    due_at: datetime  # for a daily feed: the feed's delivery time
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +113,20 @@ class OutboxQueries:
                     rule_description=r["rule_description"],
                     attempts=r["attempts"],
                     created_at=codec.from_db_time(r["created_at"]) or now,
+                    due_at=codec.from_db_time(r["due_at"]) or now,
                 )
                 for r in rows
             ]
+
+    def renew_claim(self, claim: str, until: datetime) -> int:
+        """Extend the lease of `claim` to `until`; 0 when its rows are no longer held by it."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(outbox)
+                .where(outbox.c.claimed_by == claim, outbox.c.state.in_([PENDING, RETRYING]))
+                .values(claimed_until=codec.to_db_time(until))
+            )
+        return int(result.rowcount or 0)
 
     def active_claims(self, now: datetime) -> list[str]:
         """The claims whose lease has not expired (to find those of dead workers)."""
