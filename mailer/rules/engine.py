@@ -38,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from mailer.models import Match, MatchReason, Paper
+from mailer.rules.collector import collector_paused
 from mailer.rules.index import CompiledTerm, PaperScan, TermTable
 from mailer.rules.rule import (
     FIELD_BITS,
@@ -104,8 +105,14 @@ class _CompiledRule:
         size = self.size
         inside = None
         if size is not None:
-            inside = size.first_inside(paper.sizes) if paper.sizes else None
-            if inside is None and (paper.sizes or size.unknown == "exclude"):
+            low, high = size.min, size.max
+            for candidate in scan.sizes:  # smallest first
+                if (low is None or candidate.params >= low) and (
+                    high is None or candidate.params <= high
+                ):
+                    inside = candidate
+                    break
+            if inside is None and (scan.sizes or size.unknown == "exclude"):
                 return None
         hits = scan.hits
         mask = self.mask
@@ -145,7 +152,8 @@ class _CompiledRule:
                     seen.add(term.id)
                     reasons.append(term.reason(hit, "query"))
         if self.has_filters:
-            key = (inside.params if inside is not None else None, paper.upvotes)
+            upvotes = paper.upvotes if self.min_upvotes is not None else None
+            key = (inside.params if inside is not None else None, upvotes)
             shown = self._filter_reasons.get(key)
             if shown is None:
                 size_reason = size.detail(inside) if size is not None else None
@@ -268,7 +276,9 @@ class Matcher:
         return matches
 
     def match_all(self, papers: Iterable[Paper]) -> list[Match]:
-        return [m for paper in papers for m in self.match(paper)]
+        """The matches of many papers (a digest), in paper order then rule order."""
+        with collector_paused():
+            return [m for paper in papers for m in self.match(paper)]
 
 
 def compile_rules(rules: Sequence[Rule]) -> Matcher:

@@ -14,7 +14,7 @@ from typing import Any
 
 import ahocorasick
 
-from mailer.models import MatchReason, Paper
+from mailer.models import MatchReason, ModelSize, Paper
 from mailer.rules.rule import (
     AUTHOR_SEPARATOR,
     FIELD_BITS,
@@ -35,6 +35,7 @@ class PaperScan:
     paper: Paper
     hits: dict[int, int]  # term id -> bitmask of fields it was found in
     texts: dict[str, str]
+    sizes: tuple[ModelSize, ...] = ()  # the paper's sizes, smallest first
     regex_cache: dict[tuple[int, int], bool] = field(default_factory=dict)
 
 
@@ -172,4 +173,9 @@ class TermTable:
                     if left and start > 0 and is_word_char(text[start - 1]):
                         continue
                     hits[term_id] = hits.get(term_id, 0) | bit
-        return PaperScan(paper, hits, texts)
+        sizes = tuple(sorted(paper.sizes, key=_params)) if paper.sizes else ()
+        return PaperScan(paper, hits, texts, sizes)
+
+
+def _params(size: ModelSize) -> int:
+    return size.params
