@@ -77,11 +77,18 @@ def cli(ctx: click.Context, verbose: int, log_format: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
+    """Entry point. Ctrl-C exits 130 (as shells expect), not click's 1 with "Aborted!"."""
     try:
-        return cli.main(args=argv, prog_name="mailer")
-    except KeyboardInterrupt:
+        result = cli.main(args=argv, prog_name="mailer", standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
         logging.getLogger("mailer").info("interrupted")
         sys.exit(130)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
