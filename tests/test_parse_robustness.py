@@ -166,8 +166,20 @@ def test_a_real_digest_survives_every_truncation_point() -> None:
         "<div>" * 100_000 + '<a href="https://arxiv.org/abs/2401.04088">Mixtral of Experts</a>',
         "From: someone\n" * 200_000,
         "---------- Forwarded message ---------\n" * 100_000,
+        "<div " * 100_000,  # each unclosed tag once scanned to the end: minutes
+        " " * 300_000 + "-\nFrom: x\n",  # the forward-marker regexes backtracked
+        "x" + "-:" * 150_000 + "x https://arxiv.org/abs/2401.04088\n",  # title tidying
+        '<a href="https://urldefense.com/v3/__https://a' + "__;" * 100_000 + '">Mixtral</a>',
     ],
-    ids=["nested-divs", "from-lines", "forward-markers"],
+    ids=[
+        "nested-divs",
+        "from-lines",
+        "forward-markers",
+        "unclosed-divs",
+        "long-blank-line",
+        "punctuation-run",
+        "proofpoint-url",
+    ],
 )
 def test_hostile_bodies_parse_in_linear_time(body: str) -> None:
     """Deep nesting and repeated markers must not make one email stop the service."""
