@@ -231,7 +231,7 @@ def _query_triggers(query: _CompiledQuery) -> list[CompiledTerm] | None:
     return [t for f in found if f for t in f]
 
 
-# --- the index ----------------------------------------------------------------------------
+# --- the matcher ---------------------------------------------------------------------------
 
 
 class Matcher:
