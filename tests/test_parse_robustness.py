@@ -219,3 +219,31 @@ def test_a_huge_message_id_of_an_unreadable_email_still_fits_the_store() -> None
     digest = parse_email(raw)
     assert digest.problems[0].reason.startswith("unreadable email")
     assert digest.message_id is not None and len(digest.message_id) <= 998
+
+
+SCHOLAR_TITLE = (
+    '<a class="gse_alrt_title" href="https://scholar.google.com/scholar_url?url='
+    'https://arxiv.org/abs/2401.04088">Mixtral of Experts</a>'
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<div>" * 450 + ("<span>" + SCHOLAR_TITLE + "</span>") * 10_000,
+        "<h3>" + SCHOLAR_TITLE * 5_000 + "</h3><div>" + "Z Chen, " * 50_000 + "</div>"
+        '<div class="gse_alrt_sni">' + "snippet 7B " * 50_000 + "</div>",
+        "<span>" * 50_000 + SCHOLAR_TITLE * 5_000,
+    ],
+    ids=["one-heading-for-all", "one-byline-and-snippet-for-all", "deep-spans"],
+)
+def test_scholar_links_sharing_one_huge_heading_parse_in_linear_time(body: str) -> None:
+    """Each title link once read its whole heading, byline and snippet again."""
+    message = EmailMessage()
+    message["From"] = "Google Scholar Alerts <scholaralerts-noreply@google.com>"
+    message.set_content(body, subtype="html")
+    started = time.perf_counter()
+    digest = parse_email(message.as_bytes())
+    assert time.perf_counter() - started < 3.0
+    _assert_digest(digest)
+    assert [p.id for p in digest.papers] == ["arxiv:2401.04088"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from datetime import date
+from functools import lru_cache
 
 from mailer.models import Announce, ModelSize, Paper, PaperFormat, canonical_paper_id
 from mailer.parse.links import arxiv_pdf_url, bare_arxiv_id
@@ -39,10 +40,20 @@ def model_sizes(title: str, abstract: str | None) -> tuple[ModelSize, ...]:
     end without a full stop): "Pruning Mistral 7B" + "Tokens are costly..." reads
     "7B Tokens", a token count, and the model size is lost.
     """
-    found = {
-        size.params: size for text in (title, abstract) if text for size in extract_sizes(text)
-    }
+    found = {size.params: size for text in (title, abstract) if text for size in _sizes_in(text)}
     return tuple(found[params] for params in sorted(found))
+
+
+# Texts repeat within a digest (a hostile one can give thousands of papers one 10,000-
+# character snippet): each distinct text is cleaned and read once.
+@lru_cache(maxsize=1024)
+def _sizes_in(text: str) -> tuple[ModelSize, ...]:
+    return tuple(extract_sizes(text))
+
+
+@lru_cache(maxsize=1024)
+def _clean_capped(text: str, limit: int) -> str:
+    return _capped(clean_text(text), limit)
 
 
 def build_paper(
@@ -63,7 +74,7 @@ def build_paper(
     arxiv_id = bare_arxiv_id(arxiv_id) if arxiv_id else None
     title = clean_text(title) or (f"arXiv {arxiv_id}" if arxiv_id else url) or "(untitled)"
     title = _capped(title, MAX_TITLE_CHARS)
-    abstract = _capped(clean_text(abstract), MAX_ABSTRACT_CHARS) if abstract else None
+    abstract = _clean_capped(abstract, MAX_ABSTRACT_CHARS) if abstract else None
     clean_authors = None
     if authors:
         names = (clean_text(name) for name in list(authors)[:MAX_AUTHORS])

@@ -9,13 +9,18 @@ Subjects are localised, so the sender is the key.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TypeVar, cast
+
+from selectolax.lexbor import LexborNode as Node
 
 from mailer.models import Paper
 from mailer.parse.formats.base import DigestFormat
 from mailer.parse.formats.details import split_authors
 from mailer.parse.links import ARXIV_ID, arxiv_pdf_url, is_web_url, paper_link, unwrap_url
 from mailer.parse.message import Envelope
-from mailer.parse.papers import build_paper
+from mailer.parse.papers import MAX_ABSTRACT_CHARS, build_paper
 from mailer.parse.text import clean_text, collapse_whitespace, parse_html
 
 SENDER = "scholaralerts-noreply@google.com"
@@ -31,15 +36,70 @@ def looks_like(envelope: Envelope) -> bool:
     return "gse_alrt_title" in envelope.html
 
 
-def _authors(byline: str) -> list[str] | None:
+@lru_cache(maxsize=256)  # every title link of a hostile alert may share one byline
+def _authors(byline: str) -> tuple[str, ...] | None:
     names = _BYLINE_SPLIT.split(byline, maxsplit=1)[0]
-    authors = [a for a in split_authors(names) if a != "…"]
+    authors = tuple(a for a in split_authors(names) if a != "…")
     return authors or None
+
+
+_T = TypeVar("_T")
+_HEADING_TAGS = ("h3", "h2", "h4", "div", "td")
+_MAX_HEADING_HOPS = 4
+_MAX_BYLINE = 1000  # "Z Chen, S Kommrusch - arXiv preprint arXiv:1912.02015, 2019" is short  # the title link may sit inside <b> or <span>, not deeper
+
+
+def _heading_of(anchor: Node) -> Node | None:
+    """The block holding the title link (an <h3> in real alerts), a few levels up at most."""
+    node = anchor.parent
+    for _ in range(_MAX_HEADING_HOPS):
+        if node is None or node.tag in _HEADING_TAGS:
+            return node
+        node = node.parent
+    return None
+
+
+def _next_element(node: Node | None) -> Node | None:
+    node = node.next if node is not None else None
+    while node is not None and node.tag == "-text":
+        node = node.next
+    return node
+
+
+class _NodeFacts:
+    """What is read from a node, computed once per node: in a hostile alert every title
+    link can share one huge heading, and reading it again for each link is quadratic."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[int, str], object] = {}
+
+    def _once(self, node: Node, what: str, compute: Callable[[], _T]) -> _T:
+        key = (node.mem_id, what)
+        if key not in self._seen:
+            self._seen[key] = compute()
+        return cast(_T, self._seen[key])
+
+    def has_pdf_label(self, node: Node) -> bool:
+        return self._once(node, "pdf", lambda: "[PDF]" in node.text(deep=True))
+
+    def byline(self, node: Node) -> str:
+        return self._once(node, "byline", lambda: clean_text(node.text(deep=True))[:_MAX_BYLINE])
+
+    def snippet(self, node: Node) -> str:
+        """Text with a space between elements (snippets wrap matched words in <b>)."""
+        return self._once(
+            node,
+            "snippet",
+            lambda: collapse_whitespace(clean_text(node.text(deep=True, separator=" ")))[
+                :MAX_ABSTRACT_CHARS
+            ],
+        )
 
 
 def parse_scholar(envelope: Envelope) -> list[Paper]:
     source = f"Google Scholar: {envelope.subject}" if envelope.subject else "Google Scholar"
     tree = parse_html(envelope.html)
+    facts = _NodeFacts()
     papers: list[Paper] = []
     for anchor in tree.css("a.gse_alrt_title"):
         title = clean_text(anchor.text(deep=True, separator=""))
@@ -48,22 +108,16 @@ def parse_scholar(envelope: Envelope) -> list[Paper]:
         url = unwrap_url(anchor.attributes.get("href") or "")
         if not is_web_url(url):
             url = ""  # `javascript:` and the like are not links to keep
-        heading = anchor.parent
-        while heading is not None and heading.tag not in ("h3", "h2", "h4", "div", "td"):
-            heading = heading.parent  # the title link may sit inside <b> or <span>
-        is_pdf = heading is not None and "[PDF]" in heading.text(deep=True)
-        byline_node = heading.next if heading is not None else None
-        while byline_node is not None and byline_node.tag == "-text":
-            byline_node = byline_node.next
-        byline = clean_text(byline_node.text(deep=True)) if byline_node is not None else ""
-        snippet_node = byline_node.next if byline_node is not None else None
-        while snippet_node is not None and snippet_node.tag == "-text":
-            snippet_node = snippet_node.next
+        heading = _heading_of(anchor)
+        is_pdf = heading is not None and facts.has_pdf_label(heading)
+        byline_node = _next_element(heading)
+        byline = facts.byline(byline_node) if byline_node is not None else ""
+        snippet_node = _next_element(byline_node)
         snippet = None
         if snippet_node is not None and "gse_alrt_sni" in (
             snippet_node.attributes.get("class") or ""
         ):
-            snippet = collapse_whitespace(clean_text(snippet_node.text(deep=True, separator=" ")))
+            snippet = facts.snippet(snippet_node)
         link = paper_link(url)
         arxiv_id = link.arxiv_id if link else None
         if arxiv_id is None:
