@@ -142,3 +142,12 @@ def test_rules_sharing_a_term_each_show_it_as_written(tmp_path: Path) -> None:
 
 def test_no_rules_match_nothing() -> None:
     assert compile_rules([]).match(make_paper(title="LoRA")) == []
+
+
+def test_normalization_treats_every_unicode_space_and_hyphen_as_one_space() -> None:
+    import sys
+
+    from mailer.rules.rule import HYPHENS, WHITESPACE, normalize_text
+
+    assert set(WHITESPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    assert normalize_text(f"On{WHITESPACE}{HYPHENS}Device  X") == "on device x"
