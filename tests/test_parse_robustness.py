@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from mailer.models import ParsedDigest
 from mailer.parse import parse_email, parse_page
 from mailer.parse.inputs import parse_document
+from mailer.parse.message import MAX_ATTACHED_MESSAGES, decode_email
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -247,3 +248,21 @@ def test_scholar_links_sharing_one_huge_heading_parse_in_linear_time(body: str) 
     assert time.perf_counter() - started < 3.0
     _assert_digest(digest)
     assert [p.id for p in digest.papers] == ["arxiv:2401.04088"]
+
+
+def test_only_the_first_attached_originals_are_read_apart() -> None:
+    """A forward attaches one original; thousands would each be parsed again on their own."""
+    outer = EmailMessage()
+    outer["From"] = "me@example.com"
+    outer.set_content("see attached")
+    for n in range(MAX_ATTACHED_MESSAGES + 5):
+        inner = EmailMessage()
+        inner["From"] = "Hugging Face <notifications@huggingface.co>"
+        link = f'<a href="https://huggingface.co/papers/2401.{n:05d}">Paper title {n}</a>'
+        inner.set_content(link, subtype="html")
+        outer.add_attachment(inner)
+    raw = outer.as_bytes()
+    assert len(decode_email(raw).copies) == MAX_ATTACHED_MESSAGES
+    digest = parse_email(raw)
+    _assert_digest(digest)
+    assert [p.id for p in digest.papers] == ["arxiv:2401.00000"]
