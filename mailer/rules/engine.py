@@ -56,7 +56,7 @@ _AUTHORS_BIT = FIELD_BITS["authors"]
 
 class _CompiledRule:
     __slots__ = ("_filter_reasons", "all", "any", "authors", "formats", "has_filters", "index",
-                 "mask", "min_upvotes", "name", "none", "query", "rule", "size")  # fmt: skip
+                 "is_plain", "mask", "min_upvotes", "name", "none", "query", "rule", "size")  # fmt: skip
 
     def __init__(self, rule: Rule, index: int, terms: TermTable) -> None:
         match = rule.match
@@ -73,6 +73,11 @@ class _CompiledRule:
         self.min_upvotes = match.min_upvotes
         self.formats = match.formats
         self.has_filters = bool(self.size or self.min_upvotes is not None or self.formats)
+        self.is_plain = bool(
+            self.any
+            and all(t.is_phrase for t in self.any)
+            and not (self.all or self.none or self.authors or self.query or self.has_filters)
+        )
         # reasons of size/upvotes/format by (size inside, upvotes): few distinct values
         self._filter_reasons: dict[tuple[int | None, int | None], tuple[MatchReason, ...]] = {}
 
@@ -269,8 +274,21 @@ class Matcher:
             if rule_ids:
                 candidates.update(rule_ids)
         matches = []
+        rules = self.rules
+        hits = scan.hits
         for index in sorted(candidates):
-            found = self.rules[index].evaluate(scan)
+            rule = rules[index]
+            if rule.is_plain:  # only `any` phrases: the common rule, inlined
+                mask = rule.mask
+                reasons = []
+                for term in rule.any:
+                    hit = hits.get(term.id, 0) & mask
+                    if hit:
+                        reasons.append(term.any_reasons[hit] or term.reason(hit, "any"))
+                if reasons:
+                    matches.append(Match(rule.name, paper.id, tuple(reasons)))
+                continue
+            found = rule.evaluate(scan)
             if found is not None:
                 matches.append(found)
         return matches
