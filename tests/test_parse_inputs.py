@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pipeline_kit import Recorder, digest_email, settings_for, write_config
 
+from mailer.app import Pipeline
 from mailer.cli import cli
-from mailer.config import DirectorySource as DirectoryConfig
 from mailer.parse import inputs
 from mailer.parse.inputs import UnreadableDocument, iter_documents, parse_document
-from mailer.sources.directory import DirectorySource
 
 INBOX = Path(__file__).resolve().parent.parent / "examples" / "inbox"
+T0 = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)
+PAPER = ("2510.00001", "Tiny Llamas: a small language model", "We train a language model.")
 
 
 @pytest.fixture
@@ -49,26 +51,26 @@ def test_an_unreadable_file_is_reported_in_its_place_and_the_rest_still_come(
         list(iter_documents(folder))  # without on_error, the caller sees an OSError
 
 
-def test_directory_source_hands_over_an_unreadable_file_with_its_reason(folder: Path) -> None:
-    class NothingProcessed:
-        def is_processed(self, source: str, folder: str, uidvalidity: int, uid: str) -> bool:
-            return False
+def test_a_run_records_the_unreadable_file_and_processes_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(tmp_path, [{"name": "all", "match": {"any": ["model"]}}])
+    pipe = Pipeline.open(settings_for(config), channel_factory=Recorder())
+    inbox = tmp_path / "inbox"
+    for name in ("a.eml", "b.eml", "c.eml"):
+        (inbox / name).write_bytes(digest_email(name, T0, [PAPER]))
+    real_read = Path.read_bytes
 
-        def highest_uid(self, source: str, folder: str, uidvalidity: int) -> int | None:
-            return None
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "b.eml":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
 
-        def has_message_id(self, message_id: str) -> bool:
-            return False
-
-    config = DirectoryConfig(name="inbox", kind="directory", path=folder)
-    source = DirectorySource(config, settings=None)  # type: ignore[arg-type]
-    messages = list(source.fetch(NothingProcessed(), since=date(2000, 1, 1)))
-    assert [(m.uid, m.raw is not None) for m in messages] == [
-        ("a.eml", True),
-        ("b.eml", False),
-        ("c.eml", True),
-    ]
-    assert messages[1].skip_reason == "cannot read the file: Permission denied"
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    summary = pipe.run_once(now=T0)
+    assert summary.emails == 3 and summary.papers == 2
+    assert summary.skipped == ["samples/b.eml: skipped: cannot read the file: Permission denied"]
+    pipe.close()
 
 
 def test_an_email_over_the_size_limit_is_not_read(
