@@ -21,12 +21,8 @@ PAPER = ("2510.00001", "Tiny Llamas: a small language model", "We train a langua
 
 
 @pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Two sample digests around a file the OS refuses to read (as root, chmod cannot)."""
-    samples = sorted(p for p in INBOX.iterdir() if p.suffix == ".eml")[:2]
-    shutil.copy(samples[0], tmp_path / "a.eml")
-    shutil.copy(samples[1], tmp_path / "c.eml")
-    (tmp_path / "b.eml").write_bytes(b"unreadable")
+def unreadable_b(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files named b.eml cannot be read (as root, chmod cannot make a file unreadable)."""
     real_read = Path.read_bytes
 
     def read_bytes(self: Path) -> bytes:
@@ -35,6 +31,15 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         return real_read(self)
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+
+@pytest.fixture
+def folder(tmp_path: Path, unreadable_b: None) -> Path:
+    """Two sample digests around a file the OS refuses to read."""
+    samples = sorted(p for p in INBOX.iterdir() if p.suffix == ".eml")[:2]
+    shutil.copy(samples[0], tmp_path / "a.eml")
+    shutil.copy(samples[1], tmp_path / "c.eml")
+    (tmp_path / "b.eml").write_bytes(b"unreadable")
     return tmp_path
 
 
@@ -52,21 +57,12 @@ def test_an_unreadable_file_is_reported_in_its_place_and_the_rest_still_come(
 
 
 def test_a_run_records_the_unreadable_file_and_processes_the_others(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, unreadable_b: None
 ) -> None:
     config = write_config(tmp_path, [{"name": "all", "match": {"any": ["model"]}}])
     pipe = Pipeline.open(settings_for(config), channel_factory=Recorder())
-    inbox = tmp_path / "inbox"
     for name in ("a.eml", "b.eml", "c.eml"):
-        (inbox / name).write_bytes(digest_email(name, T0, [PAPER]))
-    real_read = Path.read_bytes
-
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "b.eml":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_read(self)
-
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        (tmp_path / "inbox" / name).write_bytes(digest_email(name, T0, [PAPER]))
     summary = pipe.run_once(now=T0)
     assert summary.emails == 3 and summary.papers == 2
     assert summary.skipped == ["samples/b.eml: skipped: cannot read the file: Permission denied"]
