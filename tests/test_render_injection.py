@@ -84,4 +84,6 @@ def test_safe_url_accepts_only_http_links_without_link_breaking_characters() -> 
     assert safe_url("https://a.example/x|y>z<") == "https://a.example/x%7Cy%3Ez%3C"
     for bad in ("javascript:alert(1)", "data:text/html,x", "//evil.example", "https://", "ftp://x"):
         assert safe_url(bad) is None
+    assert safe_url("https://arxiv.org@evil.example/abs/2510.1") is None  # host in disguise
+    assert safe_url("https://arxiv.org/abs/2510.1?by=a@b.example") is not None
     assert safe_url("https://a.example/\r\nx") is None

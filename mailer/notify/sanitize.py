@@ -9,8 +9,9 @@ or an HTML part:
 - `slack_escape` escapes `&`, `<`, `>` (in that order), Slack's only control
   characters in mrkdwn: `<!channel>` or `<https://evil.example|arxiv.org>` then show as
   text instead of pinging or hiding a link.
-- `safe_url` accepts only absolute http(s) URLs and percent-encodes anything that
-  could end a Slack link (`|`, `<`, `>`) or an HTML attribute (quotes, spaces).
+- `safe_url` accepts only absolute http(s) URLs without a user part (the
+  `https://arxiv.org@evil.example` disguise) and percent-encodes anything that could end
+  a Slack link (`|`, `<`, `>`) or an HTML attribute (quotes, spaces).
 - `header_value` makes a string safe for an email header (no CR/LF, no controls).
 """
 
@@ -97,6 +98,8 @@ def safe_url(url: str | None, *, schemes: tuple[str, ...] = ("http", "https")) -
     if parts.scheme.lower() not in schemes:
         return None
     if parts.scheme.lower() in ("http", "https") and not parts.hostname:
+        return None
+    if "@" in parts.netloc:  # "https://arxiv.org@evil.example/": a host in disguise
         return None
     encoded = quote(url, safe=_URL_SAFE)
     return encoded if len(encoded) <= MAX_URL_CHARS else None
