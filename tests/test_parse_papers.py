@@ -11,6 +11,7 @@ from mailer.parse import digest, parse_email
 from mailer.parse.papers import (
     MAX_ABSTRACT_CHARS,
     MAX_AUTHORS,
+    MAX_SOURCE_CHARS,
     MAX_TITLE_CHARS,
     build_paper,
     dedupe_papers,
@@ -56,12 +57,14 @@ def test_huge_title_abstract_and_author_list_are_capped() -> None:
         abstract="the 7B model " * 100_000,
         authors=[f"Author {n}" for n in range(100_000)],
         upvotes=10**40,
+        source="Papers of the week " * 1000,
         format="generic",
     )
     assert len(paper.title) <= MAX_TITLE_CHARS and paper.title.endswith("…")
     assert paper.abstract is not None and len(paper.abstract) <= MAX_ABSTRACT_CHARS
     assert paper.authors is not None and len(paper.authors) == MAX_AUTHORS
     assert paper.upvotes is None  # not a count a digest shows
+    assert paper.source is not None and len(paper.source) <= MAX_SOURCE_CHARS
     assert paper.size_params == [7 * B]
 
 

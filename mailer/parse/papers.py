@@ -21,6 +21,7 @@ MAX_TITLE_CHARS = 1_000
 MAX_ABSTRACT_CHARS = 10_000
 MAX_AUTHORS = 1_000
 MAX_AUTHOR_CHARS = 200
+MAX_SOURCE_CHARS = 200  # the digest's label, often its subject line
 MAX_UPVOTES = 10**9  # more is not a count a digest shows, and would not fit a 64-bit column
 
 
@@ -96,7 +97,7 @@ def build_paper(
         published=published,
         announce=announce,
         sizes=model_sizes(title, abstract),
-        source=source,
+        source=_capped(clean_text(source), MAX_SOURCE_CHARS) if source else None,
     )
 
 
