@@ -168,7 +168,7 @@ def test_fast_schema_check_agrees_with_jsonschema(data: Any) -> None:
          "query: more than 20 nested parentheses"),
         ("rules:\n  - name: long\n    match: {query: '" + "a OR " * 500 + "b'}\n",
          "query: longer than 2000 characters; split the rule"),
-        ("rules: " + "[" * 3000 + "]" * 3000 + "\n", None),
+        ("rules: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply to be rules"),
     ],
     ids=["nested-query", "long-query", "nested-yaml"],
 )  # fmt: skip

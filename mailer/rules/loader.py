@@ -83,8 +83,11 @@ def _load_rules(paths: Sequence[Path], has_destination: Callable[[str], bool] | 
         except YamlSyntaxError as e:
             errors.append(RuleError(e.position, f"not valid YAML: {e.problem}"))
             continue
-        except (OSError, UnicodeDecodeError, RecursionError) as e:
-            reason = getattr(e, "strerror", None) or str(e) or "nested too deeply"
+        except RecursionError:
+            errors.append(RuleError(Position(str(path), 1, 1), "nested too deeply to be rules"))
+            continue
+        except (OSError, UnicodeDecodeError) as e:
+            reason = getattr(e, "strerror", None) or str(e)
             errors.append(RuleError(Position(str(path), 1, 1), f"cannot read: {reason}"))
             continue
         loader = _FileLoader(doc, has_destination)
