@@ -156,3 +156,15 @@ def test_status_on_a_fresh_state_says_nothing_was_processed(site: Path) -> None:
     assert result.exit_code == 0
     assert "nothing processed yet" in result.output
     assert "outbox: 0 pending, 0 retrying, 0 dead, 0 sent" in result.output
+
+
+def test_shipped_rules_print_alerts_and_write_var_out(site: Path) -> None:
+    """The README's first command: the shipped config and rules, as a new user runs them."""
+    shutil.rmtree(site / "rules")
+    shutil.copytree(ROOT / "rules", site / "rules")
+    first = mailer("run", "--once")
+    assert first.exit_code == 0, first.output
+    assert "Paper alerts · " in first.output
+    assert " 0 alerts sent" not in summary_line(first.output)
+    assert any((site / "var" / "out").glob("*.slack.json"))
+    assert "nothing new" in mailer("run", "--once").output
