@@ -166,7 +166,7 @@ def classify(status: int, error: str | None, retry_after: str | None) -> Deliver
             wait = float(retry_after) if retry_after else 1.0
         except ValueError:
             wait = 1.0
-        if not math.isfinite(wait) or wait < 0:  # "nan", "-5": a sleep would raise
+        if math.isnan(wait) or wait < 0:  # "nan", "-5": a sleep would raise
             wait = 1.0
         wait = min(wait, MAX_RETRY_AFTER)
         return DeliveryError(f"rate limited by Slack (Retry-After {wait:g}s)", retry_after=wait)

@@ -215,7 +215,8 @@ def test_malformed_webhook_url_is_permanent_and_never_shown(
 
 
 @pytest.mark.parametrize(
-    ("retry_after", "wait"), [("2", 2.0), ("nan", 1.0), ("-5", 1.0), ("inf", 1.0), ("1e9", 3600.0)]
+    ("retry_after", "wait"),
+    [("2", 2.0), ("nan", 1.0), ("-5", 1.0), ("inf", 3600.0), ("1e9", 3600.0)],
 )
 def test_odd_retry_after_values_give_a_wait_that_can_be_slept(
     retry_after: str, wait: float
