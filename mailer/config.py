@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from mailer.silence import Expectation
 from mailer.yamlsource import YamlDocument, YamlSyntaxError, load_yaml_file
 
 DEFAULT_CONFIG = Path("config/mailer.yaml")
@@ -62,6 +63,11 @@ class Expect(_Model):
     by: time | None = None
     weekdays_only: bool = False
     timezone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _understood(self) -> Expect:  # checked at load, so the error names file:line
+        Expectation.from_config(self.every, self.by, self.weekdays_only, self.timezone)
+        return self
 
 
 class _SourceBase(_Model):

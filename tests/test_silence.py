@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 
+from mailer.config import ConfigError, load_settings
 from mailer.silence import (
     Expectation,
     ExpectError,
@@ -117,3 +119,16 @@ def test_notice_texts_name_the_subject_and_what_to_do() -> None:
     assert "2025-10-10T09:00" in notice.text and "10:00 UTC" in notice.text
     back = destination_notice("team-slack", "recovered", None)
     assert back.key == "destination:team-slack" and "recovered" in back.subject
+
+
+def test_the_config_rejects_an_expect_it_cannot_understand(tmp_path: Path) -> None:
+    path = tmp_path / "mailer.yaml"
+    path.write_text(
+        "sources:\n  - name: a\n    kind: directory\n    path: .\n    expect: {every: 1x}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert caught.value.problems == [
+        f"{path}:5:13: sources.0.directory.expect: every: '1x' is not a period such as "
+        "30m, 12h, 1d or 1w"
+    ]
