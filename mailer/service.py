@@ -252,9 +252,13 @@ class Service:
     def _start_http(self) -> None:
         if self.http is None:
             return
-        self._server = HealthServer(
-            self.http.host, self.http.port, self.health, self.refresh_metrics
-        )
+        try:
+            self._server = HealthServer(
+                self.http.host, self.http.port, self.health, self.refresh_metrics
+            )
+        except OSError as e:
+            where = f"{self.http.host}:{self.http.port}"
+            raise OSError(f"--http {where}: cannot listen there: {e.strerror}") from e
         self._server.start()
 
     def _shutdown(self) -> None:
