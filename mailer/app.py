@@ -27,7 +27,7 @@ from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
 from mailer.sources import IncomingMessage, Source, SourceError
 from mailer.sources.registry import UnknownSource, open_source
-from mailer.store import MessageRecord, NewAlert, Store, message_key
+from mailer.store import MessageRecord, NewAlert, Store, describe_error, message_key
 from mailer.store.schema import FAILED, NO_PAPERS, PARSED, SKIPPED
 
 log = logging.getLogger("mailer.app")
@@ -188,9 +188,8 @@ class Pipeline:
             )
         except Exception as e:  # the store failed for this message: the next run retries it
             log.exception("could not record a message", extra={"source": message.source})
-            return MessageOutcome(
-                message.source, message.uid, FAILED, f"not recorded: {type(e).__name__}: {e}"
-            )
+            reason = f"not recorded, tried again on the next run: {describe_error(e)}"
+            return MessageOutcome(message.source, message.uid, FAILED, reason)
 
     def process_incoming(
         self,

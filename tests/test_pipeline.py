@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from pipeline_kit import Recorder, digest_email, settings_for, write_config
+from sqlalchemy import text
 from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer import metrics
@@ -81,6 +82,31 @@ def test_a_failed_parse_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
     [problem] = pipe.store.recent_problems()
     assert problem.uid == "0-empty.txt" and problem.status == "failed"
     assert pipe.run_once(now=T0).emails == 0  # recorded: not retried on every run
+    pipe.close()
+
+
+def test_a_message_the_store_refuses_is_reported_in_one_line_and_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipe, recorder = pipeline(tmp_path, [SMALL_LLMS])
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
+    real_record = pipe.store.record_message
+
+    def refuse(*args: object, **kwargs: object) -> int:
+        with pipe.store.engine.connect() as conn:  # a real driver error, SQL and all
+            conn.execute(text("INSERT INTO no_such_table VALUES ('secret body text')"))
+        return 0
+
+    monkeypatch.setattr(pipe.store, "record_message", refuse)
+    summary = pipe.run_once(now=T0)
+    [problem] = summary.problems
+    assert problem == (
+        "samples/1.eml: failed: not recorded, tried again on the next run: "
+        "no such table: no_such_table"
+    )
+    monkeypatch.setattr(pipe.store, "record_message", real_record)
+    again = pipe.run_once(now=T0)
+    assert (again.emails, again.delivery.sent, len(recorder.batches)) == (1, 2, 2)
     pipe.close()
 
 

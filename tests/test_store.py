@@ -13,7 +13,7 @@ from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer.models import MatchReason, ModelSize, Paper
 from mailer.store import MessageRecord, NewAlert, Store, StoreError
-from mailer.store.schema import messages, outbox, paper_sources, papers
+from mailer.store.schema import messages, outbox, paper_sources, papers, schema_version
 
 T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
@@ -208,12 +208,32 @@ def test_two_workers_recording_one_message_at_once_both_succeed(store: Store) ->
     assert count(store, messages) == 1 and count(store, outbox) == 1
 
 
+def test_keys_longer_than_their_columns_are_stored_and_found_again(store: Store) -> None:
+    folder = "/srv/" + "/".join(["d" * 99] * 11)  # a directory source's ~1,100-char path
+    uid, message_id = "sub/" + "u" * 1200 + ".eml", "<" + "m" * 1500 + "@x>"
+    record = MessageRecord(
+        "inbox", folder, 0, uid, "parsed", T0, message_id=message_id, raw=b"mail"
+    )
+    p = paper(1)
+    long_batch = f"msg:inbox/{folder}/0/{uid}"
+    assert store.record_message(record, [p], [alert(p, batch=long_batch)]) == 1
+    assert store.record_message(record, [p], [alert(p, batch=long_batch)]) == 0  # same row
+    assert count(store, messages) == 1
+    assert store.is_processed("inbox", folder, 0, uid)
+    assert not store.is_processed("inbox", folder, 0, uid + "x")
+    assert store.has_message_id(message_id)
+    assert [m.raw for m in store.find_messages(message_id)] == [b"mail"]
+    [claimed] = store.claim_next_batch(T0, "w", LEASE)
+    assert claimed.batch_key.startswith("msg:inbox/") and len(claimed.batch_key) <= 1100
+
+
 @pytest.mark.parametrize(
     "url",
     [
         "postgresql://mailer:hunter2@127.0.0.1:1/none",
         "mysql://mailer:hunter2@127.0.0.1/db",
         "::hunter2::",
+        "postgresql://mailer:hunter2@[::1:5999/none",  # a port that is not a number
     ],
 )
 def test_a_state_database_that_cannot_be_opened_is_named_without_its_password(url: str) -> None:
@@ -221,3 +241,17 @@ def test_a_state_database_that_cannot_be_opened_is_named_without_its_password(ur
         Store.open(url)
     assert "hunter2" not in str(error.value)
     assert str(error.value).startswith(("cannot open the state database", "state:"))
+
+
+def test_a_schema_newer_than_this_mailer_is_a_store_error(state_url: str) -> None:  # noqa: F811
+    Store.open(state_url).close()
+    store = Store.open(state_url, migrate=False)
+    with store.engine.begin() as conn:
+        conn.execute(
+            schema_version.insert().values(
+                version=999, applied_at=T0.replace(tzinfo=None), description="future"
+            )
+        )
+    store.close()
+    with pytest.raises(StoreError, match="version 999, newer than this mailer"):
+        Store.open(state_url)

@@ -28,10 +28,12 @@ def upgrade(config_path: Path) -> None:
     settings = load_settings_or_exit(config_path)
     try:
         store = Store.open(settings.state, migrate=False)
-        applied = store.upgrade()
-        store.close()
-    except (StoreError, Exception) as e:
-        click.echo(f"error: cannot upgrade the state database: {e}", err=True)
+        try:
+            applied = store.upgrade()
+        finally:
+            store.close()
+    except StoreError as e:
+        click.echo(f"error: {e}", err=True)
         raise SystemExit(EXIT_CONFIG) from e
     click.echo(
         f"applied {applied} migration(s); schema is at version {LATEST}"

@@ -12,6 +12,7 @@ from mailer.commands.common import EXIT_FAILURES, config_option
 from mailer.commands.fetch_progress import fetch_progress
 from mailer.commands.pipeline_cli import open_pipeline_or_exit
 from mailer.notify.render import render_text
+from mailer.store import describe_error
 
 
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -56,7 +57,7 @@ def run(config_path: Path, once: bool, dry_run: bool, since: date | None) -> Non
         with fetch_progress(pipeline):  # count and rate per source, on a terminal
             summary = pipeline.run_once(since=since, dry_run=dry_run)
     except SQLAlchemyError as e:
-        reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+        reason = describe_error(e)
         click.echo(
             f"error: the state database failed: {reason}; nothing is lost, run again", err=True
         )

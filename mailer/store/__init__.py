@@ -4,7 +4,7 @@ Processed messages, papers with their sources, and the alert outbox. `Store.open
 runs migrations; `Store` implements `mailer.sources.SourceState`.
 """
 
-from mailer.store.db import Store, StoreError, engine_url
+from mailer.store.db import Store, StoreError, describe_error, engine_url
 from mailer.store.messages import MessageRecord, NewAlert, StoredMessage, message_key
 from mailer.store.outbox import ClaimedAlert, OutboxEntry
 from mailer.store.progress import StoreProgress
@@ -18,6 +18,7 @@ __all__ = [
     "StoreError",
     "StoreProgress",
     "StoredMessage",
+    "describe_error",
     "engine_url",
     "message_key",
 ]

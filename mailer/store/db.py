@@ -27,6 +27,19 @@ class StoreError(Exception):
     """The state database cannot be opened; the message says what to check."""
 
 
+def describe_error(error: BaseException) -> str:
+    """One line for a database error: the driver's message, without the SQL, its
+    parameters (they hold mail text) or SQLAlchemy's 'Background on this error' link."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _without_password(text: str, engine: Engine) -> str:
+    """`text` with the password of the state URL masked, should a driver echo it."""
+    password = engine.url.password
+    return text.replace(str(password), "***") if password else text
+
+
 def engine_url(state: str) -> str:
     """The SQLAlchemy URL for a `state:` setting (plain postgresql:// means psycopg v3)."""
     for prefix in ("postgresql://", "postgres://"):
@@ -47,7 +60,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_store_engine(state: str) -> Engine:
     try:
         url = make_url(engine_url(state))
-    except ArgumentError as e:
+    except (ArgumentError, ValueError) as e:  # ValueError: e.g. a port that is not a number
         raise StoreError(  # the value is not echoed: it may hold a password
             "state: is not a database URL; expected sqlite:///path/to/file.db "
             "or postgresql://user@host:5432/dbname"
@@ -75,15 +88,22 @@ class Store(MessageQueries, OutboxQueries, ReportQueries):
         if migrate:
             try:
                 store.upgrade()
-            except SQLAlchemyError as e:
+            except StoreError:
                 store.close()
-                reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
-                raise StoreError(f"cannot open the state database: {reason}") from e
+                raise
         return store
 
     def upgrade(self) -> int:
-        """Run pending migrations; return how many were applied."""
-        return len(upgrade(self.engine))
+        """Run pending migrations; return how many were applied.
+
+        StoreError when the database cannot be reached or its schema is newer than this
+        mailer; the message never holds the password.
+        """
+        try:
+            return len(upgrade(self.engine))
+        except (SQLAlchemyError, RuntimeError) as e:
+            reason = _without_password(describe_error(e), self.engine)
+            raise StoreError(f"cannot open the state database: {reason}") from e
 
     def delivery_progress(self) -> StoreProgress:
         """Where a channel that sends one batch in several messages records how far it got."""

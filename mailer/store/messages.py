@@ -3,12 +3,24 @@ transaction that records a message with its papers and the alerts it raised."""
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    and_,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
@@ -74,6 +86,28 @@ class StoredMessage:
     raw: bytes | None
 
 
+def fit(value: str, column: Column[Any]) -> str:
+    """`value` as stored in a `String(n)` key column: unchanged when it fits, else its
+    start and a hash of the whole. PostgreSQL refuses a longer value (SQLite would keep
+    it); the result is the same for the same value, so lookups find what was written.
+    """
+    limit = getattr(column.type, "length", None)
+    if limit is None or len(value) <= limit:
+        return value
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{value[: limit - len(digest) - 1]}~{digest}"
+
+
+def _message_where(source: str, folder: str, uidvalidity: int, uid: str) -> ColumnElement[bool]:
+    """The row of the message with this key."""
+    return and_(
+        messages.c.source == fit(source, messages.c.source),
+        messages.c.folder == fit(folder, messages.c.folder),
+        messages.c.uidvalidity == uidvalidity,
+        messages.c.uid == fit(uid, messages.c.uid),
+    )
+
+
 def _cut(text: str | None) -> str | None:
     """Bounded, and without NUL characters (PostgreSQL text cannot hold them)."""
     return text.replace("\x00", "")[:MAX_TEXT] if text is not None else None
@@ -92,19 +126,14 @@ class MessageQueries:
     # -- SourceState ------------------------------------------------------------------
 
     def is_processed(self, source: str, folder: str, uidvalidity: int, uid: str) -> bool:
-        query = select(messages.c.id).where(
-            messages.c.source == source,
-            messages.c.folder == folder,
-            messages.c.uidvalidity == uidvalidity,
-            messages.c.uid == uid,
-        )
+        query = select(messages.c.id).where(_message_where(source, folder, uidvalidity, uid))
         with self.engine.connect() as conn:
             return conn.execute(query).first() is not None
 
     def highest_uid(self, source: str, folder: str, uidvalidity: int) -> int | None:
         query = select(messages.c.uid).where(
-            messages.c.source == source,
-            messages.c.folder == folder,
+            messages.c.source == fit(source, messages.c.source),
+            messages.c.folder == fit(folder, messages.c.folder),
             messages.c.uidvalidity == uidvalidity,
         )
         with self.engine.connect() as conn:
@@ -112,7 +141,11 @@ class MessageQueries:
         return max(uids) if uids else None
 
     def has_message_id(self, message_id: str) -> bool:
-        query = select(messages.c.id).where(messages.c.message_id == message_id).limit(1)
+        query = (
+            select(messages.c.id)
+            .where(messages.c.message_id == fit(message_id, messages.c.message_id))
+            .limit(1)
+        )
         with self.engine.connect() as conn:
             return conn.execute(query).first() is not None
 
@@ -164,7 +197,9 @@ class MessageQueries:
 
     def _save_message(self, conn: Connection, record: MessageRecord) -> int:
         values: dict[str, object] = {
-            "message_id": _cut(record.message_id),
+            "message_id": fit(record.message_id, messages.c.message_id)
+            if record.message_id is not None
+            else None,
             "subject": _cut(record.subject),
             "sender": _cut(record.sender),
             "sent_date": codec.to_db_time(record.sent_date) if record.sent_date else None,
@@ -179,10 +214,10 @@ class MessageQueries:
         inserted = conn.execute(
             dialect_insert(conn, messages)
             .values(
-                source=record.source,
-                folder=record.folder,
+                source=fit(record.source, messages.c.source),
+                folder=fit(record.folder, messages.c.folder),
                 uidvalidity=record.uidvalidity,
-                uid=record.uid,
+                uid=fit(record.uid, messages.c.uid),
                 paper_count=0,
                 **values,
             )
@@ -193,10 +228,7 @@ class MessageQueries:
             return int(inserted)
         existing = conn.execute(
             select(messages.c.id).where(
-                messages.c.source == record.source,
-                messages.c.folder == record.folder,
-                messages.c.uidvalidity == record.uidvalidity,
-                messages.c.uid == record.uid,
+                _message_where(record.source, record.folder, record.uidvalidity, record.uid)
             )
         ).scalar_one()
         conn.execute(update(messages).where(messages.c.id == existing).values(**values))
@@ -227,7 +259,10 @@ class MessageQueries:
         conn.execute(
             dialect_insert(conn, paper_sources)
             .values(
-                paper_id=paper.id, message_row=row, source=record.source, digest=_cut(paper.source)
+                paper_id=paper.id,
+                message_row=row,
+                source=fit(record.source, paper_sources.c.source),
+                digest=_cut(paper.source),
             )
             .on_conflict_do_nothing(index_elements=["paper_id", "message_row"])
         )
@@ -240,7 +275,7 @@ class MessageQueries:
                 rule=alert.rule,
                 paper_id=alert.paper_id,
                 destination=alert.destination,
-                batch_key=alert.batch_key,
+                batch_key=fit(alert.batch_key, outbox.c.batch_key),
                 rule_description=_cut(alert.rule_description),
                 reasons=codec.reasons_to_json(alert.reasons),
                 message_row=row,
@@ -272,10 +307,9 @@ class MessageQueries:
     def find_messages(self, message_id: str) -> list[StoredMessage]:
         """Stored messages with this Message-ID (angle brackets optional), newest first."""
         bare = message_id.strip().strip("<>")
+        forms = [fit(form, messages.c.message_id) for form in (bare, f"<{bare}>")]
         query = (
-            select(messages)
-            .where(messages.c.message_id.in_([bare, f"<{bare}>"]))
-            .order_by(messages.c.id.desc())
+            select(messages).where(messages.c.message_id.in_(forms)).order_by(messages.c.id.desc())
         )
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
