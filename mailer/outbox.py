@@ -227,17 +227,16 @@ class OutboxWorker:
                 f"destination {batch.destination!r} is not defined in the config",
                 permanent=True,
             )
-            self._record_failure(batch, claimed, error, now, summary)
+            self._record_failure(batch, claimed, error, now, summary, keeper.claim)
         except UnknownChannel as e:
-            self._record_failure(
-                batch, claimed, DeliveryError(str(e), permanent=True), now, summary
-            )
+            error = DeliveryError(str(e), permanent=True)
+            self._record_failure(batch, claimed, error, now, summary, keeper.claim)
         except DeliveryError as e:
-            self._record_failure(batch, claimed, e, now, summary)
+            self._record_failure(batch, claimed, e, now, summary, keeper.claim)
         except Exception as e:  # a channel bug must not stop delivery of other batches
             log.exception("channel raised unexpectedly", extra=extra)
             error = DeliveryError(f"{type(e).__name__}: {e}")
-            self._record_failure(batch, claimed, error, now, summary)
+            self._record_failure(batch, claimed, error, now, summary, keeper.claim)
         else:
             self.store.mark_sent([a.id for a in claimed], now)
             summary.messages += 1
@@ -252,7 +251,10 @@ class OutboxWorker:
         error: DeliveryError,
         now: datetime,
         summary: DeliverySummary,
+        claim: str,
     ) -> None:
+        """Record a failed attempt, for the rows `claim` still holds: a row another
+        worker took over (this one's lease ran out) is left to that worker."""
         max_attempts = self.settings.delivery.max_attempts
         dead = [a for a in claimed if error.permanent or a.attempts + 1 >= max_attempts]
         retry = [a for a in claimed if a not in dead]
@@ -263,7 +265,7 @@ class OutboxWorker:
                 if error.permanent
                 else (f"{error.reason} (gave up after {max_attempts} attempts)")
             )
-            self.store.mark_dead([a.id for a in dead], reason)
+            self.store.mark_dead([a.id for a in dead], reason, claim=claim)
             summary.dead += len(dead)
             metrics.ALERTS_DEAD.labels(destination=batch.destination).inc(len(dead))
             summary.errors.append(f"{batch.rule} -> {batch.destination}: dead: {reason}")
@@ -272,7 +274,7 @@ class OutboxWorker:
             attempt = max(a.attempts for a in retry) + 1
             delay = retry_delay(attempt, self.settings, error.retry_after)
             self.store.mark_retry(
-                [a.id for a in retry], error.reason, now + timedelta(seconds=delay)
+                [a.id for a in retry], error.reason, now + timedelta(seconds=delay), claim=claim
             )
             summary.retrying += len(retry)
             metrics.ALERTS_FAILED.labels(destination=batch.destination).inc(len(retry))

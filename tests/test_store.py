@@ -149,6 +149,24 @@ def test_retry_dead_and_requeue(store: Store) -> None:
     assert store.claim_next_batch(T0 + timedelta(minutes=1), "w", LEASE)[0].attempts == 0
 
 
+def test_a_late_failure_never_reopens_an_alert_another_worker_sent(store: Store) -> None:
+    p, q = paper(1), paper(2)
+    store.record_message(message("1"), [p], [alert(p)])
+    store.record_message(message("2"), [q], [alert(q, batch="msg:2")])
+    later = T0 + LEASE + timedelta(seconds=1)  # w1's lease ran out while its channel hung
+    [x] = store.claim_next_batch(T0, "w1", LEASE)
+    [y] = store.claim_next_batch(later, "w2", LEASE)
+    assert x.id == y.id
+    store.mark_sent([y.id], later)
+    store.mark_retry([x.id], "timeout", later, claim="w1")  # w1's channel gives up at last
+    [z] = store.claim_next_batch(T0, "w1", LEASE)  # the other alert
+    [w] = store.claim_next_batch(later, "w2", LEASE)
+    store.mark_dead([z.id], "timeout", claim="w1")  # w2 holds it now: left to w2
+    store.mark_sent([w.id], later)
+    assert store.claim_next_batch(later + timedelta(days=1), "w3", LEASE) == []
+    assert store.outbox_counts()["sent"] == 2
+
+
 def test_concurrent_workers_never_claim_the_same_alert(store: Store) -> None:
     found = [paper(n) for n in range(60)]
     alerts = [alert(p, batch=f"msg:{n % 20}") for n, p in enumerate(found)]

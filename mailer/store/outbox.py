@@ -155,28 +155,42 @@ class OutboxQueries:
         return int(result.rowcount or 0)
 
     def mark_sent(self, ids: Sequence[int], now: datetime) -> None:
-        self._finish(ids, state=SENT, sent_at=codec.to_db_time(now), last_error=None)
+        """Delivered: whoever holds the rows now, they are not sent again."""
+        self._finish(ids, None, state=SENT, sent_at=codec.to_db_time(now), last_error=None)
 
-    def mark_retry(self, ids: Sequence[int], error: str, next_attempt_at: datetime) -> None:
+    def mark_retry(
+        self,
+        ids: Sequence[int],
+        error: str,
+        next_attempt_at: datetime,
+        *,
+        claim: str | None = None,
+    ) -> None:
+        """A failed attempt, to retry at `next_attempt_at`. With `claim`, rows another
+        worker took over meanwhile are left to it; a row already sent is never reopened."""
         self._finish(
             ids,
+            claim,
             state=RETRYING,
             last_error=error[:2000],
             next_attempt_at=codec.to_db_time(next_attempt_at),
         )
 
-    def mark_dead(self, ids: Sequence[int], error: str) -> None:
-        self._finish(ids, state=DEAD, last_error=error[:2000])
+    def mark_dead(self, ids: Sequence[int], error: str, *, claim: str | None = None) -> None:
+        """Given up on (same rules as `mark_retry` for rows taken over or sent)."""
+        self._finish(ids, claim, state=DEAD, last_error=error[:2000])
 
-    def _finish(self, ids: Sequence[int], **values: object) -> None:
+    def _finish(self, ids: Sequence[int], claim: str | None, **values: object) -> None:
         if not ids:
             return
+        query = update(outbox).where(outbox.c.id.in_(list(ids)), outbox.c.state != SENT)
+        if claim is not None:
+            query = query.where(or_(outbox.c.claimed_by == claim, outbox.c.claimed_by.is_(None)))
         with self.engine.begin() as conn:
             conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(list(ids)))
-                .values(attempts=outbox.c.attempts + 1, claimed_by=None, claimed_until=None)
-                .values(**values)
+                query.values(
+                    attempts=outbox.c.attempts + 1, claimed_by=None, claimed_until=None
+                ).values(**values)
             )
 
     def requeue_dead(self, ids: Sequence[int] | None, now: datetime) -> int:
