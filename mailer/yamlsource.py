@@ -2,8 +2,10 @@
 
 Rule and config errors must name `file:line:column`. PyYAML's C loader composes the
 node tree fast (a 10,000-rule file in about a second); we construct the Python data
-from that same tree and index each node's start mark by its path, so a validator can
-turn a path like ("rules", 3, "match", "size") into a position without a second parse.
+from that same tree and keep the tree, so a validator can turn a path like
+("rules", 3, "match", "size") into a position without a second parse. The index of
+positions by path is built on the first `position()` call only: a valid file never
+needs it, and indexing every node of a 10,000-rule file takes longer than loading it.
 """
 
 from __future__ import annotations
@@ -44,16 +46,22 @@ class YamlSyntaxError(ValueError):
 
 @dataclass
 class YamlDocument:
-    """Parsed data plus the position of every mapping key and value."""
+    """Parsed data, the node tree it came from, and positions of keys and values on demand."""
 
     file: str
     data: Any
     duplicates: list[tuple[Position, str]] = field(default_factory=list)  # keys written twice
+    node: yaml.Node | None = None  # the composed tree (start marks of every key and value)
     _values: dict[PathKey, Position] = field(default_factory=dict)
     _keys: dict[PathKey, Position] = field(default_factory=dict)
+    _is_indexed: bool = False
 
     def position(self, path: PathKey, *, key: bool = False) -> Position:
         """Position of the value at `path` (or of its key), else of the nearest parent."""
+        if not self._is_indexed:
+            self._is_indexed = True
+            if self.node is not None:
+                _index(self, self.node, ())
         table = self._keys if key else self._values
         probe = tuple(path)
         while probe:
@@ -106,16 +114,25 @@ def load_yaml_text(text: str, file: str) -> YamlDocument:
         mark = e.problem_mark or e.context_mark
         position = _mark(file, mark) if mark else Position(file, 1, 1)
         problem = " ".join(p for p in (e.context, e.problem) if p) or "invalid YAML"
+        if mark and _char_at(text, mark.line, mark.column) == "\t":
+            problem = "a tab where YAML expects spaces; indent with spaces, not tabs"
         raise YamlSyntaxError(position, problem) from e
     except yaml.YAMLError as e:
         raise YamlSyntaxError(Position(file, 1, 1), str(e)) from e
     finally:
         loader.dispose()
-    doc = YamlDocument(file=file, data=data)
+    doc = YamlDocument(file=file, data=data, node=node)
     if node is not None:
-        _index(doc, node, ())
         doc.duplicates = list(duplicate_keys(node, file))
     return doc
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    """The character at a 0-based (line, column), or "" past the end."""
+    lines = text.splitlines()
+    if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
+        return lines[line][column]
+    return ""
 
 
 def load_yaml_file(path: Path, display: str | None = None) -> YamlDocument:

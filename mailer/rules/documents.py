@@ -1,8 +1,8 @@
 """Finding rule files and reading them, with positions computed only when needed.
 
 A valid 10,000-rule file needs one position per rule (where its name is written, for
-duplicate names); indexing every node up front costs more than the rest of loading, so
-the full index is built on the first error only.
+duplicate names); `mailer.yamlsource` indexes every node only on the first error, and
+the names' positions are read straight from the node tree here.
 """
 
 from __future__ import annotations
@@ -10,24 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from mailer.yamlsource import (
-    PathKey,
-    Position,
-    YamlDocument,
-    YamlSyntaxError,
-    duplicate_keys,
-    load_yaml_text,
-)
-from mailer.yamlsource import _index as index_positions  # the same index, built lazily
-
-try:  # the C loader, as in mailer.yamlsource
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from mailer.yamlsource import Position, YamlDocument, YamlSyntaxError, load_yaml_text
 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
@@ -48,18 +34,15 @@ def rule_files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
     return files, missing
 
 
+class NotUtf8Error(YamlSyntaxError):
+    """The file holds bytes that are not UTF-8 (saved as Latin-1 or Windows-1252, say)."""
+
+
 @dataclass
 class RuleDocument(YamlDocument):
-    """A YamlDocument whose node positions are indexed on the first `position()` call."""
+    """A parsed rule file plus where each rule's `name:` value is written."""
 
     name_positions: dict[int, Position] = field(default_factory=dict)  # rule index -> name
-    root: Any = None
-
-    def position(self, path: PathKey, *, key: bool = False) -> Position:
-        if self.root is not None:
-            root, self.root = self.root, None
-            index_positions(self, root, ())
-        return super().position(path, key=key)
 
 
 def _name_positions(root: yaml.Node | None, file: str) -> dict[int, Position]:
@@ -79,23 +62,27 @@ def _name_positions(root: yaml.Node | None, file: str) -> dict[int, Position]:
 
 
 def read_rule_file(path: Path) -> RuleDocument:
-    """Parse one rule file; YamlSyntaxError (with file:line:column) or OSError on failure."""
-    text = path.read_text(encoding="utf-8")
+    """Parse one rule file. Raises YamlSyntaxError (with file:line:column) for bad YAML
+    or text that is not UTF-8, and OSError when the file cannot be read."""
     file = str(path)
-    loader = _Loader(text)
+    raw = path.read_bytes()
     try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.YAMLError:
-        load_yaml_text(text, file)  # raises YamlSyntaxError naming the position
-        raise
-    finally:
-        loader.dispose()
-    doc = RuleDocument(file=file, data=data, root=root)
-    if root is not None:
-        doc.duplicates = list(duplicate_keys(root, file))
-        doc.name_positions = _name_positions(root, file)
-    return doc
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise NotUtf8Error(
+            Position(file, line, column),
+            f"byte 0x{raw[e.start]:02x} is not UTF-8; save the file as UTF-8",
+        ) from e
+    doc = load_yaml_text(text, file)
+    return RuleDocument(
+        file=doc.file,
+        data=doc.data,
+        duplicates=doc.duplicates,
+        node=doc.node,
+        name_positions=_name_positions(doc.node, file),
+    )
 
 
-__all__ = ["RuleDocument", "YamlSyntaxError", "read_rule_file", "rule_files"]
+__all__ = ["NotUtf8Error", "RuleDocument", "YamlSyntaxError", "read_rule_file", "rule_files"]

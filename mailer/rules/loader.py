@@ -24,7 +24,7 @@ from jsonschema import ValidationError
 
 from mailer.models import DeliveryMode, NotifyTarget
 from mailer.rules.collector import collector_paused
-from mailer.rules.documents import RuleDocument, read_rule_file, rule_files
+from mailer.rules.documents import NotUtf8Error, RuleDocument, read_rule_file, rule_files
 from mailer.rules.rule import FIELDS, Condition, FieldName, Rule, Term
 from mailer.rules.schema import SCHEMA_VALIDATOR, is_valid
 from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
@@ -80,13 +80,16 @@ def _load_rules(paths: Sequence[Path], has_destination: Callable[[str], bool] | 
     for path in files:
         try:
             doc = read_rule_file(path)
+        except NotUtf8Error as e:
+            errors.append(RuleError(e.position, e.problem))
+            continue
         except YamlSyntaxError as e:
             errors.append(RuleError(e.position, f"not valid YAML: {e.problem}"))
             continue
         except RecursionError:
             errors.append(RuleError(Position(str(path), 1, 1), "nested too deeply to be rules"))
             continue
-        except (OSError, UnicodeDecodeError) as e:
+        except OSError as e:
             reason = getattr(e, "strerror", None) or str(e)
             errors.append(RuleError(Position(str(path), 1, 1), f"cannot read: {reason}"))
             continue

@@ -23,9 +23,10 @@ _TYPE_WORDS = {
 
 
 def label(path: Iterable[str | int]) -> str:
-    """("notify", 0, "to") -> "notify[0].to"; the `match.` prefix is left out."""
+    """("notify", 0, "to") -> "notify[0].to"; the `match.` prefix is left out
+    (("match", "size") -> "size"), but `match` itself is named."""
     parts = list(path)
-    if parts and parts[0] == "match":
+    if len(parts) > 1 and parts[0] == "match":
         parts = parts[1:]
     text = ""
     for part in parts:
