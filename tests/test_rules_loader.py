@@ -181,3 +181,23 @@ def test_hostile_rule_files_give_errors_not_crashes(
     assert ruleset.errors and ruleset.rules == ()
     if expected is not None:
         assert ruleset.errors[0].message == expected
+
+
+def test_hostile_size_values_are_rejected_quickly(tmp_path: Path) -> None:
+    spaces = write(
+        tmp_path,
+        {"version": 1, "rules": [{"name": "s", "match": {"size": "1" + " " * 50_000 + "x"}}]},
+    )
+    started = time.perf_counter()
+    ruleset = load_rules([spaces])
+    assert time.perf_counter() - started < 1.0  # was quadratic: minutes for 50,000 spaces
+    assert [e.message[:8] for e in ruleset.errors] == ["size: '1"]
+
+
+def test_positions_are_indexed_on_first_use_only() -> None:
+    from mailer.yamlsource import Position, load_yaml_text
+
+    doc = load_yaml_text("rules:\n  - name: a\n    match: {any: [x]}\n", "f.yaml")
+    assert not doc._values  # a valid file never pays for the index
+    assert doc.position(("rules", 0, "match", "any", 0)) == Position("f.yaml", 3, 19)
+    assert doc.position(("rules", 0, "match"), key=True) == Position("f.yaml", 3, 5)

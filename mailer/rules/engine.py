@@ -105,7 +105,9 @@ class _CompiledRule:
         paper = scan.paper
         if self.formats and paper.format not in self.formats:
             return None
-        if self.min_upvotes is not None and (paper.upvotes or 0) < self.min_upvotes:
+        if self.min_upvotes is not None and (
+            paper.upvotes is None or paper.upvotes < self.min_upvotes
+        ):
             return None
         size = self.size
         inside = None

@@ -95,7 +95,9 @@ class ReferenceMatcher:
         mask = cond.field_mask
         if cond.formats and paper.format not in cond.formats:
             return None
-        if cond.min_upvotes is not None and (paper.upvotes or 0) < cond.min_upvotes:
+        if cond.min_upvotes is not None and (
+            paper.upvotes is None or paper.upvotes < cond.min_upvotes
+        ):
             return None
         size_reason = None
         if cond.size is not None:

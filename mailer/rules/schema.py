@@ -20,13 +20,13 @@ from jsonschema import Draft202012Validator
 DRAFT_7 = "http://json-schema.org/draft-07/schema#"
 SCHEMA_ID = "https://paper-mailer.invalid/schemas/rules-v1.json"
 
-SIZE_PATTERN = (
-    r"^\s*((<=|>=|<|>|=|==|≤|≥)?\s*\d+(\.\d+)?\s*[kKmMbBtT]?"
-    r"|\d+(\.\d+)?\s*[kKmMbBtT]?\s*\.\.\s*\d+(\.\d+)?\s*[kKmMbBtT]?)\s*$"
-)
+# Written so that no two `\s*` meet: a validator running these with a backtracking
+# engine would otherwise take time quadratic in a long run of spaces.
+_AMOUNT = r"\d+(\.\d+)?(\s*[kKmMbBtT])?"
+SIZE_PATTERN = rf"^\s*(((<=|>=|<|>|==|=|≤|≥)\s*)?{_AMOUNT}|{_AMOUNT}\s*\.\.\s*{_AMOUNT})\s*$"
 _PARAMS: dict[str, Any] = {
     "oneOf": [
-        {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[kKmMbBtT]?\s*$"},
+        {"type": "string", "pattern": rf"^\s*{_AMOUNT}\s*$"},
         {"type": "integer", "minimum": 0},
     ],
     "description": "A parameter count such as 8B, 350M or 1.5B.",

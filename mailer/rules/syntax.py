@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import re._parser as _sre_parser  # Python's own regex parser; used only to find literals
+from decimal import Decimal
 from typing import Any, Literal
 
 import re2
@@ -30,17 +31,26 @@ REGEX_MEMORY = 8 << 20  # bytes RE2 may use per pattern; bigger patterns are rej
 
 _SIZE_HINT = "write e.g. '<= 8B' or '1B..13B'"
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
-_AMOUNT = r"(\d+(?:\.\d+)?)\s*([kmbt]?)"
-_BOUND = re.compile(rf"^\s*(<=|>=|<|>|=|==|≤|≥)?\s*{_AMOUNT}\s*$", re.IGNORECASE)
+MAX_SIZE_LENGTH = 60  # characters of a size value; nothing longer is a size
+# No two `\s*` may meet (`\s*[kmbt]?\s*`): on a long run of spaces the regex engine
+# would try every split of it, which is quadratic (20,000 spaces took seconds).
+_AMOUNT = r"(\d+(?:\.\d+)?)(?:\s*([kmbt]))?"
+_BOUND = re.compile(rf"^\s*(?:(<=|>=|<|>|==|=|≤|≥)\s*)?{_AMOUNT}\s*$", re.IGNORECASE)
 _RANGE = re.compile(rf"^\s*{_AMOUNT}\s*\.\.\s*{_AMOUNT}\s*$", re.IGNORECASE)
+_PARAMS = re.compile(rf"^\s*{_AMOUNT}\s*$", re.IGNORECASE)
 
 
 class RuleValueError(ValueError):
     """A value in a rule is not what the language expects; the text says what to write."""
 
 
-def _params(number: str, unit: str) -> int:
-    return round(float(number) * _UNITS[unit.lower()])
+def _params(number: str, unit: str | None) -> int:
+    """Exact (no float rounding, no overflow): "1.5", "b" -> 1_500_000_000."""
+    return round(Decimal(number) * _UNITS[(unit or "").lower()])
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_SIZE_LENGTH else text[:MAX_SIZE_LENGTH] + "..."
 
 
 def parse_params(value: Any, what: str) -> int:
@@ -49,9 +59,10 @@ def parse_params(value: Any, what: str) -> int:
         raise RuleValueError(f"{what}: {value!r} is not a size; {_SIZE_HINT}")
     if isinstance(value, int) and value >= 0:
         return value
-    match = re.fullmatch(rf"\s*{_AMOUNT}\s*", str(value), re.IGNORECASE)
+    text = str(value)
+    match = _PARAMS.match(text) if len(text) <= MAX_SIZE_LENGTH else None
     if not match:
-        raise RuleValueError(f"{what}: {str(value)!r} is not a size; write e.g. '8B' or '350M'")
+        raise RuleValueError(f"{what}: {_clip(text)!r} is not a size; write e.g. '8B' or '350M'")
     return _params(*match.groups())
 
 
@@ -60,8 +71,9 @@ def parse_size(value: Any) -> SizeRange:
     if isinstance(value, dict):
         return _size_from_mapping(value)
     text = str(value)
-    if not isinstance(value, str):
-        raise RuleValueError(f"size: {value!r} is not a size; {_SIZE_HINT}")
+    if not isinstance(value, str) or len(text) > MAX_SIZE_LENGTH:
+        shown = value if len(text) <= MAX_SIZE_LENGTH else _clip(text)
+        raise RuleValueError(f"size: {shown!r} is not a size; {_SIZE_HINT}")
     if match := _RANGE.match(text):
         low, high = _params(*match.group(1, 2)), _params(*match.group(3, 4))
         if low > high:
