@@ -86,6 +86,26 @@ def test_rules_test_with_broken_rules_reports_and_runs_the_good_ones(
     assert "any-lora:" in result.stdout
 
 
+def test_rules_test_reports_an_unreadable_document_and_goes_on(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for sample in sorted(INBOX.glob("*.eml"))[:2]:
+        (tmp_path / sample.name).write_bytes(sample.read_bytes())
+    (tmp_path / "00-locked.eml").write_bytes(b"unreadable")
+    real_read = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:  # as root, chmod cannot make a file unreadable
+        if self.name == "00-locked.eml":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = runner.invoke(cli, ["rules", "test", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "error: cannot read" in result.stderr and "00-locked.eml" in result.stderr
+    assert "small-models:" in result.stdout  # the documents after it were still matched
+
+
 def test_schema_is_published_and_the_shipped_copy_is_current(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["rules", "schema"])
     assert result.exit_code == 0

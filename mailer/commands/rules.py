@@ -80,14 +80,22 @@ def check(paths: tuple[Path, ...], config_path: Path | None) -> None:
     raise SystemExit(EXIT_OK)
 
 
-def _papers(inputs: Sequence[Path]) -> list[Paper]:
-    """Every paper in the documents, once each (a paper can be in several digests)."""
-    from mailer.parse.inputs import iter_documents, parse_document
+def _papers(inputs: Sequence[Path]) -> tuple[list[Paper], int]:
+    """Every paper in the documents, once each (a paper can be in several digests), and
+    how many documents could not be read (each reported on stderr; the rest go on)."""
+    from mailer.parse.inputs import UnreadableDocument, iter_documents, parse_document
+
+    unreadable = 0
+
+    def report(document: UnreadableDocument) -> None:
+        nonlocal unreadable
+        unreadable += 1
+        click.echo(f"error: cannot read {document.name}: {document.reason}; skipped", err=True)
 
     seen: set[str] = set()
     papers = []
     for path in inputs:
-        for name, raw in iter_documents(path):
+        for name, raw in iter_documents(path, on_error=report):
             digest = parse_document(name, raw)
             for problem in digest.problems:
                 click.echo(f"problem: {name}: {problem.reason}", err=True)
@@ -95,7 +103,7 @@ def _papers(inputs: Sequence[Path]) -> list[Paper]:
                 if paper.id not in seen:
                     seen.add(paper.id)
                     papers.append(paper)
-    return papers
+    return papers, unreadable
 
 
 def _targets(rule: Rule) -> str:
@@ -151,8 +159,8 @@ def test_rules(
     """Show which papers of the given digests each rule matches, and why.
 
     EMAIL_OR_PAGE is an .eml file, an mbox, a .txt page or a directory of them. Nothing
-    is sent and nothing is recorded. Rules with errors are reported on stderr and
-    skipped; the exit status is then 1.
+    is sent and nothing is recorded. Rules with errors, and documents that cannot be
+    read, are reported on stderr and skipped (the rest go on); the exit status is then 1.
 
     \b
     Examples:
@@ -163,7 +171,7 @@ def test_rules(
     for error in ruleset.errors:
         click.echo(f"error: {error}", err=True)
     matcher = compile_rules(ruleset.enabled)
-    papers = _papers(inputs)
+    papers, unreadable = _papers(inputs)
     matches = matcher.match_all(papers)
     if as_json:
         titles = {paper.id: paper.title for paper in papers}
@@ -183,7 +191,7 @@ def test_rules(
             sys.stdout.write("\n".join(lines) + "\n")
     else:
         _print_text(ruleset.rules, matches, papers)
-    raise SystemExit(EXIT_FAILURES if ruleset.errors else EXIT_OK)
+    raise SystemExit(EXIT_FAILURES if ruleset.errors or unreadable else EXIT_OK)
 
 
 @rules.command()
