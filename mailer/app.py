@@ -241,6 +241,9 @@ class Pipeline:
         )
         if dry_run:
             return self._preview(outcome, found, alerts, now, planned)
+        if self._is_unread_file(message):
+            log.warning("not read: %s", reason, extra={"source": message.source})
+            return outcome
         record = MessageRecord(
             source=message.source,
             folder=message.folder,
@@ -286,10 +289,18 @@ class Pipeline:
             return digest, FAILED, problems
         return digest, PARSED, problems
 
+    def _source_kind(self, name: str) -> str | None:
+        return next((s.kind for s in self.settings.sources if s.name == name), None)
+
+    def _is_unread_file(self, message: IncomingMessage) -> bool:
+        """A file a directory source could not read (permissions, size): reported but
+        not recorded, so the next run tries it again (e.g. once its permissions are fixed).
+        An IMAP message skipped before download is recorded: its size will not change."""
+        return message.raw is None and self._source_kind(message.source) == "directory"
+
     def _parse_raw(self, message: IncomingMessage) -> ParsedDigest:
-        kinds = {s.name: s.kind for s in self.settings.sources}
         assert message.raw is not None
-        if kinds.get(message.source) == "directory":
+        if self._source_kind(message.source) == "directory":
             from mailer.parse.inputs import parse_document
 
             return parse_document(message.uid, message.raw)

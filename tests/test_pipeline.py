@@ -110,6 +110,29 @@ def test_a_message_the_store_refuses_is_reported_in_one_line_and_tried_again(
     pipe.close()
 
 
+def test_an_unreadable_file_is_listed_and_processed_once_it_can_be_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipe, recorder = pipeline(tmp_path, [SMALL_LLMS])
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
+    real_read = Path.read_bytes
+
+    def refuse_1_eml(self: Path) -> bytes:  # as root, chmod cannot make a file unreadable
+        if self.name == "1.eml":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse_1_eml)
+    first = pipe.run_once(now=T0)
+    assert first.skipped == ["samples/1.eml: skipped: cannot read the file: Permission denied"]
+    assert pipe.run_once(now=T0).skipped == first.skipped  # still listed, still unread
+    monkeypatch.setattr(Path, "read_bytes", real_read)  # its permissions are fixed
+    fixed = pipe.run_once(now=T0)
+    assert (fixed.emails, fixed.papers, fixed.delivery.sent, fixed.skipped) == (1, 1, 2, [])
+    assert len(recorder.batches) == 2
+    pipe.close()
+
+
 def test_a_copy_of_a_processed_message_is_skipped(tmp_path: Path) -> None:
     pipe, _recorder = pipeline(tmp_path, [SMALL_LLMS])
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))

@@ -29,8 +29,9 @@ class DirectorySource:
 
         if not self.path.is_dir():
             raise SourceError(self.name, f"{self.path} is not a readable directory")
-        # an unreadable or oversized file is handed over without content, with the reason,
-        # so the pipeline records it and the other files still come
+        # an unreadable or oversized file is handed over without content, with the reason:
+        # the pipeline reports it without recording it (the next run tries it again), and
+        # the other files still come
         documents: list[tuple[str, bytes | None, str | None]] = []
         try:
             for document_name, content in iter_documents(
