@@ -34,13 +34,11 @@ from typing import Any
 
 import yaml
 
+from mailer.models import ModelSize, Paper
+from mailer.rules import compile_rules, load_rules
+from mailer.rules.reference import ReferenceMatcher
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from mailer.models import ModelSize, Paper  # noqa: E402
-from mailer.rules import compile_rules, load_rules  # noqa: E402
-from mailer.rules.reference import ReferenceMatcher  # noqa: E402
-
 SAMPLE = ROOT.parent / "shared" / "samples" / "hf-daily-papers-page.txt"
 SEED = 20261126
 STOPWORDS = frozenset(
@@ -48,7 +46,7 @@ STOPWORDS = frozenset(
     when what while over only most some other each both between through where using used show
     shows can our its the and for are not but all any new two one may via based however across
     without within results approach method methods paper propose proposed model models data
-    task tasks performance training large language work first well""".split()  # noqa: SIM905
+    task tasks performance training large language work first well""".split()  # noqa: SIM905 (a word list reads best as text)
 )
 SIZES = ["<= 8B", "1B..13B", ">= 70B", "< 3B", {"max": "13B", "unknown": "include"}]
 FIRST_NAMES = ("Ada", "Alan", "Grace", "Yann", "Fei-Fei", "Tim", "Furu", "Percy", "Chelsea", "Jo")
@@ -91,12 +89,17 @@ def vocabulary(pairs: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     for doc in documents:
         topical = [t if frequency[t.lower()] <= limit else None for t in doc]
         words.update(t for t in topical if t)
-        bigrams.update(f"{a} {b}" for a, b in itertools.pairwise(doc)
-                       if frequency[a.lower()] <= limit or frequency[b.lower()] <= limit)  # fmt: skip
+        bigrams.update(
+            f"{a} {b}"
+            for a, b in itertools.pairwise(doc)
+            if frequency[a.lower()] <= limit or frequency[b.lower()] <= limit
+        )
     return sorted(words), sorted(bigrams)
 
 
-def make_rules(count: int, words: list[str], bigrams: list[str], rng: random.Random) -> list[dict[str, Any]]:  # fmt: skip
+def make_rules(
+    count: int, words: list[str], bigrams: list[str], rng: random.Random
+) -> list[dict[str, Any]]:
     def term() -> str:
         return rng.choice(bigrams) if rng.random() < 0.5 else rng.choice(words)
 
@@ -160,8 +163,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rules", type=int, default=10_000)
     parser.add_argument("--papers", type=int, default=1_000)
-    parser.add_argument("--baseline-papers", type=int, default=100,
-                        help="papers the per-rule loop runs on (then extrapolated)")  # fmt: skip
+    parser.add_argument(
+        "--baseline-papers",
+        type=int,
+        default=100,
+        help="papers the per-rule loop runs on (then extrapolated)",
+    )
     parser.add_argument("--no-e2e", action="store_true", help="skip `mailer rules test`")
     args = parser.parse_args()
     if not SAMPLE.exists():
@@ -172,58 +179,80 @@ def main() -> None:
     rule_data = make_rules(args.rules, words, bigrams, rng)
     papers = make_papers(args.papers, pairs, rng)
     print(f"{len(pairs)} sample abstracts, vocabulary {len(words)} words + {len(bigrams)} phrases")
-    print(f"{args.rules} rules x {args.papers} papers (seed {SEED}); rules: 93% any, 5% query, "
-          "2% authors; also 5% all, 25% none, 20% size, 10% min_upvotes, 0.2% a regex term")  # fmt: skip
+    print(
+        f"{args.rules} rules x {args.papers} papers (seed {SEED}); rules: 93% any, 5% query, "
+        "2% authors; also 5% all, 25% none, 20% size, 10% min_upvotes, 0.2% a regex term"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         rules_file = Path(tmp) / "rules.yaml"
         rules_file.write_text(
             yaml.dump({"version": 1, "rules": rule_data}, Dumper=yaml.CSafeDumper), "utf-8"
         )
-        _, ruleset = timed("load + validate rules (YAML, schema, terms)",
-                                   lambda: load_rules([rules_file]))  # fmt: skip
+        _, ruleset = timed(
+            "load + validate rules (YAML, schema, terms)", lambda: load_rules([rules_file])
+        )
         assert not ruleset.errors, ruleset.errors[:3]
         rules = ruleset.rules
         print("compiled matcher:")
         _, matcher = timed("compile (one automaton)", lambda: compile_rules(rules))
-        compiled_time, matches = timed(f"match {len(papers)} papers", lambda: matcher.match_all(papers))  # fmt: skip
+        compiled_time, matches = timed(
+            f"match {len(papers)} papers", lambda: matcher.match_all(papers)
+        )
         digest = papers[:150]
         runs = []
         for _ in range(5):
             start = time.perf_counter()
             matcher.match_all(digest)
             runs.append(time.perf_counter() - start)
-        print(f"  150-paper digest: min {min(runs) * 1000:.1f} ms, "
-              f"median {statistics.median(runs) * 1000:.1f} ms (5 runs; target < 50 ms)")  # fmt: skip
+        print(
+            f"  150-paper digest: min {min(runs) * 1000:.1f} ms, "
+            f"median {statistics.median(runs) * 1000:.1f} ms (5 runs; target < 50 ms)"
+        )
         print(f"  {len(matches)} matches, {len(matches) / len(papers):.1f} per paper")
 
         subset = papers[: args.baseline_papers]
         print(f"per-rule regex loop (reference) on {len(subset)} papers:")
         reference = ReferenceMatcher(rules)
-        base_time, base_matches = timed(f"match {len(subset)} papers", lambda: reference.match_all(subset))  # fmt: skip
+        base_time, base_matches = timed(
+            f"match {len(subset)} papers", lambda: reference.match_all(subset)
+        )
         same = base_matches == matcher.match_all(subset)
         print(f"  same matches and reasons as the compiled matcher: {same}")
         scale = len(papers) / len(subset)
         base_full = base_time * scale
         if scale != 1:
             print(f"  EXTRAPOLATED linearly x{scale:g} to {len(papers)} papers: {base_full:.1f} s")
-        print(f"ratio per-rule loop / compiled matcher: {base_full / compiled_time:.0f}x "
-              f"(target >= 200x)")  # fmt: skip
+        print(
+            f"ratio per-rule loop / compiled matcher: {base_full / compiled_time:.0f}x "
+            f"(target >= 200x)"
+        )
 
         if not args.no_e2e:
             page = Path(tmp) / "papers.txt"
             page.write_text(
                 "\n\n".join(f"{p.title}\n\n{p.abstract}" for p in papers) + "\n", "utf-8"
             )
-            command = [sys.executable, "-m", "mailer", "rules", "test", "--rules",
-                       str(rules_file), str(page), "--json"]  # fmt: skip
+            command = [
+                sys.executable,
+                "-m",
+                "mailer",
+                "rules",
+                "test",
+                "--rules",
+                str(rules_file),
+                str(page),
+                "--json",
+            ]
             start = time.perf_counter()
             done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
             e2e = time.perf_counter() - start
             lines = done.stdout.count("\n")
-            print(f"end to end: mailer rules test --rules <{args.rules} rules> <page of "
-                  f"{len(papers)} papers> --json: {e2e:.2f} s, exit {done.returncode}, "
-                  f"{lines} matches printed (papers parsed from the page: no upvotes, authors)")  # fmt: skip
+            print(
+                f"end to end: mailer rules test --rules <{args.rules} rules> <page of "
+                f"{len(papers)} papers> --json: {e2e:.2f} s, exit {done.returncode}, "
+                f"{lines} matches printed (papers parsed from the page: no upvotes, authors)"
+            )
             if done.returncode not in (0, 1):
                 print(done.stderr[-2000:])
             print(f"ratio per-rule loop / end to end: {base_full / e2e:.0f}x (target >= 100x)")
