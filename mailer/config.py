@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -210,10 +211,10 @@ Destination = Annotated[
 
 
 class DeliverySettings(_Model):
-    max_attempts: int = 8
-    backoff_seconds: float = 30.0
-    backoff_max_seconds: float = 3600.0
-    slack_min_interval: float = 1.0  # seconds between messages to one channel
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_seconds: float = Field(default=30.0, gt=0)
+    backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    slack_min_interval: float = Field(default=1.0, ge=0)  # seconds between messages to one channel
     default_daily_at: time = time(9, 0)
     # how long a worker holds the alerts it is delivering before another may take them
     # (a worker that died on this host is taken over at once)
@@ -229,7 +230,7 @@ class Settings(_Model):
     destinations: dict[str, Destination] = Field(default_factory=dict)
     admin: str | None = None  # destination for silence and failure notices
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
-    retention_days: int = 90
+    retention_days: int = Field(default=90, ge=1)
     timezone: str = "UTC"
 
     _environ: Mapping[str, str] = PrivateAttr(default_factory=dict)
@@ -239,6 +240,17 @@ class Settings(_Model):
     @classmethod
     def _rules_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str | Path) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:  # else `mailer status` fails much later
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(
+                f"unknown time zone {value!r}; expected e.g. UTC or Europe/Paris"
+            ) from e
+        return value
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Settings:

@@ -103,6 +103,34 @@ def test_an_unusable_config_or_rules_exit_2(site: Path, damage: str, message: st
     assert not (site / "var" / "out").exists()
 
 
+@pytest.mark.parametrize("command", [["run", "--once"], ["status"], ["outbox"], ["db", "upgrade"]])
+def test_config_values_that_would_fail_later_are_refused_at_load_with_their_line(
+    site: Path, command: list[str]
+) -> None:
+    path = site / "config" / "mailer.yaml"
+    text = path.read_text().replace("timezone: UTC", "timezone: Europe/Pariss")
+    path.write_text(text.replace("max_attempts: 8", "max_attempts: 0"))
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 2
+    assert set(result.output.splitlines()) == {
+        "error: config/mailer.yaml:21:17: delivery.max_attempts: "
+        "Input should be greater than or equal to 1",
+        "error: config/mailer.yaml:26:11: timezone: "
+        "unknown time zone 'Europe/Pariss'; expected e.g. UTC or Europe/Paris",
+    }
+
+
+def test_a_state_url_with_a_password_never_shows_it(site: Path) -> None:
+    path = site / "config" / "mailer.yaml"
+    state = "postgresql://mailer:hunter2@127.0.0.1:1/none"
+    path.write_text(path.read_text().replace("sqlite:///var/mailer.db", state, 1))
+    for command in (["run", "--once"], ["status"], ["outbox"], ["db", "upgrade"]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 2, command
+        assert "cannot open the state database" in result.output
+        assert "hunter2" not in result.output
+
+
 def test_dead_alerts_are_listed_with_their_reason_and_can_be_retried(site: Path) -> None:
     config = yaml.safe_load((site / "config" / "mailer.yaml").read_text())
     config["delivery"]["max_attempts"] = 1
