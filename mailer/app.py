@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from mailer import metrics
-from mailer.batching import plan_alerts, unique_papers
+from mailer.batching import group_into_batches, plan_alerts, unique_papers
 from mailer.config import Settings
-from mailer.models import AlertBatch, AlertItem, Match, Paper, ParsedDigest
+from mailer.models import Match, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
@@ -214,9 +214,13 @@ class Pipeline:
         ):
             return MessageOutcome(message.source, message.uid, ALREADY_PROCESSED)
         digest, status, reason = self._parse(message)
-        if since and digest and digest.date and digest.date.date() < since:
-            return MessageOutcome(message.source, message.uid, OLDER_THAN_SINCE)
         message_id = (digest.message_id if digest else None) or message.message_id
+        if since and digest and digest.date and digest.date.date() < since:
+            if not dry_run and self._is_forgotten_when_dropped(message):
+                why = f"dated {digest.date:%Y-%m-%d}, before --since {since}"
+                record = self._record(message, digest, SKIPPED, why, message_id, now)
+                self.store.record_message(record)
+            return MessageOutcome(message.source, message.uid, OLDER_THAN_SINCE)
         if status == PARSED and message_id and self._is_copy_of_another(message, message_id):
             status, reason = SKIPPED, f"already processed a message with Message-ID {message_id}"
         found = unique_papers(digest.papers) if digest and status == PARSED else []
@@ -244,7 +248,31 @@ class Pipeline:
         if self._is_unread_file(message):
             log.warning("not read: %s", reason, extra={"source": message.source})
             return outcome
-        record = MessageRecord(
+        record = self._record(message, digest, status, reason, message_id, now)
+        new_alerts = self.store.record_message(record, found, alerts)
+        self._count(message, digest, status, matches)
+        extra = {"source": message.source, "message_id": message_id}
+        try:  # the message is stored: a failing post-processing must not undo that
+            post = source or (self.source(message.source) if not force else None)
+            if post is not None:
+                post.after_commit(message)
+        except Exception as e:
+            log.warning("post-processing failed: %s", e, extra=extra)
+        log.info("%s: %d papers, %d new alerts", status, len(found), new_alerts, extra=extra)
+        return replace(outcome, new_alerts=new_alerts)
+
+    # -- steps ----------------------------------------------------------------------
+
+    @staticmethod
+    def _record(
+        message: IncomingMessage,
+        digest: ParsedDigest | None,
+        status: str,
+        reason: str | None,
+        message_id: str | None,
+        now: datetime,
+    ) -> MessageRecord:
+        return MessageRecord(
             source=message.source,
             folder=message.folder,
             uidvalidity=message.uidvalidity,
@@ -259,19 +287,18 @@ class Pipeline:
             reason=reason,
             raw=message.raw,
         )
-        new_alerts = self.store.record_message(record, found, alerts)
-        self._count(message, digest, status, matches)
-        extra = {"source": message.source, "message_id": message_id}
-        try:  # the message is stored: a failing post-processing must not undo that
-            post = source or (self.source(message.source) if not force else None)
-            if post is not None:
-                post.after_commit(message)
-        except Exception as e:
-            log.warning("post-processing failed: %s", e, extra=extra)
-        log.info("%s: %d papers, %d new alerts", status, len(found), new_alerts, extra=extra)
-        return replace(outcome, new_alerts=new_alerts)
 
-    # -- steps ----------------------------------------------------------------------
+    def _is_forgotten_when_dropped(self, message: IncomingMessage) -> bool:
+        """A message --since drops is recorded as skipped when it was never processed and
+        its source would not offer it again anyway: an IMAP backfill with the same date
+        then stops downloading it on every run, and a resync by Message-ID after a
+        UIDVALIDITY change does not alert on it. A directory source's file stays
+        unrecorded, so a later run without --since still processes it."""
+        if self._source_kind(message.source) == "directory":
+            return False
+        return not self.store.is_processed(
+            message.source, message.folder, message.uidvalidity, message.uid
+        )
 
     def _parse(self, message: IncomingMessage) -> tuple[ParsedDigest | None, str, str | None]:
         """(digest, status, reason): never raises for bad content."""
@@ -354,21 +381,7 @@ class Pipeline:
         seen = planned if planned is not None else set()
         keys = [(a.rule, a.paper_id, a.destination) for a in alerts]
         known = self.store.known_alerts(keys) | seen
-        papers = {p.id: p for p in found}
-        groups: dict[tuple[str, str, str], list[AlertItem]] = {}
-        descriptions: dict[tuple[str, str, str], str | None] = {}
-        for alert, key in zip(alerts, keys, strict=True):
-            if key in known:
-                continue
-            seen.add(key)
-            group = (alert.rule, alert.destination, alert.batch_key)
-            match = Match(alert.rule, alert.paper_id, alert.reasons)
-            groups.setdefault(group, []).append(AlertItem(papers[alert.paper_id], match))
-            descriptions[group] = alert.rule_description
-        previews = tuple(
-            AlertBatch(
-                rule, dest, batch_key, tuple(items), now, descriptions[(rule, dest, batch_key)]
-            )
-            for (rule, dest, batch_key), items in groups.items()
-        )
+        fresh = [a for a, key in zip(alerts, keys, strict=True) if key not in known]
+        seen.update((a.rule, a.paper_id, a.destination) for a in fresh)
+        previews = group_into_batches(fresh, {p.id: p for p in found}, now)
         return replace(outcome, new_alerts=sum(len(b.items) for b in previews), previews=previews)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from mailer.models import Match, NotifyTarget, Paper
+from mailer.models import AlertBatch, AlertItem, Match, NotifyTarget, Paper
 from mailer.store import NewAlert
 
 
@@ -69,3 +69,26 @@ def unique_papers(papers: Iterable[Paper]) -> list[Paper]:
     for paper in papers:
         seen.setdefault(paper.id, paper)
     return list(seen.values())
+
+
+def group_into_batches(
+    alerts: Sequence[NewAlert], papers: Mapping[str, Paper], created: datetime
+) -> tuple[AlertBatch, ...]:
+    """The messages these alerts would make: one per (rule, destination, batch key), in
+    the order each first appears (what a dry run shows)."""
+    groups: dict[tuple[str, str, str], list[NewAlert]] = {}
+    for alert in alerts:
+        groups.setdefault((alert.rule, alert.destination, alert.batch_key), []).append(alert)
+    return tuple(
+        AlertBatch(
+            rule,
+            destination,
+            batch_key,
+            tuple(
+                AlertItem(papers[a.paper_id], Match(a.rule, a.paper_id, a.reasons)) for a in group
+            ),
+            created,
+            group[0].rule_description,
+        )
+        for (rule, destination, batch_key), group in groups.items()
+    )

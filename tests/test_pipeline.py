@@ -13,6 +13,7 @@ from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 from mailer import metrics
 from mailer.app import Pipeline
 from mailer.notify import DeliveryError
+from mailer.sources import IncomingMessage
 
 T0 = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)  # 08:00 in Paris
 LLM = ("2510.00001", "Tiny Llamas: a small language model at 1B", "We train a 1B language model.")
@@ -255,6 +256,36 @@ def test_replay_and_since_process_again_without_sending_twice(tmp_path: Path) ->
     assert pipe.run_once(since=date(2025, 10, 15), now=T0).emails == 0  # older than --since
     with pytest.raises(LookupError):
         pipe.replay("<nope@x>")
+    pipe.close()
+
+
+def test_a_mailbox_message_dated_before_since_is_recorded_as_skipped_when_new(
+    tmp_path: Path,
+) -> None:
+    pipe, _recorder = pipeline(tmp_path, [SMALL_LLMS])
+    old = T0 - timedelta(days=3)
+
+    def mail(uid: str) -> IncomingMessage:  # as an IMAP backfill hands it over
+        raw = digest_email(f"m{uid}", old, [LLM])
+        return IncomingMessage("team-inbox", "INBOX", 7, uid, raw)
+
+    assert pipe.process_incoming(mail("1"), force=True, now=T0).new_alerts == 2
+    for _ in range(2):  # the same backfill twice
+        assert pipe.process_incoming(mail("1"), since=T0.date(), now=T0).status == (
+            "older-than-since"
+        )
+        assert pipe.process_incoming(mail("2"), since=T0.date(), now=T0).status == (
+            "older-than-since"
+        )
+    # processed before: left as it was; new: recorded, so the next backfill skips it
+    assert pipe.store.messages_per_source() == {"team-inbox": {"parsed": 1, "skipped": 1}}
+    [problem] = pipe.store.recent_problems()
+    assert (problem.uid, problem.reason) == ("2", "dated 2025-10-11, before --since 2025-10-14")
+    # a file in a directory stays unrecorded: a run without --since still processes it
+    drop(tmp_path, "old.eml", digest_email("d-old", old, [VISION]))
+    assert pipe.run_once(since=T0.date(), now=T0).emails == 0
+    assert pipe.run_once(now=T0).emails == 1
+    assert pipe.run_once(now=T0).emails == 0
     pipe.close()
 
 
