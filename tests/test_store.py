@@ -167,6 +167,18 @@ def test_a_late_failure_never_reopens_an_alert_another_worker_sent(store: Store)
     assert store.outbox_counts()["sent"] == 2
 
 
+def test_a_batch_another_worker_is_claiming_does_not_hide_the_next_one(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("row locks (FOR UPDATE SKIP LOCKED) are PostgreSQL's")
+    p, q = paper(1), paper(2)
+    store.record_message(message("1"), [p], [alert(p)])
+    store.record_message(message("2"), [q], [alert(q, batch="msg:2")])
+    with store.engine.begin() as other:  # another worker, mid-claim on the oldest batch
+        other.execute(select(outbox.c.id).where(outbox.c.paper_id == p.id).with_for_update())
+        [claimed] = store.claim_next_batch(T0, "w", LEASE)
+    assert claimed.paper.id == q.id
+
+
 def test_concurrent_workers_never_claim_the_same_alert(store: Store) -> None:
     found = [paper(n) for n in range(60)]
     alerts = [alert(p, batch=f"msg:{n % 20}") for n, p in enumerate(found)]

@@ -70,12 +70,15 @@ class OutboxQueries:
     def claim_next_batch(self, now: datetime, claim: str, lease: timedelta) -> list[ClaimedAlert]:
         """Lease every due alert of the oldest due batch to `claim`; [] when none is due."""
         with self.engine.begin() as conn:
-            first = conn.execute(
+            oldest = (
                 select(outbox.c.rule, outbox.c.destination, outbox.c.batch_key)
                 .where(_due(now))
                 .order_by(outbox.c.due_at, outbox.c.id)
                 .limit(1)
-            ).first()
+            )
+            if conn.dialect.name == "postgresql":  # not a batch another worker is claiming
+                oldest = oldest.with_for_update(skip_locked=True)
+            first = conn.execute(oldest).first()
             if first is None:
                 return []
             rule, destination, batch_key = first
