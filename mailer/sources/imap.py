@@ -46,6 +46,7 @@ HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
 HEADER_KEY = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
 INFO_CHUNK = 1000  # UIDs per FETCH of sizes and Message-IDs
 HANDOVER_ATTEMPTS = 3  # times a message the store failed to record is handed over
+GAP_CHECK_UIDS = 1000  # newest UIDs below the highest processed checked once per process
 
 
 class ImapSource:
@@ -67,6 +68,9 @@ class ImapSource:
         # failure on one message must not let the UIDs after it hide it for good.
         self._handed_over: dict[int, int] = {}
         self._handed_over_uidvalidity = 0
+        # A process that ended after such a failure left no note in memory: the first
+        # fetch of each UIDVALIDITY looks below the highest UID for what is unrecorded.
+        self._gap_checked: set[int] = set()
 
     # -- Source -------------------------------------------------------------------------
 
@@ -112,6 +116,9 @@ class ImapSource:
         self._retry_pending_after()
         highest = state.highest_uid(self.name, self.folder, uidvalidity)
         unrecorded = self._unrecorded(state, uidvalidity)
+        if since is None and highest is not None and uidvalidity not in self._gap_checked:
+            unrecorded |= self._gaps(client, state, uidvalidity, highest)
+            self._gap_checked.add(uidvalidity)
         uids = sorted(set(self._search(client, state, uidvalidity, since, highest)) | unrecorded)
         by_message_id = highest is None  # nothing known of this UIDVALIDITY: resync
         candidates = fetch_candidates(client, uids, with_message_id=by_message_id)
@@ -174,6 +181,29 @@ class ImapSource:
             else:
                 retry.add(uid)
         return retry
+
+    def _gaps(
+        self, client: IMAPClient, state: SourceState, uidvalidity: int, highest: int
+    ) -> set[int]:
+        """Candidates at or below the highest processed UID that the store lacks (a
+        message it failed to record before the last process ended); the newest
+        `GAP_CHECK_UIDS` of them are checked, one store lookup each."""
+        criteria = build_search_criteria(self.config.search, self.config.gmail_raw)
+        below = sorted(uid for uid in search(client, self.config, criteria) if uid <= highest)
+        missing = {
+            uid
+            for uid in below[-GAP_CHECK_UIDS:]
+            if not state.is_processed(self.name, self.folder, uidvalidity, str(uid))
+        }
+        if missing:
+            log.warning(
+                "source %s: %d message(s) below UID %d were never recorded; fetching them again",
+                self.name,
+                len(missing),
+                highest,
+                extra={"source": self.name},
+            )
+        return missing
 
     def _search(
         self,

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 
 from mailer import metrics
 from mailer.config import ImapSource as ImapConfig
@@ -132,6 +133,29 @@ class ImapWatcher:
     # -- the loop -----------------------------------------------------------------------
 
     def run(self) -> None:
+        """The thread's loop. Never ends silently: anything that escapes it (not an
+        Exception, which means backoff) is logged and leaves the status `stopped` with
+        the reason, so health checks see a dead watcher."""
+        try:
+            self._run()
+        except BaseException as e:
+            log.critical(
+                "source %s: the watcher stopped on an unexpected %s; restart the service",
+                self.name,
+                type(e).__name__,
+                exc_info=True,
+                extra={"source": self.name},
+            )
+            with self._lock:
+                self._status = replace(
+                    self._status, last_error=f"watcher stopped: {type(e).__name__}: {e}"
+                )
+            raise
+        finally:
+            self._close()
+            self._set_state("stopped")
+
+    def _run(self) -> None:
         failures = 0
         while not self._stopping.is_set():
             try:
@@ -157,8 +181,6 @@ class ImapWatcher:
                 failures += 1
                 metrics.IMAP_RECONNECTS.labels(source=self.name).inc()
                 self._stopping.wait(backoff_delay(failures - 1, cap=self._max_backoff))
-        self._close()
-        self._set_state("stopped")
 
     def _open(self) -> IMAPClient | None:
         """Connect and select; the client when the server has IDLE, else None (polling)."""
@@ -251,7 +273,7 @@ class ImapWatcher:
                 self._on_failure(text)
             except Exception:
                 log.warning("recording a watcher failure failed", exc_info=True)
-        if was != "backoff":  # once per outage, not once per retry
+        if failures == 0:  # once per outage (until a sweep succeeds), not once per retry
             log.error(
                 "source %s: %s; reconnecting with backoff (up to %g s)",
                 self.name,
@@ -265,7 +287,12 @@ class ImapWatcher:
     def _describe(self, error: BaseException) -> str:
         if isinstance(error, ConnectionLost):
             return f"source {self.name}: {error}"
-        return f"source {self.name}: {describe_connect_error(self.config, error)}"
+        if isinstance(error, OSError | IMAPClientError):
+            return f"source {self.name}: {describe_connect_error(self.config, error)}"
+        # not the connection: processing what was fetched failed (the store, say); one
+        # line, since a database error's text goes on with the SQL and its parameters
+        first_line = (str(error).strip().splitlines() or [""])[0][:200]
+        return f"source {self.name}: processing failed: {type(error).__name__}: {first_line}"
 
     def _set_state(self, state: WatchState, mode: Literal["idle", "poll"] | None = None) -> None:
         with self._lock:

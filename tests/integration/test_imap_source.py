@@ -287,6 +287,30 @@ def test_a_message_the_store_failed_to_record_is_fetched_again(
     pipe.close()
 
 
+def test_a_message_the_store_failed_to_record_is_fetched_again_after_a_restart(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    for n in (1, 2, 3):
+        dovecot.append(digest(n))
+    settings = imap_settings(tmp_path, dovecot)
+    pipe, recorder = open_pipeline(settings)
+    record = pipe.store.record_message
+
+    def failing_record(message, *args, **kwargs):
+        if message.uid == "2":
+            raise RuntimeError("disk I/O error")
+        return record(message, *args, **kwargs)
+
+    pipe.store.record_message = failing_record  # type: ignore[method-assign,assignment]
+    assert pipe.run_once().emails == 3
+    pipe.close()  # the process ends: nothing in memory says UID 2 is missing
+    pipe, recorder = open_pipeline(settings)
+    assert pipe.run_once().emails == 1  # UID 2, although UID 3 is recorded
+    assert "arxiv:2510.00002" in alerted_papers(recorder)
+    assert pipe.run_once().emails == 0
+    pipe.close()
+
+
 def test_mark_seen_still_works_after_the_folder_is_recreated(
     tmp_path: Path, dovecot: DovecotServer
 ) -> None:

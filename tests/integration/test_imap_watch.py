@@ -219,3 +219,50 @@ def test_idle_is_renewed_with_a_noop_heartbeat_without_sweeping(
             watcher.stop()
             watcher.join(5)
             pipe.close()
+
+
+def test_a_sweep_that_keeps_failing_is_logged_once_per_outage(
+    tmp_path: Path, dovecot: DovecotServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = imap_settings(tmp_path, dovecot)
+    config = settings.sources[0]
+    assert config.kind == "imap"
+    attempts: list[float] = []
+
+    def failing_sweep() -> None:  # connecting works; the store does not
+        attempts.append(time.monotonic())
+        raise RuntimeError("database is locked")
+
+    watcher = ImapWatcher(config, settings, failing_sweep, max_backoff=0.5)
+    with caplog.at_level(logging.INFO, logger="mailer"):
+        watcher.start()
+        try:
+            wait_for(lambda: len(attempts) >= 4, timeout=10)
+        finally:
+            watcher.stop()
+            watcher.join(5)
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("reconnecting with backoff" in m for m in messages) == 1, messages
+    last_error = watcher.status().last_error or ""
+    assert "processing failed: RuntimeError: database is locked" in last_error
+    assert "IMAP error" not in last_error  # the connection was fine
+
+
+def test_a_watcher_that_dies_says_so_in_its_status_and_the_log(
+    tmp_path: Path, dovecot: DovecotServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = imap_settings(tmp_path, dovecot)
+    config = settings.sources[0]
+    assert config.kind == "imap"
+
+    def fatal_sweep() -> None:  # not an Exception: no backoff can help
+        raise SystemExit(3)
+
+    watcher = ImapWatcher(config, settings, fatal_sweep)
+    with caplog.at_level(logging.INFO, logger="mailer"):
+        watcher.start()
+        watcher.join(10)
+    status = watcher.status()
+    assert status.state == "stopped" and not status.is_healthy
+    assert "SystemExit" in (status.last_error or "")
+    assert any(r.levelno == logging.CRITICAL for r in caplog.records)
