@@ -134,8 +134,16 @@ def run_token_command(config: ImapConfig) -> str:
             timeout=TOKEN_COMMAND_TIMEOUT,
             check=False,
         )
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise SourceError(config.name, f"oauth2_token_command could not run: {e}") from e
+    except subprocess.TimeoutExpired as e:  # its text would quote the command (secrets)
+        raise SourceError(
+            config.name,
+            f"oauth2_token_command did not finish within {TOKEN_COMMAND_TIMEOUT:g} s: "
+            "run it by hand to check",
+        ) from e
+    except OSError as e:
+        raise SourceError(
+            config.name, f"oauth2_token_command could not run: {e.strerror or type(e).__name__}"
+        ) from e
     token = result.stdout.strip().splitlines()[0].strip() if result.stdout.strip() else ""
     if result.returncode != 0 or not token:
         # Its output may hold a token or a refresh secret: only the exit status is shown.

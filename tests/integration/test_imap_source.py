@@ -244,6 +244,21 @@ def test_a_failing_token_command_is_one_line_without_its_output(
     assert "expired" not in str(caught.value)
 
 
+def test_a_token_command_that_hangs_is_cut_short_without_showing_the_command(
+    tmp_path: Path, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mailer.sources import imap_connect
+
+    monkeypatch.setattr(imap_connect, "TOKEN_COMMAND_TIMEOUT", 0.5)
+    command = "sleep 5 # --client-secret=s3cr3t-value"
+    source = imap_source(tmp_path, dovecot, password_env=None, oauth2_token_command=command)
+    with pytest.raises(SourceError) as caught:
+        list(source.fetch(_EmptyState()))
+    text = str(caught.value)
+    assert "did not finish within 0.5 s" in text
+    assert "s3cr3t-value" not in text and "\n" not in text
+
+
 def test_credentials_never_reach_the_logs_even_at_debug_level(
     tmp_path: Path, dovecot: DovecotServer, caplog: pytest.LogCaptureFixture
 ) -> None:
