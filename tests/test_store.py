@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -285,3 +286,9 @@ def test_a_schema_newer_than_this_mailer_is_a_store_error(state_url: str) -> Non
     store.close()
     with pytest.raises(StoreError, match="version 999, newer than this mailer"):
         Store.open(state_url)
+
+
+def test_a_sqlite_state_whose_folder_cannot_be_made_is_a_store_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("a file where the folder should be")
+    with pytest.raises(StoreError, match=r"state: cannot create the folder .*afile"):
+        Store.open(f"sqlite:///{tmp_path}/afile/state/mailer.db")
