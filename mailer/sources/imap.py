@@ -249,12 +249,9 @@ class ImapSource:
 
     def _reader_session(self) -> IMAPClient:
         """The fetch connection: reused while it answers NOOP, else opened again."""
-        if self._reader is not None:
-            try:
-                self._reader.noop()
-                return self._reader
-            except Exception:
-                self._drop_reader()
+        if self._reader is not None and answers_noop(self._reader):
+            return self._reader
+        self._drop_reader()
         self._reader = connect(self.config, self.settings)
         return self._reader
 
@@ -290,12 +287,10 @@ class ImapSource:
             move_message(writer, uid, target)
 
     def _writer_session(self) -> IMAPClient:
-        if self._writer is not None:
-            try:
-                self._writer.noop()
-                return self._writer
-            except Exception:
-                self._drop_writer()
+        """The post-processing connection (read-write): reused while it answers NOOP."""
+        if self._writer is not None and answers_noop(self._writer):
+            return self._writer
+        self._drop_writer()
         writer = connect(self.config, self.settings)
         try:
             target = self.config.after.move_to
@@ -315,6 +310,15 @@ class ImapSource:
 
 
 # -- protocol steps (a connected client in, plain values out) --------------------------
+
+
+def answers_noop(client: IMAPClient) -> bool:
+    """Whether a kept connection still works (a server may have dropped it meanwhile)."""
+    try:
+        client.noop()
+    except Exception:
+        return False
+    return True
 
 
 def select_folder(client: IMAPClient, config: ImapConfig, *, readonly: bool) -> int:
