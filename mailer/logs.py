@@ -32,7 +32,10 @@ _SECRETS = (
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]+):[^\s@/]+@"), r"\1:" + MASK + "@"),
     (
         re.compile(
-            r"(?i)\b(password|passwd|secret|token|api_key|apikey)(\"?\s*[=:]\s*\"?)[^\s\",;&]+"
+            # the negative look-ahead keeps the product's own messages readable
+            # ("password: environment variable X is not set")
+            r"(?i)\b(password|passwd|secret|token|api_key|apikey)(\"?\s*[=:]\s*\"?)"
+            r"(?!(?:environment|cannot|file|not|missing|required|none|set)\b)[^\s\",;&]+"
         ),
         r"\1\2" + MASK,
     ),

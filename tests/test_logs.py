@@ -81,3 +81,11 @@ def test_credentials_are_masked_even_in_exceptions(
 def test_setting_names_are_not_mistaken_for_secrets() -> None:
     text = "password_env: IMAP_PASSWORD is not set; token_env: SLACK_BOT_TOKEN"
     assert redact(text) == text
+
+
+def test_redaction_keeps_the_products_own_missing_secret_message_readable() -> None:
+    from mailer.logs import redact
+
+    line = "source team-inbox: password: environment variable MAILER_IMAP_PASSWORD is not set"
+    assert redact(line) == line
+    assert "hunter2" not in redact("password: hunter2")
