@@ -50,7 +50,12 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mailer")
-@click.option("-v", "--verbose", count=True, help="More logging; -vv shows tracebacks.")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="More logging; -vv shows tracebacks. Goes before the subcommand: mailer -v run --once.",
+)
 @click.option(
     "--log-format",
     type=click.Choice(["auto", "text", "json"]),

@@ -60,7 +60,7 @@ def format_service_status(report: dict[str, Any]) -> list[str]:
     lines = []
     service = report.get("service")
     if service is None:
-        lines.append("service: has not run against this state (start it with `mailer serve`)")
+        lines.append("service: not running (`mailer serve` runs it; `mailer run --once` runs once)")
     else:
         state = service["detail"] if service["ok"] else "not running"
         lines.append(f"service: {state} (since {_short(service['updated_at'])})")

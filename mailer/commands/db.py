@@ -13,7 +13,12 @@ from mailer.store.migrations import LATEST
 
 @click.group(name="db")
 def db() -> None:
-    """The state database (`state:` in the config)."""
+    """The state database (`state:` in the config).
+
+    \b
+    Example:
+      mailer db upgrade
+    """
 
 
 @db.command(name="upgrade")

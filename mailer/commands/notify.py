@@ -15,7 +15,12 @@ from mailer.notify.sample import sample_batch
 
 @click.group(name="notify")
 def notify() -> None:
-    """Check that a destination works."""
+    """Check that a destination works.
+
+    \b
+    Example:
+      mailer notify test console
+    """
 
 
 @notify.command(name="test")
@@ -31,7 +36,7 @@ def notify_test(destination: str, config_path: Path) -> None:
     \b
     Examples:
       mailer notify test team-slack
-      mailer notify test email:alice@example.com --config config/examples/smtp.yaml
+      mailer notify test email:alice@example.com --config config/examples/imap-slack-smtp.yaml
     """
     settings = load_settings_or_exit(config_path)
     try:
