@@ -134,6 +134,23 @@ def test_an_unreadable_file_is_listed_and_processed_once_it_can_be_read(
     pipe.close()
 
 
+def test_a_file_name_that_is_not_utf8_does_not_stop_the_folder(
+    tmp_path: Path,
+    state_url: str,  # noqa: F811
+) -> None:
+    pipe, recorder = pipeline(tmp_path, [SMALL_LLMS], state=state_url)
+    inbox = bytes(tmp_path / "inbox")
+    with open(inbox + b"/caf\xe9-latin1.eml", "wb") as f:  # saved by an old Windows tool
+        f.write(digest_email("d1", T0, [LLM]))
+    drop(tmp_path, "z-after.eml", digest_email("d2", T0, [OTHER]))
+    first = pipe.run_once(now=T0)
+    assert (first.emails, first.papers, first.problems) == (2, 2, [])
+    assert pipe.store.is_processed("samples", str(tmp_path / "inbox"), 0, "caf\\xe9-latin1.eml")
+    assert pipe.run_once(now=T0).emails == 0
+    assert len(recorder.batches) == 4
+    pipe.close()
+
+
 def test_a_copy_of_a_processed_message_is_skipped(tmp_path: Path) -> None:
     pipe, _recorder = pipeline(tmp_path, [SMALL_LLMS])
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))

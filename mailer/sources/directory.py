@@ -17,6 +17,12 @@ from mailer.config import Settings
 from mailer.sources import IncomingMessage, SourceError, SourceState
 
 
+def storable_name(name: str) -> str:
+    """A file name as text any database can keep: bytes that are not UTF-8 (which Python
+    gives as lone surrogates) spelled `\\xff`, so the name stays unique and readable."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 class DirectorySource:
     def __init__(self, config: DirectoryConfig, settings: Settings) -> None:
         self.name = config.name
@@ -40,9 +46,10 @@ class DirectorySource:
                 documents.append((document_name, content, None))
         except OSError as e:
             raise SourceError(self.name, f"cannot read {self.path}: {e.strerror or e}") from e
-        for name, raw, problem in documents:
-            if not fnmatch.fnmatch(name.partition("#")[0], self.pattern):
+        for file_name, raw, problem in documents:
+            if not fnmatch.fnmatch(file_name.partition("#")[0], self.pattern):
                 continue
+            name = storable_name(file_name)
             if since is None and state.is_processed(self.name, self.folder, 0, name):
                 continue
             yield IncomingMessage(
