@@ -258,7 +258,7 @@ class Pipeline:
                 post.after_commit(message)
         except Exception as e:
             log.warning("post-processing failed: %s", e, extra=extra)
-        log.info("%s: %d papers, %d new alerts", status, len(found), new_alerts, extra=extra)
+        log.info("%s: %d papers, %d new alert(s)", status, len(found), new_alerts, extra=extra)
         return replace(outcome, new_alerts=new_alerts)
 
     # -- steps ----------------------------------------------------------------------
