@@ -76,7 +76,10 @@ def explain_schema_error(error: ValidationError) -> list[Problem]:
         problems.append((path, _one_of_message(rel, value), False))
     elif kind == "type":
         wanted = _TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
-        problems.append((path, f"{where}: expected {wanted}, found {_type_name(value)}", False))
+        hint = _quote_hint(rel, value) if error.validator_value == "string" else ""
+        problems.append(
+            (path, f"{where}: expected {wanted}, found {_type_name(value)}{hint}", False)
+        )
     elif kind == "enum":
         choices = [str(c) for c in error.validator_value]
         hint = did_you_mean(str(value), choices)
@@ -98,6 +101,18 @@ def explain_schema_error(error: ValidationError) -> list[Problem]:
     else:  # pragma: no cover - every keyword the schema uses is handled above
         problems.append((path, f"{where}: {error.message}", False))
     return problems
+
+
+def _quote_hint(rel: PathKey, value: Any) -> str:
+    """YAML reads some unquoted text as another type: yes/no/on/off are true/false, 1.5
+    is a number, and 9:30 is the number 570 (a sexagesimal integer)."""
+    if isinstance(value, bool):
+        return "; put it in quotes (YAML reads yes, no, on and off as true/false)"
+    if not isinstance(value, int | float):
+        return ""
+    if rel and rel[-1] == "at":
+        return "; put the time in quotes, e.g. at: '09:30'"
+    return "; put it in quotes"
 
 
 def _one_of_message(rel: PathKey, value: Any) -> str:
