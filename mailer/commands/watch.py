@@ -12,7 +12,7 @@ from types import FrameType
 
 import click
 
-from mailer.commands.common import config_option
+from mailer.commands.common import EXIT_FAILURES, EXIT_OK, config_option
 from mailer.commands.pipeline_cli import open_pipeline_or_exit
 from mailer.health import FetchBoard
 from mailer.jobs import ServiceJobs
@@ -34,7 +34,8 @@ def watch(config_path: Path) -> None:
     IMAP sources are watched with IDLE (servers without it are polled every
     `sweep_seconds`), directory sources are polled every minute. Immediate alerts
     leave as each message is stored; daily feeds need `mailer serve`. Stops cleanly
-    on Ctrl-C or SIGTERM, finishing the message in hand.
+    on Ctrl-C or SIGTERM, finishing the message in hand (exit status 0); exits with
+    status 1 if a watcher stops on an unexpected error, so a supervisor restarts it.
 
     \b
     Example:
@@ -61,10 +62,17 @@ def watch(config_path: Path) -> None:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     click.echo(f"watching {len(settings.sources)} source(s); Ctrl-C to stop", err=True)
+    exit_code = EXIT_OK
     try:
         watchers.start()
         while not stopping.wait(1.0):
-            pass
+            dead = [s for s in watchers.statuses() if s.state == "stopped"]
+            if dead:  # a watcher thread ended on its own: exit so a supervisor restarts us
+                for status in dead:
+                    reason = status.last_error or "watcher stopped"
+                    click.echo(f"error: source {status.source}: {reason}; exiting", err=True)
+                exit_code = EXIT_FAILURES
+                break
     finally:
         deadline = time.monotonic() + STOP_SECONDS
         watchers.stop(timeout=STOP_SECONDS / 2)
@@ -72,3 +80,4 @@ def watch(config_path: Path) -> None:
         pipeline.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    raise SystemExit(exit_code)

@@ -266,3 +266,25 @@ def test_a_watcher_that_dies_says_so_in_its_status_and_the_log(
     assert status.state == "stopped" and not status.is_healthy
     assert "SystemExit" in (status.last_error or "")
     assert any(r.levelno == logging.CRITICAL for r in caplog.records)
+
+
+def test_the_command_exits_1_when_a_watcher_dies(
+    tmp_path: Path, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from mailer import watch as watch_module
+    from mailer.cli import cli
+
+    def fatal_sweep(_jobs: object, _name: str) -> None:  # the narrow seam: the sweep
+        raise SystemExit(3)
+
+    monkeypatch.setattr(watch_module, "sweep_source", fatal_sweep)
+    config = write_imap_config(tmp_path, dovecot)
+    started = time.monotonic()
+    result = CliRunner().invoke(
+        cli, ["watch", "--config", str(config)], env={"IMAP_PASSWORD": PASSWORD}
+    )
+    assert result.exit_code == 1, result.output
+    assert "error: source mail: watcher stopped: SystemExit: 3; exiting" in result.stderr
+    assert time.monotonic() - started < 15
