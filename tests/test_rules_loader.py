@@ -201,10 +201,3 @@ def test_positions_are_indexed_on_first_use_only() -> None:
     assert not doc._values  # a valid file never pays for the index
     assert doc.position(("rules", 0, "match", "any", 0)) == Position("f.yaml", 3, 19)
     assert doc.position(("rules", 0, "match"), key=True) == Position("f.yaml", 3, 5)
-
-
-def test_rule_files_are_found_whatever_the_case_of_their_suffix(tmp_path: Path) -> None:
-    rule = {"name": "upper", "match": {"any": ["lora"]}}
-    write(tmp_path, {"version": 1, "rules": [rule]}, name="Alice.YAML")
-    ruleset = load_rules([tmp_path])
-    assert [r.name for r in ruleset.rules] == ["upper"]

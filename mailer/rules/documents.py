@@ -25,11 +25,7 @@ def rule_files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
     for path in paths:
         if path.is_dir():
             files.extend(
-                sorted(
-                    p
-                    for p in path.iterdir()
-                    if p.suffix.lower() in RULE_FILE_SUFFIXES and p.is_file()
-                )
+                sorted(p for p in path.iterdir() if p.suffix in RULE_FILE_SUFFIXES and p.is_file())
             )
         elif path.is_file():
             files.append(path)
