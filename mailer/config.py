@@ -10,7 +10,6 @@ accounts name an environment variable (`*_env`) or a file (`*_file`), read throu
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 from collections.abc import Mapping
 from datetime import time
@@ -29,8 +28,9 @@ from pydantic import (
     model_validator,
 )
 
+from mailer.config_errors import describe_yaml_error, format_validation_errors
 from mailer.silence import Expectation
-from mailer.yamlsource import YamlDocument, YamlSyntaxError, load_yaml_file
+from mailer.yamlsource import YamlSyntaxError, load_yaml_file
 
 DEFAULT_CONFIG = Path("config/mailer.yaml")
 Security = Literal["ssl", "starttls", "none"]
@@ -305,71 +305,14 @@ class Settings(_Model):
         return False
 
 
-def _describe(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc if not str(part).startswith("function-")) or "(top)"
-
-
-def _yaml_path(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
-    """Drop pydantic's union tags (e.g. 'imap') that are not keys in the YAML."""
-    path: list[str | int] = []
-    node = data
-    for part in loc:
-        in_dict = isinstance(node, dict) and part in node
-        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
-        if in_dict or in_list:
-            path.append(part)
-            node = node[part]
-    return tuple(path)
-
-
-def _hint(doc: YamlDocument, loc: tuple[Any, ...], model_fields: set[str]) -> str:
-    close = difflib.get_close_matches(str(loc[-1]), sorted(model_fields), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _fields_at(loc: tuple[Any, ...]) -> set[str]:
-    """Field names of the model that holds `loc`, for 'did you mean' hints."""
-    model: Any = Settings
-    for part in loc[:-1]:
-        if isinstance(part, int) or model is None:
-            continue
-        fields = getattr(model, "model_fields", {})
-        if part in fields:
-            annotation = fields[part].annotation
-            model = _model_in(annotation)
-        else:
-            model = {
-                "imap": ImapSource,
-                "directory": DirectorySource,
-                "slack": SlackDestination,
-                "email": EmailDestination,
-                "file": FileDestination,
-                "console": ConsoleDestination,
-            }.get(str(part), model)
-    fields = getattr(model, "model_fields", {})
-    return {info.alias or name for name, info in fields.items()}
-
-
-def _model_in(annotation: Any) -> Any:
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
-
-
-def format_validation_errors(doc: YamlDocument, error: ValidationError) -> list[str]:
-    problems = []
-    for item in error.errors():
-        loc = tuple(item["loc"])
-        where = doc.position(_yaml_path(loc, doc.data), key=item["type"] == "extra_forbidden")
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = f"unknown key{_hint(doc, loc, _fields_at(loc))}"
-        problems.append(f"{where}: {_describe(loc)}: {message}")
-    return problems
+_TAGGED_MODELS: dict[str, type[BaseModel]] = {
+    "imap": ImapSource,
+    "directory": DirectorySource,
+    "slack": SlackDestination,
+    "email": EmailDestination,
+    "file": FileDestination,
+    "console": ConsoleDestination,
+}
 
 
 def load_settings(
@@ -383,7 +326,7 @@ def load_settings(
     except OSError as e:
         raise ConfigError([f"{path}: cannot read config: {e.strerror}"]) from e
     except YamlSyntaxError as e:
-        raise ConfigError([str(e)]) from e
+        raise ConfigError([describe_yaml_error(e)]) from e
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
         raise ConfigError([f"{doc.position(())}: the config must be a mapping of keys"])
@@ -391,7 +334,9 @@ def load_settings(
     try:
         settings = Settings.model_validate(data)
     except ValidationError as e:
-        raise ConfigError(problems + format_validation_errors(doc, e)) from e
+        raise ConfigError(
+            problems + format_validation_errors(doc, e, Settings, _TAGGED_MODELS)
+        ) from e
     if problems:
         raise ConfigError(problems)
     settings._environ = dict(environ or {})

@@ -68,3 +68,32 @@ def test_cli_help_lists_commands() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
     assert "paper-mailer" in result.output
+
+
+def test_config_errors_read_like_a_person_wrote_them(tmp_path: Path) -> None:
+    path = tmp_path / "mailer.yaml"
+    path.write_text(
+        "sources:\n"
+        "  - name: s\n"
+        "    kind: dir\n"
+        "  - name: t\n"
+        "    kind: directory\n"
+        "    paht: x\n"
+        "  - name: u\n"
+        "    path: y\n"
+    )
+    with pytest.raises(ConfigError) as e:
+        load_settings(path, {})
+    assert e.value.problems == [
+        f"{path}:3:11: sources.0.kind: 'dir' is not a known kind; expected one of: directory, imap",
+        f"{path}:6:5: sources.1.paht: unknown key; did you mean 'path'?",
+        f"{path}:7:5: sources.2: missing key 'kind' (what this is, e.g. kind: imap)",
+    ]
+
+
+def test_a_yaml_indentation_error_says_to_check_the_indentation(tmp_path: Path) -> None:
+    path = tmp_path / "mailer.yaml"
+    path.write_text("sources:\n  - name: s\n   kind: directory\n")
+    with pytest.raises(ConfigError) as e:
+        load_settings(path, {})
+    assert str(e.value).startswith(f"{path}:3:") and "check the indentation" in str(e.value)
