@@ -220,17 +220,20 @@ class OutboxWorker:
         extra = {"rule": batch.rule, "destination": batch.destination}
         try:
             channel = self.channel(batch.destination)
-            with keeper:  # the lease is renewed only while the channel works
-                channel.deliver(batch)
         except KeyError:
             error = DeliveryError(
                 f"destination {batch.destination!r} is not defined in the config",
                 permanent=True,
             )
             self._record_failure(batch, claimed, error, now, summary, keeper.claim)
+            return
         except UnknownChannel as e:
             error = DeliveryError(str(e), permanent=True)
             self._record_failure(batch, claimed, error, now, summary, keeper.claim)
+            return
+        try:  # a KeyError from here on is a channel's bug, not an unknown destination
+            with keeper:  # the lease is renewed only while the channel works
+                channel.deliver(batch)
         except DeliveryError as e:
             self._record_failure(batch, claimed, e, now, summary, keeper.claim)
         except Exception as e:  # a channel bug must not stop delivery of other batches

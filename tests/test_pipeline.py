@@ -12,6 +12,7 @@ from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer import metrics
 from mailer.app import Pipeline
+from mailer.models import AlertBatch
 from mailer.notify import DeliveryError
 from mailer.sources import IncomingMessage
 
@@ -244,6 +245,28 @@ def test_alerts_go_dead_with_their_reason(
     assert dead.last_error == reason
     assert pipe.store.requeue_dead([dead.id], T0 + timedelta(hours=5)) == 1
     assert pipe.deliver_due(T0 + timedelta(hours=5)).sent == 1
+    pipe.close()
+
+
+def test_a_channel_bug_raising_keyerror_is_retried_not_taken_for_an_unknown_destination(
+    tmp_path: Path,
+) -> None:
+    class Buggy(Recorder):
+        has_failed = False
+
+        def deliver(self, batch: AlertBatch) -> None:
+            if not self.has_failed:
+                self.has_failed = True
+                raise KeyError("thumbnail")  # e.g. a renderer's dict lookup
+            super().deliver(batch)
+
+    recorder = Buggy()
+    settings = settings_for(write_config(tmp_path, [{**SMALL_LLMS, "notify": [{"to": "team"}]}]))
+    pipe = Pipeline.open(settings, channel_factory=recorder, clock=lambda: T0)
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
+    first = pipe.run_once(now=T0)
+    assert first.delivery.retrying == 1 and "KeyError: 'thumbnail'" in str(first)
+    assert pipe.deliver_due(T0 + timedelta(minutes=1)).sent == 1
     pipe.close()
 
 
