@@ -201,3 +201,13 @@ def test_positions_are_indexed_on_first_use_only() -> None:
     assert not doc._values  # a valid file never pays for the index
     assert doc.position(("rules", 0, "match", "any", 0)) == Position("f.yaml", 3, 19)
     assert doc.position(("rules", 0, "match"), key=True) == Position("f.yaml", 3, 5)
+
+
+@pytest.mark.parametrize("query", ["/lo ra/", "/(q)?lora/ AND vision"])
+def test_a_query_regex_cut_by_a_space_or_parenthesis_is_an_error(
+    tmp_path: Path, query: str
+) -> None:
+    path = write(tmp_path, {"version": 1, "rules": [{"name": "q", "match": {"query": query}}]})
+    (error,) = load_rules([path]).errors
+    assert error.rule == "q"
+    assert "query: the /regex/ at character 1 does not end" in error.message

@@ -180,6 +180,7 @@ def parse_term(value: Any, what: str) -> Term:
 
 # --- query: (LoRA OR QLoRA) AND NOT survey ---------------------------------------------
 
+_WHOLE_REGEX = re.compile(r"/[^/].*/i?")  # one token that is a complete /regex/
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|"([^"]*)"|([^\s()"]+)|(")|$)')
 
 
@@ -200,6 +201,12 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
             tokens.append(("term", match.group(3), start + 1))
         elif match.group(4):
             word = match.group(4)
+            if word.startswith("/") and not _WHOLE_REGEX.fullmatch(word):
+                raise RuleValueError(
+                    f"query: the /regex/ at character {start + 1} does not end before a space, "
+                    "parenthesis or quote, which a regex in a query cannot contain; write \\s "
+                    "for a space, or put the regex in any: or all:"
+                )
             kind = word if word in ("AND", "OR", "NOT") else "term"
             tokens.append((kind, word, start + 1))
         elif match.group(5):
