@@ -231,6 +231,11 @@ class OutboxWorker:
             error = DeliveryError(str(e), permanent=True)
             self._record_failure(batch, claimed, error, now, summary, keeper.claim)
             return
+        except Exception as e:  # e.g. its token's variable is not set: retried later
+            log.error("cannot set up the channel: %s", e, extra=extra)
+            error = DeliveryError(f"cannot set up the channel: {e}")
+            self._record_failure(batch, claimed, error, now, summary, keeper.claim)
+            return
         try:  # a KeyError from here on is a channel's bug, not an unknown destination
             with keeper:  # the lease is renewed only while the channel works
                 channel.deliver(batch)

@@ -12,6 +12,7 @@ from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer import metrics
 from mailer.app import Pipeline
+from mailer.config import Destination, Settings
 from mailer.models import AlertBatch
 from mailer.notify import DeliveryError
 from mailer.sources import IncomingMessage
@@ -267,6 +268,23 @@ def test_a_channel_bug_raising_keyerror_is_retried_not_taken_for_an_unknown_dest
     first = pipe.run_once(now=T0)
     assert first.delivery.retrying == 1 and "KeyError: 'thumbnail'" in str(first)
     assert pipe.deliver_due(T0 + timedelta(minutes=1)).sent == 1
+    pipe.close()
+
+
+def test_a_channel_that_cannot_be_set_up_is_retried_and_the_run_goes_on(tmp_path: Path) -> None:
+    class NoTeam(Recorder):
+        def __call__(self, name: str, destination: Destination, settings: Settings) -> Recorder:
+            if name == "team":
+                raise RuntimeError("the team channel's certificate file is missing")
+            return self
+
+    recorder = NoTeam()
+    settings = settings_for(write_config(tmp_path, [SMALL_LLMS]))
+    pipe = Pipeline.open(settings, channel_factory=recorder, clock=lambda: T0)
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
+    summary = pipe.run_once(now=T0)
+    assert (summary.delivery.sent, summary.delivery.retrying) == (1, 1)
+    assert "cannot set up the channel: the team channel's certificate" in str(summary)
     pipe.close()
 
 
