@@ -141,10 +141,10 @@ class Pipeline:
                         (now or self.clock()).timestamp()
                     )
             except (SourceError, UnknownSource) as e:
-                summary.problems.append(str(e))
+                summary.source_failures.append(str(e))
                 log.error("source failed: %s", e, extra={"source": config.name})
             except Exception as e:
-                summary.problems.append(f"source {config.name}: {type(e).__name__}: {e}")
+                summary.source_failures.append(f"source {config.name}: {type(e).__name__}: {e}")
                 log.exception("source failed", extra={"source": config.name})
         if not dry_run:
             summary.delivery = self.deliver_due(now or self.clock())

@@ -50,7 +50,8 @@ class RunSummary:
     waiting: int = 0  # alerts queued for later (daily feeds, retries)
     next_due: datetime | None = None  # when the first of them is due
     delivery: DeliverySummary = field(default_factory=DeliverySummary)
-    problems: list[str] = field(default_factory=list)  # failed emails and sources
+    problems: list[str] = field(default_factory=list)  # emails that failed to parse
+    source_failures: list[str] = field(default_factory=list)  # sources that could not be read
     skipped: list[str] = field(default_factory=list)  # too large, copies of processed ones
     previews: list[AlertBatch] = field(default_factory=list)
     dry_run: bool = False
@@ -87,12 +88,16 @@ class RunSummary:
             )
             if self.skipped:
                 head += f", {len(self.skipped)} skipped"
+            if self.source_failures:
+                count = len(self.source_failures)
+                head += f", {count} source{'s' if count > 1 else ''} could not be read"
             if self.waiting:
                 when = f", next at {self.next_due:%Y-%m-%d %H:%M} UTC" if self.next_due else ""
                 head += f" ({self.waiting} alerts wait for their time{when})"
-            if not self.emails and not self.delivery.sent and not self.failed:
+            if not (self.emails or self.delivery.sent or self.failed or self.source_failures):
                 head += "\nnothing new: no new emails and no alerts due, so nothing was sent"
         lines = [head]
+        lines += [f"  failed: {failure}" for failure in self.source_failures]
         lines += [f"  failed: {problem}" for problem in self.problems]
         lines += [f"  skipped: {message}" for message in self.skipped]
         lines += [f"  delivery: {error}" for error in self.delivery.errors]

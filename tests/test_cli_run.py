@@ -196,3 +196,26 @@ def test_shipped_rules_print_alerts_and_write_var_out(site: Path) -> None:
     assert " 0 alerts sent" not in summary_line(first.output)
     assert any((site / "var" / "out").glob("*.slack.json"))
     assert "nothing new" in mailer("run", "--once").output
+
+
+def test_a_source_that_cannot_be_read_is_named_and_the_run_exits_1(site: Path) -> None:
+    """Cron and CI must notice a mailbox that cannot be read; a broken email does not."""
+    config = site / "config" / "mailer.yaml"
+    data = yaml.safe_load(config.read_text())
+    data["sources"].append(
+        {
+            "name": "team-inbox",
+            "kind": "imap",
+            "host": "127.0.0.1",
+            "port": 1,
+            "security": "none",
+            "username": "papers",
+            "password_env": "MAILER_TEST_UNSET_PASSWORD",
+        }
+    )
+    config.write_text(yaml.safe_dump(data))
+    result = mailer("run", "--once")
+    assert result.exit_code == 1
+    line = summary_line(result.output)
+    assert line.startswith("6 emails, ") and line.endswith("1 source could not be read")
+    assert "failed: source team-inbox:" in result.output

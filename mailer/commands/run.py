@@ -41,8 +41,9 @@ def run(config_path: Path, once: bool, dry_run: bool, since: date | None) -> Non
 
     Prints a summary such as `3 emails, 187 papers, 12 matches, 12 alerts sent,
     0 failed`. Alerts go out once per rule, paper and destination: a second run
-    sends nothing new. Emails that fail to parse are listed; the exit code stays 0.
-    For the long-running service use `mailer serve`.
+    sends nothing new. Emails that fail to parse are listed and the exit code stays
+    0; a source that cannot be read (login, network, folder) makes it 1, so cron and
+    CI notice. For the long-running service use `mailer serve`.
 
     \b
     Examples:
@@ -68,6 +69,8 @@ def run(config_path: Path, once: bool, dry_run: bool, since: date | None) -> Non
         click.echo(f"--- would send to {batch.destination} ({batch.batch_key}) ---")
         click.echo(render_text(batch))
     click.echo(str(summary))
+    if summary.source_failures:
+        raise SystemExit(EXIT_FAILURES)
 
 
 @click.command(name="replay")
