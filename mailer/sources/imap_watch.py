@@ -34,7 +34,7 @@ from mailer import metrics
 from mailer.config import ImapSource as ImapConfig
 from mailer.config import Settings
 from mailer.sources import SourceError
-from mailer.sources.imap import select_folder
+from mailer.sources.imap_commands import select_folder
 from mailer.sources.imap_connect import close_quietly, connect, describe_connect_error
 
 log = logging.getLogger("mailer.sources.imap")
