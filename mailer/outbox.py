@@ -90,7 +90,8 @@ def build_batch(claimed: Sequence[ClaimedAlert]) -> AlertBatch:
 def retry_delay(attempt: int, settings: Settings, retry_after: float | None) -> float:
     """Seconds before the next try after the `attempt`-th failure (1-based)."""
     delivery = settings.delivery
-    delay = min(delivery.backoff_max_seconds, delivery.backoff_seconds * 2 ** (attempt - 1))
+    doublings = min(attempt - 1, 64)  # 2**1100 seconds would not even fit in a float
+    delay = min(delivery.backoff_max_seconds, delivery.backoff_seconds * 2**doublings)
     if retry_after is not None:
         delay = max(delay, retry_after)
     return max(delay, MIN_RETRY_SECONDS)

@@ -104,6 +104,7 @@ def test_retry_delays_double_up_to_the_limit_and_honour_retry_after() -> None:
     assert [retry_delay(n, settings, None) for n in (1, 2, 3, 4)] == [30, 60, 100, 100]
     assert retry_delay(1, settings, 90) == 90
     assert retry_delay(3, settings, 5) == 100
+    assert retry_delay(1100, settings, None) == 100  # with max_attempts set very high
 
 
 def batch(created: datetime) -> AlertBatch:
