@@ -196,6 +196,8 @@ def test_shipped_rules_print_alerts_and_write_var_out(site: Path) -> None:
     assert " 0 alerts sent" not in summary_line(first.output)
     assert any((site / "var" / "out").glob("*.slack.json"))
     assert "nothing new" in mailer("run", "--once").output
+    status = mailer("status").output  # shows the Message-IDs that `mailer replay` takes
+    assert "mailer replay MESSAGE_ID" in status and "<CAFwd0001@mail.gmail.com>" in status
 
 
 def test_a_source_that_cannot_be_read_is_named_and_the_run_exits_1(site: Path) -> None:

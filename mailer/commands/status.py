@@ -41,6 +41,18 @@ def collect_status(store: Store, settings: Settings, now: datetime) -> dict[str,
             }
             for p in store.recent_problems()
         ],
+        "recent_messages": [
+            {
+                "message_id": m.message_id,
+                "source": m.source,
+                "uid": m.uid,
+                "subject": m.subject,
+                "status": m.status,
+                "papers": m.papers,
+                "at": m.processed_at.isoformat(timespec="seconds"),
+            }
+            for m in store.recent_messages(5)
+        ],
         "dead_alerts": [
             {
                 "id": e.id,
@@ -79,6 +91,14 @@ def format_status(report: dict[str, Any]) -> str:
         lines.append("recent failures:")
         for p in report["recent_failures"]:
             lines.append(f"  {p['at']} {p['source']}/{p['uid']}: {p['status']}: {p['reason']}")
+    if report["recent_messages"]:
+        lines.append("recent messages (process one again with `mailer replay MESSAGE_ID`):")
+        for m in report["recent_messages"]:
+            subject = (m["subject"] or "")[:60]
+            lines.append(
+                f"  {m['message_id'] or '(no Message-ID)'} {m['status']}, "
+                f"{m['papers']} papers: {subject}"
+            )
     if report["dead_alerts"]:
         lines.append("dead alerts (see `mailer outbox`, requeue with `mailer outbox retry`):")
         for a in report["dead_alerts"]:

@@ -20,6 +20,7 @@ class MessageProblem:
     status: str
     reason: str | None
     processed_at: datetime
+    papers: int = 0
 
 
 class ReportQueries:
@@ -61,12 +62,16 @@ class ReportQueries:
 
     def recent_problems(self, limit: int = 10) -> list[MessageProblem]:
         """Messages that failed to parse or were skipped, newest first."""
-        query = (
-            select(messages)
-            .where(messages.c.status.in_([FAILED, SKIPPED]))
-            .order_by(messages.c.processed_at.desc(), messages.c.id.desc())
-            .limit(limit)
-        )
+        return self.recent_messages(limit, statuses=(FAILED, SKIPPED))
+
+    def recent_messages(
+        self, limit: int = 5, statuses: tuple[str, ...] | None = None
+    ) -> list[MessageProblem]:
+        """The latest processed messages (of some statuses), newest first."""
+        query = select(messages).order_by(messages.c.processed_at.desc(), messages.c.id.desc())
+        if statuses is not None:
+            query = query.where(messages.c.status.in_(statuses))
+        query = query.limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         return [
@@ -78,6 +83,7 @@ class ReportQueries:
                 status=r["status"],
                 reason=r["reason"],
                 processed_at=codec.from_db_time(r["processed_at"]) or r["processed_at"],
+                papers=int(r["paper_count"] or 0),
             )
             for r in rows
         ]
