@@ -143,7 +143,8 @@ class ImapSource:
         done = 0
         self._report(done, plan.total)
         for step in plan.steps:
-            if isinstance(step, Skip):
+            if isinstance(step, Skip):  # recorded without content: a record can fail too
+                self._handed_over[step.uid] = self._handed_over.get(step.uid, 0) + 1
                 yield self._message(uidvalidity, step.uid, None, step.message_id, step.reason)
                 done += 1
                 self._report(done, plan.total)

@@ -105,6 +105,31 @@ def test_oversized_messages_are_recorded_as_skipped_without_download(
     pipe.close()
 
 
+def test_a_skipped_message_the_store_failed_to_record_is_handed_over_again(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    dovecot.append(digest(1))
+    pipe, _recorder = open_pipeline(imap_settings(tmp_path, dovecot, max_message_bytes=3000))
+    assert pipe.run_once().emails == 1  # (the look below the highest UID is done now)
+    dovecot.append(digest(2) + b"x" * 5000)  # over max_message_bytes: recorded as skipped
+    dovecot.append(digest(3))
+    record = pipe.store.record_message
+    failures = ["2"]
+
+    def flaky_record(message, *args, **kwargs):
+        if message.uid in failures:
+            failures.remove(message.uid)
+            raise RuntimeError("database is locked")
+        return record(message, *args, **kwargs)
+
+    pipe.store.record_message = flaky_record  # type: ignore[method-assign,assignment]
+    assert len(pipe.run_once().skipped) == 0  # UID 2 failed to record; UID 3 got past it
+    second = pipe.run_once()
+    assert second.emails == 1 and len(second.skipped) == 1
+    assert pipe.run_once().emails == 0
+    pipe.close()
+
+
 def test_server_side_search_and_batches(tmp_path: Path, dovecot: DovecotServer) -> None:
     for n in range(1, 8):
         dovecot.append(digest(n))
