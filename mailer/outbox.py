@@ -49,6 +49,7 @@ log = logging.getLogger("mailer.outbox")
 
 ChannelFactory = Callable[[str, Destination, Settings], Channel]
 MIN_RETRY_SECONDS = 1.0
+MAX_RETRY_AFTER_SECONDS = 86_400.0
 
 
 @dataclass(slots=True)
@@ -92,8 +93,8 @@ def retry_delay(attempt: int, settings: Settings, retry_after: float | None) -> 
     delivery = settings.delivery
     doublings = min(attempt - 1, 64)  # 2**1100 seconds would not even fit in a float
     delay = min(delivery.backoff_max_seconds, delivery.backoff_seconds * 2**doublings)
-    if retry_after is not None:
-        delay = max(delay, retry_after)
+    if retry_after is not None:  # a peer asking for more than a day is not taken literally
+        delay = max(delay, min(retry_after, MAX_RETRY_AFTER_SECONDS))
     return max(delay, MIN_RETRY_SECONDS)
 
 

@@ -105,6 +105,7 @@ def test_retry_delays_double_up_to_the_limit_and_honour_retry_after() -> None:
     assert retry_delay(1, settings, 90) == 90
     assert retry_delay(3, settings, 5) == 100
     assert retry_delay(1100, settings, None) == 100  # with max_attempts set very high
+    assert retry_delay(1, settings, 1e300) == 86_400  # a bogus Retry-After: a day at most
 
 
 def batch(created: datetime) -> AlertBatch:
