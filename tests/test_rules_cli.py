@@ -44,6 +44,13 @@ def test_check_prints_every_error_and_exits_1(runner: CliRunner) -> None:
     assert "4 errors in 1 file" in result.output
 
 
+def test_check_of_a_missing_path_exits_1_and_counts_it(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["rules", "check", "no-such-rules"])
+    assert result.exit_code == 1
+    assert result.stdout == "no-such-rules:1:1: no such rule file or directory\n"
+    assert result.stderr == "1 error in 1 file\n"
+
+
 def test_check_reports_unknown_destinations_only_with_a_config(
     runner: CliRunner, tmp_path: Path
 ) -> None:

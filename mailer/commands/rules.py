@@ -70,8 +70,11 @@ def check(paths: tuple[Path, ...], config_path: Path | None) -> None:
     for error in ruleset.errors:
         click.echo(str(error))
     files = _plural(len(ruleset.files), "file")
-    if ruleset.errors:
-        click.echo(f"{_plural(len(ruleset.errors), 'error')} in {files}", err=True)
+    if ruleset.errors:  # a path that does not exist counts too: "1 error in 0 files" is odd
+        named = {str(f) for f in ruleset.files} | {e.position.file for e in ruleset.errors}
+        click.echo(
+            f"{_plural(len(ruleset.errors), 'error')} in {_plural(len(named), 'file')}", err=True
+        )
         raise SystemExit(EXIT_FAILURES)
     disabled = len(ruleset.rules) - len(ruleset.enabled)
     note = f" ({disabled} disabled)" if disabled else ""
