@@ -39,6 +39,8 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None]] = [
     ("prefix inside word", {"any": ["LoRA"]}, {"title": "QLoRA for all"}, None),
     ("hyphen attached", {"any": ["LoRA"]}, {"title": "LoRA-based tuning"}, "*LoRA* in title"),
     ("hyphen matches space", {"any": ["on-device"]}, {"abstract": "runs on device"}, "*on-device* in abstract"),
+    ("en dash matches hyphen", {"any": ["encoder-decoder"]}, {"title": "An Encoder–Decoder LM"}, "*encoder-decoder* in title"),
+    ("em dash is no hyphen", {"any": ["lora adapters"]}, {"title": "LoRA—adapters"}, None),
     ("space matches hyphen", {"any": ["small language model"]}, {"title": "Small-Language-Model zoo"}, "*small language model* in title"),
     ("phrase across newline", {"any": ["small language model"]}, {"abstract": "a small\nlanguage  model"}, "*small language model* in abstract"),
     ("phrase word order", {"any": ["language model small"]}, {"title": "small language model"}, None),

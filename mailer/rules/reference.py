@@ -18,6 +18,7 @@ from mailer.rules.index import term_reason
 from mailer.rules.rule import (
     FIELD_BITS,
     FIELDS,
+    HYPHENS,
     QueryAnd,
     QueryNode,
     QueryNot,
@@ -31,7 +32,7 @@ from mailer.rules.rule import (
 )
 from mailer.rules.syntax import compile_regex
 
-_SEPARATOR = r"[\s\-\u2010\u2011]+"
+_SEPARATOR = f"[\\s{re.escape(HYPHENS)}]+"
 
 
 def phrase_regex(term: Term) -> re.Pattern[str]:

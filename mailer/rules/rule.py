@@ -21,7 +21,10 @@ FIELD_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(FIELDS)}
 AUTHOR_SEPARATOR = "; "  # between author names; no phrase can span it
 
 # Hyphens and whitespace are equivalent between words: "on-device" == "on device".
-HYPHENS = "-\u2010\u2011"
+# Besides the ASCII hyphen-minus: hyphen, non-breaking hyphen, figure dash, en dash
+# (typeset compounds: "encoder–decoder"), small and fullwidth hyphen-minus. Not the em
+# dash, which separates clauses: a phrase must not run across it.
+HYPHENS = "-\u2010\u2011\u2012\u2013\ufe63\uff0d"
 WHITESPACE = (  # every character for which str.isspace() is true (a test checks it)
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
