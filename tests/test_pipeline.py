@@ -153,6 +153,26 @@ def test_a_file_name_that_is_not_utf8_does_not_stop_the_folder(
     pipe.close()
 
 
+def test_a_directory_is_read_file_by_file_as_the_run_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipe, _recorder = pipeline(tmp_path, [SMALL_LLMS])
+    for n in range(3):
+        drop(tmp_path, f"{n}.eml", digest_email(f"d{n}", T0, [LLM]))
+    reads: list[str] = []
+    real_read = Path.read_bytes
+
+    def counting_read(self: Path) -> bytes:
+        reads.append(self.name)
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting_read)
+    messages = pipe.source("samples").fetch(pipe.store)
+    assert next(messages).uid == "0.eml" and reads == ["0.eml"]  # not the whole folder
+    assert [m.uid for m in messages] == ["1.eml", "2.eml"]
+    pipe.close()
+
+
 def test_a_copy_of_a_processed_message_is_skipped(tmp_path: Path) -> None:
     pipe, _recorder = pipeline(tmp_path, [SMALL_LLMS])
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))

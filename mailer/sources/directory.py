@@ -31,35 +31,48 @@ class DirectorySource:
         self.folder = str(config.path)
 
     def fetch(self, state: SourceState, since: date | None = None) -> Iterator[IncomingMessage]:
-        from mailer.parse.inputs import iter_documents
+        from mailer.parse.inputs import UnreadableDocument, iter_documents
 
         if not self.path.is_dir():
             raise SourceError(self.name, f"{self.path} is not a readable directory")
         # an unreadable or oversized file is handed over without content, with the reason:
         # the pipeline reports it without recording it (the next run tries it again), and
-        # the other files still come
-        documents: list[tuple[str, bytes | None, str | None]] = []
+        # the other files still come. Documents are handed over as they are read, so a
+        # large folder is never held in memory at once.
+        unreadable: list[UnreadableDocument] = []  # reported by iter_documents in place
         try:
-            for document_name, content in iter_documents(
-                self.path, on_error=lambda e: documents.append((e.name, None, e.reason))
-            ):
-                documents.append((document_name, content, None))
+            for file_name, content in iter_documents(self.path, on_error=unreadable.append):
+                for problem in unreadable:
+                    yield from self._offer(state, since, problem.name, None, problem.reason)
+                unreadable.clear()
+                yield from self._offer(state, since, file_name, content, None)
         except OSError as e:
             raise SourceError(self.name, f"cannot read {self.path}: {e.strerror or e}") from e
-        for file_name, raw, problem in documents:
-            if not fnmatch.fnmatch(file_name.partition("#")[0], self.pattern):
-                continue
-            name = storable_name(file_name)
-            if since is None and state.is_processed(self.name, self.folder, 0, name):
-                continue
-            yield IncomingMessage(
-                source=self.name,
-                folder=self.folder,
-                uidvalidity=0,
-                uid=name,
-                raw=raw,
-                skip_reason=problem,
-            )
+        for problem in unreadable:
+            yield from self._offer(state, since, problem.name, None, problem.reason)
+
+    def _offer(
+        self,
+        state: SourceState,
+        since: date | None,
+        file_name: str,
+        raw: bytes | None,
+        problem: str | None,
+    ) -> Iterator[IncomingMessage]:
+        """The document as a message, unless the pattern excludes it or it was processed."""
+        if not fnmatch.fnmatch(file_name.partition("#")[0], self.pattern):
+            return
+        name = storable_name(file_name)
+        if since is None and state.is_processed(self.name, self.folder, 0, name):
+            return
+        yield IncomingMessage(
+            source=self.name,
+            folder=self.folder,
+            uidvalidity=0,
+            uid=name,
+            raw=raw,
+            skip_reason=problem,
+        )
 
     def after_commit(self, message: IncomingMessage) -> None:
         """Files stay where they are: the store remembers what was processed."""
