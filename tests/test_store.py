@@ -292,3 +292,11 @@ def test_a_sqlite_state_whose_folder_cannot_be_made_is_a_store_error(tmp_path: P
     (tmp_path / "afile").write_text("a file where the folder should be")
     with pytest.raises(StoreError, match=r"state: cannot create the folder .*afile"):
         Store.open(f"sqlite:///{tmp_path}/afile/state/mailer.db")
+
+
+def test_sqlite_commits_are_durable_across_a_power_cut(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path}/mailer.db")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    store.close()
