@@ -53,10 +53,13 @@ class RunSummary:
     problems: list[str] = field(default_factory=list)  # emails that failed to parse
     source_failures: list[str] = field(default_factory=list)  # sources that could not be read
     skipped: list[str] = field(default_factory=list)  # too large, copies of processed ones
+    before_since: int = 0  # messages --since left out by their Date header
     previews: list[AlertBatch] = field(default_factory=list)
     dry_run: bool = False
 
     def add(self, outcome: MessageOutcome) -> None:
+        if outcome.status == OLDER_THAN_SINCE:
+            self.before_since += 1
         if not outcome.counts:
             return
         self.emails += 1
@@ -88,6 +91,8 @@ class RunSummary:
             )
             if self.skipped:
                 head += f", {len(self.skipped)} skipped"
+            if self.before_since:
+                head += f", {self.before_since} dated before --since left out"
             if self.source_failures:
                 count = len(self.source_failures)
                 head += f", {count} source{'s' if count > 1 else ''} could not be read"
