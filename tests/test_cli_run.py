@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from sqlalchemy.exc import OperationalError
 
 from mailer.cli import cli
+from mailer.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_RULES = """\
@@ -157,6 +159,22 @@ def test_replay_processes_a_stored_message_again_without_resending(site: Path) -
     assert "0 new alerts" in result.output and "0 alerts sent" in result.output
     missing = mailer("replay", "<nope@example.com>")
     assert missing.exit_code == 1 and "no stored copy" in missing.output
+
+
+def test_a_replay_the_database_refuses_is_one_line_and_exit_1(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailer("run", "--once")
+
+    def locked(*args: object, **kwargs: object) -> int:
+        raise OperationalError("INSERT INTO messages ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(Store, "record_message", locked)
+    result = mailer("replay", "<daily-papers-20241107@huggingface.co>")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: the state database failed: database is locked; nothing is lost, run again"
+    ]
 
 
 def test_run_needs_once_and_db_upgrade_reports_the_version(site: Path) -> None:

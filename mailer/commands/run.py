@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,6 +23,15 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
         return date.fromisoformat(value)
     except ValueError as e:
         raise click.BadParameter(f"{value!r} is not a date like 2025-10-14") from e
+
+
+def exit_for_database_failure(error: SQLAlchemyError) -> NoReturn:
+    """The state database failed mid-command: one line, exit 1 (what was committed stays)."""
+    click.echo(
+        f"error: the state database failed: {describe_error(error)}; nothing is lost, run again",
+        err=True,
+    )
+    raise SystemExit(EXIT_FAILURES) from error
 
 
 @click.command(name="run")
@@ -58,11 +68,7 @@ def run(config_path: Path, once: bool, dry_run: bool, since: date | None) -> Non
         with fetch_progress(pipeline):  # count and rate per source, on a terminal
             summary = pipeline.run_once(since=since, dry_run=dry_run)
     except SQLAlchemyError as e:
-        reason = describe_error(e)
-        click.echo(
-            f"error: the state database failed: {reason}; nothing is lost, run again", err=True
-        )
-        raise SystemExit(EXIT_FAILURES) from e
+        exit_for_database_failure(e)
     finally:
         pipeline.close()
     for batch in summary.previews:
@@ -104,5 +110,7 @@ def replay(config_path: Path, message_id: str, no_deliver: bool) -> None:
             click.echo(f"{delivery.sent} alerts sent, {delivery.failed} failed")
             for error in delivery.errors:
                 click.echo(f"  delivery: {error}")
+    except SQLAlchemyError as e:
+        exit_for_database_failure(e)
     finally:
         pipeline.close()
