@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.commands.common import EXIT_FAILURES, config_option, load_settings_or_exit
-from mailer.commands.pipeline_cli import open_store_or_exit
+from mailer.commands.pipeline_cli import exit_for_database_failure, open_store_or_exit
 from mailer.store import OutboxEntry
 
 
@@ -45,6 +46,8 @@ def outbox(ctx: click.Context, config_path: Path, limit: int) -> None:
     try:
         entries = store.list_outbox(limit=limit)
         counts = store.outbox_counts()
+    except SQLAlchemyError as e:
+        exit_for_database_failure(e)
     finally:
         store.close()
     for entry in entries:
@@ -73,6 +76,8 @@ def retry(config_path: Path, retry_all: bool, ids: tuple[int, ...]) -> None:
     store = open_store_or_exit(settings)
     try:
         count = store.requeue_dead(None if retry_all else list(ids), datetime.now(UTC))
+    except SQLAlchemyError as e:
+        exit_for_database_failure(e)
     finally:
         store.close()
     click.echo(f"requeued {count} dead alert(s); they go out on the next run")

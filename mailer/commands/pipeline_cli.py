@@ -1,16 +1,19 @@
-"""Opening the pipeline for a command: every expected failure becomes a clear message
-and an exit code (2 for an unusable config, rules or state database)."""
+"""Opening the pipeline or the store for a command: every expected failure becomes a
+clear message and an exit code (2 for an unusable config, rules or state database; 1
+when the database fails in the middle of a command)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.app import Pipeline, RulesUnavailable
-from mailer.commands.common import EXIT_CONFIG, load_settings_or_exit
+from mailer.commands.common import EXIT_CONFIG, EXIT_FAILURES, load_settings_or_exit
 from mailer.config import ConfigError, Settings
-from mailer.store import Store, StoreError
+from mailer.store import Store, StoreError, describe_error
 
 
 def open_pipeline_or_exit(config_path: Path) -> Pipeline:
@@ -33,3 +36,12 @@ def open_store_or_exit(settings: Settings) -> Store:
     except StoreError as e:
         click.echo(f"error: {e}", err=True)
         raise SystemExit(EXIT_CONFIG) from e
+
+
+def exit_for_database_failure(error: SQLAlchemyError) -> NoReturn:
+    """The state database failed mid-command: one line, exit 1 (what was committed stays)."""
+    click.echo(
+        f"error: the state database failed: {describe_error(error)}; nothing is lost, run again",
+        err=True,
+    )
+    raise SystemExit(EXIT_FAILURES) from error

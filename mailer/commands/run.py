@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.commands.common import EXIT_FAILURES, config_option
 from mailer.commands.fetch_progress import fetch_progress
-from mailer.commands.pipeline_cli import open_pipeline_or_exit
+from mailer.commands.pipeline_cli import exit_for_database_failure, open_pipeline_or_exit
 from mailer.notify.render import render_text
-from mailer.store import describe_error
 
 
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -23,15 +21,6 @@ def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) ->
         return date.fromisoformat(value)
     except ValueError as e:
         raise click.BadParameter(f"{value!r} is not a date like 2025-10-14") from e
-
-
-def exit_for_database_failure(error: SQLAlchemyError) -> NoReturn:
-    """The state database failed mid-command: one line, exit 1 (what was committed stays)."""
-    click.echo(
-        f"error: the state database failed: {describe_error(error)}; nothing is lost, run again",
-        err=True,
-    )
-    raise SystemExit(EXIT_FAILURES) from error
 
 
 @click.command(name="run")
