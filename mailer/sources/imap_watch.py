@@ -134,8 +134,8 @@ class ImapWatcher:
 
     def run(self) -> None:
         """The thread's loop. Never ends silently: anything that escapes it (not an
-        Exception, which means backoff) is logged and leaves the status `stopped` with
-        the reason, so health checks see a dead watcher."""
+        Exception, which means backoff) is logged with its traceback and leaves the
+        status `stopped` with the reason, so health checks and `mailer watch` see it."""
         try:
             self._run()
         except BaseException as e:
@@ -150,7 +150,7 @@ class ImapWatcher:
                 self._status = replace(
                     self._status, last_error=f"watcher stopped: {type(e).__name__}: {e}"
                 )
-            raise
+            # not raised again: the traceback is logged above, and the thread ends here
         finally:
             self._close()
             self._set_state("stopped")
