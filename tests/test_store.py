@@ -256,6 +256,10 @@ def test_keys_longer_than_their_columns_are_stored_and_found_again(store: Store)
     assert [m.raw for m in store.find_messages(message_id)] == [b"mail"]
     [claimed] = store.claim_next_batch(T0, "w", LEASE)
     assert claimed.batch_key.startswith("msg:inbox/") and len(claimed.batch_key) <= 1100
+    long_rule = "papers about " + "very " * 60 + "small models"
+    assert store.record_message(record, [p], [alert(p, rule=long_rule)]) == 1
+    [claimed] = store.claim_next_batch(T0, "w", LEASE)
+    assert claimed.rule.startswith("papers about very") and len(claimed.rule) <= 200
 
 
 @pytest.mark.parametrize(

@@ -272,7 +272,7 @@ class MessageQueries:
         result = conn.execute(
             dialect_insert(conn, outbox)
             .values(
-                rule=alert.rule,
+                rule=fit(alert.rule, outbox.c.rule),  # rule names have no length limit
                 paper_id=alert.paper_id,
                 destination=alert.destination,
                 batch_key=fit(alert.batch_key, outbox.c.batch_key),
