@@ -73,7 +73,10 @@ class SourceWatchers:
     def _poll(self) -> None:
         while not self.jobs.stopping.is_set():
             for name in self._polled:
-                self.jobs.fetch_source(name)  # records and logs its own failures
+                try:  # records and logs fetch failures itself; delivery may still raise
+                    self.jobs.fetch_source(name)
+                except Exception:  # the poller must outlive one bad round
+                    log.exception("source %s: polling failed; trying again", name)
             self.jobs.stopping.wait(DIRECTORY_POLL_SECONDS)
 
     def stop(self, timeout: float = 8.0) -> None:

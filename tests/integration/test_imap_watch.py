@@ -288,3 +288,34 @@ def test_the_command_exits_1_when_a_watcher_dies(
     assert result.exit_code == 1, result.output
     assert "error: source mail: watcher stopped: SystemExit: 3; exiting" in result.stderr
     assert time.monotonic() - started < 15
+
+
+def test_the_directory_poller_outlives_a_failing_round(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import threading
+    from types import SimpleNamespace
+
+    from mailer import watch as watch_module
+
+    monkeypatch.setattr(watch_module, "DIRECTORY_POLL_SECONDS", 0.05)
+    rounds: list[str] = []
+
+    def fetch_source(name: str) -> None:  # the narrow seam: the jobs' fetch
+        rounds.append(name)
+        if len(rounds) == 1:
+            raise RuntimeError("delivery failed: database is locked")
+
+    jobs = SimpleNamespace(
+        settings=SimpleNamespace(sources=[SimpleNamespace(name="inbox", kind="directory")]),
+        stopping=threading.Event(),
+        fetch_source=fetch_source,
+    )
+    watchers = watch_module.SourceWatchers(jobs)  # type: ignore[arg-type]
+    with caplog.at_level(logging.ERROR, logger="mailer"):
+        watchers.start()
+        try:
+            wait_for(lambda: len(rounds) >= 3, timeout=5)
+        finally:
+            watchers.stop()
+    assert any("polling failed" in r.getMessage() for r in caplog.records)
