@@ -2,6 +2,9 @@
 
 Times are stored as naive UTC (`timestamp without time zone` on PostgreSQL); the store
 converts at its edge, so the rest of the product only sees timezone-aware datetimes.
+Key columns are `String(n)`, a limit PostgreSQL enforces (SQLite does not): a longer
+source, folder, uid, Message-ID, rule or batch key is written as its start and a hash
+(`mailer.store.messages.fit`), the same on both databases.
 """
 
 from __future__ import annotations
