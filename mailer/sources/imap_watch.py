@@ -227,7 +227,10 @@ class ImapWatcher:
             has_new_mail = any(_is_exists(r) for r in responses)
             if not (has_new_mail or now >= renew_at or now >= sweep_at):
                 continue
-            client.idle_done()
+            # Mail announced between the last check and DONE comes with DONE's answer
+            # (a NOOP would not announce it again): it must wake a sweep too.
+            _text, late = client.idle_done()
+            has_new_mail = has_new_mail or any(_is_exists(r) for r in late)
             # A NOOP is the heartbeat (the connection still answers) and also collects
             # mail that arrived during the previous sweep, before IDLE starts again.
             while _has_exists(client.noop()) or has_new_mail or now >= sweep_at:

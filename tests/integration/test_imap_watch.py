@@ -319,3 +319,42 @@ def test_the_directory_poller_outlives_a_failing_round(
         finally:
             watchers.stop()
     assert any("polling failed" in r.getMessage() for r in caplog.records)
+
+
+class _LateExistsClient:
+    """An IDLE connection on which new mail is announced just as IDLE is renewed: the
+    EXISTS arrives with the answer to DONE (the narrow seam: the IMAP client)."""
+
+    def __init__(self) -> None:
+        self.dones = 0
+
+    def idle(self) -> None:
+        pass
+
+    def idle_check(self, timeout: float) -> list[object]:
+        time.sleep(0.05)  # nothing new within the check (past the 0.01 s renewal time)
+        return []
+
+    def idle_done(self) -> tuple[bytes, list[object]]:
+        self.dones += 1
+        return b"Idle terminated", [(3, b"EXISTS")] if self.dones == 1 else []
+
+    def noop(self) -> tuple[bytes, list[object]]:
+        return b"NOOP completed", []
+
+
+def test_mail_announced_with_the_end_of_idle_is_swept_at_once(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    settings = imap_settings(tmp_path, dovecot, idle_renew_seconds=0.01)
+    config = settings.sources[0]
+    assert config.kind == "imap"
+    sweeps: list[int] = []
+
+    def sweep() -> None:
+        sweeps.append(1)
+        watcher.stop()
+
+    watcher = ImapWatcher(config, settings, sweep)
+    watcher._watch_with_idle(_LateExistsClient())  # type: ignore[arg-type]
+    assert sweeps == [1]
