@@ -152,6 +152,12 @@ def test_dead_alerts_are_listed_with_their_reason_and_can_be_retried(site: Path)
     assert mailer("outbox").output.strip().endswith("0 dead, " + f"{2 * sent} sent")
 
 
+def test_outbox_limit_must_be_positive(site: Path) -> None:
+    assert mailer("outbox", "--limit", "1").exit_code == 0
+    refused = CliRunner().invoke(cli, ["outbox", "--limit", "-1"])  # SQLite read -1 as "all"
+    assert refused.exit_code == 2 and "not in the range x>=1" in refused.output
+
+
 def test_replay_processes_a_stored_message_again_without_resending(site: Path) -> None:
     mailer("run", "--once")
     result = mailer("replay", "<daily-papers-20241107@huggingface.co>")

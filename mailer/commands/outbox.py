@@ -28,7 +28,13 @@ def format_entry(entry: OutboxEntry) -> str:
 
 @click.group(name="outbox", invoke_without_command=True)
 @config_option
-@click.option("--limit", default=200, show_default=True, help="Show at most this many alerts.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Show at most this many alerts.",
+)
 @click.pass_context
 def outbox(ctx: click.Context, config_path: Path, limit: int) -> None:
     """List alerts that are pending, retrying or dead, with the reason of the last failure.
