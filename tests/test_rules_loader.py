@@ -211,3 +211,12 @@ def test_a_query_regex_cut_by_a_space_or_parenthesis_is_an_error(
     (error,) = load_rules([path]).errors
     assert error.rule == "q"
     assert "query: the /regex/ at character 1 does not end" in error.message
+
+
+def test_a_query_operator_in_lower_case_is_an_error_with_a_hint(tmp_path: Path) -> None:
+    rule = {"name": "q", "match": {"query": 'lora and not survey OR "not"'}}
+    (error,) = load_rules([write(tmp_path, {"version": 1, "rules": [rule]})]).errors
+    assert error.message == (
+        "query: 'and' at character 6: write the operators AND, OR and NOT in capitals; "
+        'to look for the word itself, quote it: "and"'
+    )

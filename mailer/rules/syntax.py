@@ -207,6 +207,11 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
                     "parenthesis or quote, which a regex in a query cannot contain; write \\s "
                     "for a space, or put the regex in any: or all:"
                 )
+            if word.upper() in ("AND", "OR", "NOT") and word not in ("AND", "OR", "NOT"):
+                raise RuleValueError(
+                    f"query: {word!r} at character {start + 1}: write the operators AND, OR "
+                    f'and NOT in capitals; to look for the word itself, quote it: "{word}"'
+                )
             kind = word if word in ("AND", "OR", "NOT") else "term"
             tokens.append((kind, word, start + 1))
         elif match.group(5):
