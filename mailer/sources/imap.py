@@ -44,6 +44,7 @@ log = logging.getLogger("mailer.sources.imap")
 
 ProgressCallback = Callable[[str, int, int], None]  # (source name, done, total)
 HANDOVER_ATTEMPTS = 3  # times a message the store failed to record is handed over
+AFTER_ATTEMPTS = 5  # times mark_seen/move_to is tried for one message before giving up
 GAP_CHECK_UIDS = 1000  # newest UIDs below the highest processed checked once per process
 
 
@@ -62,6 +63,7 @@ class ImapSource:
         self._fetch_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._pending_after: list[IncomingMessage] = []
+        self._after_failures: dict[str, int] = {}  # UID -> failed after-processing attempts
         # UIDs handed over (and how often) whose record the store may lack: a store
         # failure on one message must not let the UIDs after it hide it for good.
         self._handed_over: dict[int, int] = {}
@@ -85,21 +87,42 @@ class ImapSource:
 
     def after_commit(self, message: IncomingMessage) -> None:
         after = self.config.after
-        if not (after.mark_seen or after.move_to):
-            return
+        if after.mark_seen or after.move_to:
+            self._try_after(message)
+
+    def _try_after(self, message: IncomingMessage) -> bool:
+        """Mark seen / move one message; on failure keep it for the next fetch (up to
+        `AFTER_ATTEMPTS` times). Whether it is still pending."""
         with self._write_lock:
             try:
                 self._apply_after(message)
+                self._after_failures.pop(message.uid, None)
+                return False
             except Exception as e:
                 self._drop_writer()
+                attempts = self._after_failures.get(message.uid, 0) + 1
+                reason = e if isinstance(e, SourceError) else describe_connect_error(self.config, e)
+                if attempts >= AFTER_ATTEMPTS:
+                    self._after_failures.pop(message.uid, None)
+                    log.error(
+                        "source %s: after-processing of UID %s failed %d times; left as is: %s",
+                        self.name,
+                        message.uid,
+                        attempts,
+                        reason,
+                        extra={"source": self.name},
+                    )
+                    return False
+                self._after_failures[message.uid] = attempts
                 self._pending_after.append(message)
                 log.warning(
                     "source %s: after-processing of UID %s failed, retried next fetch: %s",
                     self.name,
                     message.uid,
-                    e if isinstance(e, SourceError) else describe_connect_error(self.config, e),
+                    reason,
                     extra={"source": self.name},
                 )
+                return True
 
     def close(self) -> None:
         self._drop_reader()
@@ -261,10 +284,15 @@ class ImapSource:
     # -- after-processing ---------------------------------------------------------------
 
     def _retry_pending_after(self) -> None:
+        """Retry what failed before, oldest first; after the first failure the rest wait
+        for the next fetch (one failed login per fetch, not one per pending message)."""
         with self._write_lock:
             pending, self._pending_after = self._pending_after, []
-        for message in pending:
-            self.after_commit(message)
+        for index, message in enumerate(pending):
+            if self._try_after(message):  # failed again: the rest wait with it
+                with self._write_lock:
+                    self._pending_after.extend(pending[index + 1 :])
+                return
 
     def _apply_after(self, message: IncomingMessage) -> None:
         writer = self._writer_session()

@@ -64,6 +64,36 @@ def test_mark_seen_and_move_to_happen_only_after_the_commit(
     pipe.close()
 
 
+def test_a_move_the_server_refuses_is_retried_once_per_fetch_then_given_up(
+    tmp_path: Path, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mailer.sources import imap as imap_module
+
+    for n in (1, 2, 3):
+        dovecot.append(digest(n))
+    settings = imap_settings(tmp_path, dovecot, after={"move_to": "~Processed"})  # refused
+    pipe, recorder = open_pipeline(settings)
+    logins: list[str] = []
+    real_connect = imap_module.connect
+
+    def counting_connect(*args, **kwargs):  # the narrow seam: opening a connection
+        logins.append("login")
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(imap_module, "connect", counting_connect)
+    assert pipe.run_once().emails == 3 and len(recorder.alerts()) == 3
+    logins.clear()
+    assert pipe.run_once().emails == 0
+    assert len(logins) == 1  # one failed retry, not one per pending message
+    for _ in range(9):  # 5 attempts each, one message after the other
+        pipe.run_once()
+    assert dovecot.count("INBOX") == 3  # never moved, and no longer retried for ever
+    logins.clear()
+    pipe.run_once()
+    assert logins == []
+    pipe.close()
+
+
 def test_mark_seen_alone_keeps_messages_in_place(tmp_path: Path, dovecot: DovecotServer) -> None:
     dovecot.append(digest(1))
     pipe, _ = open_pipeline(imap_settings(tmp_path, dovecot, after={"mark_seen": True}))
