@@ -129,6 +129,5 @@ def test_the_config_rejects_an_expect_it_cannot_understand(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     assert caught.value.problems == [
-        f"{path}:5:13: sources.0.directory.expect: every: '1x' is not a period such as "
-        "30m, 12h, 1d or 1w"
+        f"{path}:5:13: sources.0.expect: every: '1x' is not a period such as 30m, 12h, 1d or 1w"
     ]

@@ -84,7 +84,10 @@ def _load_rules(paths: Sequence[Path], has_destination: Callable[[str], bool] | 
             errors.append(RuleError(e.position, e.problem))
             continue
         except YamlSyntaxError as e:
-            errors.append(RuleError(e.position, f"not valid YAML: {e.problem}"))
+            # PyYAML >= 6.0.4 stops deep nesting itself; older ones recurse (below)
+            deep = "nesting depth" in e.problem
+            problem = "nested too deeply to be rules" if deep else f"not valid YAML: {e.problem}"
+            errors.append(RuleError(e.position, problem))
             continue
         except RecursionError:
             errors.append(RuleError(Position(str(path), 1, 1), "nested too deeply to be rules"))
