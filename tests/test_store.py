@@ -304,3 +304,26 @@ def test_sqlite_commits_are_durable_across_a_power_cut(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     store.close()
+
+
+def test_processes_starting_at_once_on_a_new_state_all_open_it(state_url: str) -> None:  # noqa: F811
+    start, errors = threading.Barrier(4), []
+
+    def open_and_close() -> None:
+        start.wait()
+        try:
+            Store.open(state_url).close()
+        except Exception as e:  # e.g. "table papers already exists", "database is locked"
+            errors.append(e)
+
+    threads = [threading.Thread(target=open_and_close) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    store = Store.open(state_url)
+    with store.engine.connect() as conn:
+        versions = conn.execute(select(schema_version.c.version)).scalars().all()
+    store.close()
+    assert sorted(versions) == [1, 2, 3]

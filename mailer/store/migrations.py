@@ -5,7 +5,8 @@ A new database gets the current tables from `schema.metadata` and is stamped wit
 latest version. An older database runs each step above its version, in order, in one
 transaction. To change the schema: edit `schema.py` and append a step here that brings
 an existing database to the same shape (e.g. `ALTER TABLE ... ADD COLUMN ...`).
-On PostgreSQL an advisory lock lets several replicas start at once.
+On PostgreSQL an advisory lock, on SQLite `BEGIN IMMEDIATE`, lets several processes
+start at once: one migrates, the others wait and find the schema current.
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ def upgrade(engine: Engine, *, now: datetime | None = None) -> list[Migration]:
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        elif conn.dialect.name == "sqlite":
+            # the write lock before reading the version (two processes starting on a new
+            # file both created the tables and one failed), and the DDL inside the
+            # transaction (the driver would run CREATE TABLE outside it)
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         version = current_version(conn)
         if version > LATEST:
             raise RuntimeError(
