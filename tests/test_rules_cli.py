@@ -35,6 +35,12 @@ def test_check_passes_on_the_shipped_rules_with_the_shipped_config(runner: CliRu
     assert "destinations checked" in result.output
 
 
+def test_check_without_a_config_says_destinations_were_not_checked(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["rules", "check"])
+    assert result.exit_code == 0, result.output
+    assert "destinations not checked (add --config config/mailer.yaml)" in result.output
+
+
 def test_check_prints_every_error_and_exits_1(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["rules", "check", str(BROKEN / "unknown-key.yaml")])
     assert result.exit_code == 1

@@ -78,7 +78,11 @@ def check(paths: tuple[Path, ...], config_path: Path | None) -> None:
         raise SystemExit(EXIT_FAILURES)
     disabled = len(ruleset.rules) - len(ruleset.enabled)
     note = f" ({disabled} disabled)" if disabled else ""
-    checked = "; destinations checked" if config_path else ""
+    checked = (
+        "; destinations checked"
+        if config_path
+        else "; destinations not checked (add --config config/mailer.yaml)"
+    )
     click.echo(f"ok: {_plural(len(ruleset.rules), 'rule')}{note} in {files}{checked}")
     raise SystemExit(EXIT_OK)
 
