@@ -23,6 +23,7 @@ from mailer.config import ConfigError, Settings, load_settings
 from mailer.health import FetchBoard
 from mailer.logs import log_context
 from mailer.rules import RuleSet
+from mailer.rules.documents import rule_files
 from mailer.silence import (
     Expectation,
     ExpectError,
@@ -48,11 +49,10 @@ CONFIG_KEY = "config"
 
 def watched_files(settings: Settings) -> dict[Path, FileStamp]:
     """The config file and every rule file, with stamps that change when they are edited."""
+    files, _ = rule_files(settings.rules)  # the same files the loader reads
     paths: list[Path] = [settings.path] if settings.path else []
-    for entry in settings.rules:
-        paths.append(entry)
-        if entry.is_dir():
-            paths += sorted(p for p in entry.iterdir() if p.suffix in (".yaml", ".yml"))
+    paths += settings.rules  # a directory's stamp changes when a file is added or removed
+    paths += files
     return {path: _stamp(path) for path in paths}
 
 
