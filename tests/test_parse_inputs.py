@@ -102,3 +102,12 @@ def test_a_saved_page_reads_the_same_in_the_encodings_editors_use(encoding: str)
     assert paper.title == "Café: Compact Students"
     assert paper.abstract is not None and "“on-device”" in paper.abstract
     assert paper.size_params == [1_300_000_000, 70_000_000_000]
+
+
+def test_an_empty_mbox_has_no_messages_and_one_without_from_lines_is_one_message() -> None:
+    from mailer.parse.inputs import split_mbox
+
+    assert split_mbox(b"") == []
+    assert split_mbox(b"\n\n") == []
+    raw = b"Subject: hi\r\n\r\nbody\r\n"
+    assert split_mbox(raw) == [raw]

@@ -36,6 +36,8 @@ def split_mbox(raw: bytes) -> list[bytes]:
         for m in _MBOX_FROM.finditer(raw)
         if m.start() == 0 or raw[m.start() - 1 : m.start()] == b"\n"
     ]
+    if not starts:  # empty, or one message saved without the mbox "From " line
+        return [raw] if raw.strip() else []
     messages = []
     for begin, end in zip(starts, [*starts[1:], len(raw)], strict=True):
         chunk = raw[begin:end]
