@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from mailer.models import AlertBatch
@@ -66,11 +66,24 @@ class RunSummary:
         self.papers += outcome.papers
         self.matches += outcome.matches
         self.new_alerts += outcome.new_alerts
-        self.previews.extend(outcome.previews)
+        for batch in outcome.previews:
+            self._merge_preview(batch)
         if outcome.status == FAILED:
             self.problems.append(outcome.describe())
         elif outcome.status == SKIPPED:
             self.skipped.append(outcome.describe())
+
+    def _merge_preview(self, batch: AlertBatch) -> None:
+        """One preview per message that would really go out: a daily feed gathers the
+        papers of every digest, and a paper found in two digests is listed once."""
+        key = (batch.rule, batch.destination, batch.batch_key)
+        for i, seen in enumerate(self.previews):
+            if (seen.rule, seen.destination, seen.batch_key) == key:
+                known = {item.paper.id for item in seen.items}
+                extra = tuple(item for item in batch.items if item.paper.id not in known)
+                self.previews[i] = replace(seen, items=seen.items + extra)
+                return
+        self.previews.append(batch)
 
     @property
     def failed(self) -> int:
@@ -78,11 +91,13 @@ class RunSummary:
 
     def __str__(self) -> str:
         if self.dry_run:
-            would = sum(len(batch.items) for batch in self.previews)
+            daily = [b for b in self.previews if b.batch_key.startswith("day:")]
+            now = [b for b in self.previews if not b.batch_key.startswith("day:")]
             head = (
                 f"dry run: {self.emails} emails, {self.papers} papers, {self.matches} matches, "
-                f"{would} alerts would be sent in {len(self.previews)} messages; "
-                f"nothing was sent or recorded"
+                f"{sum(len(b.items) for b in now)} alerts would be sent now in {len(now)} "
+                f"messages, {sum(len(b.items) for b in daily)} would wait for "
+                f"{len(daily)} daily feeds; nothing was sent or recorded"
             )
         else:
             head = (

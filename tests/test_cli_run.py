@@ -245,3 +245,15 @@ def test_a_source_that_cannot_be_read_is_named_and_the_run_exits_1(site: Path) -
     line = summary_line(result.output)
     assert line.startswith("6 emails, ") and line.endswith("1 source could not be read")
     assert "failed: source team-inbox:" in result.output
+
+
+def test_dry_run_counts_what_the_real_run_sends_and_what_waits(site: Path) -> None:
+    """The shipped rules have daily feeds: a dry run must not count them as sent now."""
+    shutil.rmtree(site / "rules")
+    shutil.copytree(ROOT / "rules", site / "rules")
+    dry = summary_line(mailer("run", "--once", "--dry-run").output)
+    real = summary_line(mailer("run", "--once").output)
+    sent_now = int(dry.split(" alerts would be sent now")[0].rsplit(" ", 1)[1])
+    sent = int(real.split(" alerts sent")[0].rsplit(" ", 1)[1])
+    waiting = int(real.split(" alerts wait for their time")[0].rsplit("(", 1)[1])
+    assert sent_now == sent and f"{waiting} would wait for " in dry
