@@ -6,9 +6,13 @@ sends them. It raises `DeliveryError` saying whether a retry can help.
 
 from __future__ import annotations
 
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from mailer.models import AlertBatch
+
+if TYPE_CHECKING:
+    from mailer.config import Settings
 
 
 class DeliveryError(Exception):
@@ -37,3 +41,17 @@ class Channel(Protocol):
         """Send an operational notice (a newsletter went silent, a destination keeps
         failing) to this destination; `text` is plain text from the product itself."""
         ...
+
+
+def read_channel_secret(
+    settings: Settings, *, env: str | None, file: Path | None, what: str
+) -> str | None:
+    """A channel's credential; a missing one is a permanent DeliveryError (a retry
+    cannot help until the operator sets it). The message names the variable, never a value."""
+    from mailer.config import ConfigError
+
+    try:
+        secret = settings.read_secret(env=env, file=file, what=what)
+    except ConfigError as e:
+        raise DeliveryError("; ".join(e.problems), permanent=True) from e
+    return secret.get_secret_value() if secret else None

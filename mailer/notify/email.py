@@ -30,9 +30,9 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid, parseaddr
 
-from mailer.config import ConfigError, Destination, EmailDestination, Settings, SmtpAccount
+from mailer.config import Destination, EmailDestination, Settings, SmtpAccount
 from mailer.models import AlertBatch
-from mailer.notify import DeliveryError
+from mailer.notify import DeliveryError, read_channel_secret
 from mailer.notify.render import RenderedEmail, render_email, render_notice_email
 from mailer.notify.sanitize import cut_at_word, header_value
 
@@ -164,13 +164,12 @@ class EmailChannel:
         self._send(message)
 
     def _password(self, account: SmtpAccount) -> str | None:
-        try:
-            secret = self.settings.read_secret(
-                env=account.password_env, file=account.password_file, what="smtp: password"
-            )
-        except ConfigError as e:
-            raise DeliveryError("; ".join(e.problems), permanent=True) from e
-        return secret.get_secret_value() if secret else None
+        return read_channel_secret(
+            self.settings,
+            env=account.password_env,
+            file=account.password_file,
+            what="smtp: password",
+        )
 
     def _connect(self, account: SmtpAccount) -> smtplib.SMTP:
         context = ssl.create_default_context(

@@ -41,9 +41,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
-from mailer.config import ConfigError, Destination, Settings, SlackAccount, SlackDestination
+from mailer.config import Destination, Settings, SlackAccount, SlackDestination
 from mailer.models import AlertBatch
-from mailer.notify import DeliveryError
+from mailer.notify import DeliveryError, read_channel_secret
 from mailer.notify.render import render_notice_slack, render_slack
 from mailer.notify.sanitize import clean_text, cut_at_word
 
@@ -259,11 +259,7 @@ class SlackChannel:
 
     # ---- set-up --------------------------------------------------------------------
     def _secret(self, env: str | None, file: Any, what: str) -> str | None:
-        try:
-            secret = self.settings.read_secret(env=env, file=file, what=what)
-        except ConfigError as e:
-            raise DeliveryError("; ".join(e.problems), permanent=True) from e
-        return secret.get_secret_value() if secret else None
+        return read_channel_secret(self.settings, env=env, file=file, what=what)
 
     def _build_sender(self) -> _Sender:
         dest = self.destination
