@@ -3,7 +3,9 @@ tests/integration/; this file only holds what every test may use."""
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,3 +25,17 @@ def require_server(reason: str) -> None:
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(autouse=True)
+def _mailer_logs_reach_caplog() -> Iterator[None]:
+    """Each test starts with the "mailer" logger propagating to the root, where caplog
+    listens, and ends with it as it was. A CLI test calls setup_logging, which stops
+    propagation: without this, a later test asserting that a secret is NOT logged
+    would pass without seeing any log at all."""
+    logger = logging.getLogger("mailer")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    logger.handlers[:] = []
+    logger.propagate = True
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved
