@@ -4,13 +4,14 @@ the outbox's claims, retries and dead alerts."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from store_backends import state_url  # noqa: F401  (the parametrized fixture)
+from store_backends import postgres_schema_url, state_url  # noqa: F401  (fixtures)
 
 from mailer.models import MatchReason, ModelSize, Paper
 from mailer.store import MessageRecord, NewAlert, Store, StoreError
@@ -168,9 +169,17 @@ def test_a_late_failure_never_reopens_an_alert_another_worker_sent(store: Store)
     assert store.outbox_counts()["sent"] == 2
 
 
-def test_a_batch_another_worker_is_claiming_does_not_hide_the_next_one(store: Store) -> None:
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("row locks (FOR UPDATE SKIP LOCKED) are PostgreSQL's")
+@pytest.fixture
+def pg_store() -> Iterator[Store]:
+    """Row locks (FOR UPDATE SKIP LOCKED) are PostgreSQL's: no SQLite variant to skip."""
+    for url in postgres_schema_url():
+        opened = Store.open(url)
+        yield opened
+        opened.close()
+
+
+def test_a_batch_another_worker_is_claiming_does_not_hide_the_next_one(pg_store: Store) -> None:
+    store = pg_store
     p, q = paper(1), paper(2)
     store.record_message(message("1"), [p], [alert(p)])
     store.record_message(message("2"), [q], [alert(q, batch="msg:2")])
