@@ -3,21 +3,39 @@
 SQLite: an exclusive `flock` on `<db>.lock` next to the database file; the kernel
 drops it when the process dies, so a crash never leaves a stale lock. PostgreSQL: a
 session-level `pg_try_advisory_lock` held on a dedicated connection for the life of
-the service (it goes away with the connection). Error messages never show a password.
+the service. The lock goes away with that connection, so the service calls `verify()`
+every few seconds: a dropped connection (database restart, idle-session timeout,
+network cut) is replaced and the lock taken again; if another instance took it in
+the meantime, `verify()` raises `LockLostError` and the service stops. Error messages
+never show a password.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger("mailer.service")
 
 LOCK_NAMESPACE = "paper-mailer serve"
+# libpq options for the lock connection: a dead peer is noticed in seconds, not after
+# the kernel's 15-minute retransmission timeout, so verify() never hangs a stop.
+LOCK_CONNECT_ARGS = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
 
 
 def advisory_lock_key(database: str, schema: str) -> int:
@@ -31,7 +49,16 @@ class AlreadyRunningError(Exception):
     """Another instance holds the state; the message says which and what to do."""
 
 
+class LockLostError(Exception):
+    """The lock was lost (its connection dropped) and another instance holds it now."""
+
+
 class InstanceLock(Protocol):
+    def verify(self) -> bool:
+        """True while held; False when it cannot be checked right now (try again);
+        raises LockLostError when another instance took it."""
+        ...
+
     def release(self) -> None: ...
 
 
@@ -53,6 +80,9 @@ class FileLock:
         os.ftruncate(self._fd, 0)
         os.write(self._fd, f"{os.getpid()}\n".encode())
 
+    def verify(self) -> bool:
+        return self._fd >= 0  # a flock lasts as long as the descriptor
+
     def release(self) -> None:
         if self._fd >= 0:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -62,29 +92,82 @@ class FileLock:
 
 class AdvisoryLock:
     def __init__(self, url: str) -> None:
-        shown = make_url(url).render_as_string(hide_password=True)
-        self._engine = create_engine(url, pool_size=1, max_overflow=0)
+        self._shown = make_url(url).render_as_string(hide_password=True)
+        self._engine = create_engine(
+            url, pool_size=1, max_overflow=0, connect_args=dict(LOCK_CONNECT_ARGS)
+        )
         self._connection: Connection | None = self._engine.connect()
         database, schema = self._connection.execute(
             text("SELECT current_database(), current_schema()")
         ).one()
-        key = advisory_lock_key(str(database), str(schema))
-        held = self._connection.execute(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
-        ).scalar()
-        self._connection.commit()  # the lock is session-level; do not sit in a transaction
-        if not held:
+        self.schema = str(schema)
+        self.key = advisory_lock_key(str(database), self.schema)
+        if not self._try_lock():
             self.release()
             raise AlreadyRunningError(
-                f"another mailer serve is already running against {shown} "
-                f"(schema {schema}; it holds PostgreSQL advisory lock {key}). Stop it first."
+                f"another mailer serve is already running against {self._shown} "
+                f"(schema {self.schema}; it holds PostgreSQL advisory lock {self.key}). "
+                "Stop it first."
             )
+
+    def _try_lock(self) -> bool:
+        assert self._connection is not None
+        held = self._connection.execute(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
+        ).scalar()
+        self._connection.commit()  # the lock is session-level; do not sit in a transaction
+        return bool(held)
+
+    def _is_held(self) -> bool:
+        """Whether this connection's session still holds the lock (raises when dead)."""
+        assert self._connection is not None
+        held = self._connection.execute(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND pid = pg_backend_pid()"
+            )
+        ).scalar()
+        self._connection.commit()
+        return bool(held)
+
+    def verify(self) -> bool:
+        if self._connection is not None:
+            try:
+                if self._is_held():
+                    return True
+            except SQLAlchemyError as e:
+                log.warning("instance lock: its connection dropped (%s)", _first_line(e))
+            self._drop_connection()
+        try:
+            self._connection = self._engine.connect()
+            held = self._try_lock()
+        except SQLAlchemyError as e:
+            self._drop_connection()
+            log.warning("instance lock: cannot take it again yet (%s)", _first_line(e))
+            return False
+        if not held:
+            self._drop_connection()
+            raise LockLostError(
+                f"lost the instance lock on {self._shown} (schema {self.schema}): its "
+                "connection dropped and another mailer serve holds it now"
+            )
+        log.warning("instance lock: taken again on a new connection")
+        return True
+
+    def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.invalidate()
+                connection.close()
+            except SQLAlchemyError:
+                pass
 
     def release(self) -> None:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-            self._engine.dispose()
+        self._engine.dispose()
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -108,8 +191,15 @@ def acquire_instance_lock(state_url: str) -> InstanceLock:
 
 
 class _NoLock:
+    def verify(self) -> bool:
+        return True
+
     def release(self) -> None:
         pass
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _with_psycopg(url: str) -> str:

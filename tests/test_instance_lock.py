@@ -9,7 +9,14 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from store_backends import postgres_schema_url
 
-from mailer.instance_lock import AlreadyRunningError, acquire_instance_lock, sqlite_path
+from mailer.instance_lock import (
+    AdvisoryLock,
+    AlreadyRunningError,
+    InstanceLock,
+    LockLostError,
+    acquire_instance_lock,
+    sqlite_path,
+)
 
 
 def test_sqlite_state_is_locked_by_a_file_next_to_the_database(tmp_path: Path) -> None:
@@ -51,3 +58,59 @@ def test_error_never_shows_the_password() -> None:
     with pytest.raises(OperationalError) as caught:
         acquire_instance_lock(url)
     assert "hunter2" not in str(caught.value)
+
+
+def _terminate_lock_session(lock: InstanceLock) -> None:
+    """What a database restart or an idle-session timeout does to the lock connection
+    (only this lock's session: other test runs may share the server)."""
+    import psycopg
+    from store_backends import POSTGRES_URL
+
+    assert isinstance(lock, AdvisoryLock)
+    key = lock.key & 0xFFFFFFFFFFFFFFFF
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND classid = %s::bigint::oid AND objid = %s::bigint::oid AND objsubid = 1",
+            (key >> 32, key & 0xFFFFFFFF),
+        )
+
+
+@pytest.mark.integration
+def test_postgres_lock_is_taken_again_when_its_connection_drops() -> None:
+    schema = postgres_schema_url()
+    url = next(schema)
+    lock = acquire_instance_lock(url)
+    try:
+        assert lock.verify()
+        _terminate_lock_session(lock)
+        acquire_instance_lock(url).release()  # the lock really was gone
+        assert lock.verify()  # ... and is held again
+        with pytest.raises(AlreadyRunningError):
+            acquire_instance_lock(url)
+    finally:
+        lock.release()
+        schema.close()
+
+
+@pytest.mark.integration
+def test_postgres_lock_taken_by_another_instance_meanwhile_is_reported_lost() -> None:
+    schema = postgres_schema_url()
+    url = next(schema)
+    lock = acquire_instance_lock(url)
+    try:
+        _terminate_lock_session(lock)
+        usurper = acquire_instance_lock(url)
+        with pytest.raises(LockLostError, match="another mailer serve holds it"):
+            lock.verify()
+        usurper.release()
+    finally:
+        lock.release()
+        schema.close()
+
+
+def test_a_file_lock_stays_held(tmp_path: Path) -> None:
+    lock = acquire_instance_lock(f"sqlite:///{tmp_path}/mailer.db")
+    assert lock.verify()
+    lock.release()
+    assert not lock.verify()
