@@ -82,6 +82,13 @@ def poll_trigger(source: SourceConfig) -> CronTrigger:
     return CronTrigger.from_crontab(source.poll or DEFAULT_POLL, timezone=UTC_NAME)
 
 
+def is_scheduler_alive(scheduler: BackgroundScheduler) -> bool:
+    """Running, and its thread too: an exception escaping APScheduler's loop (a trigger
+    that raises, say) ends the thread while `scheduler.running` stays True."""
+    thread = getattr(scheduler, "_thread", None)  # APScheduler 3.x BackgroundScheduler
+    return bool(scheduler.running) and thread is not None and thread.is_alive()
+
+
 def new_scheduler() -> BackgroundScheduler:
     return BackgroundScheduler(
         timezone=UTC_NAME,
@@ -106,44 +113,27 @@ def schedule_jobs(
 
     Sources named in `watched` have a watcher thread that fetches at start and on
     every IDLE push: they get no poll job."""
-    start = now()
+    start = now()  # the jobs that run once at start-up, then on their schedule
     for source in settings.sources:
-        if source.name in watched:
-            continue
-        _add(
-            scheduler,
-            f"poll:{source.name}",
-            jobs.fetch_source,
-            poll_trigger(source),
-            args=[source.name],
-            next_run_time=start,  # once at start-up, then on the cron schedule
-        )
-    _add(
-        scheduler,
-        "outbox",
-        jobs.deliver_due,
-        IntervalTrigger(seconds=OUTBOX_SECONDS, timezone=UTC_NAME),
-        next_run_time=start,
-    )
-    _add(
-        scheduler,
-        "reload",
-        jobs.check_for_changes,
-        IntervalTrigger(seconds=RELOAD_SECONDS, timezone=UTC_NAME),
-    )
-    _add(
-        scheduler,
-        "silence",
-        jobs.check_silence,
-        IntervalTrigger(seconds=SILENCE_SECONDS, timezone=UTC_NAME),
-        next_run_time=start,
-    )
-    _add(
-        scheduler,
-        "housekeeping",
-        jobs.housekeeping,
-        CronTrigger.from_crontab(HOUSEKEEPING_CRON, timezone=UTC_NAME),
-    )
+        if source.name not in watched:
+            _add(
+                scheduler,
+                f"poll:{source.name}",
+                jobs.fetch_source,
+                poll_trigger(source),
+                args=[source.name],
+                next_run_time=start,
+            )
+    every: list[tuple[str, Callable[[], None], int, datetime | None]] = [
+        ("outbox", jobs.deliver_due, OUTBOX_SECONDS, start),
+        ("reload", jobs.check_for_changes, RELOAD_SECONDS, None),
+        ("silence", jobs.check_silence, SILENCE_SECONDS, start),
+    ]
+    for job_id, func, seconds, first in every:
+        trigger = IntervalTrigger(seconds=seconds, timezone=UTC_NAME)
+        _add(scheduler, job_id, func, trigger, next_run_time=first)
+    housekeeping = CronTrigger.from_crontab(HOUSEKEEPING_CRON, timezone=UTC_NAME)
+    _add(scheduler, "housekeeping", jobs.housekeeping, housekeeping)
     schedule_daily_feeds(scheduler, rules, settings.delivery.default_daily_at, jobs)
 
 

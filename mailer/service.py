@@ -2,10 +2,15 @@
 
 `Service.run()` takes the instance lock, opens the pipeline, starts the scheduler
 (`mailer.scheduler`), one IDLE watcher thread per IMAP source that uses IDLE, and the
-optional health/metrics endpoint, then waits. `request_stop()` (SIGTERM, SIGINT) lets
-the message in hand finish and returns from `run()` within `STOP_SECONDS`. A changed
-config restarts the jobs in-process with the new settings; a broken one is ignored
-(logged, and shown by `mailer status`).
+optional health/metrics endpoint, then supervises them. `request_stop()` (SIGTERM,
+SIGINT) lets the message in hand finish and returns from `run()` within
+`STOP_SECONDS`. A changed config restarts the jobs in-process with the new settings; a
+broken one is ignored (logged, and shown by `mailer status`).
+
+Nothing dies silently: every `SUPERVISE_SECONDS` the main thread replaces an IMAP
+watcher whose thread ended, and ends `run()` with `ServiceFailure` (exit status 1, so
+a supervisor restarts the process) when the scheduler's thread is gone or the
+instance lock was lost to another instance.
 """
 
 from __future__ import annotations
@@ -32,10 +37,16 @@ from mailer.health import (
     SourceHealth,
     evaluate_health,
 )
-from mailer.instance_lock import InstanceLock, acquire_instance_lock
+from mailer.instance_lock import InstanceLock, LockLostError, acquire_instance_lock
 from mailer.jobs import ServiceJobs
 from mailer.rules import RuleSet
-from mailer.scheduler import is_watched_by_idle, new_scheduler, schedule_daily_feeds, schedule_jobs
+from mailer.scheduler import (
+    is_scheduler_alive,
+    is_watched_by_idle,
+    new_scheduler,
+    schedule_daily_feeds,
+    schedule_jobs,
+)
 from mailer.sources.imap_watch import WatchStatus
 
 log = logging.getLogger("mailer.service")
@@ -43,6 +54,13 @@ log = logging.getLogger("mailer.service")
 Clock = Callable[[], datetime]
 STOP_SECONDS = 8.0  # of the 10 s promised: the rest is for closing connections
 WATCH_STATUS_SECONDS = 10
+SUPERVISE_SECONDS = 5.0
+LOCK_CHECK_SECONDS = 15
+WATCHER_RESTART_SECONDS = 30.0  # a watcher that keeps dying is restarted this often
+
+
+class ServiceFailure(Exception):
+    """The service cannot go on (its scheduler died, another instance took its lock)."""
 
 
 def utc_now() -> datetime:
@@ -104,6 +122,7 @@ class _Generation:
             on_rules_change=self._reschedule_feeds,
         )
         self.watchers: list[Watcher] = []
+        self._service = service
         self._watcher_factory = service.watcher_factory
         self._recorded_watch_errors: dict[str, str | None] = {}
 
@@ -129,8 +148,16 @@ class _Generation:
                 id="watchers",
                 replace_existing=True,
             )
+        self.scheduler.add_job(
+            self._verify_lock,
+            IntervalTrigger(seconds=LOCK_CHECK_SECONDS),
+            id="instance-lock",
+            replace_existing=True,
+        )
         rules = self.pipeline.rules
-        self.jobs.status.record("rules", True, f"{len(rules.rules)} rules", self.jobs.clock())
+        now = self.jobs.clock()
+        self.jobs.status.record("rules", True, f"{len(rules.rules)} rules", now)
+        self.jobs.status.record("config", True, None, now)  # clears an error of a past run
         log.info(
             "serving: %d sources (%d watched with IDLE), %d rules",
             len(self.settings.sources),
@@ -146,7 +173,37 @@ class _Generation:
     def health(self) -> HealthReport:
         watched = {w.name: watch_health(w.status()) for w in self.watchers}
         polled = [s for s in self.board.snapshot() if s.source not in watched]
-        return evaluate_health(self.scheduler.running, [*polled, *watched.values()])
+        return evaluate_health(is_scheduler_alive(self.scheduler), [*polled, *watched.values()])
+
+    def _verify_lock(self) -> None:
+        self._service.verify_lock()
+
+    def supervise(self) -> None:
+        """Raise ServiceFailure when the scheduler's thread is gone; replace watchers whose
+        thread ended (it logged why) once they have been stopped `WATCHER_RESTART_SECONDS`."""
+        if not is_scheduler_alive(self.scheduler):
+            raise ServiceFailure("the scheduler stopped; nothing would run any more")
+        if self._watcher_factory is None or self.jobs.stopping.is_set():
+            return
+        now = self.jobs.clock()
+        for index, watcher in enumerate(self.watchers):
+            status = watcher.status()
+            if status.state != "stopped":
+                continue
+            if (now - status.since).total_seconds() < WATCHER_RESTART_SECONDS:
+                continue
+            source = next((s for s in self.settings.sources if s.name == watcher.name), None)
+            if source is None:
+                continue
+            log.error(
+                "source %s: its watcher stopped (%s); starting a new one",
+                watcher.name,
+                status.last_error or "no reason given",
+                extra={"source": watcher.name},
+            )
+            fresh = self._watcher_factory(source, self.jobs)
+            fresh.start()
+            self.watchers[index] = fresh
 
     def _record_watcher_errors(self) -> None:
         """A watcher that cannot connect never reaches a sweep: put its error where
@@ -186,6 +243,8 @@ class Service:
         self._next_settings: Settings | None = None
         self._generation: _Generation | None = None
         self._lock: InstanceLock | None = None
+        self._lock_problem: str | None = None
+        self._failure: ServiceFailure | None = None
         self._server: HealthServer | None = None
 
     # -- control (thread-safe) ------------------------------------------------------
@@ -202,7 +261,26 @@ class Service:
         generation = self._generation
         if generation is None:
             return HealthReport(False, ("starting",))
-        return generation.health()
+        report = generation.health()
+        problem = self._lock_problem
+        if problem is None:
+            return report
+        return HealthReport(False, (*report.reasons, problem), report.sources)
+
+    def verify_lock(self) -> None:
+        """Check the instance lock (a scheduled job: it may wait on the database). A lock
+        lost to another instance stops the service with ServiceFailure."""
+        lock = self._lock
+        if lock is None:
+            return
+        try:
+            held = lock.verify()
+        except LockLostError as e:
+            log.critical("%s; stopping", e)
+            self._failure = ServiceFailure(str(e))
+            self._wake.set()
+            return
+        self._lock_problem = None if held else "instance lock: cannot reach the database"
 
     def refresh_metrics(self) -> None:
         generation = self._generation
@@ -213,7 +291,8 @@ class Service:
 
     def run(self) -> None:
         """Start, serve until asked to stop, stop. Raises AlreadyRunningError,
-        RulesUnavailable or StoreError when it cannot start."""
+        RulesUnavailable or StoreError when it cannot start, ServiceFailure when it
+        cannot go on (after stopping cleanly)."""
         self._lock = acquire_instance_lock(self.settings.state)
         try:
             self._generation = _Generation(self.settings, self)
@@ -226,25 +305,37 @@ class Service:
 
     def _serve(self) -> None:
         while not self.stopping.is_set():
-            self._wake.wait()
+            self._wake.wait(SUPERVISE_SECONDS)
             self._wake.clear()
             if self.stopping.is_set():
                 break
+            if self._failure is not None:
+                raise self._failure
             if self._next_settings is not None:
                 settings, self._next_settings = self._next_settings, None
                 self._restart(settings)
+            if self._generation is not None:
+                self._generation.supervise()
 
     def _restart(self, settings: Settings) -> None:
         old = self._generation
+        if settings.state != self.settings.state:
+            # the lock is on the running state: switching now would run unlocked
+            log.warning("state: changed in the config; it takes effect after a restart")
+            settings = settings.model_copy(update={"state": self.settings.state})
         try:
             fresh = _Generation(settings, self)
         except Exception as e:
             log.error("the new config cannot start (%s); keeping the running one", e)
+            if old is not None:
+                try:
+                    detail = f"the new config cannot start: {e}"
+                    old.jobs.status.record("config", False, detail, self.clock())
+                except Exception:
+                    log.warning("could not record the config error", exc_info=True)
             return
         if old is not None:
             old.stop(time.monotonic() + STOP_SECONDS)
-        if settings.state != self.settings.state:
-            log.warning("state: changed in the config; it takes effect after a restart")
         self.settings = settings
         self._generation = fresh
         fresh.start()

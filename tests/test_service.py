@@ -11,15 +11,19 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import yaml
+from apscheduler.triggers.interval import IntervalTrigger
 from pipeline_kit import digest_email, write_config
 from store_backends import postgres_schema_url
 
+from mailer.config import Source as SourceConfig
 from mailer.config import load_settings
 from mailer.instance_lock import AlreadyRunningError
-from mailer.service import HttpAddress, Service
+from mailer.service import HttpAddress, Service, ServiceFailure
+from mailer.sources.imap_watch import WatchStatus
 from mailer.store.db import Store
 from mailer.store.service_status import ServiceStatusLog
 
@@ -152,3 +156,107 @@ def test_on_postgresql_a_second_instance_is_refused_too(tmp_path: Path) -> None:
         assert first.error is None
     finally:
         schema.close()
+
+
+class DyingWatcher:
+    """A watcher whose thread has ended (as `ImapWatcher.run` leaves it after a crash)."""
+
+    started: ClassVar[list[str]] = []
+
+    def __init__(self, source: SourceConfig, jobs: object) -> None:
+        self.name = source.name
+        self._state = "stopped"
+
+    def start(self) -> None:
+        DyingWatcher.started.append(self.name)
+
+    def stop(self) -> None: ...
+
+    def join(self, timeout: float | None = None) -> None: ...
+
+    def status(self) -> WatchStatus:
+        since = datetime(2000, 1, 1, tzinfo=UTC)  # stopped long ago
+        return WatchStatus(self.name, "stopped", since, last_error="watcher stopped: boom")
+
+
+def test_a_watcher_whose_thread_died_is_replaced(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [RULE])
+    data = yaml.safe_load(config.read_text())
+    data["sources"].append(
+        {"name": "mail", "kind": "imap", "host": "127.0.0.1", "port": 1, "username": "u"}
+    )
+    config.write_text(yaml.safe_dump(data))
+    DyingWatcher.started.clear()
+    service = Service(load_settings(config, {}), watcher_factory=DyingWatcher)
+    run = Running(service)
+    try:
+        wait_for("a second watcher", lambda: DyingWatcher.started.count("mail") >= 2, 15)
+    finally:
+        run.stop()
+    assert run.error is None
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_dead_scheduler_thread_stops_the_service_with_a_failure(running: Running) -> None:
+    wait_for("the start-up fetch", lambda: running.healthz()[0] == 200)
+    generation = running.service._generation
+    assert generation is not None
+
+    class Broken(IntervalTrigger):
+        def get_next_fire_time(self, previous: object, now: datetime) -> datetime | None:
+            raise RuntimeError("trigger bug")
+
+    generation.scheduler.add_job(lambda: None, Broken(seconds=1), next_run_time=_now())
+    wait_for("the scheduler thread to die", lambda: running.healthz()[0] == 503)
+    assert "scheduler is not running" in json.dumps(running.healthz()[1])
+    running.thread.join(timeout=15)
+    assert isinstance(running.error, ServiceFailure)
+    assert "scheduler stopped" in str(running.error)
+
+
+def test_a_config_error_of_an_earlier_run_is_cleared_at_start(config: Path) -> None:
+    settings = load_settings(config, {})
+    store = Store.open(settings.state)
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    ServiceStatusLog(store.engine).record("config", False, "sources: [oops", at)
+    run = Running(Service(settings, http=HttpAddress("127.0.0.1", 0)))
+    try:
+        wait_for("the start", lambda: run.healthz()[0] == 200)
+        assert ServiceStatusLog(store.engine).entries("config")["config"].ok
+    finally:
+        run.stop()
+        store.close()
+
+
+def test_a_changed_state_waits_for_a_restart(running: Running, config: Path) -> None:
+    wait_for("the start-up fetch", lambda: running.healthz()[0] == 200)
+    data = yaml.safe_load(config.read_text())
+    first_state = data["state"]
+    data["state"] = first_state.replace("mailer.db", "other.db")
+    data["retention_days"] = 7
+    config.write_text(yaml.safe_dump(data))
+    wait_for("the new config", lambda: running.service.settings.retention_days == 7, 15)
+    assert running.service.settings.state == first_state  # still the locked database
+    assert not Path(data["state"].removeprefix("sqlite:///")).exists()
+
+
+def test_a_config_that_cannot_start_is_shown_in_the_status(
+    running: Running, config: Path, tmp_path: Path
+) -> None:
+    wait_for("the start-up fetch", lambda: running.healthz()[0] == 200)
+    (tmp_path / "rules" / "broken.yaml").write_text("rules: [{name: x, match: {any: 3}}]\n")
+    data = yaml.safe_load(config.read_text())
+    data["retention_days"] = 7  # valid config; its rules fail to load
+    config.write_text(yaml.safe_dump(data))
+    store = Store.open(data["state"], migrate=False)
+
+    def config_error() -> str | None:
+        entry = ServiceStatusLog(store.engine).entries("config").get("config")
+        return entry.detail if entry is not None and not entry.ok else None
+
+    try:
+        wait_for("the config error in the status", config_error, timeout=15)
+        assert "cannot start" in str(config_error())
+    finally:
+        store.close()
+    assert running.healthz()[0] == 200

@@ -14,11 +14,17 @@ from types import FrameType
 import click
 
 from mailer.app import RulesUnavailable
-from mailer.commands.common import EXIT_CONFIG, EXIT_OK, config_option, load_settings_or_exit
+from mailer.commands.common import (
+    EXIT_CONFIG,
+    EXIT_FAILURES,
+    EXIT_OK,
+    config_option,
+    load_settings_or_exit,
+)
 from mailer.config import ConfigError
 from mailer.health import parse_listen_address
 from mailer.instance_lock import AlreadyRunningError
-from mailer.service import HttpAddress, Service, WatcherFactory
+from mailer.service import HttpAddress, Service, ServiceFailure, WatcherFactory
 from mailer.store import StoreError
 
 log = logging.getLogger("mailer.service")
@@ -61,7 +67,8 @@ def serve(config_path: Path, http: HttpAddress | None) -> None:
     the others on their `poll:` cron schedule (default every 10 minutes). Rule files
     are reloaded when they change (a broken edit keeps the previous rules; `mailer
     status` shows the error). SIGTERM or Ctrl-C finishes the message in hand and exits
-    0. A second `mailer serve` on the same state refuses to start.
+    0. A second `mailer serve` on the same state refuses to start (exit 2); a service
+    that cannot go on (its scheduler died, it lost its state lock) exits 1.
 
     \b
     Examples:
@@ -91,6 +98,9 @@ def serve(config_path: Path, http: HttpAddress | None) -> None:
     except (StoreError, ConfigError, OSError) as e:
         click.echo(f"error: {e}", err=True)
         raise SystemExit(EXIT_CONFIG) from e
+    except ServiceFailure as e:  # stopped cleanly; exit 1 so a supervisor restarts it
+        click.echo(f"error: {e}", err=True)
+        raise SystemExit(EXIT_FAILURES) from e
     _exit_now_if_threads_linger()
 
 
