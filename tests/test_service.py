@@ -21,7 +21,7 @@ from store_backends import postgres_schema_url
 
 from mailer.config import Source as SourceConfig
 from mailer.config import load_settings
-from mailer.instance_lock import AlreadyRunningError
+from mailer.instance_lock import AlreadyRunningError, LockLostError
 from mailer.service import HttpAddress, Service, ServiceFailure
 from mailer.sources.imap_watch import WatchStatus
 from mailer.store.db import Store
@@ -260,3 +260,33 @@ def test_a_config_that_cannot_start_is_shown_in_the_status(
     finally:
         store.close()
     assert running.healthz()[0] == 200
+
+
+class LostLock:
+    def __init__(self, held: bool | None) -> None:
+        self.held = held  # None: another instance took it
+
+    def verify(self) -> bool:
+        if self.held is None:
+            raise LockLostError("lost the instance lock: another mailer serve holds it now")
+        return self.held
+
+    def release(self) -> None: ...
+
+
+def test_an_unreachable_lock_is_unhealthy_and_a_lost_one_stops_the_service(
+    running: Running,
+) -> None:
+    wait_for("the start-up fetch", lambda: running.healthz()[0] == 200)
+    real = running.service._lock
+    assert real is not None
+    running.service._lock = LostLock(held=False)
+    running.service.verify_lock()
+    status, body = running.healthz()
+    assert status == 503 and "instance lock" in json.dumps(body)
+    running.service._lock = LostLock(held=None)
+    running.service.verify_lock()
+    running.thread.join(timeout=15)
+    assert isinstance(running.error, ServiceFailure)
+    assert "another mailer serve" in str(running.error)
+    real.release()
