@@ -28,14 +28,24 @@ _context: ContextVar[tuple[tuple[str, object], ...]] = ContextVar("mailer_log_co
 
 _SECRETS = (
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]+"), "xox?-" + MASK),  # Slack tokens
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + MASK),
+    (re.compile(r"(?i)\b(authorization\s*:\s*)\S+(\s+[A-Za-z0-9._~+/=-]{8,})?"), r"\1" + MASK),
+    # a credential after Bearer/Basic has a digit, + / = or mixed case (base64, JWT):
+    # "a basic introduction" in a paper title is not one
+    (
+        re.compile(
+            r"\b((?i:bearer|basic))\s+"
+            r"(?=[A-Za-z0-9._~+/=-]*(?:[0-9+/=]|[a-z][A-Z]))[A-Za-z0-9._~+/=-]{8,}"
+        ),
+        r"\1 " + MASK,
+    ),
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]+):[^\s@/]+@"), r"\1:" + MASK + "@"),
     (
         re.compile(
             # the negative look-ahead keeps the product's own messages readable
             # ("password: environment variable X is not set")
             r"(?i)\b(password|passwd|secret|token|api_key|apikey)(\"?\s*[=:]\s*\"?)"
-            r"(?!(?:environment|cannot|file|not|missing|required|none|set)\b)[^\s\",;&]+"
+            r"(?!(?:environment|cannot|file|not|missing|required|none|set|read|from|invalid|expired"
+            r"|revoked|rejected|empty)\b)[^\s\",;&]+"
         ),
         r"\1\2" + MASK,
     ),

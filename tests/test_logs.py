@@ -89,3 +89,29 @@ def test_redaction_keeps_the_products_own_missing_secret_message_readable() -> N
     line = "source team-inbox: password: environment variable MAILER_IMAP_PASSWORD is not set"
     assert redact(line) == line
     assert "hunter2" not in redact("password: hunter2")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "matched: A Basic Introduction to Diffusion Models",
+        "paper: a basic recipe for bearer standardization",
+        "destination ops: token: read from SLACK_BOT_TOKEN_FILE",
+        "slack: token: expired or revoked",
+    ],
+)
+def test_ordinary_words_after_basic_bearer_or_token_are_not_masked(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("Authorization: Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
+        ("Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA"),
+        ("authorization: Bearer alllowercasetoken", "alllowercasetoken"),
+        ("Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig", "eyJhbGciOiJIUzI1NiJ9"),
+    ],
+)
+def test_authorization_credentials_are_masked(text: str, secret: str) -> None:
+    assert secret not in redact(text)
