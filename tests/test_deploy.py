@@ -72,6 +72,27 @@ def test_systemd_unit_verifies() -> None:
         shutil.rmtree(tmp)
 
 
+def test_systemd_unit_leaves_proc_stat_readable_for_process_metrics() -> None:
+    """prometheus-client reads the boot time from /proc/stat; `ProcSubset=pid` hides it
+    and /metrics then has no process_* series at all (docs/deploy.md lists them)."""
+    lines = (DEPLOY / "paper-mailer.service").read_text().splitlines()
+    settings = [line.replace(" ", "") for line in lines if not line.startswith("#")]
+    assert "ProcSubset=pid" not in settings
+
+
+def test_systemd_unit_exposure_is_what_the_docs_say() -> None:
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        pytest.skip("systemd-analyze is not installed")
+    unit = str(DEPLOY / "paper-mailer.service")
+    done = subprocess.run(
+        [analyze, "security", "--offline=true", unit], capture_output=True, text=True, timeout=60
+    )
+    found = re.search(r"Overall exposure level for \S+: ([0-9.]+)", done.stdout)
+    assert found, done.stdout[-500:] + done.stderr
+    assert f"rates it {found.group(1)}" in (ROOT / "docs" / "deploy.md").read_text()
+
+
 @pytest.mark.parametrize("manifest", MANIFESTS, ids=lambda p: p.name)
 def test_kubernetes_manifest_matches_its_schema(manifest: Path) -> None:
     validate = pytest.importorskip("kubernetes_validate")
