@@ -18,17 +18,14 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the tests' Dovecot helper
+from _servers import start_private_dovecot
 
-from tests.integration.dovecot import PASSWORD, USER, DovecotServer, free_port  # noqa: E402
+from tests.integration.dovecot import PASSWORD, USER, free_port
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -93,13 +90,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=600.0)
     parser.add_argument("--interval", type=float, default=5.0)
     args = parser.parse_args()
-    if shutil.which("dovecot") is None:
-        sys.exit("dovecot is not installed: apt-get install dovecot-imapd")
-    work = Path(tempfile.mkdtemp(prefix="mailer-footprint-"))
-    work.chmod(0o755)
-    (work / "dovecot").mkdir()
-    dovecot = DovecotServer(work / "dovecot")
-    dovecot.start()
+    work, dovecot = start_private_dovecot("mailer-footprint-")
     http_port = free_port()
     env = {**os.environ, "BENCH_IMAP_PASSWORD": PASSWORD}
     command = ["mailer", "--log-format", "json", "serve", "--config"]

@@ -14,22 +14,18 @@ import argparse
 import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from _servers import start_private_dovecot
 
-from integration.dovecot import PASSWORD, DovecotServer  # noqa: E402
-from integration.imap_kit import digest, imap_settings, service_jobs  # noqa: E402
-
-from mailer.app import Pipeline  # noqa: E402
-from mailer.config import Destination, Settings  # noqa: E402
-from mailer.models import AlertBatch  # noqa: E402
-from mailer.notify.registry import create_channel  # noqa: E402
-from mailer.watch import start_idle_watcher  # noqa: E402
+from mailer.app import Pipeline
+from mailer.config import Destination, Settings
+from mailer.models import AlertBatch
+from mailer.notify.registry import create_channel
+from mailer.watch import start_idle_watcher
+from tests.integration.dovecot import PASSWORD
+from tests.integration.imap_kit import digest, imap_settings, service_jobs
 
 
 class TimedChannels:
@@ -71,13 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=50)
     args = parser.parse_args()
-    if shutil.which("dovecot") is None:
-        sys.exit("dovecot is not installed: apt-get install dovecot-imapd")
-    work = Path(tempfile.mkdtemp(prefix="mailer-latency-"))
-    work.chmod(0o755)
-    (work / "dovecot").mkdir()
-    server = DovecotServer(work / "dovecot")
-    server.start()
+    work, server = start_private_dovecot("mailer-latency-")
     channels = TimedChannels()
     pipeline = Pipeline.open(imap_settings(work / "app", server), channel_factory=channels)
     watcher = start_idle_watcher(pipeline.settings.sources[0], service_jobs(pipeline))
