@@ -37,6 +37,7 @@ SILENCE_SECONDS = 300
 HOUSEKEEPING_CRON = "17 3 * * *"
 MISFIRE_GRACE_SECONDS = 6 * 3600  # a job missed while the machine slept still runs, once
 DAILY_JOB_PREFIX = "daily:"
+FETCH_EXECUTOR = "fetch"
 
 
 class Jobs(Protocol):
@@ -97,7 +98,12 @@ def new_scheduler() -> BackgroundScheduler:
             "misfire_grace_time": MISFIRE_GRACE_SECONDS,
             "max_instances": 1,
         },
-        executors={"default": {"type": "threadpool", "max_workers": 4}},
+        executors={
+            "default": {"type": "threadpool", "max_workers": 4},
+            # fetches wait on the network: hung ones must not starve delivery, reload
+            # and the lock check, which run on the default executor
+            FETCH_EXECUTOR: {"type": "threadpool", "max_workers": 4},
+        },
     )
 
 
@@ -123,6 +129,7 @@ def schedule_jobs(
                 poll_trigger(source),
                 args=[source.name],
                 next_run_time=start,
+                executor=FETCH_EXECUTOR,
             )
     every: list[tuple[str, Callable[[], None], int, datetime | None]] = [
         ("outbox", jobs.deliver_due, OUTBOX_SECONDS, start),
@@ -160,8 +167,14 @@ def _add(
     *,
     args: list[object] | None = None,
     next_run_time: datetime | None = None,
+    executor: str = "default",
 ) -> None:
-    options: dict[str, object] = {"id": job_id, "name": job_id, "replace_existing": True}
+    options: dict[str, object] = {
+        "id": job_id,
+        "name": job_id,
+        "replace_existing": True,
+        "executor": executor,
+    }
     if next_run_time is not None:
         options["next_run_time"] = next_run_time
     scheduler.add_job(func, trigger, args=args or [], **options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -101,3 +102,33 @@ def test_reloaded_rules_replace_the_daily_feed_jobs(tmp_path: Path) -> None:
     schedule_daily_feeds(scheduler, second, time(9, 0), NoJobs())
     daily = [job.id for job in scheduler.get_jobs() if job.id.startswith("daily:")]
     assert daily == ["daily:17:30@Asia/Tokyo"]
+
+
+class HungFetches(NoJobs):
+    """Every fetch hangs (a dead mount, a server that never answers) until released."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.reloaded = threading.Event()
+
+    def fetch_source(self, name: str) -> None:
+        self.release.wait(30)
+
+    def check_for_changes(self) -> None:
+        self.reloaded.set()
+
+
+def test_hung_fetches_do_not_starve_the_other_jobs(tmp_path: Path) -> None:
+    sources = [{"name": f"dir{n}", "kind": "directory", "path": str(tmp_path)} for n in range(6)]
+    many = Settings.model_validate(
+        {"sources": sources, "destinations": {"team": {"kind": "console"}}}
+    )
+    jobs = HungFetches()
+    scheduler = new_scheduler()
+    schedule_jobs(scheduler, many, [], jobs, lambda: datetime.now(UTC))
+    scheduler.start()
+    try:
+        assert jobs.reloaded.wait(10), "the reload job never ran while fetches hung"
+    finally:
+        jobs.release.set()
+        scheduler.shutdown(wait=True)
