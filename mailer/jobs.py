@@ -219,10 +219,16 @@ class ServiceJobs:
             self.reload_rules()
 
     def _reload_config(self, path: Path) -> None:
+        detail: str | None
         try:
             settings = load_settings(path, os.environ)
         except ConfigError as e:
             detail = "; ".join(e.problems)
+        except (OSError, ValueError) as e:  # e.g. saved in Latin-1: UnicodeDecodeError
+            detail = f"{path}: cannot read it: {describe_error(e)}"
+        else:
+            detail = None
+        if detail is not None:
             log.error("config has errors; keeping the running config: %s", detail)
             self.status.record(CONFIG_KEY, False, detail, self.clock())
             return

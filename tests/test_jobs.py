@@ -199,3 +199,20 @@ def test_housekeeping_drops_old_raw_copies_but_keeps_the_message(kit: Kit) -> No
         assert conn.execute(select(messages.c.raw)).scalar() is None
     kit.jobs.fetch_source("samples")  # the file is still there: not processed again
     assert len(kit.channels.alerts()) == 1
+
+
+def test_a_config_saved_in_latin_1_is_shown_as_an_error_and_its_fix_clears_it(kit: Kit) -> None:
+    config = kit.pipeline.settings.path
+    assert config is not None
+    good = config.read_bytes()
+    config.write_bytes(good + b"# caf\xe9\n")
+    stamp = time.time() + 5
+    os.utime(config, (stamp, stamp))
+    kit.jobs.check_for_changes()
+    report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
+    assert report["config"]["ok"] is False and "cannot read it" in report["config"]["detail"]
+    config.write_bytes(good)
+    os.utime(config, (stamp + 5, stamp + 5))
+    kit.jobs.check_for_changes()
+    report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
+    assert report["config"]["ok"] is True
