@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -95,6 +96,14 @@ class FetchBoard:
             return list(self._entries.values())
 
 
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+class _HttpServer6(_HttpServer):
+    address_family = socket.AF_INET6  # `--http [::1]:9464`
+
+
 class HealthServer:
     """Serves /healthz and /metrics in a daemon thread until `stop()`."""
 
@@ -107,8 +116,8 @@ class HealthServer:
         registry: CollectorRegistry = REGISTRY,
     ) -> None:
         handler = _handler_class(check, refresh_metrics, registry)
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
+        server_class = _HttpServer6 if ":" in host else _HttpServer
+        self._server = server_class((host, port), handler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="mailer-http", daemon=True
         )

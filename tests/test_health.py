@@ -123,3 +123,20 @@ def test_metrics_serve_product_series_after_a_refresh(server_state: Served) -> N
 def test_unknown_path_is_404(server_state: Served) -> None:
     _, server, _ = server_state
     assert get(server, "/")[0] == 404
+
+
+def test_serves_on_an_ipv6_address_as_parse_listen_address_accepts() -> None:
+    host, port = parse_listen_address("[::1]:0")
+    try:
+        server = HealthServer(host, port, lambda: HealthReport(True, ()))
+    except OSError as e:  # used to fail on every machine: 'Address family ... not supported'
+        if "family" in str(e):
+            raise
+        pytest.skip(f"no IPv6 loopback here: {e}")
+    server.start()
+    try:
+        _, bound = server.address
+        with urllib.request.urlopen(f"http://[::1]:{bound}/healthz", timeout=5) as reply:
+            assert reply.status == 200
+    finally:
+        server.stop()
