@@ -10,8 +10,9 @@ Semantics of `expect: {every: 1d, by: "10:00", weekdays_only: true, timezone: UT
   arrived after D minus `every`, where with `weekdays_only` whole days of `every` are
   counted in weekdays (so Monday 10:00 looks back to Friday 10:00).
 - Without `by` (or with an `every` shorter than a day) the newsletter is overdue as
-  soon as the newest arrival is older than `every`; with `weekdays_only`, never on a
-  Saturday or Sunday.
+  soon as the newest arrival is older than `every`; with `weekdays_only` a Saturday or
+  Sunday neither starts nor ends a silence: it is judged as at the end of Friday (an
+  arrival during the weekend still ends it).
 - Before the first arrival the time the service started watching the source stands in
   for it, so a fresh install does not cry wolf on its first morning.
 
@@ -109,7 +110,13 @@ def is_overdue(
         return newest < window_start(expect, deadline) and watching_since < deadline
     local_now = now.astimezone(ZoneInfo(expect.timezone))
     if not _is_allowed_day(local_now, expect.weekdays_only):
-        return False
+        # judged as at the end of the last weekday: returning False here sent a false
+        # "resumed" notice every Saturday and a new "went silent" one every Monday
+        day = local_now.date()
+        while not _is_allowed_day(datetime.combine(day, time()), expect.weekdays_only):
+            day -= timedelta(days=1)
+        end_of_weekday = datetime.combine(day + timedelta(days=1), time(), local_now.tzinfo)
+        return newest < end_of_weekday and end_of_weekday - newest > expect.every
     return now - newest > expect.every
 
 

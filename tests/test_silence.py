@@ -131,3 +131,16 @@ def test_the_config_rejects_an_expect_it_cannot_understand(tmp_path: Path) -> No
     assert caught.value.problems == [
         f"{path}:5:13: sources.0.expect: every: '1x' is not a period such as 30m, 12h, 1d or 1w"
     ]
+
+
+def test_without_by_a_weekend_neither_starts_nor_ends_a_silence() -> None:
+    weekdays = Expectation(every=timedelta(days=1), weekdays_only=True)
+    last = at("2025-10-08T09:00")  # Wednesday
+    assert is_overdue(weekdays, last, LONG_AGO, at("2025-10-10T12:00"))  # Friday
+    # Saturday and Sunday: still silent, so no "resumed" notice (then "went silent" Monday)
+    assert is_overdue(weekdays, last, LONG_AGO, at("2025-10-11T12:00"))
+    assert is_overdue(weekdays, last, LONG_AGO, at("2025-10-12T23:00"))
+    # Friday's issue is not overdue over the weekend ...
+    assert not is_overdue(weekdays, at("2025-10-10T09:00"), LONG_AGO, at("2025-10-12T12:00"))
+    # ... and one that arrives on Saturday ends the silence
+    assert not is_overdue(weekdays, at("2025-10-11T08:00"), LONG_AGO, at("2025-10-11T12:00"))
