@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from mailer.app import MessageOutcome, Pipeline
+from mailer.app import Clock, MessageOutcome, Pipeline
 from mailer.config import ConfigError, Settings, load_settings
 from mailer.health import FetchBoard
 from mailer.logs import log_context
@@ -41,7 +41,6 @@ from mailer.store.service_status import ServiceStatusLog
 
 log = logging.getLogger("mailer.service")
 
-Clock = Callable[[], datetime]
 FileStamp = tuple[int, int]  # (mtime_ns, size); (-1, -1) when missing
 RULES_KEY = "rules"
 CONFIG_KEY = "config"

@@ -21,13 +21,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from mailer.app import Pipeline
+from mailer.app import Clock, Pipeline, utc_now
 from mailer.config import Settings
 from mailer.config import Source as SourceConfig
 from mailer.health import (
@@ -51,7 +50,6 @@ from mailer.sources.imap_watch import WatchStatus
 
 log = logging.getLogger("mailer.service")
 
-Clock = Callable[[], datetime]
 STOP_SECONDS = 8.0  # of the 10 s promised: the rest is for closing connections
 WATCH_STATUS_SECONDS = 10
 SUPERVISE_SECONDS = 5.0
@@ -61,10 +59,6 @@ WATCHER_RESTART_SECONDS = 30.0  # a watcher that keeps dying is restarted this o
 
 class ServiceFailure(Exception):
     """The service cannot go on (its scheduler died, another instance took its lock)."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def watch_health(status: WatchStatus) -> SourceHealth:
