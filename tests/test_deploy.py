@@ -122,6 +122,17 @@ def test_deployment_runs_one_replica_with_probes_on_healthz() -> None:
     assert container["envFrom"][0]["secretRef"]["name"] == "paper-mailer-credentials"
 
 
+def test_a_mailbox_outage_at_deploy_time_does_not_restart_the_pod_in_a_loop() -> None:
+    """/healthz is 503 while a source fails: the startup probe must not depend on it,
+    and the liveness probe tolerates 10 minutes of it."""
+    deployment = yaml.safe_load((DEPLOY / "k8s" / "deployment.yaml").read_text())
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert "httpGet" not in container["startupProbe"]
+    assert container["startupProbe"]["tcpSocket"]["port"] == "metrics"
+    liveness = container["livenessProbe"]
+    assert liveness["periodSeconds"] * liveness["failureThreshold"] >= 600
+
+
 def configmap_file(name: str) -> str:
     for document in yaml.safe_load_all((DEPLOY / "k8s" / "configmap.yaml").read_text()):
         if name in document["data"]:
