@@ -25,7 +25,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from mailer.config import Settings
+from mailer.config import ConfigError, Settings
 from mailer.config import Source as SourceConfig
 from mailer.rules import Rule
 
@@ -80,7 +80,17 @@ def is_watched_by_idle(source: SourceConfig) -> bool:
 
 
 def poll_trigger(source: SourceConfig) -> CronTrigger:
-    return CronTrigger.from_crontab(source.poll or DEFAULT_POLL, timezone=UTC_NAME)
+    """The source's `poll:` schedule; ConfigError when it is not a cron expression."""
+    expression = source.poll or DEFAULT_POLL
+    try:
+        return CronTrigger.from_crontab(expression, timezone=UTC_NAME)
+    except ValueError as e:
+        raise ConfigError(
+            [
+                f"sources: {source.name}: poll: {expression!r} is not a cron expression"
+                f' such as "*/10 * * * *" ({e})'
+            ]
+        ) from e
 
 
 def is_scheduler_alive(scheduler: BackgroundScheduler) -> bool:

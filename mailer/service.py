@@ -119,20 +119,24 @@ class _Generation:
         self._service = service
         self._watcher_factory = service.watcher_factory
         self._recorded_watch_errors: dict[str, str | None] = {}
+        self._idle = [s for s in settings.sources if is_watched_by_idle(s)]
+        try:  # here, not in start(): a config the scheduler refuses must not stop the old one
+            schedule_jobs(
+                self.scheduler,
+                settings,
+                self.pipeline.rules.enabled,
+                self.jobs,
+                self.jobs.clock,
+                watched={s.name for s in self._idle} if self._watcher_factory else (),
+            )
+        except BaseException:
+            self.pipeline.close()
+            raise
 
     def start(self) -> None:
-        idle = [s for s in self.settings.sources if is_watched_by_idle(s)]
-        schedule_jobs(
-            self.scheduler,
-            self.settings,
-            self.pipeline.rules.enabled,
-            self.jobs,
-            self.jobs.clock,
-            watched={s.name for s in idle} if self._watcher_factory else (),
-        )
         self.scheduler.start()
         if self._watcher_factory is not None:
-            for source in idle:
+            for source in self._idle:
                 watcher = self._watcher_factory(source, self.jobs)
                 watcher.start()
                 self.watchers.append(watcher)

@@ -6,9 +6,10 @@ import threading
 from datetime import UTC, datetime, time
 from pathlib import Path
 
+import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from mailer.config import Settings
+from mailer.config import ConfigError, Settings
 from mailer.models import NotifyTarget
 from mailer.rules import Rule
 from mailer.rules.rule import Condition
@@ -132,3 +133,16 @@ def test_hung_fetches_do_not_starve_the_other_jobs(tmp_path: Path) -> None:
     finally:
         jobs.release.set()
         scheduler.shutdown(wait=True)
+
+
+def test_a_poll_that_is_not_a_cron_expression_is_a_config_error(tmp_path: Path) -> None:
+    bad = Settings.model_validate(
+        {
+            "sources": [
+                {"name": "d", "kind": "directory", "path": str(tmp_path), "poll": "61 * * * *"}
+            ],
+            "destinations": {"team": {"kind": "console"}},
+        }
+    )
+    with pytest.raises(ConfigError, match=r"sources: d: poll: '61 \* \* \* \*'"):
+        schedule_jobs(new_scheduler(), bad, [], NoJobs(), lambda: NOW)

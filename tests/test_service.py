@@ -19,8 +19,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from pipeline_kit import digest_email, write_config
 from store_backends import postgres_schema_url
 
+from mailer.config import ConfigError, load_settings
 from mailer.config import Source as SourceConfig
-from mailer.config import load_settings
 from mailer.instance_lock import AlreadyRunningError, LockLostError
 from mailer.service import HttpAddress, Service, ServiceFailure
 from mailer.sources.imap_watch import WatchStatus
@@ -290,3 +290,35 @@ def test_an_unreachable_lock_is_unhealthy_and_a_lost_one_stops_the_service(
     assert isinstance(running.error, ServiceFailure)
     assert "another mailer serve" in str(running.error)
     real.release()
+
+
+def test_a_config_edit_the_scheduler_refuses_keeps_the_service_running(
+    running: Running, config: Path
+) -> None:
+    wait_for("the start-up fetch", lambda: running.healthz()[0] == 200)
+    data = yaml.safe_load(config.read_text())
+    data["sources"][0]["poll"] = "61 * * * *"  # passes the config model, not the scheduler
+    config.write_text(yaml.safe_dump(data))
+    store = Store.open(data["state"], migrate=False)
+
+    def config_error() -> str | None:
+        entry = ServiceStatusLog(store.engine).entries("config").get("config")
+        return entry.detail if entry is not None and not entry.ok else None
+
+    try:
+        wait_for("the config error in the status", config_error, timeout=15)
+        assert "poll" in str(config_error())
+    finally:
+        store.close()
+    assert running.thread.is_alive() and running.error is None
+    assert running.healthz()[0] == 200
+
+
+def test_a_poll_that_is_not_a_cron_expression_stops_the_start_with_a_config_error(
+    config: Path,
+) -> None:
+    data = yaml.safe_load(config.read_text())
+    data["sources"][0]["poll"] = "61 * * * *"
+    config.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError, match="poll"):
+        Service(load_settings(config, {})).run()
