@@ -89,6 +89,7 @@ class ServiceJobs:
         self.status = ServiceStatusLog(pipeline.store.engine)
         self.notices = NoticeLog(pipeline.store.engine)
         self._files = watched_files(self.settings)
+        self._config_pending = False  # a config change could not start: retry on any edit
         self._busy = 0
         self._idle = threading.Condition()
 
@@ -212,12 +213,20 @@ class ServiceJobs:
         ]
         self._files = current
         log.info("changed on disk: %s", ", ".join(sorted(str(p) for p in changed)))
-        if self.settings.path is not None and self.settings.path in changed:
+        if self.settings.path is not None and (
+            self.settings.path in changed or self._config_pending
+        ):
             self._reload_config(self.settings.path)
         else:
             self.reload_rules()
 
+    def retry_config_on_next_change(self) -> None:
+        """The new config could not start (its rules, say): the next edit of any watched
+        file tries it again, so fixing a rule file applies the waiting config too."""
+        self._config_pending = True
+
     def _reload_config(self, path: Path) -> None:
+        self._config_pending = False
         detail: str | None
         try:
             settings = load_settings(path, os.environ)

@@ -326,6 +326,7 @@ class Service:
         except Exception as e:
             log.error("the new config cannot start (%s); keeping the running one", e)
             if old is not None:
+                old.jobs.retry_config_on_next_change()
                 try:
                     detail = f"the new config cannot start: {e}"
                     old.jobs.status.record("config", False, detail, self.clock())

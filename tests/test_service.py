@@ -257,9 +257,13 @@ def test_a_config_that_cannot_start_is_shown_in_the_status(
     try:
         wait_for("the config error in the status", config_error, timeout=15)
         assert "cannot start" in str(config_error())
+        assert running.healthz()[0] == 200
+        # fixing the rule file applies the waiting config and clears the error
+        (tmp_path / "rules" / "broken.yaml").unlink()
+        wait_for("the new config", lambda: running.service.settings.retention_days == 7, 15)
+        wait_for("the error to clear", lambda: config_error() is None, 10)
     finally:
         store.close()
-    assert running.healthz()[0] == 200
 
 
 class LostLock:
