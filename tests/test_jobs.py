@@ -216,3 +216,15 @@ def test_a_config_saved_in_latin_1_is_shown_as_an_error_and_its_fix_clears_it(ki
     kit.jobs.check_for_changes()
     report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
     assert report["config"]["ok"] is True
+
+
+def test_fixing_a_broken_rule_file_clears_the_error_in_the_status(kit: Kit) -> None:
+    broken = dict(VISION_RULE, match={"any": ["vision"], "min_upvotes": "lots"})
+    kit.write_rules(yaml.safe_dump({"rules": [LLM_RULE, broken]}))
+    kit.jobs.check_for_changes()
+    kit.write_rules(yaml.safe_dump({"rules": [LLM_RULE, VISION_RULE]}))
+    kit.jobs.check_for_changes()
+    report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
+    assert report["rules"]["ok"] is True
+    assert "keeps the previous rules" not in "\n".join(format_service_status(report))
+    assert len(kit.reloaded) == 1 and len(kit.reloaded[0].rules) == 2
