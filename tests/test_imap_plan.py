@@ -109,3 +109,49 @@ def test_backoff_grows_exponentially_with_jitter_up_to_the_cap() -> None:
 def test_non_ascii_search_terms_ask_for_utf8() -> None:
     assert not needs_utf8(["FROM", "a@x", ["SUBJECT", "Daily"]])
     assert needs_utf8(["OR", "FROM", "a@x", ["SUBJECT", "Papiers du jour ✨"]])
+
+
+def _source_with_fetches(outcomes: list[object]) -> tuple[object, list[str]]:
+    """An ImapSource whose session-level fetch (the narrow seam) follows a script."""
+    from imapclient.exceptions import IMAPClientError
+
+    from mailer.config import ImapSource as ImapConfig
+    from mailer.config import Settings
+    from mailer.sources import IncomingMessage
+    from mailer.sources.imap import ImapSource
+
+    config = ImapConfig(kind="imap", name="mail", host="127.0.0.1", username="a", security="none")
+    source = ImapSource(config, Settings())
+    calls: list[str] = []
+
+    def scripted_fetch(state: object, since: object):  # type: ignore[no-untyped-def]
+        outcome = outcomes.pop(0)
+        calls.append(str(outcome))
+        if outcome == "error":
+            raise IMAPClientError("FETCH failed: Internal error occurred.")
+        if outcome == "one-then-error":
+            yield IncomingMessage("mail", "INBOX", 1, "1", b"x")
+            raise IMAPClientError("FETCH failed: Internal error occurred.")
+        yield IncomingMessage("mail", "INBOX", 1, "2", b"y")
+
+    source._fetch = scripted_fetch  # type: ignore[method-assign]
+    return source, calls
+
+
+def test_a_server_error_before_any_message_is_retried_once_on_a_new_connection() -> None:
+    source, calls = _source_with_fetches(["error", "ok"])
+    assert [m.uid for m in source.fetch(None)] == ["2"]  # type: ignore[attr-defined]
+    assert calls == ["error", "ok"]
+
+
+def test_a_server_error_after_a_message_is_not_retried_in_the_same_fetch() -> None:
+    import pytest
+
+    from mailer.sources import SourceError
+
+    source, calls = _source_with_fetches(["one-then-error", "ok"])
+    seen = []
+    with pytest.raises(SourceError):
+        for message in source.fetch(None):  # type: ignore[attr-defined]
+            seen.append(message.uid)
+    assert seen == ["1"] and calls == ["one-then-error"]

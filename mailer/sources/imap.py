@@ -78,12 +78,35 @@ class ImapSource:
         if not self._fetch_lock.acquire(timeout=self.config.read_timeout * 2):
             raise SourceError(self.name, "another fetch of this source is still running")
         try:
-            yield from self._fetch(state, since)
+            yield from self._fetch_retrying_once(state, since)
         except (OSError, IMAPClientError) as e:
             self._drop_reader()
             raise SourceError(self.name, describe_connect_error(self.config, e)) from e
         finally:
             self._fetch_lock.release()
+
+    def _fetch_retrying_once(
+        self, state: SourceState, since: date | None
+    ) -> Iterator[IncomingMessage]:
+        """A server error before the first message (Dovecot answers FETCH with "Internal
+        error" on a connection whose folder was deleted and recreated) is retried once on
+        a fresh connection; after a message was handed over, the next fetch goes on."""
+        handed_over = False
+        try:
+            for message in self._fetch(state, since):
+                handed_over = True
+                yield message
+        except IMAPClientError as e:
+            if handed_over:
+                raise
+            log.info(
+                "source %s: %s; retrying on a new connection",
+                self.name,
+                describe_connect_error(self.config, e),
+                extra={"source": self.name},
+            )
+            self._drop_reader()
+            yield from self._fetch(state, since)
 
     def after_commit(self, message: IncomingMessage) -> None:
         after = self.config.after
