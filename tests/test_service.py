@@ -4,6 +4,8 @@ config change restarts the jobs, a broken config is ignored, stop is prompt."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -326,3 +328,16 @@ def test_a_poll_that_is_not_a_cron_expression_stops_the_start_with_a_config_erro
     config.write_text(yaml.safe_dump(data))
     with pytest.raises(ConfigError, match="poll"):
         Service(load_settings(config, {})).run()
+
+
+def test_a_failed_service_exits_1_even_with_a_worker_thread_stuck() -> None:
+    """After ServiceFailure a fetch stuck in a network read must not hold the exit (the
+    interpreter joins pool threads at exit: the process used to hang instead of exiting 1)."""
+    script = (
+        "import threading\n"
+        "from mailer.commands.serve import _exit_now_if_threads_linger\n"
+        "threading.Thread(target=threading.Event().wait).start()\n"
+        "_exit_now_if_threads_linger(1)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], timeout=20, capture_output=True)
+    assert done.returncode == 1, done.stderr

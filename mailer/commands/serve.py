@@ -100,11 +100,12 @@ def serve(config_path: Path, http: HttpAddress | None) -> None:
         raise SystemExit(EXIT_CONFIG) from e
     except ServiceFailure as e:  # stopped cleanly; exit 1 so a supervisor restarts it
         click.echo(f"error: {e}", err=True)
+        _exit_now_if_threads_linger(EXIT_FAILURES)
         raise SystemExit(EXIT_FAILURES) from e
-    _exit_now_if_threads_linger()
+    _exit_now_if_threads_linger(EXIT_OK)
 
 
-def _exit_now_if_threads_linger() -> None:
+def _exit_now_if_threads_linger(code: int) -> None:
     """A job stuck in a network read must not hold the exit past the promised 10 s:
     everything durable is committed by now, so leave without waiting for it."""
     others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
@@ -117,4 +118,4 @@ def _exit_now_if_threads_linger() -> None:
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(EXIT_OK)
+        os._exit(code)
