@@ -22,6 +22,7 @@ from typing import Protocol
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 log = logging.getLogger("mailer.service")
 
@@ -178,6 +179,51 @@ def sqlite_path(url: str) -> Path | None:
     if not parsed.database or parsed.database == ":memory:":
         return None
     return Path(parsed.database)
+
+
+def is_state_locked(state_url: str) -> bool | None:
+    """Whether a `mailer serve` holds this state now, without taking its place (for
+    `mailer status` in another process); None when it cannot be told."""
+    try:
+        database = sqlite_path(state_url)
+        if database is not None:
+            return _is_file_locked(database.with_name(database.name + ".lock"))
+        if make_url(state_url).drivername.startswith("postgresql"):
+            return _is_advisory_locked(_with_psycopg(state_url))
+    except (OSError, SQLAlchemyError):
+        return None
+    return None
+
+
+def _is_file_locked(path: Path) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also drops the shared lock if it was taken
+    return False
+
+
+def _is_advisory_locked(url: str) -> bool:
+    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            database, schema = conn.execute(
+                text("SELECT current_database(), current_schema()")
+            ).one()
+            key = advisory_lock_key(str(database), str(schema))
+            free = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+            if free:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            conn.commit()
+    finally:
+        engine.dispose()
+    return not free
 
 
 def acquire_instance_lock(state_url: str) -> InstanceLock:

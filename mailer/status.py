@@ -14,8 +14,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from mailer.config import Settings
+from mailer.instance_lock import is_state_locked
 from mailer.store.notices import NoticeLog
 from mailer.store.service_status import ServiceStatusLog, StatusEntry
+
+VANISHED = "it stopped without saying so (killed, or the machine went down)"
 
 
 def collect_service_status(engine: Engine, settings: Settings) -> dict[str, Any]:
@@ -29,8 +32,12 @@ def collect_service_status(engine: Engine, settings: Settings) -> dict[str, Any]
         for n in NoticeLog(engine).all_states()
         if n.notified
     ]
+    service = _entry(entries.get("service"))
+    if service is not None and service["ok"] and is_state_locked(settings.state) is False:
+        # it said "running" and was killed (OOM, kill -9, power cut) before saying otherwise
+        service = {**service, "ok": False, "detail": VANISHED}
     return {
-        "service": _entry(entries.get("service")),
+        "service": service,
         "fetches": fetches,
         "rules": _entry(entries.get("rules")),
         "config": _entry(entries.get("config")),
@@ -62,8 +69,13 @@ def format_service_status(report: dict[str, Any]) -> list[str]:
     if service is None:
         lines.append("service: not running (`mailer serve` runs it; `mailer run --once` runs once)")
     else:
-        state = service["detail"] if service["ok"] else "not running"
-        lines.append(f"service: {state} (since {_short(service['updated_at'])})")
+        since = _short(service["updated_at"])
+        if service["ok"]:
+            lines.append(f"service: {service['detail']} (since {since})")
+        elif service["detail"] == VANISHED:
+            lines.append(f"service: not running: {VANISHED} (it had started at {since})")
+        else:
+            lines.append(f"service: not running (since {since})")
     lines.append("last fetch per source:")
     for name, fetch in sorted(report["fetches"].items()):
         if fetch is None:

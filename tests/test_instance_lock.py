@@ -15,6 +15,7 @@ from mailer.instance_lock import (
     InstanceLock,
     LockLostError,
     acquire_instance_lock,
+    is_state_locked,
     sqlite_path,
 )
 
@@ -114,3 +115,28 @@ def test_a_file_lock_stays_held(tmp_path: Path) -> None:
     assert lock.verify()
     lock.release()
     assert not lock.verify()
+
+
+@pytest.mark.integration
+def test_another_process_can_tell_whether_the_postgres_state_is_held() -> None:
+    schema = postgres_schema_url()
+    url = next(schema)
+    try:
+        assert is_state_locked(url) is False
+        lock = acquire_instance_lock(url)
+        assert is_state_locked(url) is True
+        lock.release()
+        assert is_state_locked(url) is False
+        acquire_instance_lock(url).release()  # the probe did not keep the lock
+    finally:
+        schema.close()
+
+
+def test_another_process_can_tell_whether_the_sqlite_state_is_held(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/mailer.db"
+    assert is_state_locked(url) is False
+    lock = acquire_instance_lock(url)
+    assert is_state_locked(url) is True
+    lock.release()
+    assert is_state_locked(url) is False
+    assert is_state_locked("postgresql://u:p@127.0.0.1:1/none") is None

@@ -10,7 +10,10 @@ import pytest
 from sqlalchemy import inspect, select, text
 from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
+from mailer.config import Settings
+from mailer.instance_lock import acquire_instance_lock
 from mailer.models import Paper
+from mailer.status import collect_service_status, format_service_status
 from mailer.store.db import Store
 from mailer.store.housekeeping import prune_state
 from mailer.store.messages import MessageRecord, NewAlert
@@ -118,3 +121,24 @@ def test_migration_step_2_adds_the_service_tables_to_an_older_database(
     assert store.upgrade() >= 1
     tables = set(inspect(store.engine).get_table_names())
     assert {"notices", "service_status"} <= tables
+
+
+def test_status_tells_a_service_that_vanished_from_one_that_runs(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/state/mailer.db"
+    settings = Settings.model_validate({"state": url, "destinations": {"c": {"kind": "console"}}})
+    store = Store.open(url)
+    try:
+        at = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
+        ServiceStatusLog(store.engine).record("service", True, "running, pid 4242", at)
+        lock = acquire_instance_lock(url)  # the service holds its state
+        try:
+            report = collect_service_status(store.engine, settings)
+            assert "service: running, pid 4242" in format_service_status(report)[0]
+        finally:
+            lock.release()
+        # killed before it could record "stopped": the row still says running
+        report = collect_service_status(store.engine, settings)
+        assert report["service"]["ok"] is False
+        assert "stopped without saying so" in format_service_status(report)[0]
+    finally:
+        store.close()
