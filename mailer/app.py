@@ -152,8 +152,10 @@ class Pipeline:
             summary.next_due = self.store.next_due(now or self.clock())
         return summary
 
-    def deliver_due(self, now: datetime | None = None) -> DeliverySummary:
-        return self.worker.deliver_due(now or self.clock())
+    def deliver_due(
+        self, now: datetime | None = None, should_stop: Callable[[], bool] | None = None
+    ) -> DeliverySummary:
+        return self.worker.deliver_due(now or self.clock(), should_stop)
 
     def replay(self, message_id: str, *, now: datetime | None = None) -> list[MessageOutcome]:
         """Process stored copies of a message again (e.g. after fixing a rule or parser).

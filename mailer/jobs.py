@@ -185,7 +185,7 @@ class ServiceJobs:
             return
         with self.running(), self.pipeline_lock:
             try:
-                summary = self.pipeline.deliver_due(self.clock())
+                summary = self.pipeline.deliver_due(self.clock(), self.stopping.is_set)
             except Exception:
                 log.exception("outbox run failed; the alerts stay queued")
                 return

@@ -177,8 +177,12 @@ class OutboxWorker:
         self.worker_id = f"{self.host}:{os.getpid()}"
         self._channels: dict[str, Channel] = {}
 
-    def deliver_due(self, now: datetime) -> DeliverySummary:
-        """Deliver every batch due at `now`; never raises for a delivery problem."""
+    def deliver_due(
+        self, now: datetime, should_stop: Callable[[], bool] | None = None
+    ) -> DeliverySummary:
+        """Deliver every batch due at `now`; never raises for a delivery problem.
+        `should_stop` is asked before each batch: a stopping service finishes the batch
+        in hand and claims no other, so nothing is left claimed when it exits."""
         summary = DeliverySummary()
         self._release_leases_of_gone_workers(now)
         started = time.monotonic()
@@ -186,7 +190,7 @@ class OutboxWorker:
         def lease_end() -> datetime:  # `now` runs on while batch after batch goes out
             return now + timedelta(seconds=time.monotonic() - started) + self.lease
 
-        while True:
+        while not (should_stop and should_stop()):
             claim = f"{self.worker_id}:{uuid.uuid4().hex[:12]}"
             claimed = self.store.claim_next_batch(now, claim, lease_end() - now)
             if not claimed:

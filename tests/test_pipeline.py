@@ -387,3 +387,19 @@ def test_the_pipeline_is_exactly_once_on_sqlite_and_postgresql(
     assert pipe.run_once(now=T0).delivery.sent == 0
     assert sorted(recorder.alerts()) == sorted(set(recorder.alerts()))
     pipe.close()
+
+
+def test_a_stopping_worker_finishes_the_batch_in_hand_and_claims_no_other(
+    tmp_path: Path,
+) -> None:
+    """SIGTERM during a long delivery round: nothing may be left claimed at exit."""
+    pipe, recorder = pipeline(tmp_path, [SMALL_LLMS])
+    raw = digest_email("d1", T0, [LLM])
+    pipe.process_incoming(IncomingMessage("inbox", "inbox", 0, "1.eml", raw), now=T0)
+    answers = iter([False, True])  # asked before each batch: go on once, then stop
+    first = pipe.deliver_due(T0, should_stop=lambda: next(answers))
+    assert first.messages == 1 and len(recorder.batches) == 1  # console or team, not both
+    assert pipe.store.outbox_counts()["pending"] == 1  # the other one waits, unclaimed
+    second = pipe.deliver_due(T0)
+    assert second.messages == 1 and len(recorder.batches) == 2
+    pipe.close()
