@@ -6,7 +6,6 @@ scheduler or the database drivers. Adding a command is one line in COMMANDS.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import click
 
 from mailer import __version__
+from mailer.lazy import import_target
 
 COMMANDS: dict[str, str] = {
     "parse": "mailer.commands.parse:parse",
@@ -37,14 +37,7 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
-        module_name, _, attr = target.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            if e.name == module_name:  # not built yet
-                return None
-            raise
-        command: click.Command = getattr(module, attr)
+        command: click.Command | None = import_target(target)
         return command
 
 

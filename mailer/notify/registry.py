@@ -15,11 +15,11 @@ every class whose constructor has that keyword.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from typing import TYPE_CHECKING, Any
 
 from mailer.config import Destination, Settings
+from mailer.lazy import import_target
 from mailer.notify import Channel
 
 if TYPE_CHECKING:
@@ -47,16 +47,9 @@ def create_channel(
     target = CHANNELS.get(destination.kind)
     if target is None:
         raise UnknownChannel(f"no channel for destination kind {destination.kind!r}")
-    module_name, _, attr = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name == module_name:
-            raise UnknownChannel(
-                f"the {destination.kind} channel is not available ({module_name} is missing)"
-            ) from e
-        raise
-    cls = getattr(module, attr)
+    cls = import_target(target)
+    if cls is None:
+        raise UnknownChannel(f"the {destination.kind} channel is not available ({target})")
     options: dict[str, Any] = {}
     if progress is not None and "progress" in inspect.signature(cls).parameters:
         options["progress"] = progress

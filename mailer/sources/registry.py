@@ -9,10 +9,9 @@ the one Settings object (for secrets). The instance implements `mailer.sources.S
 
 from __future__ import annotations
 
-import importlib
-
 from mailer.config import Settings
 from mailer.config import Source as SourceConfig
+from mailer.lazy import import_target
 from mailer.sources import Source
 
 SOURCES: dict[str, str] = {
@@ -29,15 +28,10 @@ def open_source(config: SourceConfig, settings: Settings) -> Source:
     target = SOURCES.get(config.kind)
     if target is None:
         raise UnknownSource(f"source {config.name}: no source of kind {config.kind!r}")
-    module_name, _, attr = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name == module_name:
-            raise UnknownSource(
-                f"source {config.name}: {config.kind} sources are not available "
-                f"({module_name} is missing)"
-            ) from e
-        raise
-    source: Source = getattr(module, attr)(config, settings)
+    cls = import_target(target)
+    if cls is None:
+        raise UnknownSource(
+            f"source {config.name}: {config.kind} sources are not available ({target})"
+        )
+    source: Source = cls(config, settings)
     return source
