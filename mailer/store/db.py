@@ -21,6 +21,7 @@ from mailer.store.migrations import upgrade
 from mailer.store.outbox import OutboxQueries
 from mailer.store.progress import StoreProgress
 from mailer.store.reports import ReportQueries
+from mailer.store.search import SearchQueries
 
 SQLITE_BUSY_SECONDS = 30
 
@@ -101,7 +102,7 @@ def create_store_engine(state: str) -> Engine:
     raise StoreError(f"state: {url.get_backend_name()} is not supported; use sqlite or postgresql")
 
 
-class Store(MessageQueries, OutboxQueries, ReportQueries):
+class Store(MessageQueries, OutboxQueries, ReportQueries, SearchQueries):
     """The only place with SQL. Safe to share between threads (one engine, pooled)."""
 
     def __init__(self, engine: Engine) -> None:

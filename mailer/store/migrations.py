@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, inspect, select, text
 from mailer.store.notices import add_notices_table
 from mailer.store.progress import add_delivery_progress_table
 from mailer.store.schema import metadata, schema_version
+from mailer.store.search import add_paper_search
 from mailer.store.service_status import add_service_status_table
 
 MIGRATION_LOCK = 0x6D61696C  # "mail": the advisory lock key for migrations on PostgreSQL
@@ -47,6 +48,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         3, "delivery_progress (Slack feeds resume after a restart)", add_delivery_progress_table
     ),
+    Migration(7, "full-text search over papers (FTS5 / tsvector)", add_paper_search),
 )
 
 LATEST = MIGRATIONS[-1].version
