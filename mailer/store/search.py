@@ -187,7 +187,7 @@ class SearchQueries:
                 order.append(_FTS.c.rank)  # FTS5's rank is bm25: best first
             elif words:
                 tsquery = func.plainto_tsquery("english", " ".join(words))
-                search = literal_column("papers.search")
+                search: Any = literal_column("papers.search")
                 stmt = stmt.where(search.op("@@")(tsquery))
                 order.append(func.ts_rank(search, tsquery).desc())
             if since is not None:
