@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "notify": "mailer.commands.notify:notify",
     "watch": "mailer.commands.watch:watch",
     "serve": "mailer.commands.serve:serve",
+    "web": "mailer.commands.web:web",
 }
 
 

@@ -30,6 +30,7 @@ from pydantic import (
 
 from mailer.config_errors import describe_yaml_error, format_validation_errors
 from mailer.silence import Expectation
+from mailer.web.settings import WebSettings
 from mailer.yamlsource import YamlSyntaxError, load_yaml_file
 
 DEFAULT_CONFIG = Path("config/mailer.yaml")
@@ -232,6 +233,7 @@ class Settings(_Model):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     retention_days: int = Field(default=90, ge=1)
     timezone: str = "UTC"
+    web: WebSettings = Field(default_factory=WebSettings)  # the pages' access (mailer/web)
 
     _environ: Mapping[str, str] = PrivateAttr(default_factory=dict)
     _path: Path | None = PrivateAttr(default=None)

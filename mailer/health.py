@@ -23,6 +23,8 @@ from mailer.metrics import LAST_FETCH_SUCCESS, REGISTRY
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
+    from mailer.web.context import WebContext
+
 log = logging.getLogger("mailer.health")
 
 
@@ -97,8 +99,8 @@ class FetchBoard:
 
 
 class HealthServer:
-    """Serves /healthz and /metrics (and any `extra_routes`, see mailer.web.app) with the
-    web app on uvicorn, in a daemon thread until `stop()`."""
+    """Serves /healthz and /metrics (then any `extra_routes` and, given `ui`, the pages:
+    see mailer.web.app) on uvicorn, in a daemon thread until `stop()`."""
 
     def __init__(
         self,
@@ -109,11 +111,13 @@ class HealthServer:
         registry: CollectorRegistry = REGISTRY,
         *,
         extra_routes: Sequence[BaseRoute] = (),
+        ui: WebContext | None = None,
     ) -> None:
         # imported here: commands that only parse an address need not load the ASGI stack
-        from mailer.web import WebServer, build_app
+        from mailer.web.app import build_app
+        from mailer.web.server import WebServer
 
-        app = build_app(check, refresh_metrics, registry, extra_routes=extra_routes)
+        app = build_app(check, refresh_metrics, registry, extra_routes=extra_routes, ui=ui)
         self._server = WebServer(host, port, app)
 
     @property

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -47,6 +47,9 @@ from mailer.scheduler import (
     schedule_jobs,
 )
 from mailer.sources.imap_watch import WatchStatus
+
+if TYPE_CHECKING:
+    from mailer.web.context import WebContext
 
 log = logging.getLogger("mailer.service")
 
@@ -244,6 +247,7 @@ class Service:
         self._lock_problem: str | None = None
         self._failure: ServiceFailure | None = None
         self._server: HealthServer | None = None
+        self._pages: WebContext | None = None
 
     # -- control (thread-safe) ------------------------------------------------------
 
@@ -342,9 +346,12 @@ class Service:
     def _start_http(self) -> None:
         if self.http is None:
             return
+        from mailer.web.serving import pages_for  # the pages' stack only when serving
+
+        self._pages = pages_for(self.http.host, lambda: self.settings, self.clock)
         try:
             self._server = HealthServer(
-                self.http.host, self.http.port, self.health, self.refresh_metrics
+                self.http.host, self.http.port, self.health, self.refresh_metrics, ui=self._pages
             )
         except OSError as e:
             where = f"{self.http.host}:{self.http.port}"
@@ -364,6 +371,8 @@ class Service:
                 log.exception("error while stopping")
         if self._server is not None:
             self._server.stop()
+        if self._pages is not None:
+            self._pages.close()
         if self._lock is not None:
             self._lock.release()
             self._lock = None

@@ -1,12 +1,9 @@
 """The web application: one Starlette ASGI app served by uvicorn in a thread.
 
-`build_app()` (app.py) assembles the routes: `/healthz` and `/metrics` always, the
-rules/papers/outbox pages and the JSON API when a store and rules are given, and any
-`extra_routes` another part of the product mounts (the Slack app mounts `/slack/events`).
-`WebServer` (server.py) runs an app on a bound socket in a daemon thread.
+`mailer.web.app.build_app()` assembles the routes: `/healthz` and `/metrics` always,
+any `extra_routes` another part of the product mounts (the Slack app mounts
+`/slack/events`), then the rules/papers/outbox/status pages and the JSON API when a
+`WebContext` is given. `mailer.web.server.WebServer` runs an app on a bound socket in a
+daemon thread. This package file imports nothing, so `mailer.config` can use
+`mailer.web.settings` without loading the ASGI stack.
 """
-
-from mailer.web.app import build_app
-from mailer.web.server import WebServer
-
-__all__ = ["WebServer", "build_app"]

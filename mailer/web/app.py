@@ -1,12 +1,14 @@
 """`build_app()`: the ASGI application behind `mailer serve --http` and `mailer web`.
 
 The seam for other parts of the product is `extra_routes`: a sequence of Starlette
-routes (`Route`, `Mount`) added after the built-in ones, e.g.
+routes (`Route`, `Mount`), e.g.
 
     build_app(check, refresh, extra_routes=[Mount("/slack", app=slack_asgi)])
 
-Built-in paths (`/healthz`, `/metrics`, `/api/...`, the pages) win over extra routes
-with the same path, so an extra route cannot shadow the health check.
+Order: `/healthz` and `/metrics` first (an extra route cannot shadow them), then the
+extra routes, then the pages and `/api/...` (when `ui` is given), mounted last at `/`
+behind the login check (`mailer.web.auth`). Extra routes do their own authentication
+(Slack signs its requests), so they are not behind the pages' login.
 """
 
 from __future__ import annotations
@@ -18,12 +20,19 @@ from collections.abc import Callable, Sequence
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from mailer.health import HealthReport
 from mailer.metrics import REGISTRY
+from mailer.web.auth import AuthMiddleware
+from mailer.web.context import STATIC_DIR, WebContext
+from mailer.web.ops_pages import ops_routes
+from mailer.web.papers_pages import paper_routes
+from mailer.web.rules_pages import rule_routes
 
 log = logging.getLogger("mailer.web")
 
@@ -62,7 +71,22 @@ def health_routes(
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return PlainTextResponse("not found: try /healthz or /metrics\n", status_code=404)
+    return PlainTextResponse("not found: try /rules, /papers, /healthz or /metrics\n", 404)
+
+
+def ui_app(ctx: WebContext) -> Starlette:
+    """The pages, the JSON API and their static files, behind the login check."""
+    routes: list[BaseRoute] = [
+        *ops_routes(ctx),
+        *rule_routes(ctx),
+        *paper_routes(ctx),
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(AuthMiddleware, access=ctx.access)],
+        exception_handlers={404: _not_found},
+    )
 
 
 def build_app(
@@ -71,8 +95,12 @@ def build_app(
     registry: CollectorRegistry = REGISTRY,
     *,
     extra_routes: Sequence[BaseRoute] = (),
+    ui: WebContext | None = None,
 ) -> Starlette:
-    """The web app: health and metrics, then `extra_routes` (stable seam, see module doc)."""
+    """The web app: health and metrics, then `extra_routes` (stable seam, see module
+    doc), then the pages when `ui` is given."""
     routes: list[BaseRoute] = [*health_routes(check, refresh_metrics, registry)]
     routes += list(extra_routes)
+    if ui is not None:
+        routes.append(Mount("/", app=ui_app(ui)))
     return Starlette(routes=routes, exception_handlers={404: _not_found})

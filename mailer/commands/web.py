@@ -1,0 +1,77 @@
+"""`mailer web`: only the pages (rules, papers, outbox, status), without the service."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import click
+
+from mailer.commands.common import EXIT_CONFIG, config_option, load_settings_or_exit
+from mailer.commands.pipeline_cli import open_store_or_exit
+from mailer.config import ConfigError
+from mailer.health import HealthReport, parse_listen_address
+
+log = logging.getLogger("mailer.web")
+
+DEFAULT_LISTEN = "127.0.0.1:9465"
+
+
+@click.command(name="web")
+@config_option
+@click.option(
+    "--listen",
+    metavar="HOST:PORT",
+    default=DEFAULT_LISTEN,
+    show_default=True,
+    help="Where to serve the pages. Any address but loopback needs `web: {token_env: ...}` "
+    "or `web: {trust_proxy_header: ...}` in the config.",
+)
+def web(config_path: Path, listen: str) -> None:
+    """Serve the web pages: edit rules with a live preview, search stored papers, see the
+    outbox and status (retry buttons). Saved rule files are picked up by a running
+    `mailer serve` within seconds. `mailer serve --http HOST:PORT` serves the same pages.
+
+    \b
+    Examples:
+      mailer web                      # then open http://127.0.0.1:9465/
+      mailer web --listen 127.0.0.1:8080
+      MAILER_WEB_TOKEN=... mailer web --listen 0.0.0.0:9465   # with web: {token_env: ...}
+    """
+    import uvicorn
+
+    from mailer.web.app import build_app
+    from mailer.web.server import bind_socket
+    from mailer.web.serving import pages_for
+
+    try:
+        host, port = parse_listen_address(listen)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--listen") from e
+    settings = load_settings_or_exit(config_path)
+    open_store_or_exit(settings).close()  # migrate and check it once, with a clear error
+
+    try:
+        ui = pages_for(host, lambda: settings)
+    except ConfigError as e:
+        for problem in e.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise SystemExit(EXIT_CONFIG) from e
+    if ui is None:
+        click.echo("error: web: {pages: false} in the config turns the pages off", err=True)
+        raise SystemExit(EXIT_CONFIG)
+    try:
+        sock = bind_socket(host, port)
+    except OSError as e:
+        click.echo(f"error: --listen {listen}: cannot listen there: {e.strerror}", err=True)
+        raise SystemExit(EXIT_CONFIG) from e
+    app = build_app(lambda: HealthReport(True, ()), ui=ui)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving the pages on http://{shown}:{sock.getsockname()[1]}/ (Ctrl-C stops)")
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
+    try:
+        asyncio.run(server.serve(sockets=[sock]))  # uvicorn stops on SIGINT and SIGTERM
+    finally:
+        ui.close()
+        sock.close()

@@ -1,0 +1,96 @@
+"""The outbox and status pages (what `mailer outbox` and `mailer status` show, with
+retry buttons), the login form, and `/` (to the rules page)."""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from mailer.store.schema import DEAD
+from mailer.web.auth import SESSION_COOKIE, csrf_problem, is_https
+from mailer.web.context import WebContext
+
+MAX_FORM_BYTES = 100_000
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no `//host` or `scheme:`): no open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/rules"
+
+
+def ops_routes(ctx: WebContext) -> list[BaseRoute]:
+    def index(request: Request) -> Response:
+        return RedirectResponse("/rules", status_code=303)
+
+    def outbox_page(request: Request) -> Response:
+        return ctx.render(
+            request,
+            "outbox.html.j2",
+            entries=ctx.store.list_outbox(limit=200),
+            counts=ctx.store.outbox_counts(),
+            message=request.query_params.get("done"),
+        )
+
+    async def retry(request: Request) -> Response:
+        if ctx.read_only:
+            return PlainTextResponse("read-only: retrying is turned off", status_code=403)
+        form = await request.form(max_files=0, max_fields=1000)
+        if not request.scope.get("mailer.bearer"):
+            problem = csrf_problem(request, str(form.get("csrf_token") or "") or None)
+            if problem:
+                return PlainTextResponse(problem, status_code=403)
+        ids: list[int] | None = None
+        if form.get("all") is None:
+            try:
+                ids = [int(str(v)) for v in form.getlist("id")]
+            except ValueError:
+                return PlainTextResponse("id must be an alert number", status_code=400)
+        count = await run_in_threadpool(ctx.store.requeue_dead, ids, ctx.clock())
+        return RedirectResponse(f"/outbox?done={count}", status_code=303)
+
+    def status_page(request: Request) -> Response:
+        from mailer.commands.status import collect_status
+
+        report = collect_status(ctx.store, ctx.settings(), ctx.clock())
+        return ctx.render(request, "status.html.j2", report=report, dead_state=DEAD)
+
+    async def login(request: Request) -> Response:
+        if ctx.access.mode != "token":
+            return RedirectResponse("/rules", status_code=303)
+        if request.method == "GET":
+            target = _safe_next(request.query_params.get("next"))
+            return ctx.render(request, "login.html.j2", next=target, error=None)
+        form = await request.form(max_files=0, max_fields=10)
+        target = _safe_next(str(form.get("next") or ""))
+        problem = csrf_problem(request, str(form.get("csrf_token") or "") or None)
+        given = str(form.get("token") or "")
+        assert ctx.access.token is not None
+        if problem or not hmac.compare_digest(
+            given.encode("utf-8"), ctx.access.token.get_secret_value().encode("utf-8")
+        ):
+            error = problem or "wrong token"
+            return ctx.render(request, "login.html.j2", status=401, next=target, error=error)
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            ctx.access.session_value(),
+            max_age=30 * 24 * 3600,
+            httponly=True,
+            samesite="strict",
+            secure=is_https(request),
+        )
+        return response
+
+    return [
+        Route("/", index),
+        Route("/outbox", outbox_page),
+        Route("/outbox/retry", retry, methods=["POST"]),
+        Route("/status", status_page),
+        Route("/login", login, methods=["GET", "POST"]),
+    ]
