@@ -110,8 +110,10 @@ destinations:
     env = {**os.environ, "TEST_IMAP_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT)}
     with (workdir / "serve.log").open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mailer", "serve", "--config", str(config)]
-            + ["--http", f"127.0.0.1:{port}"],
+            [
+                *(sys.executable, "-m", "mailer", "serve"),
+                *("--config", str(config), "--http", f"127.0.0.1:{port}"),
+            ],
             cwd=workdir,
             env=env,
             stdout=log,
