@@ -1,0 +1,223 @@
+"""POST /api/preview, GET /api/papers, saving a rule file and retrying from the pages,
+through the ASGI app (Starlette's TestClient) over papers stored from examples/inbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+from web_kit import client_for, csrf, make_site
+
+from mailer.config import Settings
+from mailer.models import MatchReason, Paper
+from mailer.store import MessageRecord, NewAlert, Store
+
+LORA_RULE = """\
+version: 1
+rules:
+  - name: lora
+    match:
+      any: [LoRA, QLoRA]
+    notify: [{to: console}]
+"""
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_site(tmp_path)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    yield from client_for(settings)
+
+
+def test_preview_lists_matches_with_reasons_and_counts(client: TestClient) -> None:
+    reply = client.post("/api/preview", json={"yaml": LORA_RULE, "days": 7})
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["errors"] == []
+    titles = {m["title"] for m in body["matches"]}
+    assert "LoRA: Low-Rank Adaptation of Large Language Models" in titles
+    assert "QLoRA: Efficient Finetuning of Quantized LLMs" in titles
+    first = body["matches"][0]
+    assert set(first) >= {"rule", "paper_id", "title", "reasons"}
+    assert first["rule"] == "lora" and first["reasons"] and first["paper_id"].startswith("arxiv:")
+    assert body["per_rule"] == {"lora": len(body["matches"])}
+    assert body["per_destination"] == {"console": len(body["matches"])}
+
+
+def test_preview_of_a_broken_file_answers_errors_at_their_line_instead_of_matches(
+    client: TestClient,
+) -> None:
+    broken = LORA_RULE.replace("any:", "anyy:") + "  - name: lora\n    match: {any: [x]}\n"
+    body = client.post("/api/preview", json={"yaml": broken}).json()
+    assert body["matches"] == []
+    assert body["errors"][0] == {
+        "line": 5,
+        "column": 7,
+        "message": "rule 'lora': unknown key 'anyy'; did you mean 'any'?",
+    }
+    assert any("name already used" in e["message"] for e in body["errors"])
+    bad_yaml = client.post("/api/preview", json={"yaml": "version: 1\nrules: [\n"}).json()
+    assert bad_yaml["matches"] == [] and bad_yaml["errors"][0]["line"] >= 2
+
+
+def test_preview_of_an_edit_compares_with_the_saved_file(
+    client: TestClient, settings: Settings
+) -> None:
+    team = (settings.rules[0] / "team.yaml").read_text()
+    edited = team.replace("- name: lora-under-13b", "- name: lora-any-size").replace(
+        "size: {max: 13B, unknown: include}", ""
+    )
+    body = client.post("/api/preview", json={"yaml": edited, "file": "team.yaml"}).json()
+    assert body["errors"] == []
+    assert {m["rule"] for m in body["added"]} == {"lora-any-size"}
+    assert {m["rule"] for m in body["dropped"]} == {"lora-under-13b"}
+    assert "LoRA: Low-Rank Adaptation of Large Language Models" in {
+        m["title"] for m in body["added"]
+    }  # 175B: outside "under 13B"
+    same = client.post("/api/preview", json={"yaml": team, "file": "team.yaml"}).json()
+    assert same["added"] == [] and same["dropped"] == [] and same["matches"]
+
+
+def test_preview_names_a_rule_already_defined_in_another_file(client: TestClient) -> None:
+    text = LORA_RULE.replace("name: lora", "name: small-models")
+    body = client.post("/api/preview", json={"yaml": text, "file": "alice.yaml"}).json()
+    assert "name already used" in body["errors"][0]["message"]
+
+
+def test_preview_refuses_what_is_not_a_request(client: TestClient) -> None:
+    assert client.post("/api/preview", content=b"not json").status_code == 400
+    assert client.post("/api/preview", json={"days": 7}).status_code == 400
+    assert client.post("/api/preview", json={"yaml": "", "days": 0}).status_code == 400
+    assert client.post("/api/preview", json={"yaml": "", "file": "../x"}).status_code == 400
+
+
+def test_search_api_finds_papers_with_links_newsletters_and_alerts(client: TestClient) -> None:
+    body = client.get("/api/papers", params={"q": "LoRA"}).json()
+    titles = [p["title"] for p in body["papers"]]
+    assert "LoRA: Low-Rank Adaptation of Large Language Models" in titles
+    lora = next(p for p in body["papers"] if p["title"].startswith("LoRA:"))
+    assert lora["id"] == "arxiv:2106.09685"
+    assert {"label": "arXiv", "url": "https://arxiv.org/abs/2106.09685"} in lora["links"]
+    assert lora["newsletters"] and lora["newsletters"][0]["newsletter"]
+    qlora = next(p for p in body["papers"] if p["title"].startswith("QLoRA"))
+    assert {a["rule"] for a in qlora["alerts"]} >= {"alice-followed-authors"}
+
+
+def test_search_filters_by_size_format_upvotes_and_date(client: TestClient) -> None:
+    def titles(**params: str) -> list[str]:
+        reply = client.get("/api/papers", params=params)
+        assert reply.status_code == 200, reply.text
+        return [p["title"] for p in reply.json()["papers"]]
+
+    everything = titles(limit="500")
+    assert len(everything) > 10
+    small = titles(size_max="8B")
+    assert small and "LoRA: Low-Rank Adaptation of Large Language Models" not in small
+    big = titles(size_min="70B")
+    assert "LoRA: Low-Rank Adaptation of Large Language Models" in big
+    tiny = "TinyLlama: An Open-Source Small Language Model"  # 1.1B
+    assert tiny in small and tiny not in big
+    assert set(titles(format="arxiv-listing", limit="500")) < set(everything)
+    popular = client.get("/api/papers", params={"min_upvotes": "200"}).json()["papers"]
+    assert popular and all(p["upvotes"] >= 200 for p in popular)
+    assert titles(until="2000-01-01") == []
+    assert client.get("/api/papers", params={"size_max": "huge"}).status_code == 400
+    assert client.get("/api/papers", params={"format": "<b>"}).status_code == 400
+
+
+def test_save_writes_a_valid_file_keeps_the_previous_and_refuses_a_broken_one(
+    client: TestClient, settings: Settings
+) -> None:
+    path = settings.rules[0] / "alice.yaml"
+    before = path.read_text()
+    token = csrf(client)
+    headers = {"X-CSRF-Token": token}
+    broken = client.post(
+        "/api/rules/save", json={"file": "alice.yaml", "yaml": "rules: 3"}, headers=headers
+    )
+    assert broken.status_code == 422 and broken.json()["errors"]
+    assert path.read_text() == before
+    saved = client.post(
+        "/api/rules/save", json={"file": "alice.yaml", "yaml": LORA_RULE}, headers=headers
+    )
+    assert saved.status_code == 200 and saved.json()["saved"]
+    assert path.read_text() == LORA_RULE
+    assert (path.parent / "alice.yaml.previous").read_text() == before
+    stale = client.post(
+        "/api/rules/save",
+        json={"file": "alice.yaml", "yaml": LORA_RULE, "loaded": "0" * 64},
+        headers=headers,
+    )
+    assert stale.status_code == 409 and "changed on disk" in stale.json()["error"]
+
+
+def test_writes_without_the_csrf_token_are_refused(client: TestClient, settings: Settings) -> None:
+    path = settings.rules[0] / "alice.yaml"
+    before = path.read_text()
+    csrf(client)
+    reply = client.post("/api/rules/save", json={"file": "alice.yaml", "yaml": LORA_RULE})
+    assert reply.status_code == 403 and "CSRF" in reply.json()["error"]
+    forged = client.post(
+        "/api/rules/save",
+        json={"file": "alice.yaml", "yaml": LORA_RULE},
+        headers={"X-CSRF-Token": client.cookies["mailer_csrf"], "Origin": "https://evil.test"},
+    )
+    assert forged.status_code == 403
+    assert client.post("/outbox/retry", data={"all": "1"}).status_code == 403
+    assert path.read_text() == before
+
+
+def test_retry_button_requeues_a_dead_alert(client: TestClient, settings: Settings) -> None:
+    store = Store.open(settings.state)
+    try:
+        paper = Paper(id="arxiv:2501.00001", title="Dead alert paper", format="generic")
+        why = (MatchReason("term", "*x* in title"),)
+        message = MessageRecord("x", "INBOX", 1, "1", "parsed", datetime.now(UTC))
+        store.record_message(
+            message, [paper], [NewAlert("r", paper.id, "console", "m", message.processed_at, why)]
+        )
+        (entry,) = [e for e in store.list_outbox() if e.paper_id == paper.id]
+        store.mark_dead([entry.id], "channel_not_found")
+        page = client.get("/outbox").text
+        assert "channel_not_found" in page and "Retry" in page
+        reply = client.post("/outbox/retry", data={"id": str(entry.id), "csrf_token": csrf(client)})
+        assert reply.status_code == 200 and "Requeued 1 dead alert" in reply.text
+        assert [e.state for e in store.list_outbox() if e.id == entry.id] == ["pending"]
+    finally:
+        store.close()
+
+
+def test_user_text_is_escaped_on_every_page(client: TestClient, settings: Settings) -> None:
+    store = Store.open(settings.state)
+    evil = '<script>alert("x")</script>'
+    try:
+        paper = Paper(id="title:evil", title=f"Evil {evil}", format="generic", abstract=evil)
+        message = MessageRecord("x", "INBOX", 1, "2", "parsed", datetime.now(UTC), subject=evil)
+        store.record_message(message, [paper], [])
+    finally:
+        store.close()
+    for path in ("/papers?q=evil", "/papers", "/status", "/rules"):
+        page = client.get(path).text
+        assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(" in client.get("/papers?q=evil").text
+
+
+def test_read_only_hides_editing_and_refuses_writes(tmp_path: Path) -> None:
+    settings = make_site(tmp_path, "web: {read_only: true}\n")
+    for client in client_for(settings):
+        page = client.get("/rules").text
+        assert 'id="save"' not in page and "readonly" in page and "read-only" in page
+        token = csrf(client)
+        reply = client.post(
+            "/api/rules/save",
+            json={"file": "alice.yaml", "yaml": LORA_RULE},
+            headers={"X-CSRF-Token": token},
+        )
+        assert reply.status_code == 403
+        assert client.post("/api/preview", json={"yaml": LORA_RULE}).status_code == 200
