@@ -41,7 +41,7 @@ def paper_from_json(text: str) -> Paper:
         pdf_url=data.get("pdf_url"),
         upvotes=data.get("upvotes"),
         published=date.fromisoformat(published) if published else None,
-        announce=cast(Announce | None, data.get("announce")),
+        announce=cast("Announce | None", data.get("announce")),  # a string: `|` per call cost 10 µs
         sizes=tuple(ModelSize(int(s["params"]), s.get("text", "")) for s in data.get("sizes", ())),
         source=data.get("source"),
     )

@@ -162,6 +162,17 @@ class SearchQueries:
         with self.engine.connect() as conn:
             return [_stored(row) for row in conn.execute(query)]
 
+    def recent_paper_texts(self, since: datetime) -> list[str]:
+        """The stored JSON of every paper seen at or after `since`, newest first (the
+        rules preview decodes them through a cache: see mailer.web.context)."""
+        query = (
+            select(papers.c.data)
+            .where(papers.c.last_seen >= codec.to_db_time(since))
+            .order_by(papers.c.last_seen.desc(), papers.c.id)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
     def search_papers(
         self,
         query: str = "",

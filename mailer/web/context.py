@@ -16,11 +16,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from mailer.config import Settings
+from mailer.models import Paper
 from mailer.store import Store
+from mailer.store.codec import paper_from_json
 from mailer.web.auth import Access, csrf_token, set_csrf_cookie
+from mailer.web.preview import RuleMatches
 from mailer.web.rulefiles import RuleFile, list_rule_files
 
 STATIC_DIR = Path(__file__).with_name("static")
+MAX_DECODED = 200_000  # papers kept decoded for the preview (about 1 KB each)
 
 
 def _utc_now() -> datetime:
@@ -49,6 +53,8 @@ class WebContext:
     templates: Environment = field(default_factory=make_templates)
     _store: Store | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _decoded: dict[str, Paper] = field(default_factory=dict, init=False, repr=False)
+    rule_matches: RuleMatches = field(default_factory=RuleMatches, init=False, repr=False)
 
     @property
     def store(self) -> Store:
@@ -62,6 +68,21 @@ class WebContext:
             if self._store is not None:
                 self._store.close()
                 self._store = None
+
+    def recent_papers(self, since: datetime) -> list[Paper]:
+        """Papers seen since `since`, decoded once and then reused while their stored
+        JSON is unchanged (the preview asks for the same window on every keystroke)."""
+        texts = self.store.recent_paper_texts(since)
+        cache = self._decoded
+        if len(cache) > MAX_DECODED:
+            cache.clear()
+        found = []
+        for text in texts:
+            paper = cache.get(text)
+            if paper is None:
+                paper = cache[text] = paper_from_json(text)
+            found.append(paper)
+        return found
 
     @property
     def read_only(self) -> bool:

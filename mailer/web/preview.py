@@ -10,9 +10,10 @@ files and unknown destinations are reported exactly as `mailer rules check` does
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mailer.models import Paper
@@ -104,21 +105,63 @@ def _text_error(error: RuleError, file: str) -> TextError:
 
 def match_papers(rules: Sequence[Rule], papers: Sequence[Paper]) -> list[PreviewMatch]:
     """Every (rule, paper) match, newest paper first, in rule order."""
-    matcher = compile_rules(rules)
-    targets = {r.name: tuple(t.to for t in r.notify) for r in rules}
-    found = []
+    found = RuleMatches().matches(rules, papers)
+    return _in_paper_order([m for rule in rules for m in found[rule]], rules, papers)
+
+
+def _in_paper_order(
+    matches: list[PreviewMatch], rules: Sequence[Rule], papers: Sequence[Paper]
+) -> list[PreviewMatch]:
+    if not matches:
+        return matches
+    by_paper = {p.id: i for i, p in enumerate(papers)}
+    order = {r.name: i for i, r in enumerate(rules)}
+    return sorted(matches, key=lambda m: (by_paper[m.paper_id], order.get(m.rule, 0)))
+
+
+class RuleMatches:
+    """What each rule matches in one list of papers, computed in one pass of the
+    product's matcher for all the rules not seen before, and kept per rule: while a
+    user types, only the rule being edited is matched again. Safe across threads."""
+
+    MAX_RULES = 2000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._papers: tuple[int, ...] = ()
+        self._by_rule: dict[Rule, tuple[PreviewMatch, ...]] = {}
+
+    def matches(
+        self, rules: Sequence[Rule], papers: Sequence[Paper]
+    ) -> dict[Rule, tuple[PreviewMatch, ...]]:
+        key = tuple(id(p) for p in papers)  # the same decoded papers: see WebContext
+        with self._lock:
+            if key != self._papers or len(self._by_rule) > self.MAX_RULES:
+                self._papers, self._by_rule = key, {}
+            missing = list(dict.fromkeys(r for r in rules if r not in self._by_rule))
+            if missing:
+                self._by_rule.update(_match_once(missing, papers))
+            return {r: self._by_rule[r] for r in rules}
+
+
+def _match_once(rules: list[Rule], papers: Sequence[Paper]) -> dict[Rule, tuple[PreviewMatch, ...]]:
+    # rules of two versions of a file share names: each runs under its index instead
+    matcher = compile_rules([replace(r, name=str(i)) for i, r in enumerate(rules) if r.enabled])
+    found: dict[int, list[PreviewMatch]] = {i: [] for i in range(len(rules))}
     for paper in papers:
         for match in matcher.match(paper):
-            found.append(
+            index = int(match.rule)
+            rule = rules[index]
+            found[index].append(
                 PreviewMatch(
-                    match.rule,
+                    rule.name,
                     paper.id,
                     paper.title,
                     tuple(reason.detail for reason in match.reasons),
-                    targets.get(match.rule, ()),
+                    tuple(t.to for t in rule.notify),
                 )
             )
-    return found
+    return {rule: tuple(found[i]) for i, rule in enumerate(rules)}
 
 
 def preview(
@@ -129,6 +172,7 @@ def preview(
     saved: Sequence[Rule] | None = None,
     other_files: Sequence[Path] = (),
     has_destination: Callable[[str], bool] | None = None,
+    cache: RuleMatches | None = None,
 ) -> Preview:
     """Check `text`; when it is valid, match its rules against `papers` and compare with
     what the `saved` rules of the same file match (errors instead of matches otherwise)."""
@@ -137,13 +181,15 @@ def preview(
     )
     if errors:
         return Preview(errors=errors, papers=len(papers))
-    matches = match_papers(rules, papers)
+    wanted = [*rules, *(saved or ())]
+    found = (cache or RuleMatches()).matches(wanted, papers)
+    matches = _in_paper_order([m for rule in rules for m in found[rule]], rules, papers)
     per_rule = Counter(m.rule for m in matches)
     per_destination = Counter(d for m in matches for d in m.destinations)
     added: list[PreviewMatch] = []
     dropped: list[PreviewMatch] = []
     if saved is not None:
-        before = match_papers(saved, papers)
+        before = _in_paper_order([m for rule in saved for m in found[rule]], saved, papers)
         old_keys = {(m.rule, m.paper_id) for m in before}
         new_keys = {(m.rule, m.paper_id) for m in matches}
         added = [m for m in matches if (m.rule, m.paper_id) not in old_keys]

@@ -126,7 +126,7 @@ def rule_routes(ctx: WebContext) -> list[BaseRoute]:
         saved = None
         if rule_file is not None:
             saved = load_rules([rule_file.path], has_destination=settings.has_destination).rules
-        papers = [s.paper for s in ctx.store.papers_seen_since(ctx.clock() - timedelta(days=days))]
+        papers = ctx.recent_papers(ctx.clock() - timedelta(days=days))
         result = preview(
             text,
             rule_file.name if rule_file else "preview.yaml",
@@ -134,6 +134,7 @@ def rule_routes(ctx: WebContext) -> list[BaseRoute]:
             saved=saved,
             other_files=others if rule_file else (),
             has_destination=settings.has_destination,
+            cache=ctx.rule_matches,
         )
         return {**result.to_json(), "days": days}
 
