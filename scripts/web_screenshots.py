@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Screenshots of the rules and papers pages for docs/ (docs/web-rules.png,
-docs/web-papers.png), taken in headless Chromium from a copy of the default config
+docs/web-rules-error.png, docs/web-papers.png), taken in headless Chromium from a copy of the default config
 after `mailer run --once` over examples/inbox.
 
     python scripts/web_screenshots.py            # needs chromium + chromium-driver
@@ -20,6 +20,7 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -68,9 +69,16 @@ def main() -> None:
         wait = WebDriverWait(driver, 15)
         wait.until(ec.presence_of_element_located((By.ID, "matches")))
         editor = driver.find_element(By.ID, "yaml")
-        editor.send_keys("\n  - name: broken\n    match: {anyy: [LoRA]}\n")
-        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#errors li")))
+        editor.send_keys(Keys.CONTROL, Keys.END)
+        editor.send_keys("  - name: tiny-models\n    match: {any: [TinyLlama, SmolLM]}\n")
+        editor.send_keys("    notify: [{to: console}]\n")
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "table.added")))
+        driver.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight", editor)
         driver.save_screenshot(str(DOCS / "web-rules.png"))
+        editor.send_keys(Keys.ARROW_UP * 2, Keys.END, Keys.BACKSPACE * 3, "[x]}} ")
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#errors li")))
+        driver.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight", editor)
+        driver.save_screenshot(str(DOCS / "web-rules-error.png"))
         driver.get(base + "/papers?q=language+model&size_max=13B")
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "li.paper")))
         driver.save_screenshot(str(DOCS / "web-papers.png"))
@@ -79,7 +87,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"wrote {DOCS / 'web-rules.png'} and {DOCS / 'web-papers.png'}")
+    print(f"wrote web-rules.png, web-rules-error.png and web-papers.png in {DOCS}")
 
 
 if __name__ == "__main__":

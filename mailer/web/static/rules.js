@@ -6,6 +6,7 @@
   if (!editor) return;
   const textarea = document.getElementById("yaml");
   const gutter = document.getElementById("gutter");
+  const highlight = document.getElementById("highlight");
   const errorList = document.getElementById("errors");
   const previewBox = document.getElementById("preview");
   const daysInput = document.getElementById("days");
@@ -26,6 +27,69 @@
     return node;
   }
 
+  // YAML highlighting: a <pre> under the transparent textarea, rebuilt on each edit.
+  // Enough of YAML for rule files: comments, keys, list dashes, quoted strings, atoms.
+  const KEY = /^(\s*(?:-\s+)*)("[^"]*"|'[^']*'|[^\s#'"\-{}\[\],][^:#]*?)(\s*:)(?=\s|$)/;
+  const TOKEN = /("(?:[^"\\]|\\.)*"?|'[^']*'?)|(\s#.*$)|([{}\[\],])|(\b(?:true|false|null|yes|no)\b|-?\b\d+(?:\.\d+)?\b)/g;
+
+  function span(parent, text, className) {
+    if (!text) return;
+    if (!className) { parent.appendChild(document.createTextNode(text)); return; }
+    parent.appendChild(el("span", text, className));
+  }
+
+  function highlightValue(parent, text) {
+    let last = 0;
+    text.replace(TOKEN, (match, str, comment, punct, atom, offset) => {
+      span(parent, text.slice(last, offset));
+      span(parent, match, str ? "tok-string" : comment ? "tok-comment" : punct ? "tok-punct" : "tok-atom");
+      last = offset + match.length;
+      return match;
+    });
+    span(parent, text.slice(last));
+  }
+
+  function highlightLine(line) {
+    const out = el("span", null, "hl-line");
+    if (/^\s*#/.test(line)) { span(out, line, "tok-comment"); return out; }
+    let rest = line;
+    const key = KEY.exec(line);
+    if (key) {
+      const dash = key[1].match(/^(\s*)(.*)$/);
+      span(out, dash[1]);
+      span(out, dash[2], "tok-dash");
+      span(out, key[2], "tok-key");
+      span(out, key[3], "tok-punct");
+      rest = line.slice(key[0].length);
+    } else {
+      const dash = line.match(/^(\s*)((?:-\s+)*)/);
+      span(out, dash[1]);
+      span(out, dash[2], "tok-dash");
+      rest = line.slice(dash[0].length);
+    }
+    highlightValue(out, rest);
+    return out;
+  }
+
+  function drawHighlight() {
+    const lines = textarea.value.split("\n");
+    highlight.textContent = "";
+    lines.forEach((line, i) => {
+      const node = highlightLine(line);
+      if (errorsByLine.has(i + 1)) node.classList.add("bad");
+      highlight.appendChild(node);
+      highlight.appendChild(document.createTextNode("\n"));
+    });
+    highlight.appendChild(document.createTextNode(" "));
+    syncScroll();
+  }
+
+  function syncScroll() {
+    highlight.scrollTop = textarea.scrollTop;
+    highlight.scrollLeft = textarea.scrollLeft;
+    gutter.scrollTop = textarea.scrollTop;
+  }
+
   function drawGutter() {
     const lines = textarea.value.split("\n").length;
     gutter.textContent = "";
@@ -34,7 +98,7 @@
       if (errorsByLine.has(n)) line.title = errorsByLine.get(n).join("\n");
       gutter.appendChild(line);
     }
-    gutter.scrollTop = textarea.scrollTop;
+    drawHighlight();
   }
 
   function goToLine(line, column) {
@@ -162,7 +226,7 @@
   }
 
   textarea.addEventListener("input", () => { drawGutter(); schedule(); });
-  textarea.addEventListener("scroll", () => { gutter.scrollTop = textarea.scrollTop; });
+  textarea.addEventListener("scroll", syncScroll);
   textarea.addEventListener("keydown", (ev) => {
     if (ev.key === "Tab" && !textarea.readOnly) { // two spaces, as YAML wants
       ev.preventDefault();
