@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import signal
+import threading
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -39,10 +41,8 @@ def web(config_path: Path, listen: str) -> None:
       mailer web --listen 127.0.0.1:8080
       MAILER_WEB_TOKEN=... mailer web --listen 0.0.0.0:9465   # with web: {token_env: ...}
     """
-    import uvicorn
-
-    from mailer.web.app import build_app
-    from mailer.web.server import bind_socket
+    from mailer.web.app import build_app  # the ASGI stack only for this command
+    from mailer.web.server import WebServer
     from mailer.web.serving import pages_for
 
     try:
@@ -61,17 +61,27 @@ def web(config_path: Path, listen: str) -> None:
     if ui is None:
         click.echo("error: web: {pages: false} in the config turns the pages off", err=True)
         raise SystemExit(EXIT_CONFIG)
+    app = build_app(lambda: HealthReport(True, ()), ui=ui)
     try:
-        sock = bind_socket(host, port)
+        server = WebServer(host, port, app)
     except OSError as e:
+        ui.close()
         click.echo(f"error: --listen {listen}: cannot listen there: {e.strerror}", err=True)
         raise SystemExit(EXIT_CONFIG) from e
-    app = build_app(lambda: HealthReport(True, ()), ui=ui)
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    server.start()
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"serving the pages on http://{shown}:{sock.getsockname()[1]}/ (Ctrl-C stops)")
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
+    click.echo(f"serving the pages on http://{shown}:{server.address[1]}/ (Ctrl-C stops)")
     try:
-        asyncio.run(server.serve(sockets=[sock]))  # uvicorn stops on SIGINT and SIGTERM
+        while not stop.wait(1.0):
+            pass
     finally:
+        server.stop()
         ui.close()
-        sock.close()
