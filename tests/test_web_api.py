@@ -221,3 +221,10 @@ def test_read_only_hides_editing_and_refuses_writes(tmp_path: Path) -> None:
         )
         assert reply.status_code == 403
         assert client.post("/api/preview", json={"yaml": LORA_RULE}).status_code == 200
+
+
+def test_a_file_the_checker_chokes_on_is_an_error_not_a_failed_page(client: TestClient) -> None:
+    reply = client.post("/api/preview", json={"yaml": "rules:\n- match: {fields: 1}\n"})
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["matches"] == [] and body["errors"]

@@ -9,6 +9,7 @@ files and unknown destinations are reported exactly as `mailer rules check` does
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 from collections import Counter
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from mailer.models import Paper
 from mailer.rules import Rule, RuleError, compile_rules, load_rules
+
+log = logging.getLogger("mailer.web")
 
 MAX_RULE_TEXT = 2_000_000  # bytes of YAML the page may send: far above any real rule file
 DEFAULT_DAYS = 7
@@ -91,7 +94,18 @@ def check_rule_text(
     with tempfile.TemporaryDirectory(prefix="mailer-preview-") as folder:
         path = Path(folder) / safe_name
         path.write_text(text, encoding="utf-8")
-        ruleset = load_rules([*other_files, path], has_destination=has_destination)
+        try:
+            ruleset = load_rules([*other_files, path], has_destination=has_destination)
+        except Exception as e:  # a checker bug must read as a problem, not a failed page
+            log.exception("the rule checker failed on an edited file")
+            return (), (
+                TextError(
+                    1,
+                    1,
+                    f"the rule checker failed ({type(e).__name__}); "
+                    "run `mailer rules check` on the file",
+                ),
+            )
         mine = str(path)
         errors = tuple(_text_error(e, mine) for e in ruleset.errors if e.position.file == mine)
         rules = tuple(r for r in ruleset.rules if r.position is None or r.position.file == mine)
