@@ -1,27 +1,27 @@
-"""`/healthz` and `/metrics` on a small HTTP server (stdlib, one daemon thread).
+"""`/healthz` and `/metrics`: the health rule, and the server that answers them.
 
 Healthy means: the scheduler runs and each source's latest fetch succeeded. A source
 that has not been fetched yet (not due) counts as healthy. `evaluate_health` is the
 pure rule; `FetchBoard` collects fetch outcomes from the jobs and watchers; the server
-only answers. `/metrics` serves `mailer.metrics.REGISTRY`, after calling a refresh
+(mailer/web, Starlette on uvicorn) only answers. `/metrics` serves `mailer.metrics.REGISTRY`, after calling a refresh
 function (the outbox depth comes from the store on each scrape).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import socket
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from mailer.metrics import LAST_FETCH_SUCCESS, REGISTRY
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
 
 log = logging.getLogger("mailer.health")
 
@@ -96,16 +96,9 @@ class FetchBoard:
             return list(self._entries.values())
 
 
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-
-class _HttpServer6(_HttpServer):
-    address_family = socket.AF_INET6  # `--http [::1]:9464`
-
-
 class HealthServer:
-    """Serves /healthz and /metrics in a daemon thread until `stop()`."""
+    """Serves /healthz and /metrics (and any `extra_routes`, see mailer.web.app) with the
+    web app on uvicorn, in a daemon thread until `stop()`."""
 
     def __init__(
         self,
@@ -114,27 +107,24 @@ class HealthServer:
         check: Callable[[], HealthReport],
         refresh_metrics: Callable[[], None] | None = None,
         registry: CollectorRegistry = REGISTRY,
+        *,
+        extra_routes: Sequence[BaseRoute] = (),
     ) -> None:
-        handler = _handler_class(check, refresh_metrics, registry)
-        server_class = _HttpServer6 if ":" in host else _HttpServer
-        self._server = server_class((host, port), handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="mailer-http", daemon=True
-        )
+        # imported here: commands that only parse an address need not load the ASGI stack
+        from mailer.web import WebServer, build_app
+
+        app = build_app(check, refresh_metrics, registry, extra_routes=extra_routes)
+        self._server = WebServer(host, port, app)
 
     @property
     def address(self) -> tuple[str, int]:
-        host, port = self._server.server_address[:2]
-        return str(host), int(port)
+        return self._server.address
 
     def start(self) -> None:
-        self._thread.start()
-        log.info("health and metrics on http://%s:%d/healthz and /metrics", *self.address)
+        self._server.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()
 
 
 def parse_listen_address(text: str) -> tuple[str, int]:
@@ -143,52 +133,3 @@ def parse_listen_address(text: str) -> tuple[str, int]:
     if not sep or not port.isdigit() or not host:
         raise ValueError(f"{text!r} is not HOST:PORT, e.g. 127.0.0.1:9464")
     return host.strip("[]"), int(port)
-
-
-def _handler_class(
-    check: Callable[[], HealthReport],
-    refresh_metrics: Callable[[], None] | None,
-    registry: CollectorRegistry,
-) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "paper-mailer"
-
-        def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            if path == "/healthz":
-                self._healthz()
-            elif path == "/metrics":
-                self._metrics()
-            else:
-                self._send(
-                    404, "text/plain; charset=utf-8", b"not found: try /healthz or /metrics\n"
-                )
-
-        def _healthz(self) -> None:
-            try:
-                report = check()
-            except Exception as e:  # a broken check must read as unhealthy, not hang
-                log.exception("health check failed")
-                report = HealthReport(False, (f"health check failed: {type(e).__name__}",))
-            body = json.dumps(report.to_json(), indent=2).encode("utf-8") + b"\n"
-            self._send(200 if report.ok else 503, "application/json", body)
-
-        def _metrics(self) -> None:
-            if refresh_metrics is not None:
-                try:
-                    refresh_metrics()
-                except Exception:  # stale gauges beat no metrics at all
-                    log.warning("could not refresh metrics from the store", exc_info=True)
-            self._send(200, CONTENT_TYPE_LATEST, generate_latest(registry))
-
-        def _send(self, status: int, content_type: str, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            log.debug("http: " + format, *args)
-
-    return Handler

@@ -140,3 +140,29 @@ def test_serves_on_an_ipv6_address_as_parse_listen_address_accepts() -> None:
             assert reply.status == 200
     finally:
         server.stop()
+
+
+def test_extra_routes_are_served_beside_health_and_cannot_shadow_it() -> None:
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    def hello(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("hello")
+
+    def shadow(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("shadow")
+
+    server = HealthServer(
+        "127.0.0.1",
+        0,
+        lambda: HealthReport(True, ()),
+        extra_routes=[Route("/slack/events", hello), Route("/healthz", shadow)],
+    )
+    server.start()
+    try:
+        assert get(server, "/slack/events") == (200, "hello")
+        status, body = get(server, "/healthz")
+        assert status == 200 and json.loads(body)["status"] == "ok"
+    finally:
+        server.stop()
