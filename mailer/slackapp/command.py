@@ -88,7 +88,9 @@ def parse_command(text: str) -> Command:
     if lowered not in VERBS:
         hint = did_you_mean(lowered, VERBS)
         start = text.index(verb)
-        raise CommandError(f"unknown command {verb!r}{hint}; try `help`", start, start + len(verb))
+        raise CommandError(
+            f"unknown command {verb!r}{hint or '.'} Try `help`.", start, start + len(verb)
+        )
     return Command(lowered, rest.strip())  # type: ignore[arg-type]
 
 

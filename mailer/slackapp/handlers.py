@@ -63,17 +63,17 @@ class Handlers:
         caller = Caller(str(body.get("user_id", "")), str(body.get("team_id", "")))
         text = str(body.get("text", ""))
         if not self.book.limiter.allow(caller.user):
-            respond(views.reply("Too many commands in a minute; try again shortly."))
+            respond(views.plain_reply("Too many commands in a minute; try again shortly."))
             return
         try:
             respond(self._run(caller, text, str(body.get("channel_id", "")), client))
         except CommandError as e:
             respond(views.error_reply(text, e))
         except NotAllowed as e:
-            respond(views.reply(str(e)))
+            respond(views.plain_reply(str(e)))
         except SlackApiError as e:
             log.warning("slack command: Slack answered %s", e.response.get("error"))
-            respond(views.reply("Slack refused a call I needed; try again later."))
+            respond(views.plain_reply("Slack refused a call I needed; try again later."))
 
     def _run(self, caller: Caller, text: str, channel: str, client: WebClient) -> views.Reply:
         command = parse_command(text)

@@ -36,17 +36,22 @@ def _code(text: str) -> str:
     return "`" + slack_fit(text, 900).replace("`", "ˋ") + "`"
 
 
-def reply(text: str, *, blocks: Sequence[dict[str, Any]] | None = None) -> Reply:
-    """An ephemeral reply (only the caller sees it)."""
+def reply(mrkdwn: str, *, blocks: Sequence[dict[str, Any]] | None = None) -> Reply:
+    """An ephemeral reply (only the caller sees it); `mrkdwn` is already escaped."""
     return {
         "response_type": "ephemeral",
-        "text": slack_fit(text, 3000),
-        "blocks": list(blocks) if blocks else [_section(slack_fit(text, 3000))],
+        "text": mrkdwn[:3000],
+        "blocks": list(blocks) if blocks else [_section(mrkdwn)],
     }
 
 
+def plain_reply(text: str) -> Reply:
+    """An ephemeral reply of plain words (they may quote the user: escaped here)."""
+    return reply(slack_fit(text, 3000))
+
+
 def help_reply(command: str) -> Reply:
-    c = slack_escape(command)
+    c = command
     lines = [
         f"*{c}* — subscribe to papers from Slack. Examples:",
         f"• `{c} subscribe LoRA size<=13B` — LoRA papers with a model of at most 13B, "
@@ -60,7 +65,7 @@ def help_reply(command: str) -> Reply:
         'Words use the rule language: `AND`, `OR`, `NOT`, parentheses, "quoted phrases"; '
         "`size<=13B` is the paper's own model size. The Home tab lists your subscriptions.",
     ]
-    return reply("\n".join(lines))
+    return reply(slack_escape("\n".join(lines)))
 
 
 def error_reply(text: str, error: CommandError) -> Reply:
@@ -69,7 +74,7 @@ def error_reply(text: str, error: CommandError) -> Reply:
     start, end = min(error.start, len(shown)), min(max(error.end, error.start + 1), len(shown))
     pointer = " " * start + "^" * max(end - start, 1)
     body = f"```{slack_escape(shown)}\n{pointer}```\n{slack_fit(error.message, 1500)}"
-    return reply(f"error: {error.message}", blocks=[_section(body)])
+    return reply(f"error: {slack_fit(error.message, 1500)}", blocks=[_section(body)])
 
 
 def describe(subscription: Subscription) -> str:
