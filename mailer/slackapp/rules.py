@@ -33,9 +33,10 @@ def is_subscription(rule: str) -> bool:
     return rule.startswith(PREFIX)
 
 
-def where(subscription: Subscription) -> Position:
-    """How errors name a stored subscription (there is no file)."""
-    return Position(f"slack subscription {subscription.rule_name}", 1, 1)
+def where(subscription: Subscription, column: int = 1) -> Position:
+    """How errors name a stored subscription (there is no file): `slack:<rule name>`,
+    line 1, the column of the word in its rule text."""
+    return Position(f"slack:{subscription.rule_name}", 1, column)
 
 
 def subscription_rule(subscription: Subscription) -> Rule:
@@ -71,7 +72,12 @@ def subscription_rules(
             continue
         try:
             rule = subscription_rule(subscription)
-        except (CommandError, ValueError) as e:
+        except CommandError as e:
+            errors.append(
+                RuleError(where(subscription, e.start + 1), e.message, subscription.rule_name)
+            )
+            continue
+        except ValueError as e:
             errors.append(RuleError(where(subscription), str(e), subscription.rule_name))
             continue
         used.add(rule.name)

@@ -63,7 +63,11 @@ class ReplayGuard:
 
 def _secret(settings: Settings, env: str | None, what: str) -> str | None:
     value = settings.read_secret(env=env, file=None, what=what)
-    return value.get_secret_value() if value is not None else None
+    if value is None:
+        return None
+    if not value.get_secret_value().strip():
+        raise ConfigError([f"{what}: environment variable {env} is empty"])
+    return value.get_secret_value()
 
 
 class SlackApp:
@@ -114,12 +118,12 @@ class SlackApp:
         )
         self.handlers.register(self.app)
         self.replays = ReplayGuard()
-        self._verifier = SignatureVerifier(self.signing_secret or "")
+        self._verifier = SignatureVerifier(self.signing_secret) if self.signing_secret else None
         self._socket: SocketModeHandler | None = None
 
     @property
     def serves_http(self) -> bool:
-        return self.signing_secret is not None
+        return self._verifier is not None
 
     def _record_feedback(self, user: str, paper: str, rule: str, vote: int) -> None:
         self.store.record_feedback(user, paper, rule, vote, self.clock())
@@ -153,7 +157,7 @@ class SlackApp:
         from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
         from starlette.responses import Response
 
-        if not self.serves_http:
+        if self._verifier is None:
             return Response("HTTP mode is off (no slack_app.signing_secret_env)", status_code=404)
         body = await request.body()
         if len(body) > MAX_BODY:
