@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import time
+from pathlib import Path
 
 import pytest
 
+from mailer.config import ConfigError, load_settings
 from mailer.slackapp.command import (
     CommandError,
     default_name,
@@ -88,3 +90,18 @@ def test_commands_and_their_mistakes() -> None:
         parse_command("subscirbe LoRA")
     with pytest.raises(CommandError, match="longer than"):
         parse_command("subscribe " + "x " * 600)
+
+
+def test_slack_app_config_needs_a_way_in_and_the_bot_token(tmp_path: Path) -> None:
+    path = tmp_path / "mailer.yaml"
+    path.write_text("slack_app: {command: /papers}\n")
+    with pytest.raises(ConfigError, match="signing_secret_env"):
+        load_settings(path)
+    path.write_text("slack_app: {signing_secret_env: S}\n")
+    with pytest.raises(ConfigError, match="needs a bot token"):
+        load_settings(path)
+    path.write_text("slack: {token_env: T}\nslack_app: {signing_secret_env: S, command: papers}\n")
+    with pytest.raises(ConfigError, match="not a slash command"):
+        load_settings(path)
+    path.write_text("slack: {token_env: T}\nslack_app: {app_token_env: A}\n")
+    assert load_settings(path).slack_app.command == "/papers"  # type: ignore[union-attr]

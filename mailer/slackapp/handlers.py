@@ -74,6 +74,11 @@ class Handlers:
         except SlackApiError as e:
             log.warning("slack command: Slack answered %s", e.response.get("error"))
             respond(views.plain_reply("Slack refused a call I needed; try again later."))
+        except Exception as e:  # the store is down, a bug: say so rather than stay silent
+            log.exception("slack command failed: %s", type(e).__name__)
+            respond(
+                views.plain_reply("Something went wrong on the mailer's side; try again later.")
+            )
 
     def _run(self, caller: Caller, text: str, channel: str, client: WebClient) -> views.Reply:
         command = parse_command(text)
