@@ -68,6 +68,8 @@ def feedback_buttons(paper_id: str, rule: str) -> list[Block]:
     """👍 / 👎 for the Slack app (`feedback_up` / `feedback_down`); the value names the
     paper and the rule, so a click is stored per (user, paper, rule)."""
     value = json.dumps({"p": paper_id[:200], "r": rule[:200]}, ensure_ascii=False)
+    # the same JSON with Slack's control characters as \u escapes: inert anywhere
+    value = value.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
     return [
         {"type": "button", "text": _plain("👍"), "action_id": "feedback_up", "value": value},
         {"type": "button", "text": _plain("👎"), "action_id": "feedback_down", "value": value},

@@ -133,3 +133,5 @@ def test_subscribe_in_slack_then_a_digest_reaches_the_dm_once(
     assert "forged" not in log and "stale" not in log, "bodies are never logged"
     assert SIGNING_SECRET not in log and SLACK_TOKEN not in log
     print(f"\nslack app: ack {answer.seconds * 1000:.0f} ms, delivery {delivery:.2f} s")
+    code, seconds = served.terminate()  # the app's threads do not hold the exit
+    assert code == 0 and seconds < 10
