@@ -39,6 +39,8 @@ log = logging.getLogger("mailer.slackapp")
 BOLT_LOG = logging.getLogger("mailer.slackapp.bolt")
 BOLT_LOG.setLevel(logging.ERROR)
 MAX_BODY = 256 * 1024  # Slack's payloads are far smaller; a bigger one is not Slack
+CONNECT_RETRY_SECONDS = 5.0  # Socket Mode: first wait after a failed connect, doubled
+CONNECT_RETRY_MAX_SECONDS = 300.0
 REPLAY_SECONDS = 5 * 60 + 30  # Bolt refuses older timestamps; remember signatures as long
 
 
@@ -120,6 +122,8 @@ class SlackApp:
         self.replays = ReplayGuard()
         self._verifier = SignatureVerifier(self.signing_secret) if self.signing_secret else None
         self._socket: SocketModeHandler | None = None
+        self._connector: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def serves_http(self) -> bool:
@@ -131,17 +135,36 @@ class SlackApp:
     # -- Socket Mode ----------------------------------------------------------------------
 
     def start(self) -> None:
+        """Open Socket Mode (when configured) in the background: a Slack that is down at
+        start-up is tried again with backoff; once connected, slack-sdk reconnects."""
         if self._app_token is None:
             return
         self._socket = SocketModeHandler(self.app, self._app_token, logger=BOLT_LOG)
-        try:
-            self._socket.connect()
-        except Exception as e:  # Slack down at start: the client retries by itself
-            log.error("slack app: Socket Mode could not connect yet: %s", type(e).__name__)
-        else:
-            log.info("slack app: Socket Mode connected")
+        self._connector = threading.Thread(
+            target=self._connect_until_up, name="slack-socket-mode", daemon=True
+        )
+        self._connector.start()
+
+    def _connect_until_up(self) -> None:
+        wait = CONNECT_RETRY_SECONDS
+        while self._socket is not None and not self._stopping.is_set():
+            try:
+                self._socket.connect()
+            except Exception as e:  # the error text may quote the URL: the type is enough
+                log.error(
+                    "slack app: Socket Mode could not connect (%s); retrying in %gs",
+                    type(e).__name__,
+                    wait,
+                )
+                if self._stopping.wait(wait):
+                    return
+                wait = min(wait * 2, CONNECT_RETRY_MAX_SECONDS)
+            else:
+                log.info("slack app: Socket Mode connected")
+                return
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._socket is not None:
             try:
                 self._socket.close()

@@ -102,3 +102,39 @@ slack_app: {{app_token_env: SLACK_APP_TOKEN}}
     finally:
         app.stop()
         pipeline.close()
+
+
+def test_socket_mode_connects_once_slack_answers(
+    tmp_path: Path,
+    slack_server: SlackServer,
+    socket_server: SocketModeServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("mailer.slackapp.server.CONNECT_RETRY_SECONDS", 0.2)
+    (tmp_path / "rules").mkdir()
+    config = tmp_path / "mailer.yaml"
+    config.write_text(
+        f"""\
+state: sqlite:///{tmp_path}/mailer.db
+rules: [{tmp_path}/rules]
+slack: {{token_env: SLACK_BOT_TOKEN, api_url: "{slack_server.api_url}"}}
+slack_app: {{app_token_env: SLACK_APP_TOKEN}}
+"""
+    )
+    settings = load_settings(
+        config, {"SLACK_BOT_TOKEN": slack_server.token, "SLACK_APP_TOKEN": slack_server.app_token}
+    )
+    pipeline = Pipeline.open(settings)
+    app = SlackApp(settings, pipeline.store.engine, clock=pipeline.clock, on_change=lambda: None)
+    try:
+        app.start()  # apps.connections.open fails: no URL to hand out yet
+        deadline = time.monotonic() + 5
+        while len(slack_server.calls("apps.connections.open")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(slack_server.calls("apps.connections.open")) >= 2, "it tries again"
+        assert not socket_server.connections
+        slack_server.socket_url = socket_server.url
+        socket_server.wait_connected()
+    finally:
+        app.stop()
+        pipeline.close()
