@@ -25,6 +25,7 @@ from mailer.models import Match, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
+from mailer.slackapp.rules import with_subscriptions, without_repeats
 from mailer.sources import IncomingMessage, Source, SourceError
 from mailer.sources.registry import UnknownSource, open_source
 from mailer.store import MessageRecord, NewAlert, Store, describe_error, message_key
@@ -53,6 +54,15 @@ class RulesUnavailable(Exception):
 class _Rules:
     ruleset: RuleSet
     matcher: Matcher
+
+
+def _with_subscriptions(ruleset: RuleSet, store: Store) -> RuleSet:
+    """The file rules plus the Slack subscriptions; a subscription that no longer
+    compiles is logged and left out (it must not stop the file rules)."""
+    merged, errors = with_subscriptions(ruleset, store.engine)
+    for error in errors:
+        log.error("slack subscription left out: %s", error)
+    return merged
 
 
 class Pipeline:
@@ -86,6 +96,11 @@ class Pipeline:
         if not ruleset.is_ok:
             raise RulesUnavailable(ruleset.errors)
         store = Store.open(settings.state)
+        try:
+            ruleset = _with_subscriptions(ruleset, store)
+        except Exception:
+            store.close()
+            raise
         return cls(settings, store, ruleset, clock=clock, channel_factory=channel_factory)
 
     def close(self) -> None:
@@ -105,6 +120,7 @@ class Pipeline:
         """Load the rules again; keep the last good ones when the new ones have errors."""
         ruleset = load_rules(self.settings.rules, has_destination=self.settings.has_destination)
         if ruleset.is_ok:
+            ruleset = _with_subscriptions(ruleset, self.store)
             self._rules = _Rules(ruleset, compile_rules(ruleset.enabled))
         else:
             log.error("rules have errors; keeping the previous rules: %s", ruleset.errors[0])
@@ -235,6 +251,7 @@ class Pipeline:
         alerts = plan_alerts(
             matches, targets, descriptions, key, now, self.settings.delivery.default_daily_at
         )
+        alerts = without_repeats(alerts, self.store.engine)
         outcome = MessageOutcome(
             source=message.source,
             uid=message.uid,

@@ -144,6 +144,36 @@ class SlackAccount(_Model):
     api_url: str | None = None  # GovSlack or a local test server
 
 
+class SlackAppSettings(_Model):
+    """The Slack app inside `mailer serve` (docs/slack-app.md): HTTP mode at
+    /slack/events with a signing secret, and/or Socket Mode with an app-level token.
+    The bot token and api_url are the default `slack:` account's."""
+
+    signing_secret_env: str | None = None  # HTTP mode: verifies every request
+    app_token_env: str | None = None  # Socket Mode: an xapp-… token
+    command: str = "/papers"
+    admins: list[str] = Field(default_factory=list)  # user ids who may edit any subscription
+    max_subscriptions: int = Field(default=20, ge=1)  # per user
+    commands_per_minute: int = Field(default=20, ge=1)  # per user
+    preview_days: int = Field(default=7, ge=1, le=90)
+
+    @field_validator("command")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        if not value.startswith("/") or len(value) < 2 or " " in value:
+            raise ValueError(f"{value!r} is not a slash command; write e.g. /papers")
+        return value
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> SlackAppSettings:
+        if not (self.signing_secret_env or self.app_token_env):
+            raise ValueError(
+                "give signing_secret_env: (HTTP mode, /slack/events) or app_token_env: "
+                "(Socket Mode), or both"
+            )
+        return self
+
+
 class SmtpAccount(_Model):
     host: str
     port: int | None = None  # default: 465 for ssl, 587 for starttls, 25 for none
@@ -227,6 +257,7 @@ class Settings(_Model):
     rules: list[Path] = Field(default_factory=lambda: [Path("rules")])
     sources: list[Source] = Field(default_factory=list)
     slack: SlackAccount | None = None
+    slack_app: SlackAppSettings | None = None
     smtp: SmtpAccount | None = None
     destinations: dict[str, Destination] = Field(default_factory=dict)
     admin: str | None = None  # destination for silence and failure notices
@@ -260,6 +291,11 @@ class Settings(_Model):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+        if self.slack_app and not (self.slack and (self.slack.token_env or self.slack.token_file)):
+            raise ValueError(
+                "slack_app: needs a bot token in the default slack: account (token_env: or "
+                "token_file:)"
+            )
         if self.admin and self.admin not in self.destinations:
             raise ValueError(f"admin: {self.admin!r} is not a destination defined in destinations:")
         return self

@@ -38,6 +38,7 @@ from mailer.sources import IncomingMessage, Source, SourceError
 from mailer.store.housekeeping import prune_state, retention_cutoff
 from mailer.store.notices import NoticeLog
 from mailer.store.service_status import ServiceStatusLog
+from mailer.store.subscriptions import SubscriptionStore
 
 log = logging.getLogger("mailer.service")
 
@@ -89,6 +90,8 @@ class ServiceJobs:
         self.status = ServiceStatusLog(pipeline.store.engine)
         self.notices = NoticeLog(pipeline.store.engine)
         self._files = watched_files(self.settings)
+        self._subscriptions: object = None
+        self._subscriptions = self._subscription_stamp()
         self._config_pending = False  # a config change could not start: retry on any edit
         self._busy = 0
         self._idle = threading.Condition()
@@ -204,9 +207,13 @@ class ServiceJobs:
     # -- reloading --------------------------------------------------------------------
 
     def check_for_changes(self) -> None:
-        """Reload the rules when a rule file changed; the config when it changed."""
+        """Reload the rules when a rule file changed, or a Slack subscription (another
+        replica may have changed it); the config when it changed."""
         current = watched_files(self.settings)
         if current == self._files:
+            if self._subscription_stamp() != self._subscriptions:
+                log.info("slack subscriptions changed: reloading the rules")
+                self.reload_rules()
             return
         changed = [
             p for p in set(current) | set(self._files) if current.get(p) != self._files.get(p)
@@ -247,7 +254,15 @@ class ServiceJobs:
         log.info("config changed: restarting the service's jobs with it")
         self.on_config_change(settings)
 
+    def _subscription_stamp(self) -> object:
+        try:
+            return SubscriptionStore(self.pipeline.store.engine).stamp()
+        except Exception:  # the store is down: the next check tries again
+            log.warning("could not read the subscriptions' state", exc_info=True)
+            return self._subscriptions
+
     def reload_rules(self) -> RuleSet:
+        self._subscriptions = self._subscription_stamp()
         with self.pipeline_lock:
             ruleset = self.pipeline.reload_rules()
         now = self.clock()

@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from mailer.app import Clock, Pipeline, utc_now
 from mailer.config import Settings
@@ -49,6 +52,7 @@ from mailer.scheduler import (
 from mailer.sources.imap_watch import WatchStatus
 
 if TYPE_CHECKING:
+    from mailer.slackapp.server import SlackApp
     from mailer.web.context import WebContext
 
 log = logging.getLogger("mailer.service")
@@ -119,6 +123,7 @@ class _Generation:
             on_rules_change=self._reschedule_feeds,
         )
         self.watchers: list[Watcher] = []
+        self.slack_app: SlackApp | None = None
         self._service = service
         self._watcher_factory = service.watcher_factory
         self._recorded_watch_errors: dict[str, str | None] = {}
@@ -132,12 +137,27 @@ class _Generation:
                 self.jobs.clock,
                 watched={s.name for s in self._idle} if self._watcher_factory else (),
             )
+            if settings.slack_app is not None:
+                from mailer.slackapp.server import SlackApp  # loads slack-bolt only when used
+
+                self.slack_app = SlackApp(
+                    settings,
+                    self.pipeline.store.engine,
+                    clock=service.clock,
+                    on_change=self._subscriptions_changed,
+                )
         except BaseException:
             self.pipeline.close()
             raise
 
+    def _subscriptions_changed(self) -> None:
+        """A subscription was added, edited, paused or deleted in Slack: reload now."""
+        self.jobs.reload_rules()
+
     def start(self) -> None:
         self.scheduler.start()
+        if self.slack_app is not None:
+            self.slack_app.start()
         if self._watcher_factory is not None:
             for source in self._idle:
                 watcher = self._watcher_factory(source, self.jobs)
@@ -216,6 +236,8 @@ class _Generation:
             self._recorded_watch_errors[watcher.name] = error
 
     def stop(self, deadline: float) -> None:
+        if self.slack_app is not None:
+            self.slack_app.stop()
         for watcher in self.watchers:
             watcher.stop()
         if self.scheduler.running:
@@ -351,12 +373,31 @@ class Service:
         self._pages = pages_for(self.http.host, lambda: self.settings, self.clock)
         try:
             self._server = HealthServer(
-                self.http.host, self.http.port, self.health, self.refresh_metrics, ui=self._pages
+                self.http.host,
+                self.http.port,
+                self.health,
+                self.refresh_metrics,
+                ui=self._pages,
+                extra_routes=self._extra_routes(),
             )
         except OSError as e:
             where = f"{self.http.host}:{self.http.port}"
             raise OSError(f"--http {where}: cannot listen there: {e.strerror}") from e
         self._server.start()
+
+    def _extra_routes(self) -> list[BaseRoute]:
+        """POST /slack/events for the Slack app of the running config (HTTP mode)."""
+        if self.settings.slack_app is None:
+            return []
+
+        async def slack_events(request: Request) -> Response:
+            generation = self._generation
+            if generation is None or generation.slack_app is None:
+                return PlainTextResponse("the Slack app is not running\n", status_code=503)
+            response: Response = await generation.slack_app.handle_http(request)
+            return response
+
+        return [Route("/slack/events", slack_events, methods=["POST"])]
 
     def _shutdown(self) -> None:
         deadline = time.monotonic() + STOP_SECONDS

@@ -117,13 +117,25 @@ def test_a_url_too_long_to_link_whole_leaves_the_title_unlinked_not_cut() -> Non
     assert buttons[0]["url"] == "https://arxiv.org/abs/2510.11234"
 
 
+def test_every_paper_carries_feedback_buttons_naming_paper_and_rule() -> None:
+    batch = three_paper_batch()
+    [payload] = render_slack(batch)
+    actions = [b for b in payload["blocks"] if b["type"] == "actions"]
+    assert len(actions) == len(batch.items)
+    for block, item in zip(actions, batch.items, strict=True):
+        up, down = block["elements"][-2:]
+        assert (up["action_id"], down["action_id"]) == ("feedback_up", "feedback_down")
+        assert json.loads(up["value"]) == {"p": item.paper.id, "r": item.match.rule}
+        assert up["value"] == down["value"] and "url" not in up
+
+
 def test_old_style_arxiv_id_gets_no_hugging_face_button() -> None:
     batch = three_paper_batch()
     item = batch.items[1]
     old = replace(item.paper, arxiv_id="hep-th/9901001", url=None, pdf_url=None)
     payload = render_slack(_with_items(batch, (type(item)(paper=old, match=item.match),)))[0]
     buttons = next(b for b in payload["blocks"] if b["type"] == "actions")["elements"]
-    assert [b["text"]["text"] for b in buttons] == ["arXiv", "PDF"]
+    assert [b["text"]["text"] for b in buttons] == ["arXiv", "PDF", "👍", "👎"]
     assert buttons[0]["url"] == "https://arxiv.org/abs/hep-th/9901001"
 
 

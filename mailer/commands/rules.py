@@ -1,18 +1,31 @@
-"""`mailer rules check|test|schema`: edit rule files safely, see what they would match."""
+"""`mailer rules check|test|schema|export`: edit rule files safely, see what they would
+match, export the Slack subscriptions as a rule file."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from mailer.commands.common import EXIT_CONFIG, EXIT_FAILURES, EXIT_OK, load_settings_or_exit
+from mailer.commands.common import (
+    EXIT_CONFIG,
+    EXIT_FAILURES,
+    EXIT_OK,
+    config_option,
+    load_settings_or_exit,
+)
+from mailer.commands.pipeline_cli import open_store_or_exit
+from mailer.config import Settings
 from mailer.models import Match, Paper
 from mailer.rules import Rule, RuleSet, compile_rules, load_rules
 from mailer.rules.schema import schema_json
+from mailer.slackapp.rules import subscription_rules
+from mailer.store.subscriptions import Subscription, SubscriptionStore
 
 DEFAULT_RULES = Path("rules")
 
@@ -21,16 +34,31 @@ _config = click.option(
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="A config file: check that every notify `to:` is a destination it defines "
-    "(and take its `rules:` paths when none are given).",
+    help="A config file: check that every notify `to:` is a destination it defines, "
+    "include the Slack subscriptions in its state (and take its `rules:` paths when none "
+    "are given).",
 )
 
 
 def _load(paths: Sequence[Path], config_path: Path | None) -> RuleSet:
+    """The rule files; with --config also the Slack subscriptions in its state."""
     if config_path is None:
         return load_rules(list(paths) or [DEFAULT_RULES])
     settings = load_settings_or_exit(config_path)
-    return load_rules(list(paths) or settings.rules, has_destination=settings.has_destination)
+    ruleset = load_rules(list(paths) or settings.rules, has_destination=settings.has_destination)
+    subscriptions = _subscriptions(settings)
+    if not subscriptions:
+        return ruleset
+    extra, errors = subscription_rules(subscriptions, (rule.name for rule in ruleset.rules))
+    return replace(ruleset, rules=(*ruleset.rules, *extra), errors=(*ruleset.errors, *errors))
+
+
+def _subscriptions(settings: Settings) -> list[Subscription]:
+    store = open_store_or_exit(settings)
+    try:
+        return SubscriptionStore(store.engine).all()
+    finally:
+        store.close()
 
 
 def _plural(count: int, word: str) -> str:
@@ -49,6 +77,7 @@ def rules() -> None:
       mailer rules check                      # every file in rules/
       mailer rules test examples/inbox        # what each rule matches
       mailer rules schema > rules/schema.json
+      mailer rules export --slack > rules/slack.yaml
     """
 
 
@@ -224,3 +253,36 @@ def schema(output: Path | None) -> None:
             click.echo(f"error: cannot write {output}: {e.strerror}", err=True)
             raise SystemExit(EXIT_CONFIG) from e
         click.echo(f"wrote {output}", err=True)
+
+
+@rules.command(name="export")
+@click.option("--slack", "slack", is_flag=True, required=True,
+              help="Export the Slack subscriptions (the only kind there is to export).")  # fmt: skip
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the rules to this file instead of standard output.")  # fmt: skip
+@config_option
+def export(slack: bool, output: Path | None, config_path: Path) -> None:
+    """Write the Slack subscriptions as a rule file (YAML), for those who keep rules in git.
+
+    Each subscription becomes the rule it runs as: name `slack/<user>/<name>`, its
+    match, its target and delivery; paused ones are `enabled: false`.
+
+    \b
+    Examples:
+      mailer rules export --slack > rules/slack.yaml
+      mailer rules export --slack -o rules/slack.yaml --config /etc/paper-mailer/mailer.yaml
+    """
+    from mailer.slackapp.export import export_yaml
+
+    settings = load_settings_or_exit(config_path)
+    subscriptions = _subscriptions(settings)
+    text = export_yaml(subscriptions, datetime.now(UTC))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as e:
+            click.echo(f"error: cannot write {output}: {e.strerror}", err=True)
+            raise SystemExit(EXIT_CONFIG) from e
+    click.echo(f"exported {_plural(len(subscriptions), 'subscription')}", err=True)

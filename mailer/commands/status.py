@@ -16,6 +16,7 @@ from mailer.config import Settings
 from mailer.status import collect_service_status, format_service_status
 from mailer.store import Store
 from mailer.store.schema import DEAD
+from mailer.store.subscriptions import SubscriptionStore
 
 
 def collect_status(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
@@ -64,6 +65,10 @@ def collect_status(store: Store, settings: Settings, now: datetime) -> dict[str,
             for e in store.list_outbox(states=(DEAD,), limit=10)
         ],
         "service": collect_service_status(store.engine, settings),  # what `mailer serve` reported
+        "feedback": {  # 👍 / 👎 clicked on Slack alerts, per rule (ready for ranking)
+            c.rule: {"up": c.up, "down": c.down}
+            for c in SubscriptionStore(store.engine).feedback_counts()
+        },
     }
 
 
@@ -103,6 +108,10 @@ def format_status(report: dict[str, Any]) -> str:
         lines.append("dead alerts (see `mailer outbox`, requeue with `mailer outbox retry`):")
         for a in report["dead_alerts"]:
             lines.append(f"  #{a['id']} {a['rule']} -> {a['destination']}: {a['error']}")
+    if report.get("feedback"):
+        lines.append("feedback from Slack (👍 / 👎 per rule):")
+        for rule, votes in report["feedback"].items():
+            lines.append(f"  {rule}: {votes['up']} 👍, {votes['down']} 👎")
     if "service" in report:
         lines += format_service_status(report["service"])
     return "\n".join(lines)

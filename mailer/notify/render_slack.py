@@ -2,7 +2,7 @@
 
 One message holds a header, then per paper a section (linked title, authors,
 summary), a context line (size · upvotes · source · why it matched) and buttons
-(arXiv / PDF / Hugging Face). Slack rejects messages over 50 blocks, section texts
+(arXiv / PDF / Hugging Face, then 👍 / 👎 that the Slack app records). Slack rejects messages over 50 blocks, section texts
 over 3,000 characters, headers over 150, and whole messages somewhere past ~13k
 characters (`msg_blocks_too_long`), so a long feed is split into several messages,
 each well inside every limit; the first one carries the header, later ones say
@@ -64,8 +64,21 @@ def _context_text(view: PaperView) -> str:
     return " · ".join(parts)[:CONTEXT_CHARS]
 
 
-def paper_blocks(view: PaperView) -> list[Block]:
-    """The blocks of one paper: a divider, the section, a context line, buttons."""
+def feedback_buttons(paper_id: str, rule: str) -> list[Block]:
+    """👍 / 👎 for the Slack app (`feedback_up` / `feedback_down`); the value names the
+    paper and the rule, so a click is stored per (user, paper, rule)."""
+    value = json.dumps({"p": paper_id[:200], "r": rule[:200]}, ensure_ascii=False)
+    # the same JSON with Slack's control characters as \u escapes: inert anywhere
+    value = value.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return [
+        {"type": "button", "text": _plain("👍"), "action_id": "feedback_up", "value": value},
+        {"type": "button", "text": _plain("👎"), "action_id": "feedback_down", "value": value},
+    ]
+
+
+def paper_blocks(view: PaperView, feedback: list[Block] | None = None) -> list[Block]:
+    """The blocks of one paper: a divider, the section, a context line, buttons (links,
+    then 👍 / 👎 when `feedback` is given)."""
     blocks: list[Block] = [
         {"type": "divider"},
         {"type": "section", "text": _mrkdwn(_section_text(view))},
@@ -73,16 +86,17 @@ def paper_blocks(view: PaperView) -> list[Block]:
     context = _context_text(view)
     if context:
         blocks.append({"type": "context", "elements": [_mrkdwn(context)]})
-    if view.links:
-        buttons = [
-            {
-                "type": "button",
-                "text": _plain(link.label),
-                "url": link.url,
-                "action_id": f"open_{index}",
-            }
-            for index, link in enumerate(view.links)
-        ]
+    buttons = [
+        {
+            "type": "button",
+            "text": _plain(link.label),
+            "url": link.url,
+            "action_id": f"open_{index}",
+        }
+        for index, link in enumerate(view.links)
+    ]
+    buttons += feedback or []
+    if buttons:
         blocks.append({"type": "actions", "elements": buttons})
     return blocks
 
@@ -132,7 +146,10 @@ def render_slack(batch: AlertBatch) -> list[Payload]:
         )
     # Reserve two blocks in every part for the header/part line and a closing context.
     chunks = _split(
-        [paper_blocks(view) for view in views],
+        [
+            paper_blocks(view, feedback_buttons(item.paper.id, item.match.rule))
+            for view, item in zip(views, batch.items, strict=True)
+        ],
         first_overhead=_json_size(header) + FALLBACK_CHARS + 200,
         blocks_room=MAX_BLOCKS - len(header) - 1,
     )

@@ -22,6 +22,7 @@ from mailer.store.progress import add_delivery_progress_table
 from mailer.store.schema import metadata, schema_version
 from mailer.store.search import add_paper_search
 from mailer.store.service_status import add_service_status_table
+from mailer.store.subscriptions import add_slack_app_tables
 
 MIGRATION_LOCK = 0x6D61696C  # "mail": the advisory lock key for migrations on PostgreSQL
 
@@ -49,6 +50,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         3, "delivery_progress (Slack feeds resume after a restart)", add_delivery_progress_table
     ),
     Migration(7, "full-text search over papers (FTS5 / tsvector)", add_paper_search),
+    Migration(10, "slack_subscriptions, slack_feedback (the Slack app)", add_slack_app_tables),
 )
 
 LATEST = MIGRATIONS[-1].version

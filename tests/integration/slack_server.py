@@ -1,7 +1,10 @@
 """A small Slack Web API on 127.0.0.1 for tests: real HTTP, Slack's JSON shapes.
 
 Answers `chat.postMessage`, `auth.test`, `conversations.open` under `/api/`, and
-incoming-webhook POSTs under `/webhook/...`. It records every request and can be
+incoming-webhook POSTs under `/webhook/...`. For the Slack app also `users.info`
+(from `users`), `conversations.members` (from `members`), `views.publish|open|update`,
+`apps.connections.open` (the app-level token; answers `socket_url`) and POSTs to
+`response_url(...)` (command replies). It records every request and can be
 scripted:
 
 - `script(Reply.rate_limited(2), Reply.rate_limited(2))`: the next posts get those
@@ -58,6 +61,10 @@ class Request:
 class SlackServer:
     def __init__(self, token: str = "xoxb-test-token") -> None:
         self.token = token
+        self.app_token = "xapp-test-token"
+        self.users: dict[str, dict[str, Any]] = {"U0ALICE": {"name": "alice", "tz": "Europe/Paris"}}
+        self.members: dict[str, list[str]] = {}
+        self.socket_url: str | None = None  # what apps.connections.open answers
         self.requests: list[Request] = []
         self._script: list[Reply] = []
         self._down: tuple[float, Callable[[], float]] | None = None
@@ -107,16 +114,49 @@ class SlackServer:
             r for r in self.requests if r.path.startswith(POST_PATHS) and r.answered == 200 and r.ok
         ]
 
+    def calls(self, method: str) -> list[Request]:
+        """Web API calls of one method (`views.publish`), in order."""
+        return [r for r in self.requests if r.path == f"/api/{method}"]
+
+    def responses(self) -> list[Request]:
+        """What was posted to `response_url`s (ephemeral replies to commands)."""
+        return [r for r in self.requests if r.path.startswith("/response/")]
+
+    def response_url(self, name: str = "1") -> str:
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
     def attempts(self) -> list[Request]:
         return [r for r in self.requests if r.path.startswith(POST_PATHS)]
 
     # ---- HTTP ----------------------------------------------------------------------
     def _answer(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> Reply:
         with self._lock:
-            if path.startswith("/api/") and headers.get("authorization") != f"Bearer {self.token}":
+            wanted = self.app_token if path == "/api/apps.connections.open" else self.token
+            if path.startswith("/api/") and headers.get("authorization") != f"Bearer {wanted}":
                 return Reply.error("invalid_auth")
             if path == "/api/auth.test":
                 return Reply(200, {"ok": True, "team": "Test", "user": "mailer", "bot_id": "B1"})
+            if path == "/api/users.info":
+                user = str(body.get("user", ""))
+                if user not in self.users:
+                    return Reply.error("user_not_found")
+                return Reply(200, {"ok": True, "user": {"id": user, **self.users[user]}})
+            if path == "/api/conversations.members":
+                channel = str(body.get("channel", ""))
+                if channel not in self.members:
+                    return Reply.error("channel_not_found")
+                return Reply(200, {"ok": True, "members": self.members[channel],
+                                   "response_metadata": {"next_cursor": ""}})  # fmt: skip
+            if path in ("/api/views.publish", "/api/views.open", "/api/views.update"):
+                view = body.get("view")
+                view = json.loads(view) if isinstance(view, str) else view
+                return Reply(200, {"ok": True, "view": {"id": "V1", "hash": "h1", **(view or {})}})
+            if path == "/api/apps.connections.open":
+                if self.socket_url is None:
+                    return Reply.error("invalid_auth")
+                return Reply(200, {"ok": True, "url": self.socket_url})
+            if path.startswith("/response/"):
+                return Reply(200, {"ok": True})
             if path == "/api/conversations.open":
                 user = str(body.get("users", ""))
                 if not user.startswith("U"):

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 TOKEN = "xoxb-test-token"
 T0 = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)
 FEED_TIME = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
-PAPERS = 30  # three Slack messages' worth
+PAPERS = 24  # three Slack messages' worth (each paper with link and 👍/👎 buttons)
 FEED_RULE = {
     "name": "small-llms",
     "match": {"any": ["language model"]},
