@@ -17,11 +17,12 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from mailer import metrics
 from mailer.batching import group_into_batches, plan_alerts, unique_papers
 from mailer.config import Settings
-from mailer.enrich import Enricher, build_enricher
+from mailer.enrich import build_enricher
 from mailer.models import Match, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
@@ -30,6 +31,9 @@ from mailer.sources import IncomingMessage, Source, SourceError
 from mailer.sources.registry import UnknownSource, open_source
 from mailer.store import MessageRecord, NewAlert, Store, describe_error, message_key
 from mailer.store.schema import FAILED, NO_PAPERS, PARSED, SKIPPED
+
+if TYPE_CHECKING:
+    from mailer.enrich.enricher import Enricher
 
 log = logging.getLogger("mailer.app")
 

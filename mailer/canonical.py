@@ -27,8 +27,6 @@ from datetime import date
 from typing import Literal
 
 from mailer.models import ModelSize, Paper, normalize_title
-from mailer.parse.papers import model_sizes
-from mailer.parse.text import clean_text, decode_tex_accents
 
 Origin = Literal["arxiv", "huggingface"]
 
@@ -81,6 +79,10 @@ def _clean_field(value: object, limit: int, what: str, notes: list[str]) -> str 
     if not isinstance(value, str):
         notes.append(f"{what} is not text ({type(value).__name__}): ignored")
         return None
+    # imported here: the store imports this module for CanonicalRecord, and the parser
+    # package is not needed by commands that only read the store
+    from mailer.parse.text import clean_text, decode_tex_accents
+
     text = clean_text(decode_tex_accents(value))
     if _MARKUP.search(value):
         notes.append(f"markup removed from the {what}")
@@ -169,12 +171,13 @@ def merge_canonical(
     paper: Paper,
     records: Sequence[CanonicalRecord],
     *,
-    read_sizes: SizeReader = model_sizes,
+    read_sizes: SizeReader | None = None,
 ) -> Paper:
     """The paper with its canonical title, authors and abstract (see the module docstring).
 
     `records` are the cleaned records for this paper's arXiv id, arXiv's first; a
-    paper without records is returned as it is.
+    paper without records is returned as it is. `read_sizes` defaults to the parser's
+    `model_sizes`.
     """
     records = [r for r in records if paper.arxiv_id and r.arxiv_id == bare_id(paper.arxiv_id)]
     if not records:
@@ -192,6 +195,10 @@ def merge_canonical(
         summary = None if _is_same_text(paper.abstract, str(abstract)) else paper.abstract
     new_title = str(title) if title else paper.title
     new_abstract = str(abstract) if abstract else paper.abstract
+    if read_sizes is None:
+        from mailer.parse.papers import model_sizes
+
+        read_sizes = model_sizes
     sizes = read_sizes(new_title, new_abstract) or paper.sizes
     return replace(
         paper,

@@ -17,7 +17,8 @@ from rich.table import Table
 
 from mailer.commands.common import EXIT_FAILURES, EXIT_OK, config_option, load_settings_or_exit
 from mailer.config import EnrichSettings
-from mailer.enrich import Enricher, enricher_from
+from mailer.enrich import enricher_from
+from mailer.enrich.enricher import Enricher
 from mailer.models import ParsedDigest
 from mailer.parse.inputs import UnreadableDocument, iter_documents, parse_document
 from mailer.store import Store, StoreError

@@ -7,16 +7,21 @@ config). The pure rules for cleaning and merging records live in `mailer.canonic
 
 from __future__ import annotations
 
-from mailer.config import EnrichSettings, Settings
-from mailer.enrich.enricher import Enricher, EnrichResult
-from mailer.store import Store
+from typing import TYPE_CHECKING
 
-__all__ = ["EnrichResult", "Enricher", "build_enricher", "enricher_from"]
+from mailer.config import EnrichSettings, Settings
+
+if TYPE_CHECKING:  # the HTTP libraries load only when enrichment is configured
+    from mailer.enrich.enricher import Enricher
+    from mailer.store import Store
+
+__all__ = ["build_enricher", "enricher_from"]
 
 
 def enricher_from(enrich: EnrichSettings, store: Store | None) -> Enricher | None:
     """An Enricher for these settings (None when both APIs are switched off)."""
     from mailer.enrich.arxiv import ArxivClient
+    from mailer.enrich.enricher import Enricher
     from mailer.enrich.huggingface import HuggingFaceClient
 
     timeout = enrich.timeout_seconds

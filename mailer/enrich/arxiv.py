@@ -22,9 +22,9 @@ from datetime import date
 from typing import Any
 
 import feedparser
-import httpx2
 
 from mailer.canonical import CanonicalRecord, bare_id, clean_record
+from mailer.enrich.errors import describe_failure
 from mailer.enrich.http import http_client
 
 log = logging.getLogger("mailer.enrich")
@@ -160,13 +160,3 @@ class ArxivClient:
         if response.status_code != 200:
             raise ValueError(f"HTTP {response.status_code}")
         return response.content
-
-
-def describe_failure(error: BaseException) -> str:
-    """One short line for a failed request (no URL parameters, no headers)."""
-    if isinstance(error, httpx2.TimeoutException):
-        return "timed out"
-    if isinstance(error, httpx2.ConnectError):
-        return "cannot connect"
-    text = str(error).splitlines()[0][:200] if str(error) else ""
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__

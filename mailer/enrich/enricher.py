@@ -25,12 +25,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from mailer.canonical import CanonicalRecord, Origin, bare_id, merge_canonical
-from mailer.enrich.arxiv import ArxivClient, FetchResult, describe_failure
-from mailer.enrich.huggingface import HuggingFaceClient, UnknownPaper
+from mailer.enrich.errors import UnknownPaper, describe_failure
 from mailer.models import Paper
-from mailer.store.canonical import CachedRecord, CanonicalCache
+
+if TYPE_CHECKING:  # the clients load HTTP libraries: imported only when built
+    from mailer.enrich.arxiv import ArxivClient
+    from mailer.enrich.huggingface import HuggingFaceClient
+    from mailer.store.canonical import CachedRecord, CanonicalCache
 
 log = logging.getLogger("mailer.enrich")
 
@@ -197,7 +201,7 @@ class Enricher:
 
     def _fetch_arxiv(self, answer: _Fetched, ids: list[str], deadline: float) -> None:
         assert self.arxiv is not None
-        result: FetchResult = self.arxiv.fetch(ids, deadline)
+        result = self.arxiv.fetch(ids, deadline)
         with answer.lock:
             answer.records.update({r.arxiv_id: r for r in result.records})
             answer.unknown.extend(result.unknown)

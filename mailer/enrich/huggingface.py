@@ -21,6 +21,7 @@ from huggingface_hub import HfApi, set_client_factory
 from huggingface_hub.errors import HfHubHTTPError
 
 from mailer.canonical import Cleaned, clean_record
+from mailer.enrich.errors import UnknownPaper
 from mailer.enrich.http import http_client
 
 log = logging.getLogger("mailer.enrich")
@@ -39,10 +40,6 @@ def _use_bounded_client(timeout: float) -> None:
             return
         set_client_factory(lambda: http_client(timeout=timeout, limit=MAX_RESPONSE_BYTES))
         _factory_timeout = timeout
-
-
-class UnknownPaper(Exception):
-    """Hugging Face has no page for this id (404): cached as unknown."""
 
 
 class HuggingFaceClient:
