@@ -43,6 +43,7 @@ class FetchResult:
     records: list[CanonicalRecord] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     failure: str | None = None  # why some ids got no answer (they are not cached)
+    out_of_time: bool = False  # the failure is only the 3 s spacing past the deadline
     requests: int = 0
 
 
@@ -134,6 +135,7 @@ class ArxivClient:
                 records, unknown = parse_feed(self._get(batch), batch)
             except NotInTime:
                 result.failure = f"{len(ids) - start} ids left for a later run (3 s spacing)"
+                result.out_of_time = True
                 break
             except Exception as e:  # any failure of the API is ours to report, not raise
                 result.failure = describe_failure(e)

@@ -57,6 +57,7 @@ class _Fetched:
     records: dict[str, CanonicalRecord] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     failure: str | None = None
+    out_of_time: bool = False  # the failure is only that time ran out: no pause after it
     requests: int = 0
     done: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -157,6 +158,7 @@ class Enricher:
             paused = self._paused_until.get(origin, 0.0) - self._monotonic()
             if paused > 0:
                 answer.failure = f"failed a moment ago; not asked again for {paused:.0f} s"
+                answer.out_of_time = True  # the pause is running already
                 answer.done.set()
             elif origin == "arxiv":
                 self._start(self._fetch_arxiv, answer, ids, deadline)
@@ -166,8 +168,8 @@ class Enricher:
             if not answer.done.wait(max(deadline - self._monotonic(), 0.0)):
                 answer = answers[origin] = self._snapshot(answer)
                 answer.failure = answer.failure or f"no answer within {self.timeout:g} s"
-            if answer.failure and not answer.failure.startswith("failed a moment ago"):
-                if not answer.failure.endswith("(3 s spacing)"):
+            if answer.failure:
+                if not answer.out_of_time:
                     self._paused_until[origin] = self._monotonic() + PAUSE_AFTER_FAILURE
                 log.warning("%s unavailable: %s", LABELS[origin], answer.failure)
         return answers
@@ -177,7 +179,7 @@ class Enricher:
         """What had arrived by the deadline; the late threads write only to the original."""
         with answer.lock:
             return _Fetched(
-                dict(answer.records), list(answer.unknown), answer.failure, answer.requests
+                dict(answer.records), list(answer.unknown), answer.failure, requests=answer.requests
             )
 
     @staticmethod
@@ -207,6 +209,7 @@ class Enricher:
             answer.unknown.extend(result.unknown)
             answer.requests = result.requests
             answer.failure = result.failure
+            answer.out_of_time = result.out_of_time
 
     def _fetch_huggingface(self, answer: _Fetched, ids: list[str], deadline: float) -> None:
         assert self.huggingface is not None
@@ -248,3 +251,9 @@ class Enricher:
             worker.start()
         for worker in workers:
             worker.join(max(deadline - self._monotonic(), 0.0))
+        left = todo.qsize()
+        if left and not any(worker.is_alive() for worker in workers):
+            with lock:
+                if answer.failure is None:
+                    answer.failure = f"{left} ids left for a later run (no time left)"
+                    answer.out_of_time = True
