@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from mailer import metrics
 from mailer.canonical import CanonicalRecord, Origin, bare_id, merge_canonical
 from mailer.enrich.errors import UnknownPaper, describe_failure
 from mailer.models import Paper
@@ -117,6 +118,9 @@ class Enricher:
         fetched = self._fetch(missing)
         unavailable = []
         for origin, answer in fetched.items():
+            metrics.ENRICH_REQUESTS.labels(api=origin).inc(answer.requests)
+            if answer.failure:
+                metrics.ENRICH_UNAVAILABLE.labels(api=origin).inc()
             known[origin].update(answer.records)
             if self.cache is not None and (answer.records or answer.unknown):
                 self.cache.put(origin, now, list(answer.records.values()), answer.unknown)

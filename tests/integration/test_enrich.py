@@ -246,3 +246,12 @@ def test_an_oversized_answer_is_refused(api: PaperApiServer, store: Store) -> No
     assert "larger than" in " ".join(result.unavailable) or "too large" in " ".join(
         result.unavailable
     )
+
+
+def test_many_ids_go_in_requests_of_a_hundred(api: PaperApiServer) -> None:
+    ids = [f"2401.{n:05d}" for n in range(150)]
+    client = ArxivClient(api.api_url, timeout=3, min_interval=0.0)
+    result = client.fetch(ids, deadline=time.monotonic() + 10)
+    first, second = api.arxiv_requests()
+    assert (len(first.ids), len(second.ids)) == (100, 50)
+    assert len(result.unknown) == 150 and result.failure is None

@@ -179,3 +179,13 @@ def test_run_once_with_the_api_down_exits_0_in_bounded_time(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 20
     assert "enrichment unavailable for 1 email" in done.stdout
+
+
+def test_the_shipped_config_stays_offline_and_loads_no_http_client() -> None:
+    """The quick start (`mailer run --once` on config/mailer.yaml) has no `enrich:`, and
+    importing the pipeline does not load the HTTP clients."""
+    root = Path(__file__).resolve().parents[2]
+    assert settings_for(root / "config" / "mailer.yaml").enrich is None
+    code = "import sys, mailer.app; print(sorted({'huggingface_hub', 'feedparser', 'httpx2'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
