@@ -123,7 +123,10 @@ class Enricher:
                 metrics.ENRICH_UNAVAILABLE.labels(api=origin).inc()
             known[origin].update(answer.records)
             if self.cache is not None and (answer.records or answer.unknown):
-                self.cache.put(origin, now, list(answer.records.values()), answer.unknown)
+                try:  # the records are used either way; only the next lookup pays
+                    self.cache.put(origin, now, list(answer.records.values()), answer.unknown)
+                except Exception:
+                    log.exception("could not cache %s records", LABELS[origin])
             if answer.failure:
                 unavailable.append(f"{LABELS[origin]}: {answer.failure}")
         enriched = tuple(
