@@ -17,10 +17,12 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from mailer import metrics
 from mailer.batching import group_into_batches, plan_alerts, unique_papers
 from mailer.config import Settings
+from mailer.enrich import build_enricher
 from mailer.models import Match, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
@@ -30,6 +32,9 @@ from mailer.sources import IncomingMessage, Source, SourceError
 from mailer.sources.registry import UnknownSource, open_source
 from mailer.store import MessageRecord, NewAlert, Store, describe_error, message_key
 from mailer.store.schema import FAILED, NO_PAPERS, PARSED, SKIPPED
+
+if TYPE_CHECKING:
+    from mailer.enrich.enricher import Enricher
 
 log = logging.getLogger("mailer.app")
 
@@ -74,10 +79,12 @@ class Pipeline:
         *,
         clock: Clock = utc_now,
         channel_factory: ChannelFactory | None = None,
+        enricher: Enricher | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
+        self.enricher = enricher  # canonical records between parse and match; None: off
         self.worker = OutboxWorker(store, settings, channel_factory=channel_factory)
         self._rules = _Rules(ruleset, compile_rules(ruleset.enabled))
         self._sources: dict[str, Source] = {}
@@ -101,7 +108,15 @@ class Pipeline:
         except Exception:
             store.close()
             raise
-        return cls(settings, store, ruleset, clock=clock, channel_factory=channel_factory)
+        enricher = build_enricher(settings, store)
+        return cls(
+            settings,
+            store,
+            ruleset,
+            clock=clock,
+            channel_factory=channel_factory,
+            enricher=enricher,
+        )
 
     def close(self) -> None:
         for source in self._sources.values():
@@ -110,6 +125,8 @@ class Pipeline:
             except Exception:
                 log.exception("closing a source failed", extra={"source": source.name})
         self._sources.clear()
+        if self.enricher is not None:
+            self.enricher.close()
         self.store.close()
 
     @property
@@ -244,6 +261,7 @@ class Pipeline:
         found = unique_papers(digest.papers) if digest and status == PARSED else []
         if status == PARSED and not found:
             status = NO_PAPERS
+        found, enrich_note = self._enrich(found)
         rules = self._rules
         matches = self._match(rules.matcher, found)
         targets = {rule.name: rule.notify for rule in rules.ruleset.enabled}
@@ -261,6 +279,7 @@ class Pipeline:
             subject=digest.subject if digest else None,
             papers=len(found),
             matches=len(matches),
+            enrichment=enrich_note,
         )
         if dry_run:
             return self._preview(outcome, found, alerts, now, planned)
@@ -361,6 +380,18 @@ class Pipeline:
         return not self.store.is_processed(
             message.source, message.folder, message.uidvalidity, message.uid
         )
+
+    def _enrich(self, found: list[Paper]) -> tuple[list[Paper], str | None]:
+        """The papers with their canonical records, and why some had none (None: all
+        fine). Bounded in time; a failure leaves the email's data, never stops a run."""
+        if self.enricher is None or not found:
+            return found, None
+        try:
+            result = self.enricher.enrich(found)
+        except Exception as e:
+            log.exception("enrichment failed; the papers keep the email's data")
+            return found, f"enrichment failed: {type(e).__name__}"
+        return list(result.papers), "; ".join(result.unavailable) or None
 
     def _match(self, matcher: Matcher, found: Sequence[Paper]) -> list[Match]:
         matches: list[Match] = []

@@ -252,6 +252,36 @@ class DeliverySettings(_Model):
     lease_seconds: float = Field(default=600.0, gt=0)
 
 
+class ArxivEnrich(_Model):
+    enabled: bool = True
+    api_url: str = "https://export.arxiv.org/api/query"
+
+
+class HuggingFaceEnrich(_Model):
+    enabled: bool = True
+    endpoint: str = "https://huggingface.co"
+
+
+class EnrichSettings(_Model):
+    """`enrich:`: canonical records from arXiv and Hugging Face (mailer.enrich).
+
+    Absent means no enrichment (no network); each part can be switched off with
+    `enabled: false`. `timeout_seconds` bounds the whole wait per digest, not per paper.
+    """
+
+    arxiv: ArxivEnrich = Field(default_factory=ArxivEnrich)
+    huggingface: HuggingFaceEnrich = Field(default_factory=HuggingFaceEnrich)
+    timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator("arxiv", "huggingface", mode="before")
+    @classmethod
+    def _http_url(cls, value: Any) -> Any:
+        url = value.get("api_url") or value.get("endpoint") if isinstance(value, dict) else None
+        if isinstance(url, str) and not url.startswith(("https://", "http://")):
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        return value
+
+
 class Settings(_Model):
     state: str = "sqlite:///var/mailer.db"
     rules: list[Path] = Field(default_factory=lambda: [Path("rules")])
@@ -265,6 +295,7 @@ class Settings(_Model):
     retention_days: int = Field(default=90, ge=1)
     timezone: str = "UTC"
     web: WebSettings = Field(default_factory=WebSettings)  # the pages' access (mailer/web)
+    enrich: EnrichSettings | None = None  # None: papers keep the email's data, no network
 
     _environ: Mapping[str, str] = PrivateAttr(default_factory=dict)
     _path: Path | None = PrivateAttr(default=None)

@@ -50,3 +50,15 @@ LAST_FETCH_SUCCESS = Gauge(
 IMAP_RECONNECTS = Counter(
     "mailer_imap_reconnects", "IMAP reconnections after an error", ["source"], registry=REGISTRY
 )
+ENRICH_REQUESTS = Counter(
+    "mailer_enrich_requests",
+    "Requests to arXiv / Hugging Face for canonical records",
+    ["api"],
+    registry=REGISTRY,
+)
+ENRICH_UNAVAILABLE = Counter(
+    "mailer_enrich_unavailable",
+    "Digests whose papers went with the email's data because an API did not answer",
+    ["api"],
+    registry=REGISTRY,
+)

@@ -80,6 +80,9 @@ class Paper:
     announce: Announce | None = None
     sizes: tuple[ModelSize, ...] = ()
     source: str | None = None  # human label of the digest it came from, e.g. "arXiv cs daily"
+    # the newsletter's own words about the paper, kept apart once the abstract is arXiv's
+    summary: str | None = None
+    enriched: tuple[str, ...] = ()  # the records that filled it: "arxiv", "huggingface"
 
     @property
     def size_params(self) -> list[int]:
@@ -94,8 +97,9 @@ class Paper:
         return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
 
     def to_json(self) -> dict[str, object]:
-        """The shape `mailer parse --json` prints (one object per paper)."""
-        return {
+        """The shape `mailer parse --json` prints (one object per paper); `summary` and
+        `enriched` appear only on enriched papers (`mailer parse --enrich`)."""
+        data: dict[str, object] = {
             "id": self.id,
             "title": self.title,
             "abstract": self.abstract,
@@ -110,6 +114,11 @@ class Paper:
             "sizes": self.size_params,
             "source": self.source,
         }
+        if self.summary is not None:
+            data["summary"] = self.summary
+        if self.enriched:
+            data["enriched"] = list(self.enriched)
+        return data
 
 
 @dataclass(frozen=True, slots=True)

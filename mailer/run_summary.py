@@ -31,6 +31,7 @@ class MessageOutcome:
     matches: int = 0
     new_alerts: int = 0
     previews: tuple[AlertBatch, ...] = ()  # dry runs: what would be sent
+    enrichment: str | None = None  # why some papers kept the email's data ("arXiv: timed out")
 
     @property
     def counts(self) -> bool:
@@ -56,6 +57,7 @@ class RunSummary:
     before_since: int = 0  # messages --since left out by their Date header
     previews: list[AlertBatch] = field(default_factory=list)
     dry_run: bool = False
+    enrichment_unavailable: list[str] = field(default_factory=list)  # one line per email
 
     def add(self, outcome: MessageOutcome) -> None:
         if outcome.status == OLDER_THAN_SINCE:
@@ -68,6 +70,10 @@ class RunSummary:
         self.new_alerts += outcome.new_alerts
         for batch in outcome.previews:
             self._merge_preview(batch)
+        if outcome.enrichment:
+            self.enrichment_unavailable.append(
+                f"{outcome.source}/{outcome.uid}: {outcome.enrichment}"
+            )
         if outcome.status == FAILED:
             self.problems.append(outcome.describe())
         elif outcome.status == SKIPPED:
@@ -111,6 +117,12 @@ class RunSummary:
             if self.source_failures:
                 count = len(self.source_failures)
                 head += f", {count} source{'s' if count > 1 else ''} could not be read"
+            if self.enrichment_unavailable:
+                count = len(self.enrichment_unavailable)
+                head += (
+                    f", enrichment unavailable for {count} email{'s' if count > 1 else ''}"
+                    " (their papers went with the email's data)"
+                )
             if self.waiting:
                 when = f", next at {self.next_due:%Y-%m-%d %H:%M} UTC" if self.next_due else ""
                 head += f" ({self.waiting} alerts wait for their time{when})"
@@ -120,5 +132,6 @@ class RunSummary:
         lines += [f"  failed: {failure}" for failure in self.source_failures]
         lines += [f"  failed: {problem}" for problem in self.problems]
         lines += [f"  skipped: {message}" for message in self.skipped]
+        lines += [f"  enrichment: {note}" for note in self.enrichment_unavailable]
         lines += [f"  delivery: {error}" for error in self.delivery.errors]
         return "\n".join(lines)

@@ -60,6 +60,9 @@ def _text_paper(number: int, view: PaperView) -> str:
         lines.append(f"   Matched: {view.reasons.replace('*', '')}")
     if view.summary:
         lines.extend(textwrap.wrap(view.summary, 76, initial_indent="   ", subsequent_indent="   "))
+    if view.blurb:
+        said = f"{view.blurb[0]} says: {view.blurb[1]}"
+        lines.extend(textwrap.wrap(said, 76, initial_indent="   ", subsequent_indent="   "))
     if view.url:
         lines.append(f"   {view.url}")
     for link in view.links:

@@ -24,7 +24,7 @@ HEADER_CHARS = 150
 SECTION_CHARS = 3000
 CONTEXT_CHARS = 2000
 FALLBACK_CHARS = 600
-LINK_CHARS = 1000  # with title 700, authors 300 and summary 1,100: under SECTION_CHARS
+LINK_CHARS = 1000  # with title 700, authors 300, summary 1,100, blurb 800: under SECTION_CHARS
 # Our own budget for one message's blocks as JSON, well under Slack's ~13k characters.
 MESSAGE_CHARS = 11_000
 
@@ -54,6 +54,9 @@ def _section_text(view: PaperView) -> str:
         lines.append(f"_{slack_fit(view.authors, 300)}_")
     if view.summary:
         lines.append(slack_fit(view.summary, 1100))  # with the rest, under 3,000
+    if view.blurb:
+        who, said = view.blurb
+        lines.append(f"_{slack_fit(who, 60)} says:_ {slack_fit(said, 700)}")
     return "\n".join(lines)[:SECTION_CHARS]
 
 

@@ -35,6 +35,8 @@ class PaperView:
     source: str
     reasons: str  # Match.explain(): "*LoRA* in abstract · 7B ≤ 8B"
     links: tuple[Link, ...]
+    # the newsletter's own words once the abstract is arXiv's: ("AINews", "a tiny model…")
+    blurb: tuple[str, str] | None = None
 
     @property
     def facts(self) -> list[str]:
@@ -105,6 +107,14 @@ def _links(paper: Paper) -> tuple[Link, ...]:
     return tuple(links)
 
 
+def _blurb(paper: Paper, chars: int) -> tuple[str, str] | None:
+    """Who says what about the paper, when the newsletter's text is kept apart."""
+    said = cut_at_word(clean_text(paper.summary), chars)
+    if not said:
+        return None
+    return cut_at_word(clean_text(paper.source), 60) or "The newsletter", said
+
+
 def paper_view(item: AlertItem, *, summary_chars: int) -> PaperView:
     paper = item.paper
     links = _links(paper)
@@ -119,6 +129,7 @@ def paper_view(item: AlertItem, *, summary_chars: int) -> PaperView:
         source=cut_at_word(clean_text(paper.source), 80),
         reasons=cut_at_word(clean_text(item.match.explain()), 300),
         links=links,
+        blurb=_blurb(paper, summary_chars),
     )
 
 

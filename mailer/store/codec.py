@@ -44,19 +44,26 @@ def paper_from_json(text: str) -> Paper:
         announce=cast("Announce | None", data.get("announce")),  # a string: `|` per call cost 10 µs
         sizes=tuple(ModelSize(int(s["params"]), s.get("text", "")) for s in data.get("sizes", ())),
         source=data.get("source"),
+        summary=data.get("summary"),
+        enriched=tuple(data.get("enriched") or ()),
     )
 
 
 def merge_papers(known: Paper, seen_again: Paper) -> Paper:
     """The stored paper, completed with what another digest adds (fields it lacked).
 
-    Upvotes take the higher count: digests seen later usually report more votes.
+    Upvotes take the higher count: digests seen later usually report more votes. A
+    paper stored with the email's data takes the canonical record (title, authors,
+    abstract, the newsletter's summary) when a later digest brings it enriched.
     """
     fields: dict[str, Any] = {}
+    if seen_again.enriched and not known.enriched:
+        for name in ("title", "authors", "abstract", "summary", "sizes", "enriched"):
+            fields[name] = getattr(seen_again, name)
     for name in ("abstract", "authors", "arxiv_id", "url", "pdf_url", "published", "announce"):
         if getattr(known, name) is None and getattr(seen_again, name) is not None:
             fields[name] = getattr(seen_again, name)
-    if not known.sizes and seen_again.sizes:
+    if not known.sizes and seen_again.sizes and "sizes" not in fields:
         fields["sizes"] = seen_again.sizes
     if seen_again.upvotes is not None and (known.upvotes or 0) < seen_again.upvotes:
         fields["upvotes"] = seen_again.upvotes

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from mailer.store.canonical import CanonicalCache
 from mailer.store.messages import MessageQueries
 from mailer.store.migrations import upgrade
 from mailer.store.outbox import OutboxQueries
@@ -134,6 +135,10 @@ class Store(MessageQueries, OutboxQueries, ReportQueries, SearchQueries):
     def delivery_progress(self) -> StoreProgress:
         """Where a channel that sends one batch in several messages records how far it got."""
         return StoreProgress(self.engine)
+
+    def canonical_cache(self) -> CanonicalCache:
+        """The cache of arXiv and Hugging Face records (mailer.enrich)."""
+        return CanonicalCache(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -254,7 +254,11 @@ class MessageQueries:
             conn.execute(
                 update(papers)
                 .where(papers.c.id == paper.id)
-                .values(data=codec.paper_to_json(merged), last_seen=when)
+                .values(
+                    title=_cut(merged.title) or merged.id,
+                    data=codec.paper_to_json(merged),
+                    last_seen=when,
+                )
             )
         conn.execute(
             dialect_insert(conn, paper_sources)

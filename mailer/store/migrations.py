@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, inspect, select, text
 
+from mailer.store.canonical import add_canonical_records_table
 from mailer.store.notices import add_notices_table
 from mailer.store.progress import add_delivery_progress_table
 from mailer.store.schema import metadata, schema_version
@@ -49,6 +50,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         3, "delivery_progress (Slack feeds resume after a restart)", add_delivery_progress_table
     ),
+    Migration(4, "canonical_records (arXiv / Hugging Face cache)", add_canonical_records_table),
     Migration(7, "full-text search over papers (FTS5 / tsvector)", add_paper_search),
     Migration(10, "slack_subscriptions, slack_feedback (the Slack app)", add_slack_app_tables),
 )
