@@ -137,6 +137,15 @@ def test_loader_never_crashes_on_any_content(tmp_path_factory: Any, data: Any) -
     assert all(str(error) for error in ruleset.errors)
 
 
+@pytest.mark.parametrize("key", ["fields", "formats"])
+def test_a_list_key_given_a_number_is_an_error_not_a_crash(tmp_path: Path, key: str) -> None:
+    # found by the fuzz test above: {match: {fields: 1}} raised TypeError in the builder
+    path = tmp_path / "rules.yaml"
+    path.write_text(f"version: 1\nrules:\n  - {{name: x, match: {{any: [lora], {key}: 1}}}}\n")
+    ruleset = load_rules([path], has_destination=lambda name: True)
+    assert any(f"{key}: expected a list" in str(error) for error in ruleset.errors)
+
+
 def test_ten_thousand_rules_load_fast(tmp_path: Path) -> None:
     rules = [
         {"name": f"rule-{i}", "match": {"any": [f"term{i}", "lora"], "size": "<= 8B"},

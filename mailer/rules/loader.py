@@ -248,8 +248,9 @@ class _FileLoader:
         size = None
         if match.get("size") is not None:
             size = self._value((*path, "size"), lambda: parse_size(match["size"]))
-        fields = match.get("fields") or ["title", "abstract"]
-        formats = match.get("formats") or []
+        # the schema reports a wrong type; building goes on with what is usable
+        fields = _as_list(match.get("fields")) or ["title", "abstract"]
+        formats = _as_list(match.get("formats"))
         upvotes = match.get("min_upvotes")
         return Condition(
             any=self._terms((*path, "any"), match.get("any")),
@@ -321,3 +322,7 @@ def _is_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
