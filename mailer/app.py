@@ -32,13 +32,29 @@ from mailer.store.schema import FAILED, NO_PAPERS, PARSED, SKIPPED
 
 log = logging.getLogger("mailer.app")
 
-__all__ = ["MessageOutcome", "Pipeline", "RulesUnavailable", "RunSummary"]
+__all__ = ["MessageOutcome", "Pipeline", "RulesUnavailable", "RunSummary", "describe_rule_errors"]
 
 Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def describe_rule_errors(ruleset: RuleSet, settings: Settings) -> list[str]:
+    """Each rule error as `file:line:column: ...`; a rule path that does not exist is
+    the config's mistake, so it points at the config's `rules:` line."""
+    lines = []
+    for error in ruleset.errors:
+        missing = error.message == "no such rule file or directory"
+        if missing and settings.rules_position:
+            lines.append(
+                f"{settings.rules_position}: rules: no such rule file or directory: "
+                f"{error.position.file} (relative paths resolve against the current directory)"
+            )
+        else:
+            lines.append(str(error))
+    return lines
 
 
 class RulesUnavailable(Exception):
@@ -81,10 +97,14 @@ class Pipeline:
         clock: Clock = utc_now,
         channel_factory: ChannelFactory | None = None,
     ) -> Pipeline:
-        """Load the rules (RulesUnavailable if any has an error) and open the store."""
+        """Load the rules and open the store. A rule with an error is logged and left
+        out (`rules.errors`; the others run); RulesUnavailable when no rule loaded and
+        there were errors (a missing rules folder, every file broken)."""
         ruleset = load_rules(settings.rules, has_destination=settings.has_destination)
-        if not ruleset.is_ok:
-            raise RulesUnavailable(ruleset.errors)
+        if ruleset.errors and not ruleset.rules:
+            raise RulesUnavailable(describe_rule_errors(ruleset, settings))
+        for error in describe_rule_errors(ruleset, settings):
+            log.error("rule error (this rule is left out, the others run): %s", error)
         store = Store.open(settings.state)
         return cls(settings, store, ruleset, clock=clock, channel_factory=channel_factory)
 
@@ -127,6 +147,7 @@ class Pipeline:
     ) -> RunSummary:
         """Fetch every source, process each new message, then deliver what is due."""
         summary = RunSummary(dry_run=dry_run)
+        summary.rule_errors = describe_rule_errors(self.rules, self.settings)
         planned: set[tuple[str, str, str]] = set()  # dry runs: alerts already previewed
         for config in self.settings.sources:
             try:

@@ -112,6 +112,10 @@ def load_yaml_text(text: str, file: str) -> YamlDocument:
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        if e.context_mark and "end of stream" in (e.problem or ""):
+            # an unclosed quote or bracket: the parser gives up at the end of the file,
+            # but the problem starts where the quote or bracket was opened
+            mark = e.context_mark
         position = _mark(file, mark) if mark else Position(file, 1, 1)
         problem = " ".join(p for p in (e.context, e.problem) if p) or "invalid YAML"
         if mark and _char_at(text, mark.line, mark.column) == "\t":
