@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from mailer.commands.common import EXIT_FAILURES, EXIT_OK
+from mailer.commands.common import EXIT_FAILURES, EXIT_OK, json_option
 from mailer.models import ParsedDigest
 from mailer.parse.inputs import UnreadableDocument, iter_documents, parse_document
 
@@ -41,11 +41,11 @@ def _table(name: str, digest: ParsedDigest) -> Table:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per paper per line.")
+@json_option
 def parse(paths: tuple[Path, ...], as_json: bool) -> None:
     """Parse newsletter emails and show the papers found.
 
-    PATH is an .eml file, a directory of them, an mbox file, or a text page (any .txt file
+    With --json: one JSON object per paper per line. PATH is an .eml file, a directory of them, an mbox file, or a text page (any .txt file
     is read as a pasted Daily Papers page). Parse problems go to stderr; the exit status is
     1 when any document had one.
 
