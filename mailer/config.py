@@ -173,6 +173,7 @@ class ConsoleDestination(_Model):
 class FileDestination(_Model):
     kind: Literal["file"]
     path: Path
+    to: list[str] = Field(default_factory=list)  # the .eml's To: (default: the From address)
 
 
 class SlackDestination(_Model):
