@@ -120,20 +120,35 @@ def check_paths(settings: Settings, doc: YamlDocument) -> list[Finding]:
         if path is not None and not Path(path).is_dir():
             where = str(doc.position(("sources", i, "path")))
             findings.append(
-                Finding("source", False, f"{source.name}: no such directory: {path}", where)
+                Finding(
+                    "source", False, f"source {source.name}: path: no such directory: {path}", where
+                )
             )
         ca_file = getattr(source, "ca_file", None)
         if ca_file is not None and not Path(ca_file).is_file():
             where = str(doc.position(("sources", i, "ca_file")))
-            findings.append(Finding("source", False, f"{source.name}: no CA file {ca_file}", where))
+            findings.append(
+                Finding(
+                    "source",
+                    False,
+                    f"source {source.name}: ca_file: no such file: {ca_file}",
+                    where,
+                )
+            )
     if settings.smtp and settings.smtp.ca_file and not settings.smtp.ca_file.is_file():
         where = str(doc.position(("smtp", "ca_file")))
-        findings.append(Finding("smtp", False, f"no CA file {settings.smtp.ca_file}", where))
+        findings.append(
+            Finding("smtp", False, f"smtp: ca_file: no such file: {settings.smtp.ca_file}", where)
+        )
     for name, destination in settings.destinations.items():
         out = getattr(destination, "path", None)
         if out is not None and Path(out).exists() and not Path(out).is_dir():
             where = str(doc.position(("destinations", name, "path")))
-            findings.append(Finding("destination", False, f"{name}: {out} is not a folder", where))
+            findings.append(
+                Finding(
+                    "destination", False, f"destination {name}: path: {out} is not a folder", where
+                )
+            )
     return findings
 
 
@@ -144,7 +159,9 @@ def check_destinations(settings: Settings, doc: YamlDocument) -> list[Finding]:
         where = str(doc.position(("destinations", name)))
         if destination.kind == "email" and settings.smtp is None:
             findings.append(
-                Finding("destination", False, f"{name}: email needs an smtp: account", where)
+                Finding(
+                    "destination", False, f"destination {name}: email needs an smtp: account", where
+                )
             )
         if destination.kind == "slack":
             has_own = destination.token_env or destination.token_file
@@ -157,7 +174,7 @@ def check_destinations(settings: Settings, doc: YamlDocument) -> list[Finding]:
                     Finding(
                         "destination",
                         False,
-                        f"{name}: no Slack token (token_env: under slack:) or webhook_url_env",
+                        f"destination {name}: no Slack token (token_env: under slack:) or webhook_url_env",
                         where,
                     )
                 )
@@ -199,7 +216,8 @@ def check_rules(settings: Settings) -> list[Finding]:
             Finding(
                 "rules",
                 True,
-                f"{len(ruleset.rules)} rules in {files} file{'s' if files != 1 else ''}, "
+                f"{len(ruleset.rules)} rule{'s' if len(ruleset.rules) != 1 else ''} in "
+                f"{files} file{'s' if files != 1 else ''}, "
                 "every destination defined, every time zone known",
             )
         )
