@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,7 +63,9 @@ def notify_test(destination: str, config_path: Path, as_json: bool) -> None:
     try:
         channel = create_channel(destination, target, settings)
         batch = sample_batch(destination, datetime.now(UTC))
-        channel.deliver(batch)
+        # with --json, a console destination prints to stderr: stdout is the one object
+        with contextlib.redirect_stdout(sys.stderr) if as_json else nullcontext():
+            channel.deliver(batch)
     except UnknownChannel as e:
         click.echo(f"error: {e}", err=True)
         raise SystemExit(EXIT_CONFIG) from e
