@@ -1,4 +1,4 @@
-"""`mailer run --once` and `mailer replay MESSAGE_ID`."""
+"""`mailer run` and `mailer replay MESSAGE_ID`."""
 
 from __future__ import annotations
 

@@ -80,7 +80,7 @@ def format_status(report: dict[str, Any]) -> str:
     lines.append(f"today: {report['today']['emails']} emails, {report['today']['papers']} papers")
     lines.append("sources:")
     lines += [f"  {name}: {_counts(c)}" for name, c in sorted(report["sources"].items())] or [
-        "  nothing processed yet (run `mailer run --once`)"
+        "  nothing processed yet (run `mailer run`)"
     ]
     lines.append("alerts per rule:")
     lines += [f"  {name}: {_counts(c)}" for name, c in sorted(report["rules"].items())] or [
