@@ -96,12 +96,14 @@ class Pipeline:
         *,
         clock: Clock = utc_now,
         channel_factory: ChannelFactory | None = None,
+        partial_rules: bool = False,
     ) -> Pipeline:
-        """Load the rules and open the store. A rule with an error is logged and left
-        out (`rules.errors`; the others run); RulesUnavailable when no rule loaded and
-        there were errors (a missing rules folder, every file broken)."""
+        """Load the rules and open the store. RulesUnavailable when a rule has an error;
+        with `partial_rules` (`mailer run`) a rule with an error is logged and left out
+        (`rules.errors`; the others run), and RulesUnavailable only when no rule loaded
+        (a missing rules folder, every file broken)."""
         ruleset = load_rules(settings.rules, has_destination=settings.has_destination)
-        if ruleset.errors and not ruleset.rules:
+        if ruleset.errors and (not partial_rules or not ruleset.rules):
             raise RulesUnavailable(describe_rule_errors(ruleset, settings))
         for error in describe_rule_errors(ruleset, settings):
             log.error("rule error (this rule is left out, the others run): %s", error)
