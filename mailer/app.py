@@ -23,6 +23,7 @@ from mailer.batching import group_into_batches, plan_alerts, unique_papers
 from mailer.config import Settings
 from mailer.models import Match, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
+from mailer.rule_errors import describe_rule_errors
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
 from mailer.sources import IncomingMessage, Source, SourceError
@@ -39,22 +40,6 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def describe_rule_errors(ruleset: RuleSet, settings: Settings) -> list[str]:
-    """Each rule error as `file:line:column: ...`; a rule path that does not exist is
-    the config's mistake, so it points at the config's `rules:` line."""
-    lines = []
-    for error in ruleset.errors:
-        missing = error.message == "no such rule file or directory"
-        if missing and settings.rules_position:
-            lines.append(
-                f"{settings.rules_position}: rules: no such rule file or directory: "
-                f"{error.position.file} (relative paths resolve against the current directory)"
-            )
-        else:
-            lines.append(str(error))
-    return lines
 
 
 class RulesUnavailable(Exception):

@@ -201,7 +201,7 @@ def load_for_check(
 
 
 def check_rules(settings: Settings) -> list[Finding]:
-    from mailer.app import describe_rule_errors
+    from mailer.rule_errors import describe_rule_errors
     from mailer.rules import load_rules
 
     ruleset = load_rules(settings.rules, has_destination=settings.has_destination)

@@ -101,7 +101,11 @@ def fetch_progress(pipeline: Pipeline, console: Console | None = None) -> Iterat
 
     def delivered(messages: int, alerts: int) -> None:
         if lines is not None:
-            lines.line("delivery", f"delivering: {alerts} alerts in {messages} messages so far")
+            lines.line(
+                "delivery",
+                f"delivering: {alerts} alert{'' if alerts == 1 else 's'} in {messages} "
+                f"message{'' if messages == 1 else 's'} so far",
+            )
 
     reporting: list[ReportsProgress] = []
     for config in pipeline.settings.sources:

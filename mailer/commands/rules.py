@@ -12,7 +12,6 @@ from pathlib import Path
 
 import click
 
-from mailer.app import describe_rule_errors
 from mailer.commands.common import (
     EXIT_CONFIG,
     EXIT_FAILURES,
@@ -24,6 +23,7 @@ from mailer.commands.common import (
 )
 from mailer.config import DEFAULT_CONFIG, Settings
 from mailer.models import Match, Paper
+from mailer.rule_errors import describe_rule_errors
 from mailer.rules import Rule, RuleSet, compile_rules, load_rules
 from mailer.rules.schema import schema_json
 
