@@ -160,6 +160,9 @@ def render_email_parts(
     budget = max_html_bytes - empty - 400  # room for "part 12 of 12" and the like
     while True:
         ranges = _pack(sizes, budget)
+        even = sum(sizes) // len(ranges) + max(sizes)  # as many parts, of even size
+        if len(ranges) > 1 and even < budget and len(_pack(sizes, even)) == len(ranges):
+            ranges = _pack(sizes, even)
         parts = []
         for number, (start, end) in enumerate(ranges, 1):
             label = f"part {number} of {len(ranges)}"
