@@ -32,12 +32,16 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid, parseaddr
+from typing import TYPE_CHECKING
 
 from mailer.config import Destination, EmailDestination, Settings, SmtpAccount
 from mailer.models import AlertBatch
 from mailer.notify import DeliveryError, read_channel_secret
 from mailer.notify.render import RenderedEmail, render_email_parts, render_notice_email
 from mailer.notify.sanitize import cut_at_word, header_value
+
+if TYPE_CHECKING:
+    from mailer.notify.slack import DeliveryProgress
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +162,7 @@ class EmailChannel:
         settings: Settings,
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        progress: DeliveryProgress | None = None,
     ) -> None:
         if not isinstance(destination, EmailDestination):
             raise TypeError(f"EmailChannel needs an email destination, not {destination.kind}")
@@ -165,6 +170,7 @@ class EmailChannel:
         self.destination = destination
         self.settings = settings
         self.now = now
+        self.progress = progress  # parts of a split feed already sent (None: resend all)
 
     @property
     def account(self) -> SmtpAccount:
@@ -175,8 +181,9 @@ class EmailChannel:
         return self.settings.smtp
 
     def deliver(self, batch: AlertBatch) -> None:
-        """Send the batch's message, or its parts in order over one connection (a retry
-        sends them all again, with the same Message-IDs, which mail clients show once)."""
+        """Send the batch's message, or its parts in order over one connection. A retry
+        after a failure part-way sends only the parts that did not go out (with
+        `progress`, which the outbox passes), else all of them with the same Message-IDs."""
         account = self.account
         messages = build_batch_messages(
             batch,
@@ -185,7 +192,22 @@ class EmailChannel:
             date=self.now(),
             unsubscribe=account.unsubscribe,
         )
-        self._send(*messages)
+        if len(messages) == 1 or self.progress is None:
+            self._send(*messages)
+            return
+        progress = self.progress
+        key = "\x1f".join(("email", self.name, batch.rule, batch.destination, batch.batch_key))
+        state = progress.load(key) or {}
+        start = int(state.get("sent", 0)) if state.get("parts") == len(messages) else 0
+        if start:
+            log.info("email %s: resuming %s at part %d", self.name, batch.batch_key, start + 1)
+
+        def part_sent(index: int) -> None:
+            if start + index + 1 < len(messages):
+                progress.save(key, {"sent": start + index + 1, "parts": len(messages)})
+
+        self._send(*messages[start:], on_sent=part_sent)
+        progress.clear(key)
 
     def send_notice(self, subject: str, text: str) -> None:
         account = self.account
@@ -233,17 +255,19 @@ class EmailChannel:
             raise
         return smtp
 
-    def _send(self, *messages: EmailMessage) -> None:
+    def _send(self, *messages: EmailMessage, on_sent: Callable[[int], None] | None = None) -> None:
         account = self.account
         sender = parseaddr(account.from_)[1] or account.from_
         refused: dict[str, tuple[int, bytes]] = {}
         try:
             smtp = self._connect(account)
             try:
-                for message in messages:
+                for index, message in enumerate(messages):
                     refused |= smtp.send_message(
                         message, from_addr=sender, to_addrs=self.destination.to
                     )
+                    if on_sent is not None:
+                        on_sent(index)
             finally:
                 try:
                     smtp.quit()

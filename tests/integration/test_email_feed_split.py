@@ -15,8 +15,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from render_batches import daily_feed_batch
 
 from mailer.cli import cli
+from mailer.config import load_settings
+from mailer.notify import DeliveryError
+from mailer.notify.email import EmailChannel
+from mailer.notify.slack import MemoryProgress
 from mailer.parse import parse_email
 
 from .smtp_server import SmtpServer
@@ -109,3 +114,25 @@ def test_the_arxiv_listing_arrives_as_parts_under_100_kb_with_every_paper_once(
         assert (on_disk["In-Reply-To"] is None) == (sent["In-Reply-To"] is None)
         assert on_disk.get_content_type() == sent.get_content_type() == "multipart/alternative"
         assert html_of(on_disk) == html_of(sent)  # type: ignore[arg-type]
+
+
+def test_a_retry_after_a_failure_part_way_sends_only_the_missing_parts(
+    tmp_path: Path, smtp_server_factory: Callable[..., SmtpServer]
+) -> None:
+    server = smtp_server_factory()
+    path = tmp_path / "mailer.yaml"
+    path.write_text(config(server).replace("rules: rules/", f"rules: {tmp_path}"))
+    settings = load_settings(path, {})
+    batch = daily_feed_batch(400, destination="alice-email")
+    channel = EmailChannel("alice-email", settings.destination("alice-email"), settings,
+                           progress=MemoryProgress())  # fmt: skip
+    server.fail_data += ["250 OK", "451 4.3.0 try again later"]  # part 1 goes, part 2 not
+    with pytest.raises(DeliveryError) as caught:
+        channel.deliver(batch)
+    assert not caught.value.permanent
+    channel.deliver(batch)  # the outbox's retry
+    subjects = [r.message["Subject"] for r in server.received]
+    total = int(subjects[0].rsplit(" of ", 1)[1])
+    assert total >= 3
+    assert subjects == [f"{subjects[0].rsplit(' · ', 1)[0]} · part {n} of {total}"
+                        for n in range(2, total + 1)]  # fmt: skip
