@@ -45,8 +45,7 @@ def config_option(func: F) -> F:
         type=click.Path(path_type=Path, dir_okay=False),
         default=None,
         callback=_config_value,
-        show_default=str(DEFAULT_CONFIG),
-        help="The YAML config file.",
+        help=f"The YAML config file (default: {DEFAULT_CONFIG}).",
     )(func)
 
 

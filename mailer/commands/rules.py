@@ -46,9 +46,8 @@ _config = click.option(
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
     callback=_config_value,
-    show_default=str(DEFAULT_CONFIG),
-    help="The config: every notify `to:` must be a destination it defines, and its "
-    "`rules:` paths are used when none are given.",
+    help=f"The config (default: {DEFAULT_CONFIG}, if there is one): every notify `to:` "
+    "must be a destination it defines, and its `rules:` paths are used when none are given.",
 )
 
 
