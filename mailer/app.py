@@ -25,6 +25,7 @@ from mailer.config import Settings
 from mailer.enrich import build_enricher
 from mailer.models import Match, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
+from mailer.rule_errors import describe_rule_errors
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
 from mailer.slackapp.rules import with_subscriptions, without_repeats
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mailer.app")
 
-__all__ = ["MessageOutcome", "Pipeline", "RulesUnavailable", "RunSummary"]
+__all__ = ["MessageOutcome", "Pipeline", "RulesUnavailable", "RunSummary", "describe_rule_errors"]
 
 Clock = Callable[[], datetime]
 
@@ -97,11 +98,17 @@ class Pipeline:
         *,
         clock: Clock = utc_now,
         channel_factory: ChannelFactory | None = None,
+        partial_rules: bool = False,
     ) -> Pipeline:
-        """Load the rules (RulesUnavailable if any has an error) and open the store."""
+        """Load the rules and open the store. RulesUnavailable when a rule has an error;
+        with `partial_rules` (`mailer run`) a rule with an error is logged and left out
+        (`rules.errors`; the others run), and RulesUnavailable only when no rule loaded
+        (a missing rules folder, every file broken)."""
         ruleset = load_rules(settings.rules, has_destination=settings.has_destination)
-        if not ruleset.is_ok:
-            raise RulesUnavailable(ruleset.errors)
+        if ruleset.errors and (not partial_rules or not ruleset.rules):
+            raise RulesUnavailable(describe_rule_errors(ruleset, settings))
+        for error in describe_rule_errors(ruleset, settings):
+            log.error("rule error (this rule is left out, the others run): %s", error)
         store = Store.open(settings.state)
         try:
             ruleset = _with_subscriptions(ruleset, store)
@@ -160,6 +167,7 @@ class Pipeline:
     ) -> RunSummary:
         """Fetch every source, process each new message, then deliver what is due."""
         summary = RunSummary(dry_run=dry_run)
+        summary.rule_errors = describe_rule_errors(self.rules, self.settings)
         planned: set[tuple[str, str, str]] = set()  # dry runs: alerts already previewed
         for config in self.settings.sources:
             try:

@@ -2,10 +2,15 @@
 
 Subcommands are imported only when used, so `mailer parse` does not pay for the
 scheduler or the database drivers. Adding a command is one line in COMMANDS.
+
+Global flags (`-v`, `--log-format`, `--config`, `--json`) work before or after the
+subcommand: the group takes them before it, and every command it loads gets `-v` and
+`--log-format` added (its own `--config`/`--json` fall back to the group's).
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 import sys
 from typing import Any
@@ -13,6 +18,7 @@ from typing import Any
 import click
 
 from mailer import __version__
+from mailer.exit_codes import ExitCode, exit_table_text
 from mailer.lazy import import_target
 
 COMMANDS: dict[str, str] = {
@@ -26,8 +32,61 @@ COMMANDS: dict[str, str] = {
     "notify": "mailer.commands.notify:notify",
     "watch": "mailer.commands.watch:watch",
     "serve": "mailer.commands.serve:serve",
+    "check": "mailer.commands.check:check",
     "web": "mailer.commands.web:web",
 }
+LOG_FORMATS = ["auto", "text", "json"]
+
+
+def _setup_logging(ctx: click.Context) -> None:
+    from mailer.logs import setup_logging
+
+    obj = ctx.find_root().obj
+    setup_logging(verbose=obj["verbose"], log_format=obj["log_format"])
+
+
+def _more_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    if value:
+        ctx.find_root().obj["verbose"] += value
+        _setup_logging(ctx)
+
+
+def _log_format(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.find_root().obj["log_format"] = value
+        _setup_logging(ctx)
+
+
+def add_global_options(command: click.Command) -> click.Command:
+    """Give a loaded command (and each command of a group) `-v` and `--log-format`."""
+    if getattr(command, "_mailer_globals", False):
+        return command
+    names = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    if "-v" not in names:
+        command.params.append(
+            click.Option(
+                ["-v", "--verbose"],
+                count=True,
+                expose_value=False,
+                callback=_more_verbose,
+                help="More logging; -vv shows tracebacks.",
+            )
+        )
+    if "--log-format" not in names:
+        command.params.append(
+            click.Option(
+                ["--log-format"],
+                type=click.Choice(LOG_FORMATS),
+                expose_value=False,
+                callback=_log_format,
+                help="Log lines as text or JSON (auto: text on a terminal, JSON otherwise).",
+            )
+        )
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_global_options(sub)
+    command._mailer_globals = True  # type: ignore[attr-defined]
+    return command
 
 
 class LazyGroup(click.Group):
@@ -39,40 +98,71 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         command: click.Command | None = import_target(target)
-        return command
+        return add_global_options(command) if command is not None else None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            close = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.5)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            ctx.fail(f"No such command {name!r}.{hint} (see `mailer --help`)")
+        return super().resolve_command(ctx, args)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=exit_table_text(),
+)
 @click.version_option(__version__, prog_name="mailer")
 @click.option(
     "-v",
     "--verbose",
     count=True,
-    help="More logging; -vv shows tracebacks. Goes before the subcommand: mailer -v run --once.",
+    help="More logging; -vv shows tracebacks. Before or after the subcommand.",
 )
 @click.option(
     "--log-format",
-    type=click.Choice(["auto", "text", "json"]),
+    type=click.Choice(LOG_FORMATS),
     default="auto",
     show_default=True,
     help="Log lines as text or JSON (auto: text on a terminal, JSON otherwise).",
 )
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    metavar="PATH",
+    help="The YAML config file for every command (default config/mailer.yaml).",
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON output, for every command.")
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, log_format: str) -> None:
+def cli(
+    ctx: click.Context, verbose: int, log_format: str, config_path: str | None, as_json: bool
+) -> None:
     """paper-mailer: trending-papers newsletters in, targeted alerts out.
 
     \b
     Quick start (the shipped config reads the sample digests in examples/inbox):
-      mailer run --once          fetch, parse, match, deliver; print a summary
+      mailer run                 fetch, parse, match, deliver once; print a summary
       mailer parse examples/inbox --json
       mailer rules test examples/inbox
+      mailer check               config, rules, destinations, secrets (--connect)
+
+    \b
+    Shell completion (bash; zsh and fish likewise):
+      eval "$(_MAILER_COMPLETE=bash_source mailer)"
     """
+    from pathlib import Path
+
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
     ctx.obj["log_format"] = log_format
-    from mailer.logs import setup_logging
-
-    setup_logging(verbose=verbose, log_format=log_format)
+    ctx.obj["config"] = Path(config_path) if config_path else None
+    ctx.obj["json"] = as_json
+    _setup_logging(ctx)
 
 
 def main(argv: list[str] | None = None) -> Any:
@@ -81,7 +171,7 @@ def main(argv: list[str] | None = None) -> Any:
         result = cli.main(args=argv, prog_name="mailer", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
         logging.getLogger("mailer").info("interrupted")
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except click.ClickException as e:

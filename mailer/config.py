@@ -204,6 +204,7 @@ class ConsoleDestination(_Model):
 class FileDestination(_Model):
     kind: Literal["file"]
     path: Path
+    to: list[str] = Field(default_factory=list)  # the .eml's To: (default: the From address)
 
 
 class SlackDestination(_Model):
@@ -299,6 +300,7 @@ class Settings(_Model):
 
     _environ: Mapping[str, str] = PrivateAttr(default_factory=dict)
     _path: Path | None = PrivateAttr(default=None)
+    _rules_position: str | None = PrivateAttr(default=None)  # file:line:column of `rules:`
 
     @field_validator("rules", mode="before")
     @classmethod
@@ -334,6 +336,11 @@ class Settings(_Model):
     @property
     def path(self) -> Path | None:
         return self._path
+
+    @property
+    def rules_position(self) -> str | None:
+        """Where the config names its rules (`file:line:column`), for errors about them."""
+        return self._rules_position
 
     def read_secret(self, *, env: str | None, file: Path | None, what: str) -> SecretStr | None:
         """The secret named by an `*_env` or `*_file` setting; None when neither is set."""
@@ -410,4 +417,6 @@ def load_settings(
         raise ConfigError(problems)
     settings._environ = dict(environ or {})
     settings._path = path
+    if "rules" in data:
+        settings._rules_position = str(doc.position(("rules",)))
     return settings

@@ -176,6 +176,8 @@ class OutboxWorker:
         self.host = socket.gethostname()
         self.worker_id = f"{self.host}:{os.getpid()}"
         self._channels: dict[str, Channel] = {}
+        # told (messages, alerts) delivered so far after each batch (progress lines)
+        self.on_batch: Callable[[int, int], None] | None = None
 
     def deliver_due(
         self, now: datetime, should_stop: Callable[[], bool] | None = None
@@ -200,6 +202,8 @@ class OutboxWorker:
             interval = self.lease.total_seconds() / 3
             keeper = LeaseKeeper(self.store, claim, lease_end, interval, extra)
             self._deliver(batch, claimed, now, summary, keeper)
+            if self.on_batch is not None:
+                self.on_batch(summary.messages, summary.sent)
         self.update_depth_gauge()
         return summary
 
@@ -277,7 +281,8 @@ class OutboxWorker:
             reason = (
                 error.reason
                 if error.permanent
-                else (f"{error.reason} (gave up after {max_attempts} attempts)")
+                else f"{error.reason} (gave up after {max_attempts} attempt"
+                f"{'' if max_attempts == 1 else 's'})"
             )
             self.store.mark_dead([a.id for a in dead], reason, claim=claim)
             summary.dead += len(dead)

@@ -67,7 +67,7 @@ def format_service_status(report: dict[str, Any]) -> list[str]:
     lines = []
     service = report.get("service")
     if service is None:
-        lines.append("service: not running (`mailer serve` runs it; `mailer run --once` runs once)")
+        lines.append("service: not running (`mailer serve` runs it; `mailer run` runs once)")
     else:
         since = _short(service["updated_at"])
         if service["ok"]:

@@ -112,6 +112,26 @@ def load_yaml_text(text: str, file: str) -> YamlDocument:
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        opened = e.context or ""
+        if e.context_mark and (
+            "end of stream" in (e.problem or "") or "flow" in opened or "quoted" in opened
+        ):
+            # an unclosed quote or bracket: the parser gives up at the end of the file,
+            # but the problem starts where the quote or bracket was opened
+            mark = e.context_mark
+            what = (
+                "quote"
+                if "quoted" in opened
+                else "[ list"
+                if "sequence" in opened
+                else "{ mapping"
+                if "mapping" in opened
+                else opened.removeprefix("while ")
+            )
+            e.context, e.problem = (
+                None,
+                f"the {what} that starts here is never closed ({e.problem})",
+            )
         position = _mark(file, mark) if mark else Position(file, 1, 1)
         problem = " ".join(p for p in (e.context, e.problem) if p) or "invalid YAML"
         if mark and _char_at(text, mark.line, mark.column) == "\t":

@@ -47,7 +47,7 @@ def test_a_run_delivers_matches_and_a_second_run_sends_nothing_new(tmp_path: Pat
     first = pipe.run_once(now=T0)
     assert (first.emails, first.papers, first.matches) == (1, 3, 2)
     assert first.delivery.sent == 4 and first.delivery.messages == 2  # 2 papers x 2 destinations
-    assert str(first).startswith("1 emails, 3 papers, 2 matches, 4 alerts sent, 0 failed")
+    assert str(first).startswith("1 emails, 3 papers, 2 matches, 4 alerts sent, 0 retrying, 0 dead")
     second = pipe.run_once(now=T0 + timedelta(minutes=5))
     assert (second.emails, second.delivery.sent) == (0, 0)
     assert "nothing new" in str(second)

@@ -41,4 +41,4 @@ def test_concurrent_runs_on_postgresql_deliver_each_alert_once(
         outputs.append(out.decode().splitlines()[-3:])
     counts, _ = deliveries(root)
     assert len(counts) == 55 and set(counts.values()) == {1}, outputs
-    assert all(" 0 failed" in " ".join(lines) for lines in outputs), outputs
+    assert all(" 0 retrying, 0 dead" in " ".join(lines) for lines in outputs), outputs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,10 +36,17 @@ def test_check_passes_on_the_shipped_rules_with_the_shipped_config(runner: CliRu
     assert "destinations checked" in result.output
 
 
-def test_check_without_a_config_says_destinations_were_not_checked(runner: CliRunner) -> None:
+def test_check_uses_the_default_config_like_every_command(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     result = runner.invoke(cli, ["rules", "check"])
     assert result.exit_code == 0, result.output
-    assert "destinations not checked (add --config config/mailer.yaml)" in result.output
+    assert "destinations checked against config/mailer.yaml" in result.output
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    monkeypatch.chdir(tmp_path)  # no config/mailer.yaml here: rules alone
+    alone = runner.invoke(cli, ["rules", "check"])
+    assert alone.exit_code == 0, alone.output
+    assert "destinations not checked (no config/mailer.yaml here" in alone.output
 
 
 def test_check_prints_every_error_and_exits_1(runner: CliRunner) -> None:
@@ -58,10 +66,13 @@ def test_check_of_a_missing_path_exits_1_and_counts_it(runner: CliRunner) -> Non
 
 
 def test_check_reports_unknown_destinations_only_with_a_config(
-    runner: CliRunner, tmp_path: Path
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = str(BROKEN / "unknown-destination.yaml")
-    assert runner.invoke(cli, ["rules", "check", path]).exit_code == 0
+    assert runner.invoke(cli, ["rules", "check", path]).exit_code == 1  # the default config
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(cli, ["rules", "check", path]).exit_code == 0  # no config here
+    monkeypatch.chdir(ROOT)
     with_config = runner.invoke(cli, ["rules", "check", path, "--config", "config/mailer.yaml"])
     assert with_config.exit_code == 1
     assert "'team-slack' is not a destination the config defines" in with_config.output

@@ -1,7 +1,12 @@
-"""Helpers every subcommand shares: --config, loading settings, exit codes."""
+"""Helpers every subcommand shares: --config, --json, loading settings, exit codes.
+
+`--config` and `--json` are accepted before the subcommand too (`mailer --json status`):
+the group stores them in the root context, and each command's option falls back to it.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -10,12 +15,27 @@ from typing import Any, TypeVar
 import click
 
 from mailer.config import DEFAULT_CONFIG, ConfigError, Settings, load_settings
+from mailer.exit_codes import ExitCode
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_OK = 0
-EXIT_FAILURES = 1  # e.g. `rules check` found errors
-EXIT_CONFIG = 2  # unreadable config or rules: nothing was done
+EXIT_OK = int(ExitCode.OK)
+EXIT_FAILURES = int(ExitCode.FAILURES)  # ran, but something failed (see mailer.exit_codes)
+EXIT_CONFIG = int(ExitCode.USAGE)  # unreadable config or rules: nothing was done
+
+
+def root_option(ctx: click.Context, name: str) -> Any:
+    """A global flag given before the subcommand (`mailer --config X status`)."""
+    obj = ctx.find_root().obj
+    return obj.get(name) if isinstance(obj, dict) else None
+
+
+def _config_value(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    return value or root_option(ctx, "config") or DEFAULT_CONFIG
+
+
+def _json_value(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    return bool(value or root_option(ctx, "json"))
 
 
 def config_option(func: F) -> F:
@@ -23,10 +43,25 @@ def config_option(func: F) -> F:
         "--config",
         "config_path",
         type=click.Path(path_type=Path, dir_okay=False),
-        default=DEFAULT_CONFIG,
-        show_default=True,
-        help="The YAML config file.",
+        default=None,
+        callback=_config_value,
+        help=f"The YAML config file (default: {DEFAULT_CONFIG}).",
     )(func)
+
+
+def json_option(func: F) -> F:
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        callback=_json_value,
+        help="Print JSON (one object, or one per line for lists) instead of text.",
+    )(func)
+
+
+def echo_json(value: object) -> None:
+    """One JSON object on one line of standard output."""
+    click.echo(json.dumps(value, ensure_ascii=False, default=str))
 
 
 def load_settings_or_exit(path: Path) -> Settings:

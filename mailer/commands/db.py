@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from mailer.commands.common import EXIT_CONFIG, config_option, load_settings_or_exit
+from mailer.commands.common import (
+    EXIT_CONFIG,
+    config_option,
+    echo_json,
+    json_option,
+    load_settings_or_exit,
+)
 from mailer.store import Store, StoreError
 from mailer.store.migrations import LATEST
 
@@ -23,7 +29,8 @@ def db() -> None:
 
 @db.command(name="upgrade")
 @config_option
-def upgrade(config_path: Path) -> None:
+@json_option
+def upgrade(config_path: Path, as_json: bool) -> None:
     """Run pending schema migrations (also done on every start).
 
     \b
@@ -40,6 +47,9 @@ def upgrade(config_path: Path) -> None:
     except StoreError as e:
         click.echo(f"error: {e}", err=True)
         raise SystemExit(EXIT_CONFIG) from e
+    if as_json:
+        echo_json({"applied": applied, "version": LATEST})
+        return
     click.echo(
         f"applied {applied} migration(s); schema is at version {LATEST}"
         if applied

@@ -3,12 +3,15 @@
 Sources that can tell how many messages a fetch will hand over (IMAP: after its
 search) have a `progress` attribute; this module points it at a `rich` progress bar
 for the duration of a run. On a terminal the bar updates live and disappears when the
-run ends (the summary follows); in logs and pipes nothing is drawn.
+run ends (the summary follows). When standard error is not a terminal (cron, CI, a
+pipe), a plain line goes there at most every LINE_SECONDS instead, for the fetch and
+for the delivery round, so a long backfill or a feed of many messages shows it moves.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol, runtime_checkable
@@ -30,6 +33,7 @@ from rich.text import Text
 from mailer.app import Pipeline
 
 log = logging.getLogger("mailer.commands")
+LINE_SECONDS = 5.0
 
 
 @runtime_checkable
@@ -61,18 +65,47 @@ def new_progress(console: Console | None = None) -> Progress:
     )
 
 
+class ProgressLines:
+    """Plain progress lines for logs and pipes, at most one per LINE_SECONDS per task."""
+
+    def __init__(self, console: Console, clock: Callable[[], float] = time.monotonic) -> None:
+        self.console = console
+        self.clock = clock
+        self.last: dict[str, float] = {}
+
+    def line(self, key: str, text: str, final: bool = False) -> None:
+        now = self.clock()
+        if final or now - self.last.get(key, -LINE_SECONDS) >= LINE_SECONDS:
+            self.last[key] = now
+            self.console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def fetch_progress(pipeline: Pipeline, console: Console | None = None) -> Iterator[Progress]:
-    """Show fetch progress of every source that reports it while the block runs."""
+    """Show fetch and delivery progress while the block runs."""
+    console = console or Console(stderr=True)
     progress = new_progress(console)
+    lines = None if console.is_terminal else ProgressLines(console)
     tasks: dict[str, TaskID] = {}
 
     def report(name: str, done: int, total: int) -> None:
+        if lines is not None:
+            if total:
+                lines.line(name, f"fetching {name}: {done}/{total} messages", done >= total)
+            return
         if name not in tasks:
             if total == 0:
                 return
             tasks[name] = progress.add_task(f"fetching {name}", total=total)
         progress.update(tasks[name], completed=done, total=total)
+
+    def delivered(messages: int, alerts: int) -> None:
+        if lines is not None:
+            lines.line(
+                "delivery",
+                f"delivering: {alerts} alert{'' if alerts == 1 else 's'} in {messages} "
+                f"message{'' if messages == 1 else 's'} so far",
+            )
 
     reporting: list[ReportsProgress] = []
     for config in pipeline.settings.sources:
@@ -83,9 +116,14 @@ def fetch_progress(pipeline: Pipeline, console: Console | None = None) -> Iterat
         if isinstance(source, ReportsProgress):
             source.progress = report
             reporting.append(source)
+    pipeline.worker.on_batch = delivered
     try:
-        with progress:
+        if lines is not None:
             yield progress
+        else:
+            with progress:
+                yield progress
     finally:
+        pipeline.worker.on_batch = None
         for reporter in reporting:
             reporter.progress = None

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from mailer.commands.common import EXIT_CONFIG, EXIT_FAILURES, config_option, load_settings_or_exit
+from mailer.commands.common import (
+    EXIT_CONFIG,
+    EXIT_FAILURES,
+    config_option,
+    echo_json,
+    json_option,
+    load_settings_or_exit,
+)
 from mailer.notify import DeliveryError
 from mailer.notify.registry import UnknownChannel, create_channel
 from mailer.notify.sample import sample_batch
@@ -26,7 +36,8 @@ def notify() -> None:
 @notify.command(name="test")
 @click.argument("destination")
 @config_option
-def notify_test(destination: str, config_path: Path) -> None:
+@json_option
+def notify_test(destination: str, config_path: Path, as_json: bool) -> None:
     """Send a sample alert (three fixed papers) to DESTINATION.
 
     DESTINATION is a name from `destinations:` in the config, or an inline target
@@ -52,12 +63,32 @@ def notify_test(destination: str, config_path: Path) -> None:
     try:
         channel = create_channel(destination, target, settings)
         batch = sample_batch(destination, datetime.now(UTC))
-        channel.deliver(batch)
+        # with --json, a console destination prints to stderr: stdout is the one object
+        with contextlib.redirect_stdout(sys.stderr) if as_json else nullcontext():
+            channel.deliver(batch)
     except UnknownChannel as e:
         click.echo(f"error: {e}", err=True)
         raise SystemExit(EXIT_CONFIG) from e
     except DeliveryError as e:
         advice = "fix the config or credentials" if e.permanent else "a retry later may work"
+        if as_json:
+            echo_json(_result(destination, target.kind, 0, f"{e.reason} ({advice})", e.permanent))
         click.echo(f"error: could not deliver to {destination}: {e.reason} ({advice})", err=True)
         raise SystemExit(EXIT_FAILURES) from e
+    if as_json:
+        echo_json(_result(destination, target.kind, len(batch.items), None, False))
+        return
     click.echo(f"sent a sample alert ({len(batch.items)} papers) to {destination} ({target.kind})")
+
+
+def _result(
+    destination: str, kind: str, papers: int, error: str | None, permanent: bool
+) -> dict[str, object]:
+    return {
+        "destination": destination,
+        "kind": kind,
+        "sent": error is None,
+        "papers": papers,
+        "error": error,
+        "permanent": permanent,
+    }

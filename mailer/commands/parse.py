@@ -15,7 +15,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from mailer.commands.common import EXIT_FAILURES, EXIT_OK, config_option, load_settings_or_exit
+from mailer.commands.common import (
+    EXIT_FAILURES,
+    EXIT_OK,
+    config_option,
+    json_option,
+    load_settings_or_exit,
+)
 from mailer.config import EnrichSettings
 from mailer.enrich import enricher_from
 from mailer.enrich.enricher import Enricher
@@ -72,7 +78,7 @@ def _table(name: str, digest: ParsedDigest) -> Table:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per paper per line.")
+@json_option
 @click.option(
     "--enrich",
     is_flag=True,
@@ -82,7 +88,7 @@ def _table(name: str, digest: ParsedDigest) -> Table:
 def parse(paths: tuple[Path, ...], as_json: bool, enrich: bool, config_path: Path) -> None:
     """Parse newsletter emails and show the papers found.
 
-    PATH is an .eml file, a directory of them, an mbox file, or a text page (any .txt file
+    With --json: one JSON object per paper per line. PATH is an .eml file, a directory of them, an mbox file, or a text page (any .txt file
     is read as a pasted Daily Papers page). Parse problems go to stderr; the exit status is
     1 when any document had one.
 

@@ -4,10 +4,11 @@ match, export the Slack subscriptions as a rule file."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import click
@@ -17,40 +18,79 @@ from mailer.commands.common import (
     EXIT_FAILURES,
     EXIT_OK,
     config_option,
+    echo_json,
+    json_option,
     load_settings_or_exit,
+    root_option,
 )
 from mailer.commands.pipeline_cli import open_store_or_exit
-from mailer.config import Settings
+from mailer.config import DEFAULT_CONFIG, Settings
 from mailer.models import Match, Paper
+from mailer.rule_errors import describe_rule_errors
 from mailer.rules import Rule, RuleSet, compile_rules, load_rules
 from mailer.rules.schema import schema_json
 from mailer.slackapp.rules import subscription_rules
 from mailer.store.subscriptions import Subscription, SubscriptionStore
 
 DEFAULT_RULES = Path("rules")
+_POSITION = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<message>.*)$", re.S)
+
+
+def _config_value(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """The config like every command uses (--config, else config/mailer.yaml); None when
+    none was named and the default file does not exist (rules alone are still checked)."""
+    named = value or root_option(ctx, "config")
+    if named:
+        return Path(named)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+
 
 _config = click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="A config file: check that every notify `to:` is a destination it defines, "
-    "include the Slack subscriptions in its state (and take its `rules:` paths when none "
-    "are given).",
+    callback=_config_value,
+    help=f"The config (default: {DEFAULT_CONFIG}, if there is one): every notify `to:` "
+    "must be a destination it defines, and its `rules:` paths are used when none are given.",
 )
 
 
-def _load(paths: Sequence[Path], config_path: Path | None) -> RuleSet:
-    """The rule files; with --config also the Slack subscriptions in its state."""
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    ruleset: RuleSet
+    errors: list[str]  # file:line:column: ... (a missing rules folder: the config's line)
+    settings: Settings | None
+
+
+def _load(paths: Sequence[Path], config_path: Path | None) -> _Loaded:
     if config_path is None:
-        return load_rules(list(paths) or [DEFAULT_RULES])
+        ruleset = load_rules(list(paths) or [DEFAULT_RULES])
+        return _Loaded(ruleset, [str(e) for e in ruleset.errors], None)
     settings = load_settings_or_exit(config_path)
     ruleset = load_rules(list(paths) or settings.rules, has_destination=settings.has_destination)
+    ruleset = _with_subscriptions(ruleset, settings)
+    errors = [str(e) for e in ruleset.errors] if paths else describe_rule_errors(ruleset, settings)
+    return _Loaded(ruleset, errors, settings)
+
+
+def _with_subscriptions(ruleset: RuleSet, settings: Settings) -> RuleSet:
+    """The rule files plus the Slack subscriptions in the config's state, as a run sees
+    them. A SQLite state that does not exist yet holds none and is not created here."""
+    if _is_missing_sqlite(settings.state):
+        return ruleset
     subscriptions = _subscriptions(settings)
     if not subscriptions:
         return ruleset
     extra, errors = subscription_rules(subscriptions, (rule.name for rule in ruleset.rules))
     return replace(ruleset, rules=(*ruleset.rules, *extra), errors=(*ruleset.errors, *errors))
+
+
+def _is_missing_sqlite(url: str) -> bool:
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or ":memory:" in url:
+        return False
+    return not Path(url[len(prefix) :].split("?", 1)[0]).exists()
 
 
 def _subscriptions(settings: Settings) -> list[Subscription]:
@@ -59,6 +99,19 @@ def _subscriptions(settings: Settings) -> list[Subscription]:
         return SubscriptionStore(store.engine).all()
     finally:
         store.close()
+
+
+def _error_json(line: str) -> dict[str, object]:
+    """`file:line:column: message` as an object (file names may hold colons: split right)."""
+    match = _POSITION.match(line)
+    if not match:
+        return {"file": None, "line": None, "column": None, "message": line}
+    return {
+        "file": match["file"],
+        "line": int(match["line"]),
+        "column": int(match["column"]),
+        "message": match["message"],
+    }
 
 
 def _plural(count: int, word: str) -> str:
@@ -84,33 +137,50 @@ def rules() -> None:
 @rules.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_config
-def check(paths: tuple[Path, ...], config_path: Path | None) -> None:
+@json_option
+def check(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -> None:
     """Validate rule files; print every problem as file:line:column.
 
-    Each PATH is a rule file or a directory of *.yaml files (default: rules/, or the
-    config's `rules:` with --config). Exit status 1 when any problem was found.
+    Each PATH is a rule file or a directory of *.yaml files (default: the config's
+    `rules:`). Destinations are checked against the config (config/mailer.yaml unless
+    --config says otherwise). Exit status 1 when any problem was found.
 
     \b
     Examples:
       mailer rules check
       mailer rules check rules/alice.yaml --config config/mailer.yaml
+      mailer rules check --json | jq '.errors[]'
     """
-    ruleset = _load(paths, config_path)
-    for error in ruleset.errors:
-        click.echo(str(error))
+    loaded = _load(paths, config_path)
+    ruleset = loaded.ruleset
+    named = {str(f) for f in ruleset.files} | {e.position.file for e in ruleset.errors}
+    disabled = len(ruleset.rules) - len(ruleset.enabled)
+    if as_json:
+        echo_json(
+            {
+                "ok": not loaded.errors,
+                "rules": len(ruleset.rules),
+                "disabled": disabled,
+                "files": sorted(str(f) for f in ruleset.files),
+                "config": str(config_path) if config_path else None,
+                "destinations_checked": config_path is not None,
+                "errors": [_error_json(line) for line in loaded.errors],
+            }
+        )
+        raise SystemExit(EXIT_FAILURES if loaded.errors else EXIT_OK)
+    for error in loaded.errors:
+        click.echo(error)
     files = _plural(len(ruleset.files), "file")
-    if ruleset.errors:  # a path that does not exist counts too: "1 error in 0 files" is odd
-        named = {str(f) for f in ruleset.files} | {e.position.file for e in ruleset.errors}
+    if loaded.errors:  # a path that does not exist counts too: "1 error in 0 files" is odd
         click.echo(
-            f"{_plural(len(ruleset.errors), 'error')} in {_plural(len(named), 'file')}", err=True
+            f"{_plural(len(loaded.errors), 'error')} in {_plural(len(named), 'file')}", err=True
         )
         raise SystemExit(EXIT_FAILURES)
-    disabled = len(ruleset.rules) - len(ruleset.enabled)
     note = f" ({disabled} disabled)" if disabled else ""
     checked = (
-        "; destinations checked"
+        f"; destinations checked against {config_path}"
         if config_path
-        else "; destinations not checked (add --config config/mailer.yaml)"
+        else "; destinations not checked (no config/mailer.yaml here; add --config PATH)"
     )
     click.echo(f"ok: {_plural(len(ruleset.rules), 'rule')}{note} in {files}{checked}")
     raise SystemExit(EXIT_OK)
@@ -142,18 +212,19 @@ def _papers(inputs: Sequence[Path]) -> tuple[list[Paper], int]:
     return papers, unreadable
 
 
-def _targets(rule: Rule) -> str:
+def _targets(rule: Rule, default_at: time) -> str:
     shown = []
     for target in rule.notify:
         when: str = target.mode
         if target.mode == "daily":
-            at = f"{target.at:%H:%M}" if target.at else "at the config's default_daily_at"
-            when = f"daily {at} {target.timezone}"
+            when = f"daily {target.at or default_at:%H:%M} {target.timezone}"
         shown.append(f"{target.to} ({when})")
     return ", ".join(shown) or "nothing (no notify:)"
 
 
-def _print_text(rule_list: Sequence[Rule], matches: list[Match], papers: list[Paper]) -> None:
+def _print_text(
+    rule_list: Sequence[Rule], matches: list[Match], papers: list[Paper], default_at: time
+) -> None:
     titles = {paper.id: paper.title for paper in papers}
     by_rule: dict[str, list[Match]] = {}
     for match in matches:
@@ -167,7 +238,7 @@ def _print_text(rule_list: Sequence[Rule], matches: list[Match], papers: list[Pa
         if not found:
             quiet.append(rule.name)
             continue
-        click.echo(f"{rule.name}: {_plural(len(found), 'paper')} → {_targets(rule)}")
+        click.echo(f"{rule.name}: {_plural(len(found), 'paper')} → {_targets(rule, default_at)}")
         for match in found:
             click.echo(f"  {match.paper_id}  {titles[match.paper_id]}")
             click.echo(f"      matched {match.explain() or 'no term conditions'}")
@@ -186,8 +257,7 @@ def _print_text(rule_list: Sequence[Rule], matches: list[Match], papers: list[Pa
                 type=click.Path(exists=True, path_type=Path))  # fmt: skip
 @click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
               help="Rule file or directory (repeatable; default rules/ or the config's).")  # fmt: skip
-@click.option("--json", "as_json", is_flag=True,
-              help="One JSON object per match: rule, paper_id, title, reasons.")  # fmt: skip
+@json_option
 @_config
 def test_rules(
     inputs: tuple[Path, ...], rule_paths: tuple[Path, ...], as_json: bool, config_path: Path | None
@@ -195,7 +265,8 @@ def test_rules(
     """Show which papers of the given digests each rule matches, and why.
 
     EMAIL_OR_PAGE is an .eml file, an mbox, a .txt page or a directory of them. Nothing
-    is sent and nothing is recorded. Rules with errors, and documents that cannot be
+    is sent and nothing is recorded. With --json: one object per match (rule,
+    paper_id, title, reasons). Rules with errors, and documents that cannot be
     read, are reported on stderr and skipped (the rest go on); the exit status is then 1.
 
     \b
@@ -203,8 +274,9 @@ def test_rules(
       mailer rules test examples/inbox
       mailer rules test --rules rules/alice.yaml digest.eml --json | jq .rule
     """
-    ruleset = _load(rule_paths, config_path)
-    for error in ruleset.errors:
+    loaded = _load(rule_paths, config_path)
+    ruleset = loaded.ruleset
+    for error in loaded.errors:
         click.echo(f"error: {error}", err=True)
     matcher = compile_rules(ruleset.enabled)
     papers, unreadable = _papers(inputs)
@@ -226,7 +298,9 @@ def test_rules(
         if lines:
             sys.stdout.write("\n".join(lines) + "\n")
     else:
-        _print_text(ruleset.rules, matches, papers)
+        settings = loaded.settings
+        default_at = settings.delivery.default_daily_at if settings else time(9, 0)
+        _print_text(ruleset.rules, matches, papers, default_at)
     raise SystemExit(EXIT_FAILURES if ruleset.errors or unreadable else EXIT_OK)
 
 

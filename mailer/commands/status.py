@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from mailer.commands.common import config_option, load_settings_or_exit
+from mailer.commands.common import config_option, json_option, load_settings_or_exit
+from mailer.commands.outbox_view import state_name
 from mailer.commands.pipeline_cli import open_store_or_exit
 from mailer.config import Settings
 from mailer.status import collect_service_status, format_service_status
@@ -28,8 +29,11 @@ def collect_status(store: Store, settings: Settings, now: datetime) -> dict[str,
         "now": now.isoformat(timespec="seconds"),
         "sources": store.messages_per_source(),
         "today": {"emails": emails_today, "papers": papers_today},
-        "rules": store.alerts_per_rule(),
-        "outbox": store.outbox_counts(),
+        "rules": {
+            rule: {state_name(k): v for k, v in counts.items()}
+            for rule, counts in store.alerts_per_rule().items()
+        },
+        "outbox": {state_name(k): v for k, v in store.outbox_counts().items()},
         "recent_failures": [
             {
                 "source": p.source,
@@ -81,7 +85,7 @@ def format_status(report: dict[str, Any]) -> str:
     lines.append(f"today: {report['today']['emails']} emails, {report['today']['papers']} papers")
     lines.append("sources:")
     lines += [f"  {name}: {_counts(c)}" for name, c in sorted(report["sources"].items())] or [
-        "  nothing processed yet (run `mailer run --once`)"
+        "  nothing processed yet (run `mailer run`)"
     ]
     lines.append("alerts per rule:")
     lines += [f"  {name}: {_counts(c)}" for name, c in sorted(report["rules"].items())] or [
@@ -89,7 +93,7 @@ def format_status(report: dict[str, Any]) -> str:
     ]
     outbox = report["outbox"]
     lines.append(
-        f"outbox: {outbox['pending']} pending, {outbox['failed']} retrying, "
+        f"outbox: {outbox['pending']} pending, {outbox['retrying']} retrying, "
         f"{outbox['dead']} dead, {outbox['sent']} sent"
     )
     if report["recent_failures"]:
@@ -119,7 +123,7 @@ def format_status(report: dict[str, Any]) -> str:
 
 @click.command(name="status")
 @config_option
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option
 def status(config_path: Path, as_json: bool) -> None:
     """Show what was processed and delivered: per source, today, per rule, the outbox,
     and recent failures with their reasons.

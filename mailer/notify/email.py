@@ -2,7 +2,10 @@
 
 The message is multipart/alternative (plain text first, then HTML) with a Message-ID
 derived from (rule, destination, batch key), so a retry after an unclear failure
-produces the same Message-ID and mail clients show it once. Every header value is a
+produces the same Message-ID and mail clients show it once. A feed whose HTML would be
+above MAX_HTML_BYTES (Gmail clips at about 102 KB) goes as a thread of parts, "part 1
+of 3" in the subject, every paper in exactly one part (`build_batch_messages`, which
+the file destination uses too, so its .eml files are what SMTP sends). Every header value is a
 plain `str` cleaned of CR/LF and control characters (`header_value`), and the policy
 refuses to write a header that still contains a line break.
 
@@ -29,12 +32,16 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid, parseaddr
+from typing import TYPE_CHECKING
 
 from mailer.config import Destination, EmailDestination, Settings, SmtpAccount
 from mailer.models import AlertBatch
 from mailer.notify import DeliveryError, read_channel_secret
-from mailer.notify.render import RenderedEmail, render_email, render_notice_email
+from mailer.notify.render import RenderedEmail, render_email_parts, render_notice_email
 from mailer.notify.sanitize import cut_at_word, header_value
+
+if TYPE_CHECKING:
+    from mailer.notify.slack import DeliveryProgress
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +55,43 @@ def sender_domain(sender: str) -> str:
     return domain if _DOMAIN.match(domain) else FALLBACK_DOMAIN
 
 
-def batch_message_id(batch: AlertBatch, sender: str) -> str:
-    """The same `<...@domain>` every time the same batch is sent to the same destination."""
+def batch_message_id(batch: AlertBatch, sender: str, part: int = 1) -> str:
+    """The same `<...@domain>` every time the same batch (part) goes to the same destination."""
     key = "\x1f".join((batch.rule, batch.destination, batch.batch_key))
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-    return f"<{digest}.alerts@{sender_domain(sender)}>"
+    suffix = "" if part == 1 else f".part{part}"
+    return f"<{digest}{suffix}.alerts@{sender_domain(sender)}>"
+
+
+def build_batch_messages(
+    batch: AlertBatch,
+    *,
+    sender: str,
+    to: list[str],
+    date: datetime,
+    unsubscribe: str | None = None,
+) -> list[EmailMessage]:
+    """Every message for a batch, as SMTP sends them and the file destination writes
+    them: one, or a thread of parts ("part 2 of 3") each under MAX_HTML_BYTES of HTML,
+    the later ones answering the first (In-Reply-To, References)."""
+    messages = []
+    ids: list[str] = []
+    for number, rendered in enumerate(render_email_parts(batch, unsubscribe=unsubscribe), 1):
+        message_id = batch_message_id(batch, sender, number)
+        message = build_message(
+            rendered,
+            sender=sender,
+            to=to,
+            message_id=message_id,
+            date=date,
+            unsubscribe=unsubscribe,
+        )
+        if ids:
+            message["In-Reply-To"] = ids[0]
+            message["References"] = " ".join(ids)
+        ids.append(message_id)
+        messages.append(message)
+    return messages
 
 
 def build_message(
@@ -123,6 +162,7 @@ class EmailChannel:
         settings: Settings,
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        progress: DeliveryProgress | None = None,
     ) -> None:
         if not isinstance(destination, EmailDestination):
             raise TypeError(f"EmailChannel needs an email destination, not {destination.kind}")
@@ -130,6 +170,7 @@ class EmailChannel:
         self.destination = destination
         self.settings = settings
         self.now = now
+        self.progress = progress  # parts of a split feed already sent (None: resend all)
 
     @property
     def account(self) -> SmtpAccount:
@@ -140,17 +181,33 @@ class EmailChannel:
         return self.settings.smtp
 
     def deliver(self, batch: AlertBatch) -> None:
+        """Send the batch's message, or its parts in order over one connection. A retry
+        after a failure part-way sends only the parts that did not go out (with
+        `progress`, which the outbox passes), else all of them with the same Message-IDs."""
         account = self.account
-        rendered = render_email(batch, unsubscribe=account.unsubscribe)
-        message = build_message(
-            rendered,
+        messages = build_batch_messages(
+            batch,
             sender=account.from_,
             to=self.destination.to,
-            message_id=batch_message_id(batch, account.from_),
             date=self.now(),
             unsubscribe=account.unsubscribe,
         )
-        self._send(message)
+        if len(messages) == 1 or self.progress is None:
+            self._send(*messages)
+            return
+        progress = self.progress
+        key = "\x1f".join(("email", self.name, batch.rule, batch.destination, batch.batch_key))
+        state = progress.load(key) or {}
+        start = int(state.get("sent", 0)) if state.get("parts") == len(messages) else 0
+        if start:
+            log.info("email %s: resuming %s at part %d", self.name, batch.batch_key, start + 1)
+
+        def part_sent(index: int) -> None:
+            if start + index + 1 < len(messages):
+                progress.save(key, {"sent": start + index + 1, "parts": len(messages)})
+
+        self._send(*messages[start:], on_sent=part_sent)
+        progress.clear(key)
 
     def send_notice(self, subject: str, text: str) -> None:
         account = self.account
@@ -198,13 +255,19 @@ class EmailChannel:
             raise
         return smtp
 
-    def _send(self, message: EmailMessage) -> None:
+    def _send(self, *messages: EmailMessage, on_sent: Callable[[int], None] | None = None) -> None:
         account = self.account
         sender = parseaddr(account.from_)[1] or account.from_
+        refused: dict[str, tuple[int, bytes]] = {}
         try:
             smtp = self._connect(account)
             try:
-                refused = smtp.send_message(message, from_addr=sender, to_addrs=self.destination.to)
+                for index, message in enumerate(messages):
+                    refused |= smtp.send_message(
+                        message, from_addr=sender, to_addrs=self.destination.to
+                    )
+                    if on_sent is not None:
+                        on_sent(index)
             finally:
                 try:
                     smtp.quit()

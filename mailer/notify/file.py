@@ -4,7 +4,10 @@ For a batch it writes, under the destination's `path`, files sharing one stem su
 `2025-10-14T090000Z-small-llms-preview-3f2a9c1e`:
 
 - `.slack.json`: the Slack `chat.postMessage` payload(s), as a Slack channel would send
-- `.eml` and `.html`: the email, as the email channel would send it
+- `.eml` and `.html`: the email exactly as the email channel would send it (headers
+  such as Auto-Submitted and List-Unsubscribe, From from `smtp:`, To from the
+  destination's `to:` or else the From address); a feed the email channel splits is
+  written as `.part1-of-3.eml`, `.part1-of-3.html` and so on
 - `.json`: what was delivered (rule, destination, batch, papers and why), written last
 
 Files are created with O_EXCL; when a stem is taken (the same batch delivered again,
@@ -16,14 +19,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import parseaddr
 from pathlib import Path
 
 from mailer.config import Destination, FileDestination, Settings
 from mailer.models import AlertBatch
 from mailer.notify import DeliveryError
-from mailer.notify.render import render_email, render_notice_text, render_slack
+from mailer.notify.email import build_batch_messages
+from mailer.notify.render import render_notice_text, render_slack
 
 DEFAULT_FROM = "paper-mailer <paper-mailer@localhost>"
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -60,33 +66,41 @@ def batch_record(batch: AlertBatch) -> dict[str, object]:
     }
 
 
+def _html_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("html",))
+    return body.get_content() if body is not None else ""
+
+
 class FileChannel:
-    def __init__(self, name: str, destination: Destination, settings: Settings) -> None:
+    def __init__(
+        self,
+        name: str,
+        destination: Destination,
+        settings: Settings,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         assert isinstance(destination, FileDestination)
         self.name = name
         self.directory = destination.path
         self.sender = settings.smtp.from_ if settings.smtp else DEFAULT_FROM
+        self.to = destination.to or [parseaddr(self.sender)[1] or self.sender]
         self.unsubscribe = settings.smtp.unsubscribe if settings.smtp else None
+        self.now = now
 
     def deliver(self, batch: AlertBatch) -> None:
-        email = render_email(batch, unsubscribe=self.unsubscribe)
-        message = EmailMessage()
-        message["Subject"] = email.subject
-        message["From"] = self.sender
-        message["To"] = "undisclosed-recipients:;"
-        message["Date"] = format_datetime(batch.created)
-        message["Message-ID"] = make_msgid(domain="paper-mailer.local")
-        message.set_content(email.text)
-        message.add_alternative(email.html, subtype="html")
-        self._write_new(
-            batch_stem(batch),
-            [
-                (".slack.json", json.dumps(render_slack(batch), indent=2, ensure_ascii=False)),
-                (".eml", message.as_string()),
-                (".html", email.html),
-                (".json", json.dumps(batch_record(batch), indent=2, ensure_ascii=False)),
-            ],
+        messages = build_batch_messages(
+            batch, sender=self.sender, to=self.to, date=self.now(), unsubscribe=self.unsubscribe
         )
+        files: list[tuple[str, str]] = [
+            (".slack.json", json.dumps(render_slack(batch), indent=2, ensure_ascii=False))
+        ]
+        for number, message in enumerate(messages, 1):
+            part = "" if len(messages) == 1 else f".part{number}-of-{len(messages)}"
+            files.append((f"{part}.eml", message.as_string()))
+            files.append((f"{part}.html", _html_of(message)))
+        files.append((".json", json.dumps(batch_record(batch), indent=2, ensure_ascii=False)))
+        self._write_new(batch_stem(batch), files)
 
     def send_notice(self, subject: str, text: str) -> None:
         self._write_new(f"notice-{slug(subject)}", [(".txt", render_notice_text(subject, text))])

@@ -7,8 +7,8 @@ the destination's name as rules write it (`preview`, `slack:#papers`), its confi
 model (`mailer.config.FileDestination`, ...) and the one Settings object (for default
 accounts and secrets). The instance must implement `mailer.notify.Channel`.
 
-A channel that sends one batch as several messages (Slack threads) also takes a
-`progress=` keyword (`mailer.notify.slack.DeliveryProgress`); `create_channel` passes
+A channel that sends one batch as several messages (Slack threads, email feeds split
+into parts) also takes a `progress=` keyword (`mailer.notify.slack.DeliveryProgress`); `create_channel` passes
 the one it is given (the outbox passes the store's, so a restart resumes a feed) to
 every class whose constructor has that keyword.
 """

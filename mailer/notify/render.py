@@ -15,6 +15,7 @@ from __future__ import annotations
 from mailer.notify.render_email import (
     RenderedEmail,
     render_email,
+    render_email_parts,
     render_notice_email,
     render_notice_text,
     render_text,
@@ -26,6 +27,7 @@ __all__ = [
     "RenderedEmail",
     "headline",
     "render_email",
+    "render_email_parts",
     "render_notice_email",
     "render_notice_slack",
     "render_notice_text",

@@ -21,6 +21,9 @@ from mailer.notify.sanitize import clean_lines, clean_text, header_value, safe_u
 from mailer.notify.view import PaperView, build_view, count_line, headline
 
 SUMMARY_CHARS = 600
+# Gmail clips a message whose HTML is above about 102 KB: a long feed is split into
+# parts that each stay under this many bytes of HTML
+MAX_HTML_BYTES = 100_000
 _EMPHASIS = re.compile(r"\*([^*]+)\*")
 
 
@@ -71,19 +74,44 @@ def _text_paper(number: int, view: PaperView) -> str:
     return "\n".join(lines)
 
 
-def _text(batch: AlertBatch, views: list[PaperView], unsubscribe: str | None) -> str:
-    head = headline(batch)
+def _text(
+    batch: AlertBatch,
+    views: list[PaperView],
+    unsubscribe: str | None,
+    head: str | None = None,
+    first_number: int = 1,
+) -> str:
+    head = head or headline(batch)
     parts = [head, "=" * len(head)]
     if batch.rule_description:
         parts.append(clean_text(batch.rule_description))
     parts.append("")
-    parts.extend(_text_paper(number, view) + "\n" for number, view in enumerate(views, 1))
+    parts.extend(
+        _text_paper(number, view) + "\n" for number, view in enumerate(views, first_number)
+    )
     if not views:
         parts.append("No new papers.\n")
     parts.append(f"-- \nSent by paper-mailer for the rule “{clean_text(batch.rule)}”.")
     if unsubscribe:
         parts.append(f"Unsubscribe: {unsubscribe}")
     return "\n".join(parts) + "\n"
+
+
+def _html(
+    batch: AlertBatch, views: list[PaperView], unsubscribe_url: str | None, head: str, count: str
+) -> str:
+    return (
+        _environment()
+        .get_template("email.html.j2")
+        .render(
+            headline=head,
+            count_line=count,
+            rule=clean_text(batch.rule),
+            description=clean_text(batch.rule_description),
+            papers=views,
+            unsubscribe=unsubscribe_url,
+        )
+    )
 
 
 def render_email(batch: AlertBatch, *, unsubscribe: str | None = None) -> RenderedEmail:
@@ -93,23 +121,62 @@ def render_email(batch: AlertBatch, *, unsubscribe: str | None = None) -> Render
     """
     views = build_view(batch, summary_chars=SUMMARY_CHARS)
     unsubscribe_url = safe_url(unsubscribe, schemes=("https", "http", "mailto"))
-    html = (
-        _environment()
-        .get_template("email.html.j2")
-        .render(
-            headline=headline(batch),
-            count_line=count_line(batch),
-            rule=clean_text(batch.rule),
-            description=clean_text(batch.rule_description),
-            papers=views,
-            unsubscribe=unsubscribe_url,
-        )
-    )
+    head = headline(batch)
     return RenderedEmail(
-        subject=header_value(headline(batch)),
+        subject=header_value(head),
         text=_text(batch, views, unsubscribe_url),
-        html=html,
+        html=_html(batch, views, unsubscribe_url, head, count_line(batch)),
     )
+
+
+def _size(html: str) -> int:
+    return len(html.encode("utf-8"))
+
+
+def _pack(sizes: list[int], budget: int) -> list[tuple[int, int]]:
+    """Consecutive (start, end) ranges whose sizes add up to at most `budget` (a single
+    item bigger than that gets a range of its own)."""
+    ranges, start, used = [], 0, 0
+    for i, size in enumerate(sizes):
+        if i > start and used + size > budget:
+            ranges.append((start, i))
+            start, used = i, 0
+        used += size
+    ranges.append((start, len(sizes)))
+    return ranges
+
+
+def render_email_parts(
+    batch: AlertBatch, *, unsubscribe: str | None = None, max_html_bytes: int = MAX_HTML_BYTES
+) -> list[RenderedEmail]:
+    """The batch as one email, or as several whose HTML each stays under
+    `max_html_bytes`, in order, every paper in exactly one part; the subject and the
+    heading say "part 2 of 3" and the count of the whole feed."""
+    whole = render_email(batch, unsubscribe=unsubscribe)
+    if _size(whole.html) <= max_html_bytes or len(batch.items) < 2:
+        return [whole]
+    views = build_view(batch, summary_chars=SUMMARY_CHARS)
+    unsubscribe_url = safe_url(unsubscribe, schemes=("https", "http", "mailto"))
+    head, count = headline(batch), count_line(batch)
+    empty = _size(_html(batch, [], unsubscribe_url, head, count))
+    sizes = [_size(_html(batch, [v], unsubscribe_url, head, count)) - empty for v in views]
+    budget = max_html_bytes - empty - 400  # room for "part 12 of 12" and the like
+    while True:
+        ranges = _pack(sizes, budget)
+        even = sum(sizes) // len(ranges) + max(sizes)  # as many parts, of even size
+        if len(ranges) > 1 and even < budget and len(_pack(sizes, even)) == len(ranges):
+            ranges = _pack(sizes, even)
+        parts = []
+        for number, (start, end) in enumerate(ranges, 1):
+            label = f"part {number} of {len(ranges)}"
+            part_head = f"{head} · {label}"
+            chunk = views[start:end]
+            html = _html(batch, chunk, unsubscribe_url, part_head, f"{count} · {label}")
+            text = _text(batch, chunk, unsubscribe_url, part_head, start + 1)
+            parts.append(RenderedEmail(header_value(part_head), text, html))
+        if all(_size(p.html) <= max_html_bytes for p in parts) or budget < 1000:
+            return parts
+        budget = int(budget * 0.9)  # the estimate was short: pack tighter
 
 
 def render_text(batch: AlertBatch) -> str:

@@ -7,8 +7,10 @@ with `BODY.PEEK[]` in batches, so nothing is marked read by fetching. When the s
 knows nothing of the current UIDVALIDITY (first run, folder recreated, server
 migrated) the Message-ID of every candidate is fetched first and messages already
 processed under another UIDVALIDITY are handed over as skipped: nothing is alerted
-twice and nothing is missed. With `since` (a backfill) every candidate since that day
-is a candidate, except those already processed, so an interrupted backfill resumes.
+twice and nothing is missed. With `since` (`mailer run --since DATE`, e.g. after
+changing rules) the folder is searched with SINCE DATE and every message found is
+processed again, including those processed before; alerts stay unique per rule, paper
+and destination, so only new matches are sent.
 
 `after:` (mark seen, move) runs in `after_commit`, once the pipeline has stored the
 message, on a second connection selected read-write; an action that fails is retried
@@ -258,14 +260,9 @@ class ImapSource:
         since: date | None,
         highest: int | None,
     ) -> list[int]:
-        if since is not None:  # a backfill: everything since that day not yet processed
+        if since is not None:  # a backfill: every message SINCE that day, processed or not
             criteria = build_search_criteria(self.config.search, self.config.gmail_raw, since)
-            found = search(client, self.config, criteria)
-            return sorted(
-                uid
-                for uid in set(found)
-                if not state.is_processed(self.name, self.folder, uidvalidity, str(uid))
-            )
+            return sorted(set(search(client, self.config, criteria)))
         min_uid = highest + 1 if highest is not None else None
         criteria = build_search_criteria(self.config.search, self.config.gmail_raw, min_uid=min_uid)
         return select_new_uids(search(client, self.config, criteria), highest)

@@ -6,7 +6,7 @@ runs migrations; `Store` implements `mailer.sources.SourceState`.
 
 from mailer.store.db import Store, StoreError, describe_error, engine_url
 from mailer.store.messages import MessageRecord, NewAlert, StoredMessage, message_key
-from mailer.store.outbox import ClaimedAlert, OutboxEntry
+from mailer.store.outbox import ClaimedAlert, OutboxEntry, OutboxGroup
 from mailer.store.progress import StoreProgress
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "MessageRecord",
     "NewAlert",
     "OutboxEntry",
+    "OutboxGroup",
     "Store",
     "StoreError",
     "StoreProgress",

@@ -21,6 +21,8 @@ from mailer.models import MatchReason, Paper
 from mailer.store import codec
 from mailer.store.schema import DEAD, PENDING, RETRYING, SENT, outbox, papers
 
+__all__ = ["ClaimedAlert", "OutboxEntry", "OutboxGroup", "OutboxQueries"]
+
 
 @dataclass(frozen=True, slots=True)
 class ClaimedAlert:
@@ -52,6 +54,28 @@ class OutboxEntry:
     next_attempt_at: datetime
     last_error: str | None
     sent_at: datetime | None
+    created_at: datetime | None = None  # when the alert was enqueued
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxGroup:
+    """Alerts of one rule, destination, state and reason, as `mailer outbox` groups them."""
+
+    rule: str
+    destination: str
+    state: str
+    reason: str | None
+    count: int
+    oldest: datetime  # enqueued
+    newest: datetime
+    next_at: datetime  # the earliest due time (pending) or next try (retrying)
+    max_attempts: int
+
+
+def _utc(value: datetime) -> datetime:
+    utc = codec.from_db_time(value)
+    assert utc is not None  # NOT NULL columns
+    return utc
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -234,9 +258,47 @@ class OutboxQueries:
                 next_attempt_at=codec.from_db_time(r["next_attempt_at"]) or r["next_attempt_at"],
                 last_error=r["last_error"],
                 sent_at=codec.from_db_time(r["sent_at"]),
+                created_at=codec.from_db_time(r["created_at"]),
             )
             for r in rows
         ]
+
+    def outbox_groups(self, states: Sequence[str] = (PENDING, RETRYING, DEAD)) -> list[OutboxGroup]:
+        """Unsent alerts counted per (rule, destination, state, last error)."""
+        key = (outbox.c.rule, outbox.c.destination, outbox.c.state, outbox.c.last_error)
+        query = (
+            select(
+                *key,
+                func.count(),
+                func.min(outbox.c.created_at),
+                func.max(outbox.c.created_at),
+                func.min(func.coalesce(outbox.c.next_attempt_at, outbox.c.due_at)),
+                func.min(outbox.c.due_at),
+                func.max(outbox.c.attempts),
+            )
+            .where(outbox.c.state.in_(list(states)))
+            .group_by(*key)
+            .order_by(outbox.c.state, outbox.c.rule, outbox.c.destination)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        groups = []
+        for rule, destination, state, error, count, oldest, newest, next_try, due, tries in rows:
+            next_at = max(_utc(next_try), _utc(due))
+            groups.append(
+                OutboxGroup(
+                    rule=rule,
+                    destination=destination,
+                    state=state,
+                    reason=error,
+                    count=int(count),
+                    oldest=_utc(oldest),
+                    newest=_utc(newest),
+                    next_at=next_at,
+                    max_attempts=int(tries or 0),
+                )
+            )
+        return groups
 
     def count_waiting(self, now: datetime) -> int:
         """Alerts not yet due at `now` (daily feeds, retries after backoff)."""

@@ -1,0 +1,108 @@
+"""`mailer check`: every shipped config passes (given its secrets), and each broken
+example fails with the file:line of the problem, secrets never printed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailer.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRETS = {
+    "MAILER_IMAP_PASSWORD": "imap-secret-value",
+    "MAILER_SMTP_PASSWORD": "smtp-secret-value",
+    "SLACK_BOT_TOKEN": "xoxb-secret-value",
+    "IMAP_PASSWORD": "imap-secret-value",
+}
+SHIPPED = sorted([ROOT / "config" / "mailer.yaml", *(ROOT / "config" / "examples").glob("*.yaml")])
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The repository's config, rules and samples, copied, as the current directory."""
+    for name in ("config", "rules"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "examples" / "inbox", tmp_path / "examples" / "inbox")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def check(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["check", *args], env=env or {})
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_config_passes_with_its_secrets_set(site: Path, path: Path) -> None:
+    code, output = check("--config", str(path.relative_to(ROOT)), env=SECRETS)
+    assert code == 0, output
+    assert "ready" in output
+    for value in SECRETS.values():
+        assert value not in output
+
+
+def test_the_compose_config_passes_with_the_rules_compose_mounts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(ROOT / "deploy" / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "deploy" / "rules", tmp_path / "rules")
+    monkeypatch.chdir(tmp_path)
+    code, output = check(env=SECRETS)
+    assert code == 0, output
+
+
+def test_an_unset_secret_is_reported_at_its_key_and_never_shown(site: Path) -> None:
+    code, output = check("--config", "config/examples/imap-slack-smtp.yaml", env=SECRETS | {
+        "MAILER_IMAP_PASSWORD": ""
+    })  # fmt: skip
+    assert code == 1
+    assert "config/examples/imap-slack-smtp.yaml:23:5: source team-inbox: password_env" in output
+    code, output = check("--config", "config/examples/imap-slack-smtp.yaml", env={})
+    assert code == 1
+    assert "environment variable SLACK_BOT_TOKEN is not set" in output
+
+
+BROKEN = {
+    "unclosed-quote": (
+        'state: sqlite:///var/mailer.db\nrules: rules/\ntimezone: "UTC\n\nsources: []\n',
+        "broken.yaml:3:11: ",
+    ),
+    "unknown-zone": ("rules: rules/\ntimezone: Mars/Olympus\n", "broken.yaml:2:11: timezone:"),
+    "misspelt-key": ("rules: rules/\ndestinatons: {}\n", "broken.yaml:2:1: "),
+    "missing-rules": ("state: sqlite:///var/mailer.db\nrules: rulez/\n", "broken.yaml:2:8: rules:"),
+    "missing-inbox": (
+        "rules: rules/\nsources:\n  - {name: s, kind: directory, path: nowhere}\n"
+        "destinations: {console: {kind: console}, preview: {kind: file, path: var/out}}\n",
+        "broken.yaml:3:38: source s: path: no such directory: nowhere",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_a_broken_config_fails_with_the_line_of_the_problem(site: Path, case: str) -> None:
+    text, expected = BROKEN[case]
+    (site / "broken.yaml").write_text(text)
+    code, output = check("--config", "broken.yaml")
+    assert code in (1, 2), output
+    assert expected in output, output
+
+
+def test_a_broken_rule_fails_check_with_its_line(site: Path) -> None:
+    path = site / "rules" / "team.yaml"
+    path.write_text(path.read_text().replace("timezone: Europe/Berlin", "timezone: Europe/Berln"))
+    code, output = check()
+    assert code == 1
+    assert "rules/team.yaml:" in output and "Europe/Berln" in output
+
+
+def test_check_json_is_one_object_per_finding(site: Path) -> None:
+    result = CliRunner().invoke(cli, ["--json", "check"])
+    findings = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0
+    assert all(f["ok"] for f in findings)
+    assert {"check", "ok", "detail", "file", "line", "column"} == set(findings[0])
