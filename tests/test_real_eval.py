@@ -113,7 +113,9 @@ def score_fixture(path: Path, score: Score) -> None:
             score.untitled += 1
             if paper.title != f"arXiv {item['arxiv_id']}":
                 score.weak_titles += 1
-                score.misses.append(f"{name}: {item['arxiv_id']} shows no title, got {paper.title!r}")
+                score.misses.append(
+                    f"{name}: {item['arxiv_id']} shows no title, got {paper.title!r}"
+                )
         else:
             score.titled += 1
             if _same(paper.title) == _same(item["title"]):

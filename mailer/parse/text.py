@@ -128,12 +128,20 @@ _LETTERS = {
     "L": "Ł",
     "i": "ı",
     "j": "ȷ",
+    "DH": "Ð",
+    "dh": "ð",
+    "TH": "Þ",
+    "th": "þ",
+    "NG": "Ŋ",
+    "ng": "ŋ",
 }
 _TEX_ACCENT = re.compile(
     r"""\\(?:(["'`^~=.])\s*|([uvHckr])(?:\s+|(?=\{)))"""
     r"""(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij]|[A-Za-z]))"""
 )
-_TEX_LETTER = re.compile(r"\\(aa|AA|ae|AE|oe|OE|ss|[oOlL])(?![A-Za-z])(?:\{\}|\s)?")
+_TEX_LETTER = re.compile(
+    r"\\(aa|AA|ae|AE|oe|OE|ss|DH|dh|TH|th|NG|ng|[oOlLij])(?![A-Za-z])(?:\{\}|\s)?"
+)
 _BRACED_SINGLE = re.compile(r"\{([^{}\\$]{1,3})\}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mailer.parse.formats.entries import LinkedEntry, paragraphs
+from mailer.parse.formats.marked import LinkedEntry, paragraphs
 from mailer.parse.text import collapse_whitespace
 
 _UPVOTES = re.compile(
@@ -73,6 +73,11 @@ def authors_in(line: str) -> list[str] | None:
         if names:
             return names
     return None
+
+
+def is_meta_line(line: str) -> bool:
+    """An upvote, date or author line: what sits between a title and its link."""
+    return bool(_META.match(line)) or authors_in(line) is not None
 
 
 def find_authors(lines: list[str]) -> list[str] | None:
