@@ -68,6 +68,17 @@ def parse_envelope(envelope: Envelope) -> ParsedDigest:
                 f"newsletter but its format found no papers (template changed?){found}",
             )
         )
+    if not papers:
+        links = paper_links_in(envelope)
+        if links:
+            shown = ", ".join(links[:3]) + (f" and {len(links) - 3} more" if len(links) > 3 else "")
+            problems.append(
+                ParseProblem(
+                    envelope.message_id,
+                    tuple(tried),
+                    f"the email links to {len(links)} paper(s) but no paper was read: {shown}",
+                )
+            )
     kept, cut = _at_most_max_papers(dedupe_papers(papers), envelope.message_id, tuple(tried))
     return ParsedDigest(
         message_id=envelope.message_id,
@@ -78,6 +89,26 @@ def parse_envelope(envelope: Envelope) -> ParsedDigest:
         papers=kept,
         problems=(*problems, *cut),
     )
+
+
+_PAPER_URL = re.compile(
+    r"https?://(?:www\.)?(?:arxiv\.org/(?:abs|pdf|html)/|browse\.arxiv\.org/(?:abs|pdf|html)/"
+    r"|huggingface\.co/papers/\d|alphaxiv\.org/abs/|openreview\.net/(?:forum|pdf)\?"
+    r"|(?:dx\.)?doi\.org/10\.)[^\s\"'<>()\[\]]{1,200}",
+    re.IGNORECASE,
+)
+_MAX_LINKS_SCANNED = 1000
+
+
+def paper_links_in(envelope: Envelope) -> list[str]:
+    """Paper URLs written anywhere in the email, for a problem that names them."""
+    found: dict[str, None] = {}
+    for body in (envelope.text, envelope.html):
+        for m in _PAPER_URL.finditer(body):
+            found[m.group(0).rstrip(".,;:*_")] = None
+            if len(found) >= _MAX_LINKS_SCANNED:
+                return list(found)
+    return list(found)
 
 
 def _at_most_max_papers(

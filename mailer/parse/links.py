@@ -138,7 +138,7 @@ OLD_ARXIV_ID = r"[a-z][a-z\-]{1,15}(?:\.[A-Z]{2})?/\d{7}"
 ARXIV_ID = rf"(?:{NEW_ARXIV_ID}|{OLD_ARXIV_ID})"
 _VERSION = re.compile(r"v\d+$")
 
-_ARXIV_PATH = re.compile(rf"^/(abs|pdf|html)/({ARXIV_ID})(v\d+)?(?:\.pdf)?/?$")
+_ARXIV_PATH = re.compile(rf"^/(abs|pdf|html)/({ARXIV_ID})(v\d+)?(?:\.pdf|/[\w.-]{{0,100}})?/?$")
 _HF_PATH = re.compile(rf"^/papers/({NEW_ARXIV_ID})(v\d+)?/?$")
 _ALPHAXIV_PATH = re.compile(rf"^/(?:abs|overview)/({ARXIV_ID})(v\d+)?/?$")
 
@@ -170,7 +170,7 @@ def paper_link(raw_url: str) -> PaperLink | None:
         return None
     host = (parts.hostname or "").lower().removeprefix("www.")
     path = parts.path
-    if host in ("arxiv.org", "export.arxiv.org"):
+    if host in ("arxiv.org", "export.arxiv.org", "browse.arxiv.org"):
         m = _ARXIV_PATH.match(path)
         if m:
             arxiv_id = m.group(2)
