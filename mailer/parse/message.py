@@ -333,7 +333,10 @@ def _forward_block_in_text(text: str) -> _ForwardHeaders | None:
 
 def _gmail_quote_html(raw_html: str) -> str | None:
     """The HTML after the forwarded header block (Gmail's gmail_quote, Outlook's divRplyFwdMsg)."""
-    for marker in (_GMAIL_QUOTE, _OUTLOOK_REPLY):
+    lower = raw_html.lower()
+    for marker, word in ((_GMAIL_QUOTE, "gmail_quote"), (_OUTLOOK_REPLY, "divrplyfwdmsg")):
+        if word not in lower:  # a plain substring test first: the regex scan is slower
+            continue
         start = _opening_div_holding(raw_html, marker)
         if start is not None:
             return raw_html[start:]

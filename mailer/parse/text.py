@@ -18,7 +18,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def collapse_whitespace(text: str) -> str:
     """One space for every run of whitespace (NBSP included), trimmed."""
-    return _WS.sub(" ", text).strip()
+    if "\u200b" in text:  # not whitespace to str.split; a line break opportunity to us
+        return _WS.sub(" ", text).strip()
+    return " ".join(text.split())  # a C loop: the regex took a fifth of a digest's parse
 
 
 def clean_text(text: str) -> str:
@@ -27,11 +29,13 @@ def clean_text(text: str) -> str:
     Typography (’ “ ” – é) is kept; NFC normalization makes composed and decomposed
     accents compare equal.
     """
-    text = html.unescape(text)
+    if "&" in text:
+        text = html.unescape(text)
     if "<" in text and ">" in text:
         text = _TAG.sub(" ", text)
     text = _CONTROL.sub("", text)
-    return unicodedata.normalize("NFC", collapse_whitespace(text))
+    text = collapse_whitespace(text)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def join_wrapped_lines(lines: list[str]) -> str:

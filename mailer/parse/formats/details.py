@@ -11,6 +11,7 @@ _UPVOTES = re.compile(
     r"(?:[▲⬆↑👍🔥]\ufe0f?\s*(\d[\d,]*)\b)|(?:\b(\d[\d,]*)\s*upvotes?\b)|(?:\bupvotes?\s*[:：]\s*(\d[\d,]*))",
     re.IGNORECASE,
 )
+_AUTHOR_HINT = re.compile(r"(?:^|[·|])\s*(?:authors?|by)\b", re.IGNORECASE)
 _AUTHORS = re.compile(r"^(?P<label>authors?|by)\s*[:\-–]?\s+(?P<names>.+)$", re.IGNORECASE)
 # "By" also starts sentences ("By routing each token..."): after a bare "By" every name
 # must look like one: a few words, each capitalised (or caseless, as in 张伟) or a particle.
@@ -63,6 +64,8 @@ def _looks_like_name(name: str) -> bool:
 
 def authors_in(line: str) -> list[str] | None:
     """The names an "Authors: ..." or "By ..." line (or a `·`-separated part of it) gives."""
+    if not _AUTHOR_HINT.search(line):  # most lines: no label at all (one C-level scan)
+        return None
     for part in re.split(r"\s+[·|]\s+", line):
         m = _AUTHORS.match(part.strip())
         if not m:

@@ -15,6 +15,7 @@ title to the start of the next item, so a summary never comes from the next pape
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from mailer.parse.formats.marked import (
     text_lines,
 )
 from mailer.parse.formats.titles import is_good_title, is_label, looks_like_title, tidy_title
+from mailer.parse.links import NEW_ARXIV_ID
 from mailer.parse.text import collapse_whitespace
 
 __all__ = ["LinkedEntry", "entries_from_html", "entries_from_parts", "entries_from_text"]
@@ -222,11 +224,30 @@ def entries_from_text(text: str) -> list[LinkedEntry]:
     return entries_from_lines(*text_lines(text))
 
 
+_TEXT_PAPER_ID = re.compile(
+    rf"(?:arxiv\.org/(?:abs|pdf|html)/|huggingface\.co/papers/|alphaxiv\.org/(?:abs|overview)/)"
+    rf"({NEW_ARXIV_ID})"
+)
+_WRAPPED = ("%2F", "%2f", "safelinks", "urldefense", "/CL0/", "openreview.net", "doi.org")
+
+
+def _text_may_add(text_part: str, entries: list[LinkedEntry]) -> bool:
+    """Whether the text part may list papers the HTML part's entries do not: ids the HTML
+    lacks, or links a plain scan cannot check (wrapped, OpenReview, DOI)."""
+    if not entries:
+        return True
+    if any(marker in text_part for marker in _WRAPPED):
+        return True
+    found = {f"arxiv:{m.group(1)}" for m in _TEXT_PAPER_ID.finditer(text_part)}
+    return not found <= {entry.key for entry in entries}
+
+
 def entries_from_parts(html_part: str, text_part: str) -> list[LinkedEntry]:
     """Entries of the HTML part (it has the link targets), plus those only the text part
-    lists when it lists more (a truncated or odd HTML part)."""
+    lists when it lists more (a truncated or odd HTML part). The text part is read only
+    when a scan of it finds papers the HTML part did not (a third of a digest's time)."""
     entries = entries_from_html(html_part) if html_part else []
-    if text_part:
+    if text_part and _text_may_add(text_part, entries):
         from_text = entries_from_text(text_part)
         if len({e.key for e in from_text}) > len({e.key for e in entries}):
             seen = {e.key for e in entries}

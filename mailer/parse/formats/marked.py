@@ -60,7 +60,11 @@ def paragraphs(lines: list[str]) -> list[str]:
 
 
 def strip_marks(text: str) -> str:
-    return _SENTINELS.sub("", MARKER.sub(" ", text))
+    if "\x00" in text:
+        text = MARKER.sub(" ", text)
+    if "\x02" in text or "\x01" in text or "\x03" in text:
+        text = _SENTINELS.sub("", text)
+    return text
 
 
 # --- HTML ------------------------------------------------------------------------------
@@ -92,6 +96,8 @@ def visible_arxiv_link(anchor_text: str) -> PaperLink | None:
 
 
 def _heading_line(text: str) -> Line:
+    if HEADING not in text:
+        return Line(text)
     if text.startswith(HEADING) and len(text) > 1 and text[1].isdigit():
         return Line(text[2:].strip(), int(text[1]))
     return Line(text.replace(HEADING, ""))
