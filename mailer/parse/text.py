@@ -33,7 +33,8 @@ def clean_text(text: str) -> str:
         text = html.unescape(text)
     if "<" in text and ">" in text:
         text = _TAG.sub(" ", text)
-    text = _CONTROL.sub("", text)
+    if not text.isprintable():  # a fast test first: most texts have no control character
+        text = _CONTROL.sub("", text)
     text = collapse_whitespace(text)
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
@@ -44,9 +45,10 @@ def join_wrapped_lines(lines: list[str]) -> str:
 
 
 # Block-level tags: a text break before each, so "<p>a</p><p>b</p>" reads as two lines.
+# Starts with the literal "<" (not a look-ahead) so the regex engine can skip to each "<".
 _BLOCK_TAG = re.compile(
-    r"(?=<(?:/?(?:p|div|br|h[1-6]|li|ul|ol|tr|table|tbody|td|th|blockquote|section|article"
-    r"|header|footer|hr|center|dd|dt|dl|pre|title))\b)",
+    r"<(?=/?(?:p|div|br|h[1-6]|li|ul|ol|tr|table|tbody|td|th|blockquote|section|article"
+    r"|header|footer|hr|center|dd|dt|dl|pre|title)\b)",
     re.IGNORECASE,
 )
 LINE_BREAK = "\u2029"  # a character no newsletter uses, standing for a block boundary
@@ -54,7 +56,7 @@ LINE_BREAK = "\u2029"  # a character no newsletter uses, standing for a block bo
 
 def mark_blocks(raw_html: str) -> str:
     """Insert a LINE_BREAK before every block-level tag (in text context, so always safe)."""
-    return _BLOCK_TAG.sub(LINE_BREAK, raw_html)
+    return _BLOCK_TAG.sub(LINE_BREAK + "<", raw_html)
 
 
 # Containers whose nesting costs the HTML parser time quadratic in depth (each opening tag
@@ -93,8 +95,8 @@ def tree_lines(tree: LexborHTMLParser) -> list[str]:
     if root is None:
         return []
     text = root.text(deep=True, separator="")
-    lines = (collapse_whitespace(part) for part in text.split(LINE_BREAK))
-    return [line for line in lines if line]
+    parts = text.split(LINE_BREAK)
+    return [collapse_whitespace(part) for part in parts if part and not part.isspace()]
 
 
 def html_to_lines(raw_html: str) -> list[str]:

@@ -64,7 +64,10 @@ def _looks_like_name(name: str) -> bool:
 
 def authors_in(line: str) -> list[str] | None:
     """The names an "Authors: ..." or "By ..." line (or a `·`-separated part of it) gives."""
-    if not _AUTHOR_HINT.search(line):  # most lines: no label at all (one C-level scan)
+    if not line:
+        return None
+    lower = line.lower()  # substring tests first: the regex cannot skip ahead to a literal
+    if ("author" not in lower and "by" not in lower) or not _AUTHOR_HINT.search(line):
         return None
     for part in re.split(r"\s+[·|]\s+", line):
         m = _AUTHORS.match(part.strip())
@@ -93,7 +96,9 @@ def find_authors(lines: list[str]) -> list[str] | None:
 
 def find_summary(entry: LinkedEntry) -> str | None:
     """The first paragraph after the title long enough to be a summary, labels removed."""
-    lines = ["" if _META.match(line) or authors_in(line) else line for line in entry.lines]
+    lines = [
+        "" if not line or _META.match(line) or authors_in(line) else line for line in entry.lines
+    ]
     for paragraph in paragraphs(lines):
         text = _LABEL.sub("", paragraph)
         if len(text) < MIN_SUMMARY_CHARS or _META.match(text) or authors_in(text):

@@ -176,7 +176,9 @@ def _choose_title(lines: list[Line], groups: list[_Group], index: int, ctas: set
 
 
 def _plain(text: str) -> str:
-    return collapse_whitespace(strip_marks(text))
+    """A line without markers; lines come collapsed, so only a stripped mark needs it again."""
+    stripped = strip_marks(text)
+    return collapse_whitespace(stripped) if stripped is not text else text
 
 
 def _block(lines: list[Line], group: _Group, next_start: int) -> list[str]:

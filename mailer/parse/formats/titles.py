@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from mailer.parse.formats.details import authors_in
-from mailer.parse.formats.marked import MARKER, strip_marks
+from mailer.parse.formats.marked import strip_marks
 from mailer.parse.links import NEW_ARXIV_ID
 from mailer.parse.text import collapse_whitespace
 
@@ -43,6 +43,7 @@ _GENERIC_ENDING = re.compile(
 )
 _ARXIV_MENTION = re.compile(rf"(?:arxiv|ar5iv)[\s:：]*(?:id)?[\s:：]*{NEW_ARXIV_ID}", re.I)
 
+_LIST_START = frozenset("0123456789-*•·–—▶►#[")
 _LIST_PREFIX = re.compile(r"^(?:\d{1,3}[.)]|[-*•·–—▶►#]+|\[\d+\])\s*")
 _TEXT_URL = re.compile(r"<?https?://[^\s<>\"']+>?")
 _BOILERPLATE_TAIL = re.compile(
@@ -60,12 +61,16 @@ MAX_TITLE_WORDS = 35
 
 def tidy_title(text: str) -> str:
     """A title as a reader sees it: no markup, list number, URL or boilerplate around it."""
-    text = collapse_whitespace(strip_marks(MARKER.sub(" ", text)))
-    text = _LIST_PREFIX.sub("", text)
-    text = _TEXT_URL.sub("", text)
-    for _ in range(2):  # "Title (Read more on X) (5 minute read)"
-        text = _BOILERPLATE_TAIL.sub("", _BOILERPLATE_HEAD.sub("", text))
-    text = _SITE_TAIL.sub("", text)
+    text = collapse_whitespace(strip_marks(text))
+    if text[:1] in _LIST_START:
+        text = _LIST_PREFIX.sub("", text)
+    if "http" in text:
+        text = _TEXT_URL.sub("", text)
+    if text[-1:] in (")", "]") or text[:1] == "[" or text[:10].lower() == "paper page":
+        for _ in range(2):  # "Title (Read more on X) (5 minute read)"
+            text = _BOILERPLATE_TAIL.sub("", _BOILERPLATE_HEAD.sub("", text))
+    if text.lower().endswith(("face", "arxiv", "arxiv.org")):
+        text = _SITE_TAIL.sub("", text)
     return collapse_whitespace(text.rstrip(_TRAILING_PUNCT).strip(" *_\"'`"))
 
 
