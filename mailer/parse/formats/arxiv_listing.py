@@ -51,9 +51,11 @@ def looks_like(envelope: Envelope) -> bool:
 
 def is_listing_text(text: str) -> bool:
     """Text holding at least one listing entry (`\\\\` then `arXiv:<id>`), quoted or not."""
+    if "arXiv:" not in text:
+        return False
     if _ENTRY_START.search(text):
         return True
-    return "arXiv:" in text and bool(_ENTRY_START.search(_listing_text(text)))
+    return bool(_ENTRY_START.search(_listing_text(text)))
 
 
 def _listing_text(text: str) -> str:

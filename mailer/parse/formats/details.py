@@ -11,7 +11,6 @@ _UPVOTES = re.compile(
     r"(?:[▲⬆↑👍🔥]\ufe0f?\s*(\d[\d,]*)\b)|(?:\b(\d[\d,]*)\s*upvotes?\b)|(?:\bupvotes?\s*[:：]\s*(\d[\d,]*))",
     re.IGNORECASE,
 )
-_AUTHOR_HINT = re.compile(r"(?:^|[·|])\s*(?:authors?|by)\b", re.IGNORECASE)
 _AUTHORS = re.compile(r"^(?P<label>authors?|by)\s*[:\-–]?\s+(?P<names>.+)$", re.IGNORECASE)
 # "By" also starts sentences ("By routing each token..."): after a bare "By" every name
 # must look like one: a few words, each capitalised (or caseless, as in 张伟) or a particle.
@@ -46,7 +45,9 @@ def find_upvotes(lines: list[str]) -> int | None:
 
 def split_authors(text: str) -> list[str]:
     """`A, B, and C et al.` -> [A, B, C]."""
-    text = _ET_AL.sub("", collapse_whitespace(text))
+    text = collapse_whitespace(text)
+    if "et al" in text or "…" in text or "..." in text:
+        text = _ET_AL.sub("", text)
     return [name.strip(" .,") for name in _AUTHOR_SPLIT.split(text) if name.strip(" .,")]
 
 
@@ -66,8 +67,9 @@ def authors_in(line: str) -> list[str] | None:
     """The names an "Authors: ..." or "By ..." line (or a `·`-separated part of it) gives."""
     if not line:
         return None
-    lower = line.lower()  # substring tests first: the regex cannot skip ahead to a literal
-    if ("author" not in lower and "by" not in lower) or not _AUTHOR_HINT.search(line):
+    # the label starts the line or a `·`/`|` part of it: tested with str methods first
+    parts = line.lower().replace("|", "·").split("·")
+    if not any(part.lstrip().startswith(("author", "by")) for part in parts):
         return None
     for part in re.split(r"\s+[·|]\s+", line):
         m = _AUTHORS.match(part.strip())

@@ -226,10 +226,9 @@ def entries_from_text(text: str) -> list[LinkedEntry]:
     return entries_from_lines(*text_lines(text))
 
 
-_TEXT_PAPER_ID = re.compile(
-    rf"(?:arxiv\.org/(?:abs|pdf|html)/|huggingface\.co/papers/|alphaxiv\.org/(?:abs|overview)/)"
-    rf"({NEW_ARXIV_ID})"
-)
+# The path of an arXiv, Hugging Face or alphaXiv paper URL, whatever the host (a wider net
+# only makes the text part read more often); it starts with a literal "/" for a fast scan.
+_TEXT_PAPER_ID = re.compile(rf"/(?:abs|pdf|html|papers|overview)/({NEW_ARXIV_ID})")
 _WRAPPED = ("%2F", "%2f", "safelinks", "urldefense", "/CL0/", "openreview.net", "doi.org")
 
 
