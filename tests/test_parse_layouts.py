@@ -232,3 +232,10 @@ def test_the_standard_library_reads_a_message_that_reuses_its_boundary() -> None
     read = read_with_stdlib(raw)
     assert read.subject == "reuse"
     assert any("2401.04088" in text for text in read.text_plain)
+
+
+def test_a_url_followed_by_cjk_text_ends_where_the_ascii_ends() -> None:
+    text = "CodePlan: Repository-level Coding using LLMs and Planning\n论文链接：https://arxiv.org/abs/2309.12499。推荐阅读\n"
+    (paper,) = parse_email(_email(text)).papers
+    assert paper.arxiv_id == "2309.12499"
+    assert paper.title == "CodePlan: Repository-level Coding using LLMs and Planning"

@@ -140,7 +140,8 @@ _MD_LINK = re.compile(
     r"\[((?:[^\[\]\n]|\[[^\[\]\n]{0,500}\]){0,1000})\]"
     rf"\(\s{{0,5}}<?({_URL_BODY})>?(?:\s{{1,5}}\"[^\"\n]{{0,300}}\")?\s{{0,5}}\)"
 )
-_BARE_URL = re.compile(r"<?(https?://[^\s<>\"'\[\]]{1,4000})>?")
+# ASCII only: a URL runs into the text after it in CJK newsletters ("…/2401.04088。论文")
+_BARE_URL = re.compile(r"<?(https?://[!#-&(-;=?-Z\\^-~]{1,4000})>?")
 _BOLD = re.compile(r"(\*\*|__)(?=\S)([^*\n]{1,500}?)(?<=\S)\1")
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _TABLE_RULE = re.compile(r"^\|?[\s:|-]*-{3,}[\s:|-]*$")
