@@ -25,7 +25,12 @@ WEAK_TITLES = frozenset(
     | {"paper link", "research link", "arxiv link", "link to paper", "link to the paper"}
     | {"link to the research paper", "continue reading", "learn more", "see more", "preprint"}
     | {"lire la suite", "en savoir plus", "leer más", "weiterlesen", "mehr lesen", "article"}
+    | {"slides", "poster", "talk", "dataset", "data", "model", "models", "weights", "hn"}
+    | {"podcast", "newsletter", "subscribe", "unsubscribe", "download", "open", "go", "visit"}
+    | {"repo", "repository", "site", "docs", "homepage", "project website", "huggingface page"}
 )
+# A title may be a short model name ("ToolLLM", "MetaGPT"); shorter than this it is a label.
+MIN_TITLE_CHARS = 4
 # calls-to-action in languages without spaces: "到 Huggingface 论文主页查看详情", "阅读原文"
 _CTA_FRAGMENTS = (
     "查看详情",
@@ -55,6 +60,7 @@ _BOILERPLATE_HEAD = re.compile(r"^\s*(?:paper page\s*[-–—:|]\s*|\[pdf\]\s*)"
 _SITE_TAIL = re.compile(r"\s+[-–—|]\s+(?:hugging\s*face|arxiv(?:\.org)?)\s*$", re.I)
 # stripped with str.rstrip: a regex `[...]+$` costs time quadratic in a long run of them
 _TRAILING_PUNCT = " \t\r\n\f\v:–—|([<-"
+_LEADING_PUNCT = " \t,;:·|/–—-"  # ", Tweet" after a link is a separator and a word
 _SENTENCE_BREAK = re.compile(r"[.。](?:\s|$)|[。！？]")
 MAX_TITLE_WORDS = 35
 
@@ -71,7 +77,8 @@ def tidy_title(text: str) -> str:
             text = _BOILERPLATE_TAIL.sub("", _BOILERPLATE_HEAD.sub("", text))
     if text.lower().endswith(("face", "arxiv", "arxiv.org")):
         text = _SITE_TAIL.sub("", text)
-    return collapse_whitespace(text.rstrip(_TRAILING_PUNCT).strip(" *_\"'`"))
+    text = text.rstrip(_TRAILING_PUNCT).lstrip(_LEADING_PUNCT)
+    return collapse_whitespace(text.strip(" *_\"'`"))
 
 
 def is_weak(text: str) -> bool:
@@ -88,7 +95,7 @@ def is_good_title(text: str | None) -> bool:
     if not text:
         return False
     text = text.strip()
-    if len(text) < 8 or is_weak(text):
+    if len(text) < MIN_TITLE_CHARS or is_weak(text):
         return False
     if text.startswith(("http://", "https://", "www.")) or "arxiv.org/" in text:
         return False
