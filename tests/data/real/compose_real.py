@@ -46,6 +46,11 @@ CASES = [
      "Pace the frontier 🐢, Cursor Projects 🗂️, ARC-AGI-4 🧩", "2026-09-14", "html"),
     ("tldr_ai/tldr-ai-2026-09-28", "tldr-ai/2026-09-28.md", "TLDR AI <dan@tldrnewsletter.com>",
      "Why I'm Building Muse 🎨, Ultrafast API ⚡", "2026-09-28", "text"),
+    # "fresh": a second holdout, added after tuning on the first split and measured once
+    ("fresh/dair-ml-potw-2024-06-24", "dair/2024-06-24.md", "elvis from DAIR.AI <nlpnews@substack.com>",
+     "Top ML Papers of the Week (June 24 - June 30)", "2024-06-30", "html"),
+    ("fresh/hf-summarizer-zh-2026-06-05", "hf-summarizer-zh/2026-06-05.md", "hf-daily-papers-summarizer <digest@example.org>",
+     "Hugging Face Daily Papers 2026-06-05", "2026-06-05", "text"),
     ("agent_memory/agent-memory-2026-06-29", "agent-memory-daily/2026-06-29.md", "Agent Memory 日报 <digest@example.org>",
      "Agent Memory 日报｜2026-06-29", "2026-06-29", "html"),
 ]
