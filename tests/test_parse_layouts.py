@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email
 import logging
 from email.message import EmailMessage
 
@@ -229,7 +230,7 @@ def test_the_standard_library_reads_a_message_that_reuses_its_boundary() -> None
         b'Content-Type: multipart/alternative; boundary="XX"\n\n--XX\n'
         b"Content-Type: text/plain\n\nMixtral https://arxiv.org/abs/2401.04088\n--XX--\n"
     )
-    read = read_with_stdlib(raw)
+    read = read_with_stdlib(email.message_from_bytes(raw))
     assert read.subject == "reuse"
     assert any("2401.04088" in text for text in read.text_plain)
 

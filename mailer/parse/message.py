@@ -207,7 +207,7 @@ def _read(raw: bytes) -> ReadMessage | Any:
     except Exception as e:
         _LOG.debug("mail-parser could not read the message (%s); trying the standard library", e)
         try:
-            return read_with_stdlib(raw)
+            return read_with_stdlib(email.message_from_bytes(raw))
         except Exception as fallback_error:
             raise MessageDecodeError(f"{type(e).__name__}: {e}") from fallback_error
 
@@ -222,9 +222,9 @@ def _decoded_header(message: Message, name: str) -> str:
         return str(value)
 
 
-def read_with_stdlib(raw: bytes) -> ReadMessage:
-    """The text and HTML parts as the standard library reads them (attachments skipped)."""
-    message = email.message_from_bytes(raw)
+def read_with_stdlib(message: Message) -> ReadMessage:
+    """The text and HTML parts of a message the standard library parsed (attachments
+    skipped), with the attributes of mail-parser's result that the decoding reads."""
     texts: list[str] = []
     htmls: list[str] = []
     defects: set[str] = set()
