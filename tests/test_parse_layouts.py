@@ -240,3 +240,17 @@ def test_a_url_followed_by_cjk_text_ends_where_the_ascii_ends() -> None:
     (paper,) = parse_email(_email(text)).papers
     assert paper.arxiv_id == "2309.12499"
     assert paper.title == "CodePlan: Repository-level Coding using LLMs and Planning"
+
+
+def test_the_summary_is_the_item_prose_not_its_keyword_list_or_bullets() -> None:
+    text = (
+        "### 1. SHIFT: Gate-Modulated Activation Steering for Knowledge Conflicts\n\n"
+        "- **arXiv ID**: 2606.27786\n"
+        "- **Links**: [https://arxiv.org/abs/2606.27786](https://arxiv.org/abs/2606.27786)\n"
+        "- **Keywords**: RAG, knowledge conflict, activation steering, gate modulation\n\n"
+        "**Summary**: SHIFT learns a gate over neurons so that a RAG model trusts retrieved context "
+        "or its own memory as the case needs, training under 0.01% of the parameters.\n"
+    )
+    (paper,) = parse_email(_email(text)).papers
+    assert paper.title == "SHIFT: Gate-Modulated Activation Steering for Knowledge Conflicts"
+    assert paper.abstract is not None and paper.abstract.startswith("SHIFT learns a gate")

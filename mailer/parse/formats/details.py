@@ -96,14 +96,33 @@ def find_authors(lines: list[str]) -> list[str] | None:
     return None
 
 
+_LIST_SEPARATORS = re.compile(r"\s*[,，、;；]\s*")
+_SENTENCE_END = re.compile(r"[.。!！?？]")
+
+
+def is_keyword_list(text: str) -> bool:
+    """ "Keywords: RAG, knowledge conflict, activation steering": a list, not a summary."""
+    label, colon, body = text.replace("：", ":").partition(":")
+    if not colon or not 0 < len(label.split()) <= 3:  # "Keywords:", "关键词:"
+        return False
+    items = _LIST_SEPARATORS.split(body.strip())
+    return (
+        len(items) >= 3
+        and all(0 < len(item.split()) <= 4 for item in items)
+        and not _SENTENCE_END.search(body.rstrip(".。 "))
+    )
+
+
 def find_summary(entry: LinkedEntry) -> str | None:
     """The first paragraph after the title long enough to be a summary, labels removed."""
     lines = [
         "" if not line or _META.match(line) or authors_in(line) else line for line in entry.lines
     ]
     for paragraph in paragraphs(lines):
-        text = _LABEL.sub("", paragraph)
+        text = _LABEL.sub("", paragraph.lstrip("-*+•· "))
         if len(text) < MIN_SUMMARY_CHARS or _META.match(text) or authors_in(text):
+            continue
+        if is_keyword_list(text):
             continue
         if entry.title and text.startswith(entry.title):
             continue

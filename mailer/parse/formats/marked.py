@@ -143,6 +143,8 @@ _MD_LINK = re.compile(
 # ASCII only: a URL runs into the text after it in CJK newsletters ("…/2401.04088。论文")
 _BARE_URL = re.compile(r"<?(https?://[!#-&(-;=?-Z\\^-~]{1,4000})>?")
 _BOLD = re.compile(r"(\*\*|__)(?=\S)([^*\n]{1,500}?)(?<=\S)\1")
+_STAR_BOLD = re.compile(r"\*\*(?=\S)([^*\n]{1,500}?)(?<=\S)\*\*")
+_BULLET = re.compile(r"^ {0,6}[-*+•] ")
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _TABLE_RULE = re.compile(r"^\|?[\s:|-]*-{3,}[\s:|-]*$")
 
@@ -194,6 +196,8 @@ def text_lines(text: str) -> tuple[list[Line], list[Anchor]]:
             return m.group(0)
         return marker(link, "") + m.group(0)[m.group(0).find(url) + len(url) :].lstrip(">")
 
+    if "**" in text:  # before links: "**[Title](url)** (👍 13)" is bold around a link
+        text = _STAR_BOLD.sub(lambda m: BOLD_OPEN + m.group(1) + BOLD_CLOSE, text)
     text = _MD_LINK.sub(markdown_link, _IMAGE.sub(r"\1", text))
     text = _BARE_URL.sub(bare_url, text)
     if not anchors:
@@ -213,6 +217,8 @@ def _text_line(raw: str) -> list[Line]:
     heading = _ATX.match(raw)
     if heading:
         return [Line(_bold(collapse_whitespace(heading.group(2))), len(heading.group(1)))]
+    if _BULLET.match(raw):  # a list item starts a paragraph of its own
+        return [Line(""), Line(_bold(collapse_whitespace(raw)))]
     return [Line(_bold(collapse_whitespace(raw)))]
 
 
