@@ -46,17 +46,28 @@ def join_wrapped_lines(lines: list[str]) -> str:
 
 # Block-level tags: a text break before each, so "<p>a</p><p>b</p>" reads as two lines.
 # Starts with the literal "<" (not a look-ahead) so the regex engine can skip to each "<".
+# Table structure is marked inside the cells (after <td>, before </td>) and after
+# </table>: text between <tr>s is not allowed there, the HTML parser moves each such
+# character out of the table ("foster parenting"), and 20,000 rows took 8 s instead of 0.1.
 _BLOCK_TAG = re.compile(
-    r"<(?=/?(?:p|div|br|h[1-6]|li|ul|ol|tr|table|tbody|td|th|blockquote|section|article"
+    r"<(?=/?(?:p|div|br|h[1-6]|li|ul|ol|table|blockquote|section|article"
     r"|header|footer|hr|center|dd|dt|dl|pre|title)\b)",
     re.IGNORECASE,
 )
+_CELL_OPEN = re.compile(r"(<t[dh]\b[^<>]{0,2000}>)", re.IGNORECASE)
+_CELL_CLOSE = re.compile(r"</(?=t[dh]\s*>)", re.IGNORECASE)
+_TABLE_CLOSE = re.compile(r"(</table\s*>)", re.IGNORECASE)
 LINE_BREAK = "\u2029"  # a character no newsletter uses, standing for a block boundary
 
 
 def mark_blocks(raw_html: str) -> str:
-    """Insert a LINE_BREAK before every block-level tag (in text context, so always safe)."""
-    return _BLOCK_TAG.sub(LINE_BREAK + "<", raw_html)
+    """Insert a LINE_BREAK at every block boundary, where text is allowed (so always safe)."""
+    marked = _BLOCK_TAG.sub(LINE_BREAK + "<", raw_html)
+    if "<t" in marked or "<T" in marked:
+        marked = _CELL_OPEN.sub("\\1" + LINE_BREAK, marked)
+        marked = _CELL_CLOSE.sub(LINE_BREAK + "</", marked)
+        marked = _TABLE_CLOSE.sub("\\1" + LINE_BREAK, marked)
+    return marked
 
 
 # Containers whose nesting costs the HTML parser time quadratic in depth (each opening tag
