@@ -82,6 +82,10 @@ MAX_NESTING = 500
 
 
 def _is_nested_too_deep(raw_html: str) -> bool:
+    # depth never exceeds the number of container tags: count them in C first (a digest
+    # of tables has few), and walk them in Python only when there are enough to matter
+    if len(_CONTAINER_TAG.findall(raw_html)) <= MAX_NESTING:
+        return False
     depth = 0
     for m in _CONTAINER_TAG.finditer(raw_html):
         depth = max(depth - 1, 0) if m.group(1) else depth + 1

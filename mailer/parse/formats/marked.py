@@ -74,8 +74,13 @@ _BOLD_OPEN = re.compile(r"(<(?:strong|b)\b[^<>]{0,500}>)", re.IGNORECASE)
 _BOLD_END = re.compile(r"(</(?:strong|b)\s*>)", re.IGNORECASE)
 
 
+def _has_sentinels(text: str) -> bool:
+    return "\x00" in text or "\x01" in text or "\x02" in text or "\x03" in text
+
+
 def _mark_html(raw_html: str) -> str:
-    raw_html = _SENTINELS.sub("", raw_html)
+    if _has_sentinels(raw_html):  # four C-level scans; the regex visits every character
+        raw_html = _SENTINELS.sub("", raw_html)
     raw_html = _HEADING_OPEN.sub(lambda m: f"{m.group(1)}{HEADING}{m.group(2)}", raw_html)
     raw_html = _BOLD_OPEN.sub(lambda m: m.group(1) + BOLD_OPEN, raw_html)
     return _BOLD_END.sub(lambda m: BOLD_CLOSE + m.group(1), raw_html)
@@ -117,8 +122,8 @@ def html_lines(raw_html: str) -> tuple[list[Line], list[Anchor]]:
         if link is None:
             continue
         text = clean_text(visible)
-        if not text:
-            image = node.css_first("img[alt]")
+        if not text:  # an image link: its alt text (a walk is cheaper than a CSS query)
+            image = next((child for child in node.traverse() if child.tag == "img"), None)
             text = clean_text(image.attributes.get("alt") or "") if image is not None else ""
         anchors.append(Anchor(link, text))
         node.replace_with(f" \x00{len(anchors) - 1}\x00 ")
@@ -174,7 +179,9 @@ def _url_end(url: str) -> str:
 
 def text_lines(text: str) -> tuple[list[Line], list[Anchor]]:
     """The lines of a plain-text body read as markdown."""
-    text = _SENTINELS.sub("", text).replace("\u00a0", " ")
+    if _has_sentinels(text):
+        text = _SENTINELS.sub("", text)
+    text = text.replace("\u00a0", " ")
     text = _SIGNATURE.split(strip_quoting(text), maxsplit=1)[0]
     anchors: list[Anchor] = []
 
