@@ -171,6 +171,8 @@ def test_a_real_digest_survives_every_truncation_point() -> None:
         " " * 300_000 + "-\nFrom: x\n",  # the forward-marker regexes backtracked
         "x" + "-:" * 150_000 + "x https://arxiv.org/abs/2401.04088\n",  # title tidying
         '<a href="https://urldefense.com/v3/__https://a' + "__;" * 100_000 + '">Mixtral</a>',
+        "<table>" + "<tr><td><b>Title</b></td><td>Paper</td></tr>" * 20_000 + "</table>",
+        "## Heading\n**Bold** [Paper](https://arxiv.org/abs/2401.04088)\n| a | b |\n" * 20_000,
     ],
     ids=[
         "nested-divs",
@@ -180,6 +182,8 @@ def test_a_real_digest_survives_every_truncation_point() -> None:
         "long-blank-line",
         "punctuation-run",
         "proofpoint-url",
+        "long-table",  # line marks between rows were moved out of the table one by one: 23 s
+        "markdown-text",
     ],
 )
 def test_hostile_bodies_parse_in_linear_time(body: str) -> None:

@@ -7,8 +7,11 @@ papers the other formats found.
 
 from __future__ import annotations
 
+import re
+
 from mailer.models import Paper, ParsedDigest, ParseProblem
 from mailer.parse.formats import candidate_formats
+from mailer.parse.formats.arxiv_listing import is_listing_text
 from mailer.parse.formats.text_page import parse_text_page
 from mailer.parse.message import (
     DecodedEmail,
@@ -65,6 +68,17 @@ def parse_envelope(envelope: Envelope) -> ParsedDigest:
                 f"newsletter but its format found no papers (template changed?){found}",
             )
         )
+    if not papers:
+        links = paper_links_in(envelope)
+        if links:
+            shown = ", ".join(links[:3]) + (f" and {len(links) - 3} more" if len(links) > 3 else "")
+            problems.append(
+                ParseProblem(
+                    envelope.message_id,
+                    tuple(tried),
+                    f"the email links to {len(links)} paper(s) but no paper was read: {shown}",
+                )
+            )
     kept, cut = _at_most_max_papers(dedupe_papers(papers), envelope.message_id, tuple(tried))
     return ParsedDigest(
         message_id=envelope.message_id,
@@ -75,6 +89,26 @@ def parse_envelope(envelope: Envelope) -> ParsedDigest:
         papers=kept,
         problems=(*problems, *cut),
     )
+
+
+_PAPER_URL = re.compile(
+    r"https?://(?:www\.)?(?:arxiv\.org/(?:abs|pdf|html)/|browse\.arxiv\.org/(?:abs|pdf|html)/"
+    r"|huggingface\.co/papers/\d|alphaxiv\.org/abs/|openreview\.net/(?:forum|pdf)\?"
+    r"|(?:dx\.)?doi\.org/10\.)[^\s\"'<>()\[\]]{1,200}",
+    re.IGNORECASE,
+)
+_MAX_LINKS_SCANNED = 1000
+
+
+def paper_links_in(envelope: Envelope) -> list[str]:
+    """Paper URLs written anywhere in the email, for a problem that names them."""
+    found: dict[str, None] = {}
+    for body in (envelope.text, envelope.html):
+        for m in _PAPER_URL.finditer(body):
+            found[m.group(0).rstrip(".,;:*_")] = None
+            if len(found) >= _MAX_LINKS_SCANNED:
+                return list(found)
+    return list(found)
 
 
 def _at_most_max_papers(
@@ -141,8 +175,35 @@ def parse_email(raw: bytes) -> ParsedDigest:
         )
 
 
+_HTML_START = re.compile(r"^\s*(?:<!doctype html|<html|<body|<div|<table|<p\b)", re.IGNORECASE)
+_HEADER_START = re.compile(
+    r"^(?:From|Received|Return-Path|Delivered-To|Message-ID|MIME-Version|Date|Subject)[ \t]*:",
+    re.IGNORECASE,
+)
+
+
+def _page_envelope(text: str, name: str | None, *, html: bool) -> Envelope:
+    return Envelope(None, name, None, None, None, None, text if html else "", "" if html else text)
+
+
 def parse_page(text: str, *, name: str | None = None) -> ParsedDigest:
-    """A pasted Daily Papers page (title line, blank line, abstract paragraph). Never raises."""
+    """A saved page, sniffed: an arXiv listing, an HTML page, an email saved as text, else
+    the Daily Papers page rendering (title line, blank line, abstract paragraph), and when
+    that finds nothing, papers by their links. Never raises."""
+    if is_listing_text(text):
+        return parse_envelope(_page_envelope(text, name, html=False))
+    if _HTML_START.match(text[:2000]):
+        return parse_envelope(_page_envelope(text, name, html=True))
+    if _HEADER_START.match(text) and "\n\n" in text.replace("\r\n", "\n")[:20000]:
+        return parse_email(text.encode("utf-8", "surrogateescape"))
+    digest = _parse_daily_papers_page(text, name)
+    if digest.papers:
+        return digest
+    linked = parse_envelope(_page_envelope(text, name, html=False))
+    return linked if linked.papers else digest
+
+
+def _parse_daily_papers_page(text: str, name: str | None) -> ParsedDigest:
     try:
         papers = dedupe_papers(parse_text_page(text, name))
     except Exception as e:

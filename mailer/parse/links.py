@@ -94,6 +94,11 @@ _PROOFPOINT_V3 = re.compile(r"https?://urldefense\.com/v3/__")
 
 def drop_tracking_params(url: str) -> str:
     """The URL without `utm_*` query parameters (everything else kept, in order)."""
+    if "utm_" not in url.lower():
+        return url
+    base, _, query = url.partition("?")
+    if "#" not in url and all(p.lower().startswith("utm_") for p in query.split("&") if p):
+        return base  # only utm_* parameters (the usual case): what the general path gives
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -108,9 +113,26 @@ def drop_tracking_params(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
+# every wrapper _unwrap_once knows has one of these in its URL (checked before parsing)
+_WRAPPER_HINTS = ("scholar.google.", "safelinks", "urldefense", "/cl0/", "google.com/url")
+# every paper site paper_link knows has one of these in its URL
+_PAPER_HOST_HINTS = (
+    "arxiv.org",
+    "huggingface.co",
+    "hf.co",
+    "alphaxiv.org",
+    "openreview.net",
+    "doi.org",
+    "semanticscholar.org",
+)
+
+
 def unwrap_url(url: str) -> str:
     """The real target of a (possibly wrapped, possibly nested) link, without utm_* params."""
     url = url.strip()
+    lower = url.lower()
+    if not any(hint in lower for hint in _WRAPPER_HINTS):  # most links: no wrapper at all
+        return drop_tracking_params(url)
     for _ in range(_MAX_WRAPPERS):
         target = _unwrap_once(url)
         if not target or target == url:
@@ -138,7 +160,7 @@ OLD_ARXIV_ID = r"[a-z][a-z\-]{1,15}(?:\.[A-Z]{2})?/\d{7}"
 ARXIV_ID = rf"(?:{NEW_ARXIV_ID}|{OLD_ARXIV_ID})"
 _VERSION = re.compile(r"v\d+$")
 
-_ARXIV_PATH = re.compile(rf"^/(abs|pdf|html)/({ARXIV_ID})(v\d+)?(?:\.pdf)?/?$")
+_ARXIV_PATH = re.compile(rf"^/(abs|pdf|html)/({ARXIV_ID})(v\d+)?(?:\.pdf|/[\w.-]{{0,100}})?/?$")
 _HF_PATH = re.compile(rf"^/papers/({NEW_ARXIV_ID})(v\d+)?/?$")
 _ALPHAXIV_PATH = re.compile(rf"^/(?:abs|overview)/({ARXIV_ID})(v\d+)?/?$")
 
@@ -162,7 +184,7 @@ class PaperLink:
 def paper_link(raw_url: str) -> PaperLink | None:
     """The paper a link points at, or None (site pages, settings, images, opaque trackers)."""
     url = unwrap_url(raw_url)
-    if not is_web_url(url):
+    if not is_web_url(url) or not any(hint in url.lower() for hint in _PAPER_HOST_HINTS):
         return None
     try:
         parts = urlsplit(url)
@@ -170,7 +192,7 @@ def paper_link(raw_url: str) -> PaperLink | None:
         return None
     host = (parts.hostname or "").lower().removeprefix("www.")
     path = parts.path
-    if host in ("arxiv.org", "export.arxiv.org"):
+    if host in ("arxiv.org", "export.arxiv.org", "browse.arxiv.org"):
         m = _ARXIV_PATH.match(path)
         if m:
             arxiv_id = m.group(2)

@@ -5,12 +5,21 @@ holds: the email itself, each attached `message/rfc822` original, and the copy i
 forwarded body (Gmail's "Forwarded message" block and `gmail_quote` div, Outlook's
 From:/Sent:/To:/Subject: block, `> ` quoting). Bodies are decoded text (quoted-printable,
 base64, the MIME charset trusted over any HTML `<meta>`), with CRLF turned into LF.
+
+mail-parser reads the message; when it cannot (an odd structure it rejects), the standard
+library's `email` package reads the text and HTML parts instead, so the papers are not
+lost. A message nested too deep stays unreadable (it is hostile). mail-parser's own log
+lines go to our logger `mailer.parse.message`, at DEBUG: what they report (MIME defects)
+is in the parse result already, and they must not reach stderr on their own.
 """
 
 from __future__ import annotations
 
+import email
+import email.header
 import email.utils
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,8 +27,23 @@ from email.message import Message
 from typing import Any
 
 import mailparser
+from mailparser.exceptions import MailParserRecursionError
 
 from mailer.parse.text import collapse_whitespace, html_to_lines
+
+_LOG = logging.getLogger(__name__)
+
+
+class _MailParserLog(logging.Handler):
+    """mail-parser's records, passed on to our logger (see the module docstring)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _LOG.debug("mail-parser %s: %s", record.levelname.lower(), record.getMessage())
+
+
+_MAILPARSER_LOGGER = logging.getLogger("mailparser")
+_MAILPARSER_LOGGER.addHandler(_MailParserLog())
+_MAILPARSER_LOGGER.propagate = False
 
 _MAX_DEPTH = 3  # attached messages inside attached messages inside ...
 # A forward attaches one original, a digest of forwards a few: 9,000 attachments took 5 s.
@@ -125,10 +149,7 @@ def _without(parts: list[str], removed: list[str]) -> list[str]:
 def _decode(raw: bytes, depth: int) -> tuple[DecodedEmail, list[str], list[str]]:
     """The decoded email, plus every text and HTML part mail-parser found in it (nested
     attachments included, as mail-parser flattens them)."""
-    try:
-        parsed = mailparser.parse_from_bytes(raw)
-    except Exception as e:  # mail-parser's own errors and RecursionError alike
-        raise MessageDecodeError(f"{type(e).__name__}: {e}") from e
+    parsed = _read(raw)
     message: Message = parsed.message
     sender, address = _format_sender(parsed.from_)
     all_text = [_normalize_newlines(t) for t in parsed.text_plain]
@@ -163,6 +184,72 @@ def _decode(raw: bytes, depth: int) -> tuple[DecodedEmail, list[str], list[str]]
         copies.append(forwarded)
     defects = tuple(sorted(str(c) for c in (parsed.defects_categories or ())))
     return DecodedEmail(outer=outer, copies=tuple(copies), defects=defects), all_text, all_html
+
+
+@dataclass(frozen=True, slots=True)
+class ReadMessage:
+    """What the decoding needs from a MIME reader (mail-parser's names)."""
+
+    message: Message
+    message_id: str | None
+    subject: str | None
+    from_: list[tuple[str, str]]
+    text_plain: list[str]
+    text_html: list[str]
+    defects_categories: set[str]
+
+
+def _read(raw: bytes) -> ReadMessage | Any:
+    try:
+        return mailparser.parse_from_bytes(raw)
+    except (MailParserRecursionError, RecursionError) as e:  # hostile nesting: stop here
+        raise MessageDecodeError(f"{type(e).__name__}: {e}") from e
+    except Exception as e:
+        _LOG.debug("mail-parser could not read the message (%s); trying the standard library", e)
+        try:
+            return read_with_stdlib(email.message_from_bytes(raw))
+        except Exception as fallback_error:
+            raise MessageDecodeError(f"{type(e).__name__}: {e}") from fallback_error
+
+
+def _decoded_header(message: Message, name: str) -> str:
+    value = message.get(name)
+    if value is None:
+        return ""
+    try:
+        return str(email.header.make_header(email.header.decode_header(str(value))))
+    except Exception:  # an undecodable encoded-word: the raw text
+        return str(value)
+
+
+def read_with_stdlib(message: Message) -> ReadMessage:
+    """The text and HTML parts of a message the standard library parsed (attachments
+    skipped), with the attributes of mail-parser's result that the decoding reads."""
+    texts: list[str] = []
+    htmls: list[str] = []
+    defects: set[str] = set()
+    for part in message.walk():
+        defects.update(type(d).__name__ for d in part.defects)
+        if part.is_multipart() or part.get_content_maintype() != "text":
+            continue
+        if part.get_content_disposition() == "attachment":
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        try:
+            text = data.decode(part.get_content_charset() or "utf-8", errors="replace")
+        except LookupError:  # an unknown charset
+            text = data.decode("utf-8", errors="replace")
+        (htmls if part.get_content_subtype() == "html" else texts).append(text)
+    return ReadMessage(
+        message=message,
+        message_id=_decoded_header(message, "Message-ID") or None,
+        subject=_decoded_header(message, "Subject") or None,
+        from_=email.utils.getaddresses([_decoded_header(message, "From")]),
+        text_plain=texts,
+        text_html=htmls,
+        defects_categories=defects,
+    )
 
 
 def decode_email(raw: bytes) -> DecodedEmail:
@@ -246,7 +333,10 @@ def _forward_block_in_text(text: str) -> _ForwardHeaders | None:
 
 def _gmail_quote_html(raw_html: str) -> str | None:
     """The HTML after the forwarded header block (Gmail's gmail_quote, Outlook's divRplyFwdMsg)."""
-    for marker in (_GMAIL_QUOTE, _OUTLOOK_REPLY):
+    lower = raw_html.lower()
+    for marker, word in ((_GMAIL_QUOTE, "gmail_quote"), (_OUTLOOK_REPLY, "divrplyfwdmsg")):
+        if word not in lower:  # a plain substring test first: the regex scan is slower
+            continue
         start = _opening_div_holding(raw_html, marker)
         if start is not None:
             return raw_html[start:]

@@ -101,15 +101,26 @@ def build_paper(
     )
 
 
+def has_stand_in_title(paper: Paper) -> bool:
+    """The title is a stand-in (`arXiv <id>`, the URL), not one the digest showed."""
+    return paper.title in (f"arXiv {paper.arxiv_id}", paper.url, "(untitled)")
+
+
 def _fill_missing_fields(first: Paper, later: Paper) -> Paper:
-    """`first` with the fields it lacks filled from a later listing of the same paper."""
+    """`first` with the fields it lacks filled from a later listing of the same paper; a
+    stand-in title gives way to a real one shown later ("this paper" first, the title
+    further down)."""
     missing = {
         f.name: getattr(later, f.name)
         for f in fields(first)
         if getattr(first, f.name) in (None, ()) and getattr(later, f.name) not in (None, ())
     }
-    if "abstract" in missing:  # sizes follow the abstract
-        missing["sizes"] = model_sizes(first.title, missing["abstract"])
+    if has_stand_in_title(first) and not has_stand_in_title(later):
+        missing["title"] = later.title
+    if "abstract" in missing or "title" in missing:  # sizes follow the title and abstract
+        missing["sizes"] = model_sizes(
+            missing.get("title", first.title), missing.get("abstract", first.abstract)
+        )
     return replace(first, **missing) if missing else first
 
 

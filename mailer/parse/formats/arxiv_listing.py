@@ -5,6 +5,10 @@ An entry starts at a line that is exactly `\\\\` followed by `arXiv:<id>`; its h
 between the next exact `\\\\` line and `\\\\ ( https://arxiv.org/abs/<id> , 123kb)`.
 Section rules switch the announce kind: `%-%-%-` cross-lists, `%%--%%--` replacements (no
 abstract), `%%%---%%%---` the end. Ids cited inside abstracts are not entries.
+
+A forwarded listing quoted with `> ` is read without the quoting; NBSP-indented
+continuation lines are continuations. Authors drop affiliation marks and lists, numbered
+(`Miki Kurihara (1), Taro Sato (1 and 2) ((1) Univ. A, (2) Lab B)`) or not (`A (MIT)`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import date
 from mailer.models import Announce, Paper
 from mailer.parse.formats.base import DigestFormat
 from mailer.parse.formats.details import split_authors
+from mailer.parse.formats.marked import strip_quoting
 from mailer.parse.links import ARXIV_ID, arxiv_abs_url, arxiv_pdf_url
 from mailer.parse.message import Envelope, parse_date
 from mailer.parse.papers import build_paper
@@ -41,7 +46,20 @@ def is_known_sender(envelope: Envelope) -> bool:
 def looks_like(envelope: Envelope) -> bool:
     if re.search(r"daily Subj-class mailing", envelope.subject or "", re.IGNORECASE):
         return True
-    return bool(_ENTRY_START.search(envelope.text))
+    return is_listing_text(envelope.text)
+
+
+def is_listing_text(text: str) -> bool:
+    """Text holding at least one listing entry (`\\\\` then `arXiv:<id>`), quoted or not."""
+    if "arXiv:" not in text:
+        return False
+    if _ENTRY_START.search(text):
+        return True
+    return bool(_ENTRY_START.search(_listing_text(text)))
+
+
+def _listing_text(text: str) -> str:
+    return strip_quoting(text.replace("\r\n", "\n")).replace("\u00a0", " ")
 
 
 def source_label(envelope: Envelope) -> str:
@@ -73,10 +91,22 @@ def _published(fields: dict[str, str]) -> date | None:
     return parsed.date() if parsed else None
 
 
+_PARENTHESISED = re.compile(r"\s*\([^()]{0,500}\)")
+
+
+def _without_affiliations(text: str) -> str:
+    """`A (1), B (1 and 2) ((1) Univ, (2) Lab)` -> `A, B`: affiliations and their marks."""
+    for _ in range(3):  # nested "((1) Univ, (2) Lab)" needs two passes
+        text, count = _PARENTHESISED.subn("", text)
+        if not count:
+            break
+    return text
+
+
 def _authors(text: str | None) -> list[str] | None:
     if not text:
         return None
-    text = decode_tex_accents(_ADDITIONAL.sub("", text))
+    text = _without_affiliations(decode_tex_accents(_ADDITIONAL.sub("", text)))
     return split_authors(text) or None
 
 
@@ -109,7 +139,7 @@ def _starts_entry(lines: list[str], index: int) -> bool:
 
 def parse_arxiv_listing(envelope: Envelope) -> list[Paper]:
     source = source_label(envelope)
-    lines = [line.rstrip("\r") for line in envelope.text.split("\n")]
+    lines = [line.rstrip("\r") for line in _listing_text(envelope.text).split("\n")]
     papers: list[Paper] = []
     announce: Announce = "new"
     index = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mailer.parse.formats.entries import LinkedEntry, paragraphs
+from mailer.parse.formats.marked import LinkedEntry, paragraphs
 from mailer.parse.text import collapse_whitespace
 
 _UPVOTES = re.compile(
@@ -45,7 +45,9 @@ def find_upvotes(lines: list[str]) -> int | None:
 
 def split_authors(text: str) -> list[str]:
     """`A, B, and C et al.` -> [A, B, C]."""
-    text = _ET_AL.sub("", collapse_whitespace(text))
+    text = collapse_whitespace(text)
+    if "et al" in text or "…" in text or "..." in text:
+        text = _ET_AL.sub("", text)
     return [name.strip(" .,") for name in _AUTHOR_SPLIT.split(text) if name.strip(" .,")]
 
 
@@ -63,6 +65,12 @@ def _looks_like_name(name: str) -> bool:
 
 def authors_in(line: str) -> list[str] | None:
     """The names an "Authors: ..." or "By ..." line (or a `·`-separated part of it) gives."""
+    if not line:
+        return None
+    # the label starts the line or a `·`/`|` part of it: tested with str methods first
+    parts = line.lower().replace("|", "·").split("·")
+    if not any(part.lstrip().startswith(("author", "by")) for part in parts):
+        return None
     for part in re.split(r"\s+[·|]\s+", line):
         m = _AUTHORS.match(part.strip())
         if not m:
@@ -75,6 +83,11 @@ def authors_in(line: str) -> list[str] | None:
     return None
 
 
+def is_meta_line(line: str) -> bool:
+    """An upvote, date or author line: what sits between a title and its link."""
+    return bool(_META.match(line)) or authors_in(line) is not None
+
+
 def find_authors(lines: list[str]) -> list[str] | None:
     for line in lines:
         names = authors_in(line)
@@ -83,12 +96,33 @@ def find_authors(lines: list[str]) -> list[str] | None:
     return None
 
 
+_LIST_SEPARATORS = re.compile(r"\s*[,，、;；]\s*")
+_SENTENCE_END = re.compile(r"[.。!！?？]")
+
+
+def is_keyword_list(text: str) -> bool:
+    """ "Keywords: RAG, knowledge conflict, activation steering": a list, not a summary."""
+    label, colon, body = text.replace("：", ":").partition(":")
+    if not colon or not 0 < len(label.split()) <= 3:  # "Keywords:", "关键词:"
+        return False
+    items = _LIST_SEPARATORS.split(body.strip())
+    return (
+        len(items) >= 3
+        and all(0 < len(item.split()) <= 4 for item in items)
+        and not _SENTENCE_END.search(body.rstrip(".。 "))
+    )
+
+
 def find_summary(entry: LinkedEntry) -> str | None:
     """The first paragraph after the title long enough to be a summary, labels removed."""
-    lines = ["" if _META.match(line) or authors_in(line) else line for line in entry.lines]
+    lines = [
+        "" if not line or _META.match(line) or authors_in(line) else line for line in entry.lines
+    ]
     for paragraph in paragraphs(lines):
-        text = _LABEL.sub("", paragraph)
+        text = _LABEL.sub("", paragraph.lstrip("-*+•· "))
         if len(text) < MIN_SUMMARY_CHARS or _META.match(text) or authors_in(text):
+            continue
+        if is_keyword_list(text):
             continue
         if entry.title and text.startswith(entry.title):
             continue
