@@ -58,13 +58,10 @@ MIGRATIONS: tuple[Migration, ...] = (
 LATEST = MIGRATIONS[-1].version
 
 
-def current_version(conn: Connection) -> int:
+def applied_versions(conn: Connection) -> set[int]:
     if not inspect(conn).has_table("schema_version"):
-        return 0
-    version = conn.execute(
-        select(schema_version.c.version).order_by(schema_version.c.version.desc())
-    ).scalar()
-    return int(version or 0)
+        return set()
+    return {int(v) for v in conn.execute(select(schema_version.c.version)).scalars()}
 
 
 def upgrade(engine: Engine, *, now: datetime | None = None) -> list[Migration]:
@@ -78,7 +75,8 @@ def upgrade(engine: Engine, *, now: datetime | None = None) -> list[Migration]:
             # file both created the tables and one failed), and the DDL inside the
             # transaction (the driver would run CREATE TABLE outside it)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        version = current_version(conn)
+        done = applied_versions(conn)
+        version = max(done, default=0)
         if version > LATEST:
             raise RuntimeError(
                 f"the database schema is version {version}, newer than this mailer "
@@ -88,7 +86,9 @@ def upgrade(engine: Engine, *, now: datetime | None = None) -> list[Migration]:
             metadata.create_all(conn)
             applied = list(MIGRATIONS)
         else:
-            applied = [m for m in MIGRATIONS if m.version > version]
+            # every step not yet recorded, in order: steps are numbered by the branch
+            # that wrote them, so a lower number may arrive after a higher one
+            applied = [m for m in MIGRATIONS if m.version not in done]
             for migration in applied:
                 migration.apply(conn)
         for migration in applied:
