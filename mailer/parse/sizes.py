@@ -20,6 +20,7 @@ Pure and total: any string gives a (possibly empty) list, never an exception.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -69,8 +70,14 @@ _BARE_BEFORE = re.compile(
 )
 _JOINER = re.compile(r"\s?,\s?(?:and |or )?|\s(?:and|or|to|vs\.?|versus)\s|\s?[-–/]\s?")
 _CLAUSE_END = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[—–]\s")
-_WORD_SPLIT = re.compile(r"[\s\-/]+")
-_WORD_STRIP = re.compile(r"^[^\w]+|[^\w]+$")
+# A word of a context window: split on spaces, hyphens and slashes, punctuation trimmed
+# Cheap scans for the part every mention must contain (a digit before a scale letter, a
+# scale word); the full patterns then run only a few words before each, not at every
+# character of the text (issue 17: size extraction was half of parse_email).
+_COMPACT_TRIGGER = re.compile(r"[0-9](?:Bn|bn|[KMBTb])(?![A-Za-z0-9])")
+_SCALE_WORD_TRIGGER = re.compile(rf"(?:{_SCALE_WORDS})(?![a-z])")
+_SPACED_TRIGGER = re.compile(r"[0-9] [MBT](?![\w.-])")
+_WORD = re.compile(r"\w(?:[^\s\-/]*\w)?")
 # The name a number is attached to: "LAION" in "LAION-5B", "HD-VILA" in "HD-VILA-100M"
 _NAME_BEFORE = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*)[- ]$")
 _STOP_WORDS = frozenset(
@@ -91,7 +98,9 @@ class _Mention:
 
 def extract_sizes(text: str) -> list[ModelSize]:
     """The distinct parameter counts of models `text` mentions, smallest first."""
-    flat = _GLUED_TIMES.sub("×", _WHITESPACE.sub(" ", text))
+    flat = _WHITESPACE.sub(" ", text)
+    if "times" in flat:
+        flat = _GLUED_TIMES.sub("×", flat)
     found: dict[int, ModelSize] = {}
     for group in _group_mentions(flat, _find_mentions(flat)):
         for mention in _model_sizes_of(flat, group):
@@ -103,7 +112,7 @@ def extract_sizes(text: str) -> list[ModelSize]:
 
 def _find_mentions(text: str) -> list[_Mention]:
     mentions: list[_Mention] = []
-    for match in _COMPACT.finditer(text):
+    for match in _scan(_COMPACT, _COMPACT_TRIGGER.finditer(text), text, spaces=3):
         if _is_dataset_name(text, match.start()):
             continue
         factor = int(match["factor"]) if match["factor"] else 1
@@ -111,7 +120,7 @@ def _find_mentions(text: str) -> list[_Mention]:
         params = _to_params(match["number"], scale, factor)
         if params is not None:
             mentions.append(_Mention(match.start(), match.end(), params, "compact", scale))
-    for match in _WORDED.finditer(text):
+    for match in _worded_matches(text):
         number = match["number"].lower()
         if number in ("a", "an") and text[match.end() : match.end() + 1] == "-":
             continue  # "a billion-parameter model": vague, the "a" belongs to "model"
@@ -123,13 +132,41 @@ def _find_mentions(text: str) -> list[_Mention]:
         params = _to_params(match["number"], scale)
         if params is not None:
             mentions.append(_Mention(match.start(), match.end(), params, "worded", scale))
-    for match in _SPACED.finditer(text):
+    for match in _scan(_SPACED, _SPACED_TRIGGER.finditer(text), text, spaces=3):
         scale = SCALE_LETTERS[match["unit"]]
         params = _to_params(match["number"], scale)
         if params is not None and _verdict_after(text, match.end()) in ("parameters", "model"):
             mentions.append(_Mention(match.start(), match.end(), params, "spaced", scale))
     mentions.sort(key=lambda m: m.start)
     return _with_bare_numbers(text, mentions)
+
+
+def _scan(
+    pattern: re.Pattern[str], triggers: Iterable[re.Match[str]], text: str, spaces: int
+) -> Iterator[re.Match[str]]:
+    """The matches `pattern.finditer(text)` gives, found only in windows that end just after
+    each trigger and start `spaces` spaces before it (more than any mention spans)."""
+    last_end = 0
+    for trigger in triggers:
+        end = trigger.end()
+        if end <= last_end:
+            continue
+        start = end
+        for _ in range(spaces):
+            start = text.rfind(" ", 0, start)
+            if start <= 0:
+                start = 0
+                break
+        for match in pattern.finditer(text, max(start, last_end), end + 1):
+            last_end = match.end()
+            yield match
+
+
+def _worded_matches(text: str) -> Iterator[re.Match[str]]:
+    lower = text.lower()
+    if len(lower) != len(text):  # a few characters grow when lowered: positions would shift
+        return _WORDED.finditer(text)
+    return _scan(_WORDED, _SCALE_WORD_TRIGGER.finditer(lower), text, spaces=6)
 
 
 def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
@@ -241,8 +278,7 @@ def _words_after(text: str, end: int) -> list[str]:
     clause_end = _CLAUSE_END.search(window)
     if clause_end is not None:
         window = window[: clause_end.start()]
-    words = (_WORD_STRIP.sub("", w).lower() for w in _WORD_SPLIT.split(window))
-    return [w for w in words if w][:_LOOK_AHEAD_WORDS]
+    return [w.lower() for w in _WORD.findall(window)[:_LOOK_AHEAD_WORDS]]
 
 
 def _words_before(text: str, start: int) -> list[str]:
@@ -250,8 +286,7 @@ def _words_before(text: str, start: int) -> list[str]:
     clause_ends = list(_CLAUSE_END.finditer(window))
     if clause_ends:
         window = window[clause_ends[-1].end() :]
-    words = (_WORD_STRIP.sub("", w).lower() for w in _WORD_SPLIT.split(window))
-    return [w for w in words if w][-_LOOK_BACK_WORDS:]
+    return [w.lower() for w in _WORD.findall(window)[-_LOOK_BACK_WORDS:]]
 
 
 def _has_parameter_lead(text: str, start: int) -> bool:
