@@ -162,7 +162,7 @@ class ParsedDigest:
 class MatchReason:
     """One reason a rule matched, e.g. term 'LoRA' in abstract, or 7B <= 8B."""
 
-    kind: Literal["term", "regex", "author", "size", "upvotes", "format", "query"]
+    kind: Literal["term", "regex", "author", "size", "upvotes", "format", "query", "announce"]
     detail: str  # human text: "*LoRA* in abstract", "7B ≤ 8B"
     field: str | None = None
     term: str | None = None

@@ -49,14 +49,16 @@ from mailer.rules.rule import (
     QueryOr,
     QueryTerm,
     Rule,
+    announce_kind,
 )
 
 _AUTHORS_BIT = FIELD_BITS["authors"]
 
 
 class _CompiledRule:
-    __slots__ = ("_filter_reasons", "all", "any", "authors", "formats", "has_filters", "index",
-                 "is_plain", "mask", "min_upvotes", "name", "none", "query", "rule", "size")  # fmt: skip
+    __slots__ = ("_filter_reasons", "all", "announce", "any", "authors", "formats", "has_filters",
+                 "index", "is_plain", "mask", "min_upvotes", "name", "none", "query", "rule",
+                 "size")  # fmt: skip
 
     def __init__(self, rule: Rule, index: int, terms: TermTable) -> None:
         match = rule.match
@@ -72,14 +74,17 @@ class _CompiledRule:
         self.size = match.size
         self.min_upvotes = match.min_upvotes
         self.formats = match.formats
-        self.has_filters = bool(self.size or self.min_upvotes is not None or self.formats)
+        self.announce = match.announce
+        self.has_filters = bool(
+            self.size or self.min_upvotes is not None or self.formats or self.announce
+        )
         self.is_plain = bool(
             self.any
             and all(t.is_phrase for t in self.any)
             and not (self.all or self.none or self.authors or self.query or self.has_filters)
         )
-        # reasons of size/upvotes/format by (size inside, upvotes): few distinct values
-        self._filter_reasons: dict[tuple[int | None, int | None], tuple[MatchReason, ...]] = {}
+        # reasons of size/upvotes/format/announce by everything they mention: few values
+        self._filter_reasons: dict[tuple[Any, ...], tuple[MatchReason, ...]] = {}
 
     def triggers(self) -> set[int] | None:
         """Automaton ids one of which must be found for the rule to match, or None."""
@@ -109,17 +114,20 @@ class _CompiledRule:
             paper.upvotes is None or paper.upvotes < self.min_upvotes
         ):
             return None
+        if self.announce and announce_kind(paper) not in self.announce:
+            return None
         size = self.size
         inside = None
         if size is not None:
             low, high = size.min, size.max
-            for candidate in scan.sizes:  # smallest first
+            sizes = scan.sizes if size.sizes == "any" else scan.own_sizes
+            for candidate in sizes:  # smallest first
                 if (low is None or candidate.params >= low) and (
                     high is None or candidate.params <= high
                 ):
                     inside = candidate
                     break
-            if inside is None and (scan.sizes or size.unknown == "exclude"):
+            if inside is None and (sizes or size.unknown == "exclude"):
                 return None
         hits = scan.hits
         mask = self.mask
@@ -159,8 +167,13 @@ class _CompiledRule:
                     seen.add(term.id)
                     reasons.append(term.reason(hit, "query"))
         if self.has_filters:
-            upvotes = paper.upvotes if self.min_upvotes is not None else None
-            key = (inside.params if inside is not None else None, upvotes)
+            # the key holds everything the reasons say, so a cached reason is always true
+            key = (
+                (inside.params, inside.role, inside.source) if inside is not None else None,
+                paper.upvotes if self.min_upvotes is not None else None,
+                paper.format if self.formats else None,
+                announce_kind(paper) if self.announce else None,
+            )
             shown = self._filter_reasons.get(key)
             if shown is None:
                 size_reason = size.detail(inside) if size is not None else None
@@ -179,6 +192,8 @@ def filter_reasons(rule: Rule, paper: Paper, size_reason: str | None) -> tuple[M
         reasons.append(MatchReason("upvotes", f"{paper.upvotes} upvotes ≥ {match.min_upvotes}"))
     if match.formats:
         reasons.append(MatchReason("format", f"format {paper.format}"))
+    if match.announce:
+        reasons.append(MatchReason("announce", f"announced as {announce_kind(paper)}"))
     return tuple(reasons)
 
 
