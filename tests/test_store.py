@@ -335,4 +335,6 @@ def test_processes_starting_at_once_on_a_new_state_all_open_it(state_url: str) -
     with store.engine.connect() as conn:
         versions = conn.execute(select(schema_version.c.version)).scalars().all()
     store.close()
-    assert sorted(versions) == [1, 2, 3]
+    from mailer.store.migrations import MIGRATIONS
+
+    assert sorted(versions) == [m.version for m in MIGRATIONS]

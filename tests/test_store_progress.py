@@ -51,7 +51,9 @@ def test_migration_step_3_adds_delivery_progress_to_an_older_database(tmp_path: 
     with store.engine.begin() as conn:  # make it look like a version-2 database
         conn.execute(text("DROP TABLE delivery_progress"))
         conn.execute(text("DELETE FROM schema_version WHERE version >= 3"))
-    assert store.upgrade() == 1
+    from mailer.store.migrations import MIGRATIONS
+
+    assert store.upgrade() == len([m for m in MIGRATIONS if m.version >= 3])
     assert "delivery_progress" in inspect(store.engine).get_table_names()
     store.delivery_progress().save(KEY, {"sent": 1, "thread_ts": None})
     store.close()

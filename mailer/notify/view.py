@@ -18,6 +18,9 @@ MAX_AUTHORS = 3
 TITLE_CHARS = 300
 
 
+ANNOUNCE_LABELS = {"cross": "cross-list", "replaced": "replacement"}
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     label: str  # our own words: "arXiv", "PDF", "Hugging Face"
@@ -35,10 +38,12 @@ class PaperView:
     source: str
     reasons: str  # Match.explain(): "*LoRA* in abstract · 7B ≤ 8B"
     links: tuple[Link, ...]
+    announce: str = ""  # "cross-list" or "replacement" for arXiv's; new papers say nothing
 
     @property
     def facts(self) -> list[str]:
-        """The short facts line: size, upvotes, source (in that order; empty ones left out)."""
+        """The short facts line: size, upvotes, source, and "cross-list" or "replacement"
+        for arXiv papers that are not new (in that order; empty ones left out)."""
         facts = []
         if self.sizes:
             facts.append(self.sizes)
@@ -46,6 +51,8 @@ class PaperView:
             facts.append(f"▲ {self.upvotes} upvote{'' if self.upvotes == 1 else 's'}")
         if self.source:
             facts.append(self.source)
+        if self.announce:
+            facts.append(self.announce)
         return facts
 
 
@@ -119,6 +126,7 @@ def paper_view(item: AlertItem, *, summary_chars: int) -> PaperView:
         source=cut_at_word(clean_text(paper.source), 80),
         reasons=cut_at_word(clean_text(item.match.explain()), 300),
         links=links,
+        announce=ANNOUNCE_LABELS.get(paper.announce or "new", ""),
     )
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, inspect, select, text
 
 from mailer.store.notices import add_notices_table
+from mailer.store.paper_keys import add_paper_keys_and_alert_position
 from mailer.store.progress import add_delivery_progress_table
 from mailer.store.schema import metadata, schema_version
 from mailer.store.service_status import add_service_status_table
@@ -46,6 +47,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "notices, service_status (mailer serve)", _add_service_tables),
     Migration(
         3, "delivery_progress (Slack feeds resume after a restart)", add_delivery_progress_table
+    ),
+    Migration(
+        5,
+        "paper_keys (one paper without an arXiv id), outbox.position (digest order)",
+        add_paper_keys_and_alert_position,
     ),
 )
 
