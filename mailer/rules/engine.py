@@ -3,10 +3,14 @@
 Semantics (the same in docs/rules.md and in `mailer.rules.reference`):
 
 * Matching ignores case (Unicode case folding).
-* Terms match whole words and phrases: `LoRA` does not match `exploration` or `LoRAs`;
+* Terms match whole words and phrases: `LoRA` does not match `exploration` or `QLoRA`;
   a term's first and last characters must not touch another letter, digit or `_` when
   they are word characters themselves (so `C++` and `GPT-4` work). Between words,
   any run of spaces and hyphens is one separator: `on-device` matches `on device`.
+* A phrase also matches the regular English plural of its last word (`LLM` ~ `LLMs`,
+  `library` ~ `libraries`, `bias` ~ `biases`; see `rule.word_forms`); the possessive
+  needs nothing (`'` ends a word). `=LoRA` (`Term.exact`) and `authors:` terms match
+  only as written.
 * Terms are looked for in `fields` (default title and abstract; also `authors` and
   `source`). `authors:` terms are always looked for in the authors only; an author
   term never spans two authors.
@@ -14,18 +18,20 @@ Semantics (the same in docs/rules.md and in `mailer.rules.reference`):
   the raw field text; no word boundaries are added.
 * The conditions of a rule are ANDed: `any` (at least one term), `all` (every term),
   `none` (no term), `query` (a boolean expression of terms), `authors` (at least one),
-  `size`, `min_upvotes` and `formats`. An empty list is no condition.
-* `size` matches when any size the paper mentions lies in the range, bounds inclusive
-  (`< 8B` is `<= 8B - 1`). A paper with no size fails a size condition unless the rule
-  says `unknown: include`.
-* `min_upvotes` fails for a paper without upvotes; `formats` compares the paper's format.
+  `size`, `min_upvotes`, `formats` and `announce`. An empty list is no condition.
+* `size` matches when any of the paper's own sizes (`ModelSize.is_own`; every size with
+  `sizes: any`) lies in the range, bounds inclusive (`< 8B` is `<= 8B - 1`). A paper with
+  no such size fails a size condition unless the rule says `unknown: include`.
+* `min_upvotes` fails for a paper without upvotes; `formats` compares the paper's format;
+  `announce` its arXiv announce kind (`new` for papers from other digests).
 * Rules with `enabled: false` never match.
 * Each match lists its reasons in this order: `any` terms hit, `all` terms, `authors`
-  terms, positive `query` terms hit, size, upvotes, format (e.g. "*LoRA* in abstract",
-  "7B ≤ 8B", "42 upvotes ≥ 10", "format hf-daily"). Matches come in rule order.
+  terms, positive `query` terms hit, size, upvotes, format, announce (e.g. "*LoRA* in
+  abstract", "7B ≤ 8B (7B, own)", "42 upvotes ≥ 10", "format hf-daily", "announced as
+  cross"). Matches come in rule order.
 
-How it is fast: each field of a paper is scanned once by the automaton; a hit is kept
-only if its word boundaries hold. A rule is then evaluated only if one of its
+How it is fast: each field of a paper is scanned once by the automaton (which holds every
+form of every phrase); a hit is kept only if its word boundaries hold. A rule is then evaluated only if one of its
 "trigger" terms hit (terms at least one of which must appear for the rule to match),
 or if it has no such terms (purely negative or size-only rules, and regexes without
 a required literal). A regex term with a required literal (`q?lora` needs "lora") is
