@@ -20,6 +20,8 @@ Pure: text in, roles out.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Sequence
 
 from mailer.models import SizeRole
 
@@ -109,15 +111,26 @@ HYPOTHETICAL_WORDS: frozenset[str] = frozenset({"might", "would", "could"})
 # Words keep their hyphens here: "GPT-like" is a name, not the word "like".
 _WORD = re.compile(r"\w(?:[^\s/]*\w)?")
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z(\"'])|[:;](?=\s)")
-_TOKEN_EDGE = re.compile(r"^[(\[{\"'“]+|[)\]}\"'”,;:.!?]+$")
+_OPENING = "([{\"'“"
+_CLOSING = ")]}\"'”,;:.!?"
 _AFTER_WORDS = 5
 _WEAK_WORDS = 4
 _BEFORE_WORDS = 10  # lowercase words: names in a list of baselines do not count
 
 
-def role_of(text: str, start: int, end: int) -> tuple[SizeRole, str]:
-    """The role of the size at text[start:end] and the model name it sits on."""
-    sentence_start, sentence_end = _sentence_bounds(text, start, end)
+def sentence_ends(text: str) -> list[int]:
+    """Where the sentences (and clauses after ":" or ";") of `text` end, for `role_of`."""
+    return [found.start() for found in _SENTENCE_END.finditer(text)]
+
+
+def role_of(
+    text: str, start: int, end: int, ends: Sequence[int] | None = None
+) -> tuple[SizeRole, str]:
+    """The role of the size at text[start:end] and the model name it sits on. `ends` are
+    the text's `sentence_ends` (found again when not given)."""
+    sentence_start, sentence_end = _sentence_bounds(
+        text, start, end, sentence_ends(text) if ends is None else ends
+    )
     source = _source_name(text, start, end)
     after = _words_after(text, end, sentence_end)
     if any(w in COMPARE_AFTER for w in after):
@@ -184,23 +197,25 @@ def _role_from_words_before(before: list[str]) -> SizeRole | None:
     return None
 
 
-def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    sentence_start = 0
-    for found in _SENTENCE_END.finditer(text, max(0, start - 600), start):
-        sentence_start = found.end()
-    following = _SENTENCE_END.search(text, end)
-    return sentence_start, following.start() if following else len(text)
+def _sentence_bounds(text: str, start: int, end: int, ends: Sequence[int]) -> tuple[int, int]:
+    before = bisect_left(ends, start)  # ends[before - 1] is the last end before the size
+    sentence_start = ends[before - 1] + 1 if before else 0
+    after = bisect_left(ends, end)
+    return sentence_start, ends[after] if after < len(ends) else len(text)
+
+
+def _trim(token: str) -> str:
+    return token.lstrip(_OPENING).rstrip(_CLOSING)
 
 
 def _source_name(text: str, start: int, end: int) -> str:
     """The written name the size belongs to: "Llama-2-70B", "GPT-3 175B", or the size."""
     token_start = text.rfind(" ", 0, start) + 1
     token_end = text.find(" ", end)
-    token = _TOKEN_EDGE.sub("", text[token_start : token_end if token_end >= 0 else len(text)])
+    token = _trim(text[token_start : token_end if token_end >= 0 else len(text)])
     if token and token != text[start:end].strip():
         return token
-    previous = text[:token_start].rstrip().rsplit(" ", 1)[-1]
-    previous = _TOKEN_EDGE.sub("", previous)
+    previous = _trim(text[max(0, token_start - 80) : token_start].rstrip().rsplit(" ", 1)[-1])
     if previous[:1].isupper() and any(ch.isdigit() for ch in previous):
         return f"{previous} {token}"  # "GPT-3 175B"
     return token

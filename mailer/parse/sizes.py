@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from mailer.models import ModelSize
-from mailer.parse.size_roles import role_of
+from mailer.parse.size_roles import role_of, sentence_ends
 from mailer.parse.size_words import (
     DATASET_PREFIXES,
     FUNCTION_WORDS,
@@ -125,8 +125,9 @@ def extract_sizes(text: str) -> list[ModelSize]:
         for mention in _model_sizes_of(flat, group)
     ]
     found: dict[int, ModelSize] = {}
+    ends = sentence_ends(flat) if mentions else []
     for mention in mentions:
-        role, source = role_of(flat, mention.start, mention.end)
+        role, source = role_of(flat, mention.start, mention.end, ends)
         known = found.get(mention.params)
         if known is None or _ROLE_RANK[role] > _ROLE_RANK[known.role]:
             span = known.text if known else flat[mention.start : mention.end]
