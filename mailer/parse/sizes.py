@@ -20,13 +20,14 @@ Pure and total: any string gives a (possibly empty) list, never an exception.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from mailer.models import ModelSize
 from mailer.parse.size_roles import role_of, sentence_ends
+from mailer.parse.size_scan import scan_windows
 from mailer.parse.size_words import (
     DATASET_PREFIXES,
     FUNCTION_WORDS,
@@ -151,7 +152,7 @@ def _flatten(text: str) -> str:
 def _find_mentions(text: str) -> list[_Mention]:
     mentions: list[_Mention] = []
     triggers = list(_COMPACT_TRIGGER.finditer(text))
-    for match in _scan(_COMPACT, triggers, text, spaces=3):
+    for match in scan_windows(_COMPACT, triggers, text, spaces=3):
         if _is_dataset_name(text, match.start()) or _is_data_name(text, match):
             continue
         factor = int(match["factor"]) if match["factor"] else 1
@@ -160,7 +161,7 @@ def _find_mentions(text: str) -> list[_Mention]:
         if params is not None:
             mentions.append(_Mention(match.start(), match.end(), params, "compact", scale))
     glued = [t for t in triggers if _follows_letters(text, t.start())]
-    for match in _scan(_GLUED, glued, text, spaces=1) if glued else ():
+    for match in scan_windows(_GLUED, glued, text, spaces=1) if glued else ():
         if _is_glued_to_model_name(text, match.start()):
             params = _to_params(match["number"], 10**9)
             if params is not None:
@@ -177,7 +178,7 @@ def _find_mentions(text: str) -> list[_Mention]:
         params = _to_params(match["number"], scale)
         if params is not None:
             mentions.append(_Mention(match.start(), match.end(), params, "worded", scale))
-    for match in _scan(_SPACED, _SPACED_TRIGGER.finditer(text), text, spaces=3):
+    for match in scan_windows(_SPACED, _SPACED_TRIGGER.finditer(text), text, spaces=3):
         scale = SCALE_LETTERS[match["unit"]]
         params = _to_params(match["number"], scale)
         if params is not None and _verdict_after(text, match.end()) in ("parameters", "model"):
@@ -186,32 +187,11 @@ def _find_mentions(text: str) -> list[_Mention]:
     return _with_bare_numbers(text, mentions)
 
 
-def _scan(
-    pattern: re.Pattern[str], triggers: Iterable[re.Match[str]], text: str, spaces: int
-) -> Iterator[re.Match[str]]:
-    """The matches `pattern.finditer(text)` gives, found only in windows that end just after
-    each trigger and start `spaces` spaces before it (more than any mention spans)."""
-    last_end = 0
-    for trigger in triggers:
-        end = trigger.end()
-        if end <= last_end:
-            continue
-        start = end
-        for _ in range(spaces):
-            start = text.rfind(" ", 0, start)
-            if start <= 0:
-                start = 0
-                break
-        for match in pattern.finditer(text, max(start, last_end), end + 1):
-            last_end = match.end()
-            yield match
-
-
 def _worded_matches(text: str) -> Iterator[re.Match[str]]:
     lower = text.lower()
     if len(lower) != len(text):  # a few characters grow when lowered: positions would shift
         return _WORDED.finditer(text)
-    return _scan(_WORDED, _SCALE_WORD_TRIGGER.finditer(lower), text, spaces=6)
+    return scan_windows(_WORDED, _SCALE_WORD_TRIGGER.finditer(lower), text, spaces=6)
 
 
 def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
