@@ -116,6 +116,7 @@ _CLOSING = ")]}\"'”,;:.!?"
 _AFTER_WORDS = 5
 _WEAK_WORDS = 4
 _BEFORE_WORDS = 10  # lowercase words: names in a list of baselines do not count
+_WINDOW_CHARS = 600  # of a sentence, each side of a size: more than any cue is away
 
 
 def sentence_ends(text: str) -> list[int]:
@@ -131,6 +132,10 @@ def role_of(
     sentence_start, sentence_end = _sentence_bounds(
         text, start, end, sentence_ends(text) if ends is None else ends
     )
+    # a bounded window of the sentence: a run-on "sentence" of thousands of sizes would
+    # otherwise make the work per size grow with the text (quadratic in all)
+    sentence_start = max(sentence_start, start - _WINDOW_CHARS)
+    sentence_end = min(sentence_end, end + _WINDOW_CHARS)
     source = _source_name(text, start, end)
     after = _words_after(text, end, sentence_end)
     if any(w in COMPARE_AFTER for w in after):

@@ -128,8 +128,10 @@ def extract_sizes(text: str) -> list[ModelSize]:
     found: dict[int, ModelSize] = {}
     ends = sentence_ends(flat) if mentions else []
     for mention in mentions:
-        role, source = role_of(flat, mention.start, mention.end, ends)
         known = found.get(mention.params)
+        if known is not None and known.role == "own":
+            continue  # already its strongest role: no need to read the sentence again
+        role, source = role_of(flat, mention.start, mention.end, ends)
         if known is None or _ROLE_RANK[role] > _ROLE_RANK[known.role]:
             span = known.text if known else flat[mention.start : mention.end]
             found[mention.params] = ModelSize(mention.params, span, role=role, source=source)
