@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from mailer import metrics
-from mailer.batching import group_into_batches, plan_alerts, unique_papers
+from mailer.batching import digest_positions, group_into_batches, plan_alerts, unique_papers
 from mailer.config import Settings
 from mailer.enrich import build_enricher
 from mailer.models import Match, Paper, ParsedDigest
@@ -267,6 +267,8 @@ class Pipeline:
         if status == PARSED and message_id and self._is_copy_of_another(message, message_id):
             status, reason = SKIPPED, f"already processed a message with Message-ID {message_id}"
         found = unique_papers(digest.papers) if digest and status == PARSED else []
+        if found:  # a paper known by its title, DOI or OpenReview id keeps its stored id
+            found = unique_papers(self.store.with_known_ids(found))
         if status == PARSED and not found:
             status = NO_PAPERS
         found, enrich_note = self._enrich(found)
@@ -275,7 +277,13 @@ class Pipeline:
         targets = {rule.name: rule.notify for rule in rules.ruleset.enabled}
         descriptions = {rule.name: rule.description for rule in rules.ruleset.enabled}
         alerts = plan_alerts(
-            matches, targets, descriptions, key, now, self.settings.delivery.default_daily_at
+            matches,
+            targets,
+            descriptions,
+            key,
+            now,
+            self.settings.delivery.default_daily_at,
+            positions=digest_positions(found),
         )
         alerts = without_repeats(alerts, self.store.engine)
         outcome = MessageOutcome(

@@ -36,6 +36,24 @@ def batch_for(
     return f"day:{day.isoformat()}", due.astimezone(UTC)
 
 
+# arXiv announces new submissions, then cross-lists, then replacements of old papers
+ANNOUNCE_ORDER = {"new": 0, "cross": 1, "replaced": 2}
+
+
+def digest_positions(papers: Sequence[Paper]) -> dict[str, int]:
+    """Each paper's place in an alert: arXiv new submissions before cross-lists before
+    replacements; Hugging Face papers by upvotes, most first; otherwise, and on ties, the
+    order the digest lists them in."""
+
+    def order(item: tuple[int, Paper]) -> tuple[int, int, int]:
+        index, paper = item
+        votes = -(paper.upvotes or 0) if paper.format == "hf-daily" else 0
+        return (ANNOUNCE_ORDER.get(paper.announce or "new", 0), votes, index)
+
+    ranked = sorted(enumerate(papers), key=order)
+    return {paper.id: rank for rank, (_, paper) in enumerate(ranked)}
+
+
 def plan_alerts(
     matches: Iterable[Match],
     targets: Mapping[str, Sequence[NotifyTarget]],
@@ -43,8 +61,12 @@ def plan_alerts(
     message_key: str,
     now: datetime,
     default_at: time,
+    positions: Mapping[str, int] | None = None,
 ) -> list[NewAlert]:
-    """One alert per (match, target of the matched rule), in match order."""
+    """One alert per (match, target of the matched rule): papers in `positions` order
+    (see `digest_positions`; match order without it), then rule order."""
+    if positions is not None:
+        matches = sorted(matches, key=lambda m: positions.get(m.paper_id, len(positions)))
     alerts: list[NewAlert] = []
     for match in matches:
         for target in targets.get(match.rule, ()):
@@ -58,6 +80,7 @@ def plan_alerts(
                     due_at=due,
                     reasons=match.reasons,
                     rule_description=descriptions.get(match.rule),
+                    position=positions.get(match.paper_id) if positions else None,
                 )
             )
     return alerts

@@ -16,6 +16,9 @@ from typing import Literal
 
 PaperFormat = Literal["hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic"]
 Announce = Literal["new", "cross", "replaced"]
+# Whose model a size belongs to: the paper's own (trained, fine-tuned, pruned, released or
+# studied), a compared one (baseline, reference point, judge, teacher), or unknown.
+SizeRole = Literal["own", "compared", "unknown"]
 DeliveryMode = Literal["immediate", "daily"]
 
 _SUFFIXES = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
@@ -39,9 +42,23 @@ class ModelSize:
     text: str = field(
         default="", compare=False
     )  # the span as written, e.g. "3.8-billion-parameter"
+    role: SizeRole = field(default="own", compare=False)
+    source: str = field(default="", compare=False)  # the model it names, e.g. "Llama-2-70B"
 
     def __str__(self) -> str:
         return format_params(self.params)
+
+    @property
+    def is_own(self) -> bool:
+        return self.role == "own"
+
+    def describe(self) -> str:
+        """The size with where it comes from: "8B, own", "70B, baseline Llama-2-70B"."""
+        if self.role == "own":
+            return f"{self}, own"
+        if self.role == "compared":
+            return f"{self}, baseline {self.source}" if self.source else f"{self}, baseline"
+        return f"{self}, {self.source}" if self.source else f"{self}, role unknown"
 
 
 _WS = re.compile(r"\s+")
@@ -89,6 +106,10 @@ class Paper:
         return sorted({s.params for s in self.sizes})
 
     @property
+    def own_size_params(self) -> list[int]:
+        return sorted({s.params for s in self.sizes if s.is_own})
+
+    @property
     def hf_url(self) -> str | None:
         return f"https://huggingface.co/papers/{self.arxiv_id}" if self.arxiv_id else None
 
@@ -112,6 +133,7 @@ class Paper:
             "format": self.format,
             "announce": self.announce,
             "sizes": self.size_params,
+            "own_sizes": self.own_size_params,
             "source": self.source,
         }
         if self.summary is not None:
@@ -149,7 +171,7 @@ class ParsedDigest:
 class MatchReason:
     """One reason a rule matched, e.g. term 'LoRA' in abstract, or 7B <= 8B."""
 
-    kind: Literal["term", "regex", "author", "size", "upvotes", "format", "query"]
+    kind: Literal["term", "regex", "author", "size", "upvotes", "format", "query", "announce"]
     detail: str  # human text: "*LoRA* in abstract", "7B ≤ 8B"
     field: str | None = None
     term: str | None = None

@@ -1,6 +1,6 @@
 """Golden files: every tests/data/<format>/<case>.eml (or .txt page) against <case>.expected.json.
 
-The expected file holds the whole ParsedDigest except `sizes`, which belong to the size
+The expected file holds the whole ParsedDigest except `sizes` and `own_sizes`, which belong to the size
 extractor and have their own tests (see test_parse_sizes_in_digests below).
 Regenerate after an intended change with:  MAILER_UPDATE_GOLDEN=1 pytest tests/test_parse_golden.py
 and review the diff.
@@ -34,6 +34,7 @@ def digest_to_json(digest: ParsedDigest) -> dict[str, object]:
     for paper in digest.papers:
         shown = paper.to_json()
         shown.pop("sizes")
+        shown.pop("own_sizes")
         papers.append(shown)
     return {
         "message_id": digest.message_id,

@@ -93,7 +93,13 @@ def test_rules_test_json_gives_one_object_per_match(runner: CliRunner) -> None:
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert objects and all(set(o) == {"rule", "paper_id", "title", "reasons"} for o in objects)
     lora = [o for o in objects if o["rule"] == "lora-under-13b"]
-    assert {o["paper_id"] for o in lora} == {"arxiv:2503.01743", "arxiv:2305.17333"}
+    # LoRA (2106.09685) names only GPT-3 175B, a compared model: no own size, and the rule
+    # says unknown: include
+    assert {o["paper_id"] for o in lora} == {
+        "arxiv:2503.01743",
+        "arxiv:2305.17333",
+        "arxiv:2106.09685",
+    }
     parsed = runner.invoke(cli, ["parse", "--json", str(INBOX)])
     paper_ids = {json.loads(line)["id"] for line in parsed.stdout.splitlines()}
     assert {o["paper_id"] for o in objects} <= paper_ids
@@ -171,3 +177,87 @@ def test_rules_check_as_a_subprocess(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "size: '<= 8 bananas' is not a size; write e.g. '<= 8B' or '1B..13B'" in done.stdout
+
+
+def test_why_not_names_the_condition_that_failed(runner: CliRunner) -> None:
+    result = runner.invoke(
+        cli, ["rules", "test", "--why-not", "2106.09685", "--rules", "rules/team.yaml", str(INBOX)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("arxiv:2106.09685  LoRA: Low-Rank Adaptation")
+    frontier = next(line for line in lines if line.strip().startswith("frontier-models:"))
+    assert "no match, size: no own model size (unknown: exclude)" in frontier
+    assert "not counted: 175B, baseline GPT-3 175B" in frontier
+    assert any(line.strip().startswith("lora-under-13b: matches") for line in lines)
+
+
+def test_why_not_json_lists_every_check(runner: CliRunner) -> None:
+    args = [
+        "rules",
+        "test",
+        "--why-not",
+        "arxiv:2106.09685",
+        "--json",
+        "--rules",
+        "rules/team.yaml",
+    ]
+    result = runner.invoke(cli, [*args, str(INBOX)])
+    rows = {row["rule"]: row for row in map(json.loads, result.stdout.splitlines())}
+    assert rows["frontier-models"]["matched"] is False
+    assert [c["condition"] for c in rows["frontier-models"]["checks"] if not c["passed"]] == [
+        "size"
+    ]
+
+
+def test_why_not_an_unknown_paper_is_a_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["rules", "test", "--why-not", "9999.99999", str(INBOX)])
+    assert result.exit_code == 2
+    assert "no paper '9999.99999' in the given digests" in result.output
+
+
+def test_rules_test_refuses_a_file_that_is_not_mail_or_a_page(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    result = runner.invoke(cli, ["rules", "test", "rules/team.yaml"])
+    assert result.exit_code == 2
+    assert "rules/team.yaml is not an email (.eml, mbox) or a saved page (.txt)" in result.output
+    assert "give rules with --rules FILE" in result.output
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%binary\n")
+    assert runner.invoke(cli, ["rules", "test", str(pdf)]).exit_code == 2
+    headers_only = tmp_path / "digest"  # no suffix, but mail
+    headers_only.write_bytes(b"From: a@b.c\nSubject: digest\n\nLoRA paper\n")
+    assert runner.invoke(cli, ["rules", "test", str(headers_only)]).exit_code == 0
+
+
+def test_frontier_rule_over_the_sample_page_skips_papers_whose_big_size_is_a_baseline(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """Issue 12: a '>= 70B' rule alerted papers whose only 70B-or-larger size is a
+    baseline, a reference point or a judge."""
+    rules = tmp_path / "big.yaml"
+    rules.write_text("version: 1\nrules:\n  - name: big\n    match:\n      size: '>= 70B'\n")
+    page = ROOT.parent / "shared" / "samples" / "hf-daily-papers-page.txt"
+    if not page.exists():
+        page = Path("/work/shared/samples/hf-daily-papers-page.txt")
+    result = runner.invoke(cli, ["rules", "test", "--json", "--rules", str(rules), str(page)])
+    assert result.exit_code == 0, result.output
+    found = {row["title"]: row["reasons"] for row in map(json.loads, result.stdout.splitlines())}
+    baseline_only = (
+        "LLM360 K2",  # 65B, "rivals LLaMA2-70B"
+        "Improving Few-Shot Generalization",  # 3B, "outperform the 175 billion parameter GPT-3"
+        "Efficient Telecom Specific LLM",  # 3.8B, judged by Qwen3-235B-A22B
+    )
+    assert not [title for title in found if title.startswith(baseline_only)]
+    palm = next(reasons for title, reasons in found.items() if title.startswith("PaLM:"))
+    assert palm == ["540B ≥ 70B (540B, own)"]
+    # papers whose only big size is a compared one are gone; their own sizes remain
+    any_rules = tmp_path / "any.yaml"
+    any_rules.write_text(
+        "version: 1\nrules:\n  - name: big\n    match:\n      size: {min: 70B, sizes: any}\n"
+    )
+    result = runner.invoke(cli, ["rules", "test", "--json", "--rules", str(any_rules), str(page)])
+    reasons = {row["title"]: row["reasons"] for row in map(json.loads, result.stdout.splitlines())}
+    k2 = next(r for title, r in reasons.items() if title.startswith("LLM360 K2"))
+    assert k2 == ["70B ≥ 70B (70B, baseline LLaMA2-70B)"]

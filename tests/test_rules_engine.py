@@ -18,6 +18,10 @@ B = 1_000_000_000
 
 def make_paper(**fields: Any) -> Paper:
     sizes = tuple(ModelSize(int(s * B)) for s in fields.pop("sizes_b", ()))
+    sizes += tuple(
+        ModelSize(int(s * B), role="compared", source=f"Llama-2-{s}B")
+        for s in fields.pop("compared_b", ())
+    )
     base: dict[str, Any] = {"id": "arxiv:2501.00001", "title": "A paper", "format": "hf-daily"}
     return Paper(**{**base, **fields, "sizes": sizes})
 
@@ -35,7 +39,27 @@ def rules_from(tmp_path: Path, *matches: dict[str, Any], **extra: Any) -> Any:
 CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None]] = [
     ("case-insensitive", {"any": ["lora"]}, {"title": "LoRA adapters"}, "*lora* in title"),
     ("whole word only", {"any": ["LoRA"]}, {"abstract": "efficient exploration"}, None),
-    ("plural is another word", {"any": ["LoRA"]}, {"title": "Mixture-of-LoRAs"}, None),
+    ("plural matches", {"any": ["LoRA"]}, {"title": "Mixture-of-LoRAs"}, "*LoRA* in title"),
+    ("LLM finds LLMs", {"any": ["LLM"]}, {"abstract": "LLMs reason"}, "*LLM* in abstract"),
+    ("possessive", {"any": ["LLM"]}, {"abstract": "the LLM's answer"}, "*LLM* in abstract"),
+    ("plural possessive", {"any": ["LLM"]}, {"abstract": "the LLMs' answers"}, "*LLM* in abstract"),
+    ("curly possessive", {"any": ["LLM"]}, {"abstract": "the LLM’s answer"}, "*LLM* in abstract"),
+    ("phrase plural", {"any": ["language model"]}, {"title": "Large Language Models"}, "*language model* in title"),
+    ("model finds models", {"any": ["model"]}, {"title": "Three models"}, "*model* in title"),
+    ("y plural", {"any": ["library"]}, {"title": "Two libraries"}, "*library* in title"),
+    ("vowel y plural", {"any": ["key"]}, {"title": "API keys"}, "*key* in title"),
+    ("es plural", {"any": ["bias"]}, {"title": "Hidden biases"}, "*bias* in title"),
+    ("benchmark plural", {"any": ["benchmark"]}, {"title": "New benchmarks"}, "*benchmark* in title"),
+    ("capital plural", {"any": ["transformer"]}, {"title": "Transformers for vision"}, "*transformer* in title"),
+    ("plural still whole word", {"any": ["LoRA"]}, {"title": "QLoRAs and explorations"}, None),
+    ("plural not mid word", {"any": ["model"]}, {"title": "modelsmith"}, None),
+    ("no plural of a symbol", {"any": ["GPT-4"]}, {"title": "GPT-4s"}, None),
+    ("exact form", {"any": ["=LoRA"]}, {"title": "Mixture-of-LoRAs"}, None),
+    ("exact form matches itself", {"any": ["=LoRA"]}, {"title": "LoRA tuning"}, "*=LoRA* in title"),
+    ("exact in query", {"query": "=LLM AND NOT survey"}, {"title": "LLMs"}, None),
+    ("plural in query", {"query": "LLM AND NOT survey"}, {"title": "LLMs"}, "*LLM* in title"),
+    ("plural in none", {"any": ["lora"], "none": ["survey"]}, {"title": "LoRA surveys"}, None),
+    ("author names are exact", {"authors": ["Smith"]}, {"authors": ("Ann Smiths",)}, None),
     ("prefix inside word", {"any": ["LoRA"]}, {"title": "QLoRA for all"}, None),
     ("hyphen attached", {"any": ["LoRA"]}, {"title": "LoRA-based tuning"}, "*LoRA* in title"),
     ("hyphen matches space", {"any": ["on-device"]}, {"abstract": "runs on device"}, "*on-device* in abstract"),
@@ -72,28 +96,37 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None]] = [
     ("query implicit and", {"query": "lora vision"}, {"title": "LoRA in language"}, None),
     ("query quoted phrase", {"query": '"small language model" OR SLM'}, {"title": "small-language-model"}, "*small language model* in title"),
     ("query pure not", {"query": "NOT survey"}, {"title": "LoRA"}, ""),
-    ("size at bound", {"size": "<= 8B"}, {"sizes_b": (8,)}, "8B ≤ 8B"),
+    ("size at bound", {"size": "<= 8B"}, {"sizes_b": (8,)}, "8B ≤ 8B (8B, own)"),
     ("size above", {"size": "<= 8B"}, {"sizes_b": (13,)}, None),
-    ("size any inside", {"size": "<= 8B"}, {"sizes_b": (70, 7)}, "7B ≤ 8B"),
+    ("size any inside", {"size": "<= 8B"}, {"sizes_b": (70, 7)}, "7B ≤ 8B (7B, own)"),
     ("size strict", {"size": "< 8B"}, {"sizes_b": (8,)}, None),
-    ("size range", {"size": "1B..13B"}, {"sizes_b": (13,)}, "13B in 1B..13B"),
+    ("size range", {"size": "1B..13B"}, {"sizes_b": (13,)}, "13B in 1B..13B (13B, own)"),
     ("size range below", {"size": "1B..13B"}, {"sizes_b": (0.5,)}, None),
-    ("size at least", {"size": ">= 70B"}, {"sizes_b": (70,)}, "70B ≥ 70B"),
-    ("size decimal", {"size": "<= 1.5B"}, {"sizes_b": (1.5,)}, "1.5B ≤ 1.5B"),
+    ("size at least", {"size": ">= 70B"}, {"sizes_b": (70,)}, "70B ≥ 70B (70B, own)"),
+    ("size decimal", {"size": "<= 1.5B"}, {"sizes_b": (1.5,)}, "1.5B ≤ 1.5B (1.5B, own)"),
     ("size unknown excluded", {"size": "<= 8B"}, {}, None),
-    ("size unknown include", {"size": {"max": "8B", "unknown": "include"}}, {}, "no model size given (unknown: include)"),
+    ("size unknown include", {"size": {"max": "8B", "unknown": "include"}}, {}, "no own model size given (unknown: include)"),
+    ("size counts own sizes", {"size": ">= 70B"}, {"sizes_b": (8,), "compared_b": (70,)}, None),
+    ("size own beside a baseline", {"size": "<= 8B"}, {"sizes_b": (8,), "compared_b": (7,)}, "8B ≤ 8B (8B, own)"),
+    ("size sizes: any", {"size": {"min": "70B", "sizes": "any"}}, {"sizes_b": (8,), "compared_b": (70,)}, "70B ≥ 70B (70B, baseline Llama-2-70B)"),
+    ("only baselines is no own size", {"size": {"max": "8B", "unknown": "include"}}, {"compared_b": (7,)}, "no own model size given (unknown: include)"),
+    ("announce new", {"announce": ["new", "cross"]}, {"format": "arxiv-listing", "announce": "new"}, "announced as new"),
+    ("announce leaves replacements out", {"announce": ["new", "cross"]}, {"format": "arxiv-listing", "announce": "replaced"}, None),
+    ("announce cross", {"announce": ["cross"]}, {"format": "arxiv-listing", "announce": "cross"}, "announced as cross"),
+    ("non-arXiv papers are new", {"announce": ["new"]}, {}, "announced as new"),
+    ("formats several", {"formats": ["scholar-alert", "generic"]}, {"format": "generic"}, "format generic"),
     ("size include still bounds", {"size": {"max": "8B", "unknown": "include"}}, {"sizes_b": (70,)}, None),
-    ("size mapping min", {"size": {"min": "1B", "max": "8B"}}, {"sizes_b": (3.8,)}, "3.8B in 1B..8B"),
+    ("size mapping min", {"size": {"min": "1B", "max": "8B"}}, {"sizes_b": (3.8,)}, "3.8B in 1B..8B (3.8B, own)"),
     ("upvotes", {"min_upvotes": 10}, {"upvotes": 42}, "42 upvotes ≥ 10"),
     ("upvotes too few", {"min_upvotes": 10}, {"upvotes": 9}, None),
     ("upvotes unknown", {"min_upvotes": 10}, {}, None),
     ("upvotes unknown fails even min_upvotes 0", {"min_upvotes": 0}, {}, None),
     ("upvotes zero of min 0", {"min_upvotes": 0}, {"upvotes": 0}, "0 upvotes ≥ 0"),
-    ("size with a space before the unit", {"size": "<= 8 B"}, {"sizes_b": (8,)}, "8B ≤ 8B"),
-    ("size range with spaces", {"size": " 1 b .. 13 B "}, {"sizes_b": (1,)}, "1B in 1B..13B"),
+    ("size with a space before the unit", {"size": "<= 8 B"}, {"sizes_b": (8,)}, "8B ≤ 8B (8B, own)"),
+    ("size range with spaces", {"size": " 1 b .. 13 B "}, {"sizes_b": (1,)}, "1B in 1B..13B (1B, own)"),
     ("formats", {"formats": ["arxiv-listing"]}, {"format": "arxiv-listing"}, "format arxiv-listing"),
     ("formats other", {"formats": ["arxiv-listing"]}, {}, None),
-    ("everything", {"any": ["LoRA"], "size": "<= 8B", "min_upvotes": 10}, {"abstract": "We use LoRA.", "sizes_b": (7,), "upvotes": 42}, "*LoRA* in abstract · 7B ≤ 8B · 42 upvotes ≥ 10"),
+    ("everything", {"any": ["LoRA"], "size": "<= 8B", "min_upvotes": 10}, {"abstract": "We use LoRA.", "sizes_b": (7,), "upvotes": 42}, "*LoRA* in abstract · 7B ≤ 8B (7B, own) · 42 upvotes ≥ 10"),
 ]  # fmt: skip
 
 
@@ -137,7 +170,33 @@ def test_reasons_name_the_term_field_and_kind(tmp_path: Path) -> None:
         "LoRA",
         "*LoRA* in abstract",
     )
-    assert (size.kind, size.detail) == ("size", "7B ≤ 8B")
+    assert (size.kind, size.detail) == ("size", "7B ≤ 8B (7B, own)")
+
+
+def test_a_multi_format_rule_explains_each_paper_by_its_own_format(tmp_path: Path) -> None:
+    """Regression: the compiled engine cached the first paper's reasons per (size,
+    upvotes), so a generic paper after a Scholar one was explained as "format
+    scholar-alert". The cache key now holds everything a reason says."""
+    rules = rules_from(tmp_path, {"formats": ["scholar-alert", "generic"], "size": "<= 8B"})
+    scholar = make_paper(id="title:a", format="scholar-alert", sizes_b=(7,))
+    generic = make_paper(id="title:b", format="generic", sizes_b=(7,))
+    for matcher in (compile_rules(rules), ReferenceMatcher(rules)):
+        found = matcher.match_all([scholar, generic])
+        assert [m.explain() for m in found] == [
+            "7B ≤ 8B (7B, own) · format scholar-alert",
+            "7B ≤ 8B (7B, own) · format generic",
+        ]
+
+
+def test_a_size_reason_names_the_model_it_came_from(tmp_path: Path) -> None:
+    rules = rules_from(tmp_path, {"size": {"min": "70B", "sizes": "any"}})
+    own = make_paper(id="title:a", sizes_b=(70,))
+    baseline = make_paper(id="title:b", compared_b=(70,))
+    found = compile_rules(rules).match_all([own, baseline])
+    assert [m.explain() for m in found] == [
+        "70B ≥ 70B (70B, own)",
+        "70B ≥ 70B (70B, baseline Llama-2-70B)",
+    ]
 
 
 def test_rules_sharing_a_term_each_show_it_as_written(tmp_path: Path) -> None:

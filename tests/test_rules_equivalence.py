@@ -14,15 +14,23 @@ from mailer.rules.rule import QueryAnd, QueryNode, QueryNot, QueryOr, QueryTerm
 
 B = 1_000_000_000
 WORDS = ["lora", "LoRA", "qlora", "loras", "on", "device", "small", "language", "model",
-         "c++", "gpt-4", "gpt-4o", "état", "x_y", "3.5", "phi", "vision", "survey", "a"]  # fmt: skip
+         "c++", "gpt-4", "gpt-4o", "état", "x_y", "3.5", "phi", "vision", "survey", "a",
+         "LLMs", "llm's", "models", "library", "libraries", "bias", "biases", "keys"]  # fmt: skip
 SEPARATORS = [" ", "-", " - ", ", ", ". ", "\n", "(", ")", "/", "--", "_", ""]
 REGEXES = ["/q?lora/", "/gpt-[0-9]/i", "/dev[a-z]+/", "/^small/", "/é/", "/lora\\b/",
            "/(lora|qlora)s/", "/small[- ]language/", "/LANGUAGE/", "/x_y/", "/c\\+\\+/"]  # fmt: skip
 FIELDS = ["title", "abstract", "authors", "source"]
 SIZES = [B // 2, B, 7 * B, 8 * B, 13 * B, 70 * B]
 
+FORMATS = ["hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic"]
+ANNOUNCE = ["new", "cross", "replaced"]
+
 phrases = st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).flatmap(
-    lambda words: st.sampled_from([" ", "-"]).map(lambda sep: Term(sep.join(words)))
+    lambda words: st.sampled_from([" ", "-"]).flatmap(
+        lambda sep: st.sampled_from(
+            [Term(sep.join(words)), Term(sep.join(words)), Term("=" + sep.join(words), exact=True)]
+        )
+    )
 )
 terms = st.one_of(phrases, phrases, phrases, st.sampled_from(REGEXES).map(
     lambda text: Term(text, regex=text.rstrip("i")[1:-1])))  # fmt: skip
@@ -47,7 +55,10 @@ size_ranges = st.builds(
     min=st.one_of(st.none(), st.sampled_from(SIZES)),
     max=st.one_of(st.none(), st.sampled_from(SIZES)),
     unknown=st.sampled_from(["exclude", "include"]),
+    sizes=st.sampled_from(["own", "any"]),
 )
+format_lists = st.lists(st.sampled_from(FORMATS), min_size=1, max_size=3, unique=True).map(tuple)
+announce_lists = st.lists(st.sampled_from(ANNOUNCE), min_size=1, max_size=2, unique=True).map(tuple)
 
 
 def sometimes(draw: Any, strategy: st.SearchStrategy[Any], percent: int, empty: Any) -> Any:
@@ -66,7 +77,8 @@ def rules(draw: Any, index: int) -> Rule:
         fields=tuple(draw(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=4, unique=True))),
         size=sometimes(draw, size_ranges, 25, None),
         min_upvotes=sometimes(draw, st.integers(0, 20), 15, None),
-        formats=sometimes(draw, st.sampled_from([("hf-daily",), ("arxiv-listing",)]), 15, ()),
+        formats=sometimes(draw, format_lists, 25, ()),
+        announce=sometimes(draw, announce_lists, 15, ()),
     )
     return Rule(
         name=f"rule-{index}", match=condition, enabled=draw(st.booleans()) or index % 5 != 0
@@ -86,9 +98,18 @@ def papers(draw: Any, index: int) -> Paper:
         abstract=draw(st.one_of(st.none(), texts)),
         authors=draw(st.one_of(st.none(), st.lists(texts, max_size=3).map(tuple))),
         source=draw(st.one_of(st.none(), texts)),
-        format=draw(st.sampled_from(["hf-daily", "arxiv-listing"])),
+        format=draw(st.sampled_from(FORMATS)),
+        announce=draw(st.sampled_from([None, *ANNOUNCE])),
         upvotes=draw(st.one_of(st.none(), st.integers(0, 30))),
-        sizes=tuple(ModelSize(s) for s in draw(st.lists(st.sampled_from(SIZES), max_size=2))),
+        sizes=tuple(
+            ModelSize(params, role=role, source="Llama-2-70B" if role == "compared" else "")
+            for params, role in draw(
+                st.lists(
+                    st.tuples(st.sampled_from(SIZES), st.sampled_from(["own", "compared"])),
+                    max_size=3,
+                )
+            )
+        ),
     )
 
 
@@ -105,6 +126,9 @@ def paper_sets(draw: Any) -> list[Paper]:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rule_sets(), paper_sets())
 def test_compiled_matcher_equals_reference(rules: list[Rule], papers: list[Paper]) -> None:
+    """Every condition (multi-format rules, announce, own or any sizes, exact and plural
+    terms) on several papers in a row: the compiled engine's cached reasons must stay true
+    from one paper to the next."""
     compiled = compile_rules(rules)
     reference = ReferenceMatcher(rules)
     for paper in papers:

@@ -66,6 +66,7 @@ def test_search_follows_updates_and_deletes_of_papers(store: Store) -> None:
     assert [s.paper.id for s in store.search_papers("distillation")] == ["arxiv:2510.00001"]
     with store.engine.begin() as conn:
         conn.execute(text("DELETE FROM paper_sources"))
+        conn.execute(text("DELETE FROM paper_keys"))  # they point at the papers
         conn.execute(delete(papers))
     assert store.search_papers("first") == []
 

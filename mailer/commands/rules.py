@@ -258,28 +258,46 @@ def _print_text(
 @click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
               help="Rule file or directory (repeatable; default rules/ or the config's).")  # fmt: skip
 @json_option
+@click.option("--why-not", "why_not", metavar="PAPER_ID",
+              help="For one paper (arXiv id or id from `mailer parse --json`), say which "
+                   "condition of each rule failed.")  # fmt: skip
 @_config
 def test_rules(
-    inputs: tuple[Path, ...], rule_paths: tuple[Path, ...], as_json: bool, config_path: Path | None
+    inputs: tuple[Path, ...],
+    rule_paths: tuple[Path, ...],
+    as_json: bool,
+    why_not: str | None,
+    config_path: Path | None,
 ) -> None:
     """Show which papers of the given digests each rule matches, and why.
 
-    EMAIL_OR_PAGE is an .eml file, an mbox, a .txt page or a directory of them. Nothing
-    is sent and nothing is recorded. With --json: one object per match (rule,
-    paper_id, title, reasons). Rules with errors, and documents that cannot be
-    read, are reported on stderr and skipped (the rest go on); the exit status is then 1.
+    EMAIL_OR_PAGE is an .eml file, an mbox, a .txt page or a directory of them; a file
+    that is neither (a rule file given by mistake) is refused. Nothing is sent and
+    nothing is recorded. With --json: one object per match (rule, paper_id, title,
+    reasons). Rules with errors, and documents that cannot be read, are reported on
+    stderr and skipped (the rest go on); the exit status is then 1.
 
     \b
     Examples:
       mailer rules test examples/inbox
       mailer rules test --rules rules/alice.yaml digest.eml --json | jq .rule
+      mailer rules test --why-not 2106.09685 --rules rules/team.yaml examples/inbox
     """
+    from mailer.rules.inputs_check import not_a_document
+
+    for path in inputs:
+        problem = not_a_document(path)
+        if problem is not None:
+            raise click.BadParameter(problem, param_hint="EMAIL_OR_PAGE")
     loaded = _load(rule_paths, config_path)
     ruleset = loaded.ruleset
     for error in loaded.errors:
         click.echo(f"error: {error}", err=True)
-    matcher = compile_rules(ruleset.enabled)
     papers, unreadable = _papers(inputs)
+    if why_not is not None:
+        _print_why_not(why_not, ruleset.rules, papers, as_json)
+        raise SystemExit(EXIT_FAILURES if ruleset.errors or unreadable else EXIT_OK)
+    matcher = compile_rules(ruleset.enabled)
     matches = matcher.match_all(papers)
     if as_json:
         titles = {paper.id: paper.title for paper in papers}
@@ -302,6 +320,41 @@ def test_rules(
         default_at = settings.delivery.default_daily_at if settings else time(9, 0)
         _print_text(ruleset.rules, matches, papers, default_at)
     raise SystemExit(EXIT_FAILURES if ruleset.errors or unreadable else EXIT_OK)
+
+
+def _print_why_not(
+    wanted: str, rule_list: Sequence[Rule], papers: list[Paper], as_json: bool
+) -> None:
+    from mailer.rules.explain import check_conditions
+
+    ids = {wanted, f"arxiv:{wanted}", wanted.removeprefix("arxiv:")}
+    found = [p for p in papers if p.id in ids or p.arxiv_id in ids]
+    if not found:
+        raise click.BadParameter(
+            f"no paper {wanted!r} in the given digests; `mailer parse --json` lists their ids",
+            param_hint="--why-not",
+        )
+    paper = found[0]
+    if not as_json:
+        click.echo(f"{paper.id}  {paper.title}")
+    for rule in rule_list:
+        checks = check_conditions(rule, paper)
+        failed = [c for c in checks if not c.passed]
+        matched = rule.enabled and not failed
+        if as_json:
+            shown = [
+                {"condition": c.condition, "passed": c.passed, "detail": c.detail} for c in checks
+            ]
+            row = {"rule": rule.name, "enabled": rule.enabled, "matched": matched, "checks": shown}
+            click.echo(json.dumps(row, ensure_ascii=False))
+            continue
+        if matched:
+            click.echo(f"  {rule.name}: matches ({'; '.join(c.detail for c in checks)})")
+            continue
+        why = "; ".join(f"{c.condition}: {c.detail}" for c in failed)
+        if not rule.enabled:
+            why = "disabled" + (f"; also {why}" if why else "")
+        click.echo(f"  {rule.name}: no match, {why}")
 
 
 @rules.command()

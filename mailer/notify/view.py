@@ -18,6 +18,9 @@ MAX_AUTHORS = 3
 TITLE_CHARS = 300
 
 
+ANNOUNCE_LABELS = {"cross": "cross-list", "replaced": "replacement"}
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     label: str  # our own words: "arXiv", "PDF", "Hugging Face"
@@ -37,10 +40,12 @@ class PaperView:
     links: tuple[Link, ...]
     # the newsletter's own words once the abstract is arXiv's: ("AINews", "a tiny model…")
     blurb: tuple[str, str] | None = None
+    announce: str = ""  # "cross-list" or "replacement" for arXiv's; new papers say nothing
 
     @property
     def facts(self) -> list[str]:
-        """The short facts line: size, upvotes, source (in that order; empty ones left out)."""
+        """The short facts line: size, upvotes, source, and "cross-list" or "replacement"
+        for arXiv papers that are not new (in that order; empty ones left out)."""
         facts = []
         if self.sizes:
             facts.append(self.sizes)
@@ -48,6 +53,8 @@ class PaperView:
             facts.append(f"▲ {self.upvotes} upvote{'' if self.upvotes == 1 else 's'}")
         if self.source:
             facts.append(self.source)
+        if self.announce:
+            facts.append(self.announce)
         return facts
 
 
@@ -130,6 +137,7 @@ def paper_view(item: AlertItem, *, summary_chars: int) -> PaperView:
         reasons=cut_at_word(clean_text(item.match.explain()), 300),
         links=links,
         blurb=_blurb(paper, summary_chars),
+        announce=ANNOUNCE_LABELS.get(paper.announce or "new", ""),
     )
 
 

@@ -120,6 +120,12 @@ MODEL_WORDS: frozenset[str] = frozenset(
     }
 )
 
+# Model words too vague to make the word before them an adjective: "token-scale corpus"
+# is not a kind of model the way "a 7B text encoder" is.
+WEAK_MODEL_WORDS: frozenset[str] = frozenset(
+    {"scale", "scales", "size", "sized", "class", "total", "base", "language", "vision"}
+)
+
 # Words after a number that make it a count of something other than parameters.
 NON_PARAMETER_WORDS: frozenset[str] = frozenset(
     {
@@ -238,6 +244,8 @@ NON_PARAMETER_WORDS: frozenset[str] = frozenset(
         "synthetic",
         "dataset",
         "corpus",
+        "benchmark",
+        "benchmarks",
     }
 )
 

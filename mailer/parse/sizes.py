@@ -20,11 +20,14 @@ Pure and total: any string gives a (possibly empty) list, never an exception.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from mailer.models import ModelSize
+from mailer.parse.size_roles import role_of, sentence_ends
+from mailer.parse.size_scan import scan_windows
 from mailer.parse.size_words import (
     DATASET_PREFIXES,
     FUNCTION_WORDS,
@@ -36,6 +39,7 @@ from mailer.parse.size_words import (
     PARAMETER_WORDS,
     SCALE_LETTERS,
     SCALE_WORDS,
+    WEAK_MODEL_WORDS,
 )
 
 MIN_PARAMS = 10**3
@@ -50,6 +54,10 @@ _SCALE_WORDS = "|".join(sorted(SCALE_WORDS, key=len, reverse=True))
 _NOT_BEFORE = r"(?<![\w.$€£¥])"
 
 _WHITESPACE = re.compile(r"\s+")
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+")
+_LATEX_SYMBOLS = {"leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "sim": "~", "approx": "≈"}
+_LATEX_RELATION = re.compile(r"\$\\(leq|le|geq|ge|sim|approx)\$\s?")
+_ROLE_RANK = {"compared": 0, "unknown": 1, "own": 2}
 _VAGUE_BEFORE = re.compile(r"(?i:few|several|many|some|of) $")
 _GLUED_TIMES = re.compile(r"(?<=[0-9])times(?=[0-9])")  # "4times70" from a lost "×"
 _COMPACT = re.compile(
@@ -60,6 +68,13 @@ _WORDED = re.compile(
     rf"{_NOT_BEFORE}(?P<number>{_NUMBER}|(?i:{_NUMBER_WORDS}))(?P<sep>[\s-]+)"
     rf"(?P<unit>(?i:{_SCALE_WORDS}))(?![A-Za-z])"
 )
+# A size glued to a model name: "LLaMA8B", "MedAlpaca7B" (the name is checked apart)
+_GLUED = re.compile(r"(?<=[A-Za-z])(?P<number>[0-9]{1,4}(?:\.[0-9]+)?)(?P<unit>B)(?![A-Za-z0-9])")
+_GLUED_NAME = re.compile(r"[A-Za-z]{3,}$")
+# "Ditto-1M, a dataset of ...": the words right after a name say it is data
+_DESCRIBED_AS_DATA = re.compile(
+    r",? (?:a|an|the|our) (?:[\w-]+ ){0,8}?(?:dataset|data set|corpus|benchmark|collection)\b"
+)
 # "the 70 B model": counted only when a parameter or model word follows
 _SPACED = re.compile(rf"{_NOT_BEFORE}(?P<number>{_NUMBER}) (?P<unit>[MBT])(?![\w.-])")
 # A bare number sharing the scale of the size right after it: "0.5 to 72 billion", "7, 13,".
@@ -67,10 +82,22 @@ _BARE_BEFORE = re.compile(
     rf"(?<![\w.$€£¥\-–])(?P<number>{_NUMBER})"
     r"(?P<sep>\s?,\s?(?:and |or )?|\s(?:and|or|to)\s|\s?[-–/]\s?)$"
 )
-_JOINER = re.compile(r"\s?,\s?(?:and |or )?|\s(?:and|or|to|vs\.?|versus)\s|\s?[-–/]\s?")
+_JOINER = re.compile(
+    r"\s?,\s?(?:and |or )?|\s(?:and|or|to|vs\.?|versus)\s|\s?[-–/]\s?"
+    r"|\s(?:to|and|or)\s(?:over|about|around|nearly|almost|roughly|more than|up to)\s"
+)
+# A size, one qualifying word, then the next: "82B English, 20B Chinese and 5B code tokens"
+_QUALIFIED_JOINER = re.compile(r"\s[A-Za-z]+(?:,\s?(?:and |or )?|\s(?:and|or)\s)")
+_NEXT_NAME = re.compile(r" (?:and|or|vs\.?|versus) [A-Z]")
 _CLAUSE_END = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[—–]\s")
-_WORD_SPLIT = re.compile(r"[\s\-/]+")
-_WORD_STRIP = re.compile(r"^[^\w]+|[^\w]+$")
+# A word of a context window: split on spaces, hyphens and slashes, punctuation trimmed
+# Cheap scans for the part every mention must contain (a digit before a scale letter, a
+# scale word); the full patterns then run only a few words before each, not at every
+# character of the text (issue 17: size extraction was half of parse_email).
+_COMPACT_TRIGGER = re.compile(r"[0-9](?:Bn|bn|[KMBTb])(?![A-Za-z0-9])")
+_SCALE_WORD_TRIGGER = re.compile(rf"(?:{_SCALE_WORDS})(?![a-z])")
+_SPACED_TRIGGER = re.compile(r"[0-9] [MBT](?![\w.-])")
+_WORD = re.compile(r"\w(?:[^\s\-/]*\w)?")
 # The name a number is attached to: "LAION" in "LAION-5B", "HD-VILA" in "HD-VILA-100M"
 _NAME_BEFORE = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*)[- ]$")
 _STOP_WORDS = frozenset(
@@ -90,28 +117,58 @@ class _Mention:
 
 
 def extract_sizes(text: str) -> list[ModelSize]:
-    """The distinct parameter counts of models `text` mentions, smallest first."""
-    flat = _GLUED_TIMES.sub("×", _WHITESPACE.sub(" ", text))
+    """The distinct parameter counts of models `text` mentions, smallest first, each with
+    its role (the paper's own model or a compared one, see `size_roles`)."""
+    flat = _flatten(text)
+    mentions = [
+        mention
+        for group in _group_mentions(flat, _find_mentions(flat))
+        for mention in _model_sizes_of(flat, group)
+    ]
     found: dict[int, ModelSize] = {}
-    for group in _group_mentions(flat, _find_mentions(flat)):
-        for mention in _model_sizes_of(flat, group):
-            if mention.params not in found:
-                span = flat[mention.start : mention.end]
-                found[mention.params] = ModelSize(params=mention.params, text=span)
+    ends = sentence_ends(flat) if mentions else []
+    for mention in mentions:
+        known = found.get(mention.params)
+        if known is not None and known.role == "own":
+            continue  # already its strongest role: no need to read the sentence again
+        role, source = role_of(flat, mention.start, mention.end, ends)
+        if known is None or _ROLE_RANK[role] > _ROLE_RANK[known.role]:
+            span = known.text if known else flat[mention.start : mention.end]
+            found[mention.params] = ModelSize(mention.params, span, role=role, source=source)
     return [found[params] for params in sorted(found)]
+
+
+def _flatten(text: str) -> str:
+    """One line of prose: whitespace runs as one space, URLs gone (a URL is not text),
+    LaTeX comparisons as symbols ("($\\leq$2B)" reads "(≤2B)")."""
+    flat = _WHITESPACE.sub(" ", text)
+    if "times" in flat:
+        flat = _GLUED_TIMES.sub("×", flat)
+    if "http" in flat or "www." in flat:
+        flat = _URL.sub(" ", flat)
+    if "$" in flat:
+        flat = _LATEX_RELATION.sub(lambda m: _LATEX_SYMBOLS[m[1]], flat)
+    return flat
 
 
 def _find_mentions(text: str) -> list[_Mention]:
     mentions: list[_Mention] = []
-    for match in _COMPACT.finditer(text):
-        if _is_dataset_name(text, match.start()):
+    triggers = list(_COMPACT_TRIGGER.finditer(text))
+    for match in scan_windows(_COMPACT, triggers, text, spaces=3):
+        if _is_dataset_name(text, match.start()) or _is_data_name(text, match):
             continue
         factor = int(match["factor"]) if match["factor"] else 1
         scale = SCALE_LETTERS[match["unit"]]
         params = _to_params(match["number"], scale, factor)
         if params is not None:
             mentions.append(_Mention(match.start(), match.end(), params, "compact", scale))
-    for match in _WORDED.finditer(text):
+    glued = [t for t in triggers if _follows_letters(text, t.start())]
+    for match in scan_windows(_GLUED, glued, text, spaces=1) if glued else ():
+        if _is_glued_to_model_name(text, match.start()):
+            params = _to_params(match["number"], 10**9)
+            if params is not None:
+                mentions.append(_Mention(match.start(), match.end(), params, "compact", 10**9))
+    for match in _worded_matches(text):
         number = match["number"].lower()
         if number in ("a", "an") and text[match.end() : match.end() + 1] == "-":
             continue  # "a billion-parameter model": vague, the "a" belongs to "model"
@@ -123,13 +180,20 @@ def _find_mentions(text: str) -> list[_Mention]:
         params = _to_params(match["number"], scale)
         if params is not None:
             mentions.append(_Mention(match.start(), match.end(), params, "worded", scale))
-    for match in _SPACED.finditer(text):
+    for match in scan_windows(_SPACED, _SPACED_TRIGGER.finditer(text), text, spaces=3):
         scale = SCALE_LETTERS[match["unit"]]
         params = _to_params(match["number"], scale)
         if params is not None and _verdict_after(text, match.end()) in ("parameters", "model"):
             mentions.append(_Mention(match.start(), match.end(), params, "spaced", scale))
     mentions.sort(key=lambda m: m.start)
     return _with_bare_numbers(text, mentions)
+
+
+def _worded_matches(text: str) -> Iterator[re.Match[str]]:
+    lower = text.lower()
+    if len(lower) != len(text):  # a few characters grow when lowered: positions would shift
+        return _WORDED.finditer(text)
+    return scan_windows(_WORDED, _SCALE_WORD_TRIGGER.finditer(lower), text, spaces=6)
 
 
 def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
@@ -174,7 +238,11 @@ def _group_mentions(text: str, mentions: list[_Mention]) -> list[list[_Mention]]
         if groups:
             last = groups[-1][-1]
             between = text[last.end : mention.start]
-            if mention.start >= last.end and (not between or _JOINER.fullmatch(between)):
+            if mention.start >= last.end and (
+                not between
+                or _JOINER.fullmatch(between)
+                or (_QUALIFIED_JOINER.fullmatch(between) and _verdict_after(text, last.end) is None)
+            ):
                 groups[-1].append(mention)
                 continue
         groups.append([mention])
@@ -228,7 +296,9 @@ def _verdict_after(text: str, end: int) -> Verdict | None:
             return "model"
         if word in NON_PARAMETER_WORDS:
             following = words[index + 1] if index + 1 < len(words) else ""
-            if following in PARAMETER_WORDS or following in MODEL_WORDS:
+            if following in PARAMETER_WORDS or (
+                following in MODEL_WORDS and following not in WEAK_MODEL_WORDS
+            ):
                 continue  # an adjective: "a 1.3B video model", "a 7B text encoder"
             return "other"
         if word in _STOP_WORDS or any(ch.isdigit() for ch in word):
@@ -241,8 +311,10 @@ def _words_after(text: str, end: int) -> list[str]:
     clause_end = _CLAUSE_END.search(window)
     if clause_end is not None:
         window = window[: clause_end.start()]
-    words = (_WORD_STRIP.sub("", w).lower() for w in _WORD_SPLIT.split(window))
-    return [w for w in words if w][:_LOOK_AHEAD_WORDS]
+    next_name = _NEXT_NAME.search(window)
+    if next_name is not None:  # "FLUX.1-12B and Qwen-Image-20B": Qwen's words are not 12B's
+        window = window[: next_name.start()]
+    return [w.lower() for w in _WORD.findall(window)[:_LOOK_AHEAD_WORDS]]
 
 
 def _words_before(text: str, start: int) -> list[str]:
@@ -250,8 +322,7 @@ def _words_before(text: str, start: int) -> list[str]:
     clause_ends = list(_CLAUSE_END.finditer(window))
     if clause_ends:
         window = window[clause_ends[-1].end() :]
-    words = (_WORD_STRIP.sub("", w).lower() for w in _WORD_SPLIT.split(window))
-    return [w for w in words if w][-_LOOK_BACK_WORDS:]
+    return [w.lower() for w in _WORD.findall(window)[-_LOOK_BACK_WORDS:]]
 
 
 def _has_parameter_lead(text: str, start: int) -> bool:
@@ -272,6 +343,45 @@ def _is_dataset_name(text: str, start: int) -> bool:
         return False
     parts = name[1].lower().split("-")
     return any("-".join(parts[i:]) in DATASET_PREFIXES for i in range(len(parts)))
+
+
+def _follows_letters(text: str, digit: int) -> bool:
+    """Whether the number ending at `digit` is written against a word ("LLaMA8B")."""
+    while digit > 0 and (text[digit - 1].isdigit() or text[digit - 1] == "."):
+        digit -= 1
+    return digit > 0 and text[digit - 1].isalpha()
+
+
+def _is_glued_to_model_name(text: str, start: int) -> bool:
+    """ "LLaMA8B", "MedAlpaca7B": a mixed-case name of three letters or more ("LM1B", "SA1B"
+    and "4times70B" are not model names)."""
+    name = _GLUED_NAME.search(text, max(0, start - 30), start)
+    return (
+        name is not None
+        and any(ch.isupper() for ch in name[0])
+        and any(ch.islower() for ch in name[0])
+    )
+
+
+def _is_data_name(text: str, match: re.Match[str]) -> bool:
+    """Whether a compact size ends the name of a data set or benchmark rather than a model:
+    the words after it call it one ("Ditto-1M, a dataset of ..."), or it counts millions or
+    trillions and is what something is trained or measured on ("on Youtube-8M", "on
+    PHOENIX-14T"), where "OPT-125M and GPT-2" name models."""
+    start = match.start()
+    if (
+        text[start - 1 : start] != "-"
+        or _NAME_BEFORE.search(text, max(0, start - 40), start) is None
+    ):
+        return False
+    if _DESCRIBED_AS_DATA.match(text, match.end()):
+        return True
+    if match["unit"] in ("B", "b", "Bn", "bn") or match["factor"]:
+        return False
+    if _verdict_after(text, match.end()) in ("parameters", "model"):
+        return False
+    name_start = text.rfind(" ", 0, start) + 1
+    return _words_before(text, name_start)[-1:] in (["on"], ["from"], ["in"])
 
 
 def _to_params(number: str, scale: int, factor: int = 1) -> int | None:

@@ -3,10 +3,14 @@
 Semantics (the same in docs/rules.md and in `mailer.rules.reference`):
 
 * Matching ignores case (Unicode case folding).
-* Terms match whole words and phrases: `LoRA` does not match `exploration` or `LoRAs`;
+* Terms match whole words and phrases: `LoRA` does not match `exploration` or `QLoRA`;
   a term's first and last characters must not touch another letter, digit or `_` when
   they are word characters themselves (so `C++` and `GPT-4` work). Between words,
   any run of spaces and hyphens is one separator: `on-device` matches `on device`.
+* A phrase also matches the regular English plural of its last word (`LLM` ~ `LLMs`,
+  `library` ~ `libraries`, `bias` ~ `biases`; see `rule.word_forms`); the possessive
+  needs nothing (`'` ends a word). `=LoRA` (`Term.exact`) and `authors:` terms match
+  only as written.
 * Terms are looked for in `fields` (default title and abstract; also `authors` and
   `source`). `authors:` terms are always looked for in the authors only; an author
   term never spans two authors.
@@ -14,18 +18,20 @@ Semantics (the same in docs/rules.md and in `mailer.rules.reference`):
   the raw field text; no word boundaries are added.
 * The conditions of a rule are ANDed: `any` (at least one term), `all` (every term),
   `none` (no term), `query` (a boolean expression of terms), `authors` (at least one),
-  `size`, `min_upvotes` and `formats`. An empty list is no condition.
-* `size` matches when any size the paper mentions lies in the range, bounds inclusive
-  (`< 8B` is `<= 8B - 1`). A paper with no size fails a size condition unless the rule
-  says `unknown: include`.
-* `min_upvotes` fails for a paper without upvotes; `formats` compares the paper's format.
+  `size`, `min_upvotes`, `formats` and `announce`. An empty list is no condition.
+* `size` matches when any of the paper's own sizes (`ModelSize.is_own`; every size with
+  `sizes: any`) lies in the range, bounds inclusive (`< 8B` is `<= 8B - 1`). A paper with
+  no such size fails a size condition unless the rule says `unknown: include`.
+* `min_upvotes` fails for a paper without upvotes; `formats` compares the paper's format;
+  `announce` its arXiv announce kind (`new` for papers from other digests).
 * Rules with `enabled: false` never match.
 * Each match lists its reasons in this order: `any` terms hit, `all` terms, `authors`
-  terms, positive `query` terms hit, size, upvotes, format (e.g. "*LoRA* in abstract",
-  "7B ≤ 8B", "42 upvotes ≥ 10", "format hf-daily"). Matches come in rule order.
+  terms, positive `query` terms hit, size, upvotes, format, announce (e.g. "*LoRA* in
+  abstract", "7B ≤ 8B (7B, own)", "42 upvotes ≥ 10", "format hf-daily", "announced as
+  cross"). Matches come in rule order.
 
-How it is fast: each field of a paper is scanned once by the automaton; a hit is kept
-only if its word boundaries hold. A rule is then evaluated only if one of its
+How it is fast: each field of a paper is scanned once by the automaton (which holds every
+form of every phrase); a hit is kept only if its word boundaries hold. A rule is then evaluated only if one of its
 "trigger" terms hit (terms at least one of which must appear for the rule to match),
 or if it has no such terms (purely negative or size-only rules, and regexes without
 a required literal). A regex term with a required literal (`q?lora` needs "lora") is
@@ -49,14 +55,16 @@ from mailer.rules.rule import (
     QueryOr,
     QueryTerm,
     Rule,
+    announce_kind,
 )
 
 _AUTHORS_BIT = FIELD_BITS["authors"]
 
 
 class _CompiledRule:
-    __slots__ = ("_filter_reasons", "all", "any", "authors", "formats", "has_filters", "index",
-                 "is_plain", "mask", "min_upvotes", "name", "none", "query", "rule", "size")  # fmt: skip
+    __slots__ = ("_filter_reasons", "all", "announce", "any", "authors", "formats", "has_filters",
+                 "index", "is_plain", "mask", "min_upvotes", "name", "none", "query", "rule",
+                 "size")  # fmt: skip
 
     def __init__(self, rule: Rule, index: int, terms: TermTable) -> None:
         match = rule.match
@@ -72,14 +80,17 @@ class _CompiledRule:
         self.size = match.size
         self.min_upvotes = match.min_upvotes
         self.formats = match.formats
-        self.has_filters = bool(self.size or self.min_upvotes is not None or self.formats)
+        self.announce = match.announce
+        self.has_filters = bool(
+            self.size or self.min_upvotes is not None or self.formats or self.announce
+        )
         self.is_plain = bool(
             self.any
             and all(t.is_phrase for t in self.any)
             and not (self.all or self.none or self.authors or self.query or self.has_filters)
         )
-        # reasons of size/upvotes/format by (size inside, upvotes): few distinct values
-        self._filter_reasons: dict[tuple[int | None, int | None], tuple[MatchReason, ...]] = {}
+        # reasons of size/upvotes/format/announce by everything they mention: few values
+        self._filter_reasons: dict[tuple[Any, ...], tuple[MatchReason, ...]] = {}
 
     def triggers(self) -> set[int] | None:
         """Automaton ids one of which must be found for the rule to match, or None."""
@@ -109,17 +120,20 @@ class _CompiledRule:
             paper.upvotes is None or paper.upvotes < self.min_upvotes
         ):
             return None
+        if self.announce and announce_kind(paper) not in self.announce:
+            return None
         size = self.size
         inside = None
         if size is not None:
             low, high = size.min, size.max
-            for candidate in scan.sizes:  # smallest first
+            sizes = scan.sizes if size.sizes == "any" else scan.own_sizes
+            for candidate in sizes:  # smallest first
                 if (low is None or candidate.params >= low) and (
                     high is None or candidate.params <= high
                 ):
                     inside = candidate
                     break
-            if inside is None and (scan.sizes or size.unknown == "exclude"):
+            if inside is None and (sizes or size.unknown == "exclude"):
                 return None
         hits = scan.hits
         mask = self.mask
@@ -159,8 +173,13 @@ class _CompiledRule:
                     seen.add(term.id)
                     reasons.append(term.reason(hit, "query"))
         if self.has_filters:
-            upvotes = paper.upvotes if self.min_upvotes is not None else None
-            key = (inside.params if inside is not None else None, upvotes)
+            # the key holds everything the reasons say, so a cached reason is always true
+            key = (
+                (inside.params, inside.role, inside.source) if inside is not None else None,
+                paper.upvotes if self.min_upvotes is not None else None,
+                paper.format if self.formats else None,
+                announce_kind(paper) if self.announce else None,
+            )
             shown = self._filter_reasons.get(key)
             if shown is None:
                 size_reason = size.detail(inside) if size is not None else None
@@ -179,6 +198,8 @@ def filter_reasons(rule: Rule, paper: Paper, size_reason: str | None) -> tuple[M
         reasons.append(MatchReason("upvotes", f"{paper.upvotes} upvotes ≥ {match.min_upvotes}"))
     if match.formats:
         reasons.append(MatchReason("format", f"format {paper.format}"))
+    if match.announce:
+        reasons.append(MatchReason("announce", f"announced as {announce_kind(paper)}"))
     return tuple(reasons)
 
 

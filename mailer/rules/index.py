@@ -36,6 +36,7 @@ class PaperScan:
     hits: dict[int, int]  # term id -> bitmask of fields it was found in
     texts: dict[str, str]
     sizes: tuple[ModelSize, ...] = ()  # the paper's sizes, smallest first
+    own_sizes: tuple[ModelSize, ...] = ()  # those of its own models, smallest first
     regex_cache: dict[tuple[int, int], bool] = field(default_factory=dict)
 
 
@@ -93,7 +94,7 @@ class TermTable:
     """Distinct terms of all rules; phrases share one automaton key per normalized text."""
 
     def __init__(self) -> None:
-        self.by_key: dict[tuple[str, bool], CompiledTerm] = {}
+        self.by_key: dict[tuple[str, str], CompiledTerm] = {}
         self.regexes: dict[str, Any] = {}
         self.literals: dict[str, int] = {}  # regex prefilter literal -> its id
         self.next_id = 0
@@ -106,7 +107,8 @@ class TermTable:
         return self.next_id - 1
 
     def add(self, term: Term) -> CompiledTerm:
-        key = (term.regex if term.regex is not None else term.key, term.regex is not None)
+        kind = "regex" if term.regex is not None else ("exact" if term.exact else "phrase")
+        key = (term.regex if term.regex is not None else term.key, kind)
         found = self.by_key.get(key)
         if found is not None and found.term.text == term.text:
             return found
@@ -130,14 +132,25 @@ class TermTable:
         self._scanned_fields = fields
 
     def automaton(self) -> Any:
-        """One automaton over phrase keys and regex literals; value (phrase id, length,
-        boundary needed left, right, literal id), -1 for an absent id."""
-        entries: dict[str, list[int]] = {}
-        for (key, is_regex), term in self.by_key.items():
-            if not is_regex:
-                entries[key] = [term.id, len(key), is_word_char(key[0]), is_word_char(key[-1]), -1]
+        """One automaton over phrase forms and regex literals; value (phrase id, length,
+        boundary needed left, right, literal id, further phrase ids), -1 for an absent id.
+        A phrase is there with its plural ("llm", "llms"); when two terms share a form
+        ("model"'s plural and the term "models"), the second id goes in the last slot."""
+        entries: dict[str, list[Any]] = {}
+        for (_, kind), term in self.by_key.items():
+            if kind == "regex":
+                continue
+            for form in term.term.forms:
+                entry = entries.get(form)
+                if entry is None:
+                    left, right = is_word_char(form[0]), is_word_char(form[-1])
+                    entries[form] = [term.id, len(form), left, right, -1, ()]
+                elif entry[0] < 0:
+                    entry[0] = term.id
+                elif term.id != entry[0] and term.id not in entry[5]:
+                    entry[5] = (*entry[5], term.id)
         for literal, literal_id in self.literals.items():
-            entries.setdefault(literal, [-1, len(literal), False, False, -1])[4] = literal_id
+            entries.setdefault(literal, [-1, len(literal), False, False, -1, ()])[4] = literal_id
         automaton = ahocorasick.Automaton()
         for key, value in entries.items():
             automaton.add_word(key, tuple(value))
@@ -162,7 +175,7 @@ class TermTable:
                 if not text:
                     continue
                 last = len(text) - 1
-                for end, (term_id, length, left, right, literal_id) in automaton_iter(text):
+                for end, (term_id, length, left, right, literal_id, more) in automaton_iter(text):
                     if literal_id >= 0:
                         hits[literal_id] = hits.get(literal_id, 0) | bit
                         if term_id < 0:
@@ -173,8 +186,12 @@ class TermTable:
                     if left and start > 0 and is_word_char(text[start - 1]):
                         continue
                     hits[term_id] = hits.get(term_id, 0) | bit
-        sizes = tuple(sorted(paper.sizes, key=_params)) if paper.sizes else ()
-        return PaperScan(paper, hits, texts, sizes)
+                    for other_id in more:
+                        hits[other_id] = hits.get(other_id, 0) | bit
+        if not paper.sizes:
+            return PaperScan(paper, hits, texts)
+        sizes = tuple(sorted(paper.sizes, key=_params))
+        return PaperScan(paper, hits, texts, sizes, tuple(s for s in sizes if s.is_own))
 
 
 def _params(size: ModelSize) -> int:

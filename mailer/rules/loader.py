@@ -13,7 +13,7 @@ matchers, duplicate names across files, and destinations when a checker is given
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time
 from functools import lru_cache, partial
 from pathlib import Path
@@ -31,7 +31,17 @@ from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
 from mailer.rules.syntax import RuleValueError, parse_query, parse_size, parse_term
 from mailer.yamlsource import PathKey, Position, YamlSyntaxError
 
-_CONDITION_KEYS = ("any", "all", "none", "query", "authors", "size", "min_upvotes", "formats")
+_CONDITION_KEYS = (
+    "any",
+    "all",
+    "none",
+    "query",
+    "authors",
+    "size",
+    "min_upvotes",
+    "formats",
+    "announce",
+)
 _INLINE_KINDS = ("slack", "slack_user", "email")
 
 
@@ -238,7 +248,7 @@ class _FileLoader:
             self.error(
                 path,
                 "match: has nothing to look for; give at least one of any:, all:, none:, "
-                "query:, authors:, size:, min_upvotes: or formats:",
+                "query:, authors:, size:, min_upvotes:, formats: or announce:",
             )
             return None
         query_text = match.get("query")
@@ -251,6 +261,7 @@ class _FileLoader:
         # the schema reports a wrong type; building goes on with what is usable
         fields = _as_list(match.get("fields")) or ["title", "abstract"]
         formats = _as_list(match.get("formats"))
+        announce = _as_list(match.get("announce"))
         upvotes = match.get("min_upvotes")
         return Condition(
             any=self._terms((*path, "any"), match.get("any")),
@@ -258,11 +269,16 @@ class _FileLoader:
             none=self._terms((*path, "none"), match.get("none")),
             query=query,
             query_text=query_text if isinstance(query_text, str) else None,
-            authors=self._terms((*path, "authors"), match.get("authors")),
+            # author names match as written: "Smith" must not find "Smiths"
+            authors=tuple(
+                replace(t, exact=True) if t.regex is None else t
+                for t in self._terms((*path, "authors"), match.get("authors"))
+            ),
             fields=tuple(_as_field(f) for f in fields if isinstance(f, str)),
             size=size,
             min_upvotes=upvotes if isinstance(upvotes, int) else None,
             formats=tuple(f for f in formats if isinstance(f, str)),
+            announce=tuple(a for a in announce if isinstance(a, str)),
         )
 
     def _build_notify(self, base: PathKey, entries: Any) -> tuple[NotifyTarget, ...]:

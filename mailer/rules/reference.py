@@ -26,6 +26,7 @@ from mailer.rules.rule import (
     QueryTerm,
     Rule,
     Term,
+    announce_kind,
     field_text,
     is_word_char,
     positive_query_terms,
@@ -36,12 +37,16 @@ _SEPARATOR = f"[\\s{re.escape(HYPHENS)}]+"
 
 
 def phrase_regex(term: Term) -> re.Pattern[str]:
-    """`on-device` -> (?<!\\w)on[\\s-]+device(?!\\w), searched in case-folded text."""
-    words = term.key.split(" ")
-    body = _SEPARATOR.join(re.escape(word) for word in words)
-    left = r"(?<!\w)" if is_word_char(term.key[0]) else ""
-    right = r"(?!\w)" if is_word_char(term.key[-1]) else ""
-    return re.compile(left + body + right)
+    """`on-device` -> (?<!\\w)on[\\s-]+device(?!\\w), searched in case-folded text; each
+    form of the phrase (its plural too, unless exact) is one alternative."""
+    bodies = []
+    for form in term.forms:
+        words = form.split(" ")
+        body = _SEPARATOR.join(re.escape(word) for word in words)
+        left = r"(?<!\w)" if is_word_char(form[0]) else ""
+        right = r"(?!\w)" if is_word_char(form[-1]) else ""
+        bodies.append(left + body + right)
+    return re.compile("|".join(f"(?:{body})" for body in bodies))
 
 
 def rule_regex(rule: Rule) -> re.Pattern[str] | None:
@@ -100,10 +105,13 @@ class ReferenceMatcher:
             paper.upvotes is None or paper.upvotes < cond.min_upvotes
         ):
             return None
+        if cond.announce and announce_kind(paper) not in cond.announce:
+            return None
         size_reason = None
         if cond.size is not None:
             inside = cond.size.first_inside(paper.sizes)
-            if inside is None and (paper.sizes or cond.size.unknown == "exclude"):
+            counted = cond.size.candidates(paper.sizes)
+            if inside is None and (counted or cond.size.unknown == "exclude"):
                 return None
             size_reason = cond.size.detail(inside)
         if regex is not None and not any(regex.search(texts[name][1]) for name in cond.fields):

@@ -56,12 +56,35 @@ def field_text(paper: Paper, name: str) -> str:
     raise ValueError(f"unknown field {name!r}")
 
 
+EXACT_MARK = "="  # "=LoRA": this form only, no plural
+
+
+def word_forms(key: str) -> tuple[str, ...]:
+    """A normalized phrase and the regular English plural of its last word: "llm" ->
+    ("llm", "llms"), "library" -> (.., "libraries"), "bias" -> (.., "biases"). The
+    possessive needs no form of its own: "'" ends a word ("LLM's", "LLMs'")."""
+    last = key.rsplit(" ", 1)[-1]
+    if not last[-1:].isalpha():
+        return (key,)  # "gpt-4", "c++": no plural
+    if last.endswith(("s", "x", "z", "ch", "sh")):
+        plural = key + "es"
+    elif len(last) > 1 and last.endswith("y") and last[-2] not in "aeiou":
+        plural = key[:-1] + "ies"
+    else:
+        plural = key + "s"
+    return (key, plural)
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
-    """A word or phrase ("LoRA", "small language model") or a regex written `/.../i`."""
+    """A word or phrase ("LoRA", "small language model") or a regex written `/.../i`.
+
+    A phrase matches its plural too ("LLM" finds "LLMs") unless written `=LLM` (`exact`).
+    """
 
     text: str  # as written in the rule
     regex: str | None = None  # the pattern, for /.../ terms
+    exact: bool = False  # this form only: no plural
 
     @property
     def is_regex(self) -> bool:
@@ -70,11 +93,22 @@ class Term:
     @property
     def key(self) -> str:
         """The normalized phrase the index looks for (phrases only)."""
-        return normalize_text(self.text).strip()
+        text = self.text[1:] if self.exact and self.text.startswith(EXACT_MARK) else self.text
+        return normalize_text(text).strip()
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The normalized forms the phrase matches: itself, and its plural unless exact."""
+        return (self.key,) if self.exact else word_forms(self.key)
 
     @property
     def shown(self) -> str:
         return self.text if self.is_regex else f"*{self.text}*"
+
+
+def announce_kind(paper: Paper) -> str:
+    """How arXiv announced the paper; papers from other digests count as new."""
+    return paper.announce or "new"
 
 
 def describe_fields(mask: int) -> str:
@@ -88,37 +122,51 @@ def term_detail(term: Term, mask: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SizeRange:
-    """Parameter-count bounds, inclusive; `unknown` says what a paper with no size does."""
+    """Parameter-count bounds, inclusive; `unknown` says what a paper with no size does.
+
+    `sizes` says which of the paper's sizes count: its own models' (`own`, the default) or
+    any size it mentions, baselines included (`any`).
+    """
 
     min: int | None = None
     max: int | None = None
     unknown: Literal["exclude", "include"] = "exclude"
     text: str = ""  # as written, e.g. "<= 8B"
+    sizes: Literal["own", "any"] = "own"
 
     def contains(self, params: int) -> bool:
         return (self.min is None or params >= self.min) and (self.max is None or params <= self.max)
 
+    def candidates(self, sizes: tuple[ModelSize, ...]) -> tuple[ModelSize, ...]:
+        """The sizes this range looks at: the paper's own, or all of them."""
+        return sizes if self.sizes == "any" else tuple(s for s in sizes if s.is_own)
+
     def first_inside(self, sizes: tuple[ModelSize, ...]) -> ModelSize | None:
-        """The smallest of the paper's sizes inside the range, if any."""
-        for size in sorted(sizes):
+        """The smallest of the paper's (own) sizes inside the range, if any."""
+        for size in sorted(self.candidates(sizes)):
             if self.contains(size.params):
                 return size
         return None
 
     def detail(self, size: ModelSize | None) -> str:
-        """ "7B ≤ 8B", "70B ≥ 70B", "7B in 1B..13B", or why a sizeless paper passes."""
+        """ "7B ≤ 8B (7B, own)", "70B ≥ 70B (70B, baseline Llama-2-70B)", or why a paper
+        with no (own) size passes."""
         if size is None:
-            return "no model size given (unknown: include)"
+            what = "model size" if self.sizes == "any" else "own model size"
+            return f"no {what} given (unknown: include)"
         shown = format_params(size.params)
         if self.min is not None and self.max is not None:
             if self.min == self.max:
-                return f"{shown} = {format_params(self.max)}"
-            return f"{shown} in {format_params(self.min)}..{format_params(self.max)}"
-        if self.max is not None:
-            return f"{shown} ≤ {format_params(self.max)}"
-        if self.min is not None:
-            return f"{shown} ≥ {format_params(self.min)}"
-        return shown
+                compared = f"{shown} = {format_params(self.max)}"
+            else:
+                compared = f"{shown} in {format_params(self.min)}..{format_params(self.max)}"
+        elif self.max is not None:
+            compared = f"{shown} ≤ {format_params(self.max)}"
+        elif self.min is not None:
+            compared = f"{shown} ≥ {format_params(self.min)}"
+        else:
+            compared = shown
+        return f"{compared} ({size.describe()})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +224,7 @@ class Condition:
     size: SizeRange | None = None
     min_upvotes: int | None = None
     formats: tuple[str, ...] = ()
+    announce: tuple[str, ...] = ()  # arXiv announce kinds: new, cross, replaced
 
     @property
     def field_mask(self) -> int:

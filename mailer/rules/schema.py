@@ -34,11 +34,13 @@ _PARAMS: dict[str, Any] = {
 _TERMS: dict[str, Any] = {
     "type": "array",
     "items": {"type": "string", "minLength": 1},
-    "description": "Words or phrases (whole words, case-insensitive) or /regex/ terms.",
+    "description": "Words or phrases (whole words, case-insensitive, plurals too; =LLM for "
+    "this form only) or /regex/ terms.",
 }
 
 FORMATS = ("hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic")
 MATCH_FIELDS = ("title", "abstract", "authors", "source")
+ANNOUNCE_KINDS = ("new", "cross", "replaced")
 
 MATCH_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -60,7 +62,8 @@ MATCH_SCHEMA: dict[str, Any] = {
             "description": "Where terms are looked for; default [title, abstract].",
         },
         "size": {
-            "description": "Model size: '<= 8B', '1B..13B', '>= 70B' or {min, max, unknown}.",
+            "description": "The paper's own model size: '<= 8B', '1B..13B', '>= 70B' or "
+            "{min, max, unknown, sizes}; sizes: any counts baselines' sizes too.",
             "oneOf": [
                 {"type": "string", "pattern": SIZE_PATTERN},
                 {
@@ -70,12 +73,25 @@ MATCH_SCHEMA: dict[str, Any] = {
                         "min": _PARAMS,
                         "max": _PARAMS,
                         "unknown": {"enum": ["exclude", "include"]},
+                        "sizes": {
+                            "enum": ["own", "any"],
+                            "description": "Which sizes count: the paper's own models' "
+                            "(default) or any size it mentions, baselines included.",
+                        },
                     },
                 },
             ],
         },
         "min_upvotes": {"type": "integer", "minimum": 0},
         "formats": {"type": "array", "items": {"enum": list(FORMATS)}, "minItems": 1},
+        "announce": {
+            "type": "array",
+            "items": {"enum": list(ANNOUNCE_KINDS)},
+            "minItems": 1,
+            "uniqueItems": True,
+            "description": "How arXiv announced the paper: new, cross (cross-list), replaced. "
+            "Papers from other digests count as new. [new, cross] leaves replacements out.",
+        },
     },
 }
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import re2
 
 from mailer.rules.rule import (
+    EXACT_MARK,
     QueryAnd,
     QueryNode,
     QueryNot,
@@ -100,13 +101,17 @@ def _size_from_mapping(value: dict[str, Any]) -> SizeRange:
     unknown = value.get("unknown", "exclude")
     if unknown not in ("exclude", "include"):
         raise RuleValueError(f"size.unknown: {unknown!r} must be 'exclude' or 'include'")
+    counted = value.get("sizes", "own")
+    if counted not in ("own", "any"):
+        raise RuleValueError(f"size.sizes: {counted!r} must be 'own' or 'any'")
     if low is None and high is None:
         raise RuleValueError("size: give min:, max: or both, e.g. {min: 1B, max: 8B}")
     if low is not None and high is not None and low > high:
         raise RuleValueError("size: min is larger than max")
     shown = f"{value.get('min', '')}..{value.get('max', '')}"
     mode: Literal["exclude", "include"] = "include" if unknown == "include" else "exclude"
-    return SizeRange(min=low, max=high, unknown=mode, text=shown)
+    sizes: Literal["own", "any"] = "any" if counted == "any" else "own"
+    return SizeRange(min=low, max=high, unknown=mode, text=shown, sizes=sizes)
 
 
 def regex_options() -> re2.Options:
@@ -158,7 +163,8 @@ def required_literal(pattern: str) -> str | None:
 
 
 def parse_term(value: Any, what: str) -> Term:
-    """A phrase, or `/pattern/` (`/pattern/i` also accepted: matching ignores case anyway)."""
+    """A phrase (`=phrase`: that form only, no plural), or `/pattern/` (`/pattern/i` also
+    accepted: matching ignores case anyway)."""
     if not isinstance(value, str):
         raise RuleValueError(f"{what}: {value!r} is not a term; write a word, a phrase or /regex/")
     text = value.strip()
@@ -172,7 +178,7 @@ def parse_term(value: Any, what: str) -> Term:
                 f"{what}: {text!r}: only the flag i is supported after a /regex/ (and "
                 "matching ignores case anyway)"
             )
-    term = Term(text=text)
+    term = Term(text=text, exact=text.startswith(EXACT_MARK))
     if not term.key or not any(ch.isalnum() for ch in term.key):
         raise RuleValueError(f"{what}: {value!r} has no words to look for")
     return term

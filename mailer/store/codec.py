@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from mailer.models import Announce, MatchReason, ModelSize, Paper, PaperFormat
+from mailer.models import Announce, MatchReason, ModelSize, Paper, PaperFormat, SizeRole
 
 
 def to_db_time(moment: datetime) -> datetime:
@@ -23,7 +23,10 @@ def from_db_time(value: datetime | None) -> datetime | None:
 
 def paper_to_json(paper: Paper) -> str:
     data: dict[str, Any] = paper.to_json()
-    data["sizes"] = [{"params": s.params, "text": s.text} for s in paper.sizes]
+    data["sizes"] = [
+        {"params": s.params, "text": s.text, "role": s.role, "source": s.source}
+        for s in paper.sizes
+    ]
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
@@ -42,10 +45,21 @@ def paper_from_json(text: str) -> Paper:
         upvotes=data.get("upvotes"),
         published=date.fromisoformat(published) if published else None,
         announce=cast("Announce | None", data.get("announce")),  # a string: `|` per call cost 10 µs
-        sizes=tuple(ModelSize(int(s["params"]), s.get("text", "")) for s in data.get("sizes", ())),
+        sizes=tuple(_size_from_json(s) for s in data.get("sizes", ())),
         source=data.get("source"),
         summary=data.get("summary"),
         enriched=tuple(data.get("enriched") or ()),
+    )
+
+
+def _size_from_json(data: dict[str, Any]) -> ModelSize:
+    # rows stored before sizes had roles count every size as the paper's own
+    role = data.get("role", "own")
+    return ModelSize(
+        int(data["params"]),
+        data.get("text", ""),
+        role=cast(SizeRole, role if role in ("own", "compared", "unknown") else "own"),
+        source=data.get("source", ""),
     )
 
 

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, exists, select, update
 
 from mailer.store import codec
+from mailer.store.paper_keys import paper_keys
 from mailer.store.progress import delivery_progress
 from mailer.store.schema import DEAD, SENT, messages, outbox, paper_sources, papers
 
@@ -65,6 +66,7 @@ def prune_state(engine: Engine, cutoff: datetime) -> PruneResult:
         for start in range(0, len(stale_ids), 500):
             chunk = stale_ids[start : start + 500]
             conn.execute(delete(paper_sources).where(paper_sources.c.paper_id.in_(chunk)))
+            conn.execute(delete(paper_keys).where(paper_keys.c.paper_id.in_(chunk)))
             conn.execute(delete(papers).where(papers.c.id.in_(chunk)))
         conn.execute(delete(delivery_progress).where(delivery_progress.c.updated_at < at))
     return PruneResult(int(raws or 0), int(alerts or 0), len(stale_ids))

@@ -71,6 +71,7 @@ class NewAlert:
     due_at: datetime
     reasons: tuple[MatchReason, ...] = ()
     rule_description: str | None = None
+    position: int | None = None  # the paper's place in its digest's order
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +236,8 @@ class MessageQueries:
         return int(existing)
 
     def _save_paper(self, conn: Connection, paper: Paper, record: MessageRecord, row: int) -> None:
+        from mailer.store.paper_keys import save_keys
+
         when = codec.to_db_time(record.processed_at)
         inserted = conn.execute(
             dialect_insert(conn, papers)
@@ -260,6 +263,7 @@ class MessageQueries:
                     last_seen=when,
                 )
             )
+        save_keys(conn, paper)
         conn.execute(
             dialect_insert(conn, paper_sources)
             .values(
@@ -283,6 +287,7 @@ class MessageQueries:
                 rule_description=_cut(alert.rule_description),
                 reasons=codec.reasons_to_json(alert.reasons),
                 message_row=row,
+                position=alert.position,
                 created_at=codec.to_db_time(record.processed_at),
                 due_at=due,
                 state="pending",
@@ -295,6 +300,14 @@ class MessageQueries:
         return 0 if result is None else 1
 
     # -- reads ------------------------------------------------------------------------
+
+    def with_known_ids(self, found: Sequence[Paper]) -> list[Paper]:
+        """The papers under the ids they are stored by: a paper already known by its
+        normalized title, DOI or OpenReview id keeps that id (see `paper_keys`)."""
+        from mailer.store.paper_keys import canonical_ids
+
+        with self.engine.connect() as conn:
+            return canonical_ids(conn, found)
 
     def known_alerts(self, keys: Sequence[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
         """Which (rule, paper_id, destination) keys are already in the outbox."""

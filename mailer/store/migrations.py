@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, inspect, select, text
 
 from mailer.store.canonical import add_canonical_records_table
 from mailer.store.notices import add_notices_table
+from mailer.store.paper_keys import add_paper_keys_and_alert_position
 from mailer.store.progress import add_delivery_progress_table
 from mailer.store.schema import metadata, schema_version
 from mailer.store.search import add_paper_search
@@ -51,6 +52,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         3, "delivery_progress (Slack feeds resume after a restart)", add_delivery_progress_table
     ),
     Migration(4, "canonical_records (arXiv / Hugging Face cache)", add_canonical_records_table),
+    Migration(
+        5,
+        "paper_keys (one paper without an arXiv id), outbox.position (digest order)",
+        add_paper_keys_and_alert_position,
+    ),
     Migration(7, "full-text search over papers (FTS5 / tsvector)", add_paper_search),
     Migration(10, "slack_subscriptions, slack_feedback (the Slack app)", add_slack_app_tables),
 )

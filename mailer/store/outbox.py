@@ -127,7 +127,12 @@ class OutboxQueries:
                 select(outbox, papers.c.data)
                 .join(papers, papers.c.id == outbox.c.paper_id)
                 .where(outbox.c.claimed_by == claim, outbox.c.id.in_(chosen))
-                .order_by(outbox.c.id)
+                # digest by digest, each in its own order (arXiv new first, HF by upvotes)
+                .order_by(
+                    func.coalesce(outbox.c.message_row, 0),
+                    func.coalesce(outbox.c.position, 0),
+                    outbox.c.id,
+                )
             ).mappings()
             return [
                 ClaimedAlert(

@@ -107,6 +107,9 @@ outbox = Table(
     Column("sent_at", DateTime, nullable=True),
     Column("claimed_by", String(100), nullable=True),  # a worker's lease while it delivers
     Column("claimed_until", DateTime, nullable=True),
+    # the paper's place in its digest's order (arXiv new first, HF by upvotes): alerts of
+    # a batch are sent in this order (migration 5)
+    Column("position", Integer, nullable=True),
     UniqueConstraint("rule", "paper_id", "destination", name="uq_outbox_alert"),
 )
 Index("ix_outbox_due", outbox.c.state, outbox.c.next_attempt_at)

@@ -1,0 +1,98 @@
+"""Roles of extracted sizes (own vs compared) and the issue-12 error classes, table-driven."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailer.parse.sizes import extract_sizes
+
+B = 10**9
+M = 10**6
+
+
+def roles(text: str) -> dict[int, str]:
+    return {size.params: size.role for size in extract_sizes(text)}
+
+
+ROLES = [
+    (
+        "Our 8B model outperforms Llama-2-70B and GPT-3 175B.",
+        {8 * B: "own", 70 * B: "compared", 175 * B: "compared"},
+    ),
+    ("We compare against Qwen3-30B-A3B.", {30 * B: "compared", 3 * B: "compared"}),
+    ("A 7B student is distilled from a 70B teacher.", {7 * B: "own", 70 * B: "compared"}),
+    (
+        "We distill a 405B model into 8B and 1B students.",
+        {405 * B: "compared", 8 * B: "own", 1 * B: "own"},
+    ),
+    (
+        "Using Qwen2.5-72B-Instruct as the judge, we score our 1.5B model.",
+        {72 * B: "compared", int(1.5 * B): "own"},
+    ),
+    (
+        "Mixtral-8x7B and Mixtral-8x22B serve as teachers.",
+        {56 * B: "compared", 176 * B: "compared"},
+    ),
+    ("LLMs like PaLM 540B face limitations on edge devices.", {540 * B: "compared"}),
+    ("Such abilities appear in models exceeding 100 billion parameters.", {100 * B: "compared"}),
+    (
+        "A 52B MoE might perform like a 6.7B dense model.",
+        {52 * B: "unknown", int(6.7 * B): "unknown"},
+    ),
+    ("We fine-tune Llama-3-8B on clinical notes.", {8 * B: "own"}),
+    ("Compared with Mixtral 8x22B, our 12B model is faster.", {176 * B: "compared", 12 * B: "own"}),
+    (
+        "GPT-like models with 1.3 billion and 13 billion parameters are trained.",
+        {int(1.3 * B): "own", 13 * B: "own"},
+    ),
+    (
+        "It matches Llama-2-13B while our 7B model, despite its size, is first.",
+        {13 * B: "compared", 7 * B: "own"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ROLES)
+def test_each_size_gets_the_role_its_sentence_gives_it(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected
+
+
+def test_a_size_mentioned_as_own_anywhere_is_own() -> None:
+    text = "Our 7B model is strong. It outperforms previous 7B and 13B models."
+    assert roles(text) == {7 * B: "own", 13 * B: "compared"}
+
+
+def test_a_compared_size_names_its_model() -> None:
+    (size,) = [s for s in extract_sizes("Our 8B model beats Llama-2-70B.") if s.params == 70 * B]
+    assert size.source == "Llama-2-70B"
+    assert size.describe() == "70B, baseline Llama-2-70B"
+
+
+def test_an_own_size_says_so() -> None:
+    (size,) = extract_sizes("We train an 8B model.")
+    assert size.describe() == "8B, own"
+
+
+ISSUE_12_CLASSES = [
+    ("We pretrain a 300M video encoder on Youtube-8M.", [300 * M]),
+    ("We release Ditto-1M, a dataset of one million edits.", []),
+    ("Sign language translation on PHOENIX-14T improves.", []),
+    ("LAION-5B contains 2.32B English image-text pairs.", []),
+    ("SA-1B provides 1 billion masks on 11M images.", []),
+    ("The corpus holds 82B English, 20B Chinese and 5B code tokens.", []),
+    ("We present a 133 Billion-Token-Scale corpus.", []),
+    ("Weights are at https://huggingface.co/acme/coder-7B today.", []),
+    ("Fine-tuning LLaMA8B and MedAlpaca7B improves both.", [7 * B, 8 * B]),
+    ("We distill FLUX.1-12B and Qwen-Image-20B into a 2B student.", [2 * B, 12 * B, 20 * B]),
+    ("Small vision-language models ($\\leq$2B) lag behind.", [2 * B]),
+    ("We train models from 70 million to over 16 billion parameters.", [70 * M, 16 * B]),
+    ("OPT-125M and GPT-2 (124M) are compared.", [124 * M, 125 * M]),
+    ("Results on LM1B and SA1B are reported.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ISSUE_12_CLASSES)
+def test_data_sets_counts_and_urls_are_not_sizes_but_glued_names_are(
+    text: str, expected: list[int]
+) -> None:
+    assert [s.params for s in extract_sizes(text)] == expected
