@@ -66,6 +66,18 @@ def test_preview_of_a_broken_file_answers_errors_at_their_line_instead_of_matche
     assert bad_yaml["matches"] == [] and bad_yaml["errors"][0]["line"] >= 2
 
 
+def test_preview_refuses_a_body_announced_over_the_cap_without_reading_it(
+    client: TestClient,
+) -> None:
+    reply = client.post(
+        "/api/preview",
+        content=b"{}",
+        headers={"Content-Type": "application/json", "Content-Length": "999999999"},
+    )
+    assert reply.status_code == 413
+    assert "too large" in reply.json()["error"]
+
+
 def test_preview_of_an_edit_compares_with_the_saved_file(
     client: TestClient, settings: Settings
 ) -> None:

@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 from mailer.rules import Rule, load_rules
 from mailer.store.search import AlertRecord
 from mailer.web.auth import csrf_problem
+from mailer.web.bodies import BodyTooLarge, read_capped
 from mailer.web.context import WebContext
 from mailer.web.preview import DEFAULT_DAYS, MAX_DAYS, MAX_RULE_TEXT, preview
 from mailer.web.rulefiles import (
@@ -57,10 +58,15 @@ def _find_file(ctx: WebContext, name: object) -> RuleFile | None:
     raise BadRequest(f"no rule file {str(name)[:200]!r} in rules: (see the rules page)")
 
 
+class TooLarge(BadRequest):
+    pass
+
+
 async def _json_body(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > MAX_RULE_TEXT + 10_000:
-        raise BadRequest("the rule file is too large")
+    try:  # capped while it streams in, not after it is all in memory
+        body = await read_capped(request, MAX_RULE_TEXT + 10_000)
+    except BodyTooLarge as e:
+        raise TooLarge(f"the rule file is too large: {e}") from e
     try:
         data = json.loads(body or b"{}")
     except ValueError as e:
@@ -68,6 +74,10 @@ async def _json_body(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object")
     return data
+
+
+def _status(error: BadRequest) -> int:
+    return 413 if isinstance(error, TooLarge) else 400
 
 
 def _days(value: object) -> int:
@@ -144,7 +154,7 @@ def rule_routes(ctx: WebContext) -> list[BaseRoute]:
             # matching is CPU work: off the event loop, so /healthz stays prompt
             return JSONResponse(await run_in_threadpool(_preview, data))
         except BadRequest as e:
-            return JSONResponse({"error": str(e)}, status_code=400)
+            return JSONResponse({"error": str(e)}, status_code=_status(e))
 
     def _save(data: dict[str, Any]) -> Response:
         text = data.get("yaml")
@@ -185,7 +195,7 @@ def rule_routes(ctx: WebContext) -> list[BaseRoute]:
             data = await _json_body(request)
             return await run_in_threadpool(_save, data)
         except BadRequest as e:
-            return JSONResponse({"error": str(e)}, status_code=400)
+            return JSONResponse({"error": str(e)}, status_code=_status(e))
 
     return [
         Route("/rules", rules_page),
