@@ -120,3 +120,17 @@ def test_loopback_needs_no_login(tmp_path: Path) -> None:
     for client in client_for(settings):
         assert client.get("/papers").status_code == 200
         assert client.get("/api/papers").status_code == 200
+
+
+def test_on_loopback_a_foreign_host_name_is_refused_against_dns_rebinding(tmp_path: Path) -> None:
+    """A page from evil.example that re-points its name at 127.0.0.1 sends
+    `Host: evil.example`: with no login on loopback, only the Host header tells."""
+    settings = make_site(tmp_path)
+    client: TestClient
+    for client in client_for(settings):
+        rebound = {"Host": "evil.example:9465"}
+        assert client.get("/api/papers", headers=rebound).status_code == 403
+        assert client.post("/api/rules/save", json={}, headers=rebound).status_code == 403
+        for host in ("localhost:9465", "127.0.0.1:9465", "[::1]:9465", "127.0.0.1"):
+            assert client.get("/api/papers", headers={"Host": host}).status_code == 200
+        assert client.get("/healthz", headers=rebound).status_code == 200, "probes unaffected"

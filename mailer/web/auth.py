@@ -4,7 +4,9 @@
 any other address needs a token (`web: {token_env: ...}`) or a trusted proxy header
 (`web: {trust_proxy_header: X-Forwarded-User}`), else `WebAccessError` and the service
 does not start. `AuthMiddleware` then admits a request by:
-- the loopback rule (nothing to check),
+- the loopback rule (nothing to check but the Host header: it must name a loopback
+  address, so a page from another site that points its name at 127.0.0.1 (DNS
+  rebinding) gets 403, not the pages),
 - `Authorization: Bearer <token>` (scripts; exempt from CSRF, as browsers never send it
   on their own), or the session cookie the login form sets (HttpOnly, SameSite=Strict,
   Secure when the page is served over HTTPS, directly or behind a proxy),
@@ -90,6 +92,18 @@ def access_for(host: str, web: WebSettings, read_secret: Callable[[], SecretStr 
     )
 
 
+def request_host(request: Request) -> str:
+    """The host name the client asked for (Host header, without the port); "localhost"
+    when the header is missing (no browser leaves it out)."""
+    host = request.headers.get("host", "").strip()
+    if not host:
+        return "localhost"
+    try:
+        return urlsplit("//" + host).hostname or ""
+    except ValueError:
+        return ""
+
+
 def is_https(request: Request) -> bool:
     forwarded = request.headers.get("x-forwarded-proto", "")
     return request.url.scheme == "https" or forwarded.split(",")[0].strip() == "https"
@@ -166,12 +180,24 @@ class AuthMiddleware:
             return
         request = Request(scope)
         path = request.url.path
+        if self.access.mode == "loopback" and not is_loopback(request_host(request)):
+            await self._wrong_host(request)(scope, receive, send)
+            return
         admitted, by_bearer = check_login(self.access, request)
         if not admitted and not path.startswith(OPEN_PATHS):
             await self._refuse(request)(scope, receive, send)
             return
         scope["mailer.bearer"] = by_bearer
         await self.app(scope, receive, send)
+
+    def _wrong_host(self, request: Request) -> Response:
+        # a page from another site whose name was pointed at 127.0.0.1 (DNS rebinding)
+        # would otherwise read and change everything: the loopback rule trusts no login
+        return PlainTextResponse(
+            "these pages answer only to a loopback host name (localhost, 127.0.0.1, [::1]); "
+            "to use another name, set web: {token_env: ...} or web: {trust_proxy_header: ...}",
+            status_code=403,
+        )
 
     def _refuse(self, request: Request) -> Response:
         if self.access.mode == "proxy":
