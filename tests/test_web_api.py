@@ -240,3 +240,36 @@ def test_a_file_the_checker_chokes_on_is_an_error_not_a_failed_page(client: Test
     assert reply.status_code == 200
     body = reply.json()
     assert body["matches"] == [] and body["errors"]
+
+
+def test_the_rules_page_shows_slack_subscriptions_read_only_with_their_owner(
+    client: TestClient, settings: Settings
+) -> None:
+    from mailer.store.subscriptions import Subscription, SubscriptionStore
+
+    when = datetime(2024, 11, 7, tzinfo=UTC)
+    store = Store.open(settings.state)
+    try:
+        SubscriptionStore(store.engine).add(
+            Subscription(
+                rule_name="slack/U0ALICE/lora",
+                team="T0",
+                owner="U0ALICE",
+                name="lora",
+                target="slack_user:U0ALICE",
+                rule_text='LoRA size<=13B "<b>x</b>"',
+                mode="immediate",
+                at=None,
+                timezone="UTC",
+                paused=False,
+                created_at=when,
+                changed_at=when,
+                changed_by="U0ALICE",
+            )
+        )
+    finally:
+        store.close()
+    page = client.get("/rules").text
+    assert "Slack subscriptions" in page and "slack/U0ALICE/lora" in page
+    assert "owner U0ALICE" in page and "slack_user:U0ALICE" in page
+    assert "LoRA size&lt;=13B &#34;&lt;b&gt;x&lt;/b&gt;&#34;" in page, "escaped"

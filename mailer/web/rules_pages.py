@@ -11,11 +11,13 @@ instead of matches when the text is not a valid rule file.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from mailer.rules import Rule, load_rules
 from mailer.store.search import AlertRecord
+from mailer.store.subscriptions import Subscription, SubscriptionStore
 from mailer.web.auth import csrf_problem
 from mailer.web.bodies import BodyTooLarge, read_capped
 from mailer.web.context import WebContext
@@ -36,6 +39,7 @@ from mailer.web.rulefiles import (
 )
 
 LAST_MATCHES = 3
+log = logging.getLogger("mailer.web")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +105,15 @@ def _last_matches(alerts: Iterable[AlertRecord]) -> dict[str, list[AlertRecord]]
     return found
 
 
+def _subscriptions(ctx: WebContext) -> list[Subscription]:
+    """Slack subscriptions, shown read-only with their owner (they are edited in Slack)."""
+    try:
+        return SubscriptionStore(ctx.store.engine).all()
+    except SQLAlchemyError:  # a store not yet upgraded to the Slack app's tables
+        log.warning("could not read the Slack subscriptions", exc_info=True)
+        return []
+
+
 def rule_routes(ctx: WebContext) -> list[BaseRoute]:
     def rules_page(request: Request) -> Response:
         settings = ctx.settings()
@@ -117,6 +130,7 @@ def rule_routes(ctx: WebContext) -> list[BaseRoute]:
         return ctx.render(
             request,
             "rules.html.j2",
+            subscriptions=_subscriptions(ctx),
             files=views,
             chosen=chosen,
             text=text,
