@@ -273,3 +273,22 @@ def test_the_rules_page_shows_slack_subscriptions_read_only_with_their_owner(
     assert "Slack subscriptions" in page and "slack/U0ALICE/lora" in page
     assert "owner U0ALICE" in page and "slack_user:U0ALICE" in page
     assert "LoRA size&lt;=13B &#34;&lt;b&gt;x&lt;/b&gt;&#34;" in page, "escaped"
+
+
+def test_preview_refuses_yaml_whose_aliases_multiply_it_instead_of_spinning(
+    client: TestClient,
+) -> None:
+    """A 'billion laughs' rule file: each line ten aliases of the one before. Checking
+    it took time growing tenfold per line (0.8 s at 360 bytes, 8 s at 410: a pinned
+    CPU, /healthz failing soon after); it is refused at once, as an error at line 1."""
+    lines = ["version: 1", "x0: &x0 [LoRA, LoRA, LoRA, LoRA, LoRA, LoRA, LoRA, LoRA, LoRA, LoRA]"]
+    lines += [f"x{i}: &x{i} [{', '.join([f'*x{i - 1}'] * 10)}]" for i in range(1, 5)]
+    lines += ["rules:", "  - {name: a, match: {any: *x4}, notify: [{to: console}]}"]
+    reply = client.post("/api/preview", json={"yaml": "\n".join(lines) + "\n"})
+    [error] = reply.json()["errors"]
+    assert error["line"] == 1 and "aliases (*name) expand" in error["message"]
+    shared = (
+        "version: 1\nrules:\n  - {name: a, match: {any: &w [LoRA]}, notify: &n [{to: console}]}\n"
+    )
+    shared += "  - {name: b, match: {any: *w}, notify: *n}\n"
+    assert client.post("/api/preview", json={"yaml": shared}).json()["errors"] == [], "aliases ok"
