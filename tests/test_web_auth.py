@@ -134,3 +134,38 @@ def test_on_loopback_a_foreign_host_name_is_refused_against_dns_rebinding(tmp_pa
         for host in ("localhost:9465", "127.0.0.1:9465", "[::1]:9465", "127.0.0.1"):
             assert client.get("/api/papers", headers={"Host": host}).status_code == 200
         assert client.get("/healthz", headers=rebound).status_code == 200, "probes unaffected"
+
+
+def test_wrong_tokens_from_one_address_are_throttled_with_429(tmp_path: Path) -> None:
+    """Ten wrong tokens in a minute (login form or bearer) and the address gets 429
+    without its token being compared, even the right one, until the minute is over."""
+    environ = {"MAILER_WEB_TOKEN": TOKEN}
+    make_site(tmp_path, "web: {token_env: MAILER_WEB_TOKEN}\n", environ)
+    settings = load_settings(tmp_path / "mailer.yaml", environ)
+    for client in client_for(settings, host="0.0.0.0"):
+        client.get("/login")
+        csrf_token = client.cookies["mailer_csrf"]
+        for guess in range(5):
+            wrong = client.post("/login", data={"token": f"guess{guess}", "csrf_token": csrf_token})
+            assert wrong.status_code == 401
+        for guess in range(5):
+            bad = {"Authorization": f"Bearer guess{guess}"}
+            assert client.get("/api/papers", headers=bad).status_code == 401
+        right = {"Authorization": f"Bearer {TOKEN}"}
+        assert client.get("/api/papers", headers=right).status_code == 429
+        login = client.post("/login", data={"token": TOKEN, "csrf_token": csrf_token})
+        assert login.status_code == 429 and login.headers["Retry-After"] == "60"
+        assert client.get("/healthz").status_code == 200, "probes unaffected"
+
+
+def test_a_stale_session_cookie_does_not_lock_its_browser_out(tmp_path: Path) -> None:
+    environ = {"MAILER_WEB_TOKEN": TOKEN}
+    make_site(tmp_path, "web: {token_env: MAILER_WEB_TOKEN}\n", environ)
+    settings = load_settings(tmp_path / "mailer.yaml", environ)
+    for client in client_for(settings, host="0.0.0.0"):
+        client.cookies.set("mailer_session", "from-before-the-token-changed")
+        for _ in range(15):
+            assert client.get("/rules", follow_redirects=False).status_code == 401
+        client.get("/login")
+        login = {"token": TOKEN, "csrf_token": client.cookies["mailer_csrf"]}
+        assert client.post("/login", data=login, follow_redirects=False).status_code == 303

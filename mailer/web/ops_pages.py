@@ -11,7 +11,13 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mailer.store.schema import DEAD
-from mailer.web.auth import SESSION_COOKIE, csrf_problem, is_https
+from mailer.web.auth import (
+    SESSION_COOKIE,
+    client_key,
+    csrf_problem,
+    is_https,
+    too_many_attempts,
+)
 from mailer.web.context import WebContext
 
 MAX_FORM_BYTES = 100_000
@@ -66,6 +72,8 @@ def ops_routes(ctx: WebContext) -> list[BaseRoute]:
         if request.method == "GET":
             target = _safe_next(request.query_params.get("next"))
             return ctx.render(request, "login.html.j2", next=target, error=None)
+        if ctx.access.throttle.blocked(client_key(request)):
+            return too_many_attempts()
         form = await request.form(max_files=0, max_fields=10)
         target = _safe_next(str(form.get("next") or ""))
         problem = csrf_problem(request, str(form.get("csrf_token") or "") or None)
@@ -75,6 +83,8 @@ def ops_routes(ctx: WebContext) -> list[BaseRoute]:
             given.encode("utf-8"), ctx.access.token.get_secret_value().encode("utf-8")
         ):
             error = problem or "wrong token"
+            if not problem:
+                ctx.access.throttle.failed(client_key(request))
             return ctx.render(request, "login.html.j2", status=401, next=target, error=error)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
