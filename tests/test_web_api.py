@@ -78,6 +78,16 @@ def test_preview_refuses_a_body_announced_over_the_cap_without_reading_it(
     assert "too large" in reply.json()["error"]
 
 
+def test_preview_wants_json_so_another_site_cannot_make_it_work(client: TestClient) -> None:
+    """A page elsewhere can send a text/plain POST to 127.0.0.1 without a CORS preflight
+    (and cannot read the answer, but the preview runs); it cannot send application/json."""
+    body = '{"yaml": "version: 1\\nrules: []\\n", "days": 3660}'
+    plain = client.post("/api/preview", content=body, headers={"Content-Type": "text/plain"})
+    assert plain.status_code == 415 and "application/json" in plain.json()["error"]
+    sent = client.post("/api/preview", content=body, headers={"Content-Type": "application/json"})
+    assert sent.status_code == 200
+
+
 def test_preview_of_an_edit_compares_with_the_saved_file(
     client: TestClient, settings: Settings
 ) -> None:
@@ -103,7 +113,8 @@ def test_preview_names_a_rule_already_defined_in_another_file(client: TestClient
 
 
 def test_preview_refuses_what_is_not_a_request(client: TestClient) -> None:
-    assert client.post("/api/preview", content=b"not json").status_code == 400
+    as_json = {"Content-Type": "application/json"}
+    assert client.post("/api/preview", content=b"not json", headers=as_json).status_code == 400
     assert client.post("/api/preview", json={"days": 7}).status_code == 400
     assert client.post("/api/preview", json={"yaml": "", "days": 0}).status_code == 400
     assert client.post("/api/preview", json={"yaml": "", "file": "../x"}).status_code == 400

@@ -66,7 +66,16 @@ class TooLarge(BadRequest):
     pass
 
 
+class NotJson(BadRequest):
+    pass
+
+
 async def _json_body(request: Request) -> dict[str, Any]:
+    # a page on another site can POST text/plain or a form here without asking (no CORS
+    # preflight) and make the service run previews; application/json it cannot send
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        raise NotJson("send the body as JSON with Content-Type: application/json")
     try:  # capped while it streams in, not after it is all in memory
         body = await read_capped(request, MAX_RULE_TEXT + 10_000)
     except BodyTooLarge as e:
@@ -81,6 +90,8 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 
 def _status(error: BadRequest) -> int:
+    if isinstance(error, NotJson):
+        return 415
     return 413 if isinstance(error, TooLarge) else 400
 
 
