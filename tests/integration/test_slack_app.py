@@ -309,6 +309,43 @@ def test_home_tab_buttons_and_modal(env: Env) -> None:
     assert env.store.get("slack/U0ALICE/lora") is None
 
 
+def test_a_modal_name_with_a_space_is_an_error_not_an_extra_query_word(env: Env) -> None:
+    """The name field's 'lora small' used to become `name:lora` plus the query word
+    'small': a subscription to 'LoRA small', silently narrower than what was typed."""
+    values = {
+        "rule": {"rule_text": {"type": "plain_text_input", "value": "LoRA size<=13B"}},
+        "name": {"name": {"type": "plain_text_input", "value": "lora small"}},
+    }
+    submit = {
+        "type": "view_submission",
+        "team": {"id": "T0TEAM"},
+        "user": {"id": "U0ALICE", "team_id": "T0TEAM"},
+        "api_app_id": "A0APP",
+        "view": {
+            "id": "V2",
+            "type": "modal",
+            "hash": "h2",
+            "callback_id": "subscription_modal",
+            "private_metadata": "",
+            "state": {"values": values},
+        },
+    }
+    answer = env.peer.interaction(submit)
+    assert answer.status == 200
+    assert json.loads(answer.body) == {
+        "response_action": "errors",
+        "errors": {"name": "use up to 40 letters, digits, '-', '_' or '.' (no spaces)"},
+    }
+    assert env.store.all() == []
+    values["name"]["name"]["value"] = " Lora-Small "
+    assert env.peer.interaction(submit).status == 200
+    deadline = time.monotonic() + 10
+    while not env.store.all() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [made] = env.store.all()
+    assert (made.name, made.rule_text) == ("lora-small", "LoRA size<=13B")
+
+
 def test_feedback_clicks_are_stored_per_user_paper_rule(env: Env) -> None:
     value = json.dumps({"p": "arxiv:2503.01743", "r": "slack/U0ALICE/lora"})
     assert env.peer.click("feedback_up", value).status == 200
