@@ -169,3 +169,23 @@ def test_a_stale_session_cookie_does_not_lock_its_browser_out(tmp_path: Path) ->
         client.get("/login")
         login = {"token": TOKEN, "csrf_token": client.cookies["mailer_csrf"]}
         assert client.post("/login", data=login, follow_redirects=False).status_code == 303
+
+
+def test_the_login_form_refuses_a_huge_body_unread(tmp_path: Path) -> None:
+    """/login is open to anyone; Starlette's form parser would keep any amount of field
+    data, so the body is capped before it is parsed."""
+    environ = {"MAILER_WEB_TOKEN": TOKEN}
+    make_site(tmp_path, "web: {token_env: MAILER_WEB_TOKEN}\n", environ)
+    settings = load_settings(tmp_path / "mailer.yaml", environ)
+    for client in client_for(settings, host="0.0.0.0"):
+        client.get("/login")
+        huge = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Length": "999999999",
+        }
+        assert client.post("/login", content=b"token=x", headers=huge).status_code == 413
+        fields = "&".join(f"f{i}=x" for i in range(50))
+        plain = {"Content-Type": "application/x-www-form-urlencoded"}
+        assert client.post("/login", content=fields, headers=plain).status_code == 413
+        login = {"token": TOKEN, "csrf_token": client.cookies["mailer_csrf"]}
+        assert client.post("/login", data=login, follow_redirects=False).status_code == 303

@@ -18,6 +18,7 @@ from mailer.web.auth import (
     is_https,
     too_many_attempts,
 )
+from mailer.web.bodies import BodyTooLarge, read_form
 from mailer.web.context import WebContext
 
 MAX_FORM_BYTES = 100_000
@@ -46,7 +47,10 @@ def ops_routes(ctx: WebContext) -> list[BaseRoute]:
     async def retry(request: Request) -> Response:
         if ctx.read_only:
             return PlainTextResponse("read-only: retrying is turned off", status_code=403)
-        form = await request.form(max_files=0, max_fields=1000)
+        try:
+            form = await read_form(request, MAX_FORM_BYTES)
+        except BodyTooLarge as e:
+            return PlainTextResponse(str(e), status_code=413)
         if not request.scope.get("mailer.bearer"):
             problem = csrf_problem(request, str(form.get("csrf_token") or "") or None)
             if problem:
@@ -74,7 +78,10 @@ def ops_routes(ctx: WebContext) -> list[BaseRoute]:
             return ctx.render(request, "login.html.j2", next=target, error=None)
         if ctx.access.throttle.blocked(client_key(request)):
             return too_many_attempts()
-        form = await request.form(max_files=0, max_fields=10)
+        try:  # anyone may post here: read no more than a login form can be
+            form = await read_form(request, MAX_FORM_BYTES, max_fields=10)
+        except BodyTooLarge as e:
+            return PlainTextResponse(str(e), status_code=413)
         target = _safe_next(str(form.get("next") or ""))
         problem = csrf_problem(request, str(form.get("csrf_token") or "") or None)
         given = str(form.get("token") or "")
