@@ -2,8 +2,9 @@
 `mailer db upgrade`.
 
 A new database gets the current tables from `schema.metadata` and is stamped with the
-latest version. An older database runs each step above its version, in order, in one
-transaction. To change the schema: edit `schema.py` and append a step here that brings
+latest version. An older database runs each step it has not recorded, in order, in one
+transaction (versions are numbered per feature and may merge out of order: a database
+at 10 still gets a 5 that arrives later). To change the schema: edit `schema.py` and append a step here that brings
 an existing database to the same shape (e.g. `ALTER TABLE ... ADD COLUMN ...`).
 On PostgreSQL an advisory lock, on SQLite `BEGIN IMMEDIATE`, lets several processes
 start at once: one migrates, the others wait and find the schema current.
@@ -67,6 +68,13 @@ def current_version(conn: Connection) -> int:
     return int(version or 0)
 
 
+def applied_versions(conn: Connection) -> set[int]:
+    """The steps recorded in `schema_version` (none before it exists)."""
+    if not inspect(conn).has_table("schema_version"):
+        return set()
+    return {int(v) for v in conn.execute(select(schema_version.c.version)).scalars()}
+
+
 def upgrade(engine: Engine, *, now: datetime | None = None) -> list[Migration]:
     """Bring the database to the latest schema; return the steps applied (none if current)."""
     stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
@@ -88,7 +96,10 @@ def upgrade(engine: Engine, *, now: datetime | None = None) -> list[Migration]:
             metadata.create_all(conn)
             applied = list(MIGRATIONS)
         else:
-            applied = [m for m in MIGRATIONS if m.version > version]
+            # every step not yet recorded, not only those above the highest: versions
+            # are assigned per feature and merge out of order (10 before 5)
+            done = applied_versions(conn)
+            applied = [m for m in MIGRATIONS if m.version not in done]
             for migration in applied:
                 migration.apply(conn)
         for migration in applied:
