@@ -10,6 +10,7 @@ needs it, and indexing every node of a 10,000-rule file takes longer than loadin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,11 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 PathKey = tuple[str | int, ...]
+# aliases may repeat values, not multiply a document ("billion laughs"): past this many
+# values, at most this growth over what is written
+MAX_EXPANDED_NODES = 200_000
+ALIAS_GROWTH = 10
+_ALIAS = re.compile(r"(?:^|[\s\[{,:?-])\*[^\s,\[\]{}]")  # `*name` (not `.*` in a regex)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +147,42 @@ def load_yaml_text(text: str, file: str) -> YamlDocument:
         raise YamlSyntaxError(Position(file, 1, 1), str(e)) from e
     finally:
         loader.dispose()
+    if node is not None and _ALIAS.search(text):  # no alias, no growth: no walk
+        written, expanded = _node_counts(node)
+        if expanded > MAX_EXPANDED_NODES and expanded > ALIAS_GROWTH * written:
+            raise YamlSyntaxError(
+                _mark(file, node.start_mark),
+                f"aliases (*name) expand these {written:,} values to {expanded:,}: refused "
+                "(a document built to exhaust memory and time); write the values out",
+            )
     doc = YamlDocument(file=file, data=data, node=node)
     if node is not None:
         doc.duplicates = list(duplicate_keys(node, file))
     return doc
+
+
+def _node_counts(root: yaml.Node) -> tuple[int, int]:
+    """(nodes written, nodes once every alias is expanded), in time linear in the
+    written ones: each node's expanded size is computed once (a recursive alias
+    counts once), so a few lines of nested aliases cannot make this slow too."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        if children_done:
+            sizes[key] = min(1 + sum(sizes.get(id(c), 1) for c in children), 10**12)
+        elif key not in sizes:
+            sizes[key] = 1  # placeholder: a recursive alias back to here counts as one
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+    return len(sizes), sizes[id(root)]
 
 
 def _char_at(text: str, line: int, column: int) -> str:

@@ -105,3 +105,16 @@ def test_slack_app_config_needs_a_way_in_and_the_bot_token(tmp_path: Path) -> No
         load_settings(path)
     path.write_text("slack: {token_env: T}\nslack_app: {app_token_env: A}\n")
     assert load_settings(path).slack_app.command == "/papers"  # type: ignore[union-attr]
+
+
+def test_an_error_reply_keeps_the_users_backticks_inside_its_code_block() -> None:
+    from mailer.slackapp import views
+
+    text = "LoRA ``` *bold* size<=13X"
+    with pytest.raises(CommandError) as caught:
+        parse_subscription(text)
+    block = views.error_reply(text, caught.value)["blocks"][0]["text"]["text"]
+    assert block.startswith("```") and block.count("```") == 2, block
+    quoted, pointer = block[3:].split("```")[0].split("\n")
+    assert quoted == "LoRA ˋˋˋ *bold* size&lt;=13X"
+    assert pointer.index("^") == text.index("size"), "the caret still points at the word"

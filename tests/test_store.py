@@ -56,6 +56,21 @@ def test_migrations_run_once_and_record_the_version(store: Store) -> None:
     again.close()
 
 
+def test_a_step_merged_after_a_higher_one_still_runs(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Versions are numbered per feature (5 for one branch, 10 for another) and merge out
+    of order: a database already at 10 must still get the 5 that arrives after it."""
+    from mailer.store import migrations
+
+    ran: list[int] = []
+    late = migrations.Migration(5, "a step merged after 10", lambda conn: ran.append(5))
+    steps = sorted((*migrations.MIGRATIONS, late), key=lambda m: m.version)
+    monkeypatch.setattr(migrations, "MIGRATIONS", tuple(steps))
+    assert store.upgrade() == 1 and ran == [5]
+    assert store.upgrade() == 0 and ran == [5], "recorded: it runs once"
+
+
 def test_a_message_is_known_by_its_key_and_its_message_id(store: Store) -> None:
     store.record_message(message("41"), [paper(1)], [alert(paper(1))])
     store.record_message(message("9"), [], [])

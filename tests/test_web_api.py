@@ -66,6 +66,28 @@ def test_preview_of_a_broken_file_answers_errors_at_their_line_instead_of_matche
     assert bad_yaml["matches"] == [] and bad_yaml["errors"][0]["line"] >= 2
 
 
+def test_preview_refuses_a_body_announced_over_the_cap_without_reading_it(
+    client: TestClient,
+) -> None:
+    reply = client.post(
+        "/api/preview",
+        content=b"{}",
+        headers={"Content-Type": "application/json", "Content-Length": "999999999"},
+    )
+    assert reply.status_code == 413
+    assert "too large" in reply.json()["error"]
+
+
+def test_preview_wants_json_so_another_site_cannot_make_it_work(client: TestClient) -> None:
+    """A page elsewhere can send a text/plain POST to 127.0.0.1 without a CORS preflight
+    (and cannot read the answer, but the preview runs); it cannot send application/json."""
+    body = '{"yaml": "version: 1\\nrules: []\\n", "days": 3660}'
+    plain = client.post("/api/preview", content=body, headers={"Content-Type": "text/plain"})
+    assert plain.status_code == 415 and "application/json" in plain.json()["error"]
+    sent = client.post("/api/preview", content=body, headers={"Content-Type": "application/json"})
+    assert sent.status_code == 200
+
+
 def test_preview_of_an_edit_compares_with_the_saved_file(
     client: TestClient, settings: Settings
 ) -> None:
@@ -91,7 +113,8 @@ def test_preview_names_a_rule_already_defined_in_another_file(client: TestClient
 
 
 def test_preview_refuses_what_is_not_a_request(client: TestClient) -> None:
-    assert client.post("/api/preview", content=b"not json").status_code == 400
+    as_json = {"Content-Type": "application/json"}
+    assert client.post("/api/preview", content=b"not json", headers=as_json).status_code == 400
     assert client.post("/api/preview", json={"days": 7}).status_code == 400
     assert client.post("/api/preview", json={"yaml": "", "days": 0}).status_code == 400
     assert client.post("/api/preview", json={"yaml": "", "file": "../x"}).status_code == 400
@@ -228,3 +251,55 @@ def test_a_file_the_checker_chokes_on_is_an_error_not_a_failed_page(client: Test
     assert reply.status_code == 200
     body = reply.json()
     assert body["matches"] == [] and body["errors"]
+
+
+def test_the_rules_page_shows_slack_subscriptions_read_only_with_their_owner(
+    client: TestClient, settings: Settings
+) -> None:
+    from mailer.store.subscriptions import Subscription, SubscriptionStore
+
+    when = datetime(2024, 11, 7, tzinfo=UTC)
+    store = Store.open(settings.state)
+    try:
+        SubscriptionStore(store.engine).add(
+            Subscription(
+                rule_name="slack/U0ALICE/lora",
+                team="T0",
+                owner="U0ALICE",
+                name="lora",
+                target="slack_user:U0ALICE",
+                rule_text='LoRA size<=13B "<b>x</b>"',
+                mode="immediate",
+                at=None,
+                timezone="UTC",
+                paused=False,
+                created_at=when,
+                changed_at=when,
+                changed_by="U0ALICE",
+            )
+        )
+    finally:
+        store.close()
+    page = client.get("/rules").text
+    assert "Slack subscriptions" in page and "slack/U0ALICE/lora" in page
+    assert "owner U0ALICE" in page and "slack_user:U0ALICE" in page
+    assert "LoRA size&lt;=13B &#34;&lt;b&gt;x&lt;/b&gt;&#34;" in page, "escaped"
+
+
+def test_preview_refuses_yaml_whose_aliases_multiply_it_instead_of_spinning(
+    client: TestClient,
+) -> None:
+    """A 'billion laughs' rule file: each line ten aliases of the one before. Checking
+    it took time growing tenfold per line (0.8 s at 360 bytes, 8 s at 410: a pinned
+    CPU, /healthz failing soon after); it is refused at once, as an error at line 1."""
+    lines = ["version: 1", "x0: &x0 [LoRA, LoRA, LoRA, LoRA, LoRA, LoRA, LoRA, LoRA, LoRA, LoRA]"]
+    lines += [f"x{i}: &x{i} [{', '.join([f'*x{i - 1}'] * 10)}]" for i in range(1, 5)]
+    lines += ["rules:", "  - {name: a, match: {any: *x4}, notify: [{to: console}]}"]
+    reply = client.post("/api/preview", json={"yaml": "\n".join(lines) + "\n"})
+    [error] = reply.json()["errors"]
+    assert error["line"] == 1 and "aliases (*name) expand" in error["message"]
+    shared = (
+        "version: 1\nrules:\n  - {name: a, match: {any: &w [LoRA]}, notify: &n [{to: console}]}\n"
+    )
+    shared += "  - {name: b, match: {any: *w}, notify: *n}\n"
+    assert client.post("/api/preview", json={"yaml": shared}).json()["errors"] == [], "aliases ok"

@@ -120,3 +120,72 @@ def test_loopback_needs_no_login(tmp_path: Path) -> None:
     for client in client_for(settings):
         assert client.get("/papers").status_code == 200
         assert client.get("/api/papers").status_code == 200
+
+
+def test_on_loopback_a_foreign_host_name_is_refused_against_dns_rebinding(tmp_path: Path) -> None:
+    """A page from evil.example that re-points its name at 127.0.0.1 sends
+    `Host: evil.example`: with no login on loopback, only the Host header tells."""
+    settings = make_site(tmp_path)
+    client: TestClient
+    for client in client_for(settings):
+        rebound = {"Host": "evil.example:9465"}
+        assert client.get("/api/papers", headers=rebound).status_code == 403
+        assert client.post("/api/rules/save", json={}, headers=rebound).status_code == 403
+        for host in ("localhost:9465", "127.0.0.1:9465", "[::1]:9465", "127.0.0.1"):
+            assert client.get("/api/papers", headers={"Host": host}).status_code == 200
+        assert client.get("/healthz", headers=rebound).status_code == 200, "probes unaffected"
+
+
+def test_wrong_tokens_from_one_address_are_throttled_with_429(tmp_path: Path) -> None:
+    """Ten wrong tokens in a minute (login form or bearer) and the address gets 429
+    without its token being compared, even the right one, until the minute is over."""
+    environ = {"MAILER_WEB_TOKEN": TOKEN}
+    make_site(tmp_path, "web: {token_env: MAILER_WEB_TOKEN}\n", environ)
+    settings = load_settings(tmp_path / "mailer.yaml", environ)
+    for client in client_for(settings, host="0.0.0.0"):
+        client.get("/login")
+        csrf_token = client.cookies["mailer_csrf"]
+        for guess in range(5):
+            wrong = client.post("/login", data={"token": f"guess{guess}", "csrf_token": csrf_token})
+            assert wrong.status_code == 401
+        for guess in range(5):
+            bad = {"Authorization": f"Bearer guess{guess}"}
+            assert client.get("/api/papers", headers=bad).status_code == 401
+        right = {"Authorization": f"Bearer {TOKEN}"}
+        assert client.get("/api/papers", headers=right).status_code == 429
+        login = client.post("/login", data={"token": TOKEN, "csrf_token": csrf_token})
+        assert login.status_code == 429 and login.headers["Retry-After"] == "60"
+        assert client.get("/healthz").status_code == 200, "probes unaffected"
+
+
+def test_a_stale_session_cookie_does_not_lock_its_browser_out(tmp_path: Path) -> None:
+    environ = {"MAILER_WEB_TOKEN": TOKEN}
+    make_site(tmp_path, "web: {token_env: MAILER_WEB_TOKEN}\n", environ)
+    settings = load_settings(tmp_path / "mailer.yaml", environ)
+    for client in client_for(settings, host="0.0.0.0"):
+        client.cookies.set("mailer_session", "from-before-the-token-changed")
+        for _ in range(15):
+            assert client.get("/rules", follow_redirects=False).status_code == 401
+        client.get("/login")
+        login = {"token": TOKEN, "csrf_token": client.cookies["mailer_csrf"]}
+        assert client.post("/login", data=login, follow_redirects=False).status_code == 303
+
+
+def test_the_login_form_refuses_a_huge_body_unread(tmp_path: Path) -> None:
+    """/login is open to anyone; Starlette's form parser would keep any amount of field
+    data, so the body is capped before it is parsed."""
+    environ = {"MAILER_WEB_TOKEN": TOKEN}
+    make_site(tmp_path, "web: {token_env: MAILER_WEB_TOKEN}\n", environ)
+    settings = load_settings(tmp_path / "mailer.yaml", environ)
+    for client in client_for(settings, host="0.0.0.0"):
+        client.get("/login")
+        huge = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Length": "999999999",
+        }
+        assert client.post("/login", content=b"token=x", headers=huge).status_code == 413
+        fields = "&".join(f"f{i}=x" for i in range(50))
+        plain = {"Content-Type": "application/x-www-form-urlencoded"}
+        assert client.post("/login", content=fields, headers=plain).status_code == 413
+        login = {"token": TOKEN, "csrf_token": client.cookies["mailer_csrf"]}
+        assert client.post("/login", data=login, follow_redirects=False).status_code == 303

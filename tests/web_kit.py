@@ -49,7 +49,9 @@ def client_for(settings: Settings, host: str = "127.0.0.1") -> Iterator[TestClie
     ui = pages_for(host, lambda: settings)
     assert isinstance(ui, WebContext)
     app = build_app(lambda: HealthReport(True, ()), ui=ui)
-    with TestClient(app) as client:
+    # the address the pages are served on, as a browser's Host header names it
+    shown = f"[{host}]" if ":" in host else host
+    with TestClient(app, base_url=f"http://{shown}:9465") as client:
         yield client
     ui.close()
 

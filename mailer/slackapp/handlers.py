@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from mailer.slackapp import views
 from mailer.slackapp.book import Caller, NotAllowed, SubscriptionBook
-from mailer.slackapp.command import CommandError, parse_command, parse_subscription
+from mailer.slackapp.command import NAME, CommandError, parse_command, parse_subscription
 
 log = logging.getLogger("mailer.slackapp")
 FEEDBACK = re.compile(r"^feedback_(up|down)$")
@@ -227,9 +227,15 @@ class Handlers:
         text = str(
             (values.get(views.RULE_BLOCK) or {}).get(views.RULE_ACTION, {}).get("value") or ""
         )
-        name = (values.get(views.NAME_BLOCK) or {}).get(views.NAME_ACTION, {}).get("value")
+        name = str(
+            (values.get(views.NAME_BLOCK) or {}).get(views.NAME_ACTION, {}).get("value") or ""
+        ).strip()
+        if name and not NAME.match(name.lower()):  # "lora small" must not add a word "small"
+            message = "use up to 40 letters, digits, '-', '_' or '.' (no spaces)"
+            ack(response_action="errors", errors={views.NAME_BLOCK: message})
+            return
         if name:
-            text = f"{text} name:{name.strip()}"
+            text = f"{text} name:{name}"
         try:
             spec = parse_subscription(text)
             zone = self._timezone(client, caller.user) if spec.mode == "daily" else "UTC"

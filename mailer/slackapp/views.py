@@ -70,7 +70,7 @@ def help_reply(command: str) -> Reply:
 
 def error_reply(text: str, error: CommandError) -> Reply:
     """The error, with the command text and a caret line under the word it is about."""
-    shown = text[:300]
+    shown = text[:300].replace("`", "ˋ")  # a ``` typed by the user must not end the block
     start, end = min(error.start, len(shown)), min(max(error.end, error.start + 1), len(shown))
     pointer = " " * start + "^" * max(end - start, 1)
     body = f"```{slack_escape(shown)}\n{pointer}```\n{slack_fit(error.message, 1500)}"

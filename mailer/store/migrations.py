@@ -2,8 +2,9 @@
 `mailer db upgrade`.
 
 A new database gets the current tables from `schema.metadata` and is stamped with the
-latest version. An older database runs each step above its version, in order, in one
-transaction. To change the schema: edit `schema.py` and append a step here that brings
+latest version. An older database runs each step it has not recorded, in order, in one
+transaction (versions are numbered per feature and may merge out of order: a database
+at 10 still gets a 5 that arrives later). To change the schema: edit `schema.py` and append a step here that brings
 an existing database to the same shape (e.g. `ALTER TABLE ... ADD COLUMN ...`).
 On PostgreSQL an advisory lock, on SQLite `BEGIN IMMEDIATE`, lets several processes
 start at once: one migrates, the others wait and find the schema current.
@@ -65,6 +66,7 @@ LATEST = MIGRATIONS[-1].version
 
 
 def applied_versions(conn: Connection) -> set[int]:
+    """The steps recorded in `schema_version` (none before it exists)."""
     if not inspect(conn).has_table("schema_version"):
         return set()
     return {int(v) for v in conn.execute(select(schema_version.c.version)).scalars()}

@@ -4,7 +4,9 @@
 any other address needs a token (`web: {token_env: ...}`) or a trusted proxy header
 (`web: {trust_proxy_header: X-Forwarded-User}`), else `WebAccessError` and the service
 does not start. `AuthMiddleware` then admits a request by:
-- the loopback rule (nothing to check),
+- the loopback rule (nothing to check but the Host header: it must name a loopback
+  address, so a page from another site that points its name at 127.0.0.1 (DNS
+  rebinding) gets 403, not the pages),
 - `Authorization: Bearer <token>` (scripts; exempt from CSRF, as browsers never send it
   on their own), or the session cookie the login form sets (HttpOnly, SameSite=Strict,
   Secure when the page is served over HTTPS, directly or behind a proxy),
@@ -20,9 +22,12 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+import threading
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from hashlib import sha256
+from time import monotonic
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -41,6 +46,51 @@ OPEN_PATHS = ("/login", "/static/")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+MAX_FAILURES_PER_MINUTE = 10  # wrong tokens from one client address before 429
+
+
+class FailureThrottle:
+    """Wrong tokens per client address in the last minute: past the limit, a client
+    gets 429 without its token being compared, so guessing takes years, not hours."""
+
+    def __init__(
+        self, per_minute: int = MAX_FAILURES_PER_MINUTE, clock: Callable[[], float] = monotonic
+    ) -> None:
+        self.per_minute = per_minute
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures.setdefault(key, deque())
+        while failures and failures[0] <= now - 60:
+            failures.popleft()
+        return failures
+
+    def blocked(self, key: str) -> bool:
+        with self._lock:
+            blocked = len(self._recent(key, self.clock())) >= self.per_minute
+            if len(self._failures) > 10_000:  # forget quiet addresses
+                now = self.clock()
+                self._failures = {k: v for k, v in self._failures.items() if self._recent(k, now)}
+            return blocked
+
+    def failed(self, key: str) -> None:
+        with self._lock:
+            now = self.clock()
+            self._recent(key, now).append(now)
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def too_many_attempts() -> Response:
+    return PlainTextResponse(
+        "too many wrong tokens from this address; wait a minute", 429, {"Retry-After": "60"}
+    )
+
+
 class WebAccessError(Exception):
     """The pages would be reachable by anyone on the network: refuse to start."""
 
@@ -51,6 +101,7 @@ class Access:
     token: SecretStr | None = None
     proxy_header: str | None = None
     read_only: bool = False
+    throttle: FailureThrottle = field(default_factory=FailureThrottle, compare=False, repr=False)
 
     def session_value(self) -> str:
         """The session cookie's value: derived from the token, so a new token logs
@@ -88,6 +139,18 @@ def access_for(host: str, web: WebSettings, read_secret: Callable[[], SecretStr 
         "authenticating proxy), or listen on 127.0.0.1 (or set web: {pages: false} to "
         "serve only /healthz and /metrics there)"
     )
+
+
+def request_host(request: Request) -> str:
+    """The host name the client asked for (Host header, without the port); "localhost"
+    when the header is missing (no browser leaves it out)."""
+    host = request.headers.get("host", "").strip()
+    if not host:
+        return "localhost"
+    try:
+        return urlsplit("//" + host).hostname or ""
+    except ValueError:
+        return ""
 
 
 def is_https(request: Request) -> bool:
@@ -166,12 +229,32 @@ class AuthMiddleware:
             return
         request = Request(scope)
         path = request.url.path
+        if self.access.mode == "loopback" and not is_loopback(request_host(request)):
+            await self._wrong_host(request)(scope, receive, send)
+            return
+        # a guessed bearer token counts; a stale session cookie (the token changed) does
+        # not: it is an HMAC no one guesses, and a browser sends it with every request
+        presented = self.access.mode == "token" and bearer_token(request) is not None
+        if presented and self.access.throttle.blocked(client_key(request)):
+            await too_many_attempts()(scope, receive, send)
+            return
         admitted, by_bearer = check_login(self.access, request)
+        if presented and not admitted:
+            self.access.throttle.failed(client_key(request))
         if not admitted and not path.startswith(OPEN_PATHS):
             await self._refuse(request)(scope, receive, send)
             return
         scope["mailer.bearer"] = by_bearer
         await self.app(scope, receive, send)
+
+    def _wrong_host(self, request: Request) -> Response:
+        # a page from another site whose name was pointed at 127.0.0.1 (DNS rebinding)
+        # would otherwise read and change everything: the loopback rule trusts no login
+        return PlainTextResponse(
+            "these pages answer only to a loopback host name (localhost, 127.0.0.1, [::1]); "
+            "to use another name, set web: {token_env: ...} or web: {trust_proxy_header: ...}",
+            status_code=403,
+        )
 
     def _refuse(self, request: Request) -> Response:
         if self.access.mode == "proxy":

@@ -11,7 +11,14 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mailer.store.schema import DEAD
-from mailer.web.auth import SESSION_COOKIE, csrf_problem, is_https
+from mailer.web.auth import (
+    SESSION_COOKIE,
+    client_key,
+    csrf_problem,
+    is_https,
+    too_many_attempts,
+)
+from mailer.web.bodies import BodyTooLarge, read_form
 from mailer.web.context import WebContext
 
 MAX_FORM_BYTES = 100_000
@@ -40,7 +47,10 @@ def ops_routes(ctx: WebContext) -> list[BaseRoute]:
     async def retry(request: Request) -> Response:
         if ctx.read_only:
             return PlainTextResponse("read-only: retrying is turned off", status_code=403)
-        form = await request.form(max_files=0, max_fields=1000)
+        try:
+            form = await read_form(request, MAX_FORM_BYTES)
+        except BodyTooLarge as e:
+            return PlainTextResponse(str(e), status_code=413)
         if not request.scope.get("mailer.bearer"):
             problem = csrf_problem(request, str(form.get("csrf_token") or "") or None)
             if problem:
@@ -66,7 +76,12 @@ def ops_routes(ctx: WebContext) -> list[BaseRoute]:
         if request.method == "GET":
             target = _safe_next(request.query_params.get("next"))
             return ctx.render(request, "login.html.j2", next=target, error=None)
-        form = await request.form(max_files=0, max_fields=10)
+        if ctx.access.throttle.blocked(client_key(request)):
+            return too_many_attempts()
+        try:  # anyone may post here: read no more than a login form can be
+            form = await read_form(request, MAX_FORM_BYTES, max_fields=10)
+        except BodyTooLarge as e:
+            return PlainTextResponse(str(e), status_code=413)
         target = _safe_next(str(form.get("next") or ""))
         problem = csrf_problem(request, str(form.get("csrf_token") or "") or None)
         given = str(form.get("token") or "")
@@ -75,6 +90,8 @@ def ops_routes(ctx: WebContext) -> list[BaseRoute]:
             given.encode("utf-8"), ctx.access.token.get_secret_value().encode("utf-8")
         ):
             error = problem or "wrong token"
+            if not problem:
+                ctx.access.throttle.failed(client_key(request))
             return ctx.render(request, "login.html.j2", status=401, next=target, error=error)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(

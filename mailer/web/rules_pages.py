@@ -11,11 +11,13 @@ instead of matches when the text is not a valid rule file.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,7 +25,9 @@ from starlette.routing import BaseRoute, Route
 
 from mailer.rules import Rule, load_rules
 from mailer.store.search import AlertRecord
+from mailer.store.subscriptions import Subscription, SubscriptionStore
 from mailer.web.auth import csrf_problem
+from mailer.web.bodies import BodyTooLarge, read_capped
 from mailer.web.context import WebContext
 from mailer.web.preview import DEFAULT_DAYS, MAX_DAYS, MAX_RULE_TEXT, preview
 from mailer.web.rulefiles import (
@@ -35,6 +39,7 @@ from mailer.web.rulefiles import (
 )
 
 LAST_MATCHES = 3
+log = logging.getLogger("mailer.web")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +62,24 @@ def _find_file(ctx: WebContext, name: object) -> RuleFile | None:
     raise BadRequest(f"no rule file {str(name)[:200]!r} in rules: (see the rules page)")
 
 
+class TooLarge(BadRequest):
+    pass
+
+
+class NotJson(BadRequest):
+    pass
+
+
 async def _json_body(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > MAX_RULE_TEXT + 10_000:
-        raise BadRequest("the rule file is too large")
+    # a page on another site can POST text/plain or a form here without asking (no CORS
+    # preflight) and make the service run previews; application/json it cannot send
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        raise NotJson("send the body as JSON with Content-Type: application/json")
+    try:  # capped while it streams in, not after it is all in memory
+        body = await read_capped(request, MAX_RULE_TEXT + 10_000)
+    except BodyTooLarge as e:
+        raise TooLarge(f"the rule file is too large: {e}") from e
     try:
         data = json.loads(body or b"{}")
     except ValueError as e:
@@ -68,6 +87,12 @@ async def _json_body(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object")
     return data
+
+
+def _status(error: BadRequest) -> int:
+    if isinstance(error, NotJson):
+        return 415
+    return 413 if isinstance(error, TooLarge) else 400
 
 
 def _days(value: object) -> int:
@@ -91,6 +116,15 @@ def _last_matches(alerts: Iterable[AlertRecord]) -> dict[str, list[AlertRecord]]
     return found
 
 
+def _subscriptions(ctx: WebContext) -> list[Subscription]:
+    """Slack subscriptions, shown read-only with their owner (they are edited in Slack)."""
+    try:
+        return SubscriptionStore(ctx.store.engine).all()
+    except SQLAlchemyError:  # a store not yet upgraded to the Slack app's tables
+        log.warning("could not read the Slack subscriptions", exc_info=True)
+        return []
+
+
 def rule_routes(ctx: WebContext) -> list[BaseRoute]:
     def rules_page(request: Request) -> Response:
         settings = ctx.settings()
@@ -107,6 +141,7 @@ def rule_routes(ctx: WebContext) -> list[BaseRoute]:
         return ctx.render(
             request,
             "rules.html.j2",
+            subscriptions=_subscriptions(ctx),
             files=views,
             chosen=chosen,
             text=text,
@@ -144,7 +179,7 @@ def rule_routes(ctx: WebContext) -> list[BaseRoute]:
             # matching is CPU work: off the event loop, so /healthz stays prompt
             return JSONResponse(await run_in_threadpool(_preview, data))
         except BadRequest as e:
-            return JSONResponse({"error": str(e)}, status_code=400)
+            return JSONResponse({"error": str(e)}, status_code=_status(e))
 
     def _save(data: dict[str, Any]) -> Response:
         text = data.get("yaml")
@@ -185,7 +220,7 @@ def rule_routes(ctx: WebContext) -> list[BaseRoute]:
             data = await _json_body(request)
             return await run_in_threadpool(_save, data)
         except BadRequest as e:
-            return JSONResponse({"error": str(e)}, status_code=400)
+            return JSONResponse({"error": str(e)}, status_code=_status(e))
 
     return [
         Route("/rules", rules_page),

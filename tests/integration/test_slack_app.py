@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -128,6 +129,29 @@ def test_bad_signature_and_replays_get_401_and_no_handler_runs(
     assert len(env.store.all()) == 1, "the replay subscribed nothing"
     assert "replayed-words" not in caplog.text and SIGNING_SECRET not in caplog.text
     assert "bad or expired signature" in caplog.text
+
+
+def test_a_timestamp_that_is_not_a_number_gets_401_not_a_server_error(env: Env) -> None:
+    body = env.peer.command_body("list")
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": "soon",
+        "X-Slack-Signature": "v0=" + "0" * 64,
+    }
+    assert env.peer.send(body, headers).status == 401
+
+
+def test_an_oversized_body_is_refused_by_its_length_before_it_is_read(env: Env) -> None:
+    """A client that announces a gigabyte gets 413 at once: nothing waits for (or keeps)
+    a body no Slack request comes near."""
+    host, _, port = env.peer.url.removeprefix("http://").partition("/")[0].partition(":")
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n{"
+        )
+        status = conn.recv(200).split(b"\r\n", 1)[0]
+    assert status.startswith(b"HTTP/1.1 413"), status
 
 
 def test_subscribe_acks_fast_and_the_next_digest_reaches_the_dm_once(env: Env) -> None:
@@ -283,6 +307,43 @@ def test_home_tab_buttons_and_modal(env: Env) -> None:
     env.peer.click("sub_delete", "slack/U0ALICE/lora")
     env.wait_calls("views.publish", 7)
     assert env.store.get("slack/U0ALICE/lora") is None
+
+
+def test_a_modal_name_with_a_space_is_an_error_not_an_extra_query_word(env: Env) -> None:
+    """The name field's 'lora small' used to become `name:lora` plus the query word
+    'small': a subscription to 'LoRA small', silently narrower than what was typed."""
+    values = {
+        "rule": {"rule_text": {"type": "plain_text_input", "value": "LoRA size<=13B"}},
+        "name": {"name": {"type": "plain_text_input", "value": "lora small"}},
+    }
+    submit = {
+        "type": "view_submission",
+        "team": {"id": "T0TEAM"},
+        "user": {"id": "U0ALICE", "team_id": "T0TEAM"},
+        "api_app_id": "A0APP",
+        "view": {
+            "id": "V2",
+            "type": "modal",
+            "hash": "h2",
+            "callback_id": "subscription_modal",
+            "private_metadata": "",
+            "state": {"values": values},
+        },
+    }
+    answer = env.peer.interaction(submit)
+    assert answer.status == 200
+    assert json.loads(answer.body) == {
+        "response_action": "errors",
+        "errors": {"name": "use up to 40 letters, digits, '-', '_' or '.' (no spaces)"},
+    }
+    assert env.store.all() == []
+    values["name"]["name"]["value"] = " Lora-Small "
+    assert env.peer.interaction(submit).status == 200
+    deadline = time.monotonic() + 10
+    while not env.store.all() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [made] = env.store.all()
+    assert (made.name, made.rule_text) == ("lora-small", "LoRA size<=13B")
 
 
 def test_feedback_clicks_are_stored_per_user_paper_rule(env: Env) -> None:
