@@ -134,6 +134,12 @@ class _Generation:
             raise
 
     def start(self) -> None:
+        # the store first: once the scheduler runs /healthz says 200, and an error a past
+        # run recorded must be cleared by then
+        rules = self.pipeline.rules
+        now = self.jobs.clock()
+        self.jobs.status.record("rules", True, f"{len(rules.rules)} rules", now)
+        self.jobs.status.record("config", True, None, now)  # clears an error of a past run
         self.scheduler.start()
         if self._watcher_factory is not None:
             for source in self._idle:
@@ -152,10 +158,6 @@ class _Generation:
             id="instance-lock",
             replace_existing=True,
         )
-        rules = self.pipeline.rules
-        now = self.jobs.clock()
-        self.jobs.status.record("rules", True, f"{len(rules.rules)} rules", now)
-        self.jobs.status.record("config", True, None, now)  # clears an error of a past run
         log.info(
             "serving: %d sources (%d watched with IDLE), %d rules",
             len(self.settings.sources),
