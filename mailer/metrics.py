@@ -50,3 +50,15 @@ LAST_FETCH_SUCCESS = Gauge(
 IMAP_RECONNECTS = Counter(
     "mailer_imap_reconnects", "IMAP reconnections after an error", ["source"], registry=REGISTRY
 )
+REPLICA_ROLE = Gauge(
+    "mailer_replica_role",
+    "1 for this replica's current role (leader: fetches and schedules; standby)",
+    ["role"],
+    registry=REGISTRY,
+)
+LEADERSHIP_CHANGES = Counter(
+    "mailer_leadership_changes",
+    "Times this replica became the leader or stepped down",
+    ["to"],
+    registry=REGISTRY,
+)
