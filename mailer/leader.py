@@ -117,7 +117,10 @@ class LeaderElection:
         self._leading = False
         self._valid_until = 0.0  # monotonic: no longer the leader after this
         self._candidate_since: float | None = None  # holds the lock, waiting to lead
-        self._quiet_until = 0.0  # monotonic: a leader that stepped down lets others go first
+        self._quiet_until = 0.0
+        self._previous: Replica | None = (
+            None  # the leader before, seen when taking the lock  # monotonic: a leader that stepped down lets others go first
+        )
         self._leader_since: datetime | None = None
         self._started_at = clock()
         self._problem: str | None = None
@@ -188,7 +191,8 @@ class LeaderElection:
             elif self._candidate_since is not None:
                 self._check_candidacy(connection, started)
             elif started >= self._quiet_until and self._try_lock(connection):
-                if self._is_handover_needed(connection):
+                self._previous = self._recent_leader(connection)
+                if self._previous is not None:
                     self._candidate_since = started
                     log.info(
                         "replica %s: took the leader lock; leading in %.0fs, once the "
@@ -288,11 +292,19 @@ class LeaderElection:
         end its idle session, less a heartbeat for the check's own round trip."""
         return self.settings.session_timeout_seconds - self.settings.heartbeat_seconds
 
-    def _is_handover_needed(self, connection: Connection) -> bool:
+    def _recent_leader(self, connection: Connection) -> Replica | None:
+        """Another replica that was leading until moments ago (it may still be fetching,
+        cut off from the database): then a handover is needed."""
         now = self._clock()
-        return any(
-            r.role == LEADER and r.replica != self.replica and now - r.heartbeat_at < RECENT_LEADER
-            for r in list_replicas(connection)
+        return next(
+            (
+                r
+                for r in list_replicas(connection)
+                if r.role == LEADER
+                and r.replica != self.replica
+                and now - r.heartbeat_at < RECENT_LEADER
+            ),
+            None,
         )
 
     def _become_leader(self, connection: Connection, started: float) -> None:
@@ -309,8 +321,9 @@ class LeaderElection:
             self._valid_until = started + self._lead_seconds()
             self._leader_since = now
             self._candidate_since = None
-        if previous:
-            last = previous[0]
+        last = self._previous or (previous[0] if previous else None)
+        self._previous = None
+        if last is not None:
             age = (now - last.heartbeat_at).total_seconds()
             before = f"took over from {last.replica}, last heartbeat {age:.1f}s ago"
         else:
