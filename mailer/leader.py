@@ -195,7 +195,7 @@ class LeaderElection:
                 if self._previous is not None:
                     self._candidate_since = started
                     log.info(
-                        "replica %s: took the leader lock; leading in %.0fs, once the "
+                        "replica %s: took the leader lock; leading in %gs, once the "
                         "previous leader has surely stopped fetching",
                         self.replica,
                         self.settings.handover_seconds,
@@ -211,7 +211,7 @@ class LeaderElection:
             self._step_down(f"its database connection failed ({_first_line(e)})")
             if self._problem is None:
                 log.warning(
-                    "replica %s: cannot reach the database (%s); trying again every %.0fs",
+                    "replica %s: cannot reach the database (%s); trying again every %gs",
                     self.replica,
                     _first_line(e),
                     heartbeat,
@@ -327,7 +327,7 @@ class LeaderElection:
             age = (now - last.heartbeat_at).total_seconds()
             before = f"took over from {last.replica}, last heartbeat {age:.1f}s ago"
         else:
-            before = "no other leader was running"
+            before = "no other replica was leading"
         log.warning("replica %s: now the leader (%s)", self.replica, before)
         metrics.LEADERSHIP_CHANGES.labels(to=LEADER).inc()
         _set_role_gauge(LEADER)
