@@ -165,11 +165,14 @@ class _Generation:
             id="instance-lock",
             replace_existing=True,
         )
+
+    def log_serving(self, role: str | None) -> None:
         log.info(
-            "serving: %d sources (%d with IDLE), %d rules",
+            "serving as %s: %d sources (%d watched with IDLE), %d rules",
+            "the leader" if role == "leader" else "a standby",
             len(self.settings.sources),
-            len(self._idle) if self._watcher_factory else 0,
-            len(rules.rules),
+            len(self.watchers),
+            len(self.pipeline.rules.rules),
         )
 
     def lead(self) -> None:
@@ -376,6 +379,7 @@ class Service:
             self._generation.start()
             self._leadership.start()
             self._follow_the_role()
+            self._generation.log_serving(self.role)
             self._record_service(True, f"running, pid {os.getpid()}")
             self._serve()
         finally:
@@ -439,6 +443,7 @@ class Service:
         fresh.start()
         self._generation = fresh
         self._follow_the_role()
+        fresh.log_serving(self.role)
 
     def _start_http(self) -> None:
         if self.http is None:
