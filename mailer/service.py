@@ -32,6 +32,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from mailer.app import Clock, Pipeline, utc_now
 from mailer.config import Settings
 from mailer.config import Source as SourceConfig
+from mailer.election import LeaderElection
 from mailer.health import (
     FetchBoard,
     HealthReport,
@@ -47,7 +48,6 @@ from mailer.instance_lock import (
 )
 from mailer.jobs import ServiceJobs
 from mailer.leader import (
-    LeaderElection,
     Leadership,
     SoleLeader,
     release_claims_of_gone_replicas,

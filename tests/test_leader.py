@@ -19,9 +19,10 @@ from store_backends import POSTGRES_URL, postgres_schema_url, state_url  # noqa:
 
 from mailer.cli import cli
 from mailer.config import ConfigError, ReplicaSettings, Settings, load_settings
+from mailer.election import LeaderElection
 from mailer.health import SourceHealth, evaluate_health
 from mailer.instance_lock import AlreadyRunningError, acquire_instance_lock
-from mailer.leader import LeaderElection, SoleLeader, release_claims_of_gone_replicas
+from mailer.leader import SoleLeader, release_claims_of_gone_replicas
 from mailer.metrics import REGISTRY
 from mailer.models import Paper
 from mailer.status import collect_service_status, format_service_status
