@@ -185,6 +185,7 @@ def test_the_leader_killed_again_and_again_loses_no_alert_and_sends_none_twice(
         counts, batches = deliveries(tmp_path / "out")
         status = _status_json(tmp_path, config, env)
         roles = leaders_seen([r for r in replicas if r.is_running()])
+        running = {r.pid for r in replicas if r.is_running()}
     finally:
         if not stream._stop.is_set():
             stream.stop()
@@ -208,9 +209,12 @@ def test_the_leader_killed_again_and_again_loses_no_alert_and_sends_none_twice(
     assert len({tuple(b) for b in twice_batches}) <= len(takeovers)
     assert max(takeovers) < 15
     assert roles == [leader.number] and set(codes) == {0}
-    listed = [r for r in status["service"]["replicas"] if r["alive"]]
+    listed = [r for r in status["service"]["replicas"] if r["pid"] in running]
     assert sorted(r["role"] for r in listed) == ["leader", "standby", "standby"]
-    assert all(r["last_heartbeat"] for r in listed)
+    assert all(r["alive"] and r["last_heartbeat"] for r in listed)
+    assert [r["pid"] for r in status["service"]["replicas"] if r["role"] == "leader"] == [
+        leader.pid
+    ]  # the killed ones were demoted by the leader that followed them
 
 
 def test_a_leader_cut_off_from_the_database_steps_down_before_the_new_one_fetches(
