@@ -255,9 +255,10 @@ class LeaderElection:
             self._become_leader(connection, started)
 
     def _lead_seconds(self) -> float:
-        """How long one good check keeps this replica the leader: until PostgreSQL may
-        end its idle session, less a heartbeat for the check's own round trip."""
-        return self.settings.session_timeout_seconds - self.settings.heartbeat_seconds
+        """How long one good check, counted from before it was sent, keeps this replica
+        the leader: PostgreSQL cannot end the session (freeing the lock) sooner, and a
+        standby that then takes the lock still waits `handover_seconds`."""
+        return self.settings.session_timeout_seconds
 
     def _recent_leader(self, connection: Connection) -> Replica | None:
         """Another replica that was leading until moments ago (it may still be fetching,

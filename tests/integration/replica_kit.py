@@ -94,12 +94,14 @@ class Replica:
 def wait_for_leader(
     replicas: list[Replica], timeout: float, poll: float = 0.05
 ) -> tuple[Replica, float]:
-    """The replica that says it leads, and when it was first seen to (monotonic)."""
+    """The replica that says it leads, and when it was first seen to (monotonic).
+    Two replicas saying so in one round of asking fail the test (split brain)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for replica in replicas:
-            if replica.role() == "leader":
-                return replica, time.monotonic()
+        leading = [r for r in replicas if r.role() == "leader"]
+        assert len(leading) <= 1, f"two leaders at once: {[r.number for r in leading]}"
+        if leading:
+            return leading[0], time.monotonic()
         time.sleep(poll)
     raise AssertionError("no replica became the leader in time")
 
