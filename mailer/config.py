@@ -283,6 +283,35 @@ class EnrichSettings(_Model):
         return value
 
 
+class ReplicaSettings(_Model):
+    """Leader and standbys among `mailer serve` replicas on one PostgreSQL (docs/deploy.md).
+
+    Every `heartbeat_seconds` each replica records its heartbeat, the leader checks its
+    advisory lock and a standby tries to take it. A standby that took the lock waits
+    `handover_seconds` before it fetches, so a leader cut off from the database has
+    stepped down by then. PostgreSQL ends the lock session of a leader that sent no
+    query for `session_timeout_seconds` (a frozen process), which frees the lock.
+    """
+
+    heartbeat_seconds: float = Field(default=2.0, gt=0)
+    handover_seconds: float = Field(default=5.0, gt=0)
+    session_timeout_seconds: float = Field(default=8.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReplicaSettings:
+        if self.handover_seconds <= self.heartbeat_seconds:
+            raise ValueError(
+                "handover_seconds must be longer than heartbeat_seconds: a leader cut off "
+                "from the database notices at its next heartbeat"
+            )
+        if self.session_timeout_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError(
+                "session_timeout_seconds must be at least twice heartbeat_seconds, or a "
+                "busy leader would lose its lock between two heartbeats"
+            )
+        return self
+
+
 class Settings(_Model):
     state: str = "sqlite:///var/mailer.db"
     rules: list[Path] = Field(default_factory=lambda: [Path("rules")])
@@ -293,6 +322,7 @@ class Settings(_Model):
     destinations: dict[str, Destination] = Field(default_factory=dict)
     admin: str | None = None  # destination for silence and failure notices
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    replicas: ReplicaSettings = Field(default_factory=ReplicaSettings)
     retention_days: int = Field(default=90, ge=1)
     timezone: str = "UTC"
     web: WebSettings = Field(default_factory=WebSettings)  # the pages' access (mailer/web)

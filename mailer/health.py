@@ -55,21 +55,28 @@ class HealthReport:
     ok: bool
     reasons: tuple[str, ...]
     sources: tuple[SourceHealth, ...] = ()
+    role: str | None = None  # "leader" or "standby" once known; both are healthy
 
     def to_json(self) -> dict[str, object]:
-        return {
+        report: dict[str, object] = {
             "status": "ok" if self.ok else "unhealthy",
             "reasons": list(self.reasons),
             "sources": [s.to_json() for s in self.sources],
         }
+        if self.role is not None:
+            report["role"] = self.role
+        return report
 
 
-def evaluate_health(scheduler_running: bool, sources: Iterable[SourceHealth]) -> HealthReport:
-    """200-worthy when the scheduler runs and no source's latest fetch failed."""
+def evaluate_health(
+    scheduler_running: bool, sources: Iterable[SourceHealth], role: str | None = None
+) -> HealthReport:
+    """200-worthy when the scheduler runs and no source's latest fetch failed, whatever
+    the role (a standby fetches nothing, so it passes no sources)."""
     listed = tuple(sorted(sources, key=lambda s: s.source))
     reasons = [] if scheduler_running else ["scheduler is not running"]
     reasons += [f"source {s.source}: {s.error}" for s in listed if not s.is_healthy]
-    return HealthReport(ok=not reasons, reasons=tuple(reasons), sources=listed)
+    return HealthReport(ok=not reasons, reasons=tuple(reasons), sources=listed, role=role)
 
 
 class FetchBoard:

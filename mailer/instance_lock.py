@@ -1,4 +1,8 @@
-"""One `mailer serve` per state: a second instance refuses to start.
+"""One `mailer serve` per SQLite state: a second instance refuses to start.
+
+(On PostgreSQL several `mailer serve` replicas share the state: `mailer.leader` elects
+the one that fetches, with the advisory lock key below. `AdvisoryLock` remains for
+tools that want a PostgreSQL state to themselves.)
 
 SQLite: an exclusive `flock` on `<db>.lock` next to the database file; the kernel
 drops it when the process dies, so a crash never leaves a stale lock. PostgreSQL: a
@@ -76,7 +80,9 @@ class FileLock:
             who = f" (pid {holder})" if holder else ""
             raise AlreadyRunningError(
                 f"another mailer serve is already running against this state{who}: "
-                f"{path} is locked. Stop it first, or point --config at another state."
+                f"{path} is locked. Stop it first, or point --config at another state. "
+                "Several replicas need a PostgreSQL state (state: postgresql://...; "
+                "see docs/deploy.md)."
             ) from e
         os.ftruncate(self._fd, 0)
         os.write(self._fd, f"{os.getpid()}\n".encode())
@@ -246,6 +252,14 @@ class _NoLock:
 
 def _first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def is_shared_state(state_url: str) -> bool:
+    """Whether several `mailer serve` replicas can share this state (PostgreSQL)."""
+    try:
+        return make_url(state_url).drivername.startswith("postgres")
+    except Exception:  # not a URL: the store reports that with a clear message
+        return False
 
 
 def _with_psycopg(url: str) -> str:

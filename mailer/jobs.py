@@ -4,7 +4,8 @@ They call the pipeline (`mailer.app.Pipeline`) and record what happened where th
 operator looks: the health board (`/healthz`), the store's service status (`mailer
 status`), the metrics and the log. One message or one delivery run holds the pipeline
 at a time (`pipeline_lock`), so an IDLE push and a poll never interleave. Once
-`stopping` is set, a fetch finishes the message in hand and takes no other.
+`stopping` is set, a fetch finishes the message in hand and takes no other; the same
+once `may_fetch()` says no (a replica that is no longer the leader, `mailer.leader`).
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class ServiceJobs:
         stopping: threading.Event,
         on_config_change: Callable[[Settings], None],
         on_rules_change: Callable[[RuleSet], None],
+        may_fetch: Callable[[], bool] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.settings = pipeline.settings
@@ -86,6 +88,7 @@ class ServiceJobs:
         self.stopping = stopping
         self.on_config_change = on_config_change
         self.on_rules_change = on_rules_change
+        self.may_fetch: Callable[[], bool] = may_fetch or (lambda: True)
         self.pipeline_lock = threading.RLock()
         self.status = ServiceStatusLog(pipeline.store.engine)
         self.notices = NoticeLog(pipeline.store.engine)
@@ -123,7 +126,7 @@ class ServiceJobs:
 
     def fetch_source(self, name: str) -> None:
         """Fetch one source, process each new message, then deliver what is due."""
-        if self.stopping.is_set():
+        if self.stopping.is_set() or not self.may_fetch():
             return
         with self.running(), log_context(source=name):
             try:
@@ -144,6 +147,9 @@ class ServiceJobs:
         handled = 0
         try:
             for message in messages:
+                if not self.may_fetch():
+                    log.info("no longer the leader: left the rest to the new leader")
+                    break
                 self.process(source, message)
                 handled += 1
                 if self.stopping.is_set():

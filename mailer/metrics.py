@@ -62,3 +62,15 @@ ENRICH_UNAVAILABLE = Counter(
     ["api"],
     registry=REGISTRY,
 )
+REPLICA_ROLE = Gauge(
+    "mailer_replica_role",
+    "1 for this replica's current role (leader: fetches and schedules; standby)",
+    ["role"],
+    registry=REGISTRY,
+)
+LEADERSHIP_CHANGES = Counter(
+    "mailer_leadership_changes",
+    "Times this replica became the leader or stepped down",
+    ["to"],
+    registry=REGISTRY,
+)

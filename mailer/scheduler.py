@@ -8,6 +8,11 @@ in `mailer.jobs`; this module only decides their triggers.
 - rule and config files are checked for changes every `RELOAD_SECONDS`;
 - silence detection every `SILENCE_SECONDS`; housekeeping nightly at 03:17 UTC.
 
+With several replicas (`mailer.leader`) only the leader fetches and runs the daily
+feeds, silence checks and housekeeping (`schedule_leader_jobs`, removed again by
+`remove_leader_jobs` when it steps down); every replica runs the outbox and reloads
+(`schedule_shared_jobs`).
+
 Schedules are rebuilt in memory from the config and the rules at every start (no
 APScheduler job store). Missed runs after downtime are caught up once: `coalesce`,
 a generous `misfire_grace_time`, and one instance of a job at a time.
@@ -37,6 +42,8 @@ SILENCE_SECONDS = 300
 HOUSEKEEPING_CRON = "17 3 * * *"
 MISFIRE_GRACE_SECONDS = 6 * 3600  # a job missed while the machine slept still runs, once
 DAILY_JOB_PREFIX = "daily:"
+POLL_JOB_PREFIX = "poll:"
+LEADER_JOB_IDS = frozenset({"silence", "housekeeping"})
 FETCH_EXECUTOR = "fetch"
 
 
@@ -125,7 +132,34 @@ def schedule_jobs(
     now: Callable[[], datetime],
     watched: Collection[str] = (),
 ) -> None:
-    """Add every job for this config and these rules (the scheduler may be running).
+    """Add every job for this config and these rules, as for a sole instance."""
+    schedule_shared_jobs(scheduler, jobs, now)
+    schedule_leader_jobs(scheduler, settings, rules, jobs, now, watched)
+
+
+def schedule_shared_jobs(
+    scheduler: BackgroundScheduler, jobs: Jobs, now: Callable[[], datetime]
+) -> None:
+    """The jobs every replica runs: delivery from the outbox, reloading changed files."""
+    every: list[tuple[str, Callable[[], None], int, datetime | None]] = [
+        ("outbox", jobs.deliver_due, OUTBOX_SECONDS, now()),
+        ("reload", jobs.check_for_changes, RELOAD_SECONDS, None),
+    ]
+    for job_id, func, seconds, first in every:
+        trigger = IntervalTrigger(seconds=seconds, timezone=UTC_NAME)
+        _add(scheduler, job_id, func, trigger, next_run_time=first)
+
+
+def schedule_leader_jobs(
+    scheduler: BackgroundScheduler,
+    settings: Settings,
+    rules: Iterable[Rule],
+    jobs: Jobs,
+    now: Callable[[], datetime],
+    watched: Collection[str] = (),
+) -> None:
+    """The leader's jobs (the scheduler may be running): a fetch of each source now and
+    on its `poll:`, silence checks, housekeeping and the daily feeds.
 
     Sources named in `watched` have a watcher thread that fetches at start and on
     every IDLE push: they get no poll job."""
@@ -134,24 +168,26 @@ def schedule_jobs(
         if source.name not in watched:
             _add(
                 scheduler,
-                f"poll:{source.name}",
+                f"{POLL_JOB_PREFIX}{source.name}",
                 jobs.fetch_source,
                 poll_trigger(source),
                 args=[source.name],
                 next_run_time=start,
                 executor=FETCH_EXECUTOR,
             )
-    every: list[tuple[str, Callable[[], None], int, datetime | None]] = [
-        ("outbox", jobs.deliver_due, OUTBOX_SECONDS, start),
-        ("reload", jobs.check_for_changes, RELOAD_SECONDS, None),
-        ("silence", jobs.check_silence, SILENCE_SECONDS, start),
-    ]
-    for job_id, func, seconds, first in every:
-        trigger = IntervalTrigger(seconds=seconds, timezone=UTC_NAME)
-        _add(scheduler, job_id, func, trigger, next_run_time=first)
+    silence = IntervalTrigger(seconds=SILENCE_SECONDS, timezone=UTC_NAME)
+    _add(scheduler, "silence", jobs.check_silence, silence, next_run_time=start)
     housekeeping = CronTrigger.from_crontab(HOUSEKEEPING_CRON, timezone=UTC_NAME)
     _add(scheduler, "housekeeping", jobs.housekeeping, housekeeping)
     schedule_daily_feeds(scheduler, rules, settings.delivery.default_daily_at, jobs)
+
+
+def remove_leader_jobs(scheduler: BackgroundScheduler) -> None:
+    """Take the leader's jobs off (a run in progress finishes; fetches check the role
+    before each message)."""
+    for job in scheduler.get_jobs():
+        if job.id.startswith((POLL_JOB_PREFIX, DAILY_JOB_PREFIX)) or job.id in LEADER_JOB_IDS:
+            job.remove()
 
 
 def schedule_daily_feeds(

@@ -1,8 +1,11 @@
 """`mailer serve`: one long-running process around the pipeline.
 
-`Service.run()` takes the instance lock, opens the pipeline, starts the scheduler
-(`mailer.scheduler`), one IDLE watcher thread per IMAP source that uses IDLE, and the
-optional health/metrics endpoint, then supervises them. `request_stop()` (SIGTERM,
+`Service.run()` takes the instance lock (SQLite) or joins the leader election
+(PostgreSQL, `mailer.leader`), opens the pipeline, starts the scheduler
+(`mailer.scheduler`) and the optional health/metrics endpoint, then supervises them.
+While this replica is the leader it also runs the fetches (one IDLE watcher thread per
+IMAP source that uses IDLE, polls for the others) and the leader's schedules; a
+standby only delivers from the outbox. `request_stop()` (SIGTERM,
 SIGINT) lets the message in hand finish and returns from `run()` within
 `STOP_SECONDS`. A changed config restarts the jobs in-process with the new settings; a
 broken one is ignored (logged, and shown by `mailer status`).
@@ -10,7 +13,7 @@ broken one is ignored (logged, and shown by `mailer status`).
 Nothing dies silently: every `SUPERVISE_SECONDS` the main thread replaces an IMAP
 watcher whose thread ended, and ends `run()` with `ServiceFailure` (exit status 1, so
 a supervisor restarts the process) when the scheduler's thread is gone or the
-instance lock was lost to another instance.
+SQLite instance lock was lost to another instance.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from starlette.routing import BaseRoute, Route
 from mailer.app import Clock, Pipeline, utc_now
 from mailer.config import Settings
 from mailer.config import Source as SourceConfig
+from mailer.election import LeaderElection
 from mailer.health import (
     FetchBoard,
     HealthReport,
@@ -39,17 +43,32 @@ from mailer.health import (
     SourceHealth,
     evaluate_health,
 )
-from mailer.instance_lock import InstanceLock, LockLostError, acquire_instance_lock
+from mailer.instance_lock import (
+    InstanceLock,
+    LockLostError,
+    acquire_instance_lock,
+    is_shared_state,
+)
 from mailer.jobs import ServiceJobs
+from mailer.leader import (
+    Leadership,
+    SoleLeader,
+    release_claims_of_gone_replicas,
+    role_of,
+)
 from mailer.rules import RuleSet
 from mailer.scheduler import (
     is_scheduler_alive,
     is_watched_by_idle,
     new_scheduler,
+    poll_trigger,
+    remove_leader_jobs,
     schedule_daily_feeds,
-    schedule_jobs,
+    schedule_leader_jobs,
+    schedule_shared_jobs,
 )
 from mailer.sources.imap_watch import WatchStatus
+from mailer.store.db import create_store_engine, engine_url
 
 if TYPE_CHECKING:
     from mailer.slackapp.server import SlackApp
@@ -62,6 +81,7 @@ WATCH_STATUS_SECONDS = 10
 SUPERVISE_SECONDS = 5.0
 LOCK_CHECK_SECONDS = 15
 WATCHER_RESTART_SECONDS = 30.0  # a watcher that keeps dying is restarted this often
+GONE_REPLICAS_SECONDS = 30  # the leader hands back the outbox claims of gone replicas
 
 
 class ServiceFailure(Exception):
@@ -103,7 +123,8 @@ class HttpAddress:
 
 
 class _Generation:
-    """Everything started for one config: pipeline, jobs, scheduler, watchers."""
+    """Everything started for one config: pipeline, jobs, scheduler, and while this
+    replica leads (`lead()` until `follow()`) the watchers and the leader's jobs."""
 
     def __init__(
         self,
@@ -121,22 +142,19 @@ class _Generation:
             stopping=service.stopping,
             on_config_change=service.restart_with,
             on_rules_change=self._reschedule_feeds,
+            may_fetch=service.is_leader,
         )
         self.watchers: list[Watcher] = []
         self.slack_app: SlackApp | None = None
+        self.leading = False
         self._service = service
         self._watcher_factory = service.watcher_factory
         self._recorded_watch_errors: dict[str, str | None] = {}
         self._idle = [s for s in settings.sources if is_watched_by_idle(s)]
         try:  # here, not in start(): a config the scheduler refuses must not stop the old one
-            schedule_jobs(
-                self.scheduler,
-                settings,
-                self.pipeline.rules.enabled,
-                self.jobs,
-                self.jobs.clock,
-                watched={s.name for s in self._idle} if self._watcher_factory else (),
-            )
+            for source in settings.sources:
+                poll_trigger(source)  # ConfigError for a poll: that is not a cron expression
+            schedule_shared_jobs(self.scheduler, self.jobs, self.jobs.clock)
             if settings.slack_app is not None:
                 from mailer.slackapp.server import SlackApp  # loads slack-bolt only when used
 
@@ -155,9 +173,47 @@ class _Generation:
         self.jobs.reload_rules()
 
     def start(self) -> None:
+        # the store first: once the scheduler runs /healthz says 200, and an error a past
+        # run recorded must be cleared by then
+        rules = self.pipeline.rules
+        now = self.jobs.clock()
+        self.jobs.status.record("rules", True, f"{len(rules.rules)} rules", now)
+        self.jobs.status.record("config", True, None, now)  # clears an error of a past run
         self.scheduler.start()
-        if self.slack_app is not None:
+        self.scheduler.add_job(
+            self._verify_lock,
+            IntervalTrigger(seconds=LOCK_CHECK_SECONDS),
+            id="instance-lock",
+            replace_existing=True,
+        )
+        if self.slack_app is not None:  # every replica answers Slack; the store is shared
             self.slack_app.start()
+
+    def log_serving(self, role: str | None) -> None:
+        log.info(
+            "serving as %s: %d sources (%d watched with IDLE), %d rules",
+            "the leader" if role == "leader" else "a standby",
+            len(self.settings.sources),
+            len(self.watchers),
+            len(self.pipeline.rules.rules),
+        )
+
+    def lead(self) -> None:
+        """This replica became the leader: fetch now and on schedule, run the feeds."""
+        if self.leading:
+            return
+        self.leading = True
+        log.info("leading: fetching every source now, then on schedule")
+        watched = {s.name for s in self._idle} if self._watcher_factory else set()
+        rules = self.pipeline.rules.enabled
+        clock = self.jobs.clock
+        schedule_leader_jobs(self.scheduler, self.settings, rules, self.jobs, clock, watched)
+        self.scheduler.add_job(
+            self._release_claims_of_gone_replicas,
+            IntervalTrigger(seconds=GONE_REPLICAS_SECONDS),
+            id="gone-replicas",
+            replace_existing=True,
+        )
         if self._watcher_factory is not None:
             for source in self._idle:
                 watcher = self._watcher_factory(source, self.jobs)
@@ -169,32 +225,38 @@ class _Generation:
                 id="watchers",
                 replace_existing=True,
             )
-        self.scheduler.add_job(
-            self._verify_lock,
-            IntervalTrigger(seconds=LOCK_CHECK_SECONDS),
-            id="instance-lock",
-            replace_existing=True,
-        )
-        rules = self.pipeline.rules
-        now = self.jobs.clock()
-        self.jobs.status.record("rules", True, f"{len(rules.rules)} rules", now)
-        self.jobs.status.record("config", True, None, now)  # clears an error of a past run
-        log.info(
-            "serving: %d sources (%d watched with IDLE), %d rules",
-            len(self.settings.sources),
-            len(self.watchers),
-            len(rules.rules),
-        )
+
+    def follow(self) -> None:
+        """This replica is a standby now: no more fetches or leader's schedules. A fetch
+        in progress stops before its next message (`ServiceJobs.may_fetch`)."""
+        if not self.leading:
+            return
+        self.leading = False
+        remove_leader_jobs(self.scheduler)
+        for job_id in ("gone-replicas", "watchers"):
+            if self.scheduler.get_job(job_id) is not None:
+                self.scheduler.remove_job(job_id)
+        for watcher in self.watchers:
+            watcher.stop()  # returns at once; its thread ends within about a second
+        self.watchers = []
+
+    def _release_claims_of_gone_replicas(self) -> None:
+        release_claims_of_gone_replicas(self.pipeline.store, self.jobs.clock())
 
     def _reschedule_feeds(self, ruleset: RuleSet) -> None:
+        if not self.leading:
+            return
         default_at = self.settings.delivery.default_daily_at
         feeds = schedule_daily_feeds(self.scheduler, ruleset.enabled, default_at, self.jobs)
         log.debug("daily feeds at %s", ", ".join(f.job_id for f in feeds) or "no time")
 
-    def health(self) -> HealthReport:
+    def health(self, role: str) -> HealthReport:
+        alive = is_scheduler_alive(self.scheduler)
+        if not self.leading:  # a standby fetches nothing: the leader answers for sources
+            return evaluate_health(alive, [], role=role)
         watched = {w.name: watch_health(w.status()) for w in self.watchers}
         polled = [s for s in self.board.snapshot() if s.source not in watched]
-        return evaluate_health(is_scheduler_alive(self.scheduler), [*polled, *watched.values()])
+        return evaluate_health(alive, [*polled, *watched.values()], role=role)
 
     def _verify_lock(self) -> None:
         self._service.verify_lock()
@@ -266,6 +328,7 @@ class Service:
         self._next_settings: Settings | None = None
         self._generation: _Generation | None = None
         self._lock: InstanceLock | None = None
+        self._leadership: Leadership | None = None
         self._lock_problem: str | None = None
         self._failure: ServiceFailure | None = None
         self._server: HealthServer | None = None
@@ -281,15 +344,30 @@ class Service:
         self._next_settings = settings
         self._wake.set()
 
+    def is_leader(self) -> bool:
+        """Whether this replica may fetch now (always, on SQLite)."""
+        leadership = self._leadership
+        return leadership is not None and leadership.is_leader()
+
+    @property
+    def role(self) -> str | None:
+        leadership = self._leadership
+        return role_of(leadership) if leadership is not None else None
+
     def health(self) -> HealthReport:
         generation = self._generation
-        if generation is None:
-            return HealthReport(False, ("starting",))
-        report = generation.health()
-        problem = self._lock_problem
-        if problem is None:
+        role = self.role
+        if generation is None or role is None:
+            return HealthReport(False, ("starting",), role=role)
+        report = generation.health(role)
+        problems = [p for p in (self._lock_problem, self._election_problem()) if p]
+        if not problems:
             return report
-        return HealthReport(False, (*report.reasons, problem), report.sources)
+        return HealthReport(False, (*report.reasons, *problems), report.sources, role)
+
+    def _election_problem(self) -> str | None:
+        leadership = self._leadership
+        return leadership.problem() if leadership is not None else None
 
     def verify_lock(self) -> None:
         """Check the instance lock (a scheduled job: it may wait on the database). A lock
@@ -317,19 +395,44 @@ class Service:
         """Start, serve until asked to stop, stop. Raises AlreadyRunningError,
         RulesUnavailable or StoreError when it cannot start, ServiceFailure when it
         cannot go on (after stopping cleanly)."""
-        self._lock = acquire_instance_lock(self.settings.state)
+        shared = is_shared_state(self.settings.state)
+        if not shared:
+            self._lock = acquire_instance_lock(self.settings.state)
         try:
             self._generation = _Generation(self.settings, self)
+            self._leadership = self._open_leadership(shared)
             self._start_http()
             self._generation.start()
+            self._leadership.start()
+            self._follow_the_role()
+            self._generation.log_serving(self.role)
             self._record_service(True, f"running, pid {os.getpid()}")
             self._serve()
         finally:
             self._shutdown()
 
+    def _open_leadership(self, shared: bool) -> Leadership:
+        replicas = self.settings.replicas
+        if shared:
+            url = engine_url(self.settings.state)
+            return LeaderElection(url, replicas, on_change=self._wake.set, clock=self.clock)
+        engine = create_store_engine(self.settings.state)
+        return SoleLeader(engine, replicas, clock=self.clock)
+
+    def _follow_the_role(self) -> None:
+        """Start or stop the leader's work to match the election (main thread only)."""
+        leadership, generation = self._leadership, self._generation
+        if leadership is None or generation is None:
+            return
+        leadership.expire()
+        if leadership.is_leader():
+            generation.lead()
+        else:
+            generation.follow()
+
     def _serve(self) -> None:
         while not self.stopping.is_set():
-            self._wake.wait(SUPERVISE_SECONDS)
+            self._wake.wait(min(SUPERVISE_SECONDS, self.settings.replicas.heartbeat_seconds))
             self._wake.clear()
             if self.stopping.is_set():
                 break
@@ -338,6 +441,7 @@ class Service:
             if self._next_settings is not None:
                 settings, self._next_settings = self._next_settings, None
                 self._restart(settings)
+            self._follow_the_role()
             if self._generation is not None:
                 self._generation.supervise()
 
@@ -362,8 +466,10 @@ class Service:
         if old is not None:
             old.stop(time.monotonic() + STOP_SECONDS)
         self.settings = settings
-        self._generation = fresh
         fresh.start()
+        self._generation = fresh
+        self._follow_the_role()
+        fresh.log_serving(self.role)
 
     def _start_http(self) -> None:
         if self.http is None:
@@ -410,6 +516,8 @@ class Service:
                 generation.stop(deadline)
             except Exception:
                 log.exception("error while stopping")
+        if self._leadership is not None:
+            self._leadership.stop()  # after the work in hand: the lock goes to a standby
         if self._server is not None:
             self._server.stop()
         if self._pages is not None:

@@ -1,14 +1,14 @@
 """The service part of `mailer status`: what `mailer serve` last reported in the store.
 
 Latest fetch per source (when, ok or the error), the rules and config reloads (a
-broken edit shows its errors here), whether the service runs, and the silence or
-failing-destination notices that are out. Read from the store, so it works from
+broken edit shows its errors here), whether the service runs, its replicas with their
+role and last heartbeat, and the silence or failing-destination notices that are out. Read from the store, so it works from
 another process or machine than the service's.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -16,14 +16,20 @@ from sqlalchemy import Engine
 from mailer.config import Settings
 from mailer.instance_lock import is_state_locked
 from mailer.store.notices import NoticeLog
+from mailer.store.replicas import list_replicas
 from mailer.store.service_status import ServiceStatusLog, StatusEntry
 
 VANISHED = "it stopped without saying so (killed, or the machine went down)"
 
 
-def collect_service_status(engine: Engine, settings: Settings) -> dict[str, Any]:
+def collect_service_status(
+    engine: Engine, settings: Settings, now: datetime | None = None
+) -> dict[str, Any]:
     """Plain data for `mailer status --json` under the key "service"."""
+    now = now or datetime.now(UTC)
     entries = ServiceStatusLog(engine).entries()
+    with engine.connect() as conn:
+        replicas = [r.to_json(now) for r in list_replicas(conn)]
     fetches = {
         source.name: _fetch(entries.get(f"fetch:{source.name}")) for source in settings.sources
     }
@@ -36,8 +42,14 @@ def collect_service_status(engine: Engine, settings: Settings) -> dict[str, Any]
     if service is not None and service["ok"] and is_state_locked(settings.state) is False:
         # it said "running" and was killed (OOM, kill -9, power cut) before saying otherwise
         service = {**service, "ok": False, "detail": VANISHED}
+    alive = [r for r in replicas if r["alive"]]
+    if service is not None and alive:  # several replicas share the "service" entry
+        leader = next((r["replica"] for r in alive if r["role"] == "leader"), None)
+        detail = f"running: {len(alive)} replica(s), leader {leader or 'being elected'}"
+        service = {**service, "ok": True, "detail": detail}
     return {
         "service": service,
+        "replicas": replicas,
         "fetches": fetches,
         "rules": _entry(entries.get("rules")),
         "config": _entry(entries.get("config")),
@@ -76,6 +88,12 @@ def format_service_status(report: dict[str, Any]) -> list[str]:
             lines.append(f"service: not running: {VANISHED} (it had started at {since})")
         else:
             lines.append(f"service: not running (since {since})")
+    if report.get("replicas"):
+        lines.append("replicas:")
+        for r in report["replicas"]:
+            age = r["heartbeat_age_seconds"]
+            state = r["role"] if r["alive"] else f"gone (was {r['role']})"
+            lines.append(f"  {r['replica']}: {state}, last heartbeat {_ago(age)}")
     lines.append("last fetch per source:")
     for name, fetch in sorted(report["fetches"].items()):
         if fetch is None:
@@ -96,6 +114,14 @@ def format_service_status(report: dict[str, Any]) -> list[str]:
     for notice in report["open_notices"]:
         lines.append(f"notice since {_short(notice['since'])}: {notice['notice']}")
     return lines
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 120:
+        return f"{max(seconds, 0):.1f}s ago"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min ago"
+    return f"{seconds / 3600:.0f} h ago"
 
 
 def _short(iso: str) -> str:

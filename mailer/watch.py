@@ -26,7 +26,7 @@ def sweep_source(jobs: ServiceJobs, name: str) -> None:
 
     Raises when the fetch failed (after recording it), so the watcher reconnects.
     """
-    if jobs.stopping.is_set():
+    if jobs.stopping.is_set() or not jobs.may_fetch():
         return
     with jobs.running():
         try:

@@ -112,10 +112,16 @@ def test_schema_validation_would_catch_a_typo() -> None:
         validate.validate(document, "1.30.0", strict=True)
 
 
-def test_deployment_runs_one_replica_with_probes_on_healthz() -> None:
+def test_deployment_runs_two_replicas_kept_through_disruptions_with_probes_on_healthz() -> None:
     deployment = yaml.safe_load((DEPLOY / "k8s" / "deployment.yaml").read_text())
-    assert deployment["spec"]["replicas"] == 1
-    assert deployment["spec"]["strategy"]["type"] == "Recreate"
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    budget = yaml.safe_load((DEPLOY / "k8s" / "pdb.yaml").read_text())
+    assert budget["kind"] == "PodDisruptionBudget" and budget["spec"]["minAvailable"] == 1
+    assert budget["spec"]["selector"] == deployment["spec"]["selector"]
+    assert "state:" in configmap_file("mailer.yaml") and "postgresql://" in configmap_file(
+        "mailer.yaml"
+    )  # replicas need PostgreSQL
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     for probe in ("livenessProbe", "readinessProbe"):
         assert container[probe]["httpGet"]["path"] == "/healthz"
@@ -160,6 +166,7 @@ def test_compose_paths_exist() -> None:
         host = volume.split(":")[0]
         assert (DEPLOY / host).exists(), f"compose mounts {host}, which does not exist"
     assert "postgres" in compose["services"]
+    assert service["deploy"]["replicas"] == 2
 
 
 def test_shipped_kubernetes_rules_load(tmp_path: Path) -> None:

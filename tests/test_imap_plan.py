@@ -144,14 +144,20 @@ def test_a_server_error_before_any_message_is_retried_once_on_a_new_connection()
     assert calls == ["error", "ok"]
 
 
-def test_a_server_error_after_a_message_is_not_retried_in_the_same_fetch() -> None:
+def test_a_server_error_after_a_message_is_retried_once_and_the_fetch_goes_on() -> None:
+    source, calls = _source_with_fetches(["one-then-error", "ok"])
+    assert [m.uid for m in source.fetch(None)] == ["1", "2"]  # type: ignore[attr-defined]
+    assert calls == ["one-then-error", "ok"]
+
+
+def test_a_server_error_that_comes_back_on_the_new_connection_fails_the_fetch() -> None:
     import pytest
 
     from mailer.sources import SourceError
 
-    source, calls = _source_with_fetches(["one-then-error", "ok"])
+    source, calls = _source_with_fetches(["one-then-error", "error", "ok"])
     seen = []
     with pytest.raises(SourceError):
         for message in source.fetch(None):  # type: ignore[attr-defined]
             seen.append(message.uid)
-    assert seen == ["1"] and calls == ["one-then-error"]
+    assert seen == ["1"] and calls == ["one-then-error", "error"]

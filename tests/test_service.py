@@ -141,21 +141,33 @@ def test_a_changed_config_restarts_the_jobs_and_a_broken_one_is_ignored(
 
 
 @pytest.mark.integration
-def test_on_postgresql_a_second_instance_is_refused_too(tmp_path: Path) -> None:
+def test_on_postgresql_a_second_instance_is_a_standby_that_takes_over(tmp_path: Path) -> None:
     schema = postgres_schema_url()
     url = next(schema)
     try:
         config = write_config(tmp_path, [RULE], state=url)
+        data = yaml.safe_load(config.read_text())
+        data["replicas"] = {"heartbeat_seconds": 0.2, "handover_seconds": 0.5}
+        config.write_text(yaml.safe_dump(data))
         (tmp_path / "inbox" / "1.eml").write_bytes(digest_email("d1", _now(), [LLM]))
         first = Running(Service(load_settings(config, {}), http=HttpAddress("127.0.0.1", 0)))
+        second: Running | None = None
         try:
-            wait_for("the first instance", lambda: first.healthz()[0] == 200)
-            with pytest.raises(AlreadyRunningError, match="already running"):
-                Service(load_settings(config, {})).run()
+            wait_for("the first to lead", lambda: first.healthz()[1].get("role") == "leader")
+            second = Running(Service(load_settings(config, {}), http=HttpAddress("127.0.0.1", 0)))
+            wait_for(
+                "the second to start", lambda: second is not None and second.healthz()[0] == 200
+            )
+            status, body = second.healthz()
+            assert (status, body["role"]) == (200, "standby"), body  # healthy, not fetching
             wait_for("the alert", lambda: list((tmp_path / "out").glob("*.json")))
-        finally:
             assert first.stop() < 5
-        assert first.error is None
+            wait_for("the standby to lead", lambda: second.healthz()[1].get("role") == "leader")
+        finally:
+            first.stop() if first.thread.is_alive() else None
+            if second is not None:
+                assert second.stop() < 5
+        assert first.error is None and second.error is None
     finally:
         schema.close()
 

@@ -67,8 +67,11 @@ def serve(config_path: Path, http: HttpAddress | None) -> None:
     the others on their `poll:` cron schedule (default every 10 minutes). Rule files
     are reloaded when they change (a broken edit keeps the previous rules; `mailer
     status` shows the error). SIGTERM or Ctrl-C finishes the message in hand and exits
-    0. A second `mailer serve` on the same state refuses to start (exit 2); a service
-    that cannot go on (its scheduler died, it lost its state lock) exits 1.
+    0. On PostgreSQL several `mailer serve` replicas share the state: one leads (fetches,
+    daily feeds), the others stand by, deliver from the outbox and take over within
+    15 s (`/healthz` and `mailer status` show the roles). On SQLite a second one
+    refuses to start (exit 2). A service that cannot go on (its scheduler died, it
+    lost its SQLite lock) exits 1.
 
     \b
     Examples:

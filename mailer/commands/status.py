@@ -68,7 +68,7 @@ def collect_status(store: Store, settings: Settings, now: datetime) -> dict[str,
             }
             for e in store.list_outbox(states=(DEAD,), limit=10)
         ],
-        "service": collect_service_status(store.engine, settings),  # what `mailer serve` reported
+        "service": collect_service_status(store.engine, settings, now),  # from `mailer serve`
         "feedback": {  # 👍 / 👎 clicked on Slack alerts, per rule (ready for ranking)
             c.rule: {"up": c.up, "down": c.down}
             for c in SubscriptionStore(store.engine).feedback_counts()

@@ -90,17 +90,14 @@ class ImapSource:
     def _fetch_retrying_once(
         self, state: SourceState, since: date | None
     ) -> Iterator[IncomingMessage]:
-        """A server error before the first message (Dovecot answers FETCH with "Internal
-        error" on a connection whose folder was deleted and recreated) is retried once on
-        a fresh connection; after a message was handed over, the next fetch goes on."""
-        handed_over = False
+        """A server error (Dovecot answers FETCH with "Internal error" on a connection
+        whose folder was deleted and recreated, before the first message or between two
+        download batches) is retried once on a fresh connection. The retry plans again
+        from the store: the messages handed over so far were recorded before this
+        generator was resumed, so it goes on with the rest and repeats none."""
         try:
-            for message in self._fetch(state, since):
-                handed_over = True
-                yield message
+            yield from self._fetch(state, since)
         except IMAPClientError as e:
-            if handed_over:
-                raise
             log.info(
                 "source %s: %s; retrying on a new connection",
                 self.name,

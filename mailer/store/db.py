@@ -2,11 +2,13 @@
 
 `sqlite:///var/mailer.db` creates `var/` and runs in WAL mode with a busy timeout, so a
 `mailer status` can read while `mailer serve` writes. `postgresql://...` uses the
-psycopg (v3) driver.
+psycopg (v3) driver; its connections show in `pg_stat_activity` as
+`paper-mailer <pid>` (unless the URL names an `application_name`).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -78,6 +80,11 @@ def _use_wal(cursor: Any) -> None:
             time.sleep(0.05)
 
 
+def application_name() -> str:
+    """How this process's connections show in `pg_stat_activity` (which replica)."""
+    return f"paper-mailer {os.getpid()}"
+
+
 def create_store_engine(state: str) -> Engine:
     try:
         url = make_url(engine_url(state))
@@ -99,7 +106,10 @@ def create_store_engine(state: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        named = {} if "application_name" in url.query else {"application_name": application_name()}
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=named
+        )
     raise StoreError(f"state: {url.get_backend_name()} is not supported; use sqlite or postgresql")
 
 
