@@ -24,6 +24,12 @@ from mailer.parse.text import collapse_whitespace, html_to_lines
 _MAX_DEPTH = 3  # attached messages inside attached messages inside ...
 # A forward attaches one original, a digest of forwards a few: 9,000 attachments took 5 s.
 MAX_ATTACHED_MESSAGES = 20
+# Bounds on the HTML handed to the parser: its tree costs memory per element (5 MB of
+# `<p>` took 572 MiB) and time per nesting level (200,000 nested tables took minutes).
+# A Daily Papers digest has ~2,000 tags nested ~30 deep and weighs ~200 kB.
+MAX_HTML_CHARS = 1_500_000
+MAX_HTML_TAGS = 60_000
+MAX_HTML_DEPTH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,17 +106,131 @@ def _normalize_newlines(text: str) -> str:
 
 
 def _attached_messages(message: Message) -> list[Message]:
-    """The first MAX_ATTACHED_MESSAGES attached originals (each is parsed again on its own)."""
+    """The first MAX_ATTACHED_MESSAGES originals attached to this message itself (not
+    those inside them: each level finds its own, so every original is parsed once)."""
     found: list[Message] = []
-    for part in message.walk():
-        if part is message or part.get_content_type() != "message/rfc822":
-            continue
+    stack = [message]
+    while stack and len(found) < MAX_ATTACHED_MESSAGES:
+        part = stack.pop(0)
         payload = part.get_payload()
-        if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-            found.append(payload[0])
-            if len(found) >= MAX_ATTACHED_MESSAGES:
-                break
+        if part is not message and part.get_content_type() == "message/rfc822":
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+                found.append(payload[0])
+        elif part.is_multipart() and isinstance(payload, list):
+            stack.extend(p for p in payload if isinstance(p, Message))
     return found
+
+
+def _drop_unreadable_parts(message: Message, depth: int = 0) -> None:
+    """Empty, in place, every part that cannot hold a digest (images, PDFs, archives:
+    never decoded) and every original attached deeper than _MAX_DEPTH."""
+    payload = message.get_payload()
+    if message.get_content_type() == "message/rfc822":
+        if depth >= _MAX_DEPTH:
+            message.set_payload([Message()])
+            return
+        depth += 1
+    if isinstance(payload, list):
+        for part in payload:
+            if isinstance(part, Message):
+                _drop_unreadable_parts(part, depth)
+    elif message.get_content_maintype() != "text":
+        message.set_payload("")
+
+
+_HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,20})\b[^<>]{0,2000}?(/?)>")
+# Not counted as depth, never removed: elements a browser closes by itself, that never
+# hold others, or that are inline (links must survive; the parser nests these cheaply).
+_NOT_CONTAINERS = frozenset(
+    [
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "option",
+        "optgroup",
+        "colgroup",
+        "rt",
+        "rp",
+        "br",
+        "hr",
+        "img",
+        "meta",
+        "link",
+        "input",
+        "col",
+        "area",
+        "base",
+        "wbr",
+        "source",
+        "track",
+        "embed",
+        "param",
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "big",
+        "cite",
+        "code",
+        "data",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "kbd",
+        "mark",
+        "nobr",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+    ]
+)
+
+
+def bound_html(html: str) -> str:
+    """The HTML cut to MAX_HTML_CHARS and MAX_HTML_TAGS (at a tag), with container tags
+    (div, table, ...) nested deeper than MAX_HTML_DEPTH removed; their text and links
+    stay. Linear time."""
+    if len(html) > MAX_HTML_CHARS:
+        cut = html.rfind("<", 0, MAX_HTML_CHARS)
+        html = html[: cut if cut > 0 else MAX_HTML_CHARS]
+    depth = 0
+    tags = 0
+    pieces: list[str] = []
+    kept = 0  # html[:kept] is in pieces
+    for m in _HTML_TAG.finditer(html):
+        tags += 1
+        if tags > MAX_HTML_TAGS:
+            pieces.append(html[kept : m.start()])
+            return "".join(pieces)
+        name = m.group(2).lower()
+        if name in _NOT_CONTAINERS or m.group(3):
+            continue
+        if m.group(1):
+            depth = max(depth - 1, 0)
+            drop = depth >= MAX_HTML_DEPTH
+        else:
+            drop = depth >= MAX_HTML_DEPTH
+            depth += 1
+        if drop:
+            pieces.append(html[kept : m.start()])
+            kept = m.end()
+    if not pieces:
+        return html
+    pieces.append(html[kept:])
+    return "".join(pieces)
 
 
 def _without(parts: list[str], removed: list[str]) -> list[str]:
@@ -122,14 +242,13 @@ def _without(parts: list[str], removed: list[str]) -> list[str]:
     return left
 
 
-def _decode(raw: bytes, depth: int) -> tuple[DecodedEmail, list[str], list[str]]:
+def _decode(message: Message, depth: int) -> tuple[DecodedEmail, list[str], list[str]]:
     """The decoded email, plus every text and HTML part mail-parser found in it (nested
     attachments included, as mail-parser flattens them)."""
     try:
-        parsed = mailparser.parse_from_bytes(raw)
+        parsed = mailparser.MailParser(message)
     except Exception as e:  # mail-parser's own errors and RecursionError alike
         raise MessageDecodeError(f"{type(e).__name__}: {e}") from e
-    message: Message = parsed.message
     sender, address = _format_sender(parsed.from_)
     all_text = [_normalize_newlines(t) for t in parsed.text_plain]
     all_html = [_normalize_newlines(t) for t in parsed.text_html]
@@ -139,7 +258,7 @@ def _decode(raw: bytes, depth: int) -> tuple[DecodedEmail, list[str], list[str]]
     if depth < _MAX_DEPTH:
         for inner in _attached_messages(message):
             try:
-                decoded, inner_text, inner_html = _decode(inner.as_bytes(), depth + 1)
+                decoded, inner_text, inner_html = _decode(inner, depth + 1)
             except Exception:  # an unreadable attachment is skipped, not fatal
                 continue
             copies.extend(decoded.copies)
@@ -155,7 +274,7 @@ def _decode(raw: bytes, depth: int) -> tuple[DecodedEmail, list[str], list[str]]
         sender_address=address,
         date=parse_date(_header(message, "Date")),
         list_id=_header(message, "List-ID"),
-        html="\n".join(html_parts),
+        html=bound_html("\n".join(html_parts)),
         text="\n".join(text_parts),
     )
     forwarded = find_forwarded_copy(outer)
@@ -165,10 +284,17 @@ def _decode(raw: bytes, depth: int) -> tuple[DecodedEmail, list[str], list[str]]
     return DecodedEmail(outer=outer, copies=tuple(copies), defects=defects), all_text, all_html
 
 
+_TOO_DEEP = "Message nesting too deep to parse (possible malicious multipart structure)"
+
+
 def decode_email(raw: bytes) -> DecodedEmail:
     """Decode an email into its readable copies. Raises MessageDecodeError only."""
     try:
-        return _decode(raw, 0)[0]
+        message = email.message_from_bytes(raw)
+        _drop_unreadable_parts(message)
+        return _decode(message, 0)[0]
+    except RecursionError as e:  # the stdlib parser recurses once per multipart level
+        raise MessageDecodeError(f"MailParserRecursionError: {_TOO_DEEP}") from e
     except MessageDecodeError:
         raise
     except Exception as e:  # anything unexpected in a hostile message
