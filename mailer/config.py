@@ -118,6 +118,8 @@ class ImapSource(_SourceBase):
     idle_renew_seconds: float = 600.0  # well inside RFC 2177's 29 minutes
     sweep_seconds: float = 300.0  # UID search safety net while idling
     batch_size: int = 50
+    # raw mail one fetch batch may hold in memory (a message over it is fetched alone)
+    batch_bytes: int = Field(default=25_000_000, ge=1)
 
     @property
     def effective_port(self) -> int:
@@ -221,6 +223,13 @@ class DeliverySettings(_Model):
     lease_seconds: float = Field(default=600.0, gt=0)
 
 
+class BudgetSettings(_Model):
+    """What parsing one message may cost; a message over it is quarantined."""
+
+    seconds: float = Field(default=30.0, gt=0)  # wall time in the parser process
+    memory_mb: int = Field(default=192, ge=16)  # memory the parser may add for one message
+
+
 class Settings(_Model):
     state: str = "sqlite:///var/mailer.db"
     rules: list[Path] = Field(default_factory=lambda: [Path("rules")])
@@ -230,6 +239,7 @@ class Settings(_Model):
     destinations: dict[str, Destination] = Field(default_factory=dict)
     admin: str | None = None  # destination for silence and failure notices
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
     retention_days: int = Field(default=90, ge=1)
     timezone: str = "UTC"
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from mailer.models import AlertBatch
 from mailer.outbox import DeliverySummary
-from mailer.store.schema import FAILED, SKIPPED
+from mailer.store.schema import FAILED, QUARANTINED, SKIPPED
 
 ALREADY_PROCESSED = "already-processed"
 OLDER_THAN_SINCE = "older-than-since"
@@ -68,7 +68,7 @@ class RunSummary:
         self.new_alerts += outcome.new_alerts
         for batch in outcome.previews:
             self._merge_preview(batch)
-        if outcome.status == FAILED:
+        if outcome.status in (FAILED, QUARANTINED):
             self.problems.append(outcome.describe())
         elif outcome.status == SKIPPED:
             self.skipped.append(outcome.describe())

@@ -15,6 +15,7 @@ from store_backends import postgres_schema_url, state_url  # noqa: F401  (fixtur
 
 from mailer.models import MatchReason, ModelSize, Paper
 from mailer.store import MessageRecord, NewAlert, Store, StoreError
+from mailer.store.migrations import MIGRATIONS
 from mailer.store.schema import messages, outbox, paper_sources, papers, schema_version
 
 T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
@@ -335,4 +336,4 @@ def test_processes_starting_at_once_on_a_new_state_all_open_it(state_url: str) -
     with store.engine.connect() as conn:
         versions = conn.execute(select(schema_version.c.version)).scalars().all()
     store.close()
-    assert sorted(versions) == [1, 2, 3]
+    assert sorted(versions) == [m.version for m in MIGRATIONS]

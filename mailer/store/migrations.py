@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, inspect, select, text
 
 from mailer.store.notices import add_notices_table
 from mailer.store.progress import add_delivery_progress_table
+from mailer.store.quarantine import add_quarantine_table
 from mailer.store.schema import metadata, schema_version
 from mailer.store.service_status import add_service_status_table
 
@@ -47,6 +48,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         3, "delivery_progress (Slack feeds resume after a restart)", add_delivery_progress_table
     ),
+    Migration(9, "quarantine (messages over their parse budget)", add_quarantine_table),
 )
 
 LATEST = MIGRATIONS[-1].version
