@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime
 from mailer import metrics
 from mailer.batching import group_into_batches, plan_alerts, unique_papers
 from mailer.config import Settings
+from mailer.delivery_lanes import deliver_in_lanes
 from mailer.models import Match, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.parse_worker import OverBudget, ParseBudget, ParseWorker, peek_headers
@@ -163,7 +164,7 @@ class Pipeline:
     def deliver_due(
         self, now: datetime | None = None, should_stop: Callable[[], bool] | None = None
     ) -> DeliverySummary:
-        return self.worker.deliver_due(now or self.clock(), should_stop)
+        return deliver_in_lanes(self.worker, now or self.clock(), should_stop)
 
     def replay(
         self, message_id: str, *, now: datetime | None = None, budget: ParseBudget | None = None

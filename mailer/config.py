@@ -221,6 +221,8 @@ class DeliverySettings(_Model):
     # how long a worker holds the alerts it is delivering before another may take them
     # (a worker that died on this host is taken over at once)
     lease_seconds: float = Field(default=600.0, gt=0)
+    # one message (a long feed included) in hand longer than this: /healthz says stuck
+    stuck_seconds: float = Field(default=900.0, gt=0)
 
 
 class BudgetSettings(_Model):

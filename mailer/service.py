@@ -171,7 +171,12 @@ class _Generation:
     def health(self) -> HealthReport:
         watched = {w.name: watch_health(w.status()) for w in self.watchers}
         polled = [s for s in self.board.snapshot() if s.source not in watched]
-        return evaluate_health(is_scheduler_alive(self.scheduler), [*polled, *watched.values()])
+        return evaluate_health(
+            is_scheduler_alive(self.scheduler),
+            [*polled, *watched.values()],
+            self.jobs.activities(),
+            self.jobs.clock(),
+        )
 
     def _verify_lock(self) -> None:
         self._service.verify_lock()
