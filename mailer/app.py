@@ -26,7 +26,13 @@ from mailer.config import Settings
 from mailer.delivery_lanes import deliver_in_lanes
 from mailer.models import Match, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
-from mailer.parse_worker import OverBudget, ParseBudget, ParseWorker, peek_headers
+from mailer.parse_worker import (
+    OverBudget,
+    ParseBudget,
+    ParserStopped,
+    ParseWorker,
+    peek_headers,
+)
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
 from mailer.sources import IncomingMessage, Source, SourceError
@@ -329,6 +335,8 @@ class Pipeline:
             return None, FAILED, "the source gave no content", None
         try:
             digest = self._parse_raw(message, budget)
+        except ParserStopped:  # stopping: not recorded, so the next fetch takes it again
+            raise
         except OverBudget as e:
             log.warning("quarantined: %s", e.reason, extra={"source": message.source})
             return peek_headers(message.raw), QUARANTINED, e.reason, e

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -138,11 +139,33 @@ class ImapSource(_SourceBase):
 Source = Annotated[DirectorySource | ImapSource, Field(discriminator="kind")]
 
 
+def check_api_url(url: str | None) -> str | None:
+    """An `api_url` that carries a token: https://, or http:// to a loopback host only."""
+    if url is None:
+        return url
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+        return url
+    if parts.scheme == "http":
+        raise ValueError(
+            f"api_url: http:// would send the token in clear text; it is allowed only to "
+            f"a loopback host, not {parts.hostname!r}. Use https://."
+        )
+    raise ValueError(f"api_url: {url!r} is not an https:// URL")
+
+
 class SlackAccount(_Model):
     token_env: str | None = None
     token_file: Path | None = None
     webhook_url_env: str | None = None
     api_url: str | None = None  # GovSlack or a local test server
+
+    @field_validator("api_url")
+    @classmethod
+    def _tls_only(cls, value: str | None) -> str | None:
+        return check_api_url(value)
 
 
 class SmtpAccount(_Model):
@@ -185,6 +208,11 @@ class SlackDestination(_Model):
     token_file: Path | None = None
     webhook_url_env: str | None = None
     api_url: str | None = None
+
+    @field_validator("api_url")
+    @classmethod
+    def _tls_only(cls, value: str | None) -> str | None:
+        return check_api_url(value)
 
     @model_validator(mode="after")
     def _one_target(self) -> SlackDestination:

@@ -45,6 +45,11 @@ class ParseBudget:
     memory_mb: int = 192  # address space the parser may add to the idle worker
 
 
+class ParserStopped(Exception):
+    """The worker was closed while parsing (the service is stopping): the message is
+    not judged, and not recorded; the next fetch takes it again."""
+
+
 class OverBudget(Exception):
     """The message needs more time or memory than its budget: quarantine it."""
 
@@ -157,6 +162,7 @@ class ParseWorker:
         self._conn: tuple[Connection, Connection] | None = None
         self._memory_mb: int | None = None
         self._lock = threading.Lock()
+        self._closing = False
         self.restarts = 0  # children killed or lost (for the log and the tests' figures)
 
     @property
@@ -170,6 +176,8 @@ class ParseWorker:
         the worker's). Raises RuntimeError when the child cannot even start."""
         budget = budget or self.budget
         with self._lock:
+            if self._closing:
+                raise ParserStopped("the parser is closed: the service is stopping")
             requests, answers = self._ready(budget.memory_mb)
             started = time.monotonic()
             try:
@@ -182,6 +190,9 @@ class ParseWorker:
                     )
                 status, value = answers.recv()
             except (EOFError, OSError) as e:
+                if self._closing:
+                    self._stop(kill=True)
+                    raise ParserStopped("the parser was stopped: the service is stopping") from e
                 if _said_out_of_memory(answers):  # it gave up while still reading
                     self._stop(kill=False)
                     raise OverBudget("memory", _over_memory(budget)) from e
@@ -201,8 +212,18 @@ class ParseWorker:
         return value
 
     def close(self) -> None:
-        with self._lock:
-            self._stop(kill=False)
+        """Stop the child; one busy parsing is killed rather than waited for (its
+        caller gets ParserStopped)."""
+        self._closing = True
+        if self._lock.acquire(timeout=0.2):
+            try:
+                self._stop(kill=False)
+            finally:
+                self._lock.release()
+            return
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
 
     def _ready(self, memory_mb: int) -> tuple[Connection, Connection]:
         if self._process is not None and (

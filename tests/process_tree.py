@@ -23,6 +23,13 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
+def process_rss(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def tree_rss(pid: int) -> int:
     """Resident bytes of `pid` and every descendant, now."""
     tree = _children()
@@ -30,18 +37,17 @@ def tree_rss(pid: int) -> int:
     while todo:
         current = todo.pop()
         todo += tree.get(current, [])
-        try:
-            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            continue
+        total += process_rss(current)
     return total
 
 
 class PeakRss:
-    """Samples tree_rss(pid) every `interval` s in a thread; `peak` is the highest seen."""
+    """Samples tree_rss(pid) (or the process alone) every `interval` s in a thread;
+    `peak` is the highest seen."""
 
-    def __init__(self, pid: int, interval: float = 0.02) -> None:
+    def __init__(self, pid: int, interval: float = 0.02, *, children: bool = True) -> None:
         self.pid = pid
+        self.children = children
         self.interval = interval
         self.peak = 0
         self._stop = threading.Event()
@@ -57,5 +63,6 @@ class PeakRss:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss(self.pid))
+            rss = tree_rss(self.pid) if self.children else process_rss(self.pid)
+            self.peak = max(self.peak, rss)
             self._stop.wait(self.interval)

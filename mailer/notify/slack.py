@@ -50,7 +50,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
-from mailer.config import Destination, Settings, SlackAccount, SlackDestination
+from mailer.config import Destination, Settings, SlackAccount, SlackDestination, is_loopback
 from mailer.models import AlertBatch
 from mailer.notify import DeliveryError, DeliveryInterrupted, read_channel_secret
 from mailer.notify.render import render_notice_slack, render_slack
@@ -202,6 +202,13 @@ class SlackChannel:
         if not _is_http_url(url):  # else urllib's error (and the SDK's log) quote it
             raise DeliveryError(
                 f"destination {self.name}: {env} does not hold an https:// webhook URL",
+                permanent=True,
+            )
+        parts = urlsplit(url)
+        if parts.scheme != "https" and not is_loopback(parts.hostname or ""):
+            raise DeliveryError(  # the URL is the credential: never in clear text
+                f"destination {self.name}: {env} holds an http:// webhook URL to a remote "
+                "host; only https:// is allowed",
                 permanent=True,
             )
         client = WebhookClient(

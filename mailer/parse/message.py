@@ -121,6 +121,40 @@ def _attached_messages(message: Message) -> list[Message]:
     return found
 
 
+# A part that cannot hold a digest, by its Content-Type header (continuation lines too).
+_BINARY_PART = re.compile(
+    rb"^content-type:[ \t]*+(?:application|image|audio|video|font|model)/[^\r\n]*+"
+    rb"(?:\r?\n[ \t][^\r\n]*+)*+",
+    re.IGNORECASE | re.MULTILINE,
+)
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_BOUNDARY_LINE = re.compile(rb"\n--")
+_MAX_PART_HEADER = 16_384
+
+
+def strip_binary_bodies(raw: bytes) -> bytes:
+    """The email without the bodies of its binary parts (images, PDFs, archives), cut
+    before the MIME parser sees them: a 24 MB attachment is never read into lines,
+    let alone decoded. A body ends at the next line starting with `--` (a boundary;
+    base64 never starts a line so); what cannot be told apart is kept. Linear time."""
+    pieces: list[bytes] = []
+    kept = 0
+    for found in _BINARY_PART.finditer(raw):
+        if found.start() < kept:
+            continue
+        blank = _BLANK_LINE.search(raw, found.end(), found.end() + _MAX_PART_HEADER)
+        if blank is None:
+            continue
+        end = _BOUNDARY_LINE.search(raw, blank.end())
+        stop = end.start() + 1 if end else len(raw)
+        pieces.append(raw[kept : blank.end()])
+        kept = stop
+    if not pieces:
+        return raw
+    pieces.append(raw[kept:])
+    return b"".join(pieces)
+
+
 def _drop_unreadable_parts(message: Message, depth: int = 0) -> None:
     """Empty, in place, every part that cannot hold a digest (images, PDFs, archives:
     never decoded) and every original attached deeper than _MAX_DEPTH."""
@@ -290,7 +324,7 @@ _TOO_DEEP = "Message nesting too deep to parse (possible malicious multipart str
 def decode_email(raw: bytes) -> DecodedEmail:
     """Decode an email into its readable copies. Raises MessageDecodeError only."""
     try:
-        message = email.message_from_bytes(raw)
+        message = email.message_from_bytes(strip_binary_bodies(raw))
         _drop_unreadable_parts(message)
         return _decode(message, 0)[0]
     except RecursionError as e:  # the stdlib parser recurses once per multipart level
