@@ -38,6 +38,7 @@ def deliver_in_lanes(
     worker: OutboxWorker, now: datetime, should_stop: Callable[[], bool] | None = None
 ) -> DeliverySummary:
     """Deliver everything due, each destination in its own thread; wait for all."""
+    worker.release_leases_of_gone_workers(now)  # else their alerts do not look due
     destinations = worker.store.due_destinations(now)
     if len(destinations) <= 1:
         return worker.deliver_due(now, should_stop)
@@ -82,7 +83,9 @@ class DeliveryLanes:
         """Start a lane for every destination with alerts due now; never waits."""
         if self.should_stop():
             return
-        for destination in self.worker.store.due_destinations(self.clock()):
+        now = self.clock()
+        self.worker.release_leases_of_gone_workers(now)  # else their alerts do not look due
+        for destination in self.worker.store.due_destinations(now):
             with self._lock:
                 if destination in self._lanes:  # running: it goes round once more
                     self._again.add(destination)

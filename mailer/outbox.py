@@ -192,7 +192,7 @@ class OutboxWorker:
         batch, so nothing is left claimed when it exits. Threads may deliver to
         different destinations at once."""
         summary = DeliverySummary()
-        self._release_leases_of_gone_workers(now)
+        self.release_leases_of_gone_workers(now)
         started = time.monotonic()
 
         def lease_end() -> datetime:  # `now` runs on while batch after batch goes out
@@ -320,7 +320,7 @@ class OutboxWorker:
             )
             log.warning("delivery failed; retry in %.0fs", delay, extra=extra)
 
-    def _release_leases_of_gone_workers(self, now: datetime) -> None:
+    def release_leases_of_gone_workers(self, now: datetime) -> None:
         gone = []
         for claim in self.store.active_claims(now):
             parts = claim.split(":")

@@ -70,7 +70,8 @@ class SlackServer:
         self._delay = 0.0
         self.channels = {"C0PAPERS": "papers"}  # id -> name, for conversations.list
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel id -> posted messages
-        self._ts = 1760432400_000100
+        self._ts = int(time.time() * 1_000_000)  # a real time: `oldest` filters by it
+        self.timestamps: list[str] = []  # the ts of each message posted, in order
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
@@ -163,6 +164,7 @@ class SlackServer:
             if metadata:
                 message["metadata"] = metadata
             self.messages.setdefault(channel, []).append(message)
+            self.timestamps.append(ts)
             return Reply(200, {"ok": True, "channel": channel, "ts": ts, "message": message})
 
     def _channel_id(self, channel: str) -> str:
@@ -217,8 +219,11 @@ class SlackServer:
                 self.send_header("Content-Length", str(len(payload)))
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client was killed while we were slow: as Slack would
 
             do_GET = do_POST
 
