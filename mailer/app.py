@@ -26,13 +26,7 @@ from mailer.config import Settings
 from mailer.delivery_lanes import deliver_in_lanes
 from mailer.models import Match, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
-from mailer.parse_worker import (
-    OverBudget,
-    ParseBudget,
-    ParserStopped,
-    ParseWorker,
-    peek_headers,
-)
+from mailer.parse_worker import OverBudget, ParseBudget, ParserStopped, ParseWorker, peek_headers
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
 from mailer.sources import IncomingMessage, Source, SourceError
@@ -274,7 +268,9 @@ class Pipeline:
             return outcome
         record = self._record(message, digest, status, reason, message_id, now)
         new_alerts = self.store.record_message(record, found, alerts)
-        self._note_quarantine(message, over, budget, force, now)
+        key_tuple = (message.source, message.folder, message.uidvalidity, message.uid)
+        kind = over.kind if over else None
+        self.quarantine.note(key_tuple, kind, budget, replayed=force, now=now)
         self._count(message, digest, status, matches)
         extra = {"source": message.source, "message_id": message_id}
         try:  # the message is stored: a failing post-processing must not undo that
@@ -347,20 +343,6 @@ class Pipeline:
         if not digest.papers and problems:
             return digest, FAILED, problems, None
         return digest, PARSED, problems, None
-
-    def _note_quarantine(
-        self,
-        message: IncomingMessage,
-        over: OverBudget | None,
-        budget: ParseBudget,
-        force: bool,
-        now: datetime,
-    ) -> None:
-        key = (message.source, message.folder, message.uidvalidity, message.uid)
-        if over is not None:
-            self.quarantine.record(key, over.kind, budget.seconds, budget.memory_mb, now)
-        elif force:  # a replay that got through
-            self.quarantine.release(key)
 
     def _source_kind(self, name: str) -> str | None:
         return next((s.kind for s in self.settings.sources if s.name == name), None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import (
     Column,
@@ -73,9 +74,32 @@ def _row_of(conn: Connection, source: str, folder: str, uidvalidity: int, uid: s
     return conn.execute(query).scalar()
 
 
+class ParseBudgetLike(Protocol):
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def memory_mb(self) -> int: ...
+
+
 class QuarantineLog:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def note(
+        self,
+        key: tuple[str, str, int, str],
+        over: str | None,
+        budget: ParseBudgetLike,
+        *,
+        replayed: bool,
+        now: datetime,
+    ) -> None:
+        """After recording a message: remember the budget it went `over` ("time" or
+        "memory"), or forget an old quarantine when a replay got it through."""
+        if over is not None:
+            self.record(key, over, budget.seconds, budget.memory_mb, now)
+        elif replayed:
+            self.release(key)
 
     def record(
         self,
