@@ -137,9 +137,9 @@ def test_a_new_digest_alerts_within_seconds_during_a_long_feed_and_sigterm_stops
     slack_server: SlackServer,
 ) -> None:
     slack_server.slow(0.5)  # 18 parts at one a second plus half a second each
+    mailbox.append(sample(LISTING))  # read by the sweep at start-up
     served = serve()
     wait_for("/healthz 200", lambda: served.health() == 200, 30)
-    mailbox.append(sample(LISTING))
     wait_for("the feed to start", lambda: len(slack_server.posts()) >= 2, 30)
 
     mailbox.append(sample(HF_DAILY))
@@ -177,9 +177,9 @@ def test_a_new_digest_alerts_within_seconds_while_slack_fails(
     slack_server: SlackServer,
 ) -> None:
     slack_server.down_until(time.monotonic() + 3600, time.monotonic)  # every post: 500
+    mailbox.append(sample(LISTING))  # read by the sweep at start-up
     served = serve()
     wait_for("/healthz 200", lambda: served.health() == 200, 30)
-    mailbox.append(sample(LISTING))
     wait_for("Slack to be failing", lambda: len(slack_server.attempts()) >= 1, 30)
     mailbox.append(sample(HF_DAILY))
     appended = time.monotonic()
