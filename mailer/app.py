@@ -6,7 +6,9 @@ transaction (`Store.record_message`); only then does the source post-process it
 (`after_commit`). Delivery reads the outbox (`mailer.outbox.OutboxWorker`), with
 channels from the registry (Slack feed progress kept in the store) unless a
 `channel_factory` is given. A message that fails to parse is recorded as failed with
-its reason and the run goes on.
+its reason and the run goes on; one over its parse budget (`mailer.parse_worker`:
+time and memory, in a child process) is recorded as quarantined, and `replay` can
+try it again with a larger budget.
 The clock is injected: every entry point takes `now`, defaulting to `clock()`.
 """
 
@@ -22,9 +24,11 @@ from typing import TYPE_CHECKING
 from mailer import metrics
 from mailer.batching import digest_positions, group_into_batches, plan_alerts, unique_papers
 from mailer.config import Settings
+from mailer.delivery_lanes import deliver_in_lanes
 from mailer.enrich import build_enricher
 from mailer.models import Match, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
+from mailer.parse_worker import OverBudget, ParseBudget, ParserStopped, ParseWorker, peek_headers
 from mailer.rule_errors import describe_rule_errors
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
@@ -32,7 +36,8 @@ from mailer.slackapp.rules import with_subscriptions, without_repeats
 from mailer.sources import IncomingMessage, Source, SourceError
 from mailer.sources.registry import UnknownSource, open_source
 from mailer.store import MessageRecord, NewAlert, Store, describe_error, message_key
-from mailer.store.schema import FAILED, NO_PAPERS, PARSED, SKIPPED
+from mailer.store.quarantine import QuarantineLog
+from mailer.store.schema import FAILED, NO_PAPERS, PARSED, QUARANTINED, SKIPPED
 
 if TYPE_CHECKING:
     from mailer.enrich.enricher import Enricher
@@ -90,6 +95,9 @@ class Pipeline:
         self._rules = _Rules(ruleset, compile_rules(ruleset.enabled))
         self._sources: dict[str, Source] = {}
         self._lock = threading.Lock()
+        budget = settings.budget
+        self.parser = ParseWorker(ParseBudget(budget.seconds, budget.memory_mb))
+        self.quarantine = QuarantineLog(store.engine)
 
     @classmethod
     def open(
@@ -134,6 +142,7 @@ class Pipeline:
         self._sources.clear()
         if self.enricher is not None:
             self.enricher.close()
+        self.parser.close()
         self.store.close()
 
     @property
@@ -196,10 +205,13 @@ class Pipeline:
     def deliver_due(
         self, now: datetime | None = None, should_stop: Callable[[], bool] | None = None
     ) -> DeliverySummary:
-        return self.worker.deliver_due(now or self.clock(), should_stop)
+        return deliver_in_lanes(self.worker, now or self.clock(), should_stop)
 
-    def replay(self, message_id: str, *, now: datetime | None = None) -> list[MessageOutcome]:
-        """Process stored copies of a message again (e.g. after fixing a rule or parser).
+    def replay(
+        self, message_id: str, *, now: datetime | None = None, budget: ParseBudget | None = None
+    ) -> list[MessageOutcome]:
+        """Process stored copies of a message again (e.g. after fixing a rule or parser,
+        or with a larger `budget` after it was quarantined).
 
         Alerts already in the outbox are not added twice; raises LookupError when no
         stored copy has this Message-ID.
@@ -212,7 +224,7 @@ class Pipeline:
             incoming = IncomingMessage(
                 m.source, m.folder, m.uidvalidity, m.uid, m.raw, message_id=m.message_id
             )
-            outcomes.append(self.process_incoming(incoming, force=True, now=now))
+            outcomes.append(self.process_incoming(incoming, force=True, now=now, budget=budget))
         return outcomes
 
     def _process_safely(
@@ -244,11 +256,13 @@ class Pipeline:
         dry_run: bool = False,
         now: datetime | None = None,
         planned: set[tuple[str, str, str]] | None = None,
+        budget: ParseBudget | None = None,
     ) -> MessageOutcome:
         """Parse, match and enqueue one message in one transaction, then `after_commit`.
 
         `source` defaults to the configured source named by the message; `force`
-        (implied by `since`) processes a message that was processed before.
+        (implied by `since`) processes a message that was processed before; `budget`
+        replaces the configured parse budget.
         """
         now = now or self.clock()
         key = message_key(message.source, message.folder, message.uidvalidity, message.uid)
@@ -256,7 +270,8 @@ class Pipeline:
             message.source, message.folder, message.uidvalidity, message.uid
         ):
             return MessageOutcome(message.source, message.uid, ALREADY_PROCESSED)
-        digest, status, reason = self._parse(message)
+        budget = budget or self.parser.budget
+        digest, status, reason, over = self._parse(message, budget)
         message_id = (digest.message_id if digest else None) or message.message_id
         if since and digest and digest.date and digest.date.date() < since:
             if not dry_run and self._is_forgotten_when_dropped(message):
@@ -264,9 +279,10 @@ class Pipeline:
                 record = self._record(message, digest, SKIPPED, why, message_id, now)
                 self.store.record_message(record)
             return MessageOutcome(message.source, message.uid, OLDER_THAN_SINCE)
-        if status == PARSED and message_id and self._is_copy_of_another(message, message_id):
-            status, reason = SKIPPED, f"already processed a message with Message-ID {message_id}"
         found = unique_papers(digest.papers) if digest and status == PARSED else []
+        if status == PARSED and message_id and self._is_copy_of_another(message, message_id, found):
+            status, reason = SKIPPED, f"already processed a message with Message-ID {message_id}"
+            found = []
         if found:  # a paper known by its title, DOI or OpenReview id keeps its stored id
             found = unique_papers(self.store.with_known_ids(found))
         if status == PARSED and not found:
@@ -304,6 +320,9 @@ class Pipeline:
             return outcome
         record = self._record(message, digest, status, reason, message_id, now)
         new_alerts = self.store.record_message(record, found, alerts)
+        key_tuple = (message.source, message.folder, message.uidvalidity, message.uid)
+        kind = over.kind if over else None
+        self.quarantine.note(key_tuple, kind, budget, replayed=force, now=now)
         self._count(message, digest, status, matches)
         extra = {"source": message.source, "message_id": message_id}
         try:  # the message is stored: a failing post-processing must not undo that
@@ -354,21 +373,28 @@ class Pipeline:
             message.source, message.folder, message.uidvalidity, message.uid
         )
 
-    def _parse(self, message: IncomingMessage) -> tuple[ParsedDigest | None, str, str | None]:
-        """(digest, status, reason): never raises for bad content."""
+    def _parse(
+        self, message: IncomingMessage, budget: ParseBudget
+    ) -> tuple[ParsedDigest | None, str, str | None, OverBudget | None]:
+        """(digest, status, reason, over budget): never raises for bad content."""
         if message.skip_reason:
-            return None, SKIPPED, message.skip_reason
+            return None, SKIPPED, message.skip_reason, None
         if message.raw is None:
-            return None, FAILED, "the source gave no content"
+            return None, FAILED, "the source gave no content", None
         try:
-            digest = self._parse_raw(message)
+            digest = self._parse_raw(message, budget)
+        except ParserStopped:  # stopping: not recorded, so the next fetch takes it again
+            raise
+        except OverBudget as e:
+            log.warning("quarantined: %s", e.reason, extra={"source": message.source})
+            return peek_headers(message.raw), QUARANTINED, e.reason, e
         except Exception as e:  # any parser failure is the message's problem, not the run's
             log.warning("parse failed: %s", e, extra={"source": message.source})
-            return None, FAILED, f"{type(e).__name__}: {e}"
+            return None, FAILED, f"{type(e).__name__}: {e}", None
         problems = "; ".join(p.reason for p in digest.problems) or None
         if not digest.papers and problems:
-            return digest, FAILED, problems
-        return digest, PARSED, problems
+            return digest, FAILED, problems, None
+        return digest, PARSED, problems, None
 
     def _source_kind(self, name: str) -> str | None:
         return next((s.kind for s in self.settings.sources if s.name == name), None)
@@ -379,23 +405,23 @@ class Pipeline:
         An IMAP message skipped before download is recorded: its size will not change."""
         return message.raw is None and self._source_kind(message.source) == "directory"
 
-    def _parse_raw(self, message: IncomingMessage) -> ParsedDigest:
+    def _parse_raw(self, message: IncomingMessage, budget: ParseBudget) -> ParsedDigest:
         assert message.raw is not None
         if self._source_kind(message.source) == "directory":
-            from mailer.parse.inputs import parse_document
+            return self.parser.parse("document", message.uid, message.raw, budget)
+        return self.parser.parse("email", message.uid, message.raw, budget)
 
-            return parse_document(message.uid, message.raw)
-        from mailer.parse import parse_email
-
-        return parse_email(message.raw)
-
-    def _is_copy_of_another(self, message: IncomingMessage, message_id: str) -> bool:
-        """The same email reached us under another key (a copy in two folders)."""
-        if not self.store.has_message_id(message_id):
+    def _is_copy_of_another(
+        self, message: IncomingMessage, message_id: str, found: Sequence[Paper]
+    ) -> bool:
+        """The same email reached us under another key (a copy in two folders) and that
+        copy parsed at least as well: a truncated, failed or quarantined copy read first
+        does not hide a better one (its extra papers alert; the rest are known alerts)."""
+        key = (message.source, message.folder, message.uidvalidity, message.uid)
+        if self.store.is_processed(*key):  # this very message again (replay, --since)
             return False
-        return not self.store.is_processed(
-            message.source, message.folder, message.uidvalidity, message.uid
-        )
+        best = self.store.best_copy_papers(message_id, besides=key)
+        return best is not None and best >= len(found)
 
     def _enrich(self, found: list[Paper]) -> tuple[list[Paper], str | None]:
         """The papers with their canonical records, and why some had none (None: all

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -119,6 +120,8 @@ class ImapSource(_SourceBase):
     idle_renew_seconds: float = 600.0  # well inside RFC 2177's 29 minutes
     sweep_seconds: float = 300.0  # UID search safety net while idling
     batch_size: int = 50
+    # raw mail one fetch batch may hold in memory (a message over it is fetched alone)
+    batch_bytes: int = Field(default=25_000_000, ge=1)
 
     @property
     def effective_port(self) -> int:
@@ -137,11 +140,33 @@ class ImapSource(_SourceBase):
 Source = Annotated[DirectorySource | ImapSource, Field(discriminator="kind")]
 
 
+def check_api_url(url: str | None) -> str | None:
+    """An `api_url` that carries a token: https://, or http:// to a loopback host only."""
+    if url is None:
+        return url
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+        return url
+    if parts.scheme == "http":
+        raise ValueError(
+            f"api_url: http:// would send the token in clear text; it is allowed only to "
+            f"a loopback host, not {parts.hostname!r}. Use https://."
+        )
+    raise ValueError(f"api_url: {url!r} is not an https:// URL")
+
+
 class SlackAccount(_Model):
     token_env: str | None = None
     token_file: Path | None = None
     webhook_url_env: str | None = None
     api_url: str | None = None  # GovSlack or a local test server
+
+    @field_validator("api_url")
+    @classmethod
+    def _tls_only(cls, value: str | None) -> str | None:
+        return check_api_url(value)
 
 
 class SlackAppSettings(_Model):
@@ -216,6 +241,11 @@ class SlackDestination(_Model):
     webhook_url_env: str | None = None
     api_url: str | None = None
 
+    @field_validator("api_url")
+    @classmethod
+    def _tls_only(cls, value: str | None) -> str | None:
+        return check_api_url(value)
+
     @model_validator(mode="after")
     def _one_target(self) -> SlackDestination:
         if not (self.channel or self.user or self.webhook_url_env):
@@ -251,6 +281,15 @@ class DeliverySettings(_Model):
     # how long a worker holds the alerts it is delivering before another may take them
     # (a worker that died on this host is taken over at once)
     lease_seconds: float = Field(default=600.0, gt=0)
+    # one message (a long feed included) in hand longer than this: /healthz says stuck
+    stuck_seconds: float = Field(default=900.0, gt=0)
+
+
+class BudgetSettings(_Model):
+    """What parsing one message may cost; a message over it is quarantined."""
+
+    seconds: float = Field(default=30.0, gt=0)  # wall time in the parser process
+    memory_mb: int = Field(default=192, ge=16)  # memory the parser may add for one message
 
 
 class ArxivEnrich(_Model):
@@ -323,6 +362,7 @@ class Settings(_Model):
     admin: str | None = None  # destination for silence and failure notices
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     replicas: ReplicaSettings = Field(default_factory=ReplicaSettings)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
     retention_days: int = Field(default=90, ge=1)
     timezone: str = "UTC"
     web: WebSettings = Field(default_factory=WebSettings)  # the pages' access (mailer/web)

@@ -1,6 +1,7 @@
 """`/healthz` and `/metrics`: the health rule, and the server that answers them.
 
-Healthy means: the scheduler runs and each source's latest fetch succeeded. A source
+Healthy means: the scheduler runs, each source's latest fetch succeeded, and no
+delivery or ingest is stuck (in hand longer than its limit: `ActivityBoard`). A source
 that has not been fetched yet (not due) counts as healthy. `evaluate_health` is the
 pure rule; `FetchBoard` collects fetch outcomes from the jobs and watchers; the server
 (mailer/web, Starlette on uvicorn) only answers. `/metrics` serves `mailer.metrics.REGISTRY`, after calling a refresh
@@ -51,11 +52,55 @@ class SourceHealth:
 
 
 @dataclass(frozen=True, slots=True)
+class Activity:
+    """Work in hand: a delivery (one batch to one destination) or an ingest (one message,
+    one fetch). Stuck when in hand longer than `stuck_after` seconds."""
+
+    kind: str  # "delivery" or "ingest"
+    what: str  # e.g. "team-slack: rule small-llms, batch day:2025-10-14"
+    since: datetime
+    stuck_after: float
+
+    def is_stuck(self, now: datetime) -> bool:
+        return (now - self.since).total_seconds() > self.stuck_after
+
+    def to_json(self, now: datetime) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "what": self.what,
+            "since": self.since.isoformat(timespec="seconds"),
+            "stuck": self.is_stuck(now),
+        }
+
+
+class ActivityBoard:
+    """Thread-safe record of the work in hand, by key (one entry per thread of work)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, Activity] = {}
+
+    def begin(self, key: str, activity: Activity) -> None:
+        with self._lock:
+            self._entries[key] = activity
+
+    def end(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def snapshot(self) -> list[Activity]:
+        with self._lock:
+            return list(self._entries.values())
+
+
+@dataclass(frozen=True, slots=True)
 class HealthReport:
     ok: bool
     reasons: tuple[str, ...]
     sources: tuple[SourceHealth, ...] = ()
     role: str | None = None  # "leader" or "standby" once known; both are healthy
+    activities: tuple[Activity, ...] = ()
+    at: datetime | None = None  # when it was evaluated (to judge the activities)
 
     def to_json(self) -> dict[str, object]:
         report: dict[str, object] = {
@@ -65,18 +110,32 @@ class HealthReport:
         }
         if self.role is not None:
             report["role"] = self.role
+        if self.at is not None:
+            report["busy"] = [a.to_json(self.at) for a in self.activities]
         return report
 
 
 def evaluate_health(
-    scheduler_running: bool, sources: Iterable[SourceHealth], role: str | None = None
+    scheduler_running: bool,
+    sources: Iterable[SourceHealth],
+    activities: Iterable[Activity] = (),
+    now: datetime | None = None,
+    role: str | None = None,
 ) -> HealthReport:
-    """200-worthy when the scheduler runs and no source's latest fetch failed, whatever
-    the role (a standby fetches nothing, so it passes no sources)."""
+    """200-worthy when the scheduler runs, no source's latest fetch failed and no
+    delivery or ingest has been in hand longer than its limit (stuck), whatever the
+    role (a standby fetches nothing, so it passes no sources)."""
     listed = tuple(sorted(sources, key=lambda s: s.source))
     reasons = [] if scheduler_running else ["scheduler is not running"]
     reasons += [f"source {s.source}: {s.error}" for s in listed if not s.is_healthy]
-    return HealthReport(ok=not reasons, reasons=tuple(reasons), sources=listed, role=role)
+    busy = tuple(sorted(activities, key=lambda a: a.since))
+    if now is not None:
+        reasons += [
+            f"{a.kind} stuck since {a.since.isoformat(timespec='seconds')}: {a.what}"
+            for a in busy
+            if a.is_stuck(now)
+        ]
+    return HealthReport(not reasons, tuple(reasons), listed, role=role, activities=busy, at=now)
 
 
 class FetchBoard:

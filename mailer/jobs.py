@@ -2,10 +2,14 @@
 
 They call the pipeline (`mailer.app.Pipeline`) and record what happened where the
 operator looks: the health board (`/healthz`), the store's service status (`mailer
-status`), the metrics and the log. One message or one delivery run holds the pipeline
-at a time (`pipeline_lock`), so an IDLE push and a poll never interleave. Once
-`stopping` is set, a fetch finishes the message in hand and takes no other; the same
-once `may_fetch()` says no (a replica that is no longer the leader, `mailer.leader`).
+status`), the metrics and the log. One message holds the pipeline at a time
+(`pipeline_lock`), so an IDLE push and a poll never interleave. Delivery never takes
+that lock: it runs in one lane per destination (`mailer.delivery_lanes`), so
+ingestion never waits for a long or failing feed. The message and the batch in hand
+are on `activity` boards, which `/healthz` reads to report a stuck ingest or
+delivery. Once `stopping` is set, a fetch finishes the message in hand and takes no
+other, and a feed stops between two parts; a fetch also stops once `may_fetch()` says
+no (a replica that is no longer the leader, `mailer.leader`).
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from pathlib import Path
 
 from mailer.app import Clock, MessageOutcome, Pipeline
 from mailer.config import ConfigError, Settings, load_settings
-from mailer.health import FetchBoard
+from mailer.delivery_lanes import DeliveryLanes
+from mailer.health import Activity, ActivityBoard, FetchBoard
 from mailer.logs import log_context
+from mailer.outbox import DeliverySummary
 from mailer.rules import RuleSet
 from mailer.rules.documents import rule_files
 from mailer.silence import (
@@ -98,6 +104,10 @@ class ServiceJobs:
         self._config_pending = False  # a config change could not start: retry on any edit
         self._busy = 0
         self._idle = threading.Condition()
+        self.ingest = ActivityBoard()  # the message each ingesting thread has in hand
+        self.lanes = DeliveryLanes(
+            pipeline.worker, clock, stopping.is_set, self.running, self._report_delivery
+        )
 
     @contextmanager
     def running(self) -> Iterator[None]:
@@ -164,7 +174,12 @@ class ServiceJobs:
     def process(self, source: Source, message: IncomingMessage) -> MessageOutcome | None:
         """One message, under the pipeline lock; a store failure is logged, not raised
         (the message is not recorded, so the next fetch takes it again)."""
+        key = f"ingest:{threading.get_ident()}"
+        what = f"source {message.source}: message {message.uid}"
+        # a parse is bounded by its budget: longer than that plus a minute is a hang
+        stuck_after = self.settings.budget.seconds + 60
         with self.pipeline_lock, log_context(source=message.source, message_id=message.message_id):
+            self.ingest.begin(key, Activity("ingest", what, self.clock(), stuck_after))
             try:
                 return self.pipeline.process_incoming(message, source=source, now=self.clock())
             except Exception:
@@ -173,6 +188,8 @@ class ServiceJobs:
                     extra={"source": message.source, "message_id": message.message_id},
                 )
                 return None
+            finally:
+                self.ingest.end(key)
 
     def record_fetch(self, name: str, error: BaseException | str | None) -> None:
         now = self.clock()
@@ -190,14 +207,16 @@ class ServiceJobs:
     # -- delivery ---------------------------------------------------------------------
 
     def deliver_due(self) -> None:
-        if self.stopping.is_set():
-            return
-        with self.running(), self.pipeline_lock:
-            try:
-                summary = self.pipeline.deliver_due(self.clock(), self.stopping.is_set)
-            except Exception:
-                log.exception("outbox run failed; the alerts stay queued")
-                return
+        """Start delivering what is due, one lane per destination; returns at once."""
+        try:
+            self.lanes.kick()
+        except Exception:  # the store is away: the next kick tries again
+            log.exception("outbox run failed; the alerts stay queued")
+
+    def activities(self) -> list[Activity]:
+        return [*self.ingest.snapshot(), *self.pipeline.worker.board.snapshot()]
+
+    def _report_delivery(self, summary: DeliverySummary) -> None:
         if summary.sent or summary.failed:
             log.info(
                 "outbox: %d alerts sent in %d messages, %d failed",

@@ -35,13 +35,14 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
 from mailer import metrics
 from mailer.config import Destination, Settings
+from mailer.health import Activity, ActivityBoard
 from mailer.models import AlertBatch, AlertItem, Match
-from mailer.notify import Channel, DeliveryError
+from mailer.notify import Channel, DeliveryError, DeliveryInterrupted, InterruptibleChannel
 from mailer.notify.registry import UnknownChannel, create_channel
 from mailer.store import ClaimedAlert, Store
 
@@ -178,15 +179,22 @@ class OutboxWorker:
         self._channels: dict[str, Channel] = {}
         # told (messages, alerts) delivered so far after each batch (progress lines)
         self.on_batch: Callable[[int, int], None] | None = None
+        self._channels_lock = threading.Lock()
+        self.board = ActivityBoard()  # the batch each delivering thread has in hand
 
     def deliver_due(
-        self, now: datetime, should_stop: Callable[[], bool] | None = None
+        self,
+        now: datetime,
+        should_stop: Callable[[], bool] | None = None,
+        destination: str | None = None,
     ) -> DeliverySummary:
-        """Deliver every batch due at `now`; never raises for a delivery problem.
-        `should_stop` is asked before each batch: a stopping service finishes the batch
-        in hand and claims no other, so nothing is left claimed when it exits."""
+        """Deliver every batch due at `now` (to one destination, if given); never raises
+        for a delivery problem. `should_stop` is asked before each batch (and by
+        channels that send in parts, between parts): a stopping service claims no other
+        batch, so nothing is left claimed when it exits. Threads may deliver to
+        different destinations at once."""
         summary = DeliverySummary()
-        self._release_leases_of_gone_workers(now)
+        self.release_leases_of_gone_workers(now)
         started = time.monotonic()
 
         def lease_end() -> datetime:  # `now` runs on while batch after batch goes out
@@ -194,14 +202,21 @@ class OutboxWorker:
 
         while not (should_stop and should_stop()):
             claim = f"{self.worker_id}:{uuid.uuid4().hex[:12]}"
-            claimed = self.store.claim_next_batch(now, claim, lease_end() - now)
+            claimed = self.store.claim_next_batch(now, claim, lease_end() - now, destination)
             if not claimed:
                 break
             batch = build_batch(claimed)
             extra = {"rule": batch.rule, "destination": batch.destination}
             interval = self.lease.total_seconds() / 3
             keeper = LeaseKeeper(self.store, claim, lease_end, interval, extra)
-            self._deliver(batch, claimed, now, summary, keeper)
+            what = f"{batch.destination}: rule {batch.rule}, {len(claimed)} alert(s)"
+            key = f"delivery:{threading.get_ident()}"
+            stuck_after = self.settings.delivery.stuck_seconds
+            self.board.begin(key, Activity("delivery", what, datetime.now(UTC), stuck_after))
+            try:
+                self._deliver(batch, claimed, now, summary, keeper, should_stop)
+            finally:
+                self.board.end(key)
             if self.on_batch is not None:
                 self.on_batch(summary.messages, summary.sent)
         self.update_depth_gauge()
@@ -213,11 +228,12 @@ class OutboxWorker:
 
     def channel(self, name: str) -> Channel:
         """The channel for a destination name, created once (raises KeyError if unknown)."""
-        if name not in self._channels:
-            self._channels[name] = self.channel_factory(
-                name, self.settings.destination(name), self.settings
-            )
-        return self._channels[name]
+        with self._channels_lock:
+            if name not in self._channels:
+                self._channels[name] = self.channel_factory(
+                    name, self.settings.destination(name), self.settings
+                )
+            return self._channels[name]
 
     def _deliver(
         self,
@@ -226,6 +242,7 @@ class OutboxWorker:
         now: datetime,
         summary: DeliverySummary,
         keeper: LeaseKeeper,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         extra = {"rule": batch.rule, "destination": batch.destination}
         try:
@@ -248,7 +265,13 @@ class OutboxWorker:
             return
         try:  # a KeyError from here on is a channel's bug, not an unknown destination
             with keeper:  # the lease is renewed only while the channel works
-                channel.deliver(batch)
+                if should_stop is not None and isinstance(channel, InterruptibleChannel):
+                    channel.deliver_until(batch, should_stop)
+                else:
+                    channel.deliver(batch)
+        except DeliveryInterrupted as e:  # stopping: released, the next start resumes it
+            self.store.release_claims([keeper.claim])
+            log.info("%s; released the batch", e.reason, extra=extra)
         except DeliveryError as e:
             self._record_failure(batch, claimed, e, now, summary, keeper.claim)
         except Exception as e:  # a channel bug must not stop delivery of other batches
@@ -302,7 +325,7 @@ class OutboxWorker:
             )
             log.warning("delivery failed; retry in %.0fs", delay, extra=extra)
 
-    def _release_leases_of_gone_workers(self, now: datetime) -> None:
+    def release_leases_of_gone_workers(self, now: datetime) -> None:
         gone = []
         for claim in self.store.active_claims(now):
             parts = claim.split(":")

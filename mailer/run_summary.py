@@ -14,7 +14,7 @@ from datetime import datetime
 
 from mailer.models import AlertBatch
 from mailer.outbox import DeliverySummary
-from mailer.store.schema import FAILED, SKIPPED
+from mailer.store.schema import FAILED, QUARANTINED, SKIPPED
 
 ALREADY_PROCESSED = "already-processed"
 OLDER_THAN_SINCE = "older-than-since"
@@ -78,7 +78,7 @@ class RunSummary:
             self.enrichment_unavailable.append(
                 f"{outcome.source}/{outcome.uid}: {outcome.enrichment}"
             )
-        if outcome.status == FAILED:
+        if outcome.status in (FAILED, QUARANTINED):
             self.problems.append(outcome.describe())
         elif outcome.status == SKIPPED:
             self.skipped.append(outcome.describe())

@@ -23,7 +23,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -252,11 +252,12 @@ class _Generation:
 
     def health(self, role: str) -> HealthReport:
         alive = is_scheduler_alive(self.scheduler)
+        activities, now = self.jobs.activities(), self.jobs.clock()  # every replica delivers
         if not self.leading:  # a standby fetches nothing: the leader answers for sources
-            return evaluate_health(alive, [], role=role)
+            return evaluate_health(alive, [], activities, now, role=role)
         watched = {w.name: watch_health(w.status()) for w in self.watchers}
         polled = [s for s in self.board.snapshot() if s.source not in watched]
-        return evaluate_health(alive, [*polled, *watched.values()], role=role)
+        return evaluate_health(alive, [*polled, *watched.values()], activities, now, role=role)
 
     def _verify_lock(self) -> None:
         self._service.verify_lock()
@@ -363,7 +364,7 @@ class Service:
         problems = [p for p in (self._lock_problem, self._election_problem()) if p]
         if not problems:
             return report
-        return HealthReport(False, (*report.reasons, *problems), report.sources, role)
+        return replace(report, ok=False, reasons=(*report.reasons, *problems))
 
     def _election_problem(self) -> str | None:
         leadership = self._leadership

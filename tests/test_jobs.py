@@ -61,6 +61,20 @@ class _Named:
         self.recorder.notices.append((self.name, subject, text))
 
 
+class SettledJobs(ServiceJobs):
+    """The service's jobs, with each fetch and delivery run waited for: delivery runs
+    in lanes apart from ingestion, and these tests look at its outcome."""
+
+    def fetch_source(self, name: str) -> None:
+        super().fetch_source(name)
+        self.wait_idle(time.monotonic() + 30)
+
+    def deliver_due(self) -> None:
+        super().deliver_due()
+        while self.lanes.busy():
+            time.sleep(0.01)
+
+
 class Kit:
     def __init__(
         self,
@@ -82,7 +96,7 @@ class Kit:
         )
         self.board = FetchBoard(["samples"])
         self.reloaded: list[RuleSet] = []
-        self.jobs = ServiceJobs(
+        self.jobs = SettledJobs(
             self.pipeline,
             self.board,
             clock=self.clock,

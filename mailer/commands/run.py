@@ -16,6 +16,7 @@ from mailer.commands.fetch_progress import fetch_progress
 from mailer.commands.pipeline_cli import exit_for_database_failure, open_pipeline_or_exit
 from mailer.notify.render import render_text
 from mailer.outbox import DeliverySummary
+from mailer.parse_worker import ParseBudget
 
 
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -87,24 +88,45 @@ def run(config_path: Path, once: bool, dry_run: bool, since: date | None, as_jso
 @config_option
 @click.argument("message_id")
 @click.option("--no-deliver", is_flag=True, help="Enqueue only; deliver on the next run.")
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Parse time budget for this replay (default: budget.seconds in the config).",
+)
+@click.option(
+    "--memory-mb",
+    type=click.IntRange(min=16),
+    help="Parse memory budget in MB for this replay (default: budget.memory_mb).",
+)
 @json_option
-def replay(config_path: Path, message_id: str, no_deliver: bool, as_json: bool) -> None:
-    """Process a stored message again by its Message-ID (e.g. after changing rules).
+def replay(
+    config_path: Path,
+    message_id: str,
+    no_deliver: bool,
+    seconds: float | None,
+    memory_mb: int | None,
+    as_json: bool,
+) -> None:
+    """Process a stored message again by its Message-ID (e.g. after changing rules,
+    or a quarantined message with a larger parse budget).
 
     Alerts already sent for a rule, paper and destination are not sent again; new
     matches are enqueued and delivered.
 
     \b
-    Example:
+    Examples:
       mailer replay '<20251014.hf-daily@huggingface.co>'
+      mailer replay '<big@example.com>' --seconds 120 --memory-mb 1024
     """
     pipeline = open_pipeline_or_exit(config_path)
+    configured = pipeline.parser.budget
+    budget = ParseBudget(seconds or configured.seconds, memory_mb or configured.memory_mb)
     delivery = DeliverySummary()
     try:
         try:
             console_out = contextlib.redirect_stdout(sys.stderr) if as_json else nullcontext()
             with console_out:
-                outcomes = pipeline.replay(message_id)
+                outcomes = pipeline.replay(message_id, budget=budget)
                 if not no_deliver:
                     delivery = pipeline.deliver_due(datetime.now().astimezone())
         except LookupError as e:

@@ -16,6 +16,7 @@ from mailer.commands.pipeline_cli import open_store_or_exit
 from mailer.config import Settings
 from mailer.status import collect_service_status, format_service_status
 from mailer.store import Store
+from mailer.store.quarantine import QuarantineLog
 from mailer.store.schema import DEAD
 from mailer.store.subscriptions import SubscriptionStore
 
@@ -57,6 +58,19 @@ def collect_status(store: Store, settings: Settings, now: datetime) -> dict[str,
                 "at": m.processed_at.isoformat(timespec="seconds"),
             }
             for m in store.recent_messages(5)
+        ],
+        "quarantined": [
+            {
+                "message_id": q.message_id,
+                "source": q.source,
+                "uid": q.uid,
+                "subject": q.subject,
+                "over": q.kind,
+                "budget": {"seconds": q.seconds, "memory_mb": q.memory_mb},
+                "reason": q.reason,
+                "at": q.at.isoformat(timespec="seconds"),
+            }
+            for q in QuarantineLog(store.engine).recent(10)
         ],
         "dead_alerts": [
             {
@@ -107,6 +121,16 @@ def format_status(report: dict[str, Any]) -> str:
             lines.append(
                 f"  {m['message_id'] or '(no Message-ID)'} {m['status']}, "
                 f"{m['papers']} papers: {subject}"
+            )
+    if report.get("quarantined"):
+        lines.append(
+            "quarantined, over their parse budget (try again with "
+            "`mailer replay MESSAGE_ID --seconds N --memory-mb N`):"
+        )
+        for q in report["quarantined"]:
+            lines.append(
+                f"  {q['at']} {q['message_id'] or '(no Message-ID)'} "
+                f"{q['source']}/{q['uid']}: {q['reason']}"
             )
     if report["dead_alerts"]:
         lines.append("dead alerts (see `mailer outbox`, requeue with `mailer outbox retry`):")

@@ -6,8 +6,9 @@ sends them. It raises `DeliveryError` saying whether a retry can help.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from mailer.models import AlertBatch
 
@@ -40,6 +41,24 @@ class Channel(Protocol):
     def send_notice(self, subject: str, text: str) -> None:
         """Send an operational notice (a newsletter went silent, a destination keeps
         failing) to this destination; `text` is plain text from the product itself."""
+        ...
+
+
+class DeliveryInterrupted(DeliveryError):
+    """The service is stopping: the channel stopped between two parts of a batch (its
+    progress is saved). Not a failed attempt: the batch is released as it is."""
+
+    def __init__(self, reason: str = "stopped between parts: the service is stopping") -> None:
+        super().__init__(reason)
+
+
+@runtime_checkable
+class InterruptibleChannel(Protocol):
+    """A channel that sends a batch in parts and can stop between them."""
+
+    def deliver_until(self, batch: AlertBatch, should_stop: Callable[[], bool]) -> None:
+        """Like `deliver`, but raise DeliveryInterrupted between parts once
+        `should_stop()` is true."""
         ...
 
 

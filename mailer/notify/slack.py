@@ -23,13 +23,22 @@ per channel. Progress (the thread's ts and how many parts went out) is saved per
 batch in a `DeliveryProgress`, so a retry after part 2 of 3 failed sends parts 2 and 3
 only. The default progress store lives in the process; pass a durable one to also
 survive a restart mid-feed. Tokens and webhook URLs never appear in errors or logs.
+
+At most once more per crash, not per kill: before posting a part, the channel saves
+that it is about to (`attempt`), and each part carries a marker in its message
+`metadata` (event type `paper_mailer_part`: the batch's hash and the part number).
+When a later try finds an attempt saved for the part it is about to post, the
+previous try may have reached Slack before the process died: it looks for the marker
+with `conversations.history` (first part) or `conversations.replies` (thread parts)
+and posts only if the part is not there. Webhooks cannot read a channel: a part in
+flight when the process dies is posted again. `deliver_until` stops between parts
+when the service is stopping (DeliveryInterrupted, progress saved).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import threading
 import time
 import urllib.error
@@ -41,11 +50,23 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
-from mailer.config import Destination, Settings, SlackAccount, SlackDestination
+from mailer.config import Destination, Settings, SlackAccount, SlackDestination, is_loopback
 from mailer.models import AlertBatch
-from mailer.notify import DeliveryError, read_channel_secret
+from mailer.notify import DeliveryError, DeliveryInterrupted, read_channel_secret
 from mailer.notify.render import render_notice_slack, render_slack
-from mailer.notify.sanitize import clean_text, cut_at_word
+from mailer.notify.sanitize import cut_at_word
+from mailer.notify.slack_senders import (
+    PERMANENT_ERRORS,
+    BotSender,
+    Payload,
+    Sender,
+    WebhookSender,
+    classify,
+    describe_slack_error,
+    part_metadata,
+)
+
+__all__ = ["PERMANENT_ERRORS", "MemoryProgress", "Pacer", "SlackChannel", "classify"]
 
 log = logging.getLogger(__name__)
 # slack-sdk's WebhookClient logs the webhook URL (a secret) at DEBUG, and at ERROR in
@@ -60,47 +81,7 @@ MAX_INLINE_WAIT = 5.0  # seconds of Retry-After we are willing to sleep through
 INLINE_WAIT_BUDGET = 20.0  # total seconds one delivery may spend waiting on 429s
 TRANSIENT_RETRIES = 2  # quick retries of a 5xx/timeout before handing back to the outbox
 TRANSIENT_BACKOFF = 1.0  # 1 s, then 2 s
-MAX_RETRY_AFTER = 3600.0  # a longer Retry-After is taken as an hour
-
-PERMANENT_ERRORS = frozenset(
-    {
-        "invalid_auth",
-        "not_authed",
-        "account_inactive",
-        "token_revoked",
-        "token_expired",
-        "no_permission",
-        "missing_scope",
-        "not_allowed_token_type",
-        "ekm_access_denied",
-        "team_access_not_granted",
-        "org_login_required",
-        "access_denied",
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "channel_is_archived",
-        "user_not_found",
-        "user_disabled",
-        "cannot_dm_bot",
-        "restricted_action",
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "msg_too_long",
-        "msg_blocks_too_long",
-        "too_many_attachments",
-        "invalid_arguments",
-        "invalid_arg_name",
-        "no_text",
-        "invalid_payload",  # webhooks
-        "action_prohibited",
-        "no_service",
-        "no_active_hooks",
-        "posting_to_general_channel_denied",
-    }
-)
-
-Payload = dict[str, Any]
+LOOKBACK_SECONDS = 300.0  # how far before a saved attempt to look for its marker
 
 
 class DeliveryProgress(Protocol):
@@ -158,75 +139,6 @@ SHARED_PACER = Pacer()
 SHARED_PROGRESS = MemoryProgress()
 
 
-def classify(status: int, error: str | None, retry_after: str | None) -> DeliveryError:
-    """What a failed Slack answer means for the outbox."""
-    code = clean_text(error)[:120] or f"HTTP {status}"
-    if status == 429 or code == "ratelimited":
-        try:
-            wait = float(retry_after) if retry_after else 1.0
-        except ValueError:
-            wait = 1.0
-        if math.isnan(wait) or wait < 0:  # "nan", "-5": a sleep would raise
-            wait = 1.0
-        wait = min(wait, MAX_RETRY_AFTER)
-        return DeliveryError(f"rate limited by Slack (Retry-After {wait:g}s)", retry_after=wait)
-    if status >= 500 or code.startswith("Received a response in a non-JSON format"):
-        return DeliveryError(f"Slack answered HTTP {status}; will retry")
-    if code in PERMANENT_ERRORS or (400 <= status < 500):
-        return DeliveryError(code, permanent=True)
-    return DeliveryError(f"{code}; will retry")
-
-
-class _Sender(Protocol):
-    """Posts one payload; returns the message's ts when known (bot tokens, not webhooks)."""
-
-    key: str  # channel identity for pacing and progress
-
-    def post(self, payload: Payload, thread_ts: str | None) -> str | None: ...
-
-
-class _BotSender:
-    def __init__(self, client: WebClient, channel: str | None, user: str | None) -> None:
-        self.client = client
-        self.channel = channel
-        self.user = user
-        self.key = f"{client.base_url}|{channel or user}"
-        self._dm: str | None = None
-
-    def _target(self) -> str:
-        if self.channel:
-            return self.channel
-        if self._dm is None:  # needs the im:write scope
-            answer = self.client.conversations_open(users=self.user)
-            self._dm = str(answer["channel"]["id"])
-        return self._dm
-
-    def post(self, payload: Payload, thread_ts: str | None) -> str | None:
-        answer = self.client.chat_postMessage(
-            channel=self._target(),
-            text=payload["text"],
-            blocks=payload["blocks"],
-            thread_ts=thread_ts,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-        return str(answer.get("ts") or "") or None
-
-
-class _WebhookSender:
-    def __init__(self, client: WebhookClient) -> None:
-        self.client = client
-        # the URL is a secret: only its hash identifies the channel
-        self.key = "webhook|" + hashlib.sha256(client.url.encode()).hexdigest()[:16]
-
-    def post(self, payload: Payload, thread_ts: str | None) -> str | None:
-        answer = self.client.send_dict({**payload, "unfurl_links": False, "unfurl_media": False})
-        if answer.status_code != 200:
-            retry_after = answer.headers.get("Retry-After") if answer.headers else None
-            raise classify(answer.status_code, str(answer.body or ""), retry_after)
-        return None
-
-
 def _is_http_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
@@ -255,13 +167,13 @@ class SlackChannel:
         self.settings = settings
         self.pacer = pacer or SHARED_PACER
         self.progress = progress or SHARED_PROGRESS
-        self._sender: _Sender | None = None
+        self._sender: Sender | None = None
 
     # ---- set-up --------------------------------------------------------------------
     def _secret(self, env: str | None, file: Any, what: str) -> str | None:
         return read_channel_secret(self.settings, env=env, file=file, what=what)
 
-    def _build_sender(self) -> _Sender:
+    def _build_sender(self) -> Sender:
         dest = self.destination
         account = self.settings.slack or SlackAccount()
         api_url = dest.api_url or account.api_url or DEFAULT_API_URL
@@ -282,9 +194,9 @@ class SlackChannel:
         client = WebClient(
             token=token, base_url=base_url, timeout=REQUEST_TIMEOUT, retry_handlers=[]
         )
-        return _BotSender(client, dest.channel, dest.user)
+        return BotSender(client, dest.channel, dest.user)
 
-    def _webhook(self, env: str) -> _Sender:
+    def _webhook(self, env: str) -> Sender:
         url = self._secret(env, None, f"destination {self.name}: webhook_url_env")
         assert url is not None  # read_secret raises when the variable is missing
         if not _is_http_url(url):  # else urllib's error (and the SDK's log) quote it
@@ -292,13 +204,20 @@ class SlackChannel:
                 f"destination {self.name}: {env} does not hold an https:// webhook URL",
                 permanent=True,
             )
+        parts = urlsplit(url)
+        if parts.scheme != "https" and not is_loopback(parts.hostname or ""):
+            raise DeliveryError(  # the URL is the credential: never in clear text
+                f"destination {self.name}: {env} holds an http:// webhook URL to a remote "
+                "host; only https:// is allowed",
+                permanent=True,
+            )
         client = WebhookClient(
             url, timeout=REQUEST_TIMEOUT, retry_handlers=[], logger=_WEBHOOK_SDK_LOG
         )
-        return _WebhookSender(client)
+        return WebhookSender(client)
 
     @property
-    def sender(self) -> _Sender:
+    def sender(self) -> Sender:
         if self._sender is None:
             self._sender = self._build_sender()
         return self._sender
@@ -318,8 +237,14 @@ class SlackChannel:
         except SlackClientError as e:
             raise DeliveryError(f"Slack client error: {type(e).__name__}") from e
 
-    def _post(self, payload: Payload, thread_ts: str | None) -> str | None:
-        """Post with the quick, in-process retries; raise DeliveryError when they run out."""
+    def _post(
+        self,
+        payload: Payload,
+        thread_ts: str | None,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> str | None:
+        """Post with the quick, in-process retries; raise DeliveryError when they run out
+        (DeliveryInterrupted instead of waiting for a retry while stopping)."""
         waited = 0.0
         transient_tries = 0
         while True:
@@ -341,6 +266,8 @@ class SlackChannel:
                     if transient_tries > TRANSIENT_RETRIES:
                         raise
                     pause = TRANSIENT_BACKOFF * 2 ** (transient_tries - 1)
+                if should_stop():
+                    raise DeliveryInterrupted() from e
                 log.info("slack %s: %s; retrying in %gs", self.name, e.reason, pause)
                 self.pacer.sleep(pause)
                 waited += pause
@@ -351,19 +278,54 @@ class SlackChannel:
         )
 
     def deliver(self, batch: AlertBatch) -> None:
+        self.deliver_until(batch, lambda: False)
+
+    def deliver_until(self, batch: AlertBatch, should_stop: Callable[[], bool]) -> None:
         payloads = render_slack(batch)
         key = self._progress_key(batch)
-        state = self.progress.load(key) or {"sent": 0, "thread_ts": None}
+        batch_hash = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        state: dict[str, Any] = self.progress.load(key) or {"sent": 0, "thread_ts": None}
         if state["sent"]:
             log.info(
                 "slack %s: resuming %s at part %d", self.name, batch.batch_key, state["sent"] + 1
             )
         for index in range(state["sent"], len(payloads)):
-            ts = self._post(payloads[index], state["thread_ts"])
+            if should_stop():
+                raise DeliveryInterrupted()
+            marker = {"batch": batch_hash, "part": index}
+            ts = self._posted_before(state, index, marker)
+            if ts is None:
+                attempt_at = time.time()
+                self.progress.save(key, {**state, "attempt": index, "attempt_at": attempt_at})
+                payload = {**payloads[index], "metadata": part_metadata(marker)}
+                ts = self._post(payload, state["thread_ts"], should_stop)
             state = {"sent": index + 1, "thread_ts": state["thread_ts"] or ts}
             if index + 1 < len(payloads):
                 self.progress.save(key, state)
         self.progress.clear(key)
+
+    def _posted_before(
+        self, state: dict[str, Any], index: int, marker: dict[str, Any]
+    ) -> str | None:
+        """The ts of part `index` when an earlier try may have posted it and it is there
+        (the ts may be "" when it is there but Slack gave none); else None: post it."""
+        if state.get("attempt") != index:
+            return None
+        oldest = float(state.get("attempt_at") or 0) - LOOKBACK_SECONDS
+        try:
+            found = self.sender.find_marker(marker, state["thread_ts"], oldest)
+        except Exception as e:  # no history scope, Slack away: posting again beats losing it
+            log.warning(
+                "slack %s: cannot check whether part %d went out (%s); posting it again",
+                self.name,
+                index + 1,
+                describe_slack_error(e),
+            )
+            return None
+        if isinstance(found, str):
+            log.info("slack %s: part %d went out before the restart", self.name, index + 1)
+            return found
+        return None
 
     def send_notice(self, subject: str, text: str) -> None:
         for payload in render_notice_slack(subject, text):

@@ -29,6 +29,7 @@ from typing import Any
 import mailparser
 from mailparser.exceptions import MailParserRecursionError
 
+from mailer.parse.bounds import bound_html, strip_binary_bodies
 from mailer.parse.text import collapse_whitespace, html_to_lines
 
 _LOG = logging.getLogger(__name__)
@@ -124,17 +125,36 @@ def _normalize_newlines(text: str) -> str:
 
 
 def _attached_messages(message: Message) -> list[Message]:
-    """The first MAX_ATTACHED_MESSAGES attached originals (each is parsed again on its own)."""
+    """The first MAX_ATTACHED_MESSAGES originals attached to this message itself (not
+    those inside them: each level finds its own, so every original is parsed once)."""
     found: list[Message] = []
-    for part in message.walk():
-        if part is message or part.get_content_type() != "message/rfc822":
-            continue
+    stack = [message]
+    while stack and len(found) < MAX_ATTACHED_MESSAGES:
+        part = stack.pop(0)
         payload = part.get_payload()
-        if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-            found.append(payload[0])
-            if len(found) >= MAX_ATTACHED_MESSAGES:
-                break
+        if part is not message and part.get_content_type() == "message/rfc822":
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+                found.append(payload[0])
+        elif part.is_multipart() and isinstance(payload, list):
+            stack.extend(p for p in payload if isinstance(p, Message))
     return found
+
+
+def _drop_unreadable_parts(message: Message, depth: int = 0) -> None:
+    """Empty, in place, every part that cannot hold a digest (images, PDFs, archives:
+    never decoded) and every original attached deeper than _MAX_DEPTH."""
+    payload = message.get_payload()
+    if message.get_content_type() == "message/rfc822":
+        if depth >= _MAX_DEPTH:
+            message.set_payload([Message()])
+            return
+        depth += 1
+    if isinstance(payload, list):
+        for part in payload:
+            if isinstance(part, Message):
+                _drop_unreadable_parts(part, depth)
+    elif message.get_content_maintype() != "text":
+        message.set_payload("")
 
 
 def _without(parts: list[str], removed: list[str]) -> list[str]:
@@ -146,11 +166,10 @@ def _without(parts: list[str], removed: list[str]) -> list[str]:
     return left
 
 
-def _decode(raw: bytes, depth: int) -> tuple[DecodedEmail, list[str], list[str]]:
+def _decode(message: Message, depth: int) -> tuple[DecodedEmail, list[str], list[str]]:
     """The decoded email, plus every text and HTML part mail-parser found in it (nested
     attachments included, as mail-parser flattens them)."""
-    parsed = _read(raw)
-    message: Message = parsed.message
+    parsed = _read(message)
     sender, address = _format_sender(parsed.from_)
     all_text = [_normalize_newlines(t) for t in parsed.text_plain]
     all_html = [_normalize_newlines(t) for t in parsed.text_html]
@@ -160,7 +179,7 @@ def _decode(raw: bytes, depth: int) -> tuple[DecodedEmail, list[str], list[str]]
     if depth < _MAX_DEPTH:
         for inner in _attached_messages(message):
             try:
-                decoded, inner_text, inner_html = _decode(inner.as_bytes(), depth + 1)
+                decoded, inner_text, inner_html = _decode(inner, depth + 1)
             except Exception:  # an unreadable attachment is skipped, not fatal
                 continue
             copies.extend(decoded.copies)
@@ -176,7 +195,7 @@ def _decode(raw: bytes, depth: int) -> tuple[DecodedEmail, list[str], list[str]]
         sender_address=address,
         date=parse_date(_header(message, "Date")),
         list_id=_header(message, "List-ID"),
-        html="\n".join(html_parts),
+        html=bound_html("\n".join(html_parts)),
         text="\n".join(text_parts),
     )
     forwarded = find_forwarded_copy(outer)
@@ -199,15 +218,17 @@ class ReadMessage:
     defects_categories: set[str]
 
 
-def _read(raw: bytes) -> ReadMessage | Any:
+def _read(message: Message) -> ReadMessage | Any:
+    """mail-parser's reading of a parsed message; the standard library's when mail-parser
+    cannot (hostile nesting is refused by both)."""
     try:
-        return mailparser.parse_from_bytes(raw)
+        return mailparser.MailParser(message)
     except (MailParserRecursionError, RecursionError) as e:  # hostile nesting: stop here
         raise MessageDecodeError(f"{type(e).__name__}: {e}") from e
     except Exception as e:
         _LOG.debug("mail-parser could not read the message (%s); trying the standard library", e)
         try:
-            return read_with_stdlib(email.message_from_bytes(raw))
+            return read_with_stdlib(message)
         except Exception as fallback_error:
             raise MessageDecodeError(f"{type(e).__name__}: {e}") from fallback_error
 
@@ -252,10 +273,17 @@ def read_with_stdlib(message: Message) -> ReadMessage:
     )
 
 
+_TOO_DEEP = "Message nesting too deep to parse (possible malicious multipart structure)"
+
+
 def decode_email(raw: bytes) -> DecodedEmail:
     """Decode an email into its readable copies. Raises MessageDecodeError only."""
     try:
-        return _decode(raw, 0)[0]
+        message = email.message_from_bytes(strip_binary_bodies(raw))
+        _drop_unreadable_parts(message)
+        return _decode(message, 0)[0]
+    except RecursionError as e:  # the stdlib parser recurses once per multipart level
+        raise MessageDecodeError(f"MailParserRecursionError: {_TOO_DEEP}") from e
     except MessageDecodeError:
         raise
     except Exception as e:  # anything unexpected in a hostile message

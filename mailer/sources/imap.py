@@ -175,6 +175,7 @@ class ImapSource:
             max_message_bytes=self.config.max_message_bytes,
             batch_size=self.config.batch_size,
             already_processed=known,
+            batch_bytes=self.config.batch_bytes,
         )
         if highest is None and known and any(known.values()):
             log.info(

@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError
 
 from mailer.models import MatchReason, Paper
 from mailer.store import codec
-from mailer.store.schema import messages, outbox, paper_sources, papers
+from mailer.store.schema import PARSED, messages, outbox, paper_sources, papers
 
 MAX_TEXT = 2000  # subjects, senders and reasons are cut to this many characters
 DEADLOCK_RETRIES = 5
@@ -142,13 +142,25 @@ class MessageQueries:
         return max(uids) if uids else None
 
     def has_message_id(self, message_id: str) -> bool:
-        query = (
-            select(messages.c.id)
-            .where(messages.c.message_id == fit(message_id, messages.c.message_id))
-            .limit(1)
+        """Whether a copy with this Message-ID parsed well (a failed, quarantined or
+        empty copy does not count: a better copy must still be read)."""
+        return self.best_copy_papers(message_id) is not None
+
+    def best_copy_papers(
+        self, message_id: str, *, besides: tuple[str, str, int, str] | None = None
+    ) -> int | None:
+        """The most papers a well-parsed copy with this Message-ID gave (other than the
+        message keyed `besides`), None when there is no such copy."""
+        query = select(func.max(messages.c.paper_count)).where(
+            messages.c.message_id == fit(message_id, messages.c.message_id),
+            messages.c.status == PARSED,
         )
+        if besides is not None:
+            source, folder, uidvalidity, uid = besides
+            query = query.where(~_message_where(source, folder, uidvalidity, uid))
         with self.engine.connect() as conn:
-            return conn.execute(query).first() is not None
+            best = conn.execute(query).scalar()
+        return None if best is None else int(best)
 
     # -- writes -----------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from mailer.store.canonical import add_canonical_records_table
 from mailer.store.notices import add_notices_table
 from mailer.store.paper_keys import add_paper_keys_and_alert_position
 from mailer.store.progress import add_delivery_progress_table
+from mailer.store.quarantine import add_quarantine_table
 from mailer.store.replicas import add_replicas_table
 from mailer.store.schema import metadata, schema_version
 from mailer.store.search import add_paper_search
@@ -61,6 +62,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(7, "full-text search over papers (FTS5 / tsvector)", add_paper_search),
     Migration(8, "replicas (leader and standbys of mailer serve)", add_replicas_table),
+    Migration(9, "quarantine (messages over their parse budget)", add_quarantine_table),
     Migration(10, "slack_subscriptions, slack_feedback (the Slack app)", add_slack_app_tables),
 )
 

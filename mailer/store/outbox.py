@@ -91,8 +91,17 @@ def _due(now: datetime) -> ColumnElement[bool]:
 class OutboxQueries:
     engine: Engine
 
-    def claim_next_batch(self, now: datetime, claim: str, lease: timedelta) -> list[ClaimedAlert]:
-        """Lease every due alert of the oldest due batch to `claim`; [] when none is due."""
+    def due_destinations(self, now: datetime) -> list[str]:
+        """The destinations that have alerts due at `now`."""
+        query = select(outbox.c.destination).where(_due(now)).distinct()
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(query).scalars())
+
+    def claim_next_batch(
+        self, now: datetime, claim: str, lease: timedelta, destination: str | None = None
+    ) -> list[ClaimedAlert]:
+        """Lease every due alert of the oldest due batch (of one destination, if given) to
+        `claim`; [] when none is due."""
         with self.engine.begin() as conn:
             oldest = (
                 select(outbox.c.rule, outbox.c.destination, outbox.c.batch_key)
@@ -100,6 +109,8 @@ class OutboxQueries:
                 .order_by(outbox.c.due_at, outbox.c.id)
                 .limit(1)
             )
+            if destination is not None:
+                oldest = oldest.where(outbox.c.destination == destination)
             if conn.dialect.name == "postgresql":  # not a batch another worker is claiming
                 oldest = oldest.with_for_update(skip_locked=True)
             first = conn.execute(oldest).first()

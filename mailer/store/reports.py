@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine, distinct, func, select
 
 from mailer.store import codec
-from mailer.store.schema import FAILED, SKIPPED, messages, outbox, paper_sources
+from mailer.store.schema import FAILED, QUARANTINED, SKIPPED, messages, outbox, paper_sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ class ReportQueries:
 
     def recent_problems(self, limit: int = 10) -> list[MessageProblem]:
         """Messages that failed to parse or were skipped, newest first."""
-        return self.recent_messages(limit, statuses=(FAILED, SKIPPED))
+        return self.recent_messages(limit, statuses=(FAILED, QUARANTINED, SKIPPED))
 
     def recent_messages(
         self, limit: int = 5, statuses: tuple[str, ...] | None = None

@@ -31,6 +31,7 @@ PARSED = "parsed"
 NO_PAPERS = "no-papers"
 FAILED = "failed"
 SKIPPED = "skipped"
+QUARANTINED = "quarantined"  # over its parse budget; `mailer replay` tries it again
 
 # Outbox states.
 PENDING = "pending"

@@ -1,11 +1,13 @@
 """A small Slack Web API on 127.0.0.1 for tests: real HTTP, Slack's JSON shapes.
 
 Answers `chat.postMessage`, `auth.test`, `conversations.open` under `/api/`, and
-incoming-webhook POSTs under `/webhook/...`. For the Slack app also `users.info`
-(from `users`), `conversations.members` (from `members`), `views.publish|open|update`,
-`apps.connections.open` (the app-level token; answers `socket_url`) and POSTs to
-`response_url(...)` (command replies). It records every request and can be
-scripted:
+incoming-webhook POSTs under `/webhook/...`. It keeps what was posted per channel (with
+its `metadata`) and answers `conversations.history`, `conversations.replies` (with
+`include_all_metadata`) and `conversations.list` from it. For the Slack app also
+`users.info` (from `users`), `conversations.members` (from `members`),
+`views.publish|open|update`, `apps.connections.open` (the app-level token; answers
+`socket_url`) and POSTs to `response_url(...)` (command replies). It records every
+request and can be scripted:
 
 - `script(Reply.rate_limited(2), Reply.rate_limited(2))`: the next posts get those
   answers, in order (429 with `Retry-After`, `Reply.server_error()`, `Reply.error("x")`,
@@ -13,6 +15,8 @@ scripted:
 - `down_until(t, clock)`: every post answers 500 while `clock() < t` (an injected
   clock, so "down for a minute" takes no real minute).
 - `fail_permanently("channel_not_found")`: every post answers `ok: false` with that.
+- `slow(seconds)`: every post is recorded at once and answered that much later (a slow
+  peer: a client killed meanwhile never learns that its post went through).
 
 The product never knows about this server: tests point `api_url` / the webhook URL at it.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,7 +74,11 @@ class SlackServer:
         self._script: list[Reply] = []
         self._down: tuple[float, Callable[[], float]] | None = None
         self._permanent: str | None = None
-        self._ts = 1760432400_000100
+        self._delay = 0.0
+        self.channels = {"C0PAPERS": "papers"}  # id -> name, for conversations.list
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel id -> posted messages
+        self._ts = int(time.time() * 1_000_000)  # a real time: `oldest` filters by it
+        self.timestamps: list[str] = []  # the ts of each message posted, in order
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
@@ -106,6 +115,9 @@ class SlackServer:
 
     def fail_permanently(self, code: str | None) -> None:
         self._permanent = code
+
+    def slow(self, seconds: float) -> None:
+        self._delay = seconds
 
     # ---- what arrived --------------------------------------------------------------
     def posts(self) -> list[Request]:
@@ -162,6 +174,11 @@ class SlackServer:
                 if not user.startswith("U"):
                     return Reply.error("user_not_found")
                 return Reply(200, {"ok": True, "channel": {"id": "D" + user[1:]}})
+            if path == "/api/conversations.list":
+                listed = [{"id": i, "name": n} for i, n in self.channels.items()]
+                return Reply(200, {"ok": True, "channels": listed})
+            if path in ("/api/conversations.history", "/api/conversations.replies"):
+                return self._read(path, body)
             if not path.startswith(POST_PATHS):
                 return Reply(404, {"ok": False, "error": "unknown_method"})
             scripted = self._script.pop(0) if self._script else None
@@ -177,8 +194,38 @@ class SlackServer:
                 return Reply(200, "ok")
             self._ts += 100
             ts = f"{self._ts // 1_000_000}.{self._ts % 1_000_000:06d}"
-            channel = str(body.get("channel", "C0"))
-            return Reply(200, {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}})
+            channel = self._channel_id(str(body.get("channel", "C0")))
+            message: dict[str, Any] = {"ts": ts, "text": body.get("text", "")}
+            if body.get("thread_ts"):
+                message["thread_ts"] = body["thread_ts"]
+            metadata = body.get("metadata")
+            if isinstance(metadata, str) and metadata:
+                metadata = json.loads(metadata)
+            if metadata:
+                message["metadata"] = metadata
+            self.messages.setdefault(channel, []).append(message)
+            self.timestamps.append(ts)
+            return Reply(200, {"ok": True, "channel": channel, "ts": ts, "message": message})
+
+    def _channel_id(self, channel: str) -> str:
+        by_name = {name: id_ for id_, name in self.channels.items()}
+        return by_name.get(channel.lstrip("#"), channel)
+
+    def _read(self, path: str, body: dict[str, Any]) -> Reply:
+        """conversations.history (top-level messages) or .replies (a thread), newest first."""
+        channel = str(body.get("channel", ""))
+        if channel not in self.messages and channel not in self.channels:
+            return Reply.error("channel_not_found")
+        oldest = float(body.get("oldest") or 0)
+        found = [m for m in self.messages.get(channel, []) if float(m["ts"]) >= oldest]
+        if path.endswith("history"):
+            found = [m for m in found if "thread_ts" not in m]
+        else:
+            thread = str(body.get("ts"))
+            found = [m for m in found if m["ts"] == thread or m.get("thread_ts") == thread]
+        if str(body.get("include_all_metadata")).lower() not in ("true", "1"):
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        return Reply(200, {"ok": True, "messages": list(reversed(found)), "has_more": False})
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -198,6 +245,8 @@ class SlackServer:
                     body.update(parse_qsl(raw))
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 reply = server._answer(url.path, headers, body)
+                if server._delay and url.path.startswith(POST_PATHS):
+                    time.sleep(server._delay)
                 ok = not (isinstance(reply.body, dict) and reply.body.get("ok") is False)
                 record = Request(url.path, headers, body, reply.status, ok)
                 with server._lock:
@@ -210,8 +259,11 @@ class SlackServer:
                 self.send_header("Content-Length", str(len(payload)))
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client was killed while we were slow: as Slack would
 
             do_GET = do_POST
 

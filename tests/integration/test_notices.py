@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -87,6 +88,7 @@ def test_admin_hears_once_of_a_silent_newsletter_and_a_failing_destination(
         clock.now += timedelta(minutes=1)
         (tmp_path / "inbox" / "1.eml").write_bytes(DIGEST)
         jobs.fetch_source("pulse")  # arrives; its alert to #papers fails
+        jobs.wait_idle(time.monotonic() + 30)  # delivery runs in its own lane
         assert slack_server.posts() == []
         clock.now = TUESDAY_1030 + timedelta(days=2, minutes=1)  # Thursday: nothing since
         jobs.check_silence()

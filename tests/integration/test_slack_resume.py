@@ -82,7 +82,7 @@ def test_a_restart_after_part_two_failed_posts_only_parts_two_and_three(
         posts = slack_server.posts()
         assert len(posts) == 3 and posts[0] is part_one, "part 1 is not posted again"
         assert "thread_ts" not in part_one.body
-        assert [p.body["thread_ts"] for p in posts[1:]] == ["1760432400.000200"] * 2
+        assert [p.body["thread_ts"] for p in posts[1:]] == [slack_server.timestamps[0]] * 2
         shown = [n for post in posts for n in papers_in(post)]
         assert sorted(shown) == list(range(1, PAPERS + 1)), "every paper exactly once"
         again.run_once(now=FEED_TIME + timedelta(hours=1))

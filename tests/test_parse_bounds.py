@@ -1,0 +1,50 @@
+"""What reaches the parser is bounded: binary parts are cut out of the raw email, HTML
+is cut to a size, a number of tags and a nesting depth, and the text that matters stays."""
+
+from __future__ import annotations
+
+from email import message_from_bytes
+
+from hostile_mail import big_attachment
+
+from mailer.parse.bounds import (
+    MAX_HTML_CHARS,
+    MAX_HTML_DEPTH,
+    MAX_HTML_TAGS,
+    bound_html,
+    strip_binary_bodies,
+)
+
+LINK = '<a href="https://arxiv.org/abs/2401.04088">Mixtral of Experts</a>'
+
+
+def test_an_attachment_body_is_cut_and_the_text_part_kept() -> None:
+    raw = big_attachment(2)
+    stripped = strip_binary_bodies(raw)
+    assert len(stripped) < 2_000
+    message = message_from_bytes(stripped)
+    parts = [p for p in message.walk() if not p.is_multipart()]
+    assert parts[0].get_payload().strip() == "the slides are attached"
+    assert parts[1].get_filename() == "slides.bin" and parts[1].get_payload() == ""
+
+
+def test_an_email_without_binary_parts_is_left_as_it_is() -> None:
+    raw = b"Subject: x\nContent-Type: text/html\n\n" + LINK.encode()
+    assert strip_binary_bodies(raw) is raw
+
+
+def test_containers_nested_past_the_depth_go_but_their_links_stay() -> None:
+    html = "<div>" * (MAX_HTML_DEPTH + 1_000) + LINK + "</div>" * 5
+    bounded = bound_html(html)
+    assert bounded.count("<div>") == MAX_HTML_DEPTH
+    assert LINK in bounded
+
+
+def test_html_is_cut_to_its_size_and_tag_count() -> None:
+    assert len(bound_html("<p>" + "x" * (MAX_HTML_CHARS * 2))) <= MAX_HTML_CHARS
+    assert bound_html("<p>x" * (MAX_HTML_TAGS + 10)).count("<p>") == MAX_HTML_TAGS
+
+
+def test_a_newsletter_sized_body_is_untouched() -> None:
+    html = "<table><tr><td>" + (f"<div><p>{LINK}</p></div>" * 50) + "</td></tr></table>"
+    assert bound_html(html) == html
