@@ -118,7 +118,8 @@ class LeaderElection:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._thread.join(timeout=STOP_JOIN_SECONDS)
+        if self._thread.ident is not None:  # a start-up that failed before start() left it
+            self._thread.join(timeout=STOP_JOIN_SECONDS)
         with self._mutex:
             was_leading, self._leading = self._leading, False
         if was_leading:

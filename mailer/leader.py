@@ -100,7 +100,8 @@ class SoleLeader:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._thread.join(timeout=STOP_JOIN_SECONDS)
+        if self._thread.ident is not None:  # a start-up that failed before start() left it
+            self._thread.join(timeout=STOP_JOIN_SECONDS)
         try:
             with self._engine.begin() as connection:
                 remove_replica(connection, self.replica)
