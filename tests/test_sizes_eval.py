@@ -7,9 +7,14 @@ model the text mentions) and `own_sizes` (those of the paper's own models, not i
 baselines, judges or teachers), and a split fixed from a hash of its id before any tuning;
 the floors are enforced on the holdout split.
 
-Print the figures (and the tune split's misses, never the holdout's unless asked):
+Print the figures (and the tune split's misses, never the holdout's or the fresh split's
+unless asked):
 
-    python3 tests/test_sizes_eval.py [--show-holdout]
+    python3 tests/test_sizes_eval.py [--show-holdout] [--show-fresh]
+
+Splits: `tune` (tuned on), `holdout` (fixed by hash before tuning; its misses were seen once
+by the issue 12 follow-up, so it is no longer blind), `fresh` (78 real arXiv abstracts labeled
+and committed before the extractor ever ran on them, never tuned on: the honest figure).
 """
 
 from __future__ import annotations
@@ -144,12 +149,12 @@ def test_tune_split_meets_the_floor_too() -> None:
 
 
 def main(argv: list[str]) -> None:
-    for name in ("tune", "holdout"):
+    for name in ("tune", "holdout", "fresh"):
         items = _split(name)
         for own in (False, True):
             result = score(items, own=own)
             print(result.summary(f"{name} {'own_sizes' if own else 'sizes'}", len(items)))
-            if name == "tune" or "--show-holdout" in argv:
+            if name == "tune" or f"--show-{name}" in argv:
                 for error in result.errors:
                     print("   ", error)
 
