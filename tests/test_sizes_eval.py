@@ -36,6 +36,13 @@ MIN_RECALL = 0.95
 # tuning is 0.957 / 0.907 (tests/data/sizes/README.md), so the recall floor guards that level.
 MIN_OWN_PRECISION = 0.95
 MIN_OWN_RECALL = 0.90
+# The fresh split (never tuned on): issue 12's targets for all sizes (0.98 / 0.97) are met
+# there and enforced. For own sizes the targets (0.95 / 0.95) are NOT met: the honest figure
+# is 0.944 / 0.903 (README), so the floor guards that achieved level, not the target.
+FRESH_MIN_PRECISION = 0.98
+FRESH_MIN_RECALL = 0.97
+FRESH_MIN_OWN_PRECISION = 0.94
+FRESH_MIN_OWN_RECALL = 0.90
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,23 @@ def test_holdout_meets_the_precision_and_recall_floor() -> None:
     print(result.summary("holdout", len(items)))
     assert result.precision >= MIN_PRECISION, result.summary("holdout", len(items))
     assert result.recall >= MIN_RECALL, result.summary("holdout", len(items))
+
+
+def test_fresh_split_meets_the_size_targets() -> None:
+    items = _split("fresh")
+    assert len(items) >= 78
+    result = score(items)
+    print(result.summary("fresh", len(items)))
+    assert result.precision >= FRESH_MIN_PRECISION, result.summary("fresh", len(items))
+    assert result.recall >= FRESH_MIN_RECALL, result.summary("fresh", len(items))
+
+
+def test_fresh_own_sizes_hold_the_achieved_level() -> None:
+    items = _split("fresh")
+    result = score(items, own=True)
+    print(result.summary("fresh own_sizes", len(items)))
+    assert result.precision >= FRESH_MIN_OWN_PRECISION, result.summary("fresh own", len(items))
+    assert result.recall >= FRESH_MIN_OWN_RECALL, result.summary("fresh own", len(items))
 
 
 def test_tune_split_meets_the_floor_too() -> None:

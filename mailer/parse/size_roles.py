@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from mailer.models import SizeRole
 
@@ -116,6 +116,7 @@ FIELD_WORDS: frozenset[str] = frozenset({"dominate", "dominates", "dominating", 
 SCOPE_END_WORDS: frozenset[str] = frozenset({"for", "across"})
 DISTILL_WORDS: frozenset[str] = frozenset({"distill", "distills", "distilled", "distilling"})
 HYPOTHETICAL_WORDS: frozenset[str] = frozenset({"might", "would", "could"})
+_EXAMPLE_CUE = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
 
 # Words keep their hyphens here: "GPT-like" is a name, not the word "like".
 _WORD = re.compile(r"\w(?:[^\s/]*\w)?")
@@ -138,11 +139,11 @@ def role_of(
     start: int,
     end: int,
     ends: Sequence[int] | None = None,
-    references: frozenset[str] = frozenset(),
+    references: Callable[[], frozenset[str]] | None = None,
 ) -> tuple[SizeRole, str]:
     """The role of the size at text[start:end] and the model name it sits on. `ends` are
-    the text's `sentence_ends` (found again when not given); `references` the
-    `reference_names` of the text."""
+    the text's `sentence_ends` (found again when not given); `references` gives the
+    `reference_names` of the text (asked only when no nearer cue decides)."""
     sentence_start, sentence_end = _sentence_bounds(
         text, start, end, sentence_ends(text) if ends is None else ends
     )
@@ -154,7 +155,8 @@ def role_of(
     after = _words_after(text, end, sentence_end)
     if any(w in COMPARE_AFTER for w in after):
         return "compared", source
-    before = [w.lower() for w in _WORD.findall(text, sentence_start, start)]
+    raw_before = _WORD.findall(text, sentence_start, start)
+    before = [w.lower() for w in raw_before]
     if any(w in DISTILL_WORDS for w in before) and "into" in after:
         return "compared", source  # "we distill a 405B model into ..."
     role = _role_from_words_before(before)
@@ -168,11 +170,12 @@ def role_of(
         or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
     ):
         return "compared", source
-    if not any(w in OWN_BEFORE for w in before) and _weak_cue_near(text, sentence_start, start):
+    if not any(w in OWN_BEFORE for w in before) and _weak_cue_near(raw_before):
         return "compared", source
-    if references and not any(w in OWN_BEFORE for w in sentence):
+    if references is not None and not any(w in OWN_BEFORE for w in sentence):
         near = [w.lower() for w in _WORD.findall(text, max(sentence_start, start - 40), start)]
-        if any(w in references for w in near):
+        names = references() if any(w[:1].isalpha() for w in near) else frozenset()
+        if any(w in names for w in near):
             return "compared", source  # "Recent works such as GPT-3 ... the GPT-3 model with 175B"
     return "own", source
 
@@ -182,11 +185,10 @@ def reference_names(text: str, ends: Sequence[int]) -> frozenset[str]:
     "LLMs like PaLM") in sentences where the authors do not speak: a size later written on
     one of them, in a sentence without the authors, is a reference point too."""
     names: set[str] = set()
-    sentence_start = 0
-    for end in [*ends, len(text)]:
+    for cue in _EXAMPLE_CUE.finditer(text):
+        sentence_start, end = _sentence_bounds(text, cue.start(), cue.end(), ends)
         words = _WORD.findall(text, sentence_start, end)
         lowered = [w.lower() for w in words]
-        sentence_start = end + 1
         if any(w in OWN_BEFORE for w in lowered):
             continue
         for index, word in enumerate(lowered):
@@ -200,11 +202,10 @@ def reference_names(text: str, ends: Sequence[int]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _weak_cue_near(text: str, sentence_start: int, start: int) -> bool:
+def _weak_cue_near(words: Sequence[str]) -> bool:
     """ "like", "such as", "existing" among the last few plain words before a size; names
     and their joiners do not count ("LLMs like PaLM 540B and Llama-3.1 405B")."""
     plain = 0
-    words = _WORD.findall(text, sentence_start, start)
     for index in range(len(words) - 1, -1, -1):
         word = words[index]
         lower = word.lower()

@@ -133,7 +133,13 @@ def extract_sizes(text: str) -> list[ModelSize]:
     title_end = _title_end(text, flat) if mentions else 0
     if title_end:
         insort(ends, title_end)  # a title has no full stop before its abstract
-    references = reference_names(flat, ends) if mentions else frozenset()
+    cached: list[frozenset[str]] = []
+
+    def references() -> frozenset[str]:  # read only for a size no other cue decides
+        if not cached:
+            cached.append(reference_names(flat, ends))
+        return cached[0]
+
     for mention in mentions:
         known = found.get(mention.params)
         if known is not None and known.role == "own":
@@ -152,8 +158,8 @@ def _title_end(text: str, flat: str) -> int:
     title = title.rstrip()
     if not blank or not title.strip() or title[-1] in ".!?:;":
         return 0
-    end = len(_flatten(title))
-    return end if flat[end : end + 1] == " " else 0
+    end = len(_WHITESPACE.sub(" ", title))  # the title's own URLs or LaTeX: no match below
+    return end if flat[end : end + 1] == " " and flat.startswith(title[:20].strip()) else 0
 
 
 def _flatten(text: str) -> str:
