@@ -49,6 +49,53 @@ ROLES = [
         "It matches Llama-2-13B while our 7B model, despite its size, is first.",
         {13 * B: "compared", 7 * B: "own"},
     ),
+    # issue 12 follow-up: background and reference points, by principle
+    (
+        "Recent works such as T5 and GPT-3 have shown that scale helps. Particularly, the"
+        " GPT-3 model with 175 billion parameters shows strong few-shot abilities. We train"
+        " a 1B model.",
+        {175 * B: "compared", 1 * B: "own"},
+    ),
+    (
+        "LLMs like LaPM 540B and Llama-3.1 405B face limitations.",
+        {540 * B: "compared", 405 * B: "compared"},
+    ),
+    (
+        "Current approaches favour models such as GPT-4 or those with over 70 billion parameters.",
+        {70 * B: "compared"},
+    ),
+    (
+        "Sparse models with close to a trillion parameters dominate the leaderboards.",
+        {10**12: "compared"},
+    ),
+    (
+        "InternVL2-76B and LLaVA-OneVision-72B lead the multimodal leaderboard.",
+        {76 * B: "compared", 72 * B: "compared"},
+    ),
+    ("Our POINTS1.5-7B ranks first on the OpenCompass leaderboard.", {7 * B: "own"}),
+    (
+        "Our methods outperform prior methods by 4% and lead to the first 3 billion"
+        " parameter language models that do so.",
+        {3 * B: "own"},
+    ),
+    ("Our strategies match the re-training baseline for a 10B parameter LLM.", {10 * B: "own"}),
+    (
+        "It outperforms the benchmarks set by Llama-2-Chat-13B and Gemma-7B-it.",
+        {13 * B: "compared", 7 * B: "compared"},
+    ),
+    (
+        "At 32K context length, Llama-3.1-8BrightarrowMinistral-3-14B transfer is 10 points.",
+        {8 * B: "own", 14 * B: "own"},
+    ),
+    (
+        "We train the best variant as 410M- and 1.45B-parameter models on 100B tokens.",
+        {410 * M: "own", int(1.45 * B): "own"},
+    ),
+    (
+        "Distilling Multi-Billion-Parameter Teacher Encoders\n\nWe pretrain encoders ranging"
+        " from 700M to 9.3B.",
+        {700 * M: "own", int(9.3 * B): "own"},
+    ),
 ]
 
 

@@ -7,9 +7,14 @@ model the text mentions) and `own_sizes` (those of the paper's own models, not i
 baselines, judges or teachers), and a split fixed from a hash of its id before any tuning;
 the floors are enforced on the holdout split.
 
-Print the figures (and the tune split's misses, never the holdout's unless asked):
+Print the figures (and the tune split's misses, never the holdout's or the fresh split's
+unless asked):
 
-    python3 tests/test_sizes_eval.py [--show-holdout]
+    python3 tests/test_sizes_eval.py [--show-holdout] [--show-fresh]
+
+Splits: `tune` (tuned on), `holdout` (fixed by hash before tuning; its misses were seen once
+by the issue 12 follow-up, so it is no longer blind), `fresh` (78 real arXiv abstracts labeled
+and committed before the extractor ever ran on them, never tuned on: the honest figure).
 """
 
 from __future__ import annotations
@@ -31,6 +36,13 @@ MIN_RECALL = 0.95
 # tuning is 0.957 / 0.907 (tests/data/sizes/README.md), so the recall floor guards that level.
 MIN_OWN_PRECISION = 0.95
 MIN_OWN_RECALL = 0.90
+# The fresh split (never tuned on): issue 12's targets for all sizes (0.98 / 0.97) are met
+# there and enforced. For own sizes the targets (0.95 / 0.95) are NOT met: the honest figure
+# is 0.944 / 0.903 (README), so the floor guards that achieved level, not the target.
+FRESH_MIN_PRECISION = 0.98
+FRESH_MIN_RECALL = 0.97
+FRESH_MIN_OWN_PRECISION = 0.94
+FRESH_MIN_OWN_RECALL = 0.90
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,23 @@ def test_holdout_meets_the_precision_and_recall_floor() -> None:
     assert result.recall >= MIN_RECALL, result.summary("holdout", len(items))
 
 
+def test_fresh_split_meets_the_size_targets() -> None:
+    items = _split("fresh")
+    assert len(items) >= 78
+    result = score(items)
+    print(result.summary("fresh", len(items)))
+    assert result.precision >= FRESH_MIN_PRECISION, result.summary("fresh", len(items))
+    assert result.recall >= FRESH_MIN_RECALL, result.summary("fresh", len(items))
+
+
+def test_fresh_own_sizes_hold_the_achieved_level() -> None:
+    items = _split("fresh")
+    result = score(items, own=True)
+    print(result.summary("fresh own_sizes", len(items)))
+    assert result.precision >= FRESH_MIN_OWN_PRECISION, result.summary("fresh own", len(items))
+    assert result.recall >= FRESH_MIN_OWN_RECALL, result.summary("fresh own", len(items))
+
+
 def test_tune_split_meets_the_floor_too() -> None:
     items = _split("tune")
     result = score(items)
@@ -144,12 +173,12 @@ def test_tune_split_meets_the_floor_too() -> None:
 
 
 def main(argv: list[str]) -> None:
-    for name in ("tune", "holdout"):
+    for name in ("tune", "holdout", "fresh"):
         items = _split(name)
         for own in (False, True):
             result = score(items, own=own)
             print(result.summary(f"{name} {'own_sizes' if own else 'sizes'}", len(items)))
-            if name == "tune" or "--show-holdout" in argv:
+            if name == "tune" or f"--show-{name}" in argv:
                 for error in result.errors:
                     print("   ", error)
 

@@ -7,8 +7,9 @@ model rather than building or studying it:
   Llama-2-70B", "compared with Mixtral 8x22B", "gains over GPT-3 175B", "models exceeding
   100 billion parameters", "distilled from a 70B teacher";
 - a role word follows it closely: "7B baselines", "a 405B teacher", "Qwen2.5-72B as the judge";
-- "like", "such as", "existing", "previous" before it, in a sentence that does not speak of
-  the authors' own work: "LLMs like PaLM 540B face limitations".
+- "like", "such as", "existing", "previous" among the last few plain words before it (names
+  in a list between do not count), in a sentence that does not speak of the authors' own
+  work: "LLMs like PaLM 540B and Llama-3.1 405B face limitations".
 
 A size in a hypothetical ("a 52B MoE might perform like a 6.7B dense model") is `unknown`;
 every other size is the paper's `own` (the models it trains, fine-tunes, prunes, releases or
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from mailer.models import SizeRole
 
@@ -105,8 +106,17 @@ COMPARE_AFTER: frozenset[str] = frozenset(
         "oracle",
     }
 )
+# A sentence about who leads the field speaks of others' models: "Sparse models with close
+# to a trillion parameters dominate the leaderboards", "X-76B and Y-72B lead the
+# leaderboard" (but "ranks first on the leaderboard" is the paper's own result)
+FIELD_WORDS: frozenset[str] = frozenset({"dominate", "dominates", "dominating", "dominated"})
+# A comparison's object ends at these: "match the baseline for a 10B LLM", "outperform
+# methods by 4% and lead to the first 3B models" (the size after is the setting, not it);
+# "by" only before a margin ("by 4%"), not in "the benchmarks set by Llama-2-13B"
+SCOPE_END_WORDS: frozenset[str] = frozenset({"for", "across"})
 DISTILL_WORDS: frozenset[str] = frozenset({"distill", "distills", "distilled", "distilling"})
 HYPOTHETICAL_WORDS: frozenset[str] = frozenset({"might", "would", "could"})
+_EXAMPLE_CUE = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
 
 # Words keep their hyphens here: "GPT-like" is a name, not the word "like".
 _WORD = re.compile(r"\w(?:[^\s/]*\w)?")
@@ -125,10 +135,15 @@ def sentence_ends(text: str) -> list[int]:
 
 
 def role_of(
-    text: str, start: int, end: int, ends: Sequence[int] | None = None
+    text: str,
+    start: int,
+    end: int,
+    ends: Sequence[int] | None = None,
+    references: Callable[[], frozenset[str]] | None = None,
 ) -> tuple[SizeRole, str]:
     """The role of the size at text[start:end] and the model name it sits on. `ends` are
-    the text's `sentence_ends` (found again when not given)."""
+    the text's `sentence_ends` (found again when not given); `references` gives the
+    `reference_names` of the text (asked only when no nearer cue decides)."""
     sentence_start, sentence_end = _sentence_bounds(
         text, start, end, sentence_ends(text) if ends is None else ends
     )
@@ -140,7 +155,8 @@ def role_of(
     after = _words_after(text, end, sentence_end)
     if any(w in COMPARE_AFTER for w in after):
         return "compared", source
-    before = [w.lower() for w in _WORD.findall(text, sentence_start, start)]
+    raw_before = _WORD.findall(text, sentence_start, start)
+    before = [w.lower() for w in raw_before]
     if any(w in DISTILL_WORDS for w in before) and "into" in after:
         return "compared", source  # "we distill a 405B model into ..."
     role = _role_from_words_before(before)
@@ -149,11 +165,60 @@ def role_of(
     sentence = before + [w.lower() for w in _WORD.findall(text, end, sentence_end)]
     if any(w in HYPOTHETICAL_WORDS for w in sentence):
         return "unknown", source
-    if not any(w in OWN_BEFORE for w in before) and any(
-        w in WEAK_COMPARE_BEFORE for w in before[-_WEAK_WORDS:]
+    if not any(w in OWN_BEFORE for w in sentence) and (
+        any(w in FIELD_WORDS for w in sentence)
+        or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
     ):
         return "compared", source
+    if not any(w in OWN_BEFORE for w in before) and _weak_cue_near(raw_before):
+        return "compared", source
+    if references is not None and not any(w in OWN_BEFORE for w in sentence):
+        near = [w.lower() for w in _WORD.findall(text, max(sentence_start, start - 40), start)]
+        names = references() if any(w[:1].isalpha() for w in near) else frozenset()
+        if any(w in names for w in near):
+            return "compared", source  # "Recent works such as GPT-3 ... the GPT-3 model with 175B"
     return "own", source
+
+
+def reference_names(text: str, ends: Sequence[int]) -> frozenset[str]:
+    """The model names a text gives as others' examples ("works such as T5 and GPT-3",
+    "LLMs like PaLM") in sentences where the authors do not speak: a size later written on
+    one of them, in a sentence without the authors, is a reference point too."""
+    names: set[str] = set()
+    for cue in _EXAMPLE_CUE.finditer(text):
+        sentence_start, end = _sentence_bounds(text, cue.start(), cue.end(), ends)
+        words = _WORD.findall(text, sentence_start, end)
+        lowered = [w.lower() for w in words]
+        if any(w in OWN_BEFORE for w in lowered):
+            continue
+        for index, word in enumerate(lowered):
+            if word == "like" or (word == "as" and index and lowered[index - 1] == "such"):
+                for name in words[index + 1 : index + 7]:
+                    if name.lower() in LIST_JOINERS:
+                        continue
+                    if not (name[:1].isupper() and any(ch.isdigit() for ch in name)):
+                        break
+                    names.add(name.lower())
+    return frozenset(names)
+
+
+def _weak_cue_near(words: Sequence[str]) -> bool:
+    """ "like", "such as", "existing" among the last few plain words before a size; names
+    and their joiners do not count ("LLMs like PaLM 540B and Llama-3.1 405B")."""
+    plain = 0
+    for index in range(len(words) - 1, -1, -1):
+        word = words[index]
+        lower = word.lower()
+        if lower in WEAK_COMPARE_BEFORE:
+            return True
+        if lower == "as" and index > 0 and words[index - 1].lower() == "such":
+            return True
+        if word[:1].isupper() or any(ch.isdigit() for ch in word) or lower in LIST_JOINERS:
+            continue
+        plain += 1
+        if plain == _WEAK_WORDS:
+            return False
+    return False
 
 
 def _words_after(text: str, end: int, sentence_end: int) -> list[str]:
@@ -178,11 +243,15 @@ def _words_after(text: str, end: int, sentence_end: int) -> list[str]:
 def _role_from_words_before(before: list[str]) -> SizeRole | None:
     """The nearest cue before the size decides: a comparison, or the authors speaking."""
     plain_words = 0
+    scoped = False  # past the end of a comparison's object
     for index in range(len(before) - 1, -1, -1):
         word = before[index]
         if word in OWN_BEFORE:
             return "own"
-        if word in COMPARE_BEFORE:
+        following = before[index + 1] if index + 1 < len(before) else ""
+        if word in SCOPE_END_WORDS or (word == "by" and following[:1].isdigit()):
+            scoped = True
+        if word in COMPARE_BEFORE and not scoped:
             return "compared"
         if word in CLAUSE_STARTS:
             return None

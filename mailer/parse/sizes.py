@@ -20,13 +20,14 @@ Pure and total: any string gives a (possibly empty) list, never an exception.
 from __future__ import annotations
 
 import re
+from bisect import insort
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from mailer.models import ModelSize
-from mailer.parse.size_roles import role_of, sentence_ends
+from mailer.parse.size_roles import reference_names, role_of, sentence_ends
 from mailer.parse.size_scan import scan_windows
 from mailer.parse.size_words import (
     DATASET_PREFIXES,
@@ -60,6 +61,8 @@ _LATEX_RELATION = re.compile(r"\$\\(leq|le|geq|ge|sim|approx)\$\s?")
 _ROLE_RANK = {"compared": 0, "unknown": 1, "own": 2}
 _VAGUE_BEFORE = re.compile(r"(?i:few|several|many|some|of) $")
 _GLUED_TIMES = re.compile(r"(?<=[0-9])times(?=[0-9])")  # "4times70" from a lost "×"
+# "8BrightarrowMinistral" or "8B$\\rightarrow$Ministral": an arrow between two names
+_ARROW = re.compile(r"\$?\\?(?:long)?(?:right|left|Right|Left)arrow\$?")
 _COMPACT = re.compile(
     rf"{_NOT_BEFORE}(?:(?<=-)(?P<activated>A)|(?P<factor>[0-9]{{1,3}})\s?[x×*]\s?)?"
     rf"(?P<number>{_NUMBER})(?P<unit>Bn|bn|[KMBTb])(?![A-Za-z0-9])"
@@ -83,7 +86,7 @@ _BARE_BEFORE = re.compile(
     r"(?P<sep>\s?,\s?(?:and |or )?|\s(?:and|or|to)\s|\s?[-–/]\s?)$"
 )
 _JOINER = re.compile(
-    r"\s?,\s?(?:and |or )?|\s(?:and|or|to|vs\.?|versus)\s|\s?[-–/]\s?"
+    r"\s?,\s?(?:and |or )?|-?\s(?:and|or|to|vs\.?|versus)\s|\s?[-–/]\s?"
     r"|\s(?:to|and|or)\s(?:over|about|around|nearly|almost|roughly|more than|up to)\s"
 )
 # A size, one qualifying word, then the next: "82B English, 20B Chinese and 5B code tokens"
@@ -127,21 +130,44 @@ def extract_sizes(text: str) -> list[ModelSize]:
     ]
     found: dict[int, ModelSize] = {}
     ends = sentence_ends(flat) if mentions else []
+    title_end = _title_end(text, flat) if mentions else 0
+    if title_end:
+        insort(ends, title_end)  # a title has no full stop before its abstract
+    cached: list[frozenset[str]] = []
+
+    def references() -> frozenset[str]:  # read only for a size no other cue decides
+        if not cached:
+            cached.append(reference_names(flat, ends))
+        return cached[0]
+
     for mention in mentions:
         known = found.get(mention.params)
         if known is not None and known.role == "own":
             continue  # already its strongest role: no need to read the sentence again
-        role, source = role_of(flat, mention.start, mention.end, ends)
+        role, source = role_of(flat, mention.start, mention.end, ends, references)
         if known is None or _ROLE_RANK[role] > _ROLE_RANK[known.role]:
             span = known.text if known else flat[mention.start : mention.end]
             found[mention.params] = ModelSize(mention.params, span, role=role, source=source)
     return [found[params] for params in sorted(found)]
 
 
+def _title_end(text: str, flat: str) -> int:
+    """Where a first line followed by a blank line (a title) ends in `flat`, when it has
+    no full stop of its own; 0 otherwise."""
+    title, blank, _ = text.partition("\n\n")
+    title = title.rstrip()
+    if not blank or not title.strip() or title[-1] in ".!?:;":
+        return 0
+    end = len(_WHITESPACE.sub(" ", title))  # the title's own URLs or LaTeX: no match below
+    return end if flat[end : end + 1] == " " and flat.startswith(title[:20].strip()) else 0
+
+
 def _flatten(text: str) -> str:
     """One line of prose: whitespace runs as one space, URLs gone (a URL is not text),
     LaTeX comparisons as symbols ("($\\leq$2B)" reads "(≤2B)")."""
     flat = _WHITESPACE.sub(" ", text)
+    if "arrow" in flat:
+        flat = _ARROW.sub(" → ", flat)
     if "times" in flat:
         flat = _GLUED_TIMES.sub("×", flat)
     if "http" in flat or "www." in flat:
