@@ -99,6 +99,13 @@ def test_unwrap_url_reaches_the_real_target_without_utm(wrapped: str, target: st
         ("ftp://doi.org/10.1038/x", None),
         ("https://arxiv.org/abs/" + "a" * 300 + "/1234567", None),  # no archive is that long
         ("https://arxiv.org/abs/astro-ph.GA/0601001", "arxiv:astro-ph.GA/0601001"),
+        # what the plain-link shortcut does not read goes the general way, to the same key
+        ("HTTPS://ARXIV.ORG/abs/2401.04088", "arxiv:2401.04088"),
+        ("https://arxiv.org:443/abs/2401.04088", "arxiv:2401.04088"),
+        ("https://reader@huggingface.co/papers/2401.04088", "arxiv:2401.04088"),
+        ("https://arxiv.org/abs/2401.04088\t", "arxiv:2401.04088"),
+        ("https://www.www.arxiv.org/abs/2401.04088", None),
+        ("https://arxiv.org/abs/2401.04088 more", None),
     ],
 )
 def test_paper_link_knows_one_paper_by_one_key(url: str, key: str | None) -> None:
