@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from mailer.parse.formats.marked import LinkedEntry, paragraphs
 from mailer.parse.text import collapse_whitespace
@@ -24,6 +25,7 @@ _LABEL = re.compile(
     r"\s*[:\-–]\s*",
     re.IGNORECASE,
 )
+_AUTHOR_PARTS = re.compile(r"\s+[·|]\s+")
 _AUTHOR_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*")
 _ET_AL = re.compile(r"\s*(?:,\s*)?(?:et al\.?.*|…|\.\.\.)$")
 _META = re.compile(
@@ -67,11 +69,19 @@ def authors_in(line: str) -> list[str] | None:
     """The names an "Authors: ..." or "By ..." line (or a `·`-separated part of it) gives."""
     if not line:
         return None
+    names = _authors_in(line)
+    return list(names) if names is not None else None
+
+
+# A line is asked about up to four times (summary, authors, metadata, title tests): each
+# distinct line is read once per parse.
+@lru_cache(maxsize=4096)
+def _authors_in(line: str) -> tuple[str, ...] | None:
     # the label starts the line or a `·`/`|` part of it: tested with str methods first
     parts = line.lower().replace("|", "·").split("·")
     if not any(part.lstrip().startswith(("author", "by")) for part in parts):
         return None
-    for part in re.split(r"\s+[·|]\s+", line):
+    for part in _AUTHOR_PARTS.split(line):
         m = _AUTHORS.match(part.strip())
         if not m:
             continue
@@ -79,7 +89,7 @@ def authors_in(line: str) -> list[str] | None:
         if m["label"].lower() == "by" and not all(_looks_like_name(n) for n in names):
             continue  # a sentence: "By routing each token to two experts, ..."
         if names:
-            return names
+            return tuple(names)
     return None
 
 
