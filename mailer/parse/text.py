@@ -73,9 +73,13 @@ def mark_blocks(raw_html: str) -> str:
 # Containers whose nesting costs the HTML parser time quadratic in depth (each opening tag
 # looks up the open-element stack): 100,000 nested <div>s take ~10 s. Newsletters nest a
 # few dozen deep; past MAX_NESTING the containers become <span>s (line breaks stay marked).
+# The look-ahead on the names' first letters is what makes it fast: without it the case-
+# insensitive alternation is tried at every "<" (1 ms of a 60 KB digest, 7x more); a class
+# matches the same characters as those letters do under IGNORECASE (checked for every
+# code point), so the matches are the same.
 _CONTAINER_TAG = re.compile(
-    r"<(/?)(div|blockquote|section|article|aside|center|ul|ol|dl|address|details|dialog"
-    r"|dir|fieldset|figcaption|figure|footer|header|hgroup|main|menu|nav|summary)\b",
+    r"<(/?)(?=[abcdfhmnosu])(div|blockquote|section|article|aside|center|ul|ol|dl|address"
+    r"|details|dialog|dir|fieldset|figcaption|figure|footer|header|hgroup|main|menu|nav|summary)\b",
     re.IGNORECASE,
 )
 MAX_NESTING = 500

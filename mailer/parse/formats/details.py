@@ -25,6 +25,7 @@ _LABEL = re.compile(
     r"\s*[:\-–]\s*",
     re.IGNORECASE,
 )
+_LABEL_AT_PART_START = re.compile(r"(?:^|[·|])\s*(?:author|by)")
 _AUTHOR_PARTS = re.compile(r"\s+[·|]\s+")
 _AUTHOR_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*")
 _ET_AL = re.compile(r"\s*(?:,\s*)?(?:et al\.?.*|…|\.\.\.)$")
@@ -77,9 +78,8 @@ def authors_in(line: str) -> list[str] | None:
 # distinct line is read once per parse.
 @lru_cache(maxsize=4096)
 def _authors_in(line: str) -> tuple[str, ...] | None:
-    # the label starts the line or a `·`/`|` part of it: tested with str methods first
-    parts = line.lower().replace("|", "·").split("·")
-    if not any(part.lstrip().startswith(("author", "by")) for part in parts):
+    # the label starts the line or a `·`/`|` part of it: one scan before the real reading
+    if not _LABEL_AT_PART_START.search(line.lower()):
         return None
     for part in _AUTHOR_PARTS.split(line):
         m = _AUTHORS.match(part.strip())
