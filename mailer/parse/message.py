@@ -330,8 +330,17 @@ def _header_block_at(lines: list[str], index: int) -> _ForwardHeaders | None:
     return _ForwardHeaders(headers, "\n".join(_dequote(lines[index:])))
 
 
+# Where either marker could start a line: one scan of the text before a regex per line.
+_ANY_MARKER = re.compile(
+    r"^[> ]*+(?:\**+\s*+From:|-{3,}|Begin forwarded message:)", re.IGNORECASE | re.MULTILINE
+)
+
+
 def _forward_block_in_text(text: str) -> _ForwardHeaders | None:
-    lines = text.replace("\u00a0", " ").split("\n")
+    text = text.replace("\u00a0", " ")
+    if not _ANY_MARKER.search(text):  # most digests: no forwarded block at all
+        return None
+    lines = text.split("\n")
     tried = 0
     for index, line in enumerate(lines):
         if _GMAIL_MARKER.match(line):  # Gmail, Apple Mail, "Original Message"
