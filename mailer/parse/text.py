@@ -20,6 +20,10 @@ def collapse_whitespace(text: str) -> str:
     """One space for every run of whitespace (NBSP included), trimmed."""
     if "\u200b" in text:  # not whitespace to str.split; a line break opportunity to us
         return _WS.sub(" ", text).strip()
+    # Already collapsed (most texts are: they pass here several times): printable means no
+    # whitespace but the ASCII space, so single inner spaces are all there is to keep.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(text.split())  # a C loop: the regex took a fifth of a digest's parse
 
 
