@@ -20,7 +20,7 @@ from mailer.parse.formats.details import find_authors, find_upvotes, split_autho
 from mailer.parse.inputs import iter_documents, parse_document
 from mailer.parse.links import paper_link, unwrap_url
 from mailer.parse.message import Envelope
-from mailer.parse.text import decode_tex_accents, html_to_lines
+from mailer.parse.text import collapse_whitespace, decode_tex_accents, html_to_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -361,3 +361,19 @@ def test_a_summary_starting_with_by_stays_the_summary() -> None:
     )
     (paper,) = parse_email(message.as_bytes()).papers
     assert (paper.authors, paper.abstract, paper.size_params) == (None, summary, [70 * 10**9])
+
+
+@pytest.mark.parametrize(
+    ("text", "collapsed"),
+    [
+        ("Mixtral of Experts", "Mixtral of Experts"),  # already collapsed: kept as it is
+        ("", ""),
+        (" Mixtral  of\tExperts\n", "Mixtral of Experts"),
+        ("Mixtral\u00a0of\u2003Experts\u3000", "Mixtral of Experts"),  # Unicode spaces
+        ("Mixtral\x1cof\x1fExperts", "Mixtral of Experts"),  # separators str.split knows
+        ("Mixtral\u200bof Experts", "Mixtral of Experts"),  # a zero-width space breaks words
+        ("Mixtral of Experts ", "Mixtral of Experts"),
+    ],
+)
+def test_collapse_whitespace_leaves_one_space_between_words(text: str, collapsed: str) -> None:
+    assert collapse_whitespace(text) == collapsed
