@@ -25,7 +25,7 @@ _LABEL = re.compile(
     r"\s*[:\-–]\s*",
     re.IGNORECASE,
 )
-_LABEL_AT_PART_START = re.compile(r"(?:^|[·|])\s*(?:author|by)")
+_LABEL_AFTER_SEPARATOR = re.compile(r"[·|]\s*(?:author|by)")
 _AUTHOR_PARTS = re.compile(r"\s+[·|]\s+")
 _AUTHOR_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*")
 _ET_AL = re.compile(r"\s*(?:,\s*)?(?:et al\.?.*|…|\.\.\.)$")
@@ -78,8 +78,11 @@ def authors_in(line: str) -> list[str] | None:
 # distinct line is read once per parse.
 @lru_cache(maxsize=4096)
 def _authors_in(line: str) -> tuple[str, ...] | None:
-    # the label starts the line or a `·`/`|` part of it: one scan before the real reading
-    if not _LABEL_AT_PART_START.search(line.lower()):
+    # the label starts the line or a `·`/`|` part of it: str tests before the real reading
+    lower = line.lower()
+    if not lower.lstrip().startswith(("author", "by")) and not (
+        ("·" in lower or "|" in lower) and _LABEL_AFTER_SEPARATOR.search(lower)
+    ):
         return None
     for part in _AUTHOR_PARTS.split(line):
         m = _AUTHORS.match(part.strip())
