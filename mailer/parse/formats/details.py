@@ -70,13 +70,16 @@ def authors_in(line: str) -> list[str] | None:
     """The names an "Authors: ..." or "By ..." line (or a `·`-separated part of it) gives."""
     if not line:
         return None
-    names = _authors_in(line)
+    names = _cached_authors_in(line) if len(line) <= _MAX_CACHED_CHARS else _authors_in(line)
     return list(names) if names is not None else None
 
 
 # A line is asked about up to four times (summary, authors, metadata, title tests): each
-# distinct line is read once per parse.
-@lru_cache(maxsize=4096)
+# distinct line is read once per parse. Only lines of a real paragraph's length are kept,
+# so a hostile email's huge lines are not held after its parse.
+_MAX_CACHED_CHARS = 2_000
+
+
 def _authors_in(line: str) -> tuple[str, ...] | None:
     # the label starts the line or a `·`/`|` part of it: str tests before the real reading
     lower = line.lower()
@@ -94,6 +97,9 @@ def _authors_in(line: str) -> tuple[str, ...] | None:
         if names:
             return tuple(names)
     return None
+
+
+_cached_authors_in = lru_cache(maxsize=4096)(_authors_in)
 
 
 def is_meta_line(line: str) -> bool:
