@@ -235,6 +235,18 @@ def test_the_standard_library_reads_a_message_that_reuses_its_boundary() -> None
     assert any("2401.04088" in text for text in read.text_plain)
 
 
+def test_a_message_mail_parser_cannot_read_is_read_by_the_standard_library(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(message: object) -> None:
+        raise ValueError("mail-parser refuses this tree")
+
+    monkeypatch.setattr("mailer.parse.message.mailparser.MailParser", refuse)
+    raw = _email("Mixtral of Experts\nhttps://arxiv.org/abs/2401.04088\n")
+    (paper,) = parse_email(raw).papers
+    assert paper.arxiv_id == "2401.04088"
+
+
 def test_a_url_followed_by_cjk_text_ends_where_the_ascii_ends() -> None:
     text = "CodePlan: Repository-level Coding using LLMs and Planning\n论文链接：https://arxiv.org/abs/2309.12499。推荐阅读\n"
     (paper,) = parse_email(_email(text)).papers

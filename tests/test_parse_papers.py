@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
@@ -15,9 +18,12 @@ from mailer.parse.papers import (
     MAX_TITLE_CHARS,
     build_paper,
     dedupe_papers,
+    may_hold_size,
 )
+from mailer.parse.sizes import extract_sizes
 
 B = 10**9
+LABELED = Path(__file__).resolve().parent / "data" / "sizes" / "labeled.jsonl"
 
 
 def test_a_size_ending_the_title_is_not_read_into_the_abstracts_first_words() -> None:
@@ -94,3 +100,20 @@ def test_an_email_with_more_papers_than_any_digest_keeps_the_first_and_says_so(
     parsed = parse_email(message.as_bytes())
     assert [p.arxiv_id for p in parsed.papers] == ["2401.00000", "2401.00001", "2401.00002"]
     assert [p.reason for p in parsed.problems] == ["5 papers found; only the first 3 are kept"]
+
+
+def test_a_text_the_size_prefilter_skips_holds_no_size_for_the_extractor() -> None:
+    """The prefilter only saves time: every labeled text and each of its sentences, with and
+    without their digits, reads the same with it as with the extractor alone."""
+    texts = [json.loads(line)["text"] for line in LABELED.read_text().splitlines() if line]
+    pieces = [piece for text in texts for piece in (text, *re.split(r"(?<=[.;])\s", text))]
+    pieces += [re.sub(r"[0-9]", "", piece) for piece in pieces]
+    pieces += ["a billion-parameter model", "ten Billion parameters", "one TRILLION weights"]
+    pieces += ["Mixtral of Experts", "Twelve bn-parameter models", "seven thousand parameters"]
+    skipped = 0
+    for piece in pieces:
+        if not may_hold_size(piece):
+            skipped += 1
+            assert extract_sizes(piece) == [], piece
+    assert skipped > len(pieces) // 4  # the test reaches the prefilter's no
+    assert may_hold_size("ten Billion parameters") and may_hold_size("Llama 2 (70B)")

@@ -20,7 +20,7 @@ from mailer.parse.formats.details import find_authors, find_upvotes, split_autho
 from mailer.parse.inputs import iter_documents, parse_document
 from mailer.parse.links import paper_link, unwrap_url
 from mailer.parse.message import Envelope
-from mailer.parse.text import decode_tex_accents, html_to_lines
+from mailer.parse.text import collapse_whitespace, decode_tex_accents, html_to_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -99,6 +99,13 @@ def test_unwrap_url_reaches_the_real_target_without_utm(wrapped: str, target: st
         ("ftp://doi.org/10.1038/x", None),
         ("https://arxiv.org/abs/" + "a" * 300 + "/1234567", None),  # no archive is that long
         ("https://arxiv.org/abs/astro-ph.GA/0601001", "arxiv:astro-ph.GA/0601001"),
+        # what the plain-link shortcut does not read goes the general way, to the same key
+        ("HTTPS://ARXIV.ORG/abs/2401.04088", "arxiv:2401.04088"),
+        ("https://arxiv.org:443/abs/2401.04088", "arxiv:2401.04088"),
+        ("https://reader@huggingface.co/papers/2401.04088", "arxiv:2401.04088"),
+        ("https://arxiv.org/abs/2401.04088\t", "arxiv:2401.04088"),
+        ("https://www.www.arxiv.org/abs/2401.04088", None),
+        ("https://arxiv.org/abs/2401.04088 more", None),
     ],
 )
 def test_paper_link_knows_one_paper_by_one_key(url: str, key: str | None) -> None:
@@ -354,3 +361,19 @@ def test_a_summary_starting_with_by_stays_the_summary() -> None:
     )
     (paper,) = parse_email(message.as_bytes()).papers
     assert (paper.authors, paper.abstract, paper.size_params) == (None, summary, [70 * 10**9])
+
+
+@pytest.mark.parametrize(
+    ("text", "collapsed"),
+    [
+        ("Mixtral of Experts", "Mixtral of Experts"),  # already collapsed: kept as it is
+        ("", ""),
+        (" Mixtral  of\tExperts\n", "Mixtral of Experts"),
+        ("Mixtral\u00a0of\u2003Experts\u3000", "Mixtral of Experts"),  # Unicode spaces
+        ("Mixtral\x1cof\x1fExperts", "Mixtral of Experts"),  # separators str.split knows
+        ("Mixtral\u200bof Experts", "Mixtral of Experts"),  # a zero-width space breaks words
+        ("Mixtral of Experts ", "Mixtral of Experts"),
+    ],
+)
+def test_collapse_whitespace_leaves_one_space_between_words(text: str, collapsed: str) -> None:
+    assert collapse_whitespace(text) == collapsed

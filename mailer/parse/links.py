@@ -181,9 +181,22 @@ class PaperLink:
     is_pdf: bool = False
 
 
+# A plain link to an arXiv, Hugging Face or alphaXiv page (lower-case host, no port, user,
+# whitespace or control character): what urlsplit would give, read by one regex match.
+# Every other URL takes urlsplit's path; both give the same PaperLink.
+_PLAIN_PAPER_URL = re.compile(
+    r"(?i:https?)://(?:www\.)?"
+    r"(arxiv\.org|export\.arxiv\.org|browse\.arxiv\.org|huggingface\.co|hf\.co|alphaxiv\.org)"
+    r"(/[!$-;=@-~]*)(?:[?#][!-~]*)?\Z"
+)
+
+
 def paper_link(raw_url: str) -> PaperLink | None:
     """The paper a link points at, or None (site pages, settings, images, opaque trackers)."""
     url = unwrap_url(raw_url)
+    plain = _PLAIN_PAPER_URL.match(url)
+    if plain is not None:
+        return _site_link(url, plain.group(1), plain.group(2), "")
     if not is_web_url(url) or not any(hint in url.lower() for hint in _PAPER_HOST_HINTS):
         return None
     try:
@@ -191,7 +204,11 @@ def paper_link(raw_url: str) -> PaperLink | None:
     except ValueError:
         return None
     host = (parts.hostname or "").lower().removeprefix("www.")
-    path = parts.path
+    return _site_link(url, host, parts.path, parts.query)
+
+
+def _site_link(url: str, host: str, path: str, query: str) -> PaperLink | None:
+    """The paper link of `url`, given its host (lower case, no `www.`), path and query."""
     if host in ("arxiv.org", "export.arxiv.org", "browse.arxiv.org"):
         m = _ARXIV_PATH.match(path)
         if m:
@@ -205,7 +222,7 @@ def paper_link(raw_url: str) -> PaperLink | None:
         m = _ALPHAXIV_PATH.match(path)
         return PaperLink(url, f"arxiv:{m.group(1)}", "alphaxiv", m.group(1)) if m else None
     if host == "openreview.net" and path in ("/forum", "/pdf"):
-        forum = _query_value(parts.query, "id")
+        forum = _query_value(query, "id")
         if forum:
             return PaperLink(url, f"openreview:{forum}", "openreview", None, path == "/pdf")
         return None

@@ -6,9 +6,12 @@ forwarded body (Gmail's "Forwarded message" block and `gmail_quote` div, Outlook
 From:/Sent:/To:/Subject: block, `> ` quoting). Bodies are decoded text (quoted-printable,
 base64, the MIME charset trusted over any HTML `<meta>`), with CRLF turned into LF.
 
-mail-parser reads the message; when it cannot (an odd structure it rejects), the standard
-library's `email` package reads the text and HTML parts instead, so the papers are not
-lost. A message nested too deep stays unreadable (it is hostile). mail-parser's own log
+The standard library parses the MIME tree once (compat32, as mail-parser itself does) and
+mail-parser reads that tree; when it cannot (an odd structure it rejects), the standard
+library reads the text and HTML parts of the same tree instead, so the papers are not
+lost. Measured on the 100-paper bench digests: the parse is 1.4 ms, mail-parser's reading
+0.4 ms (decoding the bodies included); `policy.default` with `get_content` takes 3 ms, so
+it would be slower, not faster, than this. A message nested too deep stays unreadable (it is hostile). mail-parser's own log
 lines go to our logger `mailer.parse.message`, at DEBUG: what they report (MIME defects)
 is in the parse result already, and they must not reach stderr on their own.
 """
@@ -341,8 +344,17 @@ def _header_block_at(lines: list[str], index: int) -> _ForwardHeaders | None:
     return _ForwardHeaders(headers, "\n".join(_dequote(lines[index:])))
 
 
+# Where either marker could start a line: one scan of the text before a regex per line.
+_ANY_MARKER = re.compile(
+    r"^[> ]*+(?:\**+\s*+From:|-{3,}|Begin forwarded message:)", re.IGNORECASE | re.MULTILINE
+)
+
+
 def _forward_block_in_text(text: str) -> _ForwardHeaders | None:
-    lines = text.replace("\u00a0", " ").split("\n")
+    text = text.replace("\u00a0", " ")
+    if not _ANY_MARKER.search(text):  # most digests: no forwarded block at all
+        return None
+    lines = text.split("\n")
     tried = 0
     for index, line in enumerate(lines):
         if _GMAIL_MARKER.match(line):  # Gmail, Apple Mail, "Original Message"

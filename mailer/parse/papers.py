@@ -8,12 +8,14 @@ limits abstracts to 1,920 characters.
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields, replace
 from datetime import date
 from functools import lru_cache
 
 from mailer.models import Announce, ModelSize, Paper, PaperFormat, canonical_paper_id
 from mailer.parse.links import arxiv_pdf_url, bare_arxiv_id
+from mailer.parse.size_words import SCALE_WORDS
 from mailer.parse.sizes import extract_sizes
 from mailer.parse.text import clean_text
 
@@ -49,7 +51,22 @@ def model_sizes(title: str, abstract: str | None) -> tuple[ModelSize, ...]:
 # character snippet): each distinct text is cleaned and read once.
 @lru_cache(maxsize=1024)
 def _sizes_in(text: str) -> tuple[ModelSize, ...]:
-    return tuple(extract_sizes(text))
+    return tuple(extract_sizes(text)) if may_hold_size(text) else ()
+
+
+_DIGIT = re.compile(r"[0-9]")
+
+
+def may_hold_size(text: str) -> bool:
+    """Whether `text` can mention a size at all: every size `extract_sizes` reads has an
+    ASCII digit or a scale word ("billion"). For ASCII text the scale word is a plain
+    substring test; other text is always read (case-insensitive matching has Unicode
+    folds a lower-case substring test would miss). Most titles ("Mixtral of Experts")
+    skip the extractor this way."""
+    if not text.isascii() or _DIGIT.search(text):
+        return True
+    lower = text.lower()
+    return any(word in lower for word in SCALE_WORDS)
 
 
 @lru_cache(maxsize=1024)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from mailer.parse.formats.marked import LinkedEntry, paragraphs
 from mailer.parse.text import collapse_whitespace
@@ -24,6 +25,8 @@ _LABEL = re.compile(
     r"\s*[:\-–]\s*",
     re.IGNORECASE,
 )
+_LABEL_AFTER_SEPARATOR = re.compile(r"[·|]\s*(?:author|by)")
+_AUTHOR_PARTS = re.compile(r"\s+[·|]\s+")
 _AUTHOR_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*")
 _ET_AL = re.compile(r"\s*(?:,\s*)?(?:et al\.?.*|…|\.\.\.)$")
 _META = re.compile(
@@ -67,11 +70,24 @@ def authors_in(line: str) -> list[str] | None:
     """The names an "Authors: ..." or "By ..." line (or a `·`-separated part of it) gives."""
     if not line:
         return None
-    # the label starts the line or a `·`/`|` part of it: tested with str methods first
-    parts = line.lower().replace("|", "·").split("·")
-    if not any(part.lstrip().startswith(("author", "by")) for part in parts):
+    names = _cached_authors_in(line) if len(line) <= _MAX_CACHED_CHARS else _authors_in(line)
+    return list(names) if names is not None else None
+
+
+# A line is asked about up to four times (summary, authors, metadata, title tests): each
+# distinct line is read once per parse. Only lines of a real paragraph's length are kept,
+# so a hostile email's huge lines are not held after its parse.
+_MAX_CACHED_CHARS = 2_000
+
+
+def _authors_in(line: str) -> tuple[str, ...] | None:
+    # the label starts the line or a `·`/`|` part of it: str tests before the real reading
+    lower = line.lower()
+    if not lower.lstrip().startswith(("author", "by")) and not (
+        ("·" in lower or "|" in lower) and _LABEL_AFTER_SEPARATOR.search(lower)
+    ):
         return None
-    for part in re.split(r"\s+[·|]\s+", line):
+    for part in _AUTHOR_PARTS.split(line):
         m = _AUTHORS.match(part.strip())
         if not m:
             continue
@@ -79,8 +95,11 @@ def authors_in(line: str) -> list[str] | None:
         if m["label"].lower() == "by" and not all(_looks_like_name(n) for n in names):
             continue  # a sentence: "By routing each token to two experts, ..."
         if names:
-            return names
+            return tuple(names)
     return None
+
+
+_cached_authors_in = lru_cache(maxsize=4096)(_authors_in)
 
 
 def is_meta_line(line: str) -> bool:

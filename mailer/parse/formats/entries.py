@@ -62,6 +62,8 @@ class _Group:
 def _mentions(lines: list[Line], anchors: list[Anchor]) -> list[_Group]:
     groups: list[_Group] = []
     for number, line in enumerate(lines):
+        if "\x00" not in line.text:  # no link on this line: nothing to split
+            continue
         pieces = MARKER.split(line.text)  # text, index, text, index, ..., text
         for i in range(1, len(pieces), 2):
             anchor = anchors[int(pieces[i])]

@@ -113,26 +113,32 @@ def html_lines(raw_html: str) -> tuple[list[Line], list[Anchor]]:
     tree = parse_html(_mark_html(raw_html))
     anchors: list[Anchor] = []
     known: dict[str, PaperLink | None] = {}  # digests repeat each link (image, title, PDF)
+    # `attrs.get` reads one attribute; `attributes` builds a dict of all of them (10x slower)
     for node in tree.css("a[href]"):
-        href = node.attributes.get("href") or ""
+        href = node.attrs.get("href") or ""
         if href not in known:
             known[href] = paper_link(href)
-        visible = _SENTINELS.sub("", node.text(deep=True, separator=""))
+        visible = node.text(deep=True, separator="")
+        if _has_sentinels(visible):  # bold marks (four C-level scans beat a regex call)
+            visible = _SENTINELS.sub("", visible)
         link = known[href] or visible_arxiv_link(visible)
         if link is None:
             continue
         text = clean_text(visible)
         if not text:  # an image link: its alt text (a walk is cheaper than a CSS query)
             image = next((child for child in node.traverse() if child.tag == "img"), None)
-            text = clean_text(image.attributes.get("alt") or "") if image is not None else ""
+            text = clean_text(image.attrs.get("alt") or "") if image is not None else ""
         anchors.append(Anchor(link, text))
         node.replace_with(f" \x00{len(anchors) - 1}\x00 ")
     if not anchors:
         return [], []
     lines: list[Line] = []
     for text in tree_lines(tree):
-        lines += [_heading_line(text), Line("")]
+        lines += (Line(text) if HEADING not in text else _heading_line(text), _BLANK)
     return lines, anchors
+
+
+_BLANK = Line("")  # immutable: one shared paragraph break
 
 
 # --- plain text --------------------------------------------------------------------------

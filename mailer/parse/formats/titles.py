@@ -86,7 +86,7 @@ def is_weak(text: str) -> bool:
     folded = text.casefold().strip(" []()<>.:!→»›-–—")
     if folded in WEAK_TITLES or _GENERIC_ENDING.match(folded):
         return True
-    if any(fragment in text for fragment in _CTA_FRAGMENTS):
+    if not text.isascii() and any(fragment in text for fragment in _CTA_FRAGMENTS):
         return True
     return bool(_ARXIV_MENTION.search(text)) and len(_ARXIV_MENTION.sub("", text).split()) <= 3
 
