@@ -143,10 +143,10 @@ def mailbox() -> Iterator[DovecotServer]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def write_config(workdir: Path, mailbox: DovecotServer, slack: SlackServer) -> Path:
-    config = workdir / "mailer.yaml"
-    config.write_text(
-        f"""\
+def served_config_head(workdir: Path, mailbox: DovecotServer) -> str:
+    """The start of a `mailer serve` test config: state and rules in `workdir`, and the
+    IMAP source on the test Dovecot (password in TEST_IMAP_PASSWORD)."""
+    return f"""\
 state: sqlite:///{workdir}/var/mailer.db
 rules: [{workdir}/rules]
 sources:
@@ -158,7 +158,14 @@ sources:
     username: {USER}
     password_env: TEST_IMAP_PASSWORD
     connect_timeout: 3
-    read_timeout: 10
+    read_timeout: 10"""
+
+
+def write_config(workdir: Path, mailbox: DovecotServer, slack: SlackServer) -> Path:
+    config = workdir / "mailer.yaml"
+    config.write_text(
+        f"""\
+{served_config_head(workdir, mailbox)}
 slack:
   token_env: TEST_SLACK_TOKEN
   api_url: {slack.api_url}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.dovecot import PASSWORD, USER, DovecotServer, start_dovecot
+from tests.integration.dovecot import PASSWORD, DovecotServer, start_dovecot
 from tests.integration.slack_server import SlackServer
 from tests.integration.test_serve import (
     HF_DAILY,
@@ -28,6 +28,7 @@ from tests.integration.test_serve import (
     Served,
     free_port,
     sample,
+    served_config_head,
     wait_for,
 )
 
@@ -53,18 +54,7 @@ def write_config(workdir: Path, mailbox: DovecotServer, slack: SlackServer) -> P
     config = workdir / "mailer.yaml"
     config.write_text(
         f"""\
-state: sqlite:///{workdir}/var/mailer.db
-rules: [{workdir}/rules]
-sources:
-  - name: inbox
-    kind: imap
-    host: 127.0.0.1
-    port: {mailbox.port}
-    security: none
-    username: {USER}
-    password_env: TEST_IMAP_PASSWORD
-    connect_timeout: 3
-    read_timeout: 10
+{served_config_head(workdir, mailbox)}
 slack:
   token_env: TEST_SLACK_TOKEN
   api_url: {slack.api_url}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.dovecot import PASSWORD, USER, DovecotServer, free_port
+from tests.integration.dovecot import PASSWORD, DovecotServer, free_port
 from tests.integration.slack_peer import SIGNING_SECRET, SlackPeer
 from tests.integration.slack_server import SlackServer
 from tests.integration.test_serve import (  # noqa: F401  (mailbox is a fixture)
@@ -22,6 +22,7 @@ from tests.integration.test_serve import (  # noqa: F401  (mailbox is a fixture)
     Served,
     mailbox,
     sample,
+    served_config_head,
     wait_for,
 )
 
@@ -34,18 +35,7 @@ def served(tmp_path: Path, mailbox: DovecotServer, slack_server: SlackServer) ->
     config = tmp_path / "mailer.yaml"
     config.write_text(
         f"""\
-state: sqlite:///{tmp_path}/var/mailer.db
-rules: [{tmp_path}/rules]
-sources:
-  - name: inbox
-    kind: imap
-    host: 127.0.0.1
-    port: {mailbox.port}
-    security: none
-    username: {USER}
-    password_env: TEST_IMAP_PASSWORD
-    connect_timeout: 3
-    read_timeout: 10
+{served_config_head(tmp_path, mailbox)}
 slack:
   token_env: TEST_SLACK_TOKEN
   api_url: {slack_server.api_url}

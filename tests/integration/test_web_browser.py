@@ -26,7 +26,8 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import require_server
-from tests.integration.dovecot import PASSWORD, USER, DovecotServer, free_port, start_dovecot
+from tests.integration.dovecot import PASSWORD, DovecotServer, free_port, start_dovecot
+from tests.integration.test_serve import served_config_head
 
 pytestmark = pytest.mark.integration
 
@@ -86,18 +87,7 @@ def site(mailbox: DovecotServer) -> Iterator[Site]:
     config = workdir / "mailer.yaml"
     config.write_text(
         f"""\
-state: sqlite:///{workdir}/var/mailer.db
-rules: [{workdir}/rules]
-sources:
-  - name: inbox
-    kind: imap
-    host: 127.0.0.1
-    port: {mailbox.port}
-    security: none
-    username: {USER}
-    password_env: TEST_IMAP_PASSWORD
-    connect_timeout: 3
-    read_timeout: 10
+{served_config_head(workdir, mailbox)}
 destinations:
   console: {{kind: console}}
   preview: {{kind: file, path: {workdir}/var/out}}
