@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from mailer.models import AlertBatch, AlertItem, Match, NotifyTarget, Paper
-from mailer.store import NewAlert
+from mailer.models import AlertBatch, AlertItem, Match, NewAlert, NotifyTarget, Paper
 
 
 def batch_for(

@@ -188,6 +188,21 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class NewAlert:
+    """One outbox row to add: a rule matched a paper, for one destination. A plain value
+    (alert planning builds it without the store; the store records it)."""
+
+    rule: str
+    paper_id: str
+    destination: str
+    batch_key: str
+    due_at: datetime
+    reasons: tuple[MatchReason, ...] = ()
+    rule_description: str | None = None
+    position: int | None = None  # the paper's place in its digest's order
+
+
+@dataclass(frozen=True, slots=True)
 class NotifyTarget:
     """Where and when a rule's matches go.
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
-from mailer.models import MatchReason, Paper
+from mailer.models import NewAlert, Paper
 from mailer.store import codec
 from mailer.store.schema import PARSED, messages, outbox, paper_sources, papers
 
@@ -58,20 +58,6 @@ class MessageRecord:
 
 def message_key(source: str, folder: str, uidvalidity: int, uid: str) -> str:
     return f"{source}/{folder}/{uidvalidity}/{uid}"
-
-
-@dataclass(frozen=True, slots=True)
-class NewAlert:
-    """One outbox row to add: a rule matched a paper, for one destination."""
-
-    rule: str
-    paper_id: str
-    destination: str
-    batch_key: str
-    due_at: datetime
-    reasons: tuple[MatchReason, ...] = ()
-    rule_description: str | None = None
-    position: int | None = None  # the paper's place in its digest's order
 
 
 @dataclass(frozen=True, slots=True)
