@@ -1,7 +1,8 @@
 """The `mailer` command: a thin click group. Each subcommand lives in mailer/commands/.
 
 Subcommands are imported only when used, so `mailer parse` does not pay for the
-scheduler or the database drivers. Adding a command is one line in COMMANDS.
+scheduler or the database drivers, and `mailer --help` and completion import none (their
+list comes from COMMANDS' sentences). Adding a command is one entry in COMMANDS.
 
 Global flags (`-v`, `--log-format`, `--config`, `--json`) work before or after the
 subcommand: the group takes them before it, and every command it loads gets `-v` and
@@ -13,27 +14,65 @@ from __future__ import annotations
 import difflib
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 from mailer import __version__
 from mailer.exit_codes import ExitCode, exit_table_text
 from mailer.lazy import import_target
 
-COMMANDS: dict[str, str] = {
-    "parse": "mailer.commands.parse:parse",
-    "rules": "mailer.commands.rules:rules",
-    "run": "mailer.commands.run:run",
-    "replay": "mailer.commands.run:replay",
-    "status": "mailer.commands.status:status",
-    "outbox": "mailer.commands.outbox:outbox",
-    "db": "mailer.commands.db:db",
-    "notify": "mailer.commands.notify:notify",
-    "watch": "mailer.commands.watch:watch",
-    "serve": "mailer.commands.serve:serve",
-    "check": "mailer.commands.check:check",
-    "web": "mailer.commands.web:web",
+# name: ("module:attribute", the first sentence of its help). The sentence is what
+# `mailer --help` and shell completion show, so listing the commands imports none of
+# them (tests/test_cli_start.py checks it matches each command's own help).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "parse": ("mailer.commands.parse:parse", "Parse newsletter emails and show the papers found."),
+    "rules": (
+        "mailer.commands.rules:rules",
+        "Check rule files, try them on digests, print their JSON Schema.",
+    ),
+    "run": (
+        "mailer.commands.run:run",
+        "Fetch new newsletters, parse, match the rules, enqueue and deliver alerts, once.",
+    ),
+    "replay": (
+        "mailer.commands.run:replay",
+        "Process a stored message again by its Message-ID (e.g. after changing rules, or a"
+        " quarantined message with a larger parse budget).",
+    ),
+    "status": (
+        "mailer.commands.status:status",
+        "Show what was processed and delivered: per source, today, per rule, the outbox, and"
+        " recent failures with their reasons.",
+    ),
+    "outbox": (
+        "mailer.commands.outbox:outbox",
+        "Show alerts that are pending, retrying or dead: grouped by rule, destination, state"
+        " and reason, with counts, when they were enqueued and when they are due.",
+    ),
+    "db": ("mailer.commands.db:db", "The state database (`state:` in the config)."),
+    "notify": ("mailer.commands.notify:notify", "Check that a destination works."),
+    "watch": (
+        "mailer.commands.watch:watch",
+        "Watch every source and deliver alerts as soon as a digest arrives.",
+    ),
+    "serve": (
+        "mailer.commands.serve:serve",
+        "Run the service: watch the sources, deliver alerts and daily feeds, until stopped.",
+    ),
+    "check": (
+        "mailer.commands.check:check",
+        "Check a config end to end before a deploy, and report every problem at its"
+        " file:line:column.",
+    ),
+    "web": (
+        "mailer.commands.web:web",
+        "Serve the web pages: edit rules with a live preview, search stored papers, see the"
+        " outbox and status (retry buttons).",
+    ),
 }
 LOG_FORMATS = ["auto", "text", "json"]
 
@@ -89,16 +128,42 @@ def add_global_options(command: click.Command) -> click.Command:
     return command
 
 
+def short_help(name: str, limit: int = 45) -> str:
+    """A command's line in `mailer --help` and in completion, without importing it:
+    click's own shortening of the sentence in COMMANDS."""
+    return click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit)
+
+
 class LazyGroup(click.Group):
+    """Imports a subcommand only when it runs (or its own --help is asked for)."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
             return None
-        command: click.Command | None = import_target(target)
+        command: click.Command | None = import_target(entry[0])
         return add_global_options(command) if command is not None else None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click's layout (limit and all) from the registry's sentences: loads no command
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short_help(name, limit)) for name in names])
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
+        results = [
+            CompletionItem(name, help=short_help(name))
+            for name in self.list_commands(ctx)
+            if name.startswith(incomplete)
+        ]
+        results.extend(click.Command.shell_complete(self, ctx, incomplete))
+        return results
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
