@@ -26,6 +26,7 @@ from mailer.batching import digest_positions, group_into_batches, plan_alerts, u
 from mailer.config import Settings
 from mailer.delivery_lanes import deliver_in_lanes
 from mailer.enrich import build_enricher
+from mailer.errors import UsageError
 from mailer.models import Match, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.parse_worker import OverBudget, ParseBudget, ParserStopped, ParseWorker, peek_headers
@@ -53,12 +54,17 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class RulesUnavailable(Exception):
+class RulesUnavailable(UsageError):
     """The rules cannot be loaded; `errors` holds one `file:line:column: ...` line each."""
 
     def __init__(self, errors: Sequence[object]) -> None:
         self.errors = [str(e) for e in errors]
         super().__init__("\n".join(self.errors))
+
+    hint = "fix the rules above (check them with `mailer rules check`)"
+
+    def problem_lines(self) -> list[str]:
+        return list(self.errors)
 
 
 @dataclass(frozen=True, slots=True)

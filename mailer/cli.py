@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
 from mailer import __version__
-from mailer.exit_codes import ExitCode, exit_table_text
+from mailer.errors import MailerError
+from mailer.exit_codes import ExitCode, exit_code_for, exit_table_text
 from mailer.lazy import import_target
 
 # name: ("module:attribute", the first sentence of its help). The sentence is what
@@ -108,7 +109,8 @@ def add_global_options(command: click.Command) -> click.Command:
                 count=True,
                 expose_value=False,
                 callback=_more_verbose,
-                help="More logging; -vv shows tracebacks.",
+                help="More logging and the traceback of an error that stops the command;"
+                " -vv of logged errors too.",
             )
         )
     if "--log-format" not in names:
@@ -132,6 +134,22 @@ def short_help(name: str, limit: int = 45) -> str:
     """A command's line in `mailer --help` and in completion, without importing it:
     click's own shortening of the sentence in COMMANDS."""
     return click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit)
+
+
+def root_verbosity(ctx: click.Context) -> int:
+    obj = ctx.find_root().obj
+    return int(obj.get("verbose", 0)) if isinstance(obj, dict) else 0
+
+
+def report_error(error: MailerError, verbose: int = 0) -> None:
+    """`error: ...` lines on standard error: each problem, then the hint; with -v the
+    traceback first (the message stays the last thing shown)."""
+    if verbose:
+        import traceback
+
+        click.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
+    for line in error.messages():
+        click.echo(f"error: {line}", err=True)
 
 
 class LazyGroup(click.Group):
@@ -165,6 +183,14 @@ class LazyGroup(click.Group):
         results.extend(click.Command.shell_complete(self, ctx, incomplete))
         return results
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # the one place a product error becomes text and an exit status
+        try:
+            return super().invoke(ctx)
+        except MailerError as e:
+            report_error(e, verbose=root_verbosity(ctx))
+            raise SystemExit(exit_code_for(e)) from e
+
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
@@ -186,7 +212,8 @@ class LazyGroup(click.Group):
     "-v",
     "--verbose",
     count=True,
-    help="More logging; -vv shows tracebacks. Before or after the subcommand.",
+    help="More logging, and the traceback of an error that stops the command; -vv shows"
+    " tracebacks of logged errors too. Before or after the subcommand.",
 )
 @click.option(
     "--log-format",

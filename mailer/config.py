@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from mailer.config_errors import describe_yaml_error, format_validation_errors
+from mailer.errors import UsageError
 from mailer.silence import Expectation
 from mailer.web.settings import WebSettings
 from mailer.yamlsource import YamlSyntaxError, load_yaml_file
@@ -38,12 +39,15 @@ DEFAULT_CONFIG = Path("config/mailer.yaml")
 Security = Literal["ssl", "starttls", "none"]
 
 
-class ConfigError(Exception):
+class ConfigError(UsageError):
     """The config cannot be used. `problems` holds one `file:line:column: ...` line each."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+    def problem_lines(self) -> list[str]:
+        return list(self.problems)
 
 
 class _Model(BaseModel):

@@ -31,3 +31,16 @@ def exit_table_text() -> str:
         lines.append(f"  {shown:<5}{text}")
         previous = code
     return "\n".join(lines)
+
+
+def exit_code_for(error: BaseException) -> ExitCode:
+    """The exit status of a command that stopped on `error`: the one place errors map
+    to statuses. A product error carries its own (mailer.errors.MailerError); Ctrl-C is
+    130; anything else is a failure (1)."""
+    from mailer.errors import MailerError
+
+    if isinstance(error, MailerError):
+        return error.exit_code
+    if isinstance(error, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    return ExitCode.FAILURES

@@ -28,6 +28,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from mailer.errors import MailerError, UsageError
+
 log = logging.getLogger("mailer.service")
 
 LOCK_NAMESPACE = "paper-mailer serve"
@@ -50,11 +52,11 @@ def advisory_lock_key(database: str, schema: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class AlreadyRunningError(Exception):
+class AlreadyRunningError(UsageError):
     """Another instance holds the state; the message says which and what to do."""
 
 
-class LockLostError(Exception):
+class LockLostError(MailerError):
     """The lock was lost (its connection dropped) and another instance holds it now."""
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Literal
 
+from mailer.errors import MailerError
 from mailer.models import ParsedDigest
 
 log = logging.getLogger("mailer.parse_worker")
@@ -45,12 +46,12 @@ class ParseBudget:
     memory_mb: int = 192  # address space the parser may add to the idle worker
 
 
-class ParserStopped(Exception):
+class ParserStopped(MailerError):
     """The worker was closed while parsing (the service is stopping): the message is
     not judged, and not recorded; the next fetch takes it again."""
 
 
-class OverBudget(Exception):
+class OverBudget(MailerError):
     """The message needs more time or memory than its budget: quarantine it."""
 
     def __init__(self, kind: Literal["time", "memory"], reason: str) -> None:

@@ -36,6 +36,7 @@ from mailer.app import Clock, Pipeline, utc_now
 from mailer.config import Settings
 from mailer.config import Source as SourceConfig
 from mailer.election import LeaderElection
+from mailer.errors import MailerError
 from mailer.health import (
     FetchBoard,
     HealthReport,
@@ -84,7 +85,7 @@ WATCHER_RESTART_SECONDS = 30.0  # a watcher that keeps dying is restarted this o
 GONE_REPLICAS_SECONDS = 30  # the leader hands back the outbox claims of gone replicas
 
 
-class ServiceFailure(Exception):
+class ServiceFailure(MailerError):
     """The service cannot go on (its scheduler died, another instance took its lock)."""
 
 

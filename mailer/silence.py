@@ -30,13 +30,15 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from mailer.errors import UsageError
+
 DESTINATION_FAILING_AFTER = timedelta(hours=1)
 
 _EVERY = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-class ExpectError(ValueError):
+class ExpectError(ValueError, UsageError):
     """An `expect:` value that cannot be understood."""
 
 

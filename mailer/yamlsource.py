@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from mailer.errors import UsageError
+
 try:  # the C loader is 5-10x faster; fall back for platforms without libyaml
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
@@ -41,7 +43,7 @@ class Position:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-class YamlSyntaxError(ValueError):
+class YamlSyntaxError(ValueError, UsageError):
     """The file is not valid YAML; `position` says where the parser gave up."""
 
     def __init__(self, position: Position, problem: str) -> None:

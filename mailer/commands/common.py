@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from mailer.config import DEFAULT_CONFIG, ConfigError, Settings, load_settings
+from mailer.config import DEFAULT_CONFIG, Settings, load_settings
 from mailer.exit_codes import ExitCode
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,10 +65,6 @@ def echo_json(value: object) -> None:
 
 
 def load_settings_or_exit(path: Path) -> Settings:
-    """Load the config, or print every problem and exit 2."""
-    try:
-        return load_settings(path, os.environ)
-    except ConfigError as e:
-        for problem in e.problems:
-            click.echo(f"error: {problem}", err=True)
-        raise SystemExit(EXIT_CONFIG) from e
+    """Load the config; a ConfigError stops the command (mailer.cli prints every
+    problem and exits 2)."""
+    return load_settings(path, os.environ)

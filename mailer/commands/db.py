@@ -7,13 +7,12 @@ from pathlib import Path
 import click
 
 from mailer.commands.common import (
-    EXIT_CONFIG,
     config_option,
     echo_json,
     json_option,
     load_settings_or_exit,
 )
-from mailer.store import Store, StoreError
+from mailer.store import Store
 from mailer.store.migrations import LATEST
 
 
@@ -38,15 +37,11 @@ def upgrade(config_path: Path, as_json: bool) -> None:
       mailer db upgrade --config config/mailer.yaml
     """
     settings = load_settings_or_exit(config_path)
+    store = Store.open(settings.state, migrate=False)  # a StoreError exits 2 (mailer.cli)
     try:
-        store = Store.open(settings.state, migrate=False)
-        try:
-            applied = store.upgrade()
-        finally:
-            store.close()
-    except StoreError as e:
-        click.echo(f"error: {e}", err=True)
-        raise SystemExit(EXIT_CONFIG) from e
+        applied = store.upgrade()
+    finally:
+        store.close()
     if as_json:
         echo_json({"applied": applied, "version": LATEST})
         return

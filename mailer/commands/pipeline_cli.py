@@ -1,6 +1,6 @@
-"""Opening the pipeline or the store for a command: every expected failure becomes a
-clear message and an exit code (2 for an unusable config, rules or state database; 1
-when the database fails in the middle of a command)."""
+"""Opening the pipeline or the store for a command. An unusable config, rules or state
+database raises a product error that mailer.cli turns into its message and exit 2; a
+database failing in the middle of a command is one line and exit 1."""
 
 from __future__ import annotations
 
@@ -10,34 +10,24 @@ from typing import NoReturn
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from mailer.app import Pipeline, RulesUnavailable
-from mailer.commands.common import EXIT_CONFIG, EXIT_FAILURES, load_settings_or_exit
-from mailer.config import ConfigError, Settings
-from mailer.store import Store, StoreError, describe_error
+from mailer.app import Pipeline
+from mailer.commands.common import EXIT_FAILURES, load_settings_or_exit
+from mailer.config import Settings
+from mailer.store import Store, describe_error
 
 
 def open_pipeline_or_exit(config_path: Path, *, partial_rules: bool = False) -> Pipeline:
     """The pipeline; with `partial_rules` rules with errors are left out (the run
     reports them and exits 1) unless no rule loads at all."""
     settings = load_settings_or_exit(config_path)
-    try:
-        return Pipeline.open(settings, partial_rules=partial_rules)
-    except RulesUnavailable as e:
-        for error in e.errors:
-            click.echo(f"error: {error}", err=True)
-        click.echo("error: fix the rules above (check them with `mailer rules check`)", err=True)
-        raise SystemExit(EXIT_CONFIG) from e
-    except (StoreError, ConfigError) as e:
-        click.echo(f"error: {e}", err=True)
-        raise SystemExit(EXIT_CONFIG) from e
+    # RulesUnavailable, StoreError and ConfigError stop the command: mailer.cli shows
+    # them and exits 2
+    return Pipeline.open(settings, partial_rules=partial_rules)
 
 
 def open_store_or_exit(settings: Settings) -> Store:
-    try:
-        return Store.open(settings.state)
-    except StoreError as e:
-        click.echo(f"error: {e}", err=True)
-        raise SystemExit(EXIT_CONFIG) from e
+    """The store; a StoreError stops the command (mailer.cli shows it and exits 2)."""
+    return Store.open(settings.state)
 
 
 def exit_for_database_failure(error: SQLAlchemyError) -> NoReturn:

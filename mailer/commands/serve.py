@@ -13,7 +13,6 @@ from types import FrameType
 
 import click
 
-from mailer.app import RulesUnavailable
 from mailer.commands.common import (
     EXIT_CONFIG,
     EXIT_FAILURES,
@@ -21,11 +20,8 @@ from mailer.commands.common import (
     config_option,
     load_settings_or_exit,
 )
-from mailer.config import ConfigError
 from mailer.health import parse_listen_address
-from mailer.instance_lock import AlreadyRunningError
 from mailer.service import HttpAddress, Service, ServiceFailure, WatcherFactory
-from mailer.store import StoreError
 
 log = logging.getLogger("mailer.service")
 
@@ -89,16 +85,8 @@ def serve(config_path: Path, http: HttpAddress | None) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        service.run()
-    except AlreadyRunningError as e:
-        click.echo(f"error: {e}", err=True)
-        raise SystemExit(EXIT_CONFIG) from e
-    except RulesUnavailable as e:
-        for error in e.errors:
-            click.echo(f"error: {error}", err=True)
-        click.echo("error: fix the rules above (check them with `mailer rules check`)", err=True)
-        raise SystemExit(EXIT_CONFIG) from e
-    except (StoreError, ConfigError, OSError) as e:
+        service.run()  # AlreadyRunningError, RulesUnavailable, StoreError, ConfigError: exit 2
+    except OSError as e:  # --http cannot listen there
         click.echo(f"error: {e}", err=True)
         raise SystemExit(EXIT_CONFIG) from e
     except ServiceFailure as e:  # stopped cleanly; exit 1 so a supervisor restarts it

@@ -12,7 +12,6 @@ import click
 
 from mailer.commands.common import EXIT_CONFIG, config_option, load_settings_or_exit
 from mailer.commands.pipeline_cli import open_store_or_exit
-from mailer.config import ConfigError
 from mailer.health import HealthReport, parse_listen_address
 
 log = logging.getLogger("mailer.web")
@@ -52,12 +51,7 @@ def web(config_path: Path, listen: str) -> None:
     settings = load_settings_or_exit(config_path)
     open_store_or_exit(settings).close()  # migrate and check it once, with a clear error
 
-    try:
-        ui = pages_for(host, lambda: settings)
-    except ConfigError as e:
-        for problem in e.problems:
-            click.echo(f"error: {problem}", err=True)
-        raise SystemExit(EXIT_CONFIG) from e
+    ui = pages_for(host, lambda: settings)  # a ConfigError exits 2 (mailer.cli)
     if ui is None:
         click.echo("error: web: {pages: false} in the config turns the pages off", err=True)
         raise SystemExit(EXIT_CONFIG)

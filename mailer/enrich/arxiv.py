@@ -26,6 +26,7 @@ import feedparser
 from mailer.canonical import CanonicalRecord, bare_id, clean_record
 from mailer.enrich.errors import describe_failure
 from mailer.enrich.http import http_client
+from mailer.errors import MailerError
 
 log = logging.getLogger("mailer.enrich")
 
@@ -34,7 +35,7 @@ MAX_IDS_PER_REQUEST = 100
 MAX_RESPONSE_BYTES = 8_000_000  # 100 entries are ~300 KB; room for a few odd ones
 
 
-class NotInTime(Exception):
+class NotInTime(MailerError):
     """The next polite slot for a request comes after the deadline."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from mailer.errors import MailerError
 
-class UnknownPaper(Exception):
+
+class UnknownPaper(MailerError):
     """The API has no record for this id (Hugging Face's 404): cached as unknown."""
 
 

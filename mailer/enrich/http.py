@@ -13,11 +13,12 @@ from collections.abc import Iterator
 import httpx2
 
 from mailer import __version__
+from mailer.errors import MailerError
 
 USER_AGENT = f"paper-mailer/{__version__} (self-hosted paper alerts; batched, cached requests)"
 
 
-class ResponseTooLarge(Exception):
+class ResponseTooLarge(MailerError):
     """The answer was larger than the cap, or compressed: not read."""
 
 

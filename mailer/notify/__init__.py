@@ -10,13 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from mailer.errors import MailerError
 from mailer.models import AlertBatch
 
 if TYPE_CHECKING:
     from mailer.config import Settings
 
 
-class DeliveryError(Exception):
+class DeliveryError(MailerError):
     """A message could not be delivered.
 
     `permanent=True` means retrying cannot help (invalid_auth, channel_not_found):

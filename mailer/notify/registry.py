@@ -19,6 +19,7 @@ import inspect
 from typing import TYPE_CHECKING, Any
 
 from mailer.config import Destination, Settings
+from mailer.errors import UsageError
 from mailer.lazy import import_target
 from mailer.notify import Channel
 
@@ -33,7 +34,7 @@ CHANNELS: dict[str, str] = {
 }
 
 
-class UnknownChannel(Exception):
+class UnknownChannel(UsageError):
     """No channel module for a destination kind (not built, or a typo in CHANNELS)."""
 
 

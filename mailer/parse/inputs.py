@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from mailer.errors import MailerError
 from mailer.models import ParsedDigest
 from mailer.parse.digest import parse_email, parse_page
 
@@ -57,7 +58,7 @@ def _files(path: Path) -> list[tuple[str, Path]]:
     return sorted(found)
 
 
-class UnreadableDocument(OSError):
+class UnreadableDocument(OSError, MailerError):
     """A document that cannot be handed over; `reason` says why in a few words."""
 
     def __init__(self, name: str, reason: str) -> None:

@@ -32,6 +32,7 @@ from typing import Any
 import mailparser
 from mailparser.exceptions import MailParserRecursionError
 
+from mailer.errors import MailerError
 from mailer.parse.bounds import bound_html, strip_binary_bodies
 from mailer.parse.text import collapse_whitespace, html_to_lines
 
@@ -76,7 +77,7 @@ class DecodedEmail:
     defects: tuple[str, ...] = ()
 
 
-class MessageDecodeError(Exception):
+class MessageDecodeError(MailerError):
     """The bytes cannot be read as an email at all (e.g. MIME nested too deep)."""
 
 

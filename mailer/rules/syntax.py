@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import re2
 
+from mailer.errors import UsageError
 from mailer.rules.rule import (
     EXACT_MARK,
     QueryAnd,
@@ -41,7 +42,7 @@ _RANGE = re.compile(rf"^\s*{_AMOUNT}\s*\.\.\s*{_AMOUNT}\s*$", re.IGNORECASE)
 _PARAMS = re.compile(rf"^\s*{_AMOUNT}\s*$", re.IGNORECASE)
 
 
-class RuleValueError(ValueError):
+class RuleValueError(ValueError, UsageError):
     """A value in a rule is not what the language expects; the text says what to write."""
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from mailer.config import SlackAppSettings
+from mailer.errors import MailerError
 from mailer.models import Match, Paper
 from mailer.rules import Rule, compile_rules
 from mailer.slackapp.command import SubscriptionSpec, default_name, parse_subscription
@@ -27,7 +28,7 @@ from mailer.slackapp.rules import rule_name
 from mailer.store.subscriptions import Subscription, SubscriptionExists, SubscriptionStore
 
 
-class NotAllowed(Exception):
+class NotAllowed(MailerError):
     """The caller may not do that; the text says why (shown to them)."""
 
 

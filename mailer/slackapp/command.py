@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Literal, get_args
 
+from mailer.errors import MailerError
 from mailer.models import DeliveryMode, PaperFormat
 from mailer.rules.rule import Condition, SizeRange
 from mailer.rules.schema_errors import did_you_mean
@@ -46,7 +47,7 @@ _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _CHARACTER = re.compile(r"at character (\d+)")
 
 
-class CommandError(Exception):
+class CommandError(MailerError):
     """A mistake in a command; `start:end` are the offsets of the word it is about."""
 
     def __init__(self, message: str, start: int = 0, end: int = 0) -> None:

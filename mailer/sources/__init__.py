@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from mailer.errors import MailerError
+
 
 @dataclass(frozen=True, slots=True)
 class IncomingMessage:
@@ -50,7 +52,7 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
-class SourceError(Exception):
+class SourceError(MailerError):
     """A source cannot be read; the message is one line naming the source and what to check."""
 
     def __init__(self, source: str, message: str) -> None:

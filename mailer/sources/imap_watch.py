@@ -33,6 +33,7 @@ from imapclient.exceptions import IMAPClientError
 from mailer import metrics
 from mailer.config import ImapSource as ImapConfig
 from mailer.config import Settings
+from mailer.errors import MailerError
 from mailer.sources import SourceError
 from mailer.sources.imap_commands import select_folder
 from mailer.sources.imap_connect import close_quietly, connect, describe_connect_error
@@ -45,7 +46,7 @@ STOP_CHECK_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 60.0
 
 
-class ConnectionLost(Exception):
+class ConnectionLost(MailerError):
     """The server closed the IDLE connection (BYE, or end of stream)."""
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from mailer.config import Settings
 from mailer.config import Source as SourceConfig
+from mailer.errors import UsageError
 from mailer.lazy import import_target
 from mailer.sources import Source
 
@@ -20,7 +21,7 @@ SOURCES: dict[str, str] = {
 }
 
 
-class UnknownSource(Exception):
+class UnknownSource(UsageError):
     """No source module for a `kind:` (not built, or a typo in SOURCES)."""
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from mailer.errors import UsageError
 from mailer.store.canonical import CanonicalCache
 from mailer.store.messages import MessageQueries
 from mailer.store.migrations import upgrade
@@ -29,7 +30,7 @@ from mailer.store.search import SearchQueries
 SQLITE_BUSY_SECONDS = 30
 
 
-class StoreError(Exception):
+class StoreError(UsageError):
     """The state database cannot be opened; the message says what to check."""
 
 

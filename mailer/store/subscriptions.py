@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from mailer.errors import MailerError
 from mailer.models import Paper
 from mailer.store import codec
 from mailer.store.messages import dialect_insert
@@ -76,7 +77,7 @@ def add_slack_app_tables(conn: Connection) -> None:
     slack_feedback.create(conn, checkfirst=True)
 
 
-class SubscriptionExists(Exception):
+class SubscriptionExists(MailerError):
     """A subscription of that name already exists for that owner."""
 
 

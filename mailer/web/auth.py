@@ -36,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mailer.errors import MailerError
 from mailer.web.settings import WebSettings
 
 SESSION_COOKIE = "mailer_session"
@@ -91,7 +92,7 @@ def too_many_attempts() -> Response:
     )
 
 
-class WebAccessError(Exception):
+class WebAccessError(MailerError):
     """The pages would be reachable by anyone on the network: refuse to start."""
 
 

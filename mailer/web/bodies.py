@@ -13,8 +13,10 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
+from mailer.errors import MailerError
 
-class BodyTooLarge(Exception):
+
+class BodyTooLarge(MailerError):
     """The request body is over the cap; it was not read (or read only up to the cap)."""
 
 

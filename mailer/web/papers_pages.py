@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from mailer.errors import MailerError
 from mailer.models import Paper, PaperFormat, format_params
 from mailer.rules.syntax import RuleValueError, parse_size
 from mailer.store.search import AlertRecord, Listing, StoredPaper
@@ -30,7 +31,7 @@ MAX_LIMIT = 500
 FORMATS: tuple[str, ...] = get_args(PaperFormat)
 
 
-class BadFilter(ValueError):
+class BadFilter(ValueError, MailerError):
     pass
 
 

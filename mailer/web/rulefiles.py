@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailer.errors import MailerError
 from mailer.rules.documents import rule_files
 
 PREVIOUS_SUFFIX = ".previous"
 
 
-class StaleEditError(Exception):
+class StaleEditError(MailerError):
     """The file changed on disk after the editor loaded it."""
 
 

@@ -1,0 +1,113 @@
+"""One error root (issue 10 part 6): every product exception is a `MailerError` with a
+hint and an exit status; the CLI turns one into `error:` lines and that status in one
+place, and `-v` shows its traceback."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import mailer
+from mailer.app import RulesUnavailable
+from mailer.cli import cli
+from mailer.config import ConfigError
+from mailer.errors import MailerError, UsageError
+from mailer.exit_codes import ExitCode, exit_code_for
+from mailer.notify import DeliveryError
+from mailer.sources import SourceError
+from mailer.store import StoreError
+
+ROOT = Path(__file__).resolve().parent.parent
+# Not product errors: signals to a library's own machinery, raised and caught inside one module
+NOT_PRODUCT_ERRORS = {
+    "mailer.election._Reconnect",  # a SQLAlchemyError, so the driver's reconnect path takes it
+}
+
+
+def product_exception_classes() -> list[type[BaseException]]:
+    found: dict[str, type[BaseException]] = {}
+    for info in pkgutil.walk_packages(mailer.__path__, "mailer."):
+        if info.name == "mailer.__main__":  # runs the CLI
+            continue
+        module = importlib.import_module(info.name)
+        for _, value in inspect.getmembers(module, inspect.isclass):
+            if issubclass(value, BaseException) and value.__module__ == info.name:
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return [cls for name, cls in sorted(found.items()) if name not in NOT_PRODUCT_ERRORS]
+
+
+def test_every_product_exception_is_a_mailer_error() -> None:
+    classes = product_exception_classes()
+    assert len(classes) > 20  # the walk found them (it would pass vacuously otherwise)
+    assert [cls.__qualname__ for cls in classes if not issubclass(cls, MailerError)] == []
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (ConfigError(["config/mailer.yaml:1:1: bad"]), ExitCode.USAGE),
+        (StoreError("cannot open the state database: locked"), ExitCode.USAGE),
+        (RulesUnavailable(["rules/a.yaml:3:5: unknown key"]), ExitCode.USAGE),
+        (DeliveryError("channel_not_found", permanent=True), ExitCode.FAILURES),
+        (SourceError("inbox", "cannot connect"), ExitCode.FAILURES),
+        (MailerError("no code given"), ExitCode.FAILURES),
+        (MailerError("told", exit_code=ExitCode.USAGE), ExitCode.USAGE),
+        (KeyboardInterrupt(), ExitCode.INTERRUPTED),
+        (RuntimeError("a bug"), ExitCode.FAILURES),
+    ],
+)
+def test_each_error_maps_to_its_documented_exit_status(error: BaseException, code: int) -> None:
+    assert exit_code_for(error) == code
+
+
+def test_a_mailer_error_shows_its_problems_then_its_hint() -> None:
+    error = RulesUnavailable(["rules/a.yaml:3:5: unknown key", "rules/b.yaml:1:1: bad"])
+    assert error.messages() == [
+        "rules/a.yaml:3:5: unknown key",
+        "rules/b.yaml:1:1: bad",
+        "fix the rules above (check them with `mailer rules check`)",
+    ]
+    assert UsageError("x", hint="do y").messages() == ["x", "do y"]
+    assert ConfigError(["a", "b"]).problems == ["a", "b"]  # the attribute callers read
+
+
+@pytest.fixture
+def unusable_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    path = tmp_path / "config" / "mailer.yaml"
+    path.write_text(path.read_text().replace("sqlite:///var/mailer.db", "mysql://db/papers"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_store_error_exits_2_with_one_line_and_no_traceback(unusable_state: Path) -> None:
+    result = CliRunner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: state: mysql is not supported; use sqlite or postgresql\n"
+
+
+def test_verbose_shows_the_traceback_then_the_error(unusable_state: Path) -> None:
+    result = CliRunner().invoke(cli, ["db", "upgrade", "-v"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Traceback (most recent call last):")
+    assert "mailer.store.db.StoreError: state: mysql is not supported" in result.stderr
+    assert result.stderr.endswith(
+        "error: state: mysql is not supported; use sqlite or postgresql\n"
+    )
+
+
+def test_a_config_error_lists_every_problem_and_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "mailer.yaml"
+    config.write_text("state: sqlite:///x.db\nrules: rules/\nsourcez: []\ntimezone: Mars/Base\n")
+    result = CliRunner().invoke(cli, ["--config", str(config), "status"])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) >= 2 and all(line.startswith("error: ") for line in lines)
+    assert "Traceback" not in result.stderr
