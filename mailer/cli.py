@@ -141,6 +141,18 @@ def root_verbosity(ctx: click.Context) -> int:
     return int(obj.get("verbose", 0)) if isinstance(obj, dict) else 0
 
 
+def driver_failure(error: Exception) -> MailerError | None:
+    """A database driver's error that no command handled, as the product error it means
+    (the state database failed; exit 1). Looked up in sys.modules: when SQLAlchemy was
+    never imported, the error cannot be one of its own."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    if exc is None or not isinstance(error, exc.DBAPIError):
+        return None
+    from mailer.store.db import DatabaseFailure
+
+    return DatabaseFailure.wrapping(error)
+
+
 def report_error(error: MailerError, verbose: int = 0) -> None:
     """`error: ...` lines on standard error: each problem, then the hint; with -v the
     traceback first (the message stays the last thing shown)."""
@@ -190,6 +202,12 @@ class LazyGroup(click.Group):
         except MailerError as e:
             report_error(e, verbose=root_verbosity(ctx))
             raise SystemExit(exit_code_for(e)) from e
+        except Exception as e:
+            failure = driver_failure(e)
+            if failure is None:
+                raise  # a bug: Python's traceback, exit 1
+            report_error(failure, verbose=root_verbosity(ctx))
+            raise SystemExit(exit_code_for(failure)) from e
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]

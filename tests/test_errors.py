@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.exc import OperationalError
 
 import mailer
 from mailer.app import RulesUnavailable
@@ -21,7 +22,7 @@ from mailer.errors import MailerError, UsageError
 from mailer.exit_codes import ExitCode, exit_code_for
 from mailer.notify import DeliveryError
 from mailer.sources import SourceError
-from mailer.store import StoreError
+from mailer.store import Store, StoreError
 
 ROOT = Path(__file__).resolve().parent.parent
 # Not product errors: signals to a library's own machinery, raised and caught inside one module
@@ -111,3 +112,43 @@ def test_a_config_error_lists_every_problem_and_exits_2(tmp_path: Path) -> None:
     lines = result.stderr.splitlines()
     assert len(lines) >= 2 and all(line.startswith("error: ") for line in lines)
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("config", "rules"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "examples" / "inbox", tmp_path / "examples" / "inbox")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def locked(*args: object, **kwargs: object) -> None:
+    raise OperationalError("SELECT ...", {}, Exception("database is locked"))
+
+
+def test_a_driver_error_no_command_handled_is_one_line_and_exit_1(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Store, "activity_since", locked)  # `status` does not catch it itself
+    result = CliRunner().invoke(cli, ["status"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: the state database failed: database is locked; nothing is lost, run again"
+    ]
+    verbose = CliRunner().invoke(cli, ["status", "-v"])
+    assert verbose.exit_code == 1
+    assert "sqlalchemy.exc.OperationalError" in verbose.stderr  # the driver's, as the cause
+
+
+def test_a_bug_is_not_dressed_up_as_a_product_error(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def bug(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(Store, "activity_since", bug)
+    result = CliRunner().invoke(cli, ["status"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, ZeroDivisionError)
+    assert "error:" not in result.stderr

@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NoReturn
 
-import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.app import Pipeline
-from mailer.commands.common import EXIT_FAILURES, load_settings_or_exit
+from mailer.commands.common import load_settings_or_exit
 from mailer.config import Settings
-from mailer.store import Store, describe_error
+from mailer.store import Store
+from mailer.store.db import DatabaseFailure
 
 
 def open_pipeline_or_exit(config_path: Path, *, partial_rules: bool = False) -> Pipeline:
@@ -31,9 +31,6 @@ def open_store_or_exit(settings: Settings) -> Store:
 
 
 def exit_for_database_failure(error: SQLAlchemyError) -> NoReturn:
-    """The state database failed mid-command: one line, exit 1 (what was committed stays)."""
-    click.echo(
-        f"error: the state database failed: {describe_error(error)}; nothing is lost, run again",
-        err=True,
-    )
-    raise SystemExit(EXIT_FAILURES) from error
+    """The state database failed mid-command: one line, exit 1 (what was committed
+    stays), shown by mailer.cli like any product error."""
+    raise DatabaseFailure.wrapping(error) from error

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from mailer.errors import UsageError
+from mailer.errors import MailerError, UsageError
 from mailer.store.canonical import CanonicalCache
 from mailer.store.messages import MessageQueries
 from mailer.store.migrations import upgrade
@@ -32,6 +32,19 @@ SQLITE_BUSY_SECONDS = 30
 
 class StoreError(UsageError):
     """The state database cannot be opened; the message says what to check."""
+
+
+class DatabaseFailure(MailerError):
+    """The state database failed in the middle of a command (a driver error the store
+    did not handle): what was committed stays, so running again is safe. Exit 1."""
+
+    @classmethod
+    def wrapping(cls, error: SQLAlchemyError) -> DatabaseFailure:
+        failure = cls(
+            f"the state database failed: {describe_error(error)}; nothing is lost, run again"
+        )
+        failure.__cause__ = error
+        return failure
 
 
 def describe_error(error: BaseException) -> str:
