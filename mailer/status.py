@@ -1,4 +1,6 @@
-"""The service part of `mailer status`: what `mailer serve` last reported in the store.
+"""What `mailer status` and the web status page report, read from the store
+(`collect_status`, plain data as `--json` prints it), and its service part: what
+`mailer serve` last reported.
 
 Latest fetch per source (when, ok or the error), the rules and config reloads (a
 broken edit shows its errors here), whether the service runs, its replicas with their
@@ -8,16 +10,98 @@ another process or machine than the service's.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from mailer.config import Settings
 from mailer.instance_lock import is_state_locked
+from mailer.store import Store
 from mailer.store.notices import NoticeLog
+from mailer.store.quarantine import QuarantineLog
 from mailer.store.replicas import list_replicas
+from mailer.store.schema import DEAD, RETRYING
 from mailer.store.service_status import ServiceStatusLog, StatusEntry
+from mailer.store.subscriptions import SubscriptionStore
+
+STATE_NAMES = {RETRYING: "retrying"}  # the stored value `failed` reads as a final state
+
+
+def state_name(stored: str) -> str:
+    """The state as the output names it (`retrying`, never the stored `failed`)."""
+    return STATE_NAMES.get(stored, stored)
+
+
+def collect_status(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
+    """The status report as plain data (what `--json` prints)."""
+    zone = ZoneInfo(settings.timezone)
+    start_of_day = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
+    emails_today, papers_today = store.activity_since(start_of_day)
+    return {
+        "now": now.isoformat(timespec="seconds"),
+        "sources": store.messages_per_source(),
+        "today": {"emails": emails_today, "papers": papers_today},
+        "rules": {
+            rule: {state_name(k): v for k, v in counts.items()}
+            for rule, counts in store.alerts_per_rule().items()
+        },
+        "outbox": {state_name(k): v for k, v in store.outbox_counts().items()},
+        "recent_failures": [
+            {
+                "source": p.source,
+                "uid": p.uid,
+                "message_id": p.message_id,
+                "subject": p.subject,
+                "status": p.status,
+                "reason": p.reason,
+                "at": p.processed_at.isoformat(timespec="seconds"),
+            }
+            for p in store.recent_problems()
+        ],
+        "recent_messages": [
+            {
+                "message_id": m.message_id,
+                "source": m.source,
+                "uid": m.uid,
+                "subject": m.subject,
+                "status": m.status,
+                "papers": m.papers,
+                "at": m.processed_at.isoformat(timespec="seconds"),
+            }
+            for m in store.recent_messages(5)
+        ],
+        "quarantined": [
+            {
+                "message_id": q.message_id,
+                "source": q.source,
+                "uid": q.uid,
+                "subject": q.subject,
+                "over": q.kind,
+                "budget": {"seconds": q.seconds, "memory_mb": q.memory_mb},
+                "reason": q.reason,
+                "at": q.at.isoformat(timespec="seconds"),
+            }
+            for q in QuarantineLog(store.engine).recent(10)
+        ],
+        "dead_alerts": [
+            {
+                "id": e.id,
+                "rule": e.rule,
+                "destination": e.destination,
+                "paper_id": e.paper_id,
+                "error": e.last_error,
+            }
+            for e in store.list_outbox(states=(DEAD,), limit=10)
+        ],
+        "service": collect_service_status(store.engine, settings, now),  # from `mailer serve`
+        "feedback": {  # 👍 / 👎 clicked on Slack alerts, per rule (ready for ranking)
+            c.rule: {"up": c.up, "down": c.down}
+            for c in SubscriptionStore(store.engine).feedback_counts()
+        },
+    }
+
 
 VANISHED = "it stopped without saying so (killed, or the machine went down)"
 

@@ -14,17 +14,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from mailer.notify.sanitize import cut_at_word
+from mailer.status import state_name
 from mailer.store import OutboxEntry, OutboxGroup
 from mailer.store.schema import DEAD, PENDING, RETRYING
 
-STATE_NAMES = {RETRYING: "retrying"}  # the stored value `failed` reads as a final state
-
 ZoneFor = Callable[[str, str], str]  # (rule, destination) -> IANA zone name
-
-
-def state_name(stored: str) -> str:
-    """The state as the output names it (`retrying`, never the stored `failed`)."""
-    return STATE_NAMES.get(stored, stored)
 
 
 def human_time(when: datetime, zone: str, now: datetime) -> str:

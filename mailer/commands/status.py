@@ -3,91 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 
 from mailer.commands.common import config_option, json_option, load_settings_or_exit
-from mailer.commands.outbox_view import state_name
 from mailer.commands.pipeline_cli import open_store_or_exit
-from mailer.config import Settings
-from mailer.status import collect_service_status, format_service_status
-from mailer.store import Store
-from mailer.store.quarantine import QuarantineLog
-from mailer.store.schema import DEAD
-from mailer.store.subscriptions import SubscriptionStore
-
-
-def collect_status(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
-    """The status report as plain data (what `--json` prints)."""
-    zone = ZoneInfo(settings.timezone)
-    start_of_day = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
-    emails_today, papers_today = store.activity_since(start_of_day)
-    return {
-        "now": now.isoformat(timespec="seconds"),
-        "sources": store.messages_per_source(),
-        "today": {"emails": emails_today, "papers": papers_today},
-        "rules": {
-            rule: {state_name(k): v for k, v in counts.items()}
-            for rule, counts in store.alerts_per_rule().items()
-        },
-        "outbox": {state_name(k): v for k, v in store.outbox_counts().items()},
-        "recent_failures": [
-            {
-                "source": p.source,
-                "uid": p.uid,
-                "message_id": p.message_id,
-                "subject": p.subject,
-                "status": p.status,
-                "reason": p.reason,
-                "at": p.processed_at.isoformat(timespec="seconds"),
-            }
-            for p in store.recent_problems()
-        ],
-        "recent_messages": [
-            {
-                "message_id": m.message_id,
-                "source": m.source,
-                "uid": m.uid,
-                "subject": m.subject,
-                "status": m.status,
-                "papers": m.papers,
-                "at": m.processed_at.isoformat(timespec="seconds"),
-            }
-            for m in store.recent_messages(5)
-        ],
-        "quarantined": [
-            {
-                "message_id": q.message_id,
-                "source": q.source,
-                "uid": q.uid,
-                "subject": q.subject,
-                "over": q.kind,
-                "budget": {"seconds": q.seconds, "memory_mb": q.memory_mb},
-                "reason": q.reason,
-                "at": q.at.isoformat(timespec="seconds"),
-            }
-            for q in QuarantineLog(store.engine).recent(10)
-        ],
-        "dead_alerts": [
-            {
-                "id": e.id,
-                "rule": e.rule,
-                "destination": e.destination,
-                "paper_id": e.paper_id,
-                "error": e.last_error,
-            }
-            for e in store.list_outbox(states=(DEAD,), limit=10)
-        ],
-        "service": collect_service_status(store.engine, settings, now),  # from `mailer serve`
-        "feedback": {  # 👍 / 👎 clicked on Slack alerts, per rule (ready for ranking)
-            c.rule: {"up": c.up, "down": c.down}
-            for c in SubscriptionStore(store.engine).feedback_counts()
-        },
-    }
+from mailer.status import collect_status, format_service_status
 
 
 def _counts(counts: dict[str, int]) -> str:
