@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-if TYPE_CHECKING:
-    from click.shell_completion import CompletionItem
-
 from mailer import __version__
 from mailer.errors import MailerError
-from mailer.exit_codes import ExitCode, exit_code_for, exit_table_text
+from mailer.exit_codes import exit_code_for, exit_table_text
 from mailer.lazy import import_target
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 # name: ("module:attribute", the first sentence of its help). The sentence is what
 # `mailer --help` and shell completion show, so listing the commands imports none of
@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> Any:
         result = cli.main(args=argv, prog_name="mailer", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
         logging.getLogger("mailer").info("interrupted")
-        sys.exit(ExitCode.INTERRUPTED)
+        sys.exit(exit_code_for(KeyboardInterrupt()))
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except click.ClickException as e:
