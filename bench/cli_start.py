@@ -7,6 +7,7 @@ shared machine). The target (issue 10 part 8): `mailer --help` within 4x the bar
 
     python3 bench/cli_start.py              # 15 rounds
     python3 bench/cli_start.py --rounds 30
+    python3 bench/cli_start.py --other-tree ../main   # and `mailer --help` of that checkout
 
 Contenders:
 - bare: `python -c "import click, rich.console"`
@@ -30,6 +31,9 @@ EAGER = (
     "import importlib, mailer.cli as c\n"
     "for target, _ in c.COMMANDS.values(): importlib.import_module(target.split(':')[0])\n"
 )
+
+
+HELP = "from mailer.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
 
 
 def mailer_script() -> str:
@@ -68,21 +72,28 @@ def modules_loaded(code: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument(
+        "--other-tree",
+        type=Path,
+        help="another checkout: its `mailer --help` runs too (its mailer/ first on the path)",
+    )
     args = parser.parse_args()
 
+    codes = {  # what each contender runs, for counting its modules
+        "bare click + rich.console": "import click, rich.console",
+        "mailer --help": HELP,
+        "every command loaded": EAGER,
+    }
     contenders = {
-        "bare click + rich.console": [sys.executable, "-c", "import click, rich.console"],
+        "bare click + rich.console": [sys.executable, "-c", codes["bare click + rich.console"]],
         "mailer --help": [mailer_script(), "--help"],
         "every command loaded": [sys.executable, "-c", EAGER],
     }
-    help_modules = (
-        "from mailer.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
-    )
-    modules = {
-        "bare click + rich.console": modules_loaded("import click, rich.console"),
-        "mailer --help": modules_loaded(help_modules),
-        "every command loaded": modules_loaded(EAGER),
-    }
+    if args.other_tree:
+        name = f"mailer --help in {args.other_tree}"
+        codes[name] = f"import sys; sys.path.insert(0, {str(args.other_tree.resolve())!r})\n" + HELP
+        contenders[name] = [sys.executable, "-c", codes[name]]
+    modules = {name: modules_loaded(code) for name, code in codes.items()}
     for argv in contenders.values():  # warm the file cache once
         run_once(argv)
     walls: dict[str, list[float]] = {name: [] for name in contenders}
@@ -95,13 +106,14 @@ def main() -> None:
 
     base_wall = statistics.median(walls["bare click + rich.console"])
     base_cpu = statistics.median(cpus["bare click + rich.console"])
+    width = max(len(name) for name in contenders)
     print(f"{args.rounds} rounds, interleaved; medians; ratios to the bare start")
-    print(f"{'':28} {'wall ms':>8} {'ratio':>6} {'cpu ms':>8} {'ratio':>6} {'modules':>8}")
+    print(f"{'':{width}} {'wall ms':>8} {'ratio':>6} {'cpu ms':>8} {'ratio':>6} {'modules':>8}")
     for name in contenders:
         wall = statistics.median(walls[name])
         cpu = statistics.median(cpus[name])
         print(
-            f"{name:28} {wall * 1000:8.1f} {wall / base_wall:5.2f}x"
+            f"{name:{width}} {wall * 1000:8.1f} {wall / base_wall:5.2f}x"
             f" {cpu * 1000:8.1f} {cpu / base_cpu:5.2f}x {modules[name]:8d}"
         )
     ratio = statistics.median(walls["mailer --help"]) / base_wall
