@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailer.config import ConfigError, Settings, load_settings
+from mailer.config import ConfigError, Settings, SlackDestination, load_settings
 from mailer.yamlsource import Position, YamlDocument, YamlSyntaxError, load_yaml_file
 
 SECRET_KEYS = ("password_env", "password_file", "oauth2_token_env", "token_env", "token_file",
@@ -163,7 +163,7 @@ def check_destinations(settings: Settings, doc: YamlDocument) -> list[Finding]:
                     "destination", False, f"destination {name}: email needs an smtp: account", where
                 )
             )
-        if destination.kind == "slack":
+        if isinstance(destination, SlackDestination):
             has_own = destination.token_env or destination.token_file
             hook = destination.webhook_url_env
             account = settings.slack

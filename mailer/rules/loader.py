@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from jsonschema import ValidationError
 
 from mailer.models import DeliveryMode, NotifyTarget
+from mailer.notify.registry import inline_targets
 from mailer.rules.collector import collector_paused
 from mailer.rules.documents import NotUtf8Error, RuleDocument, read_rule_file, rule_files
 from mailer.rules.rule import FIELDS, Condition, FieldName, Rule, Term
@@ -42,7 +43,6 @@ _CONDITION_KEYS = (
     "formats",
     "announce",
 )
-_INLINE_KINDS = ("slack", "slack_user", "email")
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,23 +294,25 @@ class _FileLoader:
 
     def _build_target(self, path: PathKey, entry: dict[str, Any]) -> NotifyTarget | None:
         raw = entry.get("to")
+        inline = None
         if isinstance(raw, dict) and len(raw) == 1:
             kind, value = next(iter(raw.items()))
-            to = f"{kind}:{value}" if kind in _INLINE_KINDS else None
+            inline = inline_targets().get(kind) if isinstance(value, str) else None
+            written = f"{kind}:{value}" if inline is not None else None
+            # a secret value (an apprise URL) is kept only by the config's lookup
+            to = inline.name(value) if inline is not None else None
         else:
-            to = raw if isinstance(raw, str) else None
-        if to is None:
+            written = to = raw if isinstance(raw, str) else None
+        if to is None or written is None:
             return None
         where = label(path[2:])
-        if self.has_destination is not None and not self.has_destination(to):
-            inline = ":" in to and to.split(":", 1)[0] in _INLINE_KINDS
-            needs = (
-                f" (inline targets need the config's {to.split(':', 1)[0].split('_')[0]}: account)"
-            )
+        if self.has_destination is not None and not self.has_destination(written):
+            needs = ""
+            if inline is not None and inline.account is not None:
+                needs = f" (inline targets need the config's {inline.account}: account)"
             self.error(
                 (*path, "to"),
-                f"{where}.to: {to!r} is not a destination the config defines"
-                + (needs if inline else ""),
+                f"{where}.to: {to!r} is not a destination the config defines" + needs,
             )
         mode: DeliveryMode = "daily" if entry.get("mode") == "daily" else "immediate"
         at = None

@@ -17,6 +17,8 @@ from typing import Any
 import fastjsonschema
 from jsonschema import Draft202012Validator
 
+from mailer.notify.registry import inline_targets
+
 DRAFT_7 = "http://json-schema.org/draft-07/schema#"
 SCHEMA_ID = "https://paper-mailer.invalid/schemas/rules-v1.json"
 
@@ -95,17 +97,22 @@ MATCH_SCHEMA: dict[str, Any] = {
     },
 }
 
+# every channel's inline targets (mailer/notify/registry.py)
 _INLINE_TARGET: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "minProperties": 1,
     "maxProperties": 1,
     "properties": {
-        "slack": {"type": "string", "minLength": 2, "description": "A channel: '#llm-papers'."},
-        "slack_user": {"type": "string", "minLength": 2, "description": "A Slack user id (DM)."},
-        "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
+        target.key: {
+            **target.schema,
+            "description": f"{target.description[:1].upper()}{target.description[1:]}: "
+            f"{target.example}.",
+        }
+        for target in inline_targets().values()
     },
 }
+_INLINE_KEYS = "|".join(inline_targets())
 
 NOTIFY_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -113,7 +120,7 @@ NOTIFY_SCHEMA: dict[str, Any] = {
     "required": ["to"],
     "properties": {
         "to": {
-            "description": "A destination named in the config, or {slack|slack_user|email: ...}.",
+            "description": f"A destination named in the config, or {{{_INLINE_KEYS}: ...}}.",
             "oneOf": [{"type": "string", "minLength": 1}, _INLINE_TARGET],
         },
         "mode": {"enum": ["immediate", "daily"]},
