@@ -40,6 +40,7 @@ CHANNEL_MODULES: tuple[str, ...] = (
     "mailer.notify.file",
     "mailer.notify.slack",
     "mailer.notify.email",
+    "mailer.notify.apprise",
 )
 
 
