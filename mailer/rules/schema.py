@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, get_args
 
 import fastjsonschema
 from jsonschema import Draft202012Validator
 
+from mailer.models import PaperFormat
 from mailer.notify.registry import inline_targets
 
 DRAFT_7 = "http://json-schema.org/draft-07/schema#"
@@ -40,7 +41,7 @@ _TERMS: dict[str, Any] = {
     "this form only) or /regex/ terms.",
 }
 
-FORMATS = ("hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic")
+FORMATS: tuple[str, ...] = get_args(PaperFormat)  # a new format is named once, in models
 MATCH_FIELDS = ("title", "abstract", "authors", "source")
 ANNOUNCE_KINDS = ("new", "cross", "replaced")
 
