@@ -80,7 +80,10 @@ def _secret_keys(settings: Settings) -> Iterator[SecretKey]:
         for name, destination in settings.destinations.items()
     ]
     for path, label, holder in holders:
-        for key in SECRET_KEYS:
+        # any channel's `*_env` key names a secret too (apprise's urls_env)
+        declared = getattr(type(holder), "model_fields", {})
+        keys = [*SECRET_KEYS, *(k for k in declared if k.endswith("_env") and k not in SECRET_KEYS)]
+        for key in keys:
             value = getattr(holder, key, None) if holder is not None else None
             if value:
                 yield SecretKey((*path, key), f"{label}: {key}", value)

@@ -263,3 +263,24 @@ def enqueue_sample(store: Store, destination: str) -> None:
         for item in batch.items
     ]
     store.record_message(record, [item.paper for item in batch.items], alerts)
+
+
+def test_notify_test_sends_the_sample_and_never_prints_the_url(site: Path, hook: Hook) -> None:
+    result = CliRunner().invoke(cli, ["--json", "notify", "test", f"apprise:{hook.url()}"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sent"] is True
+    assert len(hook.posts) == 1 and "Paper alerts" in str(hook.posts[0][1]["title"])
+    assert SECRET not in result.output + (result.stderr if result.stderr_bytes else "")
+
+
+def test_mailer_check_reads_urls_env_without_showing_it(tmp_path: Path) -> None:
+    config = tmp_path / "mailer.yaml"
+    config.write_text("rules: []\ndestinations: {chat: {kind: apprise, urls_env: HOOKS}}\n")
+    missing = CliRunner().invoke(cli, ["check", "--config", str(config)], env={"HOOKS": None})
+    assert missing.exit_code == 1
+    assert "urls_env: environment variable HOOKS is not set" in missing.output
+    found = CliRunner().invoke(
+        cli, ["check", "--config", str(config)], env={"HOOKS": f"json://h/{SECRET}"}
+    )
+    assert found.exit_code == 0, found.output
+    assert "urls_env is set (value not shown)" in found.output and SECRET not in found.output
