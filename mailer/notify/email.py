@@ -24,9 +24,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import smtplib
-import socket
-import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -42,7 +39,9 @@ from mailer.models import AlertBatch
 from mailer.notify import ChannelContext, ChannelSpec, DeliveryError, InlineTarget
 from mailer.notify.sanitize import cut_at_word, header_value
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # smtplib and ssl load when a message is sent, not with the config
+    import smtplib
+
     from mailer.notify.render_email import RenderedEmail
     from mailer.notify.slack import DeliveryProgress
 
@@ -192,6 +191,10 @@ def _reply_text(code: int, reply: bytes | str) -> str:
 
 def classify(error: Exception) -> DeliveryError:
     """What an SMTP failure means for the outbox (4xx and network: retry; 5xx: dead)."""
+    import smtplib
+    import socket
+    import ssl
+
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         replies = error.recipients.values()
         permanent = all(code >= 500 for code, _ in replies)
@@ -294,6 +297,10 @@ class EmailChannel:
         )
 
     def _connect(self, account: SmtpAccount) -> smtplib.SMTP:
+        import smtplib
+        import socket
+        import ssl
+
         context = ssl.create_default_context(
             cafile=str(account.ca_file) if account.ca_file else None
         )
@@ -321,6 +328,8 @@ class EmailChannel:
         return smtp
 
     def _send(self, *messages: EmailMessage, on_sent: Callable[[int], None] | None = None) -> None:
+        import smtplib
+
         account = self.account
         sender = parseaddr(account.from_)[1] or account.from_
         refused: dict[str, tuple[int, bytes]] = {}
