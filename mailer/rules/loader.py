@@ -306,6 +306,12 @@ class _FileLoader:
         if to is None or written is None:
             return None
         where = label(path[2:])
+        if inline is not None:
+            try:
+                inline.build(written.partition(":")[2])
+            except ValueError as e:  # the target's own words; never the value (a token)
+                self.error((*path, "to", inline.key), f"{where}.to.{inline.key}: {_reason(e)}")
+                return None
         if self.has_destination is not None and not self.has_destination(written):
             needs = ""
             if inline is not None and inline.account is not None:
@@ -328,6 +334,14 @@ class _FileLoader:
             hint = did_you_mean(zone, _zones())
             self.error((*path, "timezone"), f"{where}.timezone: {zone!r} is not a time zone{hint}")
         return NotifyTarget(to=to, mode=mode, at=at, timezone=str(zone))
+
+
+def _reason(error: ValueError) -> str:
+    """A build error's message without the input (pydantic's str() quotes the value)."""
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        return "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in errors())
+    return str(error)
 
 
 def _as_field(name: str) -> FieldName:

@@ -284,3 +284,16 @@ def test_mailer_check_reads_urls_env_without_showing_it(tmp_path: Path) -> None:
     )
     assert found.exit_code == 0, found.output
     assert "urls_env is set (value not shown)" in found.output and SECRET not in found.output
+
+
+def test_a_rule_with_a_malformed_apprise_url_says_so_without_echoing_it(tmp_path: Path) -> None:
+    from mailer.rules.loader import load_rules
+
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        "rules:\n  - name: x\n    match: {any: [LoRA]}\n"
+        f"    notify: [{{to: {{apprise: 'no-scheme-{SECRET}'}}}}]\n"
+    )
+    errors = [str(e) for e in load_rules([rules], has_destination=lambda name: True).errors]
+    assert len(errors) == 1 and "to.apprise: " in errors[0]
+    assert "is not an apprise URL" in errors[0] and SECRET not in errors[0]
