@@ -75,14 +75,6 @@ class InterruptibleChannel(Protocol):
         ...
 
 
-def read_channel_secret(
-    settings: Settings, *, env: str | None, file: Path | None, what: str
-) -> str | None:
-    """A channel's credential; a missing one is a permanent DeliveryError (a retry
-    cannot help until the operator sets it). The message names the variable, never a value."""
-    return SecretReader(settings.read_secret)(env=env, file=file, what=what)
-
-
 class SecretReader:
     """Reads a channel's credential from the environment variable or file the config
     names. A missing one is a permanent DeliveryError naming the variable, never a value."""
