@@ -23,11 +23,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from jsonschema import ValidationError
 
 from mailer.models import DeliveryMode, NotifyTarget
-from mailer.notify.registry import inline_targets
 from mailer.rules.collector import collector_paused
 from mailer.rules.documents import NotUtf8Error, RuleDocument, read_rule_file, rule_files
 from mailer.rules.rule import FIELDS, Condition, FieldName, Rule, Term
-from mailer.rules.schema import SCHEMA_VALIDATOR, is_valid
+from mailer.rules.schema import is_valid, schema_validator
 from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
 from mailer.rules.syntax import RuleValueError, parse_query, parse_size, parse_term
 from mailer.yamlsource import PathKey, Position, YamlSyntaxError
@@ -181,7 +180,7 @@ class _FileLoader:
             self.error((), "a rule file is a mapping: 'version: 1' and 'rules:' (a list)")
             return [], self.errors
         if not is_valid(data):  # the fast compiled check; jsonschema then explains
-            for schema_error in SCHEMA_VALIDATOR.iter_errors(data):
+            for schema_error in schema_validator().iter_errors(data):
                 self._explain(schema_error)
         rules: list[Rule] = []
         items = data.get("rules")
@@ -293,6 +292,8 @@ class _FileLoader:
         return tuple(targets)
 
     def _build_target(self, path: PathKey, entry: dict[str, Any]) -> NotifyTarget | None:
+        from mailer.notify.registry import inline_targets  # channel modules: on first use
+
         raw = entry.get("to")
         inline = None
         if isinstance(raw, dict) and len(raw) == 1:

@@ -8,7 +8,6 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-from mailer.notify.registry import inline_targets
 from mailer.rules.syntax import RuleValueError, parse_size
 from mailer.yamlsource import PathKey
 
@@ -124,11 +123,15 @@ def _one_of_message(rel: PathKey, value: Any) -> str:
         return "size: write e.g. '<= 8B', '1B..13B' or {min: 1B, max: 8B}"
     if last in ("min", "max"):
         return f"size.{last}: {value!r} is not a size; write e.g. '8B' or '350M'"
+    from mailer.notify.registry import inline_targets
+
     examples = ", ".join(f"{{{t.key}: {t.example}}}" for t in inline_targets().values())
     return f"{label(rel)}: expected a destination name from the config or one of {examples}"
 
 
 def _inline_keys() -> str:
+    from mailer.notify.registry import inline_targets
+
     keys = [f"{key}:" for key in inline_targets()]
     return ", ".join(keys[:-1]) + f" or {keys[-1]}" if len(keys) > 1 else "".join(keys)
 
