@@ -10,17 +10,14 @@ accounts name an environment variable (`*_env`) or a file (`*_file`), read throu
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     SecretStr,
@@ -29,8 +26,14 @@ from pydantic import (
     model_validator,
 )
 
+from mailer.config_base import ConfigModel, DestinationModel, check_api_url, is_loopback
 from mailer.config_errors import describe_yaml_error, format_validation_errors
 from mailer.errors import UsageError
+from mailer.notify.console import ConsoleDestination
+from mailer.notify.email import EmailDestination, SmtpAccount
+from mailer.notify.file import FileDestination
+from mailer.notify.registry import channel_specs, inline_target
+from mailer.notify.slack import SlackAccount, SlackDestination
 from mailer.silence import Expectation
 from mailer.web.settings import WebSettings
 from mailer.yamlsource import YamlSyntaxError, load_yaml_file
@@ -50,17 +53,19 @@ class ConfigError(UsageError):
         return list(self.problems)
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+_Model = ConfigModel
 
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+__all__ = [  # the destination models live in their channel modules (mailer/notify/)
+    "ConsoleDestination",
+    "DestinationModel",
+    "EmailDestination",
+    "FileDestination",
+    "SlackAccount",
+    "SlackDestination",
+    "SmtpAccount",
+    "check_api_url",
+    "is_loopback",
+]
 
 
 class Expect(_Model):
@@ -144,35 +149,6 @@ class ImapSource(_SourceBase):
 Source = Annotated[DirectorySource | ImapSource, Field(discriminator="kind")]
 
 
-def check_api_url(url: str | None) -> str | None:
-    """An `api_url` that carries a token: https://, or http:// to a loopback host only."""
-    if url is None:
-        return url
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return url
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
-        return url
-    if parts.scheme == "http":
-        raise ValueError(
-            f"api_url: http:// would send the token in clear text; it is allowed only to "
-            f"a loopback host, not {parts.hostname!r}. Use https://."
-        )
-    raise ValueError(f"api_url: {url!r} is not an https:// URL")
-
-
-class SlackAccount(_Model):
-    token_env: str | None = None
-    token_file: Path | None = None
-    webhook_url_env: str | None = None
-    api_url: str | None = None  # GovSlack or a local test server
-
-    @field_validator("api_url")
-    @classmethod
-    def _tls_only(cls, value: str | None) -> str | None:
-        return check_api_url(value)
-
-
 class SlackAppSettings(_Model):
     """The Slack app inside `mailer serve` (docs/slack-app.md): HTTP mode at
     /slack/events with a signing secret, and/or Socket Mode with an app-level token.
@@ -203,77 +179,13 @@ class SlackAppSettings(_Model):
         return self
 
 
-class SmtpAccount(_Model):
-    host: str
-    port: int | None = None  # default: 465 for ssl, 587 for starttls, 25 for none
-    security: Security = "starttls"
-    ca_file: Path | None = None
-    username: str | None = None
-    password_env: str | None = None
-    password_file: Path | None = None
-    from_: str = Field(alias="from")
-    timeout: float = 30.0
-    unsubscribe: str | None = None  # mailto: or https: URL for List-Unsubscribe
-
-    @property
-    def effective_port(self) -> int:
-        return self.port or {"ssl": 465, "starttls": 587, "none": 25}[self.security]
-
-    @model_validator(mode="after")
-    def _check_security(self) -> SmtpAccount:
-        if self.security == "none" and self.username and not is_loopback(self.host):
-            raise ValueError("security: none with a username would send the password in clear")
-        return self
-
-
-class ConsoleDestination(_Model):
-    kind: Literal["console"]
-
-
-class FileDestination(_Model):
-    kind: Literal["file"]
-    path: Path
-    to: list[str] = Field(default_factory=list)  # the .eml's To: (default: the From address)
-
-
-class SlackDestination(_Model):
-    kind: Literal["slack"]
-    channel: str | None = None  # "#papers" or a channel id
-    user: str | None = None  # a user id: a DM
-    token_env: str | None = None
-    token_file: Path | None = None
-    webhook_url_env: str | None = None
-    api_url: str | None = None
-
-    @field_validator("api_url")
-    @classmethod
-    def _tls_only(cls, value: str | None) -> str | None:
-        return check_api_url(value)
-
-    @model_validator(mode="after")
-    def _one_target(self) -> SlackDestination:
-        if not (self.channel or self.user or self.webhook_url_env):
-            raise ValueError("a slack destination needs channel:, user: or webhook_url_env:")
-        return self
-
-
-class EmailDestination(_Model):
-    kind: Literal["email"]
-    to: list[str]
-
-    @field_validator("to")
-    @classmethod
-    def _addresses(cls, value: list[str]) -> list[str]:
-        for address in value:
-            if "@" not in address or any(c in address for c in "\r\n"):
-                raise ValueError(f"{address!r} is not an email address")
-        return value
-
-
-Destination = Annotated[
-    ConsoleDestination | FileDestination | SlackDestination | EmailDestination,
-    Field(discriminator="kind"),
-]
+if TYPE_CHECKING:
+    Destination = DestinationModel
+else:  # every channel's model, from the registry (mailer/notify/registry.py)
+    Destination = Annotated[
+        Union[tuple(spec.model for spec in channel_specs())],  # noqa: UP007
+        Field(discriminator="kind"),
+    ]
 
 
 class DeliverySettings(_Model):
@@ -375,6 +287,9 @@ class Settings(_Model):
     _environ: Mapping[str, str] = PrivateAttr(default_factory=dict)
     _path: Path | None = PrivateAttr(default=None)
     _rules_position: str | None = PrivateAttr(default=None)  # file:line:column of `rules:`
+    # inline targets whose value is a secret, by the name rules and the outbox know
+    # them by (remembered by has_destination when rules are loaded)
+    _secret_targets: dict[str, DestinationModel] = PrivateAttr(default_factory=dict)
 
     @field_validator("rules", mode="before")
     @classmethod
@@ -434,34 +349,40 @@ class Settings(_Model):
         """A destination by name, or an inline rule target (`slack:#x`, `email:a@b`)."""
         if name in self.destinations:
             return self.destinations[name]
-        kind, _, value = name.partition(":")
-        if kind == "slack" and value:
-            return SlackDestination(kind="slack", channel=value)
-        if kind == "slack_user" and value:
-            return SlackDestination(kind="slack", user=value)
-        if kind == "email" and value:
-            return EmailDestination(kind="email", to=[value])
-        raise KeyError(name)
+        if name in self._secret_targets:
+            return self._secret_targets[name]
+        found = inline_target(name)
+        if found is None:
+            raise KeyError(name)
+        target, value = found
+        try:
+            return target.build(value)
+        except ValueError as e:
+            raise KeyError(name) from e
 
     def has_destination(self, name: str) -> bool:
-        """Whether a rule's `to:` can be delivered with this config."""
-        if name in self.destinations:
+        """Whether a rule's `to:` can be delivered with this config. An inline target
+        whose value is a secret (an apprise URL) is remembered under its stored name,
+        so the outbox can deliver to the name it keeps."""
+        if name in self.destinations or name in self._secret_targets:
             return True
-        kind, _, value = name.partition(":")
-        if kind in ("slack", "slack_user") and value:
-            return self.slack is not None
-        if kind == "email" and value:
-            return self.smtp is not None
-        return False
+        found = inline_target(name)
+        if found is None:
+            return False
+        target, value = found
+        try:
+            built = target.build(value)
+        except ValueError:
+            return False
+        if target.secret:
+            self._secret_targets[target.name(value)] = built
+        return target.account is None or getattr(self, target.account) is not None
 
 
 _TAGGED_MODELS: dict[str, type[BaseModel]] = {
     "imap": ImapSource,
     "directory": DirectorySource,
-    "slack": SlackDestination,
-    "email": EmailDestination,
-    "file": FileDestination,
-    "console": ConsoleDestination,
+    **{spec.kind: spec.model for spec in channel_specs()},
 }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailer.config import ConfigError, Settings, load_settings
+from mailer.config import ConfigError, Settings, SlackDestination, load_settings
 from mailer.yamlsource import Position, YamlDocument, YamlSyntaxError, load_yaml_file
 
 SECRET_KEYS = ("password_env", "password_file", "oauth2_token_env", "token_env", "token_file",
@@ -80,7 +80,10 @@ def _secret_keys(settings: Settings) -> Iterator[SecretKey]:
         for name, destination in settings.destinations.items()
     ]
     for path, label, holder in holders:
-        for key in SECRET_KEYS:
+        # any channel's `*_env` key names a secret too (apprise's urls_env)
+        declared = getattr(type(holder), "model_fields", {})
+        keys = [*SECRET_KEYS, *(k for k in declared if k.endswith("_env") and k not in SECRET_KEYS)]
+        for key in keys:
             value = getattr(holder, key, None) if holder is not None else None
             if value:
                 yield SecretKey((*path, key), f"{label}: {key}", value)
@@ -163,7 +166,7 @@ def check_destinations(settings: Settings, doc: YamlDocument) -> list[Finding]:
                     "destination", False, f"destination {name}: email needs an smtp: account", where
                 )
             )
-        if destination.kind == "slack":
+        if isinstance(destination, SlackDestination):
             has_own = destination.token_env or destination.token_file
             hook = destination.webhook_url_env
             account = settings.slack

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from mailer.config import EmailDestination, ImapSource, Settings, SlackDestination
 from mailer.config_check import Finding
-from mailer.notify import DeliveryError
+from mailer.notify import ChannelContext, DeliveryError
 
 
 def _imap(settings: Settings) -> Iterator[Finding]:
@@ -44,7 +44,7 @@ def _smtp(settings: Settings) -> Iterator[Finding]:
 
     account = settings.smtp
     probe = EmailDestination(kind="email", to=["check@example.invalid"])
-    channel = EmailChannel("smtp", probe, settings)
+    channel = EmailChannel("smtp", probe, ChannelContext.from_settings(settings))
     where = f"{account.host}:{account.effective_port}"
     try:
         smtp = channel._connect(account)
@@ -80,7 +80,7 @@ def _slack(settings: Settings) -> Iterator[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        channel = SlackChannel(name, destination, settings)
+        channel = SlackChannel(name, destination, ChannelContext.from_settings(settings))
         try:
             sender = channel.sender
             client = sender.client  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ import pytest
 from mailer.batching import batch_for, plan_alerts
 from mailer.config import ConsoleDestination, FileDestination, Settings
 from mailer.models import AlertBatch, AlertItem, Match, MatchReason, NotifyTarget, Paper
+from mailer.notify import ChannelContext
 from mailer.notify.console import ConsoleChannel
 from mailer.notify.file import FileChannel
 from mailer.outbox import retry_delay
@@ -122,7 +123,11 @@ def batch(created: datetime) -> AlertBatch:
 
 def test_the_file_channel_writes_new_files_and_never_overwrites(tmp_path: Path) -> None:
     settings = Settings()
-    channel = FileChannel("preview", FileDestination(kind="file", path=tmp_path / "out"), settings)
+    channel = FileChannel(
+        "preview",
+        FileDestination(kind="file", path=tmp_path / "out"),
+        ChannelContext.from_settings(settings),
+    )
     created = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
     channel.deliver(batch(created))
     channel.deliver(batch(created))  # the same batch again (a crash before it was recorded)
@@ -140,7 +145,7 @@ def test_the_file_channel_writes_new_files_and_never_overwrites(tmp_path: Path) 
 
 def test_the_console_channel_prints_the_text_rendering() -> None:
     out = io.StringIO()
-    ConsoleChannel("console", ConsoleDestination(kind="console"), Settings(), stream=out).deliver(
-        batch(datetime(2025, 10, 14, 9, 0, tzinfo=UTC))
-    )
+    ConsoleChannel(
+        "console", ConsoleDestination(kind="console"), ChannelContext(), stream=out
+    ).deliver(batch(datetime(2025, 10, 14, 9, 0, tzinfo=UTC)))
     assert "Tiny Llamas" in out.getvalue() and "small-llms" in out.getvalue()

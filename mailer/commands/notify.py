@@ -19,7 +19,7 @@ from mailer.commands.common import (
     load_settings_or_exit,
 )
 from mailer.notify import DeliveryError
-from mailer.notify.registry import UnknownChannel, create_channel
+from mailer.notify.registry import UnknownChannel, create_channel, inline_targets, safe_name
 from mailer.notify.sample import sample_batch
 
 
@@ -41,8 +41,8 @@ def notify_test(destination: str, config_path: Path, as_json: bool) -> None:
     """Send a sample alert (three fixed papers) to DESTINATION.
 
     DESTINATION is a name from `destinations:` in the config, or an inline target
-    as rules write them: slack:#channel, slack_user:U0123ABCD, email:you@example.com.
-    Nothing is recorded in the store.
+    as rules write them: slack:#channel, slack_user:U0123ABCD, email:you@example.com,
+    apprise:URL. Nothing is recorded in the store; a secret URL is never printed.
 
     \b
     Examples:
@@ -50,18 +50,21 @@ def notify_test(destination: str, config_path: Path, as_json: bool) -> None:
       mailer notify test email:alice@example.com --config config/examples/imap-slack-smtp.yaml
     """
     settings = load_settings_or_exit(config_path)
+    shown = safe_name(destination)  # an apprise URL holds a token: never printed
     try:
         target = settings.destination(destination)
     except KeyError:
         known = ", ".join(sorted(settings.destinations)) or "none"
+        kinds = ", ".join(f"{key}:..." for key in inline_targets())
         click.echo(
-            f"error: {destination!r} is not a destination in the config (defined: {known}) "
-            "nor an inline target like slack:#channel, slack_user:U0123, email:a@b.example",
+            f"error: {shown!r} is not a destination in the config (defined: {known}) "
+            f"nor an inline target ({kinds})",
             err=True,
         )
         raise SystemExit(EXIT_CONFIG) from None
+    destination, raw = shown, destination
     try:
-        channel = create_channel(destination, target, settings)
+        channel = create_channel(raw, target, settings)
         batch = sample_batch(destination, datetime.now(UTC))
         # with --json, a console destination prints to stderr: stdout is the one object
         with contextlib.redirect_stdout(sys.stderr) if as_json else nullcontext():

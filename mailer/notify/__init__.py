@@ -2,19 +2,32 @@
 
 A channel turns an `AlertBatch` into one or more messages (with `render.py`) and
 sends them. It raises `DeliveryError` saying whether a retry can help.
+
+The contract: a channel module exports `CHANNEL`, a `ChannelSpec` (its destination
+kind, config model, inline rule targets and class); the config's destination union,
+the rules' inline targets, the rule schema and the docs' destination table are derived
+from those specs (`mailer.notify.registry`). A channel is constructed as
+`Class(name, destination, context)`: its own destination model and a `ChannelContext`
+(a secrets reader and the default accounts), never the whole Settings. So a channel
+module stays light to import: its delivery library is imported when it first sends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from mailer.config_base import DestinationModel
 from mailer.errors import MailerError
 from mailer.models import AlertBatch
 
 if TYPE_CHECKING:
-    from mailer.config import Settings
+    from mailer.config import DeliverySettings, Settings
+    from mailer.notify.email import SmtpAccount
+    from mailer.notify.slack import SlackAccount
 
 
 class DeliveryError(MailerError):
@@ -63,15 +76,86 @@ class InterruptibleChannel(Protocol):
         ...
 
 
-def read_channel_secret(
-    settings: Settings, *, env: str | None, file: Path | None, what: str
-) -> str | None:
-    """A channel's credential; a missing one is a permanent DeliveryError (a retry
-    cannot help until the operator sets it). The message names the variable, never a value."""
+class SecretReader:
+    """Reads a channel's credential from the environment variable or file the config
+    names. A missing one is a permanent DeliveryError naming the variable, never a value."""
+
+    def __init__(self, read: Callable[..., Any]) -> None:
+        self._read = read  # Settings.read_secret: (env=, file=, what=) -> SecretStr | None
+
+    def __call__(self, *, env: str | None, file: Path | None, what: str) -> str | None:
+        from mailer.config import ConfigError
+
+        try:
+            secret = self._read(env=env, file=file, what=what)
+        except ConfigError as e:
+            raise DeliveryError("; ".join(e.problems), permanent=True) from e
+        return secret.get_secret_value() if secret else None
+
+
+def _no_secrets(*, env: str | None, file: Path | None, what: str) -> Any:
     from mailer.config import ConfigError
 
-    try:
-        secret = settings.read_secret(env=env, file=file, what=what)
-    except ConfigError as e:
-        raise DeliveryError("; ".join(e.problems), permanent=True) from e
-    return secret.get_secret_value() if secret else None
+    if env or file:
+        raise ConfigError([f"{what}: no secrets in this context"])
+    return None
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """What a channel may know besides its destination: how to read secrets, the
+    default accounts its destinations inherit, and the delivery pacing."""
+
+    secrets: SecretReader = field(default_factory=lambda: SecretReader(_no_secrets))
+    slack: SlackAccount | None = None
+    smtp: SmtpAccount | None = None
+    min_interval: float = 1.0  # seconds between two messages to one channel (pacing)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChannelContext:
+        delivery: DeliverySettings = settings.delivery
+        return cls(
+            secrets=SecretReader(settings.read_secret),
+            slack=settings.slack,
+            smtp=settings.smtp,
+            min_interval=delivery.slack_min_interval,
+        )
+
+
+@dataclass(frozen=True)
+class InlineTarget:
+    """A destination a rule writes inline, `to: {<key>: <value>}`.
+
+    `build` turns the value into the channel's destination model. `account` names the
+    config key the target needs (`slack`, `smtp`) or None. A `secret` value (a URL with
+    a token) is never stored or shown: rules and the outbox know it by `stored_name`,
+    the scheme and a hash (`apprise:discord://...3f2a9c1e`).
+    """
+
+    key: str
+    schema: Mapping[str, Any]  # JSON Schema of the value
+    build: Callable[[str], DestinationModel]
+    example: str
+    description: str
+    account: str | None = None
+    secret: bool = False
+
+    def name(self, value: str) -> str:
+        """The destination name as rules, the outbox and the logs carry it."""
+        if not self.secret:
+            return f"{self.key}:{value}"
+        scheme = value.partition("://")[0] if "://" in value else "?"
+        digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
+        return f"{self.key}:{scheme}://...{digest}"
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """One channel, as its module exports it (`CHANNEL = ChannelSpec(...)`)."""
+
+    kind: str
+    model: type[DestinationModel]
+    channel: str  # "module:Class", imported when a destination of this kind is used
+    keys: str  # for the docs' destination table: the keys a destination takes
+    summary: str  # ... and what it does
+    inline: tuple[InlineTarget, ...] = ()

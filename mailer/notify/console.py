@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Literal, TextIO
 
-from mailer.config import Destination, Settings
+from mailer.config_base import DestinationModel
 from mailer.models import AlertBatch
-from mailer.notify.render import render_notice_text, render_text
+from mailer.notify import ChannelContext, ChannelSpec
+
+
+class ConsoleDestination(DestinationModel):
+    kind: Literal["console"]
+
+
+CHANNEL = ChannelSpec(
+    kind="console",
+    model=ConsoleDestination,
+    channel="mailer.notify.console:ConsoleChannel",
+    keys="",
+    summary="prints each message as text on standard output",
+)
 
 
 class ConsoleChannel:
     def __init__(
-        self, name: str, destination: Destination, settings: Settings, stream: TextIO | None = None
+        self,
+        name: str,
+        destination: DestinationModel,
+        context: ChannelContext | None = None,
+        stream: TextIO | None = None,
     ) -> None:
         self.name = name
         self.stream = stream
@@ -23,7 +40,11 @@ class ConsoleChannel:
         out.flush()
 
     def deliver(self, batch: AlertBatch) -> None:
+        from mailer.notify.render import render_text
+
         self._write(render_text(batch))
 
     def send_notice(self, subject: str, text: str) -> None:
+        from mailer.notify.render import render_notice_text
+
         self._write(render_notice_text(subject, text))

@@ -24,24 +24,85 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import smtplib
-import socket
-import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid, parseaddr
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
-from mailer.config import Destination, EmailDestination, Settings, SmtpAccount
+from pydantic import Field, field_validator, model_validator
+
+from mailer.config_base import ConfigModel, DestinationModel, is_loopback
 from mailer.models import AlertBatch
-from mailer.notify import DeliveryError, read_channel_secret
-from mailer.notify.render import RenderedEmail, render_email_parts, render_notice_email
+from mailer.notify import ChannelContext, ChannelSpec, DeliveryError, InlineTarget
 from mailer.notify.sanitize import cut_at_word, header_value
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # smtplib and ssl load when a message is sent, not with the config
+    import smtplib
+
+    from mailer.notify.render_email import RenderedEmail
     from mailer.notify.slack import DeliveryProgress
+
+Security = Literal["ssl", "starttls", "none"]
+
+
+class SmtpAccount(ConfigModel):
+    """The `smtp:` account every email destination and inline target sends through."""
+
+    host: str
+    port: int | None = None  # default: 465 for ssl, 587 for starttls, 25 for none
+    security: Security = "starttls"
+    ca_file: Path | None = None
+    username: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+    from_: str = Field(alias="from")
+    timeout: float = 30.0
+    unsubscribe: str | None = None  # mailto: or https: URL for List-Unsubscribe
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or {"ssl": 465, "starttls": 587, "none": 25}[self.security]
+
+    @model_validator(mode="after")
+    def _check_security(self) -> SmtpAccount:
+        if self.security == "none" and self.username and not is_loopback(self.host):
+            raise ValueError("security: none with a username would send the password in clear")
+        return self
+
+
+class EmailDestination(DestinationModel):
+    kind: Literal["email"]
+    to: list[str]
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if "@" not in address or any(c in address for c in "\r\n"):
+                raise ValueError(f"{address!r} is not an email address")
+        return value
+
+
+CHANNEL = ChannelSpec(
+    kind="email",
+    model=EmailDestination,
+    channel="mailer.notify.email:EmailChannel",
+    keys="`to: [addresses]`",
+    summary="sends one HTML + text email per message through `smtp:`",
+    inline=(
+        InlineTarget(
+            key="email",
+            schema={"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
+            build=lambda value: EmailDestination(kind="email", to=[value]),
+            example="alice@example.com",
+            description="one email address",
+            account="smtp",
+        ),
+    ),
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +135,8 @@ def build_batch_messages(
     """Every message for a batch, as SMTP sends them and the file destination writes
     them: one, or a thread of parts ("part 2 of 3") each under MAX_HTML_BYTES of HTML,
     the later ones answering the first (In-Reply-To, References)."""
+    from mailer.notify.render import render_email_parts
+
     messages = []
     ids: list[str] = []
     for number, rendered in enumerate(render_email_parts(batch, unsubscribe=unsubscribe), 1):
@@ -128,6 +191,10 @@ def _reply_text(code: int, reply: bytes | str) -> str:
 
 def classify(error: Exception) -> DeliveryError:
     """What an SMTP failure means for the outbox (4xx and network: retry; 5xx: dead)."""
+    import smtplib
+    import socket
+    import ssl
+
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         replies = error.recipients.values()
         permanent = all(code >= 500 for code, _ in replies)
@@ -158,8 +225,8 @@ class EmailChannel:
     def __init__(
         self,
         name: str,
-        destination: Destination,
-        settings: Settings,
+        destination: DestinationModel,
+        context: ChannelContext,
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         progress: DeliveryProgress | None = None,
@@ -168,17 +235,17 @@ class EmailChannel:
             raise TypeError(f"EmailChannel needs an email destination, not {destination.kind}")
         self.name = name
         self.destination = destination
-        self.settings = settings
+        self.context = context
         self.now = now
         self.progress = progress  # parts of a split feed already sent (None: resend all)
 
     @property
     def account(self) -> SmtpAccount:
-        if self.settings.smtp is None:
+        if self.context.smtp is None:
             raise DeliveryError(
                 f"destination {self.name}: no smtp: account in the config", permanent=True
             )
-        return self.settings.smtp
+        return self.context.smtp
 
     def deliver(self, batch: AlertBatch) -> None:
         """Send the batch's message, or its parts in order over one connection. A retry
@@ -210,6 +277,8 @@ class EmailChannel:
         progress.clear(key)
 
     def send_notice(self, subject: str, text: str) -> None:
+        from mailer.notify.render import render_notice_email
+
         account = self.account
         message = build_message(
             render_notice_email(subject, text),
@@ -221,14 +290,17 @@ class EmailChannel:
         self._send(message)
 
     def _password(self, account: SmtpAccount) -> str | None:
-        return read_channel_secret(
-            self.settings,
+        return self.context.secrets(
             env=account.password_env,
             file=account.password_file,
             what="smtp: password",
         )
 
     def _connect(self, account: SmtpAccount) -> smtplib.SMTP:
+        import smtplib
+        import socket
+        import ssl
+
         context = ssl.create_default_context(
             cafile=str(account.ca_file) if account.ca_file else None
         )
@@ -256,6 +328,8 @@ class EmailChannel:
         return smtp
 
     def _send(self, *messages: EmailMessage, on_sent: Callable[[int], None] | None = None) -> None:
+        import smtplib
+
         account = self.account
         sender = parseaddr(account.from_)[1] or account.from_
         refused: dict[str, tuple[int, bytes]] = {}

@@ -24,12 +24,28 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Literal
 
-from mailer.config import Destination, FileDestination, Settings
+from pydantic import Field
+
+from mailer.config_base import DestinationModel
 from mailer.models import AlertBatch
-from mailer.notify import DeliveryError
-from mailer.notify.email import build_batch_messages
-from mailer.notify.render import render_notice_text, render_slack
+from mailer.notify import ChannelContext, ChannelSpec, DeliveryError
+
+
+class FileDestination(DestinationModel):
+    kind: Literal["file"]
+    path: Path
+    to: list[str] = Field(default_factory=list)  # the .eml's To: (default: the From address)
+
+
+CHANNEL = ChannelSpec(
+    kind="file",
+    model=FileDestination,
+    channel="mailer.notify.file:FileChannel",
+    keys="`path`, `to` (optional)",
+    summary="writes every delivered message as new files (below)",
+)
 
 DEFAULT_FROM = "paper-mailer <paper-mailer@localhost>"
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -75,20 +91,25 @@ class FileChannel:
     def __init__(
         self,
         name: str,
-        destination: Destination,
-        settings: Settings,
+        destination: DestinationModel,
+        context: ChannelContext,
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        assert isinstance(destination, FileDestination)
+        if not isinstance(destination, FileDestination):
+            raise TypeError(f"FileChannel needs a file destination, not {destination.kind}")
+        smtp = context.smtp
         self.name = name
         self.directory = destination.path
-        self.sender = settings.smtp.from_ if settings.smtp else DEFAULT_FROM
+        self.sender = smtp.from_ if smtp else DEFAULT_FROM
         self.to = destination.to or [parseaddr(self.sender)[1] or self.sender]
-        self.unsubscribe = settings.smtp.unsubscribe if settings.smtp else None
+        self.unsubscribe = smtp.unsubscribe if smtp else None
         self.now = now
 
     def deliver(self, batch: AlertBatch) -> None:
+        from mailer.notify.email import build_batch_messages
+        from mailer.notify.render import render_slack
+
         messages = build_batch_messages(
             batch, sender=self.sender, to=self.to, date=self.now(), unsubscribe=self.unsubscribe
         )
@@ -103,6 +124,8 @@ class FileChannel:
         self._write_new(batch_stem(batch), files)
 
     def send_notice(self, subject: str, text: str) -> None:
+        from mailer.notify.render import render_notice_text
+
         self._write_new(f"notice-{slug(subject)}", [(".txt", render_notice_text(subject, text))])
 
     def _write_new(self, stem: str, parts: list[tuple[str, str]]) -> list[Path]:

@@ -43,30 +43,28 @@ import threading
 import time
 import urllib.error
 from collections.abc import Callable
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlsplit
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.webhook import WebhookClient
+from pydantic import field_validator, model_validator
 
-from mailer.config import Destination, Settings, SlackAccount, SlackDestination, is_loopback
+from mailer.config_base import ConfigModel, DestinationModel, check_api_url, is_loopback
 from mailer.models import AlertBatch
-from mailer.notify import DeliveryError, DeliveryInterrupted, read_channel_secret
-from mailer.notify.render import render_notice_slack, render_slack
-from mailer.notify.sanitize import cut_at_word
-from mailer.notify.slack_senders import (
-    PERMANENT_ERRORS,
-    BotSender,
-    Payload,
-    Sender,
-    WebhookSender,
-    classify,
-    describe_slack_error,
-    part_metadata,
+from mailer.notify import (
+    ChannelContext,
+    ChannelSpec,
+    DeliveryError,
+    DeliveryInterrupted,
+    InlineTarget,
 )
+from mailer.notify.http import HttpChannel, Pacer
+from mailer.notify.sanitize import cut_at_word
 
-__all__ = ["PERMANENT_ERRORS", "MemoryProgress", "Pacer", "SlackChannel", "classify"]
+if TYPE_CHECKING:
+    from mailer.notify.slack_senders import Payload, Sender
+
+__all__ = ["CHANNEL", "MemoryProgress", "Pacer", "SlackChannel", "classify"]
 
 log = logging.getLogger(__name__)
 # slack-sdk's WebhookClient logs the webhook URL (a secret) at DEBUG, and at ERROR in
@@ -77,11 +75,76 @@ _WEBHOOK_SDK_LOG.setLevel(logging.CRITICAL)
 
 DEFAULT_API_URL = "https://slack.com/api/"
 REQUEST_TIMEOUT = 15
-MAX_INLINE_WAIT = 5.0  # seconds of Retry-After we are willing to sleep through
-INLINE_WAIT_BUDGET = 20.0  # total seconds one delivery may spend waiting on 429s
-TRANSIENT_RETRIES = 2  # quick retries of a 5xx/timeout before handing back to the outbox
-TRANSIENT_BACKOFF = 1.0  # 1 s, then 2 s
 LOOKBACK_SECONDS = 300.0  # how far before a saved attempt to look for its marker
+
+
+class SlackAccount(ConfigModel):
+    """The default `slack:` account every Slack destination and inline target inherits."""
+
+    token_env: str | None = None
+    token_file: Path | None = None
+    webhook_url_env: str | None = None
+    api_url: str | None = None  # GovSlack or a local test server
+
+    @field_validator("api_url")
+    @classmethod
+    def _tls_only(cls, value: str | None) -> str | None:
+        return check_api_url(value)
+
+
+class SlackDestination(DestinationModel):
+    kind: Literal["slack"]
+    channel: str | None = None  # "#papers" or a channel id
+    user: str | None = None  # a user id: a DM
+    token_env: str | None = None
+    token_file: Path | None = None
+    webhook_url_env: str | None = None
+    api_url: str | None = None
+
+    @field_validator("api_url")
+    @classmethod
+    def _tls_only(cls, value: str | None) -> str | None:
+        return check_api_url(value)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> SlackDestination:
+        if not (self.channel or self.user or self.webhook_url_env):
+            raise ValueError("a slack destination needs channel:, user: or webhook_url_env:")
+        return self
+
+
+CHANNEL = ChannelSpec(
+    kind="slack",
+    model=SlackDestination,
+    channel="mailer.notify.slack:SlackChannel",
+    keys="`channel` or `user` or `webhook_url_env`; `token_env`, `api_url`",
+    summary="posts Block Kit messages",
+    inline=(
+        InlineTarget(
+            key="slack",
+            schema={"type": "string", "minLength": 2},
+            build=lambda value: SlackDestination(kind="slack", channel=value),
+            example="'#channel'",
+            description="a Slack channel, by name or id",
+            account="slack",
+        ),
+        InlineTarget(
+            key="slack_user",
+            schema={"type": "string", "minLength": 2},
+            build=lambda value: SlackDestination(kind="slack", user=value),
+            example="U0123ABCD",
+            description="a direct message from the bot (a Slack user id)",
+            account="slack",
+        ),
+    ),
+)
+
+
+def classify(status: int, error: str | None, retry_after: str | None) -> DeliveryError:
+    """What a failed Slack answer means for the outbox (`slack_senders.classify`)."""
+    from mailer.notify.slack_senders import classify as classify_answer
+
+    return classify_answer(status, error, retry_after)
 
 
 class DeliveryProgress(Protocol):
@@ -113,29 +176,6 @@ class MemoryProgress:
             self._states.pop(key, None)
 
 
-class Pacer:
-    """At most one message per `interval` seconds per channel key, across instances."""
-
-    def __init__(
-        self,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.clock = clock
-        self.sleep = sleep
-        self._next_slot: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait_turn(self, key: str, interval: float) -> None:
-        with self._lock:  # reserve a slot, then sleep outside the lock
-            now = self.clock()
-            slot = max(now, self._next_slot.get(key, now))
-            self._next_slot[key] = slot + interval
-        if slot > now:
-            self.sleep(slot - now)
-
-
-SHARED_PACER = Pacer()
 SHARED_PROGRESS = MemoryProgress()
 
 
@@ -148,34 +188,40 @@ def _is_http_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-class SlackChannel:
+class SlackChannel(HttpChannel):
     """Delivers batches to one Slack destination (see the module docstring)."""
+
+    label = "slack"
 
     def __init__(
         self,
         name: str,
-        destination: Destination,
-        settings: Settings,
+        destination: DestinationModel,
+        context: ChannelContext,
         *,
         pacer: Pacer | None = None,
         progress: DeliveryProgress | None = None,
     ) -> None:
         if not isinstance(destination, SlackDestination):
             raise TypeError(f"SlackChannel needs a slack destination, not {destination.kind}")
+        super().__init__(pacer, context.min_interval)
         self.name = name
         self.destination = destination
-        self.settings = settings
-        self.pacer = pacer or SHARED_PACER
+        self.context = context
         self.progress = progress or SHARED_PROGRESS
         self._sender: Sender | None = None
 
     # ---- set-up --------------------------------------------------------------------
     def _secret(self, env: str | None, file: Any, what: str) -> str | None:
-        return read_channel_secret(self.settings, env=env, file=file, what=what)
+        return self.context.secrets(env=env, file=file, what=what)
 
     def _build_sender(self) -> Sender:
+        from slack_sdk import WebClient
+
+        from mailer.notify.slack_senders import BotSender
+
         dest = self.destination
-        account = self.settings.slack or SlackAccount()
+        account = self.context.slack or SlackAccount()
         api_url = dest.api_url or account.api_url or DEFAULT_API_URL
         if dest.webhook_url_env:
             return self._webhook(dest.webhook_url_env)
@@ -197,6 +243,10 @@ class SlackChannel:
         return BotSender(client, dest.channel, dest.user)
 
     def _webhook(self, env: str) -> Sender:
+        from slack_sdk.webhook import WebhookClient
+
+        from mailer.notify.slack_senders import WebhookSender
+
         url = self._secret(env, None, f"destination {self.name}: webhook_url_env")
         assert url is not None  # read_secret raises when the variable is missing
         if not _is_http_url(url):  # else urllib's error (and the SDK's log) quote it
@@ -224,6 +274,8 @@ class SlackChannel:
 
     # ---- sending -------------------------------------------------------------------
     def _post_once(self, payload: Payload, thread_ts: str | None) -> str | None:
+        from slack_sdk.errors import SlackApiError, SlackClientError
+
         try:
             return self.sender.post(payload, thread_ts)
         except SlackApiError as e:
@@ -243,34 +295,10 @@ class SlackChannel:
         thread_ts: str | None,
         should_stop: Callable[[], bool] = lambda: False,
     ) -> str | None:
-        """Post with the quick, in-process retries; raise DeliveryError when they run out
-        (DeliveryInterrupted instead of waiting for a retry while stopping)."""
-        waited = 0.0
-        transient_tries = 0
-        while True:
-            self.pacer.wait_turn(self.sender.key, self.settings.delivery.slack_min_interval)
-            try:
-                return self._post_once(payload, thread_ts)
-            except DeliveryError as e:
-                if e.permanent:
-                    raise
-                if e.retry_after is not None:
-                    if (
-                        e.retry_after > MAX_INLINE_WAIT
-                        or waited + e.retry_after > INLINE_WAIT_BUDGET
-                    ):
-                        raise
-                    pause = e.retry_after
-                else:
-                    transient_tries += 1
-                    if transient_tries > TRANSIENT_RETRIES:
-                        raise
-                    pause = TRANSIENT_BACKOFF * 2 ** (transient_tries - 1)
-                if should_stop():
-                    raise DeliveryInterrupted() from e
-                log.info("slack %s: %s; retrying in %gs", self.name, e.reason, pause)
-                self.pacer.sleep(pause)
-                waited += pause
+        """Post with the shared pacing and quick retries (`HttpChannel.send_paced`)."""
+        return self.send_paced(
+            lambda: self._post_once(payload, thread_ts), self.sender.key, should_stop
+        )
 
     def _progress_key(self, batch: AlertBatch) -> str:
         return "\x1f".join(
@@ -281,6 +309,9 @@ class SlackChannel:
         self.deliver_until(batch, lambda: False)
 
     def deliver_until(self, batch: AlertBatch, should_stop: Callable[[], bool]) -> None:
+        from mailer.notify.render import render_slack
+        from mailer.notify.slack_senders import part_metadata
+
         payloads = render_slack(batch)
         key = self._progress_key(batch)
         batch_hash = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
@@ -312,6 +343,8 @@ class SlackChannel:
         if state.get("attempt") != index:
             return None
         oldest = float(state.get("attempt_at") or 0) - LOOKBACK_SECONDS
+        from mailer.notify.slack_senders import describe_slack_error
+
         try:
             found = self.sender.find_marker(marker, state["thread_ts"], oldest)
         except Exception as e:  # no history scope, Slack away: posting again beats losing it
@@ -328,5 +361,7 @@ class SlackChannel:
         return None
 
     def send_notice(self, subject: str, text: str) -> None:
+        from mailer.notify.render import render_notice_slack
+
         for payload in render_notice_slack(subject, text):
             self._post(payload, None)

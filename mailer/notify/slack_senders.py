@@ -10,22 +10,23 @@ up once with `conversations.list`, `channels:read`).
 from __future__ import annotations
 
 import hashlib
-import math
 import re
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from mailer.notify import DeliveryError
+from mailer.notify.http import classify_http_status
 from mailer.notify.sanitize import clean_text
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+    from slack_sdk.webhook import WebhookClient
 
 Payload = dict[str, Any]
 PART_EVENT = "paper_mailer_part"  # metadata event type on every message we post
 HISTORY_PAGES = 5  # of 200 messages each, when looking for a marker
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
-MAX_RETRY_AFTER = 3600.0  # a longer Retry-After is taken as an hour
 
 PERMANENT_ERRORS = frozenset(
     {
@@ -70,14 +71,7 @@ def classify(status: int, error: str | None, retry_after: str | None) -> Deliver
     """What a failed Slack answer means for the outbox."""
     code = clean_text(error)[:120] or f"HTTP {status}"
     if status == 429 or code == "ratelimited":
-        try:
-            wait = float(retry_after) if retry_after else 1.0
-        except ValueError:
-            wait = 1.0
-        if math.isnan(wait) or wait < 0:  # "nan", "-5": a sleep would raise
-            wait = 1.0
-        wait = min(wait, MAX_RETRY_AFTER)
-        return DeliveryError(f"rate limited by Slack (Retry-After {wait:g}s)", retry_after=wait)
+        return classify_http_status(429, "Slack", retry_after)
     if status >= 500 or code.startswith("Received a response in a non-JSON format"):
         return DeliveryError(f"Slack answered HTTP {status}; will retry")
     if code in PERMANENT_ERRORS or (400 <= status < 500):

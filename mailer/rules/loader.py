@@ -26,7 +26,7 @@ from mailer.models import DeliveryMode, NotifyTarget
 from mailer.rules.collector import collector_paused
 from mailer.rules.documents import NotUtf8Error, RuleDocument, read_rule_file, rule_files
 from mailer.rules.rule import FIELDS, Condition, FieldName, Rule, Term
-from mailer.rules.schema import SCHEMA_VALIDATOR, is_valid
+from mailer.rules.schema import is_valid, schema_validator
 from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
 from mailer.rules.syntax import RuleValueError, parse_query, parse_size, parse_term
 from mailer.yamlsource import PathKey, Position, YamlSyntaxError
@@ -42,7 +42,6 @@ _CONDITION_KEYS = (
     "formats",
     "announce",
 )
-_INLINE_KINDS = ("slack", "slack_user", "email")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +180,7 @@ class _FileLoader:
             self.error((), "a rule file is a mapping: 'version: 1' and 'rules:' (a list)")
             return [], self.errors
         if not is_valid(data):  # the fast compiled check; jsonschema then explains
-            for schema_error in SCHEMA_VALIDATOR.iter_errors(data):
+            for schema_error in schema_validator().iter_errors(data):
                 self._explain(schema_error)
         rules: list[Rule] = []
         items = data.get("rules")
@@ -293,24 +292,34 @@ class _FileLoader:
         return tuple(targets)
 
     def _build_target(self, path: PathKey, entry: dict[str, Any]) -> NotifyTarget | None:
+        from mailer.notify.registry import inline_targets  # channel modules: on first use
+
         raw = entry.get("to")
+        inline = None
         if isinstance(raw, dict) and len(raw) == 1:
             kind, value = next(iter(raw.items()))
-            to = f"{kind}:{value}" if kind in _INLINE_KINDS else None
+            inline = inline_targets().get(kind) if isinstance(value, str) else None
+            written = f"{kind}:{value}" if inline is not None else None
+            # a secret value (an apprise URL) is kept only by the config's lookup
+            to = inline.name(value) if inline is not None else None
         else:
-            to = raw if isinstance(raw, str) else None
-        if to is None:
+            written = to = raw if isinstance(raw, str) else None
+        if to is None or written is None:
             return None
         where = label(path[2:])
-        if self.has_destination is not None and not self.has_destination(to):
-            inline = ":" in to and to.split(":", 1)[0] in _INLINE_KINDS
-            needs = (
-                f" (inline targets need the config's {to.split(':', 1)[0].split('_')[0]}: account)"
-            )
+        if inline is not None:
+            try:
+                inline.build(written.partition(":")[2])
+            except ValueError as e:  # the target's own words; never the value (a token)
+                self.error((*path, "to", inline.key), f"{where}.to.{inline.key}: {_reason(e)}")
+                return None
+        if self.has_destination is not None and not self.has_destination(written):
+            needs = ""
+            if inline is not None and inline.account is not None:
+                needs = f" (inline targets need the config's {inline.account}: account)"
             self.error(
                 (*path, "to"),
-                f"{where}.to: {to!r} is not a destination the config defines"
-                + (needs if inline else ""),
+                f"{where}.to: {to!r} is not a destination the config defines" + needs,
             )
         mode: DeliveryMode = "daily" if entry.get("mode") == "daily" else "immediate"
         at = None
@@ -326,6 +335,14 @@ class _FileLoader:
             hint = did_you_mean(zone, _zones())
             self.error((*path, "timezone"), f"{where}.timezone: {zone!r} is not a time zone{hint}")
         return NotifyTarget(to=to, mode=mode, at=at, timezone=str(zone))
+
+
+def _reason(error: ValueError) -> str:
+    """A build error's message without the input (pydantic's str() quotes the value)."""
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        return "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in errors())
+    return str(error)
 
 
 def _as_field(name: str) -> FieldName:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, get_args
 
 import fastjsonschema
 from jsonschema import Draft202012Validator
+
+from mailer.models import PaperFormat
 
 DRAFT_7 = "http://json-schema.org/draft-07/schema#"
 SCHEMA_ID = "https://paper-mailer.invalid/schemas/rules-v1.json"
@@ -38,7 +40,7 @@ _TERMS: dict[str, Any] = {
     "this form only) or /regex/ terms.",
 }
 
-FORMATS = ("hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic")
+FORMATS: tuple[str, ...] = get_args(PaperFormat)  # a new format is named once, in models
 MATCH_FIELDS = ("title", "abstract", "authors", "source")
 ANNOUNCE_KINDS = ("new", "cross", "replaced")
 
@@ -95,78 +97,103 @@ MATCH_SCHEMA: dict[str, Any] = {
     },
 }
 
-_INLINE_TARGET: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "minProperties": 1,
-    "maxProperties": 1,
-    "properties": {
-        "slack": {"type": "string", "minLength": 2, "description": "A channel: '#llm-papers'."},
-        "slack_user": {"type": "string", "minLength": 2, "description": "A Slack user id (DM)."},
-        "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
-    },
-}
 
-NOTIFY_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["to"],
-    "properties": {
-        "to": {
-            "description": "A destination named in the config, or {slack|slack_user|email: ...}.",
-            "oneOf": [{"type": "string", "minLength": 1}, _INLINE_TARGET],
+def _inline_target_schema() -> dict[str, Any]:
+    """`to: {<key>: ...}`: every channel's inline targets (mailer/notify/registry.py)."""
+    from mailer.notify.registry import inline_targets  # channel modules: imported on first use
+
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "maxProperties": 1,
+        "properties": {
+            target.key: {
+                **target.schema,
+                "description": f"{target.description[:1].upper()}{target.description[1:]}: "
+                f"{target.example}.",
+            }
+            for target in inline_targets().values()
         },
-        "mode": {"enum": ["immediate", "daily"]},
-        "at": {"type": "string", "pattern": r"^([01]?\d|2[0-3]):[0-5]\d$"},
-        "timezone": {"type": "string", "minLength": 1},
-    },
-}
+    }
 
-RULE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["name", "match"],
-    "properties": {
-        "name": {"type": "string", "pattern": r"^\S(.*\S)?$"},
-        "description": {"type": "string"},
-        "enabled": {"type": "boolean"},
-        "match": MATCH_SCHEMA,
-        "notify": {"type": "array", "items": NOTIFY_SCHEMA},
-    },
-}
 
-RULES_FILE_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": SCHEMA_ID,
-    "title": "paper-mailer rule file",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["rules"],
-    "properties": {
-        "version": {"const": 1},
-        "rules": {"type": "array", "items": RULE_SCHEMA},
-    },
-}
+@lru_cache(maxsize=1)
+def rules_file_schema() -> dict[str, Any]:
+    """The whole schema, built on first use: the inline targets come from the channel
+    registry, whose modules (and their config models) a plain import of the rules
+    package does not need."""
+    inline = _inline_target_schema()
+    keys = "|".join(inline["properties"])
+    notify: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["to"],
+        "properties": {
+            "to": {
+                "description": f"A destination named in the config, or {{{keys}: ...}}.",
+                "oneOf": [{"type": "string", "minLength": 1}, inline],
+            },
+            "mode": {"enum": ["immediate", "daily"]},
+            "at": {"type": "string", "pattern": r"^([01]?\d|2[0-3]):[0-5]\d$"},
+            "timezone": {"type": "string", "minLength": 1},
+        },
+    }
+    rule: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "match"],
+        "properties": {
+            "name": {"type": "string", "pattern": r"^\S(.*\S)?$"},
+            "description": {"type": "string"},
+            "enabled": {"type": "boolean"},
+            "match": MATCH_SCHEMA,
+            "notify": {"type": "array", "items": notify},
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "paper-mailer rule file",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["rules"],
+        "properties": {
+            "version": {"const": 1},
+            "rules": {"type": "array", "items": rule},
+        },
+    }
+
+
+@lru_cache(maxsize=1)
+def schema_validator() -> Draft202012Validator:
+    """The validator that explains failures (jsonschema)."""
+    return Draft202012Validator(rules_file_schema())
+
+
+def __getattr__(name: str) -> Any:  # the names this module published as constants
+    if name == "RULES_FILE_SCHEMA":
+        return rules_file_schema()
+    if name == "SCHEMA_VALIDATOR":
+        return schema_validator()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def schema_json() -> str:
     """The schema as published (stable key order, trailing newline)."""
-    return json.dumps(RULES_FILE_SCHEMA, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(rules_file_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 @lru_cache(maxsize=1)
 def _compiled_check() -> Callable[[Any], Any]:
     # fastjsonschema speaks draft 7, which has every keyword this schema uses
-    return fastjsonschema.compile({**RULES_FILE_SCHEMA, "$schema": DRAFT_7})
+    return fastjsonschema.compile({**rules_file_schema(), "$schema": DRAFT_7})
 
 
 def is_valid(data: Any) -> bool:
-    """The fast compiled check (10,000 rules in ~0.1 s); SCHEMA_VALIDATOR explains failures."""
+    """The fast compiled check (10,000 rules in ~0.1 s); schema_validator() explains failures."""
     try:
         _compiled_check()(data)
     except fastjsonschema.JsonSchemaException:
         return False
     return True
-
-
-SCHEMA_VALIDATOR = Draft202012Validator(RULES_FILE_SCHEMA)

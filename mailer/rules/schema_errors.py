@@ -91,9 +91,7 @@ def explain_schema_error(error: ValidationError) -> list[Problem]:
     elif kind in ("minLength", "minItems", "minProperties"):
         problems.append((path, f"{where}: must not be empty", False))
     elif kind == "maxProperties":
-        problems.append(
-            (path, f"{where}: write exactly one of slack:, slack_user: or email:", False)
-        )
+        problems.append((path, f"{where}: write exactly one of {_inline_keys()}", False))
     elif kind == "minimum":
         problems.append((path, f"{where}: must be 0 or more", False))
     elif kind == "pattern":
@@ -125,10 +123,17 @@ def _one_of_message(rel: PathKey, value: Any) -> str:
         return "size: write e.g. '<= 8B', '1B..13B' or {min: 1B, max: 8B}"
     if last in ("min", "max"):
         return f"size.{last}: {value!r} is not a size; write e.g. '8B' or '350M'"
-    return (
-        f"{label(rel)}: expected a destination name from the config or one of "
-        "{slack: '#channel'}, {slack_user: U0123ABCD}, {email: alice@example.com}"
-    )
+    from mailer.notify.registry import inline_targets
+
+    examples = ", ".join(f"{{{t.key}: {t.example}}}" for t in inline_targets().values())
+    return f"{label(rel)}: expected a destination name from the config or one of {examples}"
+
+
+def _inline_keys() -> str:
+    from mailer.notify.registry import inline_targets
+
+    keys = [f"{key}:" for key in inline_targets()]
+    return ", ".join(keys[:-1]) + f" or {keys[-1]}" if len(keys) > 1 else "".join(keys)
 
 
 def _pattern_message(rel: PathKey, value: Any) -> str:

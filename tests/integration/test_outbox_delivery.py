@@ -14,7 +14,7 @@ from render_batches import three_paper_batch
 
 from mailer.cli import cli
 from mailer.config import Destination, Settings, load_settings
-from mailer.notify import Channel
+from mailer.notify import Channel, ChannelContext
 from mailer.notify.registry import create_channel
 from mailer.notify.slack import MemoryProgress, Pacer, SlackChannel
 from mailer.outbox import OutboxWorker
@@ -76,7 +76,13 @@ def setup(
 
     def factory(name: str, destination: Destination, settings: Settings) -> Channel:
         if destination.kind == "slack":
-            return SlackChannel(name, destination, settings, pacer=pacer, progress=progress)
+            return SlackChannel(
+                name,
+                destination,
+                ChannelContext.from_settings(settings),
+                pacer=pacer,
+                progress=progress,
+            )
         return create_channel(name, destination, settings)
 
     yield settings, config, store, OutboxWorker(store, settings, channel_factory=factory)

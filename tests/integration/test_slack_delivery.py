@@ -9,7 +9,7 @@ import pytest
 from render_batches import daily_feed_batch, three_paper_batch
 
 from mailer.config import Settings, load_settings
-from mailer.notify import DeliveryError
+from mailer.notify import ChannelContext, DeliveryError
 from mailer.notify.render import render_slack
 from mailer.notify.slack import MemoryProgress, Pacer, SlackChannel, classify
 
@@ -44,7 +44,7 @@ def channel(
     return SlackChannel(
         name,
         settings.destination(name),
-        settings,
+        ChannelContext.from_settings(settings),
         pacer=Pacer(clock=clock, sleep=clock.sleep),
         progress=progress or MemoryProgress(),
     )

@@ -10,7 +10,7 @@ import pytest
 from render_batches import daily_feed_batch
 
 from mailer.config import Settings, load_settings
-from mailer.notify import DeliveryInterrupted
+from mailer.notify import ChannelContext, DeliveryInterrupted
 from mailer.notify.render import render_slack
 from mailer.notify.slack import MemoryProgress, Pacer, SlackChannel
 
@@ -51,7 +51,7 @@ def channel(settings: Settings, clock: FakeClock, progress: MemoryProgress) -> S
     return SlackChannel(
         "team-slack",
         settings.destination("team-slack"),
-        settings,
+        ChannelContext.from_settings(settings),
         pacer=Pacer(clock=clock, sleep=clock.sleep),
         progress=progress,
     )
