@@ -1,0 +1,306 @@
+"""A backfill: `mailer run --once` over a folder of digests whose papers are all new,
+beside parsing the same digests alone, on SQLite and on PostgreSQL, in one run.
+
+    python bench/backfill.py [--digests 300] [--papers 30] [--rounds 2] [--no-postgres]
+
+What it measures. Each round writes N distinct Daily-Papers digests (bench/parse.py's
+`compose_digest`: new arXiv ids, titles and sizes in every digest) into a fresh
+`directory` source and runs the real `Pipeline.run_once` path (the parse worker
+process, paper keys, matching, one store transaction per message, the outbox,
+delivery) against a fresh state database: a SQLite file, then a fresh schema in the
+PostgreSQL at MAILER_TEST_POSTGRES_URL. Beside it, parse-only: `parse_document` on
+the same bytes in this process, every parser cache cleared before each digest (what
+the parse worker does, without the pipe). The contenders are interleaved, their
+order rotating from round to round, so a noisy neighbour slows all of them alike.
+
+The config is a realistic one: three rules (a keyword with a size bound, a size
+range, a boolean query) that match about a quarter of the papers, delivered at once
+(one message per rule and digest) to a `file` destination, which renders every
+batch as the Slack payload, the email (.eml, .html) and a JSON record and writes
+them: the work a Slack or SMTP channel does before its socket. Rule matches are the
+same in every round and on both databases.
+
+Printed: emails/s of each contender, the ratios run/parse-only and PostgreSQL/SQLite
+(over the whole run, and per round), and where the run's time went (stage shares,
+from timers wrapped around the pipeline's steps: parse (the worker, with its pipe),
+match (matching and planning alerts), store (every store call while ingesting),
+delivery store (claims, marking sent), render (building the messages) and write
+(the files), the rest (the source reading files, logging, metrics)).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from parse import compose_digest, parse_caches  # noqa: E402
+
+from mailer.app import Pipeline  # noqa: E402
+from mailer.config import load_settings  # noqa: E402
+from mailer.notify.file import FileChannel  # noqa: E402
+from mailer.parse.inputs import parse_document  # noqa: E402
+from mailer.store import Store  # noqa: E402
+
+POSTGRES_URL = os.environ.get(
+    "MAILER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+NOW = datetime(2024, 11, 8, 12, 0, tzinfo=UTC)
+RULES = [
+    {
+        "name": "small-lora",
+        "description": "LoRA on models of 10B to 15B",
+        "match": {"any": ["LoRA"], "size": {"min": "10B", "max": "15B"}},
+        "notify": [{"to": "preview"}],
+    },
+    {
+        "name": "big-models",
+        "description": "Models of 50B or more",
+        "match": {"size": ">= 50B"},
+        "notify": [{"to": "preview"}],
+    },
+    {
+        "name": "study-sevens",
+        "description": "A boolean query over titles",
+        "match": {"query": '("Study 7" OR "Study 17" OR "Study 27") AND adapters'},
+        "notify": [{"to": "preview"}],
+    },
+]
+
+STAGES = ("parse", "match", "store", "delivery store", "render", "write")
+TIMES: dict[str, float] = defaultdict(float)
+_ACTIVE: list[str] = []  # the stage being timed (an inner timer is not counted twice)
+
+
+def _timed(stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if _ACTIVE:
+            return function(*args, **kwargs)
+        _ACTIVE.append(stage)
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            TIMES[stage] += time.perf_counter() - start
+            _ACTIVE.pop()
+
+    return wrapper
+
+
+@contextmanager
+def stage_timers() -> Iterator[None]:
+    """Timers around the pipeline's steps (class attributes, put back afterwards)."""
+    import mailer.app as app
+
+    patches: list[tuple[Any, str, Any]] = []
+
+    def wrap(owner: Any, name: str, stage: str) -> None:
+        original = owner.__dict__[name]
+        patches.append((owner, name, original))
+        if isinstance(original, staticmethod):
+            setattr(owner, name, staticmethod(_timed(stage, original.__func__)))
+        else:
+            setattr(owner, name, _timed(stage, original))
+
+    wrap(Pipeline, "_parse", "parse")
+    wrap(Pipeline, "_match", "match")
+    wrap(app, "plan_alerts", "match")
+    wrap(app, "without_repeats", "store")
+    for name in ("is_processed", "best_copy_papers", "with_known_ids", "record_message"):
+        owner = next(c for c in Store.__mro__ if name in c.__dict__)
+        wrap(owner, name, "store")
+    import mailer.store.quarantine as quarantine
+
+    wrap(quarantine.QuarantineLog, "note", "store")
+    for name in ("claim_next_batch", "claim_due_batches", "mark_sent", "renew_claim"):
+        owner = next((c for c in Store.__mro__ if name in c.__dict__), None)
+        if owner is not None:
+            wrap(owner, name, "delivery store")
+    wrap(FileChannel, "deliver", "render")  # its file writes are taken out below
+    original = FileChannel.__dict__["_write_new"]
+    patches.append((FileChannel, "_write_new", original))
+    FileChannel._write_new = _timed_nested("write", original)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        for owner, name, original in reversed(patches):
+            setattr(owner, name, original)
+
+
+def _timed_nested(stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """A timer inside another (file writes inside rendering): its time moves out of the
+    outer stage into its own."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent = time.perf_counter() - start
+            TIMES[stage] += spent
+            if _ACTIVE:
+                TIMES[_ACTIVE[-1]] -= spent
+
+    return wrapper
+
+
+def write_config(root: Path, state: str) -> Path:
+    (root / "rules").mkdir(parents=True)
+    (root / "rules" / "rules.yaml").write_text(yaml.safe_dump({"version": 1, "rules": RULES}))
+    config = {
+        "state": state,
+        "rules": str(root / "rules"),
+        "sources": [{"name": "backfill", "kind": "directory", "path": str(root / "inbox")}],
+        "destinations": {"preview": {"kind": "file", "path": str(root / "out")}},
+        "timezone": "UTC",
+    }
+    path = root / "mailer.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def run_pipeline(corpus: list[bytes], state: str | None, stats: dict[str, Any]) -> float:
+    """Seconds for `run_once` over the corpus in a fresh folder and database (the store
+    is opened, and the parse worker started, before the clock starts)."""
+    work = Path(tempfile.mkdtemp(prefix="mailer-backfill-"))
+    try:
+        (work / "inbox").mkdir()
+        for n, raw in enumerate(corpus):
+            (work / "inbox" / f"{n:05d}.eml").write_bytes(raw)
+        settings = load_settings(write_config(work, state or f"sqlite:///{work}/mailer.db"), {})
+        pipeline = Pipeline.open(settings, clock=lambda: NOW)
+        try:
+            pipeline.parser.parse("document", "warm-up.eml", corpus[0])  # start the child
+            start = time.perf_counter()
+            summary = pipeline.run_once(now=NOW)
+            elapsed = time.perf_counter() - start
+        finally:
+            pipeline.close()
+        assert summary.emails == len(corpus) and not summary.problems, summary.problems
+        assert not summary.delivery.failed, summary.delivery.errors
+        stats["alerts"] = summary.delivery.sent
+        stats["messages"] = summary.delivery.messages
+        stats["files"] = len(list((work / "out").iterdir())) if (work / "out").exists() else 0
+        return elapsed
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def parse_only(corpus: list[bytes], clears: list[Callable[[], None]]) -> float:
+    start = time.perf_counter()
+    for n, raw in enumerate(corpus):
+        for clear in clears:
+            clear()
+        digest = parse_document(f"{n:05d}.eml", raw)
+        assert digest.papers
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--digests", type=int, default=300, help="distinct digests per run")
+    parser.add_argument("--papers", type=int, default=30, help="papers per digest")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the three contenders")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite and parse-only")
+    args = parser.parse_args()
+    corpus = [compose_digest(args.papers, issue) for issue in range(args.digests)]
+    for raw in corpus[:3]:
+        assert len(parse_document("x.eml", raw).papers) == args.papers
+    clears = parse_caches()
+    contenders: dict[str, Callable[[dict[str, Any]], float]] = {
+        "parse-only": lambda stats: parse_only(corpus, clears),
+        "sqlite": lambda stats: run_pipeline(corpus, None, stats),
+    }
+    if not args.no_postgres:
+
+        def on_postgres(stats: dict[str, Any]) -> float:
+            with postgres_schema() as url:
+                return run_pipeline(corpus, url, stats)
+
+        contenders["postgresql"] = on_postgres
+    names = list(contenders)
+    totals: dict[str, float] = defaultdict(float)
+    per_round: dict[str, list[float]] = defaultdict(list)
+    shares: dict[str, dict[str, float]] = {n: defaultdict(float) for n in names}
+    stats: dict[str, dict[str, Any]] = {n: {} for n in names}
+    for round_number in range(args.rounds):
+        order = names[round_number % len(names) :] + names[: round_number % len(names)]
+        for name in order:
+            TIMES.clear()
+            with stage_timers():
+                elapsed = contenders[name](stats[name])
+            totals[name] += elapsed
+            per_round[name].append(elapsed)
+            for stage in STAGES:
+                shares[name][stage] += TIMES.get(stage, 0.0)
+    emails = args.digests * args.rounds
+    print(
+        f"corpus: {args.digests} distinct digests x {args.papers} new papers "
+        f"({sum(map(len, corpus)) / len(corpus) / 1024:.0f} KB each), {args.rounds} rounds, "
+        f"contenders interleaved; rules: {len(RULES)} to a file destination"
+    )
+    for name in names:
+        extra = ""
+        if name != "parse-only":
+            s = stats[name]
+            extra = f"  ({s['alerts']} alerts in {s['messages']} messages per run)"
+        print(f"{name:12s} {emails / totals[name]:8.1f} emails/s{extra}")
+    base = totals["parse-only"]
+    for name in names[1:]:
+        rounds = [r / p for r, p in zip(per_round[name], per_round["parse-only"], strict=True)]
+        print(
+            f"ratio {name} run --once / parse-only: {totals[name] / base:.2f}x "
+            f"(rounds: {', '.join(f'{r:.2f}' for r in rounds)}; "
+            f"median {statistics.median(rounds):.2f})"
+        )
+    if "postgresql" in totals:
+        rounds = [
+            p / s for p, s in zip(per_round["postgresql"], per_round["sqlite"], strict=True)
+        ]
+        print(
+            f"ratio postgresql / sqlite: {totals['postgresql'] / totals['sqlite']:.2f}x "
+            f"(rounds: {', '.join(f'{r:.2f}' for r in rounds)})"
+        )
+    for name in names[1:]:
+        total = totals[name]
+        parts = [f"{stage} {shares[name][stage] / total:.0%}" for stage in STAGES]
+        rest = 1 - sum(shares[name][stage] for stage in STAGES) / total
+        print(f"stage shares, {name}: {', '.join(parts)}, rest {rest:.0%}")
+
+
+if __name__ == "__main__":
+    main()
