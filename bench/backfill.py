@@ -131,9 +131,9 @@ def stage_timers() -> Iterator[None]:
 
     wrap(quarantine.QuarantineLog, "note", "store")
     for name in ("claim_next_batch", "claim_due_batches", "mark_sent", "renew_claim"):
-        owner = next((c for c in Store.__mro__ if name in c.__dict__), None)
-        if owner is not None:
-            wrap(owner, name, "delivery store")
+        holder = next((c for c in Store.__mro__ if name in c.__dict__), None)
+        if holder is not None:
+            wrap(holder, name, "delivery store")
     wrap(FileChannel, "deliver", "render")  # its file writes are taken out below
     original = FileChannel.__dict__["_write_new"]
     patches.append((FileChannel, "_write_new", original))
@@ -288,9 +288,7 @@ def main() -> None:
             f"median {statistics.median(rounds):.2f})"
         )
     if "postgresql" in totals:
-        rounds = [
-            p / s for p, s in zip(per_round["postgresql"], per_round["sqlite"], strict=True)
-        ]
+        rounds = [p / s for p, s in zip(per_round["postgresql"], per_round["sqlite"], strict=True)]
         print(
             f"ratio postgresql / sqlite: {totals['postgresql'] / totals['sqlite']:.2f}x "
             f"(rounds: {', '.join(f'{r:.2f}' for r in rounds)})"
