@@ -1,17 +1,19 @@
 """A backfill: `mailer run --once` over a folder of digests whose papers are all new,
 beside parsing the same digests alone, on SQLite and on PostgreSQL, in one run.
 
-    python bench/backfill.py [--digests 300] [--papers 30] [--rounds 2] [--no-postgres]
+    python bench/backfill.py [--digests 300] [--papers 30] [--step 25] [--no-postgres]
 
-What it measures. Each round writes N distinct Daily-Papers digests (bench/parse.py's
-`compose_digest`: new arXiv ids, titles and sizes in every digest) into a fresh
-`directory` source and runs the real `Pipeline.run_once` path (the parse worker
-process, paper keys, matching, one store transaction per message, the outbox,
-delivery) against a fresh state database: a SQLite file, then a fresh schema in the
-PostgreSQL at MAILER_TEST_POSTGRES_URL. Beside it, parse-only: `parse_document` on
-the same bytes in this process, every parser cache cleared before each digest (what
-the parse worker does, without the pipe). The contenders are interleaved, their
-order rotating from round to round, so a noisy neighbour slows all of them alike.
+What it measures. N distinct Daily-Papers digests (bench/parse.py's `compose_digest`:
+new arXiv ids, titles and sizes in every digest) go, a step of 25 at a time, into a
+`directory` source, and the real `Pipeline.run_once` path runs over them (the parse
+worker process, paper keys, matching, one store transaction per message, the outbox,
+delivery), against a fresh state database that grows over the run: a SQLite file,
+and a fresh schema in the PostgreSQL at MAILER_TEST_POSTGRES_URL. Beside it,
+parse-only: `parse_document` on the same bytes in this process, every parser cache
+cleared before each digest (the parse worker's work, without its pipe). The
+contenders take turns step by step, in rotating order, so a noisy neighbour on a
+shared machine slows all of them alike; the spread of the per-step ratios shows how
+steady the machine was.
 
 The config is a realistic one: three rules (a keyword with a size bound, a size
 range, a boolean query) that match about a quarter of the papers, delivered at once
@@ -41,7 +43,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -193,36 +195,44 @@ def postgres_schema() -> Iterator[str]:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def run_pipeline(corpus: list[bytes], state: str | None, stats: dict[str, Any]) -> float:
-    """Seconds for `run_once` over the corpus in a fresh folder and database (the store
-    is opened, and the parse worker started, before the clock starts)."""
-    work = Path(tempfile.mkdtemp(prefix="mailer-backfill-"))
-    try:
-        (work / "inbox").mkdir()
-        for n, raw in enumerate(corpus):
-            (work / "inbox" / f"{n:05d}.eml").write_bytes(raw)
-        settings = load_settings(write_config(work, state or f"sqlite:///{work}/mailer.db"), {})
-        pipeline = Pipeline.open(settings, clock=lambda: NOW)
-        try:
-            pipeline.parser.parse("document", "warm-up.eml", corpus[0])  # start the child
-            start = time.perf_counter()
-            summary = pipeline.run_once(now=NOW)
-            elapsed = time.perf_counter() - start
-        finally:
-            pipeline.close()
+class Backfill:
+    """One contender's site: a state database, a folder source and an open pipeline
+    (the store migrated and the parse worker started before any clock runs). Each
+    step puts the next slice of the corpus in the folder (the slice before it is
+    taken away, as a user moves read mail) and runs `run_once`."""
+
+    def __init__(self, state: str | None, warm_up: bytes) -> None:
+        self.work = Path(tempfile.mkdtemp(prefix="mailer-backfill-"))
+        (self.work / "inbox").mkdir()
+        state = state or f"sqlite:///{self.work}/mailer.db"
+        settings = load_settings(write_config(self.work, state), {})
+        self.pipeline = Pipeline.open(settings, clock=lambda: NOW)
+        self.pipeline.parser.parse("document", "warm-up.eml", warm_up)  # start the child
+        self.alerts = self.messages = 0
+
+    def step(self, first: int, corpus: list[bytes]) -> float:
+        inbox = self.work / "inbox"
+        for old in inbox.iterdir():
+            old.unlink()
+        for n, raw in enumerate(corpus, first):
+            (inbox / f"{n:05d}.eml").write_bytes(raw)
+        start = time.perf_counter()
+        summary = self.pipeline.run_once(now=NOW)
+        elapsed = time.perf_counter() - start
         assert summary.emails == len(corpus) and not summary.problems, summary.problems
         assert not summary.delivery.failed, summary.delivery.errors
-        stats["alerts"] = summary.delivery.sent
-        stats["messages"] = summary.delivery.messages
-        stats["files"] = len(list((work / "out").iterdir())) if (work / "out").exists() else 0
+        self.alerts += summary.delivery.sent
+        self.messages += summary.delivery.messages
         return elapsed
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+
+    def close(self) -> None:
+        self.pipeline.close()
+        shutil.rmtree(self.work, ignore_errors=True)
 
 
-def parse_only(corpus: list[bytes], clears: list[Callable[[], None]]) -> float:
+def parse_only(first: int, corpus: list[bytes], clears: list[Callable[[], None]]) -> float:
     start = time.perf_counter()
-    for n, raw in enumerate(corpus):
+    for n, raw in enumerate(corpus, first):
         for clear in clears:
             clear()
         digest = parse_document(f"{n:05d}.eml", raw)
@@ -232,66 +242,67 @@ def parse_only(corpus: list[bytes], clears: list[Callable[[], None]]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--digests", type=int, default=300, help="distinct digests per run")
+    parser.add_argument("--digests", type=int, default=300, help="distinct digests")
     parser.add_argument("--papers", type=int, default=30, help="papers per digest")
-    parser.add_argument("--rounds", type=int, default=2, help="rounds of the three contenders")
+    parser.add_argument("--step", type=int, default=25, help="digests per run --once")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite and parse-only")
     args = parser.parse_args()
     corpus = [compose_digest(args.papers, issue) for issue in range(args.digests)]
     for raw in corpus[:3]:
         assert len(parse_document("x.eml", raw).papers) == args.papers
     clears = parse_caches()
-    contenders: dict[str, Callable[[dict[str, Any]], float]] = {
-        "parse-only": lambda stats: parse_only(corpus, clears),
-        "sqlite": lambda stats: run_pipeline(corpus, None, stats),
-    }
-    if not args.no_postgres:
-
-        def on_postgres(stats: dict[str, Any]) -> float:
-            with postgres_schema() as url:
-                return run_pipeline(corpus, url, stats)
-
-        contenders["postgresql"] = on_postgres
-    names = list(contenders)
-    totals: dict[str, float] = defaultdict(float)
-    per_round: dict[str, list[float]] = defaultdict(list)
-    shares: dict[str, dict[str, float]] = {n: defaultdict(float) for n in names}
-    stats: dict[str, dict[str, Any]] = {n: {} for n in names}
-    for round_number in range(args.rounds):
-        order = names[round_number % len(names) :] + names[: round_number % len(names)]
-        for name in order:
-            TIMES.clear()
-            with stage_timers():
-                elapsed = contenders[name](stats[name])
-            totals[name] += elapsed
-            per_round[name].append(elapsed)
-            for stage in STAGES:
-                shares[name][stage] += TIMES.get(stage, 0.0)
-    emails = args.digests * args.rounds
+    with ExitStack() as stack:
+        sites = {"sqlite": Backfill(None, corpus[0])}
+        stack.callback(sites["sqlite"].close)
+        if not args.no_postgres:
+            sites["postgresql"] = Backfill(stack.enter_context(postgres_schema()), corpus[0])
+            stack.callback(sites["postgresql"].close)
+        names = ["parse-only", *sites]
+        totals: dict[str, float] = defaultdict(float)
+        per_step: dict[str, list[float]] = defaultdict(list)
+        shares: dict[str, dict[str, float]] = {n: defaultdict(float) for n in names}
+        for number, first in enumerate(range(0, args.digests, args.step)):
+            part = corpus[first : first + args.step]
+            order = names[number % len(names) :] + names[: number % len(names)]
+            for name in order:
+                TIMES.clear()
+                with stage_timers():
+                    if name == "parse-only":
+                        elapsed = parse_only(first, part, clears)
+                    else:
+                        elapsed = sites[name].step(first, part)
+                totals[name] += elapsed
+                per_step[name].append(elapsed)
+                for stage in STAGES:
+                    shares[name][stage] += TIMES.get(stage, 0.0)
+        counts = {name: (site.alerts, site.messages) for name, site in sites.items()}
     print(
         f"corpus: {args.digests} distinct digests x {args.papers} new papers "
-        f"({sum(map(len, corpus)) / len(corpus) / 1024:.0f} KB each), {args.rounds} rounds, "
-        f"contenders interleaved; rules: {len(RULES)} to a file destination"
+        f"({sum(map(len, corpus)) / len(corpus) / 1024:.0f} KB each); run --once every "
+        f"{args.step} digests, the contenders interleaved step by step in rotating order; "
+        f"{len(RULES)} rules to a file destination"
     )
     for name in names:
         extra = ""
-        if name != "parse-only":
-            s = stats[name]
-            extra = f"  ({s['alerts']} alerts in {s['messages']} messages per run)"
-        print(f"{name:12s} {emails / totals[name]:8.1f} emails/s{extra}")
+        if name in counts:
+            extra = f"  ({counts[name][0]} alerts delivered in {counts[name][1]} messages)"
+        print(f"{name:12s} {args.digests / totals[name]:8.1f} emails/s{extra}")
     base = totals["parse-only"]
+
+    def spread(ratios: list[float]) -> str:
+        quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+        return f"steps: median {statistics.median(ratios):.2f}, quartiles {quartiles[0]:.2f}-{quartiles[2]:.2f}"
+
     for name in names[1:]:
-        rounds = [r / p for r, p in zip(per_round[name], per_round["parse-only"], strict=True)]
+        ratios = [r / p for r, p in zip(per_step[name], per_step["parse-only"], strict=True)]
         print(
-            f"ratio {name} run --once / parse-only: {totals[name] / base:.2f}x "
-            f"(rounds: {', '.join(f'{r:.2f}' for r in rounds)}; "
-            f"median {statistics.median(rounds):.2f})"
+            f"ratio {name} run --once / parse-only: {totals[name] / base:.2f}x ({spread(ratios)})"
         )
     if "postgresql" in totals:
-        rounds = [p / s for p, s in zip(per_round["postgresql"], per_round["sqlite"], strict=True)]
+        ratios = [p / s for p, s in zip(per_step["postgresql"], per_step["sqlite"], strict=True)]
         print(
             f"ratio postgresql / sqlite: {totals['postgresql'] / totals['sqlite']:.2f}x "
-            f"(rounds: {', '.join(f'{r:.2f}' for r in rounds)})"
+            f"({spread(ratios)})"
         )
     for name in names[1:]:
         total = totals[name]
