@@ -30,13 +30,13 @@ import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import TYPE_CHECKING
 
 from mailer.config import Destination, EmailDestination, Settings, SmtpAccount
 from mailer.models import AlertBatch
 from mailer.notify import DeliveryError, read_channel_secret
+from mailer.notify.mime_policy import SMTP_POLICY
 from mailer.notify.render import RenderedEmail, render_email_parts, render_notice_email
 from mailer.notify.sanitize import cut_at_word, header_value
 
