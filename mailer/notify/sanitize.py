@@ -22,6 +22,9 @@ import unicodedata
 from urllib.parse import quote, urlsplit
 
 _WHITESPACE = re.compile(r"\s+")
+# whitespace (re's \s is str.isspace) or a control character (category Cc is exactly
+# U+0000-U+001F and U+007F-U+009F): one scan in C instead of a Python loop per character
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 # Characters kept as they are in URLs; anything else is percent-encoded.
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
 MAX_URL_CHARS = 800
@@ -109,7 +112,7 @@ def safe_url(url: str | None, *, schemes: tuple[str, ...] = ("http", "https")) -
     if not url:
         return None
     url = url.strip()
-    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in url):
+    if _SPACE_OR_CONTROL.search(url):
         return None
     try:
         parts = urlsplit(url)
