@@ -1,7 +1,8 @@
 """The outbox worker: deliver due alerts, one message per (rule, destination, batch).
 
-For each due batch it claims the rows (a lease in the store), builds one `AlertBatch`,
-hands it to the destination's channel and records the outcome:
+It claims due batches a round at a time (up to `CLAIM_BATCHES` in one transaction,
+under one lease), and for each builds one `AlertBatch`, hands it to the destination's
+channel and records the outcome at once:
 
 - delivered: `sent`;
 - `DeliveryError` that a retry can help: `failed`, next attempt after exponential
@@ -12,8 +13,8 @@ hands it to the destination's channel and records the outcome:
 
 An alert is marked sent only after the channel returned, so a crash in between sends
 that one batch again on the next run (at most once more), and loses nothing. The
-lease (`delivery.lease_seconds`) is renewed every third of its length while the
-channel works, so a delivery longer than the lease (a long feed paced at one message
+lease (`delivery.lease_seconds`) is renewed every third of its length by one keeper
+thread per round while its batches go out, so a delivery longer than the lease (a long feed paced at one message
 a second, Slack asking to wait) is not taken over by another replica. A worker that
 was killed stops renewing: its lease is dropped at once when its process is gone from
 this host, else it expires. Channels that send a batch in parts (Slack threads) keep
