@@ -1,7 +1,7 @@
 """The outbox worker: deliver due alerts, one message per (rule, destination, batch).
 
-It claims due batches a round at a time (up to `CLAIM_BATCHES` in one transaction,
-under one lease), and for each builds one `AlertBatch`, hands it to the destination's
+It claims due batches a round at a time (up to 20, `store.outbox.CLAIM_BATCHES`, in
+one transaction, under one lease), and for each builds one `AlertBatch`, hands it to the destination's
 channel and records the outcome at once:
 
 - delivered: `sent`;
@@ -14,8 +14,9 @@ channel and records the outcome at once:
 An alert is marked sent only after the channel returned, so a crash in between sends
 that one batch again on the next run (at most once more), and loses nothing. The
 lease (`delivery.lease_seconds`) is renewed every third of its length by one keeper
-thread per round while its batches go out, so a delivery longer than the lease (a long feed paced at one message
-a second, Slack asking to wait) is not taken over by another replica. A worker that
+thread per round while its batches go out, so a delivery longer than the lease (a
+long feed paced at one message a second, Slack asking to wait) is not taken over by
+another replica. A worker that
 was killed stops renewing: its lease is dropped at once when its process is gone from
 this host, else it expires. Channels that send a batch in parts (Slack threads) keep
 their progress in the store, so after a restart they post only the missing parts.
