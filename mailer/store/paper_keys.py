@@ -57,7 +57,8 @@ def keys_of(paper: Paper) -> list[str]:
 def canonical_ids(conn: Connection, found: Sequence[Paper]) -> list[Paper]:
     """The papers, each under the id it is already stored by when one of its keys is
     known (two different arXiv ids stay two papers)."""
-    wanted = {key for paper in found for key in keys_of(paper)}
+    keys = [keys_of(paper) for paper in found]
+    wanted = {key for its_keys in keys for key in its_keys}
     known: dict[str, str] = {}
     if wanted:
         rows = conn.execute(
@@ -65,8 +66,8 @@ def canonical_ids(conn: Connection, found: Sequence[Paper]) -> list[Paper]:
         )
         known = {key: paper_id for key, paper_id in rows}
     result = []
-    for paper in found:
-        stored = next((known[k] for k in keys_of(paper) if k in known), None)
+    for paper, its_keys in zip(found, keys, strict=True):
+        stored = next((known[k] for k in its_keys if k in known), None)
         if stored is not None and stored != paper.id and not _is_other_arxiv_paper(paper, stored):
             paper = replace(paper, id=stored)
         result.append(paper)
