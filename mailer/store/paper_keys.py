@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import Column, Connection, ForeignKey, String, Table, inspect, select, text
@@ -38,11 +39,16 @@ _MAX_KEY = 300
 
 def keys_of(paper: Paper) -> list[str]:
     """The keys that identify `paper` besides its id: title hash, DOI, OpenReview id."""
-    keys = [canonical_paper_id(None, paper.title)]
-    for url in (paper.url, paper.pdf_url):
-        if not url:
+    return list(_keys(paper.title, paper.url, paper.pdf_url))
+
+
+@lru_cache(maxsize=4096)  # a digest's papers are keyed twice: to find ids, then to store
+def _keys(title: str, page_url: str | None, pdf_url: str | None) -> tuple[str, ...]:
+    keys = [canonical_paper_id(None, title)]
+    for link in (page_url, pdf_url):
+        if not link:
             continue
-        parts = urlsplit(url)
+        parts = urlsplit(link)
         host = parts.netloc.lower()
         if host.endswith("openreview.net"):
             forum = parse_qs(parts.query).get("id")
@@ -51,7 +57,7 @@ def keys_of(paper: Paper) -> list[str]:
         doi = _DOI.search(parts.path) if host.endswith("doi.org") else None
         if doi is not None:
             keys.append(f"doi:{doi.group(1).rstrip('.').lower()}")
-    return [key for key in dict.fromkeys(keys) if len(key) <= _MAX_KEY]
+    return tuple(key for key in dict.fromkeys(keys) if len(key) <= _MAX_KEY)
 
 
 def canonical_ids(conn: Connection, found: Sequence[Paper]) -> list[Paper]:
