@@ -16,11 +16,12 @@ shared machine slows all of them alike; the spread of the per-step ratios shows 
 steady the machine was.
 
 The config is a realistic one: three rules (a keyword with a size bound, a size
-range, a boolean query) that match about a quarter of the papers, delivered at once
-(one message per rule and digest) to a `file` destination, which renders every
-batch as the Slack payload, the email (.eml, .html) and a JSON record and writes
-them: the work a Slack or SMTP channel does before its socket. Rule matches are the
-same in every round and on both databases.
+range, a boolean query) that raise an alert for about two papers in five (3,603 for
+the default 9,000 papers), delivered at once (one message per rule and digest with a
+match, about two per digest) to a `file` destination, which renders every batch as
+the Slack payload, the email (.eml, .html) and a JSON record and writes them: the
+work a Slack or SMTP channel does before its socket. Matches and messages are the
+same on both databases (the counts are printed).
 
 Printed: emails/s of each contender, the ratios run/parse-only and PostgreSQL/SQLite
 (over the whole run, and per round), and where the run's time went (stage shares,
