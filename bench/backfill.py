@@ -202,7 +202,8 @@ class Backfill:
     step puts the next slice of the corpus in the folder (the slice before it is
     taken away, as a user moves read mail) and runs `run_once`."""
 
-    def __init__(self, state: str | None, warm_up: bytes) -> None:
+    def __init__(self, name: str, state: str | None, warm_up: bytes) -> None:
+        self.name = name
         self.work = Path(tempfile.mkdtemp(prefix="mailer-backfill-"))
         (self.work / "inbox").mkdir()
         state = state or f"sqlite:///{self.work}/mailer.db"
@@ -217,27 +218,46 @@ class Backfill:
             old.unlink()
         for n, raw in enumerate(corpus, first):
             (inbox / f"{n:05d}.eml").write_bytes(raw)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), self.cpu()
         summary = self.pipeline.run_once(now=NOW)
         elapsed = time.perf_counter() - start
+        CPU[self.name] += self.cpu() - cpu
         assert summary.emails == len(corpus) and not summary.problems, summary.problems
         assert not summary.delivery.failed, summary.delivery.errors
         self.alerts += summary.delivery.sent
         self.messages += summary.delivery.messages
         return elapsed
 
+    def cpu(self) -> float:
+        """CPU seconds of this process and of its parse worker (not of PostgreSQL)."""
+        return time.process_time() + child_cpu(self.pipeline.parser.pid)
+
     def close(self) -> None:
         self.pipeline.close()
         shutil.rmtree(self.work, ignore_errors=True)
 
 
+def child_cpu(pid: int | None) -> float:
+    """User and system CPU seconds of a child process, from /proc (0 without it)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+CPU: dict[str, float] = defaultdict(float)
+
+
 def parse_only(first: int, corpus: list[bytes], clears: list[Callable[[], None]]) -> float:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for n, raw in enumerate(corpus, first):
         for clear in clears:
             clear()
         digest = parse_document(f"{n:05d}.eml", raw)
         assert digest.papers
+    CPU["parse-only"] += time.process_time() - cpu
     return time.perf_counter() - start
 
 
@@ -253,10 +273,11 @@ def main() -> None:
         assert len(parse_document("x.eml", raw).papers) == args.papers
     clears = parse_caches()
     with ExitStack() as stack:
-        sites = {"sqlite": Backfill(None, corpus[0])}
+        sites = {"sqlite": Backfill("sqlite", None, corpus[0])}
         stack.callback(sites["sqlite"].close)
         if not args.no_postgres:
-            sites["postgresql"] = Backfill(stack.enter_context(postgres_schema()), corpus[0])
+            url = stack.enter_context(postgres_schema())
+            sites["postgresql"] = Backfill("postgresql", url, corpus[0])
             stack.callback(sites["postgresql"].close)
         names = ["parse-only", *sites]
         totals: dict[str, float] = defaultdict(float)
@@ -299,6 +320,11 @@ def main() -> None:
         print(
             f"ratio {name} run --once / parse-only: {totals[name] / base:.2f}x ({spread(ratios)})"
         )
+    cpu = ", ".join(f"{n} {CPU[n] / CPU['parse-only']:.2f}x" for n in names[1:])
+    print(
+        f"CPU time (this process and its parse worker; PostgreSQL's own not counted), "
+        f"run --once / parse-only: {cpu}"
+    )
     if "postgresql" in totals:
         ratios = [p / s for p, s in zip(per_step["postgresql"], per_step["sqlite"], strict=True)]
         print(
