@@ -286,7 +286,12 @@ class Pipeline:
                 self.store.record_message(record)
             return MessageOutcome(message.source, message.uid, OLDER_THAN_SINCE)
         found = unique_papers(digest.papers) if digest and status == PARSED else []
-        if status == PARSED and message_id and self._is_copy_of_another(message, message_id, found):
+        is_new = not (force or since)  # else it returned above: not processed yet
+        if (
+            status == PARSED
+            and message_id
+            and self._is_copy_of_another(message, message_id, found, is_new=is_new)
+        ):
             status, reason = SKIPPED, f"already processed a message with Message-ID {message_id}"
             found = []
         if found:  # a paper known by its title, DOI or OpenReview id keeps its stored id
@@ -418,13 +423,19 @@ class Pipeline:
         return self.parser.parse("email", message.uid, message.raw, budget)
 
     def _is_copy_of_another(
-        self, message: IncomingMessage, message_id: str, found: Sequence[Paper]
+        self,
+        message: IncomingMessage,
+        message_id: str,
+        found: Sequence[Paper],
+        *,
+        is_new: bool = False,
     ) -> bool:
         """The same email reached us under another key (a copy in two folders) and that
         copy parsed at least as well: a truncated, failed or quarantined copy read first
         does not hide a better one (its extra papers alert; the rest are known alerts)."""
         key = (message.source, message.folder, message.uidvalidity, message.uid)
-        if self.store.is_processed(*key):  # this very message again (replay, --since)
+        # this very message again (replay, --since); `is_new`: just checked, not asked twice
+        if not is_new and self.store.is_processed(*key):
             return False
         best = self.store.best_copy_papers(message_id, besides=key)
         return best is not None and best >= len(found)

@@ -67,8 +67,10 @@ _NON_WORD = re.compile(r"[^\w]+")
 
 def normalize_title(title: str) -> str:
     """Case-, accent- and punctuation-insensitive form of a title, for identity."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = title
+    if not title.isascii():  # ASCII is its own NFKD form and has no combining marks
+        text = unicodedata.normalize("NFKD", title)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _WS.sub(" ", _NON_WORD.sub(" ", text.casefold())).strip()
 
 

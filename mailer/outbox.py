@@ -1,7 +1,8 @@
 """The outbox worker: deliver due alerts, one message per (rule, destination, batch).
 
-For each due batch it claims the rows (a lease in the store), builds one `AlertBatch`,
-hands it to the destination's channel and records the outcome:
+It claims due batches a round at a time (up to 20, `store.outbox.CLAIM_BATCHES`, in
+one transaction, under one lease), and for each builds one `AlertBatch`, hands it to the destination's
+channel and records the outcome at once:
 
 - delivered: `sent`;
 - `DeliveryError` that a retry can help: `failed`, next attempt after exponential
@@ -12,9 +13,10 @@ hands it to the destination's channel and records the outcome:
 
 An alert is marked sent only after the channel returned, so a crash in between sends
 that one batch again on the next run (at most once more), and loses nothing. The
-lease (`delivery.lease_seconds`) is renewed every third of its length while the
-channel works, so a delivery longer than the lease (a long feed paced at one message
-a second, Slack asking to wait) is not taken over by another replica. A worker that
+lease (`delivery.lease_seconds`) is renewed every third of its length by one keeper
+thread per round while its batches go out, so a delivery longer than the lease (a
+long feed paced at one message a second, Slack asking to wait) is not taken over by
+another replica. A worker that
 was killed stops renewing: its lease is dropped at once when its process is gone from
 this host, else it expires. Channels that send a batch in parts (Slack threads) keep
 their progress in the store, so after a restart they post only the missing parts.
@@ -202,25 +204,42 @@ class OutboxWorker:
 
         while not (should_stop and should_stop()):
             claim = f"{self.worker_id}:{uuid.uuid4().hex[:12]}"
-            claimed = self.store.claim_next_batch(now, claim, lease_end() - now, destination)
-            if not claimed:
+            batches = self.store.claim_due_batches(now, claim, lease_end() - now, destination)
+            if not batches:
                 break
-            batch = build_batch(claimed)
-            extra = {"rule": batch.rule, "destination": batch.destination}
             interval = self.lease.total_seconds() / 3
-            keeper = LeaseKeeper(self.store, claim, lease_end, interval, extra)
-            what = f"{batch.destination}: rule {batch.rule}, {len(claimed)} alert(s)"
-            key = f"delivery:{threading.get_ident()}"
-            stuck_after = self.settings.delivery.stuck_seconds
-            self.board.begin(key, Activity("delivery", what, datetime.now(UTC), stuck_after))
-            try:
-                self._deliver(batch, claimed, now, summary, keeper, should_stop)
-            finally:
-                self.board.end(key)
-            if self.on_batch is not None:
-                self.on_batch(summary.messages, summary.sent)
+            extra = {"destination": destination or "", "claim": claim}
+            # one keeper for the round: it renews the lease of every row the claim still
+            # holds (a batch marked sent or failed is no longer held)
+            with LeaseKeeper(self.store, claim, lease_end, interval, extra):
+                for number, claimed in enumerate(batches):
+                    if number and should_stop and should_stop():
+                        break
+                    self._deliver_one(claimed, claim, now, summary, should_stop)
+            if self.store.release_claims([claim]):  # batches a stop left undelivered
+                log.info("stopping: released the batches not yet delivered", extra=extra)
         self.update_depth_gauge()
         return summary
+
+    def _deliver_one(
+        self,
+        claimed: Sequence[ClaimedAlert],
+        claim: str,
+        now: datetime,
+        summary: DeliverySummary,
+        should_stop: Callable[[], bool] | None,
+    ) -> None:
+        batch = build_batch(claimed)
+        what = f"{batch.destination}: rule {batch.rule}, {len(claimed)} alert(s)"
+        key = f"delivery:{threading.get_ident()}"
+        stuck_after = self.settings.delivery.stuck_seconds
+        self.board.begin(key, Activity("delivery", what, datetime.now(UTC), stuck_after))
+        try:
+            self._deliver(batch, claimed, now, summary, claim, should_stop)
+        finally:
+            self.board.end(key)
+        if self.on_batch is not None:
+            self.on_batch(summary.messages, summary.sent)
 
     def update_depth_gauge(self) -> None:
         for state, count in self.store.outbox_counts().items():
@@ -241,7 +260,7 @@ class OutboxWorker:
         claimed: Sequence[ClaimedAlert],
         now: datetime,
         summary: DeliverySummary,
-        keeper: LeaseKeeper,
+        claim: str,
         should_stop: Callable[[], bool] | None = None,
     ) -> None:
         extra = {"rule": batch.rule, "destination": batch.destination}
@@ -252,32 +271,31 @@ class OutboxWorker:
                 f"destination {batch.destination!r} is not defined in the config",
                 permanent=True,
             )
-            self._record_failure(batch, claimed, error, now, summary, keeper.claim)
+            self._record_failure(batch, claimed, error, now, summary, claim)
             return
         except UnknownChannel as e:
             error = DeliveryError(str(e), permanent=True)
-            self._record_failure(batch, claimed, error, now, summary, keeper.claim)
+            self._record_failure(batch, claimed, error, now, summary, claim)
             return
         except Exception as e:  # e.g. its token's variable is not set: retried later
             log.error("cannot set up the channel: %s", e, extra=extra)
             error = DeliveryError(f"cannot set up the channel: {e}")
-            self._record_failure(batch, claimed, error, now, summary, keeper.claim)
+            self._record_failure(batch, claimed, error, now, summary, claim)
             return
         try:  # a KeyError from here on is a channel's bug, not an unknown destination
-            with keeper:  # the lease is renewed only while the channel works
-                if should_stop is not None and isinstance(channel, InterruptibleChannel):
-                    channel.deliver_until(batch, should_stop)
-                else:
-                    channel.deliver(batch)
+            if should_stop is not None and isinstance(channel, InterruptibleChannel):
+                channel.deliver_until(batch, should_stop)
+            else:
+                channel.deliver(batch)
         except DeliveryInterrupted as e:  # stopping: released, the next start resumes it
-            self.store.release_claims([keeper.claim])
+            self.store.release_claims([claim])
             log.info("%s; released the batch", e.reason, extra=extra)
         except DeliveryError as e:
-            self._record_failure(batch, claimed, e, now, summary, keeper.claim)
+            self._record_failure(batch, claimed, e, now, summary, claim)
         except Exception as e:  # a channel bug must not stop delivery of other batches
             log.exception("channel raised unexpectedly", extra=extra)
             error = DeliveryError(f"{type(e).__name__}: {e}")
-            self._record_failure(batch, claimed, error, now, summary, keeper.claim)
+            self._record_failure(batch, claimed, error, now, summary, claim)
         else:
             self.store.mark_sent([a.id for a in claimed], now)
             summary.messages += 1

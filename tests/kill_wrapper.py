@@ -4,7 +4,8 @@ Usage: python kill_wrapper.py POINT N mailer-args...
 
 POINT is where the N-th event kills the process:
   fetched     a message was fetched, before it is processed
-  enqueuing   inside a message's transaction, before its N-th alert row is written
+  enqueuing   inside a message's transaction, before its N-th alert row is built (the
+              rows are written together, after the papers, in the same transaction)
   enqueued    a message's papers and alerts were committed
   delivering  a file delivery is about to start (nothing written yet)
   delivered   a file delivery finished, before the outbox records it as sent
@@ -51,7 +52,9 @@ def patch(cls: Any, name: str, *, before: bool) -> None:
 if point == "fetched":
     patch(Pipeline, "process_incoming", before=True)
 elif point == "enqueuing":
-    patch(Store, "_add_alert", before=True)
+    import mailer.store.messages
+
+    patch(mailer.store.messages, "_alert_row", before=True)
 elif point == "enqueued":
     patch(Pipeline, "process_incoming", before=False)
 elif point == "delivering":

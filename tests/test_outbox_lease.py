@@ -80,3 +80,74 @@ def test_a_delivery_longer_than_the_lease_is_not_taken_by_another_replica(
     finally:
         channel.release.set()
         store.close()
+
+
+def enqueue_batches(store: Store, count: int) -> None:
+    """`count` digests of two papers each: one batch per digest."""
+    for digest in range(count):
+        found = [
+            Paper(
+                id=f"arxiv:2511.{digest:03d}{n:02d}", title=f"Paper {digest}.{n}", format="hf-daily"
+            )
+            for n in range(2)
+        ]
+        alerts = [
+            NewAlert("small-llms", p.id, "team", f"msg:{digest}", due_at=T0, reasons=WHY)
+            for p in found
+        ]
+        record = MessageRecord("inbox", "INBOX", 7, str(digest), "parsed", T0)
+        store.record_message(record, found, alerts)
+
+
+def test_the_batches_of_a_round_wait_under_one_lease_keeper_and_no_replica_takes_them(
+    tmp_path: Path,
+    state_url: str,  # noqa: F811
+) -> None:
+    settings = settings_for(write_config(tmp_path, [], state=state_url))
+    store = Store.open(state_url)
+    try:
+        enqueue_batches(store, 4)
+        channel = SlowChannel()
+        worker = OutboxWorker(store, settings, channel_factory=channel, lease=LEASE)
+        replica = OutboxWorker(store, settings, channel_factory=channel, lease=LEASE)
+        results: list[DeliverySummary] = []
+        started = time.monotonic()
+        delivering = threading.Thread(target=lambda: results.append(worker.deliver_due(T0)))
+        delivering.start()
+        assert channel.working.wait(10)
+        keepers = [t for t in threading.enumerate() if t.name == "lease-keeper"]
+        assert len(keepers) == 1, "one lease keeper for the whole round"
+        time.sleep(2.5 * LEASE.total_seconds())  # the first lease ran out long ago
+        later = T0 + timedelta(seconds=time.monotonic() - started)
+        assert replica.deliver_due(later).messages == 0, "the waiting batches are leased too"
+        channel.release.set()
+        delivering.join(30)
+        assert (results[0].messages, results[0].sent) == (4, 8)
+        assert len(channel.batches) == 4
+        assert [b.batch_key for b in channel.batches] == [f"msg:{n}" for n in range(4)]
+        assert not [t for t in threading.enumerate() if t.name == "lease-keeper"]
+    finally:
+        channel.release.set()
+        store.close()
+
+
+def test_a_stop_during_a_round_releases_the_batches_not_yet_delivered(
+    tmp_path: Path,
+    state_url: str,  # noqa: F811
+) -> None:
+    settings = settings_for(write_config(tmp_path, [], state=state_url))
+    store = Store.open(state_url)
+    try:
+        enqueue_batches(store, 3)
+        channel = SlowChannel()
+        channel.release.set()
+        worker = OutboxWorker(store, settings, channel_factory=channel, lease=LEASE * 600)
+        summary = worker.deliver_due(T0, should_stop=lambda: len(channel.batches) >= 1)
+        assert summary.messages == 1
+        assert store.active_claims(T0) == [], "nothing is left leased by the stopped worker"
+        # another replica sends the rest at once, without waiting for a lease to expire
+        replica = OutboxWorker(store, settings, channel_factory=channel, lease=LEASE)
+        assert replica.deliver_due(T0).messages == 2
+        assert store.outbox_counts()["sent"] == 6
+    finally:
+        store.close()

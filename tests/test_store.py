@@ -354,3 +354,47 @@ def test_processes_starting_at_once_on_a_new_state_all_open_it(state_url: str) -
         versions = conn.execute(select(schema_version.c.version)).scalars().all()
     store.close()
     assert sorted(versions) == sorted(m.version for m in MIGRATIONS)
+
+
+def test_a_paper_seen_again_unchanged_keeps_its_data_and_moves_its_last_seen(
+    store: Store,
+) -> None:
+    store.record_message(message("1"), [paper(1, upvotes=3)], [])
+    store.record_message(message("2", at=T0 + timedelta(days=1)), [paper(1, upvotes=2)], [])
+    with store.engine.connect() as conn:
+        row = conn.execute(select(papers.c.data, papers.c.first_seen, papers.c.last_seen)).one()
+    assert '"upvotes": 3' in row.data
+    assert row.first_seen == T0.replace(tzinfo=None)
+    assert row.last_seen == (T0 + timedelta(days=1)).replace(tzinfo=None)
+    assert count(store, paper_sources) == 2
+
+
+def test_a_paper_another_worker_stored_meanwhile_is_merged_not_lost(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mailer.store.bulk as bulk
+
+    store.record_message(message("1"), [paper(1, upvotes=3)], [])
+    reads = []
+    real = bulk.stored_papers
+
+    def read_before_the_other_commit(conn: object, ids: list[str]) -> dict[str, str]:
+        reads.append(ids)  # the first read misses the paper, as if not yet committed
+        return {} if len(reads) == 1 else real(conn, ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bulk, "stored_papers", read_before_the_other_commit)
+    richer = paper(1, abstract="We train a 7B model.", upvotes=40)
+    assert store.record_message(message("2"), [richer], [alert(richer)]) == 1
+    assert len(reads) == 2, "the paper the insert skipped was read again"
+    [claimed] = store.claim_next_batch(T0, "w", LEASE)
+    assert claimed.paper.abstract == "We train a 7B model." and claimed.paper.upvotes == 40
+
+
+def test_a_digest_of_many_papers_is_recorded_whole(store: Store) -> None:
+    found = [paper(n) for n in range(1200)]  # more than one IN list's worth
+    assert store.record_message(message("1"), found, [alert(p) for p in found]) == 1200
+    assert store.record_message(message("2"), found, [alert(p) for p in found]) == 0
+    assert count(store, papers) == 1200 and count(store, outbox) == 1200
+    assert count(store, paper_sources) == 2400
+    with store.engine.connect() as conn:
+        assert set(conn.execute(select(messages.c.paper_count)).scalars()) == {1200}

@@ -27,7 +27,6 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -37,6 +36,7 @@ from pydantic import Field, field_validator, model_validator
 from mailer.config_base import ConfigModel, DestinationModel, is_loopback
 from mailer.models import AlertBatch
 from mailer.notify import ChannelContext, ChannelSpec, DeliveryError, InlineTarget
+from mailer.notify.mime_policy import SMTP_POLICY
 from mailer.notify.sanitize import cut_at_word, header_value
 
 if TYPE_CHECKING:  # smtplib and ssl load when a message is sent, not with the config

@@ -26,7 +26,8 @@ from sqlalchemy.exc import OperationalError
 
 from mailer.models import NewAlert, Paper
 from mailer.store import codec
-from mailer.store.schema import PARSED, messages, outbox, paper_sources, papers
+from mailer.store.bulk import add_alerts, save_papers
+from mailer.store.schema import PARSED, messages, outbox, paper_sources
 
 MAX_TEXT = 2000  # subjects, senders and reasons are cut to this many characters
 DEADLOCK_RETRIES = 5
@@ -107,6 +108,25 @@ def dialect_insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite
     return sqlite.insert(table)
 
 
+def _alert_row(alert: NewAlert, row: int, created: datetime) -> dict[str, object]:
+    due = codec.to_db_time(alert.due_at)
+    return {
+        "rule": fit(alert.rule, outbox.c.rule),  # rule names have no length limit
+        "paper_id": alert.paper_id,
+        "destination": alert.destination,
+        "batch_key": fit(alert.batch_key, outbox.c.batch_key),
+        "rule_description": _cut(alert.rule_description),
+        "reasons": codec.reasons_to_json(alert.reasons),
+        "message_row": row,
+        "position": alert.position,
+        "created_at": created,
+        "due_at": due,
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": due,
+    }
+
+
 class MessageQueries:
     engine: Engine
 
@@ -176,12 +196,17 @@ class MessageQueries:
     def _record_once(
         self, record: MessageRecord, found: Sequence[Paper], alerts: Sequence[NewAlert]
     ) -> int:
-        found = sorted(found, key=lambda p: p.id)
         alerts = sorted(alerts, key=lambda a: (a.rule, a.paper_id, a.destination))
         with self.engine.begin() as conn:
             row = self._save_message(conn, record)
-            for paper in found:
-                self._save_paper(conn, paper, record, row)
+            save_papers(
+                conn,
+                found,
+                message_row=row,
+                source=fit(record.source, paper_sources.c.source),
+                when=codec.to_db_time(record.processed_at),
+                cut=_cut,
+            )
             conn.execute(
                 update(messages)
                 .where(messages.c.id == row)
@@ -192,7 +217,8 @@ class MessageQueries:
                     .scalar_subquery()
                 )
             )
-            return sum(self._add_alert(conn, alert, record, row) for alert in alerts)
+            created = codec.to_db_time(record.processed_at)
+            return add_alerts(conn, [_alert_row(alert, row, created) for alert in alerts])
 
     def _save_message(self, conn: Connection, record: MessageRecord) -> int:
         values: dict[str, object] = {
@@ -208,7 +234,7 @@ class MessageQueries:
             "processed_at": codec.to_db_time(record.processed_at),
         }
         if record.raw is not None:
-            values["raw"] = zlib.compress(record.raw, 6)
+            values["raw"] = zlib.compress(record.raw, 1)  # cheap: read back only by replay
         # insert, or update the row a replay, --since or a concurrent worker made
         inserted = conn.execute(
             dialect_insert(conn, messages)
@@ -232,70 +258,6 @@ class MessageQueries:
         ).scalar_one()
         conn.execute(update(messages).where(messages.c.id == existing).values(**values))
         return int(existing)
-
-    def _save_paper(self, conn: Connection, paper: Paper, record: MessageRecord, row: int) -> None:
-        from mailer.store.paper_keys import save_keys
-
-        when = codec.to_db_time(record.processed_at)
-        inserted = conn.execute(
-            dialect_insert(conn, papers)
-            .values(
-                id=paper.id,
-                title=_cut(paper.title) or paper.id,
-                data=codec.paper_to_json(paper),
-                first_seen=when,
-                last_seen=when,
-            )
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(papers.c.id)
-        ).first()
-        if inserted is None:
-            stored = conn.execute(select(papers.c.data).where(papers.c.id == paper.id)).scalar()
-            merged = codec.merge_papers(codec.paper_from_json(stored), paper) if stored else paper
-            conn.execute(
-                update(papers)
-                .where(papers.c.id == paper.id)
-                .values(
-                    title=_cut(merged.title) or merged.id,
-                    data=codec.paper_to_json(merged),
-                    last_seen=when,
-                )
-            )
-        save_keys(conn, paper)
-        conn.execute(
-            dialect_insert(conn, paper_sources)
-            .values(
-                paper_id=paper.id,
-                message_row=row,
-                source=fit(record.source, paper_sources.c.source),
-                digest=_cut(paper.source),
-            )
-            .on_conflict_do_nothing(index_elements=["paper_id", "message_row"])
-        )
-
-    def _add_alert(self, conn: Connection, alert: NewAlert, record: MessageRecord, row: int) -> int:
-        due = codec.to_db_time(alert.due_at)
-        result = conn.execute(
-            dialect_insert(conn, outbox)
-            .values(
-                rule=fit(alert.rule, outbox.c.rule),  # rule names have no length limit
-                paper_id=alert.paper_id,
-                destination=alert.destination,
-                batch_key=fit(alert.batch_key, outbox.c.batch_key),
-                rule_description=_cut(alert.rule_description),
-                reasons=codec.reasons_to_json(alert.reasons),
-                message_row=row,
-                position=alert.position,
-                created_at=codec.to_db_time(record.processed_at),
-                due_at=due,
-                state="pending",
-                attempts=0,
-                next_attempt_at=due,
-            )
-            .on_conflict_do_nothing(index_elements=["rule", "paper_id", "destination"])
-            .returning(outbox.c.id)
-        ).first()
-        return 0 if result is None else 1
 
     # -- reads ------------------------------------------------------------------------
 

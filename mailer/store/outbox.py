@@ -1,7 +1,9 @@
 """The outbox: claiming due alerts batch by batch, and recording what delivery did.
 
-A claim sets a lease (`claimed_by`, `claimed_until`) on every due row of one batch
-(rule, destination, batch key) in one short transaction; on PostgreSQL the rows are
+A claim sets a lease (`claimed_by`, `claimed_until`) on every due row of the oldest
+due batches (rule, destination, batch key; up to `CLAIM_BATCHES` of them, so a
+backfill's thousand small batches are not a thousand claims) in one short
+transaction; on PostgreSQL the rows are
 picked with `FOR UPDATE SKIP LOCKED`, so several workers sharing the database never
 take the same alert. On SQLite the UPDATE re-checks the lease under the write lock.
 The worker renews the lease while it delivers (`renew_claim`). A worker that dies
@@ -22,6 +24,9 @@ from mailer.store import codec
 from mailer.store.schema import DEAD, PENDING, RETRYING, SENT, outbox, papers
 
 __all__ = ["ClaimedAlert", "OutboxEntry", "OutboxGroup", "OutboxQueries"]
+
+CLAIM_BATCHES = 20  # batches one claim (one transaction, one lease keeper) takes at most
+SCAN_ROWS_PER_BATCH = 50  # due rows read per batch wanted, to find the oldest batches
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,28 +107,54 @@ class OutboxQueries:
     ) -> list[ClaimedAlert]:
         """Lease every due alert of the oldest due batch (of one destination, if given) to
         `claim`; [] when none is due."""
+        batches = self.claim_due_batches(now, claim, lease, destination, limit=1)
+        return batches[0] if batches else []
+
+    def claim_due_batches(
+        self,
+        now: datetime,
+        claim: str,
+        lease: timedelta,
+        destination: str | None = None,
+        *,
+        limit: int = CLAIM_BATCHES,
+    ) -> list[list[ClaimedAlert]]:
+        """Lease every due alert of the `limit` oldest due batches (of one destination, if
+        given) to `claim`, in ONE transaction; the batches oldest first, each in its
+        digest order. [] when none is due."""
         with self.engine.begin() as conn:
             oldest = (
                 select(outbox.c.rule, outbox.c.destination, outbox.c.batch_key)
                 .where(_due(now))
                 .order_by(outbox.c.due_at, outbox.c.id)
-                .limit(1)
+                .limit(max(limit, 1) * SCAN_ROWS_PER_BATCH)
             )
             if destination is not None:
                 oldest = oldest.where(outbox.c.destination == destination)
             if conn.dialect.name == "postgresql":  # not a batch another worker is claiming
                 oldest = oldest.with_for_update(skip_locked=True)
-            first = conn.execute(oldest).first()
-            if first is None:
+            keys: list[tuple[str, str, str]] = []
+            for rule, where, batch_key in conn.execute(oldest):
+                if (rule, where, batch_key) not in keys:
+                    keys.append((rule, where, batch_key))
+                    if len(keys) == limit:
+                        break
+            if not keys:
                 return []
-            rule, destination, batch_key = first
-            in_batch = and_(
+            in_batches = and_(
                 _due(now),
-                outbox.c.rule == rule,
-                outbox.c.destination == destination,
-                outbox.c.batch_key == batch_key,
+                or_(
+                    *(
+                        and_(
+                            outbox.c.rule == rule,
+                            outbox.c.destination == where,
+                            outbox.c.batch_key == batch_key,
+                        )
+                        for rule, where, batch_key in keys
+                    )
+                ),
             )
-            ids = select(outbox.c.id).where(in_batch)
+            ids = select(outbox.c.id).where(in_batches)
             if conn.dialect.name == "postgresql":
                 ids = ids.with_for_update(skip_locked=True)
             chosen = list(conn.execute(ids).scalars())
@@ -145,21 +176,23 @@ class OutboxQueries:
                     outbox.c.id,
                 )
             ).mappings()
-            return [
-                ClaimedAlert(
-                    id=r["id"],
-                    rule=r["rule"],
-                    destination=r["destination"],
-                    batch_key=r["batch_key"],
-                    paper=codec.paper_from_json(r["data"]),
-                    reasons=codec.reasons_from_json(r["reasons"]),
-                    rule_description=r["rule_description"],
-                    attempts=r["attempts"],
-                    created_at=codec.from_db_time(r["created_at"]) or now,
-                    due_at=codec.from_db_time(r["due_at"]) or now,
+            grouped: dict[tuple[str, str, str], list[ClaimedAlert]] = {key: [] for key in keys}
+            for r in rows:
+                grouped[(r["rule"], r["destination"], r["batch_key"])].append(
+                    ClaimedAlert(
+                        id=r["id"],
+                        rule=r["rule"],
+                        destination=r["destination"],
+                        batch_key=r["batch_key"],
+                        paper=codec.paper_from_json(r["data"]),
+                        reasons=codec.reasons_from_json(r["reasons"]),
+                        rule_description=r["rule_description"],
+                        attempts=r["attempts"],
+                        created_at=codec.from_db_time(r["created_at"]) or now,
+                        due_at=codec.from_db_time(r["due_at"]) or now,
+                    )
                 )
-                for r in rows
-            ]
+            return [batch for batch in grouped.values() if batch]
 
     def renew_claim(self, claim: str, until: datetime) -> int:
         """Extend the lease of `claim` to `until`; 0 when its rows are no longer held by it."""

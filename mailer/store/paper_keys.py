@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import Column, Connection, ForeignKey, String, Table, inspect, select, text
@@ -38,11 +39,16 @@ _MAX_KEY = 300
 
 def keys_of(paper: Paper) -> list[str]:
     """The keys that identify `paper` besides its id: title hash, DOI, OpenReview id."""
-    keys = [canonical_paper_id(None, paper.title)]
-    for url in (paper.url, paper.pdf_url):
-        if not url:
+    return list(_keys(paper.title, paper.url, paper.pdf_url))
+
+
+@lru_cache(maxsize=4096)  # a digest's papers are keyed twice: to find ids, then to store
+def _keys(title: str, page_url: str | None, pdf_url: str | None) -> tuple[str, ...]:
+    keys = [canonical_paper_id(None, title)]
+    for link in (page_url, pdf_url):
+        if not link:
             continue
-        parts = urlsplit(url)
+        parts = urlsplit(link)
         host = parts.netloc.lower()
         if host.endswith("openreview.net"):
             forum = parse_qs(parts.query).get("id")
@@ -51,13 +57,14 @@ def keys_of(paper: Paper) -> list[str]:
         doi = _DOI.search(parts.path) if host.endswith("doi.org") else None
         if doi is not None:
             keys.append(f"doi:{doi.group(1).rstrip('.').lower()}")
-    return [key for key in dict.fromkeys(keys) if len(key) <= _MAX_KEY]
+    return tuple(key for key in dict.fromkeys(keys) if len(key) <= _MAX_KEY)
 
 
 def canonical_ids(conn: Connection, found: Sequence[Paper]) -> list[Paper]:
     """The papers, each under the id it is already stored by when one of its keys is
     known (two different arXiv ids stay two papers)."""
-    wanted = {key for paper in found for key in keys_of(paper)}
+    keys = [keys_of(paper) for paper in found]
+    wanted = {key for its_keys in keys for key in its_keys}
     known: dict[str, str] = {}
     if wanted:
         rows = conn.execute(
@@ -65,8 +72,8 @@ def canonical_ids(conn: Connection, found: Sequence[Paper]) -> list[Paper]:
         )
         known = {key: paper_id for key, paper_id in rows}
     result = []
-    for paper in found:
-        stored = next((known[k] for k in keys_of(paper) if k in known), None)
+    for paper, its_keys in zip(found, keys, strict=True):
+        stored = next((known[k] for k in its_keys if k in known), None)
         if stored is not None and stored != paper.id and not _is_other_arxiv_paper(paper, stored):
             paper = replace(paper, id=stored)
         result.append(paper)
