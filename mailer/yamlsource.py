@@ -58,6 +58,7 @@ class YamlDocument:
     data: Any
     duplicates: list[tuple[Position, str]] = field(default_factory=list)  # keys written twice
     node: yaml.Node | None = None  # the composed tree (start marks of every key and value)
+    text: str | None = None  # when there is no tree: composed from this on the first position()
     _values: dict[PathKey, Position] = field(default_factory=dict)
     _keys: dict[PathKey, Position] = field(default_factory=dict)
     _is_indexed: bool = False
@@ -66,6 +67,8 @@ class YamlDocument:
         """Position of the value at `path` (or of its key), else of the nearest parent."""
         if not self._is_indexed:
             self._is_indexed = True
+            if self.node is None and self.text is not None:
+                self.node = _compose(self.text)
             if self.node is not None:
                 _index(self, self.node, ())
         table = self._keys if key else self._values
@@ -77,6 +80,18 @@ class YamlDocument:
                 return self._values[probe]
             probe = probe[:-1]
         return self._values.get((), Position(self.file, 1, 1))
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree of a text already read without one (it is valid YAML)."""
+    loader = _Loader(text)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+        return node
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
 
 
 def _mark(file: str, mark: Any) -> Position:
