@@ -132,9 +132,11 @@ def write_rules(directory: Path, count: int, *, one_file: bool) -> list[Path]:
     """`count` rules as files of RULES_PER_FILE rules (one per person), or one file."""
     rng = random.Random(SEED)
     rules = [make_rule(rng, f"user{i // RULES_PER_FILE:04d}", i) for i in range(count)]
-    groups = [rules] if one_file else [
-        rules[i : i + RULES_PER_FILE] for i in range(0, count, RULES_PER_FILE)
-    ]
+    groups = (
+        [rules]
+        if one_file
+        else [rules[i : i + RULES_PER_FILE] for i in range(0, count, RULES_PER_FILE)]
+    )
     directory.mkdir(parents=True, exist_ok=True)
     files = []
     for number, group in enumerate(groups):

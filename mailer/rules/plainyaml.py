@@ -32,7 +32,9 @@ _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
 _DASH = re.compile(r"-(?: +|$)")
 # what the reader refuses to look at: a BOM, line breaks other than \n, tabs, and every
 # character PyYAML's reader rejects as non-printable
-_REFUSED = re.compile("[\ufeff\r\x85\u2028\u2029\t]|[^\x0a\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_REFUSED = re.compile(
+    "[\ufeff\r\x85\u2028\u2029\t]|[^\x0a\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 _MARKER = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)  # documents and directives
 # a plain scalar may not start with an indicator, nor hold ": ", " #", or end with ":"
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
@@ -125,7 +127,6 @@ def _flow(rest: str) -> Any:
                     for word in words
                 ]
     tokens: list[tuple[str, Any]] = []
-    pos = 0
     for quoted, punct, word, comment, other in _FLOW_TOKEN.findall(rest):
         if quoted:
             text = quoted[1:-1]
@@ -141,7 +142,6 @@ def _flow(rest: str) -> Any:
             break
         elif other:
             raise NotPlain(rest)
-        pos += 1
     value, index = _flow_value(tokens, 0)
     if index != len(tokens) or not isinstance(value, list | dict):
         raise NotPlain(rest)
