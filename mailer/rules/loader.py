@@ -25,7 +25,7 @@ from jsonschema import ValidationError
 from mailer.models import DeliveryMode, NotifyTarget
 from mailer.rules.collector import collector_paused
 from mailer.rules.documents import NotUtf8Error, RuleDocument, read_rule_file, rule_files
-from mailer.rules.rule import FIELDS, Condition, FieldName, Rule, Term
+from mailer.rules.rule import FIELDS, Condition, FieldName, QueryNode, Rule, SizeRange, Term
 from mailer.rules.schema import SCHEMA_VALIDATOR, is_valid
 from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
 from mailer.rules.syntax import RuleValueError, parse_query, parse_size, parse_term
@@ -82,8 +82,24 @@ def load_rules(
         return _load_rules(paths, has_destination)
 
 
+class _Shared:
+    """Values many rules write alike, built and checked once per load and shared: the
+    same term, size, query or destination in 100,000 rules is one object."""
+
+    __slots__ = ("authors", "destinations", "queries", "sizes", "targets", "terms")
+
+    def __init__(self) -> None:
+        self.terms: dict[str, Term] = {}
+        self.authors: dict[str, Term] = {}
+        self.sizes: dict[str, SizeRange] = {}
+        self.queries: dict[str, QueryNode] = {}
+        self.targets: dict[tuple[Any, ...], NotifyTarget] = {}
+        self.destinations: dict[str, bool] = {}
+
+
 def _load_rules(paths: Sequence[Path], has_destination: Callable[[str], bool] | None) -> RuleSet:
     files, missing = rule_files(paths)
+    shared = _Shared()
     errors = [RuleError(Position(str(p), 1, 1), "no such rule file or directory") for p in missing]
     rules: list[Rule] = []
     first_seen: dict[str, Position] = {}
@@ -106,7 +122,7 @@ def _load_rules(paths: Sequence[Path], has_destination: Callable[[str], bool] | 
             reason = getattr(e, "strerror", None) or str(e)
             errors.append(RuleError(Position(str(path), 1, 1), f"cannot read: {reason}"))
             continue
-        loader = _FileLoader(doc, has_destination)
+        loader = _FileLoader(doc, has_destination, shared)
         try:
             file_rules, file_errors = loader.load()
         except RecursionError:
@@ -134,12 +150,19 @@ def _zones() -> frozenset[str]:
 class _FileLoader:
     """Validates one parsed file and builds its rules."""
 
-    def __init__(self, doc: RuleDocument, has_destination: Callable[[str], bool] | None) -> None:
+    def __init__(
+        self,
+        doc: RuleDocument,
+        has_destination: Callable[[str], bool] | None,
+        shared: _Shared | None = None,
+    ) -> None:
         self.doc = doc
         self.has_destination = has_destination
+        self.shared = shared or _Shared()
         self.errors: list[RuleError] = []
         self.bad_paths: set[PathKey] = set()
         self.bad_rules: set[int] = set()
+        self.is_schema_valid = False
 
     def error(self, path: PathKey, message: str, *, key: bool = False) -> None:
         rule = None
@@ -180,7 +203,8 @@ class _FileLoader:
         if not isinstance(data, dict):
             self.error((), "a rule file is a mapping: 'version: 1' and 'rules:' (a list)")
             return [], self.errors
-        if not is_valid(data):  # the fast compiled check; jsonschema then explains
+        self.is_schema_valid = is_valid(data)
+        if not self.is_schema_valid:  # the fast compiled check; jsonschema then explains
             for schema_error in SCHEMA_VALIDATOR.iter_errors(data):
                 self._explain(schema_error)
         rules: list[Rule] = []
@@ -207,15 +231,26 @@ class _FileLoader:
                 self.error(path, str(e))
             return None
 
-    def _terms(self, path: PathKey, values: Any) -> tuple[Term, ...]:
+    def _terms(
+        self, path: PathKey, values: Any, shared: dict[str, Term] | None = None
+    ) -> tuple[Term, ...]:
         if not isinstance(values, list):
             return ()
+        known = self.shared.terms if shared is None else shared
         terms = []
         for i, value in enumerate(values):
-            where = label((*path[2:], i))
-            term = self._value((*path, i), partial(parse_term, value, where))
-            if term is not None:
-                terms.append(term)
+            term = known.get(value) if isinstance(value, str) else None
+            if term is None:
+                where = label((*path[2:], i))  # for the message, made only when needed
+                term = self._value((*path, i), partial(parse_term, value, where))
+                if term is None:
+                    continue
+                if shared is not None and term.regex is None:
+                    # author names match as written: "Smith" must not find "Smiths"
+                    term = replace(term, exact=True)
+                if isinstance(value, str):
+                    known[value] = term
+            terms.append(term)
         return tuple(terms)
 
     def _build_rule(self, index: int, item: dict[str, Any]) -> Rule | None:
@@ -254,10 +289,19 @@ class _FileLoader:
         query_text = match.get("query")
         query = None
         if query_text is not None:
-            query = self._value((*path, "query"), lambda: parse_query(query_text))
+            query = self.shared.queries.get(query_text) if isinstance(query_text, str) else None
+            if query is None:
+                query = self._value((*path, "query"), lambda: parse_query(query_text))
+                if query is not None and isinstance(query_text, str):
+                    self.shared.queries[query_text] = query
         size = None
-        if match.get("size") is not None:
-            size = self._value((*path, "size"), lambda: parse_size(match["size"]))
+        written = match.get("size")
+        if written is not None:
+            size = self.shared.sizes.get(written) if isinstance(written, str) else None
+            if size is None:
+                size = self._value((*path, "size"), lambda: parse_size(written))
+                if size is not None and isinstance(written, str):
+                    self.shared.sizes[written] = size
         # the schema reports a wrong type; building goes on with what is usable
         fields = _as_list(match.get("fields")) or ["title", "abstract"]
         formats = _as_list(match.get("formats"))
@@ -269,11 +313,7 @@ class _FileLoader:
             none=self._terms((*path, "none"), match.get("none")),
             query=query,
             query_text=query_text if isinstance(query_text, str) else None,
-            # author names match as written: "Smith" must not find "Smiths"
-            authors=tuple(
-                replace(t, exact=True) if t.regex is None else t
-                for t in self._terms((*path, "authors"), match.get("authors"))
-            ),
+            authors=self._terms((*path, "authors"), match.get("authors"), self.shared.authors),
             fields=tuple(_as_field(f) for f in fields if isinstance(f, str)),
             size=size,
             min_upvotes=upvotes if isinstance(upvotes, int) else None,
@@ -301,8 +341,29 @@ class _FileLoader:
             to = raw if isinstance(raw, str) else None
         if to is None:
             return None
+        key = (to, entry.get("mode"), entry.get("at"), entry.get("timezone", "UTC"))
+        # only a file the schema found valid has plain text values here, and a target
+        # with a good destination, time and zone can be shared by every rule writing it
+        is_shareable = self.is_schema_valid and len(entry) <= len(key)
+        if is_shareable and (known := self.shared.targets.get(key)) is not None:
+            return known
+        errors = len(self.errors)
+        target = self._check_target(path, entry, to)
+        if is_shareable and target is not None and len(self.errors) == errors:
+            self.shared.targets[key] = target
+        return target
+
+    def _is_destination(self, to: str) -> bool:
+        if self.has_destination is None:
+            return True
+        known = self.shared.destinations.get(to)
+        if known is None:
+            known = self.shared.destinations[to] = self.has_destination(to)
+        return known
+
+    def _check_target(self, path: PathKey, entry: dict[str, Any], to: str) -> NotifyTarget | None:
         where = label(path[2:])
-        if self.has_destination is not None and not self.has_destination(to):
+        if not self._is_destination(to):
             inline = ":" in to and to.split(":", 1)[0] in _INLINE_KINDS
             needs = (
                 f" (inline targets need the config's {to.split(':', 1)[0].split('_')[0]}: account)"
