@@ -26,7 +26,7 @@ from mailer.models import DeliveryMode, NotifyTarget
 from mailer.rules.collector import collector_paused
 from mailer.rules.documents import NotUtf8Error, RuleDocument, read_rule_file, rule_files
 from mailer.rules.rule import FIELDS, Condition, FieldName, QueryNode, Rule, SizeRange, Term
-from mailer.rules.schema import SCHEMA_VALIDATOR, is_valid
+from mailer.rules.schema import SCHEMA_VALIDATOR, is_surely_valid, is_valid
 from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
 from mailer.rules.syntax import RuleValueError, parse_query, parse_size, parse_term
 from mailer.yamlsource import PathKey, Position, YamlSyntaxError
@@ -203,7 +203,7 @@ class _FileLoader:
         if not isinstance(data, dict):
             self.error((), "a rule file is a mapping: 'version: 1' and 'rules:' (a list)")
             return [], self.errors
-        self.is_schema_valid = is_valid(data)
+        self.is_schema_valid = is_surely_valid(data) or is_valid(data)
         if not self.is_schema_valid:  # the fast compiled check; jsonschema then explains
             for schema_error in SCHEMA_VALIDATOR.iter_errors(data):
                 self._explain(schema_error)
