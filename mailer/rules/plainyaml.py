@@ -46,6 +46,8 @@ _FLOW_TOKEN = re.compile(
     r"""|((?<= )#.*)|(\S)"""
 )
 _NOT_SIMPLE = re.compile(r"""[\[\]{}'"#:]""")
+_NOT_SIMPLE_MAPPING = re.compile(r"""[\[\]{}"#]""")
+_KEY_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _RESOLVER_FIRST = frozenset("yYnNtTfFoO-+0123456789.~<=")
 
 
@@ -136,6 +138,8 @@ def _flow(rest: str) -> Any:
                     else word
                     for word in words
                 ]
+    elif (found := _simple_mapping(rest)) is not None:
+        return found
     tokens: list[tuple[str, Any]] = []
     for quoted, punct, word, comment, other in _FLOW_TOKEN.findall(rest):
         if quoted:
@@ -158,6 +162,39 @@ def _flow(rest: str) -> Any:
     if index != len(tokens) or not isinstance(value, list | dict):
         raise NotPlain(rest)
     return value
+
+
+def _simple_mapping(rest: str) -> dict[Any, Any] | None:
+    """{to: console, mode: daily, at: '09:00'}: plain keys, plain or single-quoted values
+    without commas; None for anything else (the tokenizer then reads it)."""
+    close = rest.find("}")
+    inner = rest[1:close]
+    if close < 0 or _NOT_SIMPLE_MAPPING.search(inner):
+        return None
+    after = rest[close + 1 :].lstrip(" ")
+    if after and not (after[0] == "#" and rest[close + 1] == " "):
+        return None
+    mapping: dict[Any, Any] = {}
+    if not inner.strip(" "):
+        return mapping
+    for part in inner.split(","):
+        word, colon, value = part.partition(":")
+        word = word.strip(" ")
+        if not colon or not value.startswith(" ") or not _KEY_WORD.fullmatch(word):
+            return None
+        value = value.strip(" ")
+        if not value:
+            return None
+        key = _plain(word) if word[0] in _RESOLVER_FIRST else intern(word)
+        if key in mapping:
+            raise NotPlain(rest)  # PyYAML's path reports where
+        if value[0] == "'":
+            if len(value) < 2 or value[-1] != "'" or "'" in value[1:-1].replace("''", ""):
+                return None
+            mapping[key] = value[1:-1].replace("''", "'")
+        else:
+            mapping[key] = _plain(value)
+    return mapping
 
 
 def _flow_value(tokens: list[tuple[str, Any]], index: int) -> tuple[Any, int]:
