@@ -25,7 +25,16 @@ from jsonschema import ValidationError
 from mailer.models import DeliveryMode, NotifyTarget
 from mailer.rules.collector import collector_paused
 from mailer.rules.documents import NotUtf8Error, RuleDocument, read_rule_file, rule_files
-from mailer.rules.rule import FIELDS, Condition, FieldName, QueryNode, Rule, SizeRange, Term
+from mailer.rules.rule import (
+    DEFAULT_FIELDS,
+    FIELDS,
+    Condition,
+    FieldName,
+    QueryNode,
+    Rule,
+    SizeRange,
+    Term,
+)
 from mailer.rules.schema import SCHEMA_VALIDATOR, is_surely_valid, is_valid
 from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
 from mailer.rules.syntax import RuleValueError, parse_query, parse_size, parse_term
@@ -86,7 +95,7 @@ class _Shared:
     """Values many rules write alike, built and checked once per load and shared: the
     same term, size, query or destination in 100,000 rules is one object."""
 
-    __slots__ = ("authors", "destinations", "queries", "sizes", "targets", "terms")
+    __slots__ = ("authors", "destinations", "queries", "sizes", "targets", "terms", "tuples")
 
     def __init__(self) -> None:
         self.terms: dict[str, Term] = {}
@@ -95,6 +104,7 @@ class _Shared:
         self.queries: dict[str, QueryNode] = {}
         self.targets: dict[tuple[Any, ...], NotifyTarget] = {}
         self.destinations: dict[str, bool] = {}
+        self.tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
 def _load_rules(paths: Sequence[Path], has_destination: Callable[[str], bool] | None) -> RuleSet:
@@ -232,10 +242,11 @@ class _FileLoader:
             return None
 
     def _terms(
-        self, path: PathKey, values: Any, shared: dict[str, Term] | None = None
+        self, base: PathKey, key: str, values: Any, shared: dict[str, Term] | None = None
     ) -> tuple[Term, ...]:
         if not isinstance(values, list):
             return ()
+        path = (*base, key)
         known = self.shared.terms if shared is None else shared
         terms = []
         for i, value in enumerate(values):
@@ -251,7 +262,11 @@ class _FileLoader:
                 if isinstance(value, str):
                     known[value] = term
             terms.append(term)
-        return tuple(terms)
+        return self._shared_tuple(tuple(terms))
+
+    def _shared_tuple(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """One tuple object for every rule that writes the same list."""
+        return self.shared.tuples.setdefault(values, values) if values else ()
 
     def _build_rule(self, index: int, item: dict[str, Any]) -> Rule | None:
         base: PathKey = ("rules", index)
@@ -274,7 +289,7 @@ class _FileLoader:
         )
 
     def _build_condition(self, path: PathKey, match: dict[str, Any]) -> Condition | None:
-        has_unknown_keys = any(
+        has_unknown_keys = bool(self.bad_paths) and any(
             p[: len(path)] == path and len(p) > len(path) for p in self.bad_paths
         )
         if not has_unknown_keys and not any(
@@ -303,22 +318,25 @@ class _FileLoader:
                 if size is not None and isinstance(written, str):
                     self.shared.sizes[written] = size
         # the schema reports a wrong type; building goes on with what is usable
-        fields = _as_list(match.get("fields")) or ["title", "abstract"]
+        fields = _as_list(match.get("fields"))
         formats = _as_list(match.get("formats"))
         announce = _as_list(match.get("announce"))
         upvotes = match.get("min_upvotes")
+        shared = self._shared_tuple
         return Condition(
-            any=self._terms((*path, "any"), match.get("any")),
-            all=self._terms((*path, "all"), match.get("all")),
-            none=self._terms((*path, "none"), match.get("none")),
+            any=self._terms(path, "any", match.get("any")),
+            all=self._terms(path, "all", match.get("all")),
+            none=self._terms(path, "none", match.get("none")),
             query=query,
             query_text=query_text if isinstance(query_text, str) else None,
-            authors=self._terms((*path, "authors"), match.get("authors"), self.shared.authors),
-            fields=tuple(_as_field(f) for f in fields if isinstance(f, str)),
+            authors=self._terms(path, "authors", match.get("authors"), self.shared.authors),
+            fields=shared(tuple(_as_field(f) for f in fields if isinstance(f, str)))
+            if fields
+            else DEFAULT_FIELDS,
             size=size,
             min_upvotes=upvotes if isinstance(upvotes, int) else None,
-            formats=tuple(f for f in formats if isinstance(f, str)),
-            announce=tuple(a for a in announce if isinstance(a, str)),
+            formats=shared(tuple(f for f in formats if isinstance(f, str))),
+            announce=shared(tuple(a for a in announce if isinstance(a, str))),
         )
 
     def _build_notify(self, base: PathKey, entries: Any) -> tuple[NotifyTarget, ...]:
@@ -330,7 +348,7 @@ class _FileLoader:
                 target = self._build_target((*base, "notify", i), entry)
                 if target is not None:
                     targets.append(target)
-        return tuple(targets)
+        return self._shared_tuple(tuple(targets))
 
     def _build_target(self, path: PathKey, entry: dict[str, Any]) -> NotifyTarget | None:
         raw = entry.get("to")
