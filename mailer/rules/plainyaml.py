@@ -27,10 +27,12 @@ import yaml
 
 Where = tuple[int, int]  # 1-based line and column
 
-# every line that holds something: its indentation and its content (comments skipped)
-_LINE = re.compile(r"^( *)([^ #\n][^\n]*)$", re.MULTILINE)
-_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
-_DASH = re.compile(r"-(?: +|$)")
+# every line that holds something (comments skipped): its indentation, a list item's
+# dash, a key, and the rest
+_LINE = re.compile(
+    r"^( *)(?=[^ #\n])(-(?: +|$))?(?:([A-Za-z_][A-Za-z0-9_-]*):(?: +|$))?([^\n]*)$",
+    re.MULTILINE,
+)
 # what the reader refuses to look at: a BOM, line breaks other than \n, tabs, and every
 # character PyYAML's reader rejects as non-printable
 _REFUSED = re.compile(
@@ -249,15 +251,19 @@ def _scalar_or_flow(rest: str) -> Any:
 
 
 class _Reader:
-    """Recursive descent over the lines that hold something, one line of lookahead."""
+    """Recursive descent over the lines that hold something, one line of lookahead.
+
+    Each line is split by one regex into its indentation, a `- ` (list item), a `key:`
+    and the rest, so that most lines cost one match and no further parsing."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines = _LINE.finditer(text)
-        self.indent = -1  # of the current line; -1 at the end
-        self.content = ""
-        self.start = 0  # offset of the current line's content in the text
-        self.end = 0  # and of its end
+        self.found: re.Match[str] | None = None
+        self.indent = -1  # of the current line (or of its key, after a `- `); -1 at the end
+        self.dash: str | None = None  # "- " when the line is a list item not yet read
+        self.key: str | None = None  # the word before ":", when there is one
+        self.rest = ""  # what follows the dash and key
         self._line_offset = 0
         self._line_number = 1
         self.duplicates: list[tuple[Where, str]] = []
@@ -265,14 +271,17 @@ class _Reader:
         self.advance()
 
     def advance(self) -> None:
-        found = next(self.lines, None)
+        found = self.found = next(self.lines, None)
         if found is None:
-            self.indent, self.content = -1, ""
+            self.indent, self.dash, self.key, self.rest = -1, None, None, ""
             return
-        self.indent = len(found.group(1))
-        self.content = found.group(2)
-        self.start = found.start(2)
-        self.end = found.end()
+        spaces, self.dash, self.key, self.rest = found.groups()
+        self.indent = len(spaces)
+
+    @property
+    def content(self) -> str:
+        """The current line without its indentation (for messages)."""
+        return self.found.group(0).lstrip(" ") if self.found is not None else ""
 
     def value(self, rest: str, indent: int) -> Any:
         """The value on the current line; a flow collection may go on over the next
@@ -285,15 +294,18 @@ class _Reader:
             try:
                 value = _flow(rest)
             except NotPlain:
-                end = self.end
+                assert self.found is not None
+                end = self.found.end()
                 self.advance()
                 if (
-                    self.indent <= indent
-                    or "#" in self.content
-                    or self.text.count("\n", end, self.start) != 1
+                    self.found is None
+                    or self.indent <= indent
+                    or self.dash is not None
+                    or "#" in self.found.group(0)
+                    or self.text.count("\n", end, self.found.start()) != 1
                 ):
                     raise
-                rest = f"{rest.rstrip(' ')} {self.content}"
+                rest = f"{rest.rstrip(' ')} {self.found.group(0).strip(' ')}"
                 continue
             self.advance()
             return value
@@ -306,29 +318,27 @@ class _Reader:
 
     def node(self, indent: int) -> Any:
         """The block node whose first line is the current one, at `indent`."""
-        if _DASH.match(self.content):
+        if self.dash is not None:
             return self.sequence(indent)
-        if _KEY.match(self.content):
+        if self.key is not None:
             return self.mapping(indent)
         raise NotPlain(self.content)  # a scalar alone on its line, a document marker...
 
     def sequence(self, indent: int) -> list[Any]:
         items: list[Any] = []
         while self.indent == indent:
-            dash = _DASH.match(self.content)
+            dash = self.dash
             if dash is None:
                 return items  # the next key of the mapping this list is the value of
-            rest = self.content[dash.end() :]
-            if not rest or rest[0] == "#":
+            if self.key is not None:  # "- name: x": a mapping that starts on the dash's line
+                self.indent += len(dash)
+                self.dash = None
+                items.append(self.mapping(self.indent))
+            elif not self.rest or self.rest[0] == "#":
                 self.advance()
                 items.append(self.node(self.indent) if self.indent > indent else None)
-            elif _KEY.match(rest):  # "- name: x": a mapping that starts on the dash's line
-                self.indent += dash.end()
-                self.content = rest
-                self.start += dash.end()
-                items.append(self.mapping(self.indent))
             else:
-                items.append(self.value(rest, indent))
+                items.append(self.value(self.rest, indent))
             if self.indent > indent:
                 raise NotPlain(self.content)
         return items
@@ -336,23 +346,24 @@ class _Reader:
     def mapping(self, indent: int) -> dict[Any, Any]:
         mapping: dict[Any, Any] = {}
         while self.indent == indent:
-            key_match = _KEY.match(self.content)
-            if key_match is None:
+            word = self.key
+            if word is None or self.dash is not None:
                 raise NotPlain(self.content)
-            word = key_match.group(1)
             key = _plain(word) if word[0] in _RESOLVER_FIRST else intern(word)
             if key in mapping:
-                self.duplicates.append((self.where(self.start), str(key)))
-            rest = self.content[key_match.end() :]
+                assert self.found is not None
+                self.duplicates.append((self.where(self.found.start(3)), str(key)))
+            rest = self.rest
             if rest and rest[0] != "#":
                 if key == "name":
-                    self.names.append((mapping, self.where(self.start + key_match.end())))
+                    assert self.found is not None
+                    self.names.append((mapping, self.where(self.found.start(4))))
                 mapping[key] = self.value(rest, indent)
             else:
                 self.advance()
                 if self.indent > indent:
                     mapping[key] = self.node(self.indent)
-                elif self.indent == indent and _DASH.match(self.content):
+                elif self.indent == indent and self.dash is not None:
                     mapping[key] = self.sequence(indent)  # a list may sit at its key's indent
                 else:
                     mapping[key] = None
