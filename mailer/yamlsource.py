@@ -6,6 +6,8 @@ from that same tree and keep the tree, so a validator can turn a path like
 ("rules", 3, "match", "size") into a position without a second parse. The index of
 positions by path is built on the first `position()` call only: a valid file never
 needs it, and indexing every node of a 10,000-rule file takes longer than loading it.
+A document read without a tree (rule files in plain YAML, `mailer.rules.plainyaml`) keeps
+its text instead, and the tree is composed from it on that first call.
 """
 
 from __future__ import annotations
