@@ -65,11 +65,13 @@ def _name_positions(root: yaml.Node | None, file: str) -> dict[int, Position]:
     return found
 
 
-def read_rule_file(path: Path) -> RuleDocument:
-    """Parse one rule file. Raises YamlSyntaxError (with file:line:column) for bad YAML
-    or text that is not UTF-8, and OSError when the file cannot be read."""
+def read_rule_file(path: Path, raw: bytes | None = None) -> RuleDocument:
+    """Parse one rule file (its bytes `raw`, when already read). Raises YamlSyntaxError
+    (with file:line:column) for bad YAML or text that is not UTF-8, and OSError when the
+    file cannot be read."""
     file = str(path)
-    raw = path.read_bytes()
+    if raw is None:
+        raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

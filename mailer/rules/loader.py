@@ -12,6 +12,7 @@ matchers, duplicate names across files, and destinations when a checker is given
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import time
@@ -107,49 +108,95 @@ class _Shared:
         self.tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
+@dataclass(frozen=True, slots=True)
+class _FileResult:
+    """One file's rules and errors, and every rule name written in it (for the check of
+    names across files, which is made on every load)."""
+
+    rules: tuple[Rule, ...]
+    errors: tuple[RuleError, ...]
+    names: tuple[tuple[str, Position], ...] = ()
+
+
+# The files of the last load by (path, content digest, destination checker): a reload of
+# 100,000 rules where one file changed reads that file only. Rules are immutable, and a
+# file's rules and errors depend on nothing else (names across files are checked anew).
+_last_load: dict[tuple[Any, ...], _FileResult] = {}
+
+
 def _load_rules(paths: Sequence[Path], has_destination: Callable[[str], bool] | None) -> RuleSet:
+    global _last_load
     files, missing = rule_files(paths)
     shared = _Shared()
     errors = [RuleError(Position(str(p), 1, 1), "no such rule file or directory") for p in missing]
     rules: list[Rule] = []
     first_seen: dict[str, Position] = {}
+    this_load: dict[tuple[Any, ...], _FileResult] = {}
     for path in files:
         try:
-            doc = read_rule_file(path)
-        except NotUtf8Error as e:
-            errors.append(RuleError(e.position, e.problem))
-            continue
-        except YamlSyntaxError as e:
-            # PyYAML >= 6.0.4 stops deep nesting itself; older ones recurse (below)
-            deep = "nesting depth" in e.problem
-            problem = "nested too deeply to be rules" if deep else f"not valid YAML: {e.problem}"
-            errors.append(RuleError(e.position, problem))
-            continue
-        except RecursionError:
-            errors.append(RuleError(Position(str(path), 1, 1), "nested too deeply to be rules"))
-            continue
+            raw = path.read_bytes()
         except OSError as e:
             reason = getattr(e, "strerror", None) or str(e)
             errors.append(RuleError(Position(str(path), 1, 1), f"cannot read: {reason}"))
             continue
-        loader = _FileLoader(doc, has_destination, shared)
-        try:
-            file_rules, file_errors = loader.load()
-        except RecursionError:
-            errors.append(RuleError(Position(str(path), 1, 1), "nested too deeply to be rules"))
-            continue
+        key = _cache_key(path, raw, has_destination)
+        result = _last_load.get(key) if key is not None else None
+        if result is None:
+            result = _load_file(path, raw, has_destination, shared)
+        if key is not None:
+            this_load[key] = result
+        file_errors = list(result.errors)
         repeated: set[Position] = set()
-        for name, position in loader.names():
+        for name, position in result.names:
             if name in first_seen:
                 message = f"name already used at {first_seen[name]}; rule names must be unique"
                 file_errors.append(RuleError(position, message, name))
                 repeated.add(position)
             else:
                 first_seen[name] = position
-        file_errors.sort(key=lambda e: (e.position.line, e.position.column))
+        if repeated:
+            file_errors.sort(key=lambda e: (e.position.line, e.position.column))
         errors.extend(file_errors)
-        rules.extend(rule for rule in file_rules if rule.position not in repeated)
+        rules.extend(rule for rule in result.rules if rule.position not in repeated)
+    _last_load = this_load
     return RuleSet(tuple(rules), tuple(errors), tuple(files))
+
+
+def _cache_key(
+    path: Path, raw: bytes, has_destination: Callable[[str], bool] | None
+) -> tuple[Any, ...] | None:
+    key = (str(path), hashlib.blake2b(raw, digest_size=16).digest(), has_destination)
+    try:
+        hash(key)
+    except TypeError:  # a destination checker that cannot be a dict key: no reuse
+        return None
+    return key
+
+
+def _load_file(
+    path: Path, raw: bytes, has_destination: Callable[[str], bool] | None, shared: _Shared
+) -> _FileResult:
+    def failed(position: Position, problem: str) -> _FileResult:
+        return _FileResult((), (RuleError(position, problem),))
+
+    try:
+        doc = read_rule_file(path, raw)
+    except NotUtf8Error as e:
+        return failed(e.position, e.problem)
+    except YamlSyntaxError as e:
+        # PyYAML >= 6.0.4 stops deep nesting itself; older ones recurse (below)
+        deep = "nesting depth" in e.problem
+        problem = "nested too deeply to be rules" if deep else f"not valid YAML: {e.problem}"
+        return failed(e.position, problem)
+    except RecursionError:
+        return failed(Position(str(path), 1, 1), "nested too deeply to be rules")
+    loader = _FileLoader(doc, has_destination, shared)
+    try:
+        file_rules, file_errors = loader.load()
+    except RecursionError:
+        return failed(Position(str(path), 1, 1), "nested too deeply to be rules")
+    file_errors.sort(key=lambda e: (e.position.line, e.position.column))
+    return _FileResult(tuple(file_rules), tuple(file_errors), tuple(loader.names()))
 
 
 @lru_cache(maxsize=1)
