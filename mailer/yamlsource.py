@@ -6,6 +6,8 @@ from that same tree and keep the tree, so a validator can turn a path like
 ("rules", 3, "match", "size") into a position without a second parse. The index of
 positions by path is built on the first `position()` call only: a valid file never
 needs it, and indexing every node of a 10,000-rule file takes longer than loading it.
+A document read without a tree (rule files in plain YAML, `mailer.rules.plainyaml`) keeps
+its text instead, and the tree is composed from it on that first call.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class YamlDocument:
     data: Any
     duplicates: list[tuple[Position, str]] = field(default_factory=list)  # keys written twice
     node: yaml.Node | None = None  # the composed tree (start marks of every key and value)
+    text: str | None = None  # when there is no tree: composed from this on the first position()
     _values: dict[PathKey, Position] = field(default_factory=dict)
     _keys: dict[PathKey, Position] = field(default_factory=dict)
     _is_indexed: bool = False
@@ -68,6 +71,8 @@ class YamlDocument:
         """Position of the value at `path` (or of its key), else of the nearest parent."""
         if not self._is_indexed:
             self._is_indexed = True
+            if self.node is None and self.text is not None:
+                self.node = _compose(self.text)
             if self.node is not None:
                 _index(self, self.node, ())
         table = self._keys if key else self._values
@@ -79,6 +84,18 @@ class YamlDocument:
                 return self._values[probe]
             probe = probe[:-1]
         return self._values.get((), Position(self.file, 1, 1))
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree of a text already read without one (it is valid YAML)."""
+    loader = _Loader(text)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+        return node
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
 
 
 def _mark(file: str, mark: Any) -> Position:

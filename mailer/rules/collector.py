@@ -1,4 +1,4 @@
-"""Pausing Python's cyclic garbage collector while rule data is built or matched.
+"""Pausing Python's cyclic garbage collector while rule data is built, compiled or matched.
 
 Loading 10,000 rules keeps ~15 objects per rule, and matching a digest keeps every
 `Match` it makes; the cyclic collector would rescan that growing heap again and again

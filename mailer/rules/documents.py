@@ -1,8 +1,11 @@
 """Finding rule files and reading them, with positions computed only when needed.
 
-A valid 10,000-rule file needs one position per rule (where its name is written, for
-duplicate names); `mailer.yamlsource` indexes every node only on the first error, and
-the names' positions are read straight from the node tree here.
+A valid rule file needs one position per rule (where its name is written, for duplicate
+names and for telling rules apart by file). `mailer.rules.plainyaml` reads the plain YAML
+rule files are written in without building PyYAML's node tree, and gives those
+positions; the tree is composed only on the first error, to say where it is. Anything
+beyond plain YAML is read by PyYAML (`mailer.yamlsource`), names' positions straight
+from its node tree.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from mailer.rules.plainyaml import NotPlain, PlainDocument, read_plain_yaml
 from mailer.yamlsource import Position, YamlDocument, YamlSyntaxError, load_yaml_text
 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
@@ -61,11 +65,13 @@ def _name_positions(root: yaml.Node | None, file: str) -> dict[int, Position]:
     return found
 
 
-def read_rule_file(path: Path) -> RuleDocument:
-    """Parse one rule file. Raises YamlSyntaxError (with file:line:column) for bad YAML
-    or text that is not UTF-8, and OSError when the file cannot be read."""
+def read_rule_file(path: Path, raw: bytes | None = None) -> RuleDocument:
+    """Parse one rule file (its bytes `raw`, when already read). Raises YamlSyntaxError
+    (with file:line:column) for bad YAML or text that is not UTF-8, and OSError when the
+    file cannot be read."""
     file = str(path)
-    raw = path.read_bytes()
+    if raw is None:
+        raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -75,6 +81,12 @@ def read_rule_file(path: Path) -> RuleDocument:
             Position(file, line, column),
             f"byte 0x{raw[e.start]:02x} is not UTF-8; save the file as UTF-8",
         ) from e
+    try:
+        plain = read_plain_yaml(text)
+    except NotPlain:
+        pass
+    else:
+        return _plain_document(plain, file, text)
     doc = load_yaml_text(text, file)
     return RuleDocument(
         file=doc.file,
@@ -82,6 +94,23 @@ def read_rule_file(path: Path) -> RuleDocument:
         duplicates=doc.duplicates,
         node=doc.node,
         name_positions=_name_positions(doc.node, file),
+    )
+
+
+def _plain_document(plain: PlainDocument, file: str, text: str) -> RuleDocument:
+    items = plain.data.get("rules") if isinstance(plain.data, dict) else None
+    names = {id(mapping): where for mapping, where in plain.names}
+    name_positions = {}
+    for index, item in enumerate(items if isinstance(items, list) else ()):
+        where = names.get(id(item))
+        if where is not None:
+            name_positions[index] = Position(file, *where)
+    return RuleDocument(
+        file=file,
+        data=plain.data,
+        duplicates=[(Position(file, *where), key) for where, key in plain.duplicates],
+        text=text,
+        name_positions=name_positions,
     )
 
 

@@ -72,10 +72,11 @@ class _CompiledRule:
         self.name = rule.name
         self.index = index
         self.mask = match.field_mask
-        self.any = [terms.add(t) for t in match.any]
-        self.all = [terms.add(t) for t in match.all]
-        self.none = [terms.add(t) for t in match.none]
-        self.authors = [terms.add(t) for t in match.authors]
+        # tuples: an absent condition is the one shared empty tuple, not a list per rule
+        self.any = tuple(terms.add(t) for t in match.any) if match.any else ()
+        self.all = tuple(terms.add(t) for t in match.all) if match.all else ()
+        self.none = tuple(terms.add(t) for t in match.none) if match.none else ()
+        self.authors = tuple(terms.add(t) for t in match.authors) if match.authors else ()
         self.query = _compile_query(match.query, terms) if match.query else None
         self.size = match.size
         self.min_upvotes = match.min_upvotes
@@ -89,12 +90,13 @@ class _CompiledRule:
             and all(t.is_phrase for t in self.any)
             and not (self.all or self.none or self.authors or self.query or self.has_filters)
         )
-        # reasons of size/upvotes/format/announce by everything they mention: few values
-        self._filter_reasons: dict[tuple[Any, ...], tuple[MatchReason, ...]] = {}
+        # reasons of size/upvotes/format/announce by everything they mention: few values;
+        # made on a rule's first match (most of 100,000 rules never match a digest)
+        self._filter_reasons: dict[tuple[Any, ...], tuple[MatchReason, ...]] | None = None
 
     def triggers(self) -> set[int] | None:
         """Automaton ids one of which must be found for the rule to match, or None."""
-        options: list[list[CompiledTerm]] = []
+        options: list[Sequence[CompiledTerm]] = []
         if self.any and all(_trigger(t) is not None for t in self.any):
             options.append(self.any)
         if self.authors and all(_trigger(t) is not None for t in self.authors):
@@ -180,10 +182,13 @@ class _CompiledRule:
                 paper.format if self.formats else None,
                 announce_kind(paper) if self.announce else None,
             )
-            shown = self._filter_reasons.get(key)
+            known = self._filter_reasons
+            if known is None:
+                known = self._filter_reasons = {}
+            shown = known.get(key)
             if shown is None:
                 size_reason = size.detail(inside) if size is not None else None
-                shown = self._filter_reasons[key] = filter_reasons(self.rule, paper, size_reason)
+                shown = known[key] = filter_reasons(self.rule, paper, size_reason)
             reasons.extend(shown)
         return Match(self.name, paper.id, tuple(reasons))
 
@@ -323,5 +328,9 @@ class Matcher:
 
 
 def compile_rules(rules: Sequence[Rule]) -> Matcher:
-    """Compile the enabled rules into one matcher (rules with errors are never passed in)."""
-    return Matcher(rules)
+    """Compile the enabled rules into one matcher (rules with errors are never passed in).
+
+    The collector is paused meanwhile: compiling makes no reference cycles, and 100,000
+    rules make about a million objects that it would otherwise rescan again and again."""
+    with collector_paused():
+        return Matcher(rules)

@@ -12,6 +12,7 @@ matchers, duplicate names across files, and destinations when a checker is given
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import time
@@ -25,8 +26,17 @@ from jsonschema import ValidationError
 from mailer.models import DeliveryMode, NotifyTarget
 from mailer.rules.collector import collector_paused
 from mailer.rules.documents import NotUtf8Error, RuleDocument, read_rule_file, rule_files
-from mailer.rules.rule import FIELDS, Condition, FieldName, Rule, Term
-from mailer.rules.schema import is_valid, schema_validator
+from mailer.rules.rule import (
+    DEFAULT_FIELDS,
+    FIELDS,
+    Condition,
+    FieldName,
+    QueryNode,
+    Rule,
+    SizeRange,
+    Term,
+)
+from mailer.rules.schema import is_surely_valid, is_valid, schema_validator
 from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
 from mailer.rules.syntax import RuleValueError, parse_query, parse_size, parse_term
 from mailer.yamlsource import PathKey, Position, YamlSyntaxError
@@ -81,48 +91,111 @@ def load_rules(
         return _load_rules(paths, has_destination)
 
 
+class _Shared:
+    """Values many rules write alike, built and checked once per load and shared: the
+    same term, size, query or destination in 100,000 rules is one object."""
+
+    __slots__ = ("authors", "destinations", "queries", "sizes", "targets", "terms", "tuples")
+
+    def __init__(self) -> None:
+        self.terms: dict[str, Term] = {}
+        self.authors: dict[str, Term] = {}
+        self.sizes: dict[str, SizeRange] = {}
+        self.queries: dict[str, QueryNode] = {}
+        self.targets: dict[tuple[Any, ...], NotifyTarget] = {}
+        self.destinations: dict[str, bool] = {}
+        self.tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class _FileResult:
+    """One file's rules and errors, and every rule name written in it (for the check of
+    names across files, which is made on every load)."""
+
+    rules: tuple[Rule, ...]
+    errors: tuple[RuleError, ...]
+    names: tuple[tuple[str, Position], ...] = ()
+
+
+# The files of the last load by (path, content digest, destination checker): a reload of
+# 100,000 rules where one file changed reads that file only. Rules are immutable, and a
+# file's rules and errors depend on nothing else (names across files are checked anew).
+_last_load: dict[tuple[Any, ...], _FileResult] = {}
+
+
 def _load_rules(paths: Sequence[Path], has_destination: Callable[[str], bool] | None) -> RuleSet:
+    global _last_load
     files, missing = rule_files(paths)
+    shared = _Shared()
     errors = [RuleError(Position(str(p), 1, 1), "no such rule file or directory") for p in missing]
     rules: list[Rule] = []
     first_seen: dict[str, Position] = {}
+    this_load: dict[tuple[Any, ...], _FileResult] = {}
     for path in files:
         try:
-            doc = read_rule_file(path)
-        except NotUtf8Error as e:
-            errors.append(RuleError(e.position, e.problem))
-            continue
-        except YamlSyntaxError as e:
-            # PyYAML >= 6.0.4 stops deep nesting itself; older ones recurse (below)
-            deep = "nesting depth" in e.problem
-            problem = "nested too deeply to be rules" if deep else f"not valid YAML: {e.problem}"
-            errors.append(RuleError(e.position, problem))
-            continue
-        except RecursionError:
-            errors.append(RuleError(Position(str(path), 1, 1), "nested too deeply to be rules"))
-            continue
+            raw = path.read_bytes()
         except OSError as e:
             reason = getattr(e, "strerror", None) or str(e)
             errors.append(RuleError(Position(str(path), 1, 1), f"cannot read: {reason}"))
             continue
-        loader = _FileLoader(doc, has_destination)
-        try:
-            file_rules, file_errors = loader.load()
-        except RecursionError:
-            errors.append(RuleError(Position(str(path), 1, 1), "nested too deeply to be rules"))
-            continue
+        key = _cache_key(path, raw, has_destination)
+        result = _last_load.get(key) if key is not None else None
+        if result is None:
+            result = _load_file(path, raw, has_destination, shared)
+        if key is not None:
+            this_load[key] = result
+        file_errors = list(result.errors)
         repeated: set[Position] = set()
-        for name, position in loader.names():
+        for name, position in result.names:
             if name in first_seen:
                 message = f"name already used at {first_seen[name]}; rule names must be unique"
                 file_errors.append(RuleError(position, message, name))
                 repeated.add(position)
             else:
                 first_seen[name] = position
-        file_errors.sort(key=lambda e: (e.position.line, e.position.column))
+        if repeated:
+            file_errors.sort(key=lambda e: (e.position.line, e.position.column))
         errors.extend(file_errors)
-        rules.extend(rule for rule in file_rules if rule.position not in repeated)
+        rules.extend(rule for rule in result.rules if rule.position not in repeated)
+    _last_load = this_load
     return RuleSet(tuple(rules), tuple(errors), tuple(files))
+
+
+def _cache_key(
+    path: Path, raw: bytes, has_destination: Callable[[str], bool] | None
+) -> tuple[Any, ...] | None:
+    key = (str(path), hashlib.blake2b(raw, digest_size=16).digest(), has_destination)
+    try:
+        hash(key)
+    except TypeError:  # a destination checker that cannot be a dict key: no reuse
+        return None
+    return key
+
+
+def _load_file(
+    path: Path, raw: bytes, has_destination: Callable[[str], bool] | None, shared: _Shared
+) -> _FileResult:
+    def failed(position: Position, problem: str) -> _FileResult:
+        return _FileResult((), (RuleError(position, problem),))
+
+    try:
+        doc = read_rule_file(path, raw)
+    except NotUtf8Error as e:
+        return failed(e.position, e.problem)
+    except YamlSyntaxError as e:
+        # PyYAML >= 6.0.4 stops deep nesting itself; older ones recurse (below)
+        deep = "nesting depth" in e.problem
+        problem = "nested too deeply to be rules" if deep else f"not valid YAML: {e.problem}"
+        return failed(e.position, problem)
+    except RecursionError:
+        return failed(Position(str(path), 1, 1), "nested too deeply to be rules")
+    loader = _FileLoader(doc, has_destination, shared)
+    try:
+        file_rules, file_errors = loader.load()
+    except RecursionError:
+        return failed(Position(str(path), 1, 1), "nested too deeply to be rules")
+    file_errors.sort(key=lambda e: (e.position.line, e.position.column))
+    return _FileResult(tuple(file_rules), tuple(file_errors), tuple(loader.names()))
 
 
 @lru_cache(maxsize=1)
@@ -133,12 +206,19 @@ def _zones() -> frozenset[str]:
 class _FileLoader:
     """Validates one parsed file and builds its rules."""
 
-    def __init__(self, doc: RuleDocument, has_destination: Callable[[str], bool] | None) -> None:
+    def __init__(
+        self,
+        doc: RuleDocument,
+        has_destination: Callable[[str], bool] | None,
+        shared: _Shared | None = None,
+    ) -> None:
         self.doc = doc
         self.has_destination = has_destination
+        self.shared = shared or _Shared()
         self.errors: list[RuleError] = []
         self.bad_paths: set[PathKey] = set()
         self.bad_rules: set[int] = set()
+        self.is_schema_valid = False
 
     def error(self, path: PathKey, message: str, *, key: bool = False) -> None:
         rule = None
@@ -179,7 +259,8 @@ class _FileLoader:
         if not isinstance(data, dict):
             self.error((), "a rule file is a mapping: 'version: 1' and 'rules:' (a list)")
             return [], self.errors
-        if not is_valid(data):  # the fast compiled check; jsonschema then explains
+        self.is_schema_valid = is_surely_valid(data) or is_valid(data)
+        if not self.is_schema_valid:  # the fast compiled check; jsonschema then explains
             for schema_error in schema_validator().iter_errors(data):
                 self._explain(schema_error)
         rules: list[Rule] = []
@@ -206,16 +287,32 @@ class _FileLoader:
                 self.error(path, str(e))
             return None
 
-    def _terms(self, path: PathKey, values: Any) -> tuple[Term, ...]:
+    def _terms(
+        self, base: PathKey, key: str, values: Any, shared: dict[str, Term] | None = None
+    ) -> tuple[Term, ...]:
         if not isinstance(values, list):
             return ()
+        path = (*base, key)
+        known = self.shared.terms if shared is None else shared
         terms = []
         for i, value in enumerate(values):
-            where = label((*path[2:], i))
-            term = self._value((*path, i), partial(parse_term, value, where))
-            if term is not None:
-                terms.append(term)
-        return tuple(terms)
+            term = known.get(value) if isinstance(value, str) else None
+            if term is None:
+                where = label((*path[2:], i))  # for the message, made only when needed
+                term = self._value((*path, i), partial(parse_term, value, where))
+                if term is None:
+                    continue
+                if shared is not None and term.regex is None:
+                    # author names match as written: "Smith" must not find "Smiths"
+                    term = replace(term, exact=True)
+                if isinstance(value, str):
+                    known[value] = term
+            terms.append(term)
+        return self._shared_tuple(tuple(terms))
+
+    def _shared_tuple(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """One tuple object for every rule that writes the same list."""
+        return self.shared.tuples.setdefault(values, values) if values else ()
 
     def _build_rule(self, index: int, item: dict[str, Any]) -> Rule | None:
         base: PathKey = ("rules", index)
@@ -238,7 +335,7 @@ class _FileLoader:
         )
 
     def _build_condition(self, path: PathKey, match: dict[str, Any]) -> Condition | None:
-        has_unknown_keys = any(
+        has_unknown_keys = bool(self.bad_paths) and any(
             p[: len(path)] == path and len(p) > len(path) for p in self.bad_paths
         )
         if not has_unknown_keys and not any(
@@ -253,31 +350,39 @@ class _FileLoader:
         query_text = match.get("query")
         query = None
         if query_text is not None:
-            query = self._value((*path, "query"), lambda: parse_query(query_text))
+            query = self.shared.queries.get(query_text) if isinstance(query_text, str) else None
+            if query is None:
+                query = self._value((*path, "query"), lambda: parse_query(query_text))
+                if query is not None and isinstance(query_text, str):
+                    self.shared.queries[query_text] = query
         size = None
-        if match.get("size") is not None:
-            size = self._value((*path, "size"), lambda: parse_size(match["size"]))
+        written = match.get("size")
+        if written is not None:
+            size = self.shared.sizes.get(written) if isinstance(written, str) else None
+            if size is None:
+                size = self._value((*path, "size"), lambda: parse_size(written))
+                if size is not None and isinstance(written, str):
+                    self.shared.sizes[written] = size
         # the schema reports a wrong type; building goes on with what is usable
-        fields = _as_list(match.get("fields")) or ["title", "abstract"]
+        fields = _as_list(match.get("fields"))
         formats = _as_list(match.get("formats"))
         announce = _as_list(match.get("announce"))
         upvotes = match.get("min_upvotes")
+        shared = self._shared_tuple
         return Condition(
-            any=self._terms((*path, "any"), match.get("any")),
-            all=self._terms((*path, "all"), match.get("all")),
-            none=self._terms((*path, "none"), match.get("none")),
+            any=self._terms(path, "any", match.get("any")),
+            all=self._terms(path, "all", match.get("all")),
+            none=self._terms(path, "none", match.get("none")),
             query=query,
             query_text=query_text if isinstance(query_text, str) else None,
-            # author names match as written: "Smith" must not find "Smiths"
-            authors=tuple(
-                replace(t, exact=True) if t.regex is None else t
-                for t in self._terms((*path, "authors"), match.get("authors"))
-            ),
-            fields=tuple(_as_field(f) for f in fields if isinstance(f, str)),
+            authors=self._terms(path, "authors", match.get("authors"), self.shared.authors),
+            fields=shared(tuple(_as_field(f) for f in fields if isinstance(f, str)))
+            if fields
+            else DEFAULT_FIELDS,
             size=size,
             min_upvotes=upvotes if isinstance(upvotes, int) else None,
-            formats=tuple(f for f in formats if isinstance(f, str)),
-            announce=tuple(a for a in announce if isinstance(a, str)),
+            formats=shared(tuple(f for f in formats if isinstance(f, str))),
+            announce=shared(tuple(a for a in announce if isinstance(a, str))),
         )
 
     def _build_notify(self, base: PathKey, entries: Any) -> tuple[NotifyTarget, ...]:
@@ -289,7 +394,7 @@ class _FileLoader:
                 target = self._build_target((*base, "notify", i), entry)
                 if target is not None:
                     targets.append(target)
-        return tuple(targets)
+        return self._shared_tuple(tuple(targets))
 
     def _build_target(self, path: PathKey, entry: dict[str, Any]) -> NotifyTarget | None:
         from mailer.notify.registry import inline_targets  # channel modules: on first use
@@ -306,6 +411,34 @@ class _FileLoader:
             written = to = raw if isinstance(raw, str) else None
         if to is None or written is None:
             return None
+        key = (to, entry.get("mode"), entry.get("at"), entry.get("timezone", "UTC"))
+        # only a file the schema found valid has plain text values here, and a target
+        # with a good destination, time and zone can be shared by every rule writing it
+        is_shareable = self.is_schema_valid and len(entry) <= len(key)
+        if is_shareable and (known := self.shared.targets.get(key)) is not None:
+            return known
+        errors = len(self.errors)
+        target = self._check_target(path, entry, to, written, inline)
+        if is_shareable and target is not None and len(self.errors) == errors:
+            self.shared.targets[key] = target
+        return target
+
+    def _is_destination(self, to: str) -> bool:
+        if self.has_destination is None:
+            return True
+        known = self.shared.destinations.get(to)
+        if known is None:
+            known = self.shared.destinations[to] = self.has_destination(to)
+        return known
+
+    def _check_target(
+        self,
+        path: PathKey,
+        entry: dict[str, Any],
+        to: str,
+        written: str,
+        inline: Any,  # mailer.notify.InlineTarget | None (the core does not import notify)
+    ) -> NotifyTarget | None:
         where = label(path[2:])
         if inline is not None:
             try:
@@ -313,7 +446,7 @@ class _FileLoader:
             except ValueError as e:  # the target's own words; never the value (a token)
                 self.error((*path, "to", inline.key), f"{where}.to.{inline.key}: {_reason(e)}")
                 return None
-        if self.has_destination is not None and not self.has_destination(written):
+        if not self._is_destination(written):
             needs = ""
             if inline is not None and inline.account is not None:
                 needs = f" (inline targets need the config's {inline.account}: account)"
