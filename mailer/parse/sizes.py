@@ -97,9 +97,19 @@ _CLAUSE_END = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[—–]\s")
 # Cheap scans for the part every mention must contain (a digit before a scale letter, a
 # scale word); the full patterns then run only a few words before each, not at every
 # character of the text (issue 17: size extraction was half of parse_email).
-_COMPACT_TRIGGER = re.compile(r"[0-9](?:Bn|bn|[KMBTb])(?![A-Za-z0-9])")
+# The compact and spaced triggers in one scan of the text (they never overlap: the character
+# after the digit is a scale letter in one, a space in the other).
+_DIGIT_TRIGGER = re.compile(
+    r"[0-9](?:(?P<compact>(?:Bn|bn|[KMBTb])(?![A-Za-z0-9]))|(?P<spaced> [MBT](?![\w.-])))"
+)
 _SCALE_WORD_TRIGGER = re.compile(rf"(?:{_SCALE_WORDS})(?![a-z])")
-_SPACED_TRIGGER = re.compile(r"[0-9] [MBT](?![\w.-])")
+# A bare number's last digit is at most this far before the size (its longest separator,
+# " , and ", is 7 characters): no digit there, no bare number.
+_BARE_REACH = 8
+_DIGIT = re.compile(r"[0-9]")
+# The last hyphen-joined part of every data set name: a name ending otherwise is none
+_DATASET_LAST_PARTS = frozenset(prefix.rsplit("-", 1)[-1] for prefix in DATASET_PREFIXES)
+_ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _WORD = re.compile(r"\w(?:[^\s\-/]*\w)?")
 # The name a number is attached to: "LAION" in "LAION-5B", "HD-VILA" in "HD-VILA-100M"
 _NAME_BEFORE = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*)[- ]$")
@@ -209,7 +219,12 @@ def _one_spaced(text: str) -> str:
 
 def _find_mentions(text: str) -> list[_Mention]:
     mentions: list[_Mention] = []
-    triggers = list(_COMPACT_TRIGGER.finditer(text))
+    if _DIGIT.search(text) is None:  # every compact or spaced size has a digit
+        triggers = spaced_triggers = []
+    else:
+        both = list(_DIGIT_TRIGGER.finditer(text))
+        triggers = [t for t in both if t["compact"] is not None]
+        spaced_triggers = [t for t in both if t["spaced"] is not None]
     for match in scan_windows(_COMPACT, triggers, text, spaces=3):
         if _is_dataset_name(text, match.start()) or _is_data_name(text, match):
             continue
@@ -236,7 +251,7 @@ def _find_mentions(text: str) -> list[_Mention]:
         params = _to_params(match["number"], scale)
         if params is not None:
             mentions.append(_Mention(match.start(), match.end(), params, "worded", scale))
-    for match in scan_windows(_SPACED, _SPACED_TRIGGER.finditer(text), text, spaces=3):
+    for match in scan_windows(_SPACED, spaced_triggers, text, spaces=3):
         scale = SCALE_LETTERS[match["unit"]]
         params = _to_params(match["number"], scale)
         if params is not None and _verdict_after(text, match.end()) in ("parameters", "model"):
@@ -249,6 +264,8 @@ def _worded_matches(text: str) -> Iterator[re.Match[str]]:
     lower = text.lower()
     if len(lower) != len(text):  # a few characters grow when lowered: positions would shift
         return _WORDED.finditer(text)
+    if not any(word in lower for word in SCALE_WORDS):
+        return iter(())  # every trigger is one of these words
     return scan_windows(_WORDED, _SCALE_WORD_TRIGGER.finditer(lower), text, spaces=6)
 
 
@@ -259,6 +276,8 @@ def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
         bare: list[_Mention] = []
         position = mention.start
         while True:
+            if _DIGIT.search(text, max(0, position - _BARE_REACH), position) is None:
+                break  # no number can end there
             found = _BARE_BEFORE.search(text, max(0, position - 40), position)
             if found is None or not _is_plausible_bare(text, found):
                 break
@@ -394,6 +413,13 @@ def _has_non_parameter_lead(text: str, start: int) -> bool:
 def _is_dataset_name(text: str, start: int) -> bool:
     """Whether the number ends a data set's name: "LAION-5B", "Recap-DataComp-1B",
     "Infinity-Instruct-7M" (any hyphen-joined tail of the name may be the known part)."""
+    if text[start - 1 : start] not in ("-", " "):
+        return False  # no name ends right before the number
+    part_start = start - 1
+    while part_start > 0 and text[part_start - 1] in _ASCII_ALNUM:
+        part_start -= 1
+    if text[part_start : start - 1].lower() not in _DATASET_LAST_PARTS:
+        return False  # the name's last part ends no known data set name
     name = _NAME_BEFORE.search(text, max(0, start - 40), start)
     if name is None:
         return False
