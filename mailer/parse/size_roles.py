@@ -213,12 +213,17 @@ def _weak_cue_near(words: Sequence[str]) -> bool:
             return True
         if lower == "as" and index > 0 and words[index - 1].lower() == "such":
             return True
-        if word[:1].isupper() or any(ch.isdigit() for ch in word) or lower in LIST_JOINERS:
+        if word[:1].isupper() or _has_digit(word) or lower in LIST_JOINERS:
             continue
         plain += 1
         if plain == _WEAK_WORDS:
             return False
     return False
+
+
+def _has_digit(word: str) -> bool:
+    # most words are letters only: isalpha answers them without a generator per character
+    return not word.isalpha() and any(ch.isdigit() for ch in word)
 
 
 def _words_after(text: str, end: int, sentence_end: int) -> list[str]:
@@ -227,7 +232,7 @@ def _words_after(text: str, end: int, sentence_end: int) -> list[str]:
     words: list[str] = []
     in_list = True
     for word in _WORD.findall(text, end, sentence_end):
-        is_name = word[:1].isupper() or any(ch.isdigit() for ch in word)
+        is_name = word[:1].isupper() or _has_digit(word)
         lower = word.lower()
         if in_list and (is_name or lower in LIST_JOINERS):
             continue
