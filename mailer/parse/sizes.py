@@ -376,7 +376,7 @@ def _verdict_after(text: str, end: int) -> Verdict | None:
             ):
                 continue  # an adjective: "a 1.3B video model", "a 7B text encoder"
             return "other"
-        if word in _STOP_WORDS or any(ch.isdigit() for ch in word):
+        if word in _STOP_WORDS or (not word.isalpha() and any(ch.isdigit() for ch in word)):
             return None
     return None
 
