@@ -8,6 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mailer.parse.size_roles import _EXAMPLE_CUE, sentence_ends
 from mailer.parse.sizes import _one_spaced, _unglue_times
 
 _PIECES = st.sampled_from(
@@ -30,3 +31,46 @@ def test_glued_times_read_as_the_lookaround_regex_does(text: str) -> None:
 def test_glued_times_examples() -> None:
     assert _unglue_times("4times70B and 2 times 3") == "4×70B and 2 times 3"
     assert _unglue_times("1times2times3") == "1×2×3"
+
+
+_ROLE_PIECES = st.sampled_from(
+    [
+        "like",
+        "Like",
+        "such as",
+        "Such as",
+        "such  as",
+        "un",
+        "_",
+        "é",
+        " ",
+        ".",
+        "!",
+        "?",
+        ":",
+        ";",
+        "A",
+        "(",
+        '"',
+        "'",
+        "\n",
+        "x",
+        "L",
+        "s",
+        "ike",
+        "uch as",
+        "GPT-3",
+        "7B",
+    ]
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(_ROLE_PIECES, max_size=30).map("".join))
+def test_sentence_ends_and_example_cues_are_the_plain_patterns(text: str) -> None:
+    plain_end = re.compile(r"[.!?](?=\s+[A-Z(\"'])|[:;](?=\s)")
+    plain_cue = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
+    assert sentence_ends(text) == [m.start() for m in plain_end.finditer(text)]
+    assert [m.span() for m in _EXAMPLE_CUE.finditer(text)] == [
+        m.span() for m in plain_cue.finditer(text)
+    ]

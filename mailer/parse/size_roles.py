@@ -116,11 +116,15 @@ FIELD_WORDS: frozenset[str] = frozenset({"dominate", "dominates", "dominating", 
 SCOPE_END_WORDS: frozenset[str] = frozenset({"for", "across"})
 DISTILL_WORDS: frozenset[str] = frozenset({"distill", "distills", "distilled", "distilling"})
 HYPOTHETICAL_WORDS: frozenset[str] = frozenset({"might", "would", "could"})
-_EXAMPLE_CUE = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
+# r"\b(?:[Ll]ike|[Ss]uch as)\b", written to start with a character class so the regex
+# engine skips to candidate letters instead of trying every character (same matches)
+_EXAMPLE_CUE = re.compile(r"[LlSs](?<!\w[LlSs])(?:(?<=[Ll])ike|(?<=[Ss])uch as)\b")
 
 # Words keep their hyphens here: "GPT-like" is a name, not the word "like".
 _WORD = re.compile(r"\w(?:[^\s/]*\w)?")
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z(\"'])|[:;](?=\s)")
+# r"[.!?](?=\s+[A-Z(\"'])|[:;](?=\s)", with one leading character class (same matches, the
+# engine skips to punctuation instead of trying both branches at every character)
+_SENTENCE_END = re.compile(r"[.!?:;](?:(?<=[.!?])(?=\s+[A-Z(\"'])|(?<=[:;])(?=\s))")
 _OPENING = "([{\"'“"
 _CLOSING = ")]}\"'”,;:.!?"
 _AFTER_WORDS = 5
