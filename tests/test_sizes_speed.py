@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailer.parse.size_roles import _EXAMPLE_CUE, sentence_ends
-from mailer.parse.sizes import _one_spaced, _unglue_times
+from mailer.parse.sizes import _one_spaced, _scale_word_triggers, _unglue_times
 
 _PIECES = st.sampled_from(
     [" ", "  ", "\n", "\t", "\x1c", "\u00a0", "\u2003", "a", "7", "times", "B", "-", "\r\n"]
@@ -73,4 +73,17 @@ def test_sentence_ends_and_example_cues_are_the_plain_patterns(text: str) -> Non
     assert sentence_ends(text) == [m.start() for m in plain_end.finditer(text)]
     assert [m.span() for m in _EXAMPLE_CUE.finditer(text)] == [
         m.span() for m in plain_cue.finditer(text)
+    ]
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(
+        st.sampled_from(["billion", "million", "trillion", "thousand", "bn", "b", "s", " ", "-"]),
+        max_size=20,
+    ).map("".join)
+)
+def test_scale_word_triggers_are_the_regex_matches(lower: str) -> None:
+    assert [m.span() for m in _scale_word_triggers(lower)] == [
+        m.span() for m in re.finditer(r"(?:thousand|trillion|billion|million|bn)(?![a-z])", lower)
     ]

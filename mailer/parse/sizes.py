@@ -264,9 +264,28 @@ def _worded_matches(text: str) -> Iterator[re.Match[str]]:
     lower = text.lower()
     if len(lower) != len(text):  # a few characters grow when lowered: positions would shift
         return _WORDED.finditer(text)
-    if not any(word in lower for word in SCALE_WORDS):
-        return iter(())  # every trigger is one of these words
-    return scan_windows(_WORDED, _SCALE_WORD_TRIGGER.finditer(lower), text, spaces=6)
+    return scan_windows(_WORDED, _scale_word_triggers(lower), text, spaces=6)
+
+
+def _scale_word_triggers(lower: str) -> list[re.Match[str]]:
+    """`_SCALE_WORD_TRIGGER.finditer(lower)`, tried only where `str.find` sees a scale word
+    (every match starts with one) rather than by the regex at every character."""
+    starts: set[int] = set()
+    for word in SCALE_WORDS:
+        at = lower.find(word)
+        while at >= 0:
+            starts.add(at)
+            at = lower.find(word, at + 1)
+    triggers: list[re.Match[str]] = []
+    last_end = 0
+    for start in sorted(starts):
+        if start < last_end:
+            continue  # finditer's matches do not overlap
+        found = _SCALE_WORD_TRIGGER.match(lower, start)
+        if found is not None:
+            triggers.append(found)
+            last_end = found.end()
+    return triggers
 
 
 def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
