@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailer.parse.size_roles import _EXAMPLE_CUE, sentence_ends
-from mailer.parse.sizes import _one_spaced, _scale_word_triggers, _unglue_times
+from mailer.parse.sizes import _CLAUSE_END, _one_spaced, _scale_word_triggers, _unglue_times
 
 _PIECES = st.sampled_from(
     [" ", "  ", "\n", "\t", "\x1c", "\u00a0", "\u2003", "a", "7", "times", "B", "-", "\r\n"]
@@ -86,4 +86,20 @@ def test_sentence_ends_and_example_cues_are_the_plain_patterns(text: str) -> Non
 def test_scale_word_triggers_are_the_regex_matches(lower: str) -> None:
     assert [m.span() for m in _scale_word_triggers(lower)] == [
         m.span() for m in re.finditer(r"(?:thousand|trillion|billion|million|bn)(?![a-z])", lower)
+    ]
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(
+        st.sampled_from(
+            [",", ";", ":", "(", ")", "[", "]", "!", "?", ".", " ", "—", "–", "a", "\n"]
+        ),
+        max_size=20,
+    ).map("".join)
+)
+def test_clause_ends_are_the_plain_pattern(window: str) -> None:
+    plain = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[—–]\s")
+    assert [m.span() for m in _CLAUSE_END.finditer(window)] == [
+        m.span() for m in plain.finditer(window)
     ]

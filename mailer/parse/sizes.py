@@ -92,7 +92,9 @@ _JOINER = re.compile(
 # A size, one qualifying word, then the next: "82B English, 20B Chinese and 5B code tokens"
 _QUALIFIED_JOINER = re.compile(r"\s[A-Za-z]+(?:,\s?(?:and |or )?|\s(?:and|or)\s)")
 _NEXT_NAME = re.compile(r" (?:and|or|vs\.?|versus) [A-Z]")
-_CLAUSE_END = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[—–]\s")
+# r"[,;:()\[\]!?]|\.(?:\s|$)|\s[—–]\s", led by one character class so the regex engine
+# skips to candidates instead of trying three branches at every character (same matches)
+_CLAUSE_END = re.compile(r"[,;:()\[\]!?.\s](?:(?<=\.)(?:\s|$)|(?<=\s)[—–]\s|(?<=[^.\s]))")
 # A word of a context window: split on spaces, hyphens and slashes, punctuation trimmed
 # Cheap scans for the part every mention must contain (a digit before a scale letter, a
 # scale word); the full patterns then run only a few words before each, not at every
@@ -348,6 +350,8 @@ def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     verdict = _verdict_after(text, last.end)
     if verdict == "parameters":
         return group
+    if verdict == "other":
+        return []  # (whatever the words before say)
     if _has_non_parameter_lead(text, first.start):
         return []
     # "8K", "200K" are context lengths and vocabularies unless "parameters" follows
@@ -413,9 +417,11 @@ def _words_after(text: str, end: int) -> list[str]:
 
 def _words_before(text: str, start: int) -> list[str]:
     window = text[max(0, start - 80) : start]
-    clause_ends = list(_CLAUSE_END.finditer(window))
-    if clause_ends:
-        window = window[clause_ends[-1].end() :]
+    last_end = -1
+    for clause_end in _CLAUSE_END.finditer(window):
+        last_end = clause_end.end()
+    if last_end >= 0:
+        window = window[last_end:]
     return [w.lower() for w in _WORD.findall(window)[-_LOOK_BACK_WORDS:]]
 
 
@@ -486,6 +492,9 @@ def _is_data_name(text: str, match: re.Match[str]) -> bool:
 
 
 def _to_params(number: str, scale: int, factor: int = 1) -> int | None:
+    if number.isdigit() and number.isascii():  # a whole number: exact as an int
+        params = int(number) * scale * factor
+        return params if MIN_PARAMS <= params <= MAX_PARAMS else None
     word = NUMBER_WORDS.get(number.lower())
     try:
         value = word if word is not None else Decimal(number.replace(",", ""))
