@@ -157,29 +157,29 @@ def role_of(
     sentence_end = min(sentence_end, end + _WINDOW_CHARS)
     source = _source_name(text, start, end)
     after = _words_after(text, end, sentence_end)
-    if any(w in COMPARE_AFTER for w in after):
+    if not COMPARE_AFTER.isdisjoint(after):
         return "compared", source
     raw_before = _WORD.findall(text, sentence_start, start)
     before = [w.lower() for w in raw_before]
-    if any(w in DISTILL_WORDS for w in before) and "into" in after:
+    if not DISTILL_WORDS.isdisjoint(before) and "into" in after:
         return "compared", source  # "we distill a 405B model into ..."
     role = _role_from_words_before(before)
     if role is not None:
         return role, source
     sentence = before + [w.lower() for w in _WORD.findall(text, end, sentence_end)]
-    if any(w in HYPOTHETICAL_WORDS for w in sentence):
+    if not HYPOTHETICAL_WORDS.isdisjoint(sentence):
         return "unknown", source
-    if not any(w in OWN_BEFORE for w in sentence) and (
-        any(w in FIELD_WORDS for w in sentence)
+    if OWN_BEFORE.isdisjoint(sentence) and (
+        not FIELD_WORDS.isdisjoint(sentence)
         or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
     ):
         return "compared", source
-    if not any(w in OWN_BEFORE for w in before) and _weak_cue_near(raw_before):
+    if OWN_BEFORE.isdisjoint(before) and _weak_cue_near(raw_before):
         return "compared", source
-    if references is not None and not any(w in OWN_BEFORE for w in sentence):
+    if references is not None and OWN_BEFORE.isdisjoint(sentence):
         near = [w.lower() for w in _WORD.findall(text, max(sentence_start, start - 40), start)]
         names = references() if any(w[:1].isalpha() for w in near) else frozenset()
-        if any(w in names for w in near):
+        if not names.isdisjoint(near):
             return "compared", source  # "Recent works such as GPT-3 ... the GPT-3 model with 175B"
     return "own", source
 
@@ -193,7 +193,7 @@ def reference_names(text: str, ends: Sequence[int]) -> frozenset[str]:
         sentence_start, end = _sentence_bounds(text, cue.start(), cue.end(), ends)
         words = _WORD.findall(text, sentence_start, end)
         lowered = [w.lower() for w in words]
-        if any(w in OWN_BEFORE for w in lowered):
+        if not OWN_BEFORE.isdisjoint(lowered):
             continue
         for index, word in enumerate(lowered):
             if word == "like" or (word == "as" and index and lowered[index - 1] == "such"):
@@ -269,9 +269,9 @@ def _role_from_words_before(before: list[str]) -> SizeRole | None:
             return "compared"
         if word == "to" and previous == "relative":
             return "compared"
-        if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
+        if word in ("to", "into") and not DISTILL_WORDS.isdisjoint(before[:index]):
             return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
-        if word == "from" and any(w in DISTILL_WORDS for w in before[:index]):
+        if word == "from" and not DISTILL_WORDS.isdisjoint(before[:index]):
             return "compared"  # the teacher: "distilled from a 70B teacher"
         if word.islower():
             plain_words += 1
