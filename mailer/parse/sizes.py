@@ -426,13 +426,13 @@ def _words_before(text: str, start: int) -> list[str]:
 
 
 def _has_parameter_lead(text: str, start: int) -> bool:
-    return any(w in PARAMETER_WORDS for w in _words_before(text, start))
+    return not PARAMETER_WORDS.isdisjoint(_words_before(text, start))
 
 
 def _has_non_parameter_lead(text: str, start: int) -> bool:
     if text[max(0, start - 2) : start].strip()[-1:] in ("$", "€", "£", "¥"):
         return True  # "$100K", "US$ 1B"
-    return any(w in NON_PARAMETER_LEAD_WORDS for w in _words_before(text, start)[-3:])
+    return not NON_PARAMETER_LEAD_WORDS.isdisjoint(_words_before(text, start)[-3:])
 
 
 def _is_dataset_name(text: str, start: int) -> bool:
