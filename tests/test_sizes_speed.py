@@ -4,12 +4,19 @@
 from __future__ import annotations
 
 import re
+import sys
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailer.parse.size_roles import _EXAMPLE_CUE, sentence_ends
-from mailer.parse.sizes import _CLAUSE_END, _one_spaced, _scale_word_triggers, _unglue_times
+from mailer.parse.sizes import (
+    _CLAUSE_END,
+    WHITESPACE_CHARS,
+    _one_spaced,
+    _scale_word_triggers,
+    _unglue_times,
+)
 
 _PIECES = st.sampled_from(
     [" ", "  ", "\n", "\t", "\x1c", "\u00a0", "\u2003", "a", "7", "times", "B", "-", "\r\n"]
@@ -103,3 +110,7 @@ def test_clause_ends_are_the_plain_pattern(window: str) -> None:
     assert [m.span() for m in _CLAUSE_END.finditer(window)] == [
         m.span() for m in plain.finditer(window)
     ]
+
+
+def test_whitespace_chars_are_what_isspace_knows() -> None:
+    assert {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()} == WHITESPACE_CHARS

@@ -14,10 +14,18 @@ from collections.abc import Iterable, Iterator
 
 
 def scan_windows(
-    pattern: re.Pattern[str], triggers: Iterable[re.Match[str]], text: str, spaces: int
+    pattern: re.Pattern[str],
+    triggers: Iterable[re.Match[str]],
+    text: str,
+    spaces: int,
+    inside: frozenset[str] | None = None,
 ) -> Iterator[re.Match[str]]:
     """The matches `pattern.finditer(text)` gives, found only in windows that end just after
-    each trigger and start `spaces` spaces before it (more than any mention spans)."""
+    each trigger and start `spaces` spaces before it (more than any mention spans). With
+    `inside`, the characters a match can hold up to its trigger, a window also starts no
+    earlier than after the last other character before the trigger: "a 7B" is tried at
+    "7B" only, not at each character of "fine-tune a " (the pattern's own lookbehind still
+    sees the text before the window)."""
     last_end = 0
     for trigger in triggers:
         end = trigger.end()
@@ -29,6 +37,11 @@ def scan_windows(
             if start <= 0:
                 start = 0
                 break
+        if inside is not None:
+            first = trigger.start()
+            while first > start and text[first - 1] in inside:
+                first -= 1
+            start = first
         for match in pattern.finditer(text, max(start, last_end), end + 1):
             last_end = match.end()
             yield match

@@ -111,6 +111,16 @@ _BARE_REACH = 8
 _DIGIT = re.compile(r"[0-9]")
 # The last hyphen-joined part of every data set name: a name ending otherwise is none
 _DATASET_LAST_PARTS = frozenset(prefix.rsplit("-", 1)[-1] for prefix in DATASET_PREFIXES)
+# Every character str.isspace (and so the patterns' \s) knows
+WHITESPACE_CHARS = frozenset(
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# The characters each pattern's match can hold before its trigger's digit (see scan_windows)
+_NUMBER_CHARS = frozenset("0123456789.,")
+_COMPACT_INSIDE = _NUMBER_CHARS | frozenset("x×*A") | WHITESPACE_CHARS
+_GLUED_INSIDE = frozenset("0123456789.")
+_SPACED_INSIDE = _NUMBER_CHARS
 _ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _WORD = re.compile(r"\w(?:[^\s\-/]*\w)?")
 # The name a number is attached to: "LAION" in "LAION-5B", "HD-VILA" in "HD-VILA-100M"
@@ -227,7 +237,7 @@ def _find_mentions(text: str) -> list[_Mention]:
         both = list(_DIGIT_TRIGGER.finditer(text))
         triggers = [t for t in both if t["compact"] is not None]
         spaced_triggers = [t for t in both if t["spaced"] is not None]
-    for match in scan_windows(_COMPACT, triggers, text, spaces=3):
+    for match in scan_windows(_COMPACT, triggers, text, spaces=3, inside=_COMPACT_INSIDE):
         if _is_dataset_name(text, match.start()) or _is_data_name(text, match):
             continue
         factor = int(match["factor"]) if match["factor"] else 1
@@ -236,7 +246,7 @@ def _find_mentions(text: str) -> list[_Mention]:
         if params is not None:
             mentions.append(_Mention(match.start(), match.end(), params, "compact", scale))
     glued = [t for t in triggers if _follows_letters(text, t.start())]
-    for match in scan_windows(_GLUED, glued, text, spaces=1) if glued else ():
+    for match in scan_windows(_GLUED, glued, text, 1, _GLUED_INSIDE) if glued else ():
         if _is_glued_to_model_name(text, match.start()):
             params = _to_params(match["number"], 10**9)
             if params is not None:
@@ -253,7 +263,7 @@ def _find_mentions(text: str) -> list[_Mention]:
         params = _to_params(match["number"], scale)
         if params is not None:
             mentions.append(_Mention(match.start(), match.end(), params, "worded", scale))
-    for match in scan_windows(_SPACED, spaced_triggers, text, spaces=3):
+    for match in scan_windows(_SPACED, spaced_triggers, text, 3, _SPACED_INSIDE):
         scale = SCALE_LETTERS[match["unit"]]
         params = _to_params(match["number"], scale)
         if params is not None and _verdict_after(text, match.end()) in ("parameters", "model"):
