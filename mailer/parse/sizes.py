@@ -436,13 +436,25 @@ def _words_before(text: str, start: int) -> list[str]:
 
 
 def _has_parameter_lead(text: str, start: int) -> bool:
+    if not _may_hold_word(text, start, PARAMETER_WORDS):
+        return False
     return not PARAMETER_WORDS.isdisjoint(_words_before(text, start))
 
 
 def _has_non_parameter_lead(text: str, start: int) -> bool:
     if text[max(0, start - 2) : start].strip()[-1:] in ("$", "€", "£", "¥"):
         return True  # "$100K", "US$ 1B"
+    if not _may_hold_word(text, start, NON_PARAMETER_LEAD_WORDS):
+        return False
     return not NON_PARAMETER_LEAD_WORDS.isdisjoint(_words_before(text, start)[-3:])
+
+
+def _may_hold_word(text: str, start: int, words: frozenset[str]) -> bool:
+    """Whether the window `_words_before` reads holds one of `words` at all, as a plain
+    substring (a word it finds is lowered from that window): most windows do not, and the
+    substring test is much cheaper than splitting the window into words."""
+    window = text[max(0, start - 80) : start].lower()
+    return any(word in window for word in words)
 
 
 def _is_dataset_name(text: str, start: int) -> bool:
