@@ -41,7 +41,12 @@ def scan_windows(
             first = trigger.start()
             while first > start and text[first - 1] in inside:
                 first -= 1
-            start = first
+            # such a match ends at its trigger: one search finds the window's only match
+            found = pattern.search(text, max(first, last_end), end + 1)
+            if found is not None:
+                last_end = found.end()
+                yield found
+            continue
         for match in pattern.finditer(text, max(start, last_end), end + 1):
             last_end = match.end()
             yield match

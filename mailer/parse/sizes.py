@@ -22,10 +22,9 @@ from __future__ import annotations
 import re
 from bisect import insort
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from mailer.models import ModelSize
 from mailer.parse.size_roles import reference_names, role_of, sentence_ends
@@ -132,8 +131,7 @@ _LOOK_AHEAD_WORDS = 4
 _LOOK_BACK_WORDS = 6
 
 
-@dataclass(frozen=True, slots=True)
-class _Mention:
+class _Mention(NamedTuple):  # a tuple: several per size, built faster than a frozen dataclass
     start: int
     end: int
     params: int
