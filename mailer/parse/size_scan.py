@@ -10,7 +10,7 @@ size extraction was half of `parse_email`; this made it about 3x faster, same re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 
 def scan_windows(
@@ -19,13 +19,16 @@ def scan_windows(
     text: str,
     spaces: int,
     inside: frozenset[str] | None = None,
+    earliest: Callable[[str, int], int] | None = None,
 ) -> Iterator[re.Match[str]]:
     """The matches `pattern.finditer(text)` gives, found only in windows that end just after
     each trigger and start `spaces` spaces before it (more than any mention spans). With
     `inside`, the characters a match can hold up to its trigger, a window also starts no
     earlier than after the last other character before the trigger: "a 7B" is tried at
     "7B" only, not at each character of "fine-tune a " (the pattern's own lookbehind still
-    sees the text before the window)."""
+    sees the text before the window). With `earliest`, `earliest(text, trigger_start)` is
+    where a match ending at that trigger can start at the earliest, when every match in the
+    window ends at its trigger (the caller knows)."""
     last_end = 0
     for trigger in triggers:
         end = trigger.end()
@@ -47,6 +50,8 @@ def scan_windows(
                 last_end = found.end()
                 yield found
             continue
+        if earliest is not None:
+            start = max(start, earliest(text, trigger.start()))
         for match in pattern.finditer(text, max(start, last_end), end + 1):
             last_end = match.end()
             yield match

@@ -274,7 +274,26 @@ def _worded_matches(text: str) -> Iterator[re.Match[str]]:
     lower = text.lower()
     if len(lower) != len(text):  # a few characters grow when lowered: positions would shift
         return _WORDED.finditer(text)
-    return scan_windows(_WORDED, _scale_word_triggers(lower), text, spaces=6)
+    triggers = _scale_word_triggers(lower)
+    if not text.isascii():  # case-insensitive matches beyond the lowered triggers: no bound
+        return scan_windows(_WORDED, triggers, text, spaces=6)
+    return scan_windows(_WORDED, triggers, text, 6, earliest=_worded_start)
+
+
+def _worded_start(text: str, unit: int) -> int:
+    """The earliest start of a worded size whose scale word starts at `unit` (ASCII text,
+    where every match ends at its trigger): before the separators ("-", spaces), the number
+    (digits, "," and "." or one number word, letters only, or "half a")."""
+    start = unit
+    while start > 0 and (text[start - 1] == "-" or text[start - 1].isspace()):
+        start -= 1
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in ".,"):
+        start -= 1
+    if start > 1 and text[start - 1] == " " and text[start - 2].isalpha():  # "half a"
+        start -= 1
+        while start > 0 and text[start - 1].isalpha():
+            start -= 1
+    return start
 
 
 def _scale_word_triggers(lower: str) -> list[re.Match[str]]:
