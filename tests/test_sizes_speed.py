@@ -20,6 +20,8 @@ from mailer.parse.sizes import (
     _scale_word_triggers,
     _unglue_times,
     extract_sizes,
+    first_words,
+    last_words,
 )
 
 _PIECES = st.sampled_from(
@@ -139,3 +141,18 @@ def test_labeled_texts_give_the_sizes_and_spans_they_gave_before_the_speed_work(
             assert [[s.params, s.text] for s in extract_sizes(text)] == expected[key], text[:80]
             checked += 1
     assert checked >= 300
+
+
+@settings(max_examples=1000)
+@given(
+    st.lists(
+        st.sampled_from(["a", "B7", "_", "-", "/", " ", "\u00a0", ".", ",", "(", "é", "²", "x_y"]),
+        max_size=25,
+    ),
+    st.integers(min_value=1, max_value=7),
+)
+def test_words_split_as_the_word_pattern_finds_them(pieces: list[str], count: int) -> None:
+    window = "".join(pieces)
+    plain = re.findall(r"\w(?:[^\s\-/]*\w)?", window)
+    assert first_words(window, count) == plain[:count]
+    assert last_words(window, count) == plain[-count:]

@@ -439,7 +439,7 @@ def _words_after(text: str, end: int) -> list[str]:
     next_name = _NEXT_NAME.search(window)
     if next_name is not None:  # "FLUX.1-12B and Qwen-Image-20B": Qwen's words are not 12B's
         window = window[: next_name.start()]
-    return [w.lower() for w in _WORD.findall(window)[:_LOOK_AHEAD_WORDS]]
+    return [w.lower() for w in first_words(window, _LOOK_AHEAD_WORDS)]
 
 
 def _words_before(text: str, start: int) -> list[str]:
@@ -449,7 +449,39 @@ def _words_before(text: str, start: int) -> list[str]:
         last_end = clause_end.end()
     if last_end >= 0:
         window = window[last_end:]
-    return [w.lower() for w in _WORD.findall(window)[-_LOOK_BACK_WORDS:]]
+    return [w.lower() for w in last_words(window, _LOOK_BACK_WORDS)]
+
+
+def first_words(window: str, count: int) -> list[str]:
+    """`_WORD.findall(window)[:count]`: a word is the part of a run between spaces, hyphens
+    and slashes from its first to its last word character, so splitting with str methods
+    finds the same words several times faster than the regex."""
+    words: list[str] = []
+    for chunk in window.replace("-", " ").replace("/", " ").split():
+        word = chunk if chunk.isalnum() else _word_in(chunk)
+        if word:
+            words.append(word)
+            if len(words) == count:
+                break
+    return words
+
+
+def last_words(window: str, count: int) -> list[str]:
+    """`_WORD.findall(window)[-count:]` (see `first_words`)."""
+    words: list[str] = []
+    for chunk in reversed(window.replace("-", " ").replace("/", " ").split()):
+        word = chunk if chunk.isalnum() else _word_in(chunk)
+        if word:
+            words.append(word)
+            if len(words) == count:
+                break
+    words.reverse()
+    return words
+
+
+def _word_in(chunk: str) -> str:
+    found = _WORD.search(chunk)
+    return found[0] if found else ""
 
 
 def _has_parameter_lead(text: str, start: int) -> bool:
