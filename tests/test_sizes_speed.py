@@ -12,7 +12,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.parse.size_roles import _EXAMPLE_CUE, sentence_ends
+from mailer.parse.size_roles import sentence_ends
+from mailer.parse.size_scan import SplitWords
 from mailer.parse.sizes import (
     _CLAUSE_END,
     WHITESPACE_CHARS,
@@ -48,45 +49,20 @@ def test_glued_times_examples() -> None:
 
 _ROLE_PIECES = st.sampled_from(
     [
-        "like",
-        "Like",
-        "such as",
-        "Such as",
-        "such  as",
-        "un",
-        "_",
-        "é",
-        " ",
-        ".",
-        "!",
-        "?",
-        ":",
-        ";",
-        "A",
-        "(",
-        '"',
-        "'",
-        "\n",
-        "x",
-        "L",
-        "s",
-        "ike",
-        "uch as",
-        "GPT-3",
-        "7B",
+        *["like", "Like", "such as", "un", "_", "é", " ", ".", "!", "?", ":", ";", "A", "("],
+        *['"', "'", "\n", "x", "/", "-", "\u00a0", "²", "GPT-3", "7B", ",", "x_y"],
     ]
 )
 
 
-@settings(max_examples=500)
-@given(st.lists(_ROLE_PIECES, max_size=30).map("".join))
-def test_sentence_ends_and_example_cues_are_the_plain_patterns(text: str) -> None:
+@settings(max_examples=1000)
+@given(st.lists(_ROLE_PIECES, max_size=30).map("".join), st.integers(0, 5), st.integers(0, 200))
+def test_sentence_ends_and_role_words_are_the_plain_patterns(text: str, pos: int, end: int) -> None:
     plain_end = re.compile(r"[.!?](?=\s+[A-Z(\"'])|[:;](?=\s)")
-    plain_cue = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
+    plain_word = re.compile(r"\w(?:[^\s/]*\w)?")
     assert sentence_ends(text) == [m.start() for m in plain_end.finditer(text)]
-    assert [m.span() for m in _EXAMPLE_CUE.finditer(text)] == [
-        m.span() for m in plain_cue.finditer(text)
-    ]
+    assert SplitWords("/").findall(text, pos, end) == plain_word.findall(text, pos, end)
+    assert SplitWords("/").findall(text) == plain_word.findall(text)
 
 
 @settings(max_examples=500)

@@ -10,6 +10,7 @@ size extraction was half of `parse_email`; this made it about 3x faster, same re
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 
 
@@ -55,3 +56,29 @@ def scan_windows(
         for match in pattern.finditer(text, max(start, last_end), end + 1):
             last_end = match.end()
             yield match
+
+
+class SplitWords:
+    """A drop-in for `re.compile(r"\\w(?:[^\\s<separators>]*\\w)?").findall`, several times
+    faster on prose: such a word is the part of a run between whitespace and `separators`
+    from its first to its last word character, which str.split finds without the regex
+    backtracking over every word. (The pattern has no lookaround, so `findall(text, pos,
+    endpos)` is `findall(text[pos:endpos])`.)"""
+
+    def __init__(self, separators: str) -> None:
+        self._separators = separators
+        self._pattern = re.compile(rf"\w(?:[^\s{re.escape(separators)}]*\w)?")
+
+    def findall(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> list[str]:
+        window = text[pos:endpos]
+        for separator in self._separators:
+            window = window.replace(separator, " ")
+        words = []
+        for chunk in window.split():
+            if chunk.isalnum():
+                words.append(chunk)
+            else:
+                found = self._pattern.search(chunk)
+                if found is not None:
+                    words.append(found[0])
+        return words
