@@ -326,7 +326,12 @@ def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
         while True:
             if _DIGIT.search(text, max(0, position - _BARE_REACH), position) is None:
                 break  # no number can end there
-            found = _BARE_BEFORE.search(text, max(0, position - 40), position)
+            # it starts in the run of number characters that reaches the 8 characters
+            # before the size: the pattern is tried from there, not at 40 positions
+            first = max(0, position - _BARE_REACH)
+            while first > position - 40 and first > 0 and text[first - 1] in _NUMBER_CHARS:
+                first -= 1
+            found = _BARE_BEFORE.search(text, max(0, position - 40, first), position)
             if found is None or not _is_plausible_bare(text, found):
                 break
             params = _to_params(found["number"], mention.scale)
