@@ -16,6 +16,7 @@ from mailer.parse.size_roles import sentence_ends
 from mailer.parse.size_scan import SplitWords
 from mailer.parse.sizes import (
     _CLAUSE_END,
+    ASCII_FOLDING_CHARS,
     WHITESPACE_CHARS,
     _one_spaced,
     _scale_word_triggers,
@@ -132,3 +133,9 @@ def test_words_split_as_the_word_pattern_finds_them(pieces: list[str], count: in
     plain = re.findall(r"\w(?:[^\s\-/]*\w)?", window)
     assert first_words(window, count) == plain[:count]
     assert last_words(window, count) == plain[-count:]
+
+
+def test_ascii_folding_chars_are_every_letter_a_case_insensitive_pattern_folds_to_ascii() -> None:
+    ascii_letter = re.compile("(?i)[a-z]")
+    folding = {chr(c) for c in range(128, sys.maxunicode + 1) if ascii_letter.fullmatch(chr(c))}
+    assert folding == set(ASCII_FOLDING_CHARS)

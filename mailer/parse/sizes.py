@@ -115,6 +115,9 @@ WHITESPACE_CHARS = frozenset(
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
+# The non-ASCII characters a case-insensitive pattern takes for an ASCII letter ("İ", "ı",
+# long "ſ", the Kelvin sign)
+ASCII_FOLDING_CHARS = "\u0130\u0131\u017f\u212a"
 # The characters each pattern's match can hold before its trigger's digit (see scan_windows)
 _NUMBER_CHARS = frozenset("0123456789.,")
 _COMPACT_INSIDE = _NUMBER_CHARS | frozenset("x×*A") | WHITESPACE_CHARS
@@ -257,7 +260,9 @@ def _find_mentions(text: str) -> list[_Mention]:
             text, max(0, match.start() - 12), match.start()
         ):
             continue  # "a few hundred million": no number
-        scale = SCALE_WORDS[match["unit"].lower()]
+        scale = SCALE_WORDS.get(match["unit"].lower())
+        if scale is None:
+            continue  # "bıllion": the pattern's case folding took a non-ASCII letter for "i"
         params = _to_params(match["number"], scale)
         if params is not None:
             mentions.append(_Mention(match.start(), match.end(), params, "worded", scale))
@@ -275,14 +280,15 @@ def _worded_matches(text: str) -> Iterator[re.Match[str]]:
     if len(lower) != len(text):  # a few characters grow when lowered: positions would shift
         return _WORDED.finditer(text)
     triggers = _scale_word_triggers(lower)
-    if not text.isascii():  # case-insensitive matches beyond the lowered triggers: no bound
+    if not text.isascii() and any(ch in text for ch in ASCII_FOLDING_CHARS):
+        # "bıllion" matches case-insensitively, but its lowered form is no trigger: no bound
         return scan_windows(_WORDED, triggers, text, spaces=6)
     return scan_windows(_WORDED, triggers, text, 6, earliest=_worded_start)
 
 
 def _worded_start(text: str, unit: int) -> int:
-    """The earliest start of a worded size whose scale word starts at `unit` (ASCII text,
-    where every match ends at its trigger): before the separators ("-", spaces), the number
+    """The earliest start of a worded size whose scale word starts at `unit` (in text
+    without ASCII_FOLDING_CHARS, where every match ends at its trigger): before the separators ("-", spaces), the number
     (digits, "," and "." or one number word, letters only, or "half a")."""
     start = unit
     while start > 0 and (text[start - 1] == "-" or text[start - 1].isspace()):
