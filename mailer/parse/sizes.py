@@ -260,12 +260,12 @@ def _find_mentions(text: str) -> list[_Mention]:
             text, max(0, match.start() - 12), match.start()
         ):
             continue  # "a few hundred million": no number
-        scale = SCALE_WORDS.get(match["unit"].lower())
-        if scale is None:
+        word_scale = SCALE_WORDS.get(match["unit"].lower())
+        if word_scale is None:
             continue  # "bıllion": the pattern's case folding took a non-ASCII letter for "i"
-        params = _to_params(match["number"], scale)
+        params = _to_params(match["number"], word_scale)
         if params is not None:
-            mentions.append(_Mention(match.start(), match.end(), params, "worded", scale))
+            mentions.append(_Mention(match.start(), match.end(), params, "worded", word_scale))
     for match in scan_windows(_SPACED, spaced_triggers, text, 3, _SPACED_INSIDE):
         scale = SCALE_LETTERS[match["unit"]]
         params = _to_params(match["number"], scale)
