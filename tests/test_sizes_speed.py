@@ -139,3 +139,8 @@ def test_ascii_folding_chars_are_every_letter_a_case_insensitive_pattern_folds_t
     ascii_letter = re.compile("(?i)[a-z]")
     folding = {chr(c) for c in range(128, sys.maxunicode + 1) if ascii_letter.fullmatch(chr(c))}
     assert folding == set(ASCII_FOLDING_CHARS)
+
+
+def test_every_whitespace_but_the_space_is_unprintable() -> None:
+    assert all(not ch.isprintable() for ch in WHITESPACE_CHARS - {" "})
+    assert _one_spaced("a b  c\u00a0d") == "a b c d"

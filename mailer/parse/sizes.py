@@ -219,6 +219,8 @@ def _unglue_times(flat: str) -> str:
 def _one_spaced(text: str) -> str:
     """`text` with every whitespace run as one space (what `re.sub(r"\\s+", " ", text)` gives;
     `str.split` knows the same whitespace and is several times faster on prose)."""
+    if text.isprintable() and "  " not in text:
+        return text  # every whitespace character but the space is unprintable: none here
     words = text.split()
     if not words:
         return " " if text else ""
