@@ -24,8 +24,8 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
+import mailer.parse.size_scan as size_scan
 from mailer.models import SizeRole
-from mailer.parse.size_scan import SplitWords
 
 COMPARE_BEFORE: frozenset[str] = frozenset(
     {
@@ -120,7 +120,7 @@ HYPOTHETICAL_WORDS: frozenset[str] = frozenset({"might", "would", "could"})
 _EXAMPLE_CUE = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
 
 # Words keep their hyphens here: "GPT-like" is a name, not the word "like".
-_WORD = SplitWords("/")  # r"\w(?:[^\s/]*\w)?", found faster
+_WORD = size_scan.SplitWords("/")  # r"\w(?:[^\s/]*\w)?", found faster
 _SENTENCE_END = re.compile(r"[.!?:;](?:(?<=[.!?])(?=\s+[A-Z(\"'])|(?<=[:;])(?=\s))")
 _OPENING = "([{\"'“"
 _CLOSING = ")]}\"'”,;:.!?"
