@@ -13,18 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailer.parse.size_roles import sentence_ends
-from mailer.parse.size_scan import SplitWords
-from mailer.parse.sizes import (
-    _CLAUSE_END,
+from mailer.parse.size_scan import (
     ASCII_FOLDING_CHARS,
     WHITESPACE_CHARS,
-    _one_spaced,
-    _scale_word_triggers,
-    _unglue_times,
-    extract_sizes,
-    first_words,
-    last_words,
+    SplitWords,
+    literal_triggers,
+    one_spaced,
+    unglue_times,
 )
+from mailer.parse.sizes import _CLAUSE_END, extract_sizes
 
 _PIECES = st.sampled_from(
     [" ", "  ", "\n", "\t", "\x1c", "\u00a0", "\u2003", "a", "7", "times", "B", "-", "\r\n"]
@@ -34,18 +31,18 @@ _PIECES = st.sampled_from(
 @settings(max_examples=500)
 @given(st.lists(_PIECES, max_size=30).map("".join))
 def test_whitespace_runs_collapse_as_the_regex_does(text: str) -> None:
-    assert _one_spaced(text) == re.sub(r"\s+", " ", text)
+    assert one_spaced(text) == re.sub(r"\s+", " ", text)
 
 
 @settings(max_examples=500)
 @given(st.lists(_PIECES, max_size=30).map("".join))
 def test_glued_times_read_as_the_lookaround_regex_does(text: str) -> None:
-    assert _unglue_times(text) == re.sub(r"(?<=[0-9])times(?=[0-9])", "×", text)
+    assert unglue_times(text) == re.sub(r"(?<=[0-9])times(?=[0-9])", "×", text)
 
 
 def test_glued_times_examples() -> None:
-    assert _unglue_times("4times70B and 2 times 3") == "4×70B and 2 times 3"
-    assert _unglue_times("1times2times3") == "1×2×3"
+    assert unglue_times("4times70B and 2 times 3") == "4×70B and 2 times 3"
+    assert unglue_times("1times2times3") == "1×2×3"
 
 
 _ROLE_PIECES = st.sampled_from(
@@ -66,6 +63,9 @@ def test_sentence_ends_and_role_words_are_the_plain_patterns(text: str, pos: int
     assert SplitWords("/").findall(text) == plain_word.findall(text)
 
 
+_TRIGGER = re.compile(r"(?:thousand|trillion|billion|million|bn)(?![a-z])")
+
+
 @settings(max_examples=500)
 @given(
     st.lists(
@@ -74,9 +74,12 @@ def test_sentence_ends_and_role_words_are_the_plain_patterns(text: str, pos: int
     ).map("".join)
 )
 def test_scale_word_triggers_are_the_regex_matches(lower: str) -> None:
-    assert [m.span() for m in _scale_word_triggers(lower)] == [
-        m.span() for m in re.finditer(r"(?:thousand|trillion|billion|million|bn)(?![a-z])", lower)
-    ]
+    assert [
+        m.span()
+        for m in literal_triggers(
+            _TRIGGER, ["thousand", "million", "billion", "bn", "trillion"], lower
+        )
+    ] == [m.span() for m in _TRIGGER.finditer(lower)]
 
 
 @settings(max_examples=500)
@@ -131,8 +134,10 @@ def test_labeled_texts_give_the_sizes_and_spans_they_gave_before_the_speed_work(
 def test_words_split_as_the_word_pattern_finds_them(pieces: list[str], count: int) -> None:
     window = "".join(pieces)
     plain = re.findall(r"\w(?:[^\s\-/]*\w)?", window)
-    assert first_words(window, count) == plain[:count]
-    assert last_words(window, count) == plain[-count:]
+    words = SplitWords("-/")
+    assert words.first(window, count) == plain[:count]
+    assert words.last(window, count) == plain[-count:]
+    assert words.findall(window) == plain
 
 
 def test_ascii_folding_chars_are_every_letter_a_case_insensitive_pattern_folds_to_ascii() -> None:
@@ -143,4 +148,4 @@ def test_ascii_folding_chars_are_every_letter_a_case_insensitive_pattern_folds_t
 
 def test_every_whitespace_but_the_space_is_unprintable() -> None:
     assert all(not ch.isprintable() for ch in WHITESPACE_CHARS - {" "})
-    assert _one_spaced("a b  c\u00a0d") == "a b c d"
+    assert one_spaced("a b  c\u00a0d") == "a b c d"

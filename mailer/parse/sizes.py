@@ -23,12 +23,19 @@ import re
 from bisect import insort
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
-from itertools import pairwise
 from typing import Literal, NamedTuple
 
 from mailer.models import ModelSize
 from mailer.parse.size_roles import reference_names, role_of, sentence_ends
-from mailer.parse.size_scan import scan_windows
+from mailer.parse.size_scan import (
+    ASCII_FOLDING_CHARS,
+    WHITESPACE_CHARS,
+    SplitWords,
+    literal_triggers,
+    one_spaced,
+    scan_windows,
+    unglue_times,
+)
 from mailer.parse.size_words import (
     DATASET_PREFIXES,
     FUNCTION_WORDS,
@@ -59,7 +66,6 @@ _LATEX_SYMBOLS = {"leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "sim": "
 _LATEX_RELATION = re.compile(r"\$\\(leq|le|geq|ge|sim|approx)\$\s?")
 _ROLE_RANK = {"compared": 0, "unknown": 1, "own": 2}
 _VAGUE_BEFORE = re.compile(r"(?i:few|several|many|some|of) $")
-_ASCII_DIGITS = frozenset("0123456789")
 # "8BrightarrowMinistral" or "8B$\\rightarrow$Ministral": an arrow between two names
 _ARROW = re.compile(r"\$?\\?(?:long)?(?:right|left|Right|Left)arrow\$?")
 _COMPACT = re.compile(
@@ -94,7 +100,6 @@ _NEXT_NAME = re.compile(r" (?:and|or|vs\.?|versus) [A-Z]")
 # r"[,;:()\[\]!?]|\.(?:\s|$)|\s[—–]\s", led by one character class so the regex engine
 # skips to candidates instead of trying three branches at every character (same matches)
 _CLAUSE_END = re.compile(r"[,;:()\[\]!?.\s](?:(?<=\.)(?:\s|$)|(?<=\s)[—–]\s|(?<=[^.\s]))")
-# A word of a context window: split on spaces, hyphens and slashes, punctuation trimmed
 # Cheap scans for the part every mention must contain (a digit before a scale letter, a
 # scale word); the full patterns then run only a few words before each, not at every
 # character of the text (issue 17: size extraction was half of parse_email).
@@ -110,21 +115,13 @@ _BARE_REACH = 8
 _DIGIT = re.compile(r"[0-9]")
 # The last hyphen-joined part of every data set name: a name ending otherwise is none
 _DATASET_LAST_PARTS = frozenset(prefix.rsplit("-", 1)[-1] for prefix in DATASET_PREFIXES)
-# Every character str.isspace (and so the patterns' \s) knows
-WHITESPACE_CHARS = frozenset(
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
-# The non-ASCII characters a case-insensitive pattern takes for an ASCII letter ("İ", "ı",
-# long "ſ", the Kelvin sign)
-ASCII_FOLDING_CHARS = "\u0130\u0131\u017f\u212a"
 # The characters each pattern's match can hold before its trigger's digit (see scan_windows)
 _NUMBER_CHARS = frozenset("0123456789.,")
 _COMPACT_INSIDE = _NUMBER_CHARS | frozenset("x×*A") | WHITESPACE_CHARS
 _GLUED_INSIDE = frozenset("0123456789.")
 _SPACED_INSIDE = _NUMBER_CHARS
 _ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-_WORD = re.compile(r"\w(?:[^\s\-/]*\w)?")
+_WORDS = SplitWords("-/")  # a word of a context window: split on spaces, hyphens, slashes
 # The name a number is attached to: "LAION" in "LAION-5B", "HD-VILA" in "HD-VILA-100M"
 _NAME_BEFORE = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*)[- ]$")
 _STOP_WORDS = frozenset(
@@ -181,54 +178,26 @@ def _title_end(text: str, flat: str) -> int:
     title = title.rstrip()
     if not blank or not title.strip() or title[-1] in ".!?:;":
         return 0
-    end = len(_one_spaced(title))  # the title's own URLs or LaTeX: no match below
+    end = len(one_spaced(title))  # the title's own URLs or LaTeX: no match below
     return end if flat[end : end + 1] == " " and flat.startswith(title[:20].strip()) else 0
 
 
 def _flatten(text: str) -> str:
     """One line of prose: whitespace runs as one space, URLs gone (a URL is not text),
     LaTeX comparisons as symbols ("($\\leq$2B)" reads "(≤2B)")."""
-    flat = _one_spaced(text)
+    flat = one_spaced(text)
     # each pattern runs from the first place a match can start (none has a lookbehind)
     arrow = flat.find("arrow")
     if arrow >= 0:
         start = max(0, arrow - 11)  # "$\\longright" is the longest part before "arrow"
         flat = flat[:start] + _ARROW.sub(" → ", flat[start:])
     if "times" in flat:
-        flat = _unglue_times(flat)
+        flat = unglue_times(flat)
     url = min((i for i in (flat.find("http"), flat.find("www.")) if i >= 0), default=-1)
     if url >= 0:
         flat = flat[:url] + _URL.sub(" ", flat[url:])
     if "$" in flat:
         flat = _LATEX_RELATION.sub(lambda m: _LATEX_SYMBOLS[m[1]], flat)
-    return flat
-
-
-def _unglue_times(flat: str) -> str:
-    """ "4times70" as "4×70" (a lost "×"): what `re.sub(r"(?<=[0-9])times(?=[0-9])", "×", flat)`
-    gives, without trying a lookbehind at every character."""
-    parts = flat.split("times")
-    out = [parts[0]]
-    for before, after in pairwise(parts):
-        glued = before[-1:] in _ASCII_DIGITS and after[:1] in _ASCII_DIGITS
-        out.append("×" if glued else "times")
-        out.append(after)
-    return "".join(out)
-
-
-def _one_spaced(text: str) -> str:
-    """`text` with every whitespace run as one space (what `re.sub(r"\\s+", " ", text)` gives;
-    `str.split` knows the same whitespace and is several times faster on prose)."""
-    if text.isprintable() and "  " not in text:
-        return text  # every whitespace character but the space is unprintable: none here
-    words = text.split()
-    if not words:
-        return " " if text else ""
-    flat = " ".join(words)
-    if text[0].isspace():
-        flat = " " + flat
-    if text[-1].isspace():
-        flat += " "
     return flat
 
 
@@ -281,7 +250,7 @@ def _worded_matches(text: str) -> Iterator[re.Match[str]]:
     lower = text.lower()
     if len(lower) != len(text):  # a few characters grow when lowered: positions would shift
         return _WORDED.finditer(text)
-    triggers = _scale_word_triggers(lower)
+    triggers = literal_triggers(_SCALE_WORD_TRIGGER, SCALE_WORDS, lower)
     if not text.isascii() and any(ch in text for ch in ASCII_FOLDING_CHARS):
         # "bıllion" matches case-insensitively, but its lowered form is no trigger: no bound
         return scan_windows(_WORDED, triggers, text, spaces=6)
@@ -290,8 +259,9 @@ def _worded_matches(text: str) -> Iterator[re.Match[str]]:
 
 def _worded_start(text: str, unit: int) -> int:
     """The earliest start of a worded size whose scale word starts at `unit` (in text
-    without ASCII_FOLDING_CHARS, where every match ends at its trigger): before the separators ("-", spaces), the number
-    (digits, "," and "." or one number word, letters only, or "half a")."""
+    without ASCII_FOLDING_CHARS, where every match ends at its trigger): before the
+    separators ("-", spaces), the number (digits, "," and "." or one number word, letters
+    only, or "half a")."""
     start = unit
     while start > 0 and (text[start - 1] == "-" or text[start - 1].isspace()):
         start -= 1
@@ -302,27 +272,6 @@ def _worded_start(text: str, unit: int) -> int:
         while start > 0 and text[start - 1].isalpha():
             start -= 1
     return start
-
-
-def _scale_word_triggers(lower: str) -> list[re.Match[str]]:
-    """`_SCALE_WORD_TRIGGER.finditer(lower)`, tried only where `str.find` sees a scale word
-    (every match starts with one) rather than by the regex at every character."""
-    starts: set[int] = set()
-    for word in SCALE_WORDS:
-        at = lower.find(word)
-        while at >= 0:
-            starts.add(at)
-            at = lower.find(word, at + 1)
-    triggers: list[re.Match[str]] = []
-    last_end = 0
-    for start in sorted(starts):
-        if start < last_end:
-            continue  # finditer's matches do not overlap
-        found = _SCALE_WORD_TRIGGER.match(lower, start)
-        if found is not None:
-            triggers.append(found)
-            last_end = found.end()
-    return triggers
 
 
 def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
@@ -452,7 +401,7 @@ def _words_after(text: str, end: int) -> list[str]:
     next_name = _NEXT_NAME.search(window)
     if next_name is not None:  # "FLUX.1-12B and Qwen-Image-20B": Qwen's words are not 12B's
         window = window[: next_name.start()]
-    return [w.lower() for w in first_words(window, _LOOK_AHEAD_WORDS)]
+    return [w.lower() for w in _WORDS.first(window, _LOOK_AHEAD_WORDS)]
 
 
 def _words_before(text: str, start: int) -> list[str]:
@@ -462,39 +411,7 @@ def _words_before(text: str, start: int) -> list[str]:
         last_end = clause_end.end()
     if last_end >= 0:
         window = window[last_end:]
-    return [w.lower() for w in last_words(window, _LOOK_BACK_WORDS)]
-
-
-def first_words(window: str, count: int) -> list[str]:
-    """`_WORD.findall(window)[:count]`: a word is the part of a run between spaces, hyphens
-    and slashes from its first to its last word character, so splitting with str methods
-    finds the same words several times faster than the regex."""
-    words: list[str] = []
-    for chunk in window.replace("-", " ").replace("/", " ").split():
-        word = chunk if chunk.isalnum() else _word_in(chunk)
-        if word:
-            words.append(word)
-            if len(words) == count:
-                break
-    return words
-
-
-def last_words(window: str, count: int) -> list[str]:
-    """`_WORD.findall(window)[-count:]` (see `first_words`)."""
-    words: list[str] = []
-    for chunk in reversed(window.replace("-", " ").replace("/", " ").split()):
-        word = chunk if chunk.isalnum() else _word_in(chunk)
-        if word:
-            words.append(word)
-            if len(words) == count:
-                break
-    words.reverse()
-    return words
-
-
-def _word_in(chunk: str) -> str:
-    found = _WORD.search(chunk)
-    return found[0] if found else ""
+    return [w.lower() for w in _WORDS.last(window, _LOOK_BACK_WORDS)]
 
 
 def _has_parameter_lead(text: str, start: int) -> bool:
