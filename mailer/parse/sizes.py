@@ -25,17 +25,10 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Literal, NamedTuple
 
+import mailer.parse.size_scan as size_scan
 from mailer.models import ModelSize
 from mailer.parse.size_roles import reference_names, role_of, sentence_ends
-from mailer.parse.size_scan import (
-    ASCII_FOLDING_CHARS,
-    WHITESPACE_CHARS,
-    SplitWords,
-    literal_triggers,
-    one_spaced,
-    scan_windows,
-    unglue_times,
-)
+from mailer.parse.size_scan import scan_windows
 from mailer.parse.size_words import (
     DATASET_PREFIXES,
     FUNCTION_WORDS,
@@ -117,11 +110,11 @@ _DIGIT = re.compile(r"[0-9]")
 _DATASET_LAST_PARTS = frozenset(prefix.rsplit("-", 1)[-1] for prefix in DATASET_PREFIXES)
 # The characters each pattern's match can hold before its trigger's digit (see scan_windows)
 _NUMBER_CHARS = frozenset("0123456789.,")
-_COMPACT_INSIDE = _NUMBER_CHARS | frozenset("x×*A") | WHITESPACE_CHARS
+_COMPACT_INSIDE = _NUMBER_CHARS | frozenset("x×*A") | size_scan.WHITESPACE_CHARS
 _GLUED_INSIDE = frozenset("0123456789.")
 _SPACED_INSIDE = _NUMBER_CHARS
 _ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-_WORDS = SplitWords("-/")  # a word of a context window: split on spaces, hyphens, slashes
+_WORDS = size_scan.SplitWords("-/")  # words of a context window: split on " ", "-", "/"
 # The name a number is attached to: "LAION" in "LAION-5B", "HD-VILA" in "HD-VILA-100M"
 _NAME_BEFORE = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*)[- ]$")
 _STOP_WORDS = frozenset(
@@ -178,21 +171,21 @@ def _title_end(text: str, flat: str) -> int:
     title = title.rstrip()
     if not blank or not title.strip() or title[-1] in ".!?:;":
         return 0
-    end = len(one_spaced(title))  # the title's own URLs or LaTeX: no match below
+    end = len(size_scan.one_spaced(title))  # the title's own URLs or LaTeX: no match below
     return end if flat[end : end + 1] == " " and flat.startswith(title[:20].strip()) else 0
 
 
 def _flatten(text: str) -> str:
     """One line of prose: whitespace runs as one space, URLs gone (a URL is not text),
     LaTeX comparisons as symbols ("($\\leq$2B)" reads "(≤2B)")."""
-    flat = one_spaced(text)
+    flat = size_scan.one_spaced(text)
     # each pattern runs from the first place a match can start (none has a lookbehind)
     arrow = flat.find("arrow")
     if arrow >= 0:
         start = max(0, arrow - 11)  # "$\\longright" is the longest part before "arrow"
         flat = flat[:start] + _ARROW.sub(" → ", flat[start:])
     if "times" in flat:
-        flat = unglue_times(flat)
+        flat = size_scan.unglue_times(flat)
     url = min((i for i in (flat.find("http"), flat.find("www.")) if i >= 0), default=-1)
     if url >= 0:
         flat = flat[:url] + _URL.sub(" ", flat[url:])
@@ -250,8 +243,8 @@ def _worded_matches(text: str) -> Iterator[re.Match[str]]:
     lower = text.lower()
     if len(lower) != len(text):  # a few characters grow when lowered: positions would shift
         return _WORDED.finditer(text)
-    triggers = literal_triggers(_SCALE_WORD_TRIGGER, SCALE_WORDS, lower)
-    if not text.isascii() and any(ch in text for ch in ASCII_FOLDING_CHARS):
+    triggers = size_scan.literal_triggers(_SCALE_WORD_TRIGGER, SCALE_WORDS, lower)
+    if not text.isascii() and any(ch in text for ch in size_scan.ASCII_FOLDING_CHARS):
         # "bıllion" matches case-insensitively, but its lowered form is no trigger: no bound
         return scan_windows(_WORDED, triggers, text, spaces=6)
     return scan_windows(_WORDED, triggers, text, 6, earliest=_worded_start)
