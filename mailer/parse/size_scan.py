@@ -95,8 +95,18 @@ class SplitWords:
 
     def first(self, window: str, count: int) -> list[str]:
         """`findall(window)[:count]`, splitting no further than the words it gives."""
-        words: list[str] = []
-        for chunk in self._chunks(window):
+        for separator in self._separators:
+            window = window.replace(separator, " ")
+        head = window.split(None, count)  # the first `count` chunks, then the rest
+        words = []
+        for chunk in head[:count]:
+            word = chunk if chunk.isalnum() else self._word_in(chunk)
+            if word:
+                words.append(word)
+        if len(words) == count or len(head) <= count:
+            return words  # enough words, or no more chunks
+        words = []  # a chunk without a word character: read on
+        for chunk in window.split():
             word = chunk if chunk.isalnum() else self._word_in(chunk)
             if word:
                 words.append(word)

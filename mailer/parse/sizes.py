@@ -426,7 +426,16 @@ def _may_hold_word(text: str, start: int, words: frozenset[str]) -> bool:
     substring (a word it finds is lowered from that window): most windows do not, and the
     substring test is much cheaper than splitting the window into words."""
     window = text[max(0, start - 80) : start].lower()
-    return any(word in window for word in words)
+    return any(word in window for word in _STEMS[words])
+
+
+def _stems(words: frozenset[str]) -> tuple[str, ...]:
+    """The words of `words` no other of them contains: a window holds one of `words` only if
+    it holds one of these ("cost" for "costs", "vocab" for "vocabulary")."""
+    return tuple(w for w in sorted(words) if not any(o != w and o in w for o in words))
+
+
+_STEMS = {words: _stems(words) for words in (PARAMETER_WORDS, NON_PARAMETER_LEAD_WORDS)}
 
 
 def _is_dataset_name(text: str, start: int) -> bool:
