@@ -24,7 +24,10 @@ from mailer.parse.size_scan import (
 from mailer.parse.sizes import _CLAUSE_END, extract_sizes
 
 _PIECES = st.sampled_from(
-    [" ", "  ", "\n", "\t", "\x1c", "\u00a0", "\u2003", "a", "7", "times", "B", "-", "\r\n"]
+    [
+        *[" ", "  ", "\n", "\t", "\x1c", "\u00a0", "\u2003", "a", "7", "times", "B", "-"],
+        *["\r\n", "\x00", "\u200b", "é", "       "],
+    ]
 )
 
 

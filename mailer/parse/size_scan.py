@@ -162,8 +162,13 @@ def literal_triggers(
 def one_spaced(text: str) -> str:
     """`text` with every whitespace run as one space (what `re.sub(r"\\s+", " ", text)` gives;
     `str.split` knows the same whitespace and is several times faster on prose)."""
-    if text.isprintable() and "  " not in text:
-        return text  # every whitespace character but the space is unprintable: none here
+    flat = text
+    if not flat.isprintable():  # line breaks and tabs, the usual unprintable characters
+        flat = flat.replace("\n", " ").replace("\t", " ").replace("\r", " ")
+    if flat.isprintable():  # every whitespace character but the space is unprintable
+        while "  " in flat:
+            flat = flat.replace("  ", " ")  # runs of spaces halve each time
+        return flat
     words = text.split()
     if not words:
         return " " if text else ""
