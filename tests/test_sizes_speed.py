@@ -152,3 +152,9 @@ def test_ascii_folding_chars_are_every_letter_a_case_insensitive_pattern_folds_t
 def test_every_whitespace_but_the_space_is_unprintable() -> None:
     assert all(not ch.isprintable() for ch in WHITESPACE_CHARS - {" "})
     assert one_spaced("a b  c\u00a0d") == "a b c d"
+
+
+def test_a_run_of_thousands_of_digits_before_a_unit_is_no_size_and_no_error() -> None:
+    # int() refuses strings over 4,300 digits; the Decimal reading gives a count too large
+    assert extract_sizes("1" * 9990 + "7B model") == []
+    assert [s.params for s in extract_sizes("1" * 9990 + " and a 7B model")] == [7 * 10**9]

@@ -33,15 +33,16 @@ def scan_windows(
     text: str,
     spaces: int,
     inside: frozenset[str] | None = None,
-    earliest: Callable[[str, int], int] | None = None,
+    earliest: Callable[[str, int, int], int] | None = None,
 ) -> Iterator[re.Match[str]]:
     """The matches `pattern.finditer(text)` gives, found only in windows that end just after
     each trigger and start `spaces` spaces before it (more than any mention spans). With
     `inside`, the characters a match can hold up to its trigger, a window also starts no
     earlier than after the last other character before the trigger: "a 7B" is tried at
     "7B" only, not at each character of "fine-tune a " (the pattern's own lookbehind still
-    sees the text before the window). With `earliest`, `earliest(text, trigger_start)` is
-    where a match ending at that trigger can start at the earliest, when every match in the
+    sees the text before the window). With `earliest`, `earliest(text, trigger_start, floor)`
+    is where a match ending at that trigger can start at the earliest (or `floor`, the
+    window's start, if that is later: no walk past it), when every match in the
     window ends at its trigger (the caller knows)."""
     last_end = 0
     for trigger in triggers:
@@ -56,8 +57,11 @@ def scan_windows(
                 break
         if inside is not None:
             first = trigger.start()
-            while first > start and text[first - 1] in inside:
+            limit = max(start, first - 64)  # a hostile run of digits: walked once, not per trigger
+            while first > limit and text[first - 1] in inside:
                 first -= 1
+            if first == limit:
+                first = start
             # such a match ends at its trigger: one search finds the window's only match
             found = pattern.search(text, max(first, last_end), end + 1)
             if found is not None:
@@ -65,7 +69,7 @@ def scan_windows(
                 yield found
             continue
         if earliest is not None:
-            start = max(start, earliest(text, trigger.start()))
+            start = earliest(text, trigger.start(), start)
         for match in pattern.finditer(text, max(start, last_end), end + 1):
             last_end = match.end()
             yield match

@@ -105,6 +105,8 @@ _SCALE_WORD_TRIGGER = re.compile(rf"(?:{_SCALE_WORDS})(?![a-z])")
 # A bare number's last digit is at most this far before the size (its longest separator,
 # " , and ", is 7 characters): no digit there, no bare number.
 _BARE_REACH = 8
+# How far back a window's start is looked for before giving up on narrowing it
+_WALK_LIMIT = 64
 _DIGIT = re.compile(r"[0-9]")
 # The last hyphen-joined part of every data set name: a name ending otherwise is none
 _DATASET_LAST_PARTS = frozenset(prefix.rsplit("-", 1)[-1] for prefix in DATASET_PREFIXES)
@@ -250,21 +252,23 @@ def _worded_matches(text: str) -> Iterator[re.Match[str]]:
     return scan_windows(_WORDED, triggers, text, 6, earliest=_worded_start)
 
 
-def _worded_start(text: str, unit: int) -> int:
+def _worded_start(text: str, unit: int, floor: int) -> int:
     """The earliest start of a worded size whose scale word starts at `unit` (in text
-    without ASCII_FOLDING_CHARS, where every match ends at its trigger): before the
-    separators ("-", spaces), the number (digits, "," and "." or one number word, letters
-    only, or "half a")."""
+    without ASCII_FOLDING_CHARS, where every match ends at its trigger), or `floor` if that
+    is later: before the separators ("-", spaces), the number (digits, "," and "." or one
+    number word, letters only, or "half a"). Past _WALK_LIMIT characters it gives `floor`
+    (a hostile run of thousands of letters is walked once per trigger otherwise)."""
+    limit = max(floor, unit - _WALK_LIMIT)
     start = unit
-    while start > 0 and (text[start - 1] == "-" or text[start - 1].isspace()):
+    while start > limit and (text[start - 1] == "-" or text[start - 1].isspace()):
         start -= 1
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in ".,"):
+    while start > limit and (text[start - 1].isalnum() or text[start - 1] in ".,"):
         start -= 1
-    if start > 1 and text[start - 1] == " " and text[start - 2].isalpha():  # "half a"
+    if start > max(limit, 1) and text[start - 1] == " " and text[start - 2].isalpha():  # "half a"
         start -= 1
-        while start > 0 and text[start - 1].isalpha():
+        while start > limit and text[start - 1].isalpha():
             start -= 1
-    return start
+    return floor if start == limit else start
 
 
 def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
@@ -495,7 +499,8 @@ def _is_data_name(text: str, match: re.Match[str]) -> bool:
 
 
 def _to_params(number: str, scale: int, factor: int = 1) -> int | None:
-    if number.isdigit() and number.isascii():  # a whole number: exact as an int
+    if len(number) <= 18 and number.isdigit() and number.isascii():  # exact as an int
+        # (a longer run of digits goes the Decimal way: int() refuses over 4,300 digits)
         params = int(number) * scale * factor
         return params if MIN_PARAMS <= params <= MAX_PARAMS else None
     word = NUMBER_WORDS.get(number.lower())
