@@ -212,3 +212,11 @@ def test_rewrapping_a_real_abstract_keeps_its_sizes(data: st.DataObject) -> None
     gaps = data.draw(st.lists(st.sampled_from([" ", "\n", "  ", "\n\n"]), min_size=1))
     rewrapped = "".join(token + gaps[i % len(gaps)] for i, token in enumerate(tokens))
     assert params(rewrapped) == params(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["a ten bıllion parameter model", "THOUſAND-parameter and 7B", "Ten BıLLION 7 million"]
+)
+def test_letters_folded_to_ascii_by_the_patterns_never_raise(text: str) -> None:
+    # "ı" and "ſ" match "i" and "s" case-insensitively, but are no scale word when lowered
+    assert all(size.params != 10**10 for size in extract_sizes(text))

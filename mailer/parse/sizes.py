@@ -22,10 +22,10 @@ from __future__ import annotations
 import re
 from bisect import insort
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Literal, NamedTuple
 
+import mailer.parse.size_scan as size_scan
 from mailer.models import ModelSize
 from mailer.parse.size_roles import reference_names, role_of, sentence_ends
 from mailer.parse.size_scan import scan_windows
@@ -54,13 +54,11 @@ _NUMBER_WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _SCALE_WORDS = "|".join(sorted(SCALE_WORDS, key=len, reverse=True))
 _NOT_BEFORE = r"(?<![\w.$€£¥])"
 
-_WHITESPACE = re.compile(r"\s+")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+")
 _LATEX_SYMBOLS = {"leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "sim": "~", "approx": "≈"}
 _LATEX_RELATION = re.compile(r"\$\\(leq|le|geq|ge|sim|approx)\$\s?")
 _ROLE_RANK = {"compared": 0, "unknown": 1, "own": 2}
 _VAGUE_BEFORE = re.compile(r"(?i:few|several|many|some|of) $")
-_GLUED_TIMES = re.compile(r"(?<=[0-9])times(?=[0-9])")  # "4times70" from a lost "×"
 # "8BrightarrowMinistral" or "8B$\\rightarrow$Ministral": an arrow between two names
 _ARROW = re.compile(r"\$?\\?(?:long)?(?:right|left|Right|Left)arrow\$?")
 _COMPACT = re.compile(
@@ -92,15 +90,33 @@ _JOINER = re.compile(
 # A size, one qualifying word, then the next: "82B English, 20B Chinese and 5B code tokens"
 _QUALIFIED_JOINER = re.compile(r"\s[A-Za-z]+(?:,\s?(?:and |or )?|\s(?:and|or)\s)")
 _NEXT_NAME = re.compile(r" (?:and|or|vs\.?|versus) [A-Z]")
-_CLAUSE_END = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[—–]\s")
-# A word of a context window: split on spaces, hyphens and slashes, punctuation trimmed
+# r"[,;:()\[\]!?]|\.(?:\s|$)|\s[—–]\s", led by one character class so the regex engine
+# skips to candidates instead of trying three branches at every character (same matches)
+_CLAUSE_END = re.compile(r"[,;:()\[\]!?.\s](?:(?<=\.)(?:\s|$)|(?<=\s)[—–]\s|(?<=[^.\s]))")
 # Cheap scans for the part every mention must contain (a digit before a scale letter, a
 # scale word); the full patterns then run only a few words before each, not at every
 # character of the text (issue 17: size extraction was half of parse_email).
-_COMPACT_TRIGGER = re.compile(r"[0-9](?:Bn|bn|[KMBTb])(?![A-Za-z0-9])")
+# The compact and spaced triggers in one scan of the text (they never overlap: the character
+# after the digit is a scale letter in one, a space in the other).
+_DIGIT_TRIGGER = re.compile(
+    r"[0-9](?:(?P<compact>(?:Bn|bn|[KMBTb])(?![A-Za-z0-9]))|(?P<spaced> [MBT](?![\w.-])))"
+)
 _SCALE_WORD_TRIGGER = re.compile(rf"(?:{_SCALE_WORDS})(?![a-z])")
-_SPACED_TRIGGER = re.compile(r"[0-9] [MBT](?![\w.-])")
-_WORD = re.compile(r"\w(?:[^\s\-/]*\w)?")
+# A bare number's last digit is at most this far before the size (its longest separator,
+# " , and ", is 7 characters): no digit there, no bare number.
+_BARE_REACH = 8
+# How far back a window's start is looked for before giving up on narrowing it
+_WALK_LIMIT = 64
+_DIGIT = re.compile(r"[0-9]")
+# The last hyphen-joined part of every data set name: a name ending otherwise is none
+_DATASET_LAST_PARTS = frozenset(prefix.rsplit("-", 1)[-1] for prefix in DATASET_PREFIXES)
+# The characters each pattern's match can hold before its trigger's digit (see scan_windows)
+_NUMBER_CHARS = frozenset("0123456789.,")
+_COMPACT_INSIDE = _NUMBER_CHARS | frozenset("x×*A") | size_scan.WHITESPACE_CHARS
+_GLUED_INSIDE = frozenset("0123456789.")
+_SPACED_INSIDE = _NUMBER_CHARS
+_ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_WORDS = size_scan.SplitWords("-/")  # words of a context window: split on " ", "-", "/"
 # The name a number is attached to: "LAION" in "LAION-5B", "HD-VILA" in "HD-VILA-100M"
 _NAME_BEFORE = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*)[- ]$")
 _STOP_WORDS = frozenset(
@@ -110,8 +126,7 @@ _LOOK_AHEAD_WORDS = 4
 _LOOK_BACK_WORDS = 6
 
 
-@dataclass(frozen=True, slots=True)
-class _Mention:
+class _Mention(NamedTuple):  # a tuple: several per size, built faster than a frozen dataclass
     start: int
     end: int
     params: int
@@ -158,20 +173,24 @@ def _title_end(text: str, flat: str) -> int:
     title = title.rstrip()
     if not blank or not title.strip() or title[-1] in ".!?:;":
         return 0
-    end = len(_WHITESPACE.sub(" ", title))  # the title's own URLs or LaTeX: no match below
+    end = len(size_scan.one_spaced(title))  # the title's own URLs or LaTeX: no match below
     return end if flat[end : end + 1] == " " and flat.startswith(title[:20].strip()) else 0
 
 
 def _flatten(text: str) -> str:
     """One line of prose: whitespace runs as one space, URLs gone (a URL is not text),
     LaTeX comparisons as symbols ("($\\leq$2B)" reads "(≤2B)")."""
-    flat = _WHITESPACE.sub(" ", text)
-    if "arrow" in flat:
-        flat = _ARROW.sub(" → ", flat)
+    flat = size_scan.one_spaced(text)
+    # each pattern runs from the first place a match can start (none has a lookbehind)
+    arrow = flat.find("arrow")
+    if arrow >= 0:
+        start = max(0, arrow - 11)  # "$\\longright" is the longest part before "arrow"
+        flat = flat[:start] + _ARROW.sub(" → ", flat[start:])
     if "times" in flat:
-        flat = _GLUED_TIMES.sub("×", flat)
-    if "http" in flat or "www." in flat:
-        flat = _URL.sub(" ", flat)
+        flat = size_scan.unglue_times(flat)
+    url = min((i for i in (flat.find("http"), flat.find("www.")) if i >= 0), default=-1)
+    if url >= 0:
+        flat = flat[:url] + _URL.sub(" ", flat[url:])
     if "$" in flat:
         flat = _LATEX_RELATION.sub(lambda m: _LATEX_SYMBOLS[m[1]], flat)
     return flat
@@ -179,8 +198,13 @@ def _flatten(text: str) -> str:
 
 def _find_mentions(text: str) -> list[_Mention]:
     mentions: list[_Mention] = []
-    triggers = list(_COMPACT_TRIGGER.finditer(text))
-    for match in scan_windows(_COMPACT, triggers, text, spaces=3):
+    if _DIGIT.search(text) is None:  # every compact or spaced size has a digit
+        triggers = spaced_triggers = []
+    else:
+        both = list(_DIGIT_TRIGGER.finditer(text))
+        triggers = [t for t in both if t["compact"] is not None]
+        spaced_triggers = [t for t in both if t["spaced"] is not None]
+    for match in scan_windows(_COMPACT, triggers, text, spaces=3, inside=_COMPACT_INSIDE):
         if _is_dataset_name(text, match.start()) or _is_data_name(text, match):
             continue
         factor = int(match["factor"]) if match["factor"] else 1
@@ -189,7 +213,7 @@ def _find_mentions(text: str) -> list[_Mention]:
         if params is not None:
             mentions.append(_Mention(match.start(), match.end(), params, "compact", scale))
     glued = [t for t in triggers if _follows_letters(text, t.start())]
-    for match in scan_windows(_GLUED, glued, text, spaces=1) if glued else ():
+    for match in scan_windows(_GLUED, glued, text, 1, _GLUED_INSIDE) if glued else ():
         if _is_glued_to_model_name(text, match.start()):
             params = _to_params(match["number"], 10**9)
             if params is not None:
@@ -202,11 +226,13 @@ def _find_mentions(text: str) -> list[_Mention]:
             text, max(0, match.start() - 12), match.start()
         ):
             continue  # "a few hundred million": no number
-        scale = SCALE_WORDS[match["unit"].lower()]
-        params = _to_params(match["number"], scale)
+        word_scale = SCALE_WORDS.get(match["unit"].lower())
+        if word_scale is None:
+            continue  # "bıllion": the pattern's case folding took a non-ASCII letter for "i"
+        params = _to_params(match["number"], word_scale)
         if params is not None:
-            mentions.append(_Mention(match.start(), match.end(), params, "worded", scale))
-    for match in scan_windows(_SPACED, _SPACED_TRIGGER.finditer(text), text, spaces=3):
+            mentions.append(_Mention(match.start(), match.end(), params, "worded", word_scale))
+    for match in scan_windows(_SPACED, spaced_triggers, text, 3, _SPACED_INSIDE):
         scale = SCALE_LETTERS[match["unit"]]
         params = _to_params(match["number"], scale)
         if params is not None and _verdict_after(text, match.end()) in ("parameters", "model"):
@@ -219,7 +245,30 @@ def _worded_matches(text: str) -> Iterator[re.Match[str]]:
     lower = text.lower()
     if len(lower) != len(text):  # a few characters grow when lowered: positions would shift
         return _WORDED.finditer(text)
-    return scan_windows(_WORDED, _SCALE_WORD_TRIGGER.finditer(lower), text, spaces=6)
+    triggers = size_scan.literal_triggers(_SCALE_WORD_TRIGGER, SCALE_WORDS, lower)
+    if not text.isascii() and any(ch in text for ch in size_scan.ASCII_FOLDING_CHARS):
+        # "bıllion" matches case-insensitively, but its lowered form is no trigger: no bound
+        return scan_windows(_WORDED, triggers, text, spaces=6)
+    return scan_windows(_WORDED, triggers, text, 6, earliest=_worded_start)
+
+
+def _worded_start(text: str, unit: int, floor: int) -> int:
+    """The earliest start of a worded size whose scale word starts at `unit` (in text
+    without ASCII_FOLDING_CHARS, where every match ends at its trigger), or `floor` if that
+    is later: before the separators ("-", spaces), the number (digits, "," and "." or one
+    number word, letters only, or "half a"). Past _WALK_LIMIT characters it gives `floor`
+    (a hostile run of thousands of letters is walked once per trigger otherwise)."""
+    limit = max(floor, unit - _WALK_LIMIT)
+    start = unit
+    while start > limit and (text[start - 1] == "-" or text[start - 1].isspace()):
+        start -= 1
+    while start > limit and (text[start - 1].isalnum() or text[start - 1] in ".,"):
+        start -= 1
+    if start > max(limit, 1) and text[start - 1] == " " and text[start - 2].isalpha():  # "half a"
+        start -= 1
+        while start > limit and text[start - 1].isalpha():
+            start -= 1
+    return floor if start == limit else start
 
 
 def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
@@ -229,7 +278,14 @@ def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
         bare: list[_Mention] = []
         position = mention.start
         while True:
-            found = _BARE_BEFORE.search(text, max(0, position - 40), position)
+            if _DIGIT.search(text, max(0, position - _BARE_REACH), position) is None:
+                break  # no number can end there
+            # it starts in the run of number characters that reaches the 8 characters
+            # before the size: the pattern is tried from there, not at 40 positions
+            first = max(0, position - _BARE_REACH)
+            while first > position - 40 and first > 0 and text[first - 1] in _NUMBER_CHARS:
+                first -= 1
+            found = _BARE_BEFORE.search(text, max(0, position - 40, first), position)
             if found is None or not _is_plausible_bare(text, found):
                 break
             params = _to_params(found["number"], mention.scale)
@@ -280,6 +336,8 @@ def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     verdict = _verdict_after(text, last.end)
     if verdict == "parameters":
         return group
+    if verdict == "other":
+        return []  # (whatever the words before say)
     if _has_non_parameter_lead(text, first.start):
         return []
     # "8K", "200K" are context lengths and vocabularies unless "parameters" follows
@@ -327,7 +385,7 @@ def _verdict_after(text: str, end: int) -> Verdict | None:
             ):
                 continue  # an adjective: "a 1.3B video model", "a 7B text encoder"
             return "other"
-        if word in _STOP_WORDS or any(ch.isdigit() for ch in word):
+        if word in _STOP_WORDS or (not word.isalpha() and any(ch.isdigit() for ch in word)):
             return None
     return None
 
@@ -340,30 +398,60 @@ def _words_after(text: str, end: int) -> list[str]:
     next_name = _NEXT_NAME.search(window)
     if next_name is not None:  # "FLUX.1-12B and Qwen-Image-20B": Qwen's words are not 12B's
         window = window[: next_name.start()]
-    return [w.lower() for w in _WORD.findall(window)[:_LOOK_AHEAD_WORDS]]
+    return [w.lower() for w in _WORDS.first(window, _LOOK_AHEAD_WORDS)]
 
 
 def _words_before(text: str, start: int) -> list[str]:
     window = text[max(0, start - 80) : start]
-    clause_ends = list(_CLAUSE_END.finditer(window))
-    if clause_ends:
-        window = window[clause_ends[-1].end() :]
-    return [w.lower() for w in _WORD.findall(window)[-_LOOK_BACK_WORDS:]]
+    last_end = -1
+    for clause_end in _CLAUSE_END.finditer(window):
+        last_end = clause_end.end()
+    if last_end >= 0:
+        window = window[last_end:]
+    return [w.lower() for w in _WORDS.last(window, _LOOK_BACK_WORDS)]
 
 
 def _has_parameter_lead(text: str, start: int) -> bool:
-    return any(w in PARAMETER_WORDS for w in _words_before(text, start))
+    if not _may_hold_word(text, start, PARAMETER_WORDS):
+        return False
+    return not PARAMETER_WORDS.isdisjoint(_words_before(text, start))
 
 
 def _has_non_parameter_lead(text: str, start: int) -> bool:
     if text[max(0, start - 2) : start].strip()[-1:] in ("$", "€", "£", "¥"):
         return True  # "$100K", "US$ 1B"
-    return any(w in NON_PARAMETER_LEAD_WORDS for w in _words_before(text, start)[-3:])
+    if not _may_hold_word(text, start, NON_PARAMETER_LEAD_WORDS):
+        return False
+    return not NON_PARAMETER_LEAD_WORDS.isdisjoint(_words_before(text, start)[-3:])
+
+
+def _may_hold_word(text: str, start: int, words: frozenset[str]) -> bool:
+    """Whether the window `_words_before` reads holds one of `words` at all, as a plain
+    substring (a word it finds is lowered from that window): most windows do not, and the
+    substring test is much cheaper than splitting the window into words."""
+    window = text[max(0, start - 80) : start].lower()
+    return any(word in window for word in _STEMS[words])
+
+
+def _stems(words: frozenset[str]) -> tuple[str, ...]:
+    """The words of `words` no other of them contains: a window holds one of `words` only if
+    it holds one of these ("cost" for "costs", "vocab" for "vocabulary")."""
+    return tuple(w for w in sorted(words) if not any(o != w and o in w for o in words))
+
+
+_STEMS = {words: _stems(words) for words in (PARAMETER_WORDS, NON_PARAMETER_LEAD_WORDS)}
 
 
 def _is_dataset_name(text: str, start: int) -> bool:
     """Whether the number ends a data set's name: "LAION-5B", "Recap-DataComp-1B",
     "Infinity-Instruct-7M" (any hyphen-joined tail of the name may be the known part)."""
+    if text[start - 1 : start] not in ("-", " "):
+        return False  # no name ends right before the number
+    part_start = start - 1
+    while part_start > 0 and text[part_start - 1] in _ASCII_ALNUM:
+        part_start -= 1
+    if text[part_start : start - 1].lower() not in _DATASET_LAST_PARTS:
+        return False  # the name's last part ends no known data set name
     name = _NAME_BEFORE.search(text, max(0, start - 40), start)
     if name is None:
         return False
@@ -411,6 +499,10 @@ def _is_data_name(text: str, match: re.Match[str]) -> bool:
 
 
 def _to_params(number: str, scale: int, factor: int = 1) -> int | None:
+    if len(number) <= 18 and number.isdigit() and number.isascii():  # exact as an int
+        # (a longer run of digits goes the Decimal way: int() refuses over 4,300 digits)
+        params = int(number) * scale * factor
+        return params if MIN_PARAMS <= params <= MAX_PARAMS else None
     word = NUMBER_WORDS.get(number.lower())
     try:
         value = word if word is not None else Decimal(number.replace(",", ""))
