@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from mailer.models import SizeRole
 
@@ -116,6 +117,121 @@ FIELD_WORDS: frozenset[str] = frozenset({"dominate", "dominates", "dominating", 
 SCOPE_END_WORDS: frozenset[str] = frozenset({"for", "across"})
 DISTILL_WORDS: frozenset[str] = frozenset({"distill", "distills", "distilled", "distilling"})
 HYPOTHETICAL_WORDS: frozenset[str] = frozenset({"might", "would", "could"})
+# Bounds of a class of models name no model: "models with fewer than 10B", "sub-100B",
+# "(≤2B)", "under 10 billion parameters" (unless the authors make models of that size)
+THRESHOLD_WORDS: frozenset[str] = frozenset(
+    {"than", "under", "below", "above", "over", "exceeding", "beyond", "sub"}
+)
+THRESHOLD_SIGNS = "≤≥<>"
+# The authors making a model: "We train J4R, a 7B judge" is theirs despite "judge"
+CREATE_VERBS: frozenset[str] = frozenset(
+    {
+        "train",
+        "trains",
+        "pretrain",
+        "pre-train",
+        "fine-tune",
+        "finetune",
+        "build",
+        "develop",
+        "release",
+        "propose",
+        "introduce",
+        "present",
+        "scale",
+    }
+)
+# Words that break "we train ... a 7B judge" into two objects
+OBJECT_BREAKS: frozenset[str] = frozenset(
+    {"with", "from", "using", "by", "against", "than", "via", "and", "or", "into", "over"}
+)
+# A model used to make data is a reference point: "we use X-72B to generate seed data"
+USE_VERBS: frozenset[str] = frozenset(
+    {
+        "use",
+        "uses",
+        "used",
+        "using",
+        "utilize",
+        "utilizes",
+        "utilized",
+        "leverage",
+        "leverages",
+        "leveraging",
+        "employ",
+        "employs",
+        "prompt",
+        "prompts",
+        "prompting",
+    }
+)
+DATA_VERBS: frozenset[str] = frozenset(
+    {
+        "generate",
+        "synthesize",
+        "annotate",
+        "label",
+        "produce",
+        "write",
+        "rewrite",
+        "score",
+        "grade",
+        "rate",
+        "critique",
+        "filter",
+        "judge",
+    }
+)
+# "the Qwen3-235B distilled datasets": the model is where the data came from
+SOURCE_PARTICIPLES: frozenset[str] = frozenset(
+    {"distilled", "generated", "synthesized", "annotated", "labeled", "labelled"}
+)
+DATA_NOUNS: frozenset[str] = frozenset(
+    {
+        "data",
+        "dataset",
+        "datasets",
+        "corpus",
+        "traces",
+        "responses",
+        "outputs",
+        "samples",
+        "annotations",
+        "labels",
+        "critiques",
+        "solutions",
+        "rationales",
+    }
+)
+# Between a role noun and the names it heads: "teacher models: X-70B, Y-405B"
+HEAD_FILLERS: frozenset[str] = frozenset(
+    {
+        "model",
+        "models",
+        "llm",
+        "llms",
+        "such",
+        "as",
+        "including",
+        "e.g",
+        "eg",
+        "namely",
+        "i.e",
+        "ie",
+        "like",
+    }
+)
+# Words that open a subordinate clause at a sentence's start; its comparison ends at its comma
+SUBORDINATORS: frozenset[str] = frozenset(
+    {"while", "whereas", "although", "though", "despite", "unlike", "when", "if", "since"}
+)
+# "We propose LoLA", "we introduce Dense Low-Rank Adaptation (DenseLoRA)": the paper's names
+_INTRODUCED = re.compile(
+    r"\b(?:[Ww]e|[Tt]his (?:paper|work)|[Oo]ur (?:work|paper))"
+    r" (?:\w+ ){0,3}?(?:propose|introduce|present|develop|build|release|call|name|term|dub)"
+    r"[sd]?\b"
+)
+_COINED = re.compile(r"\(([A-Z][\w-]*[A-Z][\w-]*)\)|\b([A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*)\b")
 _EXAMPLE_CUE = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
 
 # Words keep their hyphens here: "GPT-like" is a name, not the word "like".
@@ -134,16 +250,25 @@ def sentence_ends(text: str) -> list[int]:
     return [found.start() for found in _SENTENCE_END.finditer(text)]
 
 
+@dataclass(frozen=True)
+class TextCues:
+    """What a whole text says about names: the ones it gives as others' examples
+    (`references`) and the ones the paper introduces as its own (`own_names`)."""
+
+    references: frozenset[str]
+    own_names: frozenset[str]
+
+
 def role_of(
     text: str,
     start: int,
     end: int,
     ends: Sequence[int] | None = None,
-    references: Callable[[], frozenset[str]] | None = None,
+    cues: Callable[[], TextCues] | None = None,
 ) -> tuple[SizeRole, str]:
     """The role of the size at text[start:end] and the model name it sits on. `ends` are
-    the text's `sentence_ends` (found again when not given); `references` gives the
-    `reference_names` of the text (asked only when no nearer cue decides)."""
+    the text's `sentence_ends` (found again when not given); `cues` gives the text's
+    `text_cues` (asked only when the sentence has words they could decide)."""
     sentence_start, sentence_end = _sentence_bounds(
         text, start, end, sentence_ends(text) if ends is None else ends
     )
@@ -152,32 +277,64 @@ def role_of(
     sentence_start = max(sentence_start, start - _WINDOW_CHARS)
     sentence_end = min(sentence_end, end + _WINDOW_CHARS)
     source = _source_name(text, start, end)
-    after = _words_after(text, end, sentence_end)
-    if any(w in COMPARE_AFTER for w in after):
-        return "compared", source
     raw_before = _WORD.findall(text, sentence_start, start)
     before = [w.lower() for w in raw_before]
+    after = _words_after(text, end, sentence_end)
+    own_names = cues().own_names if cues is not None and raw_before else frozenset()
+    if _is_threshold(text, start, before) and not _authors_make(before, own_names):
+        return "compared", source
+    if any(w in COMPARE_AFTER for w in after) and not _authors_make(before, own_names):
+        return "compared", source
+    if _is_data_source(before, after) or _is_headed_by_role(raw_before):
+        return "compared", source
     if any(w in DISTILL_WORDS for w in before) and "into" in after:
         return "compared", source  # "we distill a 405B model into ..."
-    role = _role_from_words_before(before)
+    if _is_peer(raw_before):
+        return "own", source
+    role = _role_from_words_before(_main_clause(text, sentence_start, start, before), own_names)
     if role is not None:
         return role, source
     sentence = before + [w.lower() for w in _WORD.findall(text, end, sentence_end)]
     if any(w in HYPOTHETICAL_WORDS for w in sentence):
         return "unknown", source
-    if not any(w in OWN_BEFORE for w in sentence) and (
+    speaks = any(w in OWN_BEFORE or w in own_names for w in sentence)
+    if not speaks and (
         any(w in FIELD_WORDS for w in sentence)
         or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
     ):
         return "compared", source
-    if not any(w in OWN_BEFORE for w in before) and _weak_cue_near(raw_before):
+    if not any(w in OWN_BEFORE or w in own_names for w in before) and _weak_cue_near(raw_before):
         return "compared", source
-    if references is not None and not any(w in OWN_BEFORE for w in sentence):
+    if cues is not None and not speaks:
         near = [w.lower() for w in _WORD.findall(text, max(sentence_start, start - 40), start)]
-        names = references() if any(w[:1].isalpha() for w in near) else frozenset()
+        names = cues().references if any(w[:1].isalpha() for w in near) else frozenset()
         if any(w in names for w in near):
             return "compared", source  # "Recent works such as GPT-3 ... the GPT-3 model with 175B"
     return "own", source
+
+
+def text_cues(text: str, ends: Sequence[int]) -> TextCues:
+    """The `TextCues` of a flattened text with its `sentence_ends`."""
+    return TextCues(reference_names(text, ends), introduced_names(text, ends))
+
+
+def introduced_names(text: str, ends: Sequence[int]) -> frozenset[str]:
+    """The names the paper introduces as its own: the first capitalised name after "we
+    propose/introduce/present ..." and any coined acronym in brackets in that sentence
+    ("We propose LoLA", "we introduce Dense Low-Rank Adaptation (DenseLoRA)"). Names with
+    digits are left out: those are model names the sizes sit on."""
+    names: set[str] = set()
+    for found in _INTRODUCED.finditer(text):
+        _, sentence_end = _sentence_bounds(text, found.start(), found.end(), ends)
+        first = True
+        for coined in _COINED.finditer(text, found.end(), sentence_end):
+            bracketed, name = coined[1], coined[2]
+            if bracketed:
+                names.add(bracketed.lower())
+            elif first and name and len(name) > 2 and name.lower() not in OWN_BEFORE:
+                names.add(name.lower())
+            first = False if name else first
+    return frozenset(names)
 
 
 def reference_names(text: str, ends: Sequence[int]) -> frozenset[str]:
@@ -200,6 +357,78 @@ def reference_names(text: str, ends: Sequence[int]) -> frozenset[str]:
                         break
                     names.add(name.lower())
     return frozenset(names)
+
+
+def _is_peer(words: Sequence[str]) -> bool:
+    """ "outperforms other 1B and 8B parameter models": the paper's model has that size."""
+    for word in reversed(words):
+        if word.lower() in LIST_JOINERS or any(ch.isdigit() for ch in word):
+            continue
+        return word.lower() == "other"
+    return False
+
+
+def _is_threshold(text: str, start: int, before: Sequence[str]) -> bool:
+    """Whether a bound of a class comes right before the size: "fewer than 10B",
+    "under 10 billion", "sub-100B", "(≤2B)"."""
+    if text[max(0, start - 1) : start] in THRESHOLD_SIGNS and text[start - 1 : start]:
+        return True
+    return bool(before) and before[-1] in THRESHOLD_WORDS
+
+
+def _authors_make(before: Sequence[str], own_names: frozenset[str]) -> bool:
+    """Whether the size is the object of the authors making a model, within its clause:
+    "We train J4R, a 7B judge", "we train models with over 5 billion parameters"."""
+    made = False
+    for index in range(len(before) - 1, max(-1, len(before) - 10), -1):
+        word = before[index]
+        if word in OWN_BEFORE or word in own_names:
+            return made or (word == "our" and index >= len(before) - 2)
+        if word in CREATE_VERBS:
+            made = True
+        elif word in OBJECT_BREAKS and not made and word not in ("with", "over"):
+            following = before[index + 1] if index + 1 < len(before) else ""
+            if not (word == "from" and following[:1].isdigit()):  # a range: "from 70M to"
+                return False
+    return False
+
+
+def _is_data_source(before: Sequence[str], after: Sequence[str]) -> bool:
+    """A model named as where data came from: "we use X-72B to generate seed data",
+    "the Qwen3-235B distilled datasets"."""
+    if after[:1] and after[0] in SOURCE_PARTICIPLES and any(w in DATA_NOUNS for w in after[1:3]):
+        return True
+    return (
+        after[:2] == ["to", after[1]] and after[1] in DATA_VERBS
+        if len(after) > 1 and any(w in USE_VERBS for w in before[-4:])
+        else False
+    )
+
+
+def _is_headed_by_role(words: Sequence[str]) -> bool:
+    """Whether the size's name is one of a list headed by a role noun: "three teacher
+    models: AM-Thinking-v1, Qwen3-235B-A22B" (not "our teacher")."""
+    for index in range(len(words) - 1, max(-1, len(words) - 12), -1):
+        word = words[index]
+        lower = word.lower()
+        if lower in COMPARE_AFTER and word.islower() and index < len(words) - 1:
+            return index == 0 or words[index - 1].lower() not in OWN_BEFORE
+        if word[:1].isupper() or any(ch.isdigit() for ch in word):
+            continue
+        if lower in LIST_JOINERS or lower in HEAD_FILLERS:
+            continue
+        return False
+    return False
+
+
+def _main_clause(text: str, sentence_start: int, start: int, before: list[str]) -> list[str]:
+    """The words before the size, from the main clause only when the sentence opens with a
+    subordinate clause that ends before the size ("While X runs with less context than Y,
+    the results of our method on 7B ...")."""
+    if not before or before[0] not in SUBORDINATORS:
+        return before
+    comma = text.find(", ", sentence_start, start)
+    return before if comma < 0 else [w.lower() for w in _WORD.findall(text, comma, start)]
 
 
 def _weak_cue_near(words: Sequence[str]) -> bool:
@@ -240,13 +469,16 @@ def _words_after(text: str, end: int, sentence_end: int) -> list[str]:
     return words
 
 
-def _role_from_words_before(before: list[str]) -> SizeRole | None:
-    """The nearest cue before the size decides: a comparison, or the authors speaking."""
+def _role_from_words_before(
+    before: list[str], own_names: frozenset[str] = frozenset()
+) -> SizeRole | None:
+    """The nearest cue before the size decides: a comparison, or the authors speaking (or
+    a name they introduced). "other 7B models" are peers of the paper's own 7B model."""
     plain_words = 0
     scoped = False  # past the end of a comparison's object
     for index in range(len(before) - 1, -1, -1):
         word = before[index]
-        if word in OWN_BEFORE:
+        if word in OWN_BEFORE or word in own_names:
             return "own"
         following = before[index + 1] if index + 1 < len(before) else ""
         if word in SCOPE_END_WORDS or (word == "by" and following[:1].isdigit()):
