@@ -114,7 +114,7 @@ FIELD_WORDS: frozenset[str] = frozenset({"dominate", "dominates", "dominating", 
 # A comparison's object ends at these: "match the baseline for a 10B LLM", "outperform
 # methods by 4% and lead to the first 3B models" (the size after is the setting, not it);
 # "by" only before a margin ("by 4%"), not in "the benchmarks set by Llama-2-13B"
-SCOPE_END_WORDS: frozenset[str] = frozenset({"for", "across"})
+SCOPE_END_WORDS: frozenset[str] = frozenset({"for", "across", "on"})
 DISTILL_WORDS: frozenset[str] = frozenset({"distill", "distills", "distilled", "distilling"})
 HYPOTHETICAL_WORDS: frozenset[str] = frozenset({"might", "would", "could"})
 # Bounds of a class of models name no model: "models with fewer than 10B", "sub-100B",
