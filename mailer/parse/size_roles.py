@@ -303,7 +303,7 @@ def role_of(
         or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
     ):
         return "compared", source
-    if not any(w in OWN_BEFORE or w in own_names for w in before) and _weak_cue_near(raw_before):
+    if not speaks and _weak_cue_near(raw_before):
         return "compared", source
     if cues is not None and not speaks:
         near = [w.lower() for w in _WORD.findall(text, max(sentence_start, start - 40), start)]
