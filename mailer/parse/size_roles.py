@@ -231,6 +231,12 @@ _INTRODUCED = re.compile(
     r" (?:\w+ ){0,3}?(?:propose|introduce|present|develop|build|release|call|name|term|dub)"
     r"[sd]?\b"
 )
+# A count of the models a paper studies: "12 LLMs", "eleven different open source LLMs"
+_COUNTED_MODELS = re.compile(
+    r"\b(?:[1-9][0-9]?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|twenty|thirty) (?:[\w-]+ ){0,4}?"
+    r"(?:LLMs|models|language models|VLMs|MLLMs|LMs)\b"
+)
 _COINED = re.compile(r"\(([A-Z][\w-]*[A-Z][\w-]*)\)|\b([A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*)\b")
 _EXAMPLE_CUE = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
 
@@ -257,6 +263,7 @@ class TextCues:
 
     references: frozenset[str]
     own_names: frozenset[str]
+    study_start: int  # where the text has named a count of models it studies, else -1
 
 
 def role_of(
@@ -303,7 +310,7 @@ def role_of(
         or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
     ):
         return "compared", source
-    if not speaks and _weak_cue_near(raw_before):
+    if not speaks and _weak_cue_near(raw_before) and not _is_after_study(start, cues):
         return "compared", source
     if cues is not None and not speaks:
         near = [w.lower() for w in _WORD.findall(text, max(sentence_start, start - 40), start)]
@@ -315,7 +322,9 @@ def role_of(
 
 def text_cues(text: str, ends: Sequence[int]) -> TextCues:
     """The `TextCues` of a flattened text with its `sentence_ends`."""
-    return TextCues(reference_names(text, ends), introduced_names(text, ends))
+    counted = _COUNTED_MODELS.search(text)
+    study_start = _sentence_bounds(text, counted.start(), counted.end(), ends)[1] if counted else -1
+    return TextCues(reference_names(text, ends), introduced_names(text, ends), study_start)
 
 
 def introduced_names(text: str, ends: Sequence[int]) -> frozenset[str]:
@@ -357,6 +366,15 @@ def reference_names(text: str, ends: Sequence[int]) -> frozenset[str]:
                         break
                     names.add(name.lower())
     return frozenset(names)
+
+
+def _is_after_study(start: int, cues: Callable[[], TextCues] | None) -> bool:
+    """Whether the size comes after the text counted the models it studies ("texts from 12
+    LLMs", "tests eleven open source LLMs"): "models like X-8x22b" are then among them."""
+    if cues is None:
+        return False
+    study_start = cues().study_start
+    return 0 <= study_start <= start
 
 
 def _is_peer(words: Sequence[str]) -> bool:
