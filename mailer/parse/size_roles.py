@@ -288,8 +288,8 @@ def role_of(
     before = [w.lower() for w in raw_before]
     after = _words_after(text, end, sentence_end)
     own_names = cues().own_names if cues is not None and raw_before else frozenset()
-    if _is_threshold(text, start, before) and not _authors_make(before, own_names):
-        return "compared", source
+    if _is_threshold(text, start, before):
+        return ("own" if _authors_make(before, own_names) else "compared"), source
     if any(w in COMPARE_AFTER for w in after) and not _authors_make(before, own_names):
         return "compared", source
     if _is_data_source(before, after) or _is_headed_by_role(raw_before):
@@ -310,9 +310,11 @@ def role_of(
         or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
     ):
         return "compared", source
-    if not speaks and _weak_cue_near(raw_before) and not _is_after_study(start, cues):
+    if speaks or _is_after_study(start, cues):
+        return "own", source
+    if _weak_cue_near(raw_before):
         return "compared", source
-    if cues is not None and not speaks:
+    if cues is not None:
         near = [w.lower() for w in _WORD.findall(text, max(sentence_start, start - 40), start)]
         names = cues().references if any(w[:1].isalpha() for w in near) else frozenset()
         if any(w in names for w in near):
@@ -404,7 +406,7 @@ def _authors_make(before: Sequence[str], own_names: frozenset[str]) -> bool:
             return made or (word == "our" and index >= len(before) - 2)
         if word in CREATE_VERBS:
             made = True
-        elif word in OBJECT_BREAKS and not made and word not in ("with", "over"):
+        elif word in OBJECT_BREAKS and not made and word not in THRESHOLD_WORDS | {"with"}:
             following = before[index + 1] if index + 1 < len(before) else ""
             if not (word == "from" and following[:1].isdigit()):  # a range: "from 70M to"
                 return False
