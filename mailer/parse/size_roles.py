@@ -62,6 +62,7 @@ COMPARE_BEFORE: frozenset[str] = frozenset(
         "beyond",
         "among",
         "on-par",
+        "unlike",
     }
 )
 # "over" compares only after these: "gains over", "improves over"
@@ -510,7 +511,7 @@ def _role_from_words_before(
         previous = before[index - 1] if index > 0 else ""
         if word == "over" and previous in COMPARE_OVER_LEADS:
             return "compared"
-        if word == "to" and previous == "relative":
+        if word in ("to", "with") and previous in ("relative", "compare", "compares"):
             return "compared"
         if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
             return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
