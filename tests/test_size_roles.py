@@ -96,6 +96,49 @@ ROLES = [
         " from 700M to 9.3B.",
         {700 * M: "own", int(9.3 * B): "own"},
     ),
+    # issue 12 part 2: principles that generalise
+    ("Open models with fewer than 10B parameters trail GPT-4.", {10 * B: "compared"}),
+    ("Sub-100B models rarely solve it; our 3B model does.", {100 * B: "compared", 3 * B: "own"}),
+    ("Small models ($\\leq$2B) lag behind on charts.", {2 * B: "compared"}),
+    ("We pretrain models with more than 6 billion parameters.", {6 * B: "own"}),
+    ("We train J4R, a 7B judge trained with GRPO.", {7 * B: "own"}),
+    ("Our 70B teacher is trained first.", {70 * B: "own"}),
+    (
+        "We use Qwen2.5-72B-Instruct to generate seed data and tune Qwen2.5-7B on it.",
+        {72 * B: "compared", 7 * B: "own"},
+    ),
+    ("We release the Qwen3-235B distilled datasets.", {235 * B: "compared"}),
+    (
+        "Outputs come from three teacher models: DeepSeek-R1, Qwen3-235B-A22B and o3.",
+        {235 * B: "compared", 22 * B: "compared"},
+    ),
+    ("Our MR. Judge-7B surpasses GPT-4o.", {7 * B: "own"}),
+    (
+        "While it uses far less context than offline systems, its results on 7B LLM rival them.",
+        {7 * B: "own"},
+    ),
+    (
+        "We propose LoLA, a cache. Compared with full attention, LoLA on Llama-3-8B is fast.",
+        {8 * B: "own"},
+    ),
+    (
+        "We introduce Dense Low-Rank Adaptation (DenseLoRA). It reaches 84% compared to"
+        " LoRA's 81% on LLaMA3-8B.",
+        {8 * B: "own"},
+    ),
+    ("LoLA also outperforms other 1B and 8B parameter models.", {1 * B: "own", 8 * B: "own"}),
+    (
+        "We introduce Enigmata. When trained on larger models like Seed1.5 (20B activated"
+        " parameters), data from Enigmata helps.",
+        {20 * B: "own"},
+    ),
+    (
+        "We benchmark 14 open LLMs on coding. Models like Qwen2.5-32B code best, while"
+        " Llama-3-8B lags.",
+        {32 * B: "own", 8 * B: "own"},
+    ),
+    ("Unlike Llama-2-70B, our 8B model runs on a phone.", {70 * B: "compared", 8 * B: "own"}),
+    ("We compare with GPT-3 175B and train a 1B model.", {175 * B: "compared", 1 * B: "own"}),
 ]
 
 

@@ -293,7 +293,14 @@ def role_of(
         return ("own" if _authors_make(before, own_names) else "compared"), source
     if any(w in COMPARE_AFTER for w in after) and not _authors_make(before, own_names):
         return "compared", source
-    if _is_data_source(before, after) or _is_headed_by_role(raw_before):
+    if (
+        _is_data_source(before, after)
+        or _is_headed_by_role(
+            _WORD.findall(text, max(0, sentence_start - 80), start)  # "teachers: X, Y-70B"
+            if text[sentence_start - 1 : sentence_start] == ":"
+            else raw_before
+        )
+    ):
         return "compared", source
     if any(w in DISTILL_WORDS for w in before) and "into" in after:
         return "compared", source  # "we distill a 405B model into ..."
@@ -508,6 +515,8 @@ def _role_from_words_before(
             return "compared"
         if word in CLAUSE_STARTS:
             return None
+        if word in CREATE_VERBS and word != "scale":
+            return "own"  # "we compare with X-175B and train a 1B model"
         previous = before[index - 1] if index > 0 else ""
         if word == "over" and previous in COMPARE_OVER_LEADS:
             return "compared"
