@@ -139,6 +139,26 @@ ROLES = [
     ),
     ("Unlike Llama-2-70B, our 8B model runs on a phone.", {70 * B: "compared", 8 * B: "own"}),
     ("We compare with GPT-3 175B and train a 1B model.", {175 * B: "compared", 1 * B: "own"}),
+    (
+        "It achieves performance comparable to Llama-2-70B with only 7B parameters.",
+        {70 * B: "compared", 7 * B: "own"},
+    ),
+    (
+        "Existing methods fine-tune Llama-2-13B on large corpora, whereas we adapt a 1B model.",
+        {13 * B: "compared", 1 * B: "own"},
+    ),
+    (
+        "Larger models such as Llama-3-70B still hallucinate, which motivates our 3B verifier.",
+        {70 * B: "compared", 3 * B: "own"},
+    ),
+    (
+        "Our 2B model is competitive with 7B models such as Mistral-7B.",
+        {2 * B: "own", 7 * B: "compared"},
+    ),
+    (
+        "Recent open models (Llama-3-405B, Qwen2.5-72B) close the gap. We train a 1B model.",
+        {405 * B: "compared", 72 * B: "compared", 1 * B: "own"},
+    ),
 ]
 
 

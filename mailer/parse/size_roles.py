@@ -48,6 +48,7 @@ COMPARE_BEFORE: frozenset[str] = frozenset(
         "compared",
         "comparing",
         "comparable",
+        "competitive",
         "rival",
         "rivals",
         "rivaling",
@@ -63,6 +64,7 @@ COMPARE_BEFORE: frozenset[str] = frozenset(
         "among",
         "on-par",
         "unlike",
+        "contrast",
     }
 )
 # "over" compares only after these: "gains over", "improves over"
@@ -83,7 +85,7 @@ COMPARE_OVER_LEADS: frozenset[str] = frozenset(
     }
 )
 WEAK_COMPARE_BEFORE: frozenset[str] = frozenset(
-    {"like", "such", "e.g", "eg", "existing", "previous", "prior"}
+    {"like", "such", "e.g", "eg", "existing", "previous", "prior", "recent"}
 )
 # A new clause: a comparison before it says nothing of the size after it.
 CLAUSE_STARTS: frozenset[str] = frozenset(
@@ -309,7 +311,7 @@ def role_of(
     role = _role_from_words_before(_main_clause(text, sentence_start, start, before), own_names)
     if role is not None:
         return role, source
-    sentence = before + [w.lower() for w in _WORD.findall(text, end, sentence_end)]
+    sentence = before + _clause_after(text, end, sentence_end)
     if any(w in HYPOTHETICAL_WORDS for w in sentence):
         return "unknown", source
     speaks = any(w in OWN_BEFORE or w in own_names for w in sentence)
@@ -376,6 +378,16 @@ def reference_names(text: str, ends: Sequence[int]) -> frozenset[str]:
                         break
                     names.add(name.lower())
     return frozenset(names)
+
+
+def _clause_after(text: str, end: int, sentence_end: int) -> list[str]:
+    """The words after a size up to a new clause: in "Existing methods fine-tune X-13B,
+    whereas we adapt a 1B model" the authors do not speak of X-13B."""
+    words = [w.lower() for w in _WORD.findall(text, end, sentence_end)]
+    for index, word in enumerate(words):
+        if word in CLAUSE_STARTS or word == "which":
+            return words[:index]
+    return words
 
 
 def _is_after_study(start: int, cues: Callable[[], TextCues] | None) -> bool:
@@ -509,13 +521,21 @@ def _role_from_words_before(
         if word in OWN_BEFORE or word in own_names:
             return "own"
         following = before[index + 1] if index + 1 < len(before) else ""
-        if word in SCOPE_END_WORDS or (word == "by" and following[:1].isdigit()):
+        if (
+            word in SCOPE_END_WORDS
+            or (word == "by" and following[:1].isdigit())
+            or (word in ("with", "using") and following in ("only", "just", "merely"))
+        ):
             scoped = True
         if word in COMPARE_BEFORE and not scoped:
             return "compared"
         if word in CLAUSE_STARTS:
             return None
-        if word in CREATE_VERBS and word != "scale":
+        if (
+            word in CREATE_VERBS
+            and word != "scale"
+            and any(w in OWN_BEFORE for w in before[:index])
+        ):
             return "own"  # "we compare with X-175B and train a 1B model"
         previous = before[index - 1] if index > 0 else ""
         if word == "over" and previous in COMPARE_OVER_LEADS:
