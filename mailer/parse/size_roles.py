@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from functools import cached_property
 
 from mailer.models import SizeRole
 
@@ -229,8 +229,8 @@ SUBORDINATORS: frozenset[str] = frozenset(
     {"while", "whereas", "although", "though", "despite", "unlike", "when", "if", "since"}
 )
 # "We propose LoLA", "we introduce Dense Low-Rank Adaptation (DenseLoRA)": the paper's names
-_INTRODUCED = re.compile(
-    r"\b(?:[Ww]e|[Tt]his (?:paper|work)|[Oo]ur (?:work|paper))"
+_INTRODUCED = re.compile(  # a character class first: the scan skips ahead quickly
+    r"[WwTtOo](?:e|his (?:paper|work)|ur (?:work|paper))"
     r" (?:\w+ ){0,3}?(?:propose|introduce|present|develop|build|release|call|name|term|dub)"
     r"[sd]?\b"
 )
@@ -259,14 +259,30 @@ def sentence_ends(text: str) -> list[int]:
     return [found.start() for found in _SENTENCE_END.finditer(text)]
 
 
-@dataclass(frozen=True)
 class TextCues:
-    """What a whole text says about names: the ones it gives as others' examples
-    (`references`) and the ones the paper introduces as its own (`own_names`)."""
+    """What a whole text says about names, each read once and only when first asked: the
+    names it gives as others' examples (`references`), the names the paper introduces as
+    its own (`own_names`), and where it has counted the models it studies (`study_start`,
+    -1 when it does not)."""
 
-    references: frozenset[str]
-    own_names: frozenset[str]
-    study_start: int  # where the text has named a count of models it studies, else -1
+    def __init__(self, text: str, ends: Sequence[int]) -> None:
+        self._text = text
+        self._ends = ends
+
+    @cached_property
+    def references(self) -> frozenset[str]:
+        return reference_names(self._text, self._ends)
+
+    @cached_property
+    def own_names(self) -> frozenset[str]:
+        return introduced_names(self._text, self._ends)
+
+    @cached_property
+    def study_start(self) -> int:
+        counted = _COUNTED_MODELS.search(self._text)
+        if counted is None:
+            return -1
+        return _sentence_bounds(self._text, counted.start(), counted.end(), self._ends)[1]
 
 
 def role_of(
@@ -314,29 +330,25 @@ def role_of(
     sentence = before + _clause_after(text, end, sentence_end)
     if any(w in HYPOTHETICAL_WORDS for w in sentence):
         return "unknown", source
-    speaks = any(w in OWN_BEFORE or w in own_names for w in sentence)
+    speaks = not OWN_BEFORE.isdisjoint(sentence) or not own_names.isdisjoint(sentence)
     if not speaks and (
         any(w in FIELD_WORDS for w in sentence)
         or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
     ):
         return "compared", source
-    if speaks or _is_after_study(start, cues):
+    if speaks:
         return "own", source
-    if _weak_cue_near(raw_before):
-        return "compared", source
-    if cues is not None:
-        near = [w.lower() for w in _WORD.findall(text, max(sentence_start, start - 40), start)]
-        names = cues().references if any(w[:1].isalpha() for w in near) else frozenset()
-        if any(w in names for w in near):
-            return "compared", source  # "Recent works such as GPT-3 ... the GPT-3 model with 175B"
+    if _weak_cue_near(raw_before) or _is_reference(
+        text, max(sentence_start, start - 40), start, cues
+    ):
+        # "LLMs like PaLM 540B", "Recent works such as GPT-3 ... the GPT-3 model with 175B"
+        return ("own" if _is_after_study(start, cues) else "compared"), source
     return "own", source
 
 
 def text_cues(text: str, ends: Sequence[int]) -> TextCues:
     """The `TextCues` of a flattened text with its `sentence_ends`."""
-    counted = _COUNTED_MODELS.search(text)
-    study_start = _sentence_bounds(text, counted.start(), counted.end(), ends)[1] if counted else -1
-    return TextCues(reference_names(text, ends), introduced_names(text, ends), study_start)
+    return TextCues(text, ends)
 
 
 def introduced_names(text: str, ends: Sequence[int]) -> frozenset[str]:
@@ -346,6 +358,8 @@ def introduced_names(text: str, ends: Sequence[int]) -> frozenset[str]:
     digits are left out: those are model names the sizes sit on."""
     names: set[str] = set()
     for found in _INTRODUCED.finditer(text):
+        if text[found.start() - 1 : found.start()].isalpha():
+            continue  # "Owe ...", "Tour ...": not the subject
         _, sentence_end = _sentence_bounds(text, found.start(), found.end(), ends)
         first = True
         for coined in _COINED.finditer(text, found.end(), sentence_end):
@@ -388,6 +402,17 @@ def _clause_after(text: str, end: int, sentence_end: int) -> list[str]:
         if word in CLAUSE_STARTS or word == "which":
             return words[:index]
     return words
+
+
+def _is_reference(
+    text: str, near_start: int, start: int, cues: Callable[[], TextCues] | None
+) -> bool:
+    """Whether a name given earlier as others' example comes right before the size."""
+    if cues is None:
+        return False
+    near = [w.lower() for w in _WORD.findall(text, near_start, start)]
+    names = cues().references if any(w[:1].isalpha() for w in near) else frozenset()
+    return any(w in names for w in near)
 
 
 def _is_after_study(start: int, cues: Callable[[], TextCues] | None) -> bool:
