@@ -240,7 +240,12 @@ _COUNTED_MODELS = re.compile(
     r"thirteen|fourteen|fifteen|twenty|thirty) (?:[\w-]+ ){0,4}?"
     r"(?:LLMs|models|language models|VLMs|MLLMs|LMs)\b"
 )
-_COINED = re.compile(r"\(([A-Z][\w-]*[A-Z][\w-]*)\)|\b([A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*)\b")
+# The name right after the verb ("We propose LoLA, ..."; not a title of several capitalised
+# words, whose bracketed acronym is the name) and coined acronyms in brackets
+_FIRST_NAME = re.compile(
+    r" (?:(?:a|an|the|new|novel) )?([A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*)(?![\w-]| [A-Z])"
+)
+_BRACKETED_NAME = re.compile(r"\(([A-Z][\w-]*[A-Z][\w-]*)\)")
 _EXAMPLE_CUE = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
 
 # Words keep their hyphens here: "GPT-like" is a name, not the word "like".
@@ -360,15 +365,13 @@ def introduced_names(text: str, ends: Sequence[int]) -> frozenset[str]:
     for found in _INTRODUCED.finditer(text):
         if text[found.start() - 1 : found.start()].isalpha():
             continue  # "Owe ...", "Tour ...": not the subject
+        first = _FIRST_NAME.match(text, found.end())
+        if first is not None and len(first[1]) > 2:
+            names.add(first[1].lower())
         _, sentence_end = _sentence_bounds(text, found.start(), found.end(), ends)
-        first = True
-        for coined in _COINED.finditer(text, found.end(), sentence_end):
-            bracketed, name = coined[1], coined[2]
-            if bracketed:
-                names.add(bracketed.lower())
-            elif first and name and len(name) > 2 and name.lower() not in OWN_BEFORE:
-                names.add(name.lower())
-            first = False if name else first
+        names.update(
+            m[1].lower() for m in _BRACKETED_NAME.finditer(text, found.end(), sentence_end)
+        )
     return frozenset(names)
 
 
