@@ -316,18 +316,19 @@ def role_of(
         return ("own" if _authors_make(before, own_names) else "compared"), source
     if any(w in COMPARE_AFTER for w in after) and not _authors_make(before, own_names):
         return "compared", source
-    if (
-        _is_data_source(before, after)
-        or _is_headed_by_role(
+    after_colon = text[sentence_start - 1 : sentence_start] == ":"
+    if _is_data_source(before, after) or (
+        (after_colon or not COMPARE_AFTER.isdisjoint(before))
+        and _is_headed_by_role(
             _WORD.findall(text, max(0, sentence_start - 80), start)  # "teachers: X, Y-70B"
-            if text[sentence_start - 1 : sentence_start] == ":"
+            if after_colon
             else raw_before
         )
     ):
         return "compared", source
     if any(w in DISTILL_WORDS for w in before) and "into" in after:
         return "compared", source  # "we distill a 405B model into ..."
-    if _is_peer(raw_before):
+    if "other" in before and _is_peer(raw_before):
         return "own", source
     role = _role_from_words_before(_main_clause(text, sentence_start, start, before), own_names)
     if role is not None:
