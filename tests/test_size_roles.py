@@ -139,6 +139,7 @@ ROLES = [
     ),
     ("Unlike Llama-2-70B, our 8B model runs on a phone.", {70 * B: "compared", 8 * B: "own"}),
     ("We compare with GPT-3 175B and train a 1B model.", {175 * B: "compared", 1 * B: "own"}),
+    ("The advantage is not observed in BLOOM-176B.", {176 * B: "compared"}),
     (
         "It achieves performance comparable to Llama-2-70B with only 7B parameters.",
         {70 * B: "compared", 7 * B: "own"},

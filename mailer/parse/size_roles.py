@@ -65,6 +65,9 @@ COMPARE_BEFORE: frozenset[str] = frozenset(
         "on-par",
         "unlike",
         "contrast",
+        "advantage",
+        "advantages",
+        "superiority",
     }
 )
 # "over" compares only after these: "gains over", "improves over"
