@@ -144,47 +144,54 @@ def role_of(
     raw_before = _WORD.findall(text, sentence_start, start)
     before = [w.lower() for w in raw_before]
     after = _words_after(text, end, sentence_end)
-    own_names = cues().own_names if cues is not None and raw_before else frozenset()
-    if _is_threshold(text, start, before):
-        return ("own" if _authors_make(before, own_names) else "compared"), source
-    if any(w in COMPARE_AFTER for w in after) and not _authors_make(before, own_names):
-        return "compared", source
-    after_colon = text[sentence_start - 1 : sentence_start] == ":"
-    if _is_data_source(before, after) or (
-        (after_colon or not COMPARE_AFTER.isdisjoint(before))
-        and _is_headed_by_role(
-            _WORD.findall(text, max(0, sentence_start - 80), start)  # "teachers: X, Y-70B"
-            if after_colon
-            else raw_before
-        )
-    ):
-        return "compared", source
-    if any(w in DISTILL_WORDS for w in before) and "into" in after:
-        return "compared", source  # "we distill a 405B model into ..."
-    if "other" in before and _is_peer(raw_before):
-        return "own", source
-    role = _role_from_words_before(_main_clause(text, sentence_start, start, before), own_names)
-    if role is not None:
-        return role, source
-    sentence = before + _clause_after(text, end, sentence_end)
-    if any(w in HYPOTHETICAL_WORDS for w in sentence):
-        return "unknown", source
-    speaks = not OWN_BEFORE.isdisjoint(sentence) or not own_names.isdisjoint(sentence)
-    if not speaks and (
-        any(w in FIELD_WORDS for w in sentence)
-        or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
-    ):
-        return "compared", source
-    if speaks:
-        return "own", source
-    if (
-        _weak_cue_near(raw_before)
-        or _is_others_work(before)
-        or _is_reference(text, max(sentence_start, start - 40), start, cues)
-    ):
-        # "LLMs like PaLM 540B", "Recent works such as GPT-3 ... the GPT-3 model with 175B"
-        return ("own" if _is_after_study(start, cues) else "compared"), source
-    return "own", source
+
+    def read(own_names: frozenset[str]) -> SizeRole:
+        if _is_threshold(text, start, before):
+            return "own" if _authors_make(before, own_names) else "compared"
+        if any(w in COMPARE_AFTER for w in after) and not _authors_make(before, own_names):
+            return "compared"
+        after_colon = text[sentence_start - 1 : sentence_start] == ":"
+        if _is_data_source(before, after) or (
+            (after_colon or not COMPARE_AFTER.isdisjoint(before))
+            and _is_headed_by_role(
+                _WORD.findall(text, max(0, sentence_start - 80), start)  # "teachers: X, Y-70B"
+                if after_colon
+                else raw_before
+            )
+        ):
+            return "compared"
+        if any(w in DISTILL_WORDS for w in before) and "into" in after:
+            return "compared"  # "we distill a 405B model into ..."
+        if "other" in before and _is_peer(raw_before):
+            return "own"
+        role = _role_from_words_before(_main_clause(text, sentence_start, start, before), own_names)
+        if role is not None:
+            return role
+        sentence = before + _clause_after(text, end, sentence_end)
+        if any(w in HYPOTHETICAL_WORDS for w in sentence):
+            return "unknown"
+        speaks = not OWN_BEFORE.isdisjoint(sentence) or not own_names.isdisjoint(sentence)
+        if not speaks and (
+            any(w in FIELD_WORDS for w in sentence)
+            or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
+        ):
+            return "compared"
+        if speaks:
+            return "own"
+        if (
+            _weak_cue_near(raw_before)
+            or _is_others_work(before)
+            or _is_reference(text, max(sentence_start, start - 40), start, cues)
+        ):
+            # "LLMs like PaLM 540B", "Recent works such as GPT-3 ... the GPT-3 model with 175B"
+            return "own" if _is_after_study(start, cues) else "compared"
+        return "own"
+
+    # names the paper introduced only ever make a size own: read them when they could
+    role = read(frozenset())
+    if role != "own" and cues is not None and raw_before and cues().own_names:
+        role = read(cues().own_names)
+    return role, source
 
 
 def text_cues(text: str, ends: Sequence[int]) -> TextCues:
