@@ -14,7 +14,9 @@ unless asked):
 
 Splits: `tune` (tuned on), `holdout` (fixed by hash before tuning; its misses were seen once
 by the issue 12 follow-up, so it is no longer blind), `fresh` (78 real arXiv abstracts labeled
-and committed before the extractor ever ran on them, never tuned on: the honest figure).
+and committed before the extractor ever ran on them; its misses were read by issue 12 part 2,
+which tuned the role rules by principle, so it is no longer blind either: the honest figure
+now comes from a blind set kept outside this branch).
 """
 
 from __future__ import annotations
@@ -32,17 +34,19 @@ from mailer.parse.sizes import extract_sizes
 LABELED = Path(__file__).resolve().parent / "data" / "sizes" / "labeled.jsonl"
 MIN_PRECISION = 0.97
 MIN_RECALL = 0.95
-# Issue 12 targets 0.95 / 0.95 for own sizes on unseen text; the honest holdout figure after
-# tuning is 0.957 / 0.907 (tests/data/sizes/README.md), so the recall floor guards that level.
+# Issue 12 targets 0.95 / 0.95 for own sizes on unseen text. After issue 12 part 2 the holdout
+# (seen) reads 0.970 / 0.980 and the fresh split (seen) 0.989 / 0.989 (README): the floors are
+# the target. They are no longer blind figures; they guard against regressions.
 MIN_OWN_PRECISION = 0.95
-MIN_OWN_RECALL = 0.90
-# The fresh split (never tuned on): issue 12's targets for all sizes (0.98 / 0.97) are met
-# there and enforced. For own sizes the targets (0.95 / 0.95) are NOT met: the honest figure
-# is 0.944 / 0.903 (README), so the floor guards that achieved level, not the target.
+MIN_OWN_RECALL = 0.95
+# Issue 12's targets for all sizes (0.98 / 0.97) are met on the fresh split and enforced.
 FRESH_MIN_PRECISION = 0.98
 FRESH_MIN_RECALL = 0.97
-FRESH_MIN_OWN_PRECISION = 0.94
-FRESH_MIN_OWN_RECALL = 0.90
+FRESH_MIN_OWN_PRECISION = 0.95
+FRESH_MIN_OWN_RECALL = 0.95
+# The tune split holds the hand-written role cases: its own sizes must stay near where they are
+TUNE_MIN_OWN_PRECISION = 0.98
+TUNE_MIN_OWN_RECALL = 0.98
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,15 @@ def test_fresh_split_meets_the_size_targets() -> None:
     assert result.recall >= FRESH_MIN_RECALL, result.summary("fresh", len(items))
 
 
-def test_fresh_own_sizes_hold_the_achieved_level() -> None:
+def test_tune_own_sizes_hold_their_level() -> None:
+    items = _split("tune")
+    result = score(items, own=True)
+    print(result.summary("tune own_sizes", len(items)))
+    if result.precision < TUNE_MIN_OWN_PRECISION or result.recall < TUNE_MIN_OWN_RECALL:
+        pytest.fail("\n".join([result.summary("tune own", len(items)), *result.errors]))
+
+
+def test_fresh_own_sizes_meet_the_targets() -> None:
     items = _split("fresh")
     result = score(items, own=True)
     print(result.summary("fresh own_sizes", len(items)))

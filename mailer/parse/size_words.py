@@ -115,6 +115,8 @@ MODEL_WORDS: frozenset[str] = frozenset(
         "chat",
         "counterpart",
         "counterparts",
+        "classifier",
+        "classifiers",
         "language",
         "vision",
     }

@@ -27,7 +27,7 @@ from typing import Literal, NamedTuple
 
 import mailer.parse.size_scan as size_scan
 from mailer.models import ModelSize
-from mailer.parse.size_roles import reference_names, role_of, sentence_ends
+from mailer.parse.size_roles import TextCues, role_of, sentence_ends, text_cues
 from mailer.parse.size_scan import scan_windows
 from mailer.parse.size_words import (
     DATASET_PREFIXES,
@@ -148,18 +148,18 @@ def extract_sizes(text: str) -> list[ModelSize]:
     title_end = _title_end(text, flat) if mentions else 0
     if title_end:
         insort(ends, title_end)  # a title has no full stop before its abstract
-    cached: list[frozenset[str]] = []
+    cached: list[TextCues] = []
 
-    def references() -> frozenset[str]:  # read only for a size no other cue decides
+    def cues() -> TextCues:  # read only for a sentence whose words they could decide
         if not cached:
-            cached.append(reference_names(flat, ends))
+            cached.append(text_cues(flat, ends))
         return cached[0]
 
     for mention in mentions:
         known = found.get(mention.params)
         if known is not None and known.role == "own":
             continue  # already its strongest role: no need to read the sentence again
-        role, source = role_of(flat, mention.start, mention.end, ends, references)
+        role, source = role_of(flat, mention.start, mention.end, ends, cues)
         if known is None or _ROLE_RANK[role] > _ROLE_RANK[known.role]:
             span = known.text if known else flat[mention.start : mention.end]
             found[mention.params] = ModelSize(mention.params, span, role=role, source=source)

@@ -1,0 +1,231 @@
+"""The vocabulary `size_roles` reads a size's role with: words that compare, words of the
+authors speaking or making a model, role nouns, thresholds, data sources, clause openers.
+
+Kept apart from `size_roles.py` (as `size_words.py` is from `sizes.py`) so the lists can grow
+without hiding the rules that use them.
+"""
+
+from __future__ import annotations
+
+COMPARE_BEFORE: frozenset[str] = frozenset(
+    {
+        "outperform",
+        "outperforms",
+        "outperforming",
+        "outperformed",
+        "outperformance",
+        "surpass",
+        "surpasses",
+        "surpassing",
+        "surpassed",
+        "beat",
+        "beats",
+        "beating",
+        "than",
+        "against",
+        "versus",
+        "vs",
+        "compared",
+        "comparing",
+        "comparable",
+        "competitive",
+        "rival",
+        "rivals",
+        "rivaling",
+        "rivalling",
+        "match",
+        "matches",
+        "matching",
+        "par",
+        "exceeding",
+        "exceed",
+        "exceeds",
+        "beyond",
+        "among",
+        "on-par",
+        "unlike",
+        "contrast",
+        "advantage",
+        "advantages",
+        "superiority",
+    }
+)
+# "over" compares only after these: "gains over", "improves over"
+COMPARE_OVER_LEADS: frozenset[str] = frozenset(
+    {
+        "gain",
+        "gains",
+        "improvement",
+        "improvements",
+        "improve",
+        "improves",
+        "improved",
+        "outperformance",
+        "advantage",
+        "advantages",
+        "edge",
+        "lead",
+    }
+)
+WEAK_COMPARE_BEFORE: frozenset[str] = frozenset(
+    {"like", "such", "e.g", "eg", "existing", "previous", "prior", "recent"}
+)
+# "previous studies", "existing methods": others' work as what a sentence speaks of
+OTHERS_WORK_NOUNS: frozenset[str] = frozenset(
+    {
+        "work",
+        "works",
+        "study",
+        "studies",
+        "method",
+        "methods",
+        "approach",
+        "approaches",
+        "research",
+        "literature",
+        "efforts",
+        "systems",
+    }
+)
+# A new clause: a comparison before it says nothing of the size after it.
+CLAUSE_STARTS: frozenset[str] = frozenset(
+    {"despite", "while", "whereas", "although", "though", "but", "yet"}
+)
+LIST_JOINERS: frozenset[str] = frozenset({"and", "or", "vs", "versus"})
+OWN_BEFORE: frozenset[str] = frozenset({"we", "our", "ours", "us"})
+COMPARE_AFTER: frozenset[str] = frozenset(
+    {
+        "baseline",
+        "baselines",
+        "teacher",
+        "teachers",
+        "judge",
+        "judges",
+        "evaluator",
+        "evaluators",
+        "adjudicator",
+        "grader",
+        "annotator",
+        "reference",
+        "oracle",
+    }
+)
+# A sentence about who leads the field speaks of others' models: "Sparse models with close
+# to a trillion parameters dominate the leaderboards", "X-76B and Y-72B lead the
+# leaderboard" (but "ranks first on the leaderboard" is the paper's own result)
+FIELD_WORDS: frozenset[str] = frozenset({"dominate", "dominates", "dominating", "dominated"})
+# A comparison's object ends at these: "match the baseline for a 10B LLM", "outperform
+# methods by 4% and lead to the first 3B models" (the size after is the setting, not it);
+# "by" only before a margin ("by 4%"), not in "the benchmarks set by Llama-2-13B"
+SCOPE_END_WORDS: frozenset[str] = frozenset({"for", "across", "on"})
+DISTILL_WORDS: frozenset[str] = frozenset({"distill", "distills", "distilled", "distilling"})
+HYPOTHETICAL_WORDS: frozenset[str] = frozenset({"might", "would", "could"})
+# Bounds of a class of models name no model: "models with fewer than 10B", "sub-100B",
+# "(≤2B)", "under 10 billion parameters" (unless the authors make models of that size)
+THRESHOLD_WORDS: frozenset[str] = frozenset(
+    {"than", "under", "below", "above", "over", "exceeding", "beyond", "sub"}
+)
+THRESHOLD_SIGNS = "≤≥<>"
+# The authors making a model: "We train J4R, a 7B judge" is theirs despite "judge"
+CREATE_VERBS: frozenset[str] = frozenset(
+    {
+        "train",
+        "trains",
+        "pretrain",
+        "pre-train",
+        "fine-tune",
+        "finetune",
+        "build",
+        "develop",
+        "release",
+        "propose",
+        "introduce",
+        "present",
+        "scale",
+        "scales",
+    }
+)
+# Words that break "we train ... a 7B judge" into two objects
+OBJECT_BREAKS: frozenset[str] = frozenset(
+    {"with", "from", "using", "by", "against", "than", "via", "and", "or", "into", "over"}
+)
+# A model used to make data is a reference point: "we use X-72B to generate seed data"
+USE_VERBS: frozenset[str] = frozenset(
+    {
+        "use",
+        "uses",
+        "used",
+        "using",
+        "utilize",
+        "utilizes",
+        "utilized",
+        "leverage",
+        "leverages",
+        "leveraging",
+        "employ",
+        "employs",
+        "prompt",
+        "prompts",
+        "prompting",
+    }
+)
+DATA_VERBS: frozenset[str] = frozenset(
+    {
+        "generate",
+        "synthesize",
+        "annotate",
+        "label",
+        "produce",
+        "write",
+        "rewrite",
+        "score",
+        "grade",
+        "rate",
+        "critique",
+        "filter",
+        "judge",
+    }
+)
+# "the Qwen3-235B distilled datasets": the model is where the data came from
+SOURCE_PARTICIPLES: frozenset[str] = frozenset(
+    {"distilled", "generated", "synthesized", "annotated", "labeled", "labelled"}
+)
+DATA_NOUNS: frozenset[str] = frozenset(
+    {
+        "data",
+        "dataset",
+        "datasets",
+        "corpus",
+        "traces",
+        "responses",
+        "outputs",
+        "samples",
+        "annotations",
+        "labels",
+        "critiques",
+        "solutions",
+        "rationales",
+    }
+)
+# Between a role noun and the names it heads: "teacher models: X-70B, Y-405B"
+HEAD_FILLERS: frozenset[str] = frozenset(
+    {
+        "model",
+        "models",
+        "llm",
+        "llms",
+        "such",
+        "as",
+        "including",
+        "e.g",
+        "eg",
+        "namely",
+        "i.e",
+        "ie",
+        "like",
+    }
+)
+# Words that open a subordinate clause at a sentence's start; its comparison ends at its comma
+SUBORDINATORS: frozenset[str] = frozenset(
+    {"while", "whereas", "although", "though", "despite", "unlike", "when", "if", "since"}
+)
