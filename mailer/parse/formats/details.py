@@ -40,7 +40,7 @@ MIN_SUMMARY_CHARS = 60
 
 def find_upvotes(lines: list[str]) -> int | None:
     for line in lines:
-        m = _UPVOTES.search(line) if len(line) <= MAX_META_CHARS else None
+        m = _UPVOTES.search(line) if line and len(line) <= MAX_META_CHARS else None
         if m:
             return int((m.group(1) or m.group(2) or m.group(3)).replace(",", ""))
     return None

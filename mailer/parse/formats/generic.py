@@ -23,15 +23,19 @@ def source_label(envelope: Envelope) -> str | None:
 def entry_to_paper(entry: LinkedEntry, envelope: Envelope, *, primary_site: str | None) -> Paper:
     """A paper from a linked entry; `primary_site` picks which link is `url` when present."""
     links = entry.links
-    ordered = sorted(
-        links,
-        key=lambda link: (
-            link.site != primary_site,
-            link.is_pdf,
-            _PRIMARY_SITES.index(link.site),
-        ),
+    # the first link of the lowest rank, as sorted() would put first (min keeps the first)
+    primary = (
+        links[0]
+        if len(links) == 1
+        else min(
+            links,
+            key=lambda link: (
+                link.site != primary_site,
+                link.is_pdf,
+                _PRIMARY_SITES.index(link.site),
+            ),
+        )
     )
-    primary = ordered[0]
     pdf = next((link.url for link in links if link.is_pdf), None)
     arxiv_id = next((link.arxiv_id for link in links if link.arxiv_id), None)
     title = entry.title or (f"arXiv {arxiv_id}" if arxiv_id else primary.url)
