@@ -16,12 +16,14 @@ from mailer.config import ConfigError, Settings
 from mailer.store import Store, StoreError, describe_error
 
 
-def open_pipeline_or_exit(config_path: Path, *, partial_rules: bool = False) -> Pipeline:
+def open_pipeline_or_exit(
+    config_path: Path, *, partial_rules: bool = False, dry_run: bool = False
+) -> Pipeline:
     """The pipeline; with `partial_rules` rules with errors are left out (the run
     reports them and exits 1) unless no rule loads at all."""
     settings = load_settings_or_exit(config_path)
     try:
-        return Pipeline.open(settings, partial_rules=partial_rules)
+        return Pipeline.open(settings, partial_rules=partial_rules, dry_run=dry_run)
     except RulesUnavailable as e:
         for error in e.errors:
             click.echo(f"error: {error}", err=True)
