@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from mailer import metrics
-from mailer.batching import digest_positions, group_into_batches, plan_alerts, unique_papers
+from mailer.batching import group_into_batches
 from mailer.config import Settings
 from mailer.delivery_lanes import deliver_in_lanes
 from mailer.enrich import build_enricher
@@ -30,6 +30,7 @@ from mailer.errors import UsageError
 from mailer.models import Match, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.parse_worker import OverBudget, ParseBudget, ParserStopped, ParseWorker, peek_headers
+from mailer.planning import DryRunKnown, Item, Known, MessagePlan, RulesView, plan_message
 from mailer.rule_errors import describe_rule_errors
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
@@ -104,6 +105,7 @@ class Pipeline:
         budget = settings.budget
         self.parser = ParseWorker(ParseBudget(budget.seconds, budget.memory_mb))
         self.quarantine = QuarantineLog(store.engine)
+        self._known = StoreKnown(store)
 
     @classmethod
     def open(
@@ -113,6 +115,7 @@ class Pipeline:
         clock: Clock = utc_now,
         channel_factory: ChannelFactory | None = None,
         partial_rules: bool = False,
+        dry_run: bool = False,
     ) -> Pipeline:
         """Load the rules and open the store. RulesUnavailable when a rule has an error;
         with `partial_rules` (`mailer run`) a rule with an error is logged and left out
@@ -123,7 +126,8 @@ class Pipeline:
             raise RulesUnavailable(describe_rule_errors(ruleset, settings))
         for error in describe_rule_errors(ruleset, settings):
             log.error("rule error (this rule is left out, the others run): %s", error)
-        store = Store.open(settings.state)
+        # a dry run writes nothing: it plans against a copy of the state (Store.open_snapshot)
+        store = Store.open_snapshot(settings.state) if dry_run else Store.open(settings.state)
         try:
             ruleset = _with_subscriptions(ruleset, store)
         except Exception:
@@ -285,34 +289,27 @@ class Pipeline:
                 record = self._record(message, digest, SKIPPED, why, message_id, now)
                 self.store.record_message(record)
             return MessageOutcome(message.source, message.uid, OLDER_THAN_SINCE)
-        found = unique_papers(digest.papers) if digest and status == PARSED else []
-        is_new = not (force or since)  # else it returned above: not processed yet
-        if (
-            status == PARSED
-            and message_id
-            and self._is_copy_of_another(message, message_id, found, is_new=is_new)
-        ):
-            status, reason = SKIPPED, f"already processed a message with Message-ID {message_id}"
-            found = []
-        if found:  # a paper known by its title, DOI or OpenReview id keeps its stored id
-            found = unique_papers(self.store.with_known_ids(found))
-        if status == PARSED and not found:
-            status = NO_PAPERS
-        found, enrich_note = self._enrich(found)
-        rules = self._rules
-        matches = self._match(rules.matcher, found)
-        targets = {rule.name: rule.notify for rule in rules.ruleset.enabled}
-        descriptions = {rule.name: rule.description for rule in rules.ruleset.enabled}
-        alerts = plan_alerts(
-            matches,
-            targets,
-            descriptions,
+        item = Item(
+            message.source,
+            message.folder,
+            message.uidvalidity,
+            message.uid,
             key,
-            now,
-            self.settings.delivery.default_daily_at,
-            positions=digest_positions(found),
+            message_id,
+            digest,
+            status,
+            reason,
         )
-        alerts = without_repeats(alerts, self.store.engine)
+        known: Known = (
+            DryRunKnown(self._known, planned if planned is not None else set())
+            if dry_run
+            else self._known
+        )
+        plan = plan_message(
+            item, self._rules_view(), known, now, enrich=self._enrich, log_match_failure=_log_match
+        )
+        found, matches, alerts = list(plan.papers), list(plan.matches), list(plan.alerts)
+        status, reason = plan.status, plan.reason
         outcome = MessageOutcome(
             source=message.source,
             uid=message.uid,
@@ -322,10 +319,10 @@ class Pipeline:
             subject=digest.subject if digest else None,
             papers=len(found),
             matches=len(matches),
-            enrichment=enrich_note,
+            enrichment=plan.enrichment,
         )
         if dry_run:
-            return self._preview(outcome, found, alerts, now, planned)
+            return self._preview(outcome, plan, known, now)
         if self._is_unread_file(message):
             log.warning("not read: %s", reason, extra={"source": message.source})
             return outcome
@@ -422,24 +419,6 @@ class Pipeline:
             return self.parser.parse("document", message.uid, message.raw, budget)
         return self.parser.parse("email", message.uid, message.raw, budget)
 
-    def _is_copy_of_another(
-        self,
-        message: IncomingMessage,
-        message_id: str,
-        found: Sequence[Paper],
-        *,
-        is_new: bool = False,
-    ) -> bool:
-        """The same email reached us under another key (a copy in two folders) and that
-        copy parsed at least as well: a truncated, failed or quarantined copy read first
-        does not hide a better one (its extra papers alert; the rest are known alerts)."""
-        key = (message.source, message.folder, message.uidvalidity, message.uid)
-        # this very message again (replay, --since); `is_new`: just checked, not asked twice
-        if not is_new and self.store.is_processed(*key):
-            return False
-        best = self.store.best_copy_papers(message_id, besides=key)
-        return best is not None and best >= len(found)
-
     def _enrich(self, found: list[Paper]) -> tuple[list[Paper], str | None]:
         """The papers with their canonical records, and why some had none (None: all
         fine). Bounded in time; a failure leaves the email's data, never stops a run."""
@@ -451,15 +430,6 @@ class Pipeline:
             log.exception("enrichment failed; the papers keep the email's data")
             return found, f"enrichment failed: {type(e).__name__}"
         return list(result.papers), "; ".join(result.unavailable) or None
-
-    def _match(self, matcher: Matcher, found: Sequence[Paper]) -> list[Match]:
-        matches: list[Match] = []
-        for paper in found:
-            try:
-                matches.extend(matcher.match(paper))
-            except Exception:  # a rule-engine bug on one paper must not lose the others
-                log.exception("matching failed", extra={"paper_id": paper.id})
-        return matches
 
     def _count(
         self,
@@ -479,18 +449,46 @@ class Pipeline:
             metrics.MATCHES.labels(rule=match.rule).inc()
 
     def _preview(
-        self,
-        outcome: MessageOutcome,
-        found: Sequence[Paper],
-        alerts: Sequence[NewAlert],
-        now: datetime,
-        planned: set[tuple[str, str, str]] | None,
+        self, outcome: MessageOutcome, plan: MessagePlan, known: Known, now: datetime
     ) -> MessageOutcome:
         """A dry run: the batches this message would add, from nothing but reads."""
-        seen = planned if planned is not None else set()
-        keys = [(a.rule, a.paper_id, a.destination) for a in alerts]
-        known = self.store.known_alerts(keys) | seen
-        fresh = [a for a, key in zip(alerts, keys, strict=True) if key not in known]
-        seen.update((a.rule, a.paper_id, a.destination) for a in fresh)
-        previews = group_into_batches(fresh, {p.id: p for p in found}, now)
+        fresh = plan.new_alerts(known)
+        previews = group_into_batches(fresh, {p.id: p for p in plan.papers}, now)
         return replace(outcome, new_alerts=sum(len(b.items) for b in previews), previews=previews)
+
+    def _rules_view(self) -> RulesView:
+        rules = self._rules
+        return RulesView(
+            rules.matcher,
+            {rule.name: rule.notify for rule in rules.ruleset.enabled},
+            {rule.name: rule.description for rule in rules.ruleset.enabled},
+            self.settings.delivery.default_daily_at,
+        )
+
+
+def _log_match(paper: Paper) -> None:
+    log.exception("matching failed", extra={"paper_id": paper.id})
+
+
+class StoreKnown:
+    """The planner's view of the store: its reads, and the Slack subscriptions' repeats."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def is_processed(self, source: str, folder: str, uidvalidity: int, uid: str) -> bool:
+        return self.store.is_processed(source, folder, uidvalidity, uid)
+
+    def best_copy_papers(
+        self, message_id: str, *, besides: tuple[str, str, int, str] | None = None
+    ) -> int | None:
+        return self.store.best_copy_papers(message_id, besides=besides)
+
+    def with_known_ids(self, found: Sequence[Paper]) -> list[Paper]:
+        return self.store.with_known_ids(found)
+
+    def known_alerts(self, keys: Sequence[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+        return self.store.known_alerts(keys)
+
+    def repeats(self, alerts: Sequence[NewAlert]) -> list[NewAlert]:
+        return without_repeats(alerts, self.store.engine)

@@ -16,13 +16,15 @@ from mailer.store import Store
 from mailer.store.db import DatabaseFailure
 
 
-def open_pipeline_or_exit(config_path: Path, *, partial_rules: bool = False) -> Pipeline:
+def open_pipeline_or_exit(
+    config_path: Path, *, partial_rules: bool = False, dry_run: bool = False
+) -> Pipeline:
     """The pipeline; with `partial_rules` rules with errors are left out (the run
     reports them and exits 1) unless no rule loads at all."""
     settings = load_settings_or_exit(config_path)
     # RulesUnavailable, StoreError and ConfigError stop the command: mailer.cli shows
     # them and exits 2
-    return Pipeline.open(settings, partial_rules=partial_rules)
+    return Pipeline.open(settings, partial_rules=partial_rules, dry_run=dry_run)
 
 
 def open_store_or_exit(settings: Settings) -> Store:

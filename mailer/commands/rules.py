@@ -186,10 +186,20 @@ def check(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -> N
     raise SystemExit(EXIT_OK)
 
 
-def _papers(inputs: Sequence[Path]) -> tuple[list[Paper], int]:
-    """Every paper in the documents, once each (a paper can be in several digests), and
-    how many documents could not be read (each reported on stderr; the rest go on)."""
+def _plan(
+    inputs: Sequence[Path], ruleset: RuleSet, default_at: time
+) -> tuple[list[Paper], list[Match], int]:
+    """Every paper in the documents once, the matches a run on a fresh state would alert
+    on, and how many documents could not be read (each reported on stderr; the rest go on).
+
+    The same planner as `mailer run` (`mailer.planning.plan_message`), against a fresh
+    state in memory that each document is recorded in, as a run records it: a paper in
+    two digests, or known in the second one only by its title, matches once."""
+    from mailer.app import StoreKnown
     from mailer.parse.inputs import UnreadableDocument, iter_documents, parse_document
+    from mailer.planning import Item, RulesView, plan_message
+    from mailer.store import MessageRecord, Store, message_key
+    from mailer.store.schema import FAILED, PARSED
 
     unreadable = 0
 
@@ -198,18 +208,45 @@ def _papers(inputs: Sequence[Path]) -> tuple[list[Paper], int]:
         unreadable += 1
         click.echo(f"error: cannot read {document.name}: {document.reason}; skipped", err=True)
 
-    seen: set[str] = set()
-    papers = []
-    for path in inputs:
-        for name, raw in iter_documents(path, on_error=report):
-            digest = parse_document(name, raw)
-            for problem in digest.problems:
-                click.echo(f"problem: {name}: {problem.reason}", err=True)
-            for paper in digest.papers:
-                if paper.id not in seen:
-                    seen.add(paper.id)
-                    papers.append(paper)
-    return papers, unreadable
+    enabled = ruleset.enabled
+    rules = RulesView(
+        compile_rules(enabled),
+        {rule.name: rule.notify for rule in enabled},
+        {rule.name: rule.description for rule in enabled},
+        default_at,
+    )
+    papers: dict[str, Paper] = {}
+    matches: dict[tuple[str, str], Match] = {}
+    now = datetime.now(UTC)
+    store = Store.open_snapshot("sqlite://")  # a fresh state that lives in memory
+    try:
+        known = StoreKnown(store)
+        for path in inputs:
+            for name, raw in iter_documents(path, on_error=report):
+                digest = parse_document(name, raw)
+                for problem in digest.problems:
+                    click.echo(f"problem: {name}: {problem.reason}", err=True)
+                reason = "; ".join(p.reason for p in digest.problems) or None
+                status = FAILED if not digest.papers and reason else PARSED
+                folder = str(path)
+                item = Item(
+                    "rules-test", folder, 0, name, message_key("rules-test", folder, 0, name),
+                    digest.message_id, digest, status, reason,
+                )  # fmt: skip
+                plan = plan_message(item, rules, known, now)
+                record = MessageRecord(
+                    source="rules-test", folder=folder, uidvalidity=0, uid=name,
+                    status=plan.status, processed_at=now, message_id=digest.message_id,
+                    reason=plan.reason, raw=None,
+                )  # fmt: skip
+                store.record_message(record, list(plan.papers), list(plan.alerts))
+                for paper in plan.papers:
+                    papers.setdefault(paper.id, paper)
+                for match in plan.matches:
+                    matches.setdefault((match.rule, match.paper_id), match)
+    finally:
+        store.close()
+    return list(papers.values()), list(matches.values()), unreadable
 
 
 def _targets(rule: Rule, default_at: time) -> str:
@@ -293,12 +330,12 @@ def test_rules(
     ruleset = loaded.ruleset
     for error in loaded.errors:
         click.echo(f"error: {error}", err=True)
-    papers, unreadable = _papers(inputs)
+    settings = loaded.settings
+    default_at = settings.delivery.default_daily_at if settings else time(9, 0)
+    papers, matches, unreadable = _plan(inputs, ruleset, default_at)
     if why_not is not None:
         _print_why_not(why_not, ruleset.rules, papers, as_json)
         raise SystemExit(EXIT_FAILURES if ruleset.errors or unreadable else EXIT_OK)
-    matcher = compile_rules(ruleset.enabled)
-    matches = matcher.match_all(papers)
     if as_json:
         titles = {paper.id: paper.title for paper in papers}
         lines = [
@@ -316,8 +353,6 @@ def test_rules(
         if lines:
             sys.stdout.write("\n".join(lines) + "\n")
     else:
-        settings = loaded.settings
-        default_at = settings.delivery.default_daily_at if settings else time(9, 0)
         _print_text(ruleset.rules, matches, papers, default_at)
     raise SystemExit(EXIT_FAILURES if ruleset.errors or unreadable else EXIT_OK)
 

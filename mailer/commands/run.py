@@ -63,7 +63,7 @@ def run(config_path: Path, once: bool, dry_run: bool, since: date | None, as_jso
       mailer run --since 2025-10-01 --config config/mailer.yaml
       mailer run --json | jq .alerts
     """
-    pipeline = open_pipeline_or_exit(config_path, partial_rules=True)
+    pipeline = open_pipeline_or_exit(config_path, partial_rules=True, dry_run=dry_run)
     try:
         # with --json, alerts printed by a console destination go to stderr: stdout is
         # one JSON object

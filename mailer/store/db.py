@@ -8,6 +8,7 @@ psycopg (v3) driver; its connections show in `pg_stat_activity` as
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
 
 from mailer.errors import MailerError, UsageError
 from mailer.store.canonical import CanonicalCache
@@ -75,6 +77,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # FULL: a commit survives a power cut too (NORMAL may lose the last ones, after an
     # IMAP message was already moved away as processed); writes here are few
     cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _snapshot_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -142,6 +150,40 @@ class Store(MessageQueries, OutboxQueries, ReportQueries, SearchQueries):
             except StoreError:
                 store.close()
                 raise
+        return store
+
+    @classmethod
+    def open_snapshot(cls, state: str) -> Store:
+        """A store for a dry run, which must write nothing, not even a file: a SQLite
+        state is copied into memory (a fresh one when the file does not exist yet) and
+        brought up to date there; a PostgreSQL state is only read (it must be up to date:
+        `mailer db upgrade`)."""
+        url = make_url(engine_url(state))
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            return cls.open(state, migrate=url.get_backend_name() == "sqlite")
+        path = Path(url.database)
+
+        def copy_into_memory() -> sqlite3.Connection:
+            memory = sqlite3.connect(":memory:", check_same_thread=False)
+            if path.exists():  # read-write only so that SQLite removes its WAL files at close;
+                # a backup reads, it writes nothing to the file
+                with contextlib.closing(
+                    sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
+                ) as disk:
+                    disk.backup(memory)
+            return memory
+
+        try:
+            engine = create_engine("sqlite://", creator=copy_into_memory, poolclass=StaticPool)
+            event.listen(engine, "connect", _snapshot_pragmas)
+        except (SQLAlchemyError, sqlite3.Error) as e:
+            raise StoreError(f"cannot read the state database: {describe_error(e)}") from e
+        store = cls(engine)
+        try:
+            store.upgrade()
+        except StoreError:
+            store.close()
+            raise
         return store
 
     def upgrade(self) -> int:
