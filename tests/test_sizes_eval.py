@@ -10,7 +10,7 @@ the floors are enforced on the holdout split.
 Print the figures (and the tune split's misses, never the holdout's or the fresh split's
 unless asked):
 
-    python3 tests/test_sizes_eval.py [--show-holdout] [--show-fresh]
+    python3 tests/test_sizes_eval.py [--show-holdout] [--show-fresh] [--show-blind]
 
 Splits: `tune` (tuned on), `holdout` (fixed by hash before tuning; its misses were seen once
 by the issue 12 follow-up, so it is no longer blind), `fresh` (78 real arXiv abstracts labeled
@@ -118,8 +118,34 @@ def score(items: list[LabeledText], own: bool = False) -> Score:
     return result
 
 
+BLIND = LABELED.with_name("blind.jsonl")
+# The blind split (tests/data/sizes/BLIND.md): 132 real arXiv abstracts of April 2026 and
+# January 2026 listings, labeled by a helper who never ran the extractor on them, never
+# seen by whoever tuned the size roles; measured once, after all tuning of this round:
+# sizes 0.994 / 0.994, own sizes 0.979 / 0.926 (main before the round: own 0.965 / 0.926).
+# The size targets (0.98 / 0.97) are met; own-size recall is short of issue 12's 0.95, so
+# the floors guard the measured level. Only 9 of its 157 sizes are compared ones.
+BLIND_MIN_PRECISION = 0.98
+BLIND_MIN_RECALL = 0.97
+BLIND_MIN_OWN_PRECISION = 0.97
+BLIND_MIN_OWN_RECALL = 0.92
+
+
 def _split(name: str) -> list[LabeledText]:
+    if name == "blind":
+        return load_labeled(BLIND)
     return [item for item in load_labeled() if item.split == name]
+
+
+def test_blind_split_sizes_and_own_sizes_hold_their_measured_level() -> None:
+    items = _split("blind")
+    assert len(items) >= 130
+    sizes, own = score(items), score(items, own=True)
+    print(sizes.summary("blind", len(items)), own.summary("blind own_sizes", len(items)))
+    assert sizes.precision >= BLIND_MIN_PRECISION, sizes.summary("blind", len(items))
+    assert sizes.recall >= BLIND_MIN_RECALL, sizes.summary("blind", len(items))
+    assert own.precision >= BLIND_MIN_OWN_PRECISION, own.summary("blind own", len(items))
+    assert own.recall >= BLIND_MIN_OWN_RECALL, own.summary("blind own", len(items))
 
 
 def test_labeled_set_is_large_and_split_before_tuning() -> None:
@@ -185,7 +211,7 @@ def test_tune_split_meets_the_floor_too() -> None:
 
 
 def main(argv: list[str]) -> None:
-    for name in ("tune", "holdout", "fresh"):
+    for name in ("tune", "holdout", "fresh", "blind"):
         items = _split(name)
         for own in (False, True):
             result = score(items, own=own)
