@@ -112,6 +112,7 @@ def _timed(stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
 def stage_timers() -> Iterator[None]:
     """Timers around the pipeline's steps (class attributes, put back afterwards)."""
     import mailer.app as app
+    import mailer.planning as planning
 
     patches: list[tuple[Any, str, Any]] = []
 
@@ -124,8 +125,8 @@ def stage_timers() -> Iterator[None]:
             setattr(owner, name, _timed(stage, original))
 
     wrap(Pipeline, "_parse", "parse")
-    wrap(Pipeline, "_match", "match")
-    wrap(app, "plan_alerts", "match")
+    wrap(planning, "match_papers", "match")  # the planner's steps (mailer.planning)
+    wrap(planning, "plan_alerts", "match")
     wrap(app, "without_repeats", "store")
     for name in ("is_processed", "best_copy_papers", "with_known_ids", "record_message"):
         owner = next(c for c in Store.__mro__ if name in c.__dict__)
