@@ -299,6 +299,7 @@ class Pipeline:
             digest,
             status,
             reason,
+            is_new=not (force or since),  # else it returned above when processed
         )
         known: Known = (
             DryRunKnown(self._known, planned if planned is not None else set())

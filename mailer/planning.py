@@ -83,6 +83,7 @@ class Item:
     digest: ParsedDigest | None
     status: str  # from parsing: parsed, failed, skipped, quarantined
     reason: str | None = None
+    is_new: bool = False  # the caller just found it not processed: not asked again
 
     @property
     def address(self) -> tuple[str, str, int, str]:
@@ -181,7 +182,7 @@ def _is_copy(item: Item, found: Sequence[Paper], known: Known) -> bool:
     copy parsed at least as well: a truncated, failed or quarantined copy read first
     does not hide a better one (its extra papers alert; the rest are known alerts)."""
     assert item.message_id is not None
-    if known.is_processed(*item.address):  # this very message again (replay, --since)
+    if not item.is_new and known.is_processed(*item.address):  # again (replay, --since)
         return False
     best = known.best_copy_papers(item.message_id, besides=item.address)
     return best is not None and best >= len(found)

@@ -144,13 +144,7 @@ class Store(MessageQueries, OutboxQueries, ReportQueries, SearchQueries):
     @classmethod
     def open(cls, state: str, *, migrate: bool = True) -> Store:
         store = cls(create_store_engine(state))
-        if migrate:
-            try:
-                store.upgrade()
-            except StoreError:
-                store.close()
-                raise
-        return store
+        return store._upgraded() if migrate else store
 
     @classmethod
     def open_snapshot(cls, state: str) -> Store:
@@ -178,13 +172,16 @@ class Store(MessageQueries, OutboxQueries, ReportQueries, SearchQueries):
             event.listen(engine, "connect", _snapshot_pragmas)
         except (SQLAlchemyError, sqlite3.Error) as e:
             raise StoreError(f"cannot read the state database: {describe_error(e)}") from e
-        store = cls(engine)
+        return cls(engine)._upgraded()
+
+    def _upgraded(self) -> Store:
+        """This store with its migrations run; closed when they fail."""
         try:
-            store.upgrade()
+            self.upgrade()
         except StoreError:
-            store.close()
+            self.close()
             raise
-        return store
+        return self
 
     def upgrade(self) -> int:
         """Run pending migrations; return how many were applied.
