@@ -66,7 +66,7 @@ class LeaderElection:
         url: str,
         settings: ReplicaSettings,
         *,
-        on_change: Callable[[], None],
+        on_change: Callable[[], object],
         clock: Clock,
     ) -> None:
         self.replica = replica_name()

@@ -95,7 +95,7 @@ def retry_delay(attempt: int, settings: Settings, retry_after: float | None) -> 
     """Seconds before the next try after the `attempt`-th failure (1-based)."""
     delivery = settings.delivery
     doublings = min(attempt - 1, 64)  # 2**1100 seconds would not even fit in a float
-    delay = min(delivery.backoff_max_seconds, delivery.backoff_seconds * 2**doublings)
+    delay = min(delivery.backoff_max_seconds, delivery.backoff_seconds * 2.0**doublings)
     if retry_after is not None:  # a peer asking for more than a day is not taken literally
         delay = max(delay, min(retry_after, MAX_RETRY_AFTER_SECONDS))
     return max(delay, MIN_RETRY_SECONDS)

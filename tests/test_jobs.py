@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -79,7 +80,7 @@ class Kit:
     def __init__(
         self,
         tmp_path: Path,
-        rules: list[dict[str, object]],
+        rules: Sequence[Mapping[str, object]],
         source: dict[str, object] | None = None,
         **extra: object,
     ) -> None:

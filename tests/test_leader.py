@@ -24,10 +24,10 @@ from mailer.health import SourceHealth, evaluate_health
 from mailer.instance_lock import AlreadyRunningError, acquire_instance_lock
 from mailer.leader import SoleLeader, release_claims_of_gone_replicas
 from mailer.metrics import REGISTRY
-from mailer.models import Paper
+from mailer.models import NewAlert, Paper
 from mailer.status import collect_service_status, format_service_status
 from mailer.store.db import Store, application_name, create_store_engine, engine_url
-from mailer.store.messages import MessageRecord, NewAlert
+from mailer.store.messages import MessageRecord
 from mailer.store.replicas import Replica, record_heartbeat
 
 FAST = ReplicaSettings(heartbeat_seconds=0.1, handover_seconds=0.4, session_timeout_seconds=1)

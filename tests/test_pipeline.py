@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -30,7 +31,7 @@ SMALL_LLMS = {
 
 
 def pipeline(
-    tmp_path: Path, rules: list[dict[str, object]], **config: object
+    tmp_path: Path, rules: Sequence[Mapping[str, object]], **config: object
 ) -> tuple[Pipeline, Recorder]:
     recorder = Recorder()
     settings = settings_for(write_config(tmp_path, rules, **config))  # type: ignore[arg-type]

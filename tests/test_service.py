@@ -216,7 +216,7 @@ def test_a_dead_scheduler_thread_stops_the_service_with_a_failure(running: Runni
     generation = running.service._generation
     assert generation is not None
 
-    class Broken(IntervalTrigger):
+    class Broken(IntervalTrigger):  # type: ignore[misc]  # APScheduler is untyped
         def get_next_fire_time(self, previous: object, now: datetime) -> datetime | None:
             raise RuntimeError("trigger bug")
 

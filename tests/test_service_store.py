@@ -12,11 +12,11 @@ from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer.config import Settings
 from mailer.instance_lock import acquire_instance_lock
-from mailer.models import Paper
+from mailer.models import NewAlert, Paper
 from mailer.status import collect_service_status, format_service_status
 from mailer.store.db import Store
 from mailer.store.housekeeping import prune_state
-from mailer.store.messages import MessageRecord, NewAlert
+from mailer.store.messages import MessageRecord
 from mailer.store.notices import NoticeLog
 from mailer.store.schema import messages, outbox, papers
 from mailer.store.service_status import ServiceStatusLog
@@ -41,7 +41,9 @@ def record(store: Store, uid: str, at: datetime, paper_id: str, destination: str
 
 def alert_id(store: Store, paper_id: str) -> int:
     with store.engine.connect() as conn:
-        return int(conn.execute(select(outbox.c.id).where(outbox.c.paper_id == paper_id)).scalar())
+        return int(
+            conn.execute(select(outbox.c.id).where(outbox.c.paper_id == paper_id)).scalar_one()
+        )
 
 
 def test_a_subject_is_watched_from_first_sight_and_its_notice_survives(store: Store) -> None:

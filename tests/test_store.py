@@ -38,9 +38,9 @@ def alert(p: Paper, rule: str = "small-llms", to: str = "team", batch: str = "ms
 
 
 @pytest.fixture
-def store(state_url: str) -> Store:  # noqa: F811
+def store(state_url: str) -> Iterator[Store]:  # noqa: F811
     opened = Store.open(state_url)
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import time
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from jsonschema import ValidationError
@@ -479,7 +479,7 @@ def _reason(error: ValueError) -> str:
 
 
 def _as_field(name: str) -> FieldName:
-    return cast(FieldName, name if name in FIELDS else "source")
+    return name if name in FIELDS else "source"
 
 
 def _is_zone(name: str) -> bool:

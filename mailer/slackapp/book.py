@@ -66,7 +66,7 @@ class SubscriptionBook:
         settings: SlackAppSettings,
         *,
         clock: Callable[[], datetime],
-        on_change: Callable[[], None],
+        on_change: Callable[[], object],
     ) -> None:
         self.store = store
         self.settings = settings

@@ -82,7 +82,7 @@ class SlackApp:
         engine: Engine,
         *,
         clock: Callable[[], datetime],
-        on_change: Callable[[], None],
+        on_change: Callable[[], object],
     ) -> None:
         config = settings.slack_app
         if config is None:
@@ -150,7 +150,7 @@ class SlackApp:
         wait = CONNECT_RETRY_SECONDS
         while self._socket is not None and not self._stopping.is_set():
             try:
-                self._socket.connect()
+                self._socket.connect()  # type: ignore[no-untyped-call]  # slack_sdk is untyped here
             except Exception as e:  # the error text may quote the URL: the type is enough
                 log.error(
                     "slack app: Socket Mode could not connect (%s); retrying in %gs",
@@ -168,7 +168,7 @@ class SlackApp:
         self._stopping.set()
         if self._socket is not None:
             try:
-                self._socket.close()
+                self._socket.close()  # type: ignore[no-untyped-call]  # slack_sdk is untyped here
             except Exception:
                 log.warning("slack app: closing Socket Mode failed", exc_info=True)
             self._socket = None

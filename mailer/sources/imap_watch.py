@@ -73,7 +73,7 @@ def backoff_delay(
 ) -> float:
     """Seconds before reconnect attempt `attempt` (0-based): a random point in the upper
     half of min(cap, base * 2**attempt), so many watchers do not reconnect in step."""
-    ceiling = min(cap, base * 2 ** min(attempt, 30))
+    ceiling = min(cap, base * (1 << max(0, min(attempt, 30))))
     fraction = random.random() if rand is None else rand
     return ceiling / 2 + fraction * ceiling / 2
 

@@ -113,7 +113,7 @@ def test_the_arxiv_listing_arrives_as_parts_under_100_kb_with_every_paper_once(
         assert on_disk["Message-ID"].endswith(".alerts@example.com>")
         assert (on_disk["In-Reply-To"] is None) == (sent["In-Reply-To"] is None)
         assert on_disk.get_content_type() == sent.get_content_type() == "multipart/alternative"
-        assert html_of(on_disk) == html_of(sent)  # type: ignore[arg-type]
+        assert html_of(on_disk) == html_of(sent)
 
 
 def test_a_retry_after_a_failure_part_way_sends_only_the_missing_parts(

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def test_a_message_appended_while_idling_alerts_within_5_seconds(
 
 
 def test_a_server_without_idle_is_polled_and_says_so_once(
-    tmp_path: Path, dovecot_server: type[DovecotServer], caplog: pytest.LogCaptureFixture
+    tmp_path: Path, dovecot_server: Callable[..., DovecotServer], caplog: pytest.LogCaptureFixture
 ) -> None:
     server = dovecot_server(idle=False)
     pipe, recorder = open_pipeline(imap_settings(tmp_path, server, sweep_seconds=1))
@@ -359,5 +360,5 @@ def test_mail_announced_with_the_end_of_idle_is_swept_at_once(
         watcher.stop()
 
     watcher = ImapWatcher(config, settings, sweep)
-    watcher._watch_with_idle(_LateExistsClient())  # type: ignore[arg-type]
+    watcher._watch_with_idle(_LateExistsClient())
     assert sweeps == [1]

@@ -4,7 +4,7 @@ retries are scheduled by the outbox's next_attempt_at, not by sleeping, and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -68,7 +68,7 @@ def enqueue_sample(store: Store, destination: str) -> None:
 @pytest.fixture
 def setup(
     tmp_path: Path, slack_server: SlackServer, fake_clock: FakeClock
-) -> tuple[Settings, Path, Store, OutboxWorker]:
+) -> Iterator[tuple[Settings, Path, Store, OutboxWorker]]:
     config = write_config(tmp_path, slack_server, smtp_port=1)
     settings = load_settings(config, {"SLACK_BOT_TOKEN": TOKEN})
     store = Store.open(settings.state)
