@@ -338,7 +338,7 @@ class Pipeline:
             post = source or (self.source(message.source) if not force else None)
             if post is not None:
                 post.after_commit(message)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 bulkhead: the message is stored; a failing after_commit must not undo that
             log.warning("post-processing failed: %s", e, extra=extra)
         log.info("%s: %d papers, %d new alert(s)", status, len(found), new_alerts, extra=extra)
         return replace(outcome, new_alerts=new_alerts)
@@ -397,7 +397,7 @@ class Pipeline:
         except OverBudget as e:
             log.warning("quarantined: %s", e.reason, extra={"source": message.source})
             return peek_headers(message.raw), QUARANTINED, e.reason, e
-        except Exception as e:  # any parser failure is the message's problem, not the run's
+        except Exception as e:  # noqa: BLE001 bulkhead: any parser failure is the message's problem, not the run's
             log.warning("parse failed: %s", e, extra={"source": message.source})
             return None, FAILED, f"{type(e).__name__}: {e}", None
         problems = "; ".join(p.reason for p in digest.problems) or None

@@ -25,13 +25,13 @@ def _imap(settings: Settings) -> Iterator[Finding]:
         except SourceError as e:
             yield Finding(what, False, str(e))
             continue
-        except Exception as e:  # a missing secret, an odd server: say it, go on
+        except Exception as e:  # noqa: BLE001 bulkhead: a missing secret, an odd server: say it, go on
             yield Finding(what, False, f"{type(e).__name__}: {e}")
             continue
         try:
             client.select_folder(source.folder, readonly=True)
             yield Finding(what, True, f"logged in to {where(source)}, folder {source.folder}")
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 bulkhead: any failure to open the folder is a finding to report
             yield Finding(what, False, f"logged in, but folder {source.folder!r}: {e}")
         finally:
             close_quietly(client)
@@ -88,7 +88,7 @@ def _slack(settings: Settings) -> Iterator[Finding]:
         except DeliveryError as e:
             yield Finding(f"destination {name}", False, e.reason)
             continue
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 bulkhead: any failure of auth.test is a finding to report
             error = getattr(getattr(e, "response", None), "data", {}) or {}
             reason = error.get("error") if isinstance(error, dict) else None
             yield Finding(f"destination {name}", False, f"Slack auth.test failed: {reason or e}")

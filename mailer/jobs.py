@@ -352,7 +352,7 @@ class ServiceJobs:
         if admin is not None and notice.key != f"destination:{admin}":
             try:
                 self.pipeline.worker.channel(admin).send_notice(notice.subject, notice.text)
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 bulkhead: a notice that cannot be sent is retried on the next check
                 log.error("could not send the notice to admin: %s", describe_error(e), extra=extra)
                 return  # not recorded: tried again on the next check
         self.notices.set_notified(notice.key, notice.kind == "problem", now, notice.subject)

@@ -152,7 +152,7 @@ class LeaseKeeper:
         while not self._stop.wait(self.interval):
             try:
                 renewed = self.store.renew_claim(self.claim, self.until())
-            except Exception as e:  # the database is away: try again at the next turn
+            except Exception as e:  # noqa: BLE001 bulkhead: the database is away: try again at the next turn
                 log.warning("could not renew the lease: %s", e, extra=self.extra)
                 continue
             if not renewed:
@@ -277,7 +277,7 @@ class OutboxWorker:
             error = DeliveryError(str(e), permanent=True)
             self._record_failure(batch, claimed, error, now, summary, claim)
             return
-        except Exception as e:  # e.g. its token's variable is not set: retried later
+        except Exception as e:  # noqa: BLE001 bulkhead: e.g. its token's variable is not set: retried later
             log.error("cannot set up the channel: %s", e, extra=extra)
             error = DeliveryError(f"cannot set up the channel: {e}")
             self._record_failure(batch, claimed, error, now, summary, claim)

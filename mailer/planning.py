@@ -49,18 +49,21 @@ class Known(Protocol):
 class NothingKnown:
     """A fresh state: nothing processed, no paper stored, no alert sent."""
 
-    def is_processed(self, source: str, folder: str, uidvalidity: int, uid: str) -> bool:
+    def is_processed(self, source: str, folder: str, uidvalidity: int, uid: str) -> bool:  # noqa: ARG002 Known's signature
         return False
 
     def best_copy_papers(
-        self, message_id: str, *, besides: tuple[str, str, int, str] | None = None
+        self,
+        message_id: str,  # noqa: ARG002 Known's signature
+        *,
+        besides: tuple[str, str, int, str] | None = None,  # noqa: ARG002
     ) -> int | None:
         return None
 
     def with_known_ids(self, found: Sequence[Paper]) -> list[Paper]:
         return list(found)
 
-    def known_alerts(self, keys: Sequence[AlertKey]) -> set[AlertKey]:
+    def known_alerts(self, keys: Sequence[AlertKey]) -> set[AlertKey]:  # noqa: ARG002 Known's
         return set()
 
     def repeats(self, alerts: Sequence[NewAlert]) -> list[NewAlert]:
@@ -171,7 +174,7 @@ def match_papers(
     for paper in found:
         try:
             matches.extend(matcher.match(paper))
-        except Exception:
+        except Exception:  # noqa: BLE001 bulkhead: one paper that breaks a rule never stops the message
             if log_failure is not None:
                 log_failure(paper)
     return matches

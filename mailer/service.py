@@ -455,7 +455,7 @@ class Service:
             settings = settings.model_copy(update={"state": self.settings.state})
         try:
             fresh = _Generation(settings, self)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 bulkhead: a config that cannot start keeps the running one
             log.error("the new config cannot start (%s); keeping the running one", e)
             if old is not None:
                 old.jobs.retry_config_on_next_change()

@@ -156,8 +156,8 @@ def test_a_server_error_that_comes_back_on_the_new_connection_fails_the_fetch() 
     from mailer.sources import SourceError
 
     source, calls = _source_with_fetches(["one-then-error", "error", "ok"])
-    seen = []
+    seen: list[str] = []
+    fetched = source.fetch(None)  # type: ignore[attr-defined]
     with pytest.raises(SourceError):
-        for message in source.fetch(None):  # type: ignore[attr-defined]
-            seen.append(message.uid)
+        seen.extend(message.uid for message in fetched)
     assert seen == ["1"] and calls == ["one-then-error", "error"]

@@ -52,7 +52,7 @@ class Running:
     def _run(self) -> None:
         try:
             self.service.run()
-        except BaseException as e:
+        except BaseException as e:  # noqa: BLE001 bulkhead: the test thread hands any error to the test
             self.error = e
 
     def healthz(self) -> tuple[int, dict[str, object]]:

@@ -254,7 +254,7 @@ def test_two_workers_recording_one_message_at_once_both_succeed(store: Store) ->
         start.wait()
         try:
             store.record_message(message("1"), [p], [alert(p)])
-        except BaseException as e:
+        except BaseException as e:  # noqa: BLE001 bulkhead: the worker thread hands any error to the test
             errors.append(e)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
@@ -340,7 +340,7 @@ def test_processes_starting_at_once_on_a_new_state_all_open_it(state_url: str) -
         start.wait()
         try:
             Store.open(state_url).close()
-        except Exception as e:  # e.g. "table papers already exists", "database is locked"
+        except Exception as e:  # noqa: BLE001 bulkhead: e.g. "table papers already exists", "database is locked"
             errors.append(e)
 
     threads = [threading.Thread(target=open_and_close) for _ in range(4)]

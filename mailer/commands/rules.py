@@ -36,7 +36,7 @@ DEFAULT_RULES = Path("rules")
 _POSITION = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<message>.*)$", re.S)
 
 
-def _config_value(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+def _config_value(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
     """The config like every command uses (--config, else config/mailer.yaml); None when
     none was named and the default file does not exist (rules alone are still checked)."""
     named = value or root_option(ctx, "config")
@@ -436,6 +436,7 @@ def export(slack: bool, output: Path | None, config_path: Path) -> None:
     """
     from mailer.slackapp.export import export_yaml
 
+    del slack  # a required flag: Slack subscriptions are the only kind there is to export
     settings = load_settings_or_exit(config_path)
     subscriptions = _subscriptions(settings)
     text = export_yaml(subscriptions, datetime.now(UTC))

@@ -19,7 +19,7 @@ from mailer.outbox import DeliverySummary
 from mailer.parse_worker import ParseBudget
 
 
-def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+def _parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
     try:
@@ -63,6 +63,7 @@ def run(config_path: Path, once: bool, dry_run: bool, since: date | None, as_jso
       mailer run --since 2025-10-01 --config config/mailer.yaml
       mailer run --json | jq .alerts
     """
+    del once  # accepted for old scripts: run always runs once
     pipeline = open_pipeline_or_exit(config_path, partial_rules=True, dry_run=dry_run)
     try:
         # with --json, alerts printed by a console destination go to stderr: stdout is

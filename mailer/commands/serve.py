@@ -27,7 +27,7 @@ log = logging.getLogger("mailer.service")
 
 
 def _parse_http(
-    ctx: click.Context, param: click.Parameter, value: str | None
+    _ctx: click.Context, _param: click.Parameter, value: str | None
 ) -> HttpAddress | None:
     if value is None:
         return None

@@ -138,7 +138,7 @@ class ArxivClient:
                 result.failure = f"{len(ids) - start} ids left for a later run (3 s spacing)"
                 result.out_of_time = True
                 break
-            except Exception as e:  # any failure of the API is ours to report, not raise
+            except Exception as e:  # noqa: BLE001 bulkhead: any failure of the API is ours to report, not raise
                 result.failure = describe_failure(e)
                 break
             result.records += records

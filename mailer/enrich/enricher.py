@@ -240,7 +240,7 @@ class Enricher:
                     with lock:
                         answer.unknown.append(arxiv_id)
                     continue
-                except Exception as e:
+                except Exception as e:  # noqa: BLE001 bulkhead: enrichment never blocks delivery: any failure is noted
                     with lock:
                         answer.failure = answer.failure or describe_failure(e)
                     continue

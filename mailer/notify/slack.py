@@ -347,7 +347,7 @@ class SlackChannel(HttpChannel):
 
         try:
             found = self.sender.find_marker(marker, state["thread_ts"], oldest)
-        except Exception as e:  # no history scope, Slack away: posting again beats losing it
+        except Exception as e:  # noqa: BLE001 bulkhead: no history scope, Slack away: posting again beats losing it
             log.warning(
                 "slack %s: cannot check whether part %d went out (%s); posting it again",
                 self.name,

@@ -192,11 +192,14 @@ class WebhookSender:
         self.key = "webhook|" + hashlib.sha256(client.url.encode()).hexdigest()[:16]
 
     def find_marker(
-        self, marker: dict[str, Any], thread_ts: str | None, oldest: float
+        self,
+        marker: dict[str, Any],  # noqa: ARG002 the sender interface's signature
+        thread_ts: str | None,  # noqa: ARG002
+        oldest: float,  # noqa: ARG002
     ) -> str | None:
         return None  # a webhook cannot read the channel
 
-    def post(self, payload: Payload, thread_ts: str | None) -> str | None:
+    def post(self, payload: Payload, thread_ts: str | None) -> str | None:  # noqa: ARG002 a webhook cannot thread
         payload = {k: v for k, v in payload.items() if k != "metadata"}
         answer = self.client.send_dict({**payload, "unfurl_links": False, "unfurl_media": False})
         if answer.status_code != 200:

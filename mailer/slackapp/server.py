@@ -151,7 +151,7 @@ class SlackApp:
         while self._socket is not None and not self._stopping.is_set():
             try:
                 self._socket.connect()  # type: ignore[no-untyped-call]  # slack_sdk is untyped here
-            except Exception as e:  # the error text may quote the URL: the type is enough
+            except Exception as e:  # noqa: BLE001 bulkhead: the error text may quote the URL: the type is enough
                 log.error(
                     "slack app: Socket Mode could not connect (%s); retrying in %gs",
                     type(e).__name__,

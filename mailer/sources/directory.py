@@ -24,7 +24,7 @@ def storable_name(name: str) -> str:
 
 
 class DirectorySource:
-    def __init__(self, config: DirectoryConfig, settings: Settings) -> None:
+    def __init__(self, config: DirectoryConfig, settings: Settings) -> None:  # noqa: ARG002 every source is built from (config, settings)
         self.name = config.name
         self.path = config.path
         self.pattern = config.pattern

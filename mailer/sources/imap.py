@@ -120,7 +120,7 @@ class ImapSource:
                 self._apply_after(message)
                 self._after_failures.pop(message.uid, None)
                 return False
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 bulkhead: after_commit failures are counted and retried, never fatal
                 self._drop_writer()
                 attempts = self._after_failures.get(message.uid, 0) + 1
                 reason = e if isinstance(e, SourceError) else describe_connect_error(self.config, e)
@@ -162,7 +162,7 @@ class ImapSource:
         if since is None and highest is not None and uidvalidity not in self._gap_checked:
             unrecorded |= self._gaps(client, state, uidvalidity, highest)
             self._gap_checked.add(uidvalidity)
-        uids = sorted(set(self._search(client, state, uidvalidity, since, highest)) | unrecorded)
+        uids = sorted(set(self._search(client, since, highest)) | unrecorded)
         by_message_id = highest is None  # nothing known of this UIDVALIDITY: resync
         candidates = fetch_candidates(client, uids, with_message_id=by_message_id)
         known = {
@@ -253,8 +253,6 @@ class ImapSource:
     def _search(
         self,
         client: IMAPClient,
-        state: SourceState,
-        uidvalidity: int,
         since: date | None,
         highest: int | None,
     ) -> list[int]:

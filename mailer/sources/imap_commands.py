@@ -29,7 +29,7 @@ def answers_noop(client: IMAPClient) -> bool:
     """Whether a kept connection still works (a server may have dropped it meanwhile)."""
     try:
         client.noop()
-    except Exception:
+    except Exception:  # noqa: BLE001 bulkhead: any failure means the connection is gone
         return False
     return True
 
@@ -46,7 +46,7 @@ def select_folder(client: IMAPClient, config: ImapConfig, *, readonly: bool) -> 
 def describe_missing_folder(client: IMAPClient, config: ImapConfig, error: Exception) -> str:
     try:
         names = [str(name) for _flags, _delim, name in client.list_folders()]
-    except Exception:
+    except Exception:  # noqa: BLE001 bulkhead: the listing only decorates an error message
         names = []
     listing = f" (the server has: {', '.join(sorted(names)[:12])})" if names else ""
     return (

@@ -195,7 +195,7 @@ def close_quietly(client: IMAPClient | None) -> None:
         return
     try:
         client.logout()
-    except Exception:
+    except Exception:  # noqa: BLE001 bulkhead: closing a dead connection must not raise
         try:
             client.shutdown()
         except Exception:

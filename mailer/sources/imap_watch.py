@@ -174,7 +174,7 @@ class ImapWatcher:
                     self._watch_with_idle(client)
                 else:
                     self._watch_by_polling()
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 bulkhead: the watcher reconnects after any failure
                 if self._stopping.is_set():
                     break
                 self._close()

@@ -99,7 +99,7 @@ def add_paper_search(conn: Connection) -> None:
 
 
 @event.listens_for(papers, "after_create")
-def _index_new_papers_table(target: Table, conn: Connection, **_: Any) -> None:
+def _index_new_papers_table(_target: Table, conn: Connection, **_: Any) -> None:
     add_paper_search(conn)
 
 

@@ -32,7 +32,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def ops_routes(ctx: WebContext) -> list[BaseRoute]:
-    def index(request: Request) -> Response:
+    def index(_request: Request) -> Response:
         return RedirectResponse("/rules", status_code=303)
 
     def outbox_page(request: Request) -> Response:

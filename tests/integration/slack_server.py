@@ -265,6 +265,6 @@ class SlackServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client was killed while we were slow: as Slack would
 
-            do_GET = do_POST
+            do_GET = do_POST  # noqa: N815 http.server's handler name
 
         return Handler

@@ -100,8 +100,10 @@ def test_server_down_for_a_minute_then_the_alert_arrives_once(
             channel(settings, "team-slack", fake_clock).deliver(three_paper_batch())
             break
         except DeliveryError as e:
-            assert not e.permanent and "500" in e.reason
+            failure = e
             fake_clock.advance(settings.delivery.backoff_seconds)
+        assert not failure.permanent
+        assert "500" in failure.reason
         assert attempts < settings.delivery.max_attempts
     assert len(slack_server.posts()) == 1
     assert fake_clock() >= 1060
