@@ -296,6 +296,18 @@ class Settings(_Model):
     def _rules_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str | Path) else value
 
+    @field_validator("state")
+    @classmethod
+    def _known_database(cls, value: str) -> str:  # else `mailer check` passes and run fails
+        scheme = value.partition(":")[0].partition("+")[0].lower()
+        if scheme not in ("sqlite", "postgresql", "postgres") or "://" not in value:
+            # the URL may hold a password: only its scheme is repeated
+            raise ValueError(
+                f"{scheme or 'this'} is not a supported database; expected "
+                "sqlite:///PATH or postgresql://USER@HOST/DB"
+            )
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:  # else `mailer status` fails much later
