@@ -133,7 +133,7 @@ class Pipeline:
         except Exception:
             store.close()
             raise
-        enricher = build_enricher(settings, store)
+        enricher = build_enricher(settings, store, dry_run=dry_run)
         return cls(
             settings,
             store,
