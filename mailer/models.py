@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Literal
 
 PaperFormat = Literal["hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic"]
@@ -20,6 +21,34 @@ Announce = Literal["new", "cross", "replaced"]
 # studied), a compared one (baseline, reference point, judge, teacher), or unknown.
 SizeRole = Literal["own", "compared", "unknown"]
 DeliveryMode = Literal["immediate", "daily"]
+
+
+class MessageStatus(StrEnum):
+    """What became of a processed message, as the store keeps it and the output names it
+    (a `StrEnum`: the stored value is the member's name in lower case)."""
+
+    PARSED = "parsed"
+    NO_PAPERS = "no-papers"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    QUARANTINED = "quarantined"  # over its parse budget; `mailer replay` tries it again
+
+
+class OutboxState(StrEnum):
+    """Where an alert is in the outbox; stored, printed (`--json` too) and used as the
+    `mailer_outbox_depth` label under the same name (store migration 11 renamed the
+    `failed` that older versions stored for RETRYING)."""
+
+    PENDING = "pending"  # waiting for its time (a daily feed) or its first attempt
+    RETRYING = "retrying"  # a delivery attempt failed; tried again at next_attempt_at
+    SENT = "sent"
+    DEAD = "dead"  # given up on: a permanent failure or out of attempts
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be delivered (pending or retrying)."""
+        return self in (OutboxState.PENDING, OutboxState.RETRYING)
+
 
 _SUFFIXES = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
 

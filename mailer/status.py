@@ -22,16 +22,9 @@ from mailer.store import Store
 from mailer.store.notices import NoticeLog
 from mailer.store.quarantine import QuarantineLog
 from mailer.store.replicas import list_replicas
-from mailer.store.schema import DEAD, RETRYING
+from mailer.store.schema import DEAD
 from mailer.store.service_status import ServiceStatusLog, StatusEntry
 from mailer.store.subscriptions import SubscriptionStore
-
-STATE_NAMES = {RETRYING: "retrying"}  # the stored value `failed` reads as a final state
-
-
-def state_name(stored: str) -> str:
-    """The state as the output names it (`retrying`, never the stored `failed`)."""
-    return STATE_NAMES.get(stored, stored)
 
 
 def collect_status(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
@@ -43,11 +36,8 @@ def collect_status(store: Store, settings: Settings, now: datetime) -> dict[str,
         "now": now.isoformat(timespec="seconds"),
         "sources": store.messages_per_source(),
         "today": {"emails": emails_today, "papers": papers_today},
-        "rules": {
-            rule: {state_name(k): v for k, v in counts.items()}
-            for rule, counts in store.alerts_per_rule().items()
-        },
-        "outbox": {state_name(k): v for k, v in store.outbox_counts().items()},
+        "rules": {rule: dict(counts) for rule, counts in store.alerts_per_rule().items()},
+        "outbox": dict(store.outbox_counts()),
         "recent_failures": [
             {
                 "source": p.source,

@@ -162,7 +162,7 @@ def test_retry_dead_and_requeue(store: Store) -> None:
     [again] = store.claim_next_batch(T0 + timedelta(seconds=31), "w", LEASE)
     assert again.id == x.id and again.attempts == 1
     store.mark_sent([again.id], T0 + timedelta(seconds=31))
-    assert store.outbox_counts() == {"pending": 0, "failed": 0, "sent": 1, "dead": 1}
+    assert store.outbox_counts() == {"pending": 0, "retrying": 0, "sent": 1, "dead": 1}
     [dead] = store.list_outbox()
     assert dead.state == "dead" and dead.last_error == "channel_not_found"
     assert store.requeue_dead(None, T0 + timedelta(minutes=1)) == 1

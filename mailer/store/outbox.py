@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 
-from mailer.models import MatchReason, Paper
+from mailer.models import MatchReason, OutboxState, Paper
 from mailer.store import codec
 from mailer.store.schema import DEAD, PENDING, RETRYING, SENT, outbox, papers
 
@@ -53,7 +53,7 @@ class OutboxEntry:
     paper_id: str
     title: str
     batch_key: str
-    state: str
+    state: OutboxState
     attempts: int
     due_at: datetime
     next_attempt_at: datetime
@@ -68,7 +68,7 @@ class OutboxGroup:
 
     rule: str
     destination: str
-    state: str
+    state: OutboxState
     reason: str | None
     count: int
     oldest: datetime  # enqueued
@@ -282,7 +282,7 @@ class OutboxQueries:
         return int(result.rowcount or 0)
 
     def list_outbox(
-        self, states: Sequence[str] = (PENDING, RETRYING, DEAD), limit: int = 200
+        self, states: Sequence[OutboxState] = (PENDING, RETRYING, DEAD), limit: int = 200
     ) -> list[OutboxEntry]:
         query = (
             select(outbox, papers.c.title)
@@ -301,7 +301,7 @@ class OutboxQueries:
                 paper_id=r["paper_id"],
                 title=r["title"],
                 batch_key=r["batch_key"],
-                state=r["state"],
+                state=OutboxState(r["state"]),
                 attempts=r["attempts"],
                 due_at=codec.from_db_time(r["due_at"]) or r["due_at"],
                 next_attempt_at=codec.from_db_time(r["next_attempt_at"]) or r["next_attempt_at"],
@@ -312,7 +312,9 @@ class OutboxQueries:
             for r in rows
         ]
 
-    def outbox_groups(self, states: Sequence[str] = (PENDING, RETRYING, DEAD)) -> list[OutboxGroup]:
+    def outbox_groups(
+        self, states: Sequence[OutboxState] = (PENDING, RETRYING, DEAD)
+    ) -> list[OutboxGroup]:
         """Unsent alerts counted per (rule, destination, state, last error)."""
         key = (outbox.c.rule, outbox.c.destination, outbox.c.state, outbox.c.last_error)
         query = (
@@ -338,7 +340,7 @@ class OutboxQueries:
                 OutboxGroup(
                     rule=rule,
                     destination=destination,
-                    state=state,
+                    state=OutboxState(state),
                     reason=error,
                     count=int(count),
                     oldest=_utc(oldest),
@@ -372,8 +374,9 @@ class OutboxQueries:
         with self.engine.connect() as conn:
             return codec.from_db_time(conn.execute(query).scalar())
 
-    def outbox_counts(self) -> dict[str, int]:
+    def outbox_counts(self) -> dict[OutboxState, int]:
+        """Alerts per state, every state present (0 when none)."""
         query = select(outbox.c.state, func.count()).group_by(outbox.c.state)
         with self.engine.connect() as conn:
             counts = {state: int(n) for state, n in conn.execute(query)}
-        return {s: counts.get(s, 0) for s in (PENDING, RETRYING, SENT, DEAD)}
+        return {s: counts.get(s, 0) for s in OutboxState}

@@ -162,7 +162,7 @@ def test_smtp_down_then_up_through_the_outbox_arrives_once(
         enqueue_sample(store, "alice-email")
         for minutes in (0, 1, 3):  # down for the first attempts
             worker.deliver_due(T0 + timedelta(minutes=minutes))
-        assert store.outbox_counts()["failed"] == 3
+        assert store.outbox_counts()["retrying"] == 3
         smtp.start()
         worker.deliver_due(T0 + timedelta(hours=1))
         worker.deliver_due(T0 + timedelta(hours=2))
