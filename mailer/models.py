@@ -15,6 +15,8 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Literal
 
+from mailer.keys import BatchKey
+
 PaperFormat = Literal["hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic"]
 Announce = Literal["new", "cross", "replaced"]
 # Whose model a size belongs to: the paper's own (trained, fine-tuned, pruned, released or
@@ -226,7 +228,7 @@ class NewAlert:
     rule: str
     paper_id: str
     destination: str
-    batch_key: str
+    batch_key: BatchKey
     due_at: datetime
     reasons: tuple[MatchReason, ...] = ()
     rule_description: str | None = None
@@ -259,7 +261,7 @@ class AlertBatch:
 
     rule: str
     destination: str
-    batch_key: str  # "msg:<message key>" for immediate, "day:2025-10-14" for daily
+    batch_key: BatchKey  # per message for immediate alerts, per day for daily feeds
     items: tuple[AlertItem, ...]
     created: datetime
     rule_description: str | None = None

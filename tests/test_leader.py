@@ -22,6 +22,7 @@ from mailer.config import ConfigError, ReplicaSettings, Settings, load_settings
 from mailer.election import LeaderElection
 from mailer.health import SourceHealth, evaluate_health
 from mailer.instance_lock import AlreadyRunningError, acquire_instance_lock
+from mailer.keys import BatchKey, Claim
 from mailer.leader import SoleLeader, release_claims_of_gone_replicas
 from mailer.metrics import REGISTRY
 from mailer.models import Paper
@@ -167,14 +168,16 @@ def test_the_leader_hands_back_the_claims_of_replicas_that_stopped_beating(
 ) -> None:
     store = Store.open(state_url)
     paper = Paper(id="arxiv:1", title="A paper", format="generic")
-    alert = NewAlert("llm", "arxiv:1", "team", "msg:1", due_at=NOW)
+    alert = NewAlert("llm", "arxiv:1", "team", BatchKey.parse("msg:1"), due_at=NOW)
     store.record_message(MessageRecord("s", "F", 1, "1", "parsed", NOW), [paper], [alert])
-    assert store.claim_next_batch(NOW, "far-pod:1:abc", timedelta(minutes=10))
+    assert store.claim_next_batch(NOW, Claim.parse("far-pod:1:abc"), timedelta(minutes=10))
     with store.engine.begin() as conn:
         beat = NOW - timedelta(seconds=60)
         record_heartbeat(conn, Replica("far-pod:1", "far-pod", 1, "leader", beat, beat, None, 2))
     assert release_claims_of_gone_replicas(store, NOW) == 1
-    assert store.claim_next_batch(NOW, "here:2:def", timedelta(minutes=10))  # free again
+    assert store.claim_next_batch(
+        NOW, Claim.parse("here:2:def"), timedelta(minutes=10)
+    )  # free again
     store.close()
 
 

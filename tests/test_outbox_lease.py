@@ -13,6 +13,7 @@ from pipeline_kit import settings_for, write_config
 from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer.config import Destination, Settings
+from mailer.keys import BatchKey
 from mailer.models import AlertBatch, MatchReason, Paper
 from mailer.outbox import DeliverySummary, OutboxWorker
 from mailer.store import MessageRecord, NewAlert, Store
@@ -47,7 +48,10 @@ def enqueue(store: Store, count: int) -> None:
     found = [
         Paper(id=f"arxiv:2510.{n:05d}", title=f"Paper {n}", format="hf-daily") for n in range(count)
     ]
-    alerts = [NewAlert("small-llms", p.id, "team", "msg:1", due_at=T0, reasons=WHY) for p in found]
+    alerts = [
+        NewAlert("small-llms", p.id, "team", BatchKey.parse("msg:1"), due_at=T0, reasons=WHY)
+        for p in found
+    ]
     store.record_message(MessageRecord("inbox", "INBOX", 7, "1", "parsed", T0), found, alerts)
 
 
@@ -92,7 +96,9 @@ def enqueue_batches(store: Store, count: int) -> None:
             for n in range(2)
         ]
         alerts = [
-            NewAlert("small-llms", p.id, "team", f"msg:{digest}", due_at=T0, reasons=WHY)
+            NewAlert(
+                "small-llms", p.id, "team", BatchKey.parse(f"msg:{digest}"), due_at=T0, reasons=WHY
+            )
             for p in found
         ]
         record = MessageRecord("inbox", "INBOX", 7, str(digest), "parsed", T0)
@@ -124,7 +130,9 @@ def test_the_batches_of_a_round_wait_under_one_lease_keeper_and_no_replica_takes
         delivering.join(30)
         assert (results[0].messages, results[0].sent) == (4, 8)
         assert len(channel.batches) == 4
-        assert [b.batch_key for b in channel.batches] == [f"msg:{n}" for n in range(4)]
+        assert [b.batch_key for b in channel.batches] == [
+            BatchKey.parse(f"msg:{n}") for n in range(4)
+        ]
         assert not [t for t in threading.enumerate() if t.name == "lease-keeper"]
     finally:
         channel.release.set()

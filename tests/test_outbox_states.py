@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, update
 from store_backends import postgres_schema_url, state_url  # noqa: F401  (fixtures)
 
+from mailer.keys import BatchKey, Claim
 from mailer.models import MatchReason, MessageStatus, OutboxState, Paper
 from mailer.store import MessageRecord, NewAlert, Store
 from mailer.store.migrations import LATEST
@@ -17,6 +18,13 @@ from mailer.store.schema import outbox, schema_version
 
 T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
+
+
+def worker(name: str) -> Claim:
+    """A claim of the outbox worker `name` (a host name here)."""
+    return Claim(name, 1, "t")
+
+
 WHY = (MatchReason("term", "*LoRA* in abstract", field="abstract", term="LoRA"),)
 
 
@@ -29,7 +37,7 @@ def _record(store: Store, n: int) -> None:
     store.record_message(
         MessageRecord("inbox", "INBOX", 7, str(n), MessageStatus.PARSED, T0),
         [p],
-        [NewAlert("small-llms", p.id, "team", f"msg:{n}", due_at=T0, reasons=WHY)],
+        [NewAlert("small-llms", p.id, "team", BatchKey.parse(f"msg:{n}"), due_at=T0, reasons=WHY)],
     )
 
 
@@ -49,7 +57,7 @@ def test_a_retried_alert_is_stored_and_counted_as_retrying(state_url: str) -> No
     store = Store.open(state_url)
     try:
         _record(store, 1)
-        [claimed] = store.claim_next_batch(T0, "w", LEASE)
+        [claimed] = store.claim_next_batch(T0, worker("w"), LEASE)
         store.mark_retry([claimed.id], "HTTP 500", T0 + timedelta(seconds=30))
         assert _stored_states(store) == ["retrying"]
         assert store.outbox_counts()[OutboxState.RETRYING] == 1
@@ -64,9 +72,9 @@ def test_an_old_database_with_failed_alerts_upgrades_to_retrying(state_url: str)
     try:
         for n in (1, 2, 3):
             _record(store, n)
-        [first] = store.claim_next_batch(T0, "w", LEASE)
+        [first] = store.claim_next_batch(T0, worker("w"), LEASE)
         store.mark_retry([first.id], "HTTP 500", T0 + timedelta(seconds=30))
-        [second] = store.claim_next_batch(T0, "w", LEASE)
+        [second] = store.claim_next_batch(T0, worker("w"), LEASE)
         store.mark_dead([second.id], "channel_not_found")
         # what a version-10 mailer left behind: `failed` for a retried alert, no step 11
         with store.engine.begin() as conn:
@@ -84,7 +92,7 @@ def test_an_old_database_with_failed_alerts_upgrades_to_retrying(state_url: str)
         assert LATEST in versions and 11 in versions
         assert upgraded.outbox_counts() == {"pending": 1, "retrying": 1, "sent": 0, "dead": 1}
         # the renamed alert is still retried when its time comes
-        [again] = upgraded.claim_next_batch(T0 + timedelta(seconds=31), "w", LEASE)
+        [again] = upgraded.claim_next_batch(T0 + timedelta(seconds=31), worker("w"), LEASE)
         assert again.id == first.id and again.attempts == 1
         assert upgraded.upgrade() == 0, "the step ran once"
     finally:

@@ -13,6 +13,7 @@ from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 from mailer import metrics
 from mailer.app import Pipeline
 from mailer.config import Destination, Settings
+from mailer.keys import BatchKey
 from mailer.models import AlertBatch
 from mailer.notify import DeliveryError
 from mailer.sources import IncomingMessage
@@ -200,12 +201,14 @@ def test_daily_batches_go_out_at_their_time_in_their_timezone(tmp_path: Path) ->
     on_time = pipe.run_once(now=T0 + timedelta(hours=1))  # 09:00 Paris = 07:00 UTC
     assert on_time.delivery.messages == 1 and on_time.delivery.sent == 2
     [batch] = recorder.batches
-    assert batch.batch_key == "day:2025-10-14" and len(batch.items) == 2
+    assert batch.batch_key == BatchKey.parse("day:2025-10-14") and len(batch.items) == 2
     # after today's feed, a new paper joins tomorrow's; a restart that missed 09:00 sends it late
     drop(tmp_path, "3.eml", digest_email("d3", T0, [OTHER]))
     assert pipe.run_once(now=T0 + timedelta(hours=2)).delivery.sent == 0
     late = pipe.run_once(now=datetime(2025, 10, 15, 14, 0, tzinfo=UTC))
-    assert late.delivery.sent == 1 and recorder.batches[-1].batch_key == "day:2025-10-15"
+    assert late.delivery.sent == 1 and recorder.batches[-1].batch_key == BatchKey.parse(
+        "day:2025-10-15"
+    )
     pipe.close()
 
 

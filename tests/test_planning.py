@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from mailer.keys import BatchKey
 from mailer.models import NotifyTarget, Paper, ParsedDigest
 from mailer.planning import NOTHING_KNOWN, AlertKey, Item, NothingKnown, RulesView, plan_message
 from mailer.rules import compile_rules, load_rules
@@ -49,7 +50,7 @@ def test_a_plan_holds_the_papers_matches_and_typed_alerts(tmp_path: Path) -> Non
     [alert] = plan.alerts
     assert (alert.destination, alert.batch_key, alert.due_at) == (
         "console",
-        "msg:inbox/INBOX/1/7",
+        BatchKey.parse("msg:inbox/INBOX/1/7"),
         NOW,
     )
 

@@ -12,6 +12,7 @@ from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer.config import Settings
 from mailer.instance_lock import acquire_instance_lock
+from mailer.keys import BatchKey
 from mailer.models import Paper
 from mailer.status import collect_service_status, format_service_status
 from mailer.store.db import Store
@@ -33,7 +34,7 @@ def store(state_url: str) -> Iterator[Store]:  # noqa: F811
 
 def record(store: Store, uid: str, at: datetime, paper_id: str, destination: str = "team") -> None:
     paper = Paper(id=paper_id, title=f"Paper {paper_id}", format="generic")
-    alert = NewAlert("llm", paper_id, destination, f"msg:{uid}", due_at=at)
+    alert = NewAlert("llm", paper_id, destination, BatchKey.parse(f"msg:{uid}"), due_at=at)
     store.record_message(
         MessageRecord("inbox", "INBOX", 1, uid, "parsed", at, raw=b"raw mail"), [paper], [alert]
     )

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import delete, text
 from store_backends import postgres_schema_url, state_url  # noqa: F401  (fixtures)
 
+from mailer.keys import BatchKey
 from mailer.models import MatchReason, Paper
 from mailer.store import MessageRecord, NewAlert, Store
 from mailer.store.schema import papers, schema_version
@@ -86,7 +87,9 @@ def test_search_narrows_by_date_and_newsletter(store: Store) -> None:
 def test_listings_and_alerts_of_a_paper(store: Store) -> None:
     p = paper(1, "LoRA", source="HF daily")
     message = MessageRecord("inbox", "INBOX", 7, "1", "parsed", T0, subject="HF digest")
-    store.record_message(message, [p], [NewAlert("lora", p.id, "team", "msg:1", T0, WHY)])
+    store.record_message(
+        message, [p], [NewAlert("lora", p.id, "team", BatchKey.parse("msg:1"), T0, WHY)]
+    )
     listed = store.listings([p.id])[p.id]
     assert [(x.digest, x.subject) for x in listed] == [("HF daily", "HF digest")]
     alerts = store.alerts_for(paper_ids=[p.id])

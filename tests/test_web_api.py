@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from web_kit import client_for, csrf, make_site
 
 from mailer.config import Settings
+from mailer.keys import BatchKey
 from mailer.models import MatchReason, Paper
 from mailer.store import MessageRecord, NewAlert, Store
 
@@ -203,7 +204,13 @@ def test_retry_button_requeues_a_dead_alert(client: TestClient, settings: Settin
         why = (MatchReason("term", "*x* in title"),)
         message = MessageRecord("x", "INBOX", 1, "1", "parsed", datetime.now(UTC))
         store.record_message(
-            message, [paper], [NewAlert("r", paper.id, "console", "m", message.processed_at, why)]
+            message,
+            [paper],
+            [
+                NewAlert(
+                    "r", paper.id, "console", BatchKey.for_message("m"), message.processed_at, why
+                )
+            ],
         )
         (entry,) = [e for e in store.list_outbox() if e.paper_id == paper.id]
         store.mark_dead([entry.id], "channel_not_found")

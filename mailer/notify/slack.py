@@ -302,7 +302,7 @@ class SlackChannel(HttpChannel):
 
     def _progress_key(self, batch: AlertBatch) -> str:
         return "\x1f".join(
-            ("slack", self.sender.key, batch.rule, batch.destination, batch.batch_key)
+            ("slack", self.sender.key, batch.rule, batch.destination, batch.batch_key.to_str())
         )
 
     def deliver(self, batch: AlertBatch) -> None:

@@ -114,7 +114,7 @@ def _alert_row(alert: NewAlert, row: int, created: datetime) -> dict[str, object
         "rule": fit(alert.rule, outbox.c.rule),  # rule names have no length limit
         "paper_id": alert.paper_id,
         "destination": alert.destination,
-        "batch_key": fit(alert.batch_key, outbox.c.batch_key),
+        "batch_key": fit(alert.batch_key.to_str(), outbox.c.batch_key),
         "rule_description": _cut(alert.rule_description),
         "reasons": codec.reasons_to_json(alert.reasons),
         "message_row": row,

@@ -1,0 +1,53 @@
+"""The keys that cross seams as text (mailer.keys) are parsed once into values, and
+their one text form round-trips: what the store keeps is what `to_str()` wrote."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mailer.keys import BatchKey, Claim
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@given(st.sampled_from(["msg", "day", "test"]), TEXT)
+def test_a_batch_key_reads_back_what_it_wrote(kind: str, value: str) -> None:
+    key = BatchKey(kind, value)  # type: ignore[arg-type]
+    assert BatchKey.parse(key.to_str()) == key
+
+
+def test_batch_keys_say_what_they_batch() -> None:
+    daily = BatchKey.for_day(date(2025, 10, 14))
+    assert daily.to_str() == "day:2025-10-14" and daily.is_daily
+    assert daily.day == date(2025, 10, 14)
+    immediate = BatchKey.for_message("inbox/INBOX/7/41")
+    assert immediate.to_str() == "msg:inbox/INBOX/7/41" and not immediate.is_daily
+    assert immediate.day is None
+    assert BatchKey.parse("day:garbage").day is None  # a damaged row still renders
+    sample = BatchKey.for_test(datetime(2025, 10, 14, 9, 30, tzinfo=UTC))
+    assert sample.to_str() == "test:20251014T093000"
+
+
+@pytest.mark.parametrize("text", ["", "m", "week:2025-42", "inbox/INBOX/7/41"])
+def test_a_string_that_is_no_batch_key_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not a batch key"):
+        BatchKey.parse(text)
+
+
+def test_a_claim_names_its_worker_and_reads_back() -> None:
+    claim = Claim.parse("pod-7.example:4242:0f3a9c1e2b4d")
+    assert (claim.host, claim.pid, claim.token) == ("pod-7.example", 4242, "0f3a9c1e2b4d")
+    assert claim.worker == "pod-7.example:4242"
+    assert Claim.parse(claim.to_str()) == claim
+    ipv6 = Claim("::1", 9, "ab")  # a host with colons in it
+    assert Claim.parse(ipv6.to_str()) == ipv6 and ipv6.worker == "::1:9"
+
+
+@pytest.mark.parametrize("text", ["", "w", "host:pid:token", "host:12", ":12:t", "h:12:"])
+def test_a_string_that_is_no_claim_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not a claim"):
+        Claim.parse(text)
