@@ -75,7 +75,7 @@ def plan_alerts(
                 NewAlert(
                     rule=match.rule,
                     paper_id=match.paper_id,
-                    destination=target.to,
+                    destination=target.to.to_str(),
                     batch_key=key,
                     due_at=due,
                     reasons=match.reasons,

@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Literal
 
-from mailer.keys import BatchKey
+from mailer.keys import BatchKey, DestinationRef
 
 PaperFormat = Literal["hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic"]
 Announce = Literal["new", "cross", "replaced"]
@@ -239,11 +239,11 @@ class NewAlert:
 class NotifyTarget:
     """Where and when a rule's matches go.
 
-    `to` is a destination name from the config, or an inline target written in a rule:
-    `slack:#channel`, `slack_user:U0123ABCD`, `email:alice@example.com`.
+    `to` names a destination from the config, or an inline target written in a rule
+    (`{slack: "#channel"}`, `{email: alice@example.com}`), parsed once by the rule loader.
     """
 
-    to: str
+    to: DestinationRef
     mode: DeliveryMode = "immediate"
     at: time | None = None  # daily feeds only; default 09:00
     timezone: str = "UTC"

@@ -43,7 +43,7 @@ from types import TracebackType
 from mailer import metrics
 from mailer.config import Destination, Settings
 from mailer.health import Activity, ActivityBoard
-from mailer.keys import Claim
+from mailer.keys import Claim, DestinationRef
 from mailer.models import AlertBatch, AlertItem, Match
 from mailer.notify import Channel, DeliveryError, DeliveryInterrupted, InterruptibleChannel
 from mailer.notify.registry import UnknownChannel, create_channel
@@ -251,7 +251,7 @@ class OutboxWorker:
         with self._channels_lock:
             if name not in self._channels:
                 self._channels[name] = self.channel_factory(
-                    name, self.settings.destination(name), self.settings
+                    name, self.settings.destination(DestinationRef.parse(name)), self.settings
                 )
             return self._channels[name]
 

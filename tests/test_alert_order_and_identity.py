@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select, text
 from store_backends import postgres_schema_url, state_url  # noqa: F401  (fixtures)
 
 from mailer.batching import digest_positions, plan_alerts
-from mailer.keys import BatchKey, Claim
+from mailer.keys import BatchKey, Claim, DestinationRef
 from mailer.models import AlertItem, Match, NotifyTarget, Paper, canonical_paper_id
 from mailer.notify.view import paper_view
 from mailer.store import MessageRecord, NewAlert, Store
@@ -81,7 +81,7 @@ def test_hugging_face_papers_come_by_upvotes_ties_in_digest_order() -> None:
 def test_planned_alerts_follow_the_digest_order_not_the_id_order() -> None:
     papers = [arxiv(1, "replaced"), arxiv(2, "new")]
     matches = [Match("r", p.id, ()) for p in papers]
-    targets = {"r": (NotifyTarget(to="team"),)}
+    targets = {"r": (NotifyTarget(to=DestinationRef.named("team")),)}
     alerts = plan_alerts(matches, targets, {}, "k", T0, T0.time(), digest_positions(papers))
     assert [(a.paper_id, a.position) for a in alerts] == [
         ("arxiv:2510.00002", 0),

@@ -11,7 +11,7 @@ import pytest
 
 from mailer.batching import batch_for, plan_alerts
 from mailer.config import ConsoleDestination, FileDestination, Settings
-from mailer.keys import BatchKey
+from mailer.keys import BatchKey, DestinationRef
 from mailer.models import AlertBatch, AlertItem, Match, MatchReason, NotifyTarget, Paper
 from mailer.notify import ChannelContext
 from mailer.notify.console import ConsoleChannel
@@ -70,7 +70,7 @@ NINE = time(9, 0)
 def test_a_daily_alert_joins_the_next_feed_in_the_rules_timezone(
     now: str, zone: str, key: str, due: str
 ) -> None:
-    target = NotifyTarget("team", mode="daily", at=NINE, timezone=zone)
+    target = NotifyTarget(DestinationRef.named("team"), mode="daily", at=NINE, timezone=zone)
     assert batch_for(target, "m", datetime.fromisoformat(now), NINE) == (
         key,
         datetime.fromisoformat(due),
@@ -79,14 +79,14 @@ def test_a_daily_alert_joins_the_next_feed_in_the_rules_timezone(
 
 def test_an_immediate_alert_joins_its_messages_batch_and_is_due_now() -> None:
     now = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)
-    assert batch_for(NotifyTarget("team"), "inbox/INBOX/7/41", now, NINE) == (
+    assert batch_for(NotifyTarget(DestinationRef.named("team")), "inbox/INBOX/7/41", now, NINE) == (
         BatchKey.parse("msg:inbox/INBOX/7/41"),
         now,
     )
 
 
 def test_the_default_daily_time_applies_when_a_rule_gives_none() -> None:
-    target = NotifyTarget("team", mode="daily")
+    target = NotifyTarget(DestinationRef.named("team"), mode="daily")
     now = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)
     assert batch_for(target, "m", now, time(7, 30))[1] == datetime(2025, 10, 14, 7, 30, tzinfo=UTC)
 
@@ -94,7 +94,12 @@ def test_the_default_daily_time_applies_when_a_rule_gives_none() -> None:
 def test_plan_alerts_makes_one_alert_per_match_and_target() -> None:
     now = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)
     matches = [Match("r", "arxiv:1"), Match("r", "arxiv:2"), Match("gone", "arxiv:1")]
-    targets = {"r": (NotifyTarget("a"), NotifyTarget("b", mode="daily"))}
+    targets = {
+        "r": (
+            NotifyTarget(DestinationRef.named("a")),
+            NotifyTarget(DestinationRef.named("b"), mode="daily"),
+        )
+    }
     alerts = plan_alerts(matches, targets, {"r": "desc"}, "m", now, NINE)
     assert [(a.paper_id, a.destination, a.batch_key) for a in alerts] == [
         ("arxiv:1", "a", BatchKey.parse("msg:m")),

@@ -4,12 +4,13 @@ their one text form round-trips: what the store keeps is what `to_str()` wrote."
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailer.keys import BatchKey, Claim
+from mailer.keys import BatchKey, Claim, DestinationRef
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 
@@ -51,3 +52,46 @@ def test_a_claim_names_its_worker_and_reads_back() -> None:
 def test_a_string_that_is_no_claim_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a claim"):
         Claim.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "inline"),
+    [
+        ("team-slack", "team-slack", None),
+        ("slack:#papers", "#papers", "slack"),
+        ("slack_user:U0123ABCD", "U0123ABCD", "slack_user"),
+        ("email:alice@example.com", "alice@example.com", "email"),
+        ("apprise:discord://...3f2a9c1e", "discord://...3f2a9c1e", "apprise"),
+        ("Ops:alerts", "Ops:alerts", None),  # not an inline key: a configured name
+        ("slack:", "slack:", None),
+    ],
+)
+def test_a_destination_is_a_configured_name_or_an_inline_target(
+    text: str, name: str, inline: str | None
+) -> None:
+    ref = DestinationRef.parse(text)
+    assert (ref.name, ref.inline, ref.is_inline) == (name, inline, inline is not None)
+    assert ref.to_str() == text and DestinationRef.parse(ref.to_str()) == ref
+
+
+def test_the_rule_loader_gives_a_secret_inline_target_only_its_safe_reference(
+    tmp_path: Path,
+) -> None:
+    from mailer.rules import load_rules
+
+    secret = "discord://1234/very-secret-token"
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        f"rules:\n  - name: r\n    match: {{any: [LoRA]}}\n"
+        f"    notify: [{{to: {{apprise: '{secret}'}}}}, {{to: {{slack: '#papers'}}}}, {{to: team}}]\n"
+    )
+    seen: list[DestinationRef] = []
+    ruleset = load_rules([rules], has_destination=lambda ref: seen.append(ref) or True)
+    [rule] = ruleset.rules
+    apprise, slack, team = (t.to for t in rule.notify)
+    assert apprise.inline == "apprise" and "secret" not in apprise.to_str()
+    assert apprise.name.startswith("discord://...")
+    assert slack == DestinationRef.inline_target("slack", "#papers")
+    assert team == DestinationRef.named("team")
+    # the config is asked about the real target (it remembers it by the safe reference)
+    assert DestinationRef.inline_target("apprise", secret) in seen

@@ -20,6 +20,7 @@ from render_batches import three_paper_batch
 
 from mailer.cli import cli
 from mailer.config import Destination, Settings, load_settings
+from mailer.keys import DestinationRef
 from mailer.notify import Channel, ChannelContext, DeliveryError
 from mailer.notify.apprise import AppriseChannel, AppriseDestination
 from mailer.notify.http import Pacer
@@ -140,7 +141,7 @@ def test_urls_from_the_environment(hook: Hook, tmp_path: Path) -> None:
     settings = load_settings(path, {"HOOKS": f"{hook.url('x/1')}, {hook.url('x/2')}"})
     target = AppriseChannel(
         "d",
-        settings.destination("d"),
+        settings.destination(DestinationRef.named("d")),
         ChannelContext.from_settings(settings),
         pacer=no_sleep_pacer(),
     )
