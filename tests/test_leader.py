@@ -148,7 +148,7 @@ def test_status_lists_the_replicas_with_role_and_last_heartbeat(tmp_path: Path) 
             record_heartbeat(conn, Replica(f"pod-{n}:1", f"pod-{n}", 1, role, beat, beat, None, 2))
     report = collect_service_status(store.engine, settings, now)
     store.close()
-    assert [(r["replica"], r["role"], r["alive"]) for r in report["replicas"]] == [
+    assert [(r["replica"], r["role"], r["alive"]) for r in report.to_json()["replicas"]] == [
         ("pod-0:1", "leader", True),
         ("pod-1:1", "standby", True),
         ("pod-2:1", "standby", False),

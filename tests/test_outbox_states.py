@@ -97,3 +97,30 @@ def test_an_old_database_with_failed_alerts_upgrades_to_retrying(state_url: str)
         assert upgraded.upgrade() == 0, "the step ran once"
     finally:
         upgraded.close()
+
+
+def test_status_text_and_json_come_from_one_report_and_say_retrying(
+    state_url: str,  # noqa: F811
+) -> None:
+    from mailer.commands.outbox_view import entry_json, format_entry
+    from mailer.config import Settings
+    from mailer.status import collect_status
+
+    store = Store.open(state_url)
+    try:
+        _record(store, 1)
+        _record(store, 2)
+        [claimed] = store.claim_next_batch(T0, worker("w"), LEASE)
+        store.mark_retry([claimed.id], "HTTP 500", T0 + timedelta(seconds=30))
+        report = collect_status(store, Settings(state=state_url), T0)
+        data = report.to_json()
+        assert data["outbox"] == {"pending": 1, "retrying": 1, "sent": 0, "dead": 0}
+        assert data["rules"] == {"small-llms": {"pending": 1, "retrying": 1}}
+        text = "\n".join(report.lines())
+        assert "outbox: 1 pending, 1 retrying, 0 dead, 0 sent" in text
+        assert "small-llms: 1 pending, 1 retrying" in text
+        retried = next(e for e in store.list_outbox() if e.id == claimed.id)
+        assert entry_json(retried, "UTC")["state"] == "retrying"
+        assert format_entry(retried, "UTC", T0).startswith(f"#{claimed.id} retrying ")
+    finally:
+        store.close()

@@ -139,7 +139,7 @@ def test_status_tells_a_service_that_vanished_from_one_that_runs(tmp_path: Path)
             lock.release()
         # killed before it could record "stopped": the row still says running
         report = collect_service_status(store.engine, settings)
-        assert report["service"]["ok"] is False
+        assert report.service is not None and report.service.ok is False
         assert "stopped without saying so" in format_service_status(report)[0]
     finally:
         store.close()

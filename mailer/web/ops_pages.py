@@ -68,7 +68,7 @@ def ops_routes(ctx: WebContext) -> list[BaseRoute]:
         from mailer.status import collect_status
 
         report = collect_status(ctx.store, ctx.settings(), ctx.clock())
-        return ctx.render(request, "status.html.j2", report=report, dead_state=DEAD)
+        return ctx.render(request, "status.html.j2", report=report.to_json(), dead_state=DEAD)
 
     async def login(request: Request) -> Response:
         if ctx.access.mode != "token":
