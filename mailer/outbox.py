@@ -5,7 +5,7 @@ one transaction, under one lease), and for each builds one `AlertBatch`, hands i
 channel and records the outcome at once:
 
 - delivered: `sent`;
-- `DeliveryError` that a retry can help: `failed`, next attempt after exponential
+- `DeliveryError` that a retry can help: `retrying`, next attempt after exponential
   backoff (`delivery.backoff_seconds` doubling up to `backoff_max_seconds`, never
   before the peer's `retry_after`);
 - permanent error, unknown destination, or `delivery.max_attempts` reached: `dead`,

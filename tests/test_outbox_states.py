@@ -124,3 +124,23 @@ def test_status_text_and_json_come_from_one_report_and_say_retrying(
         assert format_entry(retried, "UTC", T0).startswith(f"#{claimed.id} retrying ")
     finally:
         store.close()
+
+
+def test_the_outbox_depth_metric_counts_retrying_alerts_under_that_name(
+    state_url: str,  # noqa: F811
+) -> None:
+    from mailer import metrics
+    from mailer.config import Settings
+    from mailer.outbox import OutboxWorker
+
+    store = Store.open(state_url)
+    try:
+        _record(store, 1)
+        [claimed] = store.claim_next_batch(T0, worker("w"), LEASE)
+        store.mark_retry([claimed.id], "HTTP 500", T0 + timedelta(seconds=30))
+        OutboxWorker(store, Settings(state=state_url)).update_depth_gauge()
+        sample = metrics.REGISTRY.get_sample_value
+        assert sample("mailer_outbox_depth", {"state": "retrying"}) == 1
+        assert sample("mailer_outbox_depth", {"state": "failed"}) in (None, 0)
+    finally:
+        store.close()
