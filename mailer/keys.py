@@ -8,6 +8,8 @@ progress key) and `parse()` reads it back; no other code builds or splits these 
 - `Claim`: an outbox worker's lease on the rows it delivers (`host:pid:token`).
 - `DestinationRef`: where a rule's alerts go, a destination of the config by name
   (`team`) or a target written inline in a rule (`slack:#papers`).
+- `NoticeKey`: the subject of an operational notice (`source:<name>`,
+  `destination:<name>`).
 
 Pure: no I/O, no clock.
 """
@@ -144,6 +146,41 @@ class DestinationRef:
         if sep and value and _INLINE_KEY.match(key):
             return cls(value, key)
         return cls(text)
+
+    def __str__(self) -> str:
+        return self.to_str()
+
+
+NoticeSubject = Literal["source", "destination"]
+_NOTICE_SUBJECTS: tuple[str, ...] = get_args(NoticeSubject)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class NoticeKey:
+    """What an operational notice is about: a source that went silent or a destination
+    that keeps failing (the service tells the admin once when it turns bad, once when it
+    recovers)."""
+
+    subject: NoticeSubject
+    name: str
+
+    @classmethod
+    def source(cls, name: str) -> NoticeKey:
+        return cls("source", name)
+
+    @classmethod
+    def destination(cls, name: str) -> NoticeKey:
+        return cls("destination", name)
+
+    def to_str(self) -> str:
+        return f"{self.subject}:{self.name}"
+
+    @classmethod
+    def parse(cls, text: str) -> NoticeKey:
+        subject, sep, name = text.partition(":")
+        if not sep or subject not in _NOTICE_SUBJECTS:
+            raise ValueError(f"not a notice key: {text[:60]!r}")
+        return cls(subject, name)  # type: ignore[arg-type]  # checked against _NOTICE_SUBJECTS
 
     def __str__(self) -> str:
         return self.to_str()

@@ -59,7 +59,7 @@ class ServiceReport:
             "rules": _entry(self.rules),
             "config": _entry(self.config),
             "open_notices": [
-                {"about": n.key, "since": _seconds(n.changed_at), "notice": n.detail}
+                {"about": n.key.to_str(), "since": _seconds(n.changed_at), "notice": n.detail}
                 for n in self.open_notices
             ],
         }

@@ -95,3 +95,14 @@ def test_the_rule_loader_gives_a_secret_inline_target_only_its_safe_reference(
     assert team == DestinationRef.named("team")
     # the config is asked about the real target (it remembers it by the safe reference)
     assert DestinationRef.inline_target("apprise", secret) in seen
+
+
+def test_a_notice_key_names_its_subject_and_reads_back() -> None:
+    from mailer.keys import NoticeKey
+
+    silent = NoticeKey.source("hf-daily")
+    assert silent.to_str() == "source:hf-daily" and NoticeKey.parse("source:hf-daily") == silent
+    failing = NoticeKey.parse("destination:slack:#papers")  # an inline target's name
+    assert failing == NoticeKey.destination("slack:#papers")
+    with pytest.raises(ValueError, match="not a notice key"):
+        NoticeKey.parse("fetch:hf-daily")

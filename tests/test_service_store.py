@@ -12,7 +12,7 @@ from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer.config import Settings
 from mailer.instance_lock import acquire_instance_lock
-from mailer.keys import BatchKey
+from mailer.keys import BatchKey, NoticeKey
 from mailer.models import Paper
 from mailer.status import collect_service_status, format_service_status
 from mailer.store.db import Store
@@ -22,6 +22,7 @@ from mailer.store.notices import NoticeLog
 from mailer.store.schema import messages, outbox, papers
 from mailer.store.service_status import ServiceStatusLog
 
+HF_SILENT = NoticeKey.source("hf")
 T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 
 
@@ -47,11 +48,11 @@ def alert_id(store: Store, paper_id: str) -> int:
 
 def test_a_subject_is_watched_from_first_sight_and_its_notice_survives(store: Store) -> None:
     log = NoticeLog(store.engine)
-    first = log.state("source:hf", T0)
+    first = log.state(HF_SILENT, T0)
     assert first.watching_since == T0 and not first.notified
-    assert log.state("source:hf", T0 + timedelta(days=3)).watching_since == T0
-    log.set_notified("source:hf", True, T0 + timedelta(days=1), "went silent")
-    again = NoticeLog(store.engine).state("source:hf", T0 + timedelta(days=3))
+    assert log.state(HF_SILENT, T0 + timedelta(days=3)).watching_since == T0
+    log.set_notified(HF_SILENT, True, T0 + timedelta(days=1), "went silent")
+    again = NoticeLog(store.engine).state(HF_SILENT, T0 + timedelta(days=3))
     assert again.notified and again.detail == "went silent"
 
 
