@@ -27,7 +27,7 @@ from mailer.config import Settings
 from mailer.delivery_lanes import deliver_in_lanes
 from mailer.enrich import build_enricher
 from mailer.errors import UsageError
-from mailer.models import Match, Paper, ParsedDigest
+from mailer.models import Match, MessageStatus, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.parse_worker import OverBudget, ParseBudget, ParserStopped, ParseWorker, peek_headers
 from mailer.planning import DryRunKnown, Item, Known, MessagePlan, RulesView, plan_message
@@ -349,7 +349,7 @@ class Pipeline:
     def _record(
         message: IncomingMessage,
         digest: ParsedDigest | None,
-        status: str,
+        status: MessageStatus,
         reason: str | None,
         message_id: str | None,
         now: datetime,
@@ -384,7 +384,7 @@ class Pipeline:
 
     def _parse(
         self, message: IncomingMessage, budget: ParseBudget
-    ) -> tuple[ParsedDigest | None, str, str | None, OverBudget | None]:
+    ) -> tuple[ParsedDigest | None, MessageStatus, str | None, OverBudget | None]:
         """(digest, status, reason, over budget): never raises for bad content."""
         if message.skip_reason:
             return None, SKIPPED, message.skip_reason, None
@@ -436,7 +436,7 @@ class Pipeline:
         self,
         message: IncomingMessage,
         digest: ParsedDigest | None,
-        status: str,
+        status: MessageStatus,
         matches: list[Match],
     ) -> None:
         metrics.EMAILS_FETCHED.labels(source=message.source).inc()

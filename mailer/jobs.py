@@ -27,6 +27,7 @@ from mailer.app import Clock, MessageOutcome, Pipeline
 from mailer.config import ConfigError, Settings, load_settings
 from mailer.delivery_lanes import DeliveryLanes
 from mailer.health import Activity, ActivityBoard, FetchBoard
+from mailer.keys import NoticeKey
 from mailer.logs import log_context
 from mailer.outbox import DeliverySummary
 from mailer.rules import RuleSet
@@ -322,25 +323,21 @@ class ServiceJobs:
             except ExpectError as e:
                 log.error("expect: %s", e, extra={"source": source.name})
                 continue
-            state = self.notices.state(f"source:{source.name}", now)
+            state = self.notices.state(NoticeKey.source(source.name), now)
             last = self.notices.last_arrival(source.name)
             bad = is_overdue(expect, last, state.watching_since, now)
             kind = decide_notice(bad, state.notified)
             if kind is not None:
                 self._notify(source_notice(source.name, kind, expect, last), now)
         failing = self.notices.oldest_failure_since_success()
-        known = {
-            s.key.partition(":")[2]: s
-            for s in self.notices.all_states()
-            if s.key.startswith("destination:")
-        }
+        known = {s.key.name: s for s in self.notices.all_states() if s.key.subject == "destination"}
         for destination in sorted(set(failing) | set(known)):
             oldest = failing.get(destination)
             bad = is_destination_failing(oldest, now)
             was = known[destination].notified if destination in known else False
             kind = decide_notice(bad, was)
             if kind is not None:
-                self.notices.state(f"destination:{destination}", now)
+                self.notices.state(NoticeKey.destination(destination), now)
                 self._notify(destination_notice(destination, kind, oldest), now)
 
     def _notify(self, notice: Notice, now: datetime) -> None:
@@ -349,7 +346,7 @@ class ServiceJobs:
         extra = {"destination": admin}
         level = logging.WARNING if notice.kind == "problem" else logging.INFO
         log.log(level, "%s", notice.subject, extra=extra)
-        if admin is not None and notice.key != f"destination:{admin}":
+        if admin is not None and notice.key != NoticeKey.destination(admin):
             try:
                 self.pipeline.worker.channel(admin).send_notice(notice.subject, notice.text)
             except Exception as e:  # noqa: BLE001 bulkhead: a notice that cannot be sent is retried on the next check

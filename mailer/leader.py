@@ -141,7 +141,7 @@ def release_claims_of_gone_replicas(store: Store, now: datetime) -> int:
         gone = {r.replica for r in list_replicas(connection) if not r.is_alive(now)}
     if not gone:
         return 0
-    claims = [c for c in store.active_claims(now) if c.rpartition(":")[0] in gone]
+    claims = [c for c in store.active_claims(now) if c.worker in gone]
     released = store.release_claims(claims)
     if released:
         log.info("took over %d alert(s) from replicas that stopped sending heartbeats", released)

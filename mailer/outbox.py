@@ -5,7 +5,7 @@ one transaction, under one lease), and for each builds one `AlertBatch`, hands i
 channel and records the outcome at once:
 
 - delivered: `sent`;
-- `DeliveryError` that a retry can help: `failed`, next attempt after exponential
+- `DeliveryError` that a retry can help: `retrying`, next attempt after exponential
   backoff (`delivery.backoff_seconds` doubling up to `backoff_max_seconds`, never
   before the peer's `retry_after`);
 - permanent error, unknown destination, or `delivery.max_attempts` reached: `dead`,
@@ -43,6 +43,7 @@ from types import TracebackType
 from mailer import metrics
 from mailer.config import Destination, Settings
 from mailer.health import Activity, ActivityBoard
+from mailer.keys import Claim, DestinationRef
 from mailer.models import AlertBatch, AlertItem, Match
 from mailer.notify import Channel, DeliveryError, DeliveryInterrupted, InterruptibleChannel
 from mailer.notify.registry import UnknownChannel, create_channel
@@ -71,7 +72,7 @@ class DeliverySummary:
 def batch_time(claimed: Sequence[ClaimedAlert]) -> datetime:
     """The moment a batch's message is about: a daily feed's delivery time, else when its
     first alert was enqueued (a retry days later still shows the digest's day)."""
-    if claimed[0].batch_key.startswith("day:"):
+    if claimed[0].batch_key.is_daily:
         return min(a.due_at for a in claimed)
     return min(a.created_at for a in claimed)
 
@@ -122,7 +123,7 @@ class LeaseKeeper:
     def __init__(
         self,
         store: Store,
-        claim: str,
+        claim: Claim,
         until: Callable[[], datetime],
         interval: float,
         extra: dict[str, str],
@@ -177,7 +178,7 @@ class OutboxWorker:
         )
         self.lease = lease or timedelta(seconds=settings.delivery.lease_seconds)
         self.host = socket.gethostname()
-        self.worker_id = f"{self.host}:{os.getpid()}"
+        self.pid = os.getpid()
         self._channels: dict[str, Channel] = {}
         # told (messages, alerts) delivered so far after each batch (progress lines)
         self.on_batch: Callable[[int, int], None] | None = None
@@ -203,12 +204,12 @@ class OutboxWorker:
             return now + timedelta(seconds=time.monotonic() - started) + self.lease
 
         while not (should_stop and should_stop()):
-            claim = f"{self.worker_id}:{uuid.uuid4().hex[:12]}"
+            claim = Claim(self.host, self.pid, uuid.uuid4().hex[:12])
             batches = self.store.claim_due_batches(now, claim, lease_end() - now, destination)
             if not batches:
                 break
             interval = self.lease.total_seconds() / 3
-            extra = {"destination": destination or "", "claim": claim}
+            extra = {"destination": destination or "", "claim": claim.to_str()}
             # one keeper for the round: it renews the lease of every row the claim still
             # holds (a batch marked sent or failed is no longer held)
             with LeaseKeeper(self.store, claim, lease_end, interval, extra):
@@ -224,7 +225,7 @@ class OutboxWorker:
     def _deliver_one(
         self,
         claimed: Sequence[ClaimedAlert],
-        claim: str,
+        claim: Claim,
         now: datetime,
         summary: DeliverySummary,
         should_stop: Callable[[], bool] | None,
@@ -250,7 +251,7 @@ class OutboxWorker:
         with self._channels_lock:
             if name not in self._channels:
                 self._channels[name] = self.channel_factory(
-                    name, self.settings.destination(name), self.settings
+                    name, self.settings.destination(DestinationRef.parse(name)), self.settings
                 )
             return self._channels[name]
 
@@ -260,7 +261,7 @@ class OutboxWorker:
         claimed: Sequence[ClaimedAlert],
         now: datetime,
         summary: DeliverySummary,
-        claim: str,
+        claim: Claim,
         should_stop: Callable[[], bool] | None = None,
     ) -> None:
         extra = {"rule": batch.rule, "destination": batch.destination}
@@ -310,7 +311,7 @@ class OutboxWorker:
         error: DeliveryError,
         now: datetime,
         summary: DeliverySummary,
-        claim: str,
+        claim: Claim,
     ) -> None:
         """Record a failed attempt, for the rows `claim` still holds: a row another
         worker took over (this one's lease ran out) is left to that worker."""
@@ -346,11 +347,7 @@ class OutboxWorker:
     def release_leases_of_gone_workers(self, now: datetime) -> None:
         gone = []
         for claim in self.store.active_claims(now):
-            parts = claim.split(":")
-            if len(parts) < 3 or not parts[-2].isdigit():
-                continue
-            host, pid = ":".join(parts[:-2]), int(parts[-2])
-            if host == self.host and pid != os.getpid() and _is_process_gone(pid):
+            if claim.host == self.host and claim.pid != self.pid and _is_process_gone(claim.pid):
                 gone.append(claim)
         if gone:
             released = self.store.release_claims(gone)

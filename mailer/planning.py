@@ -20,9 +20,10 @@ from datetime import datetime, time
 from typing import Protocol
 
 from mailer.batching import digest_positions, plan_alerts, unique_papers
-from mailer.models import Match, NewAlert, NotifyTarget, Paper, ParsedDigest
+from mailer.models import Match, MessageStatus, NewAlert, NotifyTarget, Paper, ParsedDigest
 from mailer.rules import Matcher
-from mailer.store.schema import NO_PAPERS, PARSED, SKIPPED
+
+PARSED, NO_PAPERS, SKIPPED = MessageStatus.PARSED, MessageStatus.NO_PAPERS, MessageStatus.SKIPPED
 
 AlertKey = tuple[str, str, str]  # (rule, paper id, destination)
 Enrich = Callable[[list[Paper]], tuple[list[Paper], str | None]]
@@ -84,7 +85,7 @@ class Item:
     key: str  # the message key batch keys are made from (`mailer.store.message_key`)
     message_id: str | None
     digest: ParsedDigest | None
-    status: str  # from parsing: parsed, failed, skipped, quarantined
+    status: MessageStatus  # from parsing: parsed, failed, skipped, quarantined
     reason: str | None = None
     is_new: bool = False  # the caller just found it not processed: not asked again
 
@@ -107,7 +108,7 @@ class RulesView:
 class MessagePlan:
     """Everything one message adds, decided before anything is written."""
 
-    status: str
+    status: MessageStatus
     reason: str | None
     papers: tuple[Paper, ...] = ()
     matches: tuple[Match, ...] = ()

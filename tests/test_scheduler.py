@@ -10,6 +10,7 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from mailer.config import ConfigError, Settings
+from mailer.keys import DestinationRef
 from mailer.models import NotifyTarget
 from mailer.rules import Rule
 from mailer.rules.rule import Condition
@@ -51,10 +52,14 @@ def settings(tmp_path: Path) -> Settings:
 
 def test_daily_feed_times_are_distinct_per_time_and_zone() -> None:
     rules = [
-        rule("a", NotifyTarget("team", "daily", time(9, 0), "Europe/Paris")),
-        rule("b", NotifyTarget("team", "daily", time(9, 0), "Europe/Paris")),
-        rule("c", NotifyTarget("team", "daily", None, "UTC"), NotifyTarget("team")),
-        rule("off", NotifyTarget("team", "daily", time(7, 0)), enabled=False),
+        rule("a", NotifyTarget(DestinationRef.named("team"), "daily", time(9, 0), "Europe/Paris")),
+        rule("b", NotifyTarget(DestinationRef.named("team"), "daily", time(9, 0), "Europe/Paris")),
+        rule(
+            "c",
+            NotifyTarget(DestinationRef.named("team"), "daily", None, "UTC"),
+            NotifyTarget(DestinationRef.named("team")),
+        ),
+        rule("off", NotifyTarget(DestinationRef.named("team"), "daily", time(7, 0)), enabled=False),
     ]
     assert daily_feed_times(rules, time(8, 30)) == [
         FeedTime(time(8, 30), "UTC"),
@@ -64,7 +69,9 @@ def test_daily_feed_times_are_distinct_per_time_and_zone() -> None:
 
 def test_jobs_for_a_config(tmp_path: Path) -> None:
     scheduler = new_scheduler()
-    rules = [rule("a", NotifyTarget("team", "daily", time(9, 0), "Europe/Paris"))]
+    rules = [
+        rule("a", NotifyTarget(DestinationRef.named("team"), "daily", time(9, 0), "Europe/Paris"))
+    ]
     schedule_jobs(scheduler, settings(tmp_path), rules, NoJobs(), lambda: NOW, watched={"mail"})
     scheduler.start(paused=True)  # applies the job defaults; runs nothing
     try:
@@ -97,9 +104,11 @@ def test_an_imap_source_without_a_watcher_is_polled(tmp_path: Path) -> None:
 
 def test_reloaded_rules_replace_the_daily_feed_jobs(tmp_path: Path) -> None:
     scheduler = new_scheduler()
-    first = [rule("a", NotifyTarget("team", "daily", time(9, 0)))]
+    first = [rule("a", NotifyTarget(DestinationRef.named("team"), "daily", time(9, 0)))]
     schedule_jobs(scheduler, settings(tmp_path), first, NoJobs(), lambda: NOW)
-    second = [rule("a", NotifyTarget("team", "daily", time(17, 30), "Asia/Tokyo"))]
+    second = [
+        rule("a", NotifyTarget(DestinationRef.named("team"), "daily", time(17, 30), "Asia/Tokyo"))
+    ]
     schedule_daily_feeds(scheduler, second, time(9, 0), NoJobs())
     daily = [job.id for job in scheduler.get_jobs() if job.id.startswith("daily:")]
     assert daily == ["daily:17:30@Asia/Tokyo"]

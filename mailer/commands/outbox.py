@@ -39,7 +39,7 @@ def _zones(settings: Settings) -> ZoneFor:
         for rule in load_rules(settings.rules).rules:
             for target in rule.notify:
                 if target.mode == "daily" and target.timezone:
-                    zones[(rule.name, target.to)] = str(target.timezone)
+                    zones[(rule.name, target.to.to_str())] = str(target.timezone)
     except Exception:  # the listing must work even when the rules do not load
         log.debug("rules not loaded for time zones", exc_info=True)
     return lambda rule, destination: zones.get((rule, destination), settings.timezone)

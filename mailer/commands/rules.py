@@ -255,7 +255,7 @@ def _targets(rule: Rule, default_at: time) -> str:
         when: str = target.mode
         if target.mode == "daily":
             when = f"daily {target.at or default_at:%H:%M} {target.timezone}"
-        shown.append(f"{target.to} ({when})")
+        shown.append(f"{target.to.to_str()} ({when})")
     return ", ".join(shown) or "nothing (no notify:)"
 
 

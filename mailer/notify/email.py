@@ -118,7 +118,7 @@ def sender_domain(sender: str) -> str:
 
 def batch_message_id(batch: AlertBatch, sender: str, part: int = 1) -> str:
     """The same `<...@domain>` every time the same batch (part) goes to the same destination."""
-    key = "\x1f".join((batch.rule, batch.destination, batch.batch_key))
+    key = "\x1f".join((batch.rule, batch.destination, batch.batch_key.to_str()))
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
     suffix = "" if part == 1 else f".part{part}"
     return f"<{digest}{suffix}.alerts@{sender_domain(sender)}>"
@@ -263,7 +263,9 @@ class EmailChannel:
             self._send(*messages)
             return
         progress = self.progress
-        key = "\x1f".join(("email", self.name, batch.rule, batch.destination, batch.batch_key))
+        key = "\x1f".join(
+            ("email", self.name, batch.rule, batch.destination, batch.batch_key.to_str())
+        )
         state = progress.load(key) or {}
         start = int(state.get("sent", 0)) if state.get("parts") == len(messages) else 0
         if start:

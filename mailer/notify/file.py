@@ -58,7 +58,7 @@ def slug(text: str, limit: int = 40) -> str:
 def batch_stem(batch: AlertBatch) -> str:
     ids = "\n".join(sorted(item.paper.id for item in batch.items))
     digest = hashlib.sha256(
-        f"{batch.rule}\n{batch.destination}\n{batch.batch_key}\n{ids}".encode()
+        f"{batch.rule}\n{batch.destination}\n{batch.batch_key.to_str()}\n{ids}".encode()
     ).hexdigest()[:8]
     when = batch.created.strftime("%Y-%m-%dT%H%M%SZ")
     return f"{when}-{slug(batch.rule)}-{slug(batch.destination)}-{digest}"
@@ -68,7 +68,7 @@ def batch_record(batch: AlertBatch) -> dict[str, object]:
     return {
         "rule": batch.rule,
         "destination": batch.destination,
-        "batch_key": batch.batch_key,
+        "batch_key": batch.batch_key.to_str(),
         "created": batch.created.isoformat(),
         "alerts": [
             {

@@ -60,12 +60,7 @@ class PaperView:
 
 def batch_day(batch: AlertBatch) -> date:
     """The day a batch is about: a daily feed's day, else the day it was created."""
-    if batch.batch_key.startswith("day:"):
-        try:
-            return date.fromisoformat(batch.batch_key[4:14])
-        except ValueError:
-            pass
-    return batch.created.date()
+    return batch.batch_key.day or batch.created.date()
 
 
 def day_label(day: date) -> str:

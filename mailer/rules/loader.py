@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from jsonschema import ValidationError
 
+from mailer.keys import DestinationRef
 from mailer.models import DeliveryMode, NotifyTarget
 from mailer.rules.collector import collector_paused
 from mailer.rules.documents import NotUtf8Error, RuleDocument, read_rule_file, rule_files
@@ -40,6 +41,9 @@ from mailer.rules.schema import is_surely_valid, is_valid, schema_validator
 from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
 from mailer.rules.syntax import RuleValueError, parse_query, parse_size, parse_term
 from mailer.yamlsource import PathKey, Position, YamlSyntaxError
+
+# whether the config can deliver to a rule's destination (`Settings.has_destination`)
+HasDestination = Callable[[DestinationRef], bool]
 
 _CONDITION_KEYS = (
     "any",
@@ -83,9 +87,7 @@ class RuleSet:
         return tuple(rule for rule in self.rules if rule.enabled)
 
 
-def load_rules(
-    paths: Sequence[Path], *, has_destination: Callable[[str], bool] | None = None
-) -> RuleSet:
+def load_rules(paths: Sequence[Path], *, has_destination: HasDestination | None = None) -> RuleSet:
     """Load and validate every rule file under `paths`; never raises for bad content."""
     with collector_paused():
         return _load_rules(paths, has_destination)
@@ -103,7 +105,7 @@ class _Shared:
         self.sizes: dict[str, SizeRange] = {}
         self.queries: dict[str, QueryNode] = {}
         self.targets: dict[tuple[Any, ...], NotifyTarget] = {}
-        self.destinations: dict[str, bool] = {}
+        self.destinations: dict[DestinationRef, bool] = {}
         self.tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
@@ -123,7 +125,7 @@ class _FileResult:
 _last_load: dict[tuple[Any, ...], _FileResult] = {}
 
 
-def _load_rules(paths: Sequence[Path], has_destination: Callable[[str], bool] | None) -> RuleSet:
+def _load_rules(paths: Sequence[Path], has_destination: HasDestination | None) -> RuleSet:
     global _last_load
     files, missing = rule_files(paths)
     shared = _Shared()
@@ -162,7 +164,7 @@ def _load_rules(paths: Sequence[Path], has_destination: Callable[[str], bool] | 
 
 
 def _cache_key(
-    path: Path, raw: bytes, has_destination: Callable[[str], bool] | None
+    path: Path, raw: bytes, has_destination: HasDestination | None
 ) -> tuple[Any, ...] | None:
     key = (str(path), hashlib.blake2b(raw, digest_size=16).digest(), has_destination)
     try:
@@ -173,7 +175,7 @@ def _cache_key(
 
 
 def _load_file(
-    path: Path, raw: bytes, has_destination: Callable[[str], bool] | None, shared: _Shared
+    path: Path, raw: bytes, has_destination: HasDestination | None, shared: _Shared
 ) -> _FileResult:
     def failed(position: Position, problem: str) -> _FileResult:
         return _FileResult((), (RuleError(position, problem),))
@@ -209,7 +211,7 @@ class _FileLoader:
     def __init__(
         self,
         doc: RuleDocument,
-        has_destination: Callable[[str], bool] | None,
+        has_destination: HasDestination | None,
         shared: _Shared | None = None,
     ) -> None:
         self.doc = doc
@@ -404,11 +406,11 @@ class _FileLoader:
         if isinstance(raw, dict) and len(raw) == 1:
             kind, value = next(iter(raw.items()))
             inline = inline_targets().get(kind) if isinstance(value, str) else None
-            written = f"{kind}:{value}" if inline is not None else None
+            written = DestinationRef.inline_target(kind, value) if inline is not None else None
             # a secret value (an apprise URL) is kept only by the config's lookup
-            to = inline.name(value) if inline is not None else None
+            to = inline.ref(value) if inline is not None else None
         else:
-            written = to = raw if isinstance(raw, str) else None
+            written = to = DestinationRef.parse(raw) if isinstance(raw, str) else None
         if to is None or written is None:
             return None
         key = (to, entry.get("mode"), entry.get("at"), entry.get("timezone", "UTC"))
@@ -423,7 +425,7 @@ class _FileLoader:
             self.shared.targets[key] = target
         return target
 
-    def _is_destination(self, to: str) -> bool:
+    def _is_destination(self, to: DestinationRef) -> bool:
         if self.has_destination is None:
             return True
         known = self.shared.destinations.get(to)
@@ -435,14 +437,14 @@ class _FileLoader:
         self,
         path: PathKey,
         entry: dict[str, Any],
-        to: str,
-        written: str,
+        to: DestinationRef,
+        written: DestinationRef,
         inline: Any,  # mailer.notify.InlineTarget | None (the core does not import notify)
     ) -> NotifyTarget | None:
         where = label(path[2:])
         if inline is not None:
             try:
-                inline.build(written.partition(":")[2])
+                inline.build(written.name)
             except ValueError as e:  # the target's own words; never the value (a token)
                 self.error((*path, "to", inline.key), f"{where}.to.{inline.key}: {_reason(e)}")
                 return None
@@ -452,7 +454,7 @@ class _FileLoader:
                 needs = f" (inline targets need the config's {inline.account}: account)"
             self.error(
                 (*path, "to"),
-                f"{where}.to: {to!r} is not a destination the config defines" + needs,
+                f"{where}.to: {to.to_str()!r} is not a destination the config defines" + needs,
             )
         mode: DeliveryMode = "daily" if entry.get("mode") == "daily" else "immediate"
         at = None

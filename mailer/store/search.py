@@ -32,7 +32,7 @@ from sqlalchemy import (
     text,
 )
 
-from mailer.models import Paper
+from mailer.models import OutboxState, Paper
 from mailer.store import codec
 from mailer.store.schema import messages, outbox, paper_sources, papers
 
@@ -134,7 +134,7 @@ class AlertRecord:
     destination: str
     paper_id: str
     title: str
-    state: str
+    state: OutboxState
     created_at: datetime
     sent_at: datetime | None
 
@@ -276,7 +276,7 @@ class SearchQueries:
                     r.destination,
                     r.paper_id,
                     r.title,
-                    r.state,
+                    OutboxState(r.state),
                     codec.from_db_time(r.created_at) or r.created_at,
                     codec.from_db_time(r.sent_at),
                 )

@@ -73,7 +73,7 @@ class _OpsPages:
         from mailer.status import collect_status
 
         report = collect_status(self.ctx.store, self.ctx.settings(), self.ctx.clock())
-        return self.ctx.render(request, "status.html.j2", report=report, dead_state=DEAD)
+        return self.ctx.render(request, "status.html.j2", report=report.to_json(), dead_state=DEAD)
 
     async def login(self, request: Request) -> Response:
         if self.ctx.access.mode != "token":

@@ -20,6 +20,8 @@ from render_batches import three_paper_batch
 
 from mailer.cli import cli
 from mailer.config import ConfigError, Destination, Settings, load_settings
+from mailer.keys import DestinationRef
+from mailer.models import MessageStatus
 from mailer.notify import Channel, ChannelContext, DeliveryError
 from mailer.notify.apprise import AppriseChannel, AppriseDestination
 from mailer.notify.http import Pacer
@@ -140,7 +142,7 @@ def test_urls_from_the_environment(hook: Hook, tmp_path: Path) -> None:
     settings = load_settings(path, {"HOOKS": f"{hook.url('x/1')}, {hook.url('x/2')}"})
     target = AppriseChannel(
         "d",
-        settings.destination("d"),
+        settings.destination(DestinationRef.named("d")),
         ChannelContext.from_settings(settings),
         pacer=no_sleep_pacer(),
     )
@@ -249,7 +251,7 @@ T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 
 def enqueue_sample(store: Store, destination: str) -> None:
     batch = three_paper_batch(destination)
-    record = MessageRecord("inbox", "INBOX", 1, "1", "parsed", T0, message_id="<d@hf>")
+    record = MessageRecord("inbox", "INBOX", 1, "1", MessageStatus.PARSED, T0, message_id="<d@hf>")
     alerts = [
         NewAlert(
             batch.rule,

@@ -19,6 +19,7 @@ from render_batches import daily_feed_batch
 
 from mailer.cli import cli
 from mailer.config import load_settings
+from mailer.keys import DestinationRef
 from mailer.notify import ChannelContext, DeliveryError
 from mailer.notify.email import EmailChannel
 from mailer.notify.slack import MemoryProgress
@@ -124,7 +125,7 @@ def test_a_retry_after_a_failure_part_way_sends_only_the_missing_parts(
     path.write_text(config(server).replace("rules: rules/", f"rules: {tmp_path}"))
     settings = load_settings(path, {})
     batch = daily_feed_batch(400, destination="alice-email")
-    channel = EmailChannel("alice-email", settings.destination("alice-email"),
+    channel = EmailChannel("alice-email", settings.destination(DestinationRef.named("alice-email")),
                            ChannelContext.from_settings(settings),
                            progress=MemoryProgress())  # fmt: skip
     server.fail_data += ["250 OK", "451 4.3.0 try again later"]  # part 1 goes, part 2 not

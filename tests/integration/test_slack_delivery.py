@@ -9,6 +9,7 @@ import pytest
 from render_batches import daily_feed_batch, three_paper_batch
 
 from mailer.config import Settings, load_settings
+from mailer.keys import DestinationRef
 from mailer.notify import ChannelContext, DeliveryError
 from mailer.notify.render import render_slack
 from mailer.notify.slack import MemoryProgress, Pacer, SlackChannel, classify
@@ -43,7 +44,7 @@ def channel(
 ) -> SlackChannel:
     return SlackChannel(
         name,
-        settings.destination(name),
+        settings.destination(DestinationRef.parse(name)),
         ChannelContext.from_settings(settings),
         pacer=Pacer(clock=clock, sleep=clock.sleep),
         progress=progress or MemoryProgress(),
