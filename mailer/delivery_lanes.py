@@ -20,7 +20,7 @@ from datetime import datetime
 
 from mailer.outbox import DeliverySummary, OutboxWorker
 
-log = logging.getLogger("mailer.outbox")
+log = logging.getLogger(__name__)
 
 
 def merge(summaries: list[DeliverySummary]) -> DeliverySummary:

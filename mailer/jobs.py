@@ -1,4 +1,5 @@
-"""The jobs of `mailer serve`, run by the scheduler and the IMAP watchers.
+"""The jobs of the service (`mailer serve`, `mailer watch`), run by the scheduler and
+the watchers (`sweep`).
 
 They call the pipeline (`mailer.app.Pipeline`) and record what happened where the
 operator looks: the health board (`/healthz`), the store's service status (`mailer
@@ -23,7 +24,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from mailer.app import Clock, MessageOutcome, Pipeline
+from mailer.app import MessageOutcome, Pipeline
+from mailer.clock import Clock
 from mailer.config import ConfigError, Settings, load_settings
 from mailer.delivery_lanes import DeliveryLanes
 from mailer.health import Activity, ActivityBoard, FetchBoard
@@ -46,8 +48,9 @@ from mailer.store.housekeeping import prune_state, retention_cutoff
 from mailer.store.notices import NoticeLog
 from mailer.store.service_status import ServiceStatusLog
 from mailer.store.subscriptions import SubscriptionStore
+from mailer.timings import Timings
 
-log = logging.getLogger("mailer.service")
+log = logging.getLogger(__name__)
 
 FileStamp = tuple[int, int]  # (mtime_ns, size); (-1, -1) when missing
 RULES_KEY = "rules"
@@ -86,8 +89,10 @@ class ServiceJobs:
         on_config_change: Callable[[Settings], None],
         on_rules_change: Callable[[RuleSet], None],
         may_fetch: Callable[[], bool] | None = None,
+        timings: Timings | None = None,
     ) -> None:
         self.pipeline = pipeline
+        self.timings = timings or Timings()  # what the watchers it sweeps for live by
         self.settings = pipeline.settings
         self.board = board
         self.clock = clock
@@ -133,6 +138,22 @@ class ServiceJobs:
         return True
 
     # -- fetching ---------------------------------------------------------------------
+
+    def sweep(self, name: str) -> None:
+        """A watcher's sweep: fetch and process everything new in one source, then
+        deliver what is due. Raises when the fetch failed (after recording it), so the
+        watcher reconnects."""
+        if self.stopping.is_set() or not self.may_fetch():
+            return
+        with self.running():
+            try:
+                source = self.pipeline.source(name)
+                self.process_all(source, source.fetch(self.pipeline.store))
+            except Exception as e:
+                self.record_fetch(name, e)
+                raise
+            self.record_fetch(name, None)
+        self.deliver_due()
 
     def fetch_source(self, name: str) -> None:
         """Fetch one source, process each new message, then deliver what is due."""

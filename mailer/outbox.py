@@ -48,7 +48,7 @@ from mailer.notify import Channel, DeliveryError, DeliveryInterrupted, Interrupt
 from mailer.notify.registry import UnknownChannel, create_channel
 from mailer.store import ClaimedAlert, Store
 
-log = logging.getLogger("mailer.outbox")
+log = logging.getLogger(__name__)
 
 ChannelFactory = Callable[[str, Destination, Settings], Channel]
 MIN_RETRY_SECONDS = 1.0

@@ -131,7 +131,7 @@ def test_a_leader_whose_session_is_ended_steps_down_and_lets_the_standby_lead(
     assert second.is_leader() and not first.is_leader()  # the one cut off let it go first
     first.stop()
     second.stop()
-    messages = [r.getMessage() for r in caplog.records if r.name == "mailer.leader"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "mailer.election"]
     assert sum("stepped down as the leader, now a standby" in m for m in messages) == 1
     assert sum(f"{second.replica}: now the leader" in m for m in messages) == 1
 

@@ -22,10 +22,10 @@ from pipeline_kit import digest_email, write_config
 from store_backends import postgres_schema_url
 
 from mailer.config import ConfigError, load_settings
-from mailer.config import Source as SourceConfig
 from mailer.instance_lock import AlreadyRunningError, LockLostError
 from mailer.service import HttpAddress, Service, ServiceFailure
-from mailer.sources.imap_watch import WatchStatus
+from mailer.sources import Source
+from mailer.sources.watching import WatchStatus
 from mailer.store.db import Store
 from mailer.store.service_status import ServiceStatusLog
 
@@ -177,7 +177,7 @@ class DyingWatcher:
 
     started: ClassVar[list[str]] = []
 
-    def __init__(self, source: SourceConfig, jobs: object) -> None:
+    def __init__(self, source: Source, jobs: object) -> None:
         self.name = source.name
         self._state = "stopped"
 

@@ -27,7 +27,7 @@ from mailer.commands.outbox_view import (
 from mailer.commands.pipeline_cli import exit_for_database_failure, open_store_or_exit
 from mailer.config import Settings
 
-log = logging.getLogger("mailer.commands")
+log = logging.getLogger(__name__)
 
 
 def _zones(settings: Settings) -> ZoneFor:

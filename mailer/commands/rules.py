@@ -196,8 +196,9 @@ def _plan(
     state in memory that each document is recorded in, as a run records it: a paper in
     two digests, or known in the second one only by its title, matches once."""
     from mailer.app import StoreKnown
-    from mailer.parse.inputs import UnreadableDocument, iter_documents, parse_document
+    from mailer.parse.inputs import parse_document
     from mailer.planning import Item, RulesView, plan_message
+    from mailer.sources.documents import UnreadableDocument, iter_documents
     from mailer.store import MessageRecord, Store, message_key
     from mailer.store.schema import FAILED, PARSED
 
