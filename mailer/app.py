@@ -3,7 +3,7 @@
 `Pipeline.open(settings)` loads the rules and opens the store (running migrations).
 For each incoming message, parsing, matching and enqueueing the alerts commit in ONE
 transaction (`Store.record_message`); only then does the source post-process it
-(`after_commit`). Delivery reads the outbox (`mailer.outbox.OutboxWorker`), with
+(`after_commit`). Delivery reads the outbox (`mailer.delivery.OutboxWorker`), with
 channels from the registry (Slack feed progress kept in the store) unless a
 `channel_factory` is given. A message that fails to parse is recorded as failed with
 its reason and the run goes on; one over its parse budget (`mailer.parse_worker`:
@@ -25,11 +25,11 @@ from mailer import metrics
 from mailer.batching import group_into_batches
 from mailer.clock import Clock, utc_now
 from mailer.config import Settings
+from mailer.delivery import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.delivery_lanes import deliver_in_lanes
 from mailer.enrich import build_enricher
 from mailer.errors import UsageError
 from mailer.models import Match, Paper, ParsedDigest
-from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.parse_worker import OverBudget, ParseBudget, ParserStopped, ParseWorker, peek_headers
 from mailer.planning import DryRunKnown, Item, Known, MessagePlan, RulesView, plan_message
 from mailer.rule_errors import describe_rule_errors

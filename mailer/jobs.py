@@ -27,10 +27,10 @@ from pathlib import Path
 from mailer.app import MessageOutcome, Pipeline
 from mailer.clock import Clock
 from mailer.config import ConfigError, Settings, load_settings
+from mailer.delivery import DeliverySummary
 from mailer.delivery_lanes import DeliveryLanes
 from mailer.health import Activity, ActivityBoard, FetchBoard
 from mailer.logs import log_context
-from mailer.outbox import DeliverySummary
 from mailer.rules import RuleSet
 from mailer.rules.documents import rule_files
 from mailer.silence import (

@@ -25,7 +25,7 @@ from mailer.instance_lock import AlreadyRunningError, acquire_instance_lock
 from mailer.leader import SoleLeader, release_claims_of_gone_replicas
 from mailer.metrics import REGISTRY
 from mailer.models import Paper
-from mailer.status import collect_service_status, format_service_status
+from mailer.status_report import collect_service_status, format_service_status
 from mailer.store.db import Store, application_name, create_store_engine, engine_url
 from mailer.store.messages import MessageRecord, NewAlert
 from mailer.store.replicas import Replica, record_heartbeat

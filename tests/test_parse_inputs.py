@@ -13,8 +13,8 @@ from pipeline_kit import Recorder, digest_email, settings_for, write_config
 from mailer.app import Pipeline
 from mailer.cli import cli
 from mailer.parse.inputs import parse_document
-from mailer.sources import documents
-from mailer.sources.documents import UnreadableDocument, iter_documents
+from mailer.sources import files
+from mailer.sources.files import UnreadableDocument, iter_documents
 
 INBOX = Path(__file__).resolve().parent.parent / "examples" / "inbox"
 T0 = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)
@@ -73,7 +73,7 @@ def test_a_run_records_the_unreadable_file_and_processes_the_others(
 def test_an_email_over_the_size_limit_is_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(documents, "MAX_DOCUMENT_BYTES", 1000)
+    monkeypatch.setattr(files, "MAX_DOCUMENT_BYTES", 1000)
     (tmp_path / "big.eml").write_bytes(b"Subject: x\n\n" + b"x" * 2000)
     (tmp_path / "box.mbox").write_bytes(
         b"From a\nSubject: small\n\nhi\nFrom b\nSubject: big\n\n" + b"y" * 2000

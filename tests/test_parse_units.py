@@ -21,7 +21,7 @@ from mailer.parse.inputs import parse_document
 from mailer.parse.links import paper_link, unwrap_url
 from mailer.parse.message import Envelope
 from mailer.parse.text import collapse_whitespace, decode_tex_accents, html_to_lines
-from mailer.sources.documents import iter_documents
+from mailer.sources.files import iter_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

@@ -13,7 +13,7 @@ from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 from mailer.config import Settings
 from mailer.instance_lock import acquire_instance_lock
 from mailer.models import Paper
-from mailer.status import collect_service_status, format_service_status
+from mailer.status_report import collect_service_status, format_service_status
 from mailer.store.db import Store
 from mailer.store.housekeeping import prune_state
 from mailer.store.messages import MessageRecord, NewAlert

@@ -14,7 +14,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from mailer.notify.sanitize import cut_at_word
-from mailer.status import state_name
+from mailer.status_report import state_name
 from mailer.store import OutboxEntry, OutboxGroup
 from mailer.store.schema import DEAD, PENDING, RETRYING
 

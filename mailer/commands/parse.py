@@ -27,7 +27,7 @@ from mailer.enrich import enricher_from
 from mailer.enrich.enricher import Enricher
 from mailer.models import ParsedDigest
 from mailer.parse.inputs import parse_document
-from mailer.sources.documents import UnreadableDocument, iter_documents
+from mailer.sources.files import UnreadableDocument, iter_documents
 from mailer.store import Store, StoreError
 
 _LABELS = {"arxiv": "arXiv", "huggingface": "HF"}

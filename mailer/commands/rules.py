@@ -198,7 +198,7 @@ def _plan(
     from mailer.app import StoreKnown
     from mailer.parse.inputs import parse_document
     from mailer.planning import Item, RulesView, plan_message
-    from mailer.sources.documents import UnreadableDocument, iter_documents
+    from mailer.sources.files import UnreadableDocument, iter_documents
     from mailer.store import MessageRecord, Store, message_key
     from mailer.store.schema import FAILED, PARSED
 

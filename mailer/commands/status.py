@@ -11,7 +11,7 @@ import click
 
 from mailer.commands.common import config_option, json_option, load_settings_or_exit
 from mailer.commands.pipeline_cli import open_store_or_exit
-from mailer.status import collect_status, format_service_status
+from mailer.status_report import collect_status, format_service_status
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -1,6 +1,6 @@
 """Saved documents as bytes: `.eml` emails, mbox files (split into messages), `.txt`
 pages, told apart by name and content; pure (no filesystem: the directory source,
-`mailer.sources.documents`, walks folders and reads files).
+`mailer.sources.files`, walks folders and reads files).
 """
 
 from __future__ import annotations

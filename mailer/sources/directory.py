@@ -4,7 +4,7 @@ Each document is one message: uid = its name (`name.mbox#3` for the third messag
 an mbox), folder = the configured path, uidvalidity 0. Documents already processed
 are not handed over again, except with `since` (re-processing on purpose: the
 pipeline then keeps those whose Date header is on or after that day). The walk
-itself (which files, mbox splitting, size limits) is in `mailer.sources.documents`.
+itself (which files, mbox splitting, size limits) is in `mailer.sources.files`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import date
 from mailer.config import DirectorySource as DirectoryConfig
 from mailer.config import Settings
 from mailer.sources import Capabilities, IncomingMessage, SourceError, SourceState
-from mailer.sources.documents import UnreadableDocument, iter_documents
+from mailer.sources.files import UnreadableDocument, iter_documents
 
 
 def storable_name(name: str) -> str:

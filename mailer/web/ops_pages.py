@@ -65,7 +65,7 @@ def ops_routes(ctx: WebContext) -> list[BaseRoute]:
         return RedirectResponse(f"/outbox?done={count}", status_code=303)
 
     def status_page(request: Request) -> Response:
-        from mailer.status import collect_status
+        from mailer.status_report import collect_status
 
         report = collect_status(ctx.store, ctx.settings(), ctx.clock())
         return ctx.render(request, "status.html.j2", report=report, dead_state=DEAD)
