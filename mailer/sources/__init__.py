@@ -82,6 +82,12 @@ class Source(Protocol):
         """Post-processing once the message's papers and alerts are durably stored."""
         ...
 
+    def check_connection(self) -> str | None:
+        """`mailer check --connect`: log in and look without fetching anything; one line
+        saying what was found, or None when there is nothing to connect to (a local
+        folder). Raises SourceError (or any error of a missing secret) when it fails."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -104,3 +110,4 @@ class SourceError(MailerError):
     def __init__(self, source: str, message: str) -> None:
         super().__init__(f"source {source}: {message}")
         self.source = source
+        self.detail = message

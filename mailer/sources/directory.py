@@ -78,6 +78,10 @@ class DirectorySource:
             skip_reason=problem,
         )
 
+    def check_connection(self) -> None:
+        """A local folder: nothing to log in to (a missing one is `mailer check`'s)."""
+        return None
+
     def after_commit(self, message: IncomingMessage) -> None:
         """Files stay where they are: the store remembers what was processed."""
 

@@ -124,6 +124,18 @@ class ImapSource:
             self.config, self.settings, sweep, timings=timings, on_failure=on_failure
         )
 
+    def check_connection(self) -> str:
+        from mailer.sources.imap_connect import where
+
+        client = connect(self.config, self.settings)  # SourceError: says what to check
+        try:
+            client.select_folder(self.folder, readonly=True)
+        except Exception as e:
+            raise SourceError(self.name, f"logged in, but folder {self.folder!r}: {e}") from e
+        finally:
+            close_quietly(client)
+        return f"logged in to {where(self.config)}, folder {self.folder}"
+
     def after_commit(self, message: IncomingMessage) -> None:
         after = self.config.after
         if after.mark_seen or after.move_to:
