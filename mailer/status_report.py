@@ -10,12 +10,13 @@ another process or machine than the service's.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from mailer.clock import utc_now
 from mailer.config import Settings
 from mailer.instance_lock import is_state_locked
 from mailer.store import Store
@@ -110,7 +111,7 @@ def collect_service_status(
     engine: Engine, settings: Settings, now: datetime | None = None
 ) -> dict[str, Any]:
     """Plain data for `mailer status --json` under the key "service"."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     entries = ServiceStatusLog(engine).entries()
     with engine.connect() as conn:
         replicas = [r.to_json(now) for r in list_replicas(conn)]

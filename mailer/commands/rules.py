@@ -8,11 +8,12 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time
+from datetime import time
 from pathlib import Path
 
 import click
 
+from mailer.clock import utc_now
 from mailer.commands.common import (
     EXIT_CONFIG,
     EXIT_FAILURES,
@@ -218,7 +219,7 @@ def _plan(
     )
     papers: dict[str, Paper] = {}
     matches: dict[tuple[str, str], Match] = {}
-    now = datetime.now(UTC)
+    now = utc_now()
     store = Store.open_snapshot("sqlite://")  # a fresh state that lives in memory
     try:
         known = StoreKnown(store)
@@ -439,7 +440,7 @@ def export(slack: bool, output: Path | None, config_path: Path) -> None:
 
     settings = load_settings_or_exit(config_path)
     subscriptions = _subscriptions(settings)
-    text = export_yaml(subscriptions, datetime.now(UTC))
+    text = export_yaml(subscriptions, utc_now())
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from mailer.clock import utc_now
 from mailer.commands.common import config_option, json_option, load_settings_or_exit
 from mailer.commands.pipeline_cli import open_store_or_exit
 from mailer.status_report import collect_status, format_service_status
@@ -84,7 +84,7 @@ def status(config_path: Path, as_json: bool) -> None:
     settings = load_settings_or_exit(config_path)
     store = open_store_or_exit(settings)
     try:
-        report = collect_status(store, settings, datetime.now(UTC))
+        report = collect_status(store, settings, utc_now())
     finally:
         store.close()
     click.echo(
