@@ -197,8 +197,8 @@ class ServiceJobs:
         (the message is not recorded, so the next fetch takes it again)."""
         key = f"ingest:{threading.get_ident()}"
         what = f"source {message.source}: message {message.uid}"
-        # a parse is bounded by its budget: longer than that plus a minute is a hang
-        stuck_after = self.settings.budget.seconds + 60
+        # a parse is bounded by its budget: longer than that plus a margin is a hang
+        stuck_after = self.settings.budget.seconds + self.timings.ingest_stuck_margin
         with self.pipeline_lock, log_context(source=message.source, message_id=message.message_id):
             self.ingest.begin(key, Activity("ingest", what, self.clock(), stuck_after))
             try:

@@ -33,6 +33,9 @@ class Timings:
     watcher_restart: float = 30.0  # a watcher that keeps dying is restarted this often
     gone_replicas: float = 30.0  # the leader hands back the outbox claims of gone replicas
     sole_heartbeat: float = 10.0  # SQLite: nobody to hand over to, so no hurry
+    # /healthz: an ingest is stuck after the parse budget (`budget.seconds`) plus this
+    # (a delivery after `delivery.stuck_seconds`, in the config)
+    ingest_stuck_margin: float = 60.0
     # -- watchers (`mailer.sources.imap_idle`) ---------------------------------------
     stop_check: float = 1.0  # a watcher notices stop() within this
     max_backoff: float = 60.0  # reconnect attempts back off up to this
