@@ -3,7 +3,7 @@
 `Pipeline.open(settings)` loads the rules and opens the store (running migrations).
 For each incoming message, parsing, matching and enqueueing the alerts commit in ONE
 transaction (`Store.record_message`); only then does the source post-process it
-(`after_commit`). Delivery reads the outbox (`mailer.outbox.OutboxWorker`), with
+(`after_commit`). Delivery reads the outbox (`mailer.delivery.OutboxWorker`), with
 channels from the registry (Slack feed progress kept in the store) unless a
 `channel_factory` is given. A message that fails to parse is recorded as failed with
 its reason and the run goes on; one over its parse budget (`mailer.parse_worker`:
@@ -18,24 +18,25 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from mailer import metrics
 from mailer.batching import group_into_batches
+from mailer.clock import Clock, utc_now
 from mailer.config import Settings
+from mailer.delivery import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.delivery_lanes import deliver_in_lanes
 from mailer.enrich import build_enricher
 from mailer.errors import UsageError
 from mailer.models import Match, MessageStatus, Paper, ParsedDigest
-from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.parse_worker import OverBudget, ParseBudget, ParserStopped, ParseWorker, peek_headers
 from mailer.planning import DryRunKnown, Item, Known, MessagePlan, RulesView, plan_message
 from mailer.rule_errors import describe_rule_errors
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
 from mailer.slackapp.rules import with_subscriptions, without_repeats
-from mailer.sources import IncomingMessage, Source, SourceError
+from mailer.sources import EMAIL, Capabilities, IncomingMessage, Source, SourceError
 from mailer.sources.registry import UnknownSource, open_source
 from mailer.store import MessageRecord, NewAlert, Store, describe_error, message_key
 from mailer.store.quarantine import QuarantineLog
@@ -44,15 +45,9 @@ from mailer.store.schema import FAILED, NO_PAPERS, PARSED, QUARANTINED, SKIPPED
 if TYPE_CHECKING:
     from mailer.enrich.enricher import Enricher
 
-log = logging.getLogger("mailer.app")
+log = logging.getLogger(__name__)
 
 __all__ = ["MessageOutcome", "Pipeline", "RulesUnavailable", "RunSummary", "describe_rule_errors"]
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class RulesUnavailable(UsageError):
@@ -376,7 +371,7 @@ class Pipeline:
         then stops downloading it on every run, and a resync by Message-ID after a
         UIDVALIDITY change does not alert on it. A directory source's file stays
         unrecorded, so a later run without --since still processes it."""
-        if self._source_kind(message.source) == "directory":
+        if self._capabilities(message.source).offers_again:
             return False
         return not self.store.is_processed(
             message.source, message.folder, message.uidvalidity, message.uid
@@ -405,20 +400,25 @@ class Pipeline:
             return digest, FAILED, problems, None
         return digest, PARSED, problems, None
 
-    def _source_kind(self, name: str) -> str | None:
-        return next((s.kind for s in self.settings.sources if s.name == name), None)
+    def _capabilities(self, name: str) -> Capabilities:
+        """What the message's source promises; a source no longer configured (a replay of
+        an old message) is taken as one that offers emails."""
+        try:
+            return self.source(name).capabilities
+        except UnknownSource:
+            return EMAIL
 
     def _is_unread_file(self, message: IncomingMessage) -> bool:
-        """A file a directory source could not read (permissions, size): reported but
-        not recorded, so the next run tries it again (e.g. once its permissions are fixed).
-        An IMAP message skipped before download is recorded: its size will not change."""
-        return message.raw is None and self._source_kind(message.source) == "directory"
+        """An item its source could not read (a file's permissions, size) and will offer
+        again: reported but not recorded, so the next run tries it again (e.g. once its
+        permissions are fixed). An IMAP message skipped before download is recorded: its
+        size will not change."""
+        return message.raw is None and self._capabilities(message.source).offers_again
 
     def _parse_raw(self, message: IncomingMessage, budget: ParseBudget) -> ParsedDigest:
         assert message.raw is not None
-        if self._source_kind(message.source) == "directory":
-            return self.parser.parse("document", message.uid, message.raw, budget)
-        return self.parser.parse("email", message.uid, message.raw, budget)
+        item = self._capabilities(message.source).item
+        return self.parser.parse(item, message.uid, message.raw, budget)
 
     def _enrich(self, found: list[Paper]) -> tuple[list[Paper], str | None]:
         """The papers with their canonical records, and why some had none (None: all

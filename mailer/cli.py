@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         result = cli.main(args=argv, prog_name="mailer", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        logging.getLogger("mailer").info("interrupted")
+        logging.getLogger(__name__).info("interrupted")
         sys.exit(exit_code_for(KeyboardInterrupt()))
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)

@@ -30,7 +30,7 @@ from sqlalchemy.pool import NullPool
 
 from mailer.errors import MailerError, UsageError
 
-log = logging.getLogger("mailer.service")
+log = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = "paper-mailer serve"
 # libpq options for the lock connection: a dead peer is noticed in seconds, not after

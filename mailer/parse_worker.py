@@ -33,7 +33,7 @@ from typing import Literal
 from mailer.errors import MailerError
 from mailer.models import ParsedDigest
 
-log = logging.getLogger("mailer.parse_worker")
+log = logging.getLogger(__name__)
 
 Kind = Literal["email", "document"]
 START_SECONDS = 30.0  # to spawn the child and import the parser, on a slow machine

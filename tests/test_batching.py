@@ -11,12 +11,12 @@ import pytest
 
 from mailer.batching import batch_for, plan_alerts
 from mailer.config import ConsoleDestination, FileDestination, Settings
+from mailer.delivery import retry_delay
 from mailer.keys import BatchKey, DestinationRef
 from mailer.models import AlertBatch, AlertItem, Match, MatchReason, NotifyTarget, Paper
 from mailer.notify import ChannelContext
 from mailer.notify.console import ConsoleChannel
 from mailer.notify.file import FileChannel
-from mailer.outbox import retry_delay
 
 NINE = time(9, 0)
 

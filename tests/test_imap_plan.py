@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mailer.config import ImapSearch
+from mailer.sources.imap_idle import backoff_delay
 from mailer.sources.imap_plan import (
     Candidate,
     Skip,
@@ -17,7 +18,6 @@ from mailer.sources.imap_plan import (
     plan_downloads,
     select_new_uids,
 )
-from mailer.sources.imap_watch import backoff_delay
 
 
 def test_without_search_every_message_is_a_candidate() -> None:

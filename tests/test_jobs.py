@@ -22,7 +22,7 @@ from mailer.health import FetchBoard
 from mailer.jobs import ServiceJobs
 from mailer.notify import DeliveryError
 from mailer.rules import RuleSet
-from mailer.status import collect_service_status, format_service_status
+from mailer.status_report import collect_service_status, format_service_status
 from mailer.store.schema import messages
 
 TUESDAY_1030 = datetime(2025, 10, 14, 10, 30, tzinfo=UTC)

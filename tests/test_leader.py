@@ -26,7 +26,7 @@ from mailer.keys import BatchKey, Claim
 from mailer.leader import SoleLeader, release_claims_of_gone_replicas
 from mailer.metrics import REGISTRY
 from mailer.models import MessageStatus, NewAlert, Paper
-from mailer.status import collect_service_status, format_service_status
+from mailer.status_report import collect_service_status, format_service_status
 from mailer.store.db import Store, application_name, create_store_engine, engine_url
 from mailer.store.messages import MessageRecord
 from mailer.store.replicas import Replica, record_heartbeat
@@ -132,7 +132,7 @@ def test_a_leader_whose_session_is_ended_steps_down_and_lets_the_standby_lead(
     assert second.is_leader() and not first.is_leader()  # the one cut off let it go first
     first.stop()
     second.stop()
-    messages = [r.getMessage() for r in caplog.records if r.name == "mailer.leader"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "mailer.election"]
     assert sum("stepped down as the leader, now a standby" in m for m in messages) == 1
     assert sum(f"{second.replica}: now the leader" in m for m in messages) == 1
 

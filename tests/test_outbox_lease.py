@@ -13,9 +13,9 @@ from pipeline_kit import settings_for, write_config
 from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer.config import Destination, Settings
+from mailer.delivery import DeliverySummary, OutboxWorker
 from mailer.keys import BatchKey
 from mailer.models import AlertBatch, MatchReason, MessageStatus, OutboxState, Paper
-from mailer.outbox import DeliverySummary, OutboxWorker
 from mailer.store import MessageRecord, NewAlert, Store
 
 T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)

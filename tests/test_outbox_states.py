@@ -104,7 +104,7 @@ def test_status_text_and_json_come_from_one_report_and_say_retrying(
 ) -> None:
     from mailer.commands.outbox_view import entry_json, format_entry
     from mailer.config import Settings
-    from mailer.status import collect_status
+    from mailer.status_report import collect_status
 
     store = Store.open(state_url)
     try:
@@ -131,7 +131,7 @@ def test_the_outbox_depth_metric_counts_retrying_alerts_under_that_name(
 ) -> None:
     from mailer import metrics
     from mailer.config import Settings
-    from mailer.outbox import OutboxWorker
+    from mailer.delivery import OutboxWorker
 
     store = Store.open(state_url)
     try:

@@ -21,6 +21,7 @@ from mailer.scheduler import (
     schedule_daily_feeds,
     schedule_jobs,
 )
+from mailer.timings import Timings
 
 NOW = datetime(2025, 10, 14, 8, 0, tzinfo=UTC)
 
@@ -135,7 +136,9 @@ def test_hung_fetches_do_not_starve_the_other_jobs(tmp_path: Path) -> None:
     )
     jobs = HungFetches()
     scheduler = new_scheduler()
-    schedule_jobs(scheduler, many, [], jobs, lambda: datetime.now(UTC))
+    # the reload job every 0.2 s (`Timings.reload`), not the service's 3 s
+    fast = Timings(reload=0.2)
+    schedule_jobs(scheduler, many, [], jobs, lambda: datetime.now(UTC), timings=fast)
     scheduler.start()
     try:
         assert jobs.reloaded.wait(10), "the reload job never ran while fetches hung"

@@ -14,7 +14,7 @@ from mailer.config import Settings
 from mailer.instance_lock import acquire_instance_lock
 from mailer.keys import BatchKey, NoticeKey
 from mailer.models import MessageStatus, NewAlert, Paper
-from mailer.status import collect_service_status, format_service_status
+from mailer.status_report import collect_service_status, format_service_status
 from mailer.store.db import Store
 from mailer.store.housekeeping import prune_state
 from mailer.store.messages import MessageRecord

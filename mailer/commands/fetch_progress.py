@@ -32,7 +32,7 @@ from rich.text import Text
 
 from mailer.app import Pipeline
 
-log = logging.getLogger("mailer.commands")
+log = logging.getLogger(__name__)
 LINE_SECONDS = 5.0
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import sys
 from contextlib import nullcontext
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from mailer.clock import utc_now
 from mailer.commands.common import (
     EXIT_CONFIG,
     EXIT_FAILURES,
@@ -66,7 +66,7 @@ def notify_test(destination: str, config_path: Path, as_json: bool) -> None:
     destination, raw = shown, destination
     try:
         channel = create_channel(raw, target, settings)
-        batch = sample_batch(destination, datetime.now(UTC))
+        batch = sample_batch(destination, utc_now())
         # with --json, a console destination prints to stderr: stdout is the one object
         with contextlib.redirect_stdout(sys.stderr) if as_json else nullcontext():
             channel.deliver(batch)

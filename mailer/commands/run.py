@@ -14,8 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from mailer.commands.common import EXIT_FAILURES, EXIT_OK, config_option, echo_json, json_option
 from mailer.commands.fetch_progress import fetch_progress
 from mailer.commands.pipeline_cli import exit_for_database_failure, open_pipeline_or_exit
+from mailer.delivery import DeliverySummary
 from mailer.notify.render import render_text
-from mailer.outbox import DeliverySummary
 from mailer.parse_worker import ParseBudget
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from mailer.clock import utc_now
 from mailer.commands.common import config_option, json_option, load_settings_or_exit
 from mailer.commands.pipeline_cli import open_store_or_exit
-from mailer.status import StatusReport, collect_status
+from mailer.status_report import StatusReport, collect_status
 
 
 def format_status(report: StatusReport) -> str:
@@ -32,7 +32,7 @@ def status(config_path: Path, as_json: bool) -> None:
     settings = load_settings_or_exit(config_path)
     store = open_store_or_exit(settings)
     try:
-        report = collect_status(store, settings, datetime.now(UTC))
+        report = collect_status(store, settings, utc_now())
     finally:
         store.close()
     click.echo(

@@ -28,7 +28,7 @@ from mailer.enrich.errors import describe_failure
 from mailer.enrich.http import http_client
 from mailer.errors import MailerError
 
-log = logging.getLogger("mailer.enrich")
+log = logging.getLogger(__name__)
 
 MIN_INTERVAL = 3.0  # seconds between requests, as arXiv asks
 MAX_IDS_PER_REQUEST = 100

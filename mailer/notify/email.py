@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from mailer.clock import utc_now
 from mailer.config_base import ConfigModel, DestinationModel, is_loopback
 from mailer.models import AlertBatch
 from mailer.notify import ChannelContext, ChannelSpec, DeliveryError, InlineTarget
@@ -228,7 +229,7 @@ class EmailChannel:
         destination: DestinationModel,
         context: ChannelContext,
         *,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] = utc_now,
         progress: DeliveryProgress | None = None,
     ) -> None:
         if not isinstance(destination, EmailDestination):

@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from mailer.clock import utc_now
 from mailer.config_base import DestinationModel
 from mailer.models import AlertBatch
 from mailer.notify import ChannelContext, ChannelSpec, DeliveryError
@@ -94,7 +95,7 @@ class FileChannel:
         destination: DestinationModel,
         context: ChannelContext,
         *,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         if not isinstance(destination, FileDestination):
             raise TypeError(f"FileChannel needs a file destination, not {destination.kind}")

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from mailer.notify import DeliveryError
 from mailer.notify.http import classify_http_status
-from mailer.notify.sanitize import clean_text
+from mailer.notify.sanitize import printable_line
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -69,7 +69,7 @@ PERMANENT_ERRORS = frozenset(
 
 def classify(status: int, error: str | None, retry_after: str | None) -> DeliveryError:
     """What a failed Slack answer means for the outbox."""
-    code = clean_text(error)[:120] or f"HTTP {status}"
+    code = printable_line(error)[:120] or f"HTTP {status}"
     if status == 429 or code == "ratelimited":
         return classify_http_status(429, "Slack", retry_after)
     if status >= 500 or code.startswith("Received a response in a non-JSON format"):

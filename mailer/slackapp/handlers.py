@@ -24,7 +24,7 @@ from mailer.slackapp import views
 from mailer.slackapp.book import Caller, NotAllowed, SubscriptionBook
 from mailer.slackapp.command import NAME, CommandError, parse_command, parse_subscription
 
-log = logging.getLogger("mailer.slackapp")
+log = logging.getLogger(__name__)
 FEEDBACK = re.compile(r"^feedback_(up|down)$")
 MAX_MEMBER_PAGES = 20  # 20 x 1,000 members: enough to find the caller in a big channel
 

@@ -36,8 +36,8 @@ from mailer.slackapp.handlers import Handlers
 from mailer.store.subscriptions import SubscriptionStore
 from mailer.web.bodies import BodyTooLarge, read_capped
 
-log = logging.getLogger("mailer.slackapp")
-BOLT_LOG = logging.getLogger("mailer.slackapp.bolt")
+log = logging.getLogger(__name__)
+BOLT_LOG = logging.getLogger(f"{__name__}.bolt")  # what slack-bolt itself logs
 BOLT_LOG.setLevel(logging.ERROR)
 MAX_BODY = 256 * 1024  # Slack's payloads are far smaller; a bigger one is not Slack
 CONNECT_RETRY_SECONDS = 5.0  # Socket Mode: first wait after a failed connect, doubled

@@ -18,7 +18,7 @@ from mailer.sources import SourceError
 from mailer.sources.imap_connect import where
 from mailer.sources.imap_plan import Candidate, needs_utf8, parse_message_id
 
-log = logging.getLogger("mailer.sources.imap")
+log = logging.getLogger(__name__)
 
 HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
 HEADER_KEY = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"

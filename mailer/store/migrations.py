@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, inspect, select, text, update
 
+from mailer.clock import utc_now
 from mailer.store.canonical import add_canonical_records_table
 from mailer.store.notices import add_notices_table
 from mailer.store.paper_keys import add_paper_keys_and_alert_position
@@ -85,7 +86,7 @@ def applied_versions(conn: Connection) -> set[int]:
 
 def upgrade(engine: Engine, *, now: datetime | None = None) -> list[Migration]:
     """Bring the database to the latest schema; return the steps applied (none if current)."""
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    stamp = (now or utc_now()).astimezone(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})

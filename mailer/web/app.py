@@ -34,7 +34,7 @@ from mailer.web.ops_pages import ops_routes
 from mailer.web.papers_pages import paper_routes
 from mailer.web.rules_pages import rule_routes
 
-log = logging.getLogger("mailer.web")
+log = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], HealthReport]
 

@@ -21,7 +21,7 @@ from mailer.keys import DestinationRef
 from mailer.models import Paper
 from mailer.rules import Rule, RuleError, compile_rules, load_rules
 
-log = logging.getLogger("mailer.web")
+log = logging.getLogger(__name__)
 
 MAX_RULE_TEXT = 2_000_000  # bytes of YAML the page may send: far above any real rule file
 DEFAULT_DAYS = 7

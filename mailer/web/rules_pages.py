@@ -40,7 +40,7 @@ from mailer.web.rulefiles import (
 )
 
 LAST_MATCHES = 3
-log = logging.getLogger("mailer.web")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,13 @@ another process or machine than the service's.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from mailer.clock import utc_now
 from mailer.config import Settings
 from mailer.instance_lock import is_state_locked
 from mailer.models import OutboxState
@@ -262,7 +263,7 @@ def collect_service_status(
     engine: Engine, settings: Settings, now: datetime | None = None
 ) -> ServiceReport:
     """What `mailer serve` last reported (the "service" part of `mailer status`)."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     entries = ServiceStatusLog(engine).entries()
     with engine.connect() as conn:
         replicas = tuple(list_replicas(conn))

@@ -37,10 +37,11 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 
 from mailer import metrics
+from mailer.clock import utc_now
 from mailer.config import Destination, Settings
 from mailer.health import Activity, ActivityBoard
 from mailer.keys import Claim, DestinationRef
@@ -49,7 +50,7 @@ from mailer.notify import Channel, DeliveryError, DeliveryInterrupted, Interrupt
 from mailer.notify.registry import UnknownChannel, create_channel
 from mailer.store import ClaimedAlert, Store
 
-log = logging.getLogger("mailer.outbox")
+log = logging.getLogger(__name__)
 
 ChannelFactory = Callable[[str, Destination, Settings], Channel]
 MIN_RETRY_SECONDS = 1.0
@@ -234,7 +235,7 @@ class OutboxWorker:
         what = f"{batch.destination}: rule {batch.rule}, {len(claimed)} alert(s)"
         key = f"delivery:{threading.get_ident()}"
         stuck_after = self.settings.delivery.stuck_seconds
-        self.board.begin(key, Activity("delivery", what, datetime.now(UTC), stuck_after))
+        self.board.begin(key, Activity("delivery", what, utc_now(), stuck_after))
         try:
             self._deliver(batch, claimed, now, summary, claim, should_stop)
         finally:
