@@ -166,6 +166,50 @@ ROLES = [
         "Recent open models (Llama-3-405B, Qwen2.5-72B) close the gap. We train a 1B model.",
         {405 * B: "compared", 72 * B: "compared", 1 * B: "own"},
     ),
+    # issue 12 part 3: principles from the first blind split's misses (new sentences)
+    (  # names in a list do not count as plain words between a comparison and its object
+        "Our tiny 5M-parameter agent, trained on play logs, beats chat models many times its"
+        " size, including Falcon-180B, Yi-34B and Claude.",
+        {5 * M: "own", 180 * B: "compared", 34 * B: "compared"},
+    ),
+    (  # "We compared A and B": the authors' study objects side by side; a role noun followed
+        # by "and" does not head the next conjunct
+        "We compared RoBERTa and T5 as encoder baselines, and Phi-3-14B and Gemma-2-9B as"
+        " decoder LLMs.",
+        {14 * B: "own", 9 * B: "own"},
+    ),
+    (
+        "This work benchmarks proprietary chat models versus open clinical models"
+        " (Meditron-70B and BioMistral-7B) on triage notes.",
+        {70 * B: "own", 7 * B: "own"},
+    ),
+    ("We evaluate our 3B model against Llama-3-70B.", {3 * B: "own", 70 * B: "compared"}),
+    ("We compare our 3B model with Llama-3-70B.", {3 * B: "own", 70 * B: "compared"}),
+    ("A reranker, evaluated by a Llama-3-70B grader, improves recall.", {70 * B: "compared"}),
+    ("Candidates judged by a Mixtral-8x7B rubric rank higher.", {56 * B: "compared"}),
+    (  # the paper's own starting point, even as the object of a comparison
+        "Fine-tuning on our data yields clear gains over the base model (Mistral-7B-v0.3).",
+        {7 * B: "own"},
+    ),
+    (
+        "It gains over the untuned Gemma-2-9B and over XLM-R Base (270M).",
+        {9 * B: "own", 270 * M: "compared"},
+    ),
+    (  # parts of one model's parameter budget are not two models
+        "Our probe has 2M trainable weights versus roughly 7B frozen.",
+        {2 * M: "own", 7 * B: "own"},
+    ),
+    (  # a counted set of models is the one the paper studies
+        "Among 12 open models from 1B to 70B parameters, accuracy rises with scale.",
+        {1 * B: "own", 70 * B: "own"},
+    ),
+    ("Applied at inference only, the method boosts Llama-3-8B on math.", {8 * B: "own"}),
+    ("Our method improves accuracy by 5% over Llama-2-70B.", {70 * B: "compared"}),
+    (  # "dominate" speaks of others only when the sized models are its subject
+        "Across four backbones (Gemma-2B, Qwen2-7B), the scheme dominates the latency frontier.",
+        {2 * B: "own", 7 * B: "own"},
+    ),
+    ("Mixture models above 500B parameters dominate current leaderboards.", {500 * B: "compared"}),
 ]
 
 

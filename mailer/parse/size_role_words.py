@@ -190,6 +190,10 @@ DATA_VERBS: frozenset[str] = frozenset(
 SOURCE_PARTICIPLES: frozenset[str] = frozenset(
     {"distilled", "generated", "synthesized", "annotated", "labeled", "labelled"}
 )
+# "candidates judged by a Qwen3-32B rubric": the model is a judge
+JUDGE_PARTICIPLES: frozenset[str] = frozenset(
+    {"judged", "scored", "rated", "graded", "assessed", "evaluated", "verified", "critiqued"}
+)
 DATA_NOUNS: frozenset[str] = frozenset(
     {
         "data",
@@ -228,4 +232,96 @@ HEAD_FILLERS: frozenset[str] = frozenset(
 # Words that open a subordinate clause at a sentence's start; its comparison ends at its comma
 SUBORDINATORS: frozenset[str] = frozenset(
     {"while", "whereas", "although", "though", "despite", "unlike", "when", "if", "since"}
+)
+# The authors setting their study objects side by side: "We compared A and B-8B", "This study
+# evaluated X versus Y-8B" (both sides studied, so own)
+STUDY_VERBS: frozenset[str] = frozenset(
+    {
+        "compare",
+        "compares",
+        "compared",
+        "comparing",
+        "evaluate",
+        "evaluates",
+        "evaluated",
+        "benchmark",
+        "benchmarks",
+        "benchmarked",
+        "assess",
+        "assesses",
+        "assessed",
+        "study",
+        "studies",
+        "studied",
+        "analyze",
+        "analyzes",
+        "analyzed",
+        "analyse",
+        "analyses",
+        "analysed",
+        "examine",
+        "examines",
+        "examined",
+        "test",
+        "tests",
+        "tested",
+    }
+)
+STUDY_COMPARISONS: frozenset[str] = frozenset({"versus", "vs", "against", "compared", "comparing"})
+# Words that turn "compared" into a comparison with another side: "compared with/to Y"
+COMPARE_OBJECT_MARKERS: frozenset[str] = frozenset({"with", "to", "against", "versus", "vs"})
+STUDY_SUBJECTS: frozenset[str] = frozenset(
+    {"study", "paper", "work", "analysis", "evaluation", "article", "experiments", "benchmark"}
+)
+SUBJECT_ADVERBS: frozenset[str] = frozenset({"also", "then", "further", "first", "additionally"})
+# A comparison with the paper's own starting point: "gains over the base model (X-8B)"
+BASE_WORDS: frozenset[str] = frozenset({"base", "backbone", "untuned", "vanilla", "original"})
+# Parts of a model's parameter budget: "17.6M trainable parameters against 12B frozen"
+BUDGET_WORDS: frozenset[str] = frozenset(
+    {"frozen", "trainable", "total", "active", "activated", "learnable", "tunable"}
+)
+# A model the paper's method improves is its own: "improving Qwen2.5-7B's performance"
+IMPROVE_VERBS: frozenset[str] = frozenset(
+    {
+        "improve",
+        "improves",
+        "improving",
+        "boost",
+        "boosts",
+        "boosting",
+        "enhance",
+        "enhances",
+        "enhancing",
+        "helps",
+        "helping",
+    }
+)
+COUNT_WORDS: frozenset[str] = frozenset(
+    {
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "several",
+        "multiple",
+        "many",
+        "various",
+        "diverse",
+        "all",
+    }
+)
+MARGIN_UNITS: frozenset[str] = frozenset({"points", "point", "pp", "percent", "times", "x"})
+# "we compare how models with 7B ...": a question, not "compare X with Y"
+STUDY_CLAUSE_WORDS: frozenset[str] = frozenset({"how", "whether", "what", "which", "when"})
+# The head nouns of a sized model phrase (and the auxiliaries before its verb): "models with close to a trillion parameters"
+MODEL_NOUNS: frozenset[str] = frozenset(
+    {"parameters", "params", "parameter", "model", "models", "llms", "llm", "variants", "moes"}
+    | {"are", "is", "now", "still", "currently", "increasingly"}  # "... parameters are dominating"
 )

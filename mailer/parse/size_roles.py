@@ -38,10 +38,14 @@ from functools import cached_property
 import mailer.parse.size_scan as size_scan
 from mailer.models import SizeRole
 from mailer.parse.size_role_words import (
+    BASE_WORDS,
+    BUDGET_WORDS,
     CLAUSE_STARTS,
     COMPARE_AFTER,
     COMPARE_BEFORE,
+    COMPARE_OBJECT_MARKERS,
     COMPARE_OVER_LEADS,
+    COUNT_WORDS,
     CREATE_VERBS,
     DATA_NOUNS,
     DATA_VERBS,
@@ -49,12 +53,21 @@ from mailer.parse.size_role_words import (
     FIELD_WORDS,
     HEAD_FILLERS,
     HYPOTHETICAL_WORDS,
+    IMPROVE_VERBS,
+    JUDGE_PARTICIPLES,
     LIST_JOINERS,
+    MARGIN_UNITS,
+    MODEL_NOUNS,
     OBJECT_BREAKS,
     OTHERS_WORK_NOUNS,
     OWN_BEFORE,
     SCOPE_END_WORDS,
     SOURCE_PARTICIPLES,
+    STUDY_CLAUSE_WORDS,
+    STUDY_COMPARISONS,
+    STUDY_SUBJECTS,
+    STUDY_VERBS,
+    SUBJECT_ADVERBS,
     SUBORDINATORS,
     THRESHOLD_SIGNS,
     THRESHOLD_WORDS,
@@ -165,7 +178,14 @@ def role_of(
             return "compared"  # "we distill a 405B model into ..."
         if "other" in before and _is_peer(raw_before):
             return "own"
-        role = _role_from_words_before(_main_clause(text, sentence_start, start, before), own_names)
+        main = _main_clause(text, sentence_start, start, before)
+        budget = bool(after) and (
+            after[0] in BUDGET_WORDS
+            or (after[0] in ("parameters", "params") and after[1:2] in ([w] for w in BUDGET_WORDS))
+        )
+        role = _role_from_words_before(
+            before[-main:] if main else [], raw_before[-main:] if main else [], own_names, budget
+        )
         if role is not None:
             return role
         sentence = before + _clause_after(text, end, sentence_end)
@@ -173,7 +193,7 @@ def role_of(
             return "unknown"
         speaks = not OWN_BEFORE.isdisjoint(sentence) or not own_names.isdisjoint(sentence)
         if not speaks and (
-            any(w in FIELD_WORDS for w in sentence)
+            _is_field_subject(after)  # the sized models dominate, not a method
             or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
         ):
             return "compared"
@@ -333,6 +353,8 @@ def _is_headed_by_role(words: Sequence[str]) -> bool:
         word = words[index]
         lower = word.lower()
         if lower in COMPARE_AFTER and word.islower() and index < len(words) - 1:
+            if words[index + 1].lower() in LIST_JOINERS:
+                return False  # "X as baselines, and Y-8B as ...": Y is a new conjunct
             return index == 0 or words[index - 1].lower() not in OWN_BEFORE
         if word[:1].isupper() or any(ch.isdigit() for ch in word):
             continue
@@ -342,14 +364,14 @@ def _is_headed_by_role(words: Sequence[str]) -> bool:
     return False
 
 
-def _main_clause(text: str, sentence_start: int, start: int, before: list[str]) -> list[str]:
-    """The words before the size, from the main clause only when the sentence opens with a
-    subordinate clause that ends before the size ("While X runs with less context than Y,
-    the results of our method on 7B ...")."""
+def _main_clause(text: str, sentence_start: int, start: int, before: list[str]) -> int:
+    """How many of the words before the size are in its main clause: all of them, unless
+    the sentence opens with a subordinate clause that ends before the size ("While X runs
+    with less context than Y, the results of our method on 7B ...")."""
     if not before or before[0] not in SUBORDINATORS:
-        return before
+        return len(before)
     comma = text.find(", ", sentence_start, start)
-    return before if comma < 0 else [w.lower() for w in _WORD.findall(text, comma, start)]
+    return len(before) if comma < 0 else len(_WORD.findall(text, comma, start))
 
 
 def _weak_cue_near(words: Sequence[str]) -> bool:
@@ -391,10 +413,14 @@ def _words_after(text: str, end: int, sentence_end: int) -> list[str]:
 
 
 def _role_from_words_before(
-    before: list[str], own_names: frozenset[str] = frozenset()
+    before: Sequence[str],
+    raw_before: Sequence[str],
+    own_names: frozenset[str] = frozenset(),
+    budget: bool = False,
 ) -> SizeRole | None:
     """The nearest cue before the size decides: a comparison, or the authors speaking (or
-    a name they introduced). "other 7B models" are peers of the paper's own 7B model."""
+    a name they introduced). "other 7B models" are peers of the paper's own 7B model.
+    `budget`: the size is part of a model's parameter budget ("12B frozen")."""
     plain_words = 0
     scoped = False  # past the end of a comparison's object
     for index in range(len(before) - 1, -1, -1):
@@ -409,7 +435,15 @@ def _role_from_words_before(
         ):
             scoped = True
         if word in COMPARE_BEFORE and not scoped:
-            return "compared"
+            if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
+                return "own"  # "This study evaluated X versus Y-8B": both sides are studied
+            return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+        if (
+            word in IMPROVE_VERBS
+            and len(before) - index <= 3
+            and OBJECT_BREAKS.isdisjoint(before[index + 1 :])
+        ):
+            return "own"  # the model the method improves: "improving Qwen2.5-7B's accuracy"
         if word in CLAUSE_STARTS:
             return None
         if (
@@ -419,21 +453,99 @@ def _role_from_words_before(
         ):
             return "own"  # "we compare with X-175B and train a 1B model"
         previous = before[index - 1] if index > 0 else ""
-        if word == "over" and previous in COMPARE_OVER_LEADS:
-            return "compared"
-        if word in ("to", "with") and previous in ("relative", "compare", "compares"):
-            return "compared"
+        if (
+            (word == "over" and previous in COMPARE_OVER_LEADS)
+            or (word in ("to", "with") and previous in ("relative", "compare", "compares"))
+            or (not scoped and word == "over" and _is_margin(previous))
+            or (not scoped and word in ("to", "with") and _is_compare_object(before, index))
+        ):
+            return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
         if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
             return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
-        if word == "by" and previous in SOURCE_PARTICIPLES:
-            return "compared"  # the data's source: "data generated by a 70B model"
+        if word == "by" and (previous in SOURCE_PARTICIPLES or previous in JUDGE_PARTICIPLES):
+            return "compared"  # the data's source or judge: "generated/judged by a 70B model"
         if word == "from" and any(w in DISTILL_WORDS for w in before[:index]):
             return "compared"  # the teacher: "distilled from a 70B teacher"
-        if word.islower():
+        raw = raw_before[index]
+        if raw.islower() and not any(ch.isdigit() for ch in raw):  # names do not count
             plain_words += 1
             if plain_words > _BEFORE_WORDS:
                 return None
     return None
+
+
+def _is_margin(word: str) -> bool:
+    """ "by 5% over X", "3 points over X": a margin, so "over" compares."""
+    return word[:1].isdigit() or word in MARGIN_UNITS
+
+
+def _is_compare_object(before: Sequence[str], index: int) -> bool:
+    """Whether "with"/"to" at before[index] gives the other side of "compare X with Y"."""
+    for earlier in range(index - 2, max(-1, index - 8), -1):
+        word = before[earlier]
+        if word in ("compare", "compares", "compared", "comparing"):
+            return True
+        if word in CLAUSE_STARTS or word in STUDY_CLAUSE_WORDS:
+            return False
+    return False
+
+
+def _is_field_subject(after: Sequence[str]) -> bool:
+    """Whether the sized models are the subject of "dominate": "models with close to a
+    trillion parameters dominate the leaderboards" (not "X-7B), the scheme dominates")."""
+    verb = next((w for w in after if w not in MODEL_NOUNS), "")
+    return verb in FIELD_WORDS
+
+
+def _is_own_side(
+    before: Sequence[str], raw_before: Sequence[str], index: int, budget: bool
+) -> bool:
+    """Whether the object of the comparison at before[index] is the paper's own after all:
+    its own starting point ("gains over the base model (X-8B)"), a part of its parameter
+    budget ("17.6M trainable parameters against 12B frozen"), or the set of models it
+    studies ("Among 18 open models from 3B to 671B")."""
+    for later in range(len(before) - 1, index, -1):
+        if before[later] in LIST_JOINERS:
+            break  # "over the original X-70B and LoRA-trained Y-8B": Y is not the base
+        if before[later] in BASE_WORDS and raw_before[later].islower():  # not "XLM-R Base"
+            return True
+    if budget and before[index] in STUDY_COMPARISONS:
+        return True
+    following = before[index + 1] if index + 1 < len(before) else ""
+    return before[index] == "among" and (following[:1].isdigit() or following in COUNT_WORDS)
+
+
+def _is_studied_pair(before: Sequence[str], index: int, own_names: frozenset[str]) -> bool:
+    """Whether the comparison at before[index] sets two of the authors' study objects side by
+    side: "We compared A and B-8B", "This study evaluated X versus Y-8B" (not "we evaluate
+    our model against Y-70B", whose other side is the authors', nor "we compare with Y")."""
+    if before[index] in ("compared", "comparing"):  # the verb itself, its object up to the size
+        if any(w in COMPARE_OBJECT_MARKERS for w in before[index + 1 :]):
+            return False  # "we compared X with Y-70B": Y is the other side
+        return _is_authors_subject(before, index)
+    verb = next(
+        (i for i in range(index - 1, max(-1, index - 12), -1) if before[i] in STUDY_VERBS), -1
+    )
+    if verb < 0 or verb == index - 1:
+        return False  # "we benchmark against Y": no first side
+    if any(w in OWN_BEFORE or w in own_names for w in before[verb + 1 : index]):
+        return False
+    return _is_authors_subject(before, verb)
+
+
+def _is_authors_subject(before: Sequence[str], verb: int) -> bool:
+    """Whether the authors are the subject of the verb at before[verb]: "we (also)
+    compared", "This study evaluated", "our experiments compare"."""
+    subject = verb - 1
+    if subject >= 0 and (before[subject] in SUBJECT_ADVERBS or before[subject].endswith("ly")):
+        subject -= 1
+    if subject < 0:
+        return False
+    if before[subject] in OWN_BEFORE:
+        return True
+    return (
+        before[subject] in STUDY_SUBJECTS and subject > 0 and before[subject - 1] in ("this", "our")
+    )
 
 
 def _sentence_bounds(text: str, start: int, end: int, ends: Sequence[int]) -> tuple[int, int]:
