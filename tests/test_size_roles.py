@@ -210,6 +210,28 @@ ROLES = [
         {2 * B: "own", 7 * B: "own"},
     ),
     ("Mixture models above 500B parameters dominate current leaderboards.", {500 * B: "compared"}),
+    (  # data made with a model: it is the data's source
+        "We generate 100K synthetic dialogues with Llama-3.1-70B-Instruct and fine-tune"
+        " Phi-3-mini (3.8B) on them.",
+        {70 * B: "compared", int(3.8 * B): "own"},
+    ),
+    ("We generate answers with Llama-3-8B and measure their calibration.", {8 * B: "own"}),
+    (  # the budget of a compared model is not the paper's
+        "Compared to Mixtral-8x7B, which has 47B total parameters, our 13B model is cheaper.",
+        {56 * B: "compared", 47 * B: "compared", 13 * B: "own"},
+    ),
+    (  # "existing"/"previous" right on a size make it others' even where the authors speak
+        "Existing 70B models are too costly to serve, so we design a 1B model.",
+        {70 * B: "compared", 1 * B: "own"},
+    ),
+    (
+        "Our 7B model reaches the performance of 70B models with 10x less compute.",
+        {7 * B: "own", 70 * B: "compared"},
+    ),
+    (  # a pruned model keeps its own performance
+        "Our pruning keeps 93% of the performance of Mistral-7B with a third of its layers.",
+        {7 * B: "own"},
+    ),
 ]
 
 

@@ -186,6 +186,8 @@ DATA_VERBS: frozenset[str] = frozenset(
         "judge",
     }
 )
+# "we generate synthetic dialogues with X-70B": the verb's forms, for data made with a model
+DATA_VERB_STEMS: tuple[str, ...] = ("generat", "synthesi", "annotat", "label", "rewrit", "produc")
 # "the Qwen3-235B distilled datasets": the model is where the data came from
 SOURCE_PARTICIPLES: frozenset[str] = frozenset(
     {"distilled", "generated", "synthesized", "annotated", "labeled", "labelled"}
@@ -209,6 +211,12 @@ DATA_NOUNS: frozenset[str] = frozenset(
         "critiques",
         "solutions",
         "rationales",
+        "dialogues",
+        "conversations",
+        "questions",
+        "examples",
+        "instructions",
+        "trajectories",
     }
 )
 # Between a role noun and the names it heads: "teacher models: X-70B, Y-405B"
@@ -325,3 +333,28 @@ MODEL_NOUNS: frozenset[str] = frozenset(
     {"parameters", "params", "parameter", "model", "models", "llms", "llm", "variants", "moes"}
     | {"are", "is", "now", "still", "currently", "increasingly"}  # "... parameters are dominating"
 )
+# "against approximately 12B frozen": words that leave a comparison's object as it is
+APPROXIMATE_WORDS: frozenset[str] = frozenset(
+    {"approximately", "roughly", "about", "around", "nearly", "almost", "some", "the", "a", "~"}
+)
+# Right before a size, these make it others': "existing 70B models", "prior 7B and 13B LLMs"
+BACKGROUND_ADJECTIVES: frozenset[str] = frozenset({"existing", "previous", "prior", "conventional"})
+# "reaches the performance of 70B models": the size is the reference point
+QUALITY_NOUNS: frozenset[str] = frozenset(
+    {"performance", "quality", "accuracy", "level", "capabilities", "capability", "results"}
+)
+ATTAIN_VERBS: frozenset[str] = frozenset(
+    {
+        "reach",
+        "reaches",
+        "reaching",
+        "reached",
+        "attain",
+        "attains",
+        "attaining",
+        "approaching",
+        "achieve",
+        "achieves",
+        "achieving",
+    }
+)  # not "retains 90% performance of Llama3-8B": a pruned model keeps its own performance

@@ -38,6 +38,9 @@ from functools import cached_property
 import mailer.parse.size_scan as size_scan
 from mailer.models import SizeRole
 from mailer.parse.size_role_words import (
+    APPROXIMATE_WORDS,
+    ATTAIN_VERBS,
+    BACKGROUND_ADJECTIVES,
     BASE_WORDS,
     BUDGET_WORDS,
     CLAUSE_STARTS,
@@ -48,6 +51,7 @@ from mailer.parse.size_role_words import (
     COUNT_WORDS,
     CREATE_VERBS,
     DATA_NOUNS,
+    DATA_VERB_STEMS,
     DATA_VERBS,
     DISTILL_WORDS,
     FIELD_WORDS,
@@ -61,6 +65,7 @@ from mailer.parse.size_role_words import (
     OBJECT_BREAKS,
     OTHERS_WORK_NOUNS,
     OWN_BEFORE,
+    QUALITY_NOUNS,
     SCOPE_END_WORDS,
     SOURCE_PARTICIPLES,
     STUDY_CLAUSE_WORDS,
@@ -339,6 +344,17 @@ def _is_data_source(before: Sequence[str], after: Sequence[str]) -> bool:
     "the Qwen3-235B distilled datasets"."""
     if after[:1] and after[0] in SOURCE_PARTICIPLES and any(w in DATA_NOUNS for w in after[1:3]):
         return True
+    if before[-2:-1] in (["with"], ["using"], ["via"], ["from"]) or before[-3:-2] in (
+        ["with"],
+        ["using"],
+    ):  # "we generate 100K synthetic dialogues with (a) X-70B"
+        clause = before[-10:-1]
+        if (
+            before[-1] not in OWN_BEFORE
+            and any(w.startswith(DATA_VERB_STEMS) for w in clause)
+            and any(w in DATA_NOUNS or w == "synthetic" for w in clause)
+        ):
+            return True
     return (
         after[:2] == ["to", after[1]] and after[1] in DATA_VERBS
         if len(after) > 1 and any(w in USE_VERBS for w in before[-4:])
@@ -446,6 +462,14 @@ def _role_from_words_before(
             return "own"  # the model the method improves: "improving Qwen2.5-7B's accuracy"
         if word in CLAUSE_STARTS:
             return None
+        if word in BACKGROUND_ADJECTIVES and _is_adjacent(raw_before, index):
+            return "compared"  # "existing 70B models are too costly, so we design a 1B model"
+        if (
+            word == "of"
+            and previous_word(before, index) in QUALITY_NOUNS
+            and not ATTAIN_VERBS.isdisjoint(before[max(0, index - 4) : index])
+        ):
+            return "compared"  # "reaches the performance of 70B models"
         if (
             word in CREATE_VERBS
             and not word.startswith("scale")
@@ -472,6 +496,19 @@ def _role_from_words_before(
             if plain_words > _BEFORE_WORDS:
                 return None
     return None
+
+
+def previous_word(words: Sequence[str], index: int) -> str:
+    return words[index - 1] if index > 0 else ""
+
+
+def _is_adjacent(raw_before: Sequence[str], index: int) -> bool:
+    """Whether only names, numbers and joiners stand between before[index] and the size:
+    "existing 70B models", "previous 7B and 13B models"."""
+    return all(
+        w[:1].isupper() or any(ch.isdigit() for ch in w) or w.lower() in LIST_JOINERS
+        for w in raw_before[index + 1 :]
+    )
 
 
 def _is_margin(word: str) -> bool:
@@ -510,7 +547,9 @@ def _is_own_side(
         if before[later] in BASE_WORDS and raw_before[later].islower():  # not "XLM-R Base"
             return True
     if budget and before[index] in STUDY_COMPARISONS:
-        return True
+        # "17.6M trainable against approximately 12B frozen" (not "compared to Mixtral-8x7B,
+        # which has 47B total parameters": the budget of the compared model)
+        return all(w in APPROXIMATE_WORDS for w in before[index + 1 :])
     following = before[index + 1] if index + 1 < len(before) else ""
     return before[index] == "among" and (following[:1].isdigit() or following in COUNT_WORDS)
 
