@@ -235,6 +235,95 @@ ROLES = [
 ]
 
 
+# Probes written by hand after issue 12 part 2, in the styles the issue names ("we fine-tune
+# X-7B", "our 3B model", "outperforms Llama-2-70B", "distilled from", judges, teachers, studies):
+# the ones the classifier gets right, kept so that a new principle cannot quietly break them.
+PROBES = [
+    (
+        "We fine-tune Qwen2.5-7B-Instruct with GRPO and match the accuracy of DeepSeek-R1-Distill-Qwen-32B.",
+        {7 * B: "own", 32 * B: "compared"},
+    ),
+    (
+        "Our 3B model, trained on 2T tokens, rivals Llama-3.1-70B on GSM8K.",
+        {3 * B: "own", 70 * B: "compared"},
+    ),
+    (
+        "Starting from Llama-3-8B, we continue pretraining on 50B tokens of legal text.",
+        {8 * B: "own"},
+    ),
+    (
+        "We distill reasoning traces from DeepSeek-R1 (671B) into Qwen2.5-1.5B.",
+        {671 * B: "compared", int(1.5 * B): "own"},
+    ),
+    (
+        "A 1.5B student distilled from a 32B teacher closes 90% of the gap.",
+        {int(1.5 * B): "own", 32 * B: "compared"},
+    ),
+    ("Responses are scored by Qwen2.5-72B-Instruct acting as a judge.", {72 * B: "compared"}),
+    (
+        "We use GPT-4o and Llama-3.1-405B as judges to rate the outputs of our 8B policy.",
+        {405 * B: "compared", 8 * B: "own"},
+    ),
+    (
+        "We evaluate 15 LLMs ranging from 0.5B to 72B parameters on the new benchmark.",
+        {500 * M: "own", 72 * B: "own"},
+    ),
+    (
+        "We study how Pythia models from 70M to 12B parameters memorize data.",
+        {70 * M: "own", 12 * B: "own"},
+    ),
+    (
+        "Our analysis of 9 open models shows that Qwen2.5-72B is the most robust, while Gemma-2-2B is the least.",
+        {72 * B: "own", 2 * B: "own"},
+    ),
+    (
+        "Our benchmark reveals that even GPT-4o and Llama-3.1-405B fail on long chains.",
+        {405 * B: "own"},
+    ),
+    ("Prior work has fine-tuned BLOOM-176B for this task, at great cost.", {176 * B: "compared"}),
+    (
+        "With only 1.3B parameters, our model exceeds the 13B baseline.",
+        {int(1.3 * B): "own", 13 * B: "compared"},
+    ),
+    (
+        "We release two models, Foo-2B and Foo-9B, under an open license.",
+        {2 * B: "own", 9 * B: "own"},
+    ),
+    (
+        "Experiments on Llama-2-7B and Mistral-7B show that pruning 50% of weights keeps accuracy.",
+        {7 * B: "own"},
+    ),
+    ("Our pruned 13B model is faster than the dense Llama-2-13B.", {13 * B: "own"}),
+    ("Applying our quantization to Llama-2-70B reduces memory by 4x.", {70 * B: "own"}),
+    ("Using GPT-4 as the teacher, we train a 7B student.", {7 * B: "own"}),
+    ("Our method scales from 125M to 6.7B parameters.", {125 * M: "own", int(6.7 * B): "own"}),
+    (
+        "Our 8B model achieves 45.2 on AIME, close to o1-mini and surpassing QwQ-32B-Preview.",
+        {8 * B: "own", 32 * B: "compared"},
+    ),
+    (
+        "We conduct experiments with LLaMA-7B, LLaMA-13B and LLaMA-30B.",
+        {7 * B: "own", 13 * B: "own", 30 * B: "own"},
+    ),
+    (
+        "Results on OPT-1.3B and OPT-6.7B show consistent gains over SparseGPT.",
+        {int(1.3 * B): "own", int(6.7 * B): "own"},
+    ),
+    ("This paper evaluates whether Llama-2-70B-chat can detect its own errors.", {70 * B: "own"}),
+    ("We assess GPT-4 and Llama-2-13B against human experts on 200 cases.", {13 * B: "own"}),
+    ("We benchmark our 7B model against Mistral-7B and Gemma-7B.", {7 * B: "own"}),
+    (
+        "InstructBLIP (Vicuna-13B) is used as a baseline, and our model uses a 7B LLM.",
+        {13 * B: "compared", 7 * B: "own"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PROBES)
+def test_hand_written_probes_keep_their_roles(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected
+
+
 @pytest.mark.parametrize(("text", "expected"), ROLES)
 def test_each_size_gets_the_role_its_sentence_gives_it(text: str, expected: dict[int, str]) -> None:
     assert roles(text) == expected
