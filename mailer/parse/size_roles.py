@@ -102,6 +102,8 @@ _EXAMPLE_CUE = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
 
 # Words keep their hyphens here: "GPT-like" is a name, not the word "like".
 _WORD = size_scan.SplitWords("/")  # r"\w(?:[^\s/]*\w)?", found faster
+_WORD_PATTERN = re.compile(r"\w(?:[^\s/]*\w)?")  # the same words, with where they are
+_HAS_DIGIT = re.compile(r"[0-9]").search
 _SENTENCE_END = re.compile(r"[.!?:;](?:(?<=[.!?])(?=\s+[A-Z(\"'])|(?<=[:;])(?=\s))")
 _OPENING = "([{\"'“"
 _CLOSING = ")]}\"'”,;:.!?"
@@ -109,6 +111,17 @@ _AFTER_WORDS = 5
 _WEAK_WORDS = 4
 _BEFORE_WORDS = 10  # lowercase words: names in a list of baselines do not count
 _WINDOW_CHARS = 600  # of a sentence, each side of a size: more than any cue is away
+# Every word `_role_from_words_before` acts on; the others it only counts
+_WALK_CUES = (
+    OWN_BEFORE
+    | SCOPE_END_WORDS
+    | COMPARE_BEFORE
+    | IMPROVE_VERBS
+    | CLAUSE_STARTS
+    | BACKGROUND_ADJECTIVES
+    | CREATE_VERBS
+    | {"by", "with", "using", "over", "to", "into", "from", "of"}
+)
 
 
 def sentence_ends(text: str) -> list[int]:
@@ -116,19 +129,76 @@ def sentence_ends(text: str) -> list[int]:
     return [found.start() for found in _SENTENCE_END.finditer(text)]
 
 
+class SentenceWords:
+    """The words of one sentence, split once and shared by every size in it (and by the
+    text's cues): as written and where each starts, so the words before and after a size
+    are slices, not new splits."""
+
+    __slots__ = ("raw", "starts")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.raw = _WORD.findall(text, start, end)
+        starts = []
+        position = start
+        find = text.find
+        for word in self.raw:  # in order, and no word character lies between two words
+            position = find(word, position)
+            starts.append(position)
+            position += len(word)
+        self.starts = starts
+
+    def before(self, text: str, low: int, start: int) -> tuple[int, int, str]:
+        """The words in text[low:start] as (first, stop, cut): self.raw[first:stop], then
+        `cut`, the part before `start` of a word the size starts inside ("Qwen3.5" of
+        "Qwen3.5-27B"), or ""."""
+        first = bisect_left(self.starts, low) if low > 0 else 0
+        stop = bisect_left(self.starts, start)
+        cut = ""
+        if stop and self.starts[stop - 1] + len(self.raw[stop - 1]) > start:
+            stop -= 1
+            piece = _WORD_PATTERN.search(text, self.starts[stop], start)
+            cut = piece[0] if piece else ""
+        return first, stop, cut
+
+    def after(self, text: str, end: int, high: int) -> list[str]:
+        """The words in text[end:high] as written, beginning with the part after `end` of a
+        word the size ends inside ("Instruct" of "Qwen2.5-7B-Instruct")."""
+        first = bisect_left(self.starts, end)
+        stop = bisect_left(self.starts, high)
+        words = self.raw[first:stop]
+        if stop and stop > first and self.starts[stop - 1] + len(self.raw[stop - 1]) > high:
+            piece = _WORD_PATTERN.search(text, self.starts[stop - 1], high)
+            words[-1] = piece[0] if piece else words[-1]
+        if first and self.starts[first - 1] + len(self.raw[first - 1]) > end:
+            piece = _WORD_PATTERN.search(
+                text, end, self.starts[first - 1] + len(self.raw[first - 1])
+            )
+            if piece:
+                words.insert(0, piece[0])
+        return words
+
+
 class TextCues:
     """What a whole text says about names, each read once and only when first asked: the
     names it gives as others' examples (`references`), the names the paper introduces as
     its own (`own_names`), and where it has counted the models it studies (`study_start`,
-    -1 when it does not)."""
+    -1 when it does not); and the words of each sentence a size is in (`sentence`)."""
 
     def __init__(self, text: str, ends: Sequence[int]) -> None:
         self._text = text
         self._ends = ends
+        self._sentences: dict[int, SentenceWords] = {}
+
+    def sentence(self, start: int, end: int) -> SentenceWords:
+        """The words of the sentence text[start:end], split at its first size only."""
+        words = self._sentences.get(start)
+        if words is None:
+            words = self._sentences[start] = SentenceWords(self._text, start, end)
+        return words
 
     @cached_property
     def references(self) -> frozenset[str]:
-        return reference_names(self._text, self._ends)
+        return reference_names(self._text, self._ends, self.sentence)
 
     @cached_property
     def own_names(self) -> frozenset[str]:
@@ -155,19 +225,27 @@ def role_of(
     sentence_start, sentence_end = _sentence_bounds(
         text, start, end, sentence_ends(text) if ends is None else ends
     )
+    words = (
+        cues().sentence(sentence_start, sentence_end)
+        if cues is not None
+        else SentenceWords(text, sentence_start, sentence_end)
+    )
     # a bounded window of the sentence: a run-on "sentence" of thousands of sizes would
     # otherwise make the work per size grow with the text (quadratic in all)
-    sentence_start = max(sentence_start, start - _WINDOW_CHARS)
-    sentence_end = min(sentence_end, end + _WINDOW_CHARS)
-    source = _source_name(text, start, end)
-    raw_before = _WORD.findall(text, sentence_start, start)
+    low = start - _WINDOW_CHARS if start - _WINDOW_CHARS > sentence_start else 0
+    first, stop, cut = words.before(text, low, start)
+    raw_before = words.raw[first:stop]
+    if cut:
+        raw_before.append(cut)
     before = [w.lower() for w in raw_before]
-    after = _words_after(text, end, sentence_end)
+    raw_after = words.after(text, end, min(sentence_end, end + _WINDOW_CHARS))
+    after = _words_after(raw_after)
+    source = _source_name(text, start, end)
 
     def read(own_names: frozenset[str]) -> SizeRole:
         if _is_threshold(text, start, before):
             return "own" if _authors_make(before, own_names) else "compared"
-        if any(w in COMPARE_AFTER for w in after) and not _authors_make(before, own_names):
+        if not COMPARE_AFTER.isdisjoint(after) and not _authors_make(before, own_names):
             return "compared"
         after_colon = text[sentence_start - 1 : sentence_start] == ":"
         if _is_data_source(before, after) or (
@@ -179,22 +257,20 @@ def role_of(
             )
         ):
             return "compared"
-        if any(w in DISTILL_WORDS for w in before) and "into" in after:
+        if "into" in after and not DISTILL_WORDS.isdisjoint(before):
             return "compared"  # "we distill a 405B model into ..."
         if "other" in before and _is_peer(raw_before):
             return "own"
-        main = _main_clause(text, sentence_start, start, before)
+        main = _main_clause(text, sentence_start, start, before, words.starts, first)
         budget = bool(after) and (
             after[0] in BUDGET_WORDS
             or (after[0] in ("parameters", "params") and after[1:2] in ([w] for w in BUDGET_WORDS))
         )
-        role = _role_from_words_before(
-            before[-main:] if main else [], raw_before[-main:] if main else [], own_names, budget
-        )
+        role = _role_from_words_before(before[main:], raw_before[main:], own_names, budget)
         if role is not None:
             return role
-        sentence = before + _clause_after(text, end, sentence_end)
-        if any(w in HYPOTHETICAL_WORDS for w in sentence):
+        sentence = before + _clause_after(raw_after)
+        if not HYPOTHETICAL_WORDS.isdisjoint(sentence):
             return "unknown"
         speaks = not OWN_BEFORE.isdisjoint(sentence) or not own_names.isdisjoint(sentence)
         if not speaks and (
@@ -207,7 +283,7 @@ def role_of(
         if (
             _weak_cue_near(raw_before)
             or _is_others_work(before)
-            or _is_reference(text, max(sentence_start, start - 40), start, cues)
+            or _is_reference(before[max(0, bisect_left(words.starts, start - 40) - first) :], cues)
         ):
             # "LLMs like PaLM 540B", "Recent works such as GPT-3 ... the GPT-3 model with 175B"
             return "own" if _is_after_study(start, cues) else "compared"
@@ -244,16 +320,29 @@ def introduced_names(text: str, ends: Sequence[int]) -> frozenset[str]:
     return frozenset(names)
 
 
-def reference_names(text: str, ends: Sequence[int]) -> frozenset[str]:
+def reference_names(
+    text: str,
+    ends: Sequence[int],
+    sentence: Callable[[int, int], SentenceWords] | None = None,
+) -> frozenset[str]:
     """The model names a text gives as others' examples ("works such as T5 and GPT-3",
     "LLMs like PaLM") in sentences where the authors do not speak: a size later written on
-    one of them, in a sentence without the authors, is a reference point too."""
+    one of them, in a sentence without the authors, is a reference point too. `sentence`
+    gives a sentence's words already split (`TextCues.sentence`)."""
     names: set[str] = set()
+    read: set[int] = set()  # each sentence once, however many cues it has
     for cue in _EXAMPLE_CUE.finditer(text):
         sentence_start, end = _sentence_bounds(text, cue.start(), cue.end(), ends)
-        words = _WORD.findall(text, sentence_start, end)
+        if sentence_start in read:
+            continue
+        read.add(sentence_start)
+        words = (
+            sentence(sentence_start, end).raw
+            if sentence is not None
+            else _WORD.findall(text, sentence_start, end)
+        )
         lowered = [w.lower() for w in words]
-        if any(w in OWN_BEFORE for w in lowered):
+        if not OWN_BEFORE.isdisjoint(lowered):
             continue
         for index, word in enumerate(lowered):
             if word == "like" or (word == "as" and index and lowered[index - 1] == "such"):
@@ -266,13 +355,15 @@ def reference_names(text: str, ends: Sequence[int]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _clause_after(text: str, end: int, sentence_end: int) -> list[str]:
-    """The words after a size up to a new clause: in "Existing methods fine-tune X-13B,
-    whereas we adapt a 1B model" the authors do not speak of X-13B."""
-    words = [w.lower() for w in _WORD.findall(text, end, sentence_end)]
-    for index, word in enumerate(words):
-        if word in CLAUSE_STARTS or word == "which":
-            return words[:index]
+def _clause_after(raw_after: Sequence[str]) -> list[str]:
+    """The words after a size up to a new clause, lowered: in "Existing methods fine-tune
+    X-13B, whereas we adapt a 1B model" the authors do not speak of X-13B."""
+    words = []
+    for word in raw_after:
+        lower = word.lower()
+        if lower in CLAUSE_STARTS or lower == "which":
+            break
+        words.append(lower)
     return words
 
 
@@ -285,15 +376,13 @@ def _is_others_work(before: Sequence[str]) -> bool:
     )
 
 
-def _is_reference(
-    text: str, near_start: int, start: int, cues: Callable[[], TextCues] | None
-) -> bool:
-    """Whether a name given earlier as others' example comes right before the size."""
-    if cues is None:
+def _is_reference(near: Sequence[str], cues: Callable[[], TextCues] | None) -> bool:
+    """Whether a name given earlier as others' example comes right before the size (`near`:
+    the words of the last 40 characters, lowered)."""
+    if cues is None or not any(w[:1].isalpha() for w in near):
         return False
-    near = [w.lower() for w in _WORD.findall(text, near_start, start)]
-    names = cues().references if any(w[:1].isalpha() for w in near) else frozenset()
-    return any(w in names for w in near)
+    names = cues().references
+    return bool(names) and not names.isdisjoint(near)
 
 
 def _is_after_study(start: int, cues: Callable[[], TextCues] | None) -> bool:
@@ -380,14 +469,22 @@ def _is_headed_by_role(words: Sequence[str]) -> bool:
     return False
 
 
-def _main_clause(text: str, sentence_start: int, start: int, before: list[str]) -> int:
-    """How many of the words before the size are in its main clause: all of them, unless
+def _main_clause(
+    text: str,
+    sentence_start: int,
+    start: int,
+    before: list[str],
+    starts: Sequence[int],
+    first: int,
+) -> int:
+    """Where the size's main clause begins among the words before it: at the first, unless
     the sentence opens with a subordinate clause that ends before the size ("While X runs
-    with less context than Y, the results of our method on 7B ...")."""
+    with less context than Y, the results of our method on 7B ..."). `starts` are where the
+    sentence's words start, `first` the index there of before[0]."""
     if not before or before[0] not in SUBORDINATORS:
-        return len(before)
+        return 0
     comma = text.find(", ", sentence_start, start)
-    return len(before) if comma < 0 else len(_WORD.findall(text, comma, start))
+    return 0 if comma < 0 else max(0, bisect_left(starts, comma) - first)
 
 
 def _weak_cue_near(words: Sequence[str]) -> bool:
@@ -409,13 +506,13 @@ def _weak_cue_near(words: Sequence[str]) -> bool:
     return False
 
 
-def _words_after(text: str, end: int, sentence_end: int) -> list[str]:
-    """The first words after a size, reading past a list of names joined to it
+def _words_after(raw_after: Sequence[str]) -> list[str]:
+    """The first words after a size, lowered, reading past a list of names joined to it
     ("Mixtral-8x7B and Mixtral-8x22B serve as teachers")."""
     words: list[str] = []
     in_list = True
-    for word in _WORD.findall(text, end, sentence_end):
-        is_name = word[:1].isupper() or any(ch.isdigit() for ch in word)
+    for word in raw_after:
+        is_name = word[:1].isupper() or _HAS_DIGIT(word) is not None
         lower = word.lower()
         if in_list and (is_name or lower in LIST_JOINERS):
             continue
@@ -437,61 +534,63 @@ def _role_from_words_before(
     """The nearest cue before the size decides: a comparison, or the authors speaking (or
     a name they introduced). "other 7B models" are peers of the paper's own 7B model.
     `budget`: the size is part of a model's parameter budget ("12B frozen")."""
+    cues = _WALK_CUES | own_names if own_names else _WALK_CUES
     plain_words = 0
     scoped = False  # past the end of a comparison's object
     for index in range(len(before) - 1, -1, -1):
         word = before[index]
-        if word in OWN_BEFORE or word in own_names:
-            return "own"
-        following = before[index + 1] if index + 1 < len(before) else ""
-        if (
-            word in SCOPE_END_WORDS
-            or (word == "by" and following[:1].isdigit())
-            or (word in ("with", "using") and following in ("only", "just", "merely"))
-        ):
-            scoped = True
-        if word in COMPARE_BEFORE and not scoped:
-            if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
-                return "own"  # "This study evaluated X versus Y-8B": both sides are studied
-            return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
-        if (
-            word in IMPROVE_VERBS
-            and len(before) - index <= 3
-            and OBJECT_BREAKS.isdisjoint(before[index + 1 :])
-        ):
-            return "own"  # the model the method improves: "improving Qwen2.5-7B's accuracy"
-        if word in CLAUSE_STARTS:
-            return None
-        if word in BACKGROUND_ADJECTIVES and _is_adjacent(raw_before, index):
-            return "compared"  # "existing 70B models are too costly, so we design a 1B model"
-        if (
-            word == "of"
-            and previous_word(before, index) in QUALITY_NOUNS
-            and not ATTAIN_VERBS.isdisjoint(before[max(0, index - 4) : index])
-        ):
-            return "compared"  # "reaches the performance of 70B models"
-        if (
-            word in CREATE_VERBS
-            and not word.startswith("scale")
-            and any(w in OWN_BEFORE for w in before[:index])
-        ):
-            return "own"  # "we compare with X-175B and train a 1B model"
-        previous = before[index - 1] if index > 0 else ""
-        if (
-            (word == "over" and previous in COMPARE_OVER_LEADS)
-            or (word in ("to", "with") and previous in ("relative", "compare", "compares"))
-            or (not scoped and word == "over" and _is_margin(previous))
-            or (not scoped and word in ("to", "with") and _is_compare_object(before, index))
-        ):
-            return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
-        if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
-            return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
-        if word == "by" and (previous in SOURCE_PARTICIPLES or previous in JUDGE_PARTICIPLES):
-            return "compared"  # the data's source or judge: "generated/judged by a 70B model"
-        if word == "from" and any(w in DISTILL_WORDS for w in before[:index]):
-            return "compared"  # the teacher: "distilled from a 70B teacher"
+        if word in cues:  # most words decide nothing: only count them
+            if word in OWN_BEFORE or word in own_names:
+                return "own"
+            following = before[index + 1] if index + 1 < len(before) else ""
+            if (
+                word in SCOPE_END_WORDS
+                or (word == "by" and following[:1].isdigit())
+                or (word in ("with", "using") and following in ("only", "just", "merely"))
+            ):
+                scoped = True
+            if word in COMPARE_BEFORE and not scoped:
+                if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
+                    return "own"  # "This study evaluated X versus Y-8B": both sides are studied
+                return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+            if (
+                word in IMPROVE_VERBS
+                and len(before) - index <= 3
+                and OBJECT_BREAKS.isdisjoint(before[index + 1 :])
+            ):
+                return "own"  # the model the method improves: "improving Qwen2.5-7B's accuracy"
+            if word in CLAUSE_STARTS:
+                return None
+            if word in BACKGROUND_ADJECTIVES and _is_adjacent(raw_before, index):
+                return "compared"  # "existing 70B models are too costly, so we design a 1B model"
+            if (
+                word == "of"
+                and previous_word(before, index) in QUALITY_NOUNS
+                and not ATTAIN_VERBS.isdisjoint(before[max(0, index - 4) : index])
+            ):
+                return "compared"  # "reaches the performance of 70B models"
+            if (
+                word in CREATE_VERBS
+                and not word.startswith("scale")
+                and any(w in OWN_BEFORE for w in before[:index])
+            ):
+                return "own"  # "we compare with X-175B and train a 1B model"
+            previous = before[index - 1] if index > 0 else ""
+            if (
+                (word == "over" and previous in COMPARE_OVER_LEADS)
+                or (word in ("to", "with") and previous in ("relative", "compare", "compares"))
+                or (not scoped and word == "over" and _is_margin(previous))
+                or (not scoped and word in ("to", "with") and _is_compare_object(before, index))
+            ):
+                return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+            if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
+                return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
+            if word == "by" and (previous in SOURCE_PARTICIPLES or previous in JUDGE_PARTICIPLES):
+                return "compared"  # the data's source or judge: "generated/judged by a 70B model"
+            if word == "from" and any(w in DISTILL_WORDS for w in before[:index]):
+                return "compared"  # the teacher: "distilled from a 70B teacher"
         raw = raw_before[index]
-        if raw.islower() and not any(ch.isdigit() for ch in raw):  # names do not count
+        if raw.islower() and (raw.isalpha() or not _HAS_DIGIT(raw)):  # names do not count
             plain_words += 1
             if plain_words > _BEFORE_WORDS:
                 return None
