@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailer.parse.size_roles import _WORD, SentenceWords
 from mailer.parse.sizes import extract_sizes
 
 B = 10**9
@@ -368,3 +374,48 @@ def test_data_sets_counts_and_urls_are_not_sizes_but_glued_names_are(
     text: str, expected: list[int]
 ) -> None:
     assert [s.params for s in extract_sizes(text)] == expected
+
+
+# issue 12 part 2/3 (speed): a sentence's words are split once and sliced for each size in it
+
+_WORD_PIECES = st.sampled_from(
+    [
+        *["a", "B", "7B", "GPT-3", "x_y", "é", "²", "-", "(", ")", ",", ".", "/", "'", "e.g."],
+        *[" ", " ", " ", "  ", "\n", "\t", "\u00a0", "\u2003", "\x1c", "Sub-", "-judge"],
+    ]
+)
+
+
+@settings(max_examples=1000)
+@given(st.lists(_WORD_PIECES, max_size=40).map("".join), st.data())
+def test_sentence_words_are_the_word_pattern_split_once(text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    words = SentenceWords(text, start, end)
+    assert words.raw == _WORD.findall(text, start, end)
+    assert all(text.startswith(w, at) for w, at in zip(words.raw, words.starts, strict=True))
+    at = data.draw(st.integers(start, end))
+    first, stop, cut = words.before(text, 0, at)
+    assert words.raw[first:stop] + ([cut] if cut else []) == _WORD.findall(text, start, at)
+    assert words.after(text, at, end) == _WORD.findall(text, at, end)
+
+
+def _all_texts() -> list[str]:
+    data = Path(__file__).resolve().parent / "data" / "sizes"
+    rows = [
+        json.loads(line)
+        for name in ("labeled.jsonl", "blind.jsonl")
+        for line in (data / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    return [row["text"] for row in rows] + [text for text, _ in ROLES + PROBES]
+
+
+def test_a_sentence_without_deciding_words_gives_what_reading_it_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = _all_texts()
+    quick = [[(s.params, s.role, s.source) for s in extract_sizes(text)] for text in texts]
+    monkeypatch.setattr(SentenceWords, "is_cue_free", lambda self: False)
+    read = [[(s.params, s.role, s.source) for s in extract_sizes(text)] for text in texts]
+    assert quick == read

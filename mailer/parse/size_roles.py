@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
+from itertools import accumulate
 
 import mailer.parse.size_scan as size_scan
 from mailer.models import SizeRole
@@ -103,7 +104,6 @@ _EXAMPLE_CUE = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
 # Words keep their hyphens here: "GPT-like" is a name, not the word "like".
 _WORD = size_scan.SplitWords("/")  # r"\w(?:[^\s/]*\w)?", found faster
 _WORD_PATTERN = re.compile(r"\w(?:[^\s/]*\w)?")  # the same words, with where they are
-_HAS_DIGIT = re.compile(r"[0-9]").search
 _SENTENCE_END = re.compile(r"[.!?:;](?:(?<=[.!?])(?=\s+[A-Z(\"'])|(?<=[:;])(?=\s))")
 _OPENING = "([{\"'“"
 _CLOSING = ")]}\"'”,;:.!?"
@@ -122,6 +122,28 @@ _WALK_CUES = (
     | CREATE_VERBS
     | {"by", "with", "using", "over", "to", "into", "from", "of"}
 )
+# Every word through which a size can come out compared or unknown (see `role_of`'s
+# `read`); a sentence without any is read only for what lies outside its whole words
+_DECIDING_WORDS = (
+    COMPARE_BEFORE
+    | WEAK_COMPARE_BEFORE
+    | COMPARE_AFTER
+    | FIELD_WORDS
+    | THRESHOLD_WORDS
+    | DISTILL_WORDS
+    | HYPOTHETICAL_WORDS
+    | SOURCE_PARTICIPLES
+    | JUDGE_PARTICIPLES
+    | USE_VERBS
+    | BACKGROUND_ADJECTIVES
+    | ATTAIN_VERBS
+    | {"lead", "over", "relative", "compare", "compares", "such"}
+)
+
+
+def _has_digit(word: str) -> bool:
+    """Whether any character of `word` is a digit (str.isdigit: "²" too)."""
+    return not word.isalpha() and any(ch.isdigit() for ch in word)
 
 
 def sentence_ends(text: str) -> list[int]:
@@ -129,23 +151,62 @@ def sentence_ends(text: str) -> list[int]:
     return [found.start() for found in _SENTENCE_END.finditer(text)]
 
 
+def _found_positions(text: str, chunks: Sequence[str], start: int) -> Iterator[int]:
+    """Where each of the whitespace-separated `chunks` of text[start:] starts."""
+    position = start
+    for chunk in chunks:
+        position = text.find(chunk, position)  # chunks are in order and whole
+        yield position
+        position += len(chunk)
+
+
 class SentenceWords:
     """The words of one sentence, split once and shared by every size in it (and by the
     text's cues): as written and where each starts, so the words before and after a size
     are slices, not new splits."""
 
-    __slots__ = ("raw", "starts")
+    __slots__ = ("_cue_free", "lower", "raw", "starts")
 
     def __init__(self, text: str, start: int, end: int) -> None:
-        self.raw = _WORD.findall(text, start, end)
-        starts = []
-        position = start
-        find = text.find
-        for word in self.raw:  # in order, and no word character lies between two words
-            position = find(word, position)
-            starts.append(position)
-            position += len(word)
+        # `_WORD.findall(text, start, end)` (a word is the part of a whitespace- and
+        # "/"-separated chunk from its first to its last word character), with positions
+        raw: list[str] = []
+        starts: list[int] = []
+        segment = text[start:end]
+        if segment.isprintable():  # no whitespace but " " (a flattened text): count, not find
+            chunks = segment.replace("/", " ").split(" ")
+            positions: Iterator[int] = accumulate(
+                (len(chunk) + 1 for chunk in chunks), initial=start
+            )
+        else:
+            chunks = segment.replace("/", " ").split()
+            positions = _found_positions(text, chunks, start)
+        for chunk, position in zip(chunks, positions, strict=False):  # one position more
+            if chunk.isalnum():
+                raw.append(chunk)
+                starts.append(position)
+            elif chunk:
+                found = _WORD_PATTERN.search(chunk)
+                if found is not None:
+                    raw.append(found[0])
+                    starts.append(position + found.start())
+        self.raw = raw
         self.starts = starts
+        self.lower = [word.lower() for word in raw]
+        self._cue_free: bool | None = None
+
+    def is_cue_free(self) -> bool:
+        """Whether no word of the sentence could make a size in it anything but own: no
+        comparison, threshold, role noun, background, data or hypothetical word (then only
+        the parts of words a size is glued to, a "≤" sign, a list after a colon and the
+        names the text gave as others' examples are left to check)."""
+        if self._cue_free is None:
+            lower = self.lower
+            self._cue_free = _DECIDING_WORDS.isdisjoint(lower) and not (
+                any(w.startswith(DATA_VERB_STEMS) for w in lower)
+                and any(w in DATA_NOUNS or w == "synthetic" for w in lower)
+            )
+        return self._cue_free
 
     def before(self, text: str, low: int, start: int) -> tuple[int, int, str]:
         """The words in text[low:start] as (first, stop, cut): self.raw[first:stop], then
@@ -235,12 +296,17 @@ def role_of(
     low = start - _WINDOW_CHARS if start - _WINDOW_CHARS > sentence_start else 0
     first, stop, cut = words.before(text, low, start)
     raw_before = words.raw[first:stop]
+    before = words.lower[first:stop]
     if cut:
         raw_before.append(cut)
-    before = [w.lower() for w in raw_before]
+        before.append(cut.lower())
     raw_after = words.after(text, end, min(sentence_end, end + _WINDOW_CHARS))
-    after = _words_after(raw_after)
     source = _source_name(text, start, end)
+    if words.is_cue_free() and _is_plainly_own(
+        text, start, sentence_start, words.lower, cut, raw_after[:1], cues
+    ):
+        return "own", source  # what `read` gives such a size, found without reading
+    after = _words_after(raw_after)
 
     def read(own_names: frozenset[str]) -> SizeRole:
         if _is_threshold(text, start, before):
@@ -296,6 +362,35 @@ def role_of(
     return role, source
 
 
+def _is_plainly_own(
+    text: str,
+    start: int,
+    sentence_start: int,
+    sentence: list[str],
+    cut: str,
+    first_after: list[str],
+    cues: Callable[[], TextCues] | None,
+) -> bool:
+    """For a size in a cue-free sentence (`SentenceWords.is_cue_free`), whether nothing
+    outside the sentence's whole words could decide otherwise: the parts of words it is
+    glued to ("Sub" of "Sub-100B", "judge" of "7B-judge"), a sign ("≤2B"), a list after a
+    colon ("teachers: X, Y-70B") or a name the text gave as others' example. `sentence`:
+    its words, lowered."""
+    pieces = [cut.lower()] if cut else []
+    if first_after:
+        pieces.append(first_after[0].lower())
+    if not _DECIDING_WORDS.isdisjoint(pieces):
+        return False
+    if text[start - 1 : start] in THRESHOLD_SIGNS and start > 0:
+        return False
+    if text[sentence_start - 1 : sentence_start] == ":":
+        return False
+    if cues is None:
+        return True
+    references = cues().references
+    return not references or (references.isdisjoint(sentence) and references.isdisjoint(pieces))
+
+
 def text_cues(text: str, ends: Sequence[int]) -> TextCues:
     """The `TextCues` of a flattened text with its `sentence_ends`."""
     return TextCues(text, ends)
@@ -336,12 +431,11 @@ def reference_names(
         if sentence_start in read:
             continue
         read.add(sentence_start)
-        words = (
-            sentence(sentence_start, end).raw
-            if sentence is not None
-            else _WORD.findall(text, sentence_start, end)
-        )
-        lowered = [w.lower() for w in words]
+        if sentence is not None:
+            words, lowered = sentence(sentence_start, end).raw, sentence(sentence_start, end).lower
+        else:
+            words = _WORD.findall(text, sentence_start, end)
+            lowered = [w.lower() for w in words]
         if not OWN_BEFORE.isdisjoint(lowered):
             continue
         for index, word in enumerate(lowered):
@@ -349,7 +443,7 @@ def reference_names(
                 for name in words[index + 1 : index + 7]:
                     if name.lower() in LIST_JOINERS:
                         continue
-                    if not (name[:1].isupper() and any(ch.isdigit() for ch in name)):
+                    if not (name[:1].isupper() and _has_digit(name)):
                         break
                     names.add(name.lower())
     return frozenset(names)
@@ -397,7 +491,7 @@ def _is_after_study(start: int, cues: Callable[[], TextCues] | None) -> bool:
 def _is_peer(words: Sequence[str]) -> bool:
     """ "outperforms other 1B and 8B parameter models": the paper's model has that size."""
     for word in reversed(words):
-        if word.lower() in LIST_JOINERS or any(ch.isdigit() for ch in word):
+        if word.lower() in LIST_JOINERS or _has_digit(word):
             continue
         return word.lower() == "other"
     return False
@@ -461,7 +555,7 @@ def _is_headed_by_role(words: Sequence[str]) -> bool:
             if words[index + 1].lower() in LIST_JOINERS:
                 return False  # "X as baselines, and Y-8B as ...": Y is a new conjunct
             return index == 0 or words[index - 1].lower() not in OWN_BEFORE
-        if word[:1].isupper() or any(ch.isdigit() for ch in word):
+        if word[:1].isupper() or _has_digit(word):
             continue
         if lower in LIST_JOINERS or lower in HEAD_FILLERS:
             continue
@@ -498,7 +592,7 @@ def _weak_cue_near(words: Sequence[str]) -> bool:
             return True
         if lower == "as" and index > 0 and words[index - 1].lower() == "such":
             return True
-        if word[:1].isupper() or any(ch.isdigit() for ch in word) or lower in LIST_JOINERS:
+        if word[:1].isupper() or _has_digit(word) or lower in LIST_JOINERS:
             continue
         plain += 1
         if plain == _WEAK_WORDS:
@@ -512,7 +606,7 @@ def _words_after(raw_after: Sequence[str]) -> list[str]:
     words: list[str] = []
     in_list = True
     for word in raw_after:
-        is_name = word[:1].isupper() or _HAS_DIGIT(word) is not None
+        is_name = word[:1].isupper() or _has_digit(word)
         lower = word.lower()
         if in_list and (is_name or lower in LIST_JOINERS):
             continue
@@ -590,7 +684,7 @@ def _role_from_words_before(
             if word == "from" and any(w in DISTILL_WORDS for w in before[:index]):
                 return "compared"  # the teacher: "distilled from a 70B teacher"
         raw = raw_before[index]
-        if raw.islower() and (raw.isalpha() or not _HAS_DIGIT(raw)):  # names do not count
+        if raw.islower() and not _has_digit(raw):  # names do not count
             plain_words += 1
             if plain_words > _BEFORE_WORDS:
                 return None
@@ -605,7 +699,7 @@ def _is_adjacent(raw_before: Sequence[str], index: int) -> bool:
     """Whether only names, numbers and joiners stand between before[index] and the size:
     "existing 70B models", "previous 7B and 13B models"."""
     return all(
-        w[:1].isupper() or any(ch.isdigit() for ch in w) or w.lower() in LIST_JOINERS
+        w[:1].isupper() or _has_digit(w) or w.lower() in LIST_JOINERS
         for w in raw_before[index + 1 :]
     )
 
@@ -705,6 +799,6 @@ def _source_name(text: str, start: int, end: int) -> str:
     if token and token != text[start:end].strip():
         return token
     previous = _trim(text[max(0, token_start - 80) : token_start].rstrip().rsplit(" ", 1)[-1])
-    if previous[:1].isupper() and any(ch.isdigit() for ch in previous):
+    if previous[:1].isupper() and _has_digit(previous):
         return f"{previous} {token}"  # "GPT-3 175B"
     return token
