@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.parse.size_roles import _WORD, SentenceWords
+from mailer.parse.size_roles import _EXAMPLE_CUE, _WORD, SentenceWords, _is_word_start
 from mailer.parse.sizes import extract_sizes
 
 B = 10**9
@@ -419,3 +420,19 @@ def test_a_sentence_without_deciding_words_gives_what_reading_it_gives(
     monkeypatch.setattr(SentenceWords, "is_cue_free", lambda self: False)
     read = [[(s.params, s.role, s.source) for s in extract_sizes(text)] for text in texts]
     assert quick == read
+
+
+_CUE_PIECES = st.sampled_from(
+    [
+        *["like", "Like", "such as", "Such as", "un", "Un", "_", "é", "²", " ", "-", "s", "L"],
+        *["uch as", "ike", "(", "1", "x", "\n", "likes", "such  as"],
+    ]
+)
+
+
+@settings(max_examples=1000)
+@given(st.lists(_CUE_PIECES, max_size=20).map("".join))
+def test_example_cues_are_the_word_bounded_pattern(text: str) -> None:
+    plain = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
+    found = [m.span() for m in _EXAMPLE_CUE.finditer(text) if _is_word_start(text, m.start())]
+    assert found == [m.span() for m in plain.finditer(text)]

@@ -34,7 +34,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
 import mailer.parse.size_scan as size_scan
 from mailer.models import SizeRole
@@ -99,7 +99,9 @@ _FIRST_NAME = re.compile(
     r" (?:(?:a|an|the|new|novel) )?([A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*)(?![\w-]| [A-Z])"
 )
 _BRACKETED_NAME = re.compile(r"\(([A-Z][\w-]*[A-Z][\w-]*)\)")
-_EXAMPLE_CUE = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
+# "like", "such as" as whole words: a character class first (the scan skips ahead quickly),
+# the word start checked by `_is_word_start`
+_EXAMPLE_CUE = re.compile(r"[LlSs](?:(?<=[Ll])ike|(?<=[Ss])uch as)\b")
 
 # Words keep their hyphens here: "GPT-like" is a name, not the word "like".
 _WORD = size_scan.SplitWords("/")  # r"\w(?:[^\s/]*\w)?", found faster
@@ -123,21 +125,21 @@ _WALK_CUES = (
     | {"by", "with", "using", "over", "to", "into", "from", "of"}
 )
 # Every word through which a size can come out compared or unknown (see `role_of`'s
-# `read`); a sentence without any is read only for what lies outside its whole words
+# `read`), alone; a sentence without any is read only for what lies outside its whole words
+# and for the cues that need two words (`SentenceWords.is_cue_free`), a threshold only
+# right before the size ("models under 10B")
 _DECIDING_WORDS = (
     COMPARE_BEFORE
     | WEAK_COMPARE_BEFORE
     | COMPARE_AFTER
     | FIELD_WORDS
-    | THRESHOLD_WORDS
     | DISTILL_WORDS
     | HYPOTHETICAL_WORDS
     | SOURCE_PARTICIPLES
     | JUDGE_PARTICIPLES
-    | USE_VERBS
+    | DATA_VERBS  # "use X to generate": "use" alone decides nothing
     | BACKGROUND_ADJECTIVES
-    | ATTAIN_VERBS
-    | {"lead", "over", "relative", "compare", "compares", "such"}
+    | {"lead", "relative", "compare", "compares", "such"}
 )
 
 
@@ -149,6 +151,11 @@ def _has_digit(word: str) -> bool:
 def sentence_ends(text: str) -> list[int]:
     """Where the sentences (and clauses after ":" or ";") of `text` end, for `role_of`."""
     return [found.start() for found in _SENTENCE_END.finditer(text)]
+
+
+def _has_pair(words: Sequence[str], firsts: frozenset[str], second: str) -> bool:
+    """Whether `second` follows one of `firsts` somewhere in `words`."""
+    return second in words and any(w == second and p in firsts for p, w in pairwise(words))
 
 
 def _found_positions(text: str, chunks: Sequence[str], start: int) -> Iterator[int]:
@@ -202,9 +209,22 @@ class SentenceWords:
         names the text gave as others' examples are left to check)."""
         if self._cue_free is None:
             lower = self.lower
-            self._cue_free = _DECIDING_WORDS.isdisjoint(lower) and not (
-                any(w.startswith(DATA_VERB_STEMS) for w in lower)
-                and any(w in DATA_NOUNS or w == "synthetic" for w in lower)
+            self._cue_free = (
+                _DECIDING_WORDS.isdisjoint(lower)
+                and not (  # "generate synthetic dialogues with X-70B"
+                    any(w.startswith(DATA_VERB_STEMS) for w in lower)
+                    and any(w in DATA_NOUNS or w == "synthetic" for w in lower)
+                )
+                and not (  # "reaches the performance of 70B models"
+                    not ATTAIN_VERBS.isdisjoint(lower) and _has_pair(lower, QUALITY_NOUNS, "of")
+                )
+                and not (  # "gains over X", "by 5% over X"
+                    "over" in lower
+                    and any(
+                        w == "over" and (p in COMPARE_OVER_LEADS or _is_margin(p))
+                        for p, w in pairwise(lower)
+                    )
+                )
             )
         return self._cue_free
 
@@ -303,7 +323,14 @@ def role_of(
     raw_after = words.after(text, end, min(sentence_end, end + _WINDOW_CHARS))
     source = _source_name(text, start, end)
     if words.is_cue_free() and _is_plainly_own(
-        text, start, sentence_start, words.lower, cut, raw_after[:1], cues
+        text,
+        start,
+        sentence_start,
+        words.lower,
+        before[-1] if before else "",
+        cut,
+        raw_after[:1],
+        cues,
     ):
         return "own", source  # what `read` gives such a size, found without reading
     after = _words_after(raw_after)
@@ -367,19 +394,21 @@ def _is_plainly_own(
     start: int,
     sentence_start: int,
     sentence: list[str],
+    before_last: str,
     cut: str,
     first_after: list[str],
     cues: Callable[[], TextCues] | None,
 ) -> bool:
     """For a size in a cue-free sentence (`SentenceWords.is_cue_free`), whether nothing
     outside the sentence's whole words could decide otherwise: the parts of words it is
-    glued to ("Sub" of "Sub-100B", "judge" of "7B-judge"), a sign ("≤2B"), a list after a
+    glued to ("Sub" of "Sub-100B", "judge" of "7B-judge"), a threshold word (`before_last`,
+    "under 10B") or sign ("≤2B") right before it, a list after a
     colon ("teachers: X, Y-70B") or a name the text gave as others' example. `sentence`:
     its words, lowered."""
     pieces = [cut.lower()] if cut else []
     if first_after:
         pieces.append(first_after[0].lower())
-    if not _DECIDING_WORDS.isdisjoint(pieces):
+    if not _DECIDING_WORDS.isdisjoint(pieces) or (before_last in THRESHOLD_WORDS):
         return False
     if text[start - 1 : start] in THRESHOLD_SIGNS and start > 0:
         return False
@@ -427,6 +456,8 @@ def reference_names(
     names: set[str] = set()
     read: set[int] = set()  # each sentence once, however many cues it has
     for cue in _EXAMPLE_CUE.finditer(text):
+        if not _is_word_start(text, cue.start()):
+            continue  # "Unlike", "Dislike"
         sentence_start, end = _sentence_bounds(text, cue.start(), cue.end(), ends)
         if sentence_start in read:
             continue
@@ -438,15 +469,36 @@ def reference_names(
             lowered = [w.lower() for w in words]
         if not OWN_BEFORE.isdisjoint(lowered):
             continue
-        for index, word in enumerate(lowered):
-            if word == "like" or (word == "as" and index and lowered[index - 1] == "such"):
-                for name in words[index + 1 : index + 7]:
-                    if name.lower() in LIST_JOINERS:
-                        continue
-                    if not (name[:1].isupper() and _has_digit(name)):
-                        break
-                    names.add(name.lower())
+        for index in _indexes(lowered, "like") + _indexes(lowered, "as"):
+            if lowered[index] == "as" and (not index or lowered[index - 1] != "such"):
+                continue
+            for name in words[index + 1 : index + 7]:
+                if name.lower() in LIST_JOINERS:
+                    continue
+                if not (name[:1].isupper() and _has_digit(name)):
+                    break
+                names.add(name.lower())
     return frozenset(names)
+
+
+def _is_word_start(text: str, index: int) -> bool:
+    """Whether no word character (`\\w`: alphanumeric or "_") comes right before index."""
+    previous = text[index - 1 : index]
+    return not (previous.isalnum() or previous == "_")
+
+
+def _indexes(words: list[str], word: str) -> list[int]:
+    """Where `word` is in `words` (found by list.index, not a loop over every word)."""
+    found: list[int] = []
+    if word in words:
+        index = words.index(word)
+        while True:
+            found.append(index)
+            try:
+                index = words.index(word, index + 1)
+            except ValueError:
+                return found
+    return found
 
 
 def _clause_after(raw_after: Sequence[str]) -> list[str]:
