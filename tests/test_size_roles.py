@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.parse.size_roles import _EXAMPLE_CUE, _WORD, SentenceWords, _is_word_start
+from mailer.parse.size_role_text import EXAMPLE_CUE, WORD, SentenceWords, is_word_start
 from mailer.parse.sizes import extract_sizes
 
 B = 10**9
@@ -393,12 +393,12 @@ def test_sentence_words_are_the_word_pattern_split_once(text: str, data: st.Data
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, len(text)))
     words = SentenceWords(text, start, end)
-    assert words.raw == _WORD.findall(text, start, end)
+    assert words.raw == WORD.findall(text, start, end)
     assert all(text.startswith(w, at) for w, at in zip(words.raw, words.starts, strict=True))
     at = data.draw(st.integers(start, end))
     first, stop, cut = words.before(text, 0, at)
-    assert words.raw[first:stop] + ([cut] if cut else []) == _WORD.findall(text, start, at)
-    assert words.after(text, at, end) == _WORD.findall(text, at, end)
+    assert words.raw[first:stop] + ([cut] if cut else []) == WORD.findall(text, start, at)
+    assert words.after(text, at, end) == WORD.findall(text, at, end)
 
 
 def _all_texts() -> list[str]:
@@ -434,5 +434,5 @@ _CUE_PIECES = st.sampled_from(
 @given(st.lists(_CUE_PIECES, max_size=20).map("".join))
 def test_example_cues_are_the_word_bounded_pattern(text: str) -> None:
     plain = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
-    found = [m.span() for m in _EXAMPLE_CUE.finditer(text) if _is_word_start(text, m.start())]
+    found = [m.span() for m in EXAMPLE_CUE.finditer(text) if is_word_start(text, m.start())]
     assert found == [m.span() for m in plain.finditer(text)]

@@ -23,274 +23,60 @@ studying it:
 "other 1B and 8B models" are peers of the paper's own sizes. A size in a hypothetical ("a
 52B MoE might perform like a 6.7B dense model") is `unknown`; every other size is the
 paper's `own` (the models it trains, fine-tunes, prunes, releases or studies). A size
-mentioned several times is own if any mention is. The words are in `size_role_words`.
+mentioned several times is own if any mention is. The words are in `size_role_words`,
+the cues that read them in `size_role_cues`, and how a text is split into sentences and
+words (once per sentence) in `size_role_text`.
 
 Pure: text in, roles out.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Sequence
-from functools import cached_property
-from itertools import accumulate, pairwise
+from collections.abc import Callable, Sequence
 
-import mailer.parse.size_scan as size_scan
 from mailer.models import SizeRole
+from mailer.parse.size_role_cues import (
+    authors_make,
+    clause_after,
+    is_after_study,
+    is_data_source,
+    is_field_subject,
+    is_headed_by_role,
+    is_others_work,
+    is_peer,
+    is_reference,
+    is_threshold,
+    main_clause,
+    role_from_words_before,
+    weak_cue_near,
+    words_after,
+)
+from mailer.parse.size_role_text import (
+    DECIDING_WORDS,
+    WORD,
+    SentenceWords,
+    TextCues,
+    has_digit,
+    sentence_bounds,
+    sentence_ends,
+    text_cues,
+)
 from mailer.parse.size_role_words import (
-    APPROXIMATE_WORDS,
-    ATTAIN_VERBS,
-    BACKGROUND_ADJECTIVES,
-    BASE_WORDS,
     BUDGET_WORDS,
-    CLAUSE_STARTS,
     COMPARE_AFTER,
-    COMPARE_BEFORE,
-    COMPARE_OBJECT_MARKERS,
-    COMPARE_OVER_LEADS,
-    COUNT_WORDS,
-    CREATE_VERBS,
-    DATA_NOUNS,
-    DATA_VERB_STEMS,
-    DATA_VERBS,
     DISTILL_WORDS,
-    FIELD_WORDS,
-    HEAD_FILLERS,
     HYPOTHETICAL_WORDS,
-    IMPROVE_VERBS,
-    JUDGE_PARTICIPLES,
-    LIST_JOINERS,
-    MARGIN_UNITS,
-    MODEL_NOUNS,
-    OBJECT_BREAKS,
-    OTHERS_WORK_NOUNS,
     OWN_BEFORE,
-    QUALITY_NOUNS,
-    SCOPE_END_WORDS,
-    SOURCE_PARTICIPLES,
-    STUDY_CLAUSE_WORDS,
-    STUDY_COMPARISONS,
-    STUDY_SUBJECTS,
-    STUDY_VERBS,
-    SUBJECT_ADVERBS,
-    SUBORDINATORS,
     THRESHOLD_SIGNS,
     THRESHOLD_WORDS,
-    USE_VERBS,
-    WEAK_COMPARE_BEFORE,
 )
 
-# "We propose LoLA", "we introduce Dense Low-Rank Adaptation (DenseLoRA)": the paper's names
-_INTRODUCED = re.compile(  # a character class first: the scan skips ahead quickly
-    r"[WwTtOo](?:e|his (?:paper|work)|ur (?:work|paper))"
-    r" (?:\w+ ){0,3}?(?:propose|introduce|present|develop|build|release|call|name|term|dub)"
-    r"[sd]?\b"
-)
-# A count of the models a paper studies: "12 LLMs", "eleven different open source LLMs"
-_COUNTED_MODELS = re.compile(
-    r"\b(?:[1-9][0-9]?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"thirteen|fourteen|fifteen|twenty|thirty) (?:[\w-]+ ){0,4}?"
-    r"(?:LLMs|models|language models|VLMs|MLLMs|LMs)\b"
-)
-# The name right after the verb ("We propose LoLA, ..."; not a title of several capitalised
-# words, whose bracketed acronym is the name) and coined acronyms in brackets
-_FIRST_NAME = re.compile(
-    r" (?:(?:a|an|the|new|novel) )?([A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*)(?![\w-]| [A-Z])"
-)
-_BRACKETED_NAME = re.compile(r"\(([A-Z][\w-]*[A-Z][\w-]*)\)")
-# "like", "such as" as whole words: a character class first (the scan skips ahead quickly),
-# the word start checked by `_is_word_start`
-_EXAMPLE_CUE = re.compile(r"[LlSs](?:(?<=[Ll])ike|(?<=[Ss])uch as)\b")
+__all__ = ["TextCues", "role_of", "sentence_ends", "text_cues"]  # sizes.py reads them here
 
-# Words keep their hyphens here: "GPT-like" is a name, not the word "like".
-_WORD = size_scan.SplitWords("/")  # r"\w(?:[^\s/]*\w)?", found faster
-_WORD_PATTERN = re.compile(r"\w(?:[^\s/]*\w)?")  # the same words, with where they are
-_SENTENCE_END = re.compile(r"[.!?:;](?:(?<=[.!?])(?=\s+[A-Z(\"'])|(?<=[:;])(?=\s))")
 _OPENING = "([{\"'“"
 _CLOSING = ")]}\"'”,;:.!?"
-_AFTER_WORDS = 5
-_WEAK_WORDS = 4
-_BEFORE_WORDS = 10  # lowercase words: names in a list of baselines do not count
 _WINDOW_CHARS = 600  # of a sentence, each side of a size: more than any cue is away
-# Every word `_role_from_words_before` acts on; the others it only counts
-_WALK_CUES = (
-    OWN_BEFORE
-    | SCOPE_END_WORDS
-    | COMPARE_BEFORE
-    | IMPROVE_VERBS
-    | CLAUSE_STARTS
-    | BACKGROUND_ADJECTIVES
-    | CREATE_VERBS
-    | {"by", "with", "using", "over", "to", "into", "from", "of"}
-)
-# Every word through which a size can come out compared or unknown (see `role_of`'s
-# `read`), alone; a sentence without any is read only for what lies outside its whole words
-# and for the cues that need two words (`SentenceWords.is_cue_free`), a threshold only
-# right before the size ("models under 10B")
-_DECIDING_WORDS = (
-    COMPARE_BEFORE
-    | WEAK_COMPARE_BEFORE
-    | COMPARE_AFTER
-    | FIELD_WORDS
-    | DISTILL_WORDS
-    | HYPOTHETICAL_WORDS
-    | SOURCE_PARTICIPLES
-    | JUDGE_PARTICIPLES
-    | DATA_VERBS  # "use X to generate": "use" alone decides nothing
-    | BACKGROUND_ADJECTIVES
-    | {"lead", "relative", "compare", "compares", "such"}
-)
-
-
-def _has_digit(word: str) -> bool:
-    """Whether any character of `word` is a digit (str.isdigit: "²" too)."""
-    return not word.isalpha() and any(ch.isdigit() for ch in word)
-
-
-def sentence_ends(text: str) -> list[int]:
-    """Where the sentences (and clauses after ":" or ";") of `text` end, for `role_of`."""
-    return [found.start() for found in _SENTENCE_END.finditer(text)]
-
-
-def _has_pair(words: Sequence[str], firsts: frozenset[str], second: str) -> bool:
-    """Whether `second` follows one of `firsts` somewhere in `words`."""
-    return second in words and any(w == second and p in firsts for p, w in pairwise(words))
-
-
-def _found_positions(text: str, chunks: Sequence[str], start: int) -> Iterator[int]:
-    """Where each of the whitespace-separated `chunks` of text[start:] starts."""
-    position = start
-    for chunk in chunks:
-        position = text.find(chunk, position)  # chunks are in order and whole
-        yield position
-        position += len(chunk)
-
-
-class SentenceWords:
-    """The words of one sentence, split once and shared by every size in it (and by the
-    text's cues): as written and where each starts, so the words before and after a size
-    are slices, not new splits."""
-
-    __slots__ = ("_cue_free", "lower", "raw", "starts")
-
-    def __init__(self, text: str, start: int, end: int) -> None:
-        # `_WORD.findall(text, start, end)` (a word is the part of a whitespace- and
-        # "/"-separated chunk from its first to its last word character), with positions
-        raw: list[str] = []
-        starts: list[int] = []
-        segment = text[start:end]
-        if segment.isprintable():  # no whitespace but " " (a flattened text): count, not find
-            chunks = segment.replace("/", " ").split(" ")
-            positions: Iterator[int] = accumulate(
-                (len(chunk) + 1 for chunk in chunks), initial=start
-            )
-        else:
-            chunks = segment.replace("/", " ").split()
-            positions = _found_positions(text, chunks, start)
-        for chunk, position in zip(chunks, positions, strict=False):  # one position more
-            if chunk.isalnum():
-                raw.append(chunk)
-                starts.append(position)
-            elif chunk:
-                found = _WORD_PATTERN.search(chunk)
-                if found is not None:
-                    raw.append(found[0])
-                    starts.append(position + found.start())
-        self.raw = raw
-        self.starts = starts
-        self.lower = [word.lower() for word in raw]
-        self._cue_free: bool | None = None
-
-    def is_cue_free(self) -> bool:
-        """Whether no word of the sentence could make a size in it anything but own: no
-        comparison, threshold, role noun, background, data or hypothetical word (then only
-        the parts of words a size is glued to, a "≤" sign, a list after a colon and the
-        names the text gave as others' examples are left to check)."""
-        if self._cue_free is None:
-            lower = self.lower
-            self._cue_free = (
-                _DECIDING_WORDS.isdisjoint(lower)
-                and not (  # "generate synthetic dialogues with X-70B"
-                    any(w.startswith(DATA_VERB_STEMS) for w in lower)
-                    and any(w in DATA_NOUNS or w == "synthetic" for w in lower)
-                )
-                and not (  # "reaches the performance of 70B models"
-                    not ATTAIN_VERBS.isdisjoint(lower) and _has_pair(lower, QUALITY_NOUNS, "of")
-                )
-                and not (  # "gains over X", "by 5% over X"
-                    "over" in lower
-                    and any(
-                        w == "over" and (p in COMPARE_OVER_LEADS or _is_margin(p))
-                        for p, w in pairwise(lower)
-                    )
-                )
-            )
-        return self._cue_free
-
-    def before(self, text: str, low: int, start: int) -> tuple[int, int, str]:
-        """The words in text[low:start] as (first, stop, cut): self.raw[first:stop], then
-        `cut`, the part before `start` of a word the size starts inside ("Qwen3.5" of
-        "Qwen3.5-27B"), or ""."""
-        first = bisect_left(self.starts, low) if low > 0 else 0
-        stop = bisect_left(self.starts, start)
-        cut = ""
-        if stop and self.starts[stop - 1] + len(self.raw[stop - 1]) > start:
-            stop -= 1
-            piece = _WORD_PATTERN.search(text, self.starts[stop], start)
-            cut = piece[0] if piece else ""
-        return first, stop, cut
-
-    def after(self, text: str, end: int, high: int) -> list[str]:
-        """The words in text[end:high] as written, beginning with the part after `end` of a
-        word the size ends inside ("Instruct" of "Qwen2.5-7B-Instruct")."""
-        first = bisect_left(self.starts, end)
-        stop = bisect_left(self.starts, high)
-        words = self.raw[first:stop]
-        if stop and stop > first and self.starts[stop - 1] + len(self.raw[stop - 1]) > high:
-            piece = _WORD_PATTERN.search(text, self.starts[stop - 1], high)
-            words[-1] = piece[0] if piece else words[-1]
-        if first and self.starts[first - 1] + len(self.raw[first - 1]) > end:
-            piece = _WORD_PATTERN.search(
-                text, end, self.starts[first - 1] + len(self.raw[first - 1])
-            )
-            if piece:
-                words.insert(0, piece[0])
-        return words
-
-
-class TextCues:
-    """What a whole text says about names, each read once and only when first asked: the
-    names it gives as others' examples (`references`), the names the paper introduces as
-    its own (`own_names`), and where it has counted the models it studies (`study_start`,
-    -1 when it does not); and the words of each sentence a size is in (`sentence`)."""
-
-    def __init__(self, text: str, ends: Sequence[int]) -> None:
-        self._text = text
-        self._ends = ends
-        self._sentences: dict[int, SentenceWords] = {}
-
-    def sentence(self, start: int, end: int) -> SentenceWords:
-        """The words of the sentence text[start:end], split at its first size only."""
-        words = self._sentences.get(start)
-        if words is None:
-            words = self._sentences[start] = SentenceWords(self._text, start, end)
-        return words
-
-    @cached_property
-    def references(self) -> frozenset[str]:
-        return reference_names(self._text, self._ends, self.sentence)
-
-    @cached_property
-    def own_names(self) -> frozenset[str]:
-        return introduced_names(self._text, self._ends)
-
-    @cached_property
-    def study_start(self) -> int:
-        counted = _COUNTED_MODELS.search(self._text)
-        if counted is None:
-            return -1
-        return _sentence_bounds(self._text, counted.start(), counted.end(), self._ends)[1]
 
 
 def role_of(
@@ -303,7 +89,7 @@ def role_of(
     """The role of the size at text[start:end] and the model name it sits on. `ends` are
     the text's `sentence_ends` (found again when not given); `cues` gives the text's
     `text_cues` (asked only when the sentence has words they could decide)."""
-    sentence_start, sentence_end = _sentence_bounds(
+    sentence_start, sentence_end = sentence_bounds(
         text, start, end, sentence_ends(text) if ends is None else ends
     )
     words = (
@@ -333,18 +119,18 @@ def role_of(
         cues,
     ):
         return "own", source  # what `read` gives such a size, found without reading
-    after = _words_after(raw_after)
+    after = words_after(raw_after)
 
     def read(own_names: frozenset[str]) -> SizeRole:
-        if _is_threshold(text, start, before):
-            return "own" if _authors_make(before, own_names) else "compared"
-        if not COMPARE_AFTER.isdisjoint(after) and not _authors_make(before, own_names):
+        if is_threshold(text, start, before):
+            return "own" if authors_make(before, own_names) else "compared"
+        if not COMPARE_AFTER.isdisjoint(after) and not authors_make(before, own_names):
             return "compared"
         after_colon = text[sentence_start - 1 : sentence_start] == ":"
-        if _is_data_source(before, after) or (
+        if is_data_source(before, after) or (
             (after_colon or not COMPARE_AFTER.isdisjoint(before))
-            and _is_headed_by_role(
-                _WORD.findall(text, max(0, sentence_start - 80), start)  # "teachers: X, Y-70B"
+            and is_headed_by_role(
+                WORD.findall(text, max(0, sentence_start - 80), start)  # "teachers: X, Y-70B"
                 if after_colon
                 else raw_before
             )
@@ -352,34 +138,34 @@ def role_of(
             return "compared"
         if "into" in after and not DISTILL_WORDS.isdisjoint(before):
             return "compared"  # "we distill a 405B model into ..."
-        if "other" in before and _is_peer(raw_before):
+        if "other" in before and is_peer(raw_before):
             return "own"
-        main = _main_clause(text, sentence_start, start, before, words.starts, first)
+        main = main_clause(text, sentence_start, start, before, words.starts, first)
         budget = bool(after) and (
             after[0] in BUDGET_WORDS
             or (after[0] in ("parameters", "params") and after[1:2] in ([w] for w in BUDGET_WORDS))
         )
-        role = _role_from_words_before(before[main:], raw_before[main:], own_names, budget)
+        role = role_from_words_before(before[main:], raw_before[main:], own_names, budget)
         if role is not None:
             return role
-        sentence = before + _clause_after(raw_after)
+        sentence = before + clause_after(raw_after)
         if not HYPOTHETICAL_WORDS.isdisjoint(sentence):
             return "unknown"
         speaks = not OWN_BEFORE.isdisjoint(sentence) or not own_names.isdisjoint(sentence)
         if not speaks and (
-            _is_field_subject(after)  # the sized models dominate, not a method
+            is_field_subject(after)  # the sized models dominate, not a method
             or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
         ):
             return "compared"
         if speaks:
             return "own"
         if (
-            _weak_cue_near(raw_before)
-            or _is_others_work(before)
-            or _is_reference(before[max(0, bisect_left(words.starts, start - 40) - first) :], cues)
+            weak_cue_near(raw_before)
+            or is_others_work(before)
+            or is_reference(before[max(0, bisect_left(words.starts, start - 40) - first) :], cues)
         ):
             # "LLMs like PaLM 540B", "Recent works such as GPT-3 ... the GPT-3 model with 175B"
-            return "own" if _is_after_study(start, cues) else "compared"
+            return "own" if is_after_study(start, cues) else "compared"
         return "own"
 
     # names the paper introduced only ever make a size own: read them when they could
@@ -408,7 +194,7 @@ def _is_plainly_own(
     pieces = [cut.lower()] if cut else []
     if first_after:
         pieces.append(first_after[0].lower())
-    if not _DECIDING_WORDS.isdisjoint(pieces) or (before_last in THRESHOLD_WORDS):
+    if not DECIDING_WORDS.isdisjoint(pieces) or (before_last in THRESHOLD_WORDS):
         return False
     if text[start - 1 : start] in THRESHOLD_SIGNS and start > 0:
         return False
@@ -418,425 +204,6 @@ def _is_plainly_own(
         return True
     references = cues().references
     return not references or (references.isdisjoint(sentence) and references.isdisjoint(pieces))
-
-
-def text_cues(text: str, ends: Sequence[int]) -> TextCues:
-    """The `TextCues` of a flattened text with its `sentence_ends`."""
-    return TextCues(text, ends)
-
-
-def introduced_names(text: str, ends: Sequence[int]) -> frozenset[str]:
-    """The names the paper introduces as its own: the first capitalised name after "we
-    propose/introduce/present ..." and any coined acronym in brackets in that sentence
-    ("We propose LoLA", "we introduce Dense Low-Rank Adaptation (DenseLoRA)"). Names with
-    digits are left out: those are model names the sizes sit on."""
-    names: set[str] = set()
-    for found in _INTRODUCED.finditer(text):
-        if text[found.start() - 1 : found.start()].isalpha():
-            continue  # "Owe ...", "Tour ...": not the subject
-        first = _FIRST_NAME.match(text, found.end())
-        if first is not None and len(first[1]) > 2:
-            names.add(first[1].lower())
-        _, sentence_end = _sentence_bounds(text, found.start(), found.end(), ends)
-        names.update(
-            m[1].lower() for m in _BRACKETED_NAME.finditer(text, found.end(), sentence_end)
-        )
-    return frozenset(names)
-
-
-def reference_names(
-    text: str,
-    ends: Sequence[int],
-    sentence: Callable[[int, int], SentenceWords] | None = None,
-) -> frozenset[str]:
-    """The model names a text gives as others' examples ("works such as T5 and GPT-3",
-    "LLMs like PaLM") in sentences where the authors do not speak: a size later written on
-    one of them, in a sentence without the authors, is a reference point too. `sentence`
-    gives a sentence's words already split (`TextCues.sentence`)."""
-    names: set[str] = set()
-    read: set[int] = set()  # each sentence once, however many cues it has
-    for cue in _EXAMPLE_CUE.finditer(text):
-        if not _is_word_start(text, cue.start()):
-            continue  # "Unlike", "Dislike"
-        sentence_start, end = _sentence_bounds(text, cue.start(), cue.end(), ends)
-        if sentence_start in read:
-            continue
-        read.add(sentence_start)
-        if sentence is not None:
-            words, lowered = sentence(sentence_start, end).raw, sentence(sentence_start, end).lower
-        else:
-            words = _WORD.findall(text, sentence_start, end)
-            lowered = [w.lower() for w in words]
-        if not OWN_BEFORE.isdisjoint(lowered):
-            continue
-        for index in _indexes(lowered, "like") + _indexes(lowered, "as"):
-            if lowered[index] == "as" and (not index or lowered[index - 1] != "such"):
-                continue
-            for name in words[index + 1 : index + 7]:
-                if name.lower() in LIST_JOINERS:
-                    continue
-                if not (name[:1].isupper() and _has_digit(name)):
-                    break
-                names.add(name.lower())
-    return frozenset(names)
-
-
-def _is_word_start(text: str, index: int) -> bool:
-    """Whether no word character (`\\w`: alphanumeric or "_") comes right before index."""
-    previous = text[index - 1 : index]
-    return not (previous.isalnum() or previous == "_")
-
-
-def _indexes(words: list[str], word: str) -> list[int]:
-    """Where `word` is in `words` (found by list.index, not a loop over every word)."""
-    found: list[int] = []
-    if word in words:
-        index = words.index(word)
-        while True:
-            found.append(index)
-            try:
-                index = words.index(word, index + 1)
-            except ValueError:
-                return found
-    return found
-
-
-def _clause_after(raw_after: Sequence[str]) -> list[str]:
-    """The words after a size up to a new clause, lowered: in "Existing methods fine-tune
-    X-13B, whereas we adapt a 1B model" the authors do not speak of X-13B."""
-    words = []
-    for word in raw_after:
-        lower = word.lower()
-        if lower in CLAUSE_STARTS or lower == "which":
-            break
-        words.append(lower)
-    return words
-
-
-def _is_others_work(before: Sequence[str]) -> bool:
-    """Whether others' work is what the sentence speaks of: "Previous studies used models of
-    up to 13B parameters", "Existing approaches fine-tune ..."."""
-    return any(
-        word in OTHERS_WORK_NOUNS and index and before[index - 1] in WEAK_COMPARE_BEFORE
-        for index, word in enumerate(before)
-    )
-
-
-def _is_reference(near: Sequence[str], cues: Callable[[], TextCues] | None) -> bool:
-    """Whether a name given earlier as others' example comes right before the size (`near`:
-    the words of the last 40 characters, lowered)."""
-    if cues is None or not any(w[:1].isalpha() for w in near):
-        return False
-    names = cues().references
-    return bool(names) and not names.isdisjoint(near)
-
-
-def _is_after_study(start: int, cues: Callable[[], TextCues] | None) -> bool:
-    """Whether the size comes after the text counted the models it studies ("texts from 12
-    LLMs", "tests eleven open source LLMs"): "models like X-8x22b" are then among them."""
-    if cues is None:
-        return False
-    study_start = cues().study_start
-    return 0 <= study_start <= start
-
-
-def _is_peer(words: Sequence[str]) -> bool:
-    """ "outperforms other 1B and 8B parameter models": the paper's model has that size."""
-    for word in reversed(words):
-        if word.lower() in LIST_JOINERS or _has_digit(word):
-            continue
-        return word.lower() == "other"
-    return False
-
-
-def _is_threshold(text: str, start: int, before: Sequence[str]) -> bool:
-    """Whether a bound of a class comes right before the size: "fewer than 10B",
-    "under 10 billion", "sub-100B", "(≤2B)"."""
-    if text[max(0, start - 1) : start] in THRESHOLD_SIGNS and text[start - 1 : start]:
-        return True
-    return bool(before) and before[-1] in THRESHOLD_WORDS
-
-
-def _authors_make(before: Sequence[str], own_names: frozenset[str]) -> bool:
-    """Whether the size is the object of the authors making a model, within its clause:
-    "We train J4R, a 7B judge", "we train models with over 5 billion parameters"."""
-    made = False
-    for index in range(len(before) - 1, max(-1, len(before) - 10), -1):
-        word = before[index]
-        if word in OWN_BEFORE or word in own_names:
-            return made or (word == "our" and index >= len(before) - 2)
-        if word in CREATE_VERBS:
-            made = True
-        elif word in OBJECT_BREAKS and not made and word not in THRESHOLD_WORDS | {"with"}:
-            following = before[index + 1] if index + 1 < len(before) else ""
-            if not (word == "from" and following[:1].isdigit()):  # a range: "from 70M to"
-                return False
-    return False
-
-
-def _is_data_source(before: Sequence[str], after: Sequence[str]) -> bool:
-    """A model named as where data came from: "we use X-72B to generate seed data",
-    "the Qwen3-235B distilled datasets"."""
-    if after[:1] and after[0] in SOURCE_PARTICIPLES and any(w in DATA_NOUNS for w in after[1:3]):
-        return True
-    if before[-2:-1] in (["with"], ["using"], ["via"], ["from"]) or before[-3:-2] in (
-        ["with"],
-        ["using"],
-    ):  # "we generate 100K synthetic dialogues with (a) X-70B"
-        clause = before[-10:-1]
-        if (
-            before[-1] not in OWN_BEFORE
-            and any(w.startswith(DATA_VERB_STEMS) for w in clause)
-            and any(w in DATA_NOUNS or w == "synthetic" for w in clause)
-        ):
-            return True
-    return (
-        after[:2] == ["to", after[1]] and after[1] in DATA_VERBS
-        if len(after) > 1 and any(w in USE_VERBS for w in before[-4:])
-        else False
-    )
-
-
-def _is_headed_by_role(words: Sequence[str]) -> bool:
-    """Whether the size's name is one of a list headed by a role noun: "three teacher
-    models: AM-Thinking-v1, Qwen3-235B-A22B" (not "our teacher")."""
-    for index in range(len(words) - 1, max(-1, len(words) - 12), -1):
-        word = words[index]
-        lower = word.lower()
-        if lower in COMPARE_AFTER and word.islower() and index < len(words) - 1:
-            if words[index + 1].lower() in LIST_JOINERS:
-                return False  # "X as baselines, and Y-8B as ...": Y is a new conjunct
-            return index == 0 or words[index - 1].lower() not in OWN_BEFORE
-        if word[:1].isupper() or _has_digit(word):
-            continue
-        if lower in LIST_JOINERS or lower in HEAD_FILLERS:
-            continue
-        return False
-    return False
-
-
-def _main_clause(
-    text: str,
-    sentence_start: int,
-    start: int,
-    before: list[str],
-    starts: Sequence[int],
-    first: int,
-) -> int:
-    """Where the size's main clause begins among the words before it: at the first, unless
-    the sentence opens with a subordinate clause that ends before the size ("While X runs
-    with less context than Y, the results of our method on 7B ..."). `starts` are where the
-    sentence's words start, `first` the index there of before[0]."""
-    if not before or before[0] not in SUBORDINATORS:
-        return 0
-    comma = text.find(", ", sentence_start, start)
-    return 0 if comma < 0 else max(0, bisect_left(starts, comma) - first)
-
-
-def _weak_cue_near(words: Sequence[str]) -> bool:
-    """ "like", "such as", "existing" among the last few plain words before a size; names
-    and their joiners do not count ("LLMs like PaLM 540B and Llama-3.1 405B")."""
-    plain = 0
-    for index in range(len(words) - 1, -1, -1):
-        word = words[index]
-        lower = word.lower()
-        if lower in WEAK_COMPARE_BEFORE:
-            return True
-        if lower == "as" and index > 0 and words[index - 1].lower() == "such":
-            return True
-        if word[:1].isupper() or _has_digit(word) or lower in LIST_JOINERS:
-            continue
-        plain += 1
-        if plain == _WEAK_WORDS:
-            return False
-    return False
-
-
-def _words_after(raw_after: Sequence[str]) -> list[str]:
-    """The first words after a size, lowered, reading past a list of names joined to it
-    ("Mixtral-8x7B and Mixtral-8x22B serve as teachers")."""
-    words: list[str] = []
-    in_list = True
-    for word in raw_after:
-        is_name = word[:1].isupper() or _has_digit(word)
-        lower = word.lower()
-        if in_list and (is_name or lower in LIST_JOINERS):
-            continue
-        if is_name and not in_list:
-            break  # another model's words follow
-        in_list = False
-        words.append(lower)
-        if len(words) == _AFTER_WORDS:
-            break
-    return words
-
-
-def _role_from_words_before(
-    before: Sequence[str],
-    raw_before: Sequence[str],
-    own_names: frozenset[str] = frozenset(),
-    budget: bool = False,
-) -> SizeRole | None:
-    """The nearest cue before the size decides: a comparison, or the authors speaking (or
-    a name they introduced). "other 7B models" are peers of the paper's own 7B model.
-    `budget`: the size is part of a model's parameter budget ("12B frozen")."""
-    cues = _WALK_CUES | own_names if own_names else _WALK_CUES
-    plain_words = 0
-    scoped = False  # past the end of a comparison's object
-    for index in range(len(before) - 1, -1, -1):
-        word = before[index]
-        if word in cues:  # most words decide nothing: only count them
-            if word in OWN_BEFORE or word in own_names:
-                return "own"
-            following = before[index + 1] if index + 1 < len(before) else ""
-            if (
-                word in SCOPE_END_WORDS
-                or (word == "by" and following[:1].isdigit())
-                or (word in ("with", "using") and following in ("only", "just", "merely"))
-            ):
-                scoped = True
-            if word in COMPARE_BEFORE and not scoped:
-                if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
-                    return "own"  # "This study evaluated X versus Y-8B": both sides are studied
-                return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
-            if (
-                word in IMPROVE_VERBS
-                and len(before) - index <= 3
-                and OBJECT_BREAKS.isdisjoint(before[index + 1 :])
-            ):
-                return "own"  # the model the method improves: "improving Qwen2.5-7B's accuracy"
-            if word in CLAUSE_STARTS:
-                return None
-            if word in BACKGROUND_ADJECTIVES and _is_adjacent(raw_before, index):
-                return "compared"  # "existing 70B models are too costly, so we design a 1B model"
-            if (
-                word == "of"
-                and previous_word(before, index) in QUALITY_NOUNS
-                and not ATTAIN_VERBS.isdisjoint(before[max(0, index - 4) : index])
-            ):
-                return "compared"  # "reaches the performance of 70B models"
-            if (
-                word in CREATE_VERBS
-                and not word.startswith("scale")
-                and any(w in OWN_BEFORE for w in before[:index])
-            ):
-                return "own"  # "we compare with X-175B and train a 1B model"
-            previous = before[index - 1] if index > 0 else ""
-            if (
-                (word == "over" and previous in COMPARE_OVER_LEADS)
-                or (word in ("to", "with") and previous in ("relative", "compare", "compares"))
-                or (not scoped and word == "over" and _is_margin(previous))
-                or (not scoped and word in ("to", "with") and _is_compare_object(before, index))
-            ):
-                return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
-            if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
-                return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
-            if word == "by" and (previous in SOURCE_PARTICIPLES or previous in JUDGE_PARTICIPLES):
-                return "compared"  # the data's source or judge: "generated/judged by a 70B model"
-            if word == "from" and any(w in DISTILL_WORDS for w in before[:index]):
-                return "compared"  # the teacher: "distilled from a 70B teacher"
-        raw = raw_before[index]
-        if raw.islower() and not _has_digit(raw):  # names do not count
-            plain_words += 1
-            if plain_words > _BEFORE_WORDS:
-                return None
-    return None
-
-
-def previous_word(words: Sequence[str], index: int) -> str:
-    return words[index - 1] if index > 0 else ""
-
-
-def _is_adjacent(raw_before: Sequence[str], index: int) -> bool:
-    """Whether only names, numbers and joiners stand between before[index] and the size:
-    "existing 70B models", "previous 7B and 13B models"."""
-    return all(
-        w[:1].isupper() or _has_digit(w) or w.lower() in LIST_JOINERS
-        for w in raw_before[index + 1 :]
-    )
-
-
-def _is_margin(word: str) -> bool:
-    """ "by 5% over X", "3 points over X": a margin, so "over" compares."""
-    return word[:1].isdigit() or word in MARGIN_UNITS
-
-
-def _is_compare_object(before: Sequence[str], index: int) -> bool:
-    """Whether "with"/"to" at before[index] gives the other side of "compare X with Y"."""
-    for earlier in range(index - 2, max(-1, index - 8), -1):
-        word = before[earlier]
-        if word in ("compare", "compares", "compared", "comparing"):
-            return True
-        if word in CLAUSE_STARTS or word in STUDY_CLAUSE_WORDS:
-            return False
-    return False
-
-
-def _is_field_subject(after: Sequence[str]) -> bool:
-    """Whether the sized models are the subject of "dominate": "models with close to a
-    trillion parameters dominate the leaderboards" (not "X-7B), the scheme dominates")."""
-    verb = next((w for w in after if w not in MODEL_NOUNS), "")
-    return verb in FIELD_WORDS
-
-
-def _is_own_side(
-    before: Sequence[str], raw_before: Sequence[str], index: int, budget: bool
-) -> bool:
-    """Whether the object of the comparison at before[index] is the paper's own after all:
-    its own starting point ("gains over the base model (X-8B)"), a part of its parameter
-    budget ("17.6M trainable parameters against 12B frozen"), or the set of models it
-    studies ("Among 18 open models from 3B to 671B")."""
-    for later in range(len(before) - 1, index, -1):
-        if before[later] in LIST_JOINERS:
-            break  # "over the original X-70B and LoRA-trained Y-8B": Y is not the base
-        if before[later] in BASE_WORDS and raw_before[later].islower():  # not "XLM-R Base"
-            return True
-    if budget and before[index] in STUDY_COMPARISONS:
-        # "17.6M trainable against approximately 12B frozen" (not "compared to Mixtral-8x7B,
-        # which has 47B total parameters": the budget of the compared model)
-        return all(w in APPROXIMATE_WORDS for w in before[index + 1 :])
-    following = before[index + 1] if index + 1 < len(before) else ""
-    return before[index] == "among" and (following[:1].isdigit() or following in COUNT_WORDS)
-
-
-def _is_studied_pair(before: Sequence[str], index: int, own_names: frozenset[str]) -> bool:
-    """Whether the comparison at before[index] sets two of the authors' study objects side by
-    side: "We compared A and B-8B", "This study evaluated X versus Y-8B" (not "we evaluate
-    our model against Y-70B", whose other side is the authors', nor "we compare with Y")."""
-    if before[index] in ("compared", "comparing"):  # the verb itself, its object up to the size
-        if any(w in COMPARE_OBJECT_MARKERS for w in before[index + 1 :]):
-            return False  # "we compared X with Y-70B": Y is the other side
-        return _is_authors_subject(before, index)
-    verb = next(
-        (i for i in range(index - 1, max(-1, index - 12), -1) if before[i] in STUDY_VERBS), -1
-    )
-    if verb < 0 or verb == index - 1:
-        return False  # "we benchmark against Y": no first side
-    if any(w in OWN_BEFORE or w in own_names for w in before[verb + 1 : index]):
-        return False
-    return _is_authors_subject(before, verb)
-
-
-def _is_authors_subject(before: Sequence[str], verb: int) -> bool:
-    """Whether the authors are the subject of the verb at before[verb]: "we (also)
-    compared", "This study evaluated", "our experiments compare"."""
-    subject = verb - 1
-    if subject >= 0 and (before[subject] in SUBJECT_ADVERBS or before[subject].endswith("ly")):
-        subject -= 1
-    if subject < 0:
-        return False
-    if before[subject] in OWN_BEFORE:
-        return True
-    return (
-        before[subject] in STUDY_SUBJECTS and subject > 0 and before[subject - 1] in ("this", "our")
-    )
-
-
-def _sentence_bounds(text: str, start: int, end: int, ends: Sequence[int]) -> tuple[int, int]:
-    before = bisect_left(ends, start)  # ends[before - 1] is the last end before the size
-    sentence_start = ends[before - 1] + 1 if before else 0
-    after = bisect_left(ends, end)
-    return sentence_start, ends[after] if after < len(ends) else len(text)
 
 
 def _trim(token: str) -> str:
@@ -851,6 +218,6 @@ def _source_name(text: str, start: int, end: int) -> str:
     if token and token != text[start:end].strip():
         return token
     previous = _trim(text[max(0, token_start - 80) : token_start].rstrip().rsplit(" ", 1)[-1])
-    if previous[:1].isupper() and _has_digit(previous):
+    if previous[:1].isupper() and has_digit(previous):
         return f"{previous} {token}"  # "GPT-3 175B"
     return token
