@@ -239,6 +239,20 @@ ROLES = [
         "Our pruning keeps 93% of the performance of Mistral-7B with a third of its layers.",
         {7 * B: "own"},
     ),
+    (  # a finding the authors report about models they studied
+        "We find that Gemma-2-9B is less robust than Qwen2-7B under label noise.",
+        {9 * B: "own", 7 * B: "own"},
+    ),
+    (
+        "We find that our 2B model is more robust than Qwen2-7B.",
+        {2 * B: "own", 7 * B: "compared"},
+    ),
+    ("Our 1B model is as fluent as a 13B model.", {1 * B: "own", 13 * B: "compared"}),
+    ("It runs with models as small as 500M parameters.", {500 * M: "own"}),
+    (  # a setting after "such as": the testbed, not an example of others' models
+        "Earlier quantizers such as GPTQ collapse on Falcon-40B at 3 bits.",
+        {40 * B: "own"},
+    ),
 ]
 
 
@@ -322,6 +336,104 @@ PROBES = [
     (
         "InstructBLIP (Vicuna-13B) is used as a baseline, and our model uses a 7B LLM.",
         {13 * B: "compared", 7 * B: "own"},
+    ),
+    # a second batch, written after the first round of principles; the three it found
+    # (findings about studied models, "as accurate as", a setting ends "such as") are fixed
+    (
+        "Built on Qwen2.5-VL-7B, our agent reaches 62.1% on OSWorld, outperforming UI-TARS-72B.",
+        {7 * B: "own", 72 * B: "compared"},
+    ),
+    ("We quantize Llama-3.1-405B to 2 bits and serve it on a single node.", {405 * B: "own"}),
+    (
+        "Our 1.2B MoE activates only 300M parameters per token.",
+        {int(1.2 * B): "own", 300 * M: "own"},
+    ),
+    (
+        "We present Orca-Mini, a family of 3B, 7B and 13B models trained on explanation traces from GPT-4.",
+        {3 * B: "own", 7 * B: "own", 13 * B: "own"},
+    ),
+    (
+        "Experiments across model scales (1B, 3B, 8B) show consistent gains.",
+        {1 * B: "own", 3 * B: "own", 8 * B: "own"},
+    ),
+    (
+        "Notably, our 7B variant even surpasses GPT-4o and Llama-3.1-70B-Instruct on MedQA.",
+        {7 * B: "own", 70 * B: "compared"},
+    ),
+    (
+        "We find that smaller models such as Phi-2 (2.7B) benefit most from our curriculum.",
+        {int(2.7 * B): "own"},
+    ),
+    (
+        "Student models (Qwen2.5-0.5B and 1.5B) are trained on rationales produced by a 72B teacher.",
+        {500 * M: "own", int(1.5 * B): "own", 72 * B: "compared"},
+    ),
+    (
+        "We systematically evaluate 20 LLMs, including Llama-3-8B, Mixtral-8x7B and GPT-4, on clinical coding.",
+        {8 * B: "own", 56 * B: "own"},
+    ),
+    (
+        "Our results show that Llama-2-13B is more vulnerable than Llama-2-7B to the attack.",
+        {13 * B: "own", 7 * B: "own"},
+    ),
+    ("With 4-bit weights, the 70B model fits on two 24GB GPUs.", {70 * B: "own"}),
+    (
+        "Prior pruning methods such as SparseGPT degrade sharply on OPT-66B; ours does not.",
+        {66 * B: "own"},
+    ),
+    (
+        "Compared with the dense baseline, our pruned LLaMA-7B keeps 95% of its zero-shot accuracy.",
+        {7 * B: "own"},
+    ),
+    (
+        "Fine-tuning Mistral-7B on our data yields a model that rivals GPT-3.5 (175B).",
+        {7 * B: "own", 175 * B: "compared"},
+    ),
+    (
+        "This gap persists even for frontier models exceeding 100B parameters.",
+        {100 * B: "compared"},
+    ),
+    ("We scale the approach to a 34B model trained on 3T tokens.", {34 * B: "own"}),
+    (
+        "DeepSeek-R1 (671B) serves as the teacher for our 7B and 14B students.",
+        {671 * B: "compared", 7 * B: "own", 14 * B: "own"},
+    ),
+    (
+        "GPT-4 and Claude-3 are used as judges, while Llama-3-8B serves as the backbone of our system.",
+        {8 * B: "own"},
+    ),
+    (
+        "Our 13B model beats the 33B and 65B LLaMA variants.",
+        {13 * B: "own", 33 * B: "compared", 65 * B: "compared"},
+    ),
+    ("Larger models, up to 70B, were evaluated in a zero-shot setting.", {70 * B: "own"}),
+    (
+        "We release checkpoints at 160M, 410M and 1.4B parameters to support research.",
+        {160 * M: "own", 410 * M: "own", int(1.4 * B): "own"},
+    ),
+    (
+        "In contrast to GPT-3 (175B), which requires massive compute, our approach trains on one GPU.",
+        {175 * B: "compared"},
+    ),
+    (
+        "Retrieval makes a 7B reader as accurate as a closed-book 70B model.",
+        {7 * B: "own", 70 * B: "compared"},
+    ),
+    (
+        "We benchmark eight VLMs from 2B to 78B parameters on chart reasoning.",
+        {2 * B: "own", 78 * B: "own"},
+    ),
+    (
+        "A 3B model trained with our method matches the accuracy of the 8B teacher.",
+        {3 * B: "own", 8 * B: "compared"},
+    ),
+    (
+        "We use a 1.5B draft model to speed up decoding of a 32B target model by 2.3x.",
+        {int(1.5 * B): "own", 32 * B: "own"},
+    ),
+    (
+        "Our reward model, initialized from Llama-3.1-8B, outperforms much larger 70B reward models.",
+        {8 * B: "own", 70 * B: "compared"},
     ),
 ]
 

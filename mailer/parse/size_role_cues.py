@@ -15,6 +15,7 @@ from mailer.models import SizeRole
 from mailer.parse.size_role_text import TextCues, has_digit, is_margin
 from mailer.parse.size_role_words import (
     APPROXIMATE_WORDS,
+    AS_AS_NOT_COMPARING,
     ATTAIN_VERBS,
     BACKGROUND_ADJECTIVES,
     BASE_WORDS,
@@ -30,6 +31,7 @@ from mailer.parse.size_role_words import (
     DATA_VERBS,
     DISTILL_WORDS,
     FIELD_WORDS,
+    FINDING_VERBS,
     HEAD_FILLERS,
     IMPROVE_VERBS,
     JUDGE_PARTICIPLES,
@@ -65,7 +67,7 @@ _WALK_CUES = (
     | CLAUSE_STARTS
     | BACKGROUND_ADJECTIVES
     | CREATE_VERBS
-    | {"by", "with", "using", "over", "to", "into", "from", "of"}
+    | {"by", "with", "using", "over", "to", "into", "from", "of", "as"}
 )
 
 
@@ -96,7 +98,17 @@ def role_from_words_before(
             if word in COMPARE_BEFORE and not scoped:
                 if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
                     return "own"  # "This study evaluated X versus Y-8B": both sides are studied
+                if _is_finding(before, raw_before, index, own_names):
+                    return "own"  # "Our results show that X-13B is weaker than Y-7B"
                 return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+            if (
+                word == "as"
+                and index > 1
+                and before[index - 2] == "as"
+                and before[index - 1] not in AS_AS_NOT_COMPARING
+                and not scoped
+            ):
+                return "compared"  # "as accurate as a 70B model" (not "as small as 8B")
             if (
                 word in IMPROVE_VERBS
                 and len(before) - index <= 3
@@ -163,6 +175,26 @@ def _is_compare_object(before: Sequence[str], index: int) -> bool:
         if word in CLAUSE_STARTS or word in STUDY_CLAUSE_WORDS:
             return False
     return False
+
+
+def _is_finding(
+    before: Sequence[str], raw_before: Sequence[str], index: int, own_names: frozenset[str]
+) -> bool:
+    """Whether the comparison at before[index] is a finding the authors report about models
+    they studied: "Our results show that Llama-2-13B is more vulnerable than Llama-2-7B",
+    "we find that X-8B outperforms Y-70B" (a named model, not theirs, is its subject)."""
+    for that in range(index - 1, max(-1, index - 12), -1):
+        if before[that] == "that":
+            break
+    else:
+        return False
+    subject = range(that + 1, index)
+    if not any(raw_before[i][:1].isupper() and has_digit(raw_before[i]) for i in subject) or any(
+        before[i] in OWN_BEFORE or before[i] in own_names for i in subject
+    ):
+        return False
+    lead = before[max(0, that - 4) : that]  # "we find", "our results show", "our analysis reveals"
+    return not FINDING_VERBS.isdisjoint(lead) and not OWN_BEFORE.isdisjoint(lead)
 
 
 def _is_own_side(
@@ -346,6 +378,8 @@ def weak_cue_near(words: Sequence[str]) -> bool:
             return True
         if word[:1].isupper() or has_digit(word) or lower in LIST_JOINERS:
             continue
+        if lower in SCOPE_END_WORDS:
+            return False  # a setting: "methods such as X degrade on OPT-66B"
         plain += 1
         if plain == _WEAK_WORDS:
             return False

@@ -168,6 +168,10 @@ class SentenceWords:
                 and not (  # "reaches the performance of 70B models"
                     not ATTAIN_VERBS.isdisjoint(lower) and has_pair(lower, QUALITY_NOUNS, "of")
                 )
+                and not (  # "as accurate as a 70B model"
+                    "as" in lower
+                    and any(w == "as" and lower[i] == "as" for i, w in enumerate(lower[2:]))
+                )
                 and not (  # "gains over X", "by 5% over X"
                     "over" in lower
                     and any(

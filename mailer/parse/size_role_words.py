@@ -358,3 +358,27 @@ ATTAIN_VERBS: frozenset[str] = frozenset(
         "achieving",
     }
 )  # not "retains 90% performance of Llama3-8B": a pruned model keeps its own performance
+# The authors reporting a finding: "we find that", "our results show that"
+FINDING_VERBS: frozenset[str] = frozenset(
+    {
+        "find",
+        "found",
+        "show",
+        "shows",
+        "showed",
+        "reveal",
+        "reveals",
+        "demonstrate",
+        "demonstrates",
+        "indicate",
+        "indicates",
+        "suggest",
+        "suggests",
+        "observe",
+        "observed",
+    }
+)
+# "as small as 8B" bounds the paper's own models, "as well as" joins: neither compares
+AS_AS_NOT_COMPARING: frozenset[str] = frozenset(
+    {"well", "small", "large", "big", "little", "few", "many", "much", "tiny", "long", "far"}
+)
