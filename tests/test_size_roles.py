@@ -253,6 +253,13 @@ ROLES = [
         "Earlier quantizers such as GPTQ collapse on Falcon-40B at 3 bits.",
         {40 * B: "own"},
     ),
+    ("Raters preferred our 2B model over Gemma-2-9B.", {2 * B: "own", 9 * B: "compared"}),
+    ("Our 3B model lands close to Qwen2-72B on math.", {3 * B: "own", 72 * B: "compared"}),
+    ("We train a 1.1B model similar to TinyLlama.", {int(1.1 * B): "own"}),
+    ("Judge: Llama-3.1-405B; policy: our 8B model.", {405 * B: "compared", 8 * B: "own"}),
+    ("Open models trail behind, led by Yi-34B at 48%.", {34 * B: "own"}),
+    ("Open models trail behind Yi-34B on every task.", {34 * B: "compared"}),
+    ("Captions written by Qwen2-72B are filtered by hand.", {72 * B: "compared"}),
 ]
 
 
@@ -434,6 +441,110 @@ PROBES = [
     (
         "Our reward model, initialized from Llama-3.1-8B, outperforms much larger 70B reward models.",
         {8 * B: "own", 70 * B: "compared"},
+    ),
+    # a third batch; the five it found (preference over, "close to"/"above", a role label
+    # before a colon, "a critic", "produced by") are fixed
+    (
+        "Initialized from Llama-2-7B, our model is further pretrained on 20B code tokens.",
+        {7 * B: "own"},
+    ),
+    (
+        "We build on Mistral-7B and add a vision encoder with 400M parameters.",
+        {7 * B: "own", 400 * M: "own"},
+    ),
+    ("Our agent, powered by GPT-4o and Qwen2.5-72B, solves 40% of tasks.", {72 * B: "own"}),
+    (
+        "We conduct a large-scale study of 1,200 prompts on Llama-3.1-8B, Llama-3.1-70B and GPT-4o.",
+        {8 * B: "own", 70 * B: "own"},
+    ),
+    ("Even GPT-4 and Llama-2-70B struggle on our benchmark, scoring below 40%.", {70 * B: "own"}),
+    (
+        "We show that Pythia-12B memorizes more than Pythia-1.4B.",
+        {12 * B: "own", int(1.4 * B): "own"},
+    ),
+    (
+        "The judge model, Llama-3.1-70B-Instruct, rates each response on a 1-10 scale.",
+        {70 * B: "compared"},
+    ),
+    (
+        "Responses from our 8B model are preferred over those of Llama-3-70B in 61% of cases.",
+        {8 * B: "own", 70 * B: "compared"},
+    ),
+    (
+        "Our method reduces the KV cache of Llama-2-13B by 4x with no loss in accuracy.",
+        {13 * B: "own"},
+    ),
+    (
+        "We train reward models at 1B, 3B and 8B scales and study how they are over-optimized.",
+        {1 * B: "own", 3 * B: "own", 8 * B: "own"},
+    ),
+    (
+        "Teacher: Qwen2.5-72B-Instruct; students: Qwen2.5-0.5B, 1.5B and 3B.",
+        {72 * B: "compared", 500 * M: "own", int(1.5 * B): "own", 3 * B: "own"},
+    ),
+    (
+        "Remarkably, our 2B model outperforms 7B-scale baselines such as Llama-2-7B and Mistral-7B.",
+        {2 * B: "own", 7 * B: "compared"},
+    ),
+    ("We adopt a 1.3B decoder and pretrain it from scratch on 100B tokens.", {int(1.3 * B): "own"}),
+    (
+        "Unlike prior work that relies on 70B teachers, we distill from an 8B model into a 1B student.",
+        {70 * B: "compared", 8 * B: "compared", 1 * B: "own"},
+    ),
+    (
+        "We compare three model sizes (125M, 350M, 1.3B) trained on the same data.",
+        {125 * M: "own", 350 * M: "own", int(1.3 * B): "own"},
+    ),
+    (
+        "Scaling from 1B to 7B parameters improves accuracy by 12 points.",
+        {1 * B: "own", 7 * B: "own"},
+    ),
+    (
+        "Our evaluation covers open models (Llama-3-8B, Gemma-7B) and closed ones (GPT-4).",
+        {8 * B: "own", 7 * B: "own"},
+    ),
+    (
+        "Existing open-source LLMs like Llama-2-70B lag behind GPT-4 on this task; we close the gap with a 13B model.",
+        {70 * B: "compared", 13 * B: "own"},
+    ),
+    ("The resulting 3B model is competitive with Llama-3.2-3B and Qwen2.5-3B.", {3 * B: "own"}),
+    (
+        "We find that models below 7B parameters rarely benefit from chain-of-thought.",
+        {7 * B: "compared"},
+    ),
+    ("Our pipeline uses Llama-3-8B for retrieval and GPT-4 for answer generation.", {8 * B: "own"}),
+    (
+        "We apply our attack to Vicuna-13B, Llama-2-7B-Chat and GPT-3.5, reaching a 90% success rate.",
+        {13 * B: "own", 7 * B: "own"},
+    ),
+    (
+        "The model has 47B total parameters but uses only 13B during inference.",
+        {47 * B: "own", 13 * B: "own"},
+    ),
+    (
+        "Our model is trained with supervision from a 405B model acting as a critic.",
+        {405 * B: "compared"},
+    ),
+    (
+        "Compared to its 7B counterpart, our 1.5B model keeps 95% of the accuracy.",
+        {7 * B: "compared", int(1.5 * B): "own"},
+    ),
+    (
+        "We study sparse upcycling of T5-Base (220M) and T5-Large (770M) checkpoints.",
+        {220 * M: "own", 770 * M: "own"},
+    ),
+    ("A single RTX 4090 suffices to fine-tune the 7B model with QLoRA.", {7 * B: "own"}),
+    (
+        "On MT-Bench, our 7B chat model scores 7.9, close to GPT-3.5-turbo and above Llama-2-70B-chat.",
+        {7 * B: "own", 70 * B: "compared"},
+    ),
+    (
+        "Models with over 100B parameters exhibit this behaviour, whereas our 1B model does not.",
+        {100 * B: "compared", 1 * B: "own"},
+    ),
+    (
+        "Annotations are produced by Qwen2-72B-Instruct and verified by humans.",
+        {72 * B: "compared"},
     ),
 ]
 

@@ -24,6 +24,7 @@ from mailer.parse.size_role_words import (
     COMPARE_BEFORE,
     COMPARE_OBJECT_MARKERS,
     COMPARE_OVER_LEADS,
+    COMPARE_TO_LEADS,
     COUNT_WORDS,
     CREATE_VERBS,
     DATA_NOUNS,
@@ -95,7 +96,7 @@ def role_from_words_before(
                 or (word in ("with", "using") and following in ("only", "just", "merely"))
             ):
                 scoped = True
-            if word in COMPARE_BEFORE and not scoped:
+            if word in COMPARE_BEFORE and not scoped and not _is_without_object(raw_before, index):
                 if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
                     return "own"  # "This study evaluated X versus Y-8B": both sides are studied
                 if _is_finding(before, raw_before, index, own_names):
@@ -134,7 +135,12 @@ def role_from_words_before(
             previous = before[index - 1] if index > 0 else ""
             if (
                 (word == "over" and previous in COMPARE_OVER_LEADS)
-                or (word in ("to", "with") and previous in ("relative", "compare", "compares"))
+                or (  # "preferred our 2B model over X"
+                    not scoped
+                    and word == "over"
+                    and not COMPARE_OVER_LEADS.isdisjoint(before[max(0, index - 4) : index])
+                )
+                or (word in ("to", "with") and previous in COMPARE_TO_LEADS)
                 or (not scoped and word == "over" and is_margin(previous))
                 or (not scoped and word in ("to", "with") and _is_compare_object(before, index))
             ):
@@ -175,6 +181,14 @@ def _is_compare_object(before: Sequence[str], index: int) -> bool:
         if word in CLAUSE_STARTS or word in STUDY_CLAUSE_WORDS:
             return False
     return False
+
+
+def _is_without_object(raw_before: Sequence[str], index: int) -> bool:
+    """ "lag behind, led by X-397B": "behind" with no object of its own (a verb follows)."""
+    if raw_before[index].lower() != "behind" or index + 1 >= len(raw_before):
+        return False
+    following = raw_before[index + 1]
+    return not (following[:1].isupper() or has_digit(following) or following in ("the", "a", "an"))
 
 
 def _is_finding(

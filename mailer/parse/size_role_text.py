@@ -22,6 +22,7 @@ from mailer.parse.size_role_words import (
     COMPARE_AFTER,
     COMPARE_BEFORE,
     COMPARE_OVER_LEADS,
+    COMPARE_TO_LEADS,
     DATA_NOUNS,
     DATA_VERB_STEMS,
     DATA_VERBS,
@@ -77,7 +78,8 @@ DECIDING_WORDS = (
     | JUDGE_PARTICIPLES
     | DATA_VERBS  # "use X to generate": "use" alone decides nothing
     | BACKGROUND_ADJECTIVES
-    | {"lead", "relative", "compare", "compares", "such"}
+    | COMPARE_TO_LEADS
+    | {"lead", "such"}
 )
 
 
@@ -172,11 +174,11 @@ class SentenceWords:
                     "as" in lower
                     and any(w == "as" and lower[i] == "as" for i, w in enumerate(lower[2:]))
                 )
-                and not (  # "gains over X", "by 5% over X"
+                and not (  # "gains over X", "preferred our model over X", "by 5% over X"
                     "over" in lower
-                    and any(
-                        w == "over" and (p in COMPARE_OVER_LEADS or is_margin(p))
-                        for p, w in pairwise(lower)
+                    and (
+                        not COMPARE_OVER_LEADS.isdisjoint(lower)
+                        or any(w == "over" and is_margin(p) for p, w in pairwise(lower))
                     )
                 )
             )

@@ -48,6 +48,8 @@ COMPARE_BEFORE: frozenset[str] = frozenset(
         "advantage",
         "advantages",
         "superiority",
+        "above",
+        "behind",
     }
 )
 # "over" compares only after these: "gains over", "improves over"
@@ -65,8 +67,17 @@ COMPARE_OVER_LEADS: frozenset[str] = frozenset(
         "advantages",
         "edge",
         "lead",
+        "preferred",
+        "preference",
+        "favored",
+        "favoured",
+        "chosen",
     }
 )
+# "to"/"with" compares only after these: "relative to X", "close to X", "compare with X"
+COMPARE_TO_LEADS: frozenset[str] = frozenset(
+    {"relative", "compare", "compares", "close", "closer", "inferior", "superior"}
+)  # not "similar to": "a 3.9B model similar to BERT" describes, it does not compare
 WEAK_COMPARE_BEFORE: frozenset[str] = frozenset(
     {"like", "such", "e.g", "eg", "existing", "previous", "prior", "recent"}
 )
@@ -105,6 +116,8 @@ COMPARE_AFTER: frozenset[str] = frozenset(
         "evaluators",
         "adjudicator",
         "grader",
+        "critic",
+        "critics",
         "annotator",
         "reference",
         "oracle",
@@ -190,7 +203,8 @@ DATA_VERBS: frozenset[str] = frozenset(
 DATA_VERB_STEMS: tuple[str, ...] = ("generat", "synthesi", "annotat", "label", "rewrit", "produc")
 # "the Qwen3-235B distilled datasets": the model is where the data came from
 SOURCE_PARTICIPLES: frozenset[str] = frozenset(
-    {"distilled", "generated", "synthesized", "annotated", "labeled", "labelled"}
+    {"distilled", "generated", "synthesized", "annotated", "labeled", "labelled", "produced"}
+    | {"written", "rewritten", "paraphrased", "translated"}
 )
 # "candidates judged by a Qwen3-32B rubric": the model is a judge
 JUDGE_PARTICIPLES: frozenset[str] = frozenset(

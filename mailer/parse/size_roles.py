@@ -127,6 +127,8 @@ def role_of(
         if not COMPARE_AFTER.isdisjoint(after) and not authors_make(before, own_names):
             return "compared"
         after_colon = text[sentence_start - 1 : sentence_start] == ":"
+        if after_colon and _is_role_label(text, sentence_start - 1):
+            return "compared"  # "Teacher: Qwen2.5-72B-Instruct; students: ..."
         if is_data_source(before, after) or (
             (after_colon or not COMPARE_AFTER.isdisjoint(before))
             and is_headed_by_role(
@@ -208,6 +210,17 @@ def _is_plainly_own(
 
 def _trim(token: str) -> str:
     return token.lstrip(_OPENING).rstrip(_CLOSING)
+
+
+def _is_role_label(text: str, colon: int) -> bool:
+    """Whether a role noun labels what follows the colon at text[colon]: "Teacher: X-72B",
+    "Judges: ..." (not "Our teacher: ...")."""
+    label = WORD.last(text[max(0, colon - 40) : colon], 2)
+    return (
+        bool(label)
+        and label[-1].lower() in COMPARE_AFTER
+        and (len(label) < 2 or label[0].lower() not in OWN_BEFORE)
+    )
 
 
 def _source_name(text: str, start: int, end: int) -> str:
