@@ -260,6 +260,17 @@ ROLES = [
     ("Open models trail behind, led by Yi-34B at 48%.", {34 * B: "own"}),
     ("Open models trail behind Yi-34B on every task.", {34 * B: "compared"}),
     ("Captions written by Qwen2-72B are filtered by hand.", {72 * B: "compared"}),
+    ("Qwen2-72B was used to score every candidate answer.", {72 * B: "compared"}),
+    (  # a method run on a model: the model is the testbed, not the other side
+        "Relative to full fine-tuning of Gemma-2-9B, our method trains 20x faster.",
+        {9 * B: "own"},
+    ),
+    ("Serving a 405B model is prohibitively expensive for most labs.", {405 * B: "compared"}),
+    ("Serving our 405B model is expensive.", {405 * B: "own"}),
+    (  # "built on" is what the compared agents are made of, not a setting
+        "We evaluate our planner against pipelines based on Llama-3-70B.",
+        {70 * B: "compared"},
+    ),
 ]
 
 
@@ -545,6 +556,106 @@ PROBES = [
     (
         "Annotations are produced by Qwen2-72B-Instruct and verified by humans.",
         {72 * B: "compared"},
+    ),
+    # a fourth batch, written after all the above and measured once before any change (25 of
+    # 30 right, as on main); four of its five misses were then fixed by principle
+    (
+        "We introduce Falcon-Edge, a 1B model trained on 4T tokens that rivals Llama-3.2-3B.",
+        {1 * B: "own", 3 * B: "compared"},
+    ),
+    (
+        "Our experiments on LLaMA-2-7B/13B show that the method generalizes across scales.",
+        {7 * B: "own", 13 * B: "own"},
+    ),
+    (
+        "We release MedLM-8B and MedLM-70B, fine-tuned from Llama-3.1.",
+        {8 * B: "own", 70 * B: "own"},
+    ),
+    (
+        "Surprisingly, the 8B student surpasses its 70B teacher on two benchmarks.",
+        {8 * B: "own", 70 * B: "compared"},
+    ),
+    (
+        "We evaluate nine open-weight models, from Qwen2.5-0.5B to Llama-3.3-70B, on legal reasoning.",
+        {500 * M: "own", 70 * B: "own"},
+    ),
+    (
+        "Large models (e.g., GPT-3 with 175B parameters) are costly; we target 1B-scale models.",
+        {175 * B: "compared", 1 * B: "own"},
+    ),
+    ("Our 4-bit Llama-3-70B runs at 20 tokens/s on a laptop.", {70 * B: "own"}),
+    (
+        "A 7B model trained on our data beats a 13B model trained on the original data.",
+        {7 * B: "own", 13 * B: "compared"},
+    ),
+    (
+        "Gemma-2-27B is used to filter low-quality samples before training our 2B model.",
+        {27 * B: "compared", 2 * B: "own"},
+    ),
+    (
+        "We show that a 350M model can learn the task when trained with our curriculum.",
+        {350 * M: "own"},
+    ),
+    (
+        "Results on Mixtral-8x7B show that expert pruning preserves 97% of accuracy.",
+        {56 * B: "own"},
+    ),
+    (
+        "Compared with standard fine-tuning of Llama-2-13B, our adapter uses 90% less memory.",
+        {13 * B: "own"},
+    ),
+    (
+        "Our model achieves 85.1% on GSM8K, outperforming Llama-2-70B (56.8%) and matching GPT-3.5.",
+        {70 * B: "compared"},
+    ),
+    (
+        "We probe the internal representations of Llama-3-8B and find linear truth directions.",
+        {8 * B: "own"},
+    ),
+    ("The 70B variant of our model sets a new state of the art.", {70 * B: "own"}),
+    (
+        "In our setup, GPT-4o serves as the user simulator and Qwen2.5-32B as the judge.",
+        {32 * B: "compared"},
+    ),
+    (
+        "Training a 175B model from scratch costs millions of dollars, which motivates our work on 1B models.",
+        {175 * B: "compared", 1 * B: "own"},
+    ),
+    (
+        "Our approach transfers to larger backbones such as Qwen2.5-14B and 32B.",
+        {14 * B: "own", 32 * B: "own"},
+    ),
+    (
+        "Smaller open models like Phi-3-mini (3.8B) fall far behind on this benchmark.",
+        {int(3.8 * B): "compared"},
+    ),
+    (
+        "We train BioBERT-style encoders with 110M and 340M parameters on clinical notes.",
+        {110 * M: "own", 340 * M: "own"},
+    ),
+    (
+        "Despite having only 3B parameters, our model is on par with Llama-2-13B.",
+        {3 * B: "own", 13 * B: "compared"},
+    ),
+    (
+        "We benchmark our system against agents built on GPT-4 and Llama-3-70B.",
+        {70 * B: "compared"},
+    ),
+    ("All experiments use Llama-3.1-8B-Instruct as the base policy.", {8 * B: "own"}),
+    ("The scaling law predicts that a 30B model would need 600B tokens.", {30 * B: "unknown"}),
+    ("We compare LoRA, DoRA and full fine-tuning on Llama-2-7B and Mistral-7B.", {7 * B: "own"}),
+    (
+        "Our 0.5B reward model matches the accuracy of a 7B reward model trained on 10x more data.",
+        {500 * M: "own", 7 * B: "compared"},
+    ),
+    (
+        "Models beyond 10B parameters show emergent abilities, as reported in prior work.",
+        {10 * B: "compared"},
+    ),
+    ("We open-source the 2.7B checkpoint and the training code.", {int(2.7 * B): "own"}),
+    (
+        "Human raters found little difference between our 7B model and GPT-4 on fluency.",
+        {7 * B: "own"},
     ),
 ]
 

@@ -37,6 +37,8 @@ from mailer.parse.size_role_words import (
     IMPROVE_VERBS,
     JUDGE_PARTICIPLES,
     LIST_JOINERS,
+    MAKE_UP_PARTICIPLES,
+    METHOD_NOUNS,
     MODEL_NOUNS,
     OBJECT_BREAKS,
     OTHERS_WORK_NOUNS,
@@ -91,7 +93,7 @@ def role_from_words_before(
                 return "own"
             following = before[index + 1] if index + 1 < len(before) else ""
             if (
-                word in SCOPE_END_WORDS
+                (word in SCOPE_END_WORDS and not _is_make_up(before, index))
                 or (word == "by" and following[:1].isdigit())
                 or (word in ("with", "using") and following in ("only", "just", "merely"))
             ):
@@ -183,6 +185,12 @@ def _is_compare_object(before: Sequence[str], index: int) -> bool:
     return False
 
 
+def _is_make_up(before: Sequence[str], index: int) -> bool:
+    """ "agents built on X", "a system based on X": "on" is part of what the object is made of,
+    not a setting that ends the comparison's object."""
+    return before[index] == "on" and index > 0 and before[index - 1] in MAKE_UP_PARTICIPLES
+
+
 def _is_without_object(raw_before: Sequence[str], index: int) -> bool:
     """ "lag behind, led by X-397B": "behind" with no object of its own (a verb follows)."""
     if raw_before[index].lower() != "behind" or index + 1 >= len(raw_before):
@@ -218,6 +226,10 @@ def _is_own_side(
     its own starting point ("gains over the base model (X-8B)"), a part of its parameter
     budget ("17.6M trainable parameters against 12B frozen"), or the set of models it
     studies ("Among 18 open models from 3B to 671B")."""
+    if any(  # "compared with standard fine-tuning of Llama-2-13B": the model is the testbed
+        before[i] == "of" and before[i - 1] in METHOD_NOUNS for i in range(index + 2, len(before))
+    ):
+        return True
     for later in range(len(before) - 1, index, -1):
         if before[later] in LIST_JOINERS:
             break  # "over the original X-70B and LoRA-trained Y-8B": Y is not the base
@@ -336,6 +348,14 @@ def is_data_source(before: Sequence[str], after: Sequence[str]) -> bool:
             and any(w in DATA_NOUNS or w == "synthetic" for w in clause)
         ):
             return True
+    if (  # "X-27B is used to filter low-quality samples"
+        len(after) > 3
+        and after[0] in ("is", "are", "was", "were")
+        and after[1] in USE_VERBS
+        and after[2] == "to"
+        and after[3] in DATA_VERBS
+    ):
+        return True
     return (
         after[:2] == ["to", after[1]] and after[1] in DATA_VERBS
         if len(after) > 1 and any(w in USE_VERBS for w in before[-4:])

@@ -23,6 +23,7 @@ from mailer.parse.size_role_words import (
     COMPARE_BEFORE,
     COMPARE_OVER_LEADS,
     COMPARE_TO_LEADS,
+    COST_WORDS,
     DATA_NOUNS,
     DATA_VERB_STEMS,
     DATA_VERBS,
@@ -79,6 +80,7 @@ DECIDING_WORDS = (
     | DATA_VERBS  # "use X to generate": "use" alone decides nothing
     | BACKGROUND_ADJECTIVES
     | COMPARE_TO_LEADS
+    | COST_WORDS
     | {"lead", "such"}
 )
 

@@ -396,3 +396,17 @@ FINDING_VERBS: frozenset[str] = frozenset(
 AS_AS_NOT_COMPARING: frozenset[str] = frozenset(
     {"well", "small", "large", "big", "little", "few", "many", "much", "tiny", "long", "far"}
 )
+# "agents built on X-70B": "on" belongs to the object's make-up, it does not end it
+MAKE_UP_PARTICIPLES: frozenset[str] = frozenset(
+    {"built", "based", "running", "powered", "relying", "founded", "implemented"}
+)
+# "compared with standard fine-tuning of Llama-2-13B": a method run on the paper's testbed
+METHOD_NOUNS: frozenset[str] = frozenset(
+    {"fine-tuning", "finetuning", "training", "pretraining", "pre-training", "tuning"}
+    | {"quantization", "pruning", "inference", "decoding", "adaptation", "serving"}
+)
+# A clause on what a size costs, without the authors, speaks of others' models: "training a
+# 175B model from scratch costs millions of dollars"
+COST_WORDS: frozenset[str] = frozenset(
+    {"cost", "costs", "costly", "expensive", "prohibitive", "prohibitively"}
+)

@@ -65,6 +65,7 @@ from mailer.parse.size_role_text import (
 from mailer.parse.size_role_words import (
     BUDGET_WORDS,
     COMPARE_AFTER,
+    COST_WORDS,
     DISTILL_WORDS,
     HYPOTHETICAL_WORDS,
     OWN_BEFORE,
@@ -156,6 +157,7 @@ def role_of(
         speaks = not OWN_BEFORE.isdisjoint(sentence) or not own_names.isdisjoint(sentence)
         if not speaks and (
             is_field_subject(after)  # the sized models dominate, not a method
+            or not COST_WORDS.isdisjoint(sentence)  # "training a 175B model costs millions"
             or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
         ):
             return "compared"
