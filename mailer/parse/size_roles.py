@@ -24,8 +24,8 @@ studying it:
 52B MoE might perform like a 6.7B dense model") is `unknown`; every other size is the
 paper's `own` (the models it trains, fine-tunes, prunes, releases or studies). A size
 mentioned several times is own if any mention is. The words are in `size_role_words`,
-the cues that read them in `size_role_cues`, and how a text is split into sentences and
-words (once per sentence) in `size_role_text`.
+the cues that read them in `size_role_cues` and `size_role_walk`, and how a text is split
+into sentences and words (once per sentence) in `size_role_text`.
 
 Pure: text in, roles out.
 """
@@ -48,7 +48,6 @@ from mailer.parse.size_role_cues import (
     is_reference,
     is_threshold,
     main_clause,
-    role_from_words_before,
     weak_cue_near,
     words_after,
 )
@@ -62,6 +61,7 @@ from mailer.parse.size_role_text import (
     sentence_ends,
     text_cues,
 )
+from mailer.parse.size_role_walk import role_from_words_before
 from mailer.parse.size_role_words import (
     BUDGET_WORDS,
     COMPARE_AFTER,
