@@ -10,13 +10,15 @@ the floors are enforced on the holdout split.
 Print the figures (and the tune split's misses, never the holdout's or the fresh split's
 unless asked):
 
-    python3 tests/test_sizes_eval.py [--show-holdout] [--show-fresh] [--show-blind]
+    python3 tests/test_sizes_eval.py [--show-holdout] [--show-fresh]
 
 Splits: `tune` (tuned on), `holdout` (fixed by hash before tuning; its misses were seen once
 by the issue 12 follow-up, so it is no longer blind), `fresh` (78 real arXiv abstracts labeled
 and committed before the extractor ever ran on them; its misses were read by issue 12 part 2,
-which tuned the role rules by principle, so it is no longer blind either: the honest figure
-now comes from a blind set kept outside this branch).
+which tuned the role rules by principle, so it is no longer blind either), `blind1`
+(tests/data/sizes/blind.jsonl: blind until the size-role work after issue 12 part 2 tuned
+on it from 2026-12-06, so a tuning split now; its misses are printed like the tune split's). The honest figure comes
+from a blind set kept outside this branch.
 """
 
 from __future__ import annotations
@@ -118,34 +120,36 @@ def score(items: list[LabeledText], own: bool = False) -> Score:
     return result
 
 
-BLIND = LABELED.with_name("blind.jsonl")
-# The blind split (tests/data/sizes/BLIND.md): 132 real arXiv abstracts of April 2026 and
-# January 2026 listings, labeled by a helper who never ran the extractor on them, never
-# seen by whoever tuned the size roles; measured once, after all tuning of this round:
-# sizes 0.994 / 0.994, own sizes 0.979 / 0.926 (main before the round: own 0.965 / 0.926).
-# The size targets (0.98 / 0.97) are met; own-size recall is short of issue 12's 0.95, so
-# the floors guard the measured level. Only 9 of its 157 sizes are compared ones.
-BLIND_MIN_PRECISION = 0.98
-BLIND_MIN_RECALL = 0.97
-BLIND_MIN_OWN_PRECISION = 0.97
-BLIND_MIN_OWN_RECALL = 0.92
+BLIND1 = LABELED.with_name("blind.jsonl")
+# The first blind split (tests/data/sizes/BLIND.md), `blind1`: 132 real arXiv abstracts of
+# April 2026 and January 2026 listings, labeled by a helper who never ran the extractor on
+# them. It was blind until measured once after issue 12 part 2 (sizes 0.994 / 0.994, own
+# sizes 0.979 / 0.926); the size-role work that followed (roles2) **tuned on it from
+# 2026-12-06** (its misses were read to choose the role principles): it is a tuning split
+# now, never a held-out figure. After that tuning: sizes
+# 0.994 / 0.994, own sizes 0.993 / 0.993; the floors guard against regressions.
+BLIND1_MIN_PRECISION = 0.98
+BLIND1_MIN_RECALL = 0.97
+BLIND1_MIN_OWN_PRECISION = 0.98
+BLIND1_MIN_OWN_RECALL = 0.98
 
 
 def _split(name: str) -> list[LabeledText]:
-    if name == "blind":
-        return load_labeled(BLIND)
+    if name == "blind1":
+        return load_labeled(BLIND1)
     return [item for item in load_labeled() if item.split == name]
 
 
-def test_blind_split_sizes_and_own_sizes_hold_their_measured_level() -> None:
-    items = _split("blind")
+def test_blind1_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
+    items = _split("blind1")
     assert len(items) >= 130
+    assert {item.split for item in items} == {"blind1"}  # tuned on: never report as held out
     sizes, own = score(items), score(items, own=True)
-    print(sizes.summary("blind", len(items)), own.summary("blind own_sizes", len(items)))
-    assert sizes.precision >= BLIND_MIN_PRECISION, sizes.summary("blind", len(items))
-    assert sizes.recall >= BLIND_MIN_RECALL, sizes.summary("blind", len(items))
-    assert own.precision >= BLIND_MIN_OWN_PRECISION, own.summary("blind own", len(items))
-    assert own.recall >= BLIND_MIN_OWN_RECALL, own.summary("blind own", len(items))
+    print(sizes.summary("blind1", len(items)), own.summary("blind1 own_sizes", len(items)))
+    assert sizes.precision >= BLIND1_MIN_PRECISION, sizes.summary("blind1", len(items))
+    assert sizes.recall >= BLIND1_MIN_RECALL, sizes.summary("blind1", len(items))
+    if own.precision < BLIND1_MIN_OWN_PRECISION or own.recall < BLIND1_MIN_OWN_RECALL:
+        pytest.fail("\n".join([own.summary("blind1 own", len(items)), *own.errors]))
 
 
 def test_labeled_set_is_large_and_split_before_tuning() -> None:
@@ -211,12 +215,12 @@ def test_tune_split_meets_the_floor_too() -> None:
 
 
 def main(argv: list[str]) -> None:
-    for name in ("tune", "holdout", "fresh", "blind"):
+    for name in ("tune", "holdout", "fresh", "blind1"):
         items = _split(name)
         for own in (False, True):
             result = score(items, own=own)
             print(result.summary(f"{name} {'own_sizes' if own else 'sizes'}", len(items)))
-            if name == "tune" or f"--show-{name}" in argv:
+            if name in ("tune", "blind1") or f"--show-{name}" in argv:
                 for error in result.errors:
                     print("   ", error)
 

@@ -48,6 +48,8 @@ COMPARE_BEFORE: frozenset[str] = frozenset(
         "advantage",
         "advantages",
         "superiority",
+        "above",
+        "behind",
     }
 )
 # "over" compares only after these: "gains over", "improves over"
@@ -65,8 +67,17 @@ COMPARE_OVER_LEADS: frozenset[str] = frozenset(
         "advantages",
         "edge",
         "lead",
+        "preferred",
+        "preference",
+        "favored",
+        "favoured",
+        "chosen",
     }
 )
+# "to"/"with" compares only after these: "relative to X", "close to X", "compare with X"
+COMPARE_TO_LEADS: frozenset[str] = frozenset(
+    {"relative", "compare", "compares", "close", "closer", "inferior", "superior"}
+)  # not "similar to": "a 3.9B model similar to BERT" describes, it does not compare
 WEAK_COMPARE_BEFORE: frozenset[str] = frozenset(
     {"like", "such", "e.g", "eg", "existing", "previous", "prior", "recent"}
 )
@@ -105,6 +116,8 @@ COMPARE_AFTER: frozenset[str] = frozenset(
         "evaluators",
         "adjudicator",
         "grader",
+        "critic",
+        "critics",
         "annotator",
         "reference",
         "oracle",
@@ -186,9 +199,16 @@ DATA_VERBS: frozenset[str] = frozenset(
         "judge",
     }
 )
+# "we generate synthetic dialogues with X-70B": the verb's forms, for data made with a model
+DATA_VERB_STEMS: tuple[str, ...] = ("generat", "synthesi", "annotat", "label", "rewrit", "produc")
 # "the Qwen3-235B distilled datasets": the model is where the data came from
 SOURCE_PARTICIPLES: frozenset[str] = frozenset(
-    {"distilled", "generated", "synthesized", "annotated", "labeled", "labelled"}
+    {"distilled", "generated", "synthesized", "annotated", "labeled", "labelled", "produced"}
+    | {"written", "rewritten", "paraphrased", "translated"}
+)
+# "candidates judged by a Qwen3-32B rubric": the model is a judge
+JUDGE_PARTICIPLES: frozenset[str] = frozenset(
+    {"judged", "scored", "rated", "graded", "assessed", "evaluated", "verified", "critiqued"}
 )
 DATA_NOUNS: frozenset[str] = frozenset(
     {
@@ -205,6 +225,12 @@ DATA_NOUNS: frozenset[str] = frozenset(
         "critiques",
         "solutions",
         "rationales",
+        "dialogues",
+        "conversations",
+        "questions",
+        "examples",
+        "instructions",
+        "trajectories",
     }
 )
 # Between a role noun and the names it heads: "teacher models: X-70B, Y-405B"
@@ -228,4 +254,159 @@ HEAD_FILLERS: frozenset[str] = frozenset(
 # Words that open a subordinate clause at a sentence's start; its comparison ends at its comma
 SUBORDINATORS: frozenset[str] = frozenset(
     {"while", "whereas", "although", "though", "despite", "unlike", "when", "if", "since"}
+)
+# The authors setting their study objects side by side: "We compared A and B-8B", "This study
+# evaluated X versus Y-8B" (both sides studied, so own)
+STUDY_VERBS: frozenset[str] = frozenset(
+    {
+        "compare",
+        "compares",
+        "compared",
+        "comparing",
+        "evaluate",
+        "evaluates",
+        "evaluated",
+        "benchmark",
+        "benchmarks",
+        "benchmarked",
+        "assess",
+        "assesses",
+        "assessed",
+        "study",
+        "studies",
+        "studied",
+        "analyze",
+        "analyzes",
+        "analyzed",
+        "analyse",
+        "analyses",
+        "analysed",
+        "examine",
+        "examines",
+        "examined",
+        "test",
+        "tests",
+        "tested",
+    }
+)
+STUDY_COMPARISONS: frozenset[str] = frozenset({"versus", "vs", "against", "compared", "comparing"})
+# Words that turn "compared" into a comparison with another side: "compared with/to Y"
+COMPARE_OBJECT_MARKERS: frozenset[str] = frozenset({"with", "to", "against", "versus", "vs"})
+STUDY_SUBJECTS: frozenset[str] = frozenset(
+    {"study", "paper", "work", "analysis", "evaluation", "article", "experiments", "benchmark"}
+)
+SUBJECT_ADVERBS: frozenset[str] = frozenset({"also", "then", "further", "first", "additionally"})
+# A comparison with the paper's own starting point: "gains over the base model (X-8B)"
+BASE_WORDS: frozenset[str] = frozenset({"base", "backbone", "untuned", "vanilla", "original"})
+# Parts of a model's parameter budget: "17.6M trainable parameters against 12B frozen"
+BUDGET_WORDS: frozenset[str] = frozenset(
+    {"frozen", "trainable", "total", "active", "activated", "learnable", "tunable"}
+)
+# A model the paper's method improves is its own: "improving Qwen2.5-7B's performance"
+IMPROVE_VERBS: frozenset[str] = frozenset(
+    {
+        "improve",
+        "improves",
+        "improving",
+        "boost",
+        "boosts",
+        "boosting",
+        "enhance",
+        "enhances",
+        "enhancing",
+        "helps",
+        "helping",
+    }
+)
+COUNT_WORDS: frozenset[str] = frozenset(
+    {
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "several",
+        "multiple",
+        "many",
+        "various",
+        "diverse",
+        "all",
+    }
+)
+MARGIN_UNITS: frozenset[str] = frozenset({"points", "point", "pp", "percent", "times", "x"})
+# "we compare how models with 7B ...": a question, not "compare X with Y"
+STUDY_CLAUSE_WORDS: frozenset[str] = frozenset({"how", "whether", "what", "which", "when"})
+# The head nouns of a sized model phrase (and the auxiliaries before its verb): "models with close to a trillion parameters"
+MODEL_NOUNS: frozenset[str] = frozenset(
+    {"parameters", "params", "parameter", "model", "models", "llms", "llm", "variants", "moes"}
+    | {"are", "is", "now", "still", "currently", "increasingly"}  # "... parameters are dominating"
+)
+# "against approximately 12B frozen": words that leave a comparison's object as it is
+APPROXIMATE_WORDS: frozenset[str] = frozenset(
+    {"approximately", "roughly", "about", "around", "nearly", "almost", "some", "the", "a", "~"}
+)
+# Right before a size, these make it others': "existing 70B models", "prior 7B and 13B LLMs"
+BACKGROUND_ADJECTIVES: frozenset[str] = frozenset({"existing", "previous", "prior", "conventional"})
+# "reaches the performance of 70B models": the size is the reference point
+QUALITY_NOUNS: frozenset[str] = frozenset(
+    {"performance", "quality", "accuracy", "level", "capabilities", "capability", "results"}
+)
+ATTAIN_VERBS: frozenset[str] = frozenset(
+    {
+        "reach",
+        "reaches",
+        "reaching",
+        "reached",
+        "attain",
+        "attains",
+        "attaining",
+        "approaching",
+        "achieve",
+        "achieves",
+        "achieving",
+    }
+)  # not "retains 90% performance of Llama3-8B": a pruned model keeps its own performance
+# The authors reporting a finding: "we find that", "our results show that"
+FINDING_VERBS: frozenset[str] = frozenset(
+    {
+        "find",
+        "found",
+        "show",
+        "shows",
+        "showed",
+        "reveal",
+        "reveals",
+        "demonstrate",
+        "demonstrates",
+        "indicate",
+        "indicates",
+        "suggest",
+        "suggests",
+        "observe",
+        "observed",
+    }
+)
+# "as small as 8B" bounds the paper's own models, "as well as" joins: neither compares
+AS_AS_NOT_COMPARING: frozenset[str] = frozenset(
+    {"well", "small", "large", "big", "little", "few", "many", "much", "tiny", "long", "far"}
+)
+# "agents built on X-70B": "on" belongs to the object's make-up, it does not end it
+MAKE_UP_PARTICIPLES: frozenset[str] = frozenset(
+    {"built", "based", "running", "powered", "relying", "founded", "implemented"}
+)
+# "compared with standard fine-tuning of Llama-2-13B": a method run on the paper's testbed
+METHOD_NOUNS: frozenset[str] = frozenset(
+    {"fine-tuning", "finetuning", "training", "pretraining", "pre-training", "tuning"}
+    | {"quantization", "pruning", "inference", "decoding", "adaptation", "serving"}
+)
+# A clause on what a size costs, without the authors, speaks of others' models: "training a
+# 175B model from scratch costs millions of dollars"
+COST_WORDS: frozenset[str] = frozenset(
+    {"cost", "costs", "costly", "expensive", "prohibitive", "prohibitively"}
 )

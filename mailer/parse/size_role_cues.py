@@ -1,0 +1,226 @@
+"""The cues `size_roles` reads a size's role from, each a predicate over the words before
+and after the size in its sentence (lowered, as `size_role_text` splits them): comparisons
+and their objects, thresholds, the authors making a model, role nouns, data sources, studies.
+The rules they implement are described in `size_roles`; the words are in `size_role_words`.
+
+Pure: words in, cues out.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+
+from mailer.parse.size_role_text import TextCues, has_digit
+from mailer.parse.size_role_words import (
+    CLAUSE_STARTS,
+    COMPARE_AFTER,
+    CREATE_VERBS,
+    DATA_NOUNS,
+    DATA_VERB_STEMS,
+    DATA_VERBS,
+    FIELD_WORDS,
+    HEAD_FILLERS,
+    LIST_JOINERS,
+    MODEL_NOUNS,
+    OBJECT_BREAKS,
+    OTHERS_WORK_NOUNS,
+    OWN_BEFORE,
+    SCOPE_END_WORDS,
+    SOURCE_PARTICIPLES,
+    SUBORDINATORS,
+    THRESHOLD_SIGNS,
+    THRESHOLD_WORDS,
+    USE_VERBS,
+    WEAK_COMPARE_BEFORE,
+)
+
+_AFTER_WORDS = 5
+_WEAK_WORDS = 4
+
+
+def words_after(raw_after: Sequence[str]) -> list[str]:
+    """The first words after a size, lowered, reading past a list of names joined to it
+    ("Mixtral-8x7B and Mixtral-8x22B serve as teachers")."""
+    words: list[str] = []
+    in_list = True
+    for word in raw_after:
+        is_name = word[:1].isupper() or has_digit(word)
+        lower = word.lower()
+        if in_list and (is_name or lower in LIST_JOINERS):
+            continue
+        if is_name and not in_list:
+            break  # another model's words follow
+        in_list = False
+        words.append(lower)
+        if len(words) == _AFTER_WORDS:
+            break
+    return words
+
+
+def clause_after(raw_after: Sequence[str]) -> list[str]:
+    """The words after a size up to a new clause, lowered: in "Existing methods fine-tune
+    X-13B, whereas we adapt a 1B model" the authors do not speak of X-13B."""
+    words = []
+    for word in raw_after:
+        lower = word.lower()
+        if lower in CLAUSE_STARTS or lower == "which":
+            break
+        words.append(lower)
+    return words
+
+
+def is_threshold(text: str, start: int, before: Sequence[str]) -> bool:
+    """Whether a bound of a class comes right before the size: "fewer than 10B",
+    "under 10 billion", "sub-100B", "(≤2B)"."""
+    if text[max(0, start - 1) : start] in THRESHOLD_SIGNS and text[start - 1 : start]:
+        return True
+    return bool(before) and before[-1] in THRESHOLD_WORDS
+
+
+def authors_make(before: Sequence[str], own_names: frozenset[str]) -> bool:
+    """Whether the size is the object of the authors making a model, within its clause:
+    "We train J4R, a 7B judge", "we train models with over 5 billion parameters"."""
+    made = False
+    for index in range(len(before) - 1, max(-1, len(before) - 10), -1):
+        word = before[index]
+        if word in OWN_BEFORE or word in own_names:
+            return made or (word == "our" and index >= len(before) - 2)
+        if word in CREATE_VERBS:
+            made = True
+        elif word in OBJECT_BREAKS and not made and word not in THRESHOLD_WORDS | {"with"}:
+            following = before[index + 1] if index + 1 < len(before) else ""
+            if not (word == "from" and following[:1].isdigit()):  # a range: "from 70M to"
+                return False
+    return False
+
+
+def is_data_source(before: Sequence[str], after: Sequence[str]) -> bool:
+    """A model named as where data came from: "we use X-72B to generate seed data",
+    "the Qwen3-235B distilled datasets"."""
+    if after[:1] and after[0] in SOURCE_PARTICIPLES and any(w in DATA_NOUNS for w in after[1:3]):
+        return True
+    if before[-2:-1] in (["with"], ["using"], ["via"], ["from"]) or before[-3:-2] in (
+        ["with"],
+        ["using"],
+    ):  # "we generate 100K synthetic dialogues with (a) X-70B"
+        clause = before[-10:-1]
+        if (
+            before[-1] not in OWN_BEFORE
+            and any(w.startswith(DATA_VERB_STEMS) for w in clause)
+            and any(w in DATA_NOUNS or w == "synthetic" for w in clause)
+        ):
+            return True
+    if (  # "X-27B is used to filter low-quality samples"
+        len(after) > 3
+        and after[0] in ("is", "are", "was", "were")
+        and after[1] in USE_VERBS
+        and after[2] == "to"
+        and after[3] in DATA_VERBS
+    ):
+        return True
+    return (
+        after[:2] == ["to", after[1]] and after[1] in DATA_VERBS
+        if len(after) > 1 and any(w in USE_VERBS for w in before[-4:])
+        else False
+    )
+
+
+def is_headed_by_role(words: Sequence[str]) -> bool:
+    """Whether the size's name is one of a list headed by a role noun: "three teacher
+    models: AM-Thinking-v1, Qwen3-235B-A22B" (not "our teacher")."""
+    for index in range(len(words) - 1, max(-1, len(words) - 12), -1):
+        word = words[index]
+        lower = word.lower()
+        if lower in COMPARE_AFTER and word.islower() and index < len(words) - 1:
+            if words[index + 1].lower() in LIST_JOINERS:
+                return False  # "X as baselines, and Y-8B as ...": Y is a new conjunct
+            return index == 0 or words[index - 1].lower() not in OWN_BEFORE
+        if word[:1].isupper() or has_digit(word):
+            continue
+        if lower in LIST_JOINERS or lower in HEAD_FILLERS:
+            continue
+        return False
+    return False
+
+
+def main_clause(
+    text: str,
+    sentence_start: int,
+    start: int,
+    before: list[str],
+    starts: Sequence[int],
+    first: int,
+) -> int:
+    """Where the size's main clause begins among the words before it: at the first, unless
+    the sentence opens with a subordinate clause that ends before the size ("While X runs
+    with less context than Y, the results of our method on 7B ..."). `starts` are where the
+    sentence's words start, `first` the index there of before[0]."""
+    if not before or before[0] not in SUBORDINATORS:
+        return 0
+    comma = text.find(", ", sentence_start, start)
+    return 0 if comma < 0 else max(0, bisect_left(starts, comma) - first)
+
+
+def weak_cue_near(words: Sequence[str]) -> bool:
+    """ "like", "such as", "existing" among the last few plain words before a size; names
+    and their joiners do not count ("LLMs like PaLM 540B and Llama-3.1 405B")."""
+    plain = 0
+    for index in range(len(words) - 1, -1, -1):
+        word = words[index]
+        lower = word.lower()
+        if lower in WEAK_COMPARE_BEFORE:
+            return True
+        if lower == "as" and index > 0 and words[index - 1].lower() == "such":
+            return True
+        if word[:1].isupper() or has_digit(word) or lower in LIST_JOINERS:
+            continue
+        if lower in SCOPE_END_WORDS:
+            return False  # a setting: "methods such as X degrade on OPT-66B"
+        plain += 1
+        if plain == _WEAK_WORDS:
+            return False
+    return False
+
+
+def is_others_work(before: Sequence[str]) -> bool:
+    """Whether others' work is what the sentence speaks of: "Previous studies used models of
+    up to 13B parameters", "Existing approaches fine-tune ..."."""
+    return any(
+        word in OTHERS_WORK_NOUNS and index and before[index - 1] in WEAK_COMPARE_BEFORE
+        for index, word in enumerate(before)
+    )
+
+
+def is_reference(near: Sequence[str], cues: Callable[[], TextCues] | None) -> bool:
+    """Whether a name given earlier as others' example comes right before the size (`near`:
+    the words of the last 40 characters, lowered)."""
+    if cues is None or not any(w[:1].isalpha() for w in near):
+        return False
+    names = cues().references
+    return bool(names) and not names.isdisjoint(near)
+
+
+def is_after_study(start: int, cues: Callable[[], TextCues] | None) -> bool:
+    """Whether the size comes after the text counted the models it studies ("texts from 12
+    LLMs", "tests eleven open source LLMs"): "models like X-8x22b" are then among them."""
+    if cues is None:
+        return False
+    study_start = cues().study_start
+    return 0 <= study_start <= start
+
+
+def is_peer(words: Sequence[str]) -> bool:
+    """ "outperforms other 1B and 8B parameter models": the paper's model has that size."""
+    for word in reversed(words):
+        if word.lower() in LIST_JOINERS or has_digit(word):
+            continue
+        return word.lower() == "other"
+    return False
+
+
+def is_field_subject(after: Sequence[str]) -> bool:
+    """Whether the sized models are the subject of "dominate": "models with close to a
+    trillion parameters dominate the leaderboards" (not "X-7B), the scheme dominates")."""
+    verb = next((w for w in after if w not in MODEL_NOUNS), "")
+    return verb in FIELD_WORDS

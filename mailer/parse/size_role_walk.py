@@ -1,0 +1,260 @@
+"""The walk back from a size to the nearest cue before it (`role_from_words_before`), and
+what a comparison's object turns out to be: the paper's own base, budget, testbed or studied
+set, two study objects side by side, a finding about studied models. Used by `size_roles`;
+the words are in `size_role_words`.
+
+Pure: words in, a role (or none) out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mailer.models import SizeRole
+from mailer.parse.size_role_text import has_digit, is_margin
+from mailer.parse.size_role_words import (
+    APPROXIMATE_WORDS,
+    AS_AS_NOT_COMPARING,
+    ATTAIN_VERBS,
+    BACKGROUND_ADJECTIVES,
+    BASE_WORDS,
+    CLAUSE_STARTS,
+    COMPARE_BEFORE,
+    COMPARE_OBJECT_MARKERS,
+    COMPARE_OVER_LEADS,
+    COMPARE_TO_LEADS,
+    COUNT_WORDS,
+    CREATE_VERBS,
+    DISTILL_WORDS,
+    FINDING_VERBS,
+    IMPROVE_VERBS,
+    JUDGE_PARTICIPLES,
+    LIST_JOINERS,
+    MAKE_UP_PARTICIPLES,
+    METHOD_NOUNS,
+    OBJECT_BREAKS,
+    OWN_BEFORE,
+    QUALITY_NOUNS,
+    SCOPE_END_WORDS,
+    SOURCE_PARTICIPLES,
+    STUDY_CLAUSE_WORDS,
+    STUDY_COMPARISONS,
+    STUDY_SUBJECTS,
+    STUDY_VERBS,
+    SUBJECT_ADVERBS,
+)
+
+_BEFORE_WORDS = 10  # lowercase words: names in a list of baselines do not count
+# Every word `role_from_words_before` acts on; the others it only counts
+_WALK_CUES = (
+    OWN_BEFORE
+    | SCOPE_END_WORDS
+    | COMPARE_BEFORE
+    | IMPROVE_VERBS
+    | CLAUSE_STARTS
+    | BACKGROUND_ADJECTIVES
+    | CREATE_VERBS
+    | {"by", "with", "using", "over", "to", "into", "from", "of", "as"}
+)
+
+
+def role_from_words_before(
+    before: Sequence[str],
+    raw_before: Sequence[str],
+    own_names: frozenset[str] = frozenset(),
+    budget: bool = False,
+) -> SizeRole | None:
+    """The nearest cue before the size decides: a comparison, or the authors speaking (or
+    a name they introduced). "other 7B models" are peers of the paper's own 7B model.
+    `budget`: the size is part of a model's parameter budget ("12B frozen")."""
+    cues = _WALK_CUES | own_names if own_names else _WALK_CUES
+    plain_words = 0
+    scoped = False  # past the end of a comparison's object
+    for index in range(len(before) - 1, -1, -1):
+        word = before[index]
+        if word in cues:  # most words decide nothing: only count them
+            if word in OWN_BEFORE or word in own_names:
+                return "own"
+            following = before[index + 1] if index + 1 < len(before) else ""
+            if (
+                (word in SCOPE_END_WORDS and not _is_make_up(before, index))
+                or (word == "by" and following[:1].isdigit())
+                or (word in ("with", "using") and following in ("only", "just", "merely"))
+            ):
+                scoped = True
+            if word in COMPARE_BEFORE and not scoped and not _is_without_object(raw_before, index):
+                if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
+                    return "own"  # "This study evaluated X versus Y-8B": both sides are studied
+                if _is_finding(before, raw_before, index, own_names):
+                    return "own"  # "Our results show that X-13B is weaker than Y-7B"
+                return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+            if (
+                word == "as"
+                and index > 1
+                and before[index - 2] == "as"
+                and before[index - 1] not in AS_AS_NOT_COMPARING
+                and not scoped
+            ):
+                return "compared"  # "as accurate as a 70B model" (not "as small as 8B")
+            if (
+                word in IMPROVE_VERBS
+                and len(before) - index <= 3
+                and OBJECT_BREAKS.isdisjoint(before[index + 1 :])
+            ):
+                return "own"  # the model the method improves: "improving Qwen2.5-7B's accuracy"
+            if word in CLAUSE_STARTS:
+                return None
+            if word in BACKGROUND_ADJECTIVES and _is_adjacent(raw_before, index):
+                return "compared"  # "existing 70B models are too costly, so we design a 1B model"
+            if (
+                word == "of"
+                and _previous_word(before, index) in QUALITY_NOUNS
+                and not ATTAIN_VERBS.isdisjoint(before[max(0, index - 4) : index])
+            ):
+                return "compared"  # "reaches the performance of 70B models"
+            if (
+                word in CREATE_VERBS
+                and not word.startswith("scale")
+                and any(w in OWN_BEFORE for w in before[:index])
+            ):
+                return "own"  # "we compare with X-175B and train a 1B model"
+            previous = before[index - 1] if index > 0 else ""
+            if (
+                (word == "over" and previous in COMPARE_OVER_LEADS)
+                or (  # "preferred our 2B model over X"
+                    not scoped
+                    and word == "over"
+                    and not COMPARE_OVER_LEADS.isdisjoint(before[max(0, index - 4) : index])
+                )
+                or (word in ("to", "with") and previous in COMPARE_TO_LEADS)
+                or (not scoped and word == "over" and is_margin(previous))
+                or (not scoped and word in ("to", "with") and _is_compare_object(before, index))
+            ):
+                return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+            if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
+                return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
+            if word == "by" and (previous in SOURCE_PARTICIPLES or previous in JUDGE_PARTICIPLES):
+                return "compared"  # the data's source or judge: "generated/judged by a 70B model"
+            if word == "from" and any(w in DISTILL_WORDS for w in before[:index]):
+                return "compared"  # the teacher: "distilled from a 70B teacher"
+        raw = raw_before[index]
+        if raw.islower() and not has_digit(raw):  # names do not count
+            plain_words += 1
+            if plain_words > _BEFORE_WORDS:
+                return None
+    return None
+
+
+def _previous_word(words: Sequence[str], index: int) -> str:
+    return words[index - 1] if index > 0 else ""
+
+
+def _is_adjacent(raw_before: Sequence[str], index: int) -> bool:
+    """Whether only names, numbers and joiners stand between before[index] and the size:
+    "existing 70B models", "previous 7B and 13B models"."""
+    return all(
+        w[:1].isupper() or has_digit(w) or w.lower() in LIST_JOINERS
+        for w in raw_before[index + 1 :]
+    )
+
+
+def _is_compare_object(before: Sequence[str], index: int) -> bool:
+    """Whether "with"/"to" at before[index] gives the other side of "compare X with Y"."""
+    for earlier in range(index - 2, max(-1, index - 8), -1):
+        word = before[earlier]
+        if word in ("compare", "compares", "compared", "comparing"):
+            return True
+        if word in CLAUSE_STARTS or word in STUDY_CLAUSE_WORDS:
+            return False
+    return False
+
+
+def _is_make_up(before: Sequence[str], index: int) -> bool:
+    """ "agents built on X", "a system based on X": "on" is part of what the object is made of,
+    not a setting that ends the comparison's object."""
+    return before[index] == "on" and index > 0 and before[index - 1] in MAKE_UP_PARTICIPLES
+
+
+def _is_without_object(raw_before: Sequence[str], index: int) -> bool:
+    """ "lag behind, led by X-397B": "behind" with no object of its own (a verb follows)."""
+    if raw_before[index].lower() != "behind" or index + 1 >= len(raw_before):
+        return False
+    following = raw_before[index + 1]
+    return not (following[:1].isupper() or has_digit(following) or following in ("the", "a", "an"))
+
+
+def _is_finding(
+    before: Sequence[str], raw_before: Sequence[str], index: int, own_names: frozenset[str]
+) -> bool:
+    """Whether the comparison at before[index] is a finding the authors report about models
+    they studied: "Our results show that Llama-2-13B is more vulnerable than Llama-2-7B",
+    "we find that X-8B outperforms Y-70B" (a named model, not theirs, is its subject)."""
+    for that in range(index - 1, max(-1, index - 12), -1):
+        if before[that] == "that":
+            break
+    else:
+        return False
+    subject = range(that + 1, index)
+    if not any(raw_before[i][:1].isupper() and has_digit(raw_before[i]) for i in subject) or any(
+        before[i] in OWN_BEFORE or before[i] in own_names for i in subject
+    ):
+        return False
+    lead = before[max(0, that - 4) : that]  # "we find", "our results show", "our analysis reveals"
+    return not FINDING_VERBS.isdisjoint(lead) and not OWN_BEFORE.isdisjoint(lead)
+
+
+def _is_own_side(
+    before: Sequence[str], raw_before: Sequence[str], index: int, budget: bool
+) -> bool:
+    """Whether the object of the comparison at before[index] is the paper's own after all:
+    its own starting point ("gains over the base model (X-8B)"), a part of its parameter
+    budget ("17.6M trainable parameters against 12B frozen"), or the set of models it
+    studies ("Among 18 open models from 3B to 671B")."""
+    if any(  # "compared with standard fine-tuning of Llama-2-13B": the model is the testbed
+        before[i] == "of" and before[i - 1] in METHOD_NOUNS for i in range(index + 2, len(before))
+    ):
+        return True
+    for later in range(len(before) - 1, index, -1):
+        if before[later] in LIST_JOINERS:
+            break  # "over the original X-70B and LoRA-trained Y-8B": Y is not the base
+        if before[later] in BASE_WORDS and raw_before[later].islower():  # not "XLM-R Base"
+            return True
+    if budget and before[index] in STUDY_COMPARISONS:
+        # "17.6M trainable against approximately 12B frozen" (not "compared to Mixtral-8x7B,
+        # which has 47B total parameters": the budget of the compared model)
+        return all(w in APPROXIMATE_WORDS for w in before[index + 1 :])
+    following = before[index + 1] if index + 1 < len(before) else ""
+    return before[index] == "among" and (following[:1].isdigit() or following in COUNT_WORDS)
+
+
+def _is_studied_pair(before: Sequence[str], index: int, own_names: frozenset[str]) -> bool:
+    """Whether the comparison at before[index] sets two of the authors' study objects side by
+    side: "We compared A and B-8B", "This study evaluated X versus Y-8B" (not "we evaluate
+    our model against Y-70B", whose other side is the authors', nor "we compare with Y")."""
+    if before[index] in ("compared", "comparing"):  # the verb itself, its object up to the size
+        if any(w in COMPARE_OBJECT_MARKERS for w in before[index + 1 :]):
+            return False  # "we compared X with Y-70B": Y is the other side
+        return _is_authors_subject(before, index)
+    verb = next(
+        (i for i in range(index - 1, max(-1, index - 12), -1) if before[i] in STUDY_VERBS), -1
+    )
+    if verb < 0 or verb == index - 1:
+        return False  # "we benchmark against Y": no first side
+    if any(w in OWN_BEFORE or w in own_names for w in before[verb + 1 : index]):
+        return False
+    return _is_authors_subject(before, verb)
+
+
+def _is_authors_subject(before: Sequence[str], verb: int) -> bool:
+    """Whether the authors are the subject of the verb at before[verb]: "we (also)
+    compared", "This study evaluated", "our experiments compare"."""
+    subject = verb - 1
+    if subject >= 0 and (before[subject] in SUBJECT_ADVERBS or before[subject].endswith("ly")):
+        subject -= 1
+    if subject < 0:
+        return False
+    if before[subject] in OWN_BEFORE:
+        return True
+    return (
+        before[subject] in STUDY_SUBJECTS and subject > 0 and before[subject - 1] in ("this", "our")
+    )
