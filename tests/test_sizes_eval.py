@@ -12,6 +12,8 @@ unless asked):
 
     python3 tests/test_sizes_eval.py [--show-holdout] [--show-fresh]
 
+(`blind2`, the held-out set, prints its aggregate figures only.)
+
 Splits: `tune` (tuned on), `holdout` (fixed by hash before tuning; its misses were seen once
 by the issue 12 follow-up, so it is no longer blind), `fresh` (78 real arXiv abstracts labeled
 and committed before the extractor ever ran on them; its misses were read by issue 12 part 2,
@@ -84,6 +86,16 @@ class Score:
         )
 
 
+def load_labeled_unsplit(path: Path, split: str) -> list[LabeledText]:
+    """A labeled file whose rows carry no split (the blind sets): all of it is `split`."""
+    return [
+        LabeledText(
+            row["id"], row["text"], frozenset(row["sizes"]), frozenset(row["own_sizes"]), split
+        )
+        for row in map(json.loads, filter(str.strip, path.read_text(encoding="utf-8").splitlines()))
+    ]
+
+
 def load_labeled(path: Path = LABELED) -> list[LabeledText]:
     items = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -150,6 +162,31 @@ def test_blind1_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
     assert sizes.recall >= BLIND1_MIN_RECALL, sizes.summary("blind1", len(items))
     if own.precision < BLIND1_MIN_OWN_PRECISION or own.recall < BLIND1_MIN_OWN_RECALL:
         pytest.fail("\n".join([own.summary("blind1 own", len(items)), *own.errors]))
+
+
+BLIND2 = LABELED.with_name("blind2.jsonl")
+# The second blind split (tests/data/sizes/BLIND2.md): 156 real arXiv abstracts (112 with
+# sizes, 44 size-like negatives) from four daily-listing archives no earlier set used,
+# labeled without ever running the extractor (a second annotator agreed on 50/50 items'
+# sizes and 49/50 items' own sizes, kappa 0.91 on own vs not own). Measured once, on
+# 2026-12-06, after the roles2 tuning on blind1: sizes 0.971 / 1.000, own sizes
+# 0.938 / 0.927 (the code before roles2: 0.938 / 0.933). Issue 12's targets are not met
+# there. Keep it blind: only the aggregate figures are printed, never its misses.
+BLIND2_MIN_PRECISION = 0.97
+BLIND2_MIN_RECALL = 0.99
+BLIND2_MIN_OWN_PRECISION = 0.93
+BLIND2_MIN_OWN_RECALL = 0.92
+
+
+def test_blind2_split_holds_its_measured_level_without_showing_its_misses() -> None:
+    items = load_labeled_unsplit(BLIND2, "blind2")
+    assert len(items) >= 150
+    sizes, own = score(items), score(items, own=True)
+    print(sizes.summary("blind2", len(items)), own.summary("blind2 own_sizes", len(items)))
+    assert sizes.precision >= BLIND2_MIN_PRECISION, sizes.summary("blind2", len(items))
+    assert sizes.recall >= BLIND2_MIN_RECALL, sizes.summary("blind2", len(items))
+    assert own.precision >= BLIND2_MIN_OWN_PRECISION, own.summary("blind2 own", len(items))
+    assert own.recall >= BLIND2_MIN_OWN_RECALL, own.summary("blind2 own", len(items))
 
 
 def test_labeled_set_is_large_and_split_before_tuning() -> None:
@@ -223,6 +260,10 @@ def main(argv: list[str]) -> None:
             if name in ("tune", "blind1") or f"--show-{name}" in argv:
                 for error in result.errors:
                     print("   ", error)
+    blind2 = load_labeled_unsplit(BLIND2, "blind2")  # aggregate only: it stays blind
+    for own in (False, True):
+        result = score(blind2, own=own)
+        print(result.summary(f"blind2 {'own_sizes' if own else 'sizes'}", len(blind2)))
 
 
 if __name__ == "__main__":
