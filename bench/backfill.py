@@ -131,6 +131,10 @@ def stage_timers() -> Iterator[None]:
     for name in ("is_processed", "best_copy_papers", "with_known_ids", "record_message"):
         owner = next(c for c in Store.__mro__ if name in c.__dict__)
         wrap(owner, name, "store")
+    from mailer.store.ingest import IngestBatch
+
+    wrap(IngestBatch, "__init__", "store")  # a backfill's batch transaction: BEGIN
+    wrap(IngestBatch, "commit", "store")
     import mailer.store.quarantine as quarantine
 
     wrap(quarantine.QuarantineLog, "note", "store")

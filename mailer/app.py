@@ -14,9 +14,11 @@ The clock is injected: every entry point takes `now`, defaulting to `clock()`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -38,6 +40,7 @@ from mailer.slackapp.rules import with_subscriptions, without_repeats
 from mailer.sources import IncomingMessage, Source, SourceError
 from mailer.sources.registry import UnknownSource, open_source
 from mailer.store import MessageRecord, NewAlert, Store, describe_error, message_key
+from mailer.store.ingest import IngestBatch
 from mailer.store.quarantine import QuarantineLog
 from mailer.store.schema import FAILED, NO_PAPERS, PARSED, QUARANTINED, SKIPPED
 
@@ -49,6 +52,10 @@ log = logging.getLogger("mailer.app")
 __all__ = ["MessageOutcome", "Pipeline", "RulesUnavailable", "RunSummary", "describe_rule_errors"]
 
 Clock = Callable[[], datetime]
+Parsed = tuple[ParsedDigest | None, str, str | None, OverBudget | None]  # Pipeline._parse
+INGEST_BATCH_MESSAGES = 25  # messages `run --once` records in one transaction, at most
+INGEST_BATCH_BYTES = 16 * 1024 * 1024  # ... and mail held in memory for it
+INGEST_BATCH_SECONDS = 2.0  # ... and parsing before its commit
 
 
 def utc_now() -> datetime:
@@ -191,7 +198,12 @@ class Pipeline:
         for config in self.settings.sources:
             try:
                 source = self.source(config.name)
-                for message in source.fetch(self.store, since):
+                messages = source.fetch(self.store, since)
+                if not (dry_run or since or self.enricher):  # see _ingest_in_batches
+                    for outcome in self._ingest_in_batches(messages, source, now):
+                        summary.add(outcome)
+                    messages = iter(())
+                for message in messages:
                     outcome = self._process_safely(
                         message, source, since=since, dry_run=dry_run, now=now, planned=planned
                     )
@@ -245,16 +257,85 @@ class Pipeline:
         since: date | None,
         dry_run: bool,
         now: datetime | None,
-        planned: set[tuple[str, str, str]],
+        planned: set[tuple[str, str, str]] | None = None,
+        parsed: Parsed | None = None,
+        batch: IngestBatch | None = None,
     ) -> MessageOutcome:
         try:
             return self.process_incoming(
-                message, source=source, since=since, dry_run=dry_run, now=now, planned=planned
+                message,
+                source=source,
+                since=since,
+                dry_run=dry_run,
+                now=now,
+                planned=planned,
+                parsed=parsed,
+                batch=batch,
             )
         except Exception as e:  # the store failed for this message: the next run retries it
-            log.exception("could not record a message", extra={"source": message.source})
-            reason = f"not recorded, tried again on the next run: {describe_error(e)}"
-            return MessageOutcome(message.source, message.uid, FAILED, reason)
+            return _not_recorded(message, e)
+
+    def _ingest_in_batches(
+        self, messages: Iterator[IncomingMessage], source: Source, now: datetime | None
+    ) -> Iterator[MessageOutcome]:
+        """`run --once` (no --since, no --dry-run, no enrichment): the messages are
+        parsed a batch at a time (up to `INGEST_BATCH_MESSAGES`, `INGEST_BATCH_BYTES`
+        of mail or `INGEST_BATCH_SECONDS` of parsing), then planned and recorded in ONE
+        transaction (`Store.ingest_batch`), and only after its commit post-processed
+        (`after_commit`). The transaction is open while the batch is planned and
+        written, never while a message is parsed. A kill loses at most the batch in
+        hand, which nothing has post-processed or delivered: the next run reads it again."""
+        budget = self.parser.budget
+        pending: list[tuple[IncomingMessage, Parsed]] = []
+        size, started = 0, time.monotonic()
+        for message in messages:
+            if self.store.is_processed(
+                message.source, message.folder, message.uidvalidity, message.uid
+            ):
+                yield MessageOutcome(message.source, message.uid, ALREADY_PROCESSED)
+                continue
+            if not pending:
+                size, started = 0, time.monotonic()
+            pending.append((message, self._parse(message, budget)))
+            size += len(message.raw or b"")
+            if (
+                len(pending) >= INGEST_BATCH_MESSAGES
+                or size >= INGEST_BATCH_BYTES
+                or time.monotonic() - started >= INGEST_BATCH_SECONDS
+            ):
+                yield from self._record_batch(pending, source, now)
+                pending = []
+        if pending:
+            yield from self._record_batch(pending, source, now)
+
+    def _record_batch(
+        self, pending: list[tuple[IncomingMessage, Parsed]], source: Source, now: datetime | None
+    ) -> list[MessageOutcome]:
+        """Plan and record parsed messages in one transaction, each in its savepoint (a
+        message the store fails on is rolled back alone); then their `after_commit`."""
+        outcomes: list[MessageOutcome] = []
+        try:
+            batch = self.store.ingest_batch()
+        except Exception as e:
+            return [_not_recorded(message, e) for message, _ in pending]
+        try:
+            for message, parsed in pending:
+                try:
+                    with batch.message():
+                        outcome = self.process_incoming(
+                            message, source=source, now=now, parsed=parsed, batch=batch
+                        )
+                except Exception as e:  # rolled back to its savepoint; the others stay
+                    outcome = _not_recorded(message, e)
+                outcomes.append(outcome)
+            batch.commit()
+        except Exception as e:  # nothing of the batch is recorded: the next run retries it
+            return [_not_recorded(message, e) for message, _ in pending]
+        finally:
+            batch.close()
+        for finish in batch.on_commit:
+            finish()
+        return outcomes
 
     def process_incoming(
         self,
@@ -267,21 +348,28 @@ class Pipeline:
         now: datetime | None = None,
         planned: set[tuple[str, str, str]] | None = None,
         budget: ParseBudget | None = None,
+        parsed: Parsed | None = None,
+        batch: IngestBatch | None = None,
     ) -> MessageOutcome:
         """Parse, match and enqueue one message in one transaction, then `after_commit`.
 
         `source` defaults to the configured source named by the message; `force`
         (implied by `since`) processes a message that was processed before; `budget`
-        replaces the configured parse budget.
+        replaces the configured parse budget. `parsed`: the message was found not
+        processed and parsed already (`_ingest_in_batches`); `batch`: it is recorded in
+        that batch's transaction, and `after_commit` waits for the batch's commit.
         """
         now = now or self.clock()
         key = message_key(message.source, message.folder, message.uidvalidity, message.uid)
-        if not (force or since) and self.store.is_processed(
-            message.source, message.folder, message.uidvalidity, message.uid
-        ):
-            return MessageOutcome(message.source, message.uid, ALREADY_PROCESSED)
+        store = batch.store if batch is not None else self.store
+        if parsed is None:
+            if not (force or since) and store.is_processed(
+                message.source, message.folder, message.uidvalidity, message.uid
+            ):
+                return MessageOutcome(message.source, message.uid, ALREADY_PROCESSED)
+            parsed = self._parse(message, budget or self.parser.budget)
         budget = budget or self.parser.budget
-        digest, status, reason, over = self._parse(message, budget)
+        digest, status, reason, over = parsed
         message_id = (digest.message_id if digest else None) or message.message_id
         if since and digest and digest.date and digest.date.date() < since:
             if not dry_run and self._is_forgotten_when_dropped(message):
@@ -301,10 +389,11 @@ class Pipeline:
             reason,
             is_new=not (force or since),  # else it returned above when processed
         )
+        store_known = StoreKnown(store) if batch is not None else self._known
         known: Known = (
-            DryRunKnown(self._known, planned if planned is not None else set())
+            DryRunKnown(store_known, planned if planned is not None else set())
             if dry_run
-            else self._known
+            else store_known
         )
         plan = plan_message(
             item, self._rules_view(), known, now, enrich=self._enrich, log_match_failure=_log_match
@@ -328,20 +417,46 @@ class Pipeline:
             log.warning("not read: %s", reason, extra={"source": message.source})
             return outcome
         record = self._record(message, digest, status, reason, message_id, now)
-        new_alerts = self.store.record_message(record, found, alerts)
+        new_alerts = self.store.record_message(record, found, alerts, batch=batch)
         key_tuple = (message.source, message.folder, message.uidvalidity, message.uid)
         kind = over.kind if over else None
-        self.quarantine.note(key_tuple, kind, budget, replayed=force, now=now)
-        self._count(message, digest, status, matches)
-        extra = {"source": message.source, "message_id": message_id}
+        quarantine = QuarantineLog(store.engine) if batch is not None else self.quarantine
+        quarantine.note(key_tuple, kind, budget, replayed=force, now=now)
+        outcome = replace(outcome, new_alerts=new_alerts)
+        finish = functools.partial(
+            self._after_commit, message, outcome, source, force, digest, matches
+        )
+        if batch is None:
+            finish()
+        else:
+            batch.on_commit.append(finish)
+        return outcome
+
+    def _after_commit(
+        self,
+        message: IncomingMessage,
+        outcome: MessageOutcome,
+        source: Source | None,
+        force: bool,
+        digest: ParsedDigest | None,
+        matches: Sequence[Match],
+    ) -> None:
+        """Once the message is committed: metrics, the source's post-processing, the log."""
+        self._count(message, digest, outcome.status, list(matches))
+        extra = {"source": message.source, "message_id": outcome.message_id}
         try:  # the message is stored: a failing post-processing must not undo that
             post = source or (self.source(message.source) if not force else None)
             if post is not None:
                 post.after_commit(message)
         except Exception as e:
             log.warning("post-processing failed: %s", e, extra=extra)
-        log.info("%s: %d papers, %d new alert(s)", status, len(found), new_alerts, extra=extra)
-        return replace(outcome, new_alerts=new_alerts)
+        log.info(
+            "%s: %d papers, %d new alert(s)",
+            outcome.status,
+            outcome.papers,
+            outcome.new_alerts,
+            extra=extra,
+        )
 
     # -- steps ----------------------------------------------------------------------
 
@@ -384,7 +499,7 @@ class Pipeline:
 
     def _parse(
         self, message: IncomingMessage, budget: ParseBudget
-    ) -> tuple[ParsedDigest | None, str, str | None, OverBudget | None]:
+    ) -> Parsed:
         """(digest, status, reason, over budget): never raises for bad content."""
         if message.skip_reason:
             return None, SKIPPED, message.skip_reason, None
@@ -465,6 +580,12 @@ class Pipeline:
             {rule.name: rule.description for rule in rules.ruleset.enabled},
             self.settings.delivery.default_daily_at,
         )
+
+
+def _not_recorded(message: IncomingMessage, error: Exception) -> MessageOutcome:
+    log.exception("could not record a message", extra={"source": message.source})
+    reason = f"not recorded, tried again on the next run: {describe_error(error)}"
+    return MessageOutcome(message.source, message.uid, FAILED, reason)
 
 
 def _log_match(paper: Paper) -> None:

@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Column,
@@ -28,6 +28,9 @@ from mailer.models import NewAlert, Paper
 from mailer.store import codec
 from mailer.store.bulk import add_alerts, save_papers
 from mailer.store.schema import PARSED, messages, outbox, paper_sources
+
+if TYPE_CHECKING:
+    from mailer.store.ingest import IngestBatch
 
 MAX_TEXT = 2000  # subjects, senders and reasons are cut to this many characters
 DEADLOCK_RETRIES = 5
@@ -175,8 +178,11 @@ class MessageQueries:
         record: MessageRecord,
         found: Sequence[Paper] = (),
         alerts: Sequence[NewAlert] = (),
+        *,
+        batch: IngestBatch | None = None,
     ) -> int:
-        """Record a message, its papers and its new alerts in ONE transaction.
+        """Record a message, its papers and its new alerts in ONE transaction (with
+        `batch`: in a savepoint of that batch's transaction, final at its commit).
 
         Re-recording a message (replay, --since) updates its row. An alert whose
         (rule, paper, destination) is already in the outbox is left as it is.
@@ -184,6 +190,8 @@ class MessageQueries:
         recording digests that share papers do not deadlock; if PostgreSQL still picks
         this transaction as a deadlock victim, it is run again.
         """
+        if batch is not None:
+            return batch.store.record_message(record, found, alerts)
         for attempt in range(1, DEADLOCK_RETRIES + 1):
             try:
                 return self._record_once(record, found, alerts)
