@@ -41,6 +41,7 @@ from mailer.sources import IncomingMessage, Source, SourceError
 from mailer.sources.registry import UnknownSource, open_source
 from mailer.store import MessageRecord, NewAlert, Store, describe_error, message_key
 from mailer.store.ingest import IngestBatch
+from mailer.store.messages import DEADLOCK_RETRIES, is_retryable
 from mailer.store.quarantine import QuarantineLog
 from mailer.store.schema import FAILED, NO_PAPERS, PARSED, QUARANTINED, SKIPPED
 
@@ -320,14 +321,7 @@ class Pipeline:
             return [_not_recorded(message, e) for message, _ in pending]
         try:
             for message, parsed in pending:
-                try:
-                    with batch.message():
-                        outcome = self.process_incoming(
-                            message, source=source, now=now, parsed=parsed, batch=batch
-                        )
-                except Exception as e:  # rolled back to its savepoint; the others stay
-                    outcome = _not_recorded(message, e)
-                outcomes.append(outcome)
+                outcomes.append(self._record_in(batch, message, parsed, source, now))
             batch.commit()
         except Exception as e:  # nothing of the batch is recorded: the next run retries it
             return [_not_recorded(message, e) for message, _ in pending]
@@ -497,9 +491,7 @@ class Pipeline:
             message.source, message.folder, message.uidvalidity, message.uid
         )
 
-    def _parse(
-        self, message: IncomingMessage, budget: ParseBudget
-    ) -> Parsed:
+    def _parse(self, message: IncomingMessage, budget: ParseBudget) -> Parsed:
         """(digest, status, reason, over budget): never raises for bad content."""
         if message.skip_reason:
             return None, SKIPPED, message.skip_reason, None
@@ -580,6 +572,29 @@ class Pipeline:
             {rule.name: rule.description for rule in rules.ruleset.enabled},
             self.settings.delivery.default_daily_at,
         )
+
+    def _record_in(
+        self,
+        batch: IngestBatch,
+        message: IncomingMessage,
+        parsed: Parsed,
+        source: Source,
+        now: datetime | None,
+    ) -> MessageOutcome:
+        """One message of a batch in its savepoint: on a failure it alone is rolled
+        back (run again after a deadlock, up to DEADLOCK_RETRIES times)."""
+        for attempt in range(1, DEADLOCK_RETRIES + 1):
+            finished = len(batch.on_commit)
+            try:
+                with batch.message():
+                    return self.process_incoming(
+                        message, source=source, now=now, parsed=parsed, batch=batch
+                    )
+            except Exception as e:
+                del batch.on_commit[finished:]  # its post-processing is not due
+                if not is_retryable(e) or attempt == DEADLOCK_RETRIES:
+                    return _not_recorded(message, e)
+        raise AssertionError("unreachable")
 
 
 def _not_recorded(message: IncomingMessage, error: Exception) -> MessageOutcome:

@@ -7,7 +7,8 @@ store call the pipeline makes for a message (the planner's reads, `record_messag
 the quarantine log) goes through `IngestBatch.store`, a `Store` bound to that
 connection, so a message sees what the earlier messages of the batch wrote (a paper
 two digests share, a copy of the same Message-ID). Each message runs in its own
-SAVEPOINT (`message()`): one that fails is rolled back alone and the others stay.
+SAVEPOINT (`message()`): one that fails is rolled back alone and the others stay
+(on a deadlock, PostgreSQL's victim, the caller runs it again, as `record_message` does).
 Nothing is final before `commit()`; the caller runs the sources' `after_commit` (IMAP:
 mark seen, move) only after it. A kill before the commit loses the whole batch, and the
 next run reads it again: nothing was post-processed or delivered.
@@ -30,9 +31,9 @@ if TYPE_CHECKING:
 
 
 class BoundEngine:
-    """An engine stand-in for the store's queries that hands out one open connection:
-    `connect()` gives it as it is, `begin()` opens a SAVEPOINT in it (released at the
-    end, rolled back on an error)."""
+    """An engine stand-in for the store's queries that hands out one open connection,
+    in the batch's transaction: `connect()` and `begin()` give it as it is (the
+    message's savepoint, `IngestBatch.message()`, is what rolls back a failure)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -45,8 +46,7 @@ class BoundEngine:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        with self.conn.begin_nested():
-            yield self.conn
+        yield self.conn
 
     def dispose(self) -> None:  # the batch closes the connection, not the store over it
         pass

@@ -130,6 +130,14 @@ def _alert_row(alert: NewAlert, row: int, created: datetime) -> dict[str, object
     }
 
 
+def is_retryable(error: BaseException) -> bool:
+    """A deadlock or serialization failure: running the transaction again may succeed."""
+    orig = getattr(error, "orig", None)
+    return isinstance(error, OperationalError) and (
+        getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+    )
+
+
 class MessageQueries:
     engine: Engine
 
@@ -190,14 +198,13 @@ class MessageQueries:
         recording digests that share papers do not deadlock; if PostgreSQL still picks
         this transaction as a deadlock victim, it is run again.
         """
-        if batch is not None:
-            return batch.store.record_message(record, found, alerts)
+        if batch is not None:  # the batch retries the message's savepoint on a deadlock
+            return batch.store._record_once(record, found, alerts)
         for attempt in range(1, DEADLOCK_RETRIES + 1):
             try:
                 return self._record_once(record, found, alerts)
             except OperationalError as e:
-                code = getattr(e.orig, "sqlstate", None)
-                if code not in RETRYABLE_SQLSTATES or attempt == DEADLOCK_RETRIES:
+                if not is_retryable(e) or attempt == DEADLOCK_RETRIES:
                     raise
         raise AssertionError("unreachable")
 
@@ -206,7 +213,10 @@ class MessageQueries:
     ) -> int:
         alerts = sorted(alerts, key=lambda a: (a.rule, a.paper_id, a.destination))
         with self.engine.begin() as conn:
-            row = self._save_message(conn, record)
+            # a new row gets its paper count at once (one paper_sources row per paper id);
+            # a message recorded again counts what all its recordings saw
+            count = len({p.id for p in found})
+            row, is_new = self._save_message(conn, record, count)
             save_papers(
                 conn,
                 found,
@@ -215,20 +225,24 @@ class MessageQueries:
                 when=codec.to_db_time(record.processed_at),
                 cut=_cut,
             )
-            conn.execute(
-                update(messages)
-                .where(messages.c.id == row)
-                .values(
-                    paper_count=select(func.count())
-                    .select_from(paper_sources)
-                    .where(paper_sources.c.message_row == row)
-                    .scalar_subquery()
+            if not is_new:
+                conn.execute(
+                    update(messages)
+                    .where(messages.c.id == row)
+                    .values(
+                        paper_count=select(func.count())
+                        .select_from(paper_sources)
+                        .where(paper_sources.c.message_row == row)
+                        .scalar_subquery()
+                    )
                 )
-            )
             created = codec.to_db_time(record.processed_at)
             return add_alerts(conn, [_alert_row(alert, row, created) for alert in alerts])
 
-    def _save_message(self, conn: Connection, record: MessageRecord) -> int:
+    def _save_message(
+        self, conn: Connection, record: MessageRecord, paper_count: int
+    ) -> tuple[int, bool]:
+        """The message's row, and whether it was inserted now."""
         values: dict[str, object] = {
             "message_id": fit(record.message_id, messages.c.message_id)
             if record.message_id is not None
@@ -251,21 +265,21 @@ class MessageQueries:
                 folder=fit(record.folder, messages.c.folder),
                 uidvalidity=record.uidvalidity,
                 uid=fit(record.uid, messages.c.uid),
-                paper_count=0,
+                paper_count=paper_count,
                 **values,
             )
             .on_conflict_do_nothing(index_elements=["source", "folder", "uidvalidity", "uid"])
             .returning(messages.c.id)
         ).scalar()
         if inserted is not None:
-            return int(inserted)
+            return int(inserted), True
         existing = conn.execute(
             select(messages.c.id).where(
                 _message_where(record.source, record.folder, record.uidvalidity, record.uid)
             )
         ).scalar_one()
         conn.execute(update(messages).where(messages.c.id == existing).values(**values))
-        return int(existing)
+        return int(existing), False
 
     # -- reads ------------------------------------------------------------------------
 
