@@ -199,16 +199,17 @@ class Pipeline:
         for config in self.settings.sources:
             try:
                 source = self.source(config.name)
-                messages = source.fetch(self.store, since)
                 if not (dry_run or since or self.enricher):  # see _ingest_in_batches
-                    for outcome in self._ingest_in_batches(messages, source, now):
+                    state = JustChecked(self.store)
+                    fetched = source.fetch(state, since)
+                    for outcome in self._ingest_in_batches(fetched, source, now, state):
                         summary.add(outcome)
-                    messages = iter(())
-                for message in messages:
-                    outcome = self._process_safely(
-                        message, source, since=since, dry_run=dry_run, now=now, planned=planned
-                    )
-                    summary.add(outcome)
+                else:
+                    for message in source.fetch(self.store, since):
+                        outcome = self._process_safely(
+                            message, source, since=since, dry_run=dry_run, now=now, planned=planned
+                        )
+                        summary.add(outcome)
                 if not dry_run:
                     metrics.LAST_FETCH_SUCCESS.labels(source=config.name).set(
                         (now or self.clock()).timestamp()
@@ -277,7 +278,11 @@ class Pipeline:
             return _not_recorded(message, e)
 
     def _ingest_in_batches(
-        self, messages: Iterator[IncomingMessage], source: Source, now: datetime | None
+        self,
+        messages: Iterator[IncomingMessage],
+        source: Source,
+        now: datetime | None,
+        state: JustChecked,
     ) -> Iterator[MessageOutcome]:
         """`run --once` (no --since, no --dry-run, no enrichment): the messages are
         parsed a batch at a time (up to `INGEST_BATCH_MESSAGES`, `INGEST_BATCH_BYTES`
@@ -290,7 +295,7 @@ class Pipeline:
         pending: list[tuple[IncomingMessage, Parsed]] = []
         size, started = 0, time.monotonic()
         for message in messages:
-            if self.store.is_processed(
+            if not state.was_unprocessed(message) and self.store.is_processed(
                 message.source, message.folder, message.uidvalidity, message.uid
             ):
                 yield MessageOutcome(message.source, message.uid, ALREADY_PROCESSED)
@@ -605,6 +610,36 @@ def _not_recorded(message: IncomingMessage, error: Exception) -> MessageOutcome:
 
 def _log_match(paper: Paper) -> None:
     log.exception("matching failed", extra={"paper_id": paper.id})
+
+
+class JustChecked:
+    """The store as a source's `SourceState`, remembering which messages the source has
+    just found not processed, so the pipeline does not ask the store again for the
+    message it is handed next (a query, and on PostgreSQL a round trip, per message)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._unprocessed: set[tuple[str, str, int, str]] = set()
+
+    def is_processed(self, source: str, folder: str, uidvalidity: int, uid: str) -> bool:
+        processed = self.store.is_processed(source, folder, uidvalidity, uid)
+        if not processed:
+            self._unprocessed.add((source, folder, uidvalidity, uid))
+        return processed
+
+    def highest_uid(self, source: str, folder: str, uidvalidity: int) -> int | None:
+        return self.store.highest_uid(source, folder, uidvalidity)
+
+    def has_message_id(self, message_id: str) -> bool:
+        return self.store.has_message_id(message_id)
+
+    def was_unprocessed(self, message: IncomingMessage) -> bool:
+        """Whether the source just found this message not processed (asked once)."""
+        key = (message.source, message.folder, message.uidvalidity, message.uid)
+        if key in self._unprocessed:
+            self._unprocessed.discard(key)
+            return True
+        return False
 
 
 class StoreKnown:
