@@ -33,6 +33,7 @@ from mailer.models import Match, Paper, ParsedDigest
 from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.parse_worker import OverBudget, ParseBudget, ParserStopped, ParseWorker, peek_headers
 from mailer.planning import DryRunKnown, Item, Known, MessagePlan, RulesView, plan_message
+from mailer.read_ahead import ReadAhead
 from mailer.rule_errors import describe_rule_errors
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
@@ -289,30 +290,48 @@ class Pipeline:
         of mail or `INGEST_BATCH_SECONDS` of parsing), then planned and recorded in ONE
         transaction (`Store.ingest_batch`), and only after its commit post-processed
         (`after_commit`). The transaction is open while the batch is planned and
-        written, never while a message is parsed. A kill loses at most the batch in
-        hand, which nothing has post-processed or delivered: the next run reads it again."""
+        written, never while a message is parsed. The next batch is fetched and parsed
+        meanwhile (`ReadAhead`: the parse worker and this process work at once). A kill
+        loses at most the batches in hand, which nothing has post-processed or
+        delivered: the next run reads them again."""
+        with ReadAhead(self._parsed_batches(messages, state), "parse-ahead") as batches:
+            for skipped, pending in batches:
+                yield from skipped
+                if pending:
+                    yield from self._record_batch(pending, source, now)
+
+    def _parsed_batches(
+        self, messages: Iterator[IncomingMessage], state: JustChecked
+    ) -> Iterator[tuple[list[MessageOutcome], list[tuple[IncomingMessage, Parsed]]]]:
+        """(messages already processed, parsed messages to record), batch by batch."""
         budget = self.parser.budget
+        skipped: list[MessageOutcome] = []
         pending: list[tuple[IncomingMessage, Parsed]] = []
         size, started = 0, time.monotonic()
-        for message in messages:
-            if not state.was_unprocessed(message) and self.store.is_processed(
-                message.source, message.folder, message.uidvalidity, message.uid
-            ):
-                yield MessageOutcome(message.source, message.uid, ALREADY_PROCESSED)
-                continue
-            if not pending:
-                size, started = 0, time.monotonic()
-            pending.append((message, self._parse(message, budget)))
-            size += len(message.raw or b"")
-            if (
-                len(pending) >= INGEST_BATCH_MESSAGES
-                or size >= INGEST_BATCH_BYTES
-                or time.monotonic() - started >= INGEST_BATCH_SECONDS
-            ):
-                yield from self._record_batch(pending, source, now)
-                pending = []
-        if pending:
-            yield from self._record_batch(pending, source, now)
+        try:
+            for message in messages:
+                if not state.was_unprocessed(message) and self.store.is_processed(
+                    message.source, message.folder, message.uidvalidity, message.uid
+                ):
+                    skipped.append(MessageOutcome(message.source, message.uid, ALREADY_PROCESSED))
+                    continue
+                if not pending:
+                    size, started = 0, time.monotonic()
+                pending.append((message, self._parse(message, budget)))
+                size += len(message.raw or b"")
+                if (
+                    len(pending) >= INGEST_BATCH_MESSAGES
+                    or size >= INGEST_BATCH_BYTES
+                    or time.monotonic() - started >= INGEST_BATCH_SECONDS
+                ):
+                    yield skipped, pending
+                    skipped, pending = [], []
+        except Exception:  # the source failed: what it gave before is recorded first
+            if pending:
+                yield skipped, pending
+            raise
+        if skipped or pending:
+            yield skipped, pending
 
     def _record_batch(
         self, pending: list[tuple[IncomingMessage, Parsed]], source: Source, now: datetime | None
