@@ -308,13 +308,18 @@ class Pipeline:
         skipped: list[MessageOutcome] = []
         pending: list[tuple[IncomingMessage, Parsed]] = []
         size, started = 0, time.monotonic()
+        # a source that plans again from the store while the run goes on (IMAP retrying a
+        # fetch on a new connection) may hand over again a message not yet committed
+        handed: set[tuple[str, str, int, str]] = set()
         try:
             for message in messages:
-                if not state.was_unprocessed(message) and self.store.is_processed(
-                    message.source, message.folder, message.uidvalidity, message.uid
+                key = (message.source, message.folder, message.uidvalidity, message.uid)
+                if key in handed or (
+                    not state.was_unprocessed(message) and self.store.is_processed(*key)
                 ):
                     skipped.append(MessageOutcome(message.source, message.uid, ALREADY_PROCESSED))
                     continue
+                handed.add(key)
                 if not pending:
                     size, started = 0, time.monotonic()
                 pending.append((message, self._parse(message, budget)))
