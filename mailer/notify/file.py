@@ -12,12 +12,15 @@ For a batch it writes, under the destination's `path`, files sharing one stem su
 
 Files are created with O_EXCL; when a stem is taken (the same batch delivered again,
 e.g. after a crash between writing and recording), a `-2`, `-3`... suffix is added.
+The last file (the `.json` record) is written under a hidden temporary name and renamed
+into place, so a crash never leaves an empty or partial record.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -187,10 +190,16 @@ class FileChannel:
                 except FileExistsError:
                     continue
                 written = [self.directory / f"{name}{first_suffix}"]
-                for suffix, text in parts[1:]:
+                for number, (suffix, text) in enumerate(parts[1:], 2):
                     path = self.directory / f"{name}{suffix}"
-                    with open(path, "x", encoding="utf-8") as f:
-                        f.write(text)
+                    if number < len(parts):
+                        with open(path, "x", encoding="utf-8") as f:
+                            f.write(text)
+                    else:  # the record, written last: whole or absent, even after a kill
+                        temporary = self.directory / f".{name}{suffix}.tmp"
+                        with open(temporary, "w", encoding="utf-8") as f:
+                            f.write(text)
+                        os.replace(temporary, path)  # the stem is ours: nothing to overwrite
                     written.append(path)
                 return written
         except OSError as e:
