@@ -14,9 +14,11 @@ The clock is injected: every entry point takes `now`, defaulting to `clock()`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -32,6 +34,7 @@ from mailer.errors import UsageError
 from mailer.models import Match, MessageStatus, Paper, ParsedDigest
 from mailer.parse_worker import OverBudget, ParseBudget, ParserStopped, ParseWorker, peek_headers
 from mailer.planning import DryRunKnown, Item, Known, MessagePlan, RulesView, plan_message
+from mailer.read_ahead import ReadAhead
 from mailer.rule_errors import describe_rule_errors
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
@@ -39,6 +42,8 @@ from mailer.slackapp.rules import with_subscriptions, without_repeats
 from mailer.sources import EMAIL, Capabilities, IncomingMessage, Source, SourceError
 from mailer.sources.registry import UnknownSource, open_source
 from mailer.store import MessageRecord, NewAlert, Store, describe_error, message_key
+from mailer.store.ingest import IngestBatch
+from mailer.store.messages import DEADLOCK_RETRIES, is_retryable
 from mailer.store.quarantine import QuarantineLog
 from mailer.store.schema import FAILED, NO_PAPERS, PARSED, QUARANTINED, SKIPPED
 
@@ -48,6 +53,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["MessageOutcome", "Pipeline", "RulesUnavailable", "RunSummary", "describe_rule_errors"]
+
+Parsed = tuple[ParsedDigest | None, MessageStatus, str | None, OverBudget | None]  # Pipeline._parse
+INGEST_BATCH_MESSAGES = 25  # messages `run --once` records in one transaction, at most
+INGEST_BATCH_BYTES = 16 * 1024 * 1024  # ... and mail held in memory for it
+INGEST_BATCH_SECONDS = 2.0  # ... and parsing before its commit
 
 
 class RulesUnavailable(UsageError):
@@ -186,11 +196,17 @@ class Pipeline:
         for config in self.settings.sources:
             try:
                 source = self.source(config.name)
-                for message in source.fetch(self.store, since):
-                    outcome = self._process_safely(
-                        message, source, since=since, dry_run=dry_run, now=now, planned=planned
-                    )
-                    summary.add(outcome)
+                if not (dry_run or since or self.enricher):  # see _ingest_in_batches
+                    state = JustChecked(self.store)
+                    fetched = source.fetch(state, since)
+                    for outcome in self._ingest_in_batches(fetched, source, now, state):
+                        summary.add(outcome)
+                else:
+                    for message in source.fetch(self.store, since):
+                        outcome = self._process_safely(
+                            message, source, since=since, dry_run=dry_run, now=now, planned=planned
+                        )
+                        summary.add(outcome)
                 if not dry_run:
                     metrics.LAST_FETCH_SUCCESS.labels(source=config.name).set(
                         (now or self.clock()).timestamp()
@@ -240,16 +256,105 @@ class Pipeline:
         since: date | None,
         dry_run: bool,
         now: datetime | None,
-        planned: set[tuple[str, str, str]],
+        planned: set[tuple[str, str, str]] | None = None,
+        parsed: Parsed | None = None,
+        batch: IngestBatch | None = None,
     ) -> MessageOutcome:
         try:
             return self.process_incoming(
-                message, source=source, since=since, dry_run=dry_run, now=now, planned=planned
+                message,
+                source=source,
+                since=since,
+                dry_run=dry_run,
+                now=now,
+                planned=planned,
+                parsed=parsed,
+                batch=batch,
             )
-        except Exception as e:  # the store failed for this message: the next run retries it
-            log.exception("could not record a message", extra={"source": message.source})
-            reason = f"not recorded, tried again on the next run: {describe_error(e)}"
-            return MessageOutcome(message.source, message.uid, FAILED, reason)
+        except Exception as e:  # noqa: BLE001 bulkhead: the store failed for this message: the next run retries it
+            return _not_recorded(message, e)
+
+    def _ingest_in_batches(
+        self,
+        messages: Iterator[IncomingMessage],
+        source: Source,
+        now: datetime | None,
+        state: JustChecked,
+    ) -> Iterator[MessageOutcome]:
+        """`run --once` (no --since, no --dry-run, no enrichment): the messages are
+        parsed a batch at a time (up to `INGEST_BATCH_MESSAGES`, `INGEST_BATCH_BYTES`
+        of mail or `INGEST_BATCH_SECONDS` of parsing), then planned and recorded in ONE
+        transaction (`Store.ingest_batch`), and only after its commit post-processed
+        (`after_commit`). The transaction is open while the batch is planned and
+        written, never while a message is parsed. The next batch is fetched and parsed
+        meanwhile (`ReadAhead`: the parse worker and this process work at once). A kill
+        loses at most the batches in hand, which nothing has post-processed or
+        delivered: the next run reads them again."""
+        with ReadAhead(self._parsed_batches(messages, state), "parse-ahead") as batches:
+            for skipped, pending in batches:
+                yield from skipped
+                if pending:
+                    yield from self._record_batch(pending, source, now)
+
+    def _parsed_batches(
+        self, messages: Iterator[IncomingMessage], state: JustChecked
+    ) -> Iterator[tuple[list[MessageOutcome], list[tuple[IncomingMessage, Parsed]]]]:
+        """(messages already processed, parsed messages to record), batch by batch."""
+        budget = self.parser.budget
+        skipped: list[MessageOutcome] = []
+        pending: list[tuple[IncomingMessage, Parsed]] = []
+        size, started = 0, time.monotonic()
+        # a source that plans again from the store while the run goes on (IMAP retrying a
+        # fetch on a new connection) may hand over again a message not yet committed
+        handed: set[tuple[str, str, int, str]] = set()
+        try:
+            for message in messages:
+                key = (message.source, message.folder, message.uidvalidity, message.uid)
+                if key in handed or (
+                    not state.was_unprocessed(message) and self.store.is_processed(*key)
+                ):
+                    skipped.append(MessageOutcome(message.source, message.uid, ALREADY_PROCESSED))
+                    continue
+                handed.add(key)
+                if not pending:
+                    size, started = 0, time.monotonic()
+                pending.append((message, self._parse(message, budget)))
+                size += len(message.raw or b"")
+                if (
+                    len(pending) >= INGEST_BATCH_MESSAGES
+                    or size >= INGEST_BATCH_BYTES
+                    or time.monotonic() - started >= INGEST_BATCH_SECONDS
+                ):
+                    yield skipped, pending
+                    skipped, pending = [], []
+        except Exception:  # the source failed: what it gave before is recorded first
+            if pending:
+                yield skipped, pending
+            raise
+        if skipped or pending:
+            yield skipped, pending
+
+    def _record_batch(
+        self, pending: list[tuple[IncomingMessage, Parsed]], source: Source, now: datetime | None
+    ) -> list[MessageOutcome]:
+        """Plan and record parsed messages in one transaction, each in its savepoint (a
+        message the store fails on is rolled back alone); then their `after_commit`."""
+        outcomes: list[MessageOutcome] = []
+        try:
+            batch = self.store.ingest_batch()
+        except Exception as e:  # noqa: BLE001 bulkhead: no batch, nothing recorded: the next run retries
+            return [_not_recorded(message, e) for message, _ in pending]
+        try:
+            for message, parsed in pending:
+                outcomes.append(self._record_in(batch, message, parsed, source, now))
+            batch.commit()
+        except Exception as e:  # noqa: BLE001 bulkhead: nothing of the batch is recorded: the next run retries it
+            return [_not_recorded(message, e) for message, _ in pending]
+        finally:
+            batch.close()
+        for finish in batch.on_commit:
+            finish()
+        return outcomes
 
     def process_incoming(
         self,
@@ -262,21 +367,28 @@ class Pipeline:
         now: datetime | None = None,
         planned: set[tuple[str, str, str]] | None = None,
         budget: ParseBudget | None = None,
+        parsed: Parsed | None = None,
+        batch: IngestBatch | None = None,
     ) -> MessageOutcome:
         """Parse, match and enqueue one message in one transaction, then `after_commit`.
 
         `source` defaults to the configured source named by the message; `force`
         (implied by `since`) processes a message that was processed before; `budget`
-        replaces the configured parse budget.
+        replaces the configured parse budget. `parsed`: the message was found not
+        processed and parsed already (`_ingest_in_batches`); `batch`: it is recorded in
+        that batch's transaction, and `after_commit` waits for the batch's commit.
         """
         now = now or self.clock()
         key = message_key(message.source, message.folder, message.uidvalidity, message.uid)
-        if not (force or since) and self.store.is_processed(
-            message.source, message.folder, message.uidvalidity, message.uid
-        ):
-            return MessageOutcome(message.source, message.uid, ALREADY_PROCESSED)
+        store = batch.store if batch is not None else self.store
+        if parsed is None:
+            if not (force or since) and store.is_processed(
+                message.source, message.folder, message.uidvalidity, message.uid
+            ):
+                return MessageOutcome(message.source, message.uid, ALREADY_PROCESSED)
+            parsed = self._parse(message, budget or self.parser.budget)
         budget = budget or self.parser.budget
-        digest, status, reason, over = self._parse(message, budget)
+        digest, status, reason, over = parsed
         message_id = (digest.message_id if digest else None) or message.message_id
         if since and digest and digest.date and digest.date.date() < since:
             if not dry_run and self._is_forgotten_when_dropped(message):
@@ -296,10 +408,11 @@ class Pipeline:
             reason,
             is_new=not (force or since),  # else it returned above when processed
         )
+        store_known = StoreKnown(store) if batch is not None else self._known
         known: Known = (
-            DryRunKnown(self._known, planned if planned is not None else set())
+            DryRunKnown(store_known, planned if planned is not None else set())
             if dry_run
-            else self._known
+            else store_known
         )
         plan = plan_message(
             item, self._rules_view(), known, now, enrich=self._enrich, log_match_failure=_log_match
@@ -323,20 +436,46 @@ class Pipeline:
             log.warning("not read: %s", reason, extra={"source": message.source})
             return outcome
         record = self._record(message, digest, status, reason, message_id, now)
-        new_alerts = self.store.record_message(record, found, alerts)
+        new_alerts = self.store.record_message(record, found, alerts, batch=batch)
         key_tuple = (message.source, message.folder, message.uidvalidity, message.uid)
         kind = over.kind if over else None
-        self.quarantine.note(key_tuple, kind, budget, replayed=force, now=now)
-        self._count(message, digest, status, matches)
-        extra = {"source": message.source, "message_id": message_id}
+        quarantine = QuarantineLog(store.engine) if batch is not None else self.quarantine
+        quarantine.note(key_tuple, kind, budget, replayed=force, now=now)
+        outcome = replace(outcome, new_alerts=new_alerts)
+        finish = functools.partial(
+            self._after_commit, message, outcome, source, force, digest, matches
+        )
+        if batch is None:
+            finish()
+        else:
+            batch.on_commit.append(finish)
+        return outcome
+
+    def _after_commit(
+        self,
+        message: IncomingMessage,
+        outcome: MessageOutcome,
+        source: Source | None,
+        force: bool,
+        digest: ParsedDigest | None,
+        matches: Sequence[Match],
+    ) -> None:
+        """Once the message is committed: metrics, the source's post-processing, the log."""
+        self._count(message, digest, MessageStatus(outcome.status), list(matches))
+        extra = {"source": message.source, "message_id": outcome.message_id}
         try:  # the message is stored: a failing post-processing must not undo that
             post = source or (self.source(message.source) if not force else None)
             if post is not None:
                 post.after_commit(message)
         except Exception as e:  # noqa: BLE001 bulkhead: the message is stored; a failing after_commit must not undo that
             log.warning("post-processing failed: %s", e, extra=extra)
-        log.info("%s: %d papers, %d new alert(s)", status, len(found), new_alerts, extra=extra)
-        return replace(outcome, new_alerts=new_alerts)
+        log.info(
+            "%s: %d papers, %d new alert(s)",
+            outcome.status,
+            outcome.papers,
+            outcome.new_alerts,
+            extra=extra,
+        )
 
     # -- steps ----------------------------------------------------------------------
 
@@ -377,9 +516,7 @@ class Pipeline:
             message.source, message.folder, message.uidvalidity, message.uid
         )
 
-    def _parse(
-        self, message: IncomingMessage, budget: ParseBudget
-    ) -> tuple[ParsedDigest | None, MessageStatus, str | None, OverBudget | None]:
+    def _parse(self, message: IncomingMessage, budget: ParseBudget) -> Parsed:
         """(digest, status, reason, over budget): never raises for bad content."""
         if message.skip_reason:
             return None, SKIPPED, message.skip_reason, None
@@ -466,9 +603,68 @@ class Pipeline:
             self.settings.delivery.default_daily_at,
         )
 
+    def _record_in(
+        self,
+        batch: IngestBatch,
+        message: IncomingMessage,
+        parsed: Parsed,
+        source: Source,
+        now: datetime | None,
+    ) -> MessageOutcome:
+        """One message of a batch in its savepoint: on a failure it alone is rolled
+        back (run again after a deadlock, up to DEADLOCK_RETRIES times)."""
+        for attempt in range(1, DEADLOCK_RETRIES + 1):
+            finished = len(batch.on_commit)
+            try:
+                with batch.message():
+                    return self.process_incoming(
+                        message, source=source, now=now, parsed=parsed, batch=batch
+                    )
+            except Exception as e:  # noqa: BLE001 bulkhead: retried on a deadlock, else this message is not recorded
+                del batch.on_commit[finished:]  # its post-processing is not due
+                if not is_retryable(e) or attempt == DEADLOCK_RETRIES:
+                    return _not_recorded(message, e)
+        raise AssertionError("unreachable")
+
+
+def _not_recorded(message: IncomingMessage, error: Exception) -> MessageOutcome:
+    log.exception("could not record a message", extra={"source": message.source})
+    reason = f"not recorded, tried again on the next run: {describe_error(error)}"
+    return MessageOutcome(message.source, message.uid, FAILED, reason)
+
 
 def _log_match(paper: Paper) -> None:
     log.exception("matching failed", extra={"paper_id": paper.id})
+
+
+class JustChecked:
+    """The store as a source's `SourceState`, remembering which messages the source has
+    just found not processed, so the pipeline does not ask the store again for the
+    message it is handed next (a query, and on PostgreSQL a round trip, per message)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._unprocessed: set[tuple[str, str, int, str]] = set()
+
+    def is_processed(self, source: str, folder: str, uidvalidity: int, uid: str) -> bool:
+        processed = self.store.is_processed(source, folder, uidvalidity, uid)
+        if not processed:
+            self._unprocessed.add((source, folder, uidvalidity, uid))
+        return processed
+
+    def highest_uid(self, source: str, folder: str, uidvalidity: int) -> int | None:
+        return self.store.highest_uid(source, folder, uidvalidity)
+
+    def has_message_id(self, message_id: str) -> bool:
+        return self.store.has_message_id(message_id)
+
+    def was_unprocessed(self, message: IncomingMessage) -> bool:
+        """Whether the source just found this message not processed (asked once)."""
+        key = (message.source, message.folder, message.uidvalidity, message.uid)
+        if key in self._unprocessed:
+            self._unprocessed.discard(key)
+            return True
+        return False
 
 
 class StoreKnown:

@@ -162,3 +162,30 @@ def test_the_console_channel_prints_the_text_rendering() -> None:
         "console", ConsoleDestination(kind="console"), ChannelContext(), stream=out
     ).deliver(batch(datetime(2025, 10, 14, 9, 0, tzinfo=UTC)))
     assert "Tiny Llamas" in out.getvalue() and "small-llms" in out.getvalue()
+
+
+def test_the_file_channel_record_is_whole_or_absent_when_writing_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The .json record (written last) appears only whole: a process killed while writing
+    it (here: stopped before the rename) leaves no empty or partial record."""
+    import os
+
+    channel = FileChannel(
+        "preview",
+        FileDestination(kind="file", path=tmp_path / "out"),
+        ChannelContext.from_settings(Settings()),
+    )
+
+    def killed(*args: object) -> None:
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(SystemExit):
+        channel.deliver(batch(datetime(2025, 10, 14, 9, 0, tzinfo=UTC)))
+    out = tmp_path / "out"
+    assert [p for p in out.glob("*.json") if not p.name.endswith(".slack.json")] == []
+    monkeypatch.undo()
+    channel.deliver(batch(datetime(2025, 10, 14, 9, 0, tzinfo=UTC)))  # delivered again
+    [record] = [p for p in out.glob("*.json") if not p.name.endswith(".slack.json")]
+    assert json.loads(record.read_text())["alerts"][0]["paper_id"] == "arxiv:2510.00001"

@@ -37,3 +37,38 @@ def test_every_paper_is_in_exactly_one_part_under_the_limit(limit: int) -> None:
 def test_a_short_feed_stays_one_message() -> None:
     batch = many_paper_batch(3)
     assert render_email_parts(batch) == [render_email(batch)]
+
+
+def test_alert_messages_write_the_same_text_and_bytes_as_the_stdlib_message() -> None:
+    """The cached header values and the cheap deep copy (mailer.notify.mime_policy) change
+    no byte: the same message built as a plain stdlib EmailMessage writes the same."""
+    import random
+    from datetime import UTC, datetime
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    from mailer.notify.email import build_message
+
+    when = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
+    for batch in (many_paper_batch(3), many_paper_batch(40)):
+        for _ in range(2):  # the second time from the cached header values
+            rendered = render_email(batch)
+            ours = build_message(
+                rendered,
+                sender="Päper Mailer <papers@example.org>",
+                to=["Zoë <z@example.org>", "b@example.org"],
+                message_id="<m1@example.org>",
+                date=when,
+                unsubscribe="https://example.org/u?x=1",
+            )
+            plain = EmailMessage(policy=SMTP)
+            for name, value in ours.items():
+                if name.lower() not in ("content-type", "mime-version"):
+                    plain[name] = str(value)
+            plain.set_content(rendered.text, subtype="plain", charset="utf-8")
+            plain.add_alternative(rendered.html, subtype="html", charset="utf-8")
+            for write in ("as_string", "as_bytes"):
+                random.seed(3)  # the MIME boundary
+                expected = getattr(plain, write)()
+                random.seed(3)
+                assert getattr(ours, write)() == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pipeline_kit import Recorder, digest_email, settings_for, write_config
@@ -18,6 +19,7 @@ from mailer.keys import BatchKey
 from mailer.models import AlertBatch, OutboxState
 from mailer.notify import DeliveryError
 from mailer.sources import IncomingMessage
+from mailer.store import Store
 
 T0 = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)  # 08:00 in Paris
 LLM = ("2510.00001", "Tiny Llamas: a small language model at 1B", "We train a 1B language model.")
@@ -112,6 +114,55 @@ def test_a_message_the_store_refuses_is_reported_in_one_line_and_tried_again(
     monkeypatch.setattr(pipe.store, "record_message", real_record)
     again = pipe.run_once(now=T0)
     assert (again.emails, again.delivery.sent, len(recorder.batches)) == (1, 2, 2)
+    pipe.close()
+
+
+def test_a_message_the_store_refuses_in_a_batch_is_rolled_back_alone(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    state_url: str,  # noqa: F811
+) -> None:
+    pipe, recorder = pipeline(tmp_path, [SMALL_LLMS], state=state_url)
+    drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
+    drop(tmp_path, "2.eml", digest_email("d2", T0, [OTHER]))
+    drop(tmp_path, "3.eml", digest_email("d3", T0, [VISION]))
+    real_record = pipe.store.record_message
+    committed: list[str] = []
+
+    def refuse_2(record: Any, *args: Any, batch: Any = None) -> int:
+        if getattr(record, "uid", None) == "2.eml":  # after its message row is written,
+            real_record(record, *args, batch=batch)  # a real driver error in the batch
+            with batch.store.engine.connect() as conn:
+                conn.execute(text("INSERT INTO no_such_table VALUES ('secret body text')"))
+        return real_record(record, *args, batch=batch)
+
+    class Watching:  # the directory source, noting what is committed at post-processing
+        def __init__(self, inner: object) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.inner, name)
+
+        def after_commit(self, message: IncomingMessage) -> None:
+            other = Store.open(pipe.settings.state)  # another connection: committed rows
+            assert other.is_processed(
+                message.source, message.folder, message.uidvalidity, message.uid
+            )
+            other.close()
+            committed.append(message.uid)
+
+    monkeypatch.setattr(pipe.store, "record_message", refuse_2)
+    pipe._sources["samples"] = Watching(pipe.source("samples"))  # type: ignore[assignment]
+    summary = pipe.run_once(now=T0)
+    assert [p.split(":")[0] for p in summary.problems] == ["samples/2.eml"]
+    assert "no_such_table" in summary.problems[0] and "secret" not in summary.problems[0]
+    assert committed == ["1.eml", "3.eml"]  # after the batch's commit, the failed one not
+    assert sorted(recorder.alerts()) == sorted(
+        [("small-llms", d, f"arxiv:{LLM[0]}") for d in ["console", "team"]]
+    )
+    monkeypatch.setattr(pipe.store, "record_message", real_record)
+    again = pipe.run_once(now=T0)
+    assert (again.emails, again.delivery.sent) == (1, 2)  # 2.eml was rolled back, whole
     pipe.close()
 
 

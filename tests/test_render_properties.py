@@ -92,3 +92,35 @@ def test_any_batch_renders_within_limits_and_inert(batch: AlertBatch) -> None:
     assert "<!channel>" not in email.html and "<http://x|y>" not in email.html
     text = render_text(batch)  # plain text: "<!channel>" is harmless there, controls are not
     assert "\r" not in text and "\x1b" not in text
+
+
+_JSON_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text()
+)
+_JSON = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@given(_JSON)
+def test_the_file_destination_writes_json_exactly_as_the_json_module(value: object) -> None:
+    from mailer.notify.file import dumps_indented
+
+    assert dumps_indented(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_json_the_fast_writer_does_not_know_goes_to_the_json_module() -> None:
+    from mailer.notify.file import dumps_indented
+
+    odd = {"a": [1, {2: "int key"}], "b": {"x": 1.5}}
+    assert dumps_indented(odd) == json.dumps(odd, indent=2, ensure_ascii=False)

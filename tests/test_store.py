@@ -364,6 +364,21 @@ def test_sqlite_commits_are_durable_across_a_power_cut(tmp_path: Path) -> None:
     store.close()
 
 
+def test_delivery_marks_skip_the_disk_flush_but_ingestion_keeps_it(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path}/mailer.db")
+    p = paper(1)
+    store.record_message(message("1"), [p], [alert(p)])
+    claimed = store.claim_next_batch(T0, worker("worker-a"), LEASE)
+    store.mark_sent([a.id for a in claimed], T0)
+    with store.engine.connect() as conn:  # the pooled connection came back as it was
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    store.close()
+    again = Store.open(f"sqlite:///{tmp_path}/mailer.db")  # committed for another process
+    assert again.outbox_counts()[OutboxState.SENT] == 1
+    assert again.claim_next_batch(T0, worker("worker-b"), LEASE) == []
+    again.close()
+
+
 def test_processes_starting_at_once_on_a_new_state_all_open_it(state_url: str) -> None:  # noqa: F811
     start, errors = threading.Barrier(4), []
 

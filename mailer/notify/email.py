@@ -37,7 +37,7 @@ from mailer.clock import utc_now
 from mailer.config_base import ConfigModel, DestinationModel, is_loopback
 from mailer.models import AlertBatch
 from mailer.notify import ChannelContext, ChannelSpec, DeliveryError, InlineTarget
-from mailer.notify.mime_policy import SMTP_POLICY
+from mailer.notify.mime_policy import SMTP_POLICY, AlertMessage
 from mailer.notify.sanitize import cut_at_word, header_value
 
 if TYPE_CHECKING:  # smtplib and ssl load when a message is sent, not with the config
@@ -168,7 +168,7 @@ def build_message(
     unsubscribe: str | None = None,
 ) -> EmailMessage:
     """The multipart/alternative message; pure, so its headers are easy to test."""
-    message = EmailMessage(policy=SMTP_POLICY)
+    message = AlertMessage(policy=SMTP_POLICY)
     message["From"] = header_value(sender)
     message["To"] = ", ".join(header_value(address) for address in to)
     message["Subject"] = header_value(rendered.subject)

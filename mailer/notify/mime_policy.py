@@ -4,20 +4,34 @@ header registry makes each header class once.
 `email.headerregistry.HeaderRegistry.__getitem__` creates a new class with `type()`
 every time a header is set or read (about 0.2 ms each, 28 per alert email built and
 written): half of building a batch's message. The classes it makes depend only on
-the header's name, so they are kept; every header parses and folds as before.
+the header's name, so they are kept; every header parses and folds as before. The
+header values that repeat from message to message (From, To, Auto-Submitted, a part's
+Content-Type and Content-Transfer-Encoding) are parsed once too: a parsed header is an
+immutable string, so one can be shared.
+
+`AlertMessage` is the message class: writing a part that holds 8-bit text as a
+string (`as_string`, the file destination's `.eml`) makes the generator deep-copy the
+part to re-encode it, hundreds of objects per part; its headers are immutable, so a
+copy of the header list is as good.
 """
 
 from __future__ import annotations
 
+import copy
 from email.headerregistry import BaseHeader, HeaderRegistry
+from email.message import EmailMessage
 from email.policy import SMTP
 from typing import Any
+
+MAX_KEPT_HEADERS = 256  # parsed header values kept (names and values come from us)
+MAX_KEPT_VALUE = 200  # characters: longer values (subjects, mostly) are parsed each time
 
 
 class CachedHeaderRegistry(HeaderRegistry):
     def __init__(self) -> None:
         super().__init__()
         self._made: dict[str, type[BaseHeader]] = {}
+        self._parsed: dict[tuple[str, str], BaseHeader] = {}
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CachedHeaderRegistry:
         return self  # shared, like the classes it hands out (the generator copies messages)
@@ -30,6 +44,31 @@ class CachedHeaderRegistry(HeaderRegistry):
             if len(self._made) < 256:  # names come from us; bounded all the same
                 self._made[key] = made  # two threads racing here make one class twice: harmless
         return made
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        if type(value) is not str or len(value) > MAX_KEPT_VALUE:
+            return super().__call__(name, value)
+        key = (name, value)
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            parsed = super().__call__(name, value)
+            if len(self._parsed) >= MAX_KEPT_HEADERS:
+                self._parsed.clear()  # dates and ids never repeat: start again
+            self._parsed[key] = parsed
+        return parsed
+
+
+class AlertMessage(EmailMessage):
+    """An `EmailMessage` whose deep copy shares its immutable parts (see the module)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> AlertMessage:
+        clone = copy.copy(self)
+        clone._headers = list(self._headers)  # type: ignore[attr-defined]
+        clone.defects = list(self.defects)
+        payload = self._payload  # type: ignore[attr-defined]
+        if isinstance(payload, list):
+            clone._payload = [copy.deepcopy(part, memo) for part in payload]  # type: ignore[attr-defined]
+        return clone
 
 
 SMTP_POLICY = SMTP.clone(header_factory=CachedHeaderRegistry())

@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 
 from mailer.errors import MailerError, UsageError
 from mailer.store.canonical import CanonicalCache, DryRunCanonicalCache
+from mailer.store.ingest import IngestBatch
 from mailer.store.messages import MessageQueries
 from mailer.store.migrations import upgrade
 from mailer.store.outbox import OutboxQueries
@@ -194,6 +195,10 @@ class Store(MessageQueries, OutboxQueries, ReportQueries, SearchQueries):
         except (SQLAlchemyError, RuntimeError) as e:
             reason = _without_password(describe_error(e), self.engine)
             raise StoreError(f"cannot open the state database: {reason}") from e
+
+    def ingest_batch(self) -> IngestBatch:
+        """One transaction for several messages (`mailer.store.ingest`); close() it."""
+        return IngestBatch(self.engine, type(self))
 
     def delivery_progress(self) -> StoreProgress:
         """Where a channel that sends one batch in several messages records how far it got."""

@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Column,
@@ -28,6 +28,9 @@ from mailer.models import MessageStatus, NewAlert, OutboxState, Paper
 from mailer.store import codec
 from mailer.store.bulk import add_alerts, save_papers
 from mailer.store.schema import PARSED, messages, outbox, paper_sources
+
+if TYPE_CHECKING:
+    from mailer.store.ingest import IngestBatch
 
 MAX_TEXT = 2000  # subjects, senders and reasons are cut to this many characters
 DEADLOCK_RETRIES = 5
@@ -127,6 +130,14 @@ def _alert_row(alert: NewAlert, row: int, created: datetime) -> dict[str, object
     }
 
 
+def is_retryable(error: BaseException) -> bool:
+    """A deadlock or serialization failure: running the transaction again may succeed."""
+    orig = getattr(error, "orig", None)
+    return isinstance(error, OperationalError) and (
+        getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+    )
+
+
 class MessageQueries:
     engine: Engine
 
@@ -175,8 +186,11 @@ class MessageQueries:
         record: MessageRecord,
         found: Sequence[Paper] = (),
         alerts: Sequence[NewAlert] = (),
+        *,
+        batch: IngestBatch | None = None,
     ) -> int:
-        """Record a message, its papers and its new alerts in ONE transaction.
+        """Record a message, its papers and its new alerts in ONE transaction (with
+        `batch`: in a savepoint of that batch's transaction, final at its commit).
 
         Re-recording a message (replay, --since) updates its row. An alert whose
         (rule, paper, destination) is already in the outbox is left as it is.
@@ -184,12 +198,13 @@ class MessageQueries:
         recording digests that share papers do not deadlock; if PostgreSQL still picks
         this transaction as a deadlock victim, it is run again.
         """
+        if batch is not None:  # the batch retries the message's savepoint on a deadlock
+            return batch.store._record_once(record, found, alerts)
         for attempt in range(1, DEADLOCK_RETRIES + 1):
             try:
                 return self._record_once(record, found, alerts)
             except OperationalError as e:
-                code = getattr(e.orig, "sqlstate", None)
-                if code not in RETRYABLE_SQLSTATES or attempt == DEADLOCK_RETRIES:
+                if not is_retryable(e) or attempt == DEADLOCK_RETRIES:
                     raise
         raise AssertionError("unreachable")
 
@@ -198,7 +213,10 @@ class MessageQueries:
     ) -> int:
         alerts = sorted(alerts, key=lambda a: (a.rule, a.paper_id, a.destination))
         with self.engine.begin() as conn:
-            row = self._save_message(conn, record)
+            # a new row gets its paper count at once (one paper_sources row per paper id);
+            # a message recorded again counts what all its recordings saw
+            count = len({p.id for p in found})
+            row, is_new = self._save_message(conn, record, count)
             save_papers(
                 conn,
                 found,
@@ -207,20 +225,24 @@ class MessageQueries:
                 when=codec.to_db_time(record.processed_at),
                 cut=_cut,
             )
-            conn.execute(
-                update(messages)
-                .where(messages.c.id == row)
-                .values(
-                    paper_count=select(func.count())
-                    .select_from(paper_sources)
-                    .where(paper_sources.c.message_row == row)
-                    .scalar_subquery()
+            if not is_new:
+                conn.execute(
+                    update(messages)
+                    .where(messages.c.id == row)
+                    .values(
+                        paper_count=select(func.count())
+                        .select_from(paper_sources)
+                        .where(paper_sources.c.message_row == row)
+                        .scalar_subquery()
+                    )
                 )
-            )
             created = codec.to_db_time(record.processed_at)
             return add_alerts(conn, [_alert_row(alert, row, created) for alert in alerts])
 
-    def _save_message(self, conn: Connection, record: MessageRecord) -> int:
+    def _save_message(
+        self, conn: Connection, record: MessageRecord, paper_count: int
+    ) -> tuple[int, bool]:
+        """The message's row, and whether it was inserted now."""
         values: dict[str, object] = {
             "message_id": fit(record.message_id, messages.c.message_id)
             if record.message_id is not None
@@ -243,21 +265,21 @@ class MessageQueries:
                 folder=fit(record.folder, messages.c.folder),
                 uidvalidity=record.uidvalidity,
                 uid=fit(record.uid, messages.c.uid),
-                paper_count=0,
+                paper_count=paper_count,
                 **values,
             )
             .on_conflict_do_nothing(index_elements=["source", "folder", "uidvalidity", "uid"])
             .returning(messages.c.id)
         ).scalar()
         if inserted is not None:
-            return int(inserted)
+            return int(inserted), True
         existing = conn.execute(
             select(messages.c.id).where(
                 _message_where(record.source, record.folder, record.uidvalidity, record.uid)
             )
         ).scalar_one()
         conn.execute(update(messages).where(messages.c.id == existing).values(**values))
-        return int(existing)
+        return int(existing), False
 
     # -- reads ------------------------------------------------------------------------
 
