@@ -1,5 +1,12 @@
 """Shared fixtures. Server fixtures (Dovecot, SMTP, Slack API, PostgreSQL) live in
-tests/integration/; this file only holds what every test may use."""
+tests/integration/; this file only holds what every test may use.
+
+`--update-goldens` is the one switch for every golden and snapshot file (the parser's
+`.expected.json`, the rendered messages in tests/data/render/, the rule errors in
+tests/data/rules/*.expected, rules/schema.json and the generated tables in docs/): the
+tests that use the `golden` fixture rewrite their file from what the code produces now
+instead of comparing. Review the diff before committing it.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +27,37 @@ def require_server(reason: str) -> None:
     if os.environ.get("MAILER_REQUIRE_SERVERS") == "1":
         pytest.fail(f"required test server missing in CI: {reason}")
     pytest.skip(reason)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite golden and snapshot files from the current output instead of comparing",
+    )
+
+
+class Golden:
+    """Compares an output with its golden file, or rewrites the file under --update-goldens."""
+
+    def __init__(self, update: bool) -> None:
+        self.update = update
+
+    def check(self, path: Path, actual: str) -> None:
+        """`actual` must equal the file's text (the whole file)."""
+        if self.update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual, encoding="utf-8")
+            return
+        rerun = "pytest --update-goldens (then review the diff)"
+        assert path.exists(), f"{path} is missing: run {rerun}"
+        assert actual == path.read_text(encoding="utf-8"), f"{path} differs: if intended, {rerun}"
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    return Golden(bool(request.config.getoption("--update-goldens")))
 
 
 @pytest.fixture
