@@ -158,9 +158,9 @@ def test_ten_thousand_rules_load_fast(tmp_path: Path) -> None:
     ]  # fmt: skip
     path = tmp_path / "many.yaml"
     path.write_text(yaml.dump({"version": 1, "rules": rules}, Dumper=yaml.CSafeDumper))
-    start = time.perf_counter()
+    start = time.process_time()
     ruleset = load_rules([path], has_destination=lambda name: True)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert len(ruleset.rules) == 10_000 and not ruleset.errors
     assert elapsed < 10, f"loading 10,000 rules took {elapsed:.1f} s"
 
@@ -201,9 +201,9 @@ def test_hostile_size_values_are_rejected_quickly(tmp_path: Path) -> None:
         tmp_path,
         {"version": 1, "rules": [{"name": "s", "match": {"size": "1" + " " * 50_000 + "x"}}]},
     )
-    started = time.perf_counter()
+    started = time.process_time()
     ruleset = load_rules([spaces])
-    assert time.perf_counter() - started < 1.0  # was quadratic: minutes for 50,000 spaces
+    assert time.process_time() - started < 1.0  # was quadratic: minutes for 50,000 spaces
     assert [e.message[:8] for e in ruleset.errors] == ["size: '1"]
 
 
