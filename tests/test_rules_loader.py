@@ -150,6 +150,7 @@ def test_a_list_key_given_a_number_is_an_error_not_a_crash(tmp_path: Path, key: 
     assert any(f"{key}: expected a list" in str(error) for error in ruleset.errors)
 
 
+@pytest.mark.slow  # loads 10,000 rules
 def test_ten_thousand_rules_load_fast(tmp_path: Path) -> None:
     rules = [
         {"name": f"rule-{i}", "match": {"any": [f"term{i}", "lora"], "size": "<= 8B"},
