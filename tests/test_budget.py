@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from hostile_mail import big_attachment, many_paragraphs, nested_forward
 from process_tree import PeakRss, tree_rss
@@ -22,6 +23,8 @@ from mailer.parse import parse_email
 from mailer.parse_worker import ParseBudget, ParseWorker
 from mailer.rules import compile_rules, load_rules
 from mailer.store import Store
+
+pytestmark = pytest.mark.slow  # each test runs mailer processes under memory and time budgets
 
 ROOT = Path(__file__).resolve().parent.parent
 DIGEST = ROOT / "examples" / "inbox" / "01-hf-daily-papers-2024-11-07.eml"

@@ -194,6 +194,7 @@ def test_run_runs_once_and_db_upgrade_reports_the_version(site: Path) -> None:
     assert "up to date" in mailer("db", "upgrade").output
 
 
+@pytest.mark.slow  # a mailer process
 def test_mailer_run_once_as_a_subprocess(site: Path) -> None:
     installed = shutil.which("mailer")
     command = [installed] if installed else [sys.executable, "-m", "mailer"]

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+pytestmark = pytest.mark.slow  # each test runs `mailer` as a process, as cron does
+
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_RULE = """\
 rules:

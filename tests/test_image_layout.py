@@ -91,6 +91,7 @@ def test_every_path_the_image_config_names_is_in_the_image(image: Path) -> None:
         os.chdir(ROOT)
 
 
+@pytest.mark.slow  # two mailer processes
 def test_the_image_config_passes_check_and_runs_healthy_on_its_own(image: Path) -> None:
     installed = shutil.which("mailer")
     command = [installed] if installed else [sys.executable, "-m", "mailer"]

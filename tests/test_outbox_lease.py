@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from pipeline_kit import settings_for, write_config
 from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
@@ -17,6 +18,8 @@ from mailer.delivery import DeliverySummary, OutboxWorker
 from mailer.keys import BatchKey
 from mailer.models import AlertBatch, MatchReason, MessageStatus, OutboxState, Paper
 from mailer.store import MessageRecord, NewAlert, Store
+
+pytestmark = pytest.mark.slow  # waits for real leases to run out
 
 T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=1)

@@ -2,31 +2,42 @@
 
 The expected file holds the whole ParsedDigest except `sizes` and `own_sizes`, which belong to the size
 extractor and have their own tests (see test_parse_sizes_in_digests below).
-Regenerate after an intended change with:  MAILER_UPDATE_GOLDEN=1 pytest tests/test_parse_golden.py
+A golden folder is any folder directly under tests/data holding an `.eml` or an `.expected.json`:
+a new format's folder is found without editing this file.
+Regenerate after an intended change with:  pytest tests/test_parse_golden.py --update-goldens
 and review the diff.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+from conftest import Golden
 
 from mailer.models import ParsedDigest
+from mailer.parse.formats import FORMATS
 from mailer.parse.inputs import parse_document
-from mailer.parse.sizes import extract_sizes
 
 DATA = Path(__file__).resolve().parent / "data"
-FORMAT_DIRS = ("hf_daily", "arxiv_listing", "scholar", "generic", "malformed", "text_page")
+
+
+def golden_folders() -> list[Path]:
+    """The folders of golden cases: those holding an email or an expected parse."""
+    return sorted(
+        folder
+        for folder in DATA.iterdir()
+        if folder.is_dir() and (any(folder.glob("*.eml")) or any(folder.glob("*.expected.json")))
+    )
+
+
 CASES = sorted(
     path
-    for folder in FORMAT_DIRS
-    for path in (DATA / folder).glob("*")
+    for folder in golden_folders()
+    for path in folder.iterdir()
     if path.suffix in (".eml", ".txt")
 )
-UPDATE = os.environ.get("MAILER_UPDATE_GOLDEN") == "1"
 
 
 def digest_to_json(digest: ParsedDigest) -> dict[str, object]:
@@ -56,27 +67,27 @@ def parse_case(path: Path) -> ParsedDigest:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.relative_to(DATA).as_posix())
-def test_digest_matches_golden_file(case: Path) -> None:
+def test_digest_matches_golden_file(case: Path, golden: Golden) -> None:
     expected_path = case.with_suffix(".expected.json")
     actual = digest_to_json(parse_case(case))
-    if UPDATE or not expected_path.exists():
+    if not golden.update and not expected_path.exists():
         expected_path.write_text(json.dumps(actual, ensure_ascii=False, indent=2) + "\n")
-        if not UPDATE:
-            pytest.fail(f"wrote missing {expected_path.name}: review it and commit")
+        pytest.fail(f"wrote missing {expected_path.name}: review it and commit")
+    if golden.update:
+        golden.check(expected_path, json.dumps(actual, ensure_ascii=False, indent=2) + "\n")
     expected = json.loads(expected_path.read_text())
     assert actual == expected
 
 
 def test_there_are_enough_golden_cases_for_every_format() -> None:
+    folders = {folder.name for folder in golden_folders()}
+    assert {"hf_daily", "arxiv_listing", "scholar", "generic", "malformed", "text_page"} <= folders
+    assert not folders & {"render", "rules", "sizes", "enrich", "real"}, folders
     assert len(CASES) >= 12
     formats = {json.loads(c.with_suffix(".expected.json").read_text())["format"] for c in CASES}
-    assert {"hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic"} <= formats
+    assert {f.name for f in FORMATS} <= formats, "a format without a golden case"
 
 
-_EXTRACTOR_IS_STUB = extract_sizes("a 7B model") == []
-
-
-@pytest.mark.skipif(_EXTRACTOR_IS_STUB, reason="mailer/parse/sizes.py is still the stub")
 @pytest.mark.parametrize(
     ("case", "arxiv_id", "expected_params"),
     [

@@ -79,9 +79,9 @@ def test_an_email_with_a_megabyte_summary_parses_quickly_into_a_capped_paper() -
     message["From"] = "x@example.com"
     body = '<a href="https://arxiv.org/abs/2401.04088">Mixtral of Experts</a><p>'
     message.set_content(body + "the 7B model " * 100_000 + "</p>", subtype="html")
-    started = time.perf_counter()
+    started = time.process_time()
     (paper,) = parse_email(message.as_bytes()).papers
-    assert time.perf_counter() - started < 3.0
+    assert time.process_time() - started < 3.0
     assert paper.abstract is not None and len(paper.abstract) <= MAX_ABSTRACT_CHARS
     assert paper.size_params == [7 * B]
 

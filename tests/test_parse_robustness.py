@@ -191,9 +191,9 @@ def test_hostile_bodies_parse_in_linear_time(body: str) -> None:
     message = EmailMessage()
     message["From"] = "x@example.com"
     message.set_content(body, subtype="html" if body.startswith("<") else "plain")
-    started = time.perf_counter()
+    started = time.process_time()  # CPU seconds: what a blow-up costs, whatever the load
     _assert_digest(parse_email(message.as_bytes()))
-    assert time.perf_counter() - started < 3.0
+    assert time.process_time() - started < 3.0
 
 
 LINKED_PAPER = b'<a href="https://arxiv.org/abs/2401.04088">Mixtral of Experts</a>\r\n'
@@ -247,9 +247,9 @@ def test_scholar_links_sharing_one_huge_heading_parse_in_linear_time(body: str) 
     message = EmailMessage()
     message["From"] = "Google Scholar Alerts <scholaralerts-noreply@google.com>"
     message.set_content(body, subtype="html")
-    started = time.perf_counter()
+    started = time.process_time()
     digest = parse_email(message.as_bytes())
-    assert time.perf_counter() - started < 3.0
+    assert time.process_time() - started < 3.0
     _assert_digest(digest)
     assert [p.id for p in digest.papers] == ["arxiv:2401.04088"]
 

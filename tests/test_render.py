@@ -1,19 +1,19 @@
 """Golden files for Slack blocks and email (HTML and text); limits of Slack messages.
 
-Regenerate after an intended change with `MAILER_REGEN_GOLDEN=1 pytest tests/test_render.py`
+Regenerate after an intended change with `pytest tests/test_render.py --update-goldens`
 and review the diff of tests/data/render/.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Golden
 from render_batches import all_strings, daily_feed_batch, three_paper_batch
 
 from mailer.models import AlertBatch, AlertItem
@@ -21,7 +21,6 @@ from mailer.notify.render import render_email, render_slack, render_text
 from mailer.notify.render_slack import HEADER_CHARS, MAX_BLOCKS, SECTION_CHARS
 
 GOLDEN = Path(__file__).parent / "data" / "render"
-REGENERATE = os.environ.get("MAILER_REGEN_GOLDEN") == "1"
 
 BATCHES: dict[str, Callable[[], AlertBatch]] = {
     "three-papers": three_paper_batch,
@@ -29,26 +28,18 @@ BATCHES: dict[str, Callable[[], AlertBatch]] = {
 }
 
 
-def _check_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if REGENERATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"{path} missing: run with MAILER_REGEN_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
-
-
 @pytest.mark.parametrize("case", sorted(BATCHES))
-def test_slack_blocks_match_golden_file(case: str) -> None:
+def test_slack_blocks_match_golden_file(case: str, golden: Golden) -> None:
     payloads = render_slack(BATCHES[case]())
-    _check_golden(f"{case}.slack.json", json.dumps(payloads, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(payloads, indent=2, ensure_ascii=False) + "\n"
+    golden.check(GOLDEN / f"{case}.slack.json", text)
 
 
 @pytest.mark.parametrize("case", sorted(BATCHES))
-def test_email_matches_golden_files(case: str) -> None:
+def test_email_matches_golden_files(case: str, golden: Golden) -> None:
     email = render_email(BATCHES[case](), unsubscribe="https://papers.example.com/unsubscribe?r=1")
-    _check_golden(f"{case}.email.html", email.html)
-    _check_golden(f"{case}.email.txt", f"Subject: {email.subject}\n\n{email.text}")
+    golden.check(GOLDEN / f"{case}.email.html", email.html)
+    golden.check(GOLDEN / f"{case}.email.txt", f"Subject: {email.subject}\n\n{email.text}")
 
 
 def test_subject_names_rule_count_and_day() -> None:

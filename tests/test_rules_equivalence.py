@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -123,6 +124,7 @@ def paper_sets(draw: Any) -> list[Paper]:
     return [draw(papers(i)) for i in range(draw(st.integers(1, 6)))]
 
 
+@pytest.mark.slow  # 200 generated rule sets against the reference
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rule_sets(), paper_sets())
 def test_compiled_matcher_equals_reference(rules: list[Rule], papers: list[Paper]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import Golden
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,13 +22,16 @@ SHIPPED_DESTINATIONS = {"console", "preview"}
 
 @pytest.mark.parametrize("expected", BROKEN, ids=[p.stem for p in BROKEN])
 def test_broken_rule_file_gives_expected_messages(
-    expected: Path, monkeypatch: pytest.MonkeyPatch
+    expected: Path, monkeypatch: pytest.MonkeyPatch, golden: Golden
 ) -> None:
     monkeypatch.chdir(ROOT)
     source = expected.with_suffix(".yaml")
     path = source if source.exists() else expected.with_suffix("")
     ruleset = load_rules([path], has_destination=lambda ref: ref.to_str() in SHIPPED_DESTINATIONS)
-    assert [str(e) for e in ruleset.errors] == expected.read_text().splitlines()
+    messages = [str(e) for e in ruleset.errors]
+    if golden.update:
+        golden.check(expected, "".join(f"{m}\n" for m in messages))
+    assert messages == expected.read_text().splitlines()
     assert ruleset.errors, "a broken file must report at least one error"
 
 
@@ -146,6 +150,7 @@ def test_a_list_key_given_a_number_is_an_error_not_a_crash(tmp_path: Path, key: 
     assert any(f"{key}: expected a list" in str(error) for error in ruleset.errors)
 
 
+@pytest.mark.slow  # loads 10,000 rules
 def test_ten_thousand_rules_load_fast(tmp_path: Path) -> None:
     rules = [
         {"name": f"rule-{i}", "match": {"any": [f"term{i}", "lora"], "size": "<= 8B"},
@@ -154,9 +159,9 @@ def test_ten_thousand_rules_load_fast(tmp_path: Path) -> None:
     ]  # fmt: skip
     path = tmp_path / "many.yaml"
     path.write_text(yaml.dump({"version": 1, "rules": rules}, Dumper=yaml.CSafeDumper))
-    start = time.perf_counter()
+    start = time.process_time()
     ruleset = load_rules([path], has_destination=lambda name: True)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert len(ruleset.rules) == 10_000 and not ruleset.errors
     assert elapsed < 10, f"loading 10,000 rules took {elapsed:.1f} s"
 
@@ -197,9 +202,9 @@ def test_hostile_size_values_are_rejected_quickly(tmp_path: Path) -> None:
         tmp_path,
         {"version": 1, "rules": [{"name": "s", "match": {"size": "1" + " " * 50_000 + "x"}}]},
     )
-    started = time.perf_counter()
+    started = time.process_time()
     ruleset = load_rules([spaces])
-    assert time.perf_counter() - started < 1.0  # was quadratic: minutes for 50,000 spaces
+    assert time.process_time() - started < 1.0  # was quadratic: minutes for 50,000 spaces
     assert [e.message[:8] for e in ruleset.errors] == ["size: '1"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,6 +88,7 @@ _DOCUMENT = st.one_of(
 )
 
 
+@pytest.mark.slow  # 1,500 generated documents
 @settings(max_examples=1500, deadline=None)
 @given(_DOCUMENT)
 def test_the_hand_check_accepts_only_what_the_schema_accepts(data: Any) -> None:

@@ -9,6 +9,7 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,8 @@ from mailer.parse.size_scan import (
     unglue_times,
 )
 from mailer.parse.sizes import _CLAUSE_END, extract_sizes
+
+pytestmark = pytest.mark.slow  # thousands of generated texts against the plain patterns
 
 _PIECES = st.sampled_from(
     [

@@ -11,7 +11,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from web_kit import ROOT, make_site
+
+pytestmark = pytest.mark.slow  # starts `mailer web` as a process
 
 
 def free_port() -> int:

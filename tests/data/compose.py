@@ -2,7 +2,8 @@
 
 Run once, review, commit the outputs: python tests/data/compose.py
 MIME boundaries are random, so a re-run changes bytes but not what the parser reads;
-regenerate the expected files afterwards with MAILER_UPDATE_GOLDEN=1 and review the diff.
+regenerate the expected files afterwards with `pytest tests/test_parse_golden.py
+--update-goldens` and review the diff.
 """
 import html, sys, textwrap, shutil
 from email.message import EmailMessage
