@@ -198,12 +198,11 @@ def _flatten(text: str) -> str:
 
 def _find_mentions(text: str) -> list[_Mention]:
     mentions: list[_Mention] = []
-    if _DIGIT.search(text) is None:  # every compact or spaced size has a digit
-        triggers = spaced_triggers = []
-    else:
-        both = list(_DIGIT_TRIGGER.finditer(text))
-        triggers = [t for t in both if t["compact"] is not None]
-        spaced_triggers = [t for t in both if t["spaced"] is not None]
+    triggers: list[re.Match[str]] = []
+    spaced_triggers: list[re.Match[str]] = []
+    if _DIGIT.search(text) is not None:  # every compact or spaced size has a digit
+        for trigger in _DIGIT_TRIGGER.finditer(text):  # one of the two groups matched
+            (triggers if trigger.lastgroup == "compact" else spaced_triggers).append(trigger)
     for match in scan_windows(_COMPACT, triggers, text, spaces=3, inside=_COMPACT_INSIDE):
         if _is_dataset_name(text, match.start()) or _is_data_name(text, match):
             continue
@@ -212,7 +211,10 @@ def _find_mentions(text: str) -> list[_Mention]:
         params = _to_params(match["number"], scale, factor)
         if params is not None:
             mentions.append(_Mention(match.start(), match.end(), params, "compact", scale))
-    glued = [t for t in triggers if _follows_letters(text, t.start())]
+    # (a digit after a space, the usual case, follows no letters: no call for it)
+    glued = [
+        t for t in triggers if text[t.start() - 1] != " " and _follows_letters(text, t.start())
+    ]
     for match in scan_windows(_GLUED, glued, text, 1, _GLUED_INSIDE) if glued else ():
         if _is_glued_to_model_name(text, match.start()):
             params = _to_params(match["number"], 10**9)
@@ -245,6 +247,11 @@ def _worded_matches(text: str) -> Iterator[re.Match[str]]:
     lower = text.lower()
     if len(lower) != len(text):  # a few characters grow when lowered: positions would shift
         return _WORDED.finditer(text)
+    for word in SCALE_WORDS:  # most texts have no scale word at all: no trigger, no match
+        if word in lower:
+            break
+    else:
+        return iter(())
     triggers = size_scan.literal_triggers(_SCALE_WORD_TRIGGER, SCALE_WORDS, lower)
     if not text.isascii() and any(ch in text for ch in size_scan.ASCII_FOLDING_CHARS):
         # "bıllion" matches case-insensitively, but its lowered form is no trigger: no bound
@@ -398,6 +405,8 @@ def _words_after(text: str, end: int) -> list[str]:
     next_name = _NEXT_NAME.search(window)
     if next_name is not None:  # "FLUX.1-12B and Qwen-Image-20B": Qwen's words are not 12B's
         window = window[: next_name.start()]
+    if window.isascii():  # lowering changes no word's bounds: lower the window once
+        return _WORDS.first(window.lower(), _LOOK_AHEAD_WORDS)
     return [w.lower() for w in _WORDS.first(window, _LOOK_AHEAD_WORDS)]
 
 
@@ -408,6 +417,8 @@ def _words_before(text: str, start: int) -> list[str]:
         last_end = clause_end.end()
     if last_end >= 0:
         window = window[last_end:]
+    if window.isascii():
+        return _WORDS.last(window.lower(), _LOOK_BACK_WORDS)
     return [w.lower() for w in _WORDS.last(window, _LOOK_BACK_WORDS)]
 
 
@@ -429,8 +440,7 @@ def _may_hold_word(text: str, start: int, words: frozenset[str]) -> bool:
     """Whether the window `_words_before` reads holds one of `words` at all, as a plain
     substring (a word it finds is lowered from that window): most windows do not, and the
     substring test is much cheaper than splitting the window into words."""
-    window = text[max(0, start - 80) : start].lower()
-    return any(word in window for word in _STEMS[words])
+    return _STEMS[words].search(text[max(0, start - 80) : start].lower()) is not None
 
 
 def _stems(words: frozenset[str]) -> tuple[str, ...]:
@@ -439,7 +449,11 @@ def _stems(words: frozenset[str]) -> tuple[str, ...]:
     return tuple(w for w in sorted(words) if not any(o != w and o in w for o in words))
 
 
-_STEMS = {words: _stems(words) for words in (PARAMETER_WORDS, NON_PARAMETER_LEAD_WORDS)}
+# one scan of the window for any of the stems (a regex of literals; no generator per stem)
+_STEMS = {
+    words: re.compile("|".join(map(re.escape, _stems(words))))
+    for words in (PARAMETER_WORDS, NON_PARAMETER_LEAD_WORDS)
+}
 
 
 def _is_dataset_name(text: str, start: int) -> bool:

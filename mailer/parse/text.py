@@ -64,14 +64,24 @@ _TABLE_CLOSE = re.compile(r"(</table\s*>)", re.IGNORECASE)
 LINE_BREAK = "\u2029"  # a character no newsletter uses, standing for a block boundary
 
 
+# The same breaks in two passes instead of four: one inserts before a tag (a block tag, a
+# cell's end), one after (a cell's start, a table's end). Every insertion is a LINE_BREAK
+# outside any tag, so the order they are made in changes nothing. The block names are
+# grouped by their first letters, which the regex engine tries faster than the list.
+_BEFORE_TAG = re.compile(
+    r"<(?=/?(?:p(?:re)?|d(?:iv|[dtl])|b(?:r|lockquote)|h(?:[1-6r]|eader)|[uo]l|li|t(?:able|itle)"
+    r"|section|article|footer|center)\b|/t[dh]\s*>)",
+    re.IGNORECASE,
+)
+_AFTER_TAG = re.compile(r"(<t[dh]\b[^<>]{0,2000}>|</table\s*>)", re.IGNORECASE)
+
+
 def mark_blocks(raw_html: str) -> str:
     """Insert a LINE_BREAK at every block boundary, where text is allowed (so always safe)."""
-    marked = _BLOCK_TAG.sub(LINE_BREAK + "<", raw_html)
-    if "<t" in marked or "<T" in marked:
-        marked = _CELL_OPEN.sub("\\1" + LINE_BREAK, marked)
-        marked = _CELL_CLOSE.sub(LINE_BREAK + "</", marked)
-        marked = _TABLE_CLOSE.sub("\\1" + LINE_BREAK, marked)
-    return marked
+    if "<t" not in raw_html and "<T" not in raw_html:  # no table: block tags only
+        return _BLOCK_TAG.sub(LINE_BREAK + "<", raw_html)
+    marked = _BEFORE_TAG.sub(LINE_BREAK + "<", raw_html)
+    return _AFTER_TAG.sub("\\1" + LINE_BREAK, marked)
 
 
 # Containers whose nesting costs the HTML parser time quadratic in depth (each opening tag
