@@ -204,13 +204,16 @@ def _find_mentions(text: str) -> list[_Mention]:
         for trigger in _DIGIT_TRIGGER.finditer(text):  # one of the two groups matched
             (triggers if trigger.lastgroup == "compact" else spaced_triggers).append(trigger)
     for match in scan_windows(_COMPACT, triggers, text, spaces=3, inside=_COMPACT_INSIDE):
-        if _is_dataset_name(text, match.start()) or _is_data_name(text, match):
+        start, end = match.span()
+        if _is_dataset_name(text, start) or (
+            text[start - 1 : start] == "-" and _is_data_name(text, match)  # a name before it
+        ):
             continue
-        factor = int(match["factor"]) if match["factor"] else 1
-        scale = SCALE_LETTERS[match["unit"]]
-        params = _to_params(match["number"], scale, factor)
+        factor, unit, number = match.group("factor", "unit", "number")
+        scale = SCALE_LETTERS[unit]
+        params = _to_params(number, scale, int(factor) if factor else 1)
         if params is not None:
-            mentions.append(_Mention(match.start(), match.end(), params, "compact", scale))
+            mentions.append(_Mention(start, end, params, "compact", scale))
     # (a digit after a space, the usual case, follows no letters: no call for it)
     glued = [
         t for t in triggers if text[t.start() - 1] != " " and _follows_letters(text, t.start())
@@ -282,8 +285,11 @@ def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
     """Add the bare numbers of ranges and lists ("7, 13, and 70 billion") before each size."""
     result: list[_Mention] = []
     for mention in mentions:
-        bare: list[_Mention] = []
         position = mention.start
+        if _DIGIT.search(text, max(0, position - _BARE_REACH), position) is None:
+            result.append(mention)  # no number before it (most sizes): nothing to add
+            continue
+        bare: list[_Mention] = []
         while True:
             if _DIGIT.search(text, max(0, position - _BARE_REACH), position) is None:
                 break  # no number can end there
