@@ -1,0 +1,107 @@
+"""The parser's fast paths read HTML and text exactly as the plainer patterns they replace
+(issue 11 part 3: faster parsing, same papers)."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailer.parse.formats import arxiv_listing, marked
+from mailer.parse.message import _ANY_MARKER, _forward_block_in_text
+from mailer.parse.text import LINE_BREAK, mark_blocks
+
+# The four passes mark_blocks made before it made two
+_BLOCK_TAG = re.compile(
+    r"<(?=/?(?:p|div|br|h[1-6]|li|ul|ol|table|blockquote|section|article"
+    r"|header|footer|hr|center|dd|dt|dl|pre|title)\b)",
+    re.IGNORECASE,
+)
+_CELL_OPEN = re.compile(r"(<t[dh]\b[^<>]{0,2000}>)", re.IGNORECASE)
+_CELL_CLOSE = re.compile(r"</(?=t[dh]\s*>)", re.IGNORECASE)
+_TABLE_CLOSE = re.compile(r"(</table\s*>)", re.IGNORECASE)
+
+
+def _four_passes(raw_html: str) -> str:
+    marked_html = _BLOCK_TAG.sub(LINE_BREAK + "<", raw_html)
+    if "<t" in marked_html or "<T" in marked_html:
+        marked_html = _CELL_OPEN.sub("\\1" + LINE_BREAK, marked_html)
+        marked_html = _CELL_CLOSE.sub(LINE_BREAK + "</", marked_html)
+        marked_html = _TABLE_CLOSE.sub("\\1" + LINE_BREAK, marked_html)
+    return marked_html
+
+
+_NAMES = [
+    *["p", "pre", "prex", "div", "dd", "dt", "dl", "br", "blockquote", "h1", "h6", "h7", "hr"],
+    *["header", "ul", "ol", "li", "table", "title", "section", "article", "footer", "center"],
+    *["td", "th", "tr", "tbody", "a", "b", "strong", "span", "DIV", "Td", "TH", "TiTle", "H2"],
+    *["bloc\u212aquote", "\u017fection", "t\u0130tle", "t\u0131tle", "STRONG", "B"],
+]
+_TAG = st.builds(
+    lambda slash, name, end: f"<{slash}{name}{end}",
+    st.sampled_from(["", "/"]),
+    st.sampled_from(_NAMES),
+    st.sampled_from(["", ">", " x>", "  >", "\t>", "_>", "1>", "/>", "\u2029>", " a='>'>"]),
+)
+_TEXT = st.lists(
+    st.sampled_from(["<", ">", "/", " ", "\n", "\u2029", "a", "=", '"', "é", "_", "1"]),
+    max_size=4,
+).map("".join)
+_HTML = st.lists(st.one_of(_TAG, _TEXT), max_size=14).map("".join)
+
+
+@settings(max_examples=300)
+@given(_HTML)
+def test_block_breaks_are_those_of_the_four_passes(raw_html: str) -> None:
+    assert mark_blocks(raw_html) == _four_passes(raw_html)
+
+
+@settings(max_examples=300)
+@given(_HTML)
+def test_heading_and_bold_marks_are_those_of_the_per_tag_functions(raw_html: str) -> None:
+    expected = marked._HEADING_OPEN.sub(
+        lambda m: f"{m.group(1)}{marked.HEADING}{m.group(2)}", raw_html
+    )
+    expected = marked._BOLD_OPEN.sub(lambda m: m.group(1) + marked.BOLD_OPEN, expected)
+    expected = marked._BOLD_END.sub(lambda m: marked.BOLD_CLOSE + m.group(1), expected)
+    assert marked._mark_html(raw_html) == expected
+
+
+_LINES = st.lists(
+    st.sampled_from(
+        [
+            *["\n", "\r\n", " ", ">", "*", "From:", "from:", "---", "--", "-- ", "\\\\", "\\"],
+            *["Begin forwarded message:", "x", "\u00a0", "\u2028", "\t", "arXiv:2401.00001"],
+        ]
+    ),
+    max_size=16,
+).map("".join)
+_LINE_START_MARKER = re.compile(
+    r"^[> ]*+(?:\**+\s*+From:|-{3,}|Begin forwarded message:)", re.IGNORECASE | re.MULTILINE
+)
+_LINE_START_SIGNATURE = re.compile(r"^-- $", re.MULTILINE)
+_LINE_START_ENTRY = re.compile(rf"^\\\\\s*\n(?:arXiv:{arxiv_listing.ARXIV_ID})", re.MULTILINE)
+
+
+@settings(max_examples=300)
+@given(_LINES)
+def test_newline_led_scans_find_what_line_start_patterns_find(text: str) -> None:
+    assert (marked._SIGNATURE.search("\n" + text) is not None) == (
+        _LINE_START_SIGNATURE.search(text) is not None
+    )
+    signature = marked._SIGNATURE.search("\n" + text)
+    before = text[: signature.start()] if signature else text
+    assert before == _LINE_START_SIGNATURE.split(text, maxsplit=1)[0]
+    assert (arxiv_listing._ENTRY_START.search("\n" + text) is not None) == (
+        _LINE_START_ENTRY.search(text) is not None
+    )
+    assert (_ANY_MARKER.search("\n" + text) is not None) == (
+        _LINE_START_MARKER.search(text) is not None
+    )
+
+
+def test_a_forwarded_block_after_the_first_line_is_still_found() -> None:
+    text = "Hi,\n\n---------- Forwarded message ---------\nFrom: A <a@x.org>\nSubject: S\n\nbody"
+    found = _forward_block_in_text(text)
+    assert found is not None and found.headers["subject"] == "S"
