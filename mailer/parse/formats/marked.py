@@ -72,10 +72,6 @@ def strip_marks(text: str) -> str:
 _HEADING_OPEN = re.compile(r"(<h([1-6])\b[^<>]{0,500}>)", re.IGNORECASE)
 _BOLD_OPEN = re.compile(r"(<(?:strong|b)\b[^<>]{0,500}>)", re.IGNORECASE)
 _BOLD_END = re.compile(r"(</(?:strong|b)\s*>)", re.IGNORECASE)
-# templates, not functions: the regex module fills them in without a call per tag
-_HEADING_MARK = "\\1" + HEADING + "\\2"  # "<h2 ...>" + HEADING + "2"
-_BOLD_OPEN_MARK = "\\1" + BOLD_OPEN
-_BOLD_END_MARK = BOLD_CLOSE + "\\1"
 
 
 def _has_sentinels(text: str) -> bool:
@@ -85,9 +81,9 @@ def _has_sentinels(text: str) -> bool:
 def _mark_html(raw_html: str) -> str:
     if _has_sentinels(raw_html):  # four C-level scans; the regex visits every character
         raw_html = _SENTINELS.sub("", raw_html)
-    raw_html = _HEADING_OPEN.sub(_HEADING_MARK, raw_html)
-    raw_html = _BOLD_OPEN.sub(_BOLD_OPEN_MARK, raw_html)
-    return _BOLD_END.sub(_BOLD_END_MARK, raw_html)
+    raw_html = _HEADING_OPEN.sub(lambda m: f"{m.group(1)}{HEADING}{m.group(2)}", raw_html)
+    raw_html = _BOLD_OPEN.sub(lambda m: m.group(1) + BOLD_OPEN, raw_html)
+    return _BOLD_END.sub(lambda m: BOLD_CLOSE + m.group(1), raw_html)
 
 
 _VISIBLE_ARXIV = re.compile(
@@ -219,7 +215,7 @@ def text_lines(text: str) -> tuple[list[Line], list[Anchor]]:
         return marker(link, "") + m.group(0)[m.group(0).find(url) + len(url) :].lstrip(">")
 
     if "**" in text:  # before links: "**[Title](url)** (👍 13)" is bold around a link
-        text = _STAR_BOLD.sub(BOLD_OPEN + "\\1" + BOLD_CLOSE, text)
+        text = _STAR_BOLD.sub(lambda m: BOLD_OPEN + m.group(1) + BOLD_CLOSE, text)
     text = _MD_LINK.sub(markdown_link, _IMAGE.sub(r"\1", text))
     text = _BARE_URL.sub(bare_url, text)
     if not anchors:
@@ -245,4 +241,8 @@ def _text_line(raw: str) -> list[Line]:
 
 
 def _bold(text: str) -> str:
-    return _BOLD.sub(BOLD_OPEN + "\\2" + BOLD_CLOSE, text) if "*" in text or "__" in text else text
+    return (
+        _BOLD.sub(lambda m: BOLD_OPEN + m.group(2) + BOLD_CLOSE, text)
+        if "*" in text or "__" in text
+        else text
+    )
