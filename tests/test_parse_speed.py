@@ -57,17 +57,6 @@ def test_block_breaks_are_those_of_the_four_passes(raw_html: str) -> None:
     assert mark_blocks(raw_html) == _four_passes(raw_html)
 
 
-@settings(max_examples=300)
-@given(_HTML)
-def test_heading_and_bold_marks_are_those_of_the_per_tag_functions(raw_html: str) -> None:
-    expected = marked._HEADING_OPEN.sub(
-        lambda m: f"{m.group(1)}{marked.HEADING}{m.group(2)}", raw_html
-    )
-    expected = marked._BOLD_OPEN.sub(lambda m: m.group(1) + marked.BOLD_OPEN, expected)
-    expected = marked._BOLD_END.sub(lambda m: marked.BOLD_CLOSE + m.group(1), expected)
-    assert marked._mark_html(raw_html) == expected
-
-
 _LINES = st.lists(
     st.sampled_from(
         [

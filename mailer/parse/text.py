@@ -81,7 +81,13 @@ def mark_blocks(raw_html: str) -> str:
     if "<t" not in raw_html and "<T" not in raw_html:  # no table: block tags only
         return _BLOCK_TAG.sub(LINE_BREAK + "<", raw_html)
     marked = _BEFORE_TAG.sub(LINE_BREAK + "<", raw_html)
-    return _AFTER_TAG.sub("\\1" + LINE_BREAK, marked)
+    # a function, not the template "\\1" + LINE_BREAK: Python 3.11 expands a template with
+    # a group reference in Python, and more slowly than this
+    return _AFTER_TAG.sub(_with_break_after, marked)
+
+
+def _with_break_after(tag: re.Match[str]) -> str:
+    return tag[0] + LINE_BREAK
 
 
 # Containers whose nesting costs the HTML parser time quadratic in depth (each opening tag
