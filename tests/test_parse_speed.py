@@ -8,6 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mailer.parse import bounds
 from mailer.parse.formats import arxiv_listing, marked
 from mailer.parse.message import _ANY_MARKER, _forward_block_in_text
 from mailer.parse.text import LINE_BREAK, mark_blocks
@@ -94,3 +95,50 @@ def test_a_forwarded_block_after_the_first_line_is_still_found() -> None:
     text = "Hi,\n\n---------- Forwarded message ---------\nFrom: A <a@x.org>\nSubject: S\n\nbody"
     found = _forward_block_in_text(text)
     assert found is not None and found.headers["subject"] == "S"
+
+
+# How bound_html's fast check read tags before it read only those counted as depth
+_ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,20})\b([^<>]{0,2001})>")
+
+
+def _within_bounds_before(html: str, max_depth: int) -> bool:
+    if html.count("<") > bounds.MAX_HTML_TAGS:
+        return False
+    depth = 0
+    for closing, name, rest in _ANY_TAG.findall(html):
+        if rest[-1:] == "/":
+            continue
+        if len(rest) > 2000:
+            return False
+        if name.lower() in bounds._NOT_CONTAINERS:
+            continue
+        if closing:
+            depth = max(depth - 1, 0)
+            if depth >= max_depth:
+                return False
+        else:
+            if depth >= max_depth:
+                return False
+            depth += 1
+    return True
+
+
+_BOUND_TAG = st.builds(
+    lambda slash, name, rest, end: f"<{slash}{name}{rest}{end}",
+    st.sampled_from(["", "/"]),
+    st.sampled_from(["div", "DiV", "p", "td", "b", "B", "span", "table", "x1", "TR", "COLgroup"]),
+    st.sampled_from(["", " ", " a=1", "/", " /", *(" " + "y" * n for n in (1999, 2000, 2001))]),
+    st.sampled_from([">", "/>", "", ">>"]),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(_BOUND_TAG, st.sampled_from(["", "t", "<", ">", "é"])), max_size=14))
+def test_the_bounds_check_reads_depth_as_it_did_when_it_read_every_tag(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    saved = bounds.MAX_HTML_DEPTH
+    bounds.MAX_HTML_DEPTH = 3  # deep enough to matter in a short text
+    try:
+        assert bounds._is_within_bounds(html) == _within_bounds_before(html, 3)
+    finally:
+        bounds.MAX_HTML_DEPTH = saved
