@@ -166,13 +166,14 @@ _SCAN_PIECES = st.sampled_from(
     [
         *["1", "7", "0", ".", ",", " ", "  ", "x", "×", "*", "A", "-", "B", "M", "T", "K", "b"],
         *["bn", "a", "\u00a0", "\n", "Qwen", "8x7B", "  7 x 8B", "1,000", "$", "9" * 70, " " * 5],
+        *["LLaMA", "Bn", "é", "\u017f", "²", "_", "1234"],
     ]
 )
 
 
 @settings(max_examples=500)
 @given(st.lists(_SCAN_PIECES, max_size=25).map("".join))
-def test_compact_and_spaced_windows_find_what_the_whole_text_scan_finds(text: str) -> None:
+def test_size_windows_find_what_the_whole_text_scan_finds(text: str) -> None:
     """scan_windows looks for a window's start only when the walk back from a trigger may
     have reached it; the matches stay those of the plain scan of the text."""
     compact, spaced = [], []
@@ -182,3 +183,6 @@ def test_compact_and_spaced_windows_find_what_the_whole_text_scan_finds(text: st
     assert [m.span() for m in found] == [m.span() for m in sizes._COMPACT.finditer(text)]
     found = scan_windows(sizes._SPACED, spaced, text, 3, sizes._SPACED_INSIDE)
     assert [m.span() for m in found] == [m.span() for m in sizes._SPACED.finditer(text)]
+    glued = sizes._glued_triggers(text, compact)  # only "B" triggers written against a word
+    found = scan_windows(sizes._GLUED, glued, text, 1, sizes._GLUED_INSIDE)
+    assert [m.span() for m in found] == [m.span() for m in sizes._GLUED.finditer(text)]

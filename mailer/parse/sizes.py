@@ -214,10 +214,7 @@ def _find_mentions(text: str) -> list[_Mention]:
         params = _to_params(number, scale, int(factor) if factor else 1)
         if params is not None:
             mentions.append(_Mention(start, end, params, "compact", scale))
-    # (a digit after a space, the usual case, follows no letters: no call for it)
-    glued = [
-        t for t in triggers if text[t.start() - 1] != " " and _follows_letters(text, t.start())
-    ]
+    glued = _glued_triggers(text, triggers)
     for match in scan_windows(_GLUED, glued, text, 1, _GLUED_INSIDE) if glued else ():
         if _is_glued_to_model_name(text, match.start()):
             params = _to_params(match["number"], 10**9)
@@ -244,6 +241,19 @@ def _find_mentions(text: str) -> list[_Mention]:
             mentions.append(_Mention(match.start(), match.end(), params, "spaced", scale))
     mentions.sort(key=lambda m: m.start)
     return _with_bare_numbers(text, mentions)
+
+
+def _glued_triggers(text: str, triggers: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The compact triggers a glued size ("LLaMA8B") can end at: only a "B" ends one, and
+    such a "B" ends a compact trigger of its own, written against a word. The others are not
+    walked back (nor is a digit after a space, the usual case)."""
+    return [
+        t
+        for t in triggers
+        if text[t.end() - 1] == "B"
+        and text[t.start() - 1] != " "
+        and _follows_letters(text, t.start())
+    ]
 
 
 def _worded_matches(text: str) -> Iterator[re.Match[str]]:
