@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import mailer.parse.sizes as sizes
 from mailer.parse.size_roles import sentence_ends
 from mailer.parse.size_scan import (
     ASCII_FOLDING_CHARS,
@@ -20,6 +21,7 @@ from mailer.parse.size_scan import (
     SplitWords,
     literal_triggers,
     one_spaced,
+    scan_windows,
     unglue_times,
 )
 from mailer.parse.sizes import _CLAUSE_END, extract_sizes
@@ -161,3 +163,29 @@ def test_a_run_of_thousands_of_digits_before_a_unit_is_no_size_and_no_error() ->
     # int() refuses strings over 4,300 digits; the Decimal reading gives a count too large
     assert extract_sizes("1" * 9990 + "7B model") == []
     assert [s.params for s in extract_sizes("1" * 9990 + " and a 7B model")] == [7 * 10**9]
+
+
+_SCAN_PIECES = st.sampled_from(
+    [
+        *["1", "7", "0", ".", ",", " ", "  ", "x", "×", "*", "A", "-", "B", "M", "T", "K", "b"],
+        *["bn", "a", "\u00a0", "\n", "Qwen", "8x7B", "  7 x 8B", "1,000", "$", "9" * 70, " " * 5],
+        *["LLaMA", "Bn", "é", "\u017f", "²", "_", "1234"],
+    ]
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(_SCAN_PIECES, max_size=25).map("".join))
+def test_size_windows_find_what_the_whole_text_scan_finds(text: str) -> None:
+    """scan_windows looks for a window's start only when the walk back from a trigger may
+    have reached it; the matches stay those of the plain scan of the text."""
+    compact, spaced = [], []
+    for trigger in sizes._DIGIT_TRIGGER.finditer(text):
+        (compact if trigger["compact"] is not None else spaced).append(trigger)
+    found = scan_windows(sizes._COMPACT, compact, text, 3, sizes._COMPACT_INSIDE)
+    assert [m.span() for m in found] == [m.span() for m in sizes._COMPACT.finditer(text)]
+    found = scan_windows(sizes._SPACED, spaced, text, 3, sizes._SPACED_INSIDE)
+    assert [m.span() for m in found] == [m.span() for m in sizes._SPACED.finditer(text)]
+    glued = sizes._glued_triggers(text, compact)  # only "B" triggers written against a word
+    found = scan_windows(sizes._GLUED, glued, text, 1, sizes._GLUED_INSIDE)
+    assert [m.span() for m in found] == [m.span() for m in sizes._GLUED.finditer(text)]

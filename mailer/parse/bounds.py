@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import product
 
 # Bounds on the HTML handed to the parser: its tree costs memory per element (5 MB of
 # `<p>` took 572 MiB) and time per nesting level (200,000 nested tables took minutes).
@@ -74,10 +75,12 @@ def strip_binary_bodies(raw: bytes) -> bytes:
 
 
 _HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,20})\b[^<>]{0,2000}?(/?)>")
-# The same tags read by one greedy findall (4x faster than the lazy scan above): where a tag
-# ends at its first ">", both match the same text, except that this one also matches when
-# exactly 2,001 characters without a final "/" precede the ">" (then _HTML_TAG does not).
-_ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,20})\b([^<>]{0,2001})>")
+# The tags bound_html counts as depth, read by one greedy findall (4x faster than the lazy
+# scan above): those not self-closing, as (closing, name, long), where `long` is their
+# attributes when they run to 2,001 characters (then _HTML_TAG, which stops at 2,000, does
+# not read them as tags) and "" otherwise. Where a tag ends at its first ">", both read the
+# same tags.
+_DEPTH_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]{0,20})\b(?:[^<>]{0,2000}|([^<>]{2001}))(?<!/)>")
 # Not counted as depth, never removed: elements a browser closes by itself, that never
 # hold others, or that are inline (links must survive; the parser nests these cheaply).
 _NOT_CONTAINERS = frozenset(
@@ -186,12 +189,10 @@ def _is_within_bounds(html: str) -> bool:
     if html.count("<") > MAX_HTML_TAGS:
         return False
     depth = 0
-    for closing, name, rest in _ANY_TAG.findall(html):
-        if rest[-1:] == "/":  # self-closing, as _HTML_TAG reads it
-            continue
-        if len(rest) > 2000:  # not a tag to _HTML_TAG
+    for closing, name, long in _DEPTH_TAG.findall(html):
+        if long:  # not a tag to _HTML_TAG
             return False
-        if name.lower() in _NOT_CONTAINERS:
+        if name in _NOT_CONTAINER_SPELLINGS:
             continue
         if closing:
             depth = max(depth - 1, 0)
@@ -202,3 +203,15 @@ def _is_within_bounds(html: str) -> bool:
                 return False
             depth += 1
     return True
+
+
+def _spellings(name: str) -> set[str]:
+    """Every upper/lower-case spelling of an ASCII tag name ("b", "B")."""
+    return {"".join(chars) for chars in product(*({c.lower(), c.upper()} for c in name))}
+
+
+# The names _NOT_CONTAINERS holds, however a tag spells them (about 1,300): one set lookup
+# per tag instead of lowering each name first
+_NOT_CONTAINER_SPELLINGS = frozenset(
+    spelling for name in _NOT_CONTAINERS for spelling in _spellings(name)
+)

@@ -346,14 +346,14 @@ def _header_block_at(lines: list[str], index: int) -> _ForwardHeaders | None:
 
 
 # Where either marker could start a line: one scan of the text before a regex per line.
-_ANY_MARKER = re.compile(
-    r"^[> ]*+(?:\**+\s*+From:|-{3,}|Begin forwarded message:)", re.IGNORECASE | re.MULTILINE
-)
+# Searched in "\n" + text, led by that newline: the regex engine jumps from one newline to
+# the next, where a MULTILINE "^" is tried at every character (20x slower on a text part).
+_ANY_MARKER = re.compile(r"\n[> ]*+(?:\**+\s*+From:|-{3,}|Begin forwarded message:)", re.IGNORECASE)
 
 
 def _forward_block_in_text(text: str) -> _ForwardHeaders | None:
     text = text.replace("\u00a0", " ")
-    if not _ANY_MARKER.search(text):  # most digests: no forwarded block at all
+    if not _ANY_MARKER.search("\n" + text):  # most digests: no forwarded block at all
         return None
     lines = text.split("\n")
     tried = 0

@@ -49,30 +49,40 @@ def scan_windows(
         end = trigger.end()
         if end <= last_end:
             continue
-        start = end
-        for _ in range(spaces):
-            start = text.rfind(" ", 0, start)
-            if start <= 0:
-                start = 0
-                break
         if inside is not None:
             first = trigger.start()
-            limit = max(start, first - 64)  # a hostile run of digits: walked once, not per trigger
-            while first > limit and text[first - 1] in inside:
+            floor = max(0, first - 64)  # a hostile run of digits: walked once, not per trigger
+            while first > floor and text[first - 1] in inside:
                 first -= 1
-            if first == limit:
-                first = start
+            # The walk stops at the window's start at the latest. It is found (three
+            # searches) only when the walk may have reached it: crossing `spaces` spaces or
+            # reaching its floor; otherwise it lies before where the walk stopped.
+            if first == floor or text.count(" ", first, end) >= spaces:
+                start = _window_start(text, end, spaces)
+                if first <= max(start, trigger.start() - 64):
+                    first = start
             # such a match ends at its trigger: one search finds the window's only match
             found = pattern.search(text, max(first, last_end), end + 1)
             if found is not None:
                 last_end = found.end()
                 yield found
             continue
+        start = _window_start(text, end, spaces)
         if earliest is not None:
             start = earliest(text, trigger.start(), start)
         for match in pattern.finditer(text, max(start, last_end), end + 1):
             last_end = match.end()
             yield match
+
+
+def _window_start(text: str, end: int, spaces: int) -> int:
+    """Where the `spaces`-th space before `end` is (0 when there are fewer)."""
+    start = end
+    for _ in range(spaces):
+        start = text.rfind(" ", 0, start)
+        if start <= 0:
+            return 0
+    return start
 
 
 class SplitWords:

@@ -198,21 +198,23 @@ def _flatten(text: str) -> str:
 
 def _find_mentions(text: str) -> list[_Mention]:
     mentions: list[_Mention] = []
-    if _DIGIT.search(text) is None:  # every compact or spaced size has a digit
-        triggers = spaced_triggers = []
-    else:
-        both = list(_DIGIT_TRIGGER.finditer(text))
-        triggers = [t for t in both if t["compact"] is not None]
-        spaced_triggers = [t for t in both if t["spaced"] is not None]
+    triggers: list[re.Match[str]] = []
+    spaced_triggers: list[re.Match[str]] = []
+    if _DIGIT.search(text) is not None:  # every compact or spaced size has a digit
+        for trigger in _DIGIT_TRIGGER.finditer(text):  # one of the two groups matched
+            (triggers if trigger.lastgroup == "compact" else spaced_triggers).append(trigger)
     for match in scan_windows(_COMPACT, triggers, text, spaces=3, inside=_COMPACT_INSIDE):
-        if _is_dataset_name(text, match.start()) or _is_data_name(text, match):
+        start, end = match.span()
+        if _is_dataset_name(text, start) or (
+            text[start - 1 : start] == "-" and _is_data_name(text, match)  # a name before it
+        ):
             continue
-        factor = int(match["factor"]) if match["factor"] else 1
-        scale = SCALE_LETTERS[match["unit"]]
-        params = _to_params(match["number"], scale, factor)
+        factor, unit, number = match.group("factor", "unit", "number")
+        scale = SCALE_LETTERS[unit]
+        params = _to_params(number, scale, int(factor) if factor else 1)
         if params is not None:
-            mentions.append(_Mention(match.start(), match.end(), params, "compact", scale))
-    glued = [t for t in triggers if _follows_letters(text, t.start())]
+            mentions.append(_Mention(start, end, params, "compact", scale))
+    glued = _glued_triggers(text, triggers)
     for match in scan_windows(_GLUED, glued, text, 1, _GLUED_INSIDE) if glued else ():
         if _is_glued_to_model_name(text, match.start()):
             params = _to_params(match["number"], 10**9)
@@ -241,10 +243,28 @@ def _find_mentions(text: str) -> list[_Mention]:
     return _with_bare_numbers(text, mentions)
 
 
+def _glued_triggers(text: str, triggers: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The compact triggers a glued size ("LLaMA8B") can end at: only a "B" ends one, and
+    such a "B" ends a compact trigger of its own, written against a word. The others are not
+    walked back (nor is a digit after a space, the usual case)."""
+    return [
+        t
+        for t in triggers
+        if text[t.end() - 1] == "B"
+        and text[t.start() - 1] != " "
+        and _follows_letters(text, t.start())
+    ]
+
+
 def _worded_matches(text: str) -> Iterator[re.Match[str]]:
     lower = text.lower()
     if len(lower) != len(text):  # a few characters grow when lowered: positions would shift
         return _WORDED.finditer(text)
+    for word in SCALE_WORDS:  # most texts have no scale word at all: no trigger, no match
+        if word in lower:
+            break
+    else:
+        return iter(())
     triggers = size_scan.literal_triggers(_SCALE_WORD_TRIGGER, SCALE_WORDS, lower)
     if not text.isascii() and any(ch in text for ch in size_scan.ASCII_FOLDING_CHARS):
         # "bıllion" matches case-insensitively, but its lowered form is no trigger: no bound
@@ -275,8 +295,11 @@ def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
     """Add the bare numbers of ranges and lists ("7, 13, and 70 billion") before each size."""
     result: list[_Mention] = []
     for mention in mentions:
-        bare: list[_Mention] = []
         position = mention.start
+        if _DIGIT.search(text, max(0, position - _BARE_REACH), position) is None:
+            result.append(mention)  # no number before it (most sizes): nothing to add
+            continue
+        bare: list[_Mention] = []
         while True:
             if _DIGIT.search(text, max(0, position - _BARE_REACH), position) is None:
                 break  # no number can end there
@@ -398,6 +421,8 @@ def _words_after(text: str, end: int) -> list[str]:
     next_name = _NEXT_NAME.search(window)
     if next_name is not None:  # "FLUX.1-12B and Qwen-Image-20B": Qwen's words are not 12B's
         window = window[: next_name.start()]
+    if window.isascii():  # lowering changes no word's bounds: lower the window once
+        return _WORDS.first(window.lower(), _LOOK_AHEAD_WORDS)
     return [w.lower() for w in _WORDS.first(window, _LOOK_AHEAD_WORDS)]
 
 
@@ -408,6 +433,8 @@ def _words_before(text: str, start: int) -> list[str]:
         last_end = clause_end.end()
     if last_end >= 0:
         window = window[last_end:]
+    if window.isascii():
+        return _WORDS.last(window.lower(), _LOOK_BACK_WORDS)
     return [w.lower() for w in _WORDS.last(window, _LOOK_BACK_WORDS)]
 
 
@@ -429,8 +456,7 @@ def _may_hold_word(text: str, start: int, words: frozenset[str]) -> bool:
     """Whether the window `_words_before` reads holds one of `words` at all, as a plain
     substring (a word it finds is lowered from that window): most windows do not, and the
     substring test is much cheaper than splitting the window into words."""
-    window = text[max(0, start - 80) : start].lower()
-    return any(word in window for word in _STEMS[words])
+    return _STEMS[words].search(text[max(0, start - 80) : start].lower()) is not None
 
 
 def _stems(words: frozenset[str]) -> tuple[str, ...]:
@@ -439,7 +465,11 @@ def _stems(words: frozenset[str]) -> tuple[str, ...]:
     return tuple(w for w in sorted(words) if not any(o != w and o in w for o in words))
 
 
-_STEMS = {words: _stems(words) for words in (PARAMETER_WORDS, NON_PARAMETER_LEAD_WORDS)}
+# one scan of the window for any of the stems (a regex of literals; no generator per stem)
+_STEMS = {
+    words: re.compile("|".join(map(re.escape, _stems(words))))
+    for words in (PARAMETER_WORDS, NON_PARAMETER_LEAD_WORDS)
+}
 
 
 def _is_dataset_name(text: str, start: int) -> bool:

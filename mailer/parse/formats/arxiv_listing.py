@@ -32,7 +32,8 @@ _LINK_LINE = re.compile(r"^\\\\ \(\s*https?://")
 _CROSS = re.compile(r"^%-%-%-")
 _REPLACED = re.compile(r"^%%--%%--")
 _END = re.compile(r"^%%%---%%%---")
-_ENTRY_START = re.compile(rf"^\\\\\s*\n(?:arXiv:{ARXIV_ID})", re.MULTILINE)
+# searched in "\n" + text: led by a newline, not by a MULTILINE "^" (tried at every character)
+_ENTRY_START = re.compile(rf"\n\\\\\s*\n(?:arXiv:{ARXIV_ID})")
 _SUBJECT = re.compile(r"^\s*(\S+)\s+daily\b", re.IGNORECASE)
 _ADDITIONAL = re.compile(r"\(\s*\d+\s+additional authors? not shown\s*\)", re.IGNORECASE)
 
@@ -53,9 +54,9 @@ def is_listing_text(text: str) -> bool:
     """Text holding at least one listing entry (`\\\\` then `arXiv:<id>`), quoted or not."""
     if "arXiv:" not in text:
         return False
-    if _ENTRY_START.search(text):
+    if _ENTRY_START.search("\n" + text):
         return True
-    return bool(_ENTRY_START.search(_listing_text(text)))
+    return bool(_ENTRY_START.search("\n" + _listing_text(text)))
 
 
 def _listing_text(text: str) -> str:

@@ -143,7 +143,9 @@ _BLANK = Line("")  # immutable: one shared paragraph break
 
 # --- plain text --------------------------------------------------------------------------
 
-_SIGNATURE = re.compile(r"^-- $", re.MULTILINE)  # RFC 3676; a bare "--" is a section rule
+# RFC 3676; a bare "--" is a section rule. Searched in "\n" + text: a newline-led pattern
+# is found by jumping from newline to newline, a MULTILINE "^" is tried at every character.
+_SIGNATURE = re.compile(r"\n-- $", re.MULTILINE)
 _QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?", re.MULTILINE)
 _IMAGE = re.compile(r"!\[([^\[\]\n]{0,500})\]\([^()\s]{0,2000}\)")
 _URL_BODY = r"https?://[^\s<>()\[\]]{1,4000}(?:\([^\s<>()]{0,200}\)[^\s<>()\[\]]{0,2000}){0,3}"
@@ -188,7 +190,10 @@ def text_lines(text: str) -> tuple[list[Line], list[Anchor]]:
     if _has_sentinels(text):
         text = _SENTINELS.sub("", text)
     text = text.replace("\u00a0", " ")
-    text = _SIGNATURE.split(strip_quoting(text), maxsplit=1)[0]
+    text = strip_quoting(text)
+    signature = _SIGNATURE.search("\n" + text)
+    if signature is not None:  # its "\n" stands at the signature line's start in `text`
+        text = text[: signature.start()]
     anchors: list[Anchor] = []
 
     def marker(link: PaperLink, anchor_text: str) -> str:
