@@ -8,7 +8,6 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-from mailer.rules.syntax import RuleValueError, parse_size
 from mailer.yamlsource import PathKey
 
 Problem = tuple[PathKey, str, bool]  # (path in the file, message, report at the key?)
@@ -57,6 +56,13 @@ def explain_schema_error(error: ValidationError) -> list[Problem]:
     where = label(rel) if rel else label(path)
     if len(path) == 2 and kind == "type":
         return [(path, f"{where}: a rule is a mapping with name: and match:", False)]
+    if len(rel) >= 2 and rel[0] == "match":
+        from mailer.rules.conditions import BY_KEY  # its modules import this one
+
+        condition = BY_KEY.get(str(rel[1]))
+        said = condition.schema_message(rel[1:], value, str(kind)) if condition else None
+        if said is not None:
+            return [(path, said, False)]
     if kind == "additionalProperties" and isinstance(value, dict):
         known = error.schema.get("properties", {})
         for extra in (k for k in value if k not in known):
@@ -114,15 +120,6 @@ def _quote_hint(rel: PathKey, value: Any) -> str:
 
 
 def _one_of_message(rel: PathKey, value: Any) -> str:
-    last = rel[-1] if rel else ""
-    if last == "size":
-        try:
-            parse_size(value)
-        except RuleValueError as e:
-            return str(e)
-        return "size: write e.g. '<= 8B', '1B..13B' or {min: 1B, max: 8B}"
-    if last in ("min", "max"):
-        return f"size.{last}: {value!r} is not a size; write e.g. '8B' or '350M'"
     from mailer.notify.registry import inline_targets
 
     examples = ", ".join(f"{{{t.key}: {t.example}}}" for t in inline_targets().values())
