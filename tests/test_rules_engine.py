@@ -126,9 +126,6 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str | None]] = [
     ("size range with spaces", {"size": " 1 b .. 13 B "}, {"sizes_b": (1,)}, "1B in 1B..13B (1B, own)"),
     ("formats", {"formats": ["arxiv-listing"]}, {"format": "arxiv-listing"}, "format arxiv-listing"),
     ("formats other", {"formats": ["arxiv-listing"]}, {}, None),
-    ("venue", {"venue": ["cs daily", "scholar"]}, {"source": "arXiv cs daily"}, "venue cs daily"),
-    ("venue other", {"venue": ["scholar"]}, {"source": "arXiv cs daily"}, None),
-    ("venue not given", {"venue": ["scholar"]}, {}, None),
     ("everything", {"any": ["LoRA"], "size": "<= 8B", "min_upvotes": 10}, {"abstract": "We use LoRA.", "sizes_b": (7,), "upvotes": 42}, "*LoRA* in abstract · 7B ≤ 8B (7B, own) · 42 upvotes ≥ 10"),
 ]  # fmt: skip
 

@@ -25,7 +25,6 @@ SIZES = [B // 2, B, 7 * B, 8 * B, 13 * B, 70 * B]
 
 FORMATS = ["hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic"]
 ANNOUNCE = ["new", "cross", "replaced"]
-VENUES = ["arXiv", "cs daily", "Scholar", "daily papers"]
 
 phrases = st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).flatmap(
     lambda words: st.sampled_from([" ", "-"]).flatmap(
@@ -77,7 +76,6 @@ CONDITION_VALUES: dict[str, tuple[int, st.SearchStrategy[Any]]] = {
     "min_upvotes": (15, st.integers(0, 20)),
     "formats": (25, format_lists),  # several formats in one rule: the reason bug
     "announce": (15, announce_lists),
-    "venue": (15, st.lists(st.sampled_from(VENUES), min_size=1, max_size=2).map(tuple)),
 }  # fmt: skip
 
 
@@ -110,9 +108,7 @@ def papers(draw: Any, index: int) -> Paper:
         title=draw(texts),
         abstract=draw(st.one_of(st.none(), texts)),
         authors=draw(st.one_of(st.none(), st.lists(texts, max_size=3).map(tuple))),
-        source=draw(
-            st.one_of(st.none(), texts, st.sampled_from(["arXiv cs daily", "Daily Papers"]))
-        ),
+        source=draw(st.one_of(st.none(), texts)),
         format=draw(st.sampled_from(FORMATS)),
         announce=draw(st.sampled_from([None, *ANNOUNCE])),
         upvotes=draw(st.one_of(st.none(), st.integers(0, 30))),

@@ -25,7 +25,6 @@ from mailer.rules.conditions.none_of import NONE
 from mailer.rules.conditions.query import QUERY, Query
 from mailer.rules.conditions.size import SIZE
 from mailer.rules.conditions.upvotes import MIN_UPVOTES
-from mailer.rules.conditions.venue import VENUE
 
 CONDITIONS: tuple[ConditionKind[Any], ...] = (
     ANY,
@@ -38,7 +37,6 @@ CONDITIONS: tuple[ConditionKind[Any], ...] = (
     MIN_UPVOTES,
     FORMATS_CONDITION,
     ANNOUNCE,
-    VENUE,
 )
 
 POSITIONS: dict[str, int] = {kind.key: i for i, kind in enumerate(CONDITIONS)}
