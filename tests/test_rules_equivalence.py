@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from mailer.models import ModelSize, Paper
 from mailer.rules import Condition, Rule, SizeRange, Term, compile_rules
 from mailer.rules.conditions import CONDITIONS, Query
+from mailer.rules.explain import check_conditions
 from mailer.rules.reference import ReferenceMatcher
 from mailer.rules.rule import QueryAnd, QueryNode, QueryNot, QueryOr, QueryTerm
 
@@ -143,4 +144,10 @@ def test_compiled_matcher_equals_reference(rules: list[Rule], papers: list[Paper
     compiled = compile_rules(rules)
     reference = ReferenceMatcher(rules)
     for paper in papers:
-        assert compiled.match(paper) == reference.match(paper)
+        found = compiled.match(paper)
+        assert found == reference.match(paper)
+        # --why-not says every condition passed exactly for the rules that matched
+        passed = [
+            r.name for r in rules if r.enabled and all(c.passed for c in check_conditions(r, paper))
+        ]
+        assert passed == [m.rule for m in found]

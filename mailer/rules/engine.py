@@ -78,9 +78,7 @@ class _CompiledRule:
         then: list[_Test] = []  # text conditions, in reason order
         options: list[Sequence[CompiledTerm]] = []
         scanned = 0
-        for kind, value in sorted(match.items(), key=_rank):
-            if not kind.is_condition:
-                continue
+        for kind, value in match.checks():
             if kind.stage == "paper":
                 key = (kind, value)
                 check = ctx.shared.get(key)
@@ -123,11 +121,6 @@ class _CompiledRule:
                 return None
             reasons += found
         return Match(self.name, scan.paper.id, reasons + tail)
-
-
-def _rank(item: tuple[Any, Any]) -> int:
-    rank: int = item[0].rank
-    return rank
 
 
 # --- the matcher ---------------------------------------------------------------------------

@@ -21,11 +21,7 @@ def check_conditions(rule: Rule, paper: Paper) -> list[ConditionCheck]:
     """Every condition the rule gives, checked on `paper` (in the order docs/rules.md
     lists them); the rule matches when all pass and the rule is enabled."""
     where = _PaperText(paper, rule.match.field_mask)
-    return [
-        kind.why_not(value, paper, where)
-        for kind, value in sorted(rule.match.items(), key=lambda item: item[0].rank)
-        if kind.is_condition
-    ]
+    return [kind.why_not(value, paper, where) for kind, value in rule.match.checks()]
 
 
 class _PaperText:

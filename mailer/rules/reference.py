@@ -73,9 +73,7 @@ class ReferenceMatcher:
             return None
         where = _Texts(self._patterns, texts, cond.field_mask)
         reasons: list[MatchReason] = []
-        for kind, value in sorted(cond.items(), key=lambda item: item[0].rank):
-            if not kind.is_condition:
-                continue
+        for kind, value in cond.checks():
             found = kind.holds(value, paper, where)
             if found is None:
                 return None

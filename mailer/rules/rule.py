@@ -205,10 +205,17 @@ def positive_query_terms(node: QueryNode, negated: bool = False) -> list[Term]:
     return [t for child in node.children for t in positive_query_terms(child, negated)]
 
 
-def _registry() -> Any:
-    from mailer.rules import conditions  # its modules import this one
+_conditions: Any = None
 
-    return conditions
+
+def _registry() -> Any:
+    """mailer.rules.conditions, imported on first use (its modules import this one)."""
+    global _conditions
+    if _conditions is None:
+        from mailer.rules import conditions
+
+        _conditions = conditions
+    return _conditions
 
 
 def _is_empty(value: Any) -> bool:
@@ -273,6 +280,12 @@ class Condition:
         """(ConditionKind, value) of every condition given, in registry order."""
         kinds = _registry().CONDITIONS
         return [(kinds[i], value) for i, value in enumerate(self.values) if value is not None]
+
+    def checks(self) -> list[tuple[Any, Any]]:
+        """(ConditionKind, value) of every condition given that a paper must pass (not
+        `fields:`), in the order of their reasons (`rank`)."""
+        values = self.values
+        return [(kind, values[i]) for i, kind in _registry().RANKED if values[i] is not None]
 
     @property
     def fields(self) -> tuple[FieldName, ...]:

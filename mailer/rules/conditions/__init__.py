@@ -41,7 +41,10 @@ CONDITIONS: tuple[ConditionKind[Any], ...] = (
 
 POSITIONS: dict[str, int] = {kind.key: i for i, kind in enumerate(CONDITIONS)}
 BY_KEY: dict[str, ConditionKind[Any]] = {kind.key: kind for kind in CONDITIONS}
-BY_RANK: tuple[ConditionKind[Any], ...] = tuple(sorted(CONDITIONS, key=lambda k: k.rank))
+# (position, kind) of the conditions a paper must pass, in the order of their reasons
+RANKED: tuple[tuple[int, ConditionKind[Any]], ...] = tuple(
+    sorted(((i, k) for i, k in enumerate(CONDITIONS) if k.is_condition), key=lambda p: p[1].rank)
+)
 assert len(BY_KEY) == len(CONDITIONS), "two conditions with one key"
 # the compiled matcher checks "paper" conditions first and puts their reasons last
 assert max((k.rank for k in CONDITIONS if k.stage == "text"), default=0) < min(
@@ -50,9 +53,9 @@ assert max((k.rank for k in CONDITIONS if k.stage == "text"), default=0) < min(
 
 __all__ = [
     "BY_KEY",
-    "BY_RANK",
     "CONDITIONS",
     "POSITIONS",
+    "RANKED",
     "Check",
     "ConditionCheck",
     "ConditionKind",
