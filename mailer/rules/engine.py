@@ -50,6 +50,7 @@ from mailer.rules.index import CompiledTerm, PaperScan, TermTable
 from mailer.rules.rule import FIELD_BITS, FIELDS, Rule
 
 _Test = Callable[[PaperScan], tuple[MatchReason, ...] | None]
+_Evaluate = Callable[[PaperScan], Match | None]
 
 
 class _Compiling:
@@ -66,7 +67,8 @@ class _Compiling:
 
 
 class _CompiledRule:
-    __slots__ = ("first", "index", "name", "rule", "scanned", "single", "then", "trigger_terms")
+    __slots__ = ("first", "index", "name", "rule", "run", "scanned", "single", "then",
+                 "trigger_terms")  # fmt: skip
 
     def __init__(self, rule: Rule, index: int, ctx: _Compiling) -> None:
         match = rule.match
@@ -97,6 +99,10 @@ class _CompiledRule:
         self.scanned = scanned
         # a rule of one condition is matched by its check alone (the common `any:` rule)
         self.single = (first + then)[0] if len(first) + len(then) == 1 else None
+        self.run: _Evaluate = self.evaluate
+        if len(first) + len(then) == 2:
+            one, two = first + then
+            self.run = _two_checks(self.name, one, two, swap=len(first) == 1 and len(then) == 1)
         # terms one of which must be found for the rule to match (the fewest), or None
         self.trigger_terms = min(options, key=len) if options else None
 
@@ -119,8 +125,24 @@ class _CompiledRule:
             found = test(scan)
             if found is None:
                 return None
-            reasons += found
-        return Match(self.name, scan.paper.id, reasons + tail)
+            reasons = reasons + found if reasons else found
+        return Match(self.name, scan.paper.id, reasons + tail if tail else reasons)
+
+
+def _two_checks(name: str, first: _Test, second: _Test, swap: bool) -> _Evaluate:
+    """A rule of two conditions (the common `any:` with `none:` or `size:`), unrolled:
+    `first` is checked first; `swap`: its reasons go last (a "paper" condition's)."""
+
+    def evaluate(scan: PaperScan) -> Match | None:
+        one = first(scan)
+        if one is None:
+            return None
+        two = second(scan)
+        if two is None:
+            return None
+        return Match(name, scan.paper.id, two + one if swap else one + two)
+
+    return evaluate
 
 
 # --- the matcher ---------------------------------------------------------------------------
@@ -171,7 +193,7 @@ class Matcher:
                 if reasons is not None:
                     matches.append(Match(rule.name, paper_id, reasons))
                 continue
-            found = rule.evaluate(scan)
+            found = rule.run(scan)
             if found is not None:
                 matches.append(found)
         return matches

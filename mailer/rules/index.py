@@ -49,15 +49,23 @@ class CompiledTerm:
         self.literal_id = literal_id  # a regex's required literal, found by the automaton
         # the automaton id whose absence proves the term absent: a phrase's, a regex literal's
         self.trigger = term_id if regex is None else literal_id
-        self._reasons: dict[tuple[int, Any], MatchReason] = {}
+        self._reasons: dict[Any, list[MatchReason | None]] = {}
+
+    def reasons(self, kind: Any) -> list[MatchReason | None]:
+        """The explanations of this term's hits by the condition `kind` (a term list's
+        `ConditionKind`, which words them: `kind.term_reason`), indexed by the bitmask of
+        fields hit; each made on first use (`reason`) and shared by every rule."""
+        found = self._reasons.get(kind)
+        if found is None:
+            found = self._reasons[kind] = [None] * (1 << len(FIELDS))
+        return found
 
     def reason(self, hit: int, kind: Any) -> MatchReason:
-        """The explanation of a hit in the fields `hit` by the condition `kind` (a term
-        list's `ConditionKind`, which words it: `kind.term_reason`); made once, shared."""
-        key = (hit, kind)
-        found = self._reasons.get(key)
+        """The explanation of a hit in the fields `hit` by the condition `kind`."""
+        known = self.reasons(kind)
+        found = known[hit]
         if found is None:
-            found = self._reasons[key] = kind.term_reason(self.term, hit)
+            found = known[hit] = kind.term_reason(self.term, hit)
         return found
 
     def fields_hit(self, scan: PaperScan, mask: int) -> int:

@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
 class AnyTerms(TermList):
     def compile(self, value: Terms, ctx: CompileContext) -> Check:
-        return AnyCheck(tuple(ctx.terms.add(t) for t in value), ctx.mask)
+        terms = tuple(ctx.terms.add(t) for t in value)
+        if all(term.is_phrase for term in terms):
+            return AnyPhrasesCheck(terms, ctx.mask)
+        return AnyCheck(terms, ctx.mask)
 
     def holds(self, value: Terms, paper: Paper, ctx: TextContext) -> Reasons | None:
         hits = [(t, ctx.fields_hit(t, ctx.mask)) for t in value]
@@ -32,11 +35,13 @@ class AnyTerms(TermList):
 class AnyCheck(Check):
     """The most common rule is `any:` phrases alone: this is the hot path."""
 
-    __slots__ = ("mask", "terms")
+    __slots__ = ("entries", "mask", "terms")
 
     def __init__(self, terms: tuple[CompiledTerm, ...], mask: int) -> None:
         self.terms = terms
         self.mask = mask
+        # each term's automaton id and its reasons by the fields hit (shared by every rule)
+        self.entries = tuple((term.id, term.reasons(ANY), term) for term in terms)
 
     @property
     def scanned(self) -> int:  # type: ignore[override]
@@ -46,14 +51,30 @@ class AnyCheck(Check):
         hits = scan.hits
         mask = self.mask
         reasons = []
-        for term in self.terms:
-            hit = (hits.get(term.id, 0) & mask) if term.is_phrase else term.fields_hit(scan, mask)
+        for term_id, known, term in self.entries:
+            hit = (hits.get(term_id, 0) & mask) if term.is_phrase else term.fields_hit(scan, mask)
             if hit:
-                reasons.append(term.reason(hit, ANY))
+                reasons.append(known[hit] or term.reason(hit, ANY))
         return tuple(reasons) if reasons else None
 
     def triggers(self) -> Sequence[CompiledTerm] | None:
         return self.terms if all(t.trigger is not None for t in self.terms) else None
+
+
+class AnyPhrasesCheck(AnyCheck):
+    """When every term is a phrase, its hits are all in the scan already."""
+
+    __slots__ = ()
+
+    def test(self, scan: PaperScan) -> Reasons | None:
+        hits = scan.hits
+        mask = self.mask
+        reasons = []
+        for term_id, known, term in self.entries:
+            hit = hits.get(term_id, 0) & mask
+            if hit:
+                reasons.append(known[hit] or term.reason(hit, ANY))
+        return tuple(reasons) if reasons else None
 
 
 ANY = AnyTerms("any", 10, "At least one of these terms must appear.")
