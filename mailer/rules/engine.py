@@ -99,7 +99,7 @@ class _CompiledRule:
         self.scanned = scanned
         # a rule of one condition is matched by its check alone (the common `any:` rule)
         self.single = (first + then)[0] if len(first) + len(then) == 1 else None
-        self.run: _Evaluate = self.evaluate
+        self.run: _Evaluate | None = None  # else evaluate (a bound method here: a cycle)
         if len(first) + len(then) == 2:
             one, two = first + then
             self.run = _two_checks(self.name, one, two, swap=len(first) == 1 and len(then) == 1)
@@ -193,7 +193,8 @@ class Matcher:
                 if reasons is not None:
                     matches.append(Match(rule.name, paper_id, reasons))
                 continue
-            found = rule.run(scan)
+            run = rule.run
+            found = run(scan) if run is not None else rule.evaluate(scan)
             if found is not None:
                 matches.append(found)
         return matches
