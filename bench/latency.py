@@ -23,7 +23,7 @@ from mailer.app import Pipeline
 from mailer.config import Destination, Settings
 from mailer.models import AlertBatch
 from mailer.notify.registry import create_channel
-from mailer.watch import start_idle_watcher
+from mailer.service import open_watcher
 from tests.integration.dovecot import PASSWORD
 from tests.integration.imap_kit import digest, imap_settings, service_jobs
 
@@ -70,7 +70,9 @@ def main() -> None:
     work, server = start_private_dovecot("mailer-latency-")
     channels = TimedChannels()
     pipeline = Pipeline.open(imap_settings(work / "app", server), channel_factory=channels)
-    watcher = start_idle_watcher(pipeline.settings.sources[0], service_jobs(pipeline))
+    watcher = open_watcher(
+        pipeline.source(pipeline.settings.sources[0].name), service_jobs(pipeline)
+    )
     latencies: list[float] = []
     try:
         watcher.start()

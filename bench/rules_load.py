@@ -169,8 +169,8 @@ mode, directory = sys.argv[1], Path(sys.argv[2])
 import yaml
 from mailer.rules import compile_rules, load_rules
 destinations = {"console", "preview", "team-slack", "digest-mail"}
-def has_destination(name):
-    return name in destinations or name.partition(":")[0] in ("slack", "slack_user", "email")
+def has_destination(ref):
+    return ref.to_str() in destinations or ref.inline in ("slack", "slack_user", "email")
 files = sorted(directory.glob("*.yaml"))
 before = status("VmRSS")
 cpu0 = resource.getrusage(resource.RUSAGE_SELF)

@@ -3,7 +3,7 @@
 `Pipeline.open(settings)` loads the rules and opens the store (running migrations).
 For each incoming message, parsing, matching and enqueueing the alerts commit in ONE
 transaction (`Store.record_message`); only then does the source post-process it
-(`after_commit`). Delivery reads the outbox (`mailer.outbox.OutboxWorker`), with
+(`after_commit`). Delivery reads the outbox (`mailer.delivery.OutboxWorker`), with
 channels from the registry (Slack feed progress kept in the store) unless a
 `channel_factory` is given. A message that fails to parse is recorded as failed with
 its reason and the run goes on; one over its parse budget (`mailer.parse_worker`:
@@ -18,24 +18,25 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from mailer import metrics
 from mailer.batching import group_into_batches
+from mailer.clock import Clock, utc_now
 from mailer.config import Settings
+from mailer.delivery import ChannelFactory, DeliverySummary, OutboxWorker
 from mailer.delivery_lanes import deliver_in_lanes
 from mailer.enrich import build_enricher
 from mailer.errors import UsageError
-from mailer.models import Match, Paper, ParsedDigest
-from mailer.outbox import ChannelFactory, DeliverySummary, OutboxWorker
+from mailer.models import Match, MessageStatus, Paper, ParsedDigest
 from mailer.parse_worker import OverBudget, ParseBudget, ParserStopped, ParseWorker, peek_headers
 from mailer.planning import DryRunKnown, Item, Known, MessagePlan, RulesView, plan_message
 from mailer.rule_errors import describe_rule_errors
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
 from mailer.slackapp.rules import with_subscriptions, without_repeats
-from mailer.sources import IncomingMessage, Source, SourceError
+from mailer.sources import EMAIL, Capabilities, IncomingMessage, Source, SourceError
 from mailer.sources.registry import UnknownSource, open_source
 from mailer.store import MessageRecord, NewAlert, Store, describe_error, message_key
 from mailer.store.quarantine import QuarantineLog
@@ -44,15 +45,9 @@ from mailer.store.schema import FAILED, NO_PAPERS, PARSED, QUARANTINED, SKIPPED
 if TYPE_CHECKING:
     from mailer.enrich.enricher import Enricher
 
-log = logging.getLogger("mailer.app")
+log = logging.getLogger(__name__)
 
 __all__ = ["MessageOutcome", "Pipeline", "RulesUnavailable", "RunSummary", "describe_rule_errors"]
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class RulesUnavailable(UsageError):
@@ -133,7 +128,7 @@ class Pipeline:
         except Exception:
             store.close()
             raise
-        enricher = build_enricher(settings, store)
+        enricher = build_enricher(settings, store, dry_run=dry_run)
         return cls(
             settings,
             store,
@@ -338,7 +333,7 @@ class Pipeline:
             post = source or (self.source(message.source) if not force else None)
             if post is not None:
                 post.after_commit(message)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 bulkhead: the message is stored; a failing after_commit must not undo that
             log.warning("post-processing failed: %s", e, extra=extra)
         log.info("%s: %d papers, %d new alert(s)", status, len(found), new_alerts, extra=extra)
         return replace(outcome, new_alerts=new_alerts)
@@ -349,7 +344,7 @@ class Pipeline:
     def _record(
         message: IncomingMessage,
         digest: ParsedDigest | None,
-        status: str,
+        status: MessageStatus,
         reason: str | None,
         message_id: str | None,
         now: datetime,
@@ -376,7 +371,7 @@ class Pipeline:
         then stops downloading it on every run, and a resync by Message-ID after a
         UIDVALIDITY change does not alert on it. A directory source's file stays
         unrecorded, so a later run without --since still processes it."""
-        if self._source_kind(message.source) == "directory":
+        if self._capabilities(message.source).offers_again:
             return False
         return not self.store.is_processed(
             message.source, message.folder, message.uidvalidity, message.uid
@@ -384,7 +379,7 @@ class Pipeline:
 
     def _parse(
         self, message: IncomingMessage, budget: ParseBudget
-    ) -> tuple[ParsedDigest | None, str, str | None, OverBudget | None]:
+    ) -> tuple[ParsedDigest | None, MessageStatus, str | None, OverBudget | None]:
         """(digest, status, reason, over budget): never raises for bad content."""
         if message.skip_reason:
             return None, SKIPPED, message.skip_reason, None
@@ -397,7 +392,7 @@ class Pipeline:
         except OverBudget as e:
             log.warning("quarantined: %s", e.reason, extra={"source": message.source})
             return peek_headers(message.raw), QUARANTINED, e.reason, e
-        except Exception as e:  # any parser failure is the message's problem, not the run's
+        except Exception as e:  # noqa: BLE001 bulkhead: any parser failure is the message's problem, not the run's
             log.warning("parse failed: %s", e, extra={"source": message.source})
             return None, FAILED, f"{type(e).__name__}: {e}", None
         problems = "; ".join(p.reason for p in digest.problems) or None
@@ -405,20 +400,25 @@ class Pipeline:
             return digest, FAILED, problems, None
         return digest, PARSED, problems, None
 
-    def _source_kind(self, name: str) -> str | None:
-        return next((s.kind for s in self.settings.sources if s.name == name), None)
+    def _capabilities(self, name: str) -> Capabilities:
+        """What the message's source promises; a source no longer configured (a replay of
+        an old message) is taken as one that offers emails."""
+        try:
+            return self.source(name).capabilities
+        except UnknownSource:
+            return EMAIL
 
     def _is_unread_file(self, message: IncomingMessage) -> bool:
-        """A file a directory source could not read (permissions, size): reported but
-        not recorded, so the next run tries it again (e.g. once its permissions are fixed).
-        An IMAP message skipped before download is recorded: its size will not change."""
-        return message.raw is None and self._source_kind(message.source) == "directory"
+        """An item its source could not read (a file's permissions, size) and will offer
+        again: reported but not recorded, so the next run tries it again (e.g. once its
+        permissions are fixed). An IMAP message skipped before download is recorded: its
+        size will not change."""
+        return message.raw is None and self._capabilities(message.source).offers_again
 
     def _parse_raw(self, message: IncomingMessage, budget: ParseBudget) -> ParsedDigest:
         assert message.raw is not None
-        if self._source_kind(message.source) == "directory":
-            return self.parser.parse("document", message.uid, message.raw, budget)
-        return self.parser.parse("email", message.uid, message.raw, budget)
+        item = self._capabilities(message.source).item
+        return self.parser.parse(item, message.uid, message.raw, budget)
 
     def _enrich(self, found: list[Paper]) -> tuple[list[Paper], str | None]:
         """The papers with their canonical records, and why some had none (None: all
@@ -436,7 +436,7 @@ class Pipeline:
         self,
         message: IncomingMessage,
         digest: ParsedDigest | None,
-        status: str,
+        status: MessageStatus,
         matches: list[Match],
     ) -> None:
         metrics.EMAILS_FETCHED.labels(source=message.source).inc()

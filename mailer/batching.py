@@ -1,9 +1,9 @@
 """Which delivery batch an alert joins and when it is due. Pure: no clock, no I/O.
 
-- `immediate`: the batch of the message the paper arrived in (`msg:<message key>`),
-  due at once.
+- `immediate`: the batch of the message the paper arrived in
+  (`BatchKey.for_message`, stored as `msg:<message key>`), due at once.
 - `daily`: the batch of the next daily delivery at or after the moment the paper was
-  processed, in the rule's timezone (`day:YYYY-MM-DD`, that local date), due at the
+  processed, in the rule's timezone (`BatchKey.for_day`, that local date), due at the
   target's `at` time (default `delivery.default_daily_at`). A paper processed after
   today's time joins tomorrow's feed, so a feed already sent never grows. A delivery
   time missed while the service was down is simply overdue: the next run sends it.
@@ -15,15 +15,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from mailer.keys import BatchKey
 from mailer.models import AlertBatch, AlertItem, Match, NewAlert, NotifyTarget, Paper
 
 
 def batch_for(
     target: NotifyTarget, message_key: str, now: datetime, default_at: time
-) -> tuple[str, datetime]:
+) -> tuple[BatchKey, datetime]:
     """(batch key, due time in UTC) for an alert to `target` processed at `now`."""
     if target.mode != "daily":
-        return f"msg:{message_key}", now.astimezone(UTC)
+        return BatchKey.for_message(message_key), now.astimezone(UTC)
     zone = ZoneInfo(target.timezone)
     local_now = now.astimezone(zone)
     at = target.at or default_at
@@ -32,7 +33,7 @@ def batch_for(
     if due < local_now:
         day = day + timedelta(days=1)
         due = datetime.combine(day, at, tzinfo=zone)
-    return f"day:{day.isoformat()}", due.astimezone(UTC)
+    return BatchKey.for_day(day), due.astimezone(UTC)
 
 
 # arXiv announces new submissions, then cross-lists, then replacements of old papers
@@ -74,7 +75,7 @@ def plan_alerts(
                 NewAlert(
                     rule=match.rule,
                     paper_id=match.paper_id,
-                    destination=target.to,
+                    destination=target.to.to_str(),
                     batch_key=key,
                     due_at=due,
                     reasons=match.reasons,
@@ -98,7 +99,7 @@ def group_into_batches(
 ) -> tuple[AlertBatch, ...]:
     """The messages these alerts would make: one per (rule, destination, batch key), in
     the order each first appears (what a dry run shows)."""
-    groups: dict[tuple[str, str, str], list[NewAlert]] = {}
+    groups: dict[tuple[str, str, BatchKey], list[NewAlert]] = {}
     for alert in alerts:
         groups.setdefault((alert.rule, alert.destination, alert.batch_key), []).append(alert)
     return tuple(

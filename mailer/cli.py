@@ -85,13 +85,13 @@ def _setup_logging(ctx: click.Context) -> None:
     setup_logging(verbose=obj["verbose"], log_format=obj["log_format"])
 
 
-def _more_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
+def _more_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> None:
     if value:
         ctx.find_root().obj["verbose"] += value
         _setup_logging(ctx)
 
 
-def _log_format(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+def _log_format(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     if value:
         ctx.find_root().obj["log_format"] = value
         _setup_logging(ctx)
@@ -167,10 +167,10 @@ def report_error(error: MailerError, verbose: int = 0) -> None:
 class LazyGroup(click.Group):
     """Imports a subcommand only when it runs (or its own --help is asked for)."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: ARG002 click's signature
         return sorted(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:  # noqa: ARG002 click's
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         result = cli.main(args=argv, prog_name="mailer", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        logging.getLogger("mailer").info("interrupted")
+        logging.getLogger(__name__).info("interrupted")
         sys.exit(exit_code_for(KeyboardInterrupt()))
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)

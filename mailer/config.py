@@ -29,6 +29,7 @@ from pydantic import (
 from mailer.config_base import ConfigModel, DestinationModel, check_api_url, is_loopback
 from mailer.config_errors import describe_yaml_error, format_validation_errors
 from mailer.errors import UsageError
+from mailer.keys import DestinationRef
 from mailer.notify.console import ConsoleDestination
 from mailer.notify.email import EmailDestination, SmtpAccount
 from mailer.notify.file import FileDestination
@@ -289,12 +290,24 @@ class Settings(_Model):
     _rules_position: str | None = PrivateAttr(default=None)  # file:line:column of `rules:`
     # inline targets whose value is a secret, by the name rules and the outbox know
     # them by (remembered by has_destination when rules are loaded)
-    _secret_targets: dict[str, DestinationModel] = PrivateAttr(default_factory=dict)
+    _secret_targets: dict[DestinationRef, DestinationModel] = PrivateAttr(default_factory=dict)
 
     @field_validator("rules", mode="before")
     @classmethod
     def _rules_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str | Path) else value
+
+    @field_validator("state")
+    @classmethod
+    def _known_database(cls, value: str) -> str:  # else `mailer check` passes and run fails
+        scheme = value.partition(":")[0].partition("+")[0].lower()
+        if scheme not in ("sqlite", "postgresql", "postgres") or "://" not in value:
+            # the URL may hold a password: only its scheme is repeated
+            raise ValueError(
+                f"{scheme or 'this'} is not a supported database; expected "
+                "sqlite:///PATH or postgresql://USER@HOST/DB"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -345,37 +358,37 @@ class Settings(_Model):
                 raise ConfigError([f"{what}: cannot read secret file {file}: {e.strerror}"]) from e
         return None
 
-    def destination(self, name: str) -> Destination:
-        """A destination by name, or an inline rule target (`slack:#x`, `email:a@b`)."""
-        if name in self.destinations:
+    def destination(self, ref: DestinationRef) -> Destination:
+        """A destination of `destinations:`, or an inline rule target (`slack:#x`,
+        `email:a@b`); KeyError when the config cannot deliver to it."""
+        name = ref.to_str()
+        if name in self.destinations:  # a configured name (one with a colon, too)
             return self.destinations[name]
-        if name in self._secret_targets:
-            return self._secret_targets[name]
-        found = inline_target(name)
-        if found is None:
+        if ref in self._secret_targets:
+            return self._secret_targets[ref]
+        target = inline_target(ref)
+        if target is None:
             raise KeyError(name)
-        target, value = found
         try:
-            return target.build(value)
+            return target.build(ref.name)
         except ValueError as e:
             raise KeyError(name) from e
 
-    def has_destination(self, name: str) -> bool:
+    def has_destination(self, ref: DestinationRef) -> bool:
         """Whether a rule's `to:` can be delivered with this config. An inline target
-        whose value is a secret (an apprise URL) is remembered under its stored name,
-        so the outbox can deliver to the name it keeps."""
-        if name in self.destinations or name in self._secret_targets:
+        whose value is a secret (an apprise URL) is remembered under its stored
+        reference, so the outbox can deliver to the name it keeps."""
+        if ref.to_str() in self.destinations or ref in self._secret_targets:
             return True
-        found = inline_target(name)
-        if found is None:
+        target = inline_target(ref)
+        if target is None:
             return False
-        target, value = found
         try:
-            built = target.build(value)
+            built = target.build(ref.name)
         except ValueError:
             return False
         if target.secret:
-            self._secret_targets[target.name(value)] = built
+            self._secret_targets[target.ref(ref.name)] = built
         return target.account is None or getattr(self, target.account) is not None
 
 

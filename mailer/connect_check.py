@@ -7,34 +7,32 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Iterator
 
-from mailer.config import EmailDestination, ImapSource, Settings, SlackDestination
+from mailer.config import EmailDestination, Settings, SlackDestination
 from mailer.config_check import Finding
 from mailer.notify import ChannelContext, DeliveryError
 
 
-def _imap(settings: Settings) -> Iterator[Finding]:
+def _sources(settings: Settings) -> Iterator[Finding]:
+    """Each source that has something to log in to (IMAP), by its own check."""
     from mailer.sources import SourceError
-    from mailer.sources.imap_connect import close_quietly, connect, where
+    from mailer.sources.registry import open_source
 
-    for source in settings.sources:
-        if not isinstance(source, ImapSource):
-            continue
-        what = f"source {source.name}"
+    for config in settings.sources:
+        what = f"source {config.name}"
         try:
-            client = connect(source, settings)
+            source = open_source(config, settings)
+            try:
+                found = source.check_connection()
+            finally:
+                source.close()
         except SourceError as e:
-            yield Finding(what, False, str(e))
+            yield Finding(what, False, e.detail)
             continue
-        except Exception as e:  # a missing secret, an odd server: say it, go on
+        except Exception as e:  # noqa: BLE001 bulkhead: a missing secret, an odd server: say it, go on
             yield Finding(what, False, f"{type(e).__name__}: {e}")
             continue
-        try:
-            client.select_folder(source.folder, readonly=True)
-            yield Finding(what, True, f"logged in to {where(source)}, folder {source.folder}")
-        except Exception as e:
-            yield Finding(what, False, f"logged in, but folder {source.folder!r}: {e}")
-        finally:
-            close_quietly(client)
+        if found is not None:
+            yield Finding(what, True, found)
 
 
 def _smtp(settings: Settings) -> Iterator[Finding]:
@@ -88,7 +86,7 @@ def _slack(settings: Settings) -> Iterator[Finding]:
         except DeliveryError as e:
             yield Finding(f"destination {name}", False, e.reason)
             continue
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 bulkhead: any failure of auth.test is a finding to report
             error = getattr(getattr(e, "response", None), "data", {}) or {}
             reason = error.get("error") if isinstance(error, dict) else None
             yield Finding(f"destination {name}", False, f"Slack auth.test failed: {reason or e}")
@@ -123,6 +121,6 @@ def _database(settings: Settings) -> Iterator[Finding]:
 
 def connect_checks(settings: Settings) -> list[Finding]:
     findings: list[Finding] = []
-    for probe in (_database, _imap, _smtp, _slack):
+    for probe in (_database, _sources, _smtp, _slack):
         findings.extend(probe(settings))
     return findings

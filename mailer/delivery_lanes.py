@@ -18,9 +18,9 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from mailer.outbox import DeliverySummary, OutboxWorker
+from mailer.delivery import DeliverySummary, OutboxWorker
 
-log = logging.getLogger("mailer.outbox")
+log = logging.getLogger(__name__)
 
 
 def merge(summaries: list[DeliverySummary]) -> DeliverySummary:

@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from mailer import metrics
+from mailer.clock import Clock
 from mailer.config import ReplicaSettings
 from mailer.instance_lock import LOCK_CONNECT_ARGS, advisory_lock_key
 from mailer.leader import first_line, replica_name, set_role_gauge
@@ -51,9 +52,8 @@ from mailer.store.replicas import (
     remove_replica,
 )
 
-log = logging.getLogger("mailer.leader")
+log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 RECENT_LEADER = timedelta(seconds=60)  # a leader row this fresh may still be fetching
 STOP_JOIN_SECONDS = 2.0
 
@@ -66,7 +66,7 @@ class LeaderElection:
         url: str,
         settings: ReplicaSettings,
         *,
-        on_change: Callable[[], None],
+        on_change: Callable[[], object],
         clock: Clock,
     ) -> None:
         self.replica = replica_name()

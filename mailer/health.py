@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from mailer.web.context import WebContext
 
-log = logging.getLogger("mailer.health")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from sqlalchemy.pool import NullPool
 
 from mailer.errors import MailerError, UsageError
 
-log = logging.getLogger("mailer.service")
+log = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = "paper-mailer serve"
 # libpq options for the lock connection: a dead peer is noticed in seconds, not after
@@ -260,7 +260,7 @@ def is_shared_state(state_url: str) -> bool:
     """Whether several `mailer serve` replicas can share this state (PostgreSQL)."""
     try:
         return make_url(state_url).drivername.startswith("postgres")
-    except Exception:  # not a URL: the store reports that with a clear message
+    except Exception:  # noqa: BLE001 bulkhead: not a URL: the store reports that with a clear message
         return False
 
 

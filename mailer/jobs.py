@@ -1,4 +1,5 @@
-"""The jobs of `mailer serve`, run by the scheduler and the IMAP watchers.
+"""The jobs of the service (`mailer serve`, `mailer watch`), run by the scheduler and
+the watchers (`sweep`).
 
 They call the pipeline (`mailer.app.Pipeline`) and record what happened where the
 operator looks: the health board (`/healthz`), the store's service status (`mailer
@@ -23,12 +24,14 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from mailer.app import Clock, MessageOutcome, Pipeline
+from mailer.app import MessageOutcome, Pipeline
+from mailer.clock import Clock
 from mailer.config import ConfigError, Settings, load_settings
+from mailer.delivery import DeliverySummary
 from mailer.delivery_lanes import DeliveryLanes
 from mailer.health import Activity, ActivityBoard, FetchBoard
+from mailer.keys import NoticeKey
 from mailer.logs import log_context
-from mailer.outbox import DeliverySummary
 from mailer.rules import RuleSet
 from mailer.rules.documents import rule_files
 from mailer.silence import (
@@ -46,8 +49,9 @@ from mailer.store.housekeeping import prune_state, retention_cutoff
 from mailer.store.notices import NoticeLog
 from mailer.store.service_status import ServiceStatusLog
 from mailer.store.subscriptions import SubscriptionStore
+from mailer.timings import Timings
 
-log = logging.getLogger("mailer.service")
+log = logging.getLogger(__name__)
 
 FileStamp = tuple[int, int]  # (mtime_ns, size); (-1, -1) when missing
 RULES_KEY = "rules"
@@ -86,8 +90,10 @@ class ServiceJobs:
         on_config_change: Callable[[Settings], None],
         on_rules_change: Callable[[RuleSet], None],
         may_fetch: Callable[[], bool] | None = None,
+        timings: Timings | None = None,
     ) -> None:
         self.pipeline = pipeline
+        self.timings = timings or Timings()  # what the watchers it sweeps for live by
         self.settings = pipeline.settings
         self.board = board
         self.clock = clock
@@ -134,6 +140,22 @@ class ServiceJobs:
 
     # -- fetching ---------------------------------------------------------------------
 
+    def sweep(self, name: str) -> None:
+        """A watcher's sweep: fetch and process everything new in one source, then
+        deliver what is due. Raises when the fetch failed (after recording it), so the
+        watcher reconnects."""
+        if self.stopping.is_set() or not self.may_fetch():
+            return
+        with self.running():
+            try:
+                source = self.pipeline.source(name)
+                self.process_all(source, source.fetch(self.pipeline.store))
+            except Exception as e:
+                self.record_fetch(name, e)
+                raise
+            self.record_fetch(name, None)
+        self.deliver_due()
+
     def fetch_source(self, name: str) -> None:
         """Fetch one source, process each new message, then deliver what is due."""
         if self.stopping.is_set() or not self.may_fetch():
@@ -176,8 +198,8 @@ class ServiceJobs:
         (the message is not recorded, so the next fetch takes it again)."""
         key = f"ingest:{threading.get_ident()}"
         what = f"source {message.source}: message {message.uid}"
-        # a parse is bounded by its budget: longer than that plus a minute is a hang
-        stuck_after = self.settings.budget.seconds + 60
+        # a parse is bounded by its budget: longer than that plus a margin is a hang
+        stuck_after = self.settings.budget.seconds + self.timings.ingest_stuck_margin
         with self.pipeline_lock, log_context(source=message.source, message_id=message.message_id):
             self.ingest.begin(key, Activity("ingest", what, self.clock(), stuck_after))
             try:
@@ -322,25 +344,21 @@ class ServiceJobs:
             except ExpectError as e:
                 log.error("expect: %s", e, extra={"source": source.name})
                 continue
-            state = self.notices.state(f"source:{source.name}", now)
+            state = self.notices.state(NoticeKey.source(source.name), now)
             last = self.notices.last_arrival(source.name)
             bad = is_overdue(expect, last, state.watching_since, now)
             kind = decide_notice(bad, state.notified)
             if kind is not None:
                 self._notify(source_notice(source.name, kind, expect, last), now)
         failing = self.notices.oldest_failure_since_success()
-        known = {
-            s.key.partition(":")[2]: s
-            for s in self.notices.all_states()
-            if s.key.startswith("destination:")
-        }
+        known = {s.key.name: s for s in self.notices.all_states() if s.key.subject == "destination"}
         for destination in sorted(set(failing) | set(known)):
             oldest = failing.get(destination)
             bad = is_destination_failing(oldest, now)
             was = known[destination].notified if destination in known else False
             kind = decide_notice(bad, was)
             if kind is not None:
-                self.notices.state(f"destination:{destination}", now)
+                self.notices.state(NoticeKey.destination(destination), now)
                 self._notify(destination_notice(destination, kind, oldest), now)
 
     def _notify(self, notice: Notice, now: datetime) -> None:
@@ -349,10 +367,10 @@ class ServiceJobs:
         extra = {"destination": admin}
         level = logging.WARNING if notice.kind == "problem" else logging.INFO
         log.log(level, "%s", notice.subject, extra=extra)
-        if admin is not None and notice.key != f"destination:{admin}":
+        if admin is not None and notice.key != NoticeKey.destination(admin):
             try:
                 self.pipeline.worker.channel(admin).send_notice(notice.subject, notice.text)
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 bulkhead: a notice that cannot be sent is retried on the next check
                 log.error("could not send the notice to admin: %s", describe_error(e), extra=extra)
                 return  # not recorded: tried again on the next check
         self.notices.set_notified(notice.key, notice.kind == "problem", now, notice.subject)

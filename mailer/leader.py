@@ -16,7 +16,6 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -24,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailer import metrics
+from mailer.clock import Clock
 from mailer.config import ReplicaSettings
 from mailer.store import Store
 from mailer.store.replicas import (
@@ -35,12 +35,12 @@ from mailer.store.replicas import (
     record_heartbeat,
     remove_replica,
 )
+from mailer.timings import Timings
 
-log = logging.getLogger("mailer.leader")
+log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 STOP_JOIN_SECONDS = 2.0
-SOLE_HEARTBEAT_SECONDS = 10.0  # SQLite: nobody to hand over to, so no hurry
+SERVICE_TIMINGS = Timings()
 
 
 _instances = itertools.count(1)
@@ -76,11 +76,19 @@ class SoleLeader:
     """SQLite (one process per state, kept by the instance lock): always the leader; a
     thread records the heartbeat so `mailer status` lists it like a replica."""
 
-    def __init__(self, engine: Engine, settings: ReplicaSettings, *, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: ReplicaSettings,
+        *,
+        clock: Clock,
+        timings: Timings = SERVICE_TIMINGS,
+    ) -> None:
         self.replica = replica_name()
         self._engine = engine
         self._clock = clock
-        self._seconds = max(settings.heartbeat_seconds, SOLE_HEARTBEAT_SECONDS)
+        # nobody to hand over to, so no hurry
+        self._seconds = max(settings.heartbeat_seconds, timings.sole_heartbeat)
         self._started_at = clock()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
@@ -141,7 +149,7 @@ def release_claims_of_gone_replicas(store: Store, now: datetime) -> int:
         gone = {r.replica for r in list_replicas(connection) if not r.is_alive(now)}
     if not gone:
         return 0
-    claims = [c for c in store.active_claims(now) if c.rpartition(":")[0] in gone]
+    claims = [c for c in store.active_claims(now) if c.worker in gone]
     released = store.release_claims(claims)
     if released:
         log.info("took over %d alert(s) from replicas that stopped sending heartbeats", released)

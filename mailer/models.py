@@ -12,7 +12,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Literal
+
+from mailer.keys import BatchKey, DestinationRef
 
 PaperFormat = Literal["hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic"]
 Announce = Literal["new", "cross", "replaced"]
@@ -20,6 +23,34 @@ Announce = Literal["new", "cross", "replaced"]
 # studied), a compared one (baseline, reference point, judge, teacher), or unknown.
 SizeRole = Literal["own", "compared", "unknown"]
 DeliveryMode = Literal["immediate", "daily"]
+
+
+class MessageStatus(StrEnum):
+    """What became of a processed message, as the store keeps it and the output names it
+    (a `StrEnum`: the stored value is the member's name in lower case)."""
+
+    PARSED = "parsed"
+    NO_PAPERS = "no-papers"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    QUARANTINED = "quarantined"  # over its parse budget; `mailer replay` tries it again
+
+
+class OutboxState(StrEnum):
+    """Where an alert is in the outbox; stored, printed (`--json` too) and used as the
+    `mailer_outbox_depth` label under the same name (store migration 11 renamed the
+    `failed` that older versions stored for RETRYING)."""
+
+    PENDING = "pending"  # waiting for its time (a daily feed) or its first attempt
+    RETRYING = "retrying"  # a delivery attempt failed; tried again at next_attempt_at
+    SENT = "sent"
+    DEAD = "dead"  # given up on: a permanent failure or out of attempts
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be delivered (pending or retrying)."""
+        return self in (OutboxState.PENDING, OutboxState.RETRYING)
+
 
 _SUFFIXES = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
 
@@ -199,7 +230,7 @@ class NewAlert:
     rule: str
     paper_id: str
     destination: str
-    batch_key: str
+    batch_key: BatchKey
     due_at: datetime
     reasons: tuple[MatchReason, ...] = ()
     rule_description: str | None = None
@@ -210,11 +241,11 @@ class NewAlert:
 class NotifyTarget:
     """Where and when a rule's matches go.
 
-    `to` is a destination name from the config, or an inline target written in a rule:
-    `slack:#channel`, `slack_user:U0123ABCD`, `email:alice@example.com`.
+    `to` names a destination from the config, or an inline target written in a rule
+    (`{slack: "#channel"}`, `{email: alice@example.com}`), parsed once by the rule loader.
     """
 
-    to: str
+    to: DestinationRef
     mode: DeliveryMode = "immediate"
     at: time | None = None  # daily feeds only; default 09:00
     timezone: str = "UTC"
@@ -232,7 +263,7 @@ class AlertBatch:
 
     rule: str
     destination: str
-    batch_key: str  # "msg:<message key>" for immediate, "day:2025-10-14" for daily
+    batch_key: BatchKey  # per message for immediate alerts, per day for daily feeds
     items: tuple[AlertItem, ...]
     created: datetime
     rule_description: str | None = None

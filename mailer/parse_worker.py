@@ -33,7 +33,7 @@ from typing import Literal
 from mailer.errors import MailerError
 from mailer.models import ParsedDigest
 
-log = logging.getLogger("mailer.parse_worker")
+log = logging.getLogger(__name__)
 
 Kind = Literal["email", "document"]
 START_SECONDS = 30.0  # to spawn the child and import the parser, on a slow machine
@@ -76,7 +76,7 @@ def peek_headers(raw: bytes) -> ParsedDigest:
     def value(name: str) -> str | None:
         try:
             text = headers.get(name)
-        except Exception:  # a malformed header object raises on access
+        except Exception:  # noqa: BLE001 bulkhead: a malformed header object raises on access
             return None
         if text is None:
             return None
@@ -149,7 +149,7 @@ def _serve(requests: Connection, answers: Connection, memory_mb: int) -> None:
             raw = b""
             answers.send(("memory", None))
             return  # a fresh child is cleaner than one that ran out of memory
-        except Exception as e:  # the parser promises not to raise; a bug must not kill us
+        except Exception as e:  # noqa: BLE001 bulkhead: the parser promises not to raise; a bug must not kill us
             answer = ("error", f"{type(e).__name__}: {e}")
         answers.send(answer)
 

@@ -20,9 +20,10 @@ from datetime import datetime, time
 from typing import Protocol
 
 from mailer.batching import digest_positions, plan_alerts, unique_papers
-from mailer.models import Match, NewAlert, NotifyTarget, Paper, ParsedDigest
+from mailer.models import Match, MessageStatus, NewAlert, NotifyTarget, Paper, ParsedDigest
 from mailer.rules import Matcher
-from mailer.store.schema import NO_PAPERS, PARSED, SKIPPED
+
+PARSED, NO_PAPERS, SKIPPED = MessageStatus.PARSED, MessageStatus.NO_PAPERS, MessageStatus.SKIPPED
 
 AlertKey = tuple[str, str, str]  # (rule, paper id, destination)
 Enrich = Callable[[list[Paper]], tuple[list[Paper], str | None]]
@@ -49,18 +50,21 @@ class Known(Protocol):
 class NothingKnown:
     """A fresh state: nothing processed, no paper stored, no alert sent."""
 
-    def is_processed(self, source: str, folder: str, uidvalidity: int, uid: str) -> bool:
+    def is_processed(self, source: str, folder: str, uidvalidity: int, uid: str) -> bool:  # noqa: ARG002 Known's signature
         return False
 
     def best_copy_papers(
-        self, message_id: str, *, besides: tuple[str, str, int, str] | None = None
+        self,
+        message_id: str,  # noqa: ARG002 Known's signature
+        *,
+        besides: tuple[str, str, int, str] | None = None,  # noqa: ARG002
     ) -> int | None:
         return None
 
     def with_known_ids(self, found: Sequence[Paper]) -> list[Paper]:
         return list(found)
 
-    def known_alerts(self, keys: Sequence[AlertKey]) -> set[AlertKey]:
+    def known_alerts(self, keys: Sequence[AlertKey]) -> set[AlertKey]:  # noqa: ARG002 Known's
         return set()
 
     def repeats(self, alerts: Sequence[NewAlert]) -> list[NewAlert]:
@@ -81,7 +85,7 @@ class Item:
     key: str  # the message key batch keys are made from (`mailer.store.message_key`)
     message_id: str | None
     digest: ParsedDigest | None
-    status: str  # from parsing: parsed, failed, skipped, quarantined
+    status: MessageStatus  # from parsing: parsed, failed, skipped, quarantined
     reason: str | None = None
     is_new: bool = False  # the caller just found it not processed: not asked again
 
@@ -104,7 +108,7 @@ class RulesView:
 class MessagePlan:
     """Everything one message adds, decided before anything is written."""
 
-    status: str
+    status: MessageStatus
     reason: str | None
     papers: tuple[Paper, ...] = ()
     matches: tuple[Match, ...] = ()
@@ -171,7 +175,7 @@ def match_papers(
     for paper in found:
         try:
             matches.extend(matcher.match(paper))
-        except Exception:
+        except Exception:  # noqa: BLE001 bulkhead: one paper that breaks a rule never stops the message
             if log_failure is not None:
                 log_failure(paper)
     return matches

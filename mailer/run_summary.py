@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from mailer.delivery import DeliverySummary
 from mailer.models import AlertBatch
-from mailer.outbox import DeliverySummary
 from mailer.store.schema import FAILED, QUARANTINED, SKIPPED
 
 ALREADY_PROCESSED = "already-processed"
@@ -112,8 +112,8 @@ class RunSummary:
 
     def _head(self) -> str:
         if self.dry_run:
-            daily = [b for b in self.previews if b.batch_key.startswith("day:")]
-            now = [b for b in self.previews if not b.batch_key.startswith("day:")]
+            daily = [b for b in self.previews if b.batch_key.is_daily]
+            now = [b for b in self.previews if not b.batch_key.is_daily]
             return (
                 f"dry run: {self.emails} emails, {self.papers} papers, {self.matches} matches, "
                 f"{sum(len(b.items) for b in now)} alerts would be sent now in {len(now)} "
@@ -188,7 +188,7 @@ class RunSummary:
                 {
                     "rule": b.rule,
                     "destination": b.destination,
-                    "daily": b.batch_key.startswith("day:"),
+                    "daily": b.batch_key.is_daily,
                     "papers": [item.paper.id for item in b.items],
                 }
                 for b in self.previews

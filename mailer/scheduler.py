@@ -1,12 +1,14 @@
-"""APScheduler wiring for `mailer serve`: which job runs when. The jobs themselves live
-in `mailer.jobs`; this module only decides their triggers.
+"""APScheduler wiring for the service (`mailer serve`, `mailer watch`): which job runs
+when. The jobs themselves live in `mailer.jobs`; this module only decides their
+triggers, with the intervals of a `mailer.timings.Timings`:
 
-- every source is fetched once at start-up; sources without an IDLE watcher are then
-  polled on their `poll:` cron expression (default every 10 minutes, in UTC);
-- the outbox worker runs every `OUTBOX_SECONDS`;
+- every source is fetched once at start-up; sources without a watcher are then
+  polled on their `poll:` cron expression (default: every `Timings.default_poll`
+  seconds when set, else every 10 minutes, in UTC);
+- the outbox worker runs every `Timings.outbox` seconds;
 - each daily feed time (a rule's `at:` in its `timezone:`) triggers a delivery run;
-- rule and config files are checked for changes every `RELOAD_SECONDS`;
-- silence detection every `SILENCE_SECONDS`; housekeeping nightly at 03:17 UTC.
+- rule and config files are checked for changes every `Timings.reload` seconds;
+- silence detection every `Timings.silence`; housekeeping nightly at 03:17 UTC.
 
 With several replicas (`mailer.leader`) only the leader fetches and runs the daily
 feeds, silence checks and housekeeping (`schedule_leader_jobs`, removed again by
@@ -20,6 +22,7 @@ a generous `misfire_grace_time`, and one instance of a job at a time.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -33,14 +36,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from mailer.config import ConfigError, Settings
 from mailer.config import Source as SourceConfig
 from mailer.rules import Rule
+from mailer.timings import Timings
+
+log = logging.getLogger(__name__)
 
 UTC_NAME = "UTC"
 DEFAULT_POLL = "*/10 * * * *"
-OUTBOX_SECONDS = 20
-RELOAD_SECONDS = 3
-SILENCE_SECONDS = 300
 HOUSEKEEPING_CRON = "17 3 * * *"
-MISFIRE_GRACE_SECONDS = 6 * 3600  # a job missed while the machine slept still runs, once
+SERVICE_TIMINGS = Timings()
 DAILY_JOB_PREFIX = "daily:"
 POLL_JOB_PREFIX = "poll:"
 LEADER_JOB_IDS = frozenset({"silence", "housekeeping"})
@@ -81,13 +84,11 @@ def daily_feed_times(rules: Iterable[Rule], default_at: time) -> list[FeedTime]:
     return sorted(found)
 
 
-def is_watched_by_idle(source: SourceConfig) -> bool:
-    """IMAP sources with `idle: true` get a watcher thread instead of a poll job."""
-    return source.kind == "imap" and source.idle
-
-
-def poll_trigger(source: SourceConfig) -> CronTrigger:
-    """The source's `poll:` schedule; ConfigError when it is not a cron expression."""
+def poll_trigger(source: SourceConfig, default_poll: float | None = None) -> BaseTrigger:
+    """The source's `poll:` schedule, else every `default_poll` seconds (None: the
+    default cron schedule); ConfigError when `poll:` is not a cron expression."""
+    if source.poll is None and default_poll is not None:
+        return IntervalTrigger(seconds=default_poll, timezone=UTC_NAME)
     expression = source.poll or DEFAULT_POLL
     try:
         return CronTrigger.from_crontab(expression, timezone=UTC_NAME)
@@ -107,12 +108,12 @@ def is_scheduler_alive(scheduler: BackgroundScheduler) -> bool:
     return bool(scheduler.running) and thread is not None and thread.is_alive()
 
 
-def new_scheduler() -> BackgroundScheduler:
+def new_scheduler(timings: Timings = SERVICE_TIMINGS) -> BackgroundScheduler:
     return BackgroundScheduler(
         timezone=UTC_NAME,
         job_defaults={
             "coalesce": True,
-            "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+            "misfire_grace_time": timings.misfire_grace,
             "max_instances": 1,
         },
         executors={
@@ -131,19 +132,23 @@ def schedule_jobs(
     jobs: Jobs,
     now: Callable[[], datetime],
     watched: Collection[str] = (),
+    timings: Timings = SERVICE_TIMINGS,
 ) -> None:
     """Add every job for this config and these rules, as for a sole instance."""
-    schedule_shared_jobs(scheduler, jobs, now)
-    schedule_leader_jobs(scheduler, settings, rules, jobs, now, watched)
+    schedule_shared_jobs(scheduler, jobs, now, timings)
+    schedule_leader_jobs(scheduler, settings, rules, jobs, now, watched, timings)
 
 
 def schedule_shared_jobs(
-    scheduler: BackgroundScheduler, jobs: Jobs, now: Callable[[], datetime]
+    scheduler: BackgroundScheduler,
+    jobs: Jobs,
+    now: Callable[[], datetime],
+    timings: Timings = SERVICE_TIMINGS,
 ) -> None:
     """The jobs every replica runs: delivery from the outbox, reloading changed files."""
-    every: list[tuple[str, Callable[[], None], int, datetime | None]] = [
-        ("outbox", jobs.deliver_due, OUTBOX_SECONDS, now()),
-        ("reload", jobs.check_for_changes, RELOAD_SECONDS, None),
+    every: list[tuple[str, Callable[[], None], float, datetime | None]] = [
+        ("outbox", jobs.deliver_due, timings.outbox, now()),
+        ("reload", jobs.check_for_changes, timings.reload, None),
     ]
     for job_id, func, seconds, first in every:
         trigger = IntervalTrigger(seconds=seconds, timezone=UTC_NAME)
@@ -157,6 +162,7 @@ def schedule_leader_jobs(
     jobs: Jobs,
     now: Callable[[], datetime],
     watched: Collection[str] = (),
+    timings: Timings = SERVICE_TIMINGS,
 ) -> None:
     """The leader's jobs (the scheduler may be running): a fetch of each source now and
     on its `poll:`, silence checks, housekeeping and the daily feeds.
@@ -169,17 +175,31 @@ def schedule_leader_jobs(
             _add(
                 scheduler,
                 f"{POLL_JOB_PREFIX}{source.name}",
-                jobs.fetch_source,
-                poll_trigger(source),
+                _PolledFetch(jobs),
+                poll_trigger(source, timings.default_poll),
                 args=[source.name],
                 next_run_time=start,
                 executor=FETCH_EXECUTOR,
             )
-    silence = IntervalTrigger(seconds=SILENCE_SECONDS, timezone=UTC_NAME)
+    silence = IntervalTrigger(seconds=timings.silence, timezone=UTC_NAME)
     _add(scheduler, "silence", jobs.check_silence, silence, next_run_time=start)
     housekeeping = CronTrigger.from_crontab(HOUSEKEEPING_CRON, timezone=UTC_NAME)
     _add(scheduler, "housekeeping", jobs.housekeeping, housekeeping)
     schedule_daily_feeds(scheduler, rules, settings.delivery.default_daily_at, jobs)
+
+
+class _PolledFetch:
+    """A poll job: `jobs.fetch_source`, which records and logs a failed fetch itself; a
+    round that still fails (its delivery, say) is logged here and polled again."""
+
+    def __init__(self, jobs: Jobs) -> None:
+        self.jobs = jobs
+
+    def __call__(self, name: str) -> None:
+        try:
+            self.jobs.fetch_source(name)
+        except Exception:  # the poll must outlive one bad round
+            log.exception("source %s: polling failed; trying again", name)
 
 
 def remove_leader_jobs(scheduler: BackgroundScheduler) -> None:

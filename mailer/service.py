@@ -1,19 +1,23 @@
-"""`mailer serve`: one long-running process around the pipeline.
+"""The service: one long-running process around the pipeline, and its one
+supervision loop. `mailer serve` runs it with the `SERVE` preset; `mailer watch` is
+the `WATCH` preset of the same runtime (polls every minute, exits 1 when a watcher
+dies so a supervisor restarts it, no HTTP endpoint).
 
 `Service.run()` takes the instance lock (SQLite) or joins the leader election
 (PostgreSQL, `mailer.leader`), opens the pipeline, starts the scheduler
 (`mailer.scheduler`) and the optional health/metrics endpoint, then supervises them.
-While this replica is the leader it also runs the fetches (one IDLE watcher thread per
-IMAP source that uses IDLE, polls for the others) and the leader's schedules; a
-standby only delivers from the outbox. `request_stop()` (SIGTERM,
-SIGINT) lets the message in hand finish and returns from `run()` within
-`STOP_SECONDS`. A changed config restarts the jobs in-process with the new settings; a
-broken one is ignored (logged, and shown by `mailer status`).
+While this replica is the leader it also runs the fetches (a watcher thread per
+source that can be watched, `Capabilities.watchable`: IMAP with `idle: true`; polls for
+the others) and the leader's schedules; a standby only delivers from the outbox.
+`request_stop()` (SIGTERM, SIGINT) lets the message in hand finish and returns from
+`run()` within `Timings.stop`. A changed config restarts the jobs in-process with the
+new settings; a broken one is ignored (logged, and shown by `mailer status`).
 
-Nothing dies silently: every `SUPERVISE_SECONDS` the main thread replaces an IMAP
-watcher whose thread ended, and ends `run()` with `ServiceFailure` (exit status 1, so
-a supervisor restarts the process) when the scheduler's thread is gone or the
-SQLite instance lock was lost to another instance.
+Nothing dies silently: every `Timings.supervise` seconds the main thread replaces a
+watcher whose thread ended (the `WATCH` preset ends instead), and ends `run()` with
+`ServiceFailure` (exit status 1, so a supervisor restarts the process) when the
+scheduler's thread is gone or the SQLite instance lock was lost to another instance.
+Every interval comes from the `mailer.timings.Timings` the service is given.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -32,9 +36,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mailer.app import Clock, Pipeline, utc_now
+from mailer.app import Pipeline
+from mailer.clock import Clock, utc_now
 from mailer.config import Settings
-from mailer.config import Source as SourceConfig
 from mailer.election import LeaderElection
 from mailer.errors import MailerError
 from mailer.health import (
@@ -60,7 +64,6 @@ from mailer.leader import (
 from mailer.rules import RuleSet
 from mailer.scheduler import (
     is_scheduler_alive,
-    is_watched_by_idle,
     new_scheduler,
     poll_trigger,
     remove_leader_jobs,
@@ -68,21 +71,33 @@ from mailer.scheduler import (
     schedule_leader_jobs,
     schedule_shared_jobs,
 )
-from mailer.sources.imap_watch import WatchStatus
+from mailer.sources import Source, is_watchable
+from mailer.sources.watching import Watcher, WatchStatus
 from mailer.store.db import create_store_engine, engine_url
+from mailer.timings import Timings
 
 if TYPE_CHECKING:
     from mailer.slackapp.server import SlackApp
     from mailer.web.context import WebContext
 
-log = logging.getLogger("mailer.service")
+log = logging.getLogger(__name__)
 
-STOP_SECONDS = 8.0  # of the 10 s promised: the rest is for closing connections
-WATCH_STATUS_SECONDS = 10
-SUPERVISE_SECONDS = 5.0
-LOCK_CHECK_SECONDS = 15
-WATCHER_RESTART_SECONDS = 30.0  # a watcher that keeps dying is restarted this often
-GONE_REPLICAS_SECONDS = 30  # the leader hands back the outbox claims of gone replicas
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """How the one runtime is started: its timings and what a dead watcher means."""
+
+    name: str
+    timings: Timings
+    # True: a watcher whose thread ended stops the service with ServiceFailure (exit 1,
+    # the supervisor restarts the process); False: it is replaced in-process
+    exit_when_a_watcher_dies: bool = False
+
+
+SERVE = Preset("serve", Timings())
+# `mailer watch`: sources without a watcher and without `poll:` every minute, a dead
+# watcher noticed within a second
+WATCH = Preset("watch", Timings(default_poll=60.0, supervise=1.0), exit_when_a_watcher_dies=True)
 
 
 class ServiceFailure(MailerError):
@@ -103,18 +118,19 @@ def watch_health(status: WatchStatus) -> SourceHealth:
     )
 
 
-class Watcher(Protocol):
-    """A thread that pushes new messages of one source to the jobs (IMAP IDLE)."""
-
-    name: str
-
-    def start(self) -> None: ...
-    def stop(self) -> None: ...
-    def join(self, timeout: float | None = None) -> None: ...
-    def status(self) -> WatchStatus: ...
+WatcherFactory = Callable[[Source, ServiceJobs], Watcher]
 
 
-WatcherFactory = Callable[[SourceConfig, ServiceJobs], Watcher]
+def open_watcher(source: Source, jobs: ServiceJobs) -> Watcher:
+    """The source's own watcher (`WatchableSource.watcher`), sweeping through the jobs."""
+    if not is_watchable(source):
+        raise ValueError(f"source {source.name}: it cannot be watched")
+    name = source.name
+    return source.watcher(
+        lambda: jobs.sweep(name),
+        lambda error: jobs.record_fetch(name, error),
+        jobs.timings,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +149,10 @@ class _Generation:
         service: Service,
     ) -> None:
         self.settings = settings
+        self.timings = service.timings
         self.pipeline = Pipeline.open(settings, clock=service.clock)
         self.board = FetchBoard(s.name for s in settings.sources)
-        self.scheduler: BackgroundScheduler = new_scheduler()
+        self.scheduler: BackgroundScheduler = new_scheduler(self.timings)
         self.jobs = ServiceJobs(
             self.pipeline,
             self.board,
@@ -144,6 +161,7 @@ class _Generation:
             on_config_change=service.restart_with,
             on_rules_change=self._reschedule_feeds,
             may_fetch=service.is_leader,
+            timings=self.timings,
         )
         self.watchers: list[Watcher] = []
         self.slack_app: SlackApp | None = None
@@ -151,11 +169,16 @@ class _Generation:
         self._service = service
         self._watcher_factory = service.watcher_factory
         self._recorded_watch_errors: dict[str, str | None] = {}
-        self._idle = [s for s in settings.sources if is_watched_by_idle(s)]
+        self._watchable: list[Source] = []
+        self._exit_when_a_watcher_dies = service.preset.exit_when_a_watcher_dies
         try:  # here, not in start(): a config the scheduler refuses must not stop the old one
-            for source in settings.sources:
-                poll_trigger(source)  # ConfigError for a poll: that is not a cron expression
-            schedule_shared_jobs(self.scheduler, self.jobs, self.jobs.clock)
+            for config in settings.sources:
+                # ConfigError for a poll: that is not a cron expression
+                poll_trigger(config, self.timings.default_poll)
+            if self._watcher_factory is not None:
+                opened = [self.pipeline.source(s.name) for s in settings.sources]
+                self._watchable = [s for s in opened if s.capabilities.watchable]
+            schedule_shared_jobs(self.scheduler, self.jobs, self.jobs.clock, self.timings)
             if settings.slack_app is not None:
                 from mailer.slackapp.server import SlackApp  # loads slack-bolt only when used
 
@@ -183,7 +206,7 @@ class _Generation:
         self.scheduler.start()
         self.scheduler.add_job(
             self._verify_lock,
-            IntervalTrigger(seconds=LOCK_CHECK_SECONDS),
+            IntervalTrigger(seconds=self.timings.lock_check),
             id="instance-lock",
             replace_existing=True,
         )
@@ -192,7 +215,7 @@ class _Generation:
 
     def log_serving(self, role: str | None) -> None:
         log.info(
-            "serving as %s: %d sources (%d watched with IDLE), %d rules",
+            "serving as %s: %d sources (%d watched), %d rules",
             "the leader" if role == "leader" else "a standby",
             len(self.settings.sources),
             len(self.watchers),
@@ -205,24 +228,31 @@ class _Generation:
             return
         self.leading = True
         log.info("leading: fetching every source now, then on schedule")
-        watched = {s.name for s in self._idle} if self._watcher_factory else set()
+        watched = {s.name for s in self._watchable}
         rules = self.pipeline.rules.enabled
-        clock = self.jobs.clock
-        schedule_leader_jobs(self.scheduler, self.settings, rules, self.jobs, clock, watched)
+        schedule_leader_jobs(
+            self.scheduler,
+            self.settings,
+            rules,
+            self.jobs,
+            self.jobs.clock,
+            watched,
+            self.timings,
+        )
         self.scheduler.add_job(
             self._release_claims_of_gone_replicas,
-            IntervalTrigger(seconds=GONE_REPLICAS_SECONDS),
+            IntervalTrigger(seconds=self.timings.gone_replicas),
             id="gone-replicas",
             replace_existing=True,
         )
-        if self._watcher_factory is not None:
-            for source in self._idle:
+        if self._watcher_factory is not None and self._watchable:
+            for source in self._watchable:
                 watcher = self._watcher_factory(source, self.jobs)
                 watcher.start()
                 self.watchers.append(watcher)
             self.scheduler.add_job(
                 self._record_watcher_errors,
-                IntervalTrigger(seconds=WATCH_STATUS_SECONDS),
+                IntervalTrigger(seconds=self.timings.watch_status),
                 id="watchers",
                 replace_existing=True,
             )
@@ -265,7 +295,8 @@ class _Generation:
 
     def supervise(self) -> None:
         """Raise ServiceFailure when the scheduler's thread is gone; replace watchers whose
-        thread ended (it logged why) once they have been stopped `WATCHER_RESTART_SECONDS`."""
+        thread ended (it logged why) once they have been stopped `Timings.watcher_restart`
+        seconds, or raise ServiceFailure for one with the `WATCH` preset."""
         if not is_scheduler_alive(self.scheduler):
             raise ServiceFailure("the scheduler stopped; nothing would run any more")
         if self._watcher_factory is None or self.jobs.stopping.is_set():
@@ -275,9 +306,12 @@ class _Generation:
             status = watcher.status()
             if status.state != "stopped":
                 continue
-            if (now - status.since).total_seconds() < WATCHER_RESTART_SECONDS:
+            if self._exit_when_a_watcher_dies:
+                reason = status.last_error or "watcher stopped"
+                raise ServiceFailure(f"source {watcher.name}: {reason}; exiting")
+            if (now - status.since).total_seconds() < self.timings.watcher_restart:
                 continue
-            source = next((s for s in self.settings.sources if s.name == watcher.name), None)
+            source = next((s for s in self._watchable if s.name == watcher.name), None)
             if source is None:
                 continue
             log.error(
@@ -319,12 +353,18 @@ class Service:
         *,
         http: HttpAddress | None = None,
         clock: Clock = utc_now,
-        watcher_factory: WatcherFactory | None = None,
+        watcher_factory: WatcherFactory | None = open_watcher,
+        preset: Preset = SERVE,
+        timings: Timings | None = None,
     ) -> None:
+        """`watcher_factory` None: no watchers, every source is polled. `timings`
+        replaces the preset's (tests pass `Timings.for_tests()`)."""
         self.settings = settings
         self.http = http
         self.clock = clock
         self.watcher_factory = watcher_factory
+        self.preset = preset
+        self.timings = timings or preset.timings
         self.stopping = threading.Event()
         self._wake = threading.Event()
         self._next_settings: Settings | None = None
@@ -419,7 +459,7 @@ class Service:
             url = engine_url(self.settings.state)
             return LeaderElection(url, replicas, on_change=self._wake.set, clock=self.clock)
         engine = create_store_engine(self.settings.state)
-        return SoleLeader(engine, replicas, clock=self.clock)
+        return SoleLeader(engine, replicas, clock=self.clock, timings=self.timings)
 
     def _follow_the_role(self) -> None:
         """Start or stop the leader's work to match the election (main thread only)."""
@@ -434,7 +474,7 @@ class Service:
 
     def _serve(self) -> None:
         while not self.stopping.is_set():
-            self._wake.wait(min(SUPERVISE_SECONDS, self.settings.replicas.heartbeat_seconds))
+            self._wake.wait(min(self.timings.supervise, self.settings.replicas.heartbeat_seconds))
             self._wake.clear()
             if self.stopping.is_set():
                 break
@@ -455,7 +495,7 @@ class Service:
             settings = settings.model_copy(update={"state": self.settings.state})
         try:
             fresh = _Generation(settings, self)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 bulkhead: a config that cannot start keeps the running one
             log.error("the new config cannot start (%s); keeping the running one", e)
             if old is not None:
                 old.jobs.retry_config_on_next_change()
@@ -466,7 +506,7 @@ class Service:
                     log.warning("could not record the config error", exc_info=True)
             return
         if old is not None:
-            old.stop(time.monotonic() + STOP_SECONDS)
+            old.stop(time.monotonic() + self.timings.stop)
         self.settings = settings
         fresh.start()
         self._generation = fresh
@@ -508,7 +548,7 @@ class Service:
         return [Route("/slack/events", slack_events, methods=["POST"])]
 
     def _shutdown(self) -> None:
-        deadline = time.monotonic() + STOP_SECONDS
+        deadline = time.monotonic() + self.timings.stop
         self.stopping.set()
         self._record_service(False, "stopped")
         generation, self._generation = self._generation, None

@@ -31,6 +31,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from mailer.errors import UsageError
+from mailer.keys import NoticeKey
 
 DESTINATION_FAILING_AFTER = timedelta(hours=1)
 
@@ -139,7 +140,7 @@ NoticeKind = Literal["problem", "recovered"]
 class Notice:
     """One operational notice for the admin destination."""
 
-    key: str  # "source:<name>" or "destination:<name>"
+    key: NoticeKey
     kind: NoticeKind
     subject: str
     text: str
@@ -157,7 +158,7 @@ def decide_notice(is_bad: bool, was_notified: bool) -> NoticeKind | None:
 def source_notice(
     source: str, kind: NoticeKind, expect: Expectation, last_arrival: datetime | None
 ) -> Notice:
-    key = f"source:{source}"
+    key = NoticeKey.source(source)
     if kind == "recovered":
         when = last_arrival.isoformat(timespec="minutes") if last_arrival else "just now"
         text = f"The newsletter from source {source} arrived again ({when}).\n"
@@ -170,7 +171,7 @@ def source_notice(
 def destination_notice(
     destination: str, kind: NoticeKind, oldest_failure: datetime | None
 ) -> Notice:
-    key = f"destination:{destination}"
+    key = NoticeKey.destination(destination)
     if kind == "recovered":
         text = f"Destination {destination} accepts deliveries again.\n"
         return Notice(key, kind, f"paper-mailer: destination {destination} recovered", text)

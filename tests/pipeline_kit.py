@@ -3,7 +3,7 @@ channel that records what it was given (the one fake, at the Channel seam)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ def digest_email(message_id: str, sent: datetime, entries: Sequence[Entry]) -> b
 
 def write_config(
     root: Path,
-    rules: list[dict[str, object]],
+    rules: Sequence[Mapping[str, object]],
     *,
     state: str | None = None,
     destinations: dict[str, object] | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from mailer.keys import BatchKey
 from mailer.models import AlertBatch, AlertItem, Match, MatchReason, ModelSize, Paper
 from mailer.notify.sample import sample_batch
 
@@ -26,7 +27,7 @@ def three_paper_batch(destination: str = "team-slack") -> AlertBatch:
     return AlertBatch(
         rule=batch.rule,
         destination=destination,
-        batch_key="msg:<digest-2025-10-14@huggingface.co>",
+        batch_key=BatchKey.parse("msg:<digest-2025-10-14@huggingface.co>"),
         items=batch.items,
         created=CREATED,
         rule_description="Small open models (≤ 8B), LoRA & quantization",
@@ -77,7 +78,7 @@ def daily_feed_batch(count: int = 120, destination: str = "team-slack") -> Alert
     return AlertBatch(
         rule="daily-feed",
         destination=destination,
-        batch_key="day:2025-10-14",
+        batch_key=BatchKey.parse("day:2025-10-14"),
         items=items,
         created=CREATED,
     )
@@ -121,7 +122,7 @@ def hostile_batch() -> AlertBatch:
     return AlertBatch(
         rule=f"rule {HOSTILE}",
         destination="d",
-        batch_key="msg:x",
+        batch_key=BatchKey.parse("msg:x"),
         items=items,
         created=CREATED,
         rule_description=f"desc {HOSTILE}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ def _admin_connect() -> object:
         raise
 
 
-def postgres_schema_url() -> Iterator[str]:
+def postgres_schema_url() -> Generator[str, None, None]:
     """A URL whose connections use a fresh schema (search_path), dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     conn = _admin_connect()

@@ -13,13 +13,19 @@ from sqlalchemy import inspect, select, text
 from store_backends import postgres_schema_url, state_url  # noqa: F401  (fixtures)
 
 from mailer.batching import digest_positions, plan_alerts
-from mailer.models import AlertItem, Match, NotifyTarget, Paper, canonical_paper_id
+from mailer.keys import BatchKey, Claim, DestinationRef
+from mailer.models import AlertItem, Match, MessageStatus, NotifyTarget, Paper, canonical_paper_id
 from mailer.notify.view import paper_view
 from mailer.store import MessageRecord, NewAlert, Store
 from mailer.store.paper_keys import keys_of, paper_keys
 
 T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
+
+
+def worker(name: str) -> Claim:
+    """A claim of the outbox worker `name` (a host name here)."""
+    return Claim(name, 1, "t")
 
 
 def arxiv(n: int, announce: str) -> Paper:
@@ -40,7 +46,9 @@ def titled(title: str, **fields: Any) -> Paper:
 
 
 def message(uid: str) -> MessageRecord:
-    return MessageRecord("inbox", "INBOX", 7, uid, "parsed", T0, message_id=f"<{uid}@x>")
+    return MessageRecord(
+        "inbox", "INBOX", 7, uid, MessageStatus.PARSED, T0, message_id=f"<{uid}@x>"
+    )
 
 
 @pytest.fixture
@@ -75,7 +83,7 @@ def test_hugging_face_papers_come_by_upvotes_ties_in_digest_order() -> None:
 def test_planned_alerts_follow_the_digest_order_not_the_id_order() -> None:
     papers = [arxiv(1, "replaced"), arxiv(2, "new")]
     matches = [Match("r", p.id, ()) for p in papers]
-    targets = {"r": (NotifyTarget(to="team"),)}
+    targets = {"r": (NotifyTarget(to=DestinationRef.named("team")),)}
     alerts = plan_alerts(matches, targets, {}, "k", T0, T0.time(), digest_positions(papers))
     assert [(a.paper_id, a.position) for a in alerts] == [
         ("arxiv:2510.00002", 0),
@@ -87,10 +95,11 @@ def test_a_claimed_batch_comes_in_digest_order(store: Store) -> None:
     papers = [arxiv(1, "replaced"), arxiv(2, "cross"), arxiv(3, "new")]
     positions = digest_positions(papers)
     alerts = [
-        NewAlert("r", p.id, "team", "msg:1", due_at=T0, position=positions[p.id]) for p in papers
+        NewAlert("r", p.id, "team", BatchKey.parse("msg:1"), due_at=T0, position=positions[p.id])
+        for p in papers
     ]
     store.record_message(message("1"), papers, alerts)
-    claimed = store.claim_next_batch(T0, "w", LEASE)
+    claimed = store.claim_next_batch(T0, worker("w"), LEASE)
     assert [c.paper.id for c in claimed] == [
         "arxiv:2510.00003",
         "arxiv:2510.00002",
@@ -109,12 +118,16 @@ def test_replacements_and_cross_lists_are_marked_in_the_alert() -> None:
 
 def test_a_title_only_paper_seen_again_is_the_stored_paper(store: Store) -> None:
     first = replace(arxiv(1, "new"), title="Scaling Small Models: A Study")
-    store.record_message(message("1"), [first], [NewAlert("r", first.id, "team", "msg:1", T0)])
+    store.record_message(
+        message("1"), [first], [NewAlert("r", first.id, "team", BatchKey.parse("msg:1"), T0)]
+    )
     again = titled("Scaling small models — a study.")  # Scholar, no arXiv id
     (known,) = store.with_known_ids([again])
     assert known.id == first.id
-    store.record_message(message("2"), [known], [NewAlert("r", known.id, "team", "msg:2", T0)])
-    assert len(store.claim_next_batch(T0, "w", LEASE)) == 1  # one alert, not two
+    store.record_message(
+        message("2"), [known], [NewAlert("r", known.id, "team", BatchKey.parse("msg:2"), T0)]
+    )
+    assert len(store.claim_next_batch(T0, worker("w"), LEASE)) == 1  # one alert, not two
 
 
 def test_openreview_and_doi_links_identify_a_paper(store: Store) -> None:

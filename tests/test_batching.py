@@ -11,11 +11,12 @@ import pytest
 
 from mailer.batching import batch_for, plan_alerts
 from mailer.config import ConsoleDestination, FileDestination, Settings
+from mailer.delivery import retry_delay
+from mailer.keys import BatchKey, DestinationRef
 from mailer.models import AlertBatch, AlertItem, Match, MatchReason, NotifyTarget, Paper
 from mailer.notify import ChannelContext
 from mailer.notify.console import ConsoleChannel
 from mailer.notify.file import FileChannel
-from mailer.outbox import retry_delay
 
 NINE = time(9, 0)
 
@@ -27,44 +28,49 @@ NINE = time(9, 0)
         (
             "2025-10-14T06:00:00+00:00",
             "Europe/Paris",
-            "day:2025-10-14",
+            BatchKey.parse("day:2025-10-14"),
             "2025-10-14T07:00:00+00:00",
         ),
         # exactly at the time: still today's feed, due now
         (
             "2025-10-14T07:00:00+00:00",
             "Europe/Paris",
-            "day:2025-10-14",
+            BatchKey.parse("day:2025-10-14"),
             "2025-10-14T07:00:00+00:00",
         ),
         # after today's time: tomorrow's feed
         (
             "2025-10-14T07:00:01+00:00",
             "Europe/Paris",
-            "day:2025-10-15",
+            BatchKey.parse("day:2025-10-15"),
             "2025-10-15T07:00:00+00:00",
         ),
         # the local date differs from the UTC date
-        ("2025-10-14T23:30:00+00:00", "Asia/Tokyo", "day:2025-10-15", "2025-10-15T00:00:00+00:00"),
+        (
+            "2025-10-14T23:30:00+00:00",
+            "Asia/Tokyo",
+            BatchKey.parse("day:2025-10-15"),
+            "2025-10-15T00:00:00+00:00",
+        ),
         (
             "2025-10-14T20:00:00+00:00",
             "America/New_York",
-            "day:2025-10-15",
+            BatchKey.parse("day:2025-10-15"),
             "2025-10-15T13:00:00+00:00",
         ),
         # across the end of summer time in Paris (26 Oct 2025): 09:00 is UTC+1 again
         (
             "2025-10-25T12:00:00+00:00",
             "Europe/Paris",
-            "day:2025-10-26",
+            BatchKey.parse("day:2025-10-26"),
             "2025-10-26T08:00:00+00:00",
         ),
     ],
 )
 def test_a_daily_alert_joins_the_next_feed_in_the_rules_timezone(
-    now: str, zone: str, key: str, due: str
+    now: str, zone: str, key: BatchKey, due: str
 ) -> None:
-    target = NotifyTarget("team", mode="daily", at=NINE, timezone=zone)
+    target = NotifyTarget(DestinationRef.named("team"), mode="daily", at=NINE, timezone=zone)
     assert batch_for(target, "m", datetime.fromisoformat(now), NINE) == (
         key,
         datetime.fromisoformat(due),
@@ -73,14 +79,14 @@ def test_a_daily_alert_joins_the_next_feed_in_the_rules_timezone(
 
 def test_an_immediate_alert_joins_its_messages_batch_and_is_due_now() -> None:
     now = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)
-    assert batch_for(NotifyTarget("team"), "inbox/INBOX/7/41", now, NINE) == (
-        "msg:inbox/INBOX/7/41",
+    assert batch_for(NotifyTarget(DestinationRef.named("team")), "inbox/INBOX/7/41", now, NINE) == (
+        BatchKey.parse("msg:inbox/INBOX/7/41"),
         now,
     )
 
 
 def test_the_default_daily_time_applies_when_a_rule_gives_none() -> None:
-    target = NotifyTarget("team", mode="daily")
+    target = NotifyTarget(DestinationRef.named("team"), mode="daily")
     now = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)
     assert batch_for(target, "m", now, time(7, 30))[1] == datetime(2025, 10, 14, 7, 30, tzinfo=UTC)
 
@@ -88,13 +94,18 @@ def test_the_default_daily_time_applies_when_a_rule_gives_none() -> None:
 def test_plan_alerts_makes_one_alert_per_match_and_target() -> None:
     now = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)
     matches = [Match("r", "arxiv:1"), Match("r", "arxiv:2"), Match("gone", "arxiv:1")]
-    targets = {"r": (NotifyTarget("a"), NotifyTarget("b", mode="daily"))}
+    targets = {
+        "r": (
+            NotifyTarget(DestinationRef.named("a")),
+            NotifyTarget(DestinationRef.named("b"), mode="daily"),
+        )
+    }
     alerts = plan_alerts(matches, targets, {"r": "desc"}, "m", now, NINE)
     assert [(a.paper_id, a.destination, a.batch_key) for a in alerts] == [
-        ("arxiv:1", "a", "msg:m"),
-        ("arxiv:1", "b", "day:2025-10-14"),
-        ("arxiv:2", "a", "msg:m"),
-        ("arxiv:2", "b", "day:2025-10-14"),
+        ("arxiv:1", "a", BatchKey.parse("msg:m")),
+        ("arxiv:1", "b", BatchKey.parse("day:2025-10-14")),
+        ("arxiv:2", "a", BatchKey.parse("msg:m")),
+        ("arxiv:2", "b", BatchKey.parse("day:2025-10-14")),
     ]
 
 
@@ -118,7 +129,9 @@ def batch(created: datetime) -> AlertBatch:
         url="https://huggingface.co/papers/2510.00001",
     )
     match = Match("small-llms", paper.id, (MatchReason("term", "*llama* in title"),))
-    return AlertBatch("small-llms", "preview", "msg:m", (AlertItem(paper, match),), created)
+    return AlertBatch(
+        "small-llms", "preview", BatchKey.parse("msg:m"), (AlertItem(paper, match),), created
+    )
 
 
 def test_the_file_channel_writes_new_files_and_never_overwrites(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import inspect, text
@@ -33,6 +34,20 @@ def test_records_and_unknown_ids_round_trip(state_url: str) -> None:  # noqa: F8
     assert got["2401.02385"].fetched_at == T0
     assert got["9999.99999"].record is None  # the negative cache
     assert "1111.11111" not in got
+
+
+def test_a_dry_runs_cache_reads_the_store_and_writes_nothing(state_url: str) -> None:  # noqa: F811
+    store = Store.open(state_url)
+    store.canonical_cache().put("arxiv", T0, [TINY])
+    dry = store.canonical_cache(dry_run=True)
+    dry.put("arxiv", T0, [replace(TINY, arxiv_id="2402.00001")], ["9999.99999"])
+    got = dry.get("arxiv", ["2401.02385", "2402.00001", "9999.99999"])
+    on_disk = store.canonical_cache().get("arxiv", ["2402.00001", "9999.99999"])
+    store.close()
+    assert got["2401.02385"].record == TINY  # what the store had
+    assert got["2402.00001"].record is not None  # what this dry run fetched: asked once
+    assert got["9999.99999"].record is None
+    assert on_disk == {}  # a PostgreSQL state is not a copy: nothing reached it
 
 
 def test_a_fresh_answer_replaces_the_cached_one_per_origin(state_url: str) -> None:  # noqa: F811

@@ -106,3 +106,17 @@ def test_check_json_is_one_object_per_finding(site: Path) -> None:
     assert result.exit_code == 0
     assert all(f["ok"] for f in findings)
     assert {"check", "ok", "detail", "file", "line", "column"} == set(findings[0])
+
+
+def test_a_database_the_store_cannot_use_fails_check_at_its_line(site: Path) -> None:
+    config = site / "config" / "mailer.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "sqlite:///var/mailer.db", "mysql://papers:hunter2@db.example.com/papers"
+        )
+    )
+    code, output = check()
+    assert code == 2
+    assert "mailer.yaml:" in output
+    assert "mysql is not a supported database; expected sqlite:///PATH" in output
+    assert "hunter2" not in output

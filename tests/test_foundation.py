@@ -5,6 +5,7 @@ from click.testing import CliRunner
 
 from mailer.cli import cli
 from mailer.config import ConfigError, load_settings
+from mailer.keys import DestinationRef
 from mailer.models import ModelSize, canonical_paper_id, format_params
 from mailer.yamlsource import YamlSyntaxError, load_yaml_text
 
@@ -58,8 +59,8 @@ def test_inline_targets_use_default_accounts(tmp_path: Path) -> None:
     path = tmp_path / "mailer.yaml"
     path.write_text("slack: {token_env: T}\ndestinations: {c: {kind: console}}\n")
     settings = load_settings(path, {"T": "xoxb-test"})
-    assert settings.has_destination("slack:#papers")
-    assert not settings.has_destination("email:a@example.com")
+    assert settings.has_destination(DestinationRef.parse("slack:#papers"))
+    assert not settings.has_destination(DestinationRef.parse("email:a@example.com"))
     secret = settings.read_secret(env="T", file=None, what="slack")
     assert secret is not None and "xoxb" not in repr(secret)
 

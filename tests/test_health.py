@@ -69,7 +69,7 @@ def test_listen_address(text: str, address: tuple[str, int]) -> None:
 
 @pytest.mark.parametrize("text", ["9464", "localhost", ":9464", "host:port"])
 def test_listen_address_rejects(text: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not HOST:PORT"):
         parse_listen_address(text)
 
 

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mailer.config import ImapSearch
+from mailer.sources.imap_idle import backoff_delay
 from mailer.sources.imap_plan import (
     Candidate,
     Skip,
@@ -17,7 +18,6 @@ from mailer.sources.imap_plan import (
     plan_downloads,
     select_new_uids,
 )
-from mailer.sources.imap_watch import backoff_delay
 
 
 def test_without_search_every_message_is_a_candidate() -> None:
@@ -156,8 +156,8 @@ def test_a_server_error_that_comes_back_on_the_new_connection_fails_the_fetch() 
     from mailer.sources import SourceError
 
     source, calls = _source_with_fetches(["one-then-error", "error", "ok"])
-    seen = []
+    seen: list[str] = []
+    fetched = source.fetch(None)  # type: ignore[attr-defined]
     with pytest.raises(SourceError):
-        for message in source.fetch(None):  # type: ignore[attr-defined]
-            seen.append(message.uid)
+        seen.extend(message.uid for message in fetched)
     assert seen == ["1"] and calls == ["one-then-error", "error"]

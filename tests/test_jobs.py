@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from mailer.health import FetchBoard
 from mailer.jobs import ServiceJobs
 from mailer.notify import DeliveryError
 from mailer.rules import RuleSet
-from mailer.status import collect_service_status, format_service_status
+from mailer.status_report import collect_service_status, format_service_status
 from mailer.store.schema import messages
 
 TUESDAY_1030 = datetime(2025, 10, 14, 10, 30, tzinfo=UTC)
@@ -79,7 +80,7 @@ class Kit:
     def __init__(
         self,
         tmp_path: Path,
-        rules: list[dict[str, object]],
+        rules: Sequence[Mapping[str, object]],
         source: dict[str, object] | None = None,
         **extra: object,
     ) -> None:
@@ -126,7 +127,7 @@ def test_a_fetch_delivers_and_records_its_outcome(kit: Kit) -> None:
     assert kit.channels.alerts() == [("llm", "team", "arxiv:2510.00001")]
     assert kit.board.get("samples").last_success == kit.clock.now
     report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
-    assert report["fetches"]["samples"]["ok"] is True
+    assert report.to_json()["fetches"]["samples"]["ok"] is True
 
 
 def test_a_failing_source_is_unhealthy_with_its_reason(kit: Kit) -> None:
@@ -135,7 +136,8 @@ def test_a_failing_source_is_unhealthy_with_its_reason(kit: Kit) -> None:
     entry = kit.board.get("samples")
     assert not entry.is_healthy and "samples" in str(entry.error)
     report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
-    assert report["fetches"]["samples"]["ok"] is False
+    fetch = report.fetches["samples"]
+    assert fetch is not None and fetch.ok is False
     assert any("FAILED" in line for line in format_service_status(report))
 
 
@@ -159,7 +161,8 @@ def test_a_broken_rule_file_keeps_the_old_rules_and_shows_the_error(kit: Kit) ->
     kit.jobs.fetch_source("samples")
     assert kit.channels.alerts() == [("llm", "team", "arxiv:2510.00001")]
     report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
-    assert report["rules"]["ok"] is False and "min_upvotes" in report["rules"]["detail"]
+    assert report.rules is not None and report.rules.ok is False
+    assert "min_upvotes" in str(report.rules.detail)
     text = "\n".join(format_service_status(report))
     assert "keeps the previous rules" in text and "rules.yaml:" in text
 
@@ -224,12 +227,13 @@ def test_a_config_saved_in_latin_1_is_shown_as_an_error_and_its_fix_clears_it(ki
     os.utime(config, (stamp, stamp))
     kit.jobs.check_for_changes()
     report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
-    assert report["config"]["ok"] is False and "cannot read it" in report["config"]["detail"]
+    assert report.config is not None and report.config.ok is False
+    assert "cannot read it" in str(report.config.detail)
     config.write_bytes(good)
     os.utime(config, (stamp + 5, stamp + 5))
     kit.jobs.check_for_changes()
     report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
-    assert report["config"]["ok"] is True
+    assert report.config is not None and report.config.ok is True
 
 
 def test_fixing_a_broken_rule_file_clears_the_error_in_the_status(kit: Kit) -> None:
@@ -239,6 +243,6 @@ def test_fixing_a_broken_rule_file_clears_the_error_in_the_status(kit: Kit) -> N
     kit.write_rules(yaml.safe_dump({"rules": [LLM_RULE, VISION_RULE]}))
     kit.jobs.check_for_changes()
     report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
-    assert report["rules"]["ok"] is True
+    assert report.rules is not None and report.rules.ok is True
     assert "keeps the previous rules" not in "\n".join(format_service_status(report))
     assert len(kit.reloaded) == 1 and len(kit.reloaded[0].rules) == 2

@@ -22,12 +22,13 @@ from mailer.config import ConfigError, ReplicaSettings, Settings, load_settings
 from mailer.election import LeaderElection
 from mailer.health import SourceHealth, evaluate_health
 from mailer.instance_lock import AlreadyRunningError, acquire_instance_lock
+from mailer.keys import BatchKey, Claim
 from mailer.leader import SoleLeader, release_claims_of_gone_replicas
 from mailer.metrics import REGISTRY
-from mailer.models import Paper
-from mailer.status import collect_service_status, format_service_status
+from mailer.models import MessageStatus, NewAlert, Paper
+from mailer.status_report import collect_service_status, format_service_status
 from mailer.store.db import Store, application_name, create_store_engine, engine_url
-from mailer.store.messages import MessageRecord, NewAlert
+from mailer.store.messages import MessageRecord
 from mailer.store.replicas import Replica, record_heartbeat
 
 FAST = ReplicaSettings(heartbeat_seconds=0.1, handover_seconds=0.4, session_timeout_seconds=1)
@@ -131,7 +132,7 @@ def test_a_leader_whose_session_is_ended_steps_down_and_lets_the_standby_lead(
     assert second.is_leader() and not first.is_leader()  # the one cut off let it go first
     first.stop()
     second.stop()
-    messages = [r.getMessage() for r in caplog.records if r.name == "mailer.leader"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "mailer.election"]
     assert sum("stepped down as the leader, now a standby" in m for m in messages) == 1
     assert sum(f"{second.replica}: now the leader" in m for m in messages) == 1
 
@@ -147,7 +148,7 @@ def test_status_lists_the_replicas_with_role_and_last_heartbeat(tmp_path: Path) 
             record_heartbeat(conn, Replica(f"pod-{n}:1", f"pod-{n}", 1, role, beat, beat, None, 2))
     report = collect_service_status(store.engine, settings, now)
     store.close()
-    assert [(r["replica"], r["role"], r["alive"]) for r in report["replicas"]] == [
+    assert [(r["replica"], r["role"], r["alive"]) for r in report.to_json()["replicas"]] == [
         ("pod-0:1", "leader", True),
         ("pod-1:1", "standby", True),
         ("pod-2:1", "standby", False),
@@ -167,14 +168,18 @@ def test_the_leader_hands_back_the_claims_of_replicas_that_stopped_beating(
 ) -> None:
     store = Store.open(state_url)
     paper = Paper(id="arxiv:1", title="A paper", format="generic")
-    alert = NewAlert("llm", "arxiv:1", "team", "msg:1", due_at=NOW)
-    store.record_message(MessageRecord("s", "F", 1, "1", "parsed", NOW), [paper], [alert])
-    assert store.claim_next_batch(NOW, "far-pod:1:abc", timedelta(minutes=10))
+    alert = NewAlert("llm", "arxiv:1", "team", BatchKey.parse("msg:1"), due_at=NOW)
+    store.record_message(
+        MessageRecord("s", "F", 1, "1", MessageStatus.PARSED, NOW), [paper], [alert]
+    )
+    assert store.claim_next_batch(NOW, Claim.parse("far-pod:1:abc"), timedelta(minutes=10))
     with store.engine.begin() as conn:
         beat = NOW - timedelta(seconds=60)
         record_heartbeat(conn, Replica("far-pod:1", "far-pod", 1, "leader", beat, beat, None, 2))
     assert release_claims_of_gone_replicas(store, NOW) == 1
-    assert store.claim_next_batch(NOW, "here:2:def", timedelta(minutes=10))  # free again
+    assert store.claim_next_batch(
+        NOW, Claim.parse("here:2:def"), timedelta(minutes=10)
+    )  # free again
     store.close()
 
 

@@ -13,8 +13,9 @@ from pipeline_kit import settings_for, write_config
 from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer.config import Destination, Settings
-from mailer.models import AlertBatch, MatchReason, Paper
-from mailer.outbox import DeliverySummary, OutboxWorker
+from mailer.delivery import DeliverySummary, OutboxWorker
+from mailer.keys import BatchKey
+from mailer.models import AlertBatch, MatchReason, MessageStatus, OutboxState, Paper
 from mailer.store import MessageRecord, NewAlert, Store
 
 T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
@@ -47,8 +48,13 @@ def enqueue(store: Store, count: int) -> None:
     found = [
         Paper(id=f"arxiv:2510.{n:05d}", title=f"Paper {n}", format="hf-daily") for n in range(count)
     ]
-    alerts = [NewAlert("small-llms", p.id, "team", "msg:1", due_at=T0, reasons=WHY) for p in found]
-    store.record_message(MessageRecord("inbox", "INBOX", 7, "1", "parsed", T0), found, alerts)
+    alerts = [
+        NewAlert("small-llms", p.id, "team", BatchKey.parse("msg:1"), due_at=T0, reasons=WHY)
+        for p in found
+    ]
+    store.record_message(
+        MessageRecord("inbox", "INBOX", 7, "1", MessageStatus.PARSED, T0), found, alerts
+    )
 
 
 def test_a_delivery_longer_than_the_lease_is_not_taken_by_another_replica(
@@ -74,7 +80,7 @@ def test_a_delivery_longer_than_the_lease_is_not_taken_by_another_replica(
         channel.release.set()
         delivering.join(30)
         assert results[0].sent == 3
-        assert store.outbox_counts()["sent"] == 3
+        assert store.outbox_counts()[OutboxState.SENT] == 3
         assert replica.deliver_due(later + LEASE * 10).messages == 0, "sent once"
         assert len(channel.batches) == 1
     finally:
@@ -92,10 +98,12 @@ def enqueue_batches(store: Store, count: int) -> None:
             for n in range(2)
         ]
         alerts = [
-            NewAlert("small-llms", p.id, "team", f"msg:{digest}", due_at=T0, reasons=WHY)
+            NewAlert(
+                "small-llms", p.id, "team", BatchKey.parse(f"msg:{digest}"), due_at=T0, reasons=WHY
+            )
             for p in found
         ]
-        record = MessageRecord("inbox", "INBOX", 7, str(digest), "parsed", T0)
+        record = MessageRecord("inbox", "INBOX", 7, str(digest), MessageStatus.PARSED, T0)
         store.record_message(record, found, alerts)
 
 
@@ -124,7 +132,9 @@ def test_the_batches_of_a_round_wait_under_one_lease_keeper_and_no_replica_takes
         delivering.join(30)
         assert (results[0].messages, results[0].sent) == (4, 8)
         assert len(channel.batches) == 4
-        assert [b.batch_key for b in channel.batches] == [f"msg:{n}" for n in range(4)]
+        assert [b.batch_key for b in channel.batches] == [
+            BatchKey.parse(f"msg:{n}") for n in range(4)
+        ]
         assert not [t for t in threading.enumerate() if t.name == "lease-keeper"]
     finally:
         channel.release.set()
@@ -148,6 +158,6 @@ def test_a_stop_during_a_round_releases_the_batches_not_yet_delivered(
         # another replica sends the rest at once, without waiting for a lease to expire
         replica = OutboxWorker(store, settings, channel_factory=channel, lease=LEASE)
         assert replica.deliver_due(T0).messages == 2
-        assert store.outbox_counts()["sent"] == 6
+        assert store.outbox_counts()[OutboxState.SENT] == 6
     finally:
         store.close()

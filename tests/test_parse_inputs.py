@@ -12,8 +12,9 @@ from pipeline_kit import Recorder, digest_email, settings_for, write_config
 
 from mailer.app import Pipeline
 from mailer.cli import cli
-from mailer.parse import inputs
-from mailer.parse.inputs import UnreadableDocument, iter_documents, parse_document
+from mailer.parse.inputs import parse_document
+from mailer.sources import files
+from mailer.sources.files import UnreadableDocument, iter_documents
 
 INBOX = Path(__file__).resolve().parent.parent / "examples" / "inbox"
 T0 = datetime(2025, 10, 14, 6, 0, tzinfo=UTC)
@@ -72,7 +73,7 @@ def test_a_run_records_the_unreadable_file_and_processes_the_others(
 def test_an_email_over_the_size_limit_is_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(inputs, "MAX_DOCUMENT_BYTES", 1000)
+    monkeypatch.setattr(files, "MAX_DOCUMENT_BYTES", 1000)
     (tmp_path / "big.eml").write_bytes(b"Subject: x\n\n" + b"x" * 2000)
     (tmp_path / "box.mbox").write_bytes(
         b"From a\nSubject: small\n\nhi\nFrom b\nSubject: big\n\n" + b"y" * 2000

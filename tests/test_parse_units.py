@@ -17,10 +17,11 @@ from mailer.models import Paper
 from mailer.parse import formats, parse_email
 from mailer.parse.formats import scholar
 from mailer.parse.formats.details import find_authors, find_upvotes, split_authors
-from mailer.parse.inputs import iter_documents, parse_document
+from mailer.parse.inputs import parse_document
 from mailer.parse.links import paper_link, unwrap_url
 from mailer.parse.message import Envelope
 from mailer.parse.text import collapse_whitespace, decode_tex_accents, html_to_lines
+from mailer.sources.files import iter_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

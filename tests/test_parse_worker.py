@@ -4,6 +4,7 @@ next message gets a fresh child."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ DIGEST = (
 
 
 @pytest.fixture
-def worker() -> ParseWorker:
+def worker() -> Iterator[ParseWorker]:
     worker = ParseWorker(ParseBudget(seconds=20, memory_mb=64))
     yield worker
     worker.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 from mailer import metrics
 from mailer.app import Pipeline
 from mailer.config import Destination, Settings
-from mailer.models import AlertBatch
+from mailer.keys import BatchKey
+from mailer.models import AlertBatch, OutboxState
 from mailer.notify import DeliveryError
 from mailer.sources import IncomingMessage
 
@@ -30,7 +32,7 @@ SMALL_LLMS = {
 
 
 def pipeline(
-    tmp_path: Path, rules: list[dict[str, object]], **config: object
+    tmp_path: Path, rules: Sequence[Mapping[str, object]], **config: object
 ) -> tuple[Pipeline, Recorder]:
     recorder = Recorder()
     settings = settings_for(write_config(tmp_path, rules, **config))  # type: ignore[arg-type]
@@ -200,12 +202,14 @@ def test_daily_batches_go_out_at_their_time_in_their_timezone(tmp_path: Path) ->
     on_time = pipe.run_once(now=T0 + timedelta(hours=1))  # 09:00 Paris = 07:00 UTC
     assert on_time.delivery.messages == 1 and on_time.delivery.sent == 2
     [batch] = recorder.batches
-    assert batch.batch_key == "day:2025-10-14" and len(batch.items) == 2
+    assert batch.batch_key == BatchKey.parse("day:2025-10-14") and len(batch.items) == 2
     # after today's feed, a new paper joins tomorrow's; a restart that missed 09:00 sends it late
     drop(tmp_path, "3.eml", digest_email("d3", T0, [OTHER]))
     assert pipe.run_once(now=T0 + timedelta(hours=2)).delivery.sent == 0
     late = pipe.run_once(now=datetime(2025, 10, 15, 14, 0, tzinfo=UTC))
-    assert late.delivery.sent == 1 and recorder.batches[-1].batch_key == "day:2025-10-15"
+    assert late.delivery.sent == 1 and recorder.batches[-1].batch_key == BatchKey.parse(
+        "day:2025-10-15"
+    )
     pipe.close()
 
 
@@ -217,7 +221,7 @@ def test_a_dry_run_shows_what_would_be_sent_and_records_nothing(tmp_path: Path) 
     assert sum(len(b.items) for b in dry.previews) == 4  # LLM once per destination
     assert "nothing was sent or recorded" in str(dry)
     assert recorder.batches == [] and pipe.store.messages_per_source() == {}
-    assert pipe.store.outbox_counts()["pending"] == 0
+    assert pipe.store.outbox_counts()[OutboxState.PENDING] == 0
     assert pipe.run_once(now=T0).delivery.sent == 4
     pipe.close()
 
@@ -262,7 +266,7 @@ def test_alerts_go_dead_with_their_reason(
     pipe.run_once(now=T0)
     for hours in range(1, 4):
         pipe.deliver_due(T0 + timedelta(hours=hours))
-    [dead] = pipe.store.list_outbox(states=("dead",))
+    [dead] = pipe.store.list_outbox(states=(OutboxState.DEAD,))
     assert dead.last_error == reason
     assert pipe.store.requeue_dead([dead.id], T0 + timedelta(hours=5)) == 1
     assert pipe.deliver_due(T0 + timedelta(hours=5)).sent == 1

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from mailer.models import NotifyTarget, Paper, ParsedDigest
+from mailer.keys import BatchKey
+from mailer.models import MessageStatus, NotifyTarget, Paper, ParsedDigest
 from mailer.planning import NOTHING_KNOWN, AlertKey, Item, NothingKnown, RulesView, plan_message
 from mailer.rules import compile_rules, load_rules
 from mailer.store.schema import NO_PAPERS, PARSED, SKIPPED
@@ -27,7 +28,7 @@ def rules_view(tmp_path: Path) -> RulesView:
     return RulesView(compile_rules(ruleset.enabled), targets, {"lora": None}, time(9, 0))
 
 
-def item(*papers: Paper, message_id: str | None = "<m1@x>", status: str = PARSED) -> Item:
+def item(*papers: Paper, message_id: str | None = "<m1@x>", status: MessageStatus = PARSED) -> Item:
     digest = ParsedDigest(message_id, "Daily", "hf@x", NOW, "hf-daily", papers)
     return Item("inbox", "INBOX", 1, "7", "inbox/INBOX/1/7", message_id, digest, status)
 
@@ -49,7 +50,7 @@ def test_a_plan_holds_the_papers_matches_and_typed_alerts(tmp_path: Path) -> Non
     [alert] = plan.alerts
     assert (alert.destination, alert.batch_key, alert.due_at) == (
         "console",
-        "msg:inbox/INBOX/1/7",
+        BatchKey.parse("msg:inbox/INBOX/1/7"),
         NOW,
     )
 

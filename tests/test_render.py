@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from render_batches import all_strings, daily_feed_batch, three_paper_batch
 
-from mailer.models import AlertBatch
+from mailer.models import AlertBatch, AlertItem
 from mailer.notify.render import render_email, render_slack, render_text
 from mailer.notify.render_slack import HEADER_CHARS, MAX_BLOCKS, SECTION_CHARS
 
 GOLDEN = Path(__file__).parent / "data" / "render"
 REGENERATE = os.environ.get("MAILER_REGEN_GOLDEN") == "1"
 
-BATCHES = {"three-papers": three_paper_batch, "daily-120": daily_feed_batch}
+BATCHES: dict[str, Callable[[], AlertBatch]] = {
+    "three-papers": three_paper_batch,
+    "daily-120": daily_feed_batch,
+}
 
 
 def _check_golden(name: str, actual: str) -> None:
@@ -52,7 +57,7 @@ def test_subject_names_rule_count_and_day() -> None:
     )
 
 
-def _section_titles(payloads: list[dict]) -> list[str]:
+def _section_titles(payloads: list[dict[str, Any]]) -> list[str]:
     return [
         block["text"]["text"].split("\n")[0]
         for payload in payloads
@@ -139,7 +144,7 @@ def test_old_style_arxiv_id_gets_no_hugging_face_button() -> None:
     assert buttons[0]["url"] == "https://arxiv.org/abs/hep-th/9901001"
 
 
-def _with_items(batch: AlertBatch, items: tuple) -> AlertBatch:
+def _with_items(batch: AlertBatch, items: tuple[AlertItem, ...]) -> AlertBatch:
     return AlertBatch(
         rule=batch.rule,
         destination=batch.destination,

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from render_batches import all_strings
 
+from mailer.keys import BatchKey
 from mailer.models import AlertBatch, AlertItem, Match, MatchReason, ModelSize, Paper
 from mailer.notify.render import render_email, render_slack, render_text
 from mailer.notify.render_slack import HEADER_CHARS, MAX_BLOCKS, SECTION_CHARS
@@ -50,7 +51,15 @@ def batches(draw: st.DrawFn) -> AlertBatch:
     return AlertBatch(
         rule=draw(TEXT),
         destination="d",
-        batch_key=draw(st.sampled_from(["msg:1", "day:2025-10-14", "day:garbage"])),
+        batch_key=draw(
+            st.sampled_from(
+                [
+                    BatchKey.parse("msg:1"),
+                    BatchKey.parse("day:2025-10-14"),
+                    BatchKey.parse("day:garbage"),
+                ]
+            )
+        ),
         items=items,
         created=datetime(2025, 10, 14, tzinfo=UTC),
         rule_description=draw(st.none() | TEXT),

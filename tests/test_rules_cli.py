@@ -154,7 +154,7 @@ def test_shipped_rule_files_are_valid_and_point_editors_at_the_schema() -> None:
     for file in files:
         assert file.read_text().startswith("# yaml-language-server: $schema=schema.json")
         assert Draft202012Validator(RULES_FILE_SCHEMA).is_valid(load_yaml_file(file).data)
-        targets = {t.to for rule in ruleset.rules for t in rule.notify}
+        targets = {t.to.to_str() for rule in ruleset.rules for t in rule.notify}
         assert targets <= {"console", "preview"}
 
 

@@ -26,7 +26,7 @@ def test_broken_rule_file_gives_expected_messages(
     monkeypatch.chdir(ROOT)
     source = expected.with_suffix(".yaml")
     path = source if source.exists() else expected.with_suffix("")
-    ruleset = load_rules([path], has_destination=SHIPPED_DESTINATIONS.__contains__)
+    ruleset = load_rules([path], has_destination=lambda ref: ref.to_str() in SHIPPED_DESTINATIONS)
     assert [str(e) for e in ruleset.errors] == expected.read_text().splitlines()
     assert ruleset.errors, "a broken file must report at least one error"
 
@@ -62,7 +62,7 @@ def test_good_rules_load_with_typed_notify_targets(tmp_path: Path) -> None:
     (rule,) = ruleset.rules
     assert rule.name == "small-llms" and rule.description == "Small language models"
     assert rule.enabled is True
-    assert [(t.to, t.mode, str(t.at), t.timezone) for t in rule.notify] == [
+    assert [(t.to.to_str(), t.mode, str(t.at), t.timezone) for t in rule.notify] == [
         ("preview", "daily", "None", "Europe/Berlin"),  # None: the config's default_daily_at
         ("slack:#llm-papers", "immediate", "None", "UTC"),
         ("slack_user:U0123ABCD", "daily", "07:30:00", "UTC"),
@@ -133,7 +133,7 @@ yaml_values = st.recursive(
 def test_loader_never_crashes_on_any_content(tmp_path_factory: Any, data: Any) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "rules.yaml"
     path.write_text(yaml.safe_dump({"rules": [data]} if isinstance(data, dict) else data))
-    ruleset = load_rules([path], has_destination=lambda name: name == "console")
+    ruleset = load_rules([path], has_destination=lambda ref: ref.to_str() == "console")
     assert all(str(error) for error in ruleset.errors)
 
 

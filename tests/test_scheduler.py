@@ -10,6 +10,7 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from mailer.config import ConfigError, Settings
+from mailer.keys import DestinationRef
 from mailer.models import NotifyTarget
 from mailer.rules import Rule
 from mailer.rules.rule import Condition
@@ -20,6 +21,7 @@ from mailer.scheduler import (
     schedule_daily_feeds,
     schedule_jobs,
 )
+from mailer.timings import Timings
 
 NOW = datetime(2025, 10, 14, 8, 0, tzinfo=UTC)
 
@@ -51,10 +53,14 @@ def settings(tmp_path: Path) -> Settings:
 
 def test_daily_feed_times_are_distinct_per_time_and_zone() -> None:
     rules = [
-        rule("a", NotifyTarget("team", "daily", time(9, 0), "Europe/Paris")),
-        rule("b", NotifyTarget("team", "daily", time(9, 0), "Europe/Paris")),
-        rule("c", NotifyTarget("team", "daily", None, "UTC"), NotifyTarget("team")),
-        rule("off", NotifyTarget("team", "daily", time(7, 0)), enabled=False),
+        rule("a", NotifyTarget(DestinationRef.named("team"), "daily", time(9, 0), "Europe/Paris")),
+        rule("b", NotifyTarget(DestinationRef.named("team"), "daily", time(9, 0), "Europe/Paris")),
+        rule(
+            "c",
+            NotifyTarget(DestinationRef.named("team"), "daily", None, "UTC"),
+            NotifyTarget(DestinationRef.named("team")),
+        ),
+        rule("off", NotifyTarget(DestinationRef.named("team"), "daily", time(7, 0)), enabled=False),
     ]
     assert daily_feed_times(rules, time(8, 30)) == [
         FeedTime(time(8, 30), "UTC"),
@@ -64,7 +70,9 @@ def test_daily_feed_times_are_distinct_per_time_and_zone() -> None:
 
 def test_jobs_for_a_config(tmp_path: Path) -> None:
     scheduler = new_scheduler()
-    rules = [rule("a", NotifyTarget("team", "daily", time(9, 0), "Europe/Paris"))]
+    rules = [
+        rule("a", NotifyTarget(DestinationRef.named("team"), "daily", time(9, 0), "Europe/Paris"))
+    ]
     schedule_jobs(scheduler, settings(tmp_path), rules, NoJobs(), lambda: NOW, watched={"mail"})
     scheduler.start(paused=True)  # applies the job defaults; runs nothing
     try:
@@ -97,9 +105,11 @@ def test_an_imap_source_without_a_watcher_is_polled(tmp_path: Path) -> None:
 
 def test_reloaded_rules_replace_the_daily_feed_jobs(tmp_path: Path) -> None:
     scheduler = new_scheduler()
-    first = [rule("a", NotifyTarget("team", "daily", time(9, 0)))]
+    first = [rule("a", NotifyTarget(DestinationRef.named("team"), "daily", time(9, 0)))]
     schedule_jobs(scheduler, settings(tmp_path), first, NoJobs(), lambda: NOW)
-    second = [rule("a", NotifyTarget("team", "daily", time(17, 30), "Asia/Tokyo"))]
+    second = [
+        rule("a", NotifyTarget(DestinationRef.named("team"), "daily", time(17, 30), "Asia/Tokyo"))
+    ]
     schedule_daily_feeds(scheduler, second, time(9, 0), NoJobs())
     daily = [job.id for job in scheduler.get_jobs() if job.id.startswith("daily:")]
     assert daily == ["daily:17:30@Asia/Tokyo"]
@@ -126,7 +136,9 @@ def test_hung_fetches_do_not_starve_the_other_jobs(tmp_path: Path) -> None:
     )
     jobs = HungFetches()
     scheduler = new_scheduler()
-    schedule_jobs(scheduler, many, [], jobs, lambda: datetime.now(UTC))
+    # the reload job every 0.2 s (`Timings.reload`), not the service's 3 s
+    fast = Timings(reload=0.2)
+    schedule_jobs(scheduler, many, [], jobs, lambda: datetime.now(UTC), timings=fast)
     scheduler.start()
     try:
         assert jobs.reloaded.wait(10), "the reload job never ran while fetches hung"

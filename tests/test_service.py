@@ -3,6 +3,7 @@ config change restarts the jobs, a broken config is ignored, stop is prompt."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -22,15 +23,17 @@ from pipeline_kit import digest_email, write_config
 from store_backends import postgres_schema_url
 
 from mailer.config import ConfigError, load_settings
-from mailer.config import Source as SourceConfig
 from mailer.instance_lock import AlreadyRunningError, LockLostError
-from mailer.service import HttpAddress, Service, ServiceFailure
-from mailer.sources.imap_watch import WatchStatus
+from mailer.service import SERVE, WATCH, HttpAddress, Service, ServiceFailure
+from mailer.sources import Source
+from mailer.sources.watching import WatchStatus
 from mailer.store.db import Store
 from mailer.store.service_status import ServiceStatusLog
+from mailer.timings import Timings
 
 LLM = ("2510.00001", "Tiny Llamas: a small language model", "We train a language model.")
 RULE = {"name": "llm", "match": {"any": ["language model"]}, "notify": [{"to": "team"}]}
+FAST = Timings.for_tests()  # the same service, looking at itself within a second
 
 
 def wait_for(what: str, check: Callable[[], object], timeout: float = 10) -> None:
@@ -52,7 +55,7 @@ class Running:
     def _run(self) -> None:
         try:
             self.service.run()
-        except BaseException as e:
+        except BaseException as e:  # noqa: BLE001 bulkhead: the test thread hands any error to the test
             self.error = e
 
     def healthz(self) -> tuple[int, dict[str, object]]:
@@ -87,7 +90,7 @@ def _now() -> datetime:
 
 @pytest.fixture
 def running(config: Path) -> Iterator[Running]:
-    service = Service(load_settings(config, {}), http=HttpAddress("127.0.0.1", 0))
+    service = Service(load_settings(config, {}), http=HttpAddress("127.0.0.1", 0), timings=FAST)
     run = Running(service)
     yield run
     if run.thread.is_alive():
@@ -109,7 +112,7 @@ def test_a_second_instance_on_the_same_state_refuses_to_start(
 ) -> None:
     wait_for("the first instance", lambda: running.healthz()[0] == 200)
     with pytest.raises(AlreadyRunningError, match="already running"):
-        Service(load_settings(config, {})).run()
+        Service(load_settings(config, {}), timings=FAST).run()
     assert running.healthz()[0] == 200  # the first one is unaffected
 
 
@@ -150,11 +153,15 @@ def test_on_postgresql_a_second_instance_is_a_standby_that_takes_over(tmp_path: 
         data["replicas"] = {"heartbeat_seconds": 0.2, "handover_seconds": 0.5}
         config.write_text(yaml.safe_dump(data))
         (tmp_path / "inbox" / "1.eml").write_bytes(digest_email("d1", _now(), [LLM]))
-        first = Running(Service(load_settings(config, {}), http=HttpAddress("127.0.0.1", 0)))
+        first = Running(
+            Service(load_settings(config, {}), http=HttpAddress("127.0.0.1", 0), timings=FAST)
+        )
         second: Running | None = None
         try:
             wait_for("the first to lead", lambda: first.healthz()[1].get("role") == "leader")
-            second = Running(Service(load_settings(config, {}), http=HttpAddress("127.0.0.1", 0)))
+            second = Running(
+                Service(load_settings(config, {}), http=HttpAddress("127.0.0.1", 0), timings=FAST)
+            )
             wait_for(
                 "the second to start", lambda: second is not None and second.healthz()[0] == 200
             )
@@ -177,7 +184,7 @@ class DyingWatcher:
 
     started: ClassVar[list[str]] = []
 
-    def __init__(self, source: SourceConfig, jobs: object) -> None:
+    def __init__(self, source: Source, jobs: object) -> None:
         self.name = source.name
         self._state = "stopped"
 
@@ -201,7 +208,7 @@ def test_a_watcher_whose_thread_died_is_replaced(tmp_path: Path) -> None:
     )
     config.write_text(yaml.safe_dump(data))
     DyingWatcher.started.clear()
-    service = Service(load_settings(config, {}), watcher_factory=DyingWatcher)
+    service = Service(load_settings(config, {}), watcher_factory=DyingWatcher, timings=FAST)
     run = Running(service)
     try:
         wait_for("a second watcher", lambda: DyingWatcher.started.count("mail") >= 2, 15)
@@ -216,7 +223,7 @@ def test_a_dead_scheduler_thread_stops_the_service_with_a_failure(running: Runni
     generation = running.service._generation
     assert generation is not None
 
-    class Broken(IntervalTrigger):
+    class Broken(IntervalTrigger):  # type: ignore[misc]  # APScheduler is untyped
         def get_next_fire_time(self, previous: object, now: datetime) -> datetime | None:
             raise RuntimeError("trigger bug")
 
@@ -233,7 +240,7 @@ def test_a_config_error_of_an_earlier_run_is_cleared_at_start(config: Path) -> N
     store = Store.open(settings.state)
     at = datetime(2025, 1, 1, tzinfo=UTC)
     ServiceStatusLog(store.engine).record("config", False, "sources: [oops", at)
-    run = Running(Service(settings, http=HttpAddress("127.0.0.1", 0)))
+    run = Running(Service(settings, http=HttpAddress("127.0.0.1", 0), timings=FAST))
     try:
         wait_for("the start", lambda: run.healthz()[0] == 200)
         assert ServiceStatusLog(store.engine).entries("config")["config"].ok
@@ -339,7 +346,7 @@ def test_a_poll_that_is_not_a_cron_expression_stops_the_start_with_a_config_erro
     data["sources"][0]["poll"] = "61 * * * *"
     config.write_text(yaml.safe_dump(data))
     with pytest.raises(ConfigError, match="poll"):
-        Service(load_settings(config, {})).run()
+        Service(load_settings(config, {}), timings=FAST).run()
 
 
 def test_a_failed_service_exits_1_even_with_a_worker_thread_stuck() -> None:
@@ -353,3 +360,43 @@ def test_a_failed_service_exits_1_even_with_a_worker_thread_stuck() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], timeout=20, capture_output=True)
     assert done.returncode == 1, done.stderr
+
+
+def test_the_watch_preset_polls_a_directory_and_delivers_what_arrives(
+    config: Path, tmp_path: Path
+) -> None:
+    """`mailer watch` is the service with the WATCH preset: a directory without `poll:`
+    is polled every `default_poll` seconds (a minute; here a fifth of a second)."""
+    assert (WATCH.timings.default_poll, SERVE.timings.default_poll) == (60.0, None)
+    timings = dataclasses.replace(FAST, default_poll=0.2)
+    run = Running(Service(load_settings(config, {}), preset=WATCH, timings=timings))
+    try:
+        wait_for("the start-up fetch", lambda: len(list((tmp_path / "out").glob("*.eml"))) == 1)
+        later = ("2510.00002", "Small language models", "A language model, again.")
+        (tmp_path / "inbox" / "2.eml").write_bytes(digest_email("d2", _now(), [later]))
+        wait_for("the next poll", lambda: len(list((tmp_path / "out").glob("*.eml"))) == 2)
+    finally:
+        assert run.stop() < 5
+    assert run.error is None
+
+
+class StoppedWatcher(DyingWatcher):
+    """A watcher that stopped just now: the WATCH preset does not wait to restart it."""
+
+    def status(self) -> WatchStatus:
+        return WatchStatus(self.name, "stopped", _now(), last_error="watcher stopped: boom")
+
+
+def test_with_the_watch_preset_a_dead_watcher_stops_the_service(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [RULE])
+    data = yaml.safe_load(config.read_text())
+    data["sources"].append(
+        {"name": "mail", "kind": "imap", "host": "127.0.0.1", "port": 1, "username": "u"}
+    )
+    config.write_text(yaml.safe_dump(data))
+    settings = load_settings(config, {})
+    service = Service(settings, watcher_factory=StoppedWatcher, preset=WATCH, timings=FAST)
+    run = Running(service)
+    run.thread.join(timeout=15)
+    assert isinstance(run.error, ServiceFailure)
+    assert str(run.error) == "source mail: watcher stopped: boom; exiting"

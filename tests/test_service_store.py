@@ -12,15 +12,17 @@ from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
 from mailer.config import Settings
 from mailer.instance_lock import acquire_instance_lock
-from mailer.models import Paper
-from mailer.status import collect_service_status, format_service_status
+from mailer.keys import BatchKey, NoticeKey
+from mailer.models import MessageStatus, NewAlert, Paper
+from mailer.status_report import collect_service_status, format_service_status
 from mailer.store.db import Store
 from mailer.store.housekeeping import prune_state
-from mailer.store.messages import MessageRecord, NewAlert
+from mailer.store.messages import MessageRecord
 from mailer.store.notices import NoticeLog
 from mailer.store.schema import messages, outbox, papers
 from mailer.store.service_status import ServiceStatusLog
 
+HF_SILENT = NoticeKey.source("hf")
 T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 
 
@@ -33,24 +35,28 @@ def store(state_url: str) -> Iterator[Store]:  # noqa: F811
 
 def record(store: Store, uid: str, at: datetime, paper_id: str, destination: str = "team") -> None:
     paper = Paper(id=paper_id, title=f"Paper {paper_id}", format="generic")
-    alert = NewAlert("llm", paper_id, destination, f"msg:{uid}", due_at=at)
+    alert = NewAlert("llm", paper_id, destination, BatchKey.parse(f"msg:{uid}"), due_at=at)
     store.record_message(
-        MessageRecord("inbox", "INBOX", 1, uid, "parsed", at, raw=b"raw mail"), [paper], [alert]
+        MessageRecord("inbox", "INBOX", 1, uid, MessageStatus.PARSED, at, raw=b"raw mail"),
+        [paper],
+        [alert],
     )
 
 
 def alert_id(store: Store, paper_id: str) -> int:
     with store.engine.connect() as conn:
-        return int(conn.execute(select(outbox.c.id).where(outbox.c.paper_id == paper_id)).scalar())
+        return int(
+            conn.execute(select(outbox.c.id).where(outbox.c.paper_id == paper_id)).scalar_one()
+        )
 
 
 def test_a_subject_is_watched_from_first_sight_and_its_notice_survives(store: Store) -> None:
     log = NoticeLog(store.engine)
-    first = log.state("source:hf", T0)
+    first = log.state(HF_SILENT, T0)
     assert first.watching_since == T0 and not first.notified
-    assert log.state("source:hf", T0 + timedelta(days=3)).watching_since == T0
-    log.set_notified("source:hf", True, T0 + timedelta(days=1), "went silent")
-    again = NoticeLog(store.engine).state("source:hf", T0 + timedelta(days=3))
+    assert log.state(HF_SILENT, T0 + timedelta(days=3)).watching_since == T0
+    log.set_notified(HF_SILENT, True, T0 + timedelta(days=1), "went silent")
+    again = NoticeLog(store.engine).state(HF_SILENT, T0 + timedelta(days=3))
     assert again.notified and again.detail == "went silent"
 
 
@@ -138,7 +144,7 @@ def test_status_tells_a_service_that_vanished_from_one_that_runs(tmp_path: Path)
             lock.release()
         # killed before it could record "stopped": the row still says running
         report = collect_service_status(store.engine, settings)
-        assert report["service"]["ok"] is False
+        assert report.service is not None and report.service.ok is False
         assert "stopped without saying so" in format_service_status(report)[0]
     finally:
         store.close()

@@ -13,13 +13,21 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from store_backends import postgres_schema_url, state_url  # noqa: F401  (fixtures)
 
-from mailer.models import MatchReason, ModelSize, Paper
+from mailer.keys import BatchKey, Claim
+from mailer.models import MatchReason, MessageStatus, ModelSize, OutboxState, Paper
 from mailer.store import MessageRecord, NewAlert, Store, StoreError
 from mailer.store.migrations import MIGRATIONS
 from mailer.store.schema import messages, outbox, paper_sources, papers, schema_version
 
 T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
+
+
+def worker(name: str) -> Claim:
+    """A claim of the outbox worker `name` (a host name here)."""
+    return Claim(name, 1, "t")
+
+
 WHY = (MatchReason("term", "*LoRA* in abstract", field="abstract", term="LoRA"),)
 
 
@@ -29,18 +37,30 @@ def paper(n: int, **fields: object) -> Paper:
 
 def message(uid: str, *, at: datetime = T0, message_id: str | None = None) -> MessageRecord:
     return MessageRecord(
-        "inbox", "INBOX", 7, uid, "parsed", at, message_id=message_id or f"<{uid}@x>", raw=b"mail"
+        "inbox",
+        "INBOX",
+        7,
+        uid,
+        MessageStatus.PARSED,
+        at,
+        message_id=message_id or f"<{uid}@x>",
+        raw=b"mail",
     )
 
 
-def alert(p: Paper, rule: str = "small-llms", to: str = "team", batch: str = "msg:1") -> NewAlert:
+FIRST_BATCH = BatchKey.for_message("1")
+
+
+def alert(
+    p: Paper, rule: str = "small-llms", to: str = "team", batch: BatchKey = FIRST_BATCH
+) -> NewAlert:
     return NewAlert(rule, p.id, to, batch, due_at=T0, reasons=WHY, rule_description="Small LLMs")
 
 
 @pytest.fixture
-def store(state_url: str) -> Store:  # noqa: F811
+def store(state_url: str) -> Iterator[Store]:  # noqa: F811
     opened = Store.open(state_url)
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 
@@ -89,7 +109,7 @@ def test_an_alert_is_enqueued_once_per_rule_paper_and_destination(store: Store) 
     p = paper(1)
     assert store.record_message(message("1"), [p], [alert(p), alert(p, to="alice")]) == 2
     # the same paper in tomorrow's digest, and in another newsletter
-    assert store.record_message(message("2"), [p], [alert(p, batch="msg:2")]) == 0
+    assert store.record_message(message("2"), [p], [alert(p, batch=BatchKey.parse("msg:2"))]) == 0
     assert store.record_message(message("3"), [p], [alert(p, rule="other")]) == 1
     assert count(store, outbox) == 3
     assert count(store, papers) == 1
@@ -102,7 +122,7 @@ def test_a_paper_seen_again_is_completed_not_replaced(store: Store) -> None:
         1, abstract="We train a 7B model.", upvotes=40, sizes=(ModelSize(7 * 10**9, "7B"),)
     )
     store.record_message(message("2"), [richer], [alert(richer)])
-    [claimed] = store.claim_next_batch(T0, "w", LEASE)
+    [claimed] = store.claim_next_batch(T0, worker("w"), LEASE)
     assert claimed.paper.abstract == "We train a 7B model."
     assert claimed.paper.upvotes == 40 and claimed.paper.size_params == [7 * 10**9]
     assert claimed.reasons == WHY and claimed.rule_description == "Small LLMs"
@@ -110,7 +130,7 @@ def test_a_paper_seen_again_is_completed_not_replaced(store: Store) -> None:
 
 def test_recording_a_message_again_updates_its_row(store: Store) -> None:
     store.record_message(message("1"), [], [])
-    failed = MessageRecord("inbox", "INBOX", 7, "1", "failed", T0, reason="bad MIME")
+    failed = MessageRecord("inbox", "INBOX", 7, "1", MessageStatus.FAILED, T0, reason="bad MIME")
     store.record_message(failed, [], [])
     assert count(store, messages) == 1
     assert store.messages_per_source() == {"inbox": {"failed": 1}}
@@ -120,7 +140,7 @@ def test_recording_a_message_again_updates_its_row(store: Store) -> None:
 
 def test_message_papers_and_alerts_commit_together_or_not_at_all(store: Store) -> None:
     p = paper(1)
-    orphan = NewAlert("r", "arxiv:not-stored", "team", "msg:1", due_at=T0)
+    orphan = NewAlert("r", "arxiv:not-stored", "team", BatchKey.parse("msg:1"), due_at=T0)
     with pytest.raises(IntegrityError):
         store.record_message(message("1"), [p], [alert(p), orphan])
     assert not store.is_processed("inbox", "INBOX", 7, "1")
@@ -129,62 +149,68 @@ def test_message_papers_and_alerts_commit_together_or_not_at_all(store: Store) -
 
 def test_a_claim_takes_one_whole_batch_and_nobody_else_gets_it(store: Store) -> None:
     a, b, c = paper(1), paper(2), paper(3)
-    store.record_message(message("1"), [a, b, c], [alert(a), alert(b), alert(c, batch="msg:2")])
-    first = store.claim_next_batch(T0, "w1", LEASE)
+    store.record_message(
+        message("1"), [a, b, c], [alert(a), alert(b), alert(c, batch=BatchKey.parse("msg:2"))]
+    )
+    first = store.claim_next_batch(T0, worker("w1"), LEASE)
     assert [x.paper.id for x in first] == [a.id, b.id]
-    second = store.claim_next_batch(T0, "w2", LEASE)
+    second = store.claim_next_batch(T0, worker("w2"), LEASE)
     assert [x.paper.id for x in second] == [c.id]
-    assert store.claim_next_batch(T0, "w3", LEASE) == []
+    assert store.claim_next_batch(T0, worker("w3"), LEASE) == []
     # a worker that died: its lease expires and the alerts go out again
     later = T0 + LEASE + timedelta(seconds=1)
-    assert {x.id for x in store.claim_next_batch(later, "w4", LEASE)} == {x.id for x in first}
-    assert store.release_claims(["w2"]) == 1
-    assert [x.paper.id for x in store.claim_next_batch(T0, "w5", LEASE)] == [c.id]
+    assert {x.id for x in store.claim_next_batch(later, worker("w4"), LEASE)} == {
+        x.id for x in first
+    }
+    assert store.release_claims([worker("w2")]) == 1
+    assert [x.paper.id for x in store.claim_next_batch(T0, worker("w5"), LEASE)] == [c.id]
 
 
 def test_alerts_are_not_due_before_their_time(store: Store) -> None:
     p = paper(1)
-    daily = NewAlert("r", p.id, "team", "day:2025-10-15", due_at=T0 + timedelta(days=1))
+    daily = NewAlert(
+        "r", p.id, "team", BatchKey.parse("day:2025-10-15"), due_at=T0 + timedelta(days=1)
+    )
     store.record_message(message("1"), [p], [daily])
-    assert store.claim_next_batch(T0, "w", LEASE) == []
+    assert store.claim_next_batch(T0, worker("w"), LEASE) == []
     assert store.count_waiting(T0) == 1
-    assert len(store.claim_next_batch(T0 + timedelta(days=2), "w", LEASE)) == 1
+    assert len(store.claim_next_batch(T0 + timedelta(days=2), worker("w"), LEASE)) == 1
 
 
 def test_retry_dead_and_requeue(store: Store) -> None:
     p, q = paper(1), paper(2)
-    store.record_message(message("1"), [p, q], [alert(p), alert(q, batch="msg:2")])
-    [x] = store.claim_next_batch(T0, "w", LEASE)
+    store.record_message(message("1"), [p, q], [alert(p), alert(q, batch=BatchKey.parse("msg:2"))])
+    [x] = store.claim_next_batch(T0, worker("w"), LEASE)
     store.mark_retry([x.id], "HTTP 500", T0 + timedelta(seconds=30))
-    [y] = store.claim_next_batch(T0, "w", LEASE)
+    [y] = store.claim_next_batch(T0, worker("w"), LEASE)
     store.mark_dead([y.id], "channel_not_found")
-    assert store.claim_next_batch(T0 + timedelta(seconds=10), "w", LEASE) == []
-    [again] = store.claim_next_batch(T0 + timedelta(seconds=31), "w", LEASE)
+    assert store.claim_next_batch(T0 + timedelta(seconds=10), worker("w"), LEASE) == []
+    [again] = store.claim_next_batch(T0 + timedelta(seconds=31), worker("w"), LEASE)
     assert again.id == x.id and again.attempts == 1
     store.mark_sent([again.id], T0 + timedelta(seconds=31))
-    assert store.outbox_counts() == {"pending": 0, "failed": 0, "sent": 1, "dead": 1}
+    assert store.outbox_counts() == {"pending": 0, "retrying": 0, "sent": 1, "dead": 1}
     [dead] = store.list_outbox()
     assert dead.state == "dead" and dead.last_error == "channel_not_found"
     assert store.requeue_dead(None, T0 + timedelta(minutes=1)) == 1
-    assert store.claim_next_batch(T0 + timedelta(minutes=1), "w", LEASE)[0].attempts == 0
+    assert store.claim_next_batch(T0 + timedelta(minutes=1), worker("w"), LEASE)[0].attempts == 0
 
 
 def test_a_late_failure_never_reopens_an_alert_another_worker_sent(store: Store) -> None:
     p, q = paper(1), paper(2)
     store.record_message(message("1"), [p], [alert(p)])
-    store.record_message(message("2"), [q], [alert(q, batch="msg:2")])
+    store.record_message(message("2"), [q], [alert(q, batch=BatchKey.parse("msg:2"))])
     later = T0 + LEASE + timedelta(seconds=1)  # w1's lease ran out while its channel hung
-    [x] = store.claim_next_batch(T0, "w1", LEASE)
-    [y] = store.claim_next_batch(later, "w2", LEASE)
+    [x] = store.claim_next_batch(T0, worker("w1"), LEASE)
+    [y] = store.claim_next_batch(later, worker("w2"), LEASE)
     assert x.id == y.id
     store.mark_sent([y.id], later)
-    store.mark_retry([x.id], "timeout", later, claim="w1")  # w1's channel gives up at last
-    [z] = store.claim_next_batch(T0, "w1", LEASE)  # the other alert
-    [w] = store.claim_next_batch(later, "w2", LEASE)
-    store.mark_dead([z.id], "timeout", claim="w1")  # w2 holds it now: left to w2
+    store.mark_retry([x.id], "timeout", later, claim=worker("w1"))  # w1's channel gives up at last
+    [z] = store.claim_next_batch(T0, worker("w1"), LEASE)  # the other alert
+    [w] = store.claim_next_batch(later, worker("w2"), LEASE)
+    store.mark_dead([z.id], "timeout", claim=worker("w1"))  # w2 holds it now: left to w2
     store.mark_sent([w.id], later)
-    assert store.claim_next_batch(later + timedelta(days=1), "w3", LEASE) == []
-    assert store.outbox_counts()["sent"] == 2
+    assert store.claim_next_batch(later + timedelta(days=1), worker("w3"), LEASE) == []
+    assert store.outbox_counts()[OutboxState.SENT] == 2
 
 
 @pytest.fixture
@@ -200,22 +226,22 @@ def test_a_batch_another_worker_is_claiming_does_not_hide_the_next_one(pg_store:
     store = pg_store
     p, q = paper(1), paper(2)
     store.record_message(message("1"), [p], [alert(p)])
-    store.record_message(message("2"), [q], [alert(q, batch="msg:2")])
+    store.record_message(message("2"), [q], [alert(q, batch=BatchKey.parse("msg:2"))])
     with store.engine.begin() as other:  # another worker, mid-claim on the oldest batch
         other.execute(select(outbox.c.id).where(outbox.c.paper_id == p.id).with_for_update())
-        [claimed] = store.claim_next_batch(T0, "w", LEASE)
+        [claimed] = store.claim_next_batch(T0, worker("w"), LEASE)
     assert claimed.paper.id == q.id
 
 
 def test_concurrent_workers_never_claim_the_same_alert(store: Store) -> None:
     found = [paper(n) for n in range(60)]
-    alerts = [alert(p, batch=f"msg:{n % 20}") for n, p in enumerate(found)]
+    alerts = [alert(p, batch=BatchKey.parse(f"msg:{n % 20}")) for n, p in enumerate(found)]
     store.record_message(message("1"), found, alerts)
     claimed: list[int] = []
     lock = threading.Lock()
 
     def work(name: str) -> None:
-        while batch := store.claim_next_batch(T0, name, LEASE):
+        while batch := store.claim_next_batch(T0, worker(name), LEASE):
             store.mark_sent([x.id for x in batch], T0)
             with lock:
                 claimed.extend(x.id for x in batch)
@@ -226,7 +252,7 @@ def test_concurrent_workers_never_claim_the_same_alert(store: Store) -> None:
     for t in threads:
         t.join()
     assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 60
-    assert store.outbox_counts()["sent"] == 60
+    assert store.outbox_counts()[OutboxState.SENT] == 60
 
 
 def test_known_alerts_answers_for_dry_runs(store: Store) -> None:
@@ -238,9 +264,11 @@ def test_known_alerts_answers_for_dry_runs(store: Store) -> None:
 
 def test_outside_text_with_nul_characters_is_stored(store: Store) -> None:
     odd = Paper(id="title:abc", title="Evil\x00 title", format="generic", abstract="a\x00b")
-    record = MessageRecord("inbox", "INBOX", 7, "1", "parsed", T0, subject="Hi\x00there")
+    record = MessageRecord(
+        "inbox", "INBOX", 7, "1", MessageStatus.PARSED, T0, subject="Hi\x00there"
+    )
     store.record_message(record, [odd], [alert(odd)])
-    [claimed] = store.claim_next_batch(T0, "w", LEASE)
+    [claimed] = store.claim_next_batch(T0, worker("w"), LEASE)
     assert claimed.paper.abstract == "a\x00b"  # the JSON copy keeps it, escaped
     assert store.list_outbox()[0].title == "Evil title"
 
@@ -254,7 +282,7 @@ def test_two_workers_recording_one_message_at_once_both_succeed(store: Store) ->
         start.wait()
         try:
             store.record_message(message("1"), [p], [alert(p)])
-        except BaseException as e:
+        except BaseException as e:  # noqa: BLE001 bulkhead: the worker thread hands any error to the test
             errors.append(e)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
@@ -270,10 +298,10 @@ def test_keys_longer_than_their_columns_are_stored_and_found_again(store: Store)
     folder = "/srv/" + "/".join(["d" * 99] * 11)  # a directory source's ~1,100-char path
     uid, message_id = "sub/" + "u" * 1200 + ".eml", "<" + "m" * 1500 + "@x>"
     record = MessageRecord(
-        "inbox", folder, 0, uid, "parsed", T0, message_id=message_id, raw=b"mail"
+        "inbox", folder, 0, uid, MessageStatus.PARSED, T0, message_id=message_id, raw=b"mail"
     )
     p = paper(1)
-    long_batch = f"msg:inbox/{folder}/0/{uid}"
+    long_batch = BatchKey.parse(f"msg:inbox/{folder}/0/{uid}")
     assert store.record_message(record, [p], [alert(p, batch=long_batch)]) == 1
     assert store.record_message(record, [p], [alert(p, batch=long_batch)]) == 0  # same row
     assert count(store, messages) == 1
@@ -281,11 +309,14 @@ def test_keys_longer_than_their_columns_are_stored_and_found_again(store: Store)
     assert not store.is_processed("inbox", folder, 0, uid + "x")
     assert store.has_message_id(message_id)
     assert [m.raw for m in store.find_messages(message_id)] == [b"mail"]
-    [claimed] = store.claim_next_batch(T0, "w", LEASE)
-    assert claimed.batch_key.startswith("msg:inbox/") and len(claimed.batch_key) <= 1100
+    [claimed] = store.claim_next_batch(T0, worker("w"), LEASE)
+    stored = claimed.batch_key.to_str()
+    assert (
+        claimed.batch_key.kind == "msg" and stored.startswith("msg:inbox/") and len(stored) <= 1100
+    )
     long_rule = "papers about " + "very " * 60 + "small models"
     assert store.record_message(record, [p], [alert(p, rule=long_rule)]) == 1
-    [claimed] = store.claim_next_batch(T0, "w", LEASE)
+    [claimed] = store.claim_next_batch(T0, worker("w"), LEASE)
     assert claimed.rule.startswith("papers about very") and len(claimed.rule) <= 200
 
 
@@ -340,7 +371,7 @@ def test_processes_starting_at_once_on_a_new_state_all_open_it(state_url: str) -
         start.wait()
         try:
             Store.open(state_url).close()
-        except Exception as e:  # e.g. "table papers already exists", "database is locked"
+        except Exception as e:  # noqa: BLE001 bulkhead: e.g. "table papers already exists", "database is locked"
             errors.append(e)
 
     threads = [threading.Thread(target=open_and_close) for _ in range(4)]
@@ -386,7 +417,7 @@ def test_a_paper_another_worker_stored_meanwhile_is_merged_not_lost(
     richer = paper(1, abstract="We train a 7B model.", upvotes=40)
     assert store.record_message(message("2"), [richer], [alert(richer)]) == 1
     assert len(reads) == 2, "the paper the insert skipped was read again"
-    [claimed] = store.claim_next_batch(T0, "w", LEASE)
+    [claimed] = store.claim_next_batch(T0, worker("w"), LEASE)
     assert claimed.paper.abstract == "We train a 7B model." and claimed.paper.upvotes == 40
 
 

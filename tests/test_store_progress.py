@@ -4,6 +4,7 @@ migration step 3, and is pruned once stale."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,9 +24,9 @@ KEY = "\x1f".join(
 
 
 @pytest.fixture
-def store(state_url: str) -> Store:  # noqa: F811
+def store(state_url: str) -> Iterator[Store]:  # noqa: F811
     opened = Store.open(state_url)
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import delete, text
 from store_backends import postgres_schema_url, state_url  # noqa: F401  (fixtures)
 
-from mailer.models import MatchReason, Paper
+from mailer.keys import BatchKey
+from mailer.models import MatchReason, MessageStatus, Paper
 from mailer.store import MessageRecord, NewAlert, Store
 from mailer.store.schema import papers, schema_version
 from mailer.store.search import add_paper_search, query_words
@@ -30,7 +31,14 @@ def paper(n: int, title: str, abstract: str | None = None, **fields: object) -> 
 
 def record(store: Store, uid: str, found: list[Paper], at: datetime = T0, **kw: object) -> None:
     message = MessageRecord(
-        "inbox", "INBOX", 7, uid, "parsed", at, message_id=f"<{uid}@x>", subject=f"Digest {uid}"
+        "inbox",
+        "INBOX",
+        7,
+        uid,
+        MessageStatus.PARSED,
+        at,
+        message_id=f"<{uid}@x>",
+        subject=f"Digest {uid}",
     )
     store.record_message(message, found, [])
 
@@ -85,8 +93,10 @@ def test_search_narrows_by_date_and_newsletter(store: Store) -> None:
 
 def test_listings_and_alerts_of_a_paper(store: Store) -> None:
     p = paper(1, "LoRA", source="HF daily")
-    message = MessageRecord("inbox", "INBOX", 7, "1", "parsed", T0, subject="HF digest")
-    store.record_message(message, [p], [NewAlert("lora", p.id, "team", "msg:1", T0, WHY)])
+    message = MessageRecord("inbox", "INBOX", 7, "1", MessageStatus.PARSED, T0, subject="HF digest")
+    store.record_message(
+        message, [p], [NewAlert("lora", p.id, "team", BatchKey.parse("msg:1"), T0, WHY)]
+    )
     listed = store.listings([p.id])[p.id]
     assert [(x.digest, x.subject) for x in listed] == [("HF daily", "HF digest")]
     alerts = store.alerts_for(paper_ids=[p.id])

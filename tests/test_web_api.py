@@ -12,7 +12,8 @@ from starlette.testclient import TestClient
 from web_kit import client_for, csrf, make_site
 
 from mailer.config import Settings
-from mailer.models import MatchReason, Paper
+from mailer.keys import BatchKey
+from mailer.models import MatchReason, MessageStatus, Paper
 from mailer.store import MessageRecord, NewAlert, Store
 
 LORA_RULE = """\
@@ -201,9 +202,15 @@ def test_retry_button_requeues_a_dead_alert(client: TestClient, settings: Settin
     try:
         paper = Paper(id="arxiv:2501.00001", title="Dead alert paper", format="generic")
         why = (MatchReason("term", "*x* in title"),)
-        message = MessageRecord("x", "INBOX", 1, "1", "parsed", datetime.now(UTC))
+        message = MessageRecord("x", "INBOX", 1, "1", MessageStatus.PARSED, datetime.now(UTC))
         store.record_message(
-            message, [paper], [NewAlert("r", paper.id, "console", "m", message.processed_at, why)]
+            message,
+            [paper],
+            [
+                NewAlert(
+                    "r", paper.id, "console", BatchKey.for_message("m"), message.processed_at, why
+                )
+            ],
         )
         (entry,) = [e for e in store.list_outbox() if e.paper_id == paper.id]
         store.mark_dead([entry.id], "channel_not_found")
@@ -221,7 +228,9 @@ def test_user_text_is_escaped_on_every_page(client: TestClient, settings: Settin
     evil = '<script>alert("x")</script>'
     try:
         paper = Paper(id="title:evil", title=f"Evil {evil}", format="generic", abstract=evil)
-        message = MessageRecord("x", "INBOX", 1, "2", "parsed", datetime.now(UTC), subject=evil)
+        message = MessageRecord(
+            "x", "INBOX", 1, "2", MessageStatus.PARSED, datetime.now(UTC), subject=evil
+        )
         store.record_message(message, [paper], [])
     finally:
         store.close()

@@ -30,11 +30,11 @@ def root_option(ctx: click.Context, name: str) -> Any:
     return obj.get(name) if isinstance(obj, dict) else None
 
 
-def _config_value(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+def _config_value(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path:
     return value or root_option(ctx, "config") or DEFAULT_CONFIG
 
 
-def _json_value(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+def _json_value(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
     return bool(value or root_option(ctx, "json"))
 
 

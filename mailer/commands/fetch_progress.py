@@ -32,7 +32,7 @@ from rich.text import Text
 
 from mailer.app import Pipeline
 
-log = logging.getLogger("mailer.commands")
+log = logging.getLogger(__name__)
 LINE_SECONDS = 5.0
 
 
@@ -111,7 +111,7 @@ def fetch_progress(pipeline: Pipeline, console: Console | None = None) -> Iterat
     for config in pipeline.settings.sources:
         try:
             source = pipeline.source(config.name)
-        except Exception:  # the run reports sources that cannot be opened
+        except Exception:  # noqa: BLE001 bulkhead: the run reports sources that cannot be opened
             continue
         if isinstance(source, ReportsProgress):
             source.progress = report

@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import sys
 from contextlib import nullcontext
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from mailer.clock import utc_now
 from mailer.commands.common import (
     EXIT_CONFIG,
     EXIT_FAILURES,
@@ -18,6 +18,7 @@ from mailer.commands.common import (
     json_option,
     load_settings_or_exit,
 )
+from mailer.keys import DestinationRef
 from mailer.notify import DeliveryError
 from mailer.notify.registry import UnknownChannel, create_channel, inline_targets, safe_name
 from mailer.notify.sample import sample_batch
@@ -52,7 +53,7 @@ def notify_test(destination: str, config_path: Path, as_json: bool) -> None:
     settings = load_settings_or_exit(config_path)
     shown = safe_name(destination)  # an apprise URL holds a token: never printed
     try:
-        target = settings.destination(destination)
+        target = settings.destination(DestinationRef.parse(destination))
     except KeyError:
         known = ", ".join(sorted(settings.destinations)) or "none"
         kinds = ", ".join(f"{key}:..." for key in inline_targets())
@@ -65,7 +66,7 @@ def notify_test(destination: str, config_path: Path, as_json: bool) -> None:
     destination, raw = shown, destination
     try:
         channel = create_channel(raw, target, settings)
-        batch = sample_batch(destination, datetime.now(UTC))
+        batch = sample_batch(destination, utc_now())
         # with --json, a console destination prints to stderr: stdout is the one object
         with contextlib.redirect_stdout(sys.stderr) if as_json else nullcontext():
             channel.deliver(batch)

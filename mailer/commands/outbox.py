@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from mailer.clock import utc_now
 from mailer.commands.common import (
     EXIT_FAILURES,
     config_option,
@@ -27,7 +27,7 @@ from mailer.commands.outbox_view import (
 from mailer.commands.pipeline_cli import exit_for_database_failure, open_store_or_exit
 from mailer.config import Settings
 
-log = logging.getLogger("mailer.commands")
+log = logging.getLogger(__name__)
 
 
 def _zones(settings: Settings) -> ZoneFor:
@@ -39,7 +39,7 @@ def _zones(settings: Settings) -> ZoneFor:
         for rule in load_rules(settings.rules).rules:
             for target in rule.notify:
                 if target.mode == "daily" and target.timezone:
-                    zones[(rule.name, target.to)] = str(target.timezone)
+                    zones[(rule.name, target.to.to_str())] = str(target.timezone)
     except Exception:  # the listing must work even when the rules do not load
         log.debug("rules not loaded for time zones", exc_info=True)
     return lambda rule, destination: zones.get((rule, destination), settings.timezone)
@@ -78,7 +78,7 @@ def outbox(
         return
     settings = load_settings_or_exit(config_path)
     store = open_store_or_exit(settings)
-    now = datetime.now(UTC)
+    now = utc_now()
     try:
         entries = store.list_outbox(limit=limit) if show_all else []
         groups = [] if show_all else store.outbox_groups()
@@ -121,7 +121,7 @@ def retry(config_path: Path, retry_all: bool, ids: tuple[int, ...], as_json: boo
     settings = load_settings_or_exit(config_path)
     store = open_store_or_exit(settings)
     try:
-        count = store.requeue_dead(None if retry_all else list(ids), datetime.now(UTC))
+        count = store.requeue_dead(None if retry_all else list(ids), utc_now())
     except SQLAlchemyError as e:
         exit_for_database_failure(e)
     finally:

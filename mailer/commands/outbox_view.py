@@ -1,8 +1,8 @@
 """How `mailer outbox` shows alerts: groups (rule, destination, state, reason) with
 counts and times, or one line per alert with `--all`. Pure: no store, no clock.
 
-States are named as everywhere in the output: `pending` (waiting for its time, e.g. a
-daily feed), `retrying` (stored as `failed`: a delivery attempt failed, tried again
+States are `mailer.models.OutboxState`, named as they are stored: `pending` (waiting
+for its time, e.g. a daily feed), `retrying` (a delivery attempt failed, tried again
 later) and `dead` (given up on). Times are shown in the time zone of the rule's daily
 feed when it has one, else in the config's `timezone:`.
 """
@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from mailer.models import OutboxState
 from mailer.notify.sanitize import cut_at_word
-from mailer.status import state_name
 from mailer.store import OutboxEntry, OutboxGroup
 from mailer.store.schema import DEAD, PENDING, RETRYING
 
@@ -38,7 +38,7 @@ def attempts(count: int) -> str:
     return f"{count} attempt{'' if count == 1 else 's'}"
 
 
-def _when(state: str, next_at: datetime, tries: int, zone: str, now: datetime) -> str:
+def _when(state: OutboxState, next_at: datetime, tries: int, zone: str, now: datetime) -> str:
     if state == PENDING:
         return f"due {human_time(next_at, zone, now)}" if next_at > now else "due now"
     if state == RETRYING:
@@ -49,7 +49,7 @@ def _when(state: str, next_at: datetime, tries: int, zone: str, now: datetime) -
 def format_group(group: OutboxGroup, zone: str, now: datetime) -> str:
     alerts = f"{group.count} alert{'' if group.count == 1 else 's'}"
     head = (
-        f"{group.rule} -> {group.destination}: {alerts} {state_name(group.state)}, "
+        f"{group.rule} -> {group.destination}: {alerts} {group.state}, "
         f"{_when(group.state, group.next_at, group.max_attempts, zone, now)}"
     )
     oldest, newest = human_time(group.oldest, zone, now), human_time(group.newest, zone, now)
@@ -64,7 +64,7 @@ def group_json(group: OutboxGroup, zone: str) -> dict[str, object]:
     return {
         "rule": group.rule,
         "destination": group.destination,
-        "state": state_name(group.state),
+        "state": group.state,
         "reason": group.reason,
         "count": group.count,
         "oldest": group.oldest.isoformat(),
@@ -79,7 +79,7 @@ def format_entry(entry: OutboxEntry, zone: str, now: datetime) -> str:
     next_at = max(entry.due_at, entry.next_attempt_at)
     when = _when(entry.state, next_at, entry.attempts, zone, now)
     line = (
-        f"#{entry.id} {state_name(entry.state)} {entry.rule} -> {entry.destination} "
+        f"#{entry.id} {entry.state} {entry.rule} -> {entry.destination} "
         f"{entry.paper_id} “{cut_at_word(entry.title, 70)}” ({when})"
     )
     return f"{line}\n    reason: {entry.last_error}" if entry.last_error else line
@@ -90,7 +90,7 @@ def entry_json(entry: OutboxEntry, zone: str) -> dict[str, object]:
         "id": entry.id,
         "rule": entry.rule,
         "destination": entry.destination,
-        "state": state_name(entry.state),
+        "state": entry.state,
         "paper_id": entry.paper_id,
         "title": entry.title,
         "attempts": entry.attempts,
@@ -102,8 +102,8 @@ def entry_json(entry: OutboxEntry, zone: str) -> dict[str, object]:
     }
 
 
-def counts_line(counts: dict[str, int]) -> str:
+def counts_line(counts: dict[OutboxState, int]) -> str:
     return (
         f"{counts[PENDING]} pending, {counts[RETRYING]} retrying, {counts[DEAD]} dead, "
-        f"{counts['sent']} sent"
+        f"{counts[OutboxState.SENT]} sent"
     )

@@ -26,7 +26,8 @@ from mailer.config import EnrichSettings
 from mailer.enrich import enricher_from
 from mailer.enrich.enricher import Enricher
 from mailer.models import ParsedDigest
-from mailer.parse.inputs import UnreadableDocument, iter_documents, parse_document
+from mailer.parse.inputs import parse_document
+from mailer.sources.files import UnreadableDocument, iter_documents
 from mailer.store import Store, StoreError
 
 _LABELS = {"arxiv": "arXiv", "huggingface": "HF"}

@@ -8,11 +8,12 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time
+from datetime import time
 from pathlib import Path
 
 import click
 
+from mailer.clock import utc_now
 from mailer.commands.common import (
     EXIT_CONFIG,
     EXIT_FAILURES,
@@ -36,7 +37,7 @@ DEFAULT_RULES = Path("rules")
 _POSITION = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<message>.*)$", re.S)
 
 
-def _config_value(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+def _config_value(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
     """The config like every command uses (--config, else config/mailer.yaml); None when
     none was named and the default file does not exist (rules alone are still checked)."""
     named = value or root_option(ctx, "config")
@@ -196,8 +197,9 @@ def _plan(
     state in memory that each document is recorded in, as a run records it: a paper in
     two digests, or known in the second one only by its title, matches once."""
     from mailer.app import StoreKnown
-    from mailer.parse.inputs import UnreadableDocument, iter_documents, parse_document
+    from mailer.parse.inputs import parse_document
     from mailer.planning import Item, RulesView, plan_message
+    from mailer.sources.files import UnreadableDocument, iter_documents
     from mailer.store import MessageRecord, Store, message_key
     from mailer.store.schema import FAILED, PARSED
 
@@ -217,7 +219,7 @@ def _plan(
     )
     papers: dict[str, Paper] = {}
     matches: dict[tuple[str, str], Match] = {}
-    now = datetime.now(UTC)
+    now = utc_now()
     store = Store.open_snapshot("sqlite://")  # a fresh state that lives in memory
     try:
         known = StoreKnown(store)
@@ -255,7 +257,7 @@ def _targets(rule: Rule, default_at: time) -> str:
         when: str = target.mode
         if target.mode == "daily":
             when = f"daily {target.at or default_at:%H:%M} {target.timezone}"
-        shown.append(f"{target.to} ({when})")
+        shown.append(f"{target.to.to_str()} ({when})")
     return ", ".join(shown) or "nothing (no notify:)"
 
 
@@ -436,9 +438,10 @@ def export(slack: bool, output: Path | None, config_path: Path) -> None:
     """
     from mailer.slackapp.export import export_yaml
 
+    del slack  # a required flag: Slack subscriptions are the only kind there is to export
     settings = load_settings_or_exit(config_path)
     subscriptions = _subscriptions(settings)
-    text = export_yaml(subscriptions, datetime.now(UTC))
+    text = export_yaml(subscriptions, utc_now())
     if output is None:
         click.echo(text, nl=False)
     else:

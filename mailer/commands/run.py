@@ -14,12 +14,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from mailer.commands.common import EXIT_FAILURES, EXIT_OK, config_option, echo_json, json_option
 from mailer.commands.fetch_progress import fetch_progress
 from mailer.commands.pipeline_cli import exit_for_database_failure, open_pipeline_or_exit
+from mailer.delivery import DeliverySummary
 from mailer.notify.render import render_text
-from mailer.outbox import DeliverySummary
 from mailer.parse_worker import ParseBudget
 
 
-def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+def _parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
     try:
@@ -63,6 +63,7 @@ def run(config_path: Path, once: bool, dry_run: bool, since: date | None, as_jso
       mailer run --since 2025-10-01 --config config/mailer.yaml
       mailer run --json | jq .alerts
     """
+    del once  # accepted for old scripts: run always runs once
     pipeline = open_pipeline_or_exit(config_path, partial_rules=True, dry_run=dry_run)
     try:
         # with --json, alerts printed by a console destination go to stderr: stdout is

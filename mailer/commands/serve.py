@@ -1,4 +1,5 @@
-"""`mailer serve`: the long-running service (see mailer/service.py)."""
+"""`mailer serve`: the long-running service (see mailer/service.py). `run_service` is
+also `mailer watch`'s (the same runtime with the `WATCH` preset)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,15 @@ from mailer.commands.common import (
     config_option,
     load_settings_or_exit,
 )
+from mailer.config import Settings
 from mailer.health import parse_listen_address
-from mailer.service import HttpAddress, Service, ServiceFailure, WatcherFactory
+from mailer.service import SERVE, HttpAddress, Preset, Service, ServiceFailure
 
-log = logging.getLogger("mailer.service")
+log = logging.getLogger(__name__)
 
 
 def _parse_http(
-    ctx: click.Context, param: click.Parameter, value: str | None
+    _ctx: click.Context, _param: click.Parameter, value: str | None
 ) -> HttpAddress | None:
     if value is None:
         return None
@@ -36,15 +38,6 @@ def _parse_http(
     except ValueError as e:
         raise click.BadParameter(str(e)) from e
     return HttpAddress(host, port)
-
-
-def default_watcher_factory() -> WatcherFactory | None:
-    """IMAP IDLE watchers, when the IMAP source module provides them."""
-    try:
-        from mailer.watch import start_idle_watcher
-    except ImportError:
-        return None
-    return start_idle_watcher
 
 
 @click.command(name="serve")
@@ -75,15 +68,20 @@ def serve(config_path: Path, http: HttpAddress | None) -> None:
       mailer serve --config /etc/paper-mailer/mailer.yaml --http 127.0.0.1:9464
       curl -s localhost:9464/healthz
     """
-    settings = load_settings_or_exit(config_path)
-    service = Service(settings, http=http, watcher_factory=default_watcher_factory())
+    run_service(load_settings_or_exit(config_path), SERVE, http)
+
+
+def run_service(settings: Settings, preset: Preset, http: HttpAddress | None = None) -> None:
+    """Run the service in the foreground until SIGTERM or Ctrl-C; exit 1 when it could
+    not go on (ServiceFailure), 2 when it could not start."""
+    service = Service(settings, http=http, preset=preset)
+    before = set(threading.enumerate())  # an in-process caller's own threads are its own
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s: stopping", signal.Signals(signum).name)
         service.request_stop()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         service.run()  # AlreadyRunningError, RulesUnavailable, StoreError, ConfigError: exit 2
     except OSError as e:  # --http cannot listen there
@@ -91,15 +89,23 @@ def serve(config_path: Path, http: HttpAddress | None) -> None:
         raise SystemExit(EXIT_CONFIG) from e
     except ServiceFailure as e:  # stopped cleanly; exit 1 so a supervisor restarts it
         click.echo(f"error: {e}", err=True)
-        _exit_now_if_threads_linger(EXIT_FAILURES)
+        _exit_now_if_threads_linger(EXIT_FAILURES, besides=before)
         raise SystemExit(EXIT_FAILURES) from e
-    _exit_now_if_threads_linger(EXIT_OK)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    _exit_now_if_threads_linger(EXIT_OK, besides=before)
 
 
-def _exit_now_if_threads_linger(code: int) -> None:
+def _exit_now_if_threads_linger(code: int, besides: set[threading.Thread] | None = None) -> None:
     """A job stuck in a network read must not hold the exit past the promised 10 s:
-    everything durable is committed by now, so leave without waiting for it."""
-    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    everything durable is committed by now, so leave without waiting for it. Threads
+    in `besides` (there before the service started) are not the service's."""
+    others = [
+        t
+        for t in threading.enumerate()
+        if t is not threading.main_thread() and not t.daemon and t not in (besides or set())
+    ]
     deadline = time.monotonic() + 1.0  # idle pool threads end within moments
     for thread in others:
         thread.join(timeout=max(0.0, deadline - time.monotonic()))

@@ -14,7 +14,7 @@ from mailer.commands.common import EXIT_CONFIG, config_option, load_settings_or_
 from mailer.commands.pipeline_cli import open_store_or_exit
 from mailer.health import HealthReport, parse_listen_address
 
-log = logging.getLogger("mailer.web")
+log = logging.getLogger(__name__)
 
 DEFAULT_LISTEN = "127.0.0.1:9465"
 

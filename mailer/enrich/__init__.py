@@ -18,7 +18,9 @@ if TYPE_CHECKING:  # the HTTP libraries load only when enrichment is configured
 __all__ = ["build_enricher", "enricher_from"]
 
 
-def enricher_from(enrich: EnrichSettings, store: Store | None) -> Enricher | None:
+def enricher_from(
+    enrich: EnrichSettings, store: Store | None, *, dry_run: bool = False
+) -> Enricher | None:
     """An Enricher for these settings (None when both APIs are switched off)."""
     from mailer.enrich.arxiv import ArxivClient
     from mailer.enrich.enricher import Enricher
@@ -33,10 +35,15 @@ def enricher_from(enrich: EnrichSettings, store: Store | None) -> Enricher | Non
     )
     if arxiv is None and hf is None:
         return None
-    cache = store.canonical_cache() if store is not None else None
+    cache = store.canonical_cache(dry_run=dry_run) if store is not None else None
     return Enricher(cache, arxiv=arxiv, huggingface=hf, timeout=timeout)
 
 
-def build_enricher(settings: Settings, store: Store | None) -> Enricher | None:
-    """The configured Enricher, or None when `enrich:` is absent or all switched off."""
-    return enricher_from(settings.enrich, store) if settings.enrich is not None else None
+def build_enricher(
+    settings: Settings, store: Store | None, *, dry_run: bool = False
+) -> Enricher | None:
+    """The configured Enricher, or None when `enrich:` is absent or all switched off; a dry
+    run's caches what it fetches in memory only."""
+    if settings.enrich is None:
+        return None
+    return enricher_from(settings.enrich, store, dry_run=dry_run)

@@ -28,7 +28,7 @@ from mailer.enrich.errors import describe_failure
 from mailer.enrich.http import http_client
 from mailer.errors import MailerError
 
-log = logging.getLogger("mailer.enrich")
+log = logging.getLogger(__name__)
 
 MIN_INTERVAL = 3.0  # seconds between requests, as arXiv asks
 MAX_IDS_PER_REQUEST = 100
@@ -138,7 +138,7 @@ class ArxivClient:
                 result.failure = f"{len(ids) - start} ids left for a later run (3 s spacing)"
                 result.out_of_time = True
                 break
-            except Exception as e:  # any failure of the API is ours to report, not raise
+            except Exception as e:  # noqa: BLE001 bulkhead: any failure of the API is ours to report, not raise
                 result.failure = describe_failure(e)
                 break
             result.records += records

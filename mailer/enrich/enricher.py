@@ -24,11 +24,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mailer import metrics
 from mailer.canonical import CanonicalRecord, Origin, bare_id, merge_canonical
+from mailer.clock import utc_now
 from mailer.enrich.errors import UnknownPaper, describe_failure
 from mailer.models import Paper
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:  # the clients load HTTP libraries: imported only when built
     from mailer.enrich.huggingface import HuggingFaceClient
     from mailer.store.canonical import CachedRecord, CanonicalCache
 
-log = logging.getLogger("mailer.enrich")
+log = logging.getLogger(__name__)
 
 FRESH_FOR: dict[Origin, timedelta] = {"arxiv": timedelta(days=30), "huggingface": timedelta(days=1)}
 UNKNOWN_FOR = timedelta(days=1)
@@ -64,10 +65,6 @@ class _Fetched:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Enricher:
     def __init__(
         self,
@@ -76,7 +73,7 @@ class Enricher:
         arxiv: ArxivClient | None,
         huggingface: HuggingFaceClient | None,
         timeout: float,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.cache = cache
@@ -240,7 +237,7 @@ class Enricher:
                     with lock:
                         answer.unknown.append(arxiv_id)
                     continue
-                except Exception as e:
+                except Exception as e:  # noqa: BLE001 bulkhead: enrichment never blocks delivery: any failure is noted
                     with lock:
                         answer.failure = answer.failure or describe_failure(e)
                     continue

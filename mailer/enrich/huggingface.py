@@ -24,7 +24,7 @@ from mailer.canonical import Cleaned, clean_record
 from mailer.enrich.errors import UnknownPaper
 from mailer.enrich.http import http_client
 
-log = logging.getLogger("mailer.enrich")
+log = logging.getLogger(__name__)
 
 MAX_RESPONSE_BYTES = 2_000_000  # one paper's JSON, linked models included, is ~50 KB
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from mailer.config_base import DestinationModel
 from mailer.errors import MailerError
+from mailer.keys import DestinationRef
 from mailer.models import AlertBatch
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ class InlineTarget:
 
     `build` turns the value into the channel's destination model. `account` names the
     config key the target needs (`slack`, `smtp`) or None. A `secret` value (a URL with
-    a token) is never stored or shown: rules and the outbox know it by `stored_name`,
+    a token) is never stored or shown: rules and the outbox know it by `ref(value)`,
     the scheme and a hash (`apprise:discord://...3f2a9c1e`).
     """
 
@@ -140,13 +141,14 @@ class InlineTarget:
     account: str | None = None
     secret: bool = False
 
-    def name(self, value: str) -> str:
-        """The destination name as rules, the outbox and the logs carry it."""
+    def ref(self, value: str) -> DestinationRef:
+        """The destination as rules, the outbox and the logs carry it: the value, or
+        for a secret one its scheme and a hash."""
         if not self.secret:
-            return f"{self.key}:{value}"
+            return DestinationRef.inline_target(self.key, value)
         scheme = value.partition("://")[0] if "://" in value else "?"
         digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
-        return f"{self.key}:{scheme}://...{digest}"
+        return DestinationRef.inline_target(self.key, f"{scheme}://...{digest}")
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,9 @@ class AppriseChannel(HttpChannel):
     def deliver(self, batch: AlertBatch) -> None:
         from mailer.notify.render import headline, render_text
 
-        key = "\x1f".join(("apprise", self.name, batch.rule, batch.destination, batch.batch_key))
+        key = "\x1f".join(
+            ("apprise", self.name, batch.rule, batch.destination, batch.batch_key.to_str())
+        )
         self._send_all(headline(batch), render_text(batch), key)
 
     def send_notice(self, subject: str, text: str) -> None:

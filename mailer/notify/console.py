@@ -27,8 +27,8 @@ class ConsoleChannel:
     def __init__(
         self,
         name: str,
-        destination: DestinationModel,
-        context: ChannelContext | None = None,
+        destination: DestinationModel,  # noqa: ARG002 the channel contract's signature
+        context: ChannelContext | None = None,  # noqa: ARG002 the channel contract's signature
         stream: TextIO | None = None,
     ) -> None:
         self.name = name

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from mailer.clock import utc_now
 from mailer.config_base import ConfigModel, DestinationModel, is_loopback
 from mailer.models import AlertBatch
 from mailer.notify import ChannelContext, ChannelSpec, DeliveryError, InlineTarget
@@ -118,7 +119,7 @@ def sender_domain(sender: str) -> str:
 
 def batch_message_id(batch: AlertBatch, sender: str, part: int = 1) -> str:
     """The same `<...@domain>` every time the same batch (part) goes to the same destination."""
-    key = "\x1f".join((batch.rule, batch.destination, batch.batch_key))
+    key = "\x1f".join((batch.rule, batch.destination, batch.batch_key.to_str()))
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
     suffix = "" if part == 1 else f".part{part}"
     return f"<{digest}{suffix}.alerts@{sender_domain(sender)}>"
@@ -228,7 +229,7 @@ class EmailChannel:
         destination: DestinationModel,
         context: ChannelContext,
         *,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] = utc_now,
         progress: DeliveryProgress | None = None,
     ) -> None:
         if not isinstance(destination, EmailDestination):
@@ -263,7 +264,9 @@ class EmailChannel:
             self._send(*messages)
             return
         progress = self.progress
-        key = "\x1f".join(("email", self.name, batch.rule, batch.destination, batch.batch_key))
+        key = "\x1f".join(
+            ("email", self.name, batch.rule, batch.destination, batch.batch_key.to_str())
+        )
         state = progress.load(key) or {}
         start = int(state.get("sent", 0)) if state.get("parts") == len(messages) else 0
         if start:

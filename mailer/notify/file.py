@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from mailer.clock import utc_now
 from mailer.config_base import DestinationModel
 from mailer.models import AlertBatch
 from mailer.notify import ChannelContext, ChannelSpec, DeliveryError
@@ -58,7 +59,7 @@ def slug(text: str, limit: int = 40) -> str:
 def batch_stem(batch: AlertBatch) -> str:
     ids = "\n".join(sorted(item.paper.id for item in batch.items))
     digest = hashlib.sha256(
-        f"{batch.rule}\n{batch.destination}\n{batch.batch_key}\n{ids}".encode()
+        f"{batch.rule}\n{batch.destination}\n{batch.batch_key.to_str()}\n{ids}".encode()
     ).hexdigest()[:8]
     when = batch.created.strftime("%Y-%m-%dT%H%M%SZ")
     return f"{when}-{slug(batch.rule)}-{slug(batch.destination)}-{digest}"
@@ -68,7 +69,7 @@ def batch_record(batch: AlertBatch) -> dict[str, object]:
     return {
         "rule": batch.rule,
         "destination": batch.destination,
-        "batch_key": batch.batch_key,
+        "batch_key": batch.batch_key.to_str(),
         "created": batch.created.isoformat(),
         "alerts": [
             {
@@ -94,7 +95,7 @@ class FileChannel:
         destination: DestinationModel,
         context: ChannelContext,
         *,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         if not isinstance(destination, FileDestination):
             raise TypeError(f"FileChannel needs a file destination, not {destination.kind}")

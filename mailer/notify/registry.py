@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailer.config_base import DestinationModel
 from mailer.errors import UsageError
+from mailer.keys import DestinationRef
 from mailer.lazy import import_target
 from mailer.notify import Channel, ChannelContext, ChannelSpec, InlineTarget
 
@@ -63,23 +64,18 @@ def inline_targets() -> dict[str, InlineTarget]:
     return {target.key: target for spec in channel_specs() for target in spec.inline}
 
 
-def inline_target(name: str) -> tuple[InlineTarget, str] | None:
-    """The inline target a destination name such as `slack:#x` writes, and its value."""
-    key, sep, value = name.partition(":")
-    target = inline_targets().get(key)
-    if not sep or not value or target is None:
-        return None
-    return target, value
+def inline_target(ref: DestinationRef) -> InlineTarget | None:
+    """The inline target a destination such as `slack:#x` is written with (None for a
+    destination of the config, or an unknown key)."""
+    return inline_targets().get(ref.inline) if ref.inline is not None else None
 
 
 def safe_name(name: str) -> str:
     """A destination name fit for output: a secret inline target becomes its stored
     name (`apprise:discord://...3f2a9c1e`), anything else is shown as written."""
-    found = inline_target(name)
-    if found is None:
-        return name
-    target, value = found
-    return target.name(value)
+    ref = DestinationRef.parse(name)
+    target = inline_target(ref)
+    return name if target is None else target.ref(ref.name).to_str()
 
 
 def destinations_table() -> str:

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from mailer.models import AlertBatch
-from mailer.notify.sanitize import clean_lines, clean_text, header_value, safe_url
+from mailer.notify.sanitize import clean_lines, header_value, printable_line, safe_url
 from mailer.notify.view import PaperView, build_view, count_line, headline
 
 SUMMARY_CHARS = 600
@@ -84,14 +84,14 @@ def _text(
     head = head or headline(batch)
     parts = [head, "=" * len(head)]
     if batch.rule_description:
-        parts.append(clean_text(batch.rule_description))
+        parts.append(printable_line(batch.rule_description))
     parts.append("")
     parts.extend(
         _text_paper(number, view) + "\n" for number, view in enumerate(views, first_number)
     )
     if not views:
         parts.append("No new papers.\n")
-    parts.append(f"-- \nSent by paper-mailer for the rule “{clean_text(batch.rule)}”.")
+    parts.append(f"-- \nSent by paper-mailer for the rule “{printable_line(batch.rule)}”.")
     if unsubscribe:
         parts.append(f"Unsubscribe: {unsubscribe}")
     return "\n".join(parts) + "\n"
@@ -106,8 +106,8 @@ def _html(
         .render(
             headline=head,
             count_line=count,
-            rule=clean_text(batch.rule),
-            description=clean_text(batch.rule_description),
+            rule=printable_line(batch.rule),
+            description=printable_line(batch.rule_description),
             papers=views,
             unsubscribe=unsubscribe_url,
         )

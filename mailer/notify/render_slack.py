@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from mailer.models import AlertBatch
-from mailer.notify.sanitize import clean_lines, clean_text, cut_escaped, slack_escape, slack_fit
+from mailer.notify.sanitize import clean_lines, cut_escaped, printable_line, slack_escape, slack_fit
 from mailer.notify.view import PaperView, build_view, headline
 
 MAX_BLOCKS = 50
@@ -169,7 +169,7 @@ def render_slack(batch: AlertBatch) -> list[Payload]:
         else:
             rule = slack_fit(batch.rule, 100)
             blocks = [{"type": "context", "elements": [_mrkdwn(f"*{rule}* · {part}")]}, *chunk]
-            text = _fallback(f"{clean_text(batch.rule)} · {part}", chunk_views)
+            text = _fallback(f"{printable_line(batch.rule)} · {part}", chunk_views)
         if not chunk:
             blocks.append({"type": "section", "text": _mrkdwn("No new papers.")})
         payloads.append({"text": text, "blocks": blocks})

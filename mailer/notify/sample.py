@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from mailer.keys import BatchKey
 from mailer.models import AlertBatch, AlertItem, Match, MatchReason, ModelSize, Paper
 
 SAMPLE_PAPERS = (
@@ -81,7 +82,7 @@ def sample_batch(destination: str, now: datetime, *, rule: str = "sample") -> Al
     return AlertBatch(
         rule=rule,
         destination=destination,
-        batch_key=f"test:{now.strftime('%Y%m%dT%H%M%S')}",
+        batch_key=BatchKey.for_test(now),
         items=items,
         created=now,
         rule_description="A sample alert from mailer notify test: small LLMs, LoRA, quantization.",

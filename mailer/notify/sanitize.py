@@ -4,7 +4,7 @@ Paper titles, abstracts, authors and links come from newsletters we do not contr
 Everything from outside passes through here before it reaches Slack, an email header
 or an HTML part:
 
-- `clean_text` drops control characters and folds every run of whitespace (CR/LF
+- `printable_line` drops control characters and folds every run of whitespace (CR/LF
   included) into one space, so a title cannot start a new line or a new header.
 - `slack_escape` escapes `&`, `<`, `>` (in that order), Slack's only control
   characters in mrkdwn: `<!channel>` or `<https://evil.example|arxiv.org>` then show as
@@ -35,7 +35,7 @@ _TABLE_LIMIT = 65_536  # code points remembered; hostile text cannot grow the ta
 
 
 class _CleanTable(dict[int, int | None]):
-    """`str.translate` table for `clean_text`, filled as characters are met: whitespace
+    """`str.translate` table for `printable_line`, filled as characters are met: whitespace
     becomes a space, control and format characters are dropped, the rest kept. A
     character looked up once costs a dict lookup in C afterwards (a Python loop with
     `unicodedata.category` per character made rendering an abstract cost ~0.2 ms)."""
@@ -56,7 +56,7 @@ class _CleanTable(dict[int, int | None]):
 _CLEAN = _CleanTable()
 
 
-def clean_text(text: str | None) -> str:
+def printable_line(text: str | None) -> str:
     """One line of printable text: control and format characters dropped, whitespace folded."""
     if not text:
         return ""
@@ -64,8 +64,8 @@ def clean_text(text: str | None) -> str:
 
 
 def clean_lines(text: str | None) -> str:
-    """Like `clean_text` but keeping line breaks (as LF): for notices quoting an error."""
-    return "\n".join(clean_text(line) for line in (text or "").splitlines()).strip("\n")
+    """Like `printable_line` but keeping line breaks (as LF): for notices quoting an error."""
+    return "\n".join(printable_line(line) for line in (text or "").splitlines()).strip("\n")
 
 
 def slack_escape(text: str) -> str:
@@ -87,7 +87,7 @@ def cut_at_word(text: str, limit: int, ellipsis: str = "…") -> str:
 
 def slack_fit(text: str, limit: int) -> str:
     """Cleaned, cut at a word boundary and Slack-escaped, at most `limit` characters escaped."""
-    raw = clean_text(text)
+    raw = printable_line(text)
     room = limit
     while True:
         escaped = slack_escape(cut_at_word(raw, room))
@@ -130,4 +130,4 @@ def safe_url(url: str | None, *, schemes: tuple[str, ...] = ("http", "https")) -
 
 def header_value(text: str | None) -> str:
     """A string safe for an email header: no CR/LF or other control characters."""
-    return clean_text(text)
+    return printable_line(text)

@@ -60,6 +60,7 @@ from mailer.notify import (
 )
 from mailer.notify.http import HttpChannel, Pacer
 from mailer.notify.sanitize import cut_at_word
+from mailer.notify.thread_progress import ThreadProgress
 
 if TYPE_CHECKING:
     from mailer.notify.slack_senders import Payload, Sender
@@ -302,7 +303,7 @@ class SlackChannel(HttpChannel):
 
     def _progress_key(self, batch: AlertBatch) -> str:
         return "\x1f".join(
-            ("slack", self.sender.key, batch.rule, batch.destination, batch.batch_key)
+            ("slack", self.sender.key, batch.rule, batch.destination, batch.batch_key.to_str())
         )
 
     def deliver(self, batch: AlertBatch) -> None:
@@ -315,39 +316,36 @@ class SlackChannel(HttpChannel):
         payloads = render_slack(batch)
         key = self._progress_key(batch)
         batch_hash = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-        state: dict[str, Any] = self.progress.load(key) or {"sent": 0, "thread_ts": None}
-        if state["sent"]:
-            log.info(
-                "slack %s: resuming %s at part %d", self.name, batch.batch_key, state["sent"] + 1
-            )
-        for index in range(state["sent"], len(payloads)):
+        state = ThreadProgress.from_json(self.progress.load(key))
+        if state.sent:
+            log.info("slack %s: resuming %s at part %d", self.name, batch.batch_key, state.sent + 1)
+        for index in range(state.sent, len(payloads)):
             if should_stop():
                 raise DeliveryInterrupted()
             marker = {"batch": batch_hash, "part": index}
             ts = self._posted_before(state, index, marker)
             if ts is None:
-                attempt_at = time.time()
-                self.progress.save(key, {**state, "attempt": index, "attempt_at": attempt_at})
+                self.progress.save(key, state.attempting(index, time.time()).to_json())
                 payload = {**payloads[index], "metadata": part_metadata(marker)}
-                ts = self._post(payload, state["thread_ts"], should_stop)
-            state = {"sent": index + 1, "thread_ts": state["thread_ts"] or ts}
+                ts = self._post(payload, state.thread_ts, should_stop)
+            state = state.posted(index, ts)
             if index + 1 < len(payloads):
-                self.progress.save(key, state)
+                self.progress.save(key, state.to_json())
         self.progress.clear(key)
 
     def _posted_before(
-        self, state: dict[str, Any], index: int, marker: dict[str, Any]
+        self, state: ThreadProgress, index: int, marker: dict[str, Any]
     ) -> str | None:
         """The ts of part `index` when an earlier try may have posted it and it is there
         (the ts may be "" when it is there but Slack gave none); else None: post it."""
-        if state.get("attempt") != index:
+        if state.attempt != index:
             return None
-        oldest = float(state.get("attempt_at") or 0) - LOOKBACK_SECONDS
+        oldest = (state.attempt_at or 0.0) - LOOKBACK_SECONDS
         from mailer.notify.slack_senders import describe_slack_error
 
         try:
-            found = self.sender.find_marker(marker, state["thread_ts"], oldest)
-        except Exception as e:  # no history scope, Slack away: posting again beats losing it
+            found = self.sender.find_marker(marker, state.thread_ts, oldest)
+        except Exception as e:  # noqa: BLE001 bulkhead: no history scope, Slack away: posting again beats losing it
             log.warning(
                 "slack %s: cannot check whether part %d went out (%s); posting it again",
                 self.name,

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from mailer.notify import DeliveryError
 from mailer.notify.http import classify_http_status
-from mailer.notify.sanitize import clean_text
+from mailer.notify.sanitize import printable_line
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -69,7 +69,7 @@ PERMANENT_ERRORS = frozenset(
 
 def classify(status: int, error: str | None, retry_after: str | None) -> DeliveryError:
     """What a failed Slack answer means for the outbox."""
-    code = clean_text(error)[:120] or f"HTTP {status}"
+    code = printable_line(error)[:120] or f"HTTP {status}"
     if status == 429 or code == "ratelimited":
         return classify_http_status(429, "Slack", retry_after)
     if status >= 500 or code.startswith("Received a response in a non-JSON format"):
@@ -192,11 +192,14 @@ class WebhookSender:
         self.key = "webhook|" + hashlib.sha256(client.url.encode()).hexdigest()[:16]
 
     def find_marker(
-        self, marker: dict[str, Any], thread_ts: str | None, oldest: float
+        self,
+        marker: dict[str, Any],  # noqa: ARG002 the sender interface's signature
+        thread_ts: str | None,  # noqa: ARG002
+        oldest: float,  # noqa: ARG002
     ) -> str | None:
         return None  # a webhook cannot read the channel
 
-    def post(self, payload: Payload, thread_ts: str | None) -> str | None:
+    def post(self, payload: Payload, thread_ts: str | None) -> str | None:  # noqa: ARG002 a webhook cannot thread
         payload = {k: v for k, v in payload.items() if k != "metadata"}
         answer = self.client.send_dict({**payload, "unfurl_links": False, "unfurl_media": False})
         if answer.status_code != 200:

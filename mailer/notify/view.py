@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from mailer.models import AlertBatch, AlertItem, Paper, format_params
-from mailer.notify.sanitize import clean_text, cut_at_word, safe_url
+from mailer.notify.sanitize import cut_at_word, printable_line, safe_url
 
 MAX_AUTHORS = 3
 TITLE_CHARS = 300
@@ -60,12 +60,7 @@ class PaperView:
 
 def batch_day(batch: AlertBatch) -> date:
     """The day a batch is about: a daily feed's day, else the day it was created."""
-    if batch.batch_key.startswith("day:"):
-        try:
-            return date.fromisoformat(batch.batch_key[4:14])
-        except ValueError:
-            pass
-    return batch.created.date()
+    return batch.batch_key.day or batch.created.date()
 
 
 def day_label(day: date) -> str:
@@ -79,7 +74,7 @@ def day_label(day: date) -> str:
 
 def headline(batch: AlertBatch) -> str:
     """'Paper alerts · small-llms · 4 new (Tue 14 Oct)': the email subject and Slack header."""
-    rule = clean_text(batch.rule) or "alerts"
+    rule = printable_line(batch.rule) or "alerts"
     return f"Paper alerts · {rule} · {len(batch.items)} new ({day_label(batch_day(batch))})"
 
 
@@ -90,7 +85,7 @@ def count_line(batch: AlertBatch) -> str:
 
 
 def _authors(paper: Paper) -> str:
-    names = [clean_text(a) for a in paper.authors or () if clean_text(a)]
+    names = [printable_line(a) for a in paper.authors or () if printable_line(a)]
     if not names:
         return ""
     shown = ", ".join(names[:MAX_AUTHORS])
@@ -116,10 +111,10 @@ def _links(paper: Paper) -> tuple[Link, ...]:
 
 def _blurb(paper: Paper, chars: int) -> tuple[str, str] | None:
     """Who says what about the paper, when the newsletter's text is kept apart."""
-    said = cut_at_word(clean_text(paper.summary), chars)
+    said = cut_at_word(printable_line(paper.summary), chars)
     if not said:
         return None
-    return cut_at_word(clean_text(paper.source), 60) or "The newsletter", said
+    return cut_at_word(printable_line(paper.source), 60) or "The newsletter", said
 
 
 def paper_view(item: AlertItem, *, summary_chars: int) -> PaperView:
@@ -127,14 +122,14 @@ def paper_view(item: AlertItem, *, summary_chars: int) -> PaperView:
     links = _links(paper)
     url = safe_url(paper.url) or (links[0].url if links else None)
     return PaperView(
-        title=cut_at_word(clean_text(paper.title) or "(untitled)", TITLE_CHARS),
+        title=cut_at_word(printable_line(paper.title) or "(untitled)", TITLE_CHARS),
         url=url,
         authors=_authors(paper),
-        summary=cut_at_word(clean_text(paper.abstract), summary_chars),
+        summary=cut_at_word(printable_line(paper.abstract), summary_chars),
         sizes=", ".join(format_params(p) for p in paper.size_params),
         upvotes=paper.upvotes,
-        source=cut_at_word(clean_text(paper.source), 80),
-        reasons=cut_at_word(clean_text(item.match.explain()), 300),
+        source=cut_at_word(printable_line(paper.source), 80),
+        reasons=cut_at_word(printable_line(item.match.explain()), 300),
         links=links,
         blurb=_blurb(paper, summary_chars),
         announce=ANNOUNCE_LABELS.get(paper.announce or "new", ""),

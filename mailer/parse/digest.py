@@ -46,7 +46,7 @@ def parse_envelope(envelope: Envelope) -> ParsedDigest:
         tried.append(digest_format.name)
         try:
             papers = digest_format.parse(envelope)
-        except Exception as e:  # one broken format never loses the email
+        except Exception as e:  # noqa: BLE001 bulkhead: one broken format never loses the email
             problems.append(
                 ParseProblem(
                     envelope.message_id,
@@ -167,7 +167,7 @@ def parse_email(raw: bytes) -> ParsedDigest:
         return ParsedDigest(message_id, None, None, None, None, (), (problem,))
     try:
         return _digest_from_best_copy(decoded)
-    except Exception as e:  # a bug here must not stop the service either
+    except Exception as e:  # noqa: BLE001 bulkhead: a bug here must not stop the service either
         outer = decoded.outer
         problem = ParseProblem(outer.message_id, (), f"parser error: {_describe_error(e)}")
         return ParsedDigest(
@@ -206,7 +206,7 @@ def parse_page(text: str, *, name: str | None = None) -> ParsedDigest:
 def _parse_daily_papers_page(text: str, name: str | None) -> ParsedDigest:
     try:
         papers = dedupe_papers(parse_text_page(text, name))
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 bulkhead: one broken format never loses the page
         problem = ParseProblem(
             None, ("text-page",), f"format text-page failed: {_describe_error(e)}"
         )

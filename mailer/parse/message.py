@@ -97,7 +97,7 @@ def bounded_message_id(value: str | None) -> str | None:
 def _header(message: Message, name: str) -> str | None:
     try:
         value = message.get(name)
-    except Exception:  # malformed header objects raise on access
+    except Exception:  # noqa: BLE001 bulkhead: malformed header objects raise on access
         return None
     if value is None:
         return None
@@ -184,7 +184,7 @@ def _decode(message: Message, depth: int) -> tuple[DecodedEmail, list[str], list
         for inner in _attached_messages(message):
             try:
                 decoded, inner_text, inner_html = _decode(inner, depth + 1)
-            except Exception:  # an unreadable attachment is skipped, not fatal
+            except Exception:  # noqa: BLE001 bulkhead: an unreadable attachment is skipped, not fatal
                 continue
             copies.extend(decoded.copies)
             copies.append(replace(decoded.outer, forwarded=True))
@@ -229,7 +229,7 @@ def _read(message: Message) -> ReadMessage | Any:
         return mailparser.MailParser(message)
     except (MailParserRecursionError, RecursionError) as e:  # hostile nesting: stop here
         raise MessageDecodeError(f"{type(e).__name__}: {e}") from e
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 bulkhead: whatever mail-parser raises, the stdlib reader gets a try
         _LOG.debug("mail-parser could not read the message (%s); trying the standard library", e)
         try:
             return read_with_stdlib(message)
@@ -243,7 +243,7 @@ def _decoded_header(message: Message, name: str) -> str:
         return ""
     try:
         return str(email.header.make_header(email.header.decode_header(str(value))))
-    except Exception:  # an undecodable encoded-word: the raw text
+    except Exception:  # noqa: BLE001 bulkhead: an undecodable encoded-word: the raw text
         return str(value)
 
 

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from jsonschema import ValidationError
 
+from mailer.keys import DestinationRef
 from mailer.models import DeliveryMode, NotifyTarget
 from mailer.rules.collector import collector_paused
 from mailer.rules.conditions import CONDITIONS, POSITIONS
@@ -32,6 +33,9 @@ from mailer.rules.schema import is_surely_valid, is_valid, schema_validator
 from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
 from mailer.rules.syntax import RuleValueError
 from mailer.yamlsource import PathKey, Position, YamlSyntaxError
+
+# whether the config can deliver to a rule's destination (`Settings.has_destination`)
+HasDestination = Callable[[DestinationRef], bool]
 
 _LOOKED_FOR = tuple(kind for kind in CONDITIONS if kind.is_condition)
 _NOTHING_TO_LOOK_FOR = (
@@ -70,9 +74,7 @@ class RuleSet:
         return tuple(rule for rule in self.rules if rule.enabled)
 
 
-def load_rules(
-    paths: Sequence[Path], *, has_destination: Callable[[str], bool] | None = None
-) -> RuleSet:
+def load_rules(paths: Sequence[Path], *, has_destination: HasDestination | None = None) -> RuleSet:
     """Load and validate every rule file under `paths`; never raises for bad content."""
     with collector_paused():
         return _load_rules(paths, has_destination)
@@ -87,7 +89,7 @@ class _Shared:
     def __init__(self) -> None:
         self.values: dict[str, dict[Any, Any]] = {}  # by the name a condition caches under
         self.targets: dict[tuple[Any, ...], NotifyTarget] = {}
-        self.destinations: dict[str, bool] = {}
+        self.destinations: dict[DestinationRef, bool] = {}
         self.tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
@@ -107,7 +109,7 @@ class _FileResult:
 _last_load: dict[tuple[Any, ...], _FileResult] = {}
 
 
-def _load_rules(paths: Sequence[Path], has_destination: Callable[[str], bool] | None) -> RuleSet:
+def _load_rules(paths: Sequence[Path], has_destination: HasDestination | None) -> RuleSet:
     global _last_load
     files, missing = rule_files(paths)
     shared = _Shared()
@@ -146,7 +148,7 @@ def _load_rules(paths: Sequence[Path], has_destination: Callable[[str], bool] | 
 
 
 def _cache_key(
-    path: Path, raw: bytes, has_destination: Callable[[str], bool] | None
+    path: Path, raw: bytes, has_destination: HasDestination | None
 ) -> tuple[Any, ...] | None:
     key = (str(path), hashlib.blake2b(raw, digest_size=16).digest(), has_destination)
     try:
@@ -157,7 +159,7 @@ def _cache_key(
 
 
 def _load_file(
-    path: Path, raw: bytes, has_destination: Callable[[str], bool] | None, shared: _Shared
+    path: Path, raw: bytes, has_destination: HasDestination | None, shared: _Shared
 ) -> _FileResult:
     def failed(position: Position, problem: str) -> _FileResult:
         return _FileResult((), (RuleError(position, problem),))
@@ -193,7 +195,7 @@ class _FileLoader:
     def __init__(
         self,
         doc: RuleDocument,
-        has_destination: Callable[[str], bool] | None,
+        has_destination: HasDestination | None,
         shared: _Shared | None = None,
     ) -> None:
         self.doc = doc
@@ -334,11 +336,11 @@ class _FileLoader:
         if isinstance(raw, dict) and len(raw) == 1:
             kind, value = next(iter(raw.items()))
             inline = inline_targets().get(kind) if isinstance(value, str) else None
-            written = f"{kind}:{value}" if inline is not None else None
+            written = DestinationRef.inline_target(kind, value) if inline is not None else None
             # a secret value (an apprise URL) is kept only by the config's lookup
-            to = inline.name(value) if inline is not None else None
+            to = inline.ref(value) if inline is not None else None
         else:
-            written = to = raw if isinstance(raw, str) else None
+            written = to = DestinationRef.parse(raw) if isinstance(raw, str) else None
         if to is None or written is None:
             return None
         key = (to, entry.get("mode"), entry.get("at"), entry.get("timezone", "UTC"))
@@ -353,7 +355,7 @@ class _FileLoader:
             self.shared.targets[key] = target
         return target
 
-    def _is_destination(self, to: str) -> bool:
+    def _is_destination(self, to: DestinationRef) -> bool:
         if self.has_destination is None:
             return True
         known = self.shared.destinations.get(to)
@@ -365,14 +367,14 @@ class _FileLoader:
         self,
         path: PathKey,
         entry: dict[str, Any],
-        to: str,
-        written: str,
+        to: DestinationRef,
+        written: DestinationRef,
         inline: Any,  # mailer.notify.InlineTarget | None (the core does not import notify)
     ) -> NotifyTarget | None:
         where = label(path[2:])
         if inline is not None:
             try:
-                inline.build(written.partition(":")[2])
+                inline.build(written.name)
             except ValueError as e:  # the target's own words; never the value (a token)
                 self.error((*path, "to", inline.key), f"{where}.to.{inline.key}: {_reason(e)}")
                 return None
@@ -382,7 +384,7 @@ class _FileLoader:
                 needs = f" (inline targets need the config's {inline.account}: account)"
             self.error(
                 (*path, "to"),
-                f"{where}.to: {to!r} is not a destination the config defines" + needs,
+                f"{where}.to: {to.to_str()!r} is not a destination the config defines" + needs,
             )
         mode: DeliveryMode = "daily" if entry.get("mode") == "daily" else "immediate"
         at = None

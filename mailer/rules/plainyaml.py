@@ -65,7 +65,8 @@ def _resolved(text: str) -> Any:
     """A plain scalar as PyYAML reads it (bool, int, float, null, timestamp or text)."""
     loader = yaml.SafeLoader("")
     try:
-        tag = loader.resolve(yaml.ScalarNode, text, (True, False))
+        # PyYAML's resolver is untyped; it returns the tag as a str
+        tag: str = loader.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
         if tag == "tag:yaml.org,2002:merge" or tag == "tag:yaml.org,2002:value":
             raise NotPlain(text)
         return loader.construct_object(yaml.ScalarNode(tag, text))

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from mailer.config import SlackAppSettings
 from mailer.errors import MailerError
+from mailer.keys import DestinationRef
 from mailer.models import Match, Paper
 from mailer.rules import Rule, compile_rules
 from mailer.slackapp.command import SubscriptionSpec, default_name, parse_subscription
@@ -66,7 +67,7 @@ class SubscriptionBook:
         settings: SlackAppSettings,
         *,
         clock: Callable[[], datetime],
-        on_change: Callable[[], None],
+        on_change: Callable[[], object],
     ) -> None:
         self.store = store
         self.settings = settings
@@ -103,7 +104,7 @@ class SubscriptionBook:
     # -- changing -----------------------------------------------------------------------
 
     def subscribe(
-        self, caller: Caller, spec: SubscriptionSpec, target: str, timezone: str
+        self, caller: Caller, spec: SubscriptionSpec, target: DestinationRef, timezone: str
     ) -> Subscription:
         if self.store.count_of_owner(caller.user) >= self.settings.max_subscriptions:
             raise NotAllowed(
@@ -117,7 +118,7 @@ class SubscriptionBook:
             team=caller.team,
             owner=caller.user,
             name=name,
-            target=target,
+            target=target.to_str(),
             rule_text=spec.rule_text,
             mode=spec.mode,
             at=spec.at.strftime("%H:%M") if spec.at else None,

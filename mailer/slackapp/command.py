@@ -110,6 +110,48 @@ def _words(text: str) -> list[_Word]:
     return [_Word(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
 
 
+# the conditions written as `word OPERATOR value` (or glued: `size<=13B`), in the order they
+# are tried, with the group of the pattern that holds a glued value
+_OPERANDS: tuple[tuple[str, re.Pattern[str], int], ...] = (
+    ("size", _SIZE, 1),
+    ("upvotes", _UPVOTES, 2),
+    ("format", _FORMAT, 1),
+)
+
+
+def _operand_at(
+    words: list[_Word], index: int
+) -> tuple[str, re.Match[str], str, list[_Word]] | None:
+    """The condition that starts at `words[index]`, its value and the words it used."""
+    word = words[index]
+    has_next = index + 1 < len(words)
+    for kind, pattern, group in _OPERANDS:
+        found = pattern.match(word.text)
+        if found and (found.group(group) or has_next):
+            value, used = _with_operand(found.group(group), word, words, index)
+            return kind, found, value, used
+    return None
+
+
+def _daily_time(word: _Word, following: _Word | None) -> tuple[time | None, list[_Word]]:
+    """`daily` with the time that may follow it (`daily 08:30`), and the words used."""
+    if following is not None and _CLOCK.match(following.text):
+        hour, minute = following.text.split(":")
+        return time(int(hour), int(minute)), [word, following]
+    return None, [word]
+
+
+def _name_of(word: _Word) -> str:
+    name = word.text[5:].lower()
+    if not NAME.match(name):
+        raise CommandError(
+            f"name: {word.text[5:]!r} is not a name; use up to 40 letters, digits, '-', '_' or '.'",
+            word.start,
+            word.end,
+        )
+    return name
+
+
 def parse_subscription(text: str) -> SubscriptionSpec:
     """Parse the words after `subscribe` / `preview` (see the module docstring)."""
     if len(text) > MAX_TEXT:
@@ -141,30 +183,17 @@ def parse_subscription(text: str) -> SubscriptionSpec:
             mode = "immediate"
         elif lower == "daily":
             mode = "daily"
-            if following is not None and _CLOCK.match(following.text):
-                hour, minute = following.text.split(":")
-                at = time(int(hour), int(minute))
-                used.append(following)
+            at, used = _daily_time(word, following)
         elif lower.startswith("name:"):
-            name = word.text[5:].lower()
-            if not NAME.match(name):
-                raise CommandError(
-                    f"name: {word.text[5:]!r} is not a name; use up to 40 letters, digits, "
-                    "'-', '_' or '.'",
-                    word.start,
-                    word.end,
-                )
-        elif (found := _SIZE.match(word.text)) and (found.group(1) or following is not None):
-            value, used = _with_operand(found.group(1), word, words, index)
-            size = _size(value, used)
-            rule_words.append(" ".join(w.text for w in used))
-        elif (found := _UPVOTES.match(word.text)) and (found.group(2) or following is not None):
-            value, used = _with_operand(found.group(2), word, words, index)
-            upvotes = _upvotes(found.group(1) or ">=", value, used)
-            rule_words.append(" ".join(w.text for w in used))
-        elif (found := _FORMAT.match(word.text)) and (found.group(1) or following is not None):
-            value, used = _with_operand(found.group(1), word, words, index)
-            formats.extend(_formats(value, used))
+            name = _name_of(word)
+        elif (operand := _operand_at(words, index)) is not None:
+            kind, found, value, used = operand
+            if kind == "size":
+                size = _size(value, used)
+            elif kind == "upvotes":
+                upvotes = _upvotes(found.group(1) or ">=", value, used)
+            else:
+                formats.extend(_formats(value, used))
             rule_words.append(" ".join(w.text for w in used))
         else:
             used = []

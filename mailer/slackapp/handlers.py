@@ -19,11 +19,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from mailer.keys import DestinationRef
 from mailer.slackapp import views
 from mailer.slackapp.book import Caller, NotAllowed, SubscriptionBook
 from mailer.slackapp.command import NAME, CommandError, parse_command, parse_subscription
 
-log = logging.getLogger("mailer.slackapp")
+log = logging.getLogger(__name__)
 FEEDBACK = re.compile(r"^feedback_(up|down)$")
 MAX_MEMBER_PAGES = 20  # 20 x 1,000 members: enough to find the caller in a big channel
 
@@ -98,10 +99,10 @@ class Handlers:
                 return views.preview_reply(
                     spec.rule_text, found, self.book.settings.preview_days, scanned
                 )
-            target = f"slack_user:{caller.user}"
+            target = DestinationRef.inline_target("slack_user", caller.user)
             if spec.here and not channel.startswith("D"):
                 self._require_member(client, channel, caller.user)
-                target = f"slack:{channel}"
+                target = DestinationRef.inline_target("slack", channel)
             zone = self._timezone(client, caller.user) if spec.mode == "daily" else "UTC"
             subscription = self.book.subscribe(caller, spec, target, zone)
             found, _ = self.book.preview(spec)
@@ -243,7 +244,8 @@ class Handlers:
             if editing:
                 self.book.edit(caller, self.book.find(caller, editing), text, zone)
             else:
-                self.book.subscribe(caller, spec, f"slack_user:{caller.user}", zone)
+                dm = DestinationRef.inline_target("slack_user", caller.user)
+                self.book.subscribe(caller, spec, dm, zone)
         except (CommandError, NotAllowed) as e:
             message = e.message if isinstance(e, CommandError) else str(e)
             ack(response_action="errors", errors={views.RULE_BLOCK: message[:150]})

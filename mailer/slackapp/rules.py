@@ -15,6 +15,7 @@ from datetime import time
 
 from sqlalchemy import Engine
 
+from mailer.keys import DestinationRef
 from mailer.models import DeliveryMode, NotifyTarget
 from mailer.rules import Rule, RuleError, RuleSet
 from mailer.slackapp.command import CommandError, parse_subscription
@@ -44,7 +45,12 @@ def subscription_rule(subscription: Subscription) -> Rule:
     spec = parse_subscription(subscription.rule_text)
     at = time.fromisoformat(subscription.at) if subscription.at else None
     mode: DeliveryMode = "daily" if subscription.mode == "daily" else "immediate"
-    target = NotifyTarget(to=subscription.target, mode=mode, at=at, timezone=subscription.timezone)
+    target = NotifyTarget(
+        to=DestinationRef.parse(subscription.target),
+        mode=mode,
+        at=at,
+        timezone=subscription.timezone,
+    )
     return Rule(
         name=subscription.rule_name,
         match=spec.condition,

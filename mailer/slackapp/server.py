@@ -36,8 +36,8 @@ from mailer.slackapp.handlers import Handlers
 from mailer.store.subscriptions import SubscriptionStore
 from mailer.web.bodies import BodyTooLarge, read_capped
 
-log = logging.getLogger("mailer.slackapp")
-BOLT_LOG = logging.getLogger("mailer.slackapp.bolt")
+log = logging.getLogger(__name__)
+BOLT_LOG = logging.getLogger(f"{__name__}.bolt")  # what slack-bolt itself logs
 BOLT_LOG.setLevel(logging.ERROR)
 MAX_BODY = 256 * 1024  # Slack's payloads are far smaller; a bigger one is not Slack
 CONNECT_RETRY_SECONDS = 5.0  # Socket Mode: first wait after a failed connect, doubled
@@ -82,7 +82,7 @@ class SlackApp:
         engine: Engine,
         *,
         clock: Callable[[], datetime],
-        on_change: Callable[[], None],
+        on_change: Callable[[], object],
     ) -> None:
         config = settings.slack_app
         if config is None:
@@ -150,8 +150,8 @@ class SlackApp:
         wait = CONNECT_RETRY_SECONDS
         while self._socket is not None and not self._stopping.is_set():
             try:
-                self._socket.connect()
-            except Exception as e:  # the error text may quote the URL: the type is enough
+                self._socket.connect()  # type: ignore[no-untyped-call]  # slack_sdk is untyped here
+            except Exception as e:  # noqa: BLE001 bulkhead: the error text may quote the URL: the type is enough
                 log.error(
                     "slack app: Socket Mode could not connect (%s); retrying in %gs",
                     type(e).__name__,
@@ -168,7 +168,7 @@ class SlackApp:
         self._stopping.set()
         if self._socket is not None:
             try:
-                self._socket.close()
+                self._socket.close()  # type: ignore[no-untyped-call]  # slack_sdk is untyped here
             except Exception:
                 log.warning("slack app: closing Socket Mode failed", exc_info=True)
             self._socket = None

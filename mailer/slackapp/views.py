@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mailer.keys import DestinationRef
 from mailer.models import Match, Paper
 from mailer.notify.sanitize import slack_escape, slack_fit
 from mailer.slackapp.command import CommandError
@@ -79,8 +80,8 @@ def error_reply(text: str, error: CommandError) -> Reply:
 
 def describe(subscription: Subscription) -> str:
     """One line: name, rule text, where and when, paused."""
-    target = subscription.target
-    where = "your DM" if target.startswith("slack_user:") else f"<#{target.partition(':')[2]}>"
+    target = DestinationRef.parse(subscription.target)
+    where = "your DM" if target.inline == "slack_user" else f"<#{target.name}>"
     when = "at once"
     if subscription.mode == "daily":
         when = f"daily {subscription.at or '09:00'} {subscription.timezone}"

@@ -3,7 +3,8 @@
 Each document is one message: uid = its name (`name.mbox#3` for the third message of
 an mbox), folder = the configured path, uidvalidity 0. Documents already processed
 are not handed over again, except with `since` (re-processing on purpose: the
-pipeline then keeps those whose Date header is on or after that day).
+pipeline then keeps those whose Date header is on or after that day). The walk
+itself (which files, mbox splitting, size limits) is in `mailer.sources.files`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from datetime import date
 
 from mailer.config import DirectorySource as DirectoryConfig
 from mailer.config import Settings
-from mailer.sources import IncomingMessage, SourceError, SourceState
+from mailer.sources import Capabilities, IncomingMessage, SourceError, SourceState
+from mailer.sources.files import UnreadableDocument, iter_documents
 
 
 def storable_name(name: str) -> str:
@@ -24,15 +26,17 @@ def storable_name(name: str) -> str:
 
 
 class DirectorySource:
-    def __init__(self, config: DirectoryConfig, settings: Settings) -> None:
+    # items are saved documents named by their file; a file not recorded (unreadable
+    # now, or dropped by --since) is still there next time
+    capabilities = Capabilities(item="document", offers_again=True)
+
+    def __init__(self, config: DirectoryConfig, settings: Settings) -> None:  # noqa: ARG002 every source is built from (config, settings)
         self.name = config.name
         self.path = config.path
         self.pattern = config.pattern
         self.folder = str(config.path)
 
     def fetch(self, state: SourceState, since: date | None = None) -> Iterator[IncomingMessage]:
-        from mailer.parse.inputs import UnreadableDocument, iter_documents
-
         if not self.path.is_dir():
             raise SourceError(self.name, f"{self.path} is not a readable directory")
         # an unreadable or oversized file is handed over without content, with the reason:
@@ -73,6 +77,10 @@ class DirectorySource:
             raw=raw,
             skip_reason=problem,
         )
+
+    def check_connection(self) -> None:
+        """A local folder: nothing to log in to (a missing one is `mailer check`'s)."""
+        return None
 
     def after_commit(self, message: IncomingMessage) -> None:
         """Files stay where they are: the store remembers what was processed."""

@@ -15,7 +15,8 @@ and destination, so only new matches are sent.
 `after:` (mark seen, move) runs in `after_commit`, once the pipeline has stored the
 message, on a second connection selected read-write; an action that fails is retried
 at the next fetch. The IMAP commands themselves are in `mailer.sources.imap_commands`;
-watch mode (IDLE) lives in `mailer.sources.imap_watch`.
+the IDLE watcher (`watcher()`, for a source with `idle: true`) in
+`mailer.sources.imap_idle`.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from datetime import date
+from typing import TYPE_CHECKING
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from mailer.config import ImapSource as ImapConfig
 from mailer.config import Settings
-from mailer.sources import IncomingMessage, SourceError, SourceState
+from mailer.sources import Capabilities, IncomingMessage, SourceError, SourceState
 from mailer.sources.imap_commands import (
     answers_noop,
     download,
@@ -42,7 +44,12 @@ from mailer.sources.imap_commands import (
 from mailer.sources.imap_connect import close_quietly, connect, describe_connect_error
 from mailer.sources.imap_plan import Skip, build_search_criteria, plan_downloads, select_new_uids
 
-log = logging.getLogger("mailer.sources.imap")
+if TYPE_CHECKING:
+    from mailer.sources.imap_idle import ImapWatcher
+    from mailer.sources.watching import OnFailure, Sweep
+    from mailer.timings import Timings
+
+log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, int, int], None]  # (source name, done, total)
 HANDOVER_ATTEMPTS = 3  # times a message the store failed to record is handed over
@@ -58,6 +65,9 @@ class ImapSource:
         self.config = config
         self.settings = settings
         self.folder = config.folder
+        # emails; a UID once past is not offered again; with `idle: true` the service
+        # watches it (IDLE, or polling every `sweep_seconds` when the server has none)
+        self.capabilities = Capabilities(item="email", offers_again=False, watchable=config.idle)
         self.progress: ProgressCallback | None = None  # set by a command that shows progress
         self._reader: IMAPClient | None = None
         self._writer: IMAPClient | None = None
@@ -107,6 +117,25 @@ class ImapSource:
             self._drop_reader()
             yield from self._fetch(state, since)
 
+    def watcher(self, sweep: Sweep, on_failure: OnFailure, timings: Timings) -> ImapWatcher:
+        from mailer.sources.imap_idle import ImapWatcher
+
+        return ImapWatcher(
+            self.config, self.settings, sweep, timings=timings, on_failure=on_failure
+        )
+
+    def check_connection(self) -> str:
+        from mailer.sources.imap_connect import where
+
+        client = connect(self.config, self.settings)  # SourceError: says what to check
+        try:
+            client.select_folder(self.folder, readonly=True)
+        except Exception as e:
+            raise SourceError(self.name, f"logged in, but folder {self.folder!r}: {e}") from e
+        finally:
+            close_quietly(client)
+        return f"logged in to {where(self.config)}, folder {self.folder}"
+
     def after_commit(self, message: IncomingMessage) -> None:
         after = self.config.after
         if after.mark_seen or after.move_to:
@@ -120,7 +149,7 @@ class ImapSource:
                 self._apply_after(message)
                 self._after_failures.pop(message.uid, None)
                 return False
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 bulkhead: after_commit failures are counted and retried, never fatal
                 self._drop_writer()
                 attempts = self._after_failures.get(message.uid, 0) + 1
                 reason = e if isinstance(e, SourceError) else describe_connect_error(self.config, e)
@@ -162,7 +191,7 @@ class ImapSource:
         if since is None and highest is not None and uidvalidity not in self._gap_checked:
             unrecorded |= self._gaps(client, state, uidvalidity, highest)
             self._gap_checked.add(uidvalidity)
-        uids = sorted(set(self._search(client, state, uidvalidity, since, highest)) | unrecorded)
+        uids = sorted(set(self._search(client, since, highest)) | unrecorded)
         by_message_id = highest is None  # nothing known of this UIDVALIDITY: resync
         candidates = fetch_candidates(client, uids, with_message_id=by_message_id)
         known = {
@@ -253,8 +282,6 @@ class ImapSource:
     def _search(
         self,
         client: IMAPClient,
-        state: SourceState,
-        uidvalidity: int,
         since: date | None,
         highest: int | None,
     ) -> list[int]:

@@ -18,7 +18,7 @@ from mailer.sources import SourceError
 from mailer.sources.imap_connect import where
 from mailer.sources.imap_plan import Candidate, needs_utf8, parse_message_id
 
-log = logging.getLogger("mailer.sources.imap")
+log = logging.getLogger(__name__)
 
 HEADER_ITEM = b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
 HEADER_KEY = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
@@ -29,7 +29,7 @@ def answers_noop(client: IMAPClient) -> bool:
     """Whether a kept connection still works (a server may have dropped it meanwhile)."""
     try:
         client.noop()
-    except Exception:
+    except Exception:  # noqa: BLE001 bulkhead: any failure means the connection is gone
         return False
     return True
 
@@ -46,7 +46,7 @@ def select_folder(client: IMAPClient, config: ImapConfig, *, readonly: bool) -> 
 def describe_missing_folder(client: IMAPClient, config: ImapConfig, error: Exception) -> str:
     try:
         names = [str(name) for _flags, _delim, name in client.list_folders()]
-    except Exception:
+    except Exception:  # noqa: BLE001 bulkhead: the listing only decorates an error message
         names = []
     listing = f" (the server has: {', '.join(sorted(names)[:12])})" if names else ""
     return (

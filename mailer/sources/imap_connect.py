@@ -22,7 +22,7 @@ from mailer.config import ConfigError, Settings
 from mailer.config import ImapSource as ImapConfig
 from mailer.sources import SourceError
 
-log = logging.getLogger("mailer.sources.imap")
+log = logging.getLogger(__name__)
 
 TOKEN_COMMAND_TIMEOUT = 60.0
 
@@ -195,7 +195,7 @@ def close_quietly(client: IMAPClient | None) -> None:
         return
     try:
         client.logout()
-    except Exception:
+    except Exception:  # noqa: BLE001 bulkhead: closing a dead connection must not raise
         try:
             client.shutdown()
         except Exception:

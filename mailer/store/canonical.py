@@ -11,6 +11,7 @@ their times. Registered on the shared `metadata` (new databases get the table fr
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -124,3 +125,34 @@ class CanonicalCache:
                         set_={"data": data, "fetched_at": when},
                     )
                 )
+
+
+class DryRunCanonicalCache(CanonicalCache):
+    """The cache as a dry run sees it: it reads the store, keeps what the dry run fetched
+    in memory (so a paper in two emails is asked for once) and writes nothing."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self._fetched: dict[tuple[Origin, str], CachedRecord] = {}
+        self._lock = threading.Lock()
+
+    def get(self, origin: Origin, arxiv_ids: Iterable[str]) -> dict[str, CachedRecord]:
+        ids = sorted(set(arxiv_ids))
+        found = super().get(origin, ids)
+        with self._lock:
+            found.update({i: self._fetched[origin, i] for i in ids if (origin, i) in self._fetched})
+        return found
+
+    def put(
+        self,
+        origin: Origin,
+        fetched_at: datetime,
+        records: Sequence[CanonicalRecord] = (),
+        unknown: Sequence[str] = (),
+    ) -> None:
+        with self._lock:
+            for record in records:
+                key = (origin, record.arxiv_id)
+                self._fetched[key] = CachedRecord(origin, record.arxiv_id, record, fetched_at)
+            for arxiv_id in unknown:
+                self._fetched[origin, arxiv_id] = CachedRecord(origin, arxiv_id, None, fetched_at)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from mailer.errors import MailerError, UsageError
-from mailer.store.canonical import CanonicalCache
+from mailer.store.canonical import CanonicalCache, DryRunCanonicalCache
 from mailer.store.messages import MessageQueries
 from mailer.store.migrations import upgrade
 from mailer.store.outbox import OutboxQueries
@@ -199,9 +199,10 @@ class Store(MessageQueries, OutboxQueries, ReportQueries, SearchQueries):
         """Where a channel that sends one batch in several messages records how far it got."""
         return StoreProgress(self.engine)
 
-    def canonical_cache(self) -> CanonicalCache:
-        """The cache of arXiv and Hugging Face records (mailer.enrich)."""
-        return CanonicalCache(self.engine)
+    def canonical_cache(self, *, dry_run: bool = False) -> CanonicalCache:
+        """The cache of arXiv and Hugging Face records (mailer.enrich); a dry run's reads
+        the store and writes nothing (a PostgreSQL state is not a copy)."""
+        return DryRunCanonicalCache(self.engine) if dry_run else CanonicalCache(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
-from mailer.models import NewAlert, Paper
+from mailer.models import MessageStatus, NewAlert, OutboxState, Paper
 from mailer.store import codec
 from mailer.store.bulk import add_alerts, save_papers
 from mailer.store.schema import PARSED, messages, outbox, paper_sources
@@ -42,7 +42,7 @@ class MessageRecord:
     folder: str
     uidvalidity: int
     uid: str
-    status: str  # schema.PARSED / NO_PAPERS / FAILED / SKIPPED
+    status: MessageStatus
     processed_at: datetime
     message_id: str | None = None
     subject: str | None = None
@@ -69,7 +69,7 @@ class StoredMessage:
     uidvalidity: int
     uid: str
     message_id: str | None
-    status: str
+    status: MessageStatus
     reason: str | None
     raw: bytes | None
 
@@ -114,14 +114,14 @@ def _alert_row(alert: NewAlert, row: int, created: datetime) -> dict[str, object
         "rule": fit(alert.rule, outbox.c.rule),  # rule names have no length limit
         "paper_id": alert.paper_id,
         "destination": alert.destination,
-        "batch_key": fit(alert.batch_key, outbox.c.batch_key),
+        "batch_key": fit(alert.batch_key.to_str(), outbox.c.batch_key),
         "rule_description": _cut(alert.rule_description),
         "reasons": codec.reasons_to_json(alert.reasons),
         "message_row": row,
         "position": alert.position,
         "created_at": created,
         "due_at": due,
-        "state": "pending",
+        "state": OutboxState.PENDING,
         "attempts": 0,
         "next_attempt_at": due,
     }
@@ -298,7 +298,7 @@ class MessageQueries:
                 uidvalidity=r["uidvalidity"],
                 uid=r["uid"],
                 message_id=r["message_id"],
-                status=r["status"],
+                status=MessageStatus(r["status"]),
                 reason=r["reason"],
                 raw=zlib.decompress(r["raw"]) if r["raw"] is not None else None,
             )

@@ -16,15 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy import Connection, Engine, inspect, select, text, update
 
+from mailer.clock import utc_now
 from mailer.store.canonical import add_canonical_records_table
 from mailer.store.notices import add_notices_table
 from mailer.store.paper_keys import add_paper_keys_and_alert_position
 from mailer.store.progress import add_delivery_progress_table
 from mailer.store.quarantine import add_quarantine_table
 from mailer.store.replicas import add_replicas_table
-from mailer.store.schema import metadata, schema_version
+from mailer.store.schema import RETRYING, metadata, outbox, schema_version
 from mailer.store.search import add_paper_search
 from mailer.store.service_status import add_service_status_table
 from mailer.store.subscriptions import add_slack_app_tables
@@ -48,6 +49,12 @@ def _add_service_tables(conn: Connection) -> None:
     add_service_status_table(conn)
 
 
+def rename_failed_to_retrying(conn: Connection) -> None:
+    """Outbox rows that older versions stored as `failed` (a delivery attempt failed, it
+    is tried again) take the state's own name, `retrying`, as `OutboxState` stores it."""
+    conn.execute(update(outbox).where(outbox.c.state == "failed").values(state=RETRYING))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "messages, papers, paper_sources, outbox", _initial),
     Migration(2, "notices, service_status (mailer serve)", _add_service_tables),
@@ -64,6 +71,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "replicas (leader and standbys of mailer serve)", add_replicas_table),
     Migration(9, "quarantine (messages over their parse budget)", add_quarantine_table),
     Migration(10, "slack_subscriptions, slack_feedback (the Slack app)", add_slack_app_tables),
+    Migration(11, "outbox state `failed` renamed `retrying`", rename_failed_to_retrying),
 )
 
 LATEST = MIGRATIONS[-1].version
@@ -78,7 +86,7 @@ def applied_versions(conn: Connection) -> set[int]:
 
 def upgrade(engine: Engine, *, now: datetime | None = None) -> list[Migration]:
     """Bring the database to the latest schema; return the steps applied (none if current)."""
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    stamp = (now or utc_now()).astimezone(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})

@@ -26,6 +26,7 @@ from sqlalchemy import (
     update,
 )
 
+from mailer.keys import NoticeKey
 from mailer.store import codec
 from mailer.store.schema import DEAD, RETRYING, SENT, messages, metadata, outbox
 
@@ -47,7 +48,7 @@ def add_notices_table(conn: Connection) -> None:
 
 @dataclass(frozen=True, slots=True)
 class NoticeState:
-    key: str
+    key: NoticeKey
     watching_since: datetime
     notified: bool
     changed_at: datetime
@@ -60,15 +61,16 @@ class NoticeLog:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def state(self, key: str, now: datetime) -> NoticeState:
+    def state(self, key: NoticeKey, now: datetime) -> NoticeState:
         """The subject's state; first sight starts watching it at `now`."""
         with self.engine.begin() as conn:
-            row = conn.execute(select(notices).where(notices.c.key == key)).mappings().first()
+            stored = key.to_str()
+            row = conn.execute(select(notices).where(notices.c.key == stored)).mappings().first()
             if row is None:
                 at = codec.to_db_time(now)
                 conn.execute(
                     notices.insert().values(
-                        key=key, watching_since=at, notified=False, changed_at=at, detail=None
+                        key=stored, watching_since=at, notified=False, changed_at=at, detail=None
                     )
                 )
                 return NoticeState(key, now, False, now, None)
@@ -80,27 +82,26 @@ class NoticeLog:
             row["detail"],
         )
 
-    def set_notified(self, key: str, notified: bool, now: datetime, detail: str) -> None:
+    def set_notified(self, key: NoticeKey, notified: bool, now: datetime, detail: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 update(notices)
-                .where(notices.c.key == key)
+                .where(notices.c.key == key.to_str())
                 .values(notified=notified, changed_at=codec.to_db_time(now), detail=detail)
             )
 
     def all_states(self) -> list[NoticeState]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(notices).order_by(notices.c.key)).mappings().all()
-        return [
-            NoticeState(
-                r["key"],
-                _aware(r["watching_since"]),
-                bool(r["notified"]),
-                _aware(r["changed_at"]),
-                r["detail"],
-            )
-            for r in rows
-        ]
+        states = []
+        for r in rows:
+            try:
+                key = NoticeKey.parse(r["key"])
+            except ValueError:  # not a subject this version watches
+                continue
+            watching, changed = _aware(r["watching_since"]), _aware(r["changed_at"])
+            states.append(NoticeState(key, watching, bool(r["notified"]), changed, r["detail"]))
+        return states
 
     def last_arrival(self, source: str) -> datetime | None:
         """When the newest email of `source` was processed (any status: it arrived)."""

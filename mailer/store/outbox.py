@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 
-from mailer.models import MatchReason, Paper
+from mailer.keys import BatchKey, Claim
+from mailer.models import MatchReason, OutboxState, Paper
 from mailer.store import codec
 from mailer.store.schema import DEAD, PENDING, RETRYING, SENT, outbox, papers
 
@@ -34,7 +35,7 @@ class ClaimedAlert:
     id: int
     rule: str
     destination: str
-    batch_key: str
+    batch_key: BatchKey
     paper: Paper
     reasons: tuple[MatchReason, ...]
     rule_description: str | None
@@ -52,8 +53,8 @@ class OutboxEntry:
     destination: str
     paper_id: str
     title: str
-    batch_key: str
-    state: str
+    batch_key: BatchKey
+    state: OutboxState
     attempts: int
     due_at: datetime
     next_attempt_at: datetime
@@ -68,7 +69,7 @@ class OutboxGroup:
 
     rule: str
     destination: str
-    state: str
+    state: OutboxState
     reason: str | None
     count: int
     oldest: datetime  # enqueued
@@ -103,7 +104,7 @@ class OutboxQueries:
             return sorted(conn.execute(query).scalars())
 
     def claim_next_batch(
-        self, now: datetime, claim: str, lease: timedelta, destination: str | None = None
+        self, now: datetime, claim: Claim, lease: timedelta, destination: str | None = None
     ) -> list[ClaimedAlert]:
         """Lease every due alert of the oldest due batch (of one destination, if given) to
         `claim`; [] when none is due."""
@@ -113,7 +114,7 @@ class OutboxQueries:
     def claim_due_batches(
         self,
         now: datetime,
-        claim: str,
+        claim: Claim,
         lease: timedelta,
         destination: str | None = None,
         *,
@@ -163,12 +164,12 @@ class OutboxQueries:
             conn.execute(
                 update(outbox)
                 .where(outbox.c.id.in_(chosen), _due(now))
-                .values(claimed_by=claim, claimed_until=codec.to_db_time(now + lease))
+                .values(claimed_by=claim.to_str(), claimed_until=codec.to_db_time(now + lease))
             )
             rows = conn.execute(
                 select(outbox, papers.c.data)
                 .join(papers, papers.c.id == outbox.c.paper_id)
-                .where(outbox.c.claimed_by == claim, outbox.c.id.in_(chosen))
+                .where(outbox.c.claimed_by == claim.to_str(), outbox.c.id.in_(chosen))
                 # digest by digest, each in its own order (arXiv new first, HF by upvotes)
                 .order_by(
                     func.coalesce(outbox.c.message_row, 0),
@@ -183,7 +184,7 @@ class OutboxQueries:
                         id=r["id"],
                         rule=r["rule"],
                         destination=r["destination"],
-                        batch_key=r["batch_key"],
+                        batch_key=BatchKey.parse(r["batch_key"]),
                         paper=codec.paper_from_json(r["data"]),
                         reasons=codec.reasons_from_json(r["reasons"]),
                         rule_description=r["rule_description"],
@@ -194,17 +195,19 @@ class OutboxQueries:
                 )
             return [batch for batch in grouped.values() if batch]
 
-    def renew_claim(self, claim: str, until: datetime) -> int:
+    def renew_claim(self, claim: Claim, until: datetime) -> int:
         """Extend the lease of `claim` to `until`; 0 when its rows are no longer held by it."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(outbox)
-                .where(outbox.c.claimed_by == claim, outbox.c.state.in_([PENDING, RETRYING]))
+                .where(
+                    outbox.c.claimed_by == claim.to_str(), outbox.c.state.in_([PENDING, RETRYING])
+                )
                 .values(claimed_until=codec.to_db_time(until))
             )
         return int(result.rowcount or 0)
 
-    def active_claims(self, now: datetime) -> list[str]:
+    def active_claims(self, now: datetime) -> list[Claim]:
         """The claims whose lease has not expired (to find those of dead workers)."""
         query = (
             select(outbox.c.claimed_by)
@@ -216,16 +219,25 @@ class OutboxQueries:
             .distinct()
         )
         with self.engine.connect() as conn:
-            return [c for c in conn.execute(query).scalars() if c]
+            stored = [c for c in conn.execute(query).scalars() if c]
+        claims = []
+        for text in stored:
+            try:
+                claims.append(Claim.parse(text))
+            except ValueError:  # not a worker's lease (written by hand): left to expire
+                continue
+        return claims
 
-    def release_claims(self, claims: Sequence[str]) -> int:
+    def release_claims(self, claims: Sequence[Claim]) -> int:
         """Drop the leases of workers known to be gone, so their alerts go out now."""
         if not claims:
             return 0
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(outbox)
-                .where(outbox.c.claimed_by.in_(list(claims)), outbox.c.state != SENT)
+                .where(
+                    outbox.c.claimed_by.in_([c.to_str() for c in claims]), outbox.c.state != SENT
+                )
                 .values(claimed_by=None, claimed_until=None)
             )
         return int(result.rowcount or 0)
@@ -240,7 +252,7 @@ class OutboxQueries:
         error: str,
         next_attempt_at: datetime,
         *,
-        claim: str | None = None,
+        claim: Claim | None = None,
     ) -> None:
         """A failed attempt, to retry at `next_attempt_at`. With `claim`, rows another
         worker took over meanwhile are left to it; a row already sent is never reopened."""
@@ -252,16 +264,17 @@ class OutboxQueries:
             next_attempt_at=codec.to_db_time(next_attempt_at),
         )
 
-    def mark_dead(self, ids: Sequence[int], error: str, *, claim: str | None = None) -> None:
+    def mark_dead(self, ids: Sequence[int], error: str, *, claim: Claim | None = None) -> None:
         """Given up on (same rules as `mark_retry` for rows taken over or sent)."""
         self._finish(ids, claim, state=DEAD, last_error=error[:2000])
 
-    def _finish(self, ids: Sequence[int], claim: str | None, **values: object) -> None:
+    def _finish(self, ids: Sequence[int], claim: Claim | None, **values: object) -> None:
         if not ids:
             return
         query = update(outbox).where(outbox.c.id.in_(list(ids)), outbox.c.state != SENT)
         if claim is not None:
-            query = query.where(or_(outbox.c.claimed_by == claim, outbox.c.claimed_by.is_(None)))
+            held_by = outbox.c.claimed_by == claim.to_str()
+            query = query.where(or_(held_by, outbox.c.claimed_by.is_(None)))
         with self.engine.begin() as conn:
             conn.execute(
                 query.values(
@@ -282,7 +295,7 @@ class OutboxQueries:
         return int(result.rowcount or 0)
 
     def list_outbox(
-        self, states: Sequence[str] = (PENDING, RETRYING, DEAD), limit: int = 200
+        self, states: Sequence[OutboxState] = (PENDING, RETRYING, DEAD), limit: int = 200
     ) -> list[OutboxEntry]:
         query = (
             select(outbox, papers.c.title)
@@ -300,8 +313,8 @@ class OutboxQueries:
                 destination=r["destination"],
                 paper_id=r["paper_id"],
                 title=r["title"],
-                batch_key=r["batch_key"],
-                state=r["state"],
+                batch_key=BatchKey.parse(r["batch_key"]),
+                state=OutboxState(r["state"]),
                 attempts=r["attempts"],
                 due_at=codec.from_db_time(r["due_at"]) or r["due_at"],
                 next_attempt_at=codec.from_db_time(r["next_attempt_at"]) or r["next_attempt_at"],
@@ -312,7 +325,9 @@ class OutboxQueries:
             for r in rows
         ]
 
-    def outbox_groups(self, states: Sequence[str] = (PENDING, RETRYING, DEAD)) -> list[OutboxGroup]:
+    def outbox_groups(
+        self, states: Sequence[OutboxState] = (PENDING, RETRYING, DEAD)
+    ) -> list[OutboxGroup]:
         """Unsent alerts counted per (rule, destination, state, last error)."""
         key = (outbox.c.rule, outbox.c.destination, outbox.c.state, outbox.c.last_error)
         query = (
@@ -338,7 +353,7 @@ class OutboxQueries:
                 OutboxGroup(
                     rule=rule,
                     destination=destination,
-                    state=state,
+                    state=OutboxState(state),
                     reason=error,
                     count=int(count),
                     oldest=_utc(oldest),
@@ -372,8 +387,9 @@ class OutboxQueries:
         with self.engine.connect() as conn:
             return codec.from_db_time(conn.execute(query).scalar())
 
-    def outbox_counts(self) -> dict[str, int]:
+    def outbox_counts(self) -> dict[OutboxState, int]:
+        """Alerts per state, every state present (0 when none)."""
         query = select(outbox.c.state, func.count()).group_by(outbox.c.state)
         with self.engine.connect() as conn:
             counts = {state: int(n) for state, n in conn.execute(query)}
-        return {s: counts.get(s, 0) for s in (PENDING, RETRYING, SENT, DEAD)}
+        return {s: counts.get(s, 0) for s in OutboxState}

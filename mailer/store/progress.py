@@ -17,11 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Connection, DateTime, Engine, String, Table, Text, delete, select
 
+from mailer.clock import utc_now
 from mailer.store import codec
 from mailer.store.messages import dialect_insert
 from mailer.store.schema import metadata
@@ -47,14 +48,10 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class StoreProgress:
     """Delivery progress by key, in the state database (safe to share between threads)."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
         self.clock = clock
 

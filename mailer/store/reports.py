@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, distinct, func, select
 
+from mailer.models import MessageStatus
 from mailer.store import codec
 from mailer.store.schema import FAILED, QUARANTINED, SKIPPED, messages, outbox, paper_sources
 
@@ -17,7 +18,7 @@ class MessageProblem:
     uid: str
     message_id: str | None
     subject: str | None
-    status: str
+    status: MessageStatus
     reason: str | None
     processed_at: datetime
     papers: int = 0
@@ -65,7 +66,7 @@ class ReportQueries:
         return self.recent_messages(limit, statuses=(FAILED, QUARANTINED, SKIPPED))
 
     def recent_messages(
-        self, limit: int = 5, statuses: tuple[str, ...] | None = None
+        self, limit: int = 5, statuses: tuple[MessageStatus, ...] | None = None
     ) -> list[MessageProblem]:
         """The latest processed messages (of some statuses), newest first."""
         query = select(messages).order_by(messages.c.processed_at.desc(), messages.c.id.desc())
@@ -80,7 +81,7 @@ class ReportQueries:
                 uid=r["uid"],
                 message_id=r["message_id"],
                 subject=r["subject"],
-                status=r["status"],
+                status=MessageStatus(r["status"]),
                 reason=r["reason"],
                 processed_at=codec.from_db_time(r["processed_at"]) or r["processed_at"],
                 papers=int(r["paper_count"] or 0),

@@ -24,20 +24,22 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from mailer.models import MessageStatus, OutboxState
+
 metadata = MetaData()
 
-# Message status values.
-PARSED = "parsed"
-NO_PAPERS = "no-papers"
-FAILED = "failed"
-SKIPPED = "skipped"
-QUARANTINED = "quarantined"  # over its parse budget; `mailer replay` tries it again
+# Message statuses and outbox states: the enums in mailer.models, by their short names
+# (a StrEnum member is its stored value in SQL).
+PARSED = MessageStatus.PARSED
+NO_PAPERS = MessageStatus.NO_PAPERS
+FAILED = MessageStatus.FAILED
+SKIPPED = MessageStatus.SKIPPED
+QUARANTINED = MessageStatus.QUARANTINED
 
-# Outbox states.
-PENDING = "pending"
-SENT = "sent"
-RETRYING = "failed"  # a delivery attempt failed; retried at next_attempt_at
-DEAD = "dead"
+PENDING = OutboxState.PENDING
+SENT = OutboxState.SENT
+RETRYING = OutboxState.RETRYING
+DEAD = OutboxState.DEAD
 
 schema_version = Table(
     "schema_version",

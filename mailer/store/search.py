@@ -32,7 +32,7 @@ from sqlalchemy import (
     text,
 )
 
-from mailer.models import Paper
+from mailer.models import OutboxState, Paper
 from mailer.store import codec
 from mailer.store.schema import messages, outbox, paper_sources, papers
 
@@ -99,7 +99,7 @@ def add_paper_search(conn: Connection) -> None:
 
 
 @event.listens_for(papers, "after_create")
-def _index_new_papers_table(target: Table, conn: Connection, **_: Any) -> None:
+def _index_new_papers_table(_target: Table, conn: Connection, **_: Any) -> None:
     add_paper_search(conn)
 
 
@@ -134,7 +134,7 @@ class AlertRecord:
     destination: str
     paper_id: str
     title: str
-    state: str
+    state: OutboxState
     created_at: datetime
     sent_at: datetime | None
 
@@ -276,7 +276,7 @@ class SearchQueries:
                     r.destination,
                     r.paper_id,
                     r.title,
-                    r.state,
+                    OutboxState(r.state),
                     codec.from_db_time(r.created_at) or r.created_at,
                     codec.from_db_time(r.sent_at),
                 )

@@ -34,7 +34,7 @@ from mailer.web.ops_pages import ops_routes
 from mailer.web.papers_pages import paper_routes
 from mailer.web.rules_pages import rule_routes
 
-log = logging.getLogger("mailer.web")
+log = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], HealthReport]
 
@@ -46,7 +46,7 @@ def health_routes(
 ) -> list[BaseRoute]:
     """`/healthz` (200 or 503 with the reasons, JSON) and `/metrics` (Prometheus text)."""
 
-    def healthz(request: Request) -> Response:
+    def healthz(_request: Request) -> Response:
         try:
             report = check()
         except Exception as e:  # a broken check must read as unhealthy, not hang
@@ -55,7 +55,7 @@ def health_routes(
         body = json.dumps(report.to_json(), indent=2) + "\n"
         return Response(body, 200 if report.ok else 503, media_type="application/json")
 
-    def metrics(request: Request) -> Response:
+    def metrics(_request: Request) -> Response:
         if refresh_metrics is not None:
             try:
                 refresh_metrics()
@@ -70,7 +70,7 @@ def health_routes(
     ]
 
 
-async def _not_found(request: Request, exc: Exception) -> Response:
+async def _not_found(_request: Request, _exc: Exception) -> Response:
     return PlainTextResponse("not found: try /rules, /papers, /healthz or /metrics\n", 404)
 
 

@@ -231,7 +231,7 @@ class AuthMiddleware:
         request = Request(scope)
         path = request.url.path
         if self.access.mode == "loopback" and not is_loopback(request_host(request)):
-            await self._wrong_host(request)(scope, receive, send)
+            await self._wrong_host()(scope, receive, send)
             return
         # a guessed bearer token counts; a stale session cookie (the token changed) does
         # not: it is an HMAC no one guesses, and a browser sends it with every request
@@ -248,7 +248,7 @@ class AuthMiddleware:
         scope["mailer.bearer"] = by_bearer
         await self.app(scope, receive, send)
 
-    def _wrong_host(self, request: Request) -> Response:
+    def _wrong_host(self) -> Response:
         # a page from another site whose name was pointed at 127.0.0.1 (DNS rebinding)
         # would otherwise read and change everything: the loopback rule trusts no login
         return PlainTextResponse(

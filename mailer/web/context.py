@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from mailer.clock import utc_now
 from mailer.config import Settings
 from mailer.models import Paper
 from mailer.store import Store
@@ -25,10 +26,6 @@ from mailer.web.rulefiles import RuleFile, list_rule_files
 
 STATIC_DIR = Path(__file__).with_name("static")
 MAX_DECODED = 200_000  # papers kept decoded for the preview (about 1 KB each)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def make_templates() -> Environment:
@@ -49,7 +46,7 @@ class WebContext:
     settings: Callable[[], Settings]
     access: Access
     open_store: Callable[[], Store]
-    clock: Callable[[], datetime] = _utc_now
+    clock: Callable[[], datetime] = utc_now
     templates: Environment = field(default_factory=make_templates)
     _store: Store | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)

@@ -31,21 +31,26 @@ def _safe_next(target: str | None) -> str:
     return "/rules"
 
 
-def ops_routes(ctx: WebContext) -> list[BaseRoute]:
-    def index(request: Request) -> Response:
+class _OpsPages:
+    """The handlers, each a method over the site's context."""
+
+    def __init__(self, ctx: WebContext) -> None:
+        self.ctx = ctx
+
+    def index(self, _request: Request) -> Response:
         return RedirectResponse("/rules", status_code=303)
 
-    def outbox_page(request: Request) -> Response:
-        return ctx.render(
+    def outbox_page(self, request: Request) -> Response:
+        return self.ctx.render(
             request,
             "outbox.html.j2",
-            entries=ctx.store.list_outbox(limit=200),
-            counts=ctx.store.outbox_counts(),
+            entries=self.ctx.store.list_outbox(limit=200),
+            counts=self.ctx.store.outbox_counts(),
             message=request.query_params.get("done"),
         )
 
-    async def retry(request: Request) -> Response:
-        if ctx.read_only:
+    async def retry(self, request: Request) -> Response:
+        if self.ctx.read_only:
             return PlainTextResponse("read-only: retrying is turned off", status_code=403)
         try:
             form = await read_form(request, MAX_FORM_BYTES)
@@ -61,22 +66,22 @@ def ops_routes(ctx: WebContext) -> list[BaseRoute]:
                 ids = [int(str(v)) for v in form.getlist("id")]
             except ValueError:
                 return PlainTextResponse("id must be an alert number", status_code=400)
-        count = await run_in_threadpool(ctx.store.requeue_dead, ids, ctx.clock())
+        count = await run_in_threadpool(self.ctx.store.requeue_dead, ids, self.ctx.clock())
         return RedirectResponse(f"/outbox?done={count}", status_code=303)
 
-    def status_page(request: Request) -> Response:
-        from mailer.status import collect_status
+    def status_page(self, request: Request) -> Response:
+        from mailer.status_report import collect_status
 
-        report = collect_status(ctx.store, ctx.settings(), ctx.clock())
-        return ctx.render(request, "status.html.j2", report=report, dead_state=DEAD)
+        report = collect_status(self.ctx.store, self.ctx.settings(), self.ctx.clock())
+        return self.ctx.render(request, "status.html.j2", report=report.to_json(), dead_state=DEAD)
 
-    async def login(request: Request) -> Response:
-        if ctx.access.mode != "token":
+    async def login(self, request: Request) -> Response:
+        if self.ctx.access.mode != "token":
             return RedirectResponse("/rules", status_code=303)
         if request.method == "GET":
             target = _safe_next(request.query_params.get("next"))
-            return ctx.render(request, "login.html.j2", next=target, error=None)
-        if ctx.access.throttle.blocked(client_key(request)):
+            return self.ctx.render(request, "login.html.j2", next=target, error=None)
+        if self.ctx.access.throttle.blocked(client_key(request)):
             return too_many_attempts()
         try:  # anyone may post here: read no more than a login form can be
             form = await read_form(request, MAX_FORM_BYTES, max_fields=10)
@@ -85,18 +90,18 @@ def ops_routes(ctx: WebContext) -> list[BaseRoute]:
         target = _safe_next(str(form.get("next") or ""))
         problem = csrf_problem(request, str(form.get("csrf_token") or "") or None)
         given = str(form.get("token") or "")
-        assert ctx.access.token is not None
+        assert self.ctx.access.token is not None
         if problem or not hmac.compare_digest(
-            given.encode("utf-8"), ctx.access.token.get_secret_value().encode("utf-8")
+            given.encode("utf-8"), self.ctx.access.token.get_secret_value().encode("utf-8")
         ):
             error = problem or "wrong token"
             if not problem:
-                ctx.access.throttle.failed(client_key(request))
-            return ctx.render(request, "login.html.j2", status=401, next=target, error=error)
+                self.ctx.access.throttle.failed(client_key(request))
+            return self.ctx.render(request, "login.html.j2", status=401, next=target, error=error)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
-            ctx.access.session_value(),
+            self.ctx.access.session_value(),
             max_age=30 * 24 * 3600,
             httponly=True,
             samesite="strict",
@@ -104,10 +109,13 @@ def ops_routes(ctx: WebContext) -> list[BaseRoute]:
         )
         return response
 
+
+def ops_routes(ctx: WebContext) -> list[BaseRoute]:
+    pages = _OpsPages(ctx)
     return [
-        Route("/", index),
-        Route("/outbox", outbox_page),
-        Route("/outbox/retry", retry, methods=["POST"]),
-        Route("/status", status_page),
-        Route("/login", login, methods=["GET", "POST"]),
+        Route("/", pages.index),
+        Route("/outbox", pages.outbox_page),
+        Route("/outbox/retry", pages.retry, methods=["POST"]),
+        Route("/status", pages.status_page),
+        Route("/login", pages.login, methods=["GET", "POST"]),
     ]

@@ -17,10 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from mailer.keys import DestinationRef
 from mailer.models import Paper
 from mailer.rules import Rule, RuleError, compile_rules, load_rules
 
-log = logging.getLogger("mailer.web")
+log = logging.getLogger(__name__)
 
 MAX_RULE_TEXT = 2_000_000  # bytes of YAML the page may send: far above any real rule file
 DEFAULT_DAYS = 7
@@ -84,7 +85,7 @@ def check_rule_text(
     name: str,
     *,
     other_files: Sequence[Path] = (),
-    has_destination: Callable[[str], bool] | None = None,
+    has_destination: Callable[[DestinationRef], bool] | None = None,
 ) -> tuple[tuple[Rule, ...], tuple[TextError, ...]]:
     """(the file's rules, its errors) as `mailer rules check` would find them if `text`
     were saved as `name` next to `other_files` (which must not hold the file itself)."""
@@ -172,7 +173,7 @@ def _match_once(rules: list[Rule], papers: Sequence[Paper]) -> dict[Rule, tuple[
                     paper.id,
                     paper.title,
                     tuple(reason.detail for reason in match.reasons),
-                    tuple(t.to for t in rule.notify),
+                    tuple(t.to.to_str() for t in rule.notify),
                 )
             )
     return {rule: tuple(found[i]) for i, rule in enumerate(rules)}
@@ -185,7 +186,7 @@ def preview(
     *,
     saved: Sequence[Rule] | None = None,
     other_files: Sequence[Path] = (),
-    has_destination: Callable[[str], bool] | None = None,
+    has_destination: Callable[[DestinationRef], bool] | None = None,
     cache: RuleMatches | None = None,
 ) -> Preview:
     """Check `text`; when it is valid, match its rules against `papers` and compare with

@@ -40,7 +40,7 @@ from mailer.web.rulefiles import (
 )
 
 LAST_MATCHES = 3
-log = logging.getLogger("mailer.web")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +126,15 @@ def _subscriptions(ctx: WebContext) -> list[Subscription]:
         return []
 
 
-def rule_routes(ctx: WebContext) -> list[BaseRoute]:
-    def rules_page(request: Request) -> Response:
-        settings = ctx.settings()
-        files = ctx.rule_files()
+class _RulePages:
+    """The handlers, each a method over the site's context."""
+
+    def __init__(self, ctx: WebContext) -> None:
+        self.ctx = ctx
+
+    def rules_page(self, request: Request) -> Response:
+        settings = self.ctx.settings()
+        files = self.ctx.rule_files()
         views = []
         for rule_file in files:
             ruleset = load_rules([rule_file.path], has_destination=settings.has_destination)
@@ -139,30 +144,30 @@ def rule_routes(ctx: WebContext) -> list[BaseRoute]:
         if wanted is not None:
             chosen = next((f for f in files if f.name == wanted), chosen)
         text = read_text(chosen.path) if chosen else ""
-        return ctx.render(
+        return self.ctx.render(
             request,
             "rules.html.j2",
-            subscriptions=_subscriptions(ctx),
+            subscriptions=_subscriptions(self.ctx),
             files=views,
             chosen=chosen,
             text=text,
             loaded=fingerprint(text),
             days=settings.web.preview_days,
-            last=_last_matches(ctx.store.alerts_for(limit=2000)),
+            last=_last_matches(self.ctx.store.alerts_for(limit=2000)),
         )
 
-    def _preview(data: dict[str, Any]) -> dict[str, object]:
+    def _preview(self, data: dict[str, Any]) -> dict[str, object]:
         text = data.get("yaml")
         if not isinstance(text, str):
             raise BadRequest('send {"yaml": "<a rule file>", "days": 7}')
-        settings = ctx.settings()
+        settings = self.ctx.settings()
         days = _days(data.get("days", settings.web.preview_days))
-        rule_file = _find_file(ctx, data.get("file"))
-        others = [f.path for f in ctx.rule_files() if f != rule_file]
+        rule_file = _find_file(self.ctx, data.get("file"))
+        others = [f.path for f in self.ctx.rule_files() if f != rule_file]
         saved = None
         if rule_file is not None:
             saved = load_rules([rule_file.path], has_destination=settings.has_destination).rules
-        papers = ctx.recent_papers(ctx.clock() - timedelta(days=days))
+        papers = self.ctx.recent_papers(self.ctx.clock() - timedelta(days=days))
         result = preview(
             text,
             rule_file.name if rule_file else "preview.yaml",
@@ -170,27 +175,27 @@ def rule_routes(ctx: WebContext) -> list[BaseRoute]:
             saved=saved,
             other_files=others if rule_file else (),
             has_destination=settings.has_destination,
-            cache=ctx.rule_matches,
+            cache=self.ctx.rule_matches,
         )
         return {**result.to_json(), "days": days}
 
-    async def api_preview(request: Request) -> Response:
+    async def api_preview(self, request: Request) -> Response:
         try:
             data = await _json_body(request)
             # matching is CPU work: off the event loop, so /healthz stays prompt
-            return JSONResponse(await run_in_threadpool(_preview, data))
+            return JSONResponse(await run_in_threadpool(self._preview, data))
         except BadRequest as e:
             return JSONResponse({"error": str(e)}, status_code=_status(e))
 
-    def _save(data: dict[str, Any]) -> Response:
+    def _save(self, data: dict[str, Any]) -> Response:
         text = data.get("yaml")
         if not isinstance(text, str) or len(text.encode("utf-8")) > MAX_RULE_TEXT:
             raise BadRequest('send {"file": "team.yaml", "yaml": "<the rule file>"}')
-        rule_file = _find_file(ctx, data.get("file"))
+        rule_file = _find_file(self.ctx, data.get("file"))
         if rule_file is None:
             raise BadRequest("name the rule file to save")
-        settings = ctx.settings()
-        others = [f.path for f in ctx.rule_files() if f != rule_file]
+        settings = self.ctx.settings()
+        others = [f.path for f in self.ctx.rule_files() if f != rule_file]
         checked = preview(
             text, rule_file.name, [], other_files=others, has_destination=settings.has_destination
         )
@@ -210,8 +215,8 @@ def rule_routes(ctx: WebContext) -> list[BaseRoute]:
             )
         return JSONResponse({"saved": True, "file": rule_file.name, "loaded": fingerprint(text)})
 
-    async def save(request: Request) -> Response:
-        if ctx.read_only:
+    async def save(self, request: Request) -> Response:
+        if self.ctx.read_only:
             return JSONResponse({"error": "read-only: editing is turned off"}, status_code=403)
         if not request.scope.get("mailer.bearer"):
             problem = csrf_problem(request, None)
@@ -219,12 +224,15 @@ def rule_routes(ctx: WebContext) -> list[BaseRoute]:
                 return JSONResponse({"error": problem}, status_code=403)
         try:
             data = await _json_body(request)
-            return await run_in_threadpool(_save, data)
+            return await run_in_threadpool(self._save, data)
         except BadRequest as e:
             return JSONResponse({"error": str(e)}, status_code=_status(e))
 
+
+def rule_routes(ctx: WebContext) -> list[BaseRoute]:
+    pages = _RulePages(ctx)
     return [
-        Route("/rules", rules_page),
-        Route("/api/preview", api_preview, methods=["POST"]),
-        Route("/api/rules/save", save, methods=["POST"]),
+        Route("/rules", pages.rules_page),
+        Route("/api/preview", pages.api_preview, methods=["POST"]),
+        Route("/api/rules/save", pages.save, methods=["POST"]),
     ]

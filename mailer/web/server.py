@@ -15,7 +15,7 @@ import threading
 import uvicorn
 from starlette.types import ASGIApp
 
-log = logging.getLogger("mailer.web")
+log = logging.getLogger(__name__)
 
 STOP_SECONDS = 5.0
 

@@ -51,7 +51,7 @@ def slack_server() -> Iterator[SlackServer]:
 def smtp_server_factory(tmp_path: Path) -> Iterator[Callable[..., SmtpServer]]:
     servers: list[SmtpServer] = []
 
-    def make(*, tls: bool = False, auth: bool = False, start: bool = True) -> SmtpServer:
+    def make(*, tls: str | None = None, auth: bool = False, start: bool = True) -> SmtpServer:
         server = SmtpServer(tmp_path / f"smtp{len(servers)}", tls=tls, auth=auth)
         servers.append(server)
         if start:

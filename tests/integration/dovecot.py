@@ -20,7 +20,7 @@ import ssl
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, suppress
 from pathlib import Path
 from typing import Literal
@@ -321,7 +321,7 @@ def dovecot(dovecot_dir: Path) -> Iterator[DovecotServer]:
 
 
 @pytest.fixture
-def dovecot_server(dovecot_dir: Path) -> Iterator[type[DovecotServer]]:
+def dovecot_server(dovecot_dir: Path) -> Iterator[Callable[..., DovecotServer]]:
     """A factory for Dovecots with options (TLS, no IDLE); all are stopped at the end."""
     started: list[DovecotServer] = []
 

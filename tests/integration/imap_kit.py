@@ -17,6 +17,7 @@ from mailer.app import Pipeline
 from mailer.config import Settings, load_settings
 from mailer.health import FetchBoard
 from mailer.jobs import ServiceJobs
+from mailer.timings import Timings
 
 from .dovecot import PASSWORD, USER, DovecotServer
 
@@ -90,6 +91,7 @@ def service_jobs(pipe: Pipeline) -> ServiceJobs:
         stopping=threading.Event(),
         on_config_change=lambda _settings: None,
         on_rules_change=lambda _rules: None,
+        timings=Timings.for_tests(),  # the watchers' stop checks and backoff, in tenths
     )
 
 

@@ -146,66 +146,77 @@ class SlackServer:
             wanted = self.app_token if path == "/api/apps.connections.open" else self.token
             if path.startswith("/api/") and headers.get("authorization") != f"Bearer {wanted}":
                 return Reply.error("invalid_auth")
-            if path == "/api/auth.test":
-                return Reply(200, {"ok": True, "team": "Test", "user": "mailer", "bot_id": "B1"})
-            if path == "/api/users.info":
-                user = str(body.get("user", ""))
-                if user not in self.users:
-                    return Reply.error("user_not_found")
-                return Reply(200, {"ok": True, "user": {"id": user, **self.users[user]}})
-            if path == "/api/conversations.members":
-                channel = str(body.get("channel", ""))
-                if channel not in self.members:
-                    return Reply.error("channel_not_found")
-                return Reply(200, {"ok": True, "members": self.members[channel],
-                                   "response_metadata": {"next_cursor": ""}})  # fmt: skip
-            if path in ("/api/views.publish", "/api/views.open", "/api/views.update"):
-                view = body.get("view")
-                view = json.loads(view) if isinstance(view, str) else view
-                return Reply(200, {"ok": True, "view": {"id": "V1", "hash": "h1", **(view or {})}})
-            if path == "/api/apps.connections.open":
-                if self.socket_url is None:
-                    return Reply.error("invalid_auth")
-                return Reply(200, {"ok": True, "url": self.socket_url})
-            if path.startswith("/response/"):
-                return Reply(200, {"ok": True})
-            if path == "/api/conversations.open":
-                user = str(body.get("users", ""))
-                if not user.startswith("U"):
-                    return Reply.error("user_not_found")
-                return Reply(200, {"ok": True, "channel": {"id": "D" + user[1:]}})
-            if path == "/api/conversations.list":
-                listed = [{"id": i, "name": n} for i, n in self.channels.items()]
-                return Reply(200, {"ok": True, "channels": listed})
-            if path in ("/api/conversations.history", "/api/conversations.replies"):
-                return self._read(path, body)
+            answer = self._answer_api(path, body)
+            if answer is not None:
+                return answer
             if not path.startswith(POST_PATHS):
                 return Reply(404, {"ok": False, "error": "unknown_method"})
-            scripted = self._script.pop(0) if self._script else None
-            if scripted is not None and not (scripted.status == 200 and scripted.body is None):
-                return scripted  # Reply() in a script means "answer normally"
-            if scripted is None and self._down and self._down[1]() < self._down[0]:
-                return Reply.server_error()
-            if scripted is None and self._permanent:
-                if path.startswith("/webhook/"):
-                    return Reply(404, self._permanent)
-                return Reply.error(self._permanent)
+            return self._post(path, body)
+
+    def _answer_api(self, path: str, body: dict[str, Any]) -> Reply | None:
+        """The Web API methods that read or open things; None for the others."""
+        if path == "/api/auth.test":
+            return Reply(200, {"ok": True, "team": "Test", "user": "mailer", "bot_id": "B1"})
+        if path == "/api/users.info":
+            user = str(body.get("user", ""))
+            if user not in self.users:
+                return Reply.error("user_not_found")
+            return Reply(200, {"ok": True, "user": {"id": user, **self.users[user]}})
+        if path == "/api/conversations.members":
+            channel = str(body.get("channel", ""))
+            if channel not in self.members:
+                return Reply.error("channel_not_found")
+            return Reply(200, {"ok": True, "members": self.members[channel],
+                               "response_metadata": {"next_cursor": ""}})  # fmt: skip
+        if path in ("/api/views.publish", "/api/views.open", "/api/views.update"):
+            view = body.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            return Reply(200, {"ok": True, "view": {"id": "V1", "hash": "h1", **(view or {})}})
+        if path == "/api/apps.connections.open":
+            if self.socket_url is None:
+                return Reply.error("invalid_auth")
+            return Reply(200, {"ok": True, "url": self.socket_url})
+        if path.startswith("/response/"):
+            return Reply(200, {"ok": True})
+        if path == "/api/conversations.open":
+            user = str(body.get("users", ""))
+            if not user.startswith("U"):
+                return Reply.error("user_not_found")
+            return Reply(200, {"ok": True, "channel": {"id": "D" + user[1:]}})
+        if path == "/api/conversations.list":
+            listed = [{"id": i, "name": n} for i, n in self.channels.items()]
+            return Reply(200, {"ok": True, "channels": listed})
+        if path in ("/api/conversations.history", "/api/conversations.replies"):
+            return self._read(path, body)
+        return None
+
+    def _post(self, path: str, body: dict[str, Any]) -> Reply:
+        """chat.postMessage and the webhooks: as scripted, down, refusing, or posted."""
+        scripted = self._script.pop(0) if self._script else None
+        if scripted is not None and not (scripted.status == 200 and scripted.body is None):
+            return scripted  # Reply() in a script means "answer normally"
+        if scripted is None and self._down and self._down[1]() < self._down[0]:
+            return Reply.server_error()
+        if scripted is None and self._permanent:
             if path.startswith("/webhook/"):
-                return Reply(200, "ok")
-            self._ts += 100
-            ts = f"{self._ts // 1_000_000}.{self._ts % 1_000_000:06d}"
-            channel = self._channel_id(str(body.get("channel", "C0")))
-            message: dict[str, Any] = {"ts": ts, "text": body.get("text", "")}
-            if body.get("thread_ts"):
-                message["thread_ts"] = body["thread_ts"]
-            metadata = body.get("metadata")
-            if isinstance(metadata, str) and metadata:
-                metadata = json.loads(metadata)
-            if metadata:
-                message["metadata"] = metadata
-            self.messages.setdefault(channel, []).append(message)
-            self.timestamps.append(ts)
-            return Reply(200, {"ok": True, "channel": channel, "ts": ts, "message": message})
+                return Reply(404, self._permanent)
+            return Reply.error(self._permanent)
+        if path.startswith("/webhook/"):
+            return Reply(200, "ok")
+        self._ts += 100
+        ts = f"{self._ts // 1_000_000}.{self._ts % 1_000_000:06d}"
+        channel = self._channel_id(str(body.get("channel", "C0")))
+        message: dict[str, Any] = {"ts": ts, "text": body.get("text", "")}
+        if body.get("thread_ts"):
+            message["thread_ts"] = body["thread_ts"]
+        metadata = body.get("metadata")
+        if isinstance(metadata, str) and metadata:
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
+        self.messages.setdefault(channel, []).append(message)
+        self.timestamps.append(ts)
+        return Reply(200, {"ok": True, "channel": channel, "ts": ts, "message": message})
 
     def _channel_id(self, channel: str) -> str:
         by_name = {name: id_ for id_, name in self.channels.items()}
@@ -265,6 +276,6 @@ class SlackServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client was killed while we were slow: as Slack would
 
-            do_GET = do_POST
+            do_GET = do_POST  # noqa: N815 http.server's handler name
 
         return Handler

@@ -19,13 +19,15 @@ from click.testing import CliRunner
 from render_batches import three_paper_batch
 
 from mailer.cli import cli
-from mailer.config import Destination, Settings, load_settings
+from mailer.config import ConfigError, Destination, Settings, load_settings
+from mailer.delivery import OutboxWorker
+from mailer.keys import DestinationRef
+from mailer.models import MessageStatus
 from mailer.notify import Channel, ChannelContext, DeliveryError
 from mailer.notify.apprise import AppriseChannel, AppriseDestination
 from mailer.notify.http import Pacer
 from mailer.notify.render import headline
 from mailer.notify.slack import MemoryProgress
-from mailer.outbox import OutboxWorker
 from mailer.store import MessageRecord, NewAlert, Store
 
 pytestmark = pytest.mark.integration
@@ -129,9 +131,9 @@ def test_a_retry_after_one_url_failed_does_not_resend_to_the_urls_that_took_it(
 def test_an_unknown_scheme_is_refused_when_the_config_is_loaded(tmp_path: Path) -> None:
     path = tmp_path / "mailer.yaml"
     path.write_text(f"destinations: {{d: {{kind: apprise, urls: ['no url {SECRET}']}}}}\n")
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ConfigError, match="is not an apprise URL") as caught:
         load_settings(path, {})
-    assert "is not an apprise URL" in str(caught.value) and SECRET not in str(caught.value)
+    assert SECRET not in str(caught.value)
 
 
 def test_urls_from_the_environment(hook: Hook, tmp_path: Path) -> None:
@@ -140,7 +142,7 @@ def test_urls_from_the_environment(hook: Hook, tmp_path: Path) -> None:
     settings = load_settings(path, {"HOOKS": f"{hook.url('x/1')}, {hook.url('x/2')}"})
     target = AppriseChannel(
         "d",
-        settings.destination("d"),
+        settings.destination(DestinationRef.named("d")),
         ChannelContext.from_settings(settings),
         pacer=no_sleep_pacer(),
     )
@@ -249,7 +251,7 @@ T0 = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 
 def enqueue_sample(store: Store, destination: str) -> None:
     batch = three_paper_batch(destination)
-    record = MessageRecord("inbox", "INBOX", 1, "1", "parsed", T0, message_id="<d@hf>")
+    record = MessageRecord("inbox", "INBOX", 1, "1", MessageStatus.PARSED, T0, message_id="<d@hf>")
     alerts = [
         NewAlert(
             batch.rule,

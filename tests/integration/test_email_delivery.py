@@ -9,6 +9,7 @@ import pytest
 from render_batches import hostile_batch, three_paper_batch
 
 from mailer.config import Settings, load_settings
+from mailer.keys import DestinationRef
 from mailer.notify import ChannelContext, DeliveryError
 from mailer.notify.email import EmailChannel, batch_message_id
 
@@ -52,7 +53,11 @@ def settings_for(
 
 
 def email_channel(settings: Settings, name: str = "alice-email") -> EmailChannel:
-    return EmailChannel(name, settings.destination(name), ChannelContext.from_settings(settings))
+    return EmailChannel(
+        name,
+        settings.destination(DestinationRef.parse(name)),
+        ChannelContext.from_settings(settings),
+    )
 
 
 def test_smtp_down_then_up_the_email_arrives_once_with_both_parts_and_headers(

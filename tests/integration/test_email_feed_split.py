@@ -19,6 +19,7 @@ from render_batches import daily_feed_batch
 
 from mailer.cli import cli
 from mailer.config import load_settings
+from mailer.keys import DestinationRef
 from mailer.notify import ChannelContext, DeliveryError
 from mailer.notify.email import EmailChannel
 from mailer.notify.slack import MemoryProgress
@@ -113,7 +114,7 @@ def test_the_arxiv_listing_arrives_as_parts_under_100_kb_with_every_paper_once(
         assert on_disk["Message-ID"].endswith(".alerts@example.com>")
         assert (on_disk["In-Reply-To"] is None) == (sent["In-Reply-To"] is None)
         assert on_disk.get_content_type() == sent.get_content_type() == "multipart/alternative"
-        assert html_of(on_disk) == html_of(sent)  # type: ignore[arg-type]
+        assert html_of(on_disk) == html_of(sent)
 
 
 def test_a_retry_after_a_failure_part_way_sends_only_the_missing_parts(
@@ -124,7 +125,7 @@ def test_a_retry_after_a_failure_part_way_sends_only_the_missing_parts(
     path.write_text(config(server).replace("rules: rules/", f"rules: {tmp_path}"))
     settings = load_settings(path, {})
     batch = daily_feed_batch(400, destination="alice-email")
-    channel = EmailChannel("alice-email", settings.destination("alice-email"),
+    channel = EmailChannel("alice-email", settings.destination(DestinationRef.named("alice-email")),
                            ChannelContext.from_settings(settings),
                            progress=MemoryProgress())  # fmt: skip
     server.fail_data += ["250 OK", "451 4.3.0 try again later"]  # part 1 goes, part 2 not

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -57,7 +57,7 @@ def closed_url() -> str:
         return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
-def configure(tmp_path: Path, rules: list[dict[str, object]], base_url: str) -> Path:
+def configure(tmp_path: Path, rules: Sequence[Mapping[str, object]], base_url: str) -> Path:
     path = write_config(tmp_path, rules)
     config = yaml.safe_load(path.read_text())
     config["enrich"] = {

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Callable, Generator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,9 +76,9 @@ def test_a_move_the_server_refuses_is_retried_once_per_fetch_then_given_up(
     settings = imap_settings(tmp_path, dovecot, after={"move_to": "~Processed"})  # refused
     pipe, recorder = open_pipeline(settings)
     logins: list[str] = []
-    real_connect = imap_module.connect
+    real_connect = imap_module.connect  # type: ignore[attr-defined]  # patched where it is used
 
-    def counting_connect(*args, **kwargs):  # the narrow seam: opening a connection
+    def counting_connect(*args: Any, **kwargs: Any) -> Any:  # the narrow seam: opening a connection
         logins.append("login")
         return real_connect(*args, **kwargs)
 
@@ -146,7 +148,7 @@ def test_a_skipped_message_the_store_failed_to_record_is_handed_over_again(
     record = pipe.store.record_message
     failures = ["2"]
 
-    def flaky_record(message, *args, **kwargs):
+    def flaky_record(message: Any, *args: Any, **kwargs: Any) -> Any:
         if message.uid in failures:
             failures.remove(message.uid)
             raise RuntimeError("database is locked")
@@ -193,6 +195,7 @@ def test_a_backfill_run_again_after_an_interruption_alerts_each_paper_once(
     pipe, recorder = open_pipeline(settings)
     source = pipe.source("mail")
     messages = source.fetch(pipe.store, date(2000, 1, 1))
+    assert isinstance(messages, Generator)  # a generator, so it can be closed mid-way
     for _ in range(3):  # interrupted after three messages
         pipe.process_incoming(next(messages), source=source, since=date(2000, 1, 1))
     messages.close()
@@ -203,7 +206,7 @@ def test_a_backfill_run_again_after_an_interruption_alerts_each_paper_once(
 
 
 def test_tls_with_ca_file_connects_and_without_it_is_not_trusted(
-    tmp_path: Path, dovecot_server: type[DovecotServer]
+    tmp_path: Path, dovecot_server: Callable[..., DovecotServer]
 ) -> None:
     for mode in ("ssl", "starttls"):
         server = dovecot_server(tls=mode)
@@ -343,7 +346,7 @@ def test_a_message_the_store_failed_to_record_is_fetched_again(
     record = pipe.store.record_message
     failures = ["2"]
 
-    def flaky_record(message, *args, **kwargs):
+    def flaky_record(message: Any, *args: Any, **kwargs: Any) -> Any:
         if message.uid in failures:
             failures.remove(message.uid)
             raise RuntimeError("database is locked")
@@ -368,7 +371,7 @@ def test_a_message_the_store_failed_to_record_is_fetched_again_after_a_restart(
     pipe, recorder = open_pipeline(settings)
     record = pipe.store.record_message
 
-    def failing_record(message, *args, **kwargs):
+    def failing_record(message: Any, *args: Any, **kwargs: Any) -> Any:
         if message.uid == "2":
             raise RuntimeError("disk I/O error")
         return record(message, *args, **kwargs)

@@ -9,14 +9,17 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from mailer.config import ImapSource as ImapConfig
+from mailer.jobs import ServiceJobs
 from mailer.metrics import REGISTRY
-from mailer.sources.imap_watch import ImapWatcher
-from mailer.watch import start_idle_watcher, sweep_source
+from mailer.service import open_watcher
+from mailer.sources.imap_idle import ImapWatcher
+from mailer.timings import Timings
 
 from .dovecot import PASSWORD, DovecotServer
 from .imap_kit import (
@@ -38,7 +41,7 @@ def test_a_message_appended_while_idling_alerts_within_5_seconds(
 ) -> None:
     dovecot.append(digest(1))
     pipe, recorder = open_pipeline(imap_settings(tmp_path, dovecot))
-    watcher = start_idle_watcher(pipe.settings.sources[0], service_jobs(pipe))
+    watcher = open_watcher(pipe.source("mail"), service_jobs(pipe))
     watcher.start()
     try:
         wait_for(lambda: watcher.status().state == "idling", timeout=5)
@@ -61,11 +64,11 @@ def test_a_message_appended_while_idling_alerts_within_5_seconds(
 
 
 def test_a_server_without_idle_is_polled_and_says_so_once(
-    tmp_path: Path, dovecot_server: type[DovecotServer], caplog: pytest.LogCaptureFixture
+    tmp_path: Path, dovecot_server: Callable[..., DovecotServer], caplog: pytest.LogCaptureFixture
 ) -> None:
     server = dovecot_server(idle=False)
     pipe, recorder = open_pipeline(imap_settings(tmp_path, server, sweep_seconds=1))
-    watcher = start_idle_watcher(pipe.settings.sources[0], service_jobs(pipe))
+    watcher = open_watcher(pipe.source("mail"), service_jobs(pipe))
     with caplog.at_level(logging.INFO, logger="mailer"):
         watcher.start()
         try:
@@ -92,8 +95,8 @@ def test_after_a_30_second_outage_the_watcher_reconnects_and_processes_once(
     watcher = ImapWatcher(
         config,
         pipe.settings,
-        lambda: sweep_source(jobs, config.name),
-        max_backoff=4,
+        lambda: jobs.sweep(config.name),
+        timings=Timings(max_backoff=4),
         on_failure=lambda error: jobs.record_fetch(config.name, error),
     )
     reconnects_before = REGISTRY.get_sample_value(RECONNECTS, {"source": "mail"}) or 0
@@ -129,7 +132,7 @@ def test_after_a_30_second_outage_the_watcher_reconnects_and_processes_once(
 
 def test_stop_returns_promptly_while_idling(tmp_path: Path, dovecot: DovecotServer) -> None:
     pipe, _recorder = open_pipeline(imap_settings(tmp_path, dovecot))
-    watcher = start_idle_watcher(pipe.settings.sources[0], service_jobs(pipe))
+    watcher = open_watcher(pipe.source("mail"), service_jobs(pipe))
     watcher.start()
     wait_for(lambda: watcher.status().state == "idling", timeout=5)
     started = time.monotonic()
@@ -182,7 +185,7 @@ def test_a_folder_recreated_while_watched_alerts_only_the_new_messages(
         dovecot.append(digest(n), folder="Papers")
     pipe, recorder = open_pipeline(imap_settings(tmp_path, dovecot, folder="Papers"))
     jobs = service_jobs(pipe)
-    watcher = start_idle_watcher(pipe.settings.sources[0], jobs)
+    watcher = open_watcher(pipe.source("mail"), jobs)
     watcher.start()
     try:
         wait_for(lambda: watcher.status().state == "idling", timeout=5)
@@ -206,7 +209,7 @@ def test_idle_is_renewed_with_a_noop_heartbeat_without_sweeping(
     tmp_path: Path, dovecot: DovecotServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     pipe, recorder = open_pipeline(imap_settings(tmp_path, dovecot, idle_renew_seconds=0.5))
-    watcher = start_idle_watcher(pipe.settings.sources[0], service_jobs(pipe))
+    watcher = open_watcher(pipe.source("mail"), service_jobs(pipe))
     with caplog.at_level(logging.DEBUG, logger="imapclient"):
         watcher.start()
         try:
@@ -236,7 +239,7 @@ def test_a_sweep_that_keeps_failing_is_logged_once_per_outage(
         attempts.append(time.monotonic())
         raise RuntimeError("database is locked")
 
-    watcher = ImapWatcher(config, settings, failing_sweep, max_backoff=0.5)
+    watcher = ImapWatcher(config, settings, failing_sweep, timings=Timings(max_backoff=0.5))
     with caplog.at_level(logging.INFO, logger="mailer"):
         watcher.start()
         try:
@@ -276,13 +279,12 @@ def test_the_command_exits_1_when_a_watcher_dies(
 ) -> None:
     from click.testing import CliRunner
 
-    from mailer import watch as watch_module
     from mailer.cli import cli
 
     def fatal_sweep(_jobs: object, _name: str) -> None:  # the narrow seam: the sweep
         raise SystemExit(3)
 
-    monkeypatch.setattr(watch_module, "sweep_source", fatal_sweep)
+    monkeypatch.setattr(ServiceJobs, "sweep", fatal_sweep)
     config = write_imap_config(tmp_path, dovecot)
     started = time.monotonic()
     result = CliRunner().invoke(
@@ -294,33 +296,45 @@ def test_the_command_exits_1_when_a_watcher_dies(
 
 
 def test_the_directory_poller_outlives_a_failing_round(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import threading
-    from types import SimpleNamespace
+    """`mailer watch` polls a directory every minute (`WATCH`'s `default_poll`): here
+    every 0.05 s, through the same scheduler jobs as `mailer serve`."""
+    from datetime import UTC, datetime
 
-    from mailer import watch as watch_module
+    from mailer.config import Settings
+    from mailer.scheduler import new_scheduler, schedule_jobs
+    from mailer.service import WATCH
 
-    monkeypatch.setattr(watch_module, "DIRECTORY_POLL_SECONDS", 0.05)
+    assert WATCH.timings.default_poll == 60.0
     rounds: list[str] = []
 
-    def fetch_source(name: str) -> None:  # the narrow seam: the jobs' fetch
-        rounds.append(name)
-        if len(rounds) == 1:
-            raise RuntimeError("delivery failed: database is locked")
+    class Jobs:  # the narrow seam: the jobs' fetch
+        def fetch_source(self, name: str) -> None:
+            rounds.append(name)
+            if len(rounds) == 1:
+                raise RuntimeError("delivery failed: database is locked")
 
-    jobs = SimpleNamespace(
-        settings=SimpleNamespace(sources=[SimpleNamespace(name="inbox", kind="directory")]),
-        stopping=threading.Event(),
-        fetch_source=fetch_source,
+        def deliver_due(self) -> None: ...
+        def check_for_changes(self) -> None: ...
+        def check_silence(self) -> None: ...
+        def housekeeping(self) -> None: ...
+
+    settings = Settings.model_validate(
+        {
+            "sources": [{"name": "inbox", "kind": "directory", "path": str(tmp_path)}],
+            "destinations": {"team": {"kind": "console"}},
+        }
     )
-    watchers = watch_module.SourceWatchers(jobs)  # type: ignore[arg-type]
+    scheduler = new_scheduler()
+    timings = Timings(default_poll=0.05)
+    schedule_jobs(scheduler, settings, [], Jobs(), lambda: datetime.now(UTC), timings=timings)
     with caplog.at_level(logging.ERROR, logger="mailer"):
-        watchers.start()
+        scheduler.start()
         try:
             wait_for(lambda: len(rounds) >= 3, timeout=5)
         finally:
-            watchers.stop()
+            scheduler.shutdown(wait=True)
     assert any("polling failed" in r.getMessage() for r in caplog.records)
 
 
@@ -359,5 +373,5 @@ def test_mail_announced_with_the_end_of_idle_is_swept_at_once(
         watcher.stop()
 
     watcher = ImapWatcher(config, settings, sweep)
-    watcher._watch_with_idle(_LateExistsClient())  # type: ignore[arg-type]
+    watcher._watch_with_idle(_LateExistsClient())
     assert sweeps == [1]

@@ -16,8 +16,9 @@ from mailer.app import Pipeline
 from mailer.config import load_settings
 from mailer.health import FetchBoard
 from mailer.jobs import ServiceJobs
-from tests.integration.dovecot import free_port
-from tests.integration.slack_server import SlackServer
+
+from .dovecot import free_port
+from .slack_server import SlackServer
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,7 @@ retries are scheduled by the outbox's next_attempt_at, not by sleeping, and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,10 +14,11 @@ from render_batches import three_paper_batch
 
 from mailer.cli import cli
 from mailer.config import Destination, Settings, load_settings
+from mailer.delivery import OutboxWorker
+from mailer.models import MessageStatus, OutboxState
 from mailer.notify import Channel, ChannelContext
 from mailer.notify.registry import create_channel
 from mailer.notify.slack import MemoryProgress, Pacer, SlackChannel
-from mailer.outbox import OutboxWorker
 from mailer.store import MessageRecord, NewAlert, Store
 
 from .conftest import FakeClock
@@ -49,7 +50,7 @@ delivery: {{backoff_seconds: 10, max_attempts: 10}}
 
 def enqueue_sample(store: Store, destination: str) -> None:
     batch = three_paper_batch(destination)
-    record = MessageRecord("inbox", "INBOX", 1, "1", "parsed", T0, message_id="<d@hf>")
+    record = MessageRecord("inbox", "INBOX", 1, "1", MessageStatus.PARSED, T0, message_id="<d@hf>")
     alerts = [
         NewAlert(
             batch.rule,
@@ -68,7 +69,7 @@ def enqueue_sample(store: Store, destination: str) -> None:
 @pytest.fixture
 def setup(
     tmp_path: Path, slack_server: SlackServer, fake_clock: FakeClock
-) -> tuple[Settings, Path, Store, OutboxWorker]:
+) -> Iterator[tuple[Settings, Path, Store, OutboxWorker]]:
     config = write_config(tmp_path, slack_server, smtp_port=1)
     settings = load_settings(config, {"SLACK_BOT_TOKEN": TOKEN})
     store = Store.open(settings.state)
@@ -110,7 +111,7 @@ def test_rate_limited_three_times_through_the_outbox_arrives_once(
     _, _, store, worker = setup
     enqueue_sample(store, "team-slack")
     slack_server.script(*[Reply.rate_limited(2)] * 3)
-    run_outbox_until(worker, fake_clock, lambda: store.outbox_counts()["sent"] == 3)
+    run_outbox_until(worker, fake_clock, lambda: store.outbox_counts()[OutboxState.SENT] == 3)
     assert len(slack_server.posts()) == 1 and len(slack_server.attempts()) == 4
     worker.deliver_due(T0 + timedelta(hours=1))
     assert len(slack_server.posts()) == 1, "nothing sent twice"
@@ -124,7 +125,7 @@ def test_slack_down_for_a_minute_alerts_wait_and_arrive_once(
     _, _, store, worker = setup
     enqueue_sample(store, "team-slack")
     slack_server.down_until(fake_clock() + 60, fake_clock)
-    run_outbox_until(worker, fake_clock, lambda: store.outbox_counts()["sent"] == 3)
+    run_outbox_until(worker, fake_clock, lambda: store.outbox_counts()[OutboxState.SENT] == 3)
     assert fake_clock() >= 1060
     assert len(slack_server.posts()) == 1
     assert len(slack_server.attempts()) > 2  # it really failed for a while
@@ -141,7 +142,7 @@ def test_channel_not_found_is_dead_after_one_try_and_mailer_outbox_says_why(
     worker.deliver_due(T0)
     worker.deliver_due(T0 + timedelta(hours=2))
     assert len(slack_server.attempts()) == 1
-    assert store.outbox_counts()["dead"] == 3
+    assert store.outbox_counts()[OutboxState.DEAD] == 3
     result = CliRunner().invoke(cli, ["outbox", "--config", str(config)])
     assert result.exit_code in (0, 1), result.output
     assert "reason: channel_not_found" in result.output
@@ -162,7 +163,7 @@ def test_smtp_down_then_up_through_the_outbox_arrives_once(
         enqueue_sample(store, "alice-email")
         for minutes in (0, 1, 3):  # down for the first attempts
             worker.deliver_due(T0 + timedelta(minutes=minutes))
-        assert store.outbox_counts()["failed"] == 3
+        assert store.outbox_counts()[OutboxState.RETRYING] == 3
         smtp.start()
         worker.deliver_due(T0 + timedelta(hours=1))
         worker.deliver_due(T0 + timedelta(hours=2))
@@ -171,6 +172,6 @@ def test_smtp_down_then_up_through_the_outbox_arrives_once(
         assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
         assert message["Subject"].startswith("Paper alerts · small-llms · 3 new")
         assert message["Message-ID"] and message["Date"]
-        assert store.outbox_counts()["sent"] == 3
+        assert store.outbox_counts()[OutboxState.SENT] == 3
     finally:
         store.close()

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.dovecot import PASSWORD, USER, DovecotServer, free_port, start_dovecot
-from tests.integration.slack_server import SlackServer
+from .dovecot import PASSWORD, USER, DovecotServer, free_port, start_dovecot
+from .slack_server import SlackServer
 
 pytestmark = pytest.mark.integration
 

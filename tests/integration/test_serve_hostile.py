@@ -18,15 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.dovecot import PASSWORD, DovecotServer, start_dovecot
-from tests.integration.slack_server import SlackServer
-from tests.integration.test_serve import (
+from .dovecot import PASSWORD, DovecotServer, free_port, start_dovecot
+from .slack_server import SlackServer
+from .test_serve import (
     HF_DAILY,
     INBOX,
     ROOT,
     SLACK_TOKEN,
     Served,
-    free_port,
     sample,
     served_config_head,
     wait_for,

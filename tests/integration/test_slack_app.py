@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.routing import Route
@@ -68,7 +69,7 @@ class Env:
         assert len(self.slack.calls(method)) >= count, f"{method} was not called"
 
 
-def view_of(body: dict[str, object]) -> dict[str, object]:
+def view_of(body: dict[str, object]) -> dict[str, Any]:
     view = body["view"]
     return json.loads(view) if isinstance(view, str) else view  # type: ignore[return-value]
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.dovecot import PASSWORD, DovecotServer, free_port
-from tests.integration.slack_peer import SIGNING_SECRET, SlackPeer
-from tests.integration.slack_server import SlackServer
-from tests.integration.test_serve import (  # noqa: F401  (mailbox is a fixture)
+from .dovecot import PASSWORD, DovecotServer, free_port
+from .slack_peer import SIGNING_SECRET, SlackPeer
+from .slack_server import SlackServer
+from .test_serve import (  # noqa: F401  (mailbox is a fixture)
     HF_DAILY,
     ROOT,
     SLACK_TOKEN,

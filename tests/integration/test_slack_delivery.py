@@ -9,6 +9,7 @@ import pytest
 from render_batches import daily_feed_batch, three_paper_batch
 
 from mailer.config import Settings, load_settings
+from mailer.keys import DestinationRef
 from mailer.notify import ChannelContext, DeliveryError
 from mailer.notify.render import render_slack
 from mailer.notify.slack import MemoryProgress, Pacer, SlackChannel, classify
@@ -43,7 +44,7 @@ def channel(
 ) -> SlackChannel:
     return SlackChannel(
         name,
-        settings.destination(name),
+        settings.destination(DestinationRef.parse(name)),
         ChannelContext.from_settings(settings),
         pacer=Pacer(clock=clock, sleep=clock.sleep),
         progress=progress or MemoryProgress(),
@@ -100,8 +101,10 @@ def test_server_down_for_a_minute_then_the_alert_arrives_once(
             channel(settings, "team-slack", fake_clock).deliver(three_paper_batch())
             break
         except DeliveryError as e:
-            assert not e.permanent and "500" in e.reason
+            failure = e
             fake_clock.advance(settings.delivery.backoff_seconds)
+        assert not failure.permanent
+        assert "500" in failure.reason
         assert attempts < settings.delivery.max_attempts
     assert len(slack_server.posts()) == 1
     assert fake_clock() >= 1060

@@ -10,6 +10,7 @@ import pytest
 from render_batches import daily_feed_batch
 
 from mailer.config import Settings, load_settings
+from mailer.keys import DestinationRef
 from mailer.notify import ChannelContext, DeliveryInterrupted
 from mailer.notify.render import render_slack
 from mailer.notify.slack import MemoryProgress, Pacer, SlackChannel
@@ -50,7 +51,7 @@ class KilledAfterPost(MemoryProgress):
 def channel(settings: Settings, clock: FakeClock, progress: MemoryProgress) -> SlackChannel:
     return SlackChannel(
         "team-slack",
-        settings.destination("team-slack"),
+        settings.destination(DestinationRef.named("team-slack")),
         ChannelContext.from_settings(settings),
         pacer=Pacer(clock=clock, sleep=clock.sleep),
         progress=progress,

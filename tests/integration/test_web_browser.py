@@ -15,8 +15,10 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import require_server
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -25,9 +27,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.conftest import require_server
-from tests.integration.dovecot import PASSWORD, DovecotServer, free_port, start_dovecot
-from tests.integration.test_serve import served_config_head
+from .dovecot import PASSWORD, DovecotServer, free_port, start_dovecot
+from .test_serve import served_config_head
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +54,7 @@ class Site:
         self.base = f"http://127.0.0.1:{port}"
         self.process = process
 
-    def get_json(self, path: str) -> dict[str, object]:
+    def get_json(self, path: str) -> dict[str, Any]:
         try:
             with urllib.request.urlopen(self.base + path, timeout=5) as reply:
                 return dict(json.load(reply))
@@ -62,7 +63,7 @@ class Site:
 
     def alerts_of(self, query: str) -> list[str]:
         papers = self.get_json(f"/api/papers?q={query}").get("papers", [])
-        return [a["rule"] for p in papers for a in p["alerts"]]  # type: ignore[union-attr,index]
+        return [a["rule"] for p in papers for a in p["alerts"]]
 
     def log(self) -> str:
         return (self.workdir / "serve.log").read_text(errors="replace")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from mailer.rules.conditions.base import ConditionKind, ParseContext, is_choice_list, text_list
 from mailer.rules.rule import DEFAULT_FIELDS, FIELDS, FieldName
@@ -38,7 +38,7 @@ class FieldsKind(ConditionKind[tuple[FieldName, ...]]):
 
 
 def _as_field(name: str) -> FieldName:
-    return cast(FieldName, name if name in FIELDS else "source")
+    return name if name in FIELDS else "source"
 
 
 FIELDS_OPTION = FieldsKind()

@@ -93,7 +93,7 @@ class SizeKind(ConditionKind[SizeRange]):
 
     def parse(self, value: Any, path: PathKey, ctx: ParseContext) -> SizeRange | None:
         known = ctx.cache("size")
-        size = known.get(value) if isinstance(value, str) else None
+        size: SizeRange | None = known.get(value) if isinstance(value, str) else None
         if size is None:
             size = ctx.attempt(path, lambda: parse_size(value))
             if size is not None and isinstance(value, str):

@@ -5,7 +5,7 @@ one transaction, under one lease), and for each builds one `AlertBatch`, hands i
 channel and records the outcome at once:
 
 - delivered: `sent`;
-- `DeliveryError` that a retry can help: `failed`, next attempt after exponential
+- `DeliveryError` that a retry can help: `retrying`, next attempt after exponential
   backoff (`delivery.backoff_seconds` doubling up to `backoff_max_seconds`, never
   before the peer's `retry_after`);
 - permanent error, unknown destination, or `delivery.max_attempts` reached: `dead`,
@@ -37,18 +37,20 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 
 from mailer import metrics
+from mailer.clock import utc_now
 from mailer.config import Destination, Settings
 from mailer.health import Activity, ActivityBoard
+from mailer.keys import Claim, DestinationRef
 from mailer.models import AlertBatch, AlertItem, Match
 from mailer.notify import Channel, DeliveryError, DeliveryInterrupted, InterruptibleChannel
 from mailer.notify.registry import UnknownChannel, create_channel
 from mailer.store import ClaimedAlert, Store
 
-log = logging.getLogger("mailer.outbox")
+log = logging.getLogger(__name__)
 
 ChannelFactory = Callable[[str, Destination, Settings], Channel]
 MIN_RETRY_SECONDS = 1.0
@@ -71,7 +73,7 @@ class DeliverySummary:
 def batch_time(claimed: Sequence[ClaimedAlert]) -> datetime:
     """The moment a batch's message is about: a daily feed's delivery time, else when its
     first alert was enqueued (a retry days later still shows the digest's day)."""
-    if claimed[0].batch_key.startswith("day:"):
+    if claimed[0].batch_key.is_daily:
         return min(a.due_at for a in claimed)
     return min(a.created_at for a in claimed)
 
@@ -95,7 +97,7 @@ def retry_delay(attempt: int, settings: Settings, retry_after: float | None) -> 
     """Seconds before the next try after the `attempt`-th failure (1-based)."""
     delivery = settings.delivery
     doublings = min(attempt - 1, 64)  # 2**1100 seconds would not even fit in a float
-    delay = min(delivery.backoff_max_seconds, delivery.backoff_seconds * 2**doublings)
+    delay = min(delivery.backoff_max_seconds, delivery.backoff_seconds * 2.0**doublings)
     if retry_after is not None:  # a peer asking for more than a day is not taken literally
         delay = max(delay, min(retry_after, MAX_RETRY_AFTER_SECONDS))
     return max(delay, MIN_RETRY_SECONDS)
@@ -122,7 +124,7 @@ class LeaseKeeper:
     def __init__(
         self,
         store: Store,
-        claim: str,
+        claim: Claim,
         until: Callable[[], datetime],
         interval: float,
         extra: dict[str, str],
@@ -152,7 +154,7 @@ class LeaseKeeper:
         while not self._stop.wait(self.interval):
             try:
                 renewed = self.store.renew_claim(self.claim, self.until())
-            except Exception as e:  # the database is away: try again at the next turn
+            except Exception as e:  # noqa: BLE001 bulkhead: the database is away: try again at the next turn
                 log.warning("could not renew the lease: %s", e, extra=self.extra)
                 continue
             if not renewed:
@@ -177,7 +179,7 @@ class OutboxWorker:
         )
         self.lease = lease or timedelta(seconds=settings.delivery.lease_seconds)
         self.host = socket.gethostname()
-        self.worker_id = f"{self.host}:{os.getpid()}"
+        self.pid = os.getpid()
         self._channels: dict[str, Channel] = {}
         # told (messages, alerts) delivered so far after each batch (progress lines)
         self.on_batch: Callable[[int, int], None] | None = None
@@ -203,12 +205,12 @@ class OutboxWorker:
             return now + timedelta(seconds=time.monotonic() - started) + self.lease
 
         while not (should_stop and should_stop()):
-            claim = f"{self.worker_id}:{uuid.uuid4().hex[:12]}"
+            claim = Claim(self.host, self.pid, uuid.uuid4().hex[:12])
             batches = self.store.claim_due_batches(now, claim, lease_end() - now, destination)
             if not batches:
                 break
             interval = self.lease.total_seconds() / 3
-            extra = {"destination": destination or "", "claim": claim}
+            extra = {"destination": destination or "", "claim": claim.to_str()}
             # one keeper for the round: it renews the lease of every row the claim still
             # holds (a batch marked sent or failed is no longer held)
             with LeaseKeeper(self.store, claim, lease_end, interval, extra):
@@ -224,7 +226,7 @@ class OutboxWorker:
     def _deliver_one(
         self,
         claimed: Sequence[ClaimedAlert],
-        claim: str,
+        claim: Claim,
         now: datetime,
         summary: DeliverySummary,
         should_stop: Callable[[], bool] | None,
@@ -233,7 +235,7 @@ class OutboxWorker:
         what = f"{batch.destination}: rule {batch.rule}, {len(claimed)} alert(s)"
         key = f"delivery:{threading.get_ident()}"
         stuck_after = self.settings.delivery.stuck_seconds
-        self.board.begin(key, Activity("delivery", what, datetime.now(UTC), stuck_after))
+        self.board.begin(key, Activity("delivery", what, utc_now(), stuck_after))
         try:
             self._deliver(batch, claimed, now, summary, claim, should_stop)
         finally:
@@ -250,7 +252,7 @@ class OutboxWorker:
         with self._channels_lock:
             if name not in self._channels:
                 self._channels[name] = self.channel_factory(
-                    name, self.settings.destination(name), self.settings
+                    name, self.settings.destination(DestinationRef.parse(name)), self.settings
                 )
             return self._channels[name]
 
@@ -260,7 +262,7 @@ class OutboxWorker:
         claimed: Sequence[ClaimedAlert],
         now: datetime,
         summary: DeliverySummary,
-        claim: str,
+        claim: Claim,
         should_stop: Callable[[], bool] | None = None,
     ) -> None:
         extra = {"rule": batch.rule, "destination": batch.destination}
@@ -277,7 +279,7 @@ class OutboxWorker:
             error = DeliveryError(str(e), permanent=True)
             self._record_failure(batch, claimed, error, now, summary, claim)
             return
-        except Exception as e:  # e.g. its token's variable is not set: retried later
+        except Exception as e:  # noqa: BLE001 bulkhead: e.g. its token's variable is not set: retried later
             log.error("cannot set up the channel: %s", e, extra=extra)
             error = DeliveryError(f"cannot set up the channel: {e}")
             self._record_failure(batch, claimed, error, now, summary, claim)
@@ -310,7 +312,7 @@ class OutboxWorker:
         error: DeliveryError,
         now: datetime,
         summary: DeliverySummary,
-        claim: str,
+        claim: Claim,
     ) -> None:
         """Record a failed attempt, for the rows `claim` still holds: a row another
         worker took over (this one's lease ran out) is left to that worker."""
@@ -346,11 +348,7 @@ class OutboxWorker:
     def release_leases_of_gone_workers(self, now: datetime) -> None:
         gone = []
         for claim in self.store.active_claims(now):
-            parts = claim.split(":")
-            if len(parts) < 3 or not parts[-2].isdigit():
-                continue
-            host, pid = ":".join(parts[:-2]), int(parts[-2])
-            if host == self.host and pid != os.getpid() and _is_process_gone(pid):
+            if claim.host == self.host and claim.pid != self.pid and _is_process_gone(claim.pid):
                 gone.append(claim)
         if gone:
             released = self.store.release_claims(gone)

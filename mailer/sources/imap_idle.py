@@ -1,4 +1,4 @@
-"""Watch mode: one thread per IMAP source that reacts to new mail within seconds.
+"""The IMAP watcher: one thread per IMAP source that reacts to new mail within seconds.
 
 The watcher keeps its own connection with the folder selected read-only and sits in
 IDLE (RFC 2177). When the server announces new mail (EXISTS) it leaves IDLE and calls
@@ -10,8 +10,9 @@ every `sweep_seconds` as a safety net for missed notifications. Servers without 
 
 Any error closes the connection and reconnects with jittered exponential backoff.
 Each state change is logged once, not once per retry. `stop()` returns at once; the
-thread notices within about a second (`STOP_CHECK_SECONDS`) and closes its
+thread notices within about a second (`Timings.stop_check`) and closes its
 connection, so a service stops well within 10 s. `status()` is what /healthz shows.
+`ImapSource.watcher()` builds one for the service (`mailer.service`).
 """
 
 from __future__ import annotations
@@ -23,63 +24,41 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 from typing import Literal
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from mailer import metrics
+from mailer.clock import utc_now
 from mailer.config import ImapSource as ImapConfig
 from mailer.config import Settings
 from mailer.errors import MailerError
 from mailer.sources import SourceError
 from mailer.sources.imap_commands import select_folder
 from mailer.sources.imap_connect import close_quietly, connect, describe_connect_error
+from mailer.sources.watching import OnFailure, Sweep, WatchState, WatchStatus
+from mailer.timings import Timings
 
-log = logging.getLogger("mailer.sources.imap")
+log = logging.getLogger(__name__)
 
-WatchState = Literal["starting", "connected", "idling", "polling", "backoff", "stopped"]
-Sweep = Callable[[], None]  # process everything new in the source; raise when it failed
-STOP_CHECK_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 60.0
+_DEFAULT = Timings()
 
 
 class ConnectionLost(MailerError):
     """The server closed the IDLE connection (BYE, or end of stream)."""
 
 
-@dataclass(frozen=True, slots=True)
-class WatchStatus:
-    """A snapshot for health checks: where the watcher is and how it last did."""
-
-    source: str
-    state: WatchState
-    since: datetime  # when it entered this state
-    mode: Literal["idle", "poll"] | None = None  # known once connected
-    last_fetch: datetime | None = None  # end of the last successful sweep
-    last_error: str | None = None
-    reconnects: int = 0
-    sweeps: int = 0
-
-    @property
-    def is_healthy(self) -> bool:
-        return self.state in ("connected", "idling", "polling")
-
-
 def backoff_delay(
-    attempt: int, *, base: float = 1.0, cap: float = MAX_BACKOFF_SECONDS, rand: float | None = None
+    attempt: int, *, base: float = 1.0, cap: float = _DEFAULT.max_backoff, rand: float | None = None
 ) -> float:
     """Seconds before reconnect attempt `attempt` (0-based): a random point in the upper
     half of min(cap, base * 2**attempt), so many watchers do not reconnect in step."""
-    ceiling = min(cap, base * 2 ** min(attempt, 30))
+    ceiling = min(cap, base * (1 << max(0, min(attempt, 30))))
     fraction = random.random() if rand is None else rand
     return ceiling / 2 + fraction * ceiling / 2
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class ImapWatcher:
@@ -91,15 +70,16 @@ class ImapWatcher:
         settings: Settings,
         sweep: Sweep,
         *,
-        max_backoff: float = MAX_BACKOFF_SECONDS,
+        timings: Timings = _DEFAULT,
         clock: Callable[[], datetime] = utc_now,
-        on_failure: Callable[[str], None] | None = None,
+        on_failure: OnFailure | None = None,
     ) -> None:
         self.config = config
         self.settings = settings
         self.name = config.name
         self._sweep_source = sweep
-        self._max_backoff = max_backoff
+        self._max_backoff = timings.max_backoff
+        self._stop_check = timings.stop_check
         self._clock = clock
         self._on_failure = on_failure  # e.g. the health board: every failed attempt
         self._stopping = threading.Event()
@@ -136,7 +116,7 @@ class ImapWatcher:
     def run(self) -> None:
         """The thread's loop. Never ends silently: anything that escapes it (not an
         Exception, which means backoff) is logged with its traceback and leaves the
-        status `stopped` with the reason, so health checks and `mailer watch` see it."""
+        status `stopped` with the reason, so health checks and the service see it."""
         try:
             self._run()
         except BaseException as e:
@@ -174,7 +154,7 @@ class ImapWatcher:
                     self._watch_with_idle(client)
                 else:
                     self._watch_by_polling()
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 bulkhead: the watcher reconnects after any failure
                 if self._stopping.is_set():
                     break
                 self._close()
@@ -214,7 +194,7 @@ class ImapWatcher:
         quick_empty = 0
         while not self._stopping.is_set():
             asked = time.monotonic()
-            responses = client.idle_check(timeout=STOP_CHECK_SECONDS)
+            responses = client.idle_check(timeout=self._stop_check)
             now = time.monotonic()
             if any(_is_bye(r) for r in responses):
                 raise ConnectionLost("the server closed the connection (BYE)")
@@ -222,7 +202,9 @@ class ImapWatcher:
             if trouble is not None:  # e.g. the folder was deleted under us: select it anew
                 raise ConnectionLost(f"the server reported a problem: {_describe(trouble)}")
             # idle_check returns nothing at once when the stream has ended.
-            quick_empty = quick_empty + 1 if not responses and now - asked < 0.5 else 0
+            quick_empty = (
+                quick_empty + 1 if not responses and now - asked < self._stop_check / 2 else 0
+            )
             if quick_empty >= 3:
                 raise ConnectionLost("the server closed the connection")
             has_new_mail = any(_is_exists(r) for r in responses)
