@@ -204,7 +204,9 @@ class ParsedDigest:
 class MatchReason:
     """One reason a rule matched, e.g. term 'LoRA' in abstract, or 7B <= 8B."""
 
-    kind: Literal["term", "regex", "author", "size", "upvotes", "format", "query", "announce"]
+    # term, regex, author, query, size, upvotes, format, announce: one per rule condition
+    # (mailer/rules/conditions/), so a new condition adds its own without editing this
+    kind: str
     detail: str  # human text: "*LoRA* in abstract", "7B ≤ 8B"
     field: str | None = None
     term: str | None = None

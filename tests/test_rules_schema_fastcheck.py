@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mailer.rules.conditions import CONDITIONS
 from mailer.rules.schema import is_surely_valid, is_valid
 
 _ANY = st.sampled_from(
@@ -25,21 +26,7 @@ _SIZES = st.one_of(
     _ANY,
 )
 _MATCH = st.dictionaries(
-    st.sampled_from(
-        [
-            "any",
-            "all",
-            "none",
-            "authors",
-            "query",
-            "fields",
-            "size",
-            "min_upvotes",
-            "formats",
-            "announce",
-            "other",
-        ]
-    ),
+    st.sampled_from([*(kind.key for kind in CONDITIONS), "other"]),  # every condition's check
     st.one_of(
         _TERMS,
         _SIZES,

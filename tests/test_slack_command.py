@@ -19,7 +19,7 @@ from mailer.slackapp.command import (
 def test_the_example_from_the_issue() -> None:
     spec = parse_subscription("LoRA size<=13B")
     assert spec.rule_text == "LoRA size<=13B"
-    assert spec.condition.query_text == "LoRA"
+    assert spec.condition.query.text == "LoRA"
     assert spec.condition.size is not None and spec.condition.size.max == 13 * 10**9
     assert (spec.mode, spec.at, spec.here, spec.name) == ("immediate", None, False, None)
     assert default_name(spec) == "lora"
@@ -46,7 +46,7 @@ def test_every_filter_and_delivery_word_together() -> None:
         '"small language model" OR SLM upvotes>=20 format hf-daily daily 09:00 here name:slm'
     )
     condition = spec.condition
-    assert condition.query_text == '"small language model" OR SLM'
+    assert condition.query.text == '"small language model" OR SLM'
     assert condition.min_upvotes == 20 and condition.formats == ("hf-daily",)
     assert (spec.mode, spec.at, spec.here, spec.name) == ("daily", time(9, 0), True, "slm")
     assert spec.rule_text == '"small language model" OR SLM upvotes>=20 format hf-daily'

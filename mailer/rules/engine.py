@@ -40,228 +40,109 @@ searched only in fields where the automaton found that literal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from mailer.models import Match, MatchReason, Paper
 from mailer.rules.collector import collector_paused
+from mailer.rules.conditions import Check
 from mailer.rules.index import CompiledTerm, PaperScan, TermTable
-from mailer.rules.rule import (
-    FIELD_BITS,
-    FIELDS,
-    QueryAnd,
-    QueryNode,
-    QueryNot,
-    QueryOr,
-    QueryTerm,
-    Rule,
-    announce_kind,
-)
+from mailer.rules.rule import FIELD_BITS, FIELDS, Rule
 
-_AUTHORS_BIT = FIELD_BITS["authors"]
+_Test = Callable[[PaperScan], tuple[MatchReason, ...] | None]
+_Evaluate = Callable[[PaperScan], Match | None]
+
+
+class _Compiling:
+    """What a condition compiles against: the term table and the rule's fields; checks
+    of "paper" conditions are shared by every rule with the same value (and so are the
+    reasons they cache)."""
+
+    __slots__ = ("mask", "shared", "terms")
+
+    def __init__(self, terms: TermTable) -> None:
+        self.terms = terms
+        self.mask = 0
+        self.shared: dict[tuple[Any, Any], Check] = {}
 
 
 class _CompiledRule:
-    __slots__ = ("_filter_reasons", "all", "announce", "any", "authors", "formats", "has_filters",
-                 "index", "is_plain", "mask", "min_upvotes", "name", "none", "query", "rule",
-                 "size")  # fmt: skip
+    __slots__ = ("first", "index", "name", "rule", "run", "scanned", "single", "then",
+                 "trigger_terms")  # fmt: skip
 
-    def __init__(self, rule: Rule, index: int, terms: TermTable) -> None:
+    def __init__(self, rule: Rule, index: int, ctx: _Compiling) -> None:
         match = rule.match
         self.rule = rule
         self.name = rule.name
         self.index = index
-        self.mask = match.field_mask
-        # tuples: an absent condition is the one shared empty tuple, not a list per rule
-        self.any = tuple(terms.add(t) for t in match.any) if match.any else ()
-        self.all = tuple(terms.add(t) for t in match.all) if match.all else ()
-        self.none = tuple(terms.add(t) for t in match.none) if match.none else ()
-        self.authors = tuple(terms.add(t) for t in match.authors) if match.authors else ()
-        self.query = _compile_query(match.query, terms) if match.query else None
-        self.size = match.size
-        self.min_upvotes = match.min_upvotes
-        self.formats = match.formats
-        self.announce = match.announce
-        self.has_filters = bool(
-            self.size or self.min_upvotes is not None or self.formats or self.announce
-        )
-        self.is_plain = bool(
-            self.any
-            and all(t.is_phrase for t in self.any)
-            and not (self.all or self.none or self.authors or self.query or self.has_filters)
-        )
-        # reasons of size/upvotes/format/announce by everything they mention: few values;
-        # made on a rule's first match (most of 100,000 rules never match a digest)
-        self._filter_reasons: dict[tuple[Any, ...], tuple[MatchReason, ...]] | None = None
+        ctx.mask = match.field_mask
+        first: list[_Test] = []  # "paper" conditions: cheapest, checked first
+        then: list[_Test] = []  # text conditions, in reason order
+        options: list[Sequence[CompiledTerm]] = []
+        scanned = 0
+        for kind, value in match.checks():
+            if kind.stage == "paper":
+                key = (kind, value)
+                check = ctx.shared.get(key)
+                if check is None:
+                    check = ctx.shared[key] = kind.compile(value, ctx)
+                first.append(check.test)
+            else:
+                check = kind.compile(value, ctx)
+                then.append(check.test)
+            scanned |= check.scanned
+            triggers = check.triggers()
+            if triggers:
+                options.append(triggers)
+        self.first = tuple(first)
+        self.then = tuple(then)
+        self.scanned = scanned
+        # a rule of one condition is matched by its check alone (the common `any:` rule)
+        self.single = (first + then)[0] if len(first) + len(then) == 1 else None
+        self.run: _Evaluate | None = None  # else evaluate (a bound method here: a cycle)
+        if len(first) + len(then) == 2:
+            one, two = first + then
+            self.run = _two_checks(self.name, one, two, swap=len(first) == 1 and len(then) == 1)
+        # terms one of which must be found for the rule to match (the fewest), or None
+        self.trigger_terms = min(options, key=len) if options else None
 
     def triggers(self) -> set[int] | None:
         """Automaton ids one of which must be found for the rule to match, or None."""
-        options: list[Sequence[CompiledTerm]] = []
-        if self.any and all(_trigger(t) is not None for t in self.any):
-            options.append(self.any)
-        if self.authors and all(_trigger(t) is not None for t in self.authors):
-            options.append(self.authors)
-        indexed_of_all = [t for t in self.all if _trigger(t) is not None]
-        if indexed_of_all:
-            options.append(indexed_of_all[:1])
-        if self.query is not None:
-            needed = _query_triggers(self.query)
-            if needed:
-                options.append(needed)
-        if not options:
+        if self.trigger_terms is None:
             return None
-        found = (_trigger(t) for t in min(options, key=len))
-        return {trigger for trigger in found if trigger is not None}
+        return {t.trigger for t in self.trigger_terms if t.trigger is not None}
 
     def evaluate(self, scan: PaperScan) -> Match | None:
-        """The match of this rule on a scanned paper, or None (hot path: kept flat)."""
-        paper = scan.paper
-        if self.formats and paper.format not in self.formats:
+        """The match of this rule on a scanned paper, or None."""
+        tail: tuple[MatchReason, ...] = ()
+        for test in self.first:
+            found = test(scan)
+            if found is None:
+                return None
+            tail += found
+        reasons: tuple[MatchReason, ...] = ()
+        for test in self.then:
+            found = test(scan)
+            if found is None:
+                return None
+            reasons = reasons + found if reasons else found
+        return Match(self.name, scan.paper.id, reasons + tail if tail else reasons)
+
+
+def _two_checks(name: str, first: _Test, second: _Test, swap: bool) -> _Evaluate:
+    """A rule of two conditions (the common `any:` with `none:` or `size:`), unrolled:
+    `first` is checked first; `swap`: its reasons go last (a "paper" condition's)."""
+
+    def evaluate(scan: PaperScan) -> Match | None:
+        one = first(scan)
+        if one is None:
             return None
-        if self.min_upvotes is not None and (
-            paper.upvotes is None or paper.upvotes < self.min_upvotes
-        ):
+        two = second(scan)
+        if two is None:
             return None
-        if self.announce and announce_kind(paper) not in self.announce:
-            return None
-        size = self.size
-        inside = None
-        if size is not None:
-            low, high = size.min, size.max
-            sizes = scan.sizes if size.sizes == "any" else scan.own_sizes
-            for candidate in sizes:  # smallest first
-                if (low is None or candidate.params >= low) and (
-                    high is None or candidate.params <= high
-                ):
-                    inside = candidate
-                    break
-            if inside is None and (sizes or size.unknown == "exclude"):
-                return None
-        hits = scan.hits
-        mask = self.mask
-        reasons = []
-        if self.any:
-            for term in self.any:
-                hit = (
-                    (hits.get(term.id, 0) & mask) if term.is_phrase else term.fields_hit(scan, mask)
-                )
-                if hit:
-                    reasons.append(term.any_reasons[hit] or term.reason(hit, "any"))
-            if not reasons:
-                return None
-        for term in self.all:
-            hit = term.fields_hit(scan, mask)
-            if not hit:
-                return None
-            reasons.append(term.reason(hit, "all"))
-        for term in self.none:
-            if term.fields_hit(scan, mask):
-                return None
-        if self.authors:
-            before = len(reasons)
-            for term in self.authors:
-                hit = term.fields_hit(scan, _AUTHORS_BIT)
-                if hit:
-                    reasons.append(term.reason(hit, "authors"))
-            if len(reasons) == before:
-                return None
-        if self.query is not None:
-            if not _evaluate_query(self.query, scan, mask):
-                return None
-            seen: set[int] = set()
-            for term in _positive_terms(self.query):
-                hit = term.fields_hit(scan, mask)
-                if hit and term.id not in seen:
-                    seen.add(term.id)
-                    reasons.append(term.reason(hit, "query"))
-        if self.has_filters:
-            # the key holds everything the reasons say, so a cached reason is always true
-            key = (
-                (inside.params, inside.role, inside.source) if inside is not None else None,
-                paper.upvotes if self.min_upvotes is not None else None,
-                paper.format if self.formats else None,
-                announce_kind(paper) if self.announce else None,
-            )
-            known = self._filter_reasons
-            if known is None:
-                known = self._filter_reasons = {}
-            shown = known.get(key)
-            if shown is None:
-                size_reason = size.detail(inside) if size is not None else None
-                shown = known[key] = filter_reasons(self.rule, paper, size_reason)
-            reasons.extend(shown)
-        return Match(self.name, paper.id, tuple(reasons))
+        return Match(name, scan.paper.id, two + one if swap else one + two)
 
-
-def filter_reasons(rule: Rule, paper: Paper, size_reason: str | None) -> tuple[MatchReason, ...]:
-    """Reasons for the size, upvotes and format conditions (already known to hold)."""
-    match = rule.match
-    reasons = []
-    if size_reason is not None:
-        reasons.append(MatchReason("size", size_reason))
-    if match.min_upvotes is not None:
-        reasons.append(MatchReason("upvotes", f"{paper.upvotes} upvotes ≥ {match.min_upvotes}"))
-    if match.formats:
-        reasons.append(MatchReason("format", f"format {paper.format}"))
-    if match.announce:
-        reasons.append(MatchReason("announce", f"announced as {announce_kind(paper)}"))
-    return tuple(reasons)
-
-
-# --- queries ------------------------------------------------------------------------------
-
-_CompiledQuery = tuple[Any, ...]  # ("term", t) | ("not", q) | ("and", [q]) | ("or", [q])
-
-
-def _compile_query(node: QueryNode, terms: TermTable) -> _CompiledQuery:
-    if isinstance(node, QueryTerm):
-        return ("term", terms.add(node.term))
-    if isinstance(node, QueryNot):
-        return ("not", _compile_query(node.child, terms))
-    op = "and" if isinstance(node, QueryAnd) else "or"
-    assert isinstance(node, QueryAnd | QueryOr)
-    return (op, [_compile_query(child, terms) for child in node.children])
-
-
-def _evaluate_query(query: _CompiledQuery, scan: PaperScan, mask: int) -> bool:
-    op = query[0]
-    if op == "term":
-        return bool(query[1].fields_hit(scan, mask))
-    if op == "not":
-        return not _evaluate_query(query[1], scan, mask)
-    if op == "and":
-        return all(_evaluate_query(child, scan, mask) for child in query[1])
-    return any(_evaluate_query(child, scan, mask) for child in query[1])
-
-
-def _positive_terms(query: _CompiledQuery, negated: bool = False) -> list[CompiledTerm]:
-    op = query[0]
-    if op == "term":
-        return [] if negated else [query[1]]
-    if op == "not":
-        return _positive_terms(query[1], not negated)
-    return [t for child in query[1] for t in _positive_terms(child, negated)]
-
-
-def _trigger(term: CompiledTerm) -> int | None:
-    """The automaton id whose absence proves the term absent: a phrase's, a regex literal's."""
-    return term.id if term.is_phrase else term.literal_id
-
-
-def _query_triggers(query: _CompiledQuery) -> list[CompiledTerm] | None:
-    """Terms one of which must be found for the query to be true, or None."""
-    op = query[0]
-    if op == "term":
-        return None if _trigger(query[1]) is None else [query[1]]
-    if op == "not":
-        return None
-    found = [_query_triggers(child) for child in query[1]]
-    if op == "and":
-        known = [f for f in found if f]
-        return min(known, key=len) if known else None
-    if any(not f for f in found):
-        return None
-    return [t for f in found if f for t in f]
+    return evaluate
 
 
 # --- the matcher ---------------------------------------------------------------------------
@@ -272,15 +153,15 @@ class Matcher:
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.terms = TermTable()
+        ctx = _Compiling(self.terms)
         self.rules = [
-            _CompiledRule(rule, i, self.terms)
-            for i, rule in enumerate(r for r in rules if r.enabled)
+            _CompiledRule(rule, i, ctx) for i, rule in enumerate(r for r in rules if r.enabled)
         ]
         self._always: list[int] = []
         self._by_term: dict[int, list[int]] = {}
         scanned = 0
         for rule in self.rules:
-            scanned |= rule.mask | (_AUTHORS_BIT if rule.authors else 0)
+            scanned |= rule.scanned
             triggers = rule.triggers()
             if triggers is None:
                 self._always.append(rule.index)
@@ -303,20 +184,17 @@ class Matcher:
                 candidates.update(rule_ids)
         matches = []
         rules = self.rules
-        hits = scan.hits
+        paper_id = paper.id
         for index in sorted(candidates):
             rule = rules[index]
-            if rule.is_plain:  # only `any` phrases: the common rule, inlined
-                mask = rule.mask
-                reasons = []
-                for term in rule.any:
-                    hit = hits.get(term.id, 0) & mask
-                    if hit:
-                        reasons.append(term.any_reasons[hit] or term.reason(hit, "any"))
-                if reasons:
-                    matches.append(Match(rule.name, paper.id, tuple(reasons)))
+            single = rule.single
+            if single is not None:
+                reasons = single(scan)
+                if reasons is not None:
+                    matches.append(Match(rule.name, paper_id, reasons))
                 continue
-            found = rule.evaluate(scan)
+            run = rule.run
+            found = run(scan) if run is not None else rule.evaluate(scan)
             if found is not None:
                 matches.append(found)
         return matches

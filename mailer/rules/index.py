@@ -20,10 +20,8 @@ from mailer.rules.rule import (
     FIELD_BITS,
     FIELDS,
     Term,
-    describe_fields,
     is_word_char,
     normalize_text,
-    term_detail,
 )
 from mailer.rules.syntax import compile_regex, required_literal
 
@@ -41,7 +39,7 @@ class PaperScan:
 
 
 class CompiledTerm:
-    __slots__ = ("_reasons", "any_reasons", "id", "is_phrase", "literal_id", "regex", "term")
+    __slots__ = ("_reasons", "id", "is_phrase", "literal_id", "regex", "term", "trigger")
 
     def __init__(self, term: Term, term_id: int, regex: Any, literal_id: int | None) -> None:
         self.term = term
@@ -49,18 +47,25 @@ class CompiledTerm:
         self.regex = regex
         self.is_phrase = regex is None
         self.literal_id = literal_id  # a regex's required literal, found by the automaton
-        self._reasons: dict[tuple[int, str], MatchReason] = {}
-        # the hot path's reasons, indexed by the bitmask of fields hit
-        self.any_reasons: list[MatchReason | None] = [None] * (1 << len(FIELDS))
+        # the automaton id whose absence proves the term absent: a phrase's, a regex literal's
+        self.trigger = term_id if regex is None else literal_id
+        self._reasons: dict[Any, list[MatchReason | None]] = {}
 
-    def reason(self, hit: int, group: str) -> MatchReason:
-        """The explanation of a hit; made once per (fields, group) and shared."""
-        key = (hit, group)
-        found = self._reasons.get(key)
+    def reasons(self, kind: Any) -> list[MatchReason | None]:
+        """The explanations of this term's hits by the condition `kind` (a term list's
+        `ConditionKind`, which words them: `kind.term_reason`), indexed by the bitmask of
+        fields hit; each made on first use (`reason`) and shared by every rule."""
+        found = self._reasons.get(kind)
         if found is None:
-            found = self._reasons[key] = term_reason(self.term, hit, group)
-            if group == "any":
-                self.any_reasons[hit] = found
+            found = self._reasons[kind] = [None] * (1 << len(FIELDS))
+        return found
+
+    def reason(self, hit: int, kind: Any) -> MatchReason:
+        """The explanation of a hit in the fields `hit` by the condition `kind`."""
+        known = self.reasons(kind)
+        found = known[hit]
+        if found is None:
+            found = known[hit] = kind.term_reason(self.term, hit)
         return found
 
     def fields_hit(self, scan: PaperScan, mask: int) -> int:
@@ -81,13 +86,6 @@ class CompiledTerm:
                 if hit:
                     found |= bit
         return found
-
-
-def term_reason(term: Term, hit: int, group: str) -> MatchReason:
-    if group == "authors":
-        return MatchReason("author", f"author {term.shown}", "authors", term.text)
-    kind: Any = "regex" if term.is_regex else ("query" if group == "query" else "term")
-    return MatchReason(kind, term_detail(term, hit), describe_fields(hit), term.text)
 
 
 class TermTable:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import time
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -26,35 +26,22 @@ from jsonschema import ValidationError
 from mailer.keys import DestinationRef
 from mailer.models import DeliveryMode, NotifyTarget
 from mailer.rules.collector import collector_paused
+from mailer.rules.conditions import CONDITIONS, POSITIONS
 from mailer.rules.documents import NotUtf8Error, RuleDocument, read_rule_file, rule_files
-from mailer.rules.rule import (
-    DEFAULT_FIELDS,
-    FIELDS,
-    Condition,
-    FieldName,
-    QueryNode,
-    Rule,
-    SizeRange,
-    Term,
-)
+from mailer.rules.rule import Condition, Rule
 from mailer.rules.schema import is_surely_valid, is_valid, schema_validator
 from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
-from mailer.rules.syntax import RuleValueError, parse_query, parse_size, parse_term
+from mailer.rules.syntax import RuleValueError
 from mailer.yamlsource import PathKey, Position, YamlSyntaxError
 
 # whether the config can deliver to a rule's destination (`Settings.has_destination`)
 HasDestination = Callable[[DestinationRef], bool]
 
-_CONDITION_KEYS = (
-    "any",
-    "all",
-    "none",
-    "query",
-    "authors",
-    "size",
-    "min_upvotes",
-    "formats",
-    "announce",
+_LOOKED_FOR = tuple(kind for kind in CONDITIONS if kind.is_condition)
+_NOTHING_TO_LOOK_FOR = (
+    "match: has nothing to look for; give at least one of "
+    + ", ".join(f"{kind.key}:" for kind in _LOOKED_FOR[:-1])
+    + f" or {_LOOKED_FOR[-1].key}:"
 )
 
 
@@ -97,13 +84,10 @@ class _Shared:
     """Values many rules write alike, built and checked once per load and shared: the
     same term, size, query or destination in 100,000 rules is one object."""
 
-    __slots__ = ("authors", "destinations", "queries", "sizes", "targets", "terms", "tuples")
+    __slots__ = ("destinations", "targets", "tuples", "values")
 
     def __init__(self) -> None:
-        self.terms: dict[str, Term] = {}
-        self.authors: dict[str, Term] = {}
-        self.sizes: dict[str, SizeRange] = {}
-        self.queries: dict[str, QueryNode] = {}
+        self.values: dict[str, dict[Any, Any]] = {}  # by the name a condition caches under
         self.targets: dict[tuple[Any, ...], NotifyTarget] = {}
         self.destinations: dict[DestinationRef, bool] = {}
         self.tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -280,7 +264,7 @@ class _FileLoader:
 
     # --- typed values and the checks a schema cannot express ----------------------------
 
-    def _value(self, path: PathKey, build: Callable[[], Any]) -> Any:
+    def attempt(self, path: PathKey, build: Callable[[], Any]) -> Any:
         """Run one builder; on RuleValueError record it unless the schema already did."""
         try:
             return build()
@@ -289,30 +273,10 @@ class _FileLoader:
                 self.error(path, str(e))
             return None
 
-    def _terms(
-        self, base: PathKey, key: str, values: Any, shared: dict[str, Term] | None = None
-    ) -> tuple[Term, ...]:
-        if not isinstance(values, list):
-            return ()
-        path = (*base, key)
-        known = self.shared.terms if shared is None else shared
-        terms = []
-        for i, value in enumerate(values):
-            term = known.get(value) if isinstance(value, str) else None
-            if term is None:
-                where = label((*path[2:], i))  # for the message, made only when needed
-                term = self._value((*path, i), partial(parse_term, value, where))
-                if term is None:
-                    continue
-                if shared is not None and term.regex is None:
-                    # author names match as written: "Smith" must not find "Smiths"
-                    term = replace(term, exact=True)
-                if isinstance(value, str):
-                    known[value] = term
-            terms.append(term)
-        return self._shared_tuple(tuple(terms))
+    def cache(self, name: str) -> dict[Any, Any]:
+        return self.shared.values.setdefault(name, {})
 
-    def _shared_tuple(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+    def intern(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
         """One tuple object for every rule that writes the same list."""
         return self.shared.tuples.setdefault(values, values) if values else ()
 
@@ -341,51 +305,17 @@ class _FileLoader:
             p[: len(path)] == path and len(p) > len(path) for p in self.bad_paths
         )
         if not has_unknown_keys and not any(
-            match.get(key) not in (None, [], "") for key in _CONDITION_KEYS
+            match.get(kind.key) not in (None, [], "") for kind in _LOOKED_FOR
         ):
-            self.error(
-                path,
-                "match: has nothing to look for; give at least one of any:, all:, none:, "
-                "query:, authors:, size:, min_upvotes:, formats: or announce:",
-            )
+            self.error(path, _NOTHING_TO_LOOK_FOR)
             return None
-        query_text = match.get("query")
-        query = None
-        if query_text is not None:
-            query = self.shared.queries.get(query_text) if isinstance(query_text, str) else None
-            if query is None:
-                query = self._value((*path, "query"), lambda: parse_query(query_text))
-                if query is not None and isinstance(query_text, str):
-                    self.shared.queries[query_text] = query
-        size = None
-        written = match.get("size")
-        if written is not None:
-            size = self.shared.sizes.get(written) if isinstance(written, str) else None
-            if size is None:
-                size = self._value((*path, "size"), lambda: parse_size(written))
-                if size is not None and isinstance(written, str):
-                    self.shared.sizes[written] = size
-        # the schema reports a wrong type; building goes on with what is usable
-        fields = _as_list(match.get("fields"))
-        formats = _as_list(match.get("formats"))
-        announce = _as_list(match.get("announce"))
-        upvotes = match.get("min_upvotes")
-        shared = self._shared_tuple
-        return Condition(
-            any=self._terms(path, "any", match.get("any")),
-            all=self._terms(path, "all", match.get("all")),
-            none=self._terms(path, "none", match.get("none")),
-            query=query,
-            query_text=query_text if isinstance(query_text, str) else None,
-            authors=self._terms(path, "authors", match.get("authors"), self.shared.authors),
-            fields=shared(tuple(_as_field(f) for f in fields if isinstance(f, str)))
-            if fields
-            else DEFAULT_FIELDS,
-            size=size,
-            min_upvotes=upvotes if isinstance(upvotes, int) else None,
-            formats=shared(tuple(f for f in formats if isinstance(f, str))),
-            announce=shared(tuple(a for a in announce if isinstance(a, str))),
-        )
+        values: list[Any] = [None] * len(CONDITIONS)
+        for key, written in match.items():
+            position = POSITIONS.get(key)
+            if position is not None and written is not None:
+                value = CONDITIONS[position].parse(written, (*path, key), self)
+                values[position] = None if value is None or value == () else value
+        return Condition.from_values(tuple(values))
 
     def _build_notify(self, base: PathKey, entries: Any) -> tuple[NotifyTarget, ...]:
         if not isinstance(entries, list):
@@ -396,7 +326,7 @@ class _FileLoader:
                 target = self._build_target((*base, "notify", i), entry)
                 if target is not None:
                     targets.append(target)
-        return self._shared_tuple(tuple(targets))
+        return self.intern(tuple(targets))
 
     def _build_target(self, path: PathKey, entry: dict[str, Any]) -> NotifyTarget | None:
         from mailer.notify.registry import inline_targets  # channel modules: on first use
@@ -480,17 +410,9 @@ def _reason(error: ValueError) -> str:
     return str(error)
 
 
-def _as_field(name: str) -> FieldName:
-    return name if name in FIELDS else "source"
-
-
 def _is_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []

@@ -13,23 +13,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from mailer.models import Match, MatchReason, Paper
-from mailer.rules.engine import filter_reasons
-from mailer.rules.index import term_reason
 from mailer.rules.rule import (
     FIELD_BITS,
     FIELDS,
     HYPHENS,
-    QueryAnd,
-    QueryNode,
-    QueryNot,
-    QueryOr,
-    QueryTerm,
     Rule,
     Term,
-    announce_kind,
     field_text,
     is_word_char,
-    positive_query_terms,
 )
 from mailer.rules.syntax import compile_regex
 
@@ -70,26 +61,6 @@ class ReferenceMatcher:
                         compile_regex(term.regex) if term.regex is not None else phrase_regex(term)
                     )
 
-    def _fields_hit(self, term: Term, texts: dict[str, tuple[str, str]], mask: int) -> int:
-        pattern = self._patterns[term]
-        found = 0
-        for name in FIELDS:
-            if mask & FIELD_BITS[name]:
-                raw, folded = texts[name]
-                if pattern.search(raw if term.is_regex else folded):
-                    found |= FIELD_BITS[name]
-        return found
-
-    def _query(self, node: QueryNode, texts: dict[str, tuple[str, str]], mask: int) -> bool:
-        if isinstance(node, QueryTerm):
-            return bool(self._fields_hit(node.term, texts, mask))
-        if isinstance(node, QueryNot):
-            return not self._query(node.child, texts, mask)
-        if isinstance(node, QueryAnd):
-            return all(self._query(child, texts, mask) for child in node.children)
-        assert isinstance(node, QueryOr)
-        return any(self._query(child, texts, mask) for child in node.children)
-
     def match_rule(
         self,
         rule: Rule,
@@ -98,52 +69,16 @@ class ReferenceMatcher:
         regex: re.Pattern[str] | None = None,
     ) -> Match | None:
         cond = rule.match
-        mask = cond.field_mask
-        if cond.formats and paper.format not in cond.formats:
-            return None
-        if cond.min_upvotes is not None and (
-            paper.upvotes is None or paper.upvotes < cond.min_upvotes
-        ):
-            return None
-        if cond.announce and announce_kind(paper) not in cond.announce:
-            return None
-        size_reason = None
-        if cond.size is not None:
-            inside = cond.size.first_inside(paper.sizes)
-            counted = cond.size.candidates(paper.sizes)
-            if inside is None and (counted or cond.size.unknown == "exclude"):
-                return None
-            size_reason = cond.size.detail(inside)
         if regex is not None and not any(regex.search(texts[name][1]) for name in cond.fields):
             return None
+        where = _Texts(self._patterns, texts, cond.field_mask)
         reasons: list[MatchReason] = []
-        hits = [(t, self._fields_hit(t, texts, mask)) for t in cond.any]
-        if cond.any and not any(hit for _, hit in hits):
-            return None
-        reasons.extend(term_reason(t, hit, "any") for t, hit in hits if hit)
-        for term in cond.all:
-            hit = self._fields_hit(term, texts, mask)
-            if not hit:
+        for kind, value in cond.checks():
+            found = kind.holds(value, paper, where)
+            if found is None:
                 return None
-            reasons.append(term_reason(term, hit, "all"))
-        if any(self._fields_hit(term, texts, mask) for term in cond.none):
-            return None
-        if cond.authors:
-            hits = [(t, self._fields_hit(t, texts, FIELD_BITS["authors"])) for t in cond.authors]
-            if not any(hit for _, hit in hits):
-                return None
-            reasons.extend(term_reason(t, hit, "authors") for t, hit in hits if hit)
-        if cond.query is not None:
-            if not self._query(cond.query, texts, mask):
-                return None
-            shown: set[tuple[str, bool]] = set()
-            for term in positive_query_terms(cond.query):
-                hit = self._fields_hit(term, texts, mask)
-                identity = (term.regex or term.key, term.is_regex)
-                if hit and identity not in shown:
-                    shown.add(identity)
-                    reasons.append(term_reason(term, hit, "query"))
-        return Match(rule.name, paper.id, tuple(reasons) + filter_reasons(rule, paper, size_reason))
+            reasons.extend(found)
+        return Match(rule.name, paper.id, tuple(reasons))
 
     def match(self, paper: Paper) -> list[Match]:
         texts: dict[str, tuple[str, str]] = {}
@@ -158,3 +93,26 @@ class ReferenceMatcher:
 
     def match_all(self, papers: Iterable[Paper]) -> list[Match]:
         return [m for paper in papers for m in self.match(paper)]
+
+
+class _Texts:
+    """A paper's fields, raw and case-folded, searched with one regex per term."""
+
+    __slots__ = ("mask", "patterns", "texts")
+
+    def __init__(
+        self, patterns: dict[Term, Any], texts: dict[str, tuple[str, str]], mask: int
+    ) -> None:
+        self.patterns = patterns
+        self.texts = texts
+        self.mask = mask
+
+    def fields_hit(self, term: Term, mask: int) -> int:
+        pattern = self.patterns[term]
+        found = 0
+        for name in FIELDS:
+            if mask & FIELD_BITS[name]:
+                raw, folded = self.texts[name]
+                if pattern.search(raw if term.is_regex else folded):
+                    found |= FIELD_BITS[name]
+        return found

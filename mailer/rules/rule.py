@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from mailer.models import ModelSize, NotifyTarget, Paper, format_params
 from mailer.yamlsource import Position
@@ -104,11 +104,6 @@ class Term:
     @property
     def shown(self) -> str:
         return self.text if self.is_regex else f"*{self.text}*"
-
-
-def announce_kind(paper: Paper) -> str:
-    """How arXiv announced the paper; papers from other digests count as new."""
-    return paper.announce or "new"
 
 
 def describe_fields(mask: int) -> str:
@@ -210,21 +205,92 @@ def positive_query_terms(node: QueryNode, negated: bool = False) -> list[Term]:
     return [t for child in node.children for t in positive_query_terms(child, negated)]
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
-    """What a paper must satisfy; every condition given must hold (they are ANDed)."""
+_conditions: Any = None
 
-    any: tuple[Term, ...] = ()  # at least one, when given
-    all: tuple[Term, ...] = ()  # every one
-    none: tuple[Term, ...] = ()  # not one
-    query: QueryNode | None = None
-    query_text: str | None = None
-    authors: tuple[Term, ...] = ()  # at least one, searched in the authors field only
-    fields: tuple[FieldName, ...] = DEFAULT_FIELDS
-    size: SizeRange | None = None
-    min_upvotes: int | None = None
-    formats: tuple[str, ...] = ()
-    announce: tuple[str, ...] = ()  # arXiv announce kinds: new, cross, replaced
+
+def _registry() -> Any:
+    """mailer.rules.conditions, imported on first use (its modules import this one)."""
+    global _conditions
+    if _conditions is None:
+        from mailer.rules import conditions
+
+        _conditions = conditions
+    return _conditions
+
+
+def _is_empty(value: Any) -> bool:
+    """An empty list is no condition (nor is nothing, or empty text)."""
+    return value is None or (isinstance(value, tuple | list | str) and not value)
+
+
+class Condition:
+    """What a paper must satisfy: every condition given must hold (they are ANDed).
+
+    One typed value per condition of the registry (`mailer.rules.conditions.CONDITIONS`),
+    None where the rule gives none: `Condition(any=(Term("LoRA"),), size=SizeRange(...))`.
+    `condition.any`, `condition.size`, ... read a value by its key (the condition's empty
+    value when absent); `items()` gives the (kind, value) pairs given, in registry order.
+    """
+
+    __slots__ = ("values",)
+    values: tuple[Any, ...]
+
+    def __init__(self, **given: Any) -> None:
+        registry = _registry()
+        values: list[Any] = [None] * len(registry.CONDITIONS)
+        for key, value in given.items():
+            position = registry.POSITIONS.get(key)
+            if position is None:
+                raise TypeError(f"no rule condition {key!r}")
+            values[position] = None if _is_empty(value) else value
+        object.__setattr__(self, "values", tuple(values))
+
+    @classmethod
+    def from_values(cls, values: tuple[Any, ...]) -> Condition:
+        """From one value (or None) per registry entry, as the loader builds them."""
+        condition = cls.__new__(cls)
+        object.__setattr__(condition, "values", values)
+        return condition
+
+    def __getattr__(self, name: str) -> Any:
+        registry = _registry()
+        position = registry.POSITIONS.get(name)
+        if position is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        value = self.values[position]
+        return registry.CONDITIONS[position].empty if value is None else value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a Condition is immutable")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Condition.from_values, (self.values,))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Condition) and self.values == other.values
+
+    def __hash__(self) -> int:
+        return hash(self.values)
+
+    def __repr__(self) -> str:
+        given = ", ".join(f"{kind.key}={value!r}" for kind, value in self.items())
+        return f"Condition({given})"
+
+    def items(self) -> list[tuple[Any, Any]]:
+        """(ConditionKind, value) of every condition given, in registry order."""
+        kinds = _registry().CONDITIONS
+        return [(kinds[i], value) for i, value in enumerate(self.values) if value is not None]
+
+    def checks(self) -> list[tuple[Any, Any]]:
+        """(ConditionKind, value) of every condition given that a paper must pass (not
+        `fields:`), in the order of their reasons (`rank`)."""
+        values = self.values
+        return [(kind, values[i]) for i, kind in _registry().RANKED if values[i] is not None]
+
+    @property
+    def fields(self) -> tuple[FieldName, ...]:
+        fields: tuple[FieldName, ...] = self.__getattr__("fields")
+        return fields
 
     @property
     def field_mask(self) -> int:
@@ -234,11 +300,8 @@ class Condition:
         return mask
 
     def terms(self) -> list[Term]:
-        """Every term the rule searches for (any, all, none, authors, query)."""
-        found = [*self.any, *self.all, *self.none, *self.authors]
-        if self.query is not None:
-            found.extend(query_terms(self.query))
-        return found
+        """Every term the rule searches for (any, all, none, query, authors)."""
+        return [term for kind, value in self.items() for term in kind.terms(value)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,92 +10,24 @@ the loader, which also explains schema failures in plain words.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, get_args
+from typing import Any
 
 import fastjsonschema
 from jsonschema import Draft202012Validator
 
-from mailer.models import PaperFormat
+from mailer.rules.conditions import BY_KEY, CONDITIONS
+from mailer.rules.conditions.base import is_text, schema_pattern
 
 DRAFT_7 = "http://json-schema.org/draft-07/schema#"
 SCHEMA_ID = "https://paper-mailer.invalid/schemas/rules-v1.json"
 
-# Written so that no two `\s*` meet: a validator running these with a backtracking
-# engine would otherwise take time quadratic in a long run of spaces.
-_AMOUNT = r"\d+(\.\d+)?(\s*[kKmMbBtT])?"
-SIZE_PATTERN = rf"^\s*(((<=|>=|<|>|==|=|≤|≥)\s*)?{_AMOUNT}|{_AMOUNT}\s*\.\.\s*{_AMOUNT})\s*$"
-_PARAMS: dict[str, Any] = {
-    "oneOf": [
-        {"type": "string", "pattern": rf"^\s*{_AMOUNT}\s*$"},
-        {"type": "integer", "minimum": 0},
-    ],
-    "description": "A parameter count such as 8B, 350M or 1.5B.",
-}
-_TERMS: dict[str, Any] = {
-    "type": "array",
-    "items": {"type": "string", "minLength": 1},
-    "description": "Words or phrases (whole words, case-insensitive, plurals too; =LLM for "
-    "this form only) or /regex/ terms.",
-}
-
-FORMATS: tuple[str, ...] = get_args(PaperFormat)  # a new format is named once, in models
-MATCH_FIELDS = ("title", "abstract", "authors", "source")
-ANNOUNCE_KINDS = ("new", "cross", "replaced")
-
+# every condition's fragment, from the registry (mailer/rules/conditions/)
 MATCH_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {
-        "any": {**_TERMS, "description": "At least one of these terms must appear."},
-        "all": {**_TERMS, "description": "Every one of these terms must appear."},
-        "none": {**_TERMS, "description": "None of these terms may appear."},
-        "query": {
-            "type": "string",
-            "minLength": 1,
-            "description": "Boolean expression: (LoRA OR QLoRA) AND NOT survey.",
-        },
-        "authors": {**_TERMS, "description": "At least one author name must contain one."},
-        "fields": {
-            "type": "array",
-            "items": {"enum": list(MATCH_FIELDS)},
-            "minItems": 1,
-            "description": "Where terms are looked for; default [title, abstract].",
-        },
-        "size": {
-            "description": "The paper's own model size: '<= 8B', '1B..13B', '>= 70B' or "
-            "{min, max, unknown, sizes}; sizes: any counts baselines' sizes too.",
-            "oneOf": [
-                {"type": "string", "pattern": SIZE_PATTERN},
-                {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "properties": {
-                        "min": _PARAMS,
-                        "max": _PARAMS,
-                        "unknown": {"enum": ["exclude", "include"]},
-                        "sizes": {
-                            "enum": ["own", "any"],
-                            "description": "Which sizes count: the paper's own models' "
-                            "(default) or any size it mentions, baselines included.",
-                        },
-                    },
-                },
-            ],
-        },
-        "min_upvotes": {"type": "integer", "minimum": 0},
-        "formats": {"type": "array", "items": {"enum": list(FORMATS)}, "minItems": 1},
-        "announce": {
-            "type": "array",
-            "items": {"enum": list(ANNOUNCE_KINDS)},
-            "minItems": 1,
-            "uniqueItems": True,
-            "description": "How arXiv announced the paper: new, cross (cross-list), replaced. "
-            "Papers from other digests count as new. [new, cross] leaves replacements out.",
-        },
-    },
+    "properties": {kind.key: kind.schema for kind in CONDITIONS},
 }
 
 
@@ -207,80 +139,20 @@ def is_valid(data: Any) -> bool:
 # answers no, and the schema then decides, and explains.
 
 
-def _pattern(text: str) -> re.Pattern[str]:
-    """As fastjsonschema runs a pattern: `$` is the end of the text (`\\Z`), so a value
-    with a trailing line break does not pass."""
-    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", text))
-
-
-_NAME = _pattern(r"^\S(.*\S)?$")  # as in rules_file_schema()
-_SIZE = _pattern(SIZE_PATTERN)
-_PARAMS_TEXT = _pattern(_PARAMS["oneOf"][0]["pattern"])
-_AT = _pattern(r"^([01]?\d|2[0-3]):[0-5]\d$")
+_NAME = schema_pattern(r"^\S(.*\S)?$")  # as in rules_file_schema()
+_AT = schema_pattern(r"^([01]?\d|2[0-3]):[0-5]\d$")
 _RULE_KEYS = frozenset(("name", "description", "enabled", "match", "notify"))
-_MATCH_KEYS = frozenset(MATCH_SCHEMA["properties"])
 _NOTIFY_KEYS = frozenset(("to", "mode", "at", "timezone"))
-_TERM_KEYS = ("any", "all", "none", "authors")
-_SIZE_KEYS = frozenset(("min", "max", "unknown", "sizes"))
-
-
-def _is_text(value: Any, shortest: int = 1) -> bool:
-    return type(value) is str and len(value) >= shortest
-
-
-def _is_text_list(value: Any) -> bool:
-    return type(value) is list and all(_is_text(item) for item in value)
-
-
-def _is_count(value: Any) -> bool:
-    return type(value) is int and value >= 0
-
-
-def _is_choice_list(value: Any, choices: tuple[str, ...]) -> bool:
-    return (
-        type(value) is list
-        and bool(value)
-        and all(type(item) is str and item in choices for item in value)
-    )
-
-
-def _is_params(value: Any) -> bool:
-    return _is_count(value) or (type(value) is str and _PARAMS_TEXT.search(value) is not None)
-
-
-def _is_size(value: Any) -> bool:
-    if type(value) is str:
-        return _SIZE.search(value) is not None
-    return (
-        type(value) is dict
-        and value.keys() <= _SIZE_KEYS
-        and ("min" not in value or _is_params(value["min"]))
-        and ("max" not in value or _is_params(value["max"]))
-        and value.get("unknown", "exclude") in ("exclude", "include")
-        and value.get("sizes", "own") in ("own", "any")
-        and all(type(value.get(k, "")) is str for k in ("unknown", "sizes"))
-    )
+_CONDITION_CHECKS = {key: kind.is_surely_valid for key, kind in BY_KEY.items()}
 
 
 def _is_match(match: Any) -> bool:
-    if type(match) is not dict or not match.keys() <= _MATCH_KEYS:
+    if type(match) is not dict:
         return False
-    for key in _TERM_KEYS:
-        if key in match and not _is_text_list(match[key]):
-            return False
-    if "query" in match and not _is_text(match["query"]):
-        return False
-    if "fields" in match and not _is_choice_list(match["fields"], MATCH_FIELDS):
-        return False
-    if "size" in match and not _is_size(match["size"]):
-        return False
-    if "min_upvotes" in match and not _is_count(match["min_upvotes"]):
-        return False
-    if "formats" in match and not _is_choice_list(match["formats"], FORMATS):
-        return False
-    if "announce" in match:
-        announce = match["announce"]
-        if not _is_choice_list(announce, ANNOUNCE_KINDS) or len(set(announce)) != len(announce):
+    checks = _CONDITION_CHECKS
+    for key, value in match.items():
+        check = checks.get(key)
+        if check is None or not check(value):
             return False
     return True
 
@@ -322,7 +194,7 @@ def _is_notify(entry: Any) -> bool:
         and (
             "at" not in entry or (type(entry["at"]) is str and _AT.search(entry["at"]) is not None)
         )
-        and ("timezone" not in entry or _is_text(entry["timezone"]))
+        and ("timezone" not in entry or is_text(entry["timezone"]))
     )
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-from mailer.rules.syntax import RuleValueError, parse_size
 from mailer.yamlsource import PathKey
 
 Problem = tuple[PathKey, str, bool]  # (path in the file, message, report at the key?)
@@ -57,6 +56,9 @@ def explain_schema_error(error: ValidationError) -> list[Problem]:
     where = label(rel) if rel else label(path)
     if len(path) == 2 and kind == "type":
         return [(path, f"{where}: a rule is a mapping with name: and match:", False)]
+    said = _condition_message(rel, value, str(kind))
+    if said is not None:
+        return [(path, said, False)]
     if kind == "additionalProperties" and isinstance(value, dict):
         known = error.schema.get("properties", {})
         for extra in (k for k in value if k not in known):
@@ -73,7 +75,7 @@ def explain_schema_error(error: ValidationError) -> list[Problem]:
             }.get(key, f"missing key {key!r}")
             problems.append((path, f"{where}: {what}" if rel else what, False))
     elif kind == "oneOf":
-        problems.append((path, _one_of_message(rel, value), False))
+        problems.append((path, _one_of_message(rel), False))
     elif kind == "type":
         wanted = _TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
         hint = _quote_hint(rel, value) if error.validator_value == "string" else ""
@@ -101,6 +103,16 @@ def explain_schema_error(error: ValidationError) -> list[Problem]:
     return problems
 
 
+def _condition_message(rel: PathKey, value: Any, validator: str) -> str | None:
+    """What the condition under `match:` says of its own value, if it knows better."""
+    if len(rel) < 2 or rel[0] != "match":
+        return None
+    from mailer.rules.conditions import BY_KEY  # its modules import this one
+
+    condition = BY_KEY.get(str(rel[1]))
+    return condition.schema_message(rel[1:], value, validator) if condition else None
+
+
 def _quote_hint(rel: PathKey, value: Any) -> str:
     """YAML reads some unquoted text as another type: yes/no/on/off are true/false, 1.5
     is a number, and 9:30 is the number 570 (a sexagesimal integer)."""
@@ -113,16 +125,7 @@ def _quote_hint(rel: PathKey, value: Any) -> str:
     return "; put it in quotes"
 
 
-def _one_of_message(rel: PathKey, value: Any) -> str:
-    last = rel[-1] if rel else ""
-    if last == "size":
-        try:
-            parse_size(value)
-        except RuleValueError as e:
-            return str(e)
-        return "size: write e.g. '<= 8B', '1B..13B' or {min: 1B, max: 8B}"
-    if last in ("min", "max"):
-        return f"size.{last}: {value!r} is not a size; write e.g. '8B' or '350M'"
+def _one_of_message(rel: PathKey) -> str:
     from mailer.notify.registry import inline_targets
 
     examples = ", ".join(f"{{{t.key}: {t.example}}}" for t in inline_targets().values())

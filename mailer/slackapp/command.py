@@ -29,6 +29,7 @@ from typing import Literal, get_args
 
 from mailer.errors import MailerError
 from mailer.models import DeliveryMode, PaperFormat
+from mailer.rules.conditions import Query
 from mailer.rules.rule import Condition, SizeRange
 from mailer.rules.schema_errors import did_you_mean
 from mailer.rules.syntax import RuleValueError, parse_query, parse_size
@@ -214,8 +215,7 @@ def parse_subscription(text: str) -> SubscriptionSpec:
             len(text),
         )
     condition = Condition(
-        query=query,
-        query_text=" ".join(query_text.split()) or None,
+        query=Query(query, " ".join(query_text.split()) or None) if query is not None else None,
         size=size,
         min_upvotes=upvotes,
         formats=tuple(formats),
@@ -281,7 +281,9 @@ def _point_at(message: str, query_text: str) -> CommandError:
 
 def default_name(spec: SubscriptionSpec) -> str:
     """A name from the query words: `LoRA size<=13B` -> `lora`."""
-    words = re.findall(r"[A-Za-z0-9]+", spec.condition.query_text or "")
+    words = re.findall(
+        r"[A-Za-z0-9]+", (spec.condition.query.text or "") if spec.condition.query else ""
+    )
     words = [w.lower() for w in words if w not in ("AND", "OR", "NOT")]
     name = "-".join(words)[:30].strip("-") or "papers"
     return name

@@ -21,8 +21,8 @@ from mailer.store.subscriptions import Subscription
 def subscription_document(subscription: Subscription) -> dict[str, Any]:
     condition = parse_subscription(subscription.rule_text).condition
     match: dict[str, Any] = {}
-    if condition.query_text:
-        match["query"] = condition.query_text
+    if condition.query and condition.query.text:
+        match["query"] = condition.query.text
     if condition.size is not None:
         match["size"] = condition.size.text
     if condition.min_upvotes is not None:
