@@ -40,7 +40,7 @@ def run(mode: str, digests: int) -> None:
     parse_email(corpus[0])  # every module loaded and warm, as in bench/parse.py
     clears = parse_caches()
     if mode == "without_sizes":
-        papers._sizes_in = lambda text: ()  # type: ignore[assignment]
+        papers._sizes_in = lambda _text: ()  # type: ignore[assignment]
     for raw in corpus:
         for clear in clears:
             clear()

@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.parse import bounds
+from mailer.parse import bounds, links
 from mailer.parse.formats import arxiv_listing, marked
 from mailer.parse.message import _ANY_MARKER, _forward_block_in_text
 from mailer.parse.text import LINE_BREAK, mark_blocks
@@ -71,7 +71,7 @@ _LINE_START_MARKER = re.compile(
     r"^[> ]*+(?:\**+\s*+From:|-{3,}|Begin forwarded message:)", re.IGNORECASE | re.MULTILINE
 )
 _LINE_START_SIGNATURE = re.compile(r"^-- $", re.MULTILINE)
-_LINE_START_ENTRY = re.compile(rf"^\\\\\s*\n(?:arXiv:{arxiv_listing.ARXIV_ID})", re.MULTILINE)
+_LINE_START_ENTRY = re.compile(rf"^\\\\\s*\n(?:arXiv:{links.ARXIV_ID})", re.MULTILINE)
 
 
 @settings(max_examples=300)

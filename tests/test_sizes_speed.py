@@ -179,7 +179,8 @@ _SCAN_PIECES = st.sampled_from(
 def test_size_windows_find_what_the_whole_text_scan_finds(text: str) -> None:
     """scan_windows looks for a window's start only when the walk back from a trigger may
     have reached it; the matches stay those of the plain scan of the text."""
-    compact, spaced = [], []
+    compact: list[re.Match[str]] = []
+    spaced: list[re.Match[str]] = []
     for trigger in sizes._DIGIT_TRIGGER.finditer(text):
         (compact if trigger["compact"] is not None else spaced).append(trigger)
     found = scan_windows(sizes._COMPACT, compact, text, 3, sizes._COMPACT_INSIDE)

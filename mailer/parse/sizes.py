@@ -197,12 +197,22 @@ def _flatten(text: str) -> str:
 
 
 def _find_mentions(text: str) -> list[_Mention]:
-    mentions: list[_Mention] = []
     triggers: list[re.Match[str]] = []
     spaced_triggers: list[re.Match[str]] = []
     if _DIGIT.search(text) is not None:  # every compact or spaced size has a digit
         for trigger in _DIGIT_TRIGGER.finditer(text):  # one of the two groups matched
             (triggers if trigger.lastgroup == "compact" else spaced_triggers).append(trigger)
+    mentions = [
+        *_compact_mentions(text, triggers),
+        *_glued_mentions(text, triggers),
+        *_worded_mentions(text),
+        *_spaced_mentions(text, spaced_triggers),
+    ]
+    mentions.sort(key=lambda m: m.start)
+    return _with_bare_numbers(text, mentions)
+
+
+def _compact_mentions(text: str, triggers: list[re.Match[str]]) -> Iterator[_Mention]:
     for match in scan_windows(_COMPACT, triggers, text, spaces=3, inside=_COMPACT_INSIDE):
         start, end = match.span()
         if _is_dataset_name(text, start) or (
@@ -213,13 +223,19 @@ def _find_mentions(text: str) -> list[_Mention]:
         scale = SCALE_LETTERS[unit]
         params = _to_params(number, scale, int(factor) if factor else 1)
         if params is not None:
-            mentions.append(_Mention(start, end, params, "compact", scale))
+            yield _Mention(start, end, params, "compact", scale)
+
+
+def _glued_mentions(text: str, triggers: list[re.Match[str]]) -> Iterator[_Mention]:
     glued = _glued_triggers(text, triggers)
     for match in scan_windows(_GLUED, glued, text, 1, _GLUED_INSIDE) if glued else ():
         if _is_glued_to_model_name(text, match.start()):
             params = _to_params(match["number"], 10**9)
             if params is not None:
-                mentions.append(_Mention(match.start(), match.end(), params, "compact", 10**9))
+                yield _Mention(match.start(), match.end(), params, "compact", 10**9)
+
+
+def _worded_mentions(text: str) -> Iterator[_Mention]:
     for match in _worded_matches(text):
         number = match["number"].lower()
         if number in ("a", "an") and text[match.end() : match.end() + 1] == "-":
@@ -233,14 +249,15 @@ def _find_mentions(text: str) -> list[_Mention]:
             continue  # "bıllion": the pattern's case folding took a non-ASCII letter for "i"
         params = _to_params(match["number"], word_scale)
         if params is not None:
-            mentions.append(_Mention(match.start(), match.end(), params, "worded", word_scale))
-    for match in scan_windows(_SPACED, spaced_triggers, text, 3, _SPACED_INSIDE):
+            yield _Mention(match.start(), match.end(), params, "worded", word_scale)
+
+
+def _spaced_mentions(text: str, triggers: list[re.Match[str]]) -> Iterator[_Mention]:
+    for match in scan_windows(_SPACED, triggers, text, 3, _SPACED_INSIDE):
         scale = SCALE_LETTERS[match["unit"]]
         params = _to_params(match["number"], scale)
         if params is not None and _verdict_after(text, match.end()) in ("parameters", "model"):
-            mentions.append(_Mention(match.start(), match.end(), params, "spaced", scale))
-    mentions.sort(key=lambda m: m.start)
-    return _with_bare_numbers(text, mentions)
+            yield _Mention(match.start(), match.end(), params, "spaced", scale)
 
 
 def _glued_triggers(text: str, triggers: list[re.Match[str]]) -> list[re.Match[str]]:
