@@ -73,6 +73,19 @@ DESTINATIONS = ["console", "preview", "team-slack", "digest-mail"]
 
 
 def make_rule(rng: random.Random, user: str, index: int) -> dict[str, Any]:
+    match = _make_match(rng)
+    notify = _make_notify(rng, user)
+    rule: dict[str, Any] = {"name": f"{user}-{index:05d}"}
+    if rng.random() < 0.6:
+        rule["description"] = f"Papers on {rng.choice(TERMS)} for {user}"
+    if rng.random() < 0.03:
+        rule["enabled"] = False
+    rule["match"] = match
+    rule["notify"] = notify
+    return rule
+
+
+def _make_match(rng: random.Random) -> dict[str, Any]:
     def term() -> str:
         word = rng.choice(TERMS)
         return f"={word}" if rng.random() < 0.03 else word
@@ -102,7 +115,11 @@ def make_rule(rng: random.Random, user: str, index: int) -> dict[str, Any]:
         match["formats"] = rng.choice([["hf-daily"], ["arxiv-listing", "scholar-alert"]])
     if rng.random() < 0.05:
         match["announce"] = ["new", "cross"]
-    notify = []
+    return match
+
+
+def _make_notify(rng: random.Random, user: str) -> list[dict[str, Any]]:
+    notify: list[dict[str, Any]] = []
     for _ in range(rng.choice((1, 1, 2))):
         roll = rng.random()
         target: dict[str, Any] = {
@@ -119,14 +136,7 @@ def make_rule(rng: random.Random, user: str, index: int) -> dict[str, Any]:
             target["at"] = f"{rng.randint(6, 10):02d}:{rng.choice((0, 30)):02d}"
             target["timezone"] = rng.choice(ZONES)
         notify.append(target)
-    rule: dict[str, Any] = {"name": f"{user}-{index:05d}"}
-    if rng.random() < 0.6:
-        rule["description"] = f"Papers on {rng.choice(TERMS)} for {user}"
-    if rng.random() < 0.03:
-        rule["enabled"] = False
-    rule["match"] = match
-    rule["notify"] = notify
-    return rule
+    return notify
 
 
 def write_rules(directory: Path, count: int, *, one_file: bool) -> list[Path]:

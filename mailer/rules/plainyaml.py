@@ -121,28 +121,46 @@ def _quoted(rest: str) -> str:
 def _flow(rest: str) -> Any:
     """A flow collection of scalars and flow collections, then at most a comment."""
     if rest[0] == "[":  # the common case first: [a, b, c] of plain words
-        close = rest.find("]")
-        inner = rest[1:close]
-        if close > 0 and not _NOT_SIMPLE.search(inner):
-            after = rest[close + 1 :].lstrip(" ")
-            if not after or (after[0] == "#" and rest[close + 1] == " "):
-                if not inner.strip(" "):
-                    return []
-                words = [word.strip(" ") for word in inner.split(",")]
-                if words[-1] == "" and len(words) > 1:
-                    words.pop()  # [a, b,]: a trailing comma is allowed
-                if "" in words:
-                    raise NotPlain(rest)
-                return [
-                    _plain(word)
-                    if word[0] in _RESOLVER_FIRST or word[0] in _INDICATORS
-                    else intern(word)
-                    if len(word) <= _INTERNED
-                    else word
-                    for word in words
-                ]
-    elif (found := _simple_mapping(rest)) is not None:
-        return found
+        found = _simple_list(rest)
+        if found is not None:
+            return found
+    elif (mapping := _simple_mapping(rest)) is not None:
+        return mapping
+    value, index = _flow_value(tokens := _flow_tokens(rest), 0)
+    if index != len(tokens) or not isinstance(value, list | dict):
+        raise NotPlain(rest)
+    return value
+
+
+def _simple_list(rest: str) -> list[Any] | None:
+    """[a, b, c] of plain words, then at most a comment; None for anything else (the
+    tokenizer then reads it)."""
+    close = rest.find("]")
+    inner = rest[1:close]
+    if close <= 0 or _NOT_SIMPLE.search(inner):
+        return None
+    after = rest[close + 1 :].lstrip(" ")
+    if after and not (after[0] == "#" and rest[close + 1] == " "):
+        return None
+    if not inner.strip(" "):
+        return []
+    words = [word.strip(" ") for word in inner.split(",")]
+    if words[-1] == "" and len(words) > 1:
+        words.pop()  # [a, b,]: a trailing comma is allowed
+    if "" in words:
+        raise NotPlain(rest)
+    return [
+        _plain(word)
+        if word[0] in _RESOLVER_FIRST or word[0] in _INDICATORS
+        else intern(word)
+        if len(word) <= _INTERNED
+        else word
+        for word in words
+    ]
+
+
+def _flow_tokens(rest: str) -> list[tuple[str, Any]]:
+    """The flow text as tokens: ("s", scalar) or (punctuation, None), up to a comment."""
     tokens: list[tuple[str, Any]] = []
     for quoted, punct, word, comment, other in _FLOW_TOKEN.findall(rest):
         if quoted:
@@ -161,10 +179,7 @@ def _flow(rest: str) -> Any:
             break
         elif other:
             raise NotPlain(rest)
-    value, index = _flow_value(tokens, 0)
-    if index != len(tokens) or not isinstance(value, list | dict):
-        raise NotPlain(rest)
-    return value
+    return tokens
 
 
 def _simple_mapping(rest: str) -> dict[Any, Any] | None:
