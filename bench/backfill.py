@@ -57,10 +57,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from parse import compose_digest, parse_caches  # noqa: E402
 
-from mailer.app import Pipeline  # noqa: E402
-from mailer.config import load_settings  # noqa: E402
+from mailer.config.settings import load_settings  # noqa: E402
 from mailer.notify.file import FileChannel  # noqa: E402
 from mailer.parse.inputs import parse_document  # noqa: E402
+from mailer.runtime.app import Pipeline  # noqa: E402
 from mailer.store import Store  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
@@ -121,8 +121,8 @@ def _timed(stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def stage_timers() -> Iterator[None]:
     """Timers around the pipeline's steps (class attributes, put back afterwards)."""
-    import mailer.app as app
-    import mailer.planning as planning
+    import mailer.core.planning as planning
+    import mailer.runtime.app as app
 
     patches: list[tuple[Any, str, Any]] = []
 
@@ -135,7 +135,7 @@ def stage_timers() -> Iterator[None]:
             setattr(owner, name, _timed(stage, original))
 
     wrap(Pipeline, "_parse", "parse")
-    wrap(planning, "match_papers", "match")  # the planner's steps (mailer.planning)
+    wrap(planning, "match_papers", "match")  # the planner's steps (mailer.core.planning)
     wrap(planning, "plan_alerts", "match")
     wrap(app, "without_repeats", "store")
     for name in ("is_processed", "best_copy_papers", "with_known_ids", "record_message"):

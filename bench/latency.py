@@ -19,11 +19,11 @@ import time
 
 from _servers import start_private_dovecot
 
-from mailer.app import Pipeline
-from mailer.config import Destination, Settings
-from mailer.models import AlertBatch
+from mailer.config.settings import Destination, Settings
+from mailer.core.models import AlertBatch
 from mailer.notify.registry import create_channel
-from mailer.service import open_watcher
+from mailer.runtime.app import Pipeline
+from mailer.runtime.service import open_watcher
 from tests.integration.dovecot import PASSWORD
 from tests.integration.imap_kit import digest, imap_settings, service_jobs
 

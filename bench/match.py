@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from mailer.models import ModelSize, Paper
+from mailer.core.models import ModelSize, Paper
 from mailer.rules import compile_rules, load_rules
 from mailer.rules.reference import ReferenceMatcher
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mailer.parse import parse_email
-from mailer.parse_worker import ParseBudget, ParseWorker
+from mailer.runtime.parse_worker import ParseBudget, ParseWorker
 
 INBOX = Path(__file__).resolve().parent.parent / "examples" / "inbox"
 

@@ -46,7 +46,7 @@ def texts_per_second(texts: list[str], extract: Callable[[str], object], rounds:
 
 
 def load_extract_sizes(checkout: Path) -> Callable[[str], object]:
-    """`extract_sizes` of another checkout, loaded as a package of its own (`mailer.models`
+    """`extract_sizes` of another checkout, loaded as a package of its own (`mailer.core.models`
     stays shared) so both versions run in this process."""
     package = "baseline_size_modules"
     sys.modules[package] = types.ModuleType(package)

@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from mailer.config import load_settings  # noqa: E402
-from mailer.models import Paper  # noqa: E402
+from mailer.config.settings import load_settings  # noqa: E402
+from mailer.core.models import Paper  # noqa: E402
 from mailer.parse import parse_email  # noqa: E402
 from mailer.rules import load_rules  # noqa: E402
 from mailer.store import MessageRecord, Store  # noqa: E402

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mailer import __version__
-from mailer.errors import MailerError
-from mailer.exit_codes import exit_code_for, exit_table_text
+from mailer.core.errors import MailerError
+from mailer.core.exit_codes import exit_code_for, exit_table_text
 from mailer.lazy import import_target
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ LOG_FORMATS = ["auto", "text", "json"]
 
 
 def _setup_logging(ctx: click.Context) -> None:
-    from mailer.logs import setup_logging
+    from mailer.runtime.logs import setup_logging
 
     obj = ctx.find_root().obj
     setup_logging(verbose=obj["verbose"], log_format=obj["log_format"])

@@ -19,9 +19,9 @@ import signal
 import sys
 from typing import Any
 
-from mailer.app import Pipeline
 from mailer.cli import main
 from mailer.notify.file import FileChannel
+from mailer.runtime.app import Pipeline
 from mailer.store import Store
 
 point, limit, args = sys.argv[1], int(sys.argv[2]), sys.argv[3:]

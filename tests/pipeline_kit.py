@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from mailer.config import Destination, Settings, load_settings
-from mailer.models import AlertBatch
+from mailer.config.settings import Destination, Settings, load_settings
+from mailer.core.models import AlertBatch
 from mailer.notify import DeliveryError
 
 Entry = tuple[str, str, str]  # arXiv id, title, abstract

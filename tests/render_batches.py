@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mailer.keys import BatchKey
-from mailer.models import AlertBatch, AlertItem, Match, MatchReason, ModelSize, Paper
+from mailer.core.keys import BatchKey
+from mailer.core.models import AlertBatch, AlertItem, Match, MatchReason, ModelSize, Paper
 from mailer.notify.sample import sample_batch
 
 CREATED = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)

@@ -12,9 +12,16 @@ import pytest
 from sqlalchemy import inspect, select, text
 from store_backends import postgres_schema_url, state_url  # noqa: F401  (fixtures)
 
-from mailer.batching import digest_positions, plan_alerts
-from mailer.keys import BatchKey, Claim, DestinationRef
-from mailer.models import AlertItem, Match, MessageStatus, NotifyTarget, Paper, canonical_paper_id
+from mailer.core.batching import digest_positions, plan_alerts
+from mailer.core.keys import BatchKey, Claim, DestinationRef
+from mailer.core.models import (
+    AlertItem,
+    Match,
+    MessageStatus,
+    NotifyTarget,
+    Paper,
+    canonical_paper_id,
+)
 from mailer.notify.view import paper_view
 from mailer.store import MessageRecord, NewAlert, Store
 from mailer.store.paper_keys import keys_of, paper_keys

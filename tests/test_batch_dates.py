@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pipeline_kit import Recorder, digest_email, settings_for, write_config
 
-from mailer.app import Pipeline
 from mailer.notify import DeliveryError
 from mailer.notify.render_email import render_email
+from mailer.runtime.app import Pipeline
 
 LATE_EVENING = datetime(2025, 10, 14, 23, 50, tzinfo=UTC)  # a Tuesday
 LLM = ("2510.00001", "Tiny Llamas: a small language model at 1B", "We train a 1B language model.")

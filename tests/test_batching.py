@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from mailer.batching import batch_for, plan_alerts
-from mailer.config import ConsoleDestination, FileDestination, Settings
-from mailer.delivery import retry_delay
-from mailer.keys import BatchKey, DestinationRef
-from mailer.models import AlertBatch, AlertItem, Match, MatchReason, NotifyTarget, Paper
+from mailer.config.settings import ConsoleDestination, FileDestination, Settings
+from mailer.core.batching import batch_for, plan_alerts
+from mailer.core.keys import BatchKey, DestinationRef
+from mailer.core.models import AlertBatch, AlertItem, Match, MatchReason, NotifyTarget, Paper
 from mailer.notify import ChannelContext
 from mailer.notify.console import ConsoleChannel
 from mailer.notify.file import FileChannel
+from mailer.runtime.delivery import retry_delay
 
 NINE = time(9, 0)
 

@@ -18,10 +18,10 @@ from hostile_mail import big_attachment, many_paragraphs, nested_forward
 from process_tree import PeakRss, tree_rss
 from sqlalchemy import text
 
-from mailer.config import load_settings
+from mailer.config.settings import load_settings
 from mailer.parse import parse_email
-from mailer.parse_worker import ParseBudget, ParseWorker
 from mailer.rules import compile_rules, load_rules
+from mailer.runtime.parse_worker import ParseBudget, ParseWorker
 from mailer.store import Store
 
 pytestmark = pytest.mark.slow  # each test runs mailer processes under memory and time budgets

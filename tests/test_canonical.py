@@ -1,9 +1,9 @@
-"""The pure rules that clean API records and merge them into papers (mailer.canonical)."""
+"""The pure rules that clean API records and merge them into papers (mailer.core.canonical)."""
 
 from __future__ import annotations
 
-from mailer.canonical import CanonicalRecord, bare_id, clean_record, merge_canonical
-from mailer.models import ModelSize, Paper
+from mailer.core.canonical import CanonicalRecord, bare_id, clean_record, merge_canonical
+from mailer.core.models import ModelSize, Paper
 
 TINY = CanonicalRecord(
     arxiv_id="2401.02385",

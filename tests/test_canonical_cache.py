@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import inspect, text
 from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
-from mailer.canonical import CanonicalRecord
+from mailer.core.canonical import CanonicalRecord
 from mailer.store import Store
 from mailer.store.migrations import MIGRATIONS
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import Golden
 
-from mailer.config import Settings
-from mailer.config_base import DestinationModel
+from mailer.config.base import DestinationModel
+from mailer.config.settings import Settings
 from mailer.notify import ChannelContext, ChannelSpec
 from mailer.notify.registry import (
     UnknownChannel,
@@ -102,7 +102,7 @@ class ExplodingChannel:
 
 def test_loading_the_config_imports_no_delivery_library() -> None:
     code = (
-        "import sys, mailer.config, mailer.rules.loader;"
+        "import sys, mailer.config.settings, mailer.rules.loader;"
         "print(sorted(m for m in ('slack_sdk', 'apprise', 'jinja2', 'requests') if m in sys.modules))"
     )
     out = subprocess.run(

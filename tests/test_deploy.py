@@ -12,7 +12,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from mailer.config import load_settings
+from mailer.config.settings import load_settings
 from mailer.rules import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,20 +15,21 @@ from click.testing import CliRunner
 from sqlalchemy.exc import OperationalError
 
 import mailer
-from mailer.app import RulesUnavailable
 from mailer.cli import cli
-from mailer.config import ConfigError
-from mailer.errors import MailerError, UsageError
-from mailer.exit_codes import ExitCode, exit_code_for
+from mailer.config.settings import ConfigError
+from mailer.core.errors import MailerError, UsageError
+from mailer.core.exit_codes import ExitCode, exit_code_for
 from mailer.notify import DeliveryError
+from mailer.runtime.app import RulesUnavailable
 from mailer.sources import SourceError
 from mailer.store import Store, StoreError
 
 ROOT = Path(__file__).resolve().parent.parent
 # Not product errors: signals to a library's own machinery, raised and caught inside one module
 NOT_PRODUCT_ERRORS = {
-    "mailer.election._Reconnect",  # a SQLAlchemyError, so the driver's reconnect path takes it
+    "mailer.runtime.election._Reconnect",  # a SQLAlchemyError, so the driver's reconnect path takes it
     "mailer.rules.plainyaml.NotPlain",  # "hand this file to PyYAML", caught in rules.documents
+    "mailer.notify.file._NotPlainJson",  # "use json.dumps instead", caught in the same function
 }
 
 

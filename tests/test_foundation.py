@@ -4,10 +4,10 @@ import pytest
 from click.testing import CliRunner
 
 from mailer.cli import cli
-from mailer.config import ConfigError, load_settings
-from mailer.keys import DestinationRef
-from mailer.models import ModelSize, canonical_paper_id, format_params
-from mailer.yamlsource import YamlSyntaxError, load_yaml_text
+from mailer.config.settings import ConfigError, load_settings
+from mailer.config.yamlsource import YamlSyntaxError, load_yaml_text
+from mailer.core.keys import DestinationRef
+from mailer.core.models import ModelSize, canonical_paper_id, format_params
 
 
 def test_format_params_reads_like_a_person_writes_it() -> None:

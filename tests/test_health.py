@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailer.health import (
+from mailer.runtime.health import (
     FetchBoard,
     HealthReport,
     HealthServer,
@@ -18,7 +18,7 @@ from mailer.health import (
     evaluate_health,
     parse_listen_address,
 )
-from mailer.metrics import EMAILS_FETCHED, OUTBOX_DEPTH
+from mailer.runtime.metrics import EMAILS_FETCHED, OUTBOX_DEPTH
 
 NOW = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from mailer.health import Activity, ActivityBoard, evaluate_health
+from mailer.runtime.health import Activity, ActivityBoard, evaluate_health
 
 NOW = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailer.config import ImapSearch
+from mailer.config.settings import ImapSearch
 from mailer.sources.imap_idle import backoff_delay
 from mailer.sources.imap_plan import (
     Candidate,
@@ -115,8 +115,8 @@ def _source_with_fetches(outcomes: list[object]) -> tuple[object, list[str]]:
     """An ImapSource whose session-level fetch (the narrow seam) follows a script."""
     from imapclient.exceptions import IMAPClientError
 
-    from mailer.config import ImapSource as ImapConfig
-    from mailer.config import Settings
+    from mailer.config.settings import ImapSource as ImapConfig
+    from mailer.config.settings import Settings
     from mailer.sources import IncomingMessage
     from mailer.sources.imap import ImapSource
 

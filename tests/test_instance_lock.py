@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from store_backends import postgres_schema_url
 
-from mailer.instance_lock import (
+from mailer.runtime.instance_lock import (
     AdvisoryLock,
     AlreadyRunningError,
     InstanceLock,

@@ -16,13 +16,13 @@ import yaml
 from pipeline_kit import Recorder, digest_email, settings_for, write_config
 from sqlalchemy import select
 
-from mailer.app import Pipeline
-from mailer.config import Destination, Settings
-from mailer.health import FetchBoard
-from mailer.jobs import ServiceJobs
+from mailer.config.settings import Destination, Settings
 from mailer.notify import DeliveryError
 from mailer.rules import RuleSet
-from mailer.status_report import collect_service_status, format_service_status
+from mailer.runtime.app import Pipeline
+from mailer.runtime.health import FetchBoard
+from mailer.runtime.jobs import ServiceJobs
+from mailer.runtime.status_report import collect_service_status, format_service_status
 from mailer.store.schema import messages
 
 TUESDAY_1030 = datetime(2025, 10, 14, 10, 30, tzinfo=UTC)

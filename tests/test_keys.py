@@ -1,4 +1,4 @@
-"""The keys that cross seams as text (mailer.keys) are parsed once into values, and
+"""The keys that cross seams as text (mailer.core.keys) are parsed once into values, and
 their one text form round-trips: what the store keeps is what `to_str()` wrote."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailer.keys import BatchKey, Claim, DestinationRef
+from mailer.core.keys import BatchKey, Claim, DestinationRef
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=40)  # no lone surrogates
 
@@ -103,7 +103,7 @@ def test_the_rule_loader_gives_a_secret_inline_target_only_its_safe_reference(
 
 
 def test_a_notice_key_names_its_subject_and_reads_back() -> None:
-    from mailer.keys import NoticeKey
+    from mailer.core.keys import NoticeKey
 
     silent = NoticeKey.source("hf-daily")
     assert silent.to_str() == "source:hf-daily" and NoticeKey.parse("source:hf-daily") == silent

@@ -18,15 +18,15 @@ from prometheus_client.exposition import generate_latest
 from store_backends import POSTGRES_URL, postgres_schema_url, state_url  # noqa: F401
 
 from mailer.cli import cli
-from mailer.config import ConfigError, ReplicaSettings, Settings, load_settings
-from mailer.election import LeaderElection
-from mailer.health import SourceHealth, evaluate_health
-from mailer.instance_lock import AlreadyRunningError, acquire_instance_lock
-from mailer.keys import BatchKey, Claim
-from mailer.leader import SoleLeader, release_claims_of_gone_replicas
-from mailer.metrics import REGISTRY
-from mailer.models import MessageStatus, NewAlert, Paper
-from mailer.status_report import collect_service_status, format_service_status
+from mailer.config.settings import ConfigError, ReplicaSettings, Settings, load_settings
+from mailer.core.keys import BatchKey, Claim
+from mailer.core.models import MessageStatus, NewAlert, Paper
+from mailer.runtime.election import LeaderElection
+from mailer.runtime.health import SourceHealth, evaluate_health
+from mailer.runtime.instance_lock import AlreadyRunningError, acquire_instance_lock
+from mailer.runtime.leader import SoleLeader, release_claims_of_gone_replicas
+from mailer.runtime.metrics import REGISTRY
+from mailer.runtime.status_report import collect_service_status, format_service_status
 from mailer.store.db import Store, application_name, create_store_engine, engine_url
 from mailer.store.messages import MessageRecord
 from mailer.store.replicas import Replica, record_heartbeat
@@ -132,7 +132,7 @@ def test_a_leader_whose_session_is_ended_steps_down_and_lets_the_standby_lead(
     assert second.is_leader() and not first.is_leader()  # the one cut off let it go first
     first.stop()
     second.stop()
-    messages = [r.getMessage() for r in caplog.records if r.name == "mailer.election"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "mailer.runtime.election"]
     assert sum("stepped down as the leader, now a standby" in m for m in messages) == 1
     assert sum(f"{second.replica}: now the leader" in m for m in messages) == 1
 

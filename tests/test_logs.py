@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mailer.logs import log_context, redact, setup_logging
+from mailer.runtime.logs import log_context, redact, setup_logging
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +84,7 @@ def test_setting_names_are_not_mistaken_for_secrets() -> None:
 
 
 def test_redaction_keeps_the_products_own_missing_secret_message_readable() -> None:
-    from mailer.logs import redact
+    from mailer.runtime.logs import redact
 
     line = "source team-inbox: password: environment variable MAILER_IMAP_PASSWORD is not set"
     assert redact(line) == line

@@ -13,10 +13,10 @@ import pytest
 from pipeline_kit import settings_for, write_config
 from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
-from mailer.config import Destination, Settings
-from mailer.delivery import DeliverySummary, OutboxWorker
-from mailer.keys import BatchKey
-from mailer.models import AlertBatch, MatchReason, MessageStatus, OutboxState, Paper
+from mailer.config.settings import Destination, Settings
+from mailer.core.keys import BatchKey
+from mailer.core.models import AlertBatch, MatchReason, MessageStatus, OutboxState, Paper
+from mailer.runtime.delivery import DeliverySummary, OutboxWorker
 from mailer.store import MessageRecord, NewAlert, Store
 
 pytestmark = pytest.mark.slow  # waits for real leases to run out

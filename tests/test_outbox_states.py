@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, update
 from store_backends import postgres_schema_url, state_url  # noqa: F401  (fixtures)
 
-from mailer.keys import BatchKey, Claim
-from mailer.models import MatchReason, MessageStatus, OutboxState, Paper
+from mailer.core.keys import BatchKey, Claim
+from mailer.core.models import MatchReason, MessageStatus, OutboxState, Paper
 from mailer.store import MessageRecord, NewAlert, Store
 from mailer.store.migrations import LATEST
 from mailer.store.schema import outbox, schema_version
@@ -103,8 +103,8 @@ def test_status_text_and_json_come_from_one_report_and_say_retrying(
     state_url: str,  # noqa: F811
 ) -> None:
     from mailer.commands.outbox_view import entry_json, format_entry
-    from mailer.config import Settings
-    from mailer.status_report import collect_status
+    from mailer.config.settings import Settings
+    from mailer.runtime.status_report import collect_status
 
     store = Store.open(state_url)
     try:
@@ -129,9 +129,9 @@ def test_status_text_and_json_come_from_one_report_and_say_retrying(
 def test_the_outbox_depth_metric_counts_retrying_alerts_under_that_name(
     state_url: str,  # noqa: F811
 ) -> None:
-    from mailer import metrics
-    from mailer.config import Settings
-    from mailer.delivery import OutboxWorker
+    from mailer.config.settings import Settings
+    from mailer.runtime import metrics
+    from mailer.runtime.delivery import OutboxWorker
 
     store = Store.open(state_url)
     try:

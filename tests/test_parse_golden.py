@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import Golden
 
-from mailer.models import ParsedDigest
+from mailer.core.models import ParsedDigest
 from mailer.parse.formats import FORMATS
 from mailer.parse.inputs import parse_document
 

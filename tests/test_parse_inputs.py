@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from pipeline_kit import Recorder, digest_email, settings_for, write_config
 
-from mailer.app import Pipeline
 from mailer.cli import cli
 from mailer.parse.inputs import parse_document
+from mailer.runtime.app import Pipeline
 from mailer.sources import files
 from mailer.sources.files import UnreadableDocument, iter_documents
 

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailer.models import ParsedDigest
+from mailer.core.models import ParsedDigest
 from mailer.parse import parse_email
 from mailer.parse.inputs import parse_document
 from mailer.parse.message import read_with_stdlib

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailer.models import ParsedDigest
+from mailer.core.models import ParsedDigest
 from mailer.parse import parse_email, parse_page
 from mailer.parse.inputs import parse_document
 from mailer.parse.message import MAX_ATTACHED_MESSAGES, decode_email

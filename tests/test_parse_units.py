@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from mailer.cli import cli
-from mailer.models import Paper
+from mailer.core.models import Paper
 from mailer.parse import formats, parse_email
 from mailer.parse.formats import scholar
 from mailer.parse.formats.details import find_authors, find_upvotes, split_authors

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 from hostile_mail import big_attachment, many_paragraphs
 
-from mailer.parse_worker import OverBudget, ParseBudget, ParserStopped, ParseWorker, peek_headers
+from mailer.runtime.parse_worker import (
+    OverBudget,
+    ParseBudget,
+    ParserStopped,
+    ParseWorker,
+    peek_headers,
+)
 
 DIGEST = (
     Path(__file__).parent.parent / "examples" / "inbox" / "01-hf-daily-papers-2024-11-07.eml"

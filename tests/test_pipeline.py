@@ -12,12 +12,12 @@ from pipeline_kit import Recorder, digest_email, settings_for, write_config
 from sqlalchemy import text
 from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
-from mailer import metrics
-from mailer.app import Pipeline
-from mailer.config import Destination, Settings
-from mailer.keys import BatchKey
-from mailer.models import AlertBatch, OutboxState
+from mailer.config.settings import Destination, Settings
+from mailer.core.keys import BatchKey
+from mailer.core.models import AlertBatch, OutboxState
 from mailer.notify import DeliveryError
+from mailer.runtime import metrics
+from mailer.runtime.app import Pipeline
 from mailer.sources import IncomingMessage
 from mailer.store import Store
 

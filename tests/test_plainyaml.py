@@ -9,9 +9,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mailer.config.yamlsource import load_yaml_text
 from mailer.rules.documents import read_rule_file
 from mailer.rules.plainyaml import NotPlain, read_plain_yaml
-from mailer.yamlsource import load_yaml_text
 
 ROOT = Path(__file__).resolve().parent.parent
 YAML_FILES = sorted(

@@ -1,4 +1,4 @@
-"""`rules test`, `run --dry-run` and `run` call one planner (`mailer.planning`): on a fresh
+"""`rules test`, `run --dry-run` and `run` call one planner (`mailer.core.planning`): on a fresh
 state they agree on what is sent, and a dry run writes nothing, not even the state file.
 
 On a copy of the shipped config and rules (issue 10, part 1)."""

@@ -1,4 +1,4 @@
-"""The planner (`mailer.planning.plan_message`) decides from values alone: no store, no
+"""The planner (`mailer.core.planning.plan_message`) decides from values alone: no store, no
 clock, no I/O; the same inputs give the same plan."""
 
 from __future__ import annotations
@@ -9,9 +9,16 @@ from pathlib import Path
 
 import yaml
 
-from mailer.keys import BatchKey
-from mailer.models import MessageStatus, NotifyTarget, Paper, ParsedDigest
-from mailer.planning import NOTHING_KNOWN, AlertKey, Item, NothingKnown, RulesView, plan_message
+from mailer.core.keys import BatchKey
+from mailer.core.models import MessageStatus, NotifyTarget, Paper, ParsedDigest
+from mailer.core.planning import (
+    NOTHING_KNOWN,
+    AlertKey,
+    Item,
+    NothingKnown,
+    RulesView,
+    plan_message,
+)
 from mailer.rules import compile_rules, load_rules
 from mailer.store.schema import NO_PAPERS, PARSED, SKIPPED
 

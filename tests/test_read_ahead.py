@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 import pytest
 
-from mailer.read_ahead import ReadAhead
+from mailer.runtime.read_ahead import ReadAhead
 
 
 def test_items_come_in_order_and_at_most_one_waits_in_hand() -> None:

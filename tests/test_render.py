@@ -16,7 +16,7 @@ import pytest
 from conftest import Golden
 from render_batches import all_strings, daily_feed_batch, three_paper_batch
 
-from mailer.models import AlertBatch, AlertItem
+from mailer.core.models import AlertBatch, AlertItem
 from mailer.notify.render import render_email, render_slack, render_text
 from mailer.notify.render_slack import HEADER_CHARS, MAX_BLOCKS, SECTION_CHARS
 

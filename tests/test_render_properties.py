@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from render_batches import all_strings
 
-from mailer.keys import BatchKey
-from mailer.models import AlertBatch, AlertItem, Match, MatchReason, ModelSize, Paper
+from mailer.core.keys import BatchKey
+from mailer.core.models import AlertBatch, AlertItem, Match, MatchReason, ModelSize, Paper
 from mailer.notify.render import render_email, render_slack, render_text
 from mailer.notify.render_slack import HEADER_CHARS, MAX_BLOCKS, SECTION_CHARS
 

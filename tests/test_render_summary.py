@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from render_batches import all_strings, daily_feed_batch, three_paper_batch
 
-from mailer.models import AlertBatch
+from mailer.core.models import AlertBatch
 from mailer.notify.render import render_email, render_slack, render_text
 from mailer.notify.render_slack import MAX_BLOCKS, SECTION_CHARS
 

@@ -14,10 +14,10 @@ from conftest import Golden
 from jsonschema import Draft202012Validator
 
 from mailer.cli import cli
-from mailer.config import load_settings
+from mailer.config.settings import load_settings
+from mailer.config.yamlsource import load_yaml_file
 from mailer.rules import load_rules
 from mailer.rules.schema import RULES_FILE_SCHEMA, schema_json
-from mailer.yamlsource import load_yaml_file
 
 ROOT = Path(__file__).resolve().parent.parent
 INBOX = ROOT / "examples" / "inbox"

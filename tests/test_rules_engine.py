@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mailer.models import ModelSize, Paper
+from mailer.core.models import ModelSize, Paper
 from mailer.rules import compile_rules, load_rules
 from mailer.rules.reference import ReferenceMatcher
 

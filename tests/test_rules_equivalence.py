@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailer.models import ModelSize, Paper
+from mailer.core.models import ModelSize, Paper
 from mailer.rules import Condition, Rule, SizeRange, Term, compile_rules
 from mailer.rules.conditions import CONDITIONS, Query
 from mailer.rules.explain import check_conditions

@@ -111,7 +111,7 @@ def test_empty_file_has_no_rules_and_no_errors(tmp_path: Path) -> None:
 
 
 def test_rule_error_str_is_the_full_line() -> None:
-    from mailer.yamlsource import Position
+    from mailer.config.yamlsource import Position
 
     error = RuleError(Position("rules/a.yaml", 3, 7), "size: bad", "r")
     assert str(error) == "rules/a.yaml:3:7: rule 'r': size: bad"
@@ -209,7 +209,7 @@ def test_hostile_size_values_are_rejected_quickly(tmp_path: Path) -> None:
 
 
 def test_positions_are_indexed_on_first_use_only() -> None:
-    from mailer.yamlsource import Position, load_yaml_text
+    from mailer.config.yamlsource import Position, load_yaml_text
 
     doc = load_yaml_text("rules:\n  - name: a\n    match: {any: [x]}\n", "f.yaml")
     assert not doc._values  # a valid file never pays for the index

@@ -9,19 +9,19 @@ from pathlib import Path
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from mailer.config import ConfigError, Settings
-from mailer.keys import DestinationRef
-from mailer.models import NotifyTarget
+from mailer.config.settings import ConfigError, Settings
+from mailer.core.keys import DestinationRef
+from mailer.core.models import NotifyTarget
+from mailer.core.timings import Timings
 from mailer.rules import Rule
 from mailer.rules.rule import Condition
-from mailer.scheduler import (
+from mailer.runtime.scheduler import (
     FeedTime,
     daily_feed_times,
     new_scheduler,
     schedule_daily_feeds,
     schedule_jobs,
 )
-from mailer.timings import Timings
 
 NOW = datetime(2025, 10, 14, 8, 0, tzinfo=UTC)
 

@@ -22,14 +22,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from pipeline_kit import digest_email, write_config
 from store_backends import postgres_schema_url
 
-from mailer.config import ConfigError, load_settings
-from mailer.instance_lock import AlreadyRunningError, LockLostError
-from mailer.service import SERVE, WATCH, HttpAddress, Service, ServiceFailure
+from mailer.config.settings import ConfigError, load_settings
+from mailer.core.timings import Timings
+from mailer.runtime.instance_lock import AlreadyRunningError, LockLostError
+from mailer.runtime.service import SERVE, WATCH, HttpAddress, Service, ServiceFailure
 from mailer.sources import Source
 from mailer.sources.watching import WatchStatus
 from mailer.store.db import Store
 from mailer.store.service_status import ServiceStatusLog
-from mailer.timings import Timings
 
 LLM = ("2510.00001", "Tiny Llamas: a small language model", "We train a language model.")
 RULE = {"name": "llm", "match": {"any": ["language model"]}, "notify": [{"to": "team"}]}

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import inspect, select, text
 from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
-from mailer.config import Settings
-from mailer.instance_lock import acquire_instance_lock
-from mailer.keys import BatchKey, NoticeKey
-from mailer.models import MessageStatus, NewAlert, Paper
-from mailer.status_report import collect_service_status, format_service_status
+from mailer.config.settings import Settings
+from mailer.core.keys import BatchKey, NoticeKey
+from mailer.core.models import MessageStatus, NewAlert, Paper
+from mailer.runtime.instance_lock import acquire_instance_lock
+from mailer.runtime.status_report import collect_service_status, format_service_status
 from mailer.store.db import Store
 from mailer.store.housekeeping import prune_state
 from mailer.store.messages import MessageRecord

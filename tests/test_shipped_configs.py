@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mailer.config import load_settings
+from mailer.config.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted([ROOT / "config" / "mailer.yaml", *(ROOT / "config" / "examples").glob("*.yaml")])

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mailer.config import ConfigError, load_settings
-from mailer.keys import NoticeKey
-from mailer.silence import (
+from mailer.config.settings import ConfigError, load_settings
+from mailer.core.keys import NoticeKey
+from mailer.core.silence import (
     Expectation,
     ExpectError,
     decide_notice,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.models import ModelSize
+from mailer.core.models import ModelSize
 from mailer.parse.sizes import extract_sizes
 
 K, M, B, T = 10**3, 10**6, 10**9, 10**12

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from mailer.models import format_params
+from mailer.core.models import format_params
 from mailer.parse.sizes import extract_sizes
 
 LABELED = Path(__file__).resolve().parent / "data" / "sizes" / "labeled.jsonl"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mailer.config import ConfigError, load_settings
+from mailer.config.settings import ConfigError, load_settings
 from mailer.slackapp.command import (
     CommandError,
     default_name,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mailer.config import Settings
+from mailer.config.settings import Settings
 from mailer.sources import is_watchable
 from mailer.sources.registry import open_source
 

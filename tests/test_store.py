@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from store_backends import postgres_schema_url, state_url  # noqa: F401  (fixtures)
 
-from mailer.keys import BatchKey, Claim
-from mailer.models import MatchReason, MessageStatus, ModelSize, OutboxState, Paper
+from mailer.core.keys import BatchKey, Claim
+from mailer.core.models import MatchReason, MessageStatus, ModelSize, OutboxState, Paper
 from mailer.store import MessageRecord, NewAlert, Store, StoreError
 from mailer.store.migrations import MIGRATIONS
 from mailer.store.schema import messages, outbox, paper_sources, papers, schema_version

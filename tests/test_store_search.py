@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import delete, text
 from store_backends import postgres_schema_url, state_url  # noqa: F401  (fixtures)
 
-from mailer.keys import BatchKey
-from mailer.models import MatchReason, MessageStatus, Paper
+from mailer.core.keys import BatchKey
+from mailer.core.models import MatchReason, MessageStatus, Paper
 from mailer.store import MessageRecord, NewAlert, Store
 from mailer.store.schema import papers, schema_version
 from mailer.store.search import add_paper_search, query_words

@@ -11,9 +11,9 @@ import pytest
 from starlette.testclient import TestClient
 from web_kit import client_for, csrf, make_site
 
-from mailer.config import Settings
-from mailer.keys import BatchKey
-from mailer.models import MatchReason, MessageStatus, Paper
+from mailer.config.settings import Settings
+from mailer.core.keys import BatchKey
+from mailer.core.models import MatchReason, MessageStatus, Paper
 from mailer.store import MessageRecord, NewAlert, Store
 
 LORA_RULE = """\

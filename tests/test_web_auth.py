@@ -14,8 +14,8 @@ from starlette.testclient import TestClient
 from web_kit import client_for, make_site
 
 from mailer.cli import cli
-from mailer.config import ConfigError, Settings, load_settings
-from mailer.health import HealthReport, HealthServer
+from mailer.config.settings import ConfigError, Settings, load_settings
+from mailer.runtime.health import HealthReport, HealthServer
 from mailer.web.serving import pages_for
 
 TOKEN = "s3cret-token-for-tests"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from mailer.app import Pipeline
-from mailer.config import Settings, load_settings
-from mailer.health import HealthReport
+from mailer.config.settings import Settings, load_settings
+from mailer.runtime.app import Pipeline
+from mailer.runtime.health import HealthReport
 from mailer.web.app import build_app
 from mailer.web.context import WebContext
 from mailer.web.serving import pages_for

@@ -46,11 +46,11 @@ def check(config_path: Path, connect: bool, as_json: bool) -> None:
       mailer check --connect --config /etc/paper-mailer/mailer.yaml
       mailer check --json | jq 'select(.ok | not)'
     """
-    from mailer.config_check import check_config
+    from mailer.config.check import check_config
 
     settings, findings = check_config(config_path, os.environ)
     if settings is not None and connect:
-        from mailer.connect_check import connect_checks
+        from mailer.runtime.connect_check import connect_checks
 
         findings += connect_checks(settings)
     problems = [f for f in findings if not f.ok]

@@ -14,13 +14,13 @@ from typing import Any, TypeVar
 
 import click
 
-from mailer.config import DEFAULT_CONFIG, Settings, load_settings
-from mailer.exit_codes import ExitCode
+from mailer.config.settings import DEFAULT_CONFIG, Settings, load_settings
+from mailer.core.exit_codes import ExitCode
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK = int(ExitCode.OK)
-EXIT_FAILURES = int(ExitCode.FAILURES)  # ran, but something failed (see mailer.exit_codes)
+EXIT_FAILURES = int(ExitCode.FAILURES)  # ran, but something failed (see mailer.core.exit_codes)
 EXIT_CONFIG = int(ExitCode.USAGE)  # unreadable config or rules: nothing was done
 
 

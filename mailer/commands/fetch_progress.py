@@ -30,7 +30,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from mailer.app import Pipeline
+from mailer.runtime.app import Pipeline
 
 log = logging.getLogger(__name__)
 LINE_SECONDS = 5.0

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from mailer.clock import utc_now
 from mailer.commands.common import (
     EXIT_CONFIG,
     EXIT_FAILURES,
@@ -18,7 +17,8 @@ from mailer.commands.common import (
     json_option,
     load_settings_or_exit,
 )
-from mailer.keys import DestinationRef
+from mailer.core.clock import utc_now
+from mailer.core.keys import DestinationRef
 from mailer.notify import DeliveryError
 from mailer.notify.registry import UnknownChannel, create_channel, inline_targets, safe_name
 from mailer.notify.sample import sample_batch

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from mailer.clock import utc_now
 from mailer.commands.common import (
     EXIT_FAILURES,
     config_option,
@@ -25,7 +24,8 @@ from mailer.commands.outbox_view import (
     group_json,
 )
 from mailer.commands.pipeline_cli import exit_for_database_failure, open_store_or_exit
-from mailer.config import Settings
+from mailer.config.settings import Settings
+from mailer.core.clock import utc_now
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """How `mailer outbox` shows alerts: groups (rule, destination, state, reason) with
 counts and times, or one line per alert with `--all`. Pure: no store, no clock.
 
-States are `mailer.models.OutboxState`, named as they are stored: `pending` (waiting
+States are `mailer.core.models.OutboxState`, named as they are stored: `pending` (waiting
 for its time, e.g. a daily feed), `retrying` (a delivery attempt failed, tried again
 later) and `dead` (given up on). Times are shown in the time zone of the rule's daily
 feed when it has one, else in the config's `timezone:`.
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from mailer.models import OutboxState
+from mailer.core.models import OutboxState
 from mailer.notify.sanitize import cut_at_word
 from mailer.store import OutboxEntry, OutboxGroup
 from mailer.store.schema import DEAD, PENDING, RETRYING

@@ -22,10 +22,10 @@ from mailer.commands.common import (
     json_option,
     load_settings_or_exit,
 )
-from mailer.config import EnrichSettings
+from mailer.config.settings import EnrichSettings
+from mailer.core.models import ParsedDigest
 from mailer.enrich import enricher_from
 from mailer.enrich.enricher import Enricher
-from mailer.models import ParsedDigest
 from mailer.parse.inputs import parse_document
 from mailer.sources.files import UnreadableDocument, iter_documents
 from mailer.store import Store, StoreError

@@ -9,9 +9,9 @@ from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mailer.app import Pipeline
 from mailer.commands.common import load_settings_or_exit
-from mailer.config import Settings
+from mailer.config.settings import Settings
+from mailer.runtime.app import Pipeline
 from mailer.store import Store
 from mailer.store.db import DatabaseFailure
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import click
 
-from mailer.clock import utc_now
 from mailer.commands.common import (
     EXIT_CONFIG,
     EXIT_FAILURES,
@@ -25,9 +24,10 @@ from mailer.commands.common import (
     root_option,
 )
 from mailer.commands.pipeline_cli import open_store_or_exit
-from mailer.config import DEFAULT_CONFIG, Settings
-from mailer.models import Match, Paper
-from mailer.rule_errors import describe_rule_errors
+from mailer.config.rule_errors import describe_rule_errors
+from mailer.config.settings import DEFAULT_CONFIG, Settings
+from mailer.core.clock import utc_now
+from mailer.core.models import Match, Paper
 from mailer.rules import Rule, RuleSet, compile_rules, load_rules
 from mailer.rules.schema import schema_json
 from mailer.slackapp.rules import subscription_rules
@@ -193,12 +193,12 @@ def _plan(
     """Every paper in the documents once, the matches a run on a fresh state would alert
     on, and how many documents could not be read (each reported on stderr; the rest go on).
 
-    The same planner as `mailer run` (`mailer.planning.plan_message`), against a fresh
+    The same planner as `mailer run` (`mailer.core.planning.plan_message`), against a fresh
     state in memory that each document is recorded in, as a run records it: a paper in
     two digests, or known in the second one only by its title, matches once."""
-    from mailer.app import StoreKnown
+    from mailer.core.planning import Item, RulesView, plan_message
     from mailer.parse.inputs import parse_document
-    from mailer.planning import Item, RulesView, plan_message
+    from mailer.runtime.app import StoreKnown
     from mailer.sources.files import UnreadableDocument, iter_documents
     from mailer.store import MessageRecord, Store, message_key
     from mailer.store.schema import FAILED, PARSED

@@ -14,9 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from mailer.commands.common import EXIT_FAILURES, EXIT_OK, config_option, echo_json, json_option
 from mailer.commands.fetch_progress import fetch_progress
 from mailer.commands.pipeline_cli import exit_for_database_failure, open_pipeline_or_exit
-from mailer.delivery import DeliverySummary
 from mailer.notify.render import render_text
-from mailer.parse_worker import ParseBudget
+from mailer.runtime.delivery import DeliverySummary
+from mailer.runtime.parse_worker import ParseBudget
 
 
 def _parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:

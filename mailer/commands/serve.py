@@ -1,4 +1,4 @@
-"""`mailer serve`: the long-running service (see mailer/service.py). `run_service` is
+"""`mailer serve`: the long-running service (see mailer/runtime/service.py). `run_service` is
 also `mailer watch`'s (the same runtime with the `WATCH` preset)."""
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from mailer.commands.common import (
     config_option,
     load_settings_or_exit,
 )
-from mailer.config import Settings
-from mailer.health import parse_listen_address
-from mailer.service import SERVE, HttpAddress, Preset, Service, ServiceFailure
+from mailer.config.settings import Settings
+from mailer.runtime.health import parse_listen_address
+from mailer.runtime.service import SERVE, HttpAddress, Preset, Service, ServiceFailure
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from mailer.clock import utc_now
 from mailer.commands.common import config_option, json_option, load_settings_or_exit
 from mailer.commands.pipeline_cli import open_store_or_exit
-from mailer.status_report import StatusReport, collect_status
+from mailer.core.clock import utc_now
+from mailer.runtime.status_report import StatusReport, collect_status
 
 
 def format_status(report: StatusReport) -> str:

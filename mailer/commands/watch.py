@@ -27,7 +27,7 @@ def watch(config_path: Path) -> None:
       mailer watch --config config/mailer.yaml
     """
     from mailer.commands.serve import run_service
-    from mailer.service import WATCH
+    from mailer.runtime.service import WATCH
 
     settings = load_settings_or_exit(config_path)
     click.echo(f"watching {len(settings.sources)} source(s); Ctrl-C to stop", err=True)

@@ -12,7 +12,7 @@ import click
 
 from mailer.commands.common import EXIT_CONFIG, config_option, load_settings_or_exit
 from mailer.commands.pipeline_cli import open_store_or_exit
-from mailer.health import HealthReport, parse_listen_address
+from mailer.runtime.health import HealthReport, parse_listen_address
 
 log = logging.getLogger(__name__)
 

@@ -2,14 +2,14 @@
 
 `build_enricher(settings, store)` gives the `Enricher` the pipeline runs between
 parsing and matching, or None when `enrich:` is not configured (the shipped offline
-config). The pure rules for cleaning and merging records live in `mailer.canonical`.
+config). The pure rules for cleaning and merging records live in `mailer.core.canonical`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mailer.config import EnrichSettings, Settings
+from mailer.config.settings import EnrichSettings, Settings
 
 if TYPE_CHECKING:  # the HTTP libraries load only when enrichment is configured
     from mailer.enrich.enricher import Enricher

@@ -23,10 +23,10 @@ from typing import Any
 
 import feedparser
 
-from mailer.canonical import CanonicalRecord, bare_id, clean_record
+from mailer.core.canonical import CanonicalRecord, bare_id, clean_record
+from mailer.core.errors import MailerError
 from mailer.enrich.errors import describe_failure
 from mailer.enrich.http import http_client
-from mailer.errors import MailerError
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@
 arXiv (one batched request per 100 ids, 3 s apart) and Hugging Face (a few requests at
 once) for the ids it lacks or that went stale, waits for the answers at most
 `timeout_seconds` in all, caches what came back (an unknown id too), and merges the
-records into the papers (`mailer.canonical.merge_canonical`). What did not come back in
+records into the papers (`mailer.core.canonical.merge_canonical`). What did not come back in
 time keeps the email's data and is named in `EnrichResult.unavailable`; the paper is
 asked for again the next time a digest lists it.
 
@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from mailer import metrics
-from mailer.canonical import CanonicalRecord, Origin, bare_id, merge_canonical
-from mailer.clock import utc_now
+from mailer.core.canonical import CanonicalRecord, Origin, bare_id, merge_canonical
+from mailer.core.clock import utc_now
+from mailer.core.models import Paper
 from mailer.enrich.errors import UnknownPaper, describe_failure
-from mailer.models import Paper
+from mailer.runtime import metrics
 
 if TYPE_CHECKING:  # the clients load HTTP libraries: imported only when built
     from mailer.enrich.arxiv import ArxivClient

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailer.errors import MailerError
+from mailer.core.errors import MailerError
 
 
 class UnknownPaper(MailerError):

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import httpx2
 
 from mailer import __version__
-from mailer.errors import MailerError
+from mailer.core.errors import MailerError
 
 USER_AGENT = f"paper-mailer/{__version__} (self-hosted paper alerts; batched, cached requests)"
 

@@ -20,7 +20,7 @@ from typing import Any
 from huggingface_hub import HfApi, set_client_factory
 from huggingface_hub.errors import HfHubHTTPError
 
-from mailer.canonical import Cleaned, clean_record
+from mailer.core.canonical import Cleaned, clean_record
 from mailer.enrich.errors import UnknownPaper
 from mailer.enrich.http import http_client
 

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from mailer.config_base import DestinationModel
-from mailer.errors import MailerError
-from mailer.keys import DestinationRef
-from mailer.models import AlertBatch
+from mailer.config.base import DestinationModel
+from mailer.core.errors import MailerError
+from mailer.core.keys import DestinationRef
+from mailer.core.models import AlertBatch
 
 if TYPE_CHECKING:
-    from mailer.config import DeliverySettings, Settings
+    from mailer.config.settings import DeliverySettings, Settings
     from mailer.notify.email import SmtpAccount
     from mailer.notify.slack import SlackAccount
 
@@ -85,7 +85,7 @@ class SecretReader:
         self._read = read  # Settings.read_secret: (env=, file=, what=) -> SecretStr | None
 
     def __call__(self, *, env: str | None, file: Path | None, what: str) -> str | None:
-        from mailer.config import ConfigError
+        from mailer.config.settings import ConfigError
 
         try:
             secret = self._read(env=env, file=file, what=what)
@@ -95,7 +95,7 @@ class SecretReader:
 
 
 def _no_secrets(*, env: str | None, file: Path | None, what: str) -> Any:
-    from mailer.config import ConfigError
+    from mailer.config.settings import ConfigError
 
     if env or file:
         raise ConfigError([f"{what}: no secrets in this context"])

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from mailer.config_base import DestinationModel
-from mailer.models import AlertBatch
+from mailer.config.base import DestinationModel
+from mailer.core.models import AlertBatch
 from mailer.notify import ChannelContext, ChannelSpec, DeliveryError, InlineTarget
 from mailer.notify.http import HttpChannel, Pacer, classify_http_status
 

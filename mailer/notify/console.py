@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Literal, TextIO
 
-from mailer.config_base import DestinationModel
-from mailer.models import AlertBatch
+from mailer.config.base import DestinationModel
+from mailer.core.models import AlertBatch
 from mailer.notify import ChannelContext, ChannelSpec
 
 

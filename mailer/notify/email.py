@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from mailer.clock import utc_now
-from mailer.config_base import ConfigModel, DestinationModel, is_loopback
-from mailer.models import AlertBatch
+from mailer.config.base import ConfigModel, DestinationModel, is_loopback
+from mailer.core.clock import utc_now
+from mailer.core.models import AlertBatch
 from mailer.notify import ChannelContext, ChannelSpec, DeliveryError, InlineTarget
 from mailer.notify.mime_policy import SMTP_POLICY, AlertMessage
 from mailer.notify.sanitize import cut_at_word, header_value

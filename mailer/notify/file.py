@@ -31,9 +31,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from mailer.clock import utc_now
-from mailer.config_base import DestinationModel
-from mailer.models import AlertBatch
+from mailer.config.base import DestinationModel
+from mailer.core.clock import utc_now
+from mailer.core.models import AlertBatch
 from mailer.notify import ChannelContext, ChannelSpec, DeliveryError
 
 

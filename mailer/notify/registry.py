@@ -2,7 +2,7 @@
 
 Each module listed in CHANNEL_MODULES exports `CHANNEL`, a `mailer.notify.ChannelSpec`:
 its destination kind, config model, inline rule targets and class. From these specs
-come the config's destination union (`mailer.config.Destination`), the inline targets
+come the config's destination union (`mailer.config.settings.Destination`), the inline targets
 rules may write (`to: {slack: "#x"}`, see `inline_target`), their JSON Schema
 (`mailer.rules.schema`) and the destination table in docs/configuration.md
 (`destinations_table`, kept in step by a test). Channel modules are light to import:
@@ -25,14 +25,14 @@ import logging
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from mailer.config_base import DestinationModel
-from mailer.errors import UsageError
-from mailer.keys import DestinationRef
+from mailer.config.base import DestinationModel
+from mailer.core.errors import UsageError
+from mailer.core.keys import DestinationRef
 from mailer.lazy import import_target
 from mailer.notify import Channel, ChannelContext, ChannelSpec, InlineTarget
 
 if TYPE_CHECKING:
-    from mailer.config import Settings
+    from mailer.config.settings import Settings
     from mailer.notify.slack import DeliveryProgress
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from mailer.models import AlertBatch
+from mailer.core.models import AlertBatch
 from mailer.notify.sanitize import clean_lines, header_value, printable_line, safe_url
 from mailer.notify.view import PaperView, build_view, count_line, headline
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mailer.models import AlertBatch
+from mailer.core.models import AlertBatch
 from mailer.notify.sanitize import clean_lines, cut_escaped, printable_line, slack_escape, slack_fit
 from mailer.notify.view import PaperView, build_view, headline
 

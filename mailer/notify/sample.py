@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mailer.keys import BatchKey
-from mailer.models import AlertBatch, AlertItem, Match, MatchReason, ModelSize, Paper
+from mailer.core.keys import BatchKey
+from mailer.core.models import AlertBatch, AlertItem, Match, MatchReason, ModelSize, Paper
 
 SAMPLE_PAPERS = (
     Paper(

@@ -49,8 +49,8 @@ from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 
-from mailer.config_base import ConfigModel, DestinationModel, check_api_url, is_loopback
-from mailer.models import AlertBatch
+from mailer.config.base import ConfigModel, DestinationModel, check_api_url, is_loopback
+from mailer.core.models import AlertBatch
 from mailer.notify import (
     ChannelContext,
     ChannelSpec,

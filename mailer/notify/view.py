@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from mailer.models import AlertBatch, AlertItem, Paper, format_params
+from mailer.core.models import AlertBatch, AlertItem, Paper, format_params
 from mailer.notify.sanitize import cut_at_word, printable_line, safe_url
 
 MAX_AUTHORS = 3

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from mailer.models import Paper, ParsedDigest, ParseProblem
+from mailer.core.models import Paper, ParsedDigest, ParseProblem
 from mailer.parse.formats import candidate_formats
 from mailer.parse.formats.arxiv_listing import is_listing_text
 from mailer.parse.formats.text_page import parse_text_page

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from mailer.models import ParsedDigest
+from mailer.core.models import ParsedDigest
 from mailer.parse.digest import parse_email, parse_page
 
 PAGE_SUFFIXES = (".txt",)

@@ -32,7 +32,7 @@ from typing import Any
 import mailparser
 from mailparser.exceptions import MailParserRecursionError
 
-from mailer.errors import MailerError
+from mailer.core.errors import MailerError
 from mailer.parse.bounds import bound_html, strip_binary_bodies
 from mailer.parse.text import collapse_whitespace, html_to_lines
 

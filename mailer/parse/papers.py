@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 from datetime import date
 from functools import lru_cache
 
-from mailer.models import Announce, ModelSize, Paper, PaperFormat, canonical_paper_id
+from mailer.core.models import Announce, ModelSize, Paper, PaperFormat, canonical_paper_id
 from mailer.parse.links import arxiv_pdf_url, bare_arxiv_id
 from mailer.parse.size_words import SCALE_WORDS
 from mailer.parse.sizes import extract_sizes

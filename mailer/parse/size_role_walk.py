@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mailer.models import SizeRole
+from mailer.core.models import SizeRole
 from mailer.parse.size_role_text import has_digit, is_margin
 from mailer.parse.size_role_words import (
     APPROXIMATE_WORDS,

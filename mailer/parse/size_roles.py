@@ -35,7 +35,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
-from mailer.models import SizeRole
+from mailer.core.models import SizeRole
 from mailer.parse.size_role_cues import (
     authors_make,
     clause_after,

@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal, NamedTuple
 
 import mailer.parse.size_scan as size_scan
-from mailer.models import ModelSize
+from mailer.core.models import ModelSize
 from mailer.parse.size_roles import TextCues, role_of, sentence_ends, text_cues
 from mailer.parse.size_scan import scan_windows
 from mailer.parse.size_words import (

@@ -4,7 +4,7 @@ ruleset = load_rules([Path("rules")], has_destination=settings.has_destination)
 for error in ruleset.errors:      # never raises for bad content
     print(error)                  # file:line:column: rule 'name': what was expected
 matcher = compile_rules(ruleset.rules)
-matches = matcher.match(paper)    # list[mailer.models.Match]
+matches = matcher.match(paper)    # list[mailer.core.models.Match]
 """
 
 from mailer.rules.engine import Matcher, compile_rules

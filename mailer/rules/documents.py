@@ -4,7 +4,7 @@ A valid rule file needs one position per rule (where its name is written, for du
 names and for telling rules apart by file). `mailer.rules.plainyaml` reads the plain YAML
 rule files are written in without building PyYAML's node tree, and gives those
 positions; the tree is composed only on the first error, to say where it is. Anything
-beyond plain YAML is read by PyYAML (`mailer.yamlsource`), names' positions straight
+beyond plain YAML is read by PyYAML (`mailer.config.yamlsource`), names' positions straight
 from its node tree.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from mailer.config.yamlsource import Position, YamlDocument, YamlSyntaxError, load_yaml_text
 from mailer.rules.plainyaml import NotPlain, PlainDocument, read_plain_yaml
-from mailer.yamlsource import Position, YamlDocument, YamlSyntaxError, load_yaml_text
 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 

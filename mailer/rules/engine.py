@@ -43,7 +43,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from mailer.models import Match, MatchReason, Paper
+from mailer.core.models import Match, MatchReason, Paper
 from mailer.rules.collector import collector_paused
 from mailer.rules.conditions import Check
 from mailer.rules.index import CompiledTerm, PaperScan, TermTable

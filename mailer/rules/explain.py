@@ -8,7 +8,7 @@ either; a test holds the two together.
 
 from __future__ import annotations
 
-from mailer.models import Paper
+from mailer.core.models import Paper
 from mailer.rules.conditions import ConditionCheck
 from mailer.rules.reference import phrase_regex
 from mailer.rules.rule import FIELD_BITS, FIELDS, Rule, Term, field_text

@@ -14,7 +14,7 @@ from typing import Any
 
 import ahocorasick
 
-from mailer.models import MatchReason, ModelSize, Paper
+from mailer.core.models import MatchReason, ModelSize, Paper
 from mailer.rules.rule import (
     AUTHOR_SEPARATOR,
     FIELD_BITS,

@@ -23,8 +23,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from jsonschema import ValidationError
 
-from mailer.keys import DestinationRef
-from mailer.models import DeliveryMode, NotifyTarget
+from mailer.config.yamlsource import PathKey, Position, YamlSyntaxError
+from mailer.core.keys import DestinationRef
+from mailer.core.models import DeliveryMode, NotifyTarget
 from mailer.rules.collector import collector_paused
 from mailer.rules.conditions import CONDITIONS, POSITIONS
 from mailer.rules.documents import NotUtf8Error, RuleDocument, read_rule_file, rule_files
@@ -32,7 +33,6 @@ from mailer.rules.rule import Condition, Rule
 from mailer.rules.schema import is_surely_valid, is_valid, schema_validator
 from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
 from mailer.rules.syntax import RuleValueError
-from mailer.yamlsource import PathKey, Position, YamlSyntaxError
 
 # whether the config can deliver to a rule's destination (`Settings.has_destination`)
 HasDestination = Callable[[DestinationRef], bool]

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from mailer.models import Match, MatchReason, Paper
+from mailer.core.models import Match, MatchReason, Paper
 from mailer.rules.rule import (
     FIELD_BITS,
     FIELDS,

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mailer.models import ModelSize, NotifyTarget, Paper, format_params
-from mailer.yamlsource import Position
+from mailer.config.yamlsource import Position
+from mailer.core.models import ModelSize, NotifyTarget, Paper, format_params
 
 FieldName = Literal["title", "abstract", "authors", "source"]
 FIELDS: tuple[FieldName, ...] = ("title", "abstract", "authors", "source")

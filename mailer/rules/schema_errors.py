@@ -8,7 +8,7 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-from mailer.yamlsource import PathKey
+from mailer.config.yamlsource import PathKey
 
 Problem = tuple[PathKey, str, bool]  # (path in the file, message, report at the key?)
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import re2
 
-from mailer.errors import UsageError
+from mailer.core.errors import UsageError
 from mailer.rules.rule import (
     EXACT_MARK,
     QueryAnd,

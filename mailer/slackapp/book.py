@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from mailer.config import SlackAppSettings
-from mailer.errors import MailerError
-from mailer.keys import DestinationRef
-from mailer.models import Match, Paper
+from mailer.config.settings import SlackAppSettings
+from mailer.core.errors import MailerError
+from mailer.core.keys import DestinationRef
+from mailer.core.models import Match, Paper
 from mailer.rules import Rule, compile_rules
 from mailer.slackapp.command import SubscriptionSpec, default_name, parse_subscription
 from mailer.slackapp.rules import rule_name

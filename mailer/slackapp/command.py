@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Literal, get_args
 
-from mailer.errors import MailerError
-from mailer.models import DeliveryMode, PaperFormat
+from mailer.core.errors import MailerError
+from mailer.core.models import DeliveryMode, PaperFormat
 from mailer.rules.conditions import Query
 from mailer.rules.rule import Condition, SizeRange
 from mailer.rules.schema_errors import did_you_mean

@@ -19,7 +19,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from mailer.keys import DestinationRef
+from mailer.core.keys import DestinationRef
 from mailer.slackapp import views
 from mailer.slackapp.book import Caller, NotAllowed, SubscriptionBook
 from mailer.slackapp.command import NAME, CommandError, parse_command, parse_subscription

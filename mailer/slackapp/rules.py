@@ -15,13 +15,13 @@ from datetime import time
 
 from sqlalchemy import Engine
 
-from mailer.keys import DestinationRef
-from mailer.models import DeliveryMode, NotifyTarget
+from mailer.config.yamlsource import Position
+from mailer.core.keys import DestinationRef
+from mailer.core.models import DeliveryMode, NotifyTarget
 from mailer.rules import Rule, RuleError, RuleSet
 from mailer.slackapp.command import CommandError, parse_subscription
 from mailer.store import NewAlert
 from mailer.store.subscriptions import Subscription, SubscriptionStore
-from mailer.yamlsource import Position
 
 PREFIX = "slack/"
 

@@ -29,7 +29,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
-from mailer.config import ConfigError, Settings, SlackAccount
+from mailer.config.settings import ConfigError, Settings, SlackAccount
 from mailer.notify.slack import DEFAULT_API_URL
 from mailer.slackapp.book import SubscriptionBook
 from mailer.slackapp.handlers import Handlers

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mailer.keys import DestinationRef
-from mailer.models import Match, Paper
+from mailer.core.keys import DestinationRef
+from mailer.core.models import Match, Paper
 from mailer.notify.sanitize import slack_escape, slack_fit
 from mailer.slackapp.command import CommandError
 from mailer.store.subscriptions import Subscription

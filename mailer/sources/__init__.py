@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal, Protocol, TypeGuard
 
-from mailer.errors import MailerError
+from mailer.core.errors import MailerError
 
 if TYPE_CHECKING:
+    from mailer.core.timings import Timings
     from mailer.sources.watching import OnFailure, Sweep, Watcher
-    from mailer.timings import Timings
 
 ItemKind = Literal["email", "document"]
 

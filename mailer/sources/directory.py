@@ -13,8 +13,8 @@ import fnmatch
 from collections.abc import Iterator
 from datetime import date
 
-from mailer.config import DirectorySource as DirectoryConfig
-from mailer.config import Settings
+from mailer.config.settings import DirectorySource as DirectoryConfig
+from mailer.config.settings import Settings
 from mailer.sources import Capabilities, IncomingMessage, SourceError, SourceState
 from mailer.sources.files import UnreadableDocument, iter_documents
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from mailer.errors import MailerError
+from mailer.core.errors import MailerError
 from mailer.parse.inputs import PAGE_SUFFIXES, is_mbox, split_mbox
 
 # The IMAP source's default max_message_bytes: parsing a larger email takes seconds and

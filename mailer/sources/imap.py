@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from mailer.config import ImapSource as ImapConfig
-from mailer.config import Settings
+from mailer.config.settings import ImapSource as ImapConfig
+from mailer.config.settings import Settings
 from mailer.sources import Capabilities, IncomingMessage, SourceError, SourceState
 from mailer.sources.imap_commands import (
     answers_noop,
@@ -45,9 +45,9 @@ from mailer.sources.imap_connect import close_quietly, connect, describe_connect
 from mailer.sources.imap_plan import Skip, build_search_criteria, plan_downloads, select_new_uids
 
 if TYPE_CHECKING:
+    from mailer.core.timings import Timings
     from mailer.sources.imap_idle import ImapWatcher
     from mailer.sources.watching import OnFailure, Sweep
-    from mailer.timings import Timings
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import logging
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from mailer.config import ImapSource as ImapConfig
+from mailer.config.settings import ImapSource as ImapConfig
 from mailer.sources import SourceError
 from mailer.sources.imap_connect import where
 from mailer.sources.imap_plan import Candidate, needs_utf8, parse_message_id

@@ -18,8 +18,8 @@ import subprocess
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from mailer.config import ConfigError, Settings
-from mailer.config import ImapSource as ImapConfig
+from mailer.config.settings import ConfigError, Settings
+from mailer.config.settings import ImapSource as ImapConfig
 from mailer.sources import SourceError
 
 log = logging.getLogger(__name__)

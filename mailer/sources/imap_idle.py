@@ -12,7 +12,7 @@ Any error closes the connection and reconnects with jittered exponential backoff
 Each state change is logged once, not once per retry. `stop()` returns at once; the
 thread notices within about a second (`Timings.stop_check`) and closes its
 connection, so a service stops well within 10 s. `status()` is what /healthz shows.
-`ImapSource.watcher()` builds one for the service (`mailer.service`).
+`ImapSource.watcher()` builds one for the service (`mailer.runtime.service`).
 """
 
 from __future__ import annotations
@@ -31,16 +31,16 @@ from typing import Literal
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from mailer import metrics
-from mailer.clock import utc_now
-from mailer.config import ImapSource as ImapConfig
-from mailer.config import Settings
-from mailer.errors import MailerError
+from mailer.config.settings import ImapSource as ImapConfig
+from mailer.config.settings import Settings
+from mailer.core.clock import utc_now
+from mailer.core.errors import MailerError
+from mailer.core.timings import Timings
+from mailer.runtime import metrics
 from mailer.sources import SourceError
 from mailer.sources.imap_commands import select_folder
 from mailer.sources.imap_connect import close_quietly, connect, describe_connect_error
 from mailer.sources.watching import OnFailure, Sweep, WatchState, WatchStatus
-from mailer.timings import Timings
 
 log = logging.getLogger(__name__)
 

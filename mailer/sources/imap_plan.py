@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from mailer.config import ImapSearch
+from mailer.config.settings import ImapSearch
 
 Criteria = list[object]
 BATCH_BYTES = 50_000_000  # at most this much message data in memory per batch

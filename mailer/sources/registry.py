@@ -3,15 +3,15 @@ mailer/sources/ and one line here.
 
 Each entry names a class (imported only when a source of that kind is configured, so a
 directory run never imports the IMAP client) constructed as `Class(config, settings)`:
-its config model (`mailer.config.DirectorySource`, `mailer.config.ImapSource`) and
+its config model (`mailer.config.settings.DirectorySource`, `mailer.config.settings.ImapSource`) and
 the one Settings object (for secrets). The instance implements `mailer.sources.Source`.
 """
 
 from __future__ import annotations
 
-from mailer.config import Settings
-from mailer.config import Source as SourceConfig
-from mailer.errors import UsageError
+from mailer.config.settings import Settings
+from mailer.config.settings import Source as SourceConfig
+from mailer.core.errors import UsageError
 from mailer.lazy import import_target
 from mailer.sources import Source
 

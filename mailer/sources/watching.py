@@ -1,7 +1,7 @@
 """What a watcher is: a thread that pushes one source's new items to the service.
 
 A source that can be watched (`Capabilities.watchable`, IMAP with IDLE) builds one
-with `WatchableSource.watcher(...)`; the service (`mailer.service`) starts, supervises
+with `WatchableSource.watcher(...)`; the service (`mailer.runtime.service`) starts, supervises
 and stops it, and reads its `status()` for /healthz. Kept apart from the IMAP modules
 so the service does not load an IMAP client to know what a watcher looks like.
 """

@@ -4,7 +4,7 @@ Processed messages, papers with their sources, and the alert outbox. `Store.open
 runs migrations; `Store` implements `mailer.sources.SourceState`.
 """
 
-from mailer.models import NewAlert
+from mailer.core.models import NewAlert
 from mailer.store.db import Store, StoreError, describe_error, engine_url
 from mailer.store.messages import MessageRecord, StoredMessage, message_key
 from mailer.store.outbox import ClaimedAlert, OutboxEntry, OutboxGroup

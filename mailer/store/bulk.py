@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from mailer.models import Paper
+from mailer.core.models import Paper
 from mailer.store import codec
 from mailer.store.paper_keys import keys_of, paper_keys
 from mailer.store.schema import outbox, paper_sources, papers

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, DateTime, Engine, String, Table, Text, select
 
-from mailer.canonical import CanonicalRecord, Origin
+from mailer.core.canonical import CanonicalRecord, Origin
 from mailer.store import codec
 from mailer.store.messages import dialect_insert
 from mailer.store.schema import metadata

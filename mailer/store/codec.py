@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from mailer.models import Announce, MatchReason, ModelSize, Paper, PaperFormat, SizeRole
+from mailer.core.models import Announce, MatchReason, ModelSize, Paper, PaperFormat, SizeRole
 
 
 def to_db_time(moment: datetime) -> datetime:

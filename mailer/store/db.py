@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from mailer.errors import MailerError, UsageError
+from mailer.core.errors import MailerError, UsageError
 from mailer.store.canonical import CanonicalCache, DryRunCanonicalCache
 from mailer.store.ingest import IngestBatch
 from mailer.store.messages import MessageQueries

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
-from mailer.models import MessageStatus, NewAlert, OutboxState, Paper
+from mailer.core.models import MessageStatus, NewAlert, OutboxState, Paper
 from mailer.store import codec
 from mailer.store.bulk import add_alerts, save_papers
 from mailer.store.schema import PARSED, messages, outbox, paper_sources

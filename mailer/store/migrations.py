@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, inspect, select, text, update
 
-from mailer.clock import utc_now
+from mailer.core.clock import utc_now
 from mailer.store.canonical import add_canonical_records_table
 from mailer.store.notices import add_notices_table
 from mailer.store.paper_keys import add_paper_keys_and_alert_position

@@ -26,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 
-from mailer.keys import NoticeKey
+from mailer.core.keys import NoticeKey
 from mailer.store import codec
 from mailer.store.schema import DEAD, RETRYING, SENT, messages, metadata, outbox
 

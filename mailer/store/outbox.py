@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select, update
 
-from mailer.keys import BatchKey, Claim
-from mailer.models import MatchReason, OutboxState, Paper
+from mailer.core.keys import BatchKey, Claim
+from mailer.core.models import MatchReason, OutboxState, Paper
 from mailer.store import codec
 from mailer.store.schema import DEAD, PENDING, RETRYING, SENT, outbox, papers
 

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import Column, Connection, ForeignKey, String, Table, inspect, select, text
 
-from mailer.models import Paper, canonical_paper_id
+from mailer.core.models import Paper, canonical_paper_id
 from mailer.store.schema import metadata, outbox, papers
 
 paper_keys = Table(

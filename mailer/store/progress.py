@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, DateTime, Engine, String, Table, Text, delete, select
 
-from mailer.clock import utc_now
+from mailer.core.clock import utc_now
 from mailer.store import codec
 from mailer.store.messages import dialect_insert
 from mailer.store.schema import metadata

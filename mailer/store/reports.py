@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, distinct, func, select
 
-from mailer.models import MessageStatus
+from mailer.core.models import MessageStatus
 from mailer.store import codec
 from mailer.store.schema import FAILED, QUARANTINED, SKIPPED, messages, outbox, paper_sources
 

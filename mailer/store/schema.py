@@ -24,11 +24,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from mailer.models import MessageStatus, OutboxState
+from mailer.core.models import MessageStatus, OutboxState
 
 metadata = MetaData()
 
-# Message statuses and outbox states: the enums in mailer.models, by their short names
+# Message statuses and outbox states: the enums in mailer.core.models, by their short names
 # (a StrEnum member is its stored value in SQL).
 PARSED = MessageStatus.PARSED
 NO_PAPERS = MessageStatus.NO_PAPERS

@@ -32,7 +32,7 @@ from sqlalchemy import (
     text,
 )
 
-from mailer.models import OutboxState, Paper
+from mailer.core.models import OutboxState, Paper
 from mailer.store import codec
 from mailer.store.schema import messages, outbox, paper_sources, papers
 

@@ -35,8 +35,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from mailer.errors import MailerError
-from mailer.models import Paper
+from mailer.core.errors import MailerError
+from mailer.core.models import Paper
 from mailer.store import codec
 from mailer.store.messages import dialect_insert
 from mailer.store.schema import metadata, outbox, papers

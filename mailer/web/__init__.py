@@ -4,6 +4,6 @@
 any `extra_routes` another part of the product mounts (the Slack app mounts
 `/slack/events`), then the rules/papers/outbox/status pages and the JSON API when a
 `WebContext` is given. `mailer.web.server.WebServer` runs an app on a bound socket in a
-daemon thread. This package file imports nothing, so `mailer.config` can use
+daemon thread. This package file imports nothing, so `mailer.config.settings` can use
 `mailer.web.settings` without loading the ASGI stack.
 """

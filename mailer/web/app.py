@@ -26,8 +26,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mailer.health import HealthReport
-from mailer.metrics import REGISTRY
+from mailer.runtime.health import HealthReport
+from mailer.runtime.metrics import REGISTRY
 from mailer.web.auth import AuthMiddleware
 from mailer.web.context import STATIC_DIR, WebContext
 from mailer.web.ops_pages import ops_routes

@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mailer.errors import MailerError
+from mailer.core.errors import MailerError
 from mailer.web.settings import WebSettings
 
 SESSION_COOKIE = "mailer_session"

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
-from mailer.errors import MailerError
+from mailer.core.errors import MailerError
 
 
 class BodyTooLarge(MailerError):

@@ -15,9 +15,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from mailer.clock import utc_now
-from mailer.config import Settings
-from mailer.models import Paper
+from mailer.config.settings import Settings
+from mailer.core.clock import utc_now
+from mailer.core.models import Paper
 from mailer.store import Store
 from mailer.store.codec import paper_from_json
 from mailer.web.auth import Access, csrf_token, set_csrf_cookie

@@ -70,7 +70,7 @@ class _OpsPages:
         return RedirectResponse(f"/outbox?done={count}", status_code=303)
 
     def status_page(self, request: Request) -> Response:
-        from mailer.status_report import collect_status
+        from mailer.runtime.status_report import collect_status
 
         report = collect_status(self.ctx.store, self.ctx.settings(), self.ctx.clock())
         return self.ctx.render(request, "status.html.j2", report=report.to_json(), dead_state=DEAD)

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mailer.errors import MailerError
-from mailer.models import Paper, PaperFormat, format_params
+from mailer.core.errors import MailerError
+from mailer.core.models import Paper, PaperFormat, format_params
 from mailer.rules.syntax import RuleValueError, parse_size
 from mailer.store.search import AlertRecord, Listing, StoredPaper
 from mailer.web.context import WebContext

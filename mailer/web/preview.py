@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mailer.keys import DestinationRef
-from mailer.models import Paper
+from mailer.core.keys import DestinationRef
+from mailer.core.models import Paper
 from mailer.rules import Rule, RuleError, compile_rules, load_rules
 
 log = logging.getLogger(__name__)

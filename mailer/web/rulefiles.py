@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailer.errors import MailerError
+from mailer.core.errors import MailerError
 from mailer.rules.documents import rule_files
 
 PREVIOUS_SUFFIX = ".previous"

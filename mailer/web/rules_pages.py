@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mailer.errors import MailerError
+from mailer.core.errors import MailerError
 from mailer.rules import Rule, load_rules
 from mailer.store.search import AlertRecord
 from mailer.store.subscriptions import Subscription, SubscriptionStore

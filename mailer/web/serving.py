@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import SecretStr
 
-from mailer.config import ConfigError, Settings
+from mailer.config.settings import ConfigError, Settings
 from mailer.store import Store
 from mailer.web.auth import WebAccessError, access_for
 from mailer.web.context import WebContext

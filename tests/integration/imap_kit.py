@@ -13,11 +13,11 @@ from typing import Any
 import yaml
 from pipeline_kit import Recorder, digest_email
 
-from mailer.app import Pipeline
-from mailer.config import Settings, load_settings
-from mailer.health import FetchBoard
-from mailer.jobs import ServiceJobs
-from mailer.timings import Timings
+from mailer.config.settings import Settings, load_settings
+from mailer.core.timings import Timings
+from mailer.runtime.app import Pipeline
+from mailer.runtime.health import FetchBoard
+from mailer.runtime.jobs import ServiceJobs
 
 from .dovecot import PASSWORD, USER, DovecotServer
 

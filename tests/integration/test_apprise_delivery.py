@@ -19,15 +19,15 @@ from click.testing import CliRunner
 from render_batches import three_paper_batch
 
 from mailer.cli import cli
-from mailer.config import ConfigError, Destination, Settings, load_settings
-from mailer.delivery import OutboxWorker
-from mailer.keys import DestinationRef
-from mailer.models import MessageStatus
+from mailer.config.settings import ConfigError, Destination, Settings, load_settings
+from mailer.core.keys import DestinationRef
+from mailer.core.models import MessageStatus
 from mailer.notify import Channel, ChannelContext, DeliveryError
 from mailer.notify.apprise import AppriseChannel, AppriseDestination
 from mailer.notify.http import Pacer
 from mailer.notify.render import headline
 from mailer.notify.slack import MemoryProgress
+from mailer.runtime.delivery import OutboxWorker
 from mailer.store import MessageRecord, NewAlert, Store
 
 pytestmark = pytest.mark.integration

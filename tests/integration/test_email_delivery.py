@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from render_batches import hostile_batch, three_paper_batch
 
-from mailer.config import Settings, load_settings
-from mailer.keys import DestinationRef
+from mailer.config.settings import Settings, load_settings
+from mailer.core.keys import DestinationRef
 from mailer.notify import ChannelContext, DeliveryError
 from mailer.notify.email import EmailChannel, batch_message_id
 

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from render_batches import daily_feed_batch
 
 from mailer.cli import cli
-from mailer.config import load_settings
-from mailer.keys import DestinationRef
+from mailer.config.settings import load_settings
+from mailer.core.keys import DestinationRef
 from mailer.notify import ChannelContext, DeliveryError
 from mailer.notify.email import EmailChannel
 from mailer.notify.slack import MemoryProgress

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
+from mailer.core.models import Paper
 from mailer.enrich.arxiv import ArxivClient
 from mailer.enrich.enricher import Enricher
 from mailer.enrich.huggingface import HuggingFaceClient
-from mailer.models import Paper
 from mailer.store import Store
 
 from .conftest import FakeClock

@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from pipeline_kit import Recorder, digest_email, settings_for, write_config
 from sqlalchemy import select
 
-from mailer.app import Pipeline
 from mailer.cli import cli
 from mailer.notify.render import render_email, render_slack
+from mailer.runtime.app import Pipeline
 from mailer.store import Store
 from mailer.store.schema import papers
 
@@ -187,6 +187,6 @@ def test_the_shipped_config_stays_offline_and_loads_no_http_client() -> None:
     importing the pipeline does not load the HTTP clients."""
     root = Path(__file__).resolve().parents[2]
     assert settings_for(root / "config" / "mailer.yaml").enrich is None
-    code = "import sys, mailer.app; print(sorted({'huggingface_hub', 'feedparser', 'httpx2'} & set(sys.modules)))"
+    code = "import sys, mailer.runtime.app; print(sorted({'huggingface_hub', 'feedparser', 'httpx2'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

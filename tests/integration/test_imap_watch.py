@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from mailer.config import ImapSource as ImapConfig
-from mailer.jobs import ServiceJobs
-from mailer.metrics import REGISTRY
-from mailer.service import open_watcher
+from mailer.config.settings import ImapSource as ImapConfig
+from mailer.core.timings import Timings
+from mailer.runtime.jobs import ServiceJobs
+from mailer.runtime.metrics import REGISTRY
+from mailer.runtime.service import open_watcher
 from mailer.sources.imap_idle import ImapWatcher
-from mailer.timings import Timings
 
 from .dovecot import PASSWORD, DovecotServer
 from .imap_kit import (
@@ -302,9 +302,9 @@ def test_the_directory_poller_outlives_a_failing_round(
     every 0.05 s, through the same scheduler jobs as `mailer serve`."""
     from datetime import UTC, datetime
 
-    from mailer.config import Settings
-    from mailer.scheduler import new_scheduler, schedule_jobs
-    from mailer.service import WATCH
+    from mailer.config.settings import Settings
+    from mailer.runtime.scheduler import new_scheduler, schedule_jobs
+    from mailer.runtime.service import WATCH
 
     assert WATCH.timings.default_poll == 60.0
     rounds: list[str] = []

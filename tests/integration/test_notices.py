@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailer.app import Pipeline
-from mailer.config import load_settings
-from mailer.health import FetchBoard
-from mailer.jobs import ServiceJobs
+from mailer.config.settings import load_settings
+from mailer.runtime.app import Pipeline
+from mailer.runtime.health import FetchBoard
+from mailer.runtime.jobs import ServiceJobs
 
 from .dovecot import free_port
 from .slack_server import SlackServer

@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from render_batches import three_paper_batch
 
 from mailer.cli import cli
-from mailer.config import Destination, Settings, load_settings
-from mailer.delivery import OutboxWorker
-from mailer.models import MessageStatus, OutboxState
+from mailer.config.settings import Destination, Settings, load_settings
+from mailer.core.models import MessageStatus, OutboxState
 from mailer.notify import Channel, ChannelContext
 from mailer.notify.registry import create_channel
 from mailer.notify.slack import MemoryProgress, Pacer, SlackChannel
+from mailer.runtime.delivery import OutboxWorker
 from mailer.store import MessageRecord, NewAlert, Store
 
 from .conftest import FakeClock

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from starlette.routing import Route
 
-from mailer.app import Pipeline
-from mailer.config import load_settings
-from mailer.health import HealthReport, HealthServer
+from mailer.config.settings import load_settings
+from mailer.runtime.app import Pipeline
+from mailer.runtime.health import HealthReport, HealthServer
 from mailer.slackapp.server import SlackApp
 from mailer.store.subscriptions import SubscriptionStore
 

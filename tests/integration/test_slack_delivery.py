@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from render_batches import daily_feed_batch, three_paper_batch
 
-from mailer.config import Settings, load_settings
-from mailer.keys import DestinationRef
+from mailer.config.settings import Settings, load_settings
+from mailer.core.keys import DestinationRef
 from mailer.notify import ChannelContext, DeliveryError
 from mailer.notify.render import render_slack
 from mailer.notify.slack import MemoryProgress, Pacer, SlackChannel, classify

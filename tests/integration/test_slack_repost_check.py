@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from render_batches import daily_feed_batch
 
-from mailer.config import Settings, load_settings
-from mailer.keys import DestinationRef
+from mailer.config.settings import Settings, load_settings
+from mailer.core.keys import DestinationRef
 from mailer.notify import ChannelContext, DeliveryInterrupted
 from mailer.notify.render import render_slack
 from mailer.notify.slack import MemoryProgress, Pacer, SlackChannel

@@ -13,8 +13,8 @@ from pipeline_kit import digest_email, write_config
 from render_batches import all_strings
 from store_backends import state_url  # noqa: F401  (the parametrized fixture)
 
-from mailer.app import Pipeline
-from mailer.config import Settings, load_settings
+from mailer.config.settings import Settings, load_settings
+from mailer.runtime.app import Pipeline
 
 from .slack_server import Reply, Request, SlackServer
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mailer.app import Pipeline
-from mailer.config import load_settings
+from mailer.config.settings import load_settings
+from mailer.runtime.app import Pipeline
 from mailer.slackapp.server import SlackApp
 
 from .slack_server import SlackServer

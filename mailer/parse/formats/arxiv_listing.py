@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from mailer.models import Announce, Paper
+from mailer.core.models import Announce, Paper
 from mailer.parse.formats.base import DigestFormat
 from mailer.parse.formats.details import split_authors
 from mailer.parse.formats.marked import strip_quoting

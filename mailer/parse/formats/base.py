@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mailer.models import Paper, PaperFormat
+from mailer.core.models import Paper, PaperFormat
 from mailer.parse.message import Envelope
 
 

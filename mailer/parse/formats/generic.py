@@ -4,7 +4,7 @@ OpenReview, DOI, Semantic Scholar), the anchor text as title, the text after it 
 
 from __future__ import annotations
 
-from mailer.models import Paper
+from mailer.core.models import Paper
 from mailer.parse.formats.base import DigestFormat, never
 from mailer.parse.formats.details import find_authors, find_summary, find_upvotes
 from mailer.parse.formats.entries import LinkedEntry, entries_from_parts

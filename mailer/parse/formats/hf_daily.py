@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from mailer.models import Paper
+from mailer.core.models import Paper
 from mailer.parse.formats.base import DigestFormat
 from mailer.parse.formats.entries import entries_from_parts
 from mailer.parse.formats.generic import entry_to_paper

@@ -15,7 +15,7 @@ from typing import TypeVar, cast
 
 from selectolax.lexbor import LexborNode as Node
 
-from mailer.models import Paper
+from mailer.core.models import Paper
 from mailer.parse.formats.base import DigestFormat
 from mailer.parse.formats.details import split_authors
 from mailer.parse.links import ARXIV_ID, arxiv_pdf_url, is_web_url, paper_link, unwrap_url

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from mailer.models import Paper
+from mailer.core.models import Paper
 from mailer.parse.papers import build_paper
 from mailer.parse.text import collapse_whitespace
 

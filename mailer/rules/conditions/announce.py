@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mailer.models import MatchReason, Paper
+from mailer.core.models import MatchReason, Paper
 from mailer.rules.conditions.base import (
     Check,
     CompileContext,
@@ -19,8 +19,8 @@ from mailer.rules.conditions.base import (
 )
 
 if TYPE_CHECKING:
+    from mailer.config.yamlsource import PathKey
     from mailer.rules.index import PaperScan
-    from mailer.yamlsource import PathKey
 
 ANNOUNCE_KINDS = ("new", "cross", "replaced")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from mailer.models import Paper
+from mailer.core.models import Paper
 from mailer.rules.conditions.base import Check, CompileContext, ConditionCheck, Reasons, TextContext
 from mailer.rules.conditions.terms import TermList, Terms, listed
 from mailer.rules.rule import describe_fields

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mailer.models import MatchReason, Paper
+from mailer.core.models import MatchReason, Paper
 from mailer.rules.conditions.base import (
     Check,
     CompileContext,
@@ -19,8 +19,8 @@ from mailer.rules.conditions.terms import TermList, Terms, listed, parse_terms
 from mailer.rules.rule import FIELD_BITS, Term
 
 if TYPE_CHECKING:
+    from mailer.config.yamlsource import PathKey
     from mailer.rules.index import CompiledTerm, PaperScan
-    from mailer.yamlsource import PathKey
 
 AUTHORS_BIT = FIELD_BITS["authors"]
 

@@ -29,12 +29,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
-from mailer.models import MatchReason, Paper
+from mailer.core.models import MatchReason, Paper
 from mailer.rules.rule import Term
 
 if TYPE_CHECKING:
+    from mailer.config.yamlsource import PathKey
     from mailer.rules.index import CompiledTerm, PaperScan, TermTable
-    from mailer.yamlsource import PathKey
 
 V = TypeVar("V")
 Reasons = tuple[MatchReason, ...]

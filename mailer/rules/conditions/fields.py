@@ -8,7 +8,7 @@ from mailer.rules.conditions.base import ConditionKind, ParseContext, is_choice_
 from mailer.rules.rule import DEFAULT_FIELDS, FIELDS, FieldName
 
 if TYPE_CHECKING:
-    from mailer.yamlsource import PathKey
+    from mailer.config.yamlsource import PathKey
 
 MATCH_FIELDS: tuple[str, ...] = FIELDS
 

@@ -1,11 +1,11 @@
 """`formats: [hf-daily, arxiv-listing]`: the paper came from a digest of one of these
-formats (the names are `mailer.models.PaperFormat`'s)."""
+formats (the names are `mailer.core.models.PaperFormat`'s)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, get_args
 
-from mailer.models import MatchReason, Paper, PaperFormat
+from mailer.core.models import MatchReason, Paper, PaperFormat
 from mailer.rules.conditions.base import (
     Check,
     CompileContext,
@@ -19,8 +19,8 @@ from mailer.rules.conditions.base import (
 )
 
 if TYPE_CHECKING:
+    from mailer.config.yamlsource import PathKey
     from mailer.rules.index import PaperScan
-    from mailer.yamlsource import PathKey
 
 FORMATS: tuple[str, ...] = get_args(PaperFormat)  # a new format is named once, in models
 

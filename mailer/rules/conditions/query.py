@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mailer.models import MatchReason, Paper
+from mailer.core.models import MatchReason, Paper
 from mailer.rules.conditions.base import (
     Check,
     CompileContext,
@@ -33,8 +33,8 @@ from mailer.rules.rule import (
 from mailer.rules.syntax import parse_query
 
 if TYPE_CHECKING:
+    from mailer.config.yamlsource import PathKey
     from mailer.rules.index import CompiledTerm, PaperScan, TermTable
-    from mailer.yamlsource import PathKey
 
 
 QUERY_SCHEMA: dict[str, Any] = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mailer.models import MatchReason, ModelSize, Paper, format_params
+from mailer.core.models import MatchReason, ModelSize, Paper, format_params
 from mailer.rules.conditions.base import (
     Check,
     CompileContext,
@@ -22,8 +22,8 @@ from mailer.rules.rule import SizeRange
 from mailer.rules.syntax import RuleValueError, parse_size
 
 if TYPE_CHECKING:
+    from mailer.config.yamlsource import PathKey
     from mailer.rules.index import PaperScan
-    from mailer.yamlsource import PathKey
 
 # Written so that no two `\s*` meet: a validator running these with a backtracking
 # engine would otherwise take time quadratic in a long run of spaces.

@@ -10,14 +10,14 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from mailer.models import MatchReason
+from mailer.core.models import MatchReason
 from mailer.rules.conditions.base import ConditionKind, ParseContext, is_text
 from mailer.rules.rule import Term, describe_fields, term_detail
 from mailer.rules.schema_errors import label
 from mailer.rules.syntax import parse_term
 
 if TYPE_CHECKING:
-    from mailer.yamlsource import PathKey
+    from mailer.config.yamlsource import PathKey
 
 Terms = tuple[Term, ...]
 

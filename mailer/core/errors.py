@@ -2,7 +2,7 @@
 
 A `MailerError` says what went wrong (its message, one line or several), what to do
 about it (`hint`) and which exit status a command ends with when it stops on it
-(`exit_code`, see mailer.exit_codes). Each subclass sets the two as class defaults and
+(`exit_code`, see mailer.core.exit_codes). Each subclass sets the two as class defaults and
 keeps its own constructor; a raise site may override either by keyword. Only the CLI
 turns one into an exit status and text (`mailer.cli`, with `-v` the traceback too).
 Pure: no I/O, importable from the core.
@@ -10,7 +10,7 @@ Pure: no I/O, importable from the core.
 
 from __future__ import annotations
 
-from mailer.exit_codes import ExitCode
+from mailer.core.exit_codes import ExitCode
 
 
 class MailerError(Exception):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
-from mailer.models import ModelSize, Paper, normalize_title
+from mailer.core.models import ModelSize, Paper, normalize_title
 
 Origin = Literal["arxiv", "huggingface"]
 

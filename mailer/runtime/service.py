@@ -4,8 +4,8 @@ the `WATCH` preset of the same runtime (polls every minute, exits 1 when a watch
 dies so a supervisor restarts it, no HTTP endpoint).
 
 `Service.run()` takes the instance lock (SQLite) or joins the leader election
-(PostgreSQL, `mailer.leader`), opens the pipeline, starts the scheduler
-(`mailer.scheduler`) and the optional health/metrics endpoint, then supervises them.
+(PostgreSQL, `mailer.runtime.leader`), opens the pipeline, starts the scheduler
+(`mailer.runtime.scheduler`) and the optional health/metrics endpoint, then supervises them.
 While this replica is the leader it also runs the fetches (a watcher thread per
 source that can be watched, `Capabilities.watchable`: IMAP with `idle: true`; polls for
 the others) and the leader's schedules; a standby only delivers from the outbox.
@@ -17,7 +17,7 @@ Nothing dies silently: every `Timings.supervise` seconds the main thread replace
 watcher whose thread ended (the `WATCH` preset ends instead), and ends `run()` with
 `ServiceFailure` (exit status 1, so a supervisor restarts the process) when the
 scheduler's thread is gone or the SQLite instance lock was lost to another instance.
-Every interval comes from the `mailer.timings.Timings` the service is given.
+Every interval comes from the `mailer.core.timings.Timings` the service is given.
 """
 
 from __future__ import annotations
@@ -36,33 +36,34 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mailer.app import Pipeline
-from mailer.clock import Clock, utc_now
-from mailer.config import Settings
-from mailer.election import LeaderElection
-from mailer.errors import MailerError
-from mailer.health import (
+from mailer.config.settings import Settings
+from mailer.core.clock import Clock, utc_now
+from mailer.core.errors import MailerError
+from mailer.core.timings import Timings
+from mailer.rules import RuleSet
+from mailer.runtime.app import Pipeline
+from mailer.runtime.election import LeaderElection
+from mailer.runtime.health import (
     FetchBoard,
     HealthReport,
     HealthServer,
     SourceHealth,
     evaluate_health,
 )
-from mailer.instance_lock import (
+from mailer.runtime.instance_lock import (
     InstanceLock,
     LockLostError,
     acquire_instance_lock,
     is_shared_state,
 )
-from mailer.jobs import ServiceJobs
-from mailer.leader import (
+from mailer.runtime.jobs import ServiceJobs
+from mailer.runtime.leader import (
     Leadership,
     SoleLeader,
     release_claims_of_gone_replicas,
     role_of,
 )
-from mailer.rules import RuleSet
-from mailer.scheduler import (
+from mailer.runtime.scheduler import (
     is_scheduler_alive,
     new_scheduler,
     poll_trigger,
@@ -74,7 +75,6 @@ from mailer.scheduler import (
 from mailer.sources import Source, is_watchable
 from mailer.sources.watching import Watcher, WatchStatus
 from mailer.store.db import create_store_engine, engine_url
-from mailer.timings import Timings
 
 if TYPE_CHECKING:
     from mailer.slackapp.server import SlackApp

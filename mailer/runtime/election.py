@@ -1,4 +1,4 @@
-"""The leader election among `mailer serve` replicas on PostgreSQL (see `mailer.leader`).
+"""The leader election among `mailer serve` replicas on PostgreSQL (see `mailer.runtime.leader`).
 
 On PostgreSQL any number of replicas share one state. The leader is the one whose
 dedicated connection holds a session-level advisory lock (the key of the state's
@@ -35,11 +35,11 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from mailer import metrics
-from mailer.clock import Clock
-from mailer.config import ReplicaSettings
-from mailer.instance_lock import LOCK_CONNECT_ARGS, advisory_lock_key
-from mailer.leader import first_line, replica_name, set_role_gauge
+from mailer.config.settings import ReplicaSettings
+from mailer.core.clock import Clock
+from mailer.runtime import metrics
+from mailer.runtime.instance_lock import LOCK_CONNECT_ARGS, advisory_lock_key
+from mailer.runtime.leader import first_line, replica_name, set_role_gauge
 from mailer.store.db import application_name
 from mailer.store.replicas import (
     LEADER,

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from mailer.delivery import DeliverySummary, OutboxWorker
+from mailer.runtime.delivery import DeliverySummary, OutboxWorker
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """One `mailer serve` per SQLite state: a second instance refuses to start.
 
-(On PostgreSQL several `mailer serve` replicas share the state: `mailer.leader` elects
+(On PostgreSQL several `mailer serve` replicas share the state: `mailer.runtime.leader` elects
 the one that fetches, with the advisory lock key below. `AdvisoryLock` remains for
 tools that want a PostgreSQL state to themselves.)
 
@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from mailer.errors import MailerError, UsageError
+from mailer.core.errors import MailerError, UsageError
 
 log = logging.getLogger(__name__)
 

@@ -1,16 +1,16 @@
 """The jobs of the service (`mailer serve`, `mailer watch`), run by the scheduler and
 the watchers (`sweep`).
 
-They call the pipeline (`mailer.app.Pipeline`) and record what happened where the
+They call the pipeline (`mailer.runtime.app.Pipeline`) and record what happened where the
 operator looks: the health board (`/healthz`), the store's service status (`mailer
 status`), the metrics and the log. One message holds the pipeline at a time
 (`pipeline_lock`), so an IDLE push and a poll never interleave. Delivery never takes
-that lock: it runs in one lane per destination (`mailer.delivery_lanes`), so
+that lock: it runs in one lane per destination (`mailer.runtime.delivery_lanes`), so
 ingestion never waits for a long or failing feed. The message and the batch in hand
 are on `activity` boards, which `/healthz` reads to report a stuck ingest or
 delivery. Once `stopping` is set, a fetch finishes the message in hand and takes no
 other, and a feed stops between two parts; a fetch also stops once `may_fetch()` says
-no (a replica that is no longer the leader, `mailer.leader`).
+no (a replica that is no longer the leader, `mailer.runtime.leader`).
 """
 
 from __future__ import annotations
@@ -24,17 +24,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from mailer.app import MessageOutcome, Pipeline
-from mailer.clock import Clock
-from mailer.config import ConfigError, Settings, load_settings
-from mailer.delivery import DeliverySummary
-from mailer.delivery_lanes import DeliveryLanes
-from mailer.health import Activity, ActivityBoard, FetchBoard
-from mailer.keys import NoticeKey
-from mailer.logs import log_context
-from mailer.rules import RuleSet
-from mailer.rules.documents import rule_files
-from mailer.silence import (
+from mailer.config.settings import ConfigError, Settings, load_settings
+from mailer.core.clock import Clock
+from mailer.core.keys import NoticeKey
+from mailer.core.silence import (
     Expectation,
     ExpectError,
     Notice,
@@ -44,12 +37,19 @@ from mailer.silence import (
     is_overdue,
     source_notice,
 )
+from mailer.core.timings import Timings
+from mailer.rules import RuleSet
+from mailer.rules.documents import rule_files
+from mailer.runtime.app import MessageOutcome, Pipeline
+from mailer.runtime.delivery import DeliverySummary
+from mailer.runtime.delivery_lanes import DeliveryLanes
+from mailer.runtime.health import Activity, ActivityBoard, FetchBoard
+from mailer.runtime.logs import log_context
 from mailer.sources import IncomingMessage, Source, SourceError
 from mailer.store.housekeeping import prune_state, retention_cutoff
 from mailer.store.notices import NoticeLog
 from mailer.store.service_status import ServiceStatusLog
 from mailer.store.subscriptions import SubscriptionStore
-from mailer.timings import Timings
 
 log = logging.getLogger(__name__)
 

@@ -40,14 +40,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
 
-from mailer import metrics
-from mailer.clock import utc_now
-from mailer.config import Destination, Settings
-from mailer.health import Activity, ActivityBoard
-from mailer.keys import Claim, DestinationRef
-from mailer.models import AlertBatch, AlertItem, Match
+from mailer.config.settings import Destination, Settings
+from mailer.core.clock import utc_now
+from mailer.core.keys import Claim, DestinationRef
+from mailer.core.models import AlertBatch, AlertItem, Match
 from mailer.notify import Channel, DeliveryError, DeliveryInterrupted, InterruptibleChannel
 from mailer.notify.registry import UnknownChannel, create_channel
+from mailer.runtime import metrics
+from mailer.runtime.health import Activity, ActivityBoard
 from mailer.store import ClaimedAlert, Store
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from mailer.errors import UsageError
+from mailer.core.errors import UsageError
 
 try:  # the C loader is 5-10x faster; fall back for platforms without libyaml
     from yaml import CSafeLoader as _Loader

@@ -3,10 +3,10 @@
 `Pipeline.open(settings)` loads the rules and opens the store (running migrations).
 For each incoming message, parsing, matching and enqueueing the alerts commit in ONE
 transaction (`Store.record_message`); only then does the source post-process it
-(`after_commit`). Delivery reads the outbox (`mailer.delivery.OutboxWorker`), with
+(`after_commit`). Delivery reads the outbox (`mailer.runtime.delivery.OutboxWorker`), with
 channels from the registry (Slack feed progress kept in the store) unless a
 `channel_factory` is given. A message that fails to parse is recorded as failed with
-its reason and the run goes on; one over its parse budget (`mailer.parse_worker`:
+its reason and the run goes on; one over its parse budget (`mailer.runtime.parse_worker`:
 time and memory, in a child process) is recorded as quarantined, and `replay` can
 try it again with a larger budget.
 The clock is injected: every entry point takes `now`, defaulting to `clock()`.
@@ -23,21 +23,32 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from mailer import metrics
-from mailer.batching import group_into_batches
-from mailer.clock import Clock, utc_now
-from mailer.config import Settings
-from mailer.delivery import ChannelFactory, DeliverySummary, OutboxWorker
-from mailer.delivery_lanes import deliver_in_lanes
+from mailer.config.rule_errors import describe_rule_errors
+from mailer.config.settings import Settings
+from mailer.core.batching import group_into_batches
+from mailer.core.clock import Clock, utc_now
+from mailer.core.errors import UsageError
+from mailer.core.models import Match, MessageStatus, Paper, ParsedDigest
+from mailer.core.planning import DryRunKnown, Item, Known, MessagePlan, RulesView, plan_message
 from mailer.enrich import build_enricher
-from mailer.errors import UsageError
-from mailer.models import Match, MessageStatus, Paper, ParsedDigest
-from mailer.parse_worker import OverBudget, ParseBudget, ParserStopped, ParseWorker, peek_headers
-from mailer.planning import DryRunKnown, Item, Known, MessagePlan, RulesView, plan_message
-from mailer.read_ahead import ReadAhead
-from mailer.rule_errors import describe_rule_errors
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
-from mailer.run_summary import ALREADY_PROCESSED, OLDER_THAN_SINCE, MessageOutcome, RunSummary
+from mailer.runtime import metrics
+from mailer.runtime.delivery import ChannelFactory, DeliverySummary, OutboxWorker
+from mailer.runtime.delivery_lanes import deliver_in_lanes
+from mailer.runtime.parse_worker import (
+    OverBudget,
+    ParseBudget,
+    ParserStopped,
+    ParseWorker,
+    peek_headers,
+)
+from mailer.runtime.read_ahead import ReadAhead
+from mailer.runtime.run_summary import (
+    ALREADY_PROCESSED,
+    OLDER_THAN_SINCE,
+    MessageOutcome,
+    RunSummary,
+)
 from mailer.slackapp.rules import with_subscriptions, without_repeats
 from mailer.sources import EMAIL, Capabilities, IncomingMessage, Source, SourceError
 from mailer.sources.registry import UnknownSource, open_source

@@ -1,6 +1,6 @@
 """Every interval the long-running service lives by, in one place.
 
-`mailer serve` and `mailer watch` (a preset of the same service, `mailer.service`)
+`mailer serve` and `mailer watch` (a preset of the same service, `mailer.runtime.service`)
 take a `Timings`; tests pass short ones (`Timings.for_tests()`) instead of sleeping on
 module constants. What a user tunes per deployment stays in the config
 (`delivery.lease_seconds`, `delivery.stuck_seconds`, `replicas.heartbeat_seconds`,
@@ -17,15 +17,15 @@ from dataclasses import dataclass
 class Timings:
     """Seconds, unless the name says otherwise."""
 
-    # -- the scheduler (`mailer.scheduler`) -------------------------------------------
+    # -- the scheduler (`mailer.runtime.scheduler`) -------------------------------------------
     outbox: float = 20.0  # the outbox worker looks for due alerts
     reload: float = 3.0  # rule and config files are checked for changes
     silence: float = 300.0  # silent sources and failing destinations are checked
     misfire_grace: int = 6 * 3600  # a job missed while the machine slept still runs, once
     # sources without `poll:` and without a watcher: polled this often; None: on the
-    # default cron schedule (`mailer.scheduler.DEFAULT_POLL`, every 10 minutes)
+    # default cron schedule (`mailer.runtime.scheduler.DEFAULT_POLL`, every 10 minutes)
     default_poll: float | None = None
-    # -- supervision (`mailer.service`) -----------------------------------------------
+    # -- supervision (`mailer.runtime.service`) -----------------------------------------------
     supervise: float = 5.0  # the main loop checks the scheduler, watchers and the role
     stop: float = 8.0  # of the 10 s promised to stop: the rest is for closing connections
     lock_check: float = 15.0  # the SQLite instance lock is verified

@@ -2,7 +2,7 @@
 
 The parser is pure but not cheap on hostile input (a 5 MB body of `<p>`, attachments
 nested 40 deep). `ParseWorker` keeps one long-lived child process (a fresh interpreter running
-`python -m mailer.parse_worker`: the service has threads, so no `fork`, and a
+`python -m mailer.runtime.parse_worker`: the service has threads, so no `fork`, and a
 multiprocessing `spawn` would import the caller's main module again) that parses one
 message at a time, talking over its stdin and stdout with multiprocessing's framed
 pickles:
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Literal
 
-from mailer.errors import MailerError
-from mailer.models import ParsedDigest
+from mailer.core.errors import MailerError
+from mailer.core.models import ParsedDigest
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ class ParseWorker:
             self._stop(kill=False)
         if self._conn is None:
             process = subprocess.Popen(
-                [sys.executable, "-m", "mailer.parse_worker", str(memory_mb)],
+                [sys.executable, "-m", "mailer.runtime.parse_worker", str(memory_mb)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 close_fds=True,
@@ -297,7 +297,7 @@ def _describe_exit(code: int | None) -> str:
 
 
 def main() -> None:
-    """`python -m mailer.parse_worker MEMORY_MB`: the child, over stdin and stdout."""
+    """`python -m mailer.runtime.parse_worker MEMORY_MB`: the child, over stdin and stdout."""
     requests = Connection(os.dup(0), writable=False)
     answers = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)  # a stray print must not corrupt the answers

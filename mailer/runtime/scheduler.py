@@ -1,6 +1,6 @@
 """APScheduler wiring for the service (`mailer serve`, `mailer watch`): which job runs
-when. The jobs themselves live in `mailer.jobs`; this module only decides their
-triggers, with the intervals of a `mailer.timings.Timings`:
+when. The jobs themselves live in `mailer.runtime.jobs`; this module only decides their
+triggers, with the intervals of a `mailer.core.timings.Timings`:
 
 - every source is fetched once at start-up; sources without a watcher are then
   polled on their `poll:` cron expression (default: every `Timings.default_poll`
@@ -10,7 +10,7 @@ triggers, with the intervals of a `mailer.timings.Timings`:
 - rule and config files are checked for changes every `Timings.reload` seconds;
 - silence detection every `Timings.silence`; housekeeping nightly at 03:17 UTC.
 
-With several replicas (`mailer.leader`) only the leader fetches and runs the daily
+With several replicas (`mailer.runtime.leader`) only the leader fetches and runs the daily
 feeds, silence checks and housekeeping (`schedule_leader_jobs`, removed again by
 `remove_leader_jobs` when it steps down); every replica runs the outbox and reloads
 (`schedule_shared_jobs`).
@@ -33,10 +33,10 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from mailer.config import ConfigError, Settings
-from mailer.config import Source as SourceConfig
+from mailer.config.settings import ConfigError, Settings
+from mailer.config.settings import Source as SourceConfig
+from mailer.core.timings import Timings
 from mailer.rules import Rule
-from mailer.timings import Timings
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ FETCH_EXECUTOR = "fetch"
 
 
 class Jobs(Protocol):
-    """What the scheduler triggers (implemented by `mailer.jobs.ServiceJobs`)."""
+    """What the scheduler triggers (implemented by `mailer.runtime.jobs.ServiceJobs`)."""
 
     def fetch_source(self, name: str) -> None: ...
     def deliver_due(self) -> None: ...

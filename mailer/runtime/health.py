@@ -4,7 +4,7 @@ Healthy means: the scheduler runs, each source's latest fetch succeeded, and no
 delivery or ingest is stuck (in hand longer than its limit: `ActivityBoard`). A source
 that has not been fetched yet (not due) counts as healthy. `evaluate_health` is the
 pure rule; `FetchBoard` collects fetch outcomes from the jobs and watchers; the server
-(mailer/web, Starlette on uvicorn) only answers. `/metrics` serves `mailer.metrics.REGISTRY`, after calling a refresh
+(mailer/web, Starlette on uvicorn) only answers. `/metrics` serves `mailer.runtime.metrics.REGISTRY`, after calling a refresh
 function (the outbox depth comes from the store on each scrape).
 """
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry
 
-from mailer.metrics import LAST_FETCH_SUCCESS, REGISTRY
+from mailer.runtime.metrics import LAST_FETCH_SUCCESS, REGISTRY
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute

@@ -35,9 +35,9 @@ def exit_table_text() -> str:
 
 def exit_code_for(error: BaseException) -> ExitCode:
     """The exit status of a command that stopped on `error`: the one place errors map
-    to statuses. A product error carries its own (mailer.errors.MailerError); Ctrl-C is
+    to statuses. A product error carries its own (mailer.core.errors.MailerError); Ctrl-C is
     130; anything else is a failure (1)."""
-    from mailer.errors import MailerError
+    from mailer.core.errors import MailerError
 
     if isinstance(error, MailerError):
         return error.exit_code

@@ -7,8 +7,8 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Iterator
 
-from mailer.config import EmailDestination, Settings, SlackDestination
-from mailer.config_check import Finding
+from mailer.config.check import Finding
+from mailer.config.settings import EmailDestination, Settings, SlackDestination
 from mailer.notify import ChannelContext, DeliveryError
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Literal
 
-from mailer.keys import BatchKey, DestinationRef
+from mailer.core.keys import BatchKey, DestinationRef
 
 PaperFormat = Literal["hf-daily", "arxiv-listing", "scholar-alert", "text-page", "generic"]
 Announce = Literal["new", "cross", "replaced"]

@@ -2,7 +2,7 @@
 
 Only the leader fetches (IDLE watchers, polls), schedules the daily feeds, the silence
 checks and housekeeping; every replica delivers from the outbox. On PostgreSQL the
-replicas elect the leader (`mailer.election.LeaderElection`); SQLite stays
+replicas elect the leader (`mailer.runtime.election.LeaderElection`); SQLite stays
 single-instance (a file lock, held by the service) and `SoleLeader` is always the
 leader. Either records a heartbeat per replica in the `replicas` table for `mailer
 status`, and the role in the metrics. `is_leader()` is what the fetch jobs ask before
@@ -22,9 +22,10 @@ from typing import Protocol
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from mailer import metrics
-from mailer.clock import Clock
-from mailer.config import ReplicaSettings
+from mailer.config.settings import ReplicaSettings
+from mailer.core.clock import Clock
+from mailer.core.timings import Timings
+from mailer.runtime import metrics
 from mailer.store import Store
 from mailer.store.replicas import (
     LEADER,
@@ -35,7 +36,6 @@ from mailer.store.replicas import (
     record_heartbeat,
     remove_replica,
 )
-from mailer.timings import Timings
 
 log = logging.getLogger(__name__)
 

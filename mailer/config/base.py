@@ -1,4 +1,4 @@
-"""What every config model shares, apart from `mailer.config` so that channel modules
+"""What every config model shares, apart from `mailer.config.settings` so that channel modules
 (which declare their own destination models) can use it without importing the whole
 settings object: the frozen, strict base model and the clear-text checks."""
 

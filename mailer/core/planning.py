@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Protocol
 
-from mailer.batching import digest_positions, plan_alerts, unique_papers
-from mailer.models import Match, MessageStatus, NewAlert, NotifyTarget, Paper, ParsedDigest
+from mailer.core.batching import digest_positions, plan_alerts, unique_papers
+from mailer.core.models import Match, MessageStatus, NewAlert, NotifyTarget, Paper, ParsedDigest
 from mailer.rules import Matcher
 
 PARSED, NO_PAPERS, SKIPPED = MessageStatus.PARSED, MessageStatus.NO_PAPERS, MessageStatus.SKIPPED

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mailer.yamlsource import YamlDocument, YamlSyntaxError
+from mailer.config.yamlsource import YamlDocument, YamlSyntaxError
 
 Tagged = Mapping[str, type[BaseModel]]
 

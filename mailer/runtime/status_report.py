@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from mailer.clock import utc_now
-from mailer.config import Settings
-from mailer.instance_lock import is_state_locked
-from mailer.models import OutboxState
+from mailer.config.settings import Settings
+from mailer.core.clock import utc_now
+from mailer.core.models import OutboxState
+from mailer.runtime.instance_lock import is_state_locked
 from mailer.store import OutboxEntry, Store
 from mailer.store.notices import NoticeLog, NoticeState
 from mailer.store.quarantine import QuarantinedMessage, QuarantineLog

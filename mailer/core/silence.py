@@ -30,8 +30,8 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from mailer.errors import UsageError
-from mailer.keys import NoticeKey
+from mailer.core.errors import UsageError
+from mailer.core.keys import NoticeKey
 
 DESTINATION_FAILING_AFTER = timedelta(hours=1)
 

@@ -26,18 +26,18 @@ from pydantic import (
     model_validator,
 )
 
-from mailer.config_base import ConfigModel, DestinationModel, check_api_url, is_loopback
-from mailer.config_errors import describe_yaml_error, format_validation_errors
-from mailer.errors import UsageError
-from mailer.keys import DestinationRef
+from mailer.config.base import ConfigModel, DestinationModel, check_api_url, is_loopback
+from mailer.config.errors import describe_yaml_error, format_validation_errors
+from mailer.config.yamlsource import YamlSyntaxError, load_yaml_file
+from mailer.core.errors import UsageError
+from mailer.core.keys import DestinationRef
+from mailer.core.silence import Expectation
 from mailer.notify.console import ConsoleDestination
 from mailer.notify.email import EmailDestination, SmtpAccount
 from mailer.notify.file import FileDestination
 from mailer.notify.registry import channel_specs, inline_target
 from mailer.notify.slack import SlackAccount, SlackDestination
-from mailer.silence import Expectation
 from mailer.web.settings import WebSettings
-from mailer.yamlsource import YamlSyntaxError, load_yaml_file
 
 DEFAULT_CONFIG = Path("config/mailer.yaml")
 Security = Literal["ssl", "starttls", "none"]

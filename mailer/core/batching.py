@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from mailer.keys import BatchKey
-from mailer.models import AlertBatch, AlertItem, Match, NewAlert, NotifyTarget, Paper
+from mailer.core.keys import BatchKey
+from mailer.core.models import AlertBatch, AlertItem, Match, NewAlert, NotifyTarget, Paper
 
 
 def batch_for(

@@ -4,7 +4,7 @@
 the config validates (keys, types, time zones), the rules load and notify only
 destinations the config can deliver to, every secret named by an `*_env`/`*_file`
 key can be read (the value is never shown), directory sources and CA files exist.
-`connect_checks` (in `mailer.connect_check`) goes further with `--connect`: it logs
+`connect_checks` (in `mailer.runtime.connect_check`) goes further with `--connect`: it logs
 in to each mailbox, SMTP server and Slack workspace, and opens the state database.
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailer.config import ConfigError, Settings, SlackDestination, load_settings
-from mailer.yamlsource import Position, YamlDocument, YamlSyntaxError, load_yaml_file
+from mailer.config.settings import ConfigError, Settings, SlackDestination, load_settings
+from mailer.config.yamlsource import Position, YamlDocument, YamlSyntaxError, load_yaml_file
 
 SECRET_KEYS = ("password_env", "password_file", "oauth2_token_env", "token_env", "token_file",
                "webhook_url_env")  # fmt: skip
@@ -204,7 +204,7 @@ def load_for_check(
 
 
 def check_rules(settings: Settings) -> list[Finding]:
-    from mailer.rule_errors import describe_rule_errors
+    from mailer.config.rule_errors import describe_rule_errors
     from mailer.rules import load_rules
 
     ruleset = load_rules(settings.rules, has_destination=settings.has_destination)

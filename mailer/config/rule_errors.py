@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailer.config import Settings
+from mailer.config.settings import Settings
 from mailer.rules import RuleSet
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from mailer.delivery import DeliverySummary
-from mailer.models import AlertBatch
+from mailer.core.models import AlertBatch
+from mailer.runtime.delivery import DeliverySummary
 from mailer.store.schema import FAILED, QUARANTINED, SKIPPED
 
 ALREADY_PROCESSED = "already-processed"
