@@ -238,7 +238,8 @@ class Backfill:
         summary = self.pipeline.run_once(now=NOW)
         elapsed = time.perf_counter() - start
         CPU[self.name] += self.cpu() - cpu
-        assert summary.emails == len(corpus) and not summary.problems, summary.problems
+        assert summary.emails == len(corpus), summary.problems
+        assert not summary.problems, summary.problems
         assert not summary.delivery.failed, summary.delivery.errors
         self.alerts += summary.delivery.sent
         self.messages += summary.delivery.messages

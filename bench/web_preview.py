@@ -99,7 +99,9 @@ def main() -> None:
 
         matches = match_papers(saved, papers)
         result = preview(edited, "team.yaml", papers, saved=saved, other_files=others)
-        assert not result.errors and result.added and result.dropped
+        assert not result.errors
+        assert result.added
+        assert result.dropped
 
         from starlette.testclient import TestClient
         from web_kit import client_for
@@ -125,7 +127,8 @@ def main() -> None:
             started = time.perf_counter()
             reply = client.post("/api/preview", json=body)
             first = time.perf_counter() - started
-            assert reply.status_code == 200 and reply.json()["papers"] == len(papers)
+            assert reply.status_code == 200
+            assert reply.json()["papers"] == len(papers)
             rows.append(("POST /api/preview, first (decodes the papers)", first))
             rows.append(
                 (

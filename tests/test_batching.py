@@ -148,7 +148,9 @@ def test_the_file_channel_writes_new_files_and_never_overwrites(tmp_path: Path) 
     assert len(names) == 8
     stem = min((name.split(".")[0] for name in names), key=len)
     assert stem.startswith("2025-10-14T090000Z-small-llms-preview-")
-    assert f"{stem}-2.json" in names and f"{stem}.eml" in names and f"{stem}.slack.json" in names
+    assert f"{stem}-2.json" in names
+    assert f"{stem}.eml" in names
+    assert f"{stem}.slack.json" in names
     record = json.loads((tmp_path / "out" / f"{stem}.json").read_text())
     assert record["alerts"][0]["paper_id"] == "arxiv:2510.00001"
     assert "<!channel>" not in (tmp_path / "out" / f"{stem}.slack.json").read_text()
@@ -161,7 +163,8 @@ def test_the_console_channel_prints_the_text_rendering() -> None:
     ConsoleChannel(
         "console", ConsoleDestination(kind="console"), ChannelContext(), stream=out
     ).deliver(batch(datetime(2025, 10, 14, 9, 0, tzinfo=UTC)))
-    assert "Tiny Llamas" in out.getvalue() and "small-llms" in out.getvalue()
+    assert "Tiny Llamas" in out.getvalue()
+    assert "small-llms" in out.getvalue()
 
 
 def test_the_file_channel_record_is_whole_or_absent_when_writing_stops(

@@ -158,7 +158,8 @@ def test_shipped_memory_limits_fit_the_worst_message_the_budget_admits(tmp_path:
     process = subprocess.Popen(command, cwd=where, stdout=subprocess.PIPE, text=True)
     with PeakRss(process.pid) as tree, PeakRss(process.pid, children=False) as main:
         out, _ = process.communicate(timeout=120)
-    assert process.returncode == 0 and "QLoRA" in out
+    assert process.returncode == 0
+    assert "QLoRA" in out
     settings = load_settings(where / "mailer.yaml", {})
     worker = ParseWorker(ParseBudget())
     try:

@@ -84,7 +84,8 @@ def test_html_in_a_title_is_removed_with_a_note() -> None:
     )
     assert cleaned.record is not None
     assert "<" not in (cleaned.record.title or "")
-    assert "Tiny" in (cleaned.record.title or "") and "&" in (cleaned.record.title or "")
+    assert "Tiny" in (cleaned.record.title or "")
+    assert "&" in (cleaned.record.title or "")
     assert any("markup" in note for note in cleaned.notes)
 
 
@@ -92,7 +93,8 @@ def test_megabyte_abstract_is_capped_with_a_note() -> None:
     cleaned = clean_record(
         "arxiv", "2401.02385", answered_id="2401.02385v1", title="T", abstract="word " * 200_000
     )
-    assert cleaned.record is not None and cleaned.record.abstract is not None
+    assert cleaned.record is not None
+    assert cleaned.record.abstract is not None
     assert len(cleaned.record.abstract) <= 10_000
     assert any("cut" in note for note in cleaned.notes)
 
@@ -114,7 +116,8 @@ def test_odd_types_are_ignored_not_raised() -> None:
         upvotes=True,
     )
     assert cleaned.record is not None
-    assert cleaned.record.title is None and cleaned.record.authors is None
+    assert cleaned.record.title is None
+    assert cleaned.record.authors is None
     assert cleaned.record.upvotes is None
     assert len(cleaned.notes) == 3
 

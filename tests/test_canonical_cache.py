@@ -61,7 +61,8 @@ def test_a_fresh_answer_replaces_the_cached_one_per_origin(state_url: str) -> No
     hf_row = cache.get("huggingface", ["2401.02385"])["2401.02385"]
     arxiv_row = cache.get("arxiv", ["2401.02385"])["2401.02385"]
     store.close()
-    assert hf_row.record is not None and hf_row.record.upvotes == 9
+    assert hf_row.record is not None
+    assert hf_row.record.upvotes == 9
     assert hf_row.fetched_at == later
     assert arxiv_row.record is None
 

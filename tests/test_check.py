@@ -97,7 +97,8 @@ def test_a_broken_rule_fails_check_with_its_line(site: Path) -> None:
     path.write_text(path.read_text().replace("timezone: Europe/Berlin", "timezone: Europe/Berln"))
     code, output = check()
     assert code == 1
-    assert "rules/team.yaml:" in output and "Europe/Berln" in output
+    assert "rules/team.yaml:" in output
+    assert "Europe/Berln" in output
 
 
 def test_check_json_is_one_object_per_finding(site: Path) -> None:

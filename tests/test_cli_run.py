@@ -66,7 +66,8 @@ def test_run_once_prints_alerts_writes_files_and_then_nothing_new(site: Path) ->
 def test_dry_run_shows_alerts_and_records_nothing(site: Path) -> None:
     dry = mailer("run", "--once", "--dry-run")
     assert dry.exit_code == 0
-    assert "would send to console" in dry.output and "nothing was sent or recorded" in dry.output
+    assert "would send to console" in dry.output
+    assert "nothing was sent or recorded" in dry.output
     assert not (site / "var" / "out").exists()
     assert "6 emails" in summary_line(mailer("run", "--once").output)
 
@@ -78,7 +79,8 @@ def test_a_broken_email_is_listed_and_the_run_exits_0(site: Path) -> None:
     assert "1 email failed to parse" in summary_line(result.output)
     assert "failed: samples/zz-broken.txt: failed:" in result.output
     status = mailer("status")
-    assert "recent failures:" in status.output and "zz-broken.txt" in status.output
+    assert "recent failures:" in status.output
+    assert "zz-broken.txt" in status.output
     report = json.loads(mailer("status", "--json").output)
     assert report["sources"]["samples"]["failed"] == 1
     assert report["rules"]["small-llms"]["sent"] > 0
@@ -140,35 +142,42 @@ def test_dead_alerts_are_listed_with_their_reason_and_can_be_retried(site: Path)
     config["destinations"]["preview"]["path"] = "blocked/out"
     (site / "config" / "mailer.yaml").write_text(yaml.safe_dump(config))
     run = mailer("run", "--once")
-    assert run.exit_code == 1 and "dead: cannot write to blocked/out" in run.output
+    assert run.exit_code == 1
+    assert "dead: cannot write to blocked/out" in run.output
     head = summary_line(run.output)
     dead = int(head.rsplit(", ", 1)[1].removesuffix(" dead"))
-    assert " 0 retrying, " in head and dead > 0, head  # every preview alert died
+    assert " 0 retrying, " in head, head
+    assert dead > 0, head
     listing = mailer("outbox")
     assert "alerts dead, gave up after 1 attempt" in listing.output
     assert "reason: cannot write to blocked/out" in listing.output
     (site / "blocked").unlink()
     retried = mailer("outbox", "retry", "--all")
-    assert retried.exit_code == 0 and "requeued" in retried.output
+    assert retried.exit_code == 0
+    assert "requeued" in retried.output
     again = mailer("run", "--once")
     sent = int(summary_line(again.output).split(" alerts sent")[0].rsplit(" ", 1)[1])
-    assert sent > 0 and "0 retrying, 0 dead" in summary_line(again.output)
+    assert sent > 0
+    assert "0 retrying, 0 dead" in summary_line(again.output)
     assert mailer("outbox").output.strip().endswith("0 dead, " + f"{2 * sent} sent")
 
 
 def test_outbox_limit_must_be_positive(site: Path) -> None:
     assert mailer("outbox", "--limit", "1").exit_code == 0
     refused = CliRunner().invoke(cli, ["outbox", "--limit", "-1"])  # SQLite read -1 as "all"
-    assert refused.exit_code == 2 and "not in the range x>=1" in refused.output
+    assert refused.exit_code == 2
+    assert "not in the range x>=1" in refused.output
 
 
 def test_replay_processes_a_stored_message_again_without_resending(site: Path) -> None:
     mailer("run", "--once")
     result = mailer("replay", "<daily-papers-20241107@huggingface.co>")
     assert result.exit_code == 0, result.output
-    assert "0 new alerts" in result.output and "0 alerts sent" in result.output
+    assert "0 new alerts" in result.output
+    assert "0 alerts sent" in result.output
     missing = mailer("replay", "<nope@example.com>")
-    assert missing.exit_code == 1 and "no stored copy" in missing.output
+    assert missing.exit_code == 1
+    assert "no stored copy" in missing.output
 
 
 def test_a_replay_the_database_refuses_is_one_line_and_exit_1(
@@ -190,7 +199,8 @@ def test_a_replay_the_database_refuses_is_one_line_and_exit_1(
 def test_run_runs_once_and_db_upgrade_reports_the_version(site: Path) -> None:
     assert summary_line(mailer("run").output).startswith("6 emails, ")
     upgraded = mailer("db", "upgrade")
-    assert upgraded.exit_code == 0 and "version" in upgraded.output
+    assert upgraded.exit_code == 0
+    assert "version" in upgraded.output
     assert "up to date" in mailer("db", "upgrade").output
 
 
@@ -226,7 +236,8 @@ def test_shipped_rules_print_alerts_and_write_var_out(site: Path) -> None:
     assert any((site / "var" / "out").glob("*.slack.json"))
     assert "nothing new" in mailer("run", "--once").output
     status = mailer("status").output  # shows the Message-IDs that `mailer replay` takes
-    assert "mailer replay MESSAGE_ID" in status and "<CAFwd0001@mail.gmail.com>" in status
+    assert "mailer replay MESSAGE_ID" in status
+    assert "<CAFwd0001@mail.gmail.com>" in status
 
 
 def test_a_source_that_cannot_be_read_is_named_and_the_run_exits_1(site: Path) -> None:
@@ -248,7 +259,8 @@ def test_a_source_that_cannot_be_read_is_named_and_the_run_exits_1(site: Path) -
     result = mailer("run", "--once")
     assert result.exit_code == 1
     line = summary_line(result.output)
-    assert line.startswith("6 emails, ") and line.endswith("1 source could not be read")
+    assert line.startswith("6 emails, ")
+    assert line.endswith("1 source could not be read")
     assert "failed: source team-inbox:" in result.output
 
 
@@ -261,4 +273,5 @@ def test_dry_run_counts_what_the_real_run_sends_and_what_waits(site: Path) -> No
     sent_now = int(dry.split(" alerts would be sent now")[0].rsplit(" ", 1)[1])
     sent = int(real.split(" alerts sent")[0].rsplit(" ", 1)[1])
     waiting = int(real.split(" alerts wait for their time")[0].rsplit("(", 1)[1])
-    assert sent_now == sent and f"{waiting} would wait for " in dry
+    assert sent_now == sent
+    assert f"{waiting} would wait for " in dry

@@ -26,7 +26,8 @@ def load(tmp_path: Path, text: str) -> None:
 def test_a_plain_http_slack_api_url_to_a_remote_host_is_refused(tmp_path: Path, where: str) -> None:
     with pytest.raises(ConfigError) as error:
         load(tmp_path, where + "\n")
-    assert "clear text" in str(error.value) and "api_url" in str(error.value)
+    assert "clear text" in str(error.value)
+    assert "api_url" in str(error.value)
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,8 @@ def dockerfile_copy_sources() -> list[str]:
 
 def test_dockerfile_copies_only_what_exists_in_the_build_context() -> None:
     sources = dockerfile_copy_sources()
-    assert "mailer/" in sources and "pyproject.toml" in sources
+    assert "mailer/" in sources
+    assert "pyproject.toml" in sources
     for source in sources:
         assert (ROOT / source).exists(), f"COPY {source}: not in the build context"
 
@@ -47,7 +48,8 @@ def test_dockerfile_runs_as_non_root_with_a_healthcheck() -> None:
     text = (DEPLOY / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11-slim$", text, re.M)
     assert re.search(r"^USER mailer", text, re.M)
-    assert "HEALTHCHECK" in text and "/healthz" in text
+    assert "HEALTHCHECK" in text
+    assert "/healthz" in text
     assert '"--http", "0.0.0.0:9464"' in text
 
 
@@ -117,11 +119,11 @@ def test_deployment_runs_two_replicas_kept_through_disruptions_with_probes_on_he
     assert deployment["spec"]["replicas"] == 2
     assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
     budget = yaml.safe_load((DEPLOY / "k8s" / "pdb.yaml").read_text())
-    assert budget["kind"] == "PodDisruptionBudget" and budget["spec"]["minAvailable"] == 1
+    assert budget["kind"] == "PodDisruptionBudget"
+    assert budget["spec"]["minAvailable"] == 1
     assert budget["spec"]["selector"] == deployment["spec"]["selector"]
-    assert "state:" in configmap_file("mailer.yaml") and "postgresql://" in configmap_file(
-        "mailer.yaml"
-    )  # replicas need PostgreSQL
+    assert "state:" in configmap_file("mailer.yaml")
+    assert "postgresql://" in configmap_file("mailer.yaml")
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     for probe in ("livenessProbe", "readinessProbe"):
         assert container[probe]["httpGet"]["path"] == "/healthz"
@@ -154,7 +156,8 @@ def test_shipped_container_configs_load(where: str, tmp_path: Path) -> None:
         text = configmap_file("mailer.yaml")
     (tmp_path / "mailer.yaml").write_text(text)
     settings = load_settings(tmp_path / "mailer.yaml", {})
-    assert settings.admin and settings.sources
+    assert settings.admin
+    assert settings.sources
     assert make_url(settings.state).password is None, "a secret in the shipped config"
 
 

@@ -112,7 +112,8 @@ def test_a_config_error_lists_every_problem_and_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(config), "status"])
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
-    assert len(lines) >= 2 and all(line.startswith("error: ") for line in lines)
+    assert len(lines) >= 2
+    assert all(line.startswith("error: ") for line in lines)
     assert "Traceback" not in result.stderr
 
 

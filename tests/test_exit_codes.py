@@ -62,7 +62,8 @@ def test_exit_1_when_every_alert_died_and_the_summary_does_not_call_them_sent(
     done = mailer(site, "run")
     assert done.returncode == 1
     line = summary(done.stdout)
-    assert " 0 alerts sent, 0 retrying, " in line and line.endswith(" dead")
+    assert " 0 alerts sent, 0 retrying, " in line
+    assert line.endswith(" dead")
     assert "needs a bot token" in done.stdout
 
 
@@ -108,5 +109,6 @@ def test_exit_2_when_the_rules_folder_is_missing_pointing_at_the_config_line(sit
 
 def test_help_shows_the_exit_status_table(site: Path) -> None:
     text = mailer(site, "--help").stdout
-    assert "Exit status:" in text and "130" in text
+    assert "Exit status:" in text
+    assert "130" in text
     assert "Exit status" in mailer(site, "run", "--help").stdout

@@ -52,7 +52,8 @@ def test_config_errors_name_file_line_and_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         load_settings(path, {})
     text = str(e.value)
-    assert f"{path}:6:5" in text and "did you mean 'username'" in text
+    assert f"{path}:6:5" in text
+    assert "did you mean 'username'" in text
 
 
 def test_inline_targets_use_default_accounts(tmp_path: Path) -> None:
@@ -62,7 +63,8 @@ def test_inline_targets_use_default_accounts(tmp_path: Path) -> None:
     assert settings.has_destination(DestinationRef.parse("slack:#papers"))
     assert not settings.has_destination(DestinationRef.parse("email:a@example.com"))
     secret = settings.read_secret(env="T", file=None, what="slack")
-    assert secret is not None and "xoxb" not in repr(secret)
+    assert secret is not None
+    assert "xoxb" not in repr(secret)
 
 
 def test_cli_help_lists_commands() -> None:
@@ -97,4 +99,5 @@ def test_a_yaml_indentation_error_says_to_check_the_indentation(tmp_path: Path) 
     path.write_text("sources:\n  - name: s\n   kind: directory\n")
     with pytest.raises(ConfigError) as e:
         load_settings(path, {})
-    assert str(e.value).startswith(f"{path}:3:") and "check the indentation" in str(e.value)
+    assert str(e.value).startswith(f"{path}:3:")
+    assert "check the indentation" in str(e.value)

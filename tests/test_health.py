@@ -25,7 +25,8 @@ NOW = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
 
 def test_healthy_when_scheduler_runs_and_sources_fetched() -> None:
     report = evaluate_health(True, [SourceHealth("hf", NOW, NOW, None)])
-    assert report.ok and report.reasons == ()
+    assert report.ok
+    assert report.reasons == ()
 
 
 def test_a_source_not_yet_fetched_counts_as_healthy() -> None:
@@ -50,7 +51,8 @@ def test_fetch_board_keeps_the_last_success_through_a_failure() -> None:
     board.record_success("inbox", NOW)
     board.record_failure("inbox", NOW.replace(hour=10), "connection refused")
     entry = board.get("inbox")
-    assert entry.last_success == NOW and entry.error == "connection refused"
+    assert entry.last_success == NOW
+    assert entry.error == "connection refused"
     board.record_success("inbox", NOW.replace(hour=11))
     assert board.get("inbox").is_healthy
 
@@ -103,7 +105,8 @@ def get(server: HealthServer, path: str) -> tuple[int, str]:
 def test_healthz_answers_200_then_503_with_the_reason(server_state: Served) -> None:
     state, server, _ = server_state
     status, body = get(server, "/healthz")
-    assert status == 200 and json.loads(body)["status"] == "ok"
+    assert status == 200
+    assert json.loads(body)["status"] == "ok"
     state["report"] = HealthReport(False, ("source inbox: connection refused",))
     status, body = get(server, "/healthz")
     assert status == 503
@@ -114,7 +117,8 @@ def test_metrics_serve_product_series_after_a_refresh(server_state: Served) -> N
     _, server, refreshed = server_state
     EMAILS_FETCHED.labels(source="health-test").inc(2)
     status, body = get(server, "/metrics")
-    assert status == 200 and refreshed
+    assert status == 200
+    assert refreshed
     assert 'mailer_emails_fetched_total{source="health-test"} 2.0' in body
     assert 'mailer_outbox_depth{state="pending"} 3.0' in body
     assert "process_resident_memory_bytes" in body
@@ -163,6 +167,7 @@ def test_extra_routes_are_served_beside_health_and_cannot_shadow_it() -> None:
     try:
         assert get(server, "/slack/events") == (200, "hello")
         status, body = get(server, "/healthz")
-        assert status == 200 and json.loads(body)["status"] == "ok"
+        assert status == 200
+        assert json.loads(body)["status"] == "ok"
     finally:
         server.stop()

@@ -72,9 +72,12 @@ def test_oversized_and_known_messages_are_skipped_in_uid_order() -> None:
     )
     first, skip, second, known = plan.steps
     assert first == (Candidate(1, 10),)
-    assert isinstance(skip, Skip) and skip.uid == 2 and "over max_message_bytes" in skip.reason
+    assert isinstance(skip, Skip)
+    assert skip.uid == 2
+    assert "over max_message_bytes" in skip.reason
     assert second == (Candidate(3, 10),)
-    assert isinstance(known, Skip) and "already processed" in known.reason
+    assert isinstance(known, Skip)
+    assert "already processed" in known.reason
     assert plan.total == 4
 
 
@@ -100,8 +103,10 @@ def test_batches_keep_every_message_once_in_order_within_bounds(
 
 
 def test_backoff_grows_exponentially_with_jitter_up_to_the_cap() -> None:
-    assert backoff_delay(0, rand=0.0) == 0.5 and backoff_delay(0, rand=1.0) == 1.0
-    assert backoff_delay(3, rand=0.0) == 4.0 and backoff_delay(3, rand=1.0) == 8.0
+    assert backoff_delay(0, rand=0.0) == 0.5
+    assert backoff_delay(0, rand=1.0) == 1.0
+    assert backoff_delay(3, rand=0.0) == 4.0
+    assert backoff_delay(3, rand=1.0) == 8.0
     assert backoff_delay(50, cap=60, rand=1.0) == 60.0
     assert 30.0 <= backoff_delay(50, cap=60) <= 60.0
 
@@ -160,4 +165,5 @@ def test_a_server_error_that_comes_back_on_the_new_connection_fails_the_fetch() 
     fetched = source.fetch(None)  # type: ignore[attr-defined]
     with pytest.raises(SourceError):
         seen.extend(message.uid for message in fetched)
-    assert seen == ["1"] and calls == ["one-then-error", "error"]
+    assert seen == ["1"]
+    assert calls == ["one-then-error", "error"]

@@ -134,10 +134,12 @@ def test_a_failing_source_is_unhealthy_with_its_reason(kit: Kit) -> None:
     (kit.root / "inbox").rename(kit.root / "gone")
     kit.jobs.fetch_source("samples")
     entry = kit.board.get("samples")
-    assert not entry.is_healthy and "samples" in str(entry.error)
+    assert not entry.is_healthy
+    assert "samples" in str(entry.error)
     report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
     fetch = report.fetches["samples"]
-    assert fetch is not None and fetch.ok is False
+    assert fetch is not None
+    assert fetch.ok is False
     assert any("FAILED" in line for line in format_service_status(report))
 
 
@@ -146,7 +148,8 @@ def test_an_edited_rule_file_applies_to_the_next_message(kit: Kit) -> None:
     assert kit.reloaded == []  # nothing changed yet
     kit.write_rules(yaml.safe_dump({"rules": [LLM_RULE, VISION_RULE]}))
     kit.jobs.check_for_changes()
-    assert len(kit.reloaded) == 1 and len(kit.reloaded[0].rules) == 2
+    assert len(kit.reloaded) == 1
+    assert len(kit.reloaded[0].rules) == 2
     kit.drop("1.eml", digest_email("d1", kit.clock.now, [VISION]))
     kit.jobs.fetch_source("samples")
     assert kit.channels.alerts() == [("vision", "team", "arxiv:2510.00002")]
@@ -161,10 +164,12 @@ def test_a_broken_rule_file_keeps_the_old_rules_and_shows_the_error(kit: Kit) ->
     kit.jobs.fetch_source("samples")
     assert kit.channels.alerts() == [("llm", "team", "arxiv:2510.00001")]
     report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
-    assert report.rules is not None and report.rules.ok is False
+    assert report.rules is not None
+    assert report.rules.ok is False
     assert "min_upvotes" in str(report.rules.detail)
     text = "\n".join(format_service_status(report))
-    assert "keeps the previous rules" in text and "rules.yaml:" in text
+    assert "keeps the previous rules" in text
+    assert "rules.yaml:" in text
 
 
 def test_a_silent_newsletter_is_reported_once_and_its_return_once(tmp_path: Path) -> None:
@@ -227,13 +232,15 @@ def test_a_config_saved_in_latin_1_is_shown_as_an_error_and_its_fix_clears_it(ki
     os.utime(config, (stamp, stamp))
     kit.jobs.check_for_changes()
     report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
-    assert report.config is not None and report.config.ok is False
+    assert report.config is not None
+    assert report.config.ok is False
     assert "cannot read it" in str(report.config.detail)
     config.write_bytes(good)
     os.utime(config, (stamp + 5, stamp + 5))
     kit.jobs.check_for_changes()
     report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
-    assert report.config is not None and report.config.ok is True
+    assert report.config is not None
+    assert report.config.ok is True
 
 
 def test_fixing_a_broken_rule_file_clears_the_error_in_the_status(kit: Kit) -> None:
@@ -243,6 +250,8 @@ def test_fixing_a_broken_rule_file_clears_the_error_in_the_status(kit: Kit) -> N
     kit.write_rules(yaml.safe_dump({"rules": [LLM_RULE, VISION_RULE]}))
     kit.jobs.check_for_changes()
     report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
-    assert report.rules is not None and report.rules.ok is True
+    assert report.rules is not None
+    assert report.rules.ok is True
     assert "keeps the previous rules" not in "\n".join(format_service_status(report))
-    assert len(kit.reloaded) == 1 and len(kit.reloaded[0].rules) == 2
+    assert len(kit.reloaded) == 1
+    assert len(kit.reloaded[0].rules) == 2

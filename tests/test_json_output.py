@@ -74,7 +74,8 @@ def test_run_json_has_stable_keys_and_the_console_alerts_go_to_stderr(
     result = CliRunner().invoke(cli, ["run", "--json"])
     [report] = objects(result.stdout)
     assert report["alerts"] == {"sent": 17, "retrying": 0, "dead": 0, "waiting": 7}
-    assert report["exit_status"] == 0 and report["ok"] is True
+    assert report["exit_status"] == 0
+    assert report["ok"] is True
     assert "Paper alerts ·" in result.stderr
 
 
@@ -98,4 +99,6 @@ def test_outbox_json_names_retrying_not_failed(
     status = objects(CliRunner().invoke(cli, ["status", "--json"]).stdout)[0]
     assert status["outbox"]["retrying"] > 0  # type: ignore[index]
     text = CliRunner().invoke(cli, ["outbox"]).output
-    assert "retrying, next try" in text and "[msg:" not in text and "1 attempts" not in text
+    assert "retrying, next try" in text
+    assert "[msg:" not in text
+    assert "1 attempts" not in text

@@ -23,10 +23,12 @@ def test_a_batch_key_reads_back_what_it_wrote(kind: str, value: str) -> None:
 
 def test_batch_keys_say_what_they_batch() -> None:
     daily = BatchKey.for_day(date(2025, 10, 14))
-    assert daily.to_str() == "day:2025-10-14" and daily.is_daily
+    assert daily.to_str() == "day:2025-10-14"
+    assert daily.is_daily
     assert daily.day == date(2025, 10, 14)
     immediate = BatchKey.for_message("inbox/INBOX/7/41")
-    assert immediate.to_str() == "msg:inbox/INBOX/7/41" and not immediate.is_daily
+    assert immediate.to_str() == "msg:inbox/INBOX/7/41"
+    assert not immediate.is_daily
     assert immediate.day is None
     assert BatchKey.parse("day:garbage").day is None  # a damaged row still renders
     sample = BatchKey.for_test(datetime(2025, 10, 14, 9, 30, tzinfo=UTC))
@@ -45,7 +47,8 @@ def test_a_claim_names_its_worker_and_reads_back() -> None:
     assert claim.worker == "pod-7.example:4242"
     assert Claim.parse(claim.to_str()) == claim
     ipv6 = Claim("::1", 9, "ab")  # a host with colons in it
-    assert Claim.parse(ipv6.to_str()) == ipv6 and ipv6.worker == "::1:9"
+    assert Claim.parse(ipv6.to_str()) == ipv6
+    assert ipv6.worker == "::1:9"
 
 
 @pytest.mark.parametrize("text", ["", "w", "host:pid:token", "host:12", ":12:t", "h:12:"])
@@ -71,7 +74,8 @@ def test_a_destination_is_a_configured_name_or_an_inline_target(
 ) -> None:
     ref = DestinationRef.parse(text)
     assert (ref.name, ref.inline, ref.is_inline) == (name, inline, inline is not None)
-    assert ref.to_str() == text and DestinationRef.parse(ref.to_str()) == ref
+    assert ref.to_str() == text
+    assert DestinationRef.parse(ref.to_str()) == ref
 
 
 def test_the_rule_loader_gives_a_secret_inline_target_only_its_safe_reference(
@@ -94,7 +98,8 @@ def test_the_rule_loader_gives_a_secret_inline_target_only_its_safe_reference(
     ruleset = load_rules([rules], has_destination=has_destination)
     [rule] = ruleset.rules
     apprise, slack, team = (t.to for t in rule.notify)
-    assert apprise.inline == "apprise" and "secret" not in apprise.to_str()
+    assert apprise.inline == "apprise"
+    assert "secret" not in apprise.to_str()
     assert apprise.name.startswith("discord://...")
     assert slack == DestinationRef.inline_target("slack", "#papers")
     assert team == DestinationRef.named("team")
@@ -106,7 +111,8 @@ def test_a_notice_key_names_its_subject_and_reads_back() -> None:
     from mailer.core.keys import NoticeKey
 
     silent = NoticeKey.source("hf-daily")
-    assert silent.to_str() == "source:hf-daily" and NoticeKey.parse("source:hf-daily") == silent
+    assert silent.to_str() == "source:hf-daily"
+    assert NoticeKey.parse("source:hf-daily") == silent
     failing = NoticeKey.parse("destination:slack:#papers")  # an inline target's name
     assert failing == NoticeKey.destination("slack:#papers")
     with pytest.raises(ValueError, match="not a notice key"):

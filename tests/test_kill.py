@@ -81,7 +81,8 @@ def expected(tmp_path_factory: pytest.TempPathFactory) -> tuple[set[tuple[str, s
     result = run(root)
     assert result.returncode == 0, result.stderr
     counts, batches = deliveries(root)
-    assert counts and max(counts.values()) == 1
+    assert counts
+    assert max(counts.values()) == 1
     return set(counts), len(batches)
 
 

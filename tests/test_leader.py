@@ -66,9 +66,11 @@ def election(url: str, changes: list[str]) -> LeaderElection:
 def test_health_is_ok_for_both_roles_and_says_which() -> None:
     for role in ("leader", "standby"):
         report = evaluate_health(True, [], role=role)
-        assert report.ok and report.to_json()["role"] == role
+        assert report.ok
+        assert report.to_json()["role"] == role
     failing = evaluate_health(True, [SourceHealth("mail", error="refused")], role="leader")
-    assert not failing.ok and failing.to_json()["role"] == "leader"
+    assert not failing.ok
+    assert failing.to_json()["role"] == "leader"
     assert "role" not in evaluate_health(True, []).to_json()  # unknown yet: not claimed
 
 
@@ -102,7 +104,8 @@ def test_one_leader_at_a_time_and_a_standby_takes_over_when_it_stops(postgres_ur
     wait_for("the first to lead", first.is_leader)
     second.start()
     time.sleep(5 * FAST.heartbeat_seconds)
-    assert first.is_leader() and not second.is_leader()
+    assert first.is_leader()
+    assert not second.is_leader()
     first.stop()  # a clean stop frees the lock and its row: no handover wait
     stopped = time.monotonic()
     wait_for("the standby to lead", second.is_leader)
@@ -129,7 +132,8 @@ def test_a_leader_whose_session_is_ended_steps_down_and_lets_the_standby_lead(
     wait_for("the first to step down", lambda: not first.is_leader(), timeout=3)
     wait_for("the standby to lead", second.is_leader, timeout=5)
     time.sleep(5 * FAST.heartbeat_seconds)
-    assert second.is_leader() and not first.is_leader()  # the one cut off let it go first
+    assert second.is_leader()
+    assert not first.is_leader()
     first.stop()
     second.stop()
     messages = [r.getMessage() for r in caplog.records if r.name == "mailer.runtime.election"]

@@ -43,9 +43,12 @@ def test_json_lines_carry_fields_from_extra_and_context(lines: io.StringIO) -> N
             log.info("inner")
     log.info("outside")
     first, inner, outside = records(lines)
-    assert first["source"] == "inbox" and first["message_id"] == "<a@b>"
-    assert first["rule"] == "llm" and first["destination"] == "team"
-    assert inner["message_id"] == "<c@d>" and inner["source"] == "inbox"
+    assert first["source"] == "inbox"
+    assert first["message_id"] == "<a@b>"
+    assert first["rule"] == "llm"
+    assert first["destination"] == "team"
+    assert inner["message_id"] == "<c@d>"
+    assert inner["source"] == "inbox"
     assert "source" not in outside
 
 

@@ -89,11 +89,13 @@ def test_an_old_database_with_failed_alerts_upgrades_to_retrying(state_url: str)
         assert _stored_states(upgraded) == ["dead", "pending", "retrying"]
         with upgraded.engine.connect() as conn:
             versions = set(conn.execute(select(schema_version.c.version)).scalars())
-        assert LATEST in versions and 11 in versions
+        assert LATEST in versions
+        assert 11 in versions
         assert upgraded.outbox_counts() == {"pending": 1, "retrying": 1, "sent": 0, "dead": 1}
         # the renamed alert is still retried when its time comes
         [again] = upgraded.claim_next_batch(T0 + timedelta(seconds=31), worker("w"), LEASE)
-        assert again.id == first.id and again.attempts == 1
+        assert again.id == first.id
+        assert again.attempts == 1
         assert upgraded.upgrade() == 0, "the step ran once"
     finally:
         upgraded.close()

@@ -29,7 +29,8 @@ def test_an_attachment_body_is_cut_and_the_text_part_kept() -> None:
     message = message_from_bytes(stripped)
     parts = [p for p in message.walk() if not p.is_multipart()]
     assert str(parts[0].get_payload()).strip() == "the slides are attached"
-    assert parts[1].get_filename() == "slides.bin" and parts[1].get_payload() == ""
+    assert parts[1].get_filename() == "slides.bin"
+    assert parts[1].get_payload() == ""
 
 
 def test_an_email_without_binary_parts_is_left_as_it_is() -> None:

@@ -65,7 +65,8 @@ def test_a_run_records_the_unreadable_file_and_processes_the_others(
     for name in ("a.eml", "b.eml", "c.eml"):
         (tmp_path / "inbox" / name).write_bytes(digest_email(name, T0, [PAPER]))
     summary = pipe.run_once(now=T0)
-    assert summary.emails == 3 and summary.papers == 2
+    assert summary.emails == 3
+    assert summary.papers == 2
     assert summary.skipped == ["samples/b.eml: skipped: cannot read the file: Permission denied"]
     pipe.close()
 
@@ -101,7 +102,8 @@ def test_a_saved_page_reads_the_same_in_the_encodings_editors_use(encoding: str)
     digest = parse_document("page.txt", text.encode(encoding))
     (paper,) = digest.papers
     assert paper.title == "Café: Compact Students"
-    assert paper.abstract is not None and "“on-device”" in paper.abstract
+    assert paper.abstract is not None
+    assert "“on-device”" in paper.abstract
     assert paper.size_params == [1_300_000_000, 70_000_000_000]
 
 

@@ -78,11 +78,13 @@ def test_title_heading_then_read_more_each_summary_and_size_stay_with_their_pape
     )
     first, second = parse_email(_email(html=html)).papers
     assert first.title == "Distilling a Teacher into a Small Student"
-    assert first.abstract is not None and "70B teacher" in first.abstract
+    assert first.abstract is not None
+    assert "70B teacher" in first.abstract
     assert 7_000_000_000 in first.size_params
     assert 600_000_000 not in first.size_params
     assert second.title == "Quantized Adapters for Speech"
-    assert second.abstract is not None and "600M" in second.abstract
+    assert second.abstract is not None
+    assert "600M" in second.abstract
     assert second.size_params == [600_000_000]
 
 
@@ -269,4 +271,5 @@ def test_the_summary_is_the_item_prose_not_its_keyword_list_or_bullets() -> None
     )
     (paper,) = parse_email(_email(text)).papers
     assert paper.title == "SHIFT: Gate-Modulated Activation Steering for Knowledge Conflicts"
-    assert paper.abstract is not None and paper.abstract.startswith("SHIFT learns a gate")
+    assert paper.abstract is not None
+    assert paper.abstract.startswith("SHIFT learns a gate")

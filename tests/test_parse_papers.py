@@ -66,11 +66,15 @@ def test_huge_title_abstract_and_author_list_are_capped() -> None:
         source="Papers of the week " * 1000,
         format="generic",
     )
-    assert len(paper.title) <= MAX_TITLE_CHARS and paper.title.endswith("…")
-    assert paper.abstract is not None and len(paper.abstract) <= MAX_ABSTRACT_CHARS
-    assert paper.authors is not None and len(paper.authors) == MAX_AUTHORS
+    assert len(paper.title) <= MAX_TITLE_CHARS
+    assert paper.title.endswith("…")
+    assert paper.abstract is not None
+    assert len(paper.abstract) <= MAX_ABSTRACT_CHARS
+    assert paper.authors is not None
+    assert len(paper.authors) == MAX_AUTHORS
     assert paper.upvotes is None  # not a count a digest shows
-    assert paper.source is not None and len(paper.source) <= MAX_SOURCE_CHARS
+    assert paper.source is not None
+    assert len(paper.source) <= MAX_SOURCE_CHARS
     assert paper.size_params == [7 * B]
 
 
@@ -82,7 +86,8 @@ def test_an_email_with_a_megabyte_summary_parses_quickly_into_a_capped_paper() -
     started = time.process_time()
     (paper,) = parse_email(message.as_bytes()).papers
     assert time.process_time() - started < 3.0
-    assert paper.abstract is not None and len(paper.abstract) <= MAX_ABSTRACT_CHARS
+    assert paper.abstract is not None
+    assert len(paper.abstract) <= MAX_ABSTRACT_CHARS
     assert paper.size_params == [7 * B]
 
 
@@ -116,4 +121,5 @@ def test_a_text_the_size_prefilter_skips_holds_no_size_for_the_extractor() -> No
             skipped += 1
             assert extract_sizes(piece) == [], piece
     assert skipped > len(pieces) // 4  # the test reaches the prefilter's no
-    assert may_hold_size("ten Billion parameters") and may_hold_size("Llama 2 (70B)")
+    assert may_hold_size("ten Billion parameters")
+    assert may_hold_size("Llama 2 (70B)")

@@ -223,7 +223,8 @@ def test_a_huge_message_id_of_an_unreadable_email_still_fits_the_store() -> None
     raw = nested.replace(b"<deep-1@example.com>", b"<" + b"d" * 60_000 + b"@example.com>")
     digest = parse_email(raw)
     assert digest.problems[0].reason.startswith("unreadable email")
-    assert digest.message_id is not None and len(digest.message_id) <= 998
+    assert digest.message_id is not None
+    assert len(digest.message_id) <= 998
 
 
 SCHOLAR_TITLE = (

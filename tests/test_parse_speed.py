@@ -94,7 +94,8 @@ def test_newline_led_scans_find_what_line_start_patterns_find(text: str) -> None
 def test_a_forwarded_block_after_the_first_line_is_still_found() -> None:
     text = "Hi,\n\n---------- Forwarded message ---------\nFrom: A <a@x.org>\nSubject: S\n\nbody"
     found = _forward_block_in_text(text)
-    assert found is not None and found.headers["subject"] == "S"
+    assert found is not None
+    assert found.headers["subject"] == "S"
 
 
 # How bound_html's fast check read tags before it read only those counted as depth

@@ -204,7 +204,8 @@ def test_parse_command_runs_as_a_user_runs_it() -> None:
     )
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
-    assert rows and all(row["format"] == "text-page" for row in rows)
+    assert rows
+    assert all(row["format"] == "text-page" for row in rows)
 
 
 def _html_email(html: str, *, sender: str = "Dana <dana@corp.example>") -> bytes:
@@ -248,7 +249,8 @@ def test_quoted_forward_is_unquoted() -> None:
     )
     digest = parse_email(message.as_bytes())
     assert digest.format == "hf-daily"
-    assert digest.date is not None and digest.date.day == 7
+    assert digest.date is not None
+    assert digest.date.day == 7
     (paper,) = digest.papers
     assert (
         paper.abstract == "We introduce Mixtral 8x7B, a sparse mixture of experts language model."
@@ -318,7 +320,8 @@ def test_scholar_title_link_with_a_script_target_keeps_the_paper_without_the_lin
     )
     envelope = Envelope(None, None, None, scholar.SENDER, None, None, html, "")
     (paper,) = scholar.parse_scholar(envelope)
-    assert paper.url is None and paper.arxiv_id == "2401.04088"
+    assert paper.url is None
+    assert paper.arxiv_id == "2401.04088"
     assert paper.pdf_url == "https://arxiv.org/pdf/2401.04088"
 
 

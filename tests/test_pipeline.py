@@ -50,7 +50,8 @@ def test_a_run_delivers_matches_and_a_second_run_sends_nothing_new(tmp_path: Pat
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM, VISION, OTHER]))
     first = pipe.run_once(now=T0)
     assert (first.emails, first.papers, first.matches) == (1, 3, 2)
-    assert first.delivery.sent == 4 and first.delivery.messages == 2  # 2 papers x 2 destinations
+    assert first.delivery.sent == 4
+    assert first.delivery.messages == 2
     assert str(first).startswith("1 emails, 3 papers, 2 matches, 4 alerts sent, 0 retrying, 0 dead")
     second = pipe.run_once(now=T0 + timedelta(minutes=5))
     assert (second.emails, second.delivery.sent) == (0, 0)
@@ -64,7 +65,8 @@ def test_a_paper_from_two_digests_alerts_once_per_rule_and_destination(tmp_path:
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
     drop(tmp_path, "2.eml", digest_email("d2", T0, [OTHER, LLM]))
     summary = pipe.run_once(now=T0)
-    assert summary.matches == 3 and summary.delivery.sent == 4
+    assert summary.matches == 3
+    assert summary.delivery.sent == 4
     assert sorted(recorder.alerts()) == sorted(
         [
             (r, d, f"arxiv:{p[0]}")
@@ -83,11 +85,13 @@ def test_a_failed_parse_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
     drop(tmp_path, "0-empty.txt", b"")
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
     summary = pipe.run_once(now=T0)
-    assert summary.emails == 2 and summary.delivery.sent == 2
+    assert summary.emails == 2
+    assert summary.delivery.sent == 2
     assert summary.failed == 1
     assert "samples/0-empty.txt: failed: no title/abstract pairs" in str(summary)
     [problem] = pipe.store.recent_problems()
-    assert problem.uid == "0-empty.txt" and problem.status == "failed"
+    assert problem.uid == "0-empty.txt"
+    assert problem.status == "failed"
     assert pipe.run_once(now=T0).emails == 0  # recorded: not retried on every run
     pipe.close()
 
@@ -155,7 +159,8 @@ def test_a_message_the_store_refuses_in_a_batch_is_rolled_back_alone(
     pipe._sources["samples"] = Watching(pipe.source("samples"))  # type: ignore[assignment]
     summary = pipe.run_once(now=T0)
     assert [p.split(":")[0] for p in summary.problems] == ["samples/2.eml"]
-    assert "no_such_table" in summary.problems[0] and "secret" not in summary.problems[0]
+    assert "no_such_table" in summary.problems[0]
+    assert "secret" not in summary.problems[0]
     assert committed == ["1.eml", "3.eml"]  # after the batch's commit, the failed one not
     assert sorted(recorder.alerts()) == sorted(
         [("small-llms", d, f"arxiv:{LLM[0]}") for d in ["console", "team"]]
@@ -221,7 +226,8 @@ def test_a_directory_is_read_file_by_file_as_the_run_goes(
 
     monkeypatch.setattr(Path, "read_bytes", counting_read)
     messages = pipe.source("samples").fetch(pipe.store)
-    assert next(messages).uid == "0.eml" and reads == ["0.eml"]  # not the whole folder
+    assert next(messages).uid == "0.eml"
+    assert reads == ["0.eml"]
     assert [m.uid for m in messages] == ["1.eml", "2.eml"]
     pipe.close()
 
@@ -231,8 +237,10 @@ def test_a_copy_of_a_processed_message_is_skipped(tmp_path: Path) -> None:
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
     drop(tmp_path, "1-copy.eml", digest_email("d1", T0, [LLM]))
     summary = pipe.run_once(now=T0)
-    assert summary.emails == 2 and summary.delivery.sent == 2
-    assert summary.failed == 0 and ", 1 skipped" in str(summary)
+    assert summary.emails == 2
+    assert summary.delivery.sent == 2
+    assert summary.failed == 0
+    assert ", 1 skipped" in str(summary)
     assert "skipped: already processed a message with Message-ID <d1@pulse.example>" in str(summary)
     pipe.close()
 
@@ -246,21 +254,23 @@ def test_daily_batches_go_out_at_their_time_in_their_timezone(tmp_path: Path) ->
     pipe, recorder = pipeline(tmp_path, [rule])
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
     early = pipe.run_once(now=T0)  # 08:00 Paris
-    assert early.delivery.sent == 0 and early.waiting == 1
+    assert early.delivery.sent == 0
+    assert early.waiting == 1
     assert "(1 alerts wait for their time, next at 2025-10-14 07:00 UTC)" in str(early)
     drop(tmp_path, "2.eml", digest_email("d2", T0, [VISION]))
     assert pipe.run_once(now=T0 + timedelta(minutes=59)).delivery.sent == 0  # 08:59 Paris
     on_time = pipe.run_once(now=T0 + timedelta(hours=1))  # 09:00 Paris = 07:00 UTC
-    assert on_time.delivery.messages == 1 and on_time.delivery.sent == 2
+    assert on_time.delivery.messages == 1
+    assert on_time.delivery.sent == 2
     [batch] = recorder.batches
-    assert batch.batch_key == BatchKey.parse("day:2025-10-14") and len(batch.items) == 2
+    assert batch.batch_key == BatchKey.parse("day:2025-10-14")
+    assert len(batch.items) == 2
     # after today's feed, a new paper joins tomorrow's; a restart that missed 09:00 sends it late
     drop(tmp_path, "3.eml", digest_email("d3", T0, [OTHER]))
     assert pipe.run_once(now=T0 + timedelta(hours=2)).delivery.sent == 0
     late = pipe.run_once(now=datetime(2025, 10, 15, 14, 0, tzinfo=UTC))
-    assert late.delivery.sent == 1 and recorder.batches[-1].batch_key == BatchKey.parse(
-        "day:2025-10-15"
-    )
+    assert late.delivery.sent == 1
+    assert recorder.batches[-1].batch_key == BatchKey.parse("day:2025-10-15")
     pipe.close()
 
 
@@ -271,7 +281,8 @@ def test_a_dry_run_shows_what_would_be_sent_and_records_nothing(tmp_path: Path) 
     dry = pipe.run_once(dry_run=True, now=T0)
     assert sum(len(b.items) for b in dry.previews) == 4  # LLM once per destination
     assert "nothing was sent or recorded" in str(dry)
-    assert recorder.batches == [] and pipe.store.messages_per_source() == {}
+    assert recorder.batches == []
+    assert pipe.store.messages_per_source() == {}
     assert pipe.store.outbox_counts()[OutboxState.PENDING] == 0
     assert pipe.run_once(now=T0).delivery.sent == 4
     pipe.close()
@@ -288,10 +299,12 @@ def test_failed_deliveries_retry_with_backoff_then_go_out_once(tmp_path: Path) -
     recorder.failures = [DeliveryError("HTTP 500"), DeliveryError("rate limited", retry_after=120)]
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
     first = pipe.run_once(now=T0)
-    assert first.delivery.retrying == 1 and "will retry in 30s: HTTP 500" in str(first)
+    assert first.delivery.retrying == 1
+    assert "will retry in 30s: HTTP 500" in str(first)
     assert pipe.deliver_due(T0 + timedelta(seconds=29)).sent == 0
     second = pipe.deliver_due(T0 + timedelta(seconds=30))
-    assert second.retrying == 1 and "retry in 120s" in second.errors[0]  # Retry-After beats 60s
+    assert second.retrying == 1
+    assert "retry in 120s" in second.errors[0]
     assert pipe.deliver_due(T0 + timedelta(seconds=149)).sent == 0
     assert pipe.deliver_due(T0 + timedelta(seconds=150)).sent == 1
     assert len(recorder.batches) == 1
@@ -341,7 +354,8 @@ def test_a_channel_bug_raising_keyerror_is_retried_not_taken_for_an_unknown_dest
     pipe = Pipeline.open(settings, channel_factory=recorder, clock=lambda: T0)
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
     first = pipe.run_once(now=T0)
-    assert first.delivery.retrying == 1 and "KeyError: 'thumbnail'" in str(first)
+    assert first.delivery.retrying == 1
+    assert "KeyError: 'thumbnail'" in str(first)
     assert pipe.deliver_due(T0 + timedelta(minutes=1)).sent == 1
     pipe.close()
 
@@ -369,7 +383,8 @@ def test_an_undefined_destination_is_dead_at_once(tmp_path: Path) -> None:
     pipe.worker.settings = settings
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM]))
     summary = pipe.run_once(now=T0)
-    assert summary.delivery.sent == 1 and summary.delivery.dead == 1
+    assert summary.delivery.sent == 1
+    assert summary.delivery.dead == 1
     assert "destination 'team' is not defined in the config" in str(summary)
     pipe.close()
 
@@ -379,15 +394,19 @@ def test_replay_and_since_process_again_without_sending_twice(tmp_path: Path) ->
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LLM, VISION]))
     pipe.run_once(now=T0)
     [outcome] = pipe.replay("<d1@pulse.example>", now=T0)
-    assert outcome.matches == 1 and outcome.new_alerts == 0
+    assert outcome.matches == 1
+    assert outcome.new_alerts == 0
     (tmp_path / "rules" / "more.yaml").write_text(
         "rules:\n  - name: vision\n    match: {any: [vision]}\n    notify: [{to: team}]\n"
     )
     assert pipe.reload_rules().is_ok
     resumed = pipe.run_once(since=date(2025, 10, 14), now=T0)
-    assert resumed.emails == 1 and resumed.new_alerts == 1 and resumed.delivery.sent == 1
+    assert resumed.emails == 1
+    assert resumed.new_alerts == 1
+    assert resumed.delivery.sent == 1
     older = pipe.run_once(since=date(2025, 10, 15), now=T0)
-    assert older.emails == 0 and "1 dated before --since left out" in str(older)
+    assert older.emails == 0
+    assert "1 dated before --since left out" in str(older)
     with pytest.raises(LookupError):
         pipe.replay("<nope@x>")
     pipe.close()
@@ -427,7 +446,8 @@ def test_rules_with_errors_are_not_loaded_and_the_last_good_ones_stay(tmp_path: 
     pipe, _recorder = pipeline(tmp_path, [SMALL_LLMS])
     (tmp_path / "rules" / "broken.yaml").write_text("rules:\n  - name: x\n    match: {anyy: [a]}\n")
     reloaded = pipe.reload_rules()
-    assert not reloaded.is_ok and [r.name for r in pipe.rules.rules] == ["small-llms"]
+    assert not reloaded.is_ok
+    assert [r.name for r in pipe.rules.rules] == ["small-llms"]
     pipe.close()
 
 
@@ -456,5 +476,6 @@ def test_a_stopping_worker_finishes_the_batch_in_hand_and_claims_no_other(
     assert first.messages >= 1
     assert pipe.store.active_claims(T0) == []  # nothing left claimed
     second = pipe.deliver_due(T0)
-    assert first.messages + second.messages == 2 and len(recorder.batches) == 2
+    assert first.messages + second.messages == 2
+    assert len(recorder.batches) == 2
     pipe.close()

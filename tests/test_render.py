@@ -108,7 +108,8 @@ def test_a_url_too_long_to_link_whole_leaves_the_title_unlinked_not_cut() -> Non
     long_link = type(item)(paper=replace(item.paper, url=url), match=item.match)
     payload = render_slack(_with_items(batch, (long_link,)))[0]
     section = next(b for b in payload["blocks"] if b["type"] == "section")["text"]["text"]
-    assert section.startswith("*TinyReasoner") and "<" not in section
+    assert section.startswith("*TinyReasoner")
+    assert "<" not in section
     buttons = next(b for b in payload["blocks"] if b["type"] == "actions")["elements"]
     assert buttons[0]["url"] == "https://arxiv.org/abs/2510.11234"
 
@@ -122,7 +123,8 @@ def test_every_paper_carries_feedback_buttons_naming_paper_and_rule() -> None:
         up, down = block["elements"][-2:]
         assert (up["action_id"], down["action_id"]) == ("feedback_up", "feedback_down")
         assert json.loads(up["value"]) == {"p": item.paper.id, "r": item.match.rule}
-        assert up["value"] == down["value"] and "url" not in up
+        assert up["value"] == down["value"]
+        assert "url" not in up
 
 
 def test_old_style_arxiv_id_gets_no_hugging_face_button() -> None:

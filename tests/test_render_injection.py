@@ -16,7 +16,8 @@ def _assert_slack_string_is_inert(text: str) -> None:
     for inner in re.findall(r"<([^>]*)>", text):
         url, _, _label = inner.partition("|")
         assert url.startswith("https://"), f"live Slack control sequence <{inner}>"
-        assert "evil" not in url and not set(url) & set("<> "), f"unsafe link target {url}"
+        assert "evil" not in url, f"unsafe link target {url}"
+        assert not set(url) & set("<> "), f"unsafe link target {url}"
     for live in ("<!channel>", "<!here>", "<@U123>", "<@U999>", "<script", "\r", "\x00", "\x1b"):
         assert live not in text
 
@@ -32,7 +33,8 @@ def test_slack_payloads_carry_hostile_text_only_as_escaped_text() -> None:
     # plain_text objects (header, buttons) and the fallback are escaped too
     assert payloads[0]["text"].count("&lt;!here&gt;") >= 1
     header = payloads[0]["blocks"][0]["text"]
-    assert header["type"] == "plain_text" and "&lt;!channel&gt;" in header["text"]
+    assert header["type"] == "plain_text"
+    assert "&lt;!channel&gt;" in header["text"]
     buttons = [
         e["url"]
         for p in payloads
@@ -59,13 +61,16 @@ class _Tags(HTMLParser):
 
 def test_email_html_and_headers_carry_hostile_text_only_as_text() -> None:
     email = render_email(hostile_batch(), unsubscribe="javascript:alert(1)")
-    assert "\r" not in email.subject and "\n" not in email.subject
-    assert "\x1b" not in email.subject and "\x00" not in email.subject
+    assert "\r" not in email.subject
+    assert "\n" not in email.subject
+    assert "\x1b" not in email.subject
+    assert "\x00" not in email.subject
     parser = _Tags()
     parser.feed(email.html)
     allowed = {"html", "head", "meta", "title", "body", "table", "tr", "td", "div", "h1", "h2"}
     assert parser.tags <= allowed | {"p", "a", "span", "strong"}
-    assert "script" not in parser.tags and "b" not in parser.tags
+    assert "script" not in parser.tags
+    assert "b" not in parser.tags
     assert all(h.startswith("https://") for h in parser.hrefs), parser.hrefs
     assert "&lt;script&gt;" in email.html
     for line in email.text.splitlines():
@@ -74,7 +79,9 @@ def test_email_html_and_headers_carry_hostile_text_only_as_text() -> None:
 
 def test_console_text_has_no_terminal_escapes_or_stray_lines() -> None:
     text = render_text(hostile_batch())
-    assert "\x1b" not in text and "\r" not in text and "\x00" not in text
+    assert "\x1b" not in text
+    assert "\r" not in text
+    assert "\x00" not in text
     assert not any(line.startswith(("Bcc:", "X: y")) for line in text.splitlines())
 
 

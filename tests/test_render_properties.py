@@ -88,10 +88,13 @@ def test_any_batch_renders_within_limits_and_inert(batch: AlertBatch) -> None:
     assert sections == max(len(batch.items), 1)
 
     email = render_email(batch)
-    assert "\n" not in email.subject and "\r" not in email.subject
-    assert "<!channel>" not in email.html and "<http://x|y>" not in email.html
+    assert "\n" not in email.subject
+    assert "\r" not in email.subject
+    assert "<!channel>" not in email.html
+    assert "<http://x|y>" not in email.html
     text = render_text(batch)  # plain text: "<!channel>" is harmless there, controls are not
-    assert "\r" not in text and "\x1b" not in text
+    assert "\r" not in text
+    assert "\x1b" not in text
 
 
 _JSON_LEAVES = (

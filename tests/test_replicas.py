@@ -41,5 +41,6 @@ def test_concurrent_runs_on_postgresql_deliver_each_alert_once(
         outputs.append(out.decode().splitlines()[-3:])
     counts, _ = deliveries(root)
     # 40 papers match "language model"/"LLM" (plurals included) for a and b, 23 "vision"
-    assert len(counts) == 2 * 40 + 23 and set(counts.values()) == {1}, outputs
+    assert len(counts) == 2 * 40 + 23, outputs
+    assert set(counts.values()) == {1}, outputs
     assert all(" 0 retrying, 0 dead" in " ".join(lines) for lines in outputs), outputs

@@ -92,7 +92,8 @@ def test_rules_test_json_gives_one_object_per_match(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["rules", "test", "--json", str(INBOX)])
     assert result.exit_code == 0
     objects = [json.loads(line) for line in result.stdout.splitlines()]
-    assert objects and all(set(o) == {"rule", "paper_id", "title", "reasons"} for o in objects)
+    assert objects
+    assert all(set(o) == {"rule", "paper_id", "title", "reasons"} for o in objects)
     lora = [o for o in objects if o["rule"] == "lora-under-13b"]
     # LoRA (2106.09685) names only GPT-3 175B, a compared model: no own size, and the rule
     # says unknown: include
@@ -133,7 +134,8 @@ def test_rules_test_reports_an_unreadable_document_and_goes_on(
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     result = runner.invoke(cli, ["rules", "test", str(tmp_path)])
     assert result.exit_code == 1
-    assert "error: cannot read" in result.stderr and "00-locked.eml" in result.stderr
+    assert "error: cannot read" in result.stderr
+    assert "00-locked.eml" in result.stderr
     assert "small-models:" in result.stdout  # the documents after it were still matched
 
 
@@ -164,7 +166,8 @@ def test_every_rules_command_has_help_with_an_example(runner: CliRunner) -> None
     for command in ("check", "test", "schema"):
         result = runner.invoke(cli, ["rules", command, "--help"])
         assert result.exit_code == 0
-        assert "Example" in result.output and f"mailer rules {command}" in result.output
+        assert "Example" in result.output
+        assert f"mailer rules {command}" in result.output
 
 
 def test_rules_check_as_a_subprocess(tmp_path: Path) -> None:

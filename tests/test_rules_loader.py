@@ -64,7 +64,8 @@ def test_good_rules_load_with_typed_notify_targets(tmp_path: Path) -> None:
     ruleset = load_rules([path])
     assert ruleset.errors == ()
     (rule,) = ruleset.rules
-    assert rule.name == "small-llms" and rule.description == "Small language models"
+    assert rule.name == "small-llms"
+    assert rule.description == "Small language models"
     assert rule.enabled is True
     assert [(t.to.to_str(), t.mode, str(t.at), t.timezone) for t in rule.notify] == [
         ("preview", "daily", "None", "Europe/Berlin"),  # None: the config's default_daily_at
@@ -72,7 +73,8 @@ def test_good_rules_load_with_typed_notify_targets(tmp_path: Path) -> None:
         ("slack_user:U0123ABCD", "daily", "07:30:00", "UTC"),
         ("email:alice@example.com", "immediate", "None", "UTC"),
     ]
-    assert rule.match.size is not None and rule.match.size.max == 8_000_000_000
+    assert rule.match.size is not None
+    assert rule.match.size.max == 8_000_000_000
 
 
 def test_destinations_are_checked_only_with_a_checker(tmp_path: Path) -> None:
@@ -86,7 +88,8 @@ def test_destinations_are_checked_only_with_a_checker(tmp_path: Path) -> None:
 def test_rules_without_notify_are_valid(tmp_path: Path) -> None:
     path = write(tmp_path, {"rules": [{"name": "quiet", "match": {"none": ["survey"]}}]})
     ruleset = load_rules([path])
-    assert ruleset.errors == () and ruleset.rules[0].notify == ()
+    assert ruleset.errors == ()
+    assert ruleset.rules[0].notify == ()
 
 
 def test_errors_in_one_file_keep_good_rules_of_others(tmp_path: Path) -> None:
@@ -107,7 +110,8 @@ def test_missing_path_is_an_error_not_an_exception(tmp_path: Path) -> None:
 def test_empty_file_has_no_rules_and_no_errors(tmp_path: Path) -> None:
     (tmp_path / "empty.yaml").write_text("# nothing yet\n")
     ruleset = load_rules([tmp_path])
-    assert ruleset.rules == () and ruleset.errors == ()
+    assert ruleset.rules == ()
+    assert ruleset.errors == ()
 
 
 def test_rule_error_str_is_the_full_line() -> None:
@@ -162,7 +166,8 @@ def test_ten_thousand_rules_load_fast(tmp_path: Path) -> None:
     start = time.process_time()
     ruleset = load_rules([path], has_destination=lambda name: True)
     elapsed = time.process_time() - start
-    assert len(ruleset.rules) == 10_000 and not ruleset.errors
+    assert len(ruleset.rules) == 10_000
+    assert not ruleset.errors
     assert elapsed < 10, f"loading 10,000 rules took {elapsed:.1f} s"
 
 
@@ -192,7 +197,8 @@ def test_hostile_rule_files_give_errors_not_crashes(
     path = tmp_path / "hostile.yaml"
     path.write_text(text)
     ruleset = load_rules([path])
-    assert ruleset.errors and ruleset.rules == ()
+    assert ruleset.errors
+    assert ruleset.rules == ()
     if expected is not None:
         assert ruleset.errors[0].message == expected
 

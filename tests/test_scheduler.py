@@ -92,9 +92,12 @@ def test_jobs_for_a_config(tmp_path: Path) -> None:
     assert jobs["poll:dir"].next_run_time == NOW  # fetched once at start-up
     assert str(jobs["poll:hourly"].trigger.fields[6]) == "0"  # minute field of "0 * * * *"
     daily = jobs["daily:09:00@Europe/Paris"].trigger
-    assert isinstance(daily, CronTrigger) and str(daily.timezone) == "Europe/Paris"
+    assert isinstance(daily, CronTrigger)
+    assert str(daily.timezone) == "Europe/Paris"
     for job in jobs.values():
-        assert job.coalesce and job.max_instances == 1 and job.misfire_grace_time >= 300
+        assert job.coalesce
+        assert job.max_instances == 1
+        assert job.misfire_grace_time >= 300
 
 
 def test_an_imap_source_without_a_watcher_is_polled(tmp_path: Path) -> None:

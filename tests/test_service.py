@@ -102,7 +102,8 @@ def test_serves_health_after_the_start_up_fetch_and_stops_promptly(
 ) -> None:
     wait_for("the start-up fetch", lambda: list((tmp_path / "out").glob("*.json")))
     status, body = running.healthz()
-    assert status == 200 and body["status"] == "ok"
+    assert status == 200
+    assert body["status"] == "ok"
     assert running.stop() < 5
     assert running.error is None
 
@@ -139,7 +140,8 @@ def test_a_changed_config_restarts_the_jobs_and_a_broken_one_is_ignored(
     wait_for("the config error in the status", config_error_recorded, timeout=10)
     store.close()
     status, body = running.healthz()
-    assert status == 200 and "more" in json.dumps(body)
+    assert status == 200
+    assert "more" in json.dumps(body)
     assert running.error is None
 
 
@@ -174,7 +176,8 @@ def test_on_postgresql_a_second_instance_is_a_standby_that_takes_over(tmp_path: 
             first.stop() if first.thread.is_alive() else None
             if second is not None:
                 assert second.stop() < 5
-        assert first.error is None and second.error is None
+        assert first.error is None
+        assert second.error is None
     finally:
         schema.close()
 
@@ -308,7 +311,8 @@ def test_an_unreachable_lock_is_unhealthy_and_a_lost_one_stops_the_service(
     running.service._lock = LostLock(held=False)
     running.service.verify_lock()
     status, body = running.healthz()
-    assert status == 503 and "instance lock" in json.dumps(body)
+    assert status == 503
+    assert "instance lock" in json.dumps(body)
     running.service._lock = LostLock(held=None)
     running.service.verify_lock()
     running.thread.join(timeout=15)
@@ -335,7 +339,8 @@ def test_a_config_edit_the_scheduler_refuses_keeps_the_service_running(
         assert "poll" in str(config_error())
     finally:
         store.close()
-    assert running.thread.is_alive() and running.error is None
+    assert running.thread.is_alive()
+    assert running.error is None
     assert running.healthz()[0] == 200
 
 

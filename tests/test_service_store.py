@@ -53,11 +53,13 @@ def alert_id(store: Store, paper_id: str) -> int:
 def test_a_subject_is_watched_from_first_sight_and_its_notice_survives(store: Store) -> None:
     log = NoticeLog(store.engine)
     first = log.state(HF_SILENT, T0)
-    assert first.watching_since == T0 and not first.notified
+    assert first.watching_since == T0
+    assert not first.notified
     assert log.state(HF_SILENT, T0 + timedelta(days=3)).watching_since == T0
     log.set_notified(HF_SILENT, True, T0 + timedelta(days=1), "went silent")
     again = NoticeLog(store.engine).state(HF_SILENT, T0 + timedelta(days=3))
-    assert again.notified and again.detail == "went silent"
+    assert again.notified
+    assert again.detail == "went silent"
 
 
 def test_last_arrival_is_the_newest_processed_message(store: Store) -> None:
@@ -89,8 +91,10 @@ def test_service_status_keeps_the_last_success_through_an_error(store: Store) ->
     status.record("fetch:inbox", True, None, T0)
     status.record("fetch:inbox", False, "connection refused", T0 + timedelta(minutes=10))
     entry = status.entries("fetch:")["fetch:inbox"]
-    assert not entry.ok and entry.detail == "connection refused"
-    assert entry.last_ok_at == T0 and entry.updated_at == T0 + timedelta(minutes=10)
+    assert not entry.ok
+    assert entry.detail == "connection refused"
+    assert entry.last_ok_at == T0
+    assert entry.updated_at == T0 + timedelta(minutes=10)
     assert status.entries("rules") == {}
 
 
@@ -144,7 +148,8 @@ def test_status_tells_a_service_that_vanished_from_one_that_runs(tmp_path: Path)
             lock.release()
         # killed before it could record "stopped": the row still says running
         report = collect_service_status(store.engine, settings)
-        assert report.service is not None and report.service.ok is False
+        assert report.service is not None
+        assert report.service.ok is False
         assert "stopped without saying so" in format_service_status(report)[0]
     finally:
         store.close()

@@ -115,11 +115,15 @@ def test_one_notice_when_it_goes_bad_and_one_when_it_recovers() -> None:
 
 def test_notice_texts_name_the_subject_and_what_to_do() -> None:
     notice = source_notice("hf", "problem", DAILY_BY_10, at("2025-10-10T09:00"))
-    assert notice.key == NoticeKey.source("hf") and notice.key.to_str() == "source:hf"
-    assert "hf" in notice.subject and "silent" in notice.subject
-    assert "2025-10-10T09:00" in notice.text and "10:00 UTC" in notice.text
+    assert notice.key == NoticeKey.source("hf")
+    assert notice.key.to_str() == "source:hf"
+    assert "hf" in notice.subject
+    assert "silent" in notice.subject
+    assert "2025-10-10T09:00" in notice.text
+    assert "10:00 UTC" in notice.text
     back = destination_notice("team-slack", "recovered", None)
-    assert back.key == NoticeKey.destination("team-slack") and "recovered" in back.subject
+    assert back.key == NoticeKey.destination("team-slack")
+    assert "recovered" in back.subject
 
 
 def test_the_config_rejects_an_expect_it_cannot_understand(tmp_path: Path) -> None:

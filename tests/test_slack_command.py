@@ -20,7 +20,8 @@ def test_the_example_from_the_issue() -> None:
     spec = parse_subscription("LoRA size<=13B")
     assert spec.rule_text == "LoRA size<=13B"
     assert spec.condition.query.text == "LoRA"
-    assert spec.condition.size is not None and spec.condition.size.max == 13 * 10**9
+    assert spec.condition.size is not None
+    assert spec.condition.size.max == 13 * 10**9
     assert (spec.mode, spec.at, spec.here, spec.name) == ("immediate", None, False, None)
     assert default_name(spec) == "lora"
 
@@ -38,7 +39,8 @@ def test_the_example_from_the_issue() -> None:
 )
 def test_size_forms(text: str, low: int | None, high: int | None) -> None:
     size = parse_subscription(text).condition.size
-    assert size is not None and (size.min, size.max) == (low, high)
+    assert size is not None
+    assert (size.min, size.max) == (low, high)
 
 
 def test_every_filter_and_delivery_word_together() -> None:
@@ -47,7 +49,8 @@ def test_every_filter_and_delivery_word_together() -> None:
     )
     condition = spec.condition
     assert condition.query.text == '"small language model" OR SLM'
-    assert condition.min_upvotes == 20 and condition.formats == ("hf-daily",)
+    assert condition.min_upvotes == 20
+    assert condition.formats == ("hf-daily",)
     assert (spec.mode, spec.at, spec.here, spec.name) == ("daily", time(9, 0), True, "slm")
     assert spec.rule_text == '"small language model" OR SLM upvotes>=20 format hf-daily'
 
@@ -114,7 +117,8 @@ def test_an_error_reply_keeps_the_users_backticks_inside_its_code_block() -> Non
     with pytest.raises(CommandError) as caught:
         parse_subscription(text)
     block = views.error_reply(text, caught.value)["blocks"][0]["text"]["text"]
-    assert block.startswith("```") and block.count("```") == 2, block
+    assert block.startswith("```"), block
+    assert block.count("```") == 2, block
     quoted, pointer = block[3:].split("```")[0].split("\n")
     assert quoted == "LoRA ˋˋˋ *bold* size&lt;=13X"
     assert pointer.index("^") == text.index("size"), "the caret still points at the word"

@@ -21,7 +21,8 @@ def test_manifest_has_the_command_scopes_events_and_one_endpoint() -> None:
         settings["event_subscriptions"]["request_url"],
         settings["interactivity"]["request_url"],
     }
-    assert len(urls) == 1 and urls.pop().endswith("/slack/events")
+    assert len(urls) == 1
+    assert urls.pop().endswith("/slack/events")
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True

@@ -94,7 +94,8 @@ def test_export_writes_rules_that_check_clean_and_match_the_same(
     assert result.exit_code == 0, result.output
     exported = tmp_path / "slack.yaml"
     exported.write_text(result.stdout)
-    assert "name: slack/U0ALICE/slm" in result.stdout and "timezone: Europe/Paris" in result.stdout
+    assert "name: slack/U0ALICE/slm" in result.stdout
+    assert "timezone: Europe/Paris" in result.stdout
     # a config with the slack: account the inline targets need and an empty state
     plain = tmp_path / "plain.yaml"
     plain.write_text(
@@ -102,7 +103,8 @@ def test_export_writes_rules_that_check_clean_and_match_the_same(
         "slack: {token_env: SLACK_BOT_TOKEN}\n"
     )
     check = run("rules", "check", "--config", str(plain), str(exported))
-    assert check.exit_code == 0 and "ok: 3 rules (1 disabled)" in check.output, check.output
+    assert check.exit_code == 0, check.output
+    assert "ok: 3 rules (1 disabled)" in check.output, check.output
     tested = run("rules", "test", "--config", str(plain), "--rules", str(exported), str(HF_DAILY))
     assert "slack/U0ALICE/lora: 2 papers" in tested.output
 

@@ -35,9 +35,12 @@ def test_subscriptions_and_feedback_round_trip(state_url: str) -> None:  # noqa:
         before = book.stamp()
         assert book.change("slack/U0ALICE/lora", T0 + timedelta(minutes=1), "U0ADMIN", paused=True)
         changed = book.get("slack/U0ALICE/lora")
-        assert changed is not None and changed.paused and changed.changed_by == "U0ADMIN"
+        assert changed is not None
+        assert changed.paused
+        assert changed.changed_by == "U0ADMIN"
         assert book.stamp() != before, "a change is seen by other replicas' reload check"
-        assert book.remove("slack/U0BOB/lora") and book.count_of_owner("U0BOB") == 0
+        assert book.remove("slack/U0BOB/lora")
+        assert book.count_of_owner("U0BOB") == 0
 
         book.record_feedback("U0ALICE", "arxiv:1", "r", 1, T0)
         book.record_feedback("U0ALICE", "arxiv:1", "r", -1, T0)  # the latest click wins

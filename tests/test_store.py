@@ -89,8 +89,10 @@ def test_a_step_merged_after_a_higher_one_still_runs(
     late = migrations.Migration(gap, "a step merged late", lambda conn: ran.append(gap))
     steps = sorted((*migrations.MIGRATIONS, late), key=lambda m: m.version)
     monkeypatch.setattr(migrations, "MIGRATIONS", tuple(steps))
-    assert store.upgrade() == 1 and ran == [gap]
-    assert store.upgrade() == 0 and ran == [gap], "recorded: it runs once"
+    assert store.upgrade() == 1
+    assert ran == [gap]
+    assert store.upgrade() == 0, "recorded: it runs once"
+    assert ran == [gap], "recorded: it runs once"
 
 
 def test_a_message_is_known_by_its_key_and_its_message_id(store: Store) -> None:
@@ -100,9 +102,11 @@ def test_a_message_is_known_by_its_key_and_its_message_id(store: Store) -> None:
     assert not store.is_processed("inbox", "INBOX", 8, "41")  # another UIDVALIDITY
     assert store.highest_uid("inbox", "INBOX", 7) == 41
     assert store.highest_uid("inbox", "Archive", 7) is None
-    assert store.has_message_id("<41@x>") and not store.has_message_id("<42@x>")
+    assert store.has_message_id("<41@x>")
+    assert not store.has_message_id("<42@x>")
     [stored] = store.find_messages("41@x")  # angle brackets optional
-    assert stored.raw == b"mail" and stored.uid == "41"
+    assert stored.raw == b"mail"
+    assert stored.uid == "41"
 
 
 def test_an_alert_is_enqueued_once_per_rule_paper_and_destination(store: Store) -> None:
@@ -124,8 +128,10 @@ def test_a_paper_seen_again_is_completed_not_replaced(store: Store) -> None:
     store.record_message(message("2"), [richer], [alert(richer)])
     [claimed] = store.claim_next_batch(T0, worker("w"), LEASE)
     assert claimed.paper.abstract == "We train a 7B model."
-    assert claimed.paper.upvotes == 40 and claimed.paper.size_params == [7 * 10**9]
-    assert claimed.reasons == WHY and claimed.rule_description == "Small LLMs"
+    assert claimed.paper.upvotes == 40
+    assert claimed.paper.size_params == [7 * 10**9]
+    assert claimed.reasons == WHY
+    assert claimed.rule_description == "Small LLMs"
 
 
 def test_recording_a_message_again_updates_its_row(store: Store) -> None:
@@ -144,7 +150,8 @@ def test_message_papers_and_alerts_commit_together_or_not_at_all(store: Store) -
     with pytest.raises(IntegrityError):
         store.record_message(message("1"), [p], [alert(p), orphan])
     assert not store.is_processed("inbox", "INBOX", 7, "1")
-    assert count(store, papers) == 0 and count(store, outbox) == 0
+    assert count(store, papers) == 0
+    assert count(store, outbox) == 0
 
 
 def test_a_claim_takes_one_whole_batch_and_nobody_else_gets_it(store: Store) -> None:
@@ -186,11 +193,13 @@ def test_retry_dead_and_requeue(store: Store) -> None:
     store.mark_dead([y.id], "channel_not_found")
     assert store.claim_next_batch(T0 + timedelta(seconds=10), worker("w"), LEASE) == []
     [again] = store.claim_next_batch(T0 + timedelta(seconds=31), worker("w"), LEASE)
-    assert again.id == x.id and again.attempts == 1
+    assert again.id == x.id
+    assert again.attempts == 1
     store.mark_sent([again.id], T0 + timedelta(seconds=31))
     assert store.outbox_counts() == {"pending": 0, "retrying": 0, "sent": 1, "dead": 1}
     [dead] = store.list_outbox()
-    assert dead.state == "dead" and dead.last_error == "channel_not_found"
+    assert dead.state == "dead"
+    assert dead.last_error == "channel_not_found"
     assert store.requeue_dead(None, T0 + timedelta(minutes=1)) == 1
     assert store.claim_next_batch(T0 + timedelta(minutes=1), worker("w"), LEASE)[0].attempts == 0
 
@@ -251,7 +260,8 @@ def test_concurrent_workers_never_claim_the_same_alert(store: Store) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 60
+    assert sorted(claimed) == sorted(set(claimed))
+    assert len(claimed) == 60
     assert store.outbox_counts()[OutboxState.SENT] == 60
 
 
@@ -291,7 +301,8 @@ def test_two_workers_recording_one_message_at_once_both_succeed(store: Store) ->
     for t in threads:
         t.join()
     assert errors == []
-    assert count(store, messages) == 1 and count(store, outbox) == 1
+    assert count(store, messages) == 1
+    assert count(store, outbox) == 1
 
 
 def test_keys_longer_than_their_columns_are_stored_and_found_again(store: Store) -> None:
@@ -311,13 +322,14 @@ def test_keys_longer_than_their_columns_are_stored_and_found_again(store: Store)
     assert [m.raw for m in store.find_messages(message_id)] == [b"mail"]
     [claimed] = store.claim_next_batch(T0, worker("w"), LEASE)
     stored = claimed.batch_key.to_str()
-    assert (
-        claimed.batch_key.kind == "msg" and stored.startswith("msg:inbox/") and len(stored) <= 1100
-    )
+    assert claimed.batch_key.kind == "msg"
+    assert stored.startswith("msg:inbox/")
+    assert len(stored) <= 1100
     long_rule = "papers about " + "very " * 60 + "small models"
     assert store.record_message(record, [p], [alert(p, rule=long_rule)]) == 1
     [claimed] = store.claim_next_batch(T0, worker("w"), LEASE)
-    assert claimed.rule.startswith("papers about very") and len(claimed.rule) <= 200
+    assert claimed.rule.startswith("papers about very")
+    assert len(claimed.rule) <= 200
 
 
 @pytest.mark.parametrize(
@@ -433,14 +445,16 @@ def test_a_paper_another_worker_stored_meanwhile_is_merged_not_lost(
     assert store.record_message(message("2"), [richer], [alert(richer)]) == 1
     assert len(reads) == 2, "the paper the insert skipped was read again"
     [claimed] = store.claim_next_batch(T0, worker("w"), LEASE)
-    assert claimed.paper.abstract == "We train a 7B model." and claimed.paper.upvotes == 40
+    assert claimed.paper.abstract == "We train a 7B model."
+    assert claimed.paper.upvotes == 40
 
 
 def test_a_digest_of_many_papers_is_recorded_whole(store: Store) -> None:
     found = [paper(n) for n in range(1200)]  # more than one IN list's worth
     assert store.record_message(message("1"), found, [alert(p) for p in found]) == 1200
     assert store.record_message(message("2"), found, [alert(p) for p in found]) == 0
-    assert count(store, papers) == 1200 and count(store, outbox) == 1200
+    assert count(store, papers) == 1200
+    assert count(store, outbox) == 1200
     assert count(store, paper_sources) == 2400
     with store.engine.connect() as conn:
         assert set(conn.execute(select(messages.c.paper_count)).scalars()) == {1200}

@@ -46,7 +46,9 @@ def test_preview_lists_matches_with_reasons_and_counts(client: TestClient) -> No
     assert "QLoRA: Efficient Finetuning of Quantized LLMs" in titles
     first = body["matches"][0]
     assert set(first) >= {"rule", "paper_id", "title", "reasons"}
-    assert first["rule"] == "lora" and first["reasons"] and first["paper_id"].startswith("arxiv:")
+    assert first["rule"] == "lora"
+    assert first["reasons"]
+    assert first["paper_id"].startswith("arxiv:")
     assert body["per_rule"] == {"lora": len(body["matches"])}
     assert body["per_destination"] == {"console": len(body["matches"])}
 
@@ -64,7 +66,8 @@ def test_preview_of_a_broken_file_answers_errors_at_their_line_instead_of_matche
     }
     assert any("name already used" in e["message"] for e in body["errors"])
     bad_yaml = client.post("/api/preview", json={"yaml": "version: 1\nrules: [\n"}).json()
-    assert bad_yaml["matches"] == [] and bad_yaml["errors"][0]["line"] >= 2
+    assert bad_yaml["matches"] == []
+    assert bad_yaml["errors"][0]["line"] >= 2
 
 
 def test_preview_refuses_a_body_announced_over_the_cap_without_reading_it(
@@ -84,7 +87,8 @@ def test_preview_wants_json_so_another_site_cannot_make_it_work(client: TestClie
     (and cannot read the answer, but the preview runs); it cannot send application/json."""
     body = '{"yaml": "version: 1\\nrules: []\\n", "days": 3660}'
     plain = client.post("/api/preview", content=body, headers={"Content-Type": "text/plain"})
-    assert plain.status_code == 415 and "application/json" in plain.json()["error"]
+    assert plain.status_code == 415
+    assert "application/json" in plain.json()["error"]
     sent = client.post("/api/preview", content=body, headers={"Content-Type": "application/json"})
     assert sent.status_code == 200
 
@@ -104,7 +108,9 @@ def test_preview_of_an_edit_compares_with_the_saved_file(
         m["title"] for m in body["added"]
     }  # 175B: outside "under 13B"
     same = client.post("/api/preview", json={"yaml": team, "file": "team.yaml"}).json()
-    assert same["added"] == [] and same["dropped"] == [] and same["matches"]
+    assert same["added"] == []
+    assert same["dropped"] == []
+    assert same["matches"]
 
 
 def test_preview_names_a_rule_already_defined_in_another_file(client: TestClient) -> None:
@@ -128,7 +134,8 @@ def test_search_api_finds_papers_with_links_newsletters_and_alerts(client: TestC
     lora = next(p for p in body["papers"] if p["title"].startswith("LoRA:"))
     assert lora["id"] == "arxiv:2106.09685"
     assert {"label": "arXiv", "url": "https://arxiv.org/abs/2106.09685"} in lora["links"]
-    assert lora["newsletters"] and lora["newsletters"][0]["newsletter"]
+    assert lora["newsletters"]
+    assert lora["newsletters"][0]["newsletter"]
     qlora = next(p for p in body["papers"] if p["title"].startswith("QLoRA"))
     assert {a["rule"] for a in qlora["alerts"]} >= {"alice-followed-authors"}
 
@@ -142,14 +149,17 @@ def test_search_filters_by_size_format_upvotes_and_date(client: TestClient) -> N
     everything = titles(limit="500")
     assert len(everything) > 10
     small = titles(size_max="8B")
-    assert small and "LoRA: Low-Rank Adaptation of Large Language Models" not in small
+    assert small
+    assert "LoRA: Low-Rank Adaptation of Large Language Models" not in small
     big = titles(size_min="70B")
     assert "LoRA: Low-Rank Adaptation of Large Language Models" in big
     tiny = "TinyLlama: An Open-Source Small Language Model"  # 1.1B
-    assert tiny in small and tiny not in big
+    assert tiny in small
+    assert tiny not in big
     assert set(titles(format="arxiv-listing", limit="500")) < set(everything)
     popular = client.get("/api/papers", params={"min_upvotes": "200"}).json()["papers"]
-    assert popular and all(p["upvotes"] >= 200 for p in popular)
+    assert popular
+    assert all(p["upvotes"] >= 200 for p in popular)
     assert titles(until="2000-01-01") == []
     assert client.get("/api/papers", params={"size_max": "huge"}).status_code == 400
     assert client.get("/api/papers", params={"format": "<b>"}).status_code == 400
@@ -165,12 +175,14 @@ def test_save_writes_a_valid_file_keeps_the_previous_and_refuses_a_broken_one(
     broken = client.post(
         "/api/rules/save", json={"file": "alice.yaml", "yaml": "rules: 3"}, headers=headers
     )
-    assert broken.status_code == 422 and broken.json()["errors"]
+    assert broken.status_code == 422
+    assert broken.json()["errors"]
     assert path.read_text() == before
     saved = client.post(
         "/api/rules/save", json={"file": "alice.yaml", "yaml": LORA_RULE}, headers=headers
     )
-    assert saved.status_code == 200 and saved.json()["saved"]
+    assert saved.status_code == 200
+    assert saved.json()["saved"]
     assert path.read_text() == LORA_RULE
     assert (path.parent / "alice.yaml.previous").read_text() == before
     stale = client.post(
@@ -178,7 +190,8 @@ def test_save_writes_a_valid_file_keeps_the_previous_and_refuses_a_broken_one(
         json={"file": "alice.yaml", "yaml": LORA_RULE, "loaded": "0" * 64},
         headers=headers,
     )
-    assert stale.status_code == 409 and "changed on disk" in stale.json()["error"]
+    assert stale.status_code == 409
+    assert "changed on disk" in stale.json()["error"]
 
 
 def test_writes_without_the_csrf_token_are_refused(client: TestClient, settings: Settings) -> None:
@@ -186,7 +199,8 @@ def test_writes_without_the_csrf_token_are_refused(client: TestClient, settings:
     before = path.read_text()
     csrf(client)
     reply = client.post("/api/rules/save", json={"file": "alice.yaml", "yaml": LORA_RULE})
-    assert reply.status_code == 403 and "CSRF" in reply.json()["error"]
+    assert reply.status_code == 403
+    assert "CSRF" in reply.json()["error"]
     forged = client.post(
         "/api/rules/save",
         json={"file": "alice.yaml", "yaml": LORA_RULE},
@@ -215,9 +229,11 @@ def test_retry_button_requeues_a_dead_alert(client: TestClient, settings: Settin
         (entry,) = [e for e in store.list_outbox() if e.paper_id == paper.id]
         store.mark_dead([entry.id], "channel_not_found")
         page = client.get("/outbox").text
-        assert "channel_not_found" in page and "Retry" in page
+        assert "channel_not_found" in page
+        assert "Retry" in page
         reply = client.post("/outbox/retry", data={"id": str(entry.id), "csrf_token": csrf(client)})
-        assert reply.status_code == 200 and "Requeued 1 dead alert" in reply.text
+        assert reply.status_code == 200
+        assert "Requeued 1 dead alert" in reply.text
         assert [e.state for e in store.list_outbox() if e.id == entry.id] == ["pending"]
     finally:
         store.close()
@@ -244,7 +260,9 @@ def test_read_only_hides_editing_and_refuses_writes(tmp_path: Path) -> None:
     settings = make_site(tmp_path, "web: {read_only: true}\n")
     for client in client_for(settings):
         page = client.get("/rules").text
-        assert 'id="save"' not in page and "readonly" in page and "read-only" in page
+        assert 'id="save"' not in page
+        assert "readonly" in page
+        assert "read-only" in page
         token = csrf(client)
         reply = client.post(
             "/api/rules/save",
@@ -259,7 +277,8 @@ def test_a_file_the_checker_chokes_on_is_an_error_not_a_failed_page(client: Test
     reply = client.post("/api/preview", json={"yaml": "rules:\n- match: {fields: 1}\n"})
     assert reply.status_code == 200
     body = reply.json()
-    assert body["matches"] == [] and body["errors"]
+    assert body["matches"] == []
+    assert body["errors"]
 
 
 def test_the_rules_page_shows_slack_subscriptions_read_only_with_their_owner(
@@ -290,8 +309,10 @@ def test_the_rules_page_shows_slack_subscriptions_read_only_with_their_owner(
     finally:
         store.close()
     page = client.get("/rules").text
-    assert "Slack subscriptions" in page and "slack/U0ALICE/lora" in page
-    assert "owner U0ALICE" in page and "slack_user:U0ALICE" in page
+    assert "Slack subscriptions" in page
+    assert "slack/U0ALICE/lora" in page
+    assert "owner U0ALICE" in page
+    assert "slack_user:U0ALICE" in page
     assert "LoRA size&lt;=13B &#34;&lt;b&gt;x&lt;/b&gt;&#34;" in page, "escaped"
 
 
@@ -306,7 +327,8 @@ def test_preview_refuses_yaml_whose_aliases_multiply_it_instead_of_spinning(
     lines += ["rules:", "  - {name: a, match: {any: *x4}, notify: [{to: console}]}"]
     reply = client.post("/api/preview", json={"yaml": "\n".join(lines) + "\n"})
     [error] = reply.json()["errors"]
-    assert error["line"] == 1 and "aliases (*name) expand" in error["message"]
+    assert error["line"] == 1
+    assert "aliases (*name) expand" in error["message"]
     shared = (
         "version: 1\nrules:\n  - {name: a, match: {any: &w [LoRA]}, notify: &n [{to: console}]}\n"
     )

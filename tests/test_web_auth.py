@@ -64,10 +64,12 @@ def test_a_token_guards_the_pages_on_a_non_loopback_bind_but_not_the_health_chec
     try:
         base = f"http://127.0.0.1:{server.address[1]}"
         status, body = fetch(base + "/api/papers?q=LoRA")
-        assert status == 401 and "Bearer" in body
+        assert status == 401
+        assert "Bearer" in body
         assert fetch(base + "/api/papers?q=LoRA", {"Authorization": "Bearer wrong"})[0] == 401
         status, body = fetch(base + "/api/papers?q=LoRA", {"Authorization": f"Bearer {TOKEN}"})
-        assert status == 200 and json.loads(body)["papers"]
+        assert status == 200
+        assert json.loads(body)["papers"]
         assert fetch(base + "/healthz")[0] == 200  # probes need no token
         assert fetch(base + "/metrics")[0] == 200
     finally:
@@ -82,22 +84,28 @@ def test_the_login_form_sets_a_secure_session_cookie(tmp_path: Path) -> None:
     settings = load_settings(tmp_path / "mailer.yaml", environ)
     for client in client_for(settings, host="0.0.0.0"):
         page = client.get("/rules", headers={"Accept": "text/html"}, follow_redirects=False)
-        assert page.status_code == 303 and page.headers["location"].startswith("/login")
+        assert page.status_code == 303
+        assert page.headers["location"].startswith("/login")
         form = client.get("/login")
         assert form.status_code == 200
         token = client.cookies["mailer_csrf"]
         wrong = client.post("/login", data={"token": "nope", "csrf_token": token})
-        assert wrong.status_code == 401 and "mailer_session" not in client.cookies
+        assert wrong.status_code == 401
+        assert "mailer_session" not in client.cookies
         reply = client.post(
             "/login",
             data={"token": TOKEN, "csrf_token": token, "next": "https://evil.test/"},
             headers={"X-Forwarded-Proto": "https"},
             follow_redirects=False,
         )
-        assert reply.status_code == 303 and reply.headers["location"] == "/rules"
+        assert reply.status_code == 303
+        assert reply.headers["location"] == "/rules"
         cookie = reply.headers["set-cookie"]
-        assert "mailer_session=" in cookie and TOKEN not in cookie
-        assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=strict" in cookie
+        assert "mailer_session=" in cookie
+        assert TOKEN not in cookie
+        assert "HttpOnly" in cookie
+        assert "Secure" in cookie
+        assert "SameSite=strict" in cookie
         client.cookies.set("mailer_session", cookie.split(";")[0].split("=", 1)[1])
         assert client.get("/rules").status_code == 200
 
@@ -154,7 +162,8 @@ def test_wrong_tokens_from_one_address_are_throttled_with_429(tmp_path: Path) ->
         right = {"Authorization": f"Bearer {TOKEN}"}
         assert client.get("/api/papers", headers=right).status_code == 429
         login = client.post("/login", data={"token": TOKEN, "csrf_token": csrf_token})
-        assert login.status_code == 429 and login.headers["Retry-After"] == "60"
+        assert login.status_code == 429
+        assert login.headers["Retry-After"] == "60"
         assert client.get("/healthz").status_code == 200, "probes unaffected"
 
 

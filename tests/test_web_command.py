@@ -60,4 +60,5 @@ def test_mailer_web_refuses_a_non_loopback_address_without_a_login(tmp_path: Pat
     process = run_web(tmp_path / "mailer.yaml", f"0.0.0.0:{free_port()}")
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 2
-    assert "not a loopback address" in output and "token_env" in output
+    assert "not a loopback address" in output
+    assert "token_env" in output

@@ -238,7 +238,8 @@ class ParseWorker:
                 stdout=subprocess.PIPE,
                 close_fds=True,
             )
-            assert process.stdin is not None and process.stdout is not None
+            assert process.stdin is not None
+            assert process.stdout is not None
             requests = Connection(os.dup(process.stdin.fileno()), readable=False)
             answers = Connection(os.dup(process.stdout.fileno()), writable=False)
             process.stdin.close()

@@ -125,7 +125,8 @@ def list_replicas(conn: Connection) -> list[Replica]:
     found = []
     for r in rows:
         started, beat = codec.from_db_time(r["started_at"]), codec.from_db_time(r["heartbeat_at"])
-        assert started is not None and beat is not None
+        assert started is not None
+        assert beat is not None
         found.append(
             Replica(
                 replica=r["replica"],

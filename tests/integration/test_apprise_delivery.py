@@ -110,7 +110,8 @@ def test_a_404_is_permanent_with_the_status_and_without_the_token(hook: Hook) ->
     with pytest.raises(DeliveryError) as caught:
         channel(hook.url()).deliver(three_paper_batch("team-discord"))
     assert caught.value.permanent
-    assert "HTTP 404" in caught.value.reason and SECRET not in caught.value.reason
+    assert "HTTP 404" in caught.value.reason
+    assert SECRET not in caught.value.reason
     assert len(hook.posts) == 1, "a permanent failure is not retried"
 
 
@@ -188,7 +189,8 @@ def test_an_inline_apprise_target_delivers_and_keeps_its_token_out_of_logs_statu
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    assert hook.posts and all(path == f"/hook/{SECRET}" for path, _ in hook.posts)
+    assert hook.posts
+    assert all(path == f"/hook/{SECRET}" for path, _ in hook.posts)
     assert "Paper alerts · small-llms" in str(hook.posts[0][1]["title"])
     assert " 0 dead" in run.stdout
     output = run.stdout + run.stderr + mailer("status") + mailer("outbox", "--all")
@@ -234,7 +236,8 @@ def test_through_the_outbox_a_server_down_for_a_while_gets_the_batch_once(
         worker = OutboxWorker(store, settings, channel_factory=factory)
         hook.statuses = [503, 503, 503]
         first = worker.deliver_due(T0)
-        assert first.sent == 0 and first.retrying == 3
+        assert first.sent == 0
+        assert first.retrying == 3
         assert "answered HTTP 503; will retry" in first.errors[0]
         assert SECRET not in " ".join(first.errors)
         second = worker.deliver_due(T0 + timedelta(hours=1))
@@ -271,7 +274,8 @@ def test_notify_test_sends_the_sample_and_never_prints_the_url(site: Path, hook:
     result = CliRunner().invoke(cli, ["--json", "notify", "test", f"apprise:{hook.url()}"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["sent"] is True
-    assert len(hook.posts) == 1 and "Paper alerts" in str(hook.posts[0][1]["title"])
+    assert len(hook.posts) == 1
+    assert "Paper alerts" in str(hook.posts[0][1]["title"])
     assert SECRET not in result.output + (result.stderr if result.stderr_bytes else "")
 
 
@@ -285,7 +289,8 @@ def test_mailer_check_reads_urls_env_without_showing_it(tmp_path: Path) -> None:
         cli, ["check", "--config", str(config)], env={"HOOKS": f"json://h/{SECRET}"}
     )
     assert found.exit_code == 0, found.output
-    assert "urls_env is set (value not shown)" in found.output and SECRET not in found.output
+    assert "urls_env is set (value not shown)" in found.output
+    assert SECRET not in found.output
 
 
 def test_a_rule_with_a_malformed_apprise_url_says_so_without_echoing_it(tmp_path: Path) -> None:
@@ -297,5 +302,7 @@ def test_a_rule_with_a_malformed_apprise_url_says_so_without_echoing_it(tmp_path
         f"    notify: [{{to: {{apprise: 'no-scheme-{SECRET}'}}}}]\n"
     )
     errors = [str(e) for e in load_rules([rules], has_destination=lambda name: True).errors]
-    assert len(errors) == 1 and "to.apprise: " in errors[0]
-    assert "is not an apprise URL" in errors[0] and SECRET not in errors[0]
+    assert len(errors) == 1
+    assert "to.apprise: " in errors[0]
+    assert "is not an apprise URL" in errors[0]
+    assert SECRET not in errors[0]

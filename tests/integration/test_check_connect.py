@@ -73,7 +73,8 @@ def test_connect_logs_in_everywhere_and_names_each_refusal(
     assert "ok: smtp: logged in to 127.0.0.1" in result.output
     assert "ok: destination team-slack: Slack token works (workspace Test" in result.output
     assert "ok: state: the state database opens" in result.output
-    assert smtp.received == [] and slack_server.posts() == []  # nothing sent or posted
+    assert smtp.received == []
+    assert slack_server.posts() == []
 
     wrong = {k: "wrong-" + v for k, v in good.items()}
     refused = CliRunner().invoke(cli, ["check", "--connect", "--config", str(config)], env=wrong)
@@ -86,4 +87,5 @@ def test_connect_logs_in_everywhere_and_names_each_refusal(
     for secret in (*good.values(), *wrong.values()):
         if secret == "secret":  # Dovecot's test password is also a word of the output
             continue
-        assert secret not in refused.output and secret not in result.output
+        assert secret not in refused.output
+        assert secret not in result.output

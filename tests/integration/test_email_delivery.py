@@ -82,13 +82,17 @@ def test_smtp_down_then_up_the_email_arrives_once_with_both_parts_and_headers(
     assert parts == ["text/plain", "text/html"]
     text = message.get_body(("plain",))
     html = message.get_body(("html",))
-    assert text is not None and "1. TinyReasoner" in text.get_content()
-    assert html is not None and "<h2" in html.get_content()
+    assert text is not None
+    assert "1. TinyReasoner" in text.get_content()
+    assert html is not None
+    assert "<h2" in html.get_content()
     assert message["Subject"] == "Paper alerts · small-llms · 3 new (Tue 14 Oct)"
-    assert message["From"] == SENDER and message["To"] == "alice@example.com"
+    assert message["From"] == SENDER
+    assert message["To"] == "alice@example.com"
     assert message["Message-ID"] == batch_message_id(batch, SENDER)
     assert message["Message-ID"].endswith("@example.com>")
-    assert message["Date"] is not None and message["Date"].datetime is not None
+    assert message["Date"] is not None
+    assert message["Date"].datetime is not None
     assert message["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
@@ -120,7 +124,8 @@ def test_untrusted_certificate_is_refused_permanently(
     settings = settings_for(tmp_path, server, security="starttls", login=True, ca=False)
     with pytest.raises(DeliveryError) as caught:
         email_channel(settings).deliver(three_paper_batch("alice-email"))
-    assert caught.value.permanent and "certificate" in caught.value.reason
+    assert caught.value.permanent
+    assert "certificate" in caught.value.reason
     assert server.received == []
 
 
@@ -132,8 +137,10 @@ def test_wrong_password_is_permanent_and_never_shown(
     settings = settings_for(tmp_path, server, security="starttls", login=True, password=wrong)
     with pytest.raises(DeliveryError) as caught:
         email_channel(settings).deliver(three_paper_batch("alice-email"))
-    assert caught.value.permanent and "535" in caught.value.reason
-    assert wrong not in str(caught.value) and PASSWORD not in str(caught.value)
+    assert caught.value.permanent
+    assert "535" in caught.value.reason
+    assert wrong not in str(caught.value)
+    assert PASSWORD not in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -176,8 +183,11 @@ def test_hostile_paper_text_cannot_add_headers(tmp_path: Path, smtp_server: Smtp
     email_channel(settings_for(tmp_path, smtp_server)).deliver(hostile_batch())
     [received] = smtp_server.received
     message = received.message
-    assert message["Bcc"] is None and message["X"] is None
+    assert message["Bcc"] is None
+    assert message["X"] is None
     assert received.rcpt_tos == ["alice@example.com"]
-    assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
+    assert "\n" not in message["Subject"]
+    assert "\r" not in message["Subject"]
     html = message.get_body(("html",))
-    assert html is not None and "<script>" not in html.get_content()
+    assert html is not None
+    assert "<script>" not in html.get_content()

@@ -97,7 +97,8 @@ def test_canonical_titles_replace_weak_ones(api: PaperApiServer, store: Store) -
     tiny, lora = result.papers
     assert tiny.title == "TinyLlama: An Open-Source Small Language Model"
     assert tiny.authors == ("Peiyuan Zhang", "Guangtao Zeng", "Tianduo Wang", "Wei Lu")
-    assert tiny.abstract is not None and tiny.abstract.startswith("We present TinyLlama")
+    assert tiny.abstract is not None
+    assert tiny.abstract.startswith("We present TinyLlama")
     assert tiny.summary == "A small model with big ambitions."
     assert tiny.upvotes == 93
     assert tiny.size_params == [1_100_000_000]
@@ -122,7 +123,8 @@ def test_requests_are_three_seconds_apart_by_the_clock(api: PaperApiServer) -> N
     clock = FakeClock()
     client = ArxivClient(api.api_url, timeout=3, max_ids=1, clock=clock, sleep=clock.sleep)
     result = client.fetch(["2401.02385", "2106.09685", "2404.00376"], deadline=clock() + 60)
-    assert len(api.arxiv_requests()) == 3 and len(result.records) == 3
+    assert len(api.arxiv_requests()) == 3
+    assert len(result.records) == 3
     assert clock.sleeps == [pytest.approx(3.0), pytest.approx(3.0)]
 
 
@@ -130,8 +132,10 @@ def test_a_request_that_would_come_too_soon_waits_for_a_later_run(api: PaperApiS
     clock = FakeClock()
     client = ArxivClient(api.api_url, timeout=3, max_ids=1, clock=clock, sleep=clock.sleep)
     result = client.fetch(["2401.02385", "2106.09685"], deadline=clock() + 2)
-    assert len(api.arxiv_requests()) == 1 and len(result.records) == 1
-    assert result.failure is not None and "later run" in result.failure
+    assert len(api.arxiv_requests()) == 1
+    assert len(result.records) == 1
+    assert result.failure is not None
+    assert "later run" in result.failure
     assert clock.sleeps == []
 
 
@@ -163,11 +167,13 @@ def test_upvotes_are_refreshed_after_a_day_and_arxiv_records_are_not(
     api.records["2401.02385"]["upvotes"] = 120
     now.value += timedelta(hours=12)
     half = make_enricher(api.base_url, store, now=now).enrich([weak("2401.02385")])
-    assert half.requests == 0 and half.papers[0].upvotes == 93
+    assert half.requests == 0
+    assert half.papers[0].upvotes == 93
     now.value += timedelta(hours=13)
     day = make_enricher(api.base_url, store, now=now).enrich([weak("2401.02385")])
     assert day.papers[0].upvotes == 120
-    assert len(api.arxiv_requests()) == 1 and len(api.hf_requests()) == 2
+    assert len(api.arxiv_requests()) == 1
+    assert len(api.hf_requests()) == 2
 
 
 def test_server_down_leaves_the_email_data_quickly(store: Store) -> None:
@@ -175,7 +181,8 @@ def test_server_down_leaves_the_email_data_quickly(store: Store) -> None:
     started = time.monotonic()
     result = make_enricher(base, store).enrich([weak("2401.02385", "Tiny model")])
     assert time.monotonic() - started < 3.5
-    assert result.papers[0].title == "Tiny model" and not result.papers[0].enriched
+    assert result.papers[0].title == "Tiny model"
+    assert not result.papers[0].enriched
     assert {line.split(":")[0] for line in result.unavailable} == {"arXiv", "Hugging Face"}
 
 
@@ -194,7 +201,8 @@ def test_hanging_server_is_given_up_on_at_the_deadline(api: PaperApiServer, stor
 def test_slow_server_within_the_deadline_still_enriches(api: PaperApiServer, store: Store) -> None:
     api.mode, api.delay = "slow", 0.5
     result = make_enricher(api.base_url, store, timeout=3).enrich([weak("2401.02385")])
-    assert result.papers[0].title.startswith("TinyLlama") and result.unavailable == ()
+    assert result.papers[0].title.startswith("TinyLlama")
+    assert result.unavailable == ()
 
 
 def test_an_api_that_failed_is_left_alone_for_a_while(api: PaperApiServer, store: Store) -> None:
@@ -215,7 +223,8 @@ def test_garbage_answers_are_reported_not_raised(
     result = make_enricher(api.base_url, store).enrich([weak("2401.02385", "Tiny")])
     assert result.papers[0].title == "Tiny"
     text = " ".join(result.unavailable)
-    assert "not an Atom feed" in text and "Hugging Face" in text
+    assert "not an Atom feed" in text
+    assert "Hugging Face" in text
     assert store.canonical_cache().get("arxiv", ["2401.02385"]) == {}
 
 
@@ -230,13 +239,16 @@ def test_hostile_records_are_cleaned_or_rejected_with_a_reason(
         [weak("2401.02385"), weak("2106.09685", "LoRA (email title)")]
     )
     tiny, lora = result.papers
-    assert "<" not in tiny.title and "Tiny" in tiny.title
-    assert tiny.abstract is not None and len(tiny.abstract) <= 10_000
+    assert "<" not in tiny.title
+    assert "Tiny" in tiny.title
+    assert tiny.abstract is not None
+    assert len(tiny.abstract) <= 10_000
     assert lora.title == "LoRA (email title)"  # the wrong record is not used
     logged = caplog.text
     assert "markup removed from the title" in logged
     assert "cut to 10,000" in logged
-    assert "2310.06825" in logged and "rejected" in logged
+    assert "2310.06825" in logged
+    assert "rejected" in logged
 
 
 def test_an_oversized_answer_is_refused(api: PaperApiServer, store: Store) -> None:
@@ -254,4 +266,5 @@ def test_many_ids_go_in_requests_of_a_hundred(api: PaperApiServer) -> None:
     result = client.fetch(ids, deadline=time.monotonic() + 10)
     first, second = api.arxiv_requests()
     assert (len(first.ids), len(second.ids)) == (100, 50)
-    assert len(result.unknown) == 150 and result.failure is None
+    assert len(result.unknown) == 150
+    assert result.failure is None

@@ -85,7 +85,8 @@ def test_alerts_carry_the_canonical_record_and_the_newsletter_summary(
     drop(tmp_path, "1.eml", digest_email("d1", T0, [LORA, TINY]))
     summary = pipe.run_once(now=T0)
     pipe.close()
-    assert summary.matches == 1 and "enrichment" not in str(summary)
+    assert summary.matches == 1
+    assert "enrichment" not in str(summary)
     [batch] = recorder.batches
     paper = batch.items[0].paper
     assert paper.title == "LoRA: Low-Rank Adaptation of Large Language Models"
@@ -103,7 +104,8 @@ def test_the_newsletter_blurb_is_shown_as_what_it_says(
     [batch] = recorder.batches
     paper = batch.items[0].paper
     assert paper.abstract == RECORDS["2106.09685"]["abstract"]
-    assert paper.summary is not None and paper.summary.startswith("The paper that started")
+    assert paper.summary is not None
+    assert paper.summary.startswith("The paper that started")
     slack = json.dumps(render_slack(batch), ensure_ascii=False)
     email = render_email(batch)
     assert "_This week: LoRA &amp; friends says:_ The paper that started" in slack
@@ -120,7 +122,8 @@ def test_with_the_api_down_alerts_go_with_the_email_data_and_the_run_says_so(
     summary = pipe.run_once(now=T0)
     pipe.close()
     assert time.monotonic() - started < 5
-    assert summary.delivery.sent == 1 and summary.failed == 0
+    assert summary.delivery.sent == 1
+    assert summary.failed == 0
     assert recorder.batches[0].items[0].paper.title == "TinyLlama"
     assert "enrichment unavailable for 1 email" in str(summary)
     assert "arXiv: cannot connect" in str(summary)
@@ -133,13 +136,16 @@ def test_a_paper_enriched_later_is_not_alerted_again(tmp_path: Path, api: PaperA
     drop(tmp_path, "1.eml", digest_email("d1", T0, [TINY]))
     first = pipe.run_once(now=T0)
     pipe.close()
-    assert first.delivery.sent == 1 and "enrichment unavailable" in str(first)
+    assert first.delivery.sent == 1
+    assert "enrichment unavailable" in str(first)
     api.mode = "ok"
     pipe, recorder = open_pipeline(path)  # a later run, the API back
     drop(tmp_path, "2.eml", digest_email("d2", T0, [TINY]))
     later = pipe.run_once(now=T0 + timedelta(hours=1))
     pipe.close()
-    assert later.matches == 1 and later.delivery.sent == 0 and recorder.batches == []
+    assert later.matches == 1
+    assert later.delivery.sent == 0
+    assert recorder.batches == []
     store = Store.open(settings_for(path).state)
     with store.engine.connect() as conn:
         title, data = conn.execute(

@@ -216,7 +216,8 @@ def test_the_leader_killed_again_and_again_loses_no_alert_and_sends_none_twice(
     assert all(n == 2 for n in twice.values())  # never three times
     assert len({tuple(b) for b in twice_batches}) <= len(takeovers)
     assert max(takeovers) < 15
-    assert roles == [leader.number] and set(codes) == {0}
+    assert roles == [leader.number]
+    assert set(codes) == {0}
     listed = [r for r in status["service"]["replicas"] if r["pid"] in running]
     assert sorted(r["role"] for r in listed) == ["leader", "standby", "standby"]
     assert all(r["alive"] and r["last_heartbeat"] for r in listed)
@@ -243,7 +244,8 @@ def test_a_leader_cut_off_from_the_database_steps_down_before_the_new_one_fetche
         while time.monotonic() < deadline and not deliveries(tmp_path / "out")[0]:
             time.sleep(0.2)
         counts, _ = deliveries(tmp_path / "out")
-        assert old.is_running() and old.role() == "standby"  # it stays, as a standby
+        assert old.is_running()
+        assert old.role() == "standby"
         changes = [e["msg"] for r in replicas for e in r.logs() if "leader" in str(e.get("msg"))]
     finally:
         for replica in replicas:
@@ -251,7 +253,9 @@ def test_a_leader_cut_off_from_the_database_steps_down_before_the_new_one_fetche
     stepped_down = first_log(old, "stepped down as the leader")
     took_over = first_log(new, "now the leader")
     fetching = first_log(new, "leading: fetching")
-    assert stepped_down and took_over and fetching
+    assert stepped_down
+    assert took_over
+    assert fetching
     assert stepped_down["ts"] < took_over["ts"] <= fetching["ts"]
     assert counts == {("llms", "a", "arxiv:2511.00001"): 1}
     assert sum("stepped down" in m for m in changes) == 1  # once on each side
@@ -316,7 +320,8 @@ def test_a_frozen_leader_is_replaced_and_steps_down_when_it_wakes(
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and old.role() != "standby":
             time.sleep(0.1)
-        assert old.role() == "standby" and standby.role() == "leader"
+        assert old.role() == "standby"
+        assert standby.role() == "leader"
         dovecot.append(digest_email("after-freeze", datetime.now(UTC), [_paper(2)]))
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not deliveries(tmp_path / "out")[0]:

@@ -48,7 +48,9 @@ def test_progress_shows_count_and_rate(tmp_path: Path, dovecot: DovecotServer) -
         summary = pipe.run_once()
     assert summary.emails == 7
     shown = screen.getvalue()
-    assert "fetching mail" in shown and "7/7" in shown and "msg/s" in shown
+    assert "fetching mail" in shown
+    assert "7/7" in shown
+    assert "msg/s" in shown
     pipe.close()
 
 

@@ -40,13 +40,16 @@ def test_appended_messages_alert_once_and_stay_unseen(
         dovecot.append(digest(n))
     pipe, recorder = open_pipeline(imap_settings(tmp_path, dovecot))
     first = pipe.run_once()
-    assert first.emails == 3 and not first.problems
+    assert first.emails == 3
+    assert not first.problems
     assert alerted_papers(recorder) == ["arxiv:2510.00001", "arxiv:2510.00002", "arxiv:2510.00003"]
     second = pipe.run_once()
-    assert second.emails == 0 and second.delivery.sent == 0
+    assert second.emails == 0
+    assert second.delivery.sent == 0
     dovecot.append(digest(4))
     third = pipe.run_once()
-    assert third.emails == 1 and alerted_papers(recorder)[-1] == "arxiv:2510.00004"
+    assert third.emails == 1
+    assert alerted_papers(recorder)[-1] == "arxiv:2510.00004"
     assert all(b"\\Seen" not in flags for flags in dovecot.flags().values())
     pipe.close()
 
@@ -61,8 +64,10 @@ def test_mark_seen_and_move_to_happen_only_after_the_commit(
     assert pipe.run_once().emails == 2
     assert dovecot.count("INBOX") == 0
     moved = dovecot.flags("Processed")
-    assert len(moved) == 2 and all(b"\\Seen" in flags for flags in moved.values())
-    assert pipe.run_once().emails == 0 and len(recorder.alerts()) == 2
+    assert len(moved) == 2
+    assert all(b"\\Seen" in flags for flags in moved.values())
+    assert pipe.run_once().emails == 0
+    assert len(recorder.alerts()) == 2
     pipe.close()
 
 
@@ -83,7 +88,8 @@ def test_a_move_the_server_refuses_is_retried_once_per_fetch_then_given_up(
         return real_connect(*args, **kwargs)
 
     monkeypatch.setattr(imap_module, "connect", counting_connect)
-    assert pipe.run_once().emails == 3 and len(recorder.alerts()) == 3
+    assert pipe.run_once().emails == 3
+    assert len(recorder.alerts()) == 3
     logins.clear()
     assert pipe.run_once().emails == 0
     assert len(logins) == 1  # one failed retry, not one per pending message
@@ -118,7 +124,9 @@ def test_a_recreated_folder_alerts_only_the_new_messages(
         dovecot.append(digest(n), folder="Papers")
     assert dovecot.uidvalidity("Papers") != before
     summary = pipe.run_once()
-    assert summary.emails == 4 and len(summary.skipped) == 2 and summary.new_alerts == 2
+    assert summary.emails == 4
+    assert len(summary.skipped) == 2
+    assert summary.new_alerts == 2
     assert alerted_papers(recorder) == [f"arxiv:2510.0000{n}" for n in (1, 2, 3, 4)]
     assert pipe.run_once().emails == 0
     pipe.close()
@@ -131,7 +139,8 @@ def test_oversized_messages_are_recorded_as_skipped_without_download(
     dovecot.append(digest(2) + b"x" * 5000)
     pipe, recorder = open_pipeline(imap_settings(tmp_path, dovecot, max_message_bytes=3000))
     summary = pipe.run_once()
-    assert summary.emails == 2 and len(summary.skipped) == 1
+    assert summary.emails == 2
+    assert len(summary.skipped) == 1
     assert "over max_message_bytes" in str(summary)
     assert alerted_papers(recorder) == ["arxiv:2510.00001"]
     pipe.close()
@@ -157,7 +166,8 @@ def test_a_skipped_message_the_store_failed_to_record_is_handed_over_again(
     pipe.store.record_message = flaky_record  # type: ignore[method-assign,assignment]
     assert len(pipe.run_once().skipped) == 0  # UID 2 failed to record; UID 3 got past it
     second = pipe.run_once()
-    assert second.emails == 1 and len(second.skipped) == 1
+    assert second.emails == 1
+    assert len(second.skipped) == 1
     assert pipe.run_once().emails == 0
     pipe.close()
 
@@ -179,7 +189,8 @@ def test_server_side_search_and_batches(tmp_path: Path, dovecot: DovecotServer) 
     source.progress = lambda _name, done, total: seen.append((done, total))
     messages = list(source.fetch(_EmptyState()))
     assert [m.uid for m in messages] == [str(n) for n in range(1, 8)]
-    assert seen[0] == (0, 7) and seen[-1] == (7, 7)
+    assert seen[0] == (0, 7)
+    assert seen[-1] == (7, 7)
     source.close()
     accented = imap_source(tmp_path / "utf8", dovecot, search={"subject": ["Journée ✨"]})
     assert list(accented.fetch(_EmptyState())) == []
@@ -219,7 +230,8 @@ def test_tls_with_ca_file_connects_and_without_it_is_not_trusted(
             list(untrusted.fetch(_EmptyState()))
         message = str(caught.value)
         assert "certificate is not trusted: set ca_file or check the server name" in message
-        assert message.startswith("source mail: ") and "\n" not in message
+        assert message.startswith("source mail: ")
+        assert "\n" not in message
 
 
 def test_wrong_password_and_unknown_folder_are_one_line_errors(
@@ -229,7 +241,9 @@ def test_wrong_password_and_unknown_folder_are_one_line_errors(
     with pytest.raises(SourceError) as caught:
         list(source.fetch(_EmptyState()))
     text = str(caught.value)
-    assert "cannot open folder 'Nope'" in text and "check folder:" in text and "INBOX" in text
+    assert "cannot open folder 'Nope'" in text
+    assert "check folder:" in text
+    assert "INBOX" in text
     assert "\n" not in text
 
     # last: after a failed login Dovecot delays the next ones from this address
@@ -241,7 +255,9 @@ def test_wrong_password_and_unknown_folder_are_one_line_errors(
         list(ImapSource(config, settings).fetch(_EmptyState()))
     text = str(caught.value)
     assert text.startswith("source mail: login failed for alice at 127.0.0.1:")
-    assert "password_env" in text and "wrong-password" not in text and "\n" not in text
+    assert "password_env" in text
+    assert "wrong-password" not in text
+    assert "\n" not in text
 
 
 def test_a_refused_connection_names_the_source_and_what_to_check(
@@ -294,7 +310,8 @@ def test_a_failing_token_command_is_one_line_without_its_output(
         list(source.fetch(_EmptyState()))
     text = str(caught.value)
     assert text.startswith("source mail: oauth2_token_command failed (exit status 3")
-    assert "refresh-token-123" not in text and "\n" not in text
+    assert "refresh-token-123" not in text
+    assert "\n" not in text
 
     rejected = imap_source(
         tmp_path / "bad", dovecot, password_env=None, oauth2_token_command="echo expired"
@@ -316,7 +333,8 @@ def test_a_token_command_that_hangs_is_cut_short_without_showing_the_command(
         list(source.fetch(_EmptyState()))
     text = str(caught.value)
     assert "did not finish within 0.5 s" in text
-    assert "s3cr3t-value" not in text and "\n" not in text
+    assert "s3cr3t-value" not in text
+    assert "\n" not in text
 
 
 def test_credentials_never_reach_the_logs_even_at_debug_level(
@@ -334,7 +352,8 @@ def test_credentials_never_reach_the_logs_even_at_debug_level(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "LOGIN" in logged or "AUTHENTICATE" in logged  # the protocol was logged...
     xoauth2 = base64.b64encode(f"user={USER}\1auth=Bearer {PASSWORD}\1\1".encode()).decode()
-    assert PASSWORD not in logged and xoauth2 not in logged  # ...without the secrets
+    assert PASSWORD not in logged
+    assert xoauth2 not in logged
 
 
 def test_a_message_the_store_failed_to_record_is_fetched_again(
@@ -354,7 +373,8 @@ def test_a_message_the_store_failed_to_record_is_fetched_again(
 
     pipe.store.record_message = flaky_record  # type: ignore[method-assign,assignment]
     first = pipe.run_once()
-    assert first.emails == 3 and len(alerted_papers(recorder)) == 2  # UID 3 got past UID 2
+    assert first.emails == 3
+    assert len(alerted_papers(recorder)) == 2
     second = pipe.run_once()
     assert second.emails == 1
     assert alerted_papers(recorder) == [f"arxiv:2510.0000{n}" for n in (1, 2, 3)]

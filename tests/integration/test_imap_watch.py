@@ -55,7 +55,8 @@ def test_a_message_appended_while_idling_alerts_within_5_seconds(
         # pushed by IDLE: one sweep on connect, one for the new mail, no polling
         assert (status.mode, status.sweeps) == ("idle", 2)
         wait_for(lambda: watcher.status().state == "idling", timeout=2)
-        assert status.last_fetch is not None and status.last_error is None
+        assert status.last_fetch is not None
+        assert status.last_error is None
     finally:
         watcher.stop()
         watcher.join(5)
@@ -269,7 +270,8 @@ def test_a_watcher_that_dies_says_so_in_its_status_and_the_log(
         watcher.start()
         watcher.join(10)
     status = watcher.status()
-    assert status.state == "stopped" and not status.is_healthy
+    assert status.state == "stopped"
+    assert not status.is_healthy
     assert "SystemExit" in (status.last_error or "")
     assert any(r.levelno == logging.CRITICAL for r in caplog.records)
 

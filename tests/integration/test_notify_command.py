@@ -69,7 +69,8 @@ def test_permanent_failure_exits_1_with_the_reason(
     slack_server.fail_permanently("not_in_channel")
     code, output = run(write_config(tmp_path, slack_server, smtp_server), "team-slack")
     assert code == 1
-    assert "not_in_channel" in output and "fix the config" in output
+    assert "not_in_channel" in output
+    assert "fix the config" in output
 
 
 def test_unknown_destination_exits_2_and_lists_the_defined_ones(

@@ -112,7 +112,8 @@ def test_rate_limited_three_times_through_the_outbox_arrives_once(
     enqueue_sample(store, "team-slack")
     slack_server.script(*[Reply.rate_limited(2)] * 3)
     run_outbox_until(worker, fake_clock, lambda: store.outbox_counts()[OutboxState.SENT] == 3)
-    assert len(slack_server.posts()) == 1 and len(slack_server.attempts()) == 4
+    assert len(slack_server.posts()) == 1
+    assert len(slack_server.attempts()) == 4
     worker.deliver_due(T0 + timedelta(hours=1))
     assert len(slack_server.posts()) == 1, "nothing sent twice"
 
@@ -171,7 +172,8 @@ def test_smtp_down_then_up_through_the_outbox_arrives_once(
         message = received.message
         assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
         assert message["Subject"].startswith("Paper alerts · small-llms · 3 new")
-        assert message["Message-ID"] and message["Date"]
+        assert message["Message-ID"]
+        assert message["Date"]
         assert store.outbox_counts()[OutboxState.SENT] == 3
     finally:
         store.close()

@@ -286,7 +286,8 @@ rules:
         every=0.5,
     )
     digest = posts_to(slack_server, "#digest")
-    assert len(digest) == 1 and "TinyLlama" in digest[0]
+    assert len(digest) == 1
+    assert "TinyLlama" in digest[0]
     sent_at = [
         datetime.fromisoformat(str(line["ts"]))
         for line in served.log_lines()
@@ -298,9 +299,11 @@ rules:
 
     # a clean exit on SIGTERM
     code, seconds = served.terminate()
-    assert code == 0 and seconds < 10, (code, seconds, served.log_text()[-2000:])
+    assert code == 0, (code, seconds, served.log_text()[-2000:])
+    assert seconds < 10, (code, seconds, served.log_text()[-2000:])
     assert "stopped" in [line["msg"] for line in served.log_lines()]
-    assert PASSWORD not in served.log_text() and SLACK_TOKEN not in served.log_text()
+    assert PASSWORD not in served.log_text()
+    assert SLACK_TOKEN not in served.log_text()
     print(
         f"alert {alert_seconds:.2f}s after the email; daily feed {sent_at[0] - feed_at} after "
         f"{feed_at:%H:%M}; /healthz 503 {unhealthy_seconds:.1f}s after Dovecot stopped, "
@@ -342,10 +345,12 @@ def test_rule_edits_apply_to_the_next_message_and_a_broken_edit_keeps_the_old_ru
     write_rules(tmp_path, "rules:\n" + qlora + code_rule + broken + "    notify: [{to: team}]\n")
     wait_for("the rule error in the log", lambda: "rule error" in served.log_text(), 15)
     errors = [line for line in served.log_lines() if "rule error" in str(line["msg"])]
-    assert "papers.yaml:" in str(errors[0]["msg"]) and "min_upvotes" in str(errors[0]["msg"])
+    assert "papers.yaml:" in str(errors[0]["msg"])
+    assert "min_upvotes" in str(errors[0]["msg"])
     report = served.status()
     assert report.returncode == 0, report.stderr
-    assert "keeps the previous rules" in report.stdout and "min_upvotes" in report.stdout
+    assert "keeps the previous rules" in report.stdout
+    assert "min_upvotes" in report.stdout
     as_json = json.loads(served.status("--json").stdout)
     assert as_json["service"]["rules"]["ok"] is False
     assert as_json["service"]["fetches"]["inbox"]["ok"] is True
@@ -361,4 +366,5 @@ def test_rule_edits_apply_to_the_next_message_and_a_broken_edit_keeps_the_old_ru
     assert len(posts_to(slack_server, "#papers")) == before, "the broken rule file was used"
 
     code, seconds = served.terminate()
-    assert code == 0 and seconds < 10
+    assert code == 0
+    assert seconds < 10

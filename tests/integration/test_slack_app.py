@@ -128,7 +128,8 @@ def test_bad_signature_and_replays_get_401_and_no_handler_runs(
     assert env.peer.send(body, headers).status == 401, "the same signed request twice"
     time.sleep(0.5)
     assert len(env.store.all()) == 1, "the replay subscribed nothing"
-    assert "replayed-words" not in caplog.text and SIGNING_SECRET not in caplog.text
+    assert "replayed-words" not in caplog.text
+    assert SIGNING_SECRET not in caplog.text
     assert "bad or expired signature" in caplog.text
 
 
@@ -157,9 +158,11 @@ def test_an_oversized_body_is_refused_by_its_length_before_it_is_read(env: Env) 
 
 def test_subscribe_acks_fast_and_the_next_digest_reaches_the_dm_once(env: Env) -> None:
     answer = env.peer.command("subscribe LoRA size<=13B")
-    assert answer.status == 200 and answer.seconds < 3.0
+    assert answer.status == 200
+    assert answer.seconds < 3.0
     reply = env.last_reply()
-    assert "Subscribed" in reply and '"response_type": "ephemeral"' in reply
+    assert "Subscribed" in reply
+    assert '"response_type": "ephemeral"' in reply
     [subscription] = env.store.of_owner("U0ALICE")
     assert (subscription.rule_name, subscription.target) == (
         "slack/U0ALICE/lora",
@@ -173,7 +176,8 @@ def test_subscribe_acks_fast_and_the_next_digest_reaches_the_dm_once(env: Env) -
     assert len(dms) == 1
     assert env.slack.calls("conversations.open")[0].body["users"] == "U0ALICE"
     text = json.dumps(dms[0].body, ensure_ascii=False)
-    assert "Mixture-of-LoRAs" in text and "Fine-Tuning Language Models with Just Forward" in text
+    assert "Mixture-of-LoRAs" in text
+    assert "Fine-Tuning Language Models with Just Forward" in text
     assert "feedback_up" in text
 
     shutil.copy(HF_DAILY, env.inbox / "b.eml")  # the same digest again: nothing new
@@ -186,7 +190,8 @@ def test_list_preview_pause_resume_unsubscribe(env: Env) -> None:
     shutil.copy(HF_DAILY, env.inbox / "a.eml")
     env.pipeline.run_once()  # stored papers for the preview
     preview = env.command("preview LoRA size<=13B")
-    assert "would have matched 2 of" in preview and "Mixture-of-LoRAs" in preview
+    assert "would have matched 2 of" in preview
+    assert "Mixture-of-LoRAs" in preview
     assert "2.7B ≤ 13B" in preview, "with the reasons"
     assert not env.store.all(), "a preview subscribes nothing"
 
@@ -198,7 +203,8 @@ def test_list_preview_pause_resume_unsubscribe(env: Env) -> None:
         "Europe/Paris",
     ), "the user's time zone from users.info"
     listed = env.command("list")
-    assert "small" in listed and "daily 09:00 Europe/Paris" in listed
+    assert "small" in listed
+    assert "daily 09:00 Europe/Paris" in listed
 
     assert "Paused" in env.command("pause small")
     assert env.store.get("slack/U0ALICE/small").paused  # type: ignore[union-attr]
@@ -229,7 +235,8 @@ def test_here_needs_membership_and_limits_hold(env: Env) -> None:
     assert "Subscribed" in env.command("subscribe LoRA here", channel="C0PAPERS")
     assert env.store.of_owner("U0ALICE")[0].target == "slack:C0PAPERS"
     reply = env.command("subscribe LoRA here", user="U0BOB", channel="C0PAPERS")
-    assert "member" in reply and not env.store.of_owner("U0BOB")
+    assert "member" in reply
+    assert not env.store.of_owner("U0BOB")
     env.command("subscribe QLoRA")
     env.command("subscribe DPO")
     assert "the most allowed" in env.command("subscribe RLHF")
@@ -238,7 +245,8 @@ def test_here_needs_membership_and_limits_hold(env: Env) -> None:
 
 def test_user_text_is_escaped_in_replies(env: Env) -> None:
     reply = env.command('subscribe "<!channel>" name:x')
-    assert "<!channel>" not in reply and "&lt;!channel&gt;" in reply
+    assert "<!channel>" not in reply
+    assert "&lt;!channel&gt;" in reply
 
 
 def test_home_tab_buttons_and_modal(env: Env) -> None:
@@ -279,7 +287,8 @@ def test_home_tab_buttons_and_modal(env: Env) -> None:
     env.peer.click(views_action := "rule_text", "LoRA size<=1B", view=typing)
     env.wait_calls("views.update", 1)
     updated = env.slack.calls("views.update")[-1].body
-    assert views_action and "Would have matched *1* paper " in json.dumps(view_of(updated))
+    assert views_action
+    assert "Would have matched *1* paper " in json.dumps(view_of(updated))
 
     submit = {
         "type": "view_submission",
@@ -303,7 +312,8 @@ def test_home_tab_buttons_and_modal(env: Env) -> None:
     assert env.store.get("slack/U0ALICE/lora").rule_text == "LoRA size<=1B"  # type: ignore[union-attr]
     submit["view"]["state"]["values"]["rule"]["rule_text"]["value"] = "LoRA size<=1X"  # type: ignore[index]
     bad = env.peer.interaction(submit)
-    assert bad.status == 200 and json.loads(bad.body)["response_action"] == "errors"
+    assert bad.status == 200
+    assert json.loads(bad.body)["response_action"] == "errors"
 
     env.peer.click("sub_delete", "slack/U0ALICE/lora")
     env.wait_calls("views.publish", 7)

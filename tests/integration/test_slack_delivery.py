@@ -60,8 +60,10 @@ def test_batch_arrives_as_one_message_without_unfurls_or_mentions(
     assert post.path == "/api/chat.postMessage"
     assert post.headers["authorization"] == f"Bearer {TOKEN}"
     assert post.body["channel"] == "#papers"
-    assert post.body["unfurl_links"] is False and post.body["unfurl_media"] is False
-    assert "link_names" not in post.body and "parse" not in post.body
+    assert post.body["unfurl_links"] is False
+    assert post.body["unfurl_media"] is False
+    assert "link_names" not in post.body
+    assert "parse" not in post.body
     assert post.body["blocks"] == render_slack(three_paper_batch())[0]["blocks"]
 
 
@@ -85,7 +87,8 @@ def test_long_retry_after_is_handed_to_the_outbox_instead_of_blocking(
         channel(bot_settings(tmp_path, slack_server), "team-slack", fake_clock).deliver(
             three_paper_batch()
         )
-    assert not caught.value.permanent and caught.value.retry_after == 120
+    assert not caught.value.permanent
+    assert caught.value.retry_after == 120
     assert max(fake_clock.sleeps, default=0) < 5
 
 
@@ -119,7 +122,8 @@ def test_permanent_error_fails_after_one_try_with_its_reason(
         channel(bot_settings(tmp_path, slack_server), "team-slack", fake_clock).deliver(
             three_paper_batch()
         )
-    assert caught.value.permanent and caught.value.reason == code
+    assert caught.value.permanent
+    assert caught.value.reason == code
     assert len(slack_server.attempts()) == 1
 
 
@@ -133,8 +137,10 @@ def test_wrong_token_is_permanent_and_never_shown(
     )
     with pytest.raises(DeliveryError) as caught:
         channel(settings, "slack:#papers", fake_clock).deliver(three_paper_batch())
-    assert caught.value.permanent and caught.value.reason == "invalid_auth"
-    assert "xoxb-wrong" not in str(caught.value) and "xoxb-wrong" not in repr(caught.value)
+    assert caught.value.permanent
+    assert caught.value.reason == "invalid_auth"
+    assert "xoxb-wrong" not in str(caught.value)
+    assert "xoxb-wrong" not in repr(caught.value)
 
 
 def test_missing_token_variable_is_permanent_and_names_the_variable(
@@ -143,7 +149,8 @@ def test_missing_token_variable_is_permanent_and_names_the_variable(
     settings = settings_for(tmp_path, "slack: {token_env: NOT_SET_ANYWHERE}\n")
     with pytest.raises(DeliveryError) as caught:
         channel(settings, "slack:#papers", fake_clock).deliver(three_paper_batch())
-    assert caught.value.permanent and "NOT_SET_ANYWHERE" in caught.value.reason
+    assert caught.value.permanent
+    assert "NOT_SET_ANYWHERE" in caught.value.reason
 
 
 def test_direct_message_opens_the_dm_and_posts_there(
@@ -187,11 +194,13 @@ def test_webhook_destination_posts_payload_and_keeps_its_url_secret(
     channel(settings, "hook", fake_clock).deliver(three_paper_batch())
     [post] = slack_server.posts()
     assert post.path == "/webhook/T1/B1/verysecretpart"
-    assert post.body["unfurl_links"] is False and post.body["blocks"]
+    assert post.body["unfurl_links"] is False
+    assert post.body["blocks"]
     slack_server.fail_permanently("channel_is_archived")
     with pytest.raises(DeliveryError) as caught:
         channel(settings, "hook", fake_clock).deliver(daily_feed_batch(2))
-    assert caught.value.permanent and "verysecretpart" not in str(caught.value)
+    assert caught.value.permanent
+    assert "verysecretpart" not in str(caught.value)
     assert "verysecretpart" not in caplog.text
 
 
@@ -212,8 +221,10 @@ def test_malformed_webhook_url_is_permanent_and_never_shown(
     )
     with pytest.raises(DeliveryError) as caught:
         channel(settings, "hook", fake_clock).deliver(three_paper_batch())
-    assert caught.value.permanent and "HOOK" in caught.value.reason
-    assert "verysecretpart" not in str(caught.value) and "verysecretpart" not in caplog.text
+    assert caught.value.permanent
+    assert "HOOK" in caught.value.reason
+    assert "verysecretpart" not in str(caught.value)
+    assert "verysecretpart" not in caplog.text
     assert fake_clock.sleeps == [], "a broken URL is not retried"
 
 

@@ -78,9 +78,11 @@ def test_a_restart_after_part_two_failed_posts_only_parts_two_and_three(
     again = Pipeline.open(settings)
     try:
         retried = again.run_once(now=FEED_TIME + timedelta(minutes=11))
-        assert retried.delivery.sent == PAPERS and retried.delivery.messages == 1
+        assert retried.delivery.sent == PAPERS
+        assert retried.delivery.messages == 1
         posts = slack_server.posts()
-        assert len(posts) == 3 and posts[0] is part_one, "part 1 is not posted again"
+        assert len(posts) == 3, "part 1 is not posted again"
+        assert posts[0] is part_one, "part 1 is not posted again"
         assert "thread_ts" not in part_one.body
         assert [p.body["thread_ts"] for p in posts[1:]] == [slack_server.timestamps[0]] * 2
         shown = [n for post in posts for n in papers_in(post)]

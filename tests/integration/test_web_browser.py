@@ -149,7 +149,8 @@ def test_edit_a_rule_see_errors_and_preview_save_and_the_service_uses_it(
     editor.send_keys(broken)
     error = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#errors li")))
     assert error.get_attribute("data-line") == str(start + 3)
-    assert "unknown key 'anyy'" in error.text and f"line {start + 3}," in error.text
+    assert "unknown key 'anyy'" in error.text
+    assert f"line {start + 3}," in error.text
     marked = driver.find_elements(By.CSS_SELECTOR, "#gutter .line.bad")
     assert [m.text for m in marked] == [str(start + 3)]
     assert not driver.find_element(By.ID, "save").is_enabled()
@@ -189,7 +190,8 @@ def test_search_the_papers_page(site: Site, driver: WebDriver) -> None:
     assert "LoRA: Low-Rank Adaptation of Large Language Models" in titles
     assert all("lora" in t.lower() or "low-rank" in t.lower() for t in titles[:1])
     first = driver.find_element(By.CSS_SELECTOR, "li.paper")
-    assert "Listed by:" in first.text and "arXiv" in first.text
+    assert "Listed by:" in first.text
+    assert "arXiv" in first.text
     driver.find_element(By.NAME, "size_max").send_keys("13B\n")
     wait.until(ec.url_contains("size_max=13B"))
     narrowed = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "li.paper .title")]
