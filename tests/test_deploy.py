@@ -3,9 +3,11 @@ manifests against the Kubernetes schemas, and the shipped configs loading cleanl
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -179,3 +181,19 @@ def test_shipped_kubernetes_rules_load(tmp_path: Path) -> None:
     ruleset = load_rules([tmp_path / "papers.yaml"], has_destination=settings.has_destination)
     assert ruleset.is_ok, [str(e) for e in ruleset.errors]
     assert ruleset.rules
+
+
+def test_every_file_the_package_reads_is_in_its_package_data() -> None:
+    # a file under mailer/ that is not Python ships only if package-data names it: the
+    # web pages' CSS and JS were left out of `pip install .` (the Dockerfile's install)
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["mailer"]
+    data = [
+        p.relative_to(ROOT / "mailer").as_posix()
+        for p in (ROOT / "mailer").rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    ]
+    assert data, "the walk found the templates and static files"
+    missing = [d for d in data if not any(fnmatch.fnmatch(d, pat) for pat in patterns)]
+    assert missing == []

@@ -146,3 +146,19 @@ def test_the_outbox_depth_metric_counts_retrying_alerts_under_that_name(
         assert sample("mailer_outbox_depth", {"state": "failed"}) in (None, 0)
     finally:
         store.close()
+
+
+def test_an_old_replica_still_storing_failed_is_read_as_retrying(state_url: str) -> None:  # noqa: F811
+    # a rolling update: the new pod migrated, the old leader still stores "failed"
+    store = Store.open(state_url)
+    try:
+        _record(store, 1)
+        _record(store, 2)
+        with store.engine.begin() as conn:
+            conn.execute(update(outbox).values(state="failed", next_attempt_at=T0))
+        counts = store.outbox_counts()
+        assert counts[OutboxState.RETRYING] == 2
+        assert [e.state for e in store.list_outbox()] == [OutboxState.RETRYING] * 2
+        assert len(store.claim_next_batch(T0 + timedelta(minutes=1), worker("w"), LEASE)) == 1
+    finally:
+        store.close()

@@ -36,6 +36,9 @@ class MessageStatus(StrEnum):
     QUARANTINED = "quarantined"  # over its parse budget; `mailer replay` tries it again
 
 
+LEGACY_RETRYING = "failed"  # RETRYING as versions before store migration 11 stored it
+
+
 class OutboxState(StrEnum):
     """Where an alert is in the outbox; stored, printed (`--json` too) and used as the
     `mailer_outbox_depth` label under the same name (store migration 11 renamed the
@@ -45,6 +48,11 @@ class OutboxState(StrEnum):
     RETRYING = "retrying"  # a delivery attempt failed; tried again at next_attempt_at
     SENT = "sent"
     DEAD = "dead"  # given up on: a permanent failure or out of attempts
+
+    @classmethod
+    def _missing_(cls, value: object) -> OutboxState | None:
+        # an older replica, still running during a rolling update, stores RETRYING so
+        return cls.RETRYING if value == LEGACY_RETRYING else None
 
     @property
     def is_open(self) -> bool:

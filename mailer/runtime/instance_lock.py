@@ -81,7 +81,7 @@ class FileLock:
             os.close(self._fd)
             who = f" (pid {holder})" if holder else ""
             raise AlreadyRunningError(
-                f"another mailer serve is already running against this state{who}: "
+                f"another mailer serve or watch is already running against this state{who}: "
                 f"{path} is locked. Stop it first, or point --config at another state. "
                 "Several replicas need a PostgreSQL state (state: postgresql://...; "
                 "see docs/deploy.md)."
@@ -114,7 +114,7 @@ class AdvisoryLock:
         if not self._try_lock():
             self.release()
             raise AlreadyRunningError(
-                f"another mailer serve is already running against {self._shown} "
+                f"another mailer serve or watch is already running against {self._shown} "
                 f"(schema {self.schema}; it holds PostgreSQL advisory lock {self.key}). "
                 "Stop it first."
             )

@@ -28,7 +28,15 @@ from sqlalchemy import (
 
 from mailer.core.keys import NoticeKey
 from mailer.store import codec
-from mailer.store.schema import DEAD, RETRYING, SENT, messages, metadata, outbox
+from mailer.store.schema import (
+    DEAD,
+    RETRYING,
+    SENT,
+    messages,
+    metadata,
+    outbox,
+    stored_states,
+)
 
 notices = Table(
     "notices",
@@ -126,7 +134,7 @@ class NoticeLog:
                 outbox.outerjoin(last_sent, last_sent.c.destination == outbox.c.destination)
             )
             .where(
-                outbox.c.state.in_([RETRYING, DEAD]),
+                outbox.c.state.in_(stored_states((RETRYING, DEAD))),
                 outbox.c.attempts > 0,
                 (last_sent.c.sent.is_(None)) | (outbox.c.due_at > last_sent.c.sent),
             )

@@ -23,7 +23,16 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, selec
 from mailer.core.keys import BatchKey, Claim
 from mailer.core.models import MatchReason, OutboxState, Paper
 from mailer.store import codec
-from mailer.store.schema import DEAD, PENDING, RETRYING, SENT, outbox, papers
+from mailer.store.schema import (
+    DEAD,
+    OPEN,
+    PENDING,
+    RETRYING,
+    SENT,
+    outbox,
+    papers,
+    stored_states,
+)
 
 __all__ = ["ClaimedAlert", "OutboxEntry", "OutboxGroup", "OutboxQueries"]
 
@@ -114,7 +123,7 @@ def delivery_transaction(engine: Engine) -> Iterator[Connection]:
 def _due(now: datetime) -> ColumnElement[bool]:
     at = codec.to_db_time(now)
     return and_(
-        outbox.c.state.in_([PENDING, RETRYING]),
+        outbox.c.state.in_(stored_states(OPEN)),
         outbox.c.due_at <= at,
         outbox.c.next_attempt_at <= at,
         or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < at),
@@ -228,7 +237,7 @@ class OutboxQueries:
             result = conn.execute(
                 update(outbox)
                 .where(
-                    outbox.c.claimed_by == claim.to_str(), outbox.c.state.in_([PENDING, RETRYING])
+                    outbox.c.claimed_by == claim.to_str(), outbox.c.state.in_(stored_states(OPEN))
                 )
                 .values(claimed_until=codec.to_db_time(until))
             )
@@ -241,7 +250,7 @@ class OutboxQueries:
             .where(
                 outbox.c.claimed_by.is_not(None),
                 outbox.c.claimed_until >= codec.to_db_time(now),
-                outbox.c.state.in_([PENDING, RETRYING]),
+                outbox.c.state.in_(stored_states(OPEN)),
             )
             .distinct()
         )
@@ -327,7 +336,7 @@ class OutboxQueries:
         query = (
             select(outbox, papers.c.title)
             .join(papers, papers.c.id == outbox.c.paper_id)
-            .where(outbox.c.state.in_(list(states)))
+            .where(outbox.c.state.in_(stored_states(states)))
             .order_by(outbox.c.state, outbox.c.next_attempt_at, outbox.c.id)
             .limit(limit)
         )
@@ -367,7 +376,7 @@ class OutboxQueries:
                 func.min(outbox.c.due_at),
                 func.max(outbox.c.attempts),
             )
-            .where(outbox.c.state.in_(list(states)))
+            .where(outbox.c.state.in_(stored_states(states)))
             .group_by(*key)
             .order_by(outbox.c.state, outbox.c.rule, outbox.c.destination)
         )
@@ -398,7 +407,7 @@ class OutboxQueries:
             select(func.count())
             .select_from(outbox)
             .where(
-                outbox.c.state.in_([PENDING, RETRYING]),
+                outbox.c.state.in_(stored_states(OPEN)),
                 or_(outbox.c.due_at > at, outbox.c.next_attempt_at > at),
             )
         )
@@ -409,7 +418,7 @@ class OutboxQueries:
         """When the next alert that is not due at `now` becomes due (None if none waits)."""
         at = codec.to_db_time(now)
         query = select(func.min(outbox.c.next_attempt_at)).where(
-            outbox.c.state.in_([PENDING, RETRYING]), outbox.c.next_attempt_at > at
+            outbox.c.state.in_(stored_states(OPEN)), outbox.c.next_attempt_at > at
         )
         with self.engine.connect() as conn:
             return codec.from_db_time(conn.execute(query).scalar())
@@ -418,5 +427,7 @@ class OutboxQueries:
         """Alerts per state, every state present (0 when none)."""
         query = select(outbox.c.state, func.count()).group_by(outbox.c.state)
         with self.engine.connect() as conn:
-            counts = {state: int(n) for state, n in conn.execute(query)}
-        return {s: counts.get(s, 0) for s in OutboxState}
+            counts = dict.fromkeys(OutboxState, 0)
+            for state, n in conn.execute(query):  # "failed" (an old replica's) adds to RETRYING
+                counts[OutboxState(state)] += int(n)
+        return counts

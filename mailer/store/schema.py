@@ -9,6 +9,8 @@ source, folder, uid, Message-ID, rule or batch key is written as its start and a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -24,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from mailer.core.models import MessageStatus, OutboxState
+from mailer.core.models import LEGACY_RETRYING, MessageStatus, OutboxState
 
 metadata = MetaData()
 
@@ -40,6 +42,16 @@ PENDING = OutboxState.PENDING
 SENT = OutboxState.SENT
 RETRYING = OutboxState.RETRYING
 DEAD = OutboxState.DEAD
+OPEN = (PENDING, RETRYING)  # still to be delivered
+
+
+def stored_states(states: Iterable[OutboxState]) -> list[str]:
+    """The stored values that mean `states`: a retrying alert is also read under the name
+    versions before migration 11 stored it ("failed"), which an old replica still running
+    during a rolling update keeps writing (`OutboxState` reads it as RETRYING)."""
+    values = [str(state) for state in states]
+    return [*values, LEGACY_RETRYING] if RETRYING in values else values
+
 
 schema_version = Table(
     "schema_version",
