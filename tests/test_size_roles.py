@@ -770,3 +770,40 @@ def test_example_cues_are_the_word_bounded_pattern(text: str) -> None:
     plain = re.compile(r"\b(?:[Ll]ike|[Ss]uch as)\b")
     found = [m.span() for m in EXAMPLE_CUE.finditer(text) if is_word_start(text, m.start())]
     assert found == [m.span() for m in plain.finditer(text)]
+
+
+# Classes of error read on blind2 (roles3): for each, sentences of our own, written before the
+# fix and failing then. The model a comparison is run with is the testbed, not the other side.
+TESTBED_CLASS = [
+    ("The new sampler beats PPO by +4.1 points with the Llama-3.2-3B model.", {3 * B: "own"}),
+    (
+        "Compared to vanilla prompting with Gemma-2-9B, the proposed scheme gains 5 points.",
+        {9 * B: "own"},
+    ),
+    (
+        "SparseRL surpasses DPO by 2.4 and 3.1 points using 3B and 8B backbones, respectively.",
+        {3 * B: "own", 8 * B: "own"},
+    ),
+    (
+        "Our recipe improves over supervised fine-tuning by 7% with Mistral-7B as the backbone.",
+        {7 * B: "own"},
+    ),
+    (
+        "The planner outperforms ReAct on WebShop with Phi-3-mini-3.8B, beating every prior agent.",
+        {int(3.8 * B): "own"},
+    ),
+    # the other side stays compared
+    ("Our 1B model outperforms models with 7B parameters.", {1 * B: "own", 7 * B: "compared"}),
+    ("Our 2B model is compared with Llama-2-13B.", {2 * B: "own", 13 * B: "compared"}),
+    (
+        "Our 3B model beats GPT-3 175B with far fewer parameters.",
+        {3 * B: "own", 175 * B: "compared"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TESTBED_CLASS)
+def test_the_model_a_comparison_runs_with_is_the_testbed(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

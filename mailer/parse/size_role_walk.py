@@ -32,6 +32,7 @@ from mailer.parse.size_role_words import (
     LIST_JOINERS,
     MAKE_UP_PARTICIPLES,
     METHOD_NOUNS,
+    MODEL_NOUNS,
     OBJECT_BREAKS,
     OWN_BEFORE,
     QUALITY_NOUNS,
@@ -44,6 +45,9 @@ from mailer.parse.size_role_words import (
     SUBJECT_ADVERBS,
 )
 
+# "compete with X", "on par with X": "with" gives the other side after these
+_COMPARE_WITH_LEADS = frozenset({"compete", "competes", "competing", "competitive", "par"})
+_TESTBED_FILLERS = LIST_JOINERS | {"the", "a", "an"}
 _BEFORE_WORDS = 10  # lowercase words: names in a list of baselines do not count
 # Every word `role_from_words_before` acts on; the others it only counts
 _WALK_CUES = (
@@ -80,6 +84,7 @@ def role_from_words_before(
                 (word in SCOPE_END_WORDS and not _is_make_up(before, index))
                 or (word == "by" and following[:1].isdigit())
                 or (word in ("with", "using") and following in ("only", "just", "merely"))
+                or _is_testbed(before, raw_before, index)
             ):
                 scoped = True
             if word in COMPARE_BEFORE and not scoped and not _is_without_object(raw_before, index):
@@ -120,7 +125,7 @@ def role_from_words_before(
                 return "own"  # "we compare with X-175B and train a 1B model"
             previous = before[index - 1] if index > 0 else ""
             if (
-                (word == "over" and previous in COMPARE_OVER_LEADS)
+                (not scoped and word == "over" and previous in COMPARE_OVER_LEADS)
                 or (  # "preferred our 2B model over X"
                     not scoped
                     and word == "over"
@@ -167,6 +172,28 @@ def _is_compare_object(before: Sequence[str], index: int) -> bool:
         if word in CLAUSE_STARTS or word in STUDY_CLAUSE_WORDS:
             return False
     return False
+
+
+def _is_testbed(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:
+    """Whether "with"/"using" at before[index] introduces the model a comparison is run with,
+    which ends the comparison's object: "beats PPO by 4 points with the Llama-3.2-3B model",
+    "compared to plain decoding with Qwen2.5-1.5B". Not the other side itself ("compared
+    with X", "compete with X") nor what a compared noun has ("models with 7B parameters"):
+    the word before it is the comparison's object, and only the sized name follows."""
+    if before[index] not in ("with", "using") or index == 0:
+        return False
+    previous = before[index - 1]
+    if (
+        previous in COMPARE_TO_LEADS
+        or previous in COMPARE_BEFORE
+        or previous in MODEL_NOUNS
+        or previous in _COMPARE_WITH_LEADS
+    ):
+        return False
+    return all(
+        w[:1].isupper() or has_digit(w) or w.lower() in _TESTBED_FILLERS
+        for w in raw_before[index + 1 :]
+    )
 
 
 def _is_make_up(before: Sequence[str], index: int) -> bool:
