@@ -807,3 +807,36 @@ def test_the_model_a_comparison_runs_with_is_the_testbed(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# A role word after a comparison verb is the other side, not the sized model's role.
+ROLE_AFTER_COMPARISON_CLASS = [
+    (
+        "Fine-tuned with the new recipe, Qwen2.5-3B surpasses the 72B teacher on MATH.",
+        {3 * B: "own", 72 * B: "compared"},
+    ),
+    (
+        "With TinyAlign, Gemma-2-2B reaches 71% accuracy, outperforming all baseline reward models.",
+        {2 * B: "own"},
+    ),
+    ("After distillation, Llama-3.2-1B even beats its teacher on three of five tasks.", {B: "own"}),
+    (
+        "Phi-3-mini-3.8B trained this way exceeds the strongest baselines by 4 points.",
+        {int(3.8 * B): "own"},
+    ),
+    (
+        "The method lifts SmolLM-360M to 40% on GSM8K, surpassing the judge itself.",
+        {360 * M: "own"},
+    ),
+    # the role word names the size's role
+    ("Llama-3-70B serves as the teacher.", {70 * B: "compared"}),
+    ("We use Qwen2.5-72B as a judge, which outperforms humans.", {72 * B: "compared"}),
+    ("Mixtral-8x7B and Qwen-72B are strong baselines.", {56 * B: "compared", 72 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ROLE_AFTER_COMPARISON_CLASS)
+def test_a_role_word_after_a_comparison_is_the_other_side(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

@@ -15,6 +15,7 @@ from mailer.parse.size_role_text import TextCues, has_digit
 from mailer.parse.size_role_words import (
     CLAUSE_STARTS,
     COMPARE_AFTER,
+    COMPARE_BEFORE,
     CREATE_VERBS,
     DATA_NOUNS,
     DATA_VERB_STEMS,
@@ -56,6 +57,18 @@ def words_after(raw_after: Sequence[str]) -> list[str]:
         if len(words) == _AFTER_WORDS:
             break
     return words
+
+
+def is_named_by_role(after: Sequence[str]) -> bool:
+    """Whether a role word after the size names its role ("7B baselines", "X-70B as the
+    judge") before a comparison starts: in "X-9B, outperforming all baseline PRMs" and "X-1B
+    even beats its teacher" the baselines and the teacher are the other side."""
+    for word in after:
+        if word in COMPARE_BEFORE:
+            return False
+        if word in COMPARE_AFTER:
+            return True
+    return False
 
 
 def clause_after(raw_after: Sequence[str]) -> list[str]:

@@ -43,6 +43,7 @@ from mailer.parse.size_role_cues import (
     is_data_source,
     is_field_subject,
     is_headed_by_role,
+    is_named_by_role,
     is_others_work,
     is_peer,
     is_reference,
@@ -125,7 +126,7 @@ def role_of(
     def read(own_names: frozenset[str]) -> SizeRole:
         if is_threshold(text, start, before):
             return "own" if authors_make(before, own_names) else "compared"
-        if not COMPARE_AFTER.isdisjoint(after) and not authors_make(before, own_names):
+        if is_named_by_role(after) and not authors_make(before, own_names):
             return "compared"
         after_colon = text[sentence_start - 1 : sentence_start] == ":"
         if after_colon and _is_role_label(text, sentence_start - 1):
