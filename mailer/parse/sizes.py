@@ -323,12 +323,23 @@ def _group_mentions(text: str, mentions: list[_Mention]) -> list[list[_Mention]]
             if mention.start >= last.end and (
                 not between
                 or _JOINER.fullmatch(between)
-                or (_QUALIFIED_JOINER.fullmatch(between) and _verdict_after(text, last.end) is None)
+                or (
+                    _QUALIFIED_JOINER.fullmatch(between)
+                    and _verdict_after(text, last.end) is None
+                    and not _is_counted_noun(between)
+                )
             ):
                 groups[-1].append(mention)
                 continue
         groups.append([mention])
     return groups
+
+
+def _is_counted_noun(between: str) -> bool:
+    """Whether the word joining two sizes is a plural noun the first counts ("100K edits and
+    72B-parameter models"), not a qualifier the sizes share ("82B English, 20B Chinese")."""
+    word = between.strip().split(None, 1)[0].rstrip(",")
+    return word.islower() and word.endswith("s") and not word.endswith("ss")
 
 
 def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
@@ -343,6 +354,8 @@ def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     # "8K", "200K" are context lengths and vocabularies unless "parameters" follows
     sizes = [m for m in group if m.scale >= 10**6]
     if verdict is not None:
+        if verdict == "model" and first.kind == "worded" and _is_counted(text, last.end):
+            return []  # "8.9 billion possible variants": a count of things, not a size
         return sizes if verdict == "model" else []
     if any(m.kind == "worded" for m in group):
         return sizes if _has_parameter_lead(text, first.start) else []
@@ -351,6 +364,20 @@ def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     if all(m.scale == 10**6 for m in group) and not _is_named(text, first.start):
         return []  # "23.5M generated relations": millions are sizes only beside a name
     return sizes
+
+
+def _is_counted(text: str, end: int) -> bool:
+    """Whether a plain word stands between a number written with a scale word and the model
+    word after it ("8.9 billion possible variants", "90 million imputed variants"): a
+    model's size is written against its noun or name ("a 13 billion LLM", "1.5 billion
+    Qwen model"), so the number counts things."""
+    words = _WORDS.first(text[end : end + 40], 3)
+    return (
+        bool(words)
+        and words[0].islower()
+        and words[0] not in MODEL_WORDS
+        and PARAMETER_WORDS.isdisjoint(words)  # "3 billion sparsely activated parameters"
+    )
 
 
 def _word_before(text: str, start: int) -> str:
@@ -377,6 +404,8 @@ def _verdict_after(text: str, end: int) -> Verdict | None:
         if word in PARAMETER_WORDS:
             return "parameters"
         if word in MODEL_WORDS:
+            if words[index + 1 : index + 2] and words[index + 1] in NON_PARAMETER_WORDS:
+                continue  # a modifier of what is counted: "2.8 million LLM responses"
             return "model"
         if word in NON_PARAMETER_WORDS:
             following = words[index + 1] if index + 1 < len(words) else ""
