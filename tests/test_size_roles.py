@@ -840,3 +840,29 @@ def test_a_role_word_after_a_comparison_is_the_other_side(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# "for" after a score names whose score a comparison sets against the paper's.
+SCORE_OWNER_CLASS = [
+    (
+        "Our 1B model scores 61.2, compared with 55.0 for Llama-3.2-3B.",
+        {B: "own", 3 * B: "compared"},
+    ),
+    (
+        "TinyCoder-350M solves 30% of tasks, versus 12% for CodeGen-2B.",
+        {350 * M: "own", 2 * B: "compared"},
+    ),
+    ("The recipe yields 48.1 BLEU, against 45.3 for NLLB-3.3B.", {int(3.3 * B): "compared"}),
+    (
+        "Accuracy rises to 72%, compared to only 64% for Mistral-7B and 60% for Gemma-7B.",
+        {7 * B: "compared"},
+    ),
+    # "for" after a margin or a setting stays a setting
+    ("The method outperforms GRPO by 3.1 points for 7B models.", {7 * B: "own"}),
+    ("We outperform prior work on 4 benchmarks for Qwen2.5-7B.", {7 * B: "own"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SCORE_OWNER_CLASS)
+def test_for_after_a_compared_score_names_its_model(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected

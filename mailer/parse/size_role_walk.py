@@ -81,7 +81,11 @@ def role_from_words_before(
                 return "own"
             following = before[index + 1] if index + 1 < len(before) else ""
             if (
-                (word in SCOPE_END_WORDS and not _is_make_up(before, index))
+                (
+                    word in SCOPE_END_WORDS
+                    and not _is_make_up(before, index)
+                    and not _is_score_owner(before, index)
+                )
                 or (word == "by" and following[:1].isdigit())
                 or (word in ("with", "using") and following in ("only", "just", "merely"))
                 or _is_testbed(before, raw_before, index)
@@ -194,6 +198,17 @@ def _is_testbed(before: Sequence[str], raw_before: Sequence[str], index: int) ->
         w[:1].isupper() or has_digit(w) or w.lower() in _TESTBED_FILLERS
         for w in raw_before[index + 1 :]
     )
+
+
+def _is_score_owner(before: Sequence[str], index: int) -> bool:
+    """ "compared with 55.0 for X-3B", "versus 12% for Y-2B": "for" after a score names whose
+    score the comparison's object is, so the object goes on (not a setting, as in "by 3
+    points for 7B models")."""
+    return before[index] == "for" and index > 0 and _is_number(before[index - 1])
+
+
+def _is_number(word: str) -> bool:
+    return bool(word) and word.replace(".", "", 1).replace(",", "").isdigit()
 
 
 def _is_make_up(before: Sequence[str], index: int) -> bool:
