@@ -866,3 +866,40 @@ SCORE_OWNER_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), SCORE_OWNER_CLASS)
 def test_for_after_a_compared_score_names_its_model(text: str, expected: dict[int, str]) -> None:
     assert roles(text) == expected
+
+
+# A list after "including" names members of the plural noun before it and takes its place.
+INCLUDING_CLASS = [
+    (
+        "Our 2B model beats larger open models on every benchmark, including Llama-3-70B and"
+        " Qwen2-72B.",
+        {2 * B: "own", 70 * B: "compared", 72 * B: "compared"},
+    ),
+    (
+        "The student surpasses strong proprietary LLMs on MMLU, including Falcon-180B.",
+        {180 * B: "compared"},
+    ),
+    (
+        "Our agent outperforms popular frameworks and models across five tasks, including"
+        " Mixtral-8x22B.",
+        {176 * B: "compared"},
+    ),
+    (
+        "Trained on our data, the 1B model exceeds prior systems on all splits, including a 13B"
+        " model.",
+        {B: "own", 13 * B: "compared"},
+    ),
+    # the noun is in the comparison's setting, or there is no comparison: own
+    ("Our method outperforms GRPO on three models, including Qwen2.5-7B.", {7 * B: "own"}),
+    (
+        "We evaluate open LLMs on the benchmark, including Llama-3-8B and Qwen2-7B.",
+        {7 * B: "own", 8 * B: "own"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), INCLUDING_CLASS)
+def test_a_list_after_including_takes_its_head_nouns_place(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

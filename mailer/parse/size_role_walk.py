@@ -48,6 +48,11 @@ from mailer.parse.size_role_words import (
 # "compete with X", "on par with X": "with" gives the other side after these
 _COMPARE_WITH_LEADS = frozenset({"compete", "competes", "competing", "competitive", "par"})
 _TESTBED_FILLERS = LIST_JOINERS | {"the", "a", "an"}
+# Plural nouns whose members a list of models after "including" names
+_LIST_HEADS = frozenset(
+    {"models", "llms", "mllms", "vlms", "lms", "variants", "systems", "baselines"}
+    | {"competitors", "counterparts", "alternatives"}
+)
 _BEFORE_WORDS = 10  # lowercase words: names in a list of baselines do not count
 # Every word `role_from_words_before` acts on; the others it only counts
 _WALK_CUES = (
@@ -74,8 +79,15 @@ def role_from_words_before(
     cues = _WALK_CUES | own_names if own_names else _WALK_CUES
     plain_words = 0
     scoped = False  # past the end of a comparison's object
+    resume = len(before)  # a list after "including" goes on at its head noun
     for index in range(len(before) - 1, -1, -1):
+        if index >= resume:
+            continue
         word = before[index]
+        if word == "including":
+            resume = _list_head(before, index)
+            scoped = False
+            continue
         if word in cues:  # most words decide nothing: only count them
             if word in OWN_BEFORE or word in own_names:
                 return "own"
@@ -198,6 +210,16 @@ def _is_testbed(before: Sequence[str], raw_before: Sequence[str], index: int) ->
         w[:1].isupper() or has_digit(w) or w.lower() in _TESTBED_FILLERS
         for w in raw_before[index + 1 :]
     )
+
+
+def _list_head(before: Sequence[str], index: int) -> int:
+    """Where the plural noun a list after "including" at before[index] names members of is
+    ("larger open models on every benchmark, including X-70B": "models"), or `index` when
+    there is none near: the list takes that noun's place in the sentence."""
+    for earlier in range(index - 1, max(-1, index - 9), -1):
+        if before[earlier] in _LIST_HEADS:
+            return earlier
+    return index
 
 
 def _is_score_owner(before: Sequence[str], index: int) -> bool:
