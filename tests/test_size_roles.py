@@ -903,3 +903,30 @@ def test_a_list_after_including_takes_its_head_nouns_place(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# After a role noun and a colon, results ("+3.2% on X-1B") are not the role's members.
+COLON_RESULTS_CLASS = [
+    (
+        "Both variants beat the RLHF baselines: +3.2% on Llama-3.2-1B and +2.7% on Llama-3.1-8B.",
+        {B: "own", 8 * B: "own"},
+    ),
+    (
+        "Gains over the teacher: 4.1 points on Qwen2.5-0.5B and 2.9 points on Qwen2.5-3B.",
+        {500 * M: "own", 3 * B: "own"},
+    ),
+    ("Improvements over strong baselines: 6.3 BLEU with mT5-580M.", {580 * M: "own"}),
+    (
+        "Our models exceed the baselines: +5% on Qwen3-1.7B (matching a 14B model).",
+        {int(1.7 * B): "own", 14 * B: "compared"},
+    ),
+    # a role label before names
+    ("Baselines: Llama-2-70B and Falcon-40B.", {40 * B: "compared", 70 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), COLON_RESULTS_CLASS)
+def test_results_after_a_role_and_a_colon_are_on_the_papers_models(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

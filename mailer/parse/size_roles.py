@@ -128,7 +128,9 @@ def role_of(
             return "own" if authors_make(before, own_names) else "compared"
         if is_named_by_role(after) and not authors_make(before, own_names):
             return "compared"
-        after_colon = text[sentence_start - 1 : sentence_start] == ":"
+        after_colon = text[sentence_start - 1 : sentence_start] == ":" and not _lists_results(
+            text, sentence_start, start
+        )
         if after_colon and _is_role_label(text, sentence_start - 1):
             return "compared"  # "Teacher: Qwen2.5-72B-Instruct; students: ..."
         if is_data_source(before, after) or (
@@ -213,6 +215,14 @@ def _is_plainly_own(
 
 def _trim(token: str) -> str:
     return token.lstrip(_OPENING).rstrip(_CLOSING)
+
+
+def _lists_results(text: str, sentence_start: int, start: int) -> bool:
+    """Whether what follows a colon is a result ("beat the baselines: +3.2% on X-1B and ...",
+    "gains over the teacher: 4.1 points on X-0.5B"), not a list of the models a role noun
+    before the colon labels: a number other than the size opens it."""
+    first = text[sentence_start:start].lstrip()
+    return bool(first) and first.lstrip("+-−~≈")[:1].isdigit()
 
 
 def _is_role_label(text: str, colon: int) -> bool:
