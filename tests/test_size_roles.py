@@ -930,3 +930,21 @@ def test_results_after_a_role_and_a_colon_are_on_the_papers_models(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# A bound on one model ("a less than 1M-param controller") is its size, not a class bound.
+BOUND_OF_ONE_CLASS = [
+    ("A less than 5M-parameter adapter steers the frozen LLM.", {5 * M: "own"}),
+    ("Each expert gets a sub-100M router.", {100 * M: "own"}),
+    ("An under 2B vision encoder suffices for the task.", {2 * B: "own"}),
+    ("The method trains a fewer than 50M parameter head.", {50 * M: "own"}),
+    # a bound on a class of others' models
+    ("Models with fewer than 10B parameters fail at this task.", {10 * B: "compared"}),
+    ("Small vision-language models ($\\leq$2B) lag behind.", {2 * B: "compared"}),
+    ("Open models below 100B size remain weak.", {100 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BOUND_OF_ONE_CLASS)
+def test_a_bound_on_one_model_is_its_size(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected

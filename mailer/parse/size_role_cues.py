@@ -87,8 +87,18 @@ def is_threshold(text: str, start: int, before: Sequence[str]) -> bool:
     """Whether a bound of a class comes right before the size: "fewer than 10B",
     "under 10 billion", "sub-100B", "(≤2B)"."""
     if text[max(0, start - 1) : start] in THRESHOLD_SIGNS and text[start - 1 : start]:
-        return True
-    return bool(before) and before[-1] in THRESHOLD_WORDS
+        return not _bounds_one(before, len(before))
+    if not before or before[-1] not in THRESHOLD_WORDS:
+        return False
+    bound = len(before) - 2 if before[-1] == "than" else len(before) - 1
+    return not _bounds_one(before, bound)
+
+
+def _bounds_one(before: Sequence[str], bound: int) -> bool:
+    """Whether the bound starting at before[bound] is on one model, with an indefinite
+    article ("a less than 1M-param controller", "an under-2B encoder"): its own size, written
+    as a bound, not a class of others' models ("models with fewer than 10B parameters")."""
+    return bound > 0 and before[bound - 1] in ("a", "an")
 
 
 def authors_make(before: Sequence[str], own_names: frozenset[str]) -> bool:

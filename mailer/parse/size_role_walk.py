@@ -103,7 +103,12 @@ def role_from_words_before(
                 or _is_testbed(before, raw_before, index)
             ):
                 scoped = True
-            if word in COMPARE_BEFORE and not scoped and not _is_without_object(raw_before, index):
+            if (
+                word in COMPARE_BEFORE
+                and not scoped
+                and not _is_without_object(raw_before, index)
+                and not _is_bound_of_one(before, index)
+            ):
                 if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
                     return "own"  # "This study evaluated X versus Y-8B": both sides are studied
                 if _is_finding(before, raw_before, index, own_names):
@@ -209,6 +214,16 @@ def _is_testbed(before: Sequence[str], raw_before: Sequence[str], index: int) ->
     return all(
         w[:1].isupper() or has_digit(w) or w.lower() in _TESTBED_FILLERS
         for w in raw_before[index + 1 :]
+    )
+
+
+def _is_bound_of_one(before: Sequence[str], index: int) -> bool:
+    """ "a less than 1M-param controller": "than" bounds one model's own size, no comparison."""
+    return (
+        before[index] == "than"
+        and index > 1
+        and before[index - 1] in ("less", "fewer", "more")
+        and before[index - 2] in ("a", "an")
     )
 
 
