@@ -948,3 +948,23 @@ BOUND_OF_ONE_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), BOUND_OF_ONE_CLASS)
 def test_a_bound_on_one_model_is_its_size(text: str, expected: dict[int, str]) -> None:
     assert roles(text) == expected
+
+
+# What the paper's model is built on is its own starting point, whatever the text calls it.
+BUILT_ON_CLASS = [
+    ("Our agents are built on Qwen2.5-7B and Llama-3-8B baselines.", {7 * B: "own", 8 * B: "own"}),
+    (
+        "The two variants are based on 1B and 3B dense baselines, respectively.",
+        {B: "own", 3 * B: "own"},
+    ),
+    ("Built upon a 13B dense baseline, the system adds retrieval.", {13 * B: "own"}),
+    ("We start from the Mistral-7B baseline and add a memory module.", {7 * B: "own"}),
+    # baselines built on a model, or a baseline compared against: compared
+    ("Our system outperforms baselines built on Llama-2-70B.", {70 * B: "compared"}),
+    ("We compare against a Llama-2-70B baseline.", {70 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BUILT_ON_CLASS)
+def test_what_the_model_is_built_on_is_own(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected

@@ -23,6 +23,7 @@ from mailer.parse.size_role_words import (
     FIELD_WORDS,
     HEAD_FILLERS,
     LIST_JOINERS,
+    MAKE_UP_PARTICIPLES,
     MODEL_NOUNS,
     OBJECT_BREAKS,
     OTHERS_WORK_NOUNS,
@@ -57,6 +58,28 @@ def words_after(raw_after: Sequence[str]) -> list[str]:
         if len(words) == _AFTER_WORDS:
             break
     return words
+
+
+_START_VERBS = frozenset(
+    {"start", "starts", "starting", "started", "initialized", "initialised", "initializing"}
+)
+
+
+def is_built_on(before: Sequence[str]) -> bool:
+    """Whether the size is what the paper's model is built on, its starting point, whatever
+    the text calls it: "built on dense (8B) and MoE (30B-A3B) understanding baselines",
+    "we start from the Mistral-7B baseline" (not "baselines built on X", where the role word
+    comes first)."""
+    for index in range(len(before) - 1, max(0, len(before) - 7), -1):
+        word = before[index]
+        previous = before[index - 1]
+        if word in ("on", "upon") and previous in MAKE_UP_PARTICIPLES:
+            return index < 2 or before[index - 2] not in COMPARE_AFTER
+        if word == "from" and previous in _START_VERBS:
+            return True
+        if word in COMPARE_BEFORE or word in COMPARE_AFTER:
+            return False
+    return False
 
 
 def is_named_by_role(after: Sequence[str]) -> bool:

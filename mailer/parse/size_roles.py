@@ -40,6 +40,7 @@ from mailer.parse.size_role_cues import (
     authors_make,
     clause_after,
     is_after_study,
+    is_built_on,
     is_data_source,
     is_field_subject,
     is_headed_by_role,
@@ -126,7 +127,11 @@ def role_of(
     def read(own_names: frozenset[str]) -> SizeRole:
         if is_threshold(text, start, before):
             return "own" if authors_make(before, own_names) else "compared"
-        if is_named_by_role(after) and not authors_make(before, own_names):
+        if (
+            is_named_by_role(after)
+            and not authors_make(before, own_names)
+            and not is_built_on(before)
+        ):
             return "compared"
         after_colon = text[sentence_start - 1 : sentence_start] == ":" and not _lists_results(
             text, sentence_start, start
