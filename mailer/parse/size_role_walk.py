@@ -91,83 +91,126 @@ def role_from_words_before(
         if word in cues:  # most words decide nothing: only count them
             if word in OWN_BEFORE or word in own_names:
                 return "own"
-            following = before[index + 1] if index + 1 < len(before) else ""
-            if (
-                (
-                    word in SCOPE_END_WORDS
-                    and not _is_make_up(before, index)
-                    and not _is_score_owner(before, index)
-                )
-                or (word == "by" and following[:1].isdigit())
-                or (word in ("with", "using") and following in ("only", "just", "merely"))
-                or _is_testbed(before, raw_before, index)
-            ):
-                scoped = True
-            if (
-                word in COMPARE_BEFORE
-                and not scoped
-                and not _is_without_object(raw_before, index)
-                and not _is_bound_of_one(before, index)
-            ):
-                if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
-                    return "own"  # "This study evaluated X versus Y-8B": both sides are studied
-                if _is_finding(before, raw_before, index, own_names):
-                    return "own"  # "Our results show that X-13B is weaker than Y-7B"
-                return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
-            if (
-                word == "as"
-                and index > 1
-                and before[index - 2] == "as"
-                and before[index - 1] not in AS_AS_NOT_COMPARING
-                and not scoped
-            ):
-                return "compared"  # "as accurate as a 70B model" (not "as small as 8B")
-            if (
-                word in IMPROVE_VERBS
-                and len(before) - index <= 3
-                and OBJECT_BREAKS.isdisjoint(before[index + 1 :])
-            ):
-                return "own"  # the model the method improves: "improving Qwen2.5-7B's accuracy"
+            scoped = scoped or _ends_object(before, raw_before, index)
+            role = _comparison_role(before, raw_before, index, own_names, budget, scoped)
+            if role is not None:
+                return role
             if word in CLAUSE_STARTS:
                 return None
-            if word in BACKGROUND_ADJECTIVES and _is_adjacent(raw_before, index):
-                return "compared"  # "existing 70B models are too costly, so we design a 1B model"
-            if (
-                word == "of"
-                and _previous_word(before, index) in QUALITY_NOUNS
-                and not ATTAIN_VERBS.isdisjoint(before[max(0, index - 4) : index])
-            ):
-                return "compared"  # "reaches the performance of 70B models"
-            if (
-                word in CREATE_VERBS
-                and not word.startswith("scale")
-                and any(w in OWN_BEFORE for w in before[:index])
-            ):
-                return "own"  # "we compare with X-175B and train a 1B model"
-            previous = before[index - 1] if index > 0 else ""
-            if (
-                (not scoped and word == "over" and previous in COMPARE_OVER_LEADS)
-                or (  # "preferred our 2B model over X"
-                    not scoped
-                    and word == "over"
-                    and not COMPARE_OVER_LEADS.isdisjoint(before[max(0, index - 4) : index])
-                )
-                or (word in ("to", "with") and previous in COMPARE_TO_LEADS)
-                or (not scoped and word == "over" and is_margin(previous))
-                or (not scoped and word in ("to", "with") and _is_compare_object(before, index))
-            ):
-                return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
-            if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
-                return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
-            if word == "by" and (previous in SOURCE_PARTICIPLES or previous in JUDGE_PARTICIPLES):
-                return "compared"  # the data's source or judge: "generated/judged by a 70B model"
-            if word == "from" and any(w in DISTILL_WORDS for w in before[:index]):
-                return "compared"  # the teacher: "distilled from a 70B teacher"
+            role = _cue_role(before, raw_before, index, budget, scoped)
+            if role is not None:
+                return role
         raw = raw_before[index]
         if raw.islower() and not has_digit(raw):  # names do not count
             plain_words += 1
             if plain_words > _BEFORE_WORDS:
                 return None
+    return None
+
+
+def _ends_object(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:
+    """Whether the cue at before[index] ends a comparison's object: a setting ("on X",
+    "for 7B models"), a margin ("by 4%"), "with only 7B parameters", a testbed."""
+    word = before[index]
+    following = before[index + 1] if index + 1 < len(before) else ""
+    return (
+        (
+            word in SCOPE_END_WORDS
+            and not _is_make_up(before, index)
+            and not _is_score_owner(before, index)
+        )
+        or (word == "by" and following[:1].isdigit())
+        or (word in ("with", "using") and following in ("only", "just", "merely"))
+        or _is_testbed(before, raw_before, index)
+    )
+
+
+def _comparison_role(
+    before: Sequence[str],
+    raw_before: Sequence[str],
+    index: int,
+    own_names: frozenset[str],
+    budget: bool,
+    scoped: bool,
+) -> SizeRole | None:
+    """The role a comparison word at before[index] gives ("outperforms", "as accurate as"),
+    or one the authors' improving verb gives; None when it gives none."""
+    word = before[index]
+    if (
+        word in COMPARE_BEFORE
+        and not scoped
+        and not _is_without_object(raw_before, index)
+        and not _is_bound_of_one(before, index)
+    ):
+        if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
+            return "own"  # "This study evaluated X versus Y-8B": both sides are studied
+        if _is_finding(before, raw_before, index, own_names):
+            return "own"  # "Our results show that X-13B is weaker than Y-7B"
+        return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+    if (
+        word == "as"
+        and index > 1
+        and before[index - 2] == "as"
+        and before[index - 1] not in AS_AS_NOT_COMPARING
+        and not scoped
+    ):
+        return "compared"  # "as accurate as a 70B model" (not "as small as 8B")
+    if (
+        word in IMPROVE_VERBS
+        and len(before) - index <= 3
+        and OBJECT_BREAKS.isdisjoint(before[index + 1 :])
+    ):
+        return "own"  # the model the method improves: "improving Qwen2.5-7B's accuracy"
+    return None
+
+
+def _cue_role(
+    before: Sequence[str], raw_before: Sequence[str], index: int, budget: bool, scoped: bool
+) -> SizeRole | None:
+    """The role the other cue words at before[index] give: background adjectives, "the
+    performance of", the authors creating, "over"/"to"/"with" comparing, distillation's
+    student and teacher, a source or judge ("generated by"); None when it gives none."""
+    word = before[index]
+    if word in BACKGROUND_ADJECTIVES and _is_adjacent(raw_before, index):
+        return "compared"  # "existing 70B models are too costly, so we design a 1B model"
+    if (
+        word == "of"
+        and _previous_word(before, index) in QUALITY_NOUNS
+        and not ATTAIN_VERBS.isdisjoint(before[max(0, index - 4) : index])
+    ):
+        return "compared"  # "reaches the performance of 70B models"
+    if (
+        word in CREATE_VERBS
+        and not word.startswith("scale")
+        and any(w in OWN_BEFORE for w in before[:index])
+    ):
+        return "own"  # "we compare with X-175B and train a 1B model"
+    previous = before[index - 1] if index > 0 else ""
+    if _compares_with_object(before, index, previous, scoped):
+        return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+    if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
+        return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
+    if word == "by" and (previous in SOURCE_PARTICIPLES or previous in JUDGE_PARTICIPLES):
+        return "compared"  # the data's source or judge: "generated/judged by a 70B model"
+    if word == "from" and any(w in DISTILL_WORDS for w in before[:index]):
+        return "compared"  # the teacher: "distilled from a 70B teacher"
+    return None
+
+
+def _compares_with_object(before: Sequence[str], index: int, previous: str, scoped: bool) -> bool:
+    """Whether "over"/"to"/"with" at before[index] gives a comparison's other side: "improves
+    over X", "preferred our 2B model over X", "by 5% over X", "relative to X", "compare A
+    with X"."""
+    word = before[index]
+    if word == "over":
+        return not scoped and (
+            previous in COMPARE_OVER_LEADS
+            or not COMPARE_OVER_LEADS.isdisjoint(before[max(0, index - 4) : index])
+            or is_margin(previous)
+        )
+    if word in ("to", "with"):
+        return previous in COMPARE_TO_LEADS or (not scoped and _is_compare_object(before, index))
+    return False
     return None
 
 
