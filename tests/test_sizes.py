@@ -252,3 +252,25 @@ COUNT_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), COUNT_CLASS)
 def test_a_number_counts_the_head_noun_after_it(text: str, expected: list[int]) -> None:
     assert params(text) == expected
+
+
+# "N/D": a model's size and its training tokens, as scaling studies write them (roles3).
+SIZE_AND_DATA_CLASS = [
+    ("At the 1B/100B scale our corpus beats FineWeb.", [B]),
+    ("We compare runs at 410M/20B and 1.4B/300B.", [410 * M, 1_400 * M]),
+    ("Models trained at a 7B/2T budget converge later.", [7 * B]),
+    ("For the 3B/60B setting, loss drops by 4%.", [3 * B]),
+    # lists of sizes
+    (
+        "Fixed architectures at 130M/400M/1.3B/1.7B parameters.",
+        [130 * M, 400 * M, 1_300 * M, 1_700 * M],
+    ),
+    ("We fine-tune Qwen3-8B/14B-Base.", [8 * B, 14 * B]),
+    ("We train Qwen2.5-0.5B/72B models.", [500 * M, 72 * B]),
+    ("Pythia 70M/12B models are probed.", [70 * M, 12 * B]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SIZE_AND_DATA_CLASS)
+def test_a_size_over_its_tokens_is_one_size(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

@@ -335,6 +335,25 @@ def _group_mentions(text: str, mentions: list[_Mention]) -> list[list[_Mention]]
     return groups
 
 
+def _without_data_sizes(text: str, group: list[_Mention]) -> list[_Mention]:
+    """The group without the token counts of "N/D" pairs, the way scaling studies write a
+    model's size and its training tokens ("the 1.7B/300B setting", "410M/20B and 7B/2T"):
+    a pair of two sizes alone between slashes, the second at least twenty times the first
+    (tokens per parameter), on no model name ("Qwen2.5-0.5B/72B" lists two sizes)."""
+    data: set[int] = set()
+    for index in range(len(group) - 1):
+        first, second = group[index], group[index + 1]
+        if (
+            text[first.end : second.start] == "/"
+            and second.params >= 20 * first.params
+            and (index == 0 or text[group[index - 1].end : first.start] != "/")
+            and (index + 2 == len(group) or text[second.end : group[index + 2].start] != "/")
+            and not _is_named(text, first.start)
+        ):
+            data.add(index + 1)
+    return [m for i, m in enumerate(group) if i not in data] if data else group
+
+
 def _is_counted_noun(between: str) -> bool:
     """Whether the word joining two sizes is a plural noun the first counts ("100K edits and
     72B-parameter models"), not a qualifier the sizes share ("82B English, 20B Chinese")."""
@@ -347,6 +366,8 @@ def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     verdict = _verdict_after(text, last.end)
     if verdict == "parameters":
         return group
+    if len(group) > 1:
+        group = _without_data_sizes(text, group)
     if verdict == "other":
         return []  # (whatever the words before say)
     if _has_non_parameter_lead(text, first.start):
