@@ -968,3 +968,42 @@ BUILT_ON_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), BUILT_ON_CLASS)
 def test_what_the_model_is_built_on_is_own(text: str, expected: dict[int, str]) -> None:
     assert roles(text) == expected
+
+
+# An example given before the authors first speak is the field's model, a reference point.
+EXAMPLE_CLASS = [
+    (
+        "Serving is costly; for example, a Llama-2-70B model needs two A100 GPUs. We propose"
+        " SlimServe, which halves memory.",
+        {70 * B: "compared"},
+    ),
+    (
+        "Memory dominates inference. For instance, Mistral-7B spends 60% of its time on"
+        " attention. To fix this, we introduce FlashX.",
+        {7 * B: "compared"},
+    ),
+    (
+        "Decoding long inputs is slow. As an example, a 13B model takes 40 seconds per document."
+        " We present a cache that removes this cost.",
+        {13 * B: "compared"},
+    ),
+    (
+        "The KV cache grows with context; for instance, Qwen2-72B needs 40GB at 128K tokens. Our"
+        " method compresses it 4x.",
+        {72 * B: "compared"},
+    ),
+    # after the authors speak, an example is theirs
+    (
+        "We introduce TinyR1, a family of reasoners. For example, TinyR1-1.5B solves 40% of AIME"
+        " problems.",
+        {int(1.5 * B): "own"},
+    ),
+    ("We train three models. For instance, the 7B variant reaches 60% on MATH.", {7 * B: "own"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), EXAMPLE_CLASS)
+def test_an_example_before_the_authors_speak_is_a_reference(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
-from mailer.parse.size_role_text import TextCues, has_digit
+from mailer.parse.size_role_text import TextCues, has_digit, has_pair
 from mailer.parse.size_role_words import (
     CLAUSE_STARTS,
     COMPARE_AFTER,
@@ -20,6 +20,7 @@ from mailer.parse.size_role_words import (
     DATA_NOUNS,
     DATA_VERB_STEMS,
     DATA_VERBS,
+    EXAMPLE_NOUNS,
     FIELD_WORDS,
     HEAD_FILLERS,
     LIST_JOINERS,
@@ -245,6 +246,24 @@ def is_reference(near: Sequence[str], cues: Callable[[], TextCues] | None) -> bo
         return False
     names = cues().references
     return bool(names) and not names.isdisjoint(near)
+
+
+def is_example_before_authors(
+    before: Sequence[str], start: int, cues: Callable[[], TextCues] | None
+) -> bool:
+    """Whether the size is an example given before the authors first speak ("Serving is
+    costly; for example, a Llama-2-70B model needs two GPUs. We propose ..."): the field's
+    model, a reference point. After they speak ("We introduce TinyR1. For example,
+    TinyR1-1.5B solves ...") an example is theirs."""
+    if cues is None or not any(
+        has_pair(before, _EXAMPLE_LEADS, noun) for noun in EXAMPLE_NOUNS if noun in before
+    ):
+        return False
+    authors = cues().authors_start
+    return authors < 0 or start < authors
+
+
+_EXAMPLE_LEADS = frozenset({"for", "an"})
 
 
 def is_after_study(start: int, cues: Callable[[], TextCues] | None) -> bool:

@@ -42,6 +42,7 @@ from mailer.parse.size_role_cues import (
     is_after_study,
     is_built_on,
     is_data_source,
+    is_example_before_authors,
     is_field_subject,
     is_headed_by_role,
     is_named_by_role,
@@ -209,6 +210,8 @@ def _role_without_cue(
         or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
     ):
         return "compared"
+    if is_example_before_authors(before, start, cues) and not is_after_study(start, cues):
+        return "compared"  # "for instance, a Llama-3.1-8B model needs 16GB. We propose ..."
     if (
         weak_cue_near(raw_before)
         or is_others_work(before)
