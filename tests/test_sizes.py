@@ -274,3 +274,19 @@ SIZE_AND_DATA_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), SIZE_AND_DATA_CLASS)
 def test_a_size_over_its_tokens_is_one_size(text: str, expected: list[int]) -> None:
     assert params(text) == expected
+
+
+# "2.26B multilingual ones": "ones" stands for the noun of the size before it (roles3).
+ANTECEDENT_CLASS = [
+    ("The corpus has 1.2B English documents and 0.8B German ones.", []),
+    ("We keep 3B short sequences and 1.5B long ones.", []),
+    ("It contains 40M labeled images and 12M unlabeled ones.", []),
+    ("The crawl yields 5B clean pairs plus 2B noisy ones.", []),
+    ("We release a 7B model and a 70B one.", [7 * B, 70 * B]),
+    ("Small models (1B) beat large ones (70B) here.", [B, 70 * B]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ANTECEDENT_CLASS)
+def test_ones_stands_for_the_noun_before_it(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

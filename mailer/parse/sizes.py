@@ -335,6 +335,23 @@ def _group_mentions(text: str, mentions: list[_Mention]) -> list[list[_Mention]]
     return groups
 
 
+def _verdict_of_antecedent(text: str, start: int, end: int) -> Verdict | None:
+    """For "2.26B multilingual ones", the verdict of the size "ones" stands for: the nearest
+    compact size before it in its sentence ("2.32B English image-text pairs and 2.26B
+    multilingual ones" are pairs; "a 7B model and a 70B one" models)."""
+    words = _words_after(text, end)
+    if "ones" not in words[:3] and "one" not in words[:2]:
+        return None
+    low = max(0, start - 100)
+    window = text[low:start]
+    sentence = max(window.rfind(". "), window.rfind("; "))
+    previous = None
+    for trigger in _DIGIT_TRIGGER.finditer(window, sentence + 1):
+        if trigger["compact"] is not None:
+            previous = trigger
+    return _verdict_after(text, low + previous.end()) if previous is not None else None
+
+
 def _without_data_sizes(text: str, group: list[_Mention]) -> list[_Mention]:
     """The group without the token counts of "N/D" pairs, the way scaling studies write a
     model's size and its training tokens ("the 1.7B/300B setting", "410M/20B and 7B/2T"):
@@ -364,6 +381,8 @@ def _is_counted_noun(between: str) -> bool:
 def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     first, last = group[0], group[-1]
     verdict = _verdict_after(text, last.end)
+    if verdict is None:
+        verdict = _verdict_of_antecedent(text, first.start, last.end)
     if verdict == "parameters":
         return group
     if len(group) > 1:
