@@ -290,3 +290,21 @@ ANTECEDENT_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), ANTECEDENT_CLASS)
 def test_ones_stands_for_the_noun_before_it(text: str, expected: list[int]) -> None:
     assert params(text) == expected
+
+
+# A change of a size right after it ("a ~2B cut") is no size (roles3).
+CHANGE_CLASS = [
+    ("Pruning gives a 1.5B reduction in active parameters for Mixtral-8x7B.", [56 * B]),
+    ("The method yields a ~3B cut for Llama-3-70B.", [70 * B]),
+    ("Merging adds only a 0.5B increase over the 7B base model.", [7 * B]),
+    ("Routing brings a 4B drop in activated weights on Qwen3-30B-A3B.", [3 * B, 30 * B]),
+    # a verb further on
+    ("Our 3B model cuts latency in half.", [3 * B]),
+    ("ThinkPrune on DeepSeek-R1-Distill-Qwen-1.5B cuts length by half.", [1_500 * M]),
+    ("A 2B model reduces cost by 40%.", [2 * B]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CHANGE_CLASS)
+def test_a_change_of_a_size_is_no_size(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

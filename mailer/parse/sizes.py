@@ -30,6 +30,7 @@ from mailer.models import ModelSize
 from mailer.parse.size_roles import TextCues, role_of, sentence_ends, text_cues
 from mailer.parse.size_scan import scan_windows
 from mailer.parse.size_words import (
+    CHANGE_NOUNS,
     DATASET_PREFIXES,
     FUNCTION_WORDS,
     MODEL_WORDS,
@@ -440,6 +441,8 @@ def _is_named(text: str, start: int) -> bool:
 
 def _verdict_after(text: str, end: int) -> Verdict | None:
     words = _words_after(text, end)
+    if words and words[0] in CHANGE_NOUNS:
+        return "other"  # "a ~2B cut for Gemma 2 9B": a change of a size
     for index, word in enumerate(words):
         if word in PARAMETER_WORDS:
             return "parameters"
