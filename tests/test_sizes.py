@@ -308,3 +308,20 @@ CHANGE_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), CHANGE_CLASS)
 def test_a_change_of_a_size_is_no_size(text: str, expected: list[int]) -> None:
     assert params(text) == expected
+
+
+# A name joined to a data set in a list is a data set too (roles3).
+DATA_LIST_CLASS = [
+    ("We replay traces from the ShareGPT dataset and WildChat-1M.", []),
+    ("Training mixes the Alpaca corpus and OpenOrca-4M.", []),
+    ("We pretrain on the RedPajama corpus and FineWeb-15T.", []),
+    ("Prompts come from the Arena benchmark, the Dolly dataset and Tulu-3M.", []),
+    # a model after a data set
+    ("We use the Pile dataset and OPT-125M as the model.", [125 * M]),
+    ("We fine-tune on the Alpaca dataset and evaluate Pythia-410M.", [410 * M]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DATA_LIST_CLASS)
+def test_a_name_joined_to_a_data_set_is_data(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

@@ -123,6 +123,7 @@ _NAME_BEFORE = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A
 _STOP_WORDS = frozenset(
     {"on", "with", "for", "in", "from", "trained", "using", "than", "that", "which", "to", "by"}
 )
+_DATA_NOUNS = frozenset({"dataset", "datasets", "corpus", "corpora", "benchmark", "benchmarks"})
 _LOOK_AHEAD_WORDS = 4
 _LOOK_BACK_WORDS = 6
 
@@ -567,7 +568,11 @@ def _is_data_name(text: str, match: re.Match[str]) -> bool:
     if _verdict_after(text, match.end()) in ("parameters", "model"):
         return False
     name_start = text.rfind(" ", 0, start) + 1
-    return _words_before(text, name_start)[-1:] in (["on"], ["from"], ["in"])
+    before = _words_before(text, name_start)
+    if before[-1:] in (["on"], ["from"], ["in"]):
+        return True
+    # a name joined to a data set is one: "from the ShareGPT dataset and WildChat-1M"
+    return before[-1:] in (["and"], ["or"]) and not _DATA_NOUNS.isdisjoint(before[-4:-1])
 
 
 def _to_params(number: str, scale: int, factor: int = 1) -> int | None:
