@@ -325,3 +325,19 @@ DATA_LIST_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), DATA_LIST_CLASS)
 def test_a_name_joined_to_a_data_set_is_data(text: str, expected: list[int]) -> None:
     assert params(text) == expected
+
+
+# A lower-case "m" right before "param..." is millions (roles3); elsewhere a length or time.
+LOWER_MILLIONS_CLASS = [
+    ("A GPT2-Small model (110m parameters) memorizes more facts.", [110 * M]),
+    ("We train a 350m-parameter encoder from scratch.", [350 * M]),
+    ("The 60m params variant is the fastest.", [60 * M]),
+    ("The robot walks 100m in 20 seconds.", []),
+    ("Each run lasts 30m on one GPU with Llama-3-8B.", [8 * B]),
+    ("A 5m long cable links the sensors.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LOWER_MILLIONS_CLASS)
+def test_lower_case_millions_before_parameters(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

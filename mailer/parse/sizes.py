@@ -124,6 +124,8 @@ _STOP_WORDS = frozenset(
     {"on", "with", "for", "in", "from", "trained", "using", "than", "that", "which", "to", "by"}
 )
 _DATA_NOUNS = frozenset({"dataset", "datasets", "corpus", "corpora", "benchmark", "benchmarks"})
+# "(110m parameters)", "a 350m-parameter encoder": elsewhere "100m" is a length or a time
+_LOWER_MILLIONS = re.compile(r"(?<![\w.])(?P<number>[0-9]{1,4}(?:\.[0-9]+)?)m(?=[- ]param)")
 _LOOK_AHEAD_WORDS = 4
 _LOOK_BACK_WORDS = 6
 
@@ -239,8 +241,20 @@ def _find_mentions(text: str) -> list[_Mention]:
         params = _to_params(match["number"], scale)
         if params is not None and _verdict_after(text, match.end()) in ("parameters", "model"):
             mentions.append(_Mention(match.start(), match.end(), params, "spaced", scale))
+    mentions.extend(_lower_millions(text))  # "110m parameters": a lower-case "m" counts
     mentions.sort(key=lambda m: m.start)
     return _with_bare_numbers(text, mentions)
+
+
+def _lower_millions(text: str) -> Iterator[_Mention]:
+    """ "(110m parameters)", "a 350m-parameter encoder": millions with a lower-case "m", only
+    right before "param..." (elsewhere "100m" is a length or a time)."""
+    if "m param" not in text and "m-param" not in text:
+        return  # the common case: no scan
+    for match in _LOWER_MILLIONS.finditer(text):
+        params = _to_params(match["number"], 10**6)
+        if params is not None:
+            yield _Mention(match.start(), match.end(), params, "compact", 10**6)
 
 
 def _worded_matches(text: str) -> Iterator[re.Match[str]]:
