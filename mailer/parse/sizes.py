@@ -246,17 +246,6 @@ def _find_mentions(text: str) -> list[_Mention]:
     return _with_bare_numbers(text, mentions)
 
 
-def _lower_millions(text: str) -> Iterator[_Mention]:
-    """ "(110m parameters)", "a 350m-parameter encoder": millions with a lower-case "m", only
-    right before "param..." (elsewhere "100m" is a length or a time)."""
-    if "m param" not in text and "m-param" not in text:
-        return  # the common case: no scan
-    for match in _LOWER_MILLIONS.finditer(text):
-        params = _to_params(match["number"], 10**6)
-        if params is not None:
-            yield _Mention(match.start(), match.end(), params, "compact", 10**6)
-
-
 def _worded_matches(text: str) -> Iterator[re.Match[str]]:
     lower = text.lower()
     if len(lower) != len(text):  # a few characters grow when lowered: positions would shift
@@ -285,6 +274,17 @@ def _worded_start(text: str, unit: int, floor: int) -> int:
         while start > limit and text[start - 1].isalpha():
             start -= 1
     return floor if start == limit else start
+
+
+def _lower_millions(text: str) -> Iterator[_Mention]:
+    """ "(110m parameters)", "a 350m-parameter encoder": millions with a lower-case "m", only
+    right before "param..." (elsewhere "100m" is a length or a time)."""
+    if "m param" not in text and "m-param" not in text:
+        return  # the common case: no scan
+    for match in _LOWER_MILLIONS.finditer(text):
+        params = _to_params(match["number"], 10**6)
+        if params is not None:
+            yield _Mention(match.start(), match.end(), params, "compact", 10**6)
 
 
 def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
