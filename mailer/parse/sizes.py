@@ -355,6 +355,8 @@ def _verdict_of_antecedent(text: str, start: int, end: int) -> Verdict | None:
     """For "2.26B multilingual ones", the verdict of the size "ones" stands for: the nearest
     compact size before it in its sentence ("2.32B English image-text pairs and 2.26B
     multilingual ones" are pairs; "a 7B model and a 70B one" models)."""
+    if "one" not in text[end : end + 40]:
+        return None  # the common case, found without splitting words
     words = _words_after(text, end)
     if "ones" not in words[:3] and "one" not in words[:2]:
         return None
