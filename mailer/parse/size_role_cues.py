@@ -85,14 +85,19 @@ def is_built_on(before: Sequence[str]) -> bool:
 
 def is_named_by_role(after: Sequence[str]) -> bool:
     """Whether a role word after the size names its role ("7B baselines", "X-70B as the
-    judge") before a comparison starts: in "X-9B, outperforming all baseline PRMs" and "X-1B
-    even beats its teacher" the baselines and the teacher are the other side."""
+    judge") before a comparison starts: in "X-9B, outperforming all baseline PRMs", "X-1B
+    even beats its teacher" and "+1.8 on X-8B over the best baseline" the baselines and the
+    teacher are the other side."""
     for word in after:
-        if word in COMPARE_BEFORE:
+        if word in COMPARE_BEFORE or word in _COMPARE_PREPOSITIONS:
             return False
         if word in COMPARE_AFTER:
             return True
     return False
+
+
+# "+1.8 on X-8B over the best baseline", "on Gemma-2B versus the teacher": the other side
+_COMPARE_PREPOSITIONS = frozenset({"over", "versus", "vs"})
 
 
 def clause_after(raw_after: Sequence[str]) -> list[str]:

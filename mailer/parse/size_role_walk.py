@@ -209,7 +209,7 @@ def _compares_with_object(before: Sequence[str], index: int, previous: str, scop
             or is_margin(previous)
         )
     if word in ("to", "with"):
-        return previous in COMPARE_TO_LEADS or (not scoped and _is_compare_object(before, index))
+        return not scoped and (previous in COMPARE_TO_LEADS or _is_compare_object(before, index))
     return False
     return None
 
