@@ -11,17 +11,20 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
-from mailer.parse.size_role_text import TextCues, has_digit
+from mailer.parse.size_role_text import TextCues, has_digit, has_pair
 from mailer.parse.size_role_words import (
     CLAUSE_STARTS,
     COMPARE_AFTER,
+    COMPARE_BEFORE,
     CREATE_VERBS,
     DATA_NOUNS,
     DATA_VERB_STEMS,
     DATA_VERBS,
+    EXAMPLE_NOUNS,
     FIELD_WORDS,
     HEAD_FILLERS,
     LIST_JOINERS,
+    MAKE_UP_PARTICIPLES,
     MODEL_NOUNS,
     OBJECT_BREAKS,
     OTHERS_WORK_NOUNS,
@@ -58,6 +61,45 @@ def words_after(raw_after: Sequence[str]) -> list[str]:
     return words
 
 
+_START_VERBS = frozenset(
+    {"start", "starts", "starting", "started", "initialized", "initialised", "initializing"}
+)
+
+
+def is_built_on(before: Sequence[str]) -> bool:
+    """Whether the size is what the paper's model is built on, its starting point, whatever
+    the text calls it: "built on dense (8B) and MoE (30B-A3B) understanding baselines",
+    "we start from the Mistral-7B baseline" (not "baselines built on X", where the role word
+    comes first)."""
+    for index in range(len(before) - 1, max(0, len(before) - 7), -1):
+        word = before[index]
+        previous = before[index - 1]
+        if word in ("on", "upon") and previous in MAKE_UP_PARTICIPLES:
+            return index < 2 or before[index - 2] not in COMPARE_AFTER
+        if word == "from" and previous in _START_VERBS:
+            return True
+        if word in COMPARE_BEFORE or word in COMPARE_AFTER:
+            return False
+    return False
+
+
+def is_named_by_role(after: Sequence[str]) -> bool:
+    """Whether a role word after the size names its role ("7B baselines", "X-70B as the
+    judge") before a comparison starts: in "X-9B, outperforming all baseline PRMs", "X-1B
+    even beats its teacher" and "+1.8 on X-8B over the best baseline" the baselines and the
+    teacher are the other side."""
+    for word in after:
+        if word in COMPARE_BEFORE or word in _COMPARE_PREPOSITIONS:
+            return False
+        if word in COMPARE_AFTER:
+            return True
+    return False
+
+
+# "+1.8 on X-8B over the best baseline", "on Gemma-2B versus the teacher": the other side
+_COMPARE_PREPOSITIONS = frozenset({"over", "versus", "vs"})
+
+
 def clause_after(raw_after: Sequence[str]) -> list[str]:
     """The words after a size up to a new clause, lowered: in "Existing methods fine-tune
     X-13B, whereas we adapt a 1B model" the authors do not speak of X-13B."""
@@ -74,8 +116,18 @@ def is_threshold(text: str, start: int, before: Sequence[str]) -> bool:
     """Whether a bound of a class comes right before the size: "fewer than 10B",
     "under 10 billion", "sub-100B", "(≤2B)"."""
     if text[max(0, start - 1) : start] in THRESHOLD_SIGNS and text[start - 1 : start]:
-        return True
-    return bool(before) and before[-1] in THRESHOLD_WORDS
+        return not _bounds_one(before, len(before))
+    if not before or before[-1] not in THRESHOLD_WORDS:
+        return False
+    bound = len(before) - 2 if before[-1] == "than" else len(before) - 1
+    return not _bounds_one(before, bound)
+
+
+def _bounds_one(before: Sequence[str], bound: int) -> bool:
+    """Whether the bound starting at before[bound] is on one model, with an indefinite
+    article ("a less than 1M-param controller", "an under-2B encoder"): its own size, written
+    as a bound, not a class of others' models ("models with fewer than 10B parameters")."""
+    return bound > 0 and before[bound - 1] in ("a", "an")
 
 
 def authors_make(before: Sequence[str], own_names: frozenset[str]) -> bool:
@@ -199,6 +251,24 @@ def is_reference(near: Sequence[str], cues: Callable[[], TextCues] | None) -> bo
         return False
     names = cues().references
     return bool(names) and not names.isdisjoint(near)
+
+
+def is_example_before_authors(
+    before: Sequence[str], start: int, cues: Callable[[], TextCues] | None
+) -> bool:
+    """Whether the size is an example given before the authors first speak ("Serving is
+    costly; for example, a Llama-2-70B model needs two GPUs. We propose ..."): the field's
+    model, a reference point. After they speak ("We introduce TinyR1. For example,
+    TinyR1-1.5B solves ...") an example is theirs."""
+    if cues is None or not any(
+        has_pair(before, _EXAMPLE_LEADS, noun) for noun in EXAMPLE_NOUNS if noun in before
+    ):
+        return False
+    authors = cues().authors_start
+    return authors < 0 or start < authors
+
+
+_EXAMPLE_LEADS = frozenset({"for", "an"})
 
 
 def is_after_study(start: int, cues: Callable[[], TextCues] | None) -> bool:

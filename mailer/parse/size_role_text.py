@@ -28,6 +28,7 @@ from mailer.parse.size_role_words import (
     DATA_VERB_STEMS,
     DATA_VERBS,
     DISTILL_WORDS,
+    EXAMPLE_NOUNS,
     FIELD_WORDS,
     HYPOTHETICAL_WORDS,
     JUDGE_PARTICIPLES,
@@ -46,6 +47,7 @@ _INTRODUCED = re.compile(  # a character class first: the scan skips ahead quick
     r"[sd]?\b"
 )
 # A count of the models a paper studies: "12 LLMs", "eleven different open source LLMs"
+_AUTHORS = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s)\b")
 _COUNTED_MODELS = re.compile(
     r"\b(?:[1-9][0-9]?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"thirteen|fourteen|fifteen|twenty|thirty) (?:[\w-]+ ){0,4}?"
@@ -81,6 +83,7 @@ DECIDING_WORDS = (
     | BACKGROUND_ADJECTIVES
     | COMPARE_TO_LEADS
     | COST_WORDS
+    | EXAMPLE_NOUNS
     | {"lead", "such"}
 )
 
@@ -242,6 +245,12 @@ class TextCues:
     @cached_property
     def own_names(self) -> frozenset[str]:
         return introduced_names(self._text, self._ends)
+
+    @cached_property
+    def authors_start(self) -> int:
+        """Where the authors first speak ("we", "our"), -1 when they never do."""
+        found = _AUTHORS.search(self._text)
+        return found.start() if found is not None else -1
 
     @cached_property
     def study_start(self) -> int:

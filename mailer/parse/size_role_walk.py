@@ -32,6 +32,7 @@ from mailer.parse.size_role_words import (
     LIST_JOINERS,
     MAKE_UP_PARTICIPLES,
     METHOD_NOUNS,
+    MODEL_NOUNS,
     OBJECT_BREAKS,
     OWN_BEFORE,
     QUALITY_NOUNS,
@@ -44,6 +45,14 @@ from mailer.parse.size_role_words import (
     SUBJECT_ADVERBS,
 )
 
+# "compete with X", "on par with X": "with" gives the other side after these
+_COMPARE_WITH_LEADS = frozenset({"compete", "competes", "competing", "competitive", "par"})
+_TESTBED_FILLERS = LIST_JOINERS | {"the", "a", "an"}
+# Plural nouns whose members a list of models after "including" names
+_LIST_HEADS = frozenset(
+    {"models", "llms", "mllms", "vlms", "lms", "variants", "systems", "baselines"}
+    | {"competitors", "counterparts", "alternatives"}
+)
 _BEFORE_WORDS = 10  # lowercase words: names in a list of baselines do not count
 # Every word `role_from_words_before` acts on; the others it only counts
 _WALK_CUES = (
@@ -70,78 +79,138 @@ def role_from_words_before(
     cues = _WALK_CUES | own_names if own_names else _WALK_CUES
     plain_words = 0
     scoped = False  # past the end of a comparison's object
+    resume = len(before)  # a list after "including" goes on at its head noun
     for index in range(len(before) - 1, -1, -1):
+        if index >= resume:
+            continue
         word = before[index]
+        if word == "including":
+            resume = _list_head(before, index)
+            scoped = False
+            continue
         if word in cues:  # most words decide nothing: only count them
             if word in OWN_BEFORE or word in own_names:
                 return "own"
-            following = before[index + 1] if index + 1 < len(before) else ""
-            if (
-                (word in SCOPE_END_WORDS and not _is_make_up(before, index))
-                or (word == "by" and following[:1].isdigit())
-                or (word in ("with", "using") and following in ("only", "just", "merely"))
-            ):
-                scoped = True
-            if word in COMPARE_BEFORE and not scoped and not _is_without_object(raw_before, index):
-                if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
-                    return "own"  # "This study evaluated X versus Y-8B": both sides are studied
-                if _is_finding(before, raw_before, index, own_names):
-                    return "own"  # "Our results show that X-13B is weaker than Y-7B"
-                return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
-            if (
-                word == "as"
-                and index > 1
-                and before[index - 2] == "as"
-                and before[index - 1] not in AS_AS_NOT_COMPARING
-                and not scoped
-            ):
-                return "compared"  # "as accurate as a 70B model" (not "as small as 8B")
-            if (
-                word in IMPROVE_VERBS
-                and len(before) - index <= 3
-                and OBJECT_BREAKS.isdisjoint(before[index + 1 :])
-            ):
-                return "own"  # the model the method improves: "improving Qwen2.5-7B's accuracy"
+            scoped = scoped or _ends_object(before, raw_before, index)
+            role = _comparison_role(before, raw_before, index, own_names, budget, scoped)
+            if role is not None:
+                return role
             if word in CLAUSE_STARTS:
                 return None
-            if word in BACKGROUND_ADJECTIVES and _is_adjacent(raw_before, index):
-                return "compared"  # "existing 70B models are too costly, so we design a 1B model"
-            if (
-                word == "of"
-                and _previous_word(before, index) in QUALITY_NOUNS
-                and not ATTAIN_VERBS.isdisjoint(before[max(0, index - 4) : index])
-            ):
-                return "compared"  # "reaches the performance of 70B models"
-            if (
-                word in CREATE_VERBS
-                and not word.startswith("scale")
-                and any(w in OWN_BEFORE for w in before[:index])
-            ):
-                return "own"  # "we compare with X-175B and train a 1B model"
-            previous = before[index - 1] if index > 0 else ""
-            if (
-                (word == "over" and previous in COMPARE_OVER_LEADS)
-                or (  # "preferred our 2B model over X"
-                    not scoped
-                    and word == "over"
-                    and not COMPARE_OVER_LEADS.isdisjoint(before[max(0, index - 4) : index])
-                )
-                or (word in ("to", "with") and previous in COMPARE_TO_LEADS)
-                or (not scoped and word == "over" and is_margin(previous))
-                or (not scoped and word in ("to", "with") and _is_compare_object(before, index))
-            ):
-                return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
-            if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
-                return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
-            if word == "by" and (previous in SOURCE_PARTICIPLES or previous in JUDGE_PARTICIPLES):
-                return "compared"  # the data's source or judge: "generated/judged by a 70B model"
-            if word == "from" and any(w in DISTILL_WORDS for w in before[:index]):
-                return "compared"  # the teacher: "distilled from a 70B teacher"
+            role = _cue_role(before, raw_before, index, budget, scoped)
+            if role is not None:
+                return role
         raw = raw_before[index]
         if raw.islower() and not has_digit(raw):  # names do not count
             plain_words += 1
             if plain_words > _BEFORE_WORDS:
                 return None
+    return None
+
+
+def _ends_object(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:
+    """Whether the cue at before[index] ends a comparison's object: a setting ("on X",
+    "for 7B models"), a margin ("by 4%"), "with only 7B parameters", a testbed."""
+    word = before[index]
+    following = before[index + 1] if index + 1 < len(before) else ""
+    return (
+        (
+            word in SCOPE_END_WORDS
+            and not _is_make_up(before, index)
+            and not _is_score_owner(before, index)
+        )
+        or (word == "by" and following[:1].isdigit())
+        or (word in ("with", "using") and following in ("only", "just", "merely"))
+        or _is_testbed(before, raw_before, index)
+    )
+
+
+def _comparison_role(
+    before: Sequence[str],
+    raw_before: Sequence[str],
+    index: int,
+    own_names: frozenset[str],
+    budget: bool,
+    scoped: bool,
+) -> SizeRole | None:
+    """The role a comparison word at before[index] gives ("outperforms", "as accurate as"),
+    or one the authors' improving verb gives; None when it gives none."""
+    word = before[index]
+    if (
+        word in COMPARE_BEFORE
+        and not scoped
+        and not _is_without_object(raw_before, index)
+        and not _is_bound_of_one(before, index)
+    ):
+        if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
+            return "own"  # "This study evaluated X versus Y-8B": both sides are studied
+        if _is_finding(before, raw_before, index, own_names):
+            return "own"  # "Our results show that X-13B is weaker than Y-7B"
+        return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+    if (
+        word == "as"
+        and index > 1
+        and before[index - 2] == "as"
+        and before[index - 1] not in AS_AS_NOT_COMPARING
+        and not scoped
+    ):
+        return "compared"  # "as accurate as a 70B model" (not "as small as 8B")
+    if (
+        word in IMPROVE_VERBS
+        and len(before) - index <= 3
+        and OBJECT_BREAKS.isdisjoint(before[index + 1 :])
+    ):
+        return "own"  # the model the method improves: "improving Qwen2.5-7B's accuracy"
+    return None
+
+
+def _cue_role(
+    before: Sequence[str], raw_before: Sequence[str], index: int, budget: bool, scoped: bool
+) -> SizeRole | None:
+    """The role the other cue words at before[index] give: background adjectives, "the
+    performance of", the authors creating, "over"/"to"/"with" comparing, distillation's
+    student and teacher, a source or judge ("generated by"); None when it gives none."""
+    word = before[index]
+    if word in BACKGROUND_ADJECTIVES and _is_adjacent(raw_before, index):
+        return "compared"  # "existing 70B models are too costly, so we design a 1B model"
+    if (
+        word == "of"
+        and _previous_word(before, index) in QUALITY_NOUNS
+        and not ATTAIN_VERBS.isdisjoint(before[max(0, index - 4) : index])
+    ):
+        return "compared"  # "reaches the performance of 70B models"
+    if (
+        word in CREATE_VERBS
+        and not word.startswith("scale")
+        and any(w in OWN_BEFORE for w in before[:index])
+    ):
+        return "own"  # "we compare with X-175B and train a 1B model"
+    previous = before[index - 1] if index > 0 else ""
+    if _compares_with_object(before, index, previous, scoped):
+        return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+    if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
+        return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
+    if word == "by" and (previous in SOURCE_PARTICIPLES or previous in JUDGE_PARTICIPLES):
+        return "compared"  # the data's source or judge: "generated/judged by a 70B model"
+    if word == "from" and any(w in DISTILL_WORDS for w in before[:index]):
+        return "compared"  # the teacher: "distilled from a 70B teacher"
+    return None
+
+
+def _compares_with_object(before: Sequence[str], index: int, previous: str, scoped: bool) -> bool:
+    """Whether "over"/"to"/"with" at before[index] gives a comparison's other side: "improves
+    over X", "preferred our 2B model over X", "by 5% over X", "relative to X", "compare A
+    with X"."""
+    word = before[index]
+    if word == "over":
+        return not scoped and (
+            previous in COMPARE_OVER_LEADS
+            or not COMPARE_OVER_LEADS.isdisjoint(before[max(0, index - 4) : index])
+            or is_margin(previous)
+        )
+    if word in ("to", "with"):
+        return not scoped and (previous in COMPARE_TO_LEADS or _is_compare_object(before, index))
+    return False
     return None
 
 
@@ -167,6 +236,59 @@ def _is_compare_object(before: Sequence[str], index: int) -> bool:
         if word in CLAUSE_STARTS or word in STUDY_CLAUSE_WORDS:
             return False
     return False
+
+
+def _is_testbed(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:
+    """Whether "with"/"using" at before[index] introduces the model a comparison is run with,
+    which ends the comparison's object: "beats PPO by 4 points with the Llama-3.2-3B model",
+    "compared to plain decoding with Qwen2.5-1.5B". Not the other side itself ("compared
+    with X", "compete with X") nor what a compared noun has ("models with 7B parameters"):
+    the word before it is the comparison's object, and only the sized name follows."""
+    if before[index] not in ("with", "using") or index == 0:
+        return False
+    previous = before[index - 1]
+    if (
+        previous in COMPARE_TO_LEADS
+        or previous in COMPARE_BEFORE
+        or previous in MODEL_NOUNS
+        or previous in _COMPARE_WITH_LEADS
+    ):
+        return False
+    return all(
+        w[:1].isupper() or has_digit(w) or w.lower() in _TESTBED_FILLERS
+        for w in raw_before[index + 1 :]
+    )
+
+
+def _is_bound_of_one(before: Sequence[str], index: int) -> bool:
+    """ "a less than 1M-param controller": "than" bounds one model's own size, no comparison."""
+    return (
+        before[index] == "than"
+        and index > 1
+        and before[index - 1] in ("less", "fewer", "more")
+        and before[index - 2] in ("a", "an")
+    )
+
+
+def _list_head(before: Sequence[str], index: int) -> int:
+    """Where the plural noun a list after "including" at before[index] names members of is
+    ("larger open models on every benchmark, including X-70B": "models"), or `index` when
+    there is none near: the list takes that noun's place in the sentence."""
+    for earlier in range(index - 1, max(-1, index - 9), -1):
+        if before[earlier] in _LIST_HEADS:
+            return earlier
+    return index
+
+
+def _is_score_owner(before: Sequence[str], index: int) -> bool:
+    """ "compared with 55.0 for X-3B", "versus 12% for Y-2B": "for" after a score names whose
+    score the comparison's object is, so the object goes on (not a setting, as in "by 3
+    points for 7B models")."""
+    return before[index] == "for" and index > 0 and _is_number(before[index - 1])
+
+
+def _is_number(word: str) -> bool:
+    return bool(word) and word.replace(".", "", 1).replace(",", "").isdigit()
 
 
 def _is_make_up(before: Sequence[str], index: int) -> bool:

@@ -99,6 +99,9 @@ OTHERS_WORK_NOUNS: frozenset[str] = frozenset(
     }
 )
 # A new clause: a comparison before it says nothing of the size after it.
+# "for instance", "for example", "as an example": an example, whose depends on whether the
+# authors have spoken yet
+EXAMPLE_NOUNS: frozenset[str] = frozenset({"instance", "example"})
 CLAUSE_STARTS: frozenset[str] = frozenset(
     {"despite", "while", "whereas", "although", "though", "but", "yet"}
 )

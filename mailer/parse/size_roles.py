@@ -40,9 +40,12 @@ from mailer.parse.size_role_cues import (
     authors_make,
     clause_after,
     is_after_study,
+    is_built_on,
     is_data_source,
+    is_example_before_authors,
     is_field_subject,
     is_headed_by_role,
+    is_named_by_role,
     is_others_work,
     is_peer,
     is_reference,
@@ -125,52 +128,19 @@ def role_of(
     def read(own_names: frozenset[str]) -> SizeRole:
         if is_threshold(text, start, before):
             return "own" if authors_make(before, own_names) else "compared"
-        if not COMPARE_AFTER.isdisjoint(after) and not authors_make(before, own_names):
+        if _is_named_compared(text, sentence_start, start, before, raw_before, after, own_names):
             return "compared"
-        after_colon = text[sentence_start - 1 : sentence_start] == ":"
-        if after_colon and _is_role_label(text, sentence_start - 1):
-            return "compared"  # "Teacher: Qwen2.5-72B-Instruct; students: ..."
-        if is_data_source(before, after) or (
-            (after_colon or not COMPARE_AFTER.isdisjoint(before))
-            and is_headed_by_role(
-                WORD.findall(text, max(0, sentence_start - 80), start)  # "teachers: X, Y-70B"
-                if after_colon
-                else raw_before
-            )
-        ):
-            return "compared"
-        if "into" in after and not DISTILL_WORDS.isdisjoint(before):
-            return "compared"  # "we distill a 405B model into ..."
         if "other" in before and is_peer(raw_before):
             return "own"
         main = main_clause(text, sentence_start, start, before, words.starts, first)
-        budget = bool(after) and (
-            after[0] in BUDGET_WORDS
-            or (after[0] in ("parameters", "params") and after[1:2] in ([w] for w in BUDGET_WORDS))
+        role = role_from_words_before(
+            before[main:], raw_before[main:], own_names, _is_budget(after)
         )
-        role = role_from_words_before(before[main:], raw_before[main:], own_names, budget)
         if role is not None:
             return role
-        sentence = before + clause_after(raw_after)
-        if not HYPOTHETICAL_WORDS.isdisjoint(sentence):
-            return "unknown"
-        speaks = not OWN_BEFORE.isdisjoint(sentence) or not own_names.isdisjoint(sentence)
-        if not speaks and (
-            is_field_subject(after)  # the sized models dominate, not a method
-            or not COST_WORDS.isdisjoint(sentence)  # "training a 175B model costs millions"
-            or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
-        ):
-            return "compared"
-        if speaks:
-            return "own"
-        if (
-            weak_cue_near(raw_before)
-            or is_others_work(before)
-            or is_reference(before[max(0, bisect_left(words.starts, start - 40) - first) :], cues)
-        ):
-            # "LLMs like PaLM 540B", "Recent works such as GPT-3 ... the GPT-3 model with 175B"
-            return "own" if is_after_study(start, cues) else "compared"
-        return "own"
+        return _role_without_cue(
+            start, before, raw_before, raw_after, after, own_names, words.starts, first, cues
+        )
 
     # names the paper introduced only ever make a size own: read them when they could
     role = read(frozenset())
@@ -212,6 +182,93 @@ def _is_plainly_own(
 
 def _trim(token: str) -> str:
     return token.lstrip(_OPENING).rstrip(_CLOSING)
+
+
+def _role_without_cue(
+    start: int,
+    before: list[str],
+    raw_before: list[str],
+    raw_after: list[str],
+    after: list[str],
+    own_names: frozenset[str],
+    starts: Sequence[int],
+    first: int,
+    cues: Callable[[], TextCues] | None,
+) -> SizeRole:
+    """The role of a size no cue before it decides: a hypothetical, the authors speaking,
+    a sentence about the field's leaders or costs, others' work as an example. `starts`:
+    where the sentence's words start, the first of `before` at `first`."""
+    sentence = before + clause_after(raw_after)
+    if not HYPOTHETICAL_WORDS.isdisjoint(sentence):
+        return "unknown"
+    speaks = not OWN_BEFORE.isdisjoint(sentence) or not own_names.isdisjoint(sentence)
+    if speaks:
+        return "own"
+    if (
+        is_field_subject(after)  # the sized models dominate, not a method
+        or not COST_WORDS.isdisjoint(sentence)  # "training a 175B model costs millions"
+        or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
+    ):
+        return "compared"
+    if is_example_before_authors(before, start, cues) and not is_after_study(start, cues):
+        return "compared"  # "for instance, a Llama-3.1-8B model needs 16GB. We propose ..."
+    if (
+        weak_cue_near(raw_before)
+        or is_others_work(before)
+        or is_reference(before[max(0, bisect_left(starts, start - 40) - first) :], cues)
+    ):
+        # "LLMs like PaLM 540B", "Recent works such as GPT-3 ... the GPT-3 model with 175B"
+        return "own" if is_after_study(start, cues) else "compared"
+    return "own"
+
+
+def _is_named_compared(
+    text: str,
+    sentence_start: int,
+    start: int,
+    before: list[str],
+    raw_before: list[str],
+    after: list[str],
+    own_names: frozenset[str],
+) -> bool:
+    """Whether the words around the size name it a baseline, judge or teacher, a list a role
+    noun heads, a source of data or a model distilled into another: "7B baselines",
+    "Teacher: X-72B", "teachers: X, Y-70B", "data generated by X", "distill a 405B model
+    into ..." (not what the authors make or build on)."""
+    if is_named_by_role(after) and not authors_make(before, own_names) and not is_built_on(before):
+        return True
+    after_colon = text[sentence_start - 1 : sentence_start] == ":" and not _lists_results(
+        text, sentence_start, start
+    )
+    if after_colon and _is_role_label(text, sentence_start - 1):
+        return True  # "Teacher: Qwen2.5-72B-Instruct; students: ..."
+    if is_data_source(before, after) or (
+        (after_colon or not COMPARE_AFTER.isdisjoint(before))
+        and is_headed_by_role(
+            WORD.findall(text, max(0, sentence_start - 80), start)  # "teachers: X, Y-70B"
+            if after_colon
+            else raw_before
+        )
+    ):
+        return True
+    return "into" in after and not DISTILL_WORDS.isdisjoint(before)  # "distill X-405B into"
+
+
+def _is_budget(after: list[str]) -> bool:
+    """Whether the size is part of a model's parameter budget: "12B frozen", "7B parameters
+    trainable"."""
+    return bool(after) and (
+        after[0] in BUDGET_WORDS
+        or (after[0] in ("parameters", "params") and after[1:2] in ([w] for w in BUDGET_WORDS))
+    )
+
+
+def _lists_results(text: str, sentence_start: int, start: int) -> bool:
+    """Whether what follows a colon is a result ("beat the baselines: +3.2% on X-1B and ...",
+    "gains over the teacher: 4.1 points on X-0.5B"), not a list of the models a role noun
+    before the colon labels: a number other than the size opens it."""
+    first = text[sentence_start:start].lstrip()
+    return bool(first) and first.lstrip("+-−~≈")[:1].isdigit()
 
 
 def _is_role_label(text: str, colon: int) -> bool:

@@ -128,6 +128,12 @@ WEAK_MODEL_WORDS: frozenset[str] = frozenset(
     {"scale", "scales", "size", "sized", "class", "total", "base", "language", "vision"}
 )
 
+# Right after a size, a change of a size, which is no size: "a ~2B cut", "a 1.5B reduction in
+# parameters" (only as the first word: "cuts", "drops" and past "cut" are verbs further on)
+CHANGE_NOUNS: frozenset[str] = frozenset(
+    {"cut", "reduction", "increase", "decrease", "drop", "saving", "savings", "gain"}
+)
+
 # Words after a number that make it a count of something other than parameters.
 NON_PARAMETER_WORDS: frozenset[str] = frozenset(
     {

@@ -30,6 +30,7 @@ from mailer.core.models import ModelSize
 from mailer.parse.size_roles import TextCues, role_of, sentence_ends, text_cues
 from mailer.parse.size_scan import scan_windows
 from mailer.parse.size_words import (
+    CHANGE_NOUNS,
     DATASET_PREFIXES,
     FUNCTION_WORDS,
     MODEL_WORDS,
@@ -122,6 +123,9 @@ _NAME_BEFORE = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A
 _STOP_WORDS = frozenset(
     {"on", "with", "for", "in", "from", "trained", "using", "than", "that", "which", "to", "by"}
 )
+_DATA_NOUNS = frozenset({"dataset", "datasets", "corpus", "corpora", "benchmark", "benchmarks"})
+# "(110m parameters)", "a 350m-parameter encoder": elsewhere "100m" is a length or a time
+_LOWER_MILLIONS = re.compile(r"(?<![\w.])(?P<number>[0-9]{1,4}(?:\.[0-9]+)?)m(?=[- ]param)")
 _LOOK_AHEAD_WORDS = 4
 _LOOK_BACK_WORDS = 6
 
@@ -207,6 +211,7 @@ def _find_mentions(text: str) -> list[_Mention]:
         *_glued_mentions(text, triggers),
         *_worded_mentions(text),
         *_spaced_mentions(text, spaced_triggers),
+        *_lower_millions(text),  # "110m parameters": a lower-case "m" counts
     ]
     mentions.sort(key=lambda m: m.start)
     return _with_bare_numbers(text, mentions)
@@ -308,6 +313,17 @@ def _worded_start(text: str, unit: int, floor: int) -> int:
     return floor if start == limit else start
 
 
+def _lower_millions(text: str) -> Iterator[_Mention]:
+    """ "(110m parameters)", "a 350m-parameter encoder": millions with a lower-case "m", only
+    right before "param..." (elsewhere "100m" is a length or a time)."""
+    if "m param" not in text and "m-param" not in text:
+        return  # the common case: no scan
+    for match in _LOWER_MILLIONS.finditer(text):
+        params = _to_params(match["number"], 10**6)
+        if params is not None:
+            yield _Mention(match.start(), match.end(), params, "compact", 10**6)
+
+
 def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
     """Add the bare numbers of ranges and lists ("7, 13, and 70 billion") before each size."""
     result: list[_Mention] = []
@@ -363,7 +379,11 @@ def _group_mentions(text: str, mentions: list[_Mention]) -> list[list[_Mention]]
             if mention.start >= last.end and (
                 not between
                 or _JOINER.fullmatch(between)
-                or (_QUALIFIED_JOINER.fullmatch(between) and _verdict_after(text, last.end) is None)
+                or (
+                    _QUALIFIED_JOINER.fullmatch(between)
+                    and _verdict_after(text, last.end) is None
+                    and not _is_counted_noun(between)
+                )
             ):
                 groups[-1].append(mention)
                 continue
@@ -371,11 +391,60 @@ def _group_mentions(text: str, mentions: list[_Mention]) -> list[list[_Mention]]
     return groups
 
 
+def _verdict_of_antecedent(text: str, start: int, end: int) -> Verdict | None:
+    """For "2.26B multilingual ones", the verdict of the size "ones" stands for: the nearest
+    compact size before it in its sentence ("2.32B English image-text pairs and 2.26B
+    multilingual ones" are pairs; "a 7B model and a 70B one" models)."""
+    if "one" not in text[end : end + 40]:
+        return None  # the common case, found without splitting words
+    words = _words_after(text, end)
+    if "ones" not in words[:3] and "one" not in words[:2]:
+        return None
+    low = max(0, start - 100)
+    window = text[low:start]
+    sentence = max(window.rfind(". "), window.rfind("; "))
+    previous = None
+    for trigger in _DIGIT_TRIGGER.finditer(window, sentence + 1):
+        if trigger["compact"] is not None:
+            previous = trigger
+    return _verdict_after(text, low + previous.end()) if previous is not None else None
+
+
+def _without_data_sizes(text: str, group: list[_Mention]) -> list[_Mention]:
+    """The group without the token counts of "N/D" pairs, the way scaling studies write a
+    model's size and its training tokens ("the 1.7B/300B setting", "410M/20B and 7B/2T"):
+    a pair of two sizes alone between slashes, the second at least twenty times the first
+    (tokens per parameter), on no model name ("Qwen2.5-0.5B/72B" lists two sizes)."""
+    data: set[int] = set()
+    for index in range(len(group) - 1):
+        first, second = group[index], group[index + 1]
+        if (
+            text[first.end : second.start] == "/"
+            and second.params >= 20 * first.params
+            and (index == 0 or text[group[index - 1].end : first.start] != "/")
+            and (index + 2 == len(group) or text[second.end : group[index + 2].start] != "/")
+            and not _is_named(text, first.start)
+        ):
+            data.add(index + 1)
+    return [m for i, m in enumerate(group) if i not in data] if data else group
+
+
+def _is_counted_noun(between: str) -> bool:
+    """Whether the word joining two sizes is a plural noun the first counts ("100K edits and
+    72B-parameter models"), not a qualifier the sizes share ("82B English, 20B Chinese")."""
+    word = between.strip().split(None, 1)[0].rstrip(",")
+    return word.islower() and word.endswith("s") and not word.endswith("ss")
+
+
 def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     first, last = group[0], group[-1]
     verdict = _verdict_after(text, last.end)
+    if verdict is None:
+        verdict = _verdict_of_antecedent(text, first.start, last.end)
     if verdict == "parameters":
         return group
+    if len(group) > 1:
+        group = _without_data_sizes(text, group)
     if verdict == "other":
         return []  # (whatever the words before say)
     if _has_non_parameter_lead(text, first.start):
@@ -383,6 +452,8 @@ def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     # "8K", "200K" are context lengths and vocabularies unless "parameters" follows
     sizes = [m for m in group if m.scale >= 10**6]
     if verdict is not None:
+        if verdict == "model" and first.kind == "worded" and _is_counted(text, last.end):
+            return []  # "8.9 billion possible variants": a count of things, not a size
         return sizes if verdict == "model" else []
     if any(m.kind == "worded" for m in group):
         return sizes if _has_parameter_lead(text, first.start) else []
@@ -391,6 +462,20 @@ def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     if all(m.scale == 10**6 for m in group) and not _is_named(text, first.start):
         return []  # "23.5M generated relations": millions are sizes only beside a name
     return sizes
+
+
+def _is_counted(text: str, end: int) -> bool:
+    """Whether a plain word stands between a number written with a scale word and the model
+    word after it ("8.9 billion possible variants", "90 million imputed variants"): a
+    model's size is written against its noun or name ("a 13 billion LLM", "1.5 billion
+    Qwen model"), so the number counts things."""
+    words = _WORDS.first(text[end : end + 40], 3)
+    return (
+        bool(words)
+        and words[0].islower()
+        and words[0] not in MODEL_WORDS
+        and PARAMETER_WORDS.isdisjoint(words)  # "3 billion sparsely activated parameters"
+    )
 
 
 def _word_before(text: str, start: int) -> str:
@@ -413,10 +498,14 @@ def _is_named(text: str, start: int) -> bool:
 
 def _verdict_after(text: str, end: int) -> Verdict | None:
     words = _words_after(text, end)
+    if words and words[0] in CHANGE_NOUNS:
+        return "other"  # "a ~2B cut for Gemma 2 9B": a change of a size
     for index, word in enumerate(words):
         if word in PARAMETER_WORDS:
             return "parameters"
         if word in MODEL_WORDS:
+            if words[index + 1 : index + 2] and words[index + 1] in NON_PARAMETER_WORDS:
+                continue  # a modifier of what is counted: "2.8 million LLM responses"
             return "model"
         if word in NON_PARAMETER_WORDS:
             following = words[index + 1] if index + 1 < len(words) else ""
@@ -542,7 +631,11 @@ def _is_data_name(text: str, match: re.Match[str]) -> bool:
     if _verdict_after(text, match.end()) in ("parameters", "model"):
         return False
     name_start = text.rfind(" ", 0, start) + 1
-    return _words_before(text, name_start)[-1:] in (["on"], ["from"], ["in"])
+    before = _words_before(text, name_start)
+    if before[-1:] in (["on"], ["from"], ["in"]):
+        return True
+    # a name joined to a data set is one: "from the ShareGPT dataset and WildChat-1M"
+    return before[-1:] in (["and"], ["or"]) and not _DATA_NOUNS.isdisjoint(before[-4:-1])
 
 
 def _to_params(number: str, scale: int, factor: int = 1) -> int | None:
