@@ -17,6 +17,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.utils import PacifyFlushWrapper
 
 from mailer import __version__
 from mailer.core.errors import MailerError
@@ -287,6 +288,12 @@ def main(argv: list[str] | None = None) -> Any:
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
+    except SystemExit as e:
+        # click exits 1 when the reader closes the pipe (`mailer parse ... --json | head`),
+        # after wrapping stdout to ignore the broken pipe; the reader had what it wanted
+        if e.code == 1 and isinstance(sys.stdout, PacifyFlushWrapper):
+            sys.exit(0)
+        raise
     sys.exit(result if isinstance(result, int) else 0)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,22 @@ def test_bash_completion_lists_every_command() -> None:
     offered = {line.split(",", 1)[1] for line in result.output.splitlines() if "," in line}
     assert set(COMMANDS) <= offered, result.output
     assert os.environ.get("_MAILER_COMPLETE") is None
+
+
+@pytest.mark.slow
+def test_a_reader_that_closes_the_pipe_early_is_not_a_failure() -> None:
+    # `mailer parse examples/inbox --json | head`: head had what it wanted (exit 0, quiet)
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailer", "parse", str(root / "examples" / "inbox"), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=root,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.read(100)
+    process.stdout.close()
+    errors = process.stderr.read()
+    assert process.wait(timeout=60) == 0
+    assert errors == b""
