@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> Any:
     except SystemExit as e:
         # click exits 1 when the reader closes the pipe (`mailer parse ... --json | head`),
         # after wrapping stdout to ignore the broken pipe; the reader had what it wanted
-        if e.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        if e.code == 1 and type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
             sys.exit(0)
         raise
     sys.exit(result if isinstance(result, int) else 0)
