@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from mailer.core.models import MatchReason, Paper
 from mailer.rules.conditions.base import (
     Check,
+    ChoiceCheck,
     CompileContext,
     ConditionCheck,
     ConditionKind,
@@ -20,7 +21,6 @@ from mailer.rules.conditions.base import (
 
 if TYPE_CHECKING:
     from mailer.config.yamlsource import PathKey
-    from mailer.rules.index import PaperScan
 
 ANNOUNCE_KINDS = ("new", "cross", "replaced")
 
@@ -58,7 +58,7 @@ class Announce(ConditionKind[tuple[str, ...]]):
         return ctx.intern(tuple(a for a in text_list(value) if isinstance(a, str)))
 
     def compile(self, value: tuple[str, ...], ctx: CompileContext) -> Check:
-        return AnnounceCheck(frozenset(value))
+        return ChoiceCheck(frozenset(value), announce_kind, _reason)
 
     def holds(self, value: tuple[str, ...], paper: Paper, ctx: TextContext) -> Reasons | None:
         kind = announce_kind(paper)
@@ -68,23 +68,6 @@ class Announce(ConditionKind[tuple[str, ...]]):
         kind = announce_kind(paper)
         detail = f"announced as {kind}, rule wants {', '.join(value)}"
         return ConditionCheck("announce", kind in value, detail)
-
-
-class AnnounceCheck(Check):
-    __slots__ = ("kinds", "reasons")
-
-    def __init__(self, kinds: frozenset[str]) -> None:
-        self.kinds = kinds
-        self.reasons: dict[str, Reasons] = {}
-
-    def test(self, scan: PaperScan) -> Reasons | None:
-        kind = announce_kind(scan.paper)
-        if kind not in self.kinds:
-            return None
-        found = self.reasons.get(kind)
-        if found is None:
-            found = self.reasons[kind] = _reason(kind)
-        return found
 
 
 ANNOUNCE = Announce()

@@ -93,6 +93,33 @@ class Check:
         return None
 
 
+class ChoiceCheck(Check):
+    """A paper's value (its format, how it was announced) is one of the rule's choices;
+    the reason for each value is made once and shared by every paper with it."""
+
+    __slots__ = ("choices", "reason_for", "reasons", "value_of")
+
+    def __init__(
+        self,
+        choices: frozenset[str],
+        value_of: Callable[[Paper], str],
+        reason_for: Callable[[str], Reasons],
+    ) -> None:
+        self.choices = choices
+        self.value_of = value_of
+        self.reason_for = reason_for
+        self.reasons: dict[str, Reasons] = {}
+
+    def test(self, scan: PaperScan) -> Reasons | None:
+        value = self.value_of(scan.paper)
+        if value not in self.choices:
+            return None
+        found = self.reasons.get(value)
+        if found is None:
+            found = self.reasons[value] = self.reason_for(value)
+        return found
+
+
 class ConditionKind(ABC, Generic[V]):
     """One condition: its key, schema, parser, compiled check, plain check and words."""
 
