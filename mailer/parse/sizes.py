@@ -58,6 +58,9 @@ _NOT_BEFORE = r"(?<![\w.$€£¥])"
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+")
 _LATEX_SYMBOLS = {"leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "sim": "~", "approx": "≈"}
 _LATEX_RELATION = re.compile(r"\$\\(leq|le|geq|ge|sim|approx)\$\s?")
+# A TeX math span holding only a number is the number: "$7B$", "$0.6$B", "$10$K" (an amount
+# of money, "$7B", has no closing "$" right after it)
+_LATEX_NUMBER = re.compile(r"\$([0-9][0-9.,]*[KMBT]?)\$")
 _ROLE_RANK = {"compared": 0, "unknown": 1, "own": 2}
 _VAGUE_BEFORE = re.compile(r"(?i:few|several|many|some|of) $")
 # "8BrightarrowMinistral" or "8B$\\rightarrow$Ministral": an arrow between two names
@@ -183,7 +186,8 @@ def _title_end(text: str, flat: str) -> int:
 
 def _flatten(text: str) -> str:
     """One line of prose: whitespace runs as one space, URLs gone (a URL is not text),
-    LaTeX comparisons as symbols ("($\\leq$2B)" reads "(≤2B)")."""
+    LaTeX comparisons as symbols ("($\\leq$2B)" reads "(≤2B)"), a LaTeX number as the number
+    ("$0.6$B parameters" reads "0.6B parameters")."""
     flat = size_scan.one_spaced(text)
     # each pattern runs from the first place a match can start (none has a lookbehind)
     arrow = flat.find("arrow")
@@ -197,6 +201,7 @@ def _flatten(text: str) -> str:
         flat = flat[:url] + _URL.sub(" ", flat[url:])
     if "$" in flat:
         flat = _LATEX_RELATION.sub(lambda m: _LATEX_SYMBOLS[m[1]], flat)
+        flat = _LATEX_NUMBER.sub(r"\1", flat)
     return flat
 
 
@@ -487,8 +492,11 @@ def _word_before(text: str, start: int) -> str:
 
 
 def _is_named(text: str, start: int) -> bool:
-    """Whether a compact size sits on a model name: "OPT-125M", "(125M)", "GPT-2 124M"."""
+    """Whether a compact size sits on a model name: "OPT-125M", "(125M)", "GPT-2 124M"; an
+    approximate size in brackets too ("parameters (~4.9M)", "(≈125M)")."""
     if text[max(0, start - 1) : start] in ("-", "(", "/"):
+        return True
+    if text[max(0, start - 2) : start] in ("(~", "(≈"):
         return True
     word = _word_before(text, start)
     if not word or word.lower() in FUNCTION_WORDS:
