@@ -376,3 +376,26 @@ def test_an_approximate_size_in_brackets_counts_like_a_bracketed_one(
     text: str, expected: list[int]
 ) -> None:
     assert params(text) == expected
+
+
+# A part of the size before it ("N of which are ...") counts what that size counts (fr-055's
+# "72 billion total parameters, 16 billion of which are activated", found on the tuning
+# splits after tune4).
+PART_OF_CLASS = [
+    (
+        "We release a 1.3 trillion parameter MoE, 40 billion of which are active.",
+        [40 * B, 1300 * B],
+    ),
+    (
+        "Its 480 billion weights, 35 billion of which fire per token, fit on one node.",
+        [35 * B, 480 * B],
+    ),
+    ("We train a 236B MoE, 21B of which are active per token.", [21 * B, 236 * B]),
+    ("The model saw 2T tokens, 300B of which are code, and has 7B parameters.", [7 * B]),
+    ("The 5 billion images, 1 billion of which are synthetic, train a 2B model.", [2 * B]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PART_OF_CLASS)
+def test_a_part_of_a_size_counts_what_the_size_counts(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

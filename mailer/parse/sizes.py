@@ -399,11 +399,15 @@ def _group_mentions(text: str, mentions: list[_Mention]) -> list[list[_Mention]]
 def _verdict_of_antecedent(text: str, start: int, end: int) -> Verdict | None:
     """For "2.26B multilingual ones", the verdict of the size "ones" stands for: the nearest
     compact size before it in its sentence ("2.32B English image-text pairs and 2.26B
-    multilingual ones" are pairs; "a 7B model and a 70B one" models)."""
-    if "one" not in text[end : end + 40]:
+    multilingual ones" are pairs; "a 7B model and a 70B one" models). A part of the size
+    before it counts what that one counts: "72 billion total parameters, 16 billion of which
+    are activated", "2T tokens, 300B of which are code"."""
+    after = text[end : end + 40]
+    if "one" not in after and " of wh" not in after:
         return None  # the common case, found without splitting words
     words = _words_after(text, end)
-    if "ones" not in words[:3] and "one" not in words[:2]:
+    part = words[:2] == ["of", "which"]
+    if not part and "ones" not in words[:3] and "one" not in words[:2]:
         return None
     low = max(0, start - 100)
     window = text[low:start]
@@ -411,8 +415,11 @@ def _verdict_of_antecedent(text: str, start: int, end: int) -> Verdict | None:
     previous = None
     for trigger in _DIGIT_TRIGGER.finditer(window, sentence + 1):
         if trigger["compact"] is not None:
-            previous = trigger
-    return _verdict_after(text, low + previous.end()) if previous is not None else None
+            previous = trigger.end()
+    if part:  # the whole may be written with a scale word: "72 billion total parameters"
+        for word in _SCALE_WORD_TRIGGER.finditer(window.lower(), sentence + 1):
+            previous = max(previous or 0, word.end())
+    return _verdict_after(text, low + previous) if previous is not None else None
 
 
 def _without_data_sizes(text: str, group: list[_Mention]) -> list[_Mention]:
@@ -444,7 +451,8 @@ def _is_counted_noun(between: str) -> bool:
 def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     first, last = group[0], group[-1]
     verdict = _verdict_after(text, last.end)
-    if verdict is None:
+    borrowed = verdict is None  # then the words after it are no noun it counts
+    if borrowed:
         verdict = _verdict_of_antecedent(text, first.start, last.end)
     if verdict == "parameters":
         return group
@@ -457,7 +465,12 @@ def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     # "8K", "200K" are context lengths and vocabularies unless "parameters" follows
     sizes = [m for m in group if m.scale >= 10**6]
     if verdict is not None:
-        if verdict == "model" and first.kind == "worded" and _is_counted(text, last.end):
+        if (
+            verdict == "model"
+            and first.kind == "worded"
+            and not borrowed
+            and _is_counted(text, last.end)
+        ):
             return []  # "8.9 billion possible variants": a count of things, not a size
         return sizes if verdict == "model" else []
     if any(m.kind == "worded" for m in group):
