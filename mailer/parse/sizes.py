@@ -13,6 +13,8 @@ How a number is read:
   billion parameters", "from 125M to 175B" give each end.
 - MoE names multiply ("8x7B" is 56B), an activated count after a name counts too
   ("Qwen3-235B-A22B" gives 235B and 22B); "4×70 billion" (four models) is 70B.
+- A part of the size before it counts what that size counts ("72 billion total parameters,
+  16 billion of which are activated"); a TeX number is the number ("$0.6$B parameters").
 
 Pure and total: any string gives a (possibly empty) list, never an exception.
 """
