@@ -352,6 +352,10 @@ LATEX_NUMBER_CLASS = [
     ("The market reached $7B in 2024 and models like Llama-3-8B drove it.", [8 * B]),
     ("Each query costs $0.5$ cents with a 3B model.", [3 * B]),
     ("Set $k=8$ and $\\lambda=0.1$ for the 1B run.", [1 * B]),
+    (
+        "Our decoder has $1.3\\text{B}$ parameters and a $350\\mathrm{M}$ draft model.",
+        [350 * M, 1300 * M],
+    ),
 ]
 
 

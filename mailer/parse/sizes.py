@@ -62,7 +62,8 @@ _LATEX_SYMBOLS = {"leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "sim": "
 _LATEX_RELATION = re.compile(r"\$\\(leq|le|geq|ge|sim|approx)\$\s?")
 # A TeX math span holding only a number is the number: "$7B$", "$0.6$B", "$10$K" (an amount
 # of money, "$7B", has no closing "$" right after it)
-_LATEX_NUMBER = re.compile(r"\$([0-9][0-9.,]*[KMBT]?)\$")
+# ("$1.3\\text{B}$" and "$7\\mathrm{B}$" write the scale letter as text)
+_LATEX_NUMBER = re.compile(r"\$([0-9][0-9.,]*)(?:\\(?:text|mathrm|rm)\{([KMBT])\}|([KMBT]))?\$")
 _ROLE_RANK = {"compared": 0, "unknown": 1, "own": 2}
 _VAGUE_BEFORE = re.compile(r"(?i:few|several|many|some|of) $")
 # "8BrightarrowMinistral" or "8B$\\rightarrow$Ministral": an arrow between two names
@@ -203,7 +204,7 @@ def _flatten(text: str) -> str:
         flat = flat[:url] + _URL.sub(" ", flat[url:])
     if "$" in flat:
         flat = _LATEX_RELATION.sub(lambda m: _LATEX_SYMBOLS[m[1]], flat)
-        flat = _LATEX_NUMBER.sub(r"\1", flat)
+        flat = _LATEX_NUMBER.sub(lambda m: m[1] + (m[2] or m[3] or ""), flat)
     return flat
 
 
