@@ -1037,3 +1037,40 @@ def test_a_role_after_a_comparisons_preposition_is_the_other_side(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# tune4: a finding the paper's own runs report ("Initial experiments show that ...") is the
+# authors speaking, like "our results show that": "such as"/"like" there list studied models.
+FINDING_REPORT_CLASS = [
+    (
+        "Initial experiments show that open models such as Mistral-7B and Qwen2-72B reach 80%"
+        " accuracy.",
+        {7 * B: "own", 72 * B: "own"},
+    ),
+    (
+        "Experimental results reveal that LLMs like Gemma-2-9B still fail on long proofs.",
+        {9 * B: "own"},
+    ),
+    (
+        "The evaluation indicates that models such as Phi-3-3.8B handle short tables well.",
+        {int(3.8 * B): "own"},
+    ),
+    # others' results, or a comparison, still compare
+    (
+        "Previous results show that LLMs such as OPT-66B struggle with negation.",
+        {66 * B: "compared"},
+    ),
+    ("Their experiments show that models like PaLM 540B reason better.", {540 * B: "compared"}),
+    ("Studies show that LLMs such as Llama-2-70B hallucinate.", {70 * B: "compared"}),
+    (
+        "Experiments show that our 1B model outperforms larger LLMs such as Llama-2-70B.",
+        {1 * B: "own", 70 * B: "compared"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FINDING_REPORT_CLASS)
+def test_a_finding_the_papers_runs_report_speaks_for_the_authors(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

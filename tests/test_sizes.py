@@ -341,3 +341,65 @@ LOWER_MILLIONS_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), LOWER_MILLIONS_CLASS)
 def test_lower_case_millions_before_parameters(text: str, expected: list[int]) -> None:
     assert params(text) == expected
+
+
+# tune4 (issue 12, own sizes that generalise): a TeX math span holding only a number is the
+# number, an amount of money ("$7B" with no closing "$") is not.
+LATEX_NUMBER_CLASS = [
+    ("We pretrain decoders with up to $13B$ parameters on code.", [13 * B]),
+    ("The student has $1.5$B parameters and the router $20$K parameters.", [20 * K, int(1.5 * B)]),
+    ("Scaling from $125$M to $2.7$B parameters, loss falls smoothly.", [125 * M, int(2.7 * B)]),
+    ("The market reached $7B in 2024 and models like Llama-3-8B drove it.", [8 * B]),
+    ("Each query costs $0.5$ cents with a 3B model.", [3 * B]),
+    ("Set $k=8$ and $\\lambda=0.1$ for the 1B run.", [1 * B]),
+    (
+        "Our decoder has $1.3\\text{B}$ parameters and a $350\\mathrm{M}$ draft model.",
+        [350 * M, 1300 * M],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LATEX_NUMBER_CLASS)
+def test_a_latex_number_is_the_number(text: str, expected: list[int]) -> None:
+    assert params(text) == expected
+
+
+# tune4: an approximate size in brackets reads like a bracketed one ("(125M)"): the count of
+# what comes right before it; millions elsewhere still need a name or a parameter word.
+APPROXIMATE_BRACKET_CLASS = [
+    ("Only the adapter is trained (~3.2M), a tenth of a percent of the backbone.", [int(3.2 * M)]),
+    ("We update 0.4% of the weights ($\\approx$12M) of the frozen encoder.", [12 * M]),
+    ("The adapter (≈850K parameters) sits after each block.", [850 * K]),
+    ("The corpus holds ~23.5M sentences of news.", []),
+    ("About 23.5M relations were mined from the web.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), APPROXIMATE_BRACKET_CLASS)
+def test_an_approximate_size_in_brackets_counts_like_a_bracketed_one(
+    text: str, expected: list[int]
+) -> None:
+    assert params(text) == expected
+
+
+# A part of the size before it ("N of which are ...") counts what that size counts (fr-055's
+# "72 billion total parameters, 16 billion of which are activated", found on the tuning
+# splits after tune4).
+PART_OF_CLASS = [
+    (
+        "We release a 1.3 trillion parameter MoE, 40 billion of which are active.",
+        [40 * B, 1300 * B],
+    ),
+    (
+        "Its 480 billion weights, 35 billion of which fire per token, fit on one node.",
+        [35 * B, 480 * B],
+    ),
+    ("We train a 236B MoE, 21B of which are active per token.", [21 * B, 236 * B]),
+    ("The model saw 2T tokens, 300B of which are code, and has 7B parameters.", [7 * B]),
+    ("The 5 billion images, 1 billion of which are synthetic, train a 2B model.", [2 * B]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PART_OF_CLASS)
+def test_a_part_of_a_size_counts_what_the_size_counts(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

@@ -22,6 +22,7 @@ from mailer.parse.size_role_words import (
     DATA_VERBS,
     EXAMPLE_NOUNS,
     FIELD_WORDS,
+    FINDING_VERBS,
     HEAD_FILLERS,
     LIST_JOINERS,
     MAKE_UP_PARTICIPLES,
@@ -278,6 +279,29 @@ def is_after_study(start: int, cues: Callable[[], TextCues] | None) -> bool:
         return False
     study_start = cues().study_start
     return 0 <= study_start <= start
+
+
+# What the paper's own runs are called when they report a finding: "Initial experiments show
+# that ...", "Experimental results reveal that ..."
+_FINDING_SUBJECTS = frozenset(
+    {"experiments", "results", "evaluation", "evaluations", "analysis", "analyses", "findings"}
+)
+
+
+def reports_own_finding(before: Sequence[str]) -> bool:
+    """Whether the size is in a finding the paper's own runs report, which speaks for the
+    authors like "our results show that": "Initial experiments show that frontier LLMs such
+    as ... X-70B achieve ..." (not others' results: "Previous results show that", "their
+    evaluations reveal that"). `before`: the sentence's words before the size, lowered."""
+    for index in range(1, len(before)):
+        if before[index] == "that" and before[index - 1] in FINDING_VERBS:
+            lead = before[max(0, index - 5) : index - 1]
+            return (
+                not _FINDING_SUBJECTS.isdisjoint(lead)
+                and WEAK_COMPARE_BEFORE.isdisjoint(lead)
+                and "their" not in lead
+            )
+    return False
 
 
 def is_peer(words: Sequence[str]) -> bool:

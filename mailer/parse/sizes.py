@@ -13,6 +13,8 @@ How a number is read:
   billion parameters", "from 125M to 175B" give each end.
 - MoE names multiply ("8x7B" is 56B), an activated count after a name counts too
   ("Qwen3-235B-A22B" gives 235B and 22B); "4×70 billion" (four models) is 70B.
+- A part of the size before it counts what that size counts ("72 billion total parameters,
+  16 billion of which are activated"); a TeX number is the number ("$0.6$B parameters").
 
 Pure and total: any string gives a (possibly empty) list, never an exception.
 """
@@ -58,6 +60,10 @@ _NOT_BEFORE = r"(?<![\w.$€£¥])"
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+")
 _LATEX_SYMBOLS = {"leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "sim": "~", "approx": "≈"}
 _LATEX_RELATION = re.compile(r"\$\\(leq|le|geq|ge|sim|approx)\$\s?")
+# A TeX math span holding only a number is the number: "$7B$", "$0.6$B", "$10$K" (an amount
+# of money, "$7B", has no closing "$" right after it)
+# ("$1.3\\text{B}$" and "$7\\mathrm{B}$" write the scale letter as text)
+_LATEX_NUMBER = re.compile(r"\$([0-9][0-9.,]*)(?:\\(?:text|mathrm|rm)\{([KMBT])\}|([KMBT]))?\$")
 _ROLE_RANK = {"compared": 0, "unknown": 1, "own": 2}
 _VAGUE_BEFORE = re.compile(r"(?i:few|several|many|some|of) $")
 # "8BrightarrowMinistral" or "8B$\\rightarrow$Ministral": an arrow between two names
@@ -183,7 +189,8 @@ def _title_end(text: str, flat: str) -> int:
 
 def _flatten(text: str) -> str:
     """One line of prose: whitespace runs as one space, URLs gone (a URL is not text),
-    LaTeX comparisons as symbols ("($\\leq$2B)" reads "(≤2B)")."""
+    LaTeX comparisons as symbols ("($\\leq$2B)" reads "(≤2B)"), a LaTeX number as the number
+    ("$0.6$B parameters" reads "0.6B parameters")."""
     flat = size_scan.one_spaced(text)
     # each pattern runs from the first place a match can start (none has a lookbehind)
     arrow = flat.find("arrow")
@@ -197,6 +204,7 @@ def _flatten(text: str) -> str:
         flat = flat[:url] + _URL.sub(" ", flat[url:])
     if "$" in flat:
         flat = _LATEX_RELATION.sub(lambda m: _LATEX_SYMBOLS[m[1]], flat)
+        flat = _LATEX_NUMBER.sub(lambda m: m[1] + (m[2] or m[3] or ""), flat)
     return flat
 
 
@@ -394,11 +402,15 @@ def _group_mentions(text: str, mentions: list[_Mention]) -> list[list[_Mention]]
 def _verdict_of_antecedent(text: str, start: int, end: int) -> Verdict | None:
     """For "2.26B multilingual ones", the verdict of the size "ones" stands for: the nearest
     compact size before it in its sentence ("2.32B English image-text pairs and 2.26B
-    multilingual ones" are pairs; "a 7B model and a 70B one" models)."""
-    if "one" not in text[end : end + 40]:
+    multilingual ones" are pairs; "a 7B model and a 70B one" models). A part of the size
+    before it counts what that one counts: "72 billion total parameters, 16 billion of which
+    are activated", "2T tokens, 300B of which are code"."""
+    after = text[end : end + 40]
+    if "one" not in after and " of wh" not in after:
         return None  # the common case, found without splitting words
     words = _words_after(text, end)
-    if "ones" not in words[:3] and "one" not in words[:2]:
+    part = words[:2] == ["of", "which"]
+    if not part and "ones" not in words[:3] and "one" not in words[:2]:
         return None
     low = max(0, start - 100)
     window = text[low:start]
@@ -406,8 +418,11 @@ def _verdict_of_antecedent(text: str, start: int, end: int) -> Verdict | None:
     previous = None
     for trigger in _DIGIT_TRIGGER.finditer(window, sentence + 1):
         if trigger["compact"] is not None:
-            previous = trigger
-    return _verdict_after(text, low + previous.end()) if previous is not None else None
+            previous = trigger.end()
+    if part:  # the whole may be written with a scale word: "72 billion total parameters"
+        for word in _SCALE_WORD_TRIGGER.finditer(window.lower(), sentence + 1):
+            previous = max(previous or 0, word.end())
+    return _verdict_after(text, low + previous) if previous is not None else None
 
 
 def _without_data_sizes(text: str, group: list[_Mention]) -> list[_Mention]:
@@ -439,7 +454,8 @@ def _is_counted_noun(between: str) -> bool:
 def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     first, last = group[0], group[-1]
     verdict = _verdict_after(text, last.end)
-    if verdict is None:
+    borrowed = verdict is None  # then the words after it are no noun it counts
+    if borrowed:
         verdict = _verdict_of_antecedent(text, first.start, last.end)
     if verdict == "parameters":
         return group
@@ -452,7 +468,12 @@ def _model_sizes_of(text: str, group: list[_Mention]) -> list[_Mention]:
     # "8K", "200K" are context lengths and vocabularies unless "parameters" follows
     sizes = [m for m in group if m.scale >= 10**6]
     if verdict is not None:
-        if verdict == "model" and first.kind == "worded" and _is_counted(text, last.end):
+        if (
+            verdict == "model"
+            and first.kind == "worded"
+            and not borrowed
+            and _is_counted(text, last.end)
+        ):
             return []  # "8.9 billion possible variants": a count of things, not a size
         return sizes if verdict == "model" else []
     if any(m.kind == "worded" for m in group):
@@ -487,8 +508,11 @@ def _word_before(text: str, start: int) -> str:
 
 
 def _is_named(text: str, start: int) -> bool:
-    """Whether a compact size sits on a model name: "OPT-125M", "(125M)", "GPT-2 124M"."""
+    """Whether a compact size sits on a model name: "OPT-125M", "(125M)", "GPT-2 124M"; an
+    approximate size in brackets too ("parameters (~4.9M)", "(≈125M)")."""
     if text[max(0, start - 1) : start] in ("-", "(", "/"):
+        return True
+    if text[max(0, start - 2) : start] in ("(~", "(≈"):
         return True
     word = _word_before(text, start)
     if not word or word.lower() in FUNCTION_WORDS:
