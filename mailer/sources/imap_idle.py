@@ -3,7 +3,9 @@
 The watcher keeps its own connection with the folder selected read-only and sits in
 IDLE (RFC 2177). When the server announces new mail (EXISTS) it leaves IDLE and calls
 `sweep`, which fetches through the source (a separate connection) and processes what
-is new. IDLE is re-issued every `idle_renew_seconds` (well inside the 29-minute limit)
+is new. Before each IDLE a NOOP collects what arrived while this connection was not
+idling (during a sweep): servers (Dovecot 2.3) do not announce at the start of IDLE mail
+that came before it. IDLE is re-issued every `idle_renew_seconds` (well inside the 29-minute limit)
 with a NOOP in between as a heartbeat, and a sweep also runs on every (re)connect and
 every `sweep_seconds` as a safety net for missed notifications. Servers without IDLE
 (or `idle: false`) are polled every `sweep_seconds` (minutes, by default).
@@ -187,6 +189,9 @@ class ImapWatcher:
 
     def _watch_with_idle(self, client: IMAPClient) -> None:
         cfg = self.config
+        # The sweep on connecting ran on the fetch connection: mail that arrived during it
+        # comes with a NOOP here, and Dovecot does not announce it when IDLE starts.
+        self._catch_up(client, sweep_now=False)
         start = time.monotonic()
         renew_at, sweep_at = start + cfg.idle_renew_seconds, start + cfg.sweep_seconds
         client.idle()
@@ -214,17 +219,23 @@ class ImapWatcher:
             # (a NOOP would not announce it again): it must wake a sweep too.
             _text, late = client.idle_done()
             has_new_mail = has_new_mail or any(_is_exists(r) for r in late)
-            # A NOOP is the heartbeat (the connection still answers) and also collects
-            # mail that arrived during the previous sweep, before IDLE starts again.
-            while _has_exists(client.noop()) or has_new_mail or now >= sweep_at:
-                self._sweep()
-                has_new_mail, now = False, time.monotonic()
-                sweep_at = now + cfg.sweep_seconds
+            if self._catch_up(client, sweep_now=has_new_mail or now >= sweep_at):
+                sweep_at = time.monotonic() + cfg.sweep_seconds
             renew_at = time.monotonic() + cfg.idle_renew_seconds
             if not self._stopping.is_set():
                 client.idle()
         with contextlib.suppress(Exception):
             client.idle_done()
+
+    def _catch_up(self, client: IMAPClient, *, sweep_now: bool) -> bool:
+        """Before IDLE (again): a NOOP, the heartbeat, also collects mail that arrived
+        since this connection last looked (during a sweep, say), which IDLE would not
+        announce; sweep until a NOOP finds nothing new. Whether it swept."""
+        swept = False
+        while _has_exists(client.noop()) or sweep_now:
+            self._sweep()
+            swept, sweep_now = True, False
+        return swept
 
     def _watch_by_polling(self) -> None:
         self._set_state("polling")

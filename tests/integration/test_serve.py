@@ -54,7 +54,11 @@ def wait_for(what: str, check: Callable[[], object], timeout: float, every: floa
         if value:
             return value
         time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+    logs = "".join(f"\n--- {s.log_path} (tail) ---\n{s.log_text()[-4000:]}" for s in _RUNNING)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{logs}")
+
+
+_RUNNING: list[Served] = []  # the services a timed-out wait shows the log of
 
 
 class Served:
@@ -67,6 +71,7 @@ class Served:
         self.env = env
         self.log_path = workdir / "serve.log"
         self._log = self.log_path.open("wb")
+        _RUNNING.append(self)
         self.process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "mailer", "--log-format", "json", "serve"),
@@ -128,6 +133,8 @@ class Served:
             self.process.kill()
             self.process.wait()
         self._log.close()
+        if self in _RUNNING:
+            _RUNNING.remove(self)
 
 
 @pytest.fixture
