@@ -241,10 +241,11 @@ class ServiceJobs:
     def _report_delivery(self, summary: DeliverySummary) -> None:
         if summary.sent or summary.failed:
             log.info(
-                "outbox: %d alerts sent in %d messages, %d failed",
+                "outbox: %d alerts sent in %d messages, %d retrying, %d dead",
                 summary.sent,
                 summary.messages,
-                summary.failed,
+                summary.retrying,
+                summary.dead,
             )
 
     def refresh_metrics(self) -> None:
