@@ -249,21 +249,22 @@ def test_blind3_split_holds_its_measured_level_without_showing_its_misses() -> N
 
 
 BLIND4 = LABELED.with_name("blind4.jsonl")
-# The fourth blind split (tests/data/sizes/BLIND4.md): 87 real arXiv abstracts of February
-# 2026 (63 with sizes, 24 size-like negatives), labeled by reading before the extractor saw
-# them. Measured once on 2026-12-06 at 19:32 UTC, before any tuning that followed it:
-# sizes 0.989 / 0.979 (1 false, 2 missed), own sizes 0.988 / 0.934 (85 of 91, 1 false).
-# Only 3 of its sizes are other people's models, so it tests own-size recall, not
-# own-size precision. Keep it blind: aggregates only.
+# The fourth blind split (tests/data/sizes/BLIND4.md): 166 real arXiv abstracts of February
+# 2026 (126 with sizes, 40 size-like negatives), labeled by reading before the extractor saw
+# them; nobody tuning has read it. b4-001..087 measured on 2026-12-06 19:32 UTC before tune12
+# (sizes 0.989 / 0.979, own 0.988 / 0.934) and after it (the same); all 166 measured once
+# at 20:08 UTC after tune12: sizes 0.984 / 0.954 (tp 185, fp 3, fn 9), own sizes
+# 0.982 / 0.896 (tp 164, fp 3, fn 19). Only 11 of its 194 sizes are other people's models,
+# so it tests own-size recall far better than own-size precision. Aggregates only.
 BLIND4_MIN_PRECISION = 0.97
-BLIND4_MIN_RECALL = 0.96
-BLIND4_MIN_OWN_PRECISION = 0.95
-BLIND4_MIN_OWN_RECALL = 0.91
+BLIND4_MIN_RECALL = 0.94
+BLIND4_MIN_OWN_PRECISION = 0.96
+BLIND4_MIN_OWN_RECALL = 0.88
 
 
 def test_blind4_split_holds_its_measured_level_without_showing_its_misses() -> None:
     items = load_labeled_unsplit(BLIND4, "blind4")
-    assert len(items) >= 85
+    assert len(items) >= 160
     sizes, own = score(items), score(items, own=True)
     print(sizes.summary("blind4", len(items)), own.summary("blind4 own_sizes", len(items)))
     assert sizes.precision >= BLIND4_MIN_PRECISION, sizes.summary("blind4", len(items))
