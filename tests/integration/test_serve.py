@@ -254,7 +254,11 @@ rules:
     served = start_service()
     wait_for("/healthz 200 after start-up", lambda: served.health() == 200, 30)
 
-    # an alert within seconds of a new email (IMAP IDLE push)
+    # an alert within seconds of a new email (IMAP IDLE push) once the service watches:
+    # mail that lands in the instant between the watcher's last look and the start of
+    # IDLE is announced at Dovecot's next check of the mailbox (30 s) instead
+    wait_for("the watcher in IDLE", lambda: "watching INBOX with IDLE" in served.log_text(), 30)
+    time.sleep(0.5)
     mailbox.append(sample(HF_DAILY))
     appended = time.monotonic()
     wait_for("the QLoRA alert in #papers", lambda: posts_to(slack_server, "#papers"), 15)
