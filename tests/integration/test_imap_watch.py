@@ -407,3 +407,51 @@ def test_mail_announced_with_the_end_of_idle_is_swept_at_once(
     watcher = ImapWatcher(config, settings, sweep)
     watcher._watch_with_idle(_LateExistsClient())
     assert sweeps == [1]
+
+
+class _SlippedInClient:
+    """An IDLE connection where mail lands between the NOOP before IDLE and IDLE itself:
+    neither announces it (Dovecot 2.3); the NOOP after the next IDLE does."""
+
+    def __init__(self, give_up: Callable[[], None]) -> None:
+        self.noops = 0
+        self.started = time.monotonic()
+        self.give_up = give_up
+
+    def idle(self) -> None:
+        pass
+
+    def idle_check(self, timeout: float) -> list[object]:
+        time.sleep(timeout)  # nothing announced
+        if time.monotonic() - self.started > 3:  # long past the confirming IDLE
+            self.give_up()
+        return []
+
+    def idle_done(self) -> tuple[bytes, list[object]]:
+        return b"Idle terminated", []
+
+    def noop(self) -> tuple[bytes, list[object]]:
+        self.noops += 1
+        return b"NOOP completed", [(1, b"EXISTS")] if self.noops == 2 else []
+
+
+def test_mail_that_lands_just_before_idle_is_found_by_the_confirming_idle(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    settings = imap_settings(tmp_path, dovecot)
+    config = settings.sources[0]
+    assert config.kind == "imap"
+    assert config.idle_renew_seconds >= 60  # not the renewal
+    swept_after: list[float] = []
+
+    def sweep() -> None:
+        swept_after.append(time.monotonic() - client.started)
+        watcher.stop()
+
+    watcher = ImapWatcher(
+        config, settings, sweep, timings=Timings(idle_confirm=0.3, stop_check=0.1)
+    )
+    client = _SlippedInClient(watcher.stop)
+    watcher._watch_with_idle(client)
+    assert len(swept_after) == 1
+    assert swept_after[0] < 2
