@@ -232,11 +232,13 @@ TUNE5 = LABELED.with_name("tune5.jsonl")
 # 2026-02-16 .. 18 (23 with sizes, 5 size-like negatives), labeled by reading and committed
 # before the extractor ran on them. Measured once on 2026-12-06 at 19:58 UTC before any tuning
 # on it (a held-out figure then): sizes 0.938 / 0.968 (2 false, 1 missed), own sizes
-# 0.926 / 0.833 (25 of 30, 2 false). The floors hold that level until the split is tuned on.
+# 0.926 / 0.833 (25 of 30, 2 false). Tuned on since (its misses are printed): sizes
+# 0.969 / 1.000, own sizes 0.968 / 1.000 (one difference, "8M additional parameters compared
+# to the baseline", still read as a size). The floors hold that level within about one item.
 TUNE5_MIN_PRECISION = 0.93
 TUNE5_MIN_RECALL = 0.96
-TUNE5_MIN_OWN_PRECISION = 0.92
-TUNE5_MIN_OWN_RECALL = 0.83
+TUNE5_MIN_OWN_PRECISION = 0.93
+TUNE5_MIN_OWN_RECALL = 0.96
 
 
 def test_tune5_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
