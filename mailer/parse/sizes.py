@@ -133,10 +133,12 @@ _STOP_WORDS = frozenset(
 _DATA_NOUNS = frozenset({"dataset", "datasets", "corpus", "corpora", "benchmark", "benchmarks"})
 # "(110m parameters)", "a 350m-parameter encoder": elsewhere "100m" is a length or a time
 # a lower-case scale letter right before the parameter word, or one budget word and it
+# (matched backwards from each "param", the end of the window being that word's start)
 _LOWER_SCALED = re.compile(
     r"(?<![\w.])(?P<number>[0-9]{1,4}(?:\.[0-9]+)?)(?P<unit>[mk])"
-    r"(?=[- ](?:(?:trainable|learnable|tunable) )?param)"
+    r"[- ](?:(?:trainable|learnable|tunable) )?$"
 )
+_LOWER_REACH = 24  # characters before "param" a lower-case size and budget word can take
 _LOWER_SCALES = {"m": 10**6, "k": 10**3}
 _LOOK_AHEAD_WORDS = 4
 _LOOK_BACK_WORDS = 6
@@ -332,13 +334,16 @@ def _lower_scaled(text: str) -> Iterator[_Mention]:
     parameters": thousands and millions with a lower-case "k"/"m", only right before
     "param..." or a budget word and it (elsewhere "100m" is a length or a time, "128k" a
     context length)."""
-    if "param" not in text:
-        return  # the common case: no scan
-    for match in _LOWER_SCALED.finditer(text):
-        scale = _LOWER_SCALES[match["unit"]]
-        params = _to_params(match["number"], scale)
-        if params is not None:
-            yield _Mention(match.start(), match.end(), params, "compact", scale)
+    position = text.find("param")
+    while position >= 0:  # a few per abstract: no scan of the whole text
+        low = max(0, position - _LOWER_REACH)
+        match = _LOWER_SCALED.search(text, low, position)
+        if match is not None:
+            scale = _LOWER_SCALES[match["unit"]]
+            params = _to_params(match["number"], scale)
+            if params is not None:
+                yield _Mention(match.start(), match.end("unit"), params, "compact", scale)
+        position = text.find("param", position + 5)
 
 
 def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
