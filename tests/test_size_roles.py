@@ -1074,3 +1074,56 @@ def test_a_finding_the_papers_runs_report_speaks_for_the_authors(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# "against" after an attack or defence names the model attacked, which the paper studies
+# (tune5's t5-010: "improving attack success rates by 11-35% on recent benchmarks against
+# LLaVA-V1.6-Mistral-7B, ..."); a comparison word nearer to "against" still compares.
+ATTACK_TARGET_CLASS = [
+    (
+        "Our jailbreak raises attack success rates by 20% on two benchmarks against"
+        " Qwen2.5-VL-7B-Instruct and Llama-3.2-Vision-11B.",
+        {7 * B: "own", 11 * B: "own"},
+    ),
+    (
+        "The defense keeps adversarial prompts from succeeding against Vicuna-13B and Llama-2-7B.",
+        {13 * B: "own", 7 * B: "own"},
+    ),
+    ("We attack GPT-4o and evaluate the jailbreak against Mistral-7B.", {7 * B: "own"}),
+    ("Our 1B model holds up well against Llama-2-70B.", {1 * B: "own", 70 * B: "compared"}),
+    ("Compared against Llama-2-70B, our attack needs fewer queries.", {70 * B: "compared"}),
+    (
+        "Our attack is fast, and our detector is competitive against Llama-Guard-3-8B.",
+        {8 * B: "compared"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ATTACK_TARGET_CLASS)
+def test_against_after_an_attack_names_the_model_attacked(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected
+
+
+# A cost the clause calls small is the paper's own result, not a burden of others' models
+# (tune5's t5-011: "Across 1.3B and 14B model scales, VACE adds 20-30% latency overhead ...,
+# with negligible VRAM cost relative to the base model").
+SMALL_COST_CLASS = [
+    (
+        "Across 1.3B and 14B model scales, the adapter adds 20% latency, with negligible"
+        " memory cost relative to the base model.",
+        {int(1.3 * B): "own", 14 * B: "own"},
+    ),
+    (
+        "At 7B and 13B scales, pruning runs at low cost on a single GPU.",
+        {7 * B: "own", 13 * B: "own"},
+    ),
+    ("Training a 175B model from scratch costs millions of dollars.", {175 * B: "compared"}),
+    ("Serving a 70B model is prohibitively expensive.", {70 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SMALL_COST_CLASS)
+def test_a_cost_called_small_is_the_papers_result(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected

@@ -403,3 +403,38 @@ PART_OF_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), PART_OF_CLASS)
 def test_a_part_of_a_size_counts_what_the_size_counts(text: str, expected: list[int]) -> None:
     assert params(text) == expected
+
+
+# A lower-case "k" counts like "m" right before the parameter word (or a budget word and
+# it): tune5's t5-026 "approximately 6k trainable parameters"; elsewhere "128k" is a context.
+LOWER_SCALE_CLASS = [
+    ("A small CNN with approximately 6k trainable parameters reaches 95% accuracy.", [6 * K]),
+    ("The probe has 10k parameters.", [10 * K]),
+    ("We add a 500k-parameter head to the frozen encoder.", [500 * K]),
+    ("The model reads a 128k context window.", []),
+    ("We train for 10k steps with 6k learnable queries.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LOWER_SCALE_CLASS)
+def test_a_lower_case_thousand_before_the_parameter_word_is_a_size(
+    text: str, expected: list[int]
+) -> None:
+    assert params(text) == expected
+
+
+# A count right before "fewer/less/more parameters" is a difference of two models' sizes,
+# neither one (tune5's t5-006 "with 18M fewer parameters than the T2I-Adapter");
+# "additional parameters" can be an adapter's own count and stays a size.
+DIFFERENCE_CLASS = [
+    ("Nexus Slim has 18M fewer parameters than the T2I-Adapter.", []),
+    ("It needs 2B more parameters than the dense model.", []),
+    ("Our 7B model has more parameters than the baseline.", [7 * B]),
+    ("A 1.5B model with fewer parameters than Llama-2-7B wins.", [int(1.5 * B), 7 * B]),
+    ("The adapter adds 2M additional parameters.", [2 * M]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DIFFERENCE_CLASS)
+def test_a_difference_of_parameters_is_no_size(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

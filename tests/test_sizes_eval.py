@@ -22,8 +22,8 @@ which tuned the role rules by principle, so it is no longer blind either), `blin
 on it from 2026-12-06, so a tuning split now; its misses are printed like the tune split's),
 `blind2` (tests/data/sizes/blind2.jsonl: blind until measured once on 2026-12-06; the
 size-role work roles3 tuned on it from 2026-12-06 18:00, so a tuning split now, misses
-printed), `tune4` (tests/data/sizes/tune4.jsonl: real abstracts labeled for tuning, measured
-once before it was tuned on, misses printed). The honest figure comes from a blind set kept outside this branch.
+printed), `tune4` and `tune5` (tests/data/sizes/tune4.jsonl, tune5.jsonl: real abstracts labeled
+for tuning, each measured once before it was tuned on, misses printed). The honest figure comes from a blind set kept outside this branch.
 """
 
 from __future__ import annotations
@@ -156,6 +156,8 @@ def _split(name: str) -> list[LabeledText]:
         return load_labeled_unsplit(BLIND2, "blind2")
     if name == "tune4":
         return load_labeled(TUNE4)
+    if name == "tune5":
+        return load_labeled(TUNE5)
     return [item for item in load_labeled() if item.split == name]
 
 
@@ -223,6 +225,32 @@ def test_tune4_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
         pytest.fail("\n".join([sizes.summary("tune4", len(items)), *sizes.errors]))
     if own.precision < TUNE4_MIN_OWN_PRECISION or own.recall < TUNE4_MIN_OWN_RECALL:
         pytest.fail("\n".join([own.summary("tune4 own", len(items)), *own.errors]))
+
+
+TUNE5 = LABELED.with_name("tune5.jsonl")
+# The fifth tuning split (tests/data/sizes/README.md, `tune5`): 28 real arXiv abstracts of
+# 2026-02-16 .. 18 (23 with sizes, 5 size-like negatives), labeled by reading and committed
+# before the extractor ran on them. Measured once on 2026-12-06 at 19:58 UTC before any tuning
+# on it (a held-out figure then): sizes 0.938 / 0.968 (2 false, 1 missed), own sizes
+# 0.926 / 0.833 (25 of 30, 2 false). Tuned on since (its misses are printed): sizes
+# 0.969 / 1.000, own sizes 0.968 / 1.000 (one difference, "8M additional parameters compared
+# to the baseline", still read as a size). The floors hold that level within about one item.
+TUNE5_MIN_PRECISION = 0.93
+TUNE5_MIN_RECALL = 0.96
+TUNE5_MIN_OWN_PRECISION = 0.93
+TUNE5_MIN_OWN_RECALL = 0.96
+
+
+def test_tune5_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
+    items = _split("tune5")
+    assert len(items) >= 28
+    assert {item.split for item in items} == {"tune5"}  # tuned on: never report as held out
+    sizes, own = score(items), score(items, own=True)
+    print(sizes.summary("tune5", len(items)), own.summary("tune5 own_sizes", len(items)))
+    if sizes.precision < TUNE5_MIN_PRECISION or sizes.recall < TUNE5_MIN_RECALL:
+        pytest.fail("\n".join([sizes.summary("tune5", len(items)), *sizes.errors]))
+    if own.precision < TUNE5_MIN_OWN_PRECISION or own.recall < TUNE5_MIN_OWN_RECALL:
+        pytest.fail("\n".join([own.summary("tune5 own", len(items)), *own.errors]))
 
 
 BLIND3 = LABELED.with_name("blind3.jsonl")
@@ -336,12 +364,12 @@ def test_tune_split_meets_the_floor_too() -> None:
 
 
 def main(argv: list[str]) -> None:
-    for name in ("tune", "holdout", "fresh", "blind1", "blind2", "tune4"):
+    for name in ("tune", "holdout", "fresh", "blind1", "blind2", "tune4", "tune5"):
         items = _split(name)
         for own in (False, True):
             result = score(items, own=own)
             print(result.summary(f"{name} {'own_sizes' if own else 'sizes'}", len(items)))
-            if name in ("tune", "blind1", "blind2", "tune4") or f"--show-{name}" in argv:
+            if name in ("tune", "blind1", "blind2", "tune4", "tune5") or f"--show-{name}" in argv:
                 for error in result.errors:
                     print("   ", error)
     for name, path in (("blind3", BLIND3), ("blind4", BLIND4)):

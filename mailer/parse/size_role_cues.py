@@ -16,6 +16,7 @@ from mailer.parse.size_role_words import (
     CLAUSE_STARTS,
     COMPARE_AFTER,
     COMPARE_BEFORE,
+    COST_WORDS,
     CREATE_VERBS,
     DATA_NOUNS,
     DATA_VERB_STEMS,
@@ -318,3 +319,59 @@ def is_field_subject(after: Sequence[str]) -> bool:
     trillion parameters dominate the leaderboards" (not "X-7B), the scheme dominates")."""
     verb = next((w for w in after if w not in MODEL_NOUNS), "")
     return verb in FIELD_WORDS
+
+
+# "An attack against X-7B" names the model the attack is run on (which the paper studies),
+# not a rival: "against" after one of these, with no comparison between them
+_ATTACK_WORDS = frozenset(
+    {
+        "attack",
+        "attacks",
+        "attacking",
+        "jailbreak",
+        "jailbreaks",
+        "jailbreaking",
+        "adversarial",
+        "defend",
+        "defends",
+        "defending",
+        "defense",
+        "defence",
+        "defenses",
+        "defences",
+    }
+)
+_ATTACK_REACH = 12  # words from the attack word to "against"
+
+
+def is_attack_target(before: Sequence[str], index: int) -> bool:
+    """Whether "against" at before[index] names the target of an attack or defence the
+    clause speaks of: "improving attack success rates by 11-35% on recent benchmarks
+    against X-7B" (not "outperforms X against Y-7B", nor "compared against Y-7B, our
+    attack")."""
+    for word in reversed(before[max(0, index - _ATTACK_REACH) : index]):
+        if word in _ATTACK_WORDS:
+            return True
+        if word in COMPARE_BEFORE or word in CLAUSE_STARTS:
+            return False
+    return False
+
+
+# A cost called small is the paper's own result ("with negligible VRAM cost relative to the
+# base model"), not a burden of others' models ("training a 175B model costs millions")
+_SMALL_WORDS = frozenset(
+    {"negligible", "low", "lower", "minimal", "little", "small", "marginal", "modest", "no", "zero"}
+)
+_SMALL_REACH = 3  # words from the small word to the cost word
+
+
+def is_burden_cost(sentence: Sequence[str]) -> bool:
+    """Whether the clause names a cost that burdens (`COST_WORDS`), not one it calls small:
+    "costs millions of dollars", "prohibitively expensive" (not "negligible VRAM cost",
+    "at low cost")."""
+    for index, word in enumerate(sentence):
+        if word in COST_WORDS and _SMALL_WORDS.isdisjoint(
+            sentence[max(0, index - _SMALL_REACH) : index]
+        ):
+            return True
+    return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mailer.core.models import SizeRole
+from mailer.parse.size_role_cues import is_attack_target
 from mailer.parse.size_role_text import has_digit, is_margin
 from mailer.parse.size_role_words import (
     APPROXIMATE_WORDS,
@@ -144,6 +145,8 @@ def _comparison_role(
     ):
         if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
             return "own"  # "This study evaluated X versus Y-8B": both sides are studied
+        if word == "against" and is_attack_target(before, index):
+            return "own"  # "attack success rates ... against X-7B": the model attacked
         if _is_finding(before, raw_before, index, own_names):
             return "own"  # "Our results show that X-13B is weaker than Y-7B"
         return "own" if _is_own_side(before, raw_before, index, budget) else "compared"

@@ -42,6 +42,7 @@ from mailer.parse.size_role_cues import (
     clause_after,
     is_after_study,
     is_built_on,
+    is_burden_cost,
     is_data_source,
     is_example_before_authors,
     is_field_subject,
@@ -70,7 +71,6 @@ from mailer.parse.size_role_walk import role_from_words_before
 from mailer.parse.size_role_words import (
     BUDGET_WORDS,
     COMPARE_AFTER,
-    COST_WORDS,
     DISTILL_WORDS,
     HYPOTHETICAL_WORDS,
     OWN_BEFORE,
@@ -208,7 +208,7 @@ def _role_without_cue(
         return "own"
     if (
         is_field_subject(after)  # the sized models dominate, not a method
-        or not COST_WORDS.isdisjoint(sentence)  # "training a 175B model costs millions"
+        or is_burden_cost(sentence)  # "training a 175B model costs millions"
         or ("lead" in sentence and any(w.startswith("leaderboard") for w in sentence))
     ):
         return "compared"

@@ -133,6 +133,10 @@ WEAK_MODEL_WORDS: frozenset[str] = frozenset(
 CHANGE_NOUNS: frozenset[str] = frozenset(
     {"cut", "reduction", "increase", "decrease", "drop", "saving", "savings", "gain"}
 )
+# Right after a size and before the parameter word, a difference between two models' sizes,
+# which is neither one: "with 18M fewer parameters than X", "7B more parameters" (not
+# "additional", which also counts an adapter's own parameters)
+DIFFERENCE_WORDS: frozenset[str] = frozenset({"fewer", "less", "more"})
 
 # Words after a number that make it a count of something other than parameters.
 NON_PARAMETER_WORDS: frozenset[str] = frozenset(

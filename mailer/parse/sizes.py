@@ -34,6 +34,7 @@ from mailer.parse.size_scan import scan_windows
 from mailer.parse.size_words import (
     CHANGE_NOUNS,
     DATASET_PREFIXES,
+    DIFFERENCE_WORDS,
     FUNCTION_WORDS,
     MODEL_WORDS,
     NON_PARAMETER_LEAD_WORDS,
@@ -131,7 +132,14 @@ _STOP_WORDS = frozenset(
 )
 _DATA_NOUNS = frozenset({"dataset", "datasets", "corpus", "corpora", "benchmark", "benchmarks"})
 # "(110m parameters)", "a 350m-parameter encoder": elsewhere "100m" is a length or a time
-_LOWER_MILLIONS = re.compile(r"(?<![\w.])(?P<number>[0-9]{1,4}(?:\.[0-9]+)?)m(?=[- ]param)")
+# a lower-case scale letter right before the parameter word, or one budget word and it
+# (matched backwards from each "param", the end of the window being that word's start)
+_LOWER_SCALED = re.compile(
+    r"(?<![\w.])(?P<number>[0-9]{1,4}(?:\.[0-9]+)?)(?P<unit>[mk])"
+    r"[- ](?:(?:trainable|learnable|tunable) )?$"
+)
+_LOWER_REACH = 24  # characters before "param" a lower-case size and budget word can take
+_LOWER_SCALES = {"m": 10**6, "k": 10**3}
 _LOOK_AHEAD_WORDS = 4
 _LOOK_BACK_WORDS = 6
 
@@ -219,7 +227,7 @@ def _find_mentions(text: str) -> list[_Mention]:
         *_glued_mentions(text, triggers),
         *_worded_mentions(text),
         *_spaced_mentions(text, spaced_triggers),
-        *_lower_millions(text),  # "110m parameters": a lower-case "m" counts
+        *_lower_scaled(text),  # "110m parameters", "6k parameters": a lower-case letter counts
     ]
     mentions.sort(key=lambda m: m.start)
     return _with_bare_numbers(text, mentions)
@@ -321,15 +329,21 @@ def _worded_start(text: str, unit: int, floor: int) -> int:
     return floor if start == limit else start
 
 
-def _lower_millions(text: str) -> Iterator[_Mention]:
-    """ "(110m parameters)", "a 350m-parameter encoder": millions with a lower-case "m", only
-    right before "param..." (elsewhere "100m" is a length or a time)."""
-    if "m param" not in text and "m-param" not in text:
-        return  # the common case: no scan
-    for match in _LOWER_MILLIONS.finditer(text):
-        params = _to_params(match["number"], 10**6)
-        if params is not None:
-            yield _Mention(match.start(), match.end(), params, "compact", 10**6)
+def _lower_scaled(text: str) -> Iterator[_Mention]:
+    """ "(110m parameters)", "a 350m-parameter encoder", "approximately 6k trainable
+    parameters": thousands and millions with a lower-case "k"/"m", only right before
+    "param..." or a budget word and it (elsewhere "100m" is a length or a time, "128k" a
+    context length)."""
+    position = text.find("param")
+    while position >= 0:  # a few per abstract: no scan of the whole text
+        low = max(0, position - _LOWER_REACH)
+        match = _LOWER_SCALED.search(text, low, position)
+        if match is not None:
+            scale = _LOWER_SCALES[match["unit"]]
+            params = _to_params(match["number"], scale)
+            if params is not None:
+                yield _Mention(match.start(), match.end("unit"), params, "compact", scale)
+        position = text.find("param", position + 5)
 
 
 def _with_bare_numbers(text: str, mentions: list[_Mention]) -> list[_Mention]:
@@ -524,6 +538,8 @@ def _verdict_after(text: str, end: int) -> Verdict | None:
     words = _words_after(text, end)
     if words and words[0] in CHANGE_NOUNS:
         return "other"  # "a ~2B cut for Gemma 2 9B": a change of a size
+    if words[:1] and words[0] in DIFFERENCE_WORDS and words[1:2] and words[1] in PARAMETER_WORDS:
+        return "other"  # "18M fewer parameters than X": a difference of two sizes
     for index, word in enumerate(words):
         if word in PARAMETER_WORDS:
             return "parameters"
