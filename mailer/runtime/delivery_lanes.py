@@ -7,8 +7,7 @@ and returns at once: a new digest is recorded while a 5,000-paper Slack feed is
 still going out, and its file or email alerts go out in their own lanes at once. A
 slow or failing destination only ever holds its own lane.
 
-`deliver_in_lanes()` does the same for `mailer run --once` and waits for the lanes;
-`DeliveryBehind` runs lanes behind a `run --once` backfill's batches.
+`deliver_in_lanes()` does the same for `mailer run --once` and waits for the lanes.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from mailer.runtime.delivery import DeliverySummary, OutboxWorker
@@ -132,51 +131,3 @@ class DeliveryLanes:
                     self._lanes.pop(destination, None)  # under the lock: no kick is lost
                     return
                 self._again.discard(destination)
-
-    def wait(self) -> None:
-        """Until no lane runs (a lane kicked again meanwhile goes round once more first)."""
-        while True:
-            with self._lock:
-                lanes = list(self._lanes.values())
-            if not lanes:
-                return
-            for lane in lanes:
-                lane.join()
-
-
-class DeliveryBehind:
-    """`mailer run --once`: delivery behind ingestion. After each committed batch of a
-    backfill, `kick()` starts the lanes for what is due, and they deliver while the next
-    batch is parsed and recorded (the parse worker, the store work and the channels'
-    writes at once, instead of all of the delivery after all of the ingestion).
-
-    Only committed alerts go out, claimed and leased as ever, so a kill sends at most the
-    batch in flight once more. A batch does not grow once due: an immediate batch is one
-    committed message's, and a daily feed takes no paper processed after its time (one
-    processed at the very instant, which only a clock that stands still repeats, is the
-    exception: the fixed `now` of a test). `finish()` waits for the lanes; the run then
-    delivers what is left (retries due, anything the last kick did not see)."""
-
-    def __init__(self, worker: OutboxWorker, clock: Callable[[], datetime]) -> None:
-        self._stopping = threading.Event()
-        self._summaries: list[DeliverySummary] = []
-        self._lanes = DeliveryLanes(
-            worker, clock, self._stopping.is_set, nullcontext, self._summaries.append
-        )
-
-    def kick(self) -> None:
-        try:
-            self._lanes.kick()
-        except Exception:  # the store is away: the run's own delivery at its end tries again
-            log.exception("could not start delivering the committed alerts")
-
-    def finish(self) -> DeliverySummary:
-        """Wait for the lanes; what they delivered."""
-        self._lanes.wait()
-        return merge(self._summaries)
-
-    def stop(self) -> None:
-        """The run is stopping: the lanes end the batch in hand, claim no other, and
-        release what they claimed; wait for them."""
-        self._stopping.set()
-        self._lanes.wait()

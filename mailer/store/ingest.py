@@ -26,8 +26,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Engine
 
-from mailer.store.writers import one_writer
-
 if TYPE_CHECKING:
     from mailer.store.db import Store
 
@@ -61,21 +59,14 @@ class IngestBatch:
     """One transaction for several messages (see the module docstring)."""
 
     def __init__(self, engine: Engine, store_class: type[Store]) -> None:
-        self._writer = one_writer(engine)  # held until close(): see mailer.store.writers
-        self._writer.__enter__()
-        try:
-            self._conn = engine.connect()
-        except BaseException:
-            self._writer.__exit__(None, None, None)
-            raise
+        self._conn = engine.connect()
         try:
             if self._conn.dialect.name == "sqlite":
                 self._conn.exec_driver_sql("BEGIN IMMEDIATE")
             else:
                 self._conn.begin()
-        except BaseException:
+        except Exception:
             self._conn.close()
-            self._writer.__exit__(None, None, None)
             raise
         self.store = store_class(cast(Engine, BoundEngine(self._conn)))
         self.on_commit: list[Callable[[], None]] = []  # the caller's, run after commit()
@@ -94,7 +85,4 @@ class IngestBatch:
         try:
             self._conn.rollback()
         finally:
-            try:
-                self._conn.close()
-            finally:
-                self._writer.__exit__(None, None, None)
+            self._conn.close()

@@ -33,7 +33,6 @@ from mailer.store.schema import (
     papers,
     stored_states,
 )
-from mailer.store.writers import one_writer
 
 __all__ = ["ClaimedAlert", "OutboxEntry", "OutboxGroup", "OutboxQueries"]
 
@@ -105,7 +104,7 @@ def delivery_transaction(engine: Engine) -> Iterator[Connection]:
     back, a retry is tried again; no alert is lost, and a kill of the mailer loses
     nothing. One disk flush per delivered batch was most of a backfill's delivery cost.
     Ingestion (what a source moves away after the commit) keeps FULL."""
-    with one_writer(engine), engine.connect() as conn:
+    with engine.connect() as conn:
         is_sqlite = conn.dialect.name == "sqlite"
         if is_sqlite:  # outside a transaction: SQLite refuses to change it inside one
             conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
