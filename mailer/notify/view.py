@@ -8,8 +8,9 @@ links. The renderers differ in layout, never in which facts they show.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 from mailer.core.models import AlertBatch, AlertItem, Paper, format_params
 from mailer.notify.sanitize import cut_at_word, printable_line, safe_url
@@ -109,31 +110,45 @@ def _links(paper: Paper) -> tuple[Link, ...]:
     return tuple(links)
 
 
-def _blurb(paper: Paper, chars: int) -> tuple[str, str] | None:
-    """Who says what about the paper, when the newsletter's text is kept apart."""
-    said = cut_at_word(printable_line(paper.summary), chars)
-    if not said:
-        return None
-    return cut_at_word(printable_line(paper.source), 60) or "The newsletter", said
-
-
 def paper_view(item: AlertItem, *, summary_chars: int) -> PaperView:
+    shared, abstract, said, who = _shared_view(item)
+    blurb = cut_at_word(said, summary_chars)
+    return replace(
+        shared,
+        summary=cut_at_word(abstract, summary_chars),
+        blurb=(who, blurb) if blurb else None,
+    )
+
+
+def _shared_view(item: AlertItem) -> tuple[PaperView, str, str, str]:
+    """What a paper's view holds whatever the length of its summary, with the clean
+    abstract, the newsletter's clean words and who said them: the Slack payload and the
+    email of one batch (the file destination writes both) ask for the same papers."""
+    try:
+        return _cached_shared_view(item)
+    except TypeError:  # a value that cannot be hashed (not one the store gives)
+        return _cached_shared_view.__wrapped__(item)
+
+
+@lru_cache(maxsize=1024)
+def _cached_shared_view(item: AlertItem) -> tuple[PaperView, str, str, str]:
     paper = item.paper
     links = _links(paper)
     url = safe_url(paper.url) or (links[0].url if links else None)
-    return PaperView(
+    view = PaperView(
         title=cut_at_word(printable_line(paper.title) or "(untitled)", TITLE_CHARS),
         url=url,
         authors=_authors(paper),
-        summary=cut_at_word(printable_line(paper.abstract), summary_chars),
+        summary="",
         sizes=", ".join(format_params(p) for p in paper.size_params),
         upvotes=paper.upvotes,
         source=cut_at_word(printable_line(paper.source), 80),
         reasons=cut_at_word(printable_line(item.match.explain()), 300),
         links=links,
-        blurb=_blurb(paper, summary_chars),
         announce=ANNOUNCE_LABELS.get(paper.announce or "new", ""),
     )
+    who = cut_at_word(printable_line(paper.source), 60) or "The newsletter"
+    return view, printable_line(paper.abstract), printable_line(paper.summary), who
 
 
 def build_view(batch: AlertBatch, *, summary_chars: int = 280) -> list[PaperView]:

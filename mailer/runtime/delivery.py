@@ -214,11 +214,15 @@ class OutboxWorker:
             # one keeper for the round: it renews the lease of every row the claim still
             # holds (a batch marked sent or failed is no longer held)
             with LeaseKeeper(self.store, claim, lease_end, interval, extra):
+                stopped = False
                 for number, claimed in enumerate(batches):
                     if number and should_stop and should_stop():
+                        stopped = True
                         break
                     self._deliver_one(claimed, claim, now, summary, should_stop)
-            if self.store.release_claims([claim]):  # batches a stop left undelivered
+            # every batch delivered was marked sent, retrying or dead (or released when
+            # interrupted); only a stop leaves batches of the round claimed
+            if stopped and self.store.release_claims([claim]):
                 log.info("stopping: released the batches not yet delivered", extra=extra)
         self.update_depth_gauge()
         return summary

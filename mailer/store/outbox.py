@@ -17,8 +17,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Update,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from mailer.core.keys import BatchKey, Claim
 from mailer.core.models import MatchReason, OutboxState, Paper
@@ -118,6 +130,26 @@ def delivery_transaction(engine: Engine) -> Iterator[Connection]:
             if is_sqlite:  # the pooled connection goes back as it came
                 conn.exec_driver_sql("PRAGMA synchronous=FULL")
                 conn.commit()
+
+
+@lru_cache(maxsize=16)
+def _finishing(held: bool, names: tuple[str, ...]) -> Update:
+    """The UPDATE that ends a delivery attempt (`_finish`), built once per shape (one a
+    delivered batch was most of marking it sent): the rows `ids` not sent yet (with
+    `held`, only those the `claim` holds or nobody does), set to the `new_<name>`
+    parameters, one attempt more, unclaimed."""
+    query = update(outbox).where(
+        outbox.c.id.in_(bindparam("ids", expanding=True)), outbox.c.state != SENT
+    )
+    if held:
+        held_by = outbox.c.claimed_by == bindparam("claim")
+        query = query.where(or_(held_by, outbox.c.claimed_by.is_(None)))
+    return query.values(
+        attempts=outbox.c.attempts + 1,
+        claimed_by=None,
+        claimed_until=None,
+        **{name: bindparam(f"new_{name}") for name in names},
+    )
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -307,16 +339,12 @@ class OutboxQueries:
     def _finish(self, ids: Sequence[int], claim: Claim | None, **values: object) -> None:
         if not ids:
             return
-        query = update(outbox).where(outbox.c.id.in_(list(ids)), outbox.c.state != SENT)
+        params = {f"new_{name}": value for name, value in values.items()}
+        params["ids"] = list(ids)
         if claim is not None:
-            held_by = outbox.c.claimed_by == claim.to_str()
-            query = query.where(or_(held_by, outbox.c.claimed_by.is_(None)))
+            params["claim"] = claim.to_str()
         with delivery_transaction(self.engine) as conn:
-            conn.execute(
-                query.values(
-                    attempts=outbox.c.attempts + 1, claimed_by=None, claimed_until=None
-                ).values(**values)
-            )
+            conn.execute(_finishing(claim is not None, tuple(sorted(values))), params)
 
     def requeue_dead(self, ids: Sequence[int] | None, now: datetime) -> int:
         """Dead alerts back to pending, due now (all dead ones when `ids` is None)."""
