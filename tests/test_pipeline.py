@@ -479,30 +479,3 @@ def test_a_stopping_worker_finishes_the_batch_in_hand_and_claims_no_other(
     assert first.messages + second.messages == 2
     assert len(recorder.batches) == 2
     pipe.close()
-
-
-def test_a_backfill_delivers_each_committed_batch_before_recording_the_next(
-    tmp_path: Path,
-) -> None:
-    pipe, recorder = pipeline(tmp_path, [SMALL_LLMS])
-    for n in range(12):
-        entry = (f"2510.1{n:04d}", f"Language model number {n}", "A small language model.")
-        drop(tmp_path, f"{n:02d}.eml", digest_email(f"b{n}", T0, [entry]))
-    stored_at_delivery: list[tuple[int, set[str]]] = []
-    deliver = recorder.deliver
-
-    def deliver_noting_what_is_stored(batch: AlertBatch) -> None:
-        with pipe.store.engine.connect() as conn:
-            count = conn.execute(text("SELECT count(*) FROM messages")).scalar_one()
-            stored = set(conn.execute(text("SELECT id FROM papers")).scalars())
-        stored_at_delivery.append((count, stored))
-        deliver(batch)
-        assert {item.paper.id for item in batch.items} <= stored  # only committed papers
-
-    recorder.deliver = deliver_noting_what_is_stored  # type: ignore[method-assign]
-    summary = pipe.run_once(now=T0)
-    assert summary.emails == 12
-    assert summary.delivery.sent == 24  # 12 papers to the console and to the file
-    assert len(set(recorder.alerts())) == 24  # none twice
-    assert min(count for count, _ in stored_at_delivery) < 12  # before the last batch
-    pipe.close()
