@@ -60,25 +60,3 @@ def test_stopping_early_stops_the_thread_and_closes_the_iterator_in_it() -> None
         consume(ahead)
     assert closed == ["parse-ahead"]
     assert not any(t.name == "parse-ahead" for t in threading.enumerate())
-
-
-def test_hungry_is_set_only_while_the_consumer_waits_with_nothing_in_hand() -> None:
-    hungry = threading.Event()
-    release = threading.Event()
-    seen: list[bool] = []
-
-    def items() -> Iterator[int]:
-        yield 1  # taken at once: the consumer never waited for it with the queue full
-        seen.append(hungry.wait(timeout=5))  # the consumer waits for the next one now
-        release.wait(timeout=5)
-        yield 2
-
-    with ReadAhead(items(), hungry=hungry) as ahead:
-        taken = []
-        for n in ahead:
-            taken.append(n)
-            if n == 1:
-                release.set()
-        assert not hungry.is_set()  # cleared once an item came
-    assert taken == [1, 2]
-    assert seen == [True]

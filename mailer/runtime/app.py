@@ -34,7 +34,7 @@ from mailer.enrich import build_enricher
 from mailer.rules import Matcher, RuleSet, compile_rules, load_rules
 from mailer.runtime import metrics
 from mailer.runtime.delivery import ChannelFactory, DeliverySummary, OutboxWorker
-from mailer.runtime.delivery_lanes import deliver_in_lanes, merge
+from mailer.runtime.delivery_lanes import deliver_in_lanes
 from mailer.runtime.parse_worker import (
     OverBudget,
     ParseBudget,
@@ -69,7 +69,6 @@ Parsed = tuple[ParsedDigest | None, MessageStatus, str | None, OverBudget | None
 INGEST_BATCH_MESSAGES = 25  # messages `run --once` records in one transaction, at most
 INGEST_BATCH_BYTES = 16 * 1024 * 1024  # ... and mail held in memory for it
 INGEST_BATCH_SECONDS = 2.0  # ... and parsing before its commit
-INGEST_BATCH_EARLY = 5  # ... but this many go at once when the recording thread waits
 
 
 class RulesUnavailable(UsageError):
@@ -201,20 +200,17 @@ class Pipeline:
     def run_once(
         self, *, since: date | None = None, dry_run: bool = False, now: datetime | None = None
     ) -> RunSummary:
-        """Fetch every source, process each new message, then deliver what is due (a
-        backfill also delivers after each batch it commits: `_ingest_in_batches`)."""
+        """Fetch every source, process each new message, then deliver what is due."""
         summary = RunSummary(dry_run=dry_run)
         summary.rule_errors = describe_rule_errors(self.rules, self.settings)
         planned: set[tuple[str, str, str]] = set()  # dry runs: alerts already previewed
-        delivered: list[DeliverySummary] = []  # by the batches of a backfill
         for config in self.settings.sources:
             try:
                 source = self.source(config.name)
                 if not (dry_run or since or self.enricher):  # see _ingest_in_batches
                     state = JustChecked(self.store)
                     fetched = source.fetch(state, since)
-                    batches = self._ingest_in_batches(fetched, source, now, state, delivered)
-                    for outcome in batches:
+                    for outcome in self._ingest_in_batches(fetched, source, now, state):
                         summary.add(outcome)
                 else:
                     for message in source.fetch(self.store, since):
@@ -233,7 +229,7 @@ class Pipeline:
                 summary.source_failures.append(f"source {config.name}: {type(e).__name__}: {e}")
                 log.exception("source failed", extra={"source": config.name})
         if not dry_run:
-            summary.delivery = merge([*delivered, self.deliver_due(now or self.clock())])
+            summary.delivery = self.deliver_due(now or self.clock())
             summary.waiting = self.store.count_waiting(now or self.clock())
             summary.next_due = self.store.next_due(now or self.clock())
         return summary
@@ -295,50 +291,26 @@ class Pipeline:
         source: Source,
         now: datetime | None,
         state: JustChecked,
-        delivered: list[DeliverySummary],
     ) -> Iterator[MessageOutcome]:
         """`run --once` (no --since, no --dry-run, no enrichment): the messages are
         parsed a batch at a time (up to `INGEST_BATCH_MESSAGES`, `INGEST_BATCH_BYTES`
-        of mail or `INGEST_BATCH_SECONDS` of parsing; `INGEST_BATCH_EARLY` when this
-        thread would otherwise wait for more), then planned and recorded in ONE
+        of mail or `INGEST_BATCH_SECONDS` of parsing), then planned and recorded in ONE
         transaction (`Store.ingest_batch`), and only after its commit post-processed
         (`after_commit`). The transaction is open while the batch is planned and
         written, never while a message is parsed. The next batch is fetched and parsed
-        meanwhile (`ReadAhead`: the parse worker and this process work at once), also
-        while what a committed batch made due is delivered, here, before the next batch
-        is recorded (into `delivered`): no delivery is in flight while a batch is
-        recorded, and none of an uncommitted one ever. A kill loses at most the batches
-        in hand, which nothing has post-processed or delivered: the next run reads
-        them again."""
-        hungry = threading.Event()  # this thread waits: a short batch will do
-        parsed = self._parsed_batches(messages, state, hungry)
-        with ReadAhead(parsed, "parse-ahead", hungry) as batches:
+        meanwhile (`ReadAhead`: the parse worker and this process work at once). A kill
+        loses at most the batches in hand, which nothing has post-processed or
+        delivered: the next run reads them again."""
+        with ReadAhead(self._parsed_batches(messages, state), "parse-ahead") as batches:
             for skipped, pending in batches:
                 yield from skipped
                 if pending:
-                    outcomes = self._record_batch(pending, source, now)
-                    if any(outcome.new_alerts for outcome in outcomes):
-                        delivered.append(self._deliver_committed(now))
-                    yield from outcomes
-
-    def _deliver_committed(self, now: datetime | None) -> DeliverySummary:
-        """Deliver what is due after a backfill's batch was committed (the parse worker
-        goes on with the next batch meanwhile); a store failure is left to the run's
-        delivery at its end."""
-        try:
-            return self.deliver_due(now or self.clock())
-        except Exception:  # the alerts stay queued for the delivery at the run's end
-            log.exception("delivery after a batch failed; the alerts stay queued")
-            return DeliverySummary()
+                    yield from self._record_batch(pending, source, now)
 
     def _parsed_batches(
-        self, messages: Iterator[IncomingMessage], state: JustChecked, hungry: threading.Event
+        self, messages: Iterator[IncomingMessage], state: JustChecked
     ) -> Iterator[tuple[list[MessageOutcome], list[tuple[IncomingMessage, Parsed]]]]:
-        """(messages already processed, parsed messages to record), batch by batch: a
-        batch ends at its limits, or at `INGEST_BATCH_EARLY` messages when the
-        recording thread waits for one (`hungry`): the worker parses on while that
-        batch is recorded and delivered, instead of the recording thread waiting for a
-        full batch (a commit per message would cost more than it saves)."""
+        """(messages already processed, parsed messages to record), batch by batch."""
         budget = self.parser.budget
         skipped: list[MessageOutcome] = []
         pending: list[tuple[IncomingMessage, Parsed]] = []
@@ -360,8 +332,7 @@ class Pipeline:
                 pending.append((message, self._parse(message, budget)))
                 size += len(message.raw or b"")
                 if (
-                    (hungry.is_set() and len(pending) >= INGEST_BATCH_EARLY)
-                    or len(pending) >= INGEST_BATCH_MESSAGES
+                    len(pending) >= INGEST_BATCH_MESSAGES
                     or size >= INGEST_BATCH_BYTES
                     or time.monotonic() - started >= INGEST_BATCH_SECONDS
                 ):

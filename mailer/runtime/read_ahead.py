@@ -8,10 +8,6 @@ memory stays at two batches. An exception the iterator raises is raised again
 where the item would have been taken, in order; closing the reader early (the
 consumer failed or stopped) stops the thread at its next item and closes the
 iterator in that thread, so a source's generator runs its cleanup.
-
-`hungry`, when given, is set while the consumer waits for an item and nothing is in
-hand: a producer that gathers items into batches can then hand over the batch it
-has so far instead of keeping the consumer idle until the batch is full.
 """
 
 from __future__ import annotations
@@ -41,11 +37,8 @@ class _Raised:
 class ReadAhead(Generic[T]):
     """Iterate over `items` from a thread, one item ahead; a context manager."""
 
-    def __init__(
-        self, items: Iterator[T], name: str = "read-ahead", hungry: threading.Event | None = None
-    ) -> None:
+    def __init__(self, items: Iterator[T], name: str = "read-ahead") -> None:
         self._items = items
-        self._hungry = hungry
         self._queue: queue.Queue[T | _Done | _Raised] = queue.Queue(maxsize=1)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._produce, name=name, daemon=True)
@@ -75,25 +68,12 @@ class ReadAhead(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         while True:
-            item = self._next()
+            item = self._queue.get()
             if isinstance(item, _Done):
                 return
             if isinstance(item, _Raised):
                 raise item.error
             yield item
-
-    def _next(self) -> T | _Done | _Raised:
-        if self._hungry is None:
-            return self._queue.get()
-        try:
-            return self._queue.get_nowait()
-        except queue.Empty:
-            pass
-        self._hungry.set()  # the producer may hand over what it has
-        try:
-            return self._queue.get()
-        finally:
-            self._hungry.clear()
 
     def close(self) -> None:
         """Stop the thread (after the item it is reading) and wait for it."""
