@@ -127,7 +127,9 @@ class ImapSource(_SourceBase):
     connect_timeout: float = 15.0
     read_timeout: float = 60.0
     idle: bool = True
-    idle_renew_seconds: float = 600.0  # well inside RFC 2177's 29 minutes
+    # well inside RFC 2177's 29 minutes; also how long mail that lands in the moment
+    # between the NOOP before IDLE and IDLE can wait (servers announce it at neither)
+    idle_renew_seconds: float = 60.0
     sweep_seconds: float = 300.0  # UID search safety net while idling
     batch_size: int = 50
     # raw mail one fetch batch may hold in memory (a message over it is fetched alone)

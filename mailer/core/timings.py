@@ -39,9 +39,6 @@ class Timings:
     # -- watchers (`mailer.sources.imap_idle`) ---------------------------------------
     stop_check: float = 1.0  # a watcher notices stop() within this
     max_backoff: float = 60.0  # reconnect attempts back off up to this
-    # the IDLE after a look (a NOOP) is cut this short once, to look again: mail that
-    # lands between the NOOP and IDLE is announced by neither (Dovecot 2.3)
-    idle_confirm: float = 2.0
 
     @classmethod
     def for_tests(cls) -> Timings:

@@ -4,11 +4,11 @@ The watcher keeps its own connection with the folder selected read-only and sits
 IDLE (RFC 2177). When the server announces new mail (EXISTS) it leaves IDLE and calls
 `sweep`, which fetches through the source (a separate connection) and processes what
 is new. Before each IDLE a NOOP collects what arrived while this connection was not
-idling (during a sweep): servers (Dovecot 2.3) do not announce at the start of IDLE mail
-that came before it, then or later. What lands between that NOOP and IDLE is found by
-the NOOP after a short first IDLE (`Timings.idle_confirm`). IDLE is re-issued every `idle_renew_seconds` (well inside the 29-minute limit)
-with a NOOP in between as a heartbeat, and a sweep also runs on every (re)connect and
-every `sweep_seconds` as a safety net for missed notifications. Servers without IDLE
+idling (during a sweep): servers (Dovecot 2.3) do not announce at the start of IDLE, then
+or later, mail that came before it. IDLE is re-issued every `idle_renew_seconds` (a
+minute, well inside the 29-minute limit) with a NOOP in between, a heartbeat that also
+finds mail that landed in the moment between the last NOOP and IDLE; a sweep also runs
+on every (re)connect and every `sweep_seconds` as a safety net. Servers without IDLE
 (or `idle: false`) are polled every `sweep_seconds` (minutes, by default).
 
 Any error closes the connection and reconnects with jittered exponential backoff.
@@ -83,7 +83,6 @@ class ImapWatcher:
         self._sweep_source = sweep
         self._max_backoff = timings.max_backoff
         self._stop_check = timings.stop_check
-        self._idle_confirm = timings.idle_confirm
         self._clock = clock
         self._on_failure = on_failure  # e.g. the health board: every failed attempt
         self._stopping = threading.Event()
@@ -195,11 +194,7 @@ class ImapWatcher:
         # comes with a NOOP here, and Dovecot does not announce it when IDLE starts.
         self._catch_up(client, sweep_now=False)
         start = time.monotonic()
-        # Mail that lands between a NOOP and the start of IDLE (a moment) is announced by
-        # neither, so each IDLE that follows a look is confirmed by a short one first.
-        short = True
-        renew_at = start + self._idle_length(short)
-        sweep_at = start + cfg.sweep_seconds
+        renew_at, sweep_at = start + cfg.idle_renew_seconds, start + cfg.sweep_seconds
         client.idle()
         self._set_state("idling")
         quick_empty = 0
@@ -225,20 +220,13 @@ class ImapWatcher:
             # (a NOOP would not announce it again): it must wake a sweep too.
             _text, late = client.idle_done()
             has_new_mail = has_new_mail or any(_is_exists(r) for r in late)
-            swept = self._catch_up(client, sweep_now=has_new_mail or now >= sweep_at)
-            if swept:
+            if self._catch_up(client, sweep_now=has_new_mail or now >= sweep_at):
                 sweep_at = time.monotonic() + cfg.sweep_seconds
-            short = swept or not short
-            renew_at = time.monotonic() + self._idle_length(short)
+            renew_at = time.monotonic() + cfg.idle_renew_seconds
             if not self._stopping.is_set():
                 client.idle()
         with contextlib.suppress(Exception):
             client.idle_done()
-
-    def _idle_length(self, short: bool) -> float:
-        """How long the next IDLE lasts before a NOOP: short when it confirms a look."""
-        renew = self.config.idle_renew_seconds
-        return min(self._idle_confirm, renew) if short else renew
 
     def _catch_up(self, client: IMAPClient, *, sweep_now: bool) -> bool:
         """Before IDLE (again): a NOOP, the heartbeat, also collects mail that arrived
