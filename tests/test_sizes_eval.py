@@ -173,6 +173,36 @@ def test_blind1_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
         pytest.fail("\n".join([own.summary("blind1 own", len(items)), *own.errors]))
 
 
+Floors = tuple[float, float]  # (precision, recall) a split must keep
+
+
+def _holds_tuned_level(name: str, at_least: int, sizes_floor: Floors, own_floor: Floors) -> None:
+    """A tuning split keeps its level; its misses are shown when it drops."""
+    items = _split(name)
+    assert len(items) >= at_least
+    assert {item.split for item in items} == {name}  # tuned on: never report as held out
+    sizes, own = score(items), score(items, own=True)
+    print(sizes.summary(name, len(items)), own.summary(f"{name} own_sizes", len(items)))
+    if sizes.precision < sizes_floor[0] or sizes.recall < sizes_floor[1]:
+        pytest.fail("\n".join([sizes.summary(name, len(items)), *sizes.errors]))
+    if own.precision < own_floor[0] or own.recall < own_floor[1]:
+        pytest.fail("\n".join([own.summary(f"{name} own", len(items)), *own.errors]))
+
+
+def _holds_blind_level(
+    path: Path, name: str, at_least: int, sizes_floor: Floors, own_floor: Floors
+) -> None:
+    """A blind split keeps its measured level; only its aggregates are ever shown."""
+    items = load_labeled_unsplit(path, name)
+    assert len(items) >= at_least
+    sizes, own = score(items), score(items, own=True)
+    print(sizes.summary(name, len(items)), own.summary(f"{name} own_sizes", len(items)))
+    assert sizes.precision >= sizes_floor[0], sizes.summary(name, len(items))
+    assert sizes.recall >= sizes_floor[1], sizes.summary(name, len(items))
+    assert own.precision >= own_floor[0], own.summary(f"{name} own", len(items))
+    assert own.recall >= own_floor[1], own.summary(f"{name} own", len(items))
+
+
 BLIND2 = LABELED.with_name("blind2.jsonl")
 # The second blind split (tests/data/sizes/BLIND2.md): 156 real arXiv abstracts (112 with
 # sizes, 44 size-like negatives) from four daily-listing archives no earlier set used,
@@ -191,15 +221,12 @@ BLIND2_MIN_OWN_RECALL = 0.97
 
 
 def test_blind2_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
-    items = _split("blind2")
-    assert len(items) >= 150
-    assert {item.split for item in items} == {"blind2"}  # tuned on: never report as held out
-    sizes, own = score(items), score(items, own=True)
-    print(sizes.summary("blind2", len(items)), own.summary("blind2 own_sizes", len(items)))
-    if sizes.precision < BLIND2_MIN_PRECISION or sizes.recall < BLIND2_MIN_RECALL:
-        pytest.fail("\n".join([sizes.summary("blind2", len(items)), *sizes.errors]))
-    if own.precision < BLIND2_MIN_OWN_PRECISION or own.recall < BLIND2_MIN_OWN_RECALL:
-        pytest.fail("\n".join([own.summary("blind2 own", len(items)), *own.errors]))
+    _holds_tuned_level(
+        "blind2",
+        150,
+        (BLIND2_MIN_PRECISION, BLIND2_MIN_RECALL),
+        (BLIND2_MIN_OWN_PRECISION, BLIND2_MIN_OWN_RECALL),
+    )
 
 
 TUNE4 = LABELED.with_name("tune4.jsonl")
@@ -216,15 +243,12 @@ TUNE4_MIN_OWN_RECALL = 0.97
 
 
 def test_tune4_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
-    items = _split("tune4")
-    assert len(items) >= 35
-    assert {item.split for item in items} == {"tune4"}  # tuned on: never report as held out
-    sizes, own = score(items), score(items, own=True)
-    print(sizes.summary("tune4", len(items)), own.summary("tune4 own_sizes", len(items)))
-    if sizes.precision < TUNE4_MIN_PRECISION or sizes.recall < TUNE4_MIN_RECALL:
-        pytest.fail("\n".join([sizes.summary("tune4", len(items)), *sizes.errors]))
-    if own.precision < TUNE4_MIN_OWN_PRECISION or own.recall < TUNE4_MIN_OWN_RECALL:
-        pytest.fail("\n".join([own.summary("tune4 own", len(items)), *own.errors]))
+    _holds_tuned_level(
+        "tune4",
+        35,
+        (TUNE4_MIN_PRECISION, TUNE4_MIN_RECALL),
+        (TUNE4_MIN_OWN_PRECISION, TUNE4_MIN_OWN_RECALL),
+    )
 
 
 TUNE5 = LABELED.with_name("tune5.jsonl")
@@ -242,15 +266,12 @@ TUNE5_MIN_OWN_RECALL = 0.96
 
 
 def test_tune5_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
-    items = _split("tune5")
-    assert len(items) >= 28
-    assert {item.split for item in items} == {"tune5"}  # tuned on: never report as held out
-    sizes, own = score(items), score(items, own=True)
-    print(sizes.summary("tune5", len(items)), own.summary("tune5 own_sizes", len(items)))
-    if sizes.precision < TUNE5_MIN_PRECISION or sizes.recall < TUNE5_MIN_RECALL:
-        pytest.fail("\n".join([sizes.summary("tune5", len(items)), *sizes.errors]))
-    if own.precision < TUNE5_MIN_OWN_PRECISION or own.recall < TUNE5_MIN_OWN_RECALL:
-        pytest.fail("\n".join([own.summary("tune5 own", len(items)), *own.errors]))
+    _holds_tuned_level(
+        "tune5",
+        28,
+        (TUNE5_MIN_PRECISION, TUNE5_MIN_RECALL),
+        (TUNE5_MIN_OWN_PRECISION, TUNE5_MIN_OWN_RECALL),
+    )
 
 
 BLIND3 = LABELED.with_name("blind3.jsonl")
@@ -266,14 +287,13 @@ BLIND3_MIN_OWN_RECALL = 0.92
 
 
 def test_blind3_split_holds_its_measured_level_without_showing_its_misses() -> None:
-    items = load_labeled_unsplit(BLIND3, "blind3")
-    assert len(items) >= 70
-    sizes, own = score(items), score(items, own=True)
-    print(sizes.summary("blind3", len(items)), own.summary("blind3 own_sizes", len(items)))
-    assert sizes.precision >= BLIND3_MIN_PRECISION, sizes.summary("blind3", len(items))
-    assert sizes.recall >= BLIND3_MIN_RECALL, sizes.summary("blind3", len(items))
-    assert own.precision >= BLIND3_MIN_OWN_PRECISION, own.summary("blind3 own", len(items))
-    assert own.recall >= BLIND3_MIN_OWN_RECALL, own.summary("blind3 own", len(items))
+    _holds_blind_level(
+        BLIND3,
+        "blind3",
+        70,
+        (BLIND3_MIN_PRECISION, BLIND3_MIN_RECALL),
+        (BLIND3_MIN_OWN_PRECISION, BLIND3_MIN_OWN_RECALL),
+    )
 
 
 BLIND4 = LABELED.with_name("blind4.jsonl")
@@ -291,14 +311,13 @@ BLIND4_MIN_OWN_RECALL = 0.88
 
 
 def test_blind4_split_holds_its_measured_level_without_showing_its_misses() -> None:
-    items = load_labeled_unsplit(BLIND4, "blind4")
-    assert len(items) >= 160
-    sizes, own = score(items), score(items, own=True)
-    print(sizes.summary("blind4", len(items)), own.summary("blind4 own_sizes", len(items)))
-    assert sizes.precision >= BLIND4_MIN_PRECISION, sizes.summary("blind4", len(items))
-    assert sizes.recall >= BLIND4_MIN_RECALL, sizes.summary("blind4", len(items))
-    assert own.precision >= BLIND4_MIN_OWN_PRECISION, own.summary("blind4 own", len(items))
-    assert own.recall >= BLIND4_MIN_OWN_RECALL, own.summary("blind4 own", len(items))
+    _holds_blind_level(
+        BLIND4,
+        "blind4",
+        160,
+        (BLIND4_MIN_PRECISION, BLIND4_MIN_RECALL),
+        (BLIND4_MIN_OWN_PRECISION, BLIND4_MIN_OWN_RECALL),
+    )
 
 
 def test_labeled_set_is_large_and_split_before_tuning() -> None:
