@@ -218,6 +218,16 @@ def test_mailer_run_once_as_a_subprocess(site: Path) -> None:
     assert "nothing new" in second.stdout
 
 
+def test_status_counts_a_paper_two_newsletters_list_once_and_says_so(site: Path) -> None:
+    """`run` counts papers per email (204 on the samples); one paper is in two of them, so
+    `status` counts 203 distinct papers and must say "distinct" to agree with `run`."""
+    papers = int(summary_line(mailer("run", "--once").output).split(" emails, ")[1].split()[0])
+    today = next(line for line in mailer("status").output.splitlines() if line.startswith("today:"))
+    distinct = int(today.split(" emails, ")[1].split()[0])
+    assert today.endswith(" distinct papers")
+    assert 0 < distinct < papers
+
+
 def test_status_on_a_fresh_state_says_nothing_was_processed(site: Path) -> None:
     result = mailer("status")
     assert result.exit_code == 0

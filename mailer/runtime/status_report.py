@@ -188,7 +188,7 @@ class StatusReport:
     def lines(self) -> list[str]:
         """The text of `mailer status`."""
         lines = [f"status at {_seconds(self.now)}"]
-        lines.append(f"today: {self.emails_today} emails, {self.papers_today} papers")
+        lines.append(f"today: {self.emails_today} emails, {self.papers_today} distinct papers")
         lines.append("sources:")
         lines += [f"  {name}: {_counts(c)}" for name, c in sorted(self.sources.items())] or [
             "  nothing processed yet (run `mailer run`)"
