@@ -26,7 +26,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Literal
@@ -48,6 +48,9 @@ from mailer.sources.watching import OnFailure, Sweep, WatchState, WatchStatus
 log = logging.getLogger(__name__)
 
 _DEFAULT = Timings()
+# a catch-up before IDLE sweeps at most this often in a row (mail that keeps coming is
+# announced in IDLE or found at the next renewal, instead of holding the watcher here)
+MAX_CATCH_UP_SWEEPS = 3
 
 
 class ConnectionLost(MailerError):
@@ -91,6 +94,7 @@ class ImapWatcher:
         self._status = WatchStatus(self.name, "starting", clock())
         self._thread: threading.Thread | None = None
         self._said_no_idle = False
+        self._size = _MailboxSize()
 
     # -- control ------------------------------------------------------------------------
 
@@ -192,6 +196,7 @@ class ImapWatcher:
         cfg = self.config
         # The sweep on connecting ran on the fetch connection: mail that arrived during it
         # comes with a NOOP here, and Dovecot does not announce it when IDLE starts.
+        self._size = _MailboxSize()  # a new connection: its first EXISTS counts as new
         self._catch_up(client, sweep_now=False)
         start = time.monotonic()
         renew_at, sweep_at = start + cfg.idle_renew_seconds, start + cfg.sweep_seconds
@@ -213,13 +218,13 @@ class ImapWatcher:
             )
             if quick_empty >= 3:
                 raise ConnectionLost("the server closed the connection")
-            has_new_mail = any(_is_exists(r) for r in responses)
+            has_new_mail = self._size.grew(responses)
             if not (has_new_mail or now >= renew_at or now >= sweep_at):
                 continue
             # Mail announced between the last check and DONE comes with DONE's answer
             # (a NOOP would not announce it again): it must wake a sweep too.
             _text, late = client.idle_done()
-            has_new_mail = has_new_mail or any(_is_exists(r) for r in late)
+            has_new_mail = self._size.grew(late) or has_new_mail
             if self._catch_up(client, sweep_now=has_new_mail or now >= sweep_at):
                 sweep_at = time.monotonic() + cfg.sweep_seconds
             renew_at = time.monotonic() + cfg.idle_renew_seconds
@@ -231,9 +236,13 @@ class ImapWatcher:
     def _catch_up(self, client: IMAPClient, *, sweep_now: bool) -> bool:
         """Before IDLE (again): a NOOP, the heartbeat, also collects mail that arrived
         since this connection last looked (during a sweep, say), which IDLE would not
-        announce; sweep until a NOOP finds nothing new. Whether it swept."""
+        announce; sweep until a NOOP finds nothing new (at most MAX_CATCH_UP_SWEEPS times:
+        mail that keeps arriving is announced in IDLE, or found at the next renewal).
+        Whether it swept."""
         swept = False
-        while _has_exists(client.noop()) or sweep_now:
+        for _ in range(MAX_CATCH_UP_SWEEPS):
+            if not (self._size.grew(_untagged(client.noop())) or sweep_now):
+                break
             self._sweep()
             swept, sweep_now = True, False
         return swept
@@ -321,14 +330,36 @@ class ImapWatcher:
             close_quietly(client)
 
 
-def _is_exists(response: object) -> bool:
-    return isinstance(response, tuple) and len(response) >= 2 and response[1] == b"EXISTS"
+class _MailboxSize:
+    """The folder's message count as this connection's untagged responses tell it. Some
+    servers repeat `* N EXISTS` on every NOOP although nothing arrived; only a count above
+    the one last known is new mail (EXPUNGE lowers it, so mail replacing deleted mail still
+    counts). The first EXISTS on a connection counts as new: its count is not known yet."""
+
+    def __init__(self) -> None:
+        self.count: int | None = None
+
+    def grew(self, responses: Iterable[object]) -> bool:
+        grew = False
+        for response in responses:
+            if not (isinstance(response, tuple) and len(response) >= 2):
+                continue
+            number, kind = response[0], response[1]
+            if not isinstance(number, int):
+                continue
+            if kind == b"EXPUNGE" and self.count is not None:
+                self.count = max(0, self.count - 1)
+            elif kind == b"EXISTS":
+                grew = grew or self.count is None or number > self.count
+                self.count = number
+        return grew
 
 
-def _has_exists(noop_answer: object) -> bool:
-    """Whether a NOOP's untagged responses announce new messages."""
-    responses = noop_answer[1] if isinstance(noop_answer, tuple) and len(noop_answer) > 1 else []
-    return any(_is_exists(r) for r in responses)
+def _untagged(answer: object) -> list[object]:
+    """The untagged responses that came with a NOOP's answer."""
+    if isinstance(answer, tuple) and len(answer) > 1 and isinstance(answer[1], list):
+        return answer[1]
+    return []
 
 
 def _is_warning(response: object) -> bool:

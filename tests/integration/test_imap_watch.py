@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from mailer.core.timings import Timings
 from mailer.runtime.jobs import ServiceJobs
 from mailer.runtime.metrics import REGISTRY
 from mailer.runtime.service import open_watcher
-from mailer.sources.imap_idle import ImapWatcher
+from mailer.sources.imap_idle import ImapWatcher, _MailboxSize
 
 from .dovecot import PASSWORD, DovecotServer
 from .imap_kit import (
@@ -454,3 +455,64 @@ def test_mail_that_lands_just_before_idle_is_found_at_the_next_renewal(
     watcher._watch_with_idle(client)
     assert len(swept_after) == 1
     assert swept_after[0] < 2
+
+
+class _RepeatingExistsClient:
+    """A server that repeats `* 5 EXISTS` with every NOOP and DONE although nothing arrives
+    (some do), until `arrive()` makes it 6 (the narrow seam: the IMAP client)."""
+
+    def __init__(self) -> None:
+        self.count = 5
+        self.noops = 0
+
+    def arrive(self) -> None:
+        self.count += 1
+
+    def idle(self) -> None:
+        pass
+
+    def idle_check(self, timeout: float) -> list[object]:
+        time.sleep(timeout)  # nothing announced
+        return []
+
+    def idle_done(self) -> tuple[bytes, list[object]]:
+        return b"Idle terminated", [(self.count, b"EXISTS")]
+
+    def noop(self) -> tuple[bytes, list[object]]:
+        self.noops += 1
+        return b"NOOP completed", [(self.count, b"EXISTS")]
+
+
+def test_a_server_that_repeats_exists_on_every_noop_does_not_make_the_watcher_sweep_again(
+    tmp_path: Path, dovecot: DovecotServer
+) -> None:
+    # it used to sweep on every renewal, and the catch-up loop before IDLE never ended
+    settings = imap_settings(tmp_path, dovecot, idle_renew_seconds=0.05)
+    config = settings.sources[0]
+    assert config.kind == "imap"
+    client = _RepeatingExistsClient()
+    sweeps: list[int] = []
+
+    def sweep() -> None:
+        sweeps.append(client.count)
+        if len(sweeps) == 2:
+            watcher.stop()
+
+    watcher = ImapWatcher(config, settings, sweep, timings=Timings(stop_check=0.05))
+    thread = threading.Thread(target=watcher._watch_with_idle, args=(client,), daemon=True)
+    thread.start()
+    wait_for(lambda: client.noops >= 8, timeout=10)  # several renewals, each with its NOOP
+    assert sweeps == [5]  # the first EXISTS of the connection only (its count was unknown)
+    client.arrive()  # a real arrival: the count grows
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert sweeps == [5, 6]
+
+
+def test_mail_that_replaces_expunged_mail_still_counts_as_new() -> None:
+    size = _MailboxSize()
+    assert size.grew([(5, b"EXISTS")])  # the first count on a connection is news
+    assert not size.grew([(5, b"EXISTS")])  # repeated: nothing arrived
+    assert not size.grew([(2, b"EXPUNGE")])
+    assert size.grew([(5, b"EXISTS")])  # one deleted, one arrived: the same count, new mail
+    assert not size.grew([(b"FLAGS", (b"\\Seen",)), (3, b"RECENT")])
