@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from store_backends import state_url  # noqa: F401  (fixture)
 
 from mailer.store import Store
 from mailer.store.migrations import MIGRATIONS, upgrade
+from mailer.store.slack_replays import SlackReplayLedger, slack_request_signatures
 from mailer.store.subscriptions import Subscription, SubscriptionExists, SubscriptionStore
 
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -61,4 +62,37 @@ def test_an_older_database_gets_the_tables_by_migration_10(state_url: str) -> No
     assert 10 in [m.version for m in applied]
     assert {"slack_subscriptions", "slack_feedback"} <= set(inspect(store.engine).get_table_names())
     assert MIGRATIONS[-1].version >= 10
+    store.close()
+
+
+def test_a_signed_request_is_served_once_by_all_replicas_until_it_expires(
+    state_url: str,  # noqa: F811
+) -> None:
+    first, second = Store.open(state_url), Store.open(state_url)  # two replicas
+    try:
+        one, other = SlackReplayLedger(first.engine), SlackReplayLedger(second.engine)
+        now = 1_800_000_000
+        assert not one.is_replay("v0=abc", expires_at=now + 330, now=now)
+        assert other.is_replay("v0=abc", expires_at=now + 330, now=now + 5)
+        assert not other.is_replay("v0=def", expires_at=now + 330, now=now + 5)
+        # past Bolt's window the row is gone (Bolt refuses such a request before us anyway)
+        assert not one.is_replay("v0=abc", expires_at=now + 700, now=now + 400)
+        with first.engine.connect() as conn:
+            kept = conn.execute(select(slack_request_signatures.c.digest)).scalars().all()
+        assert len(kept) == 1, "expired signatures are removed as new ones arrive"
+        assert all(len(d) == 64 and "abc" not in d for d in kept)  # a digest, not the header
+    finally:
+        first.close()
+        second.close()
+
+
+def test_an_older_database_gets_the_replay_ledger_by_migration_12(
+    state_url: str,  # noqa: F811
+) -> None:
+    store = Store.open(state_url)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE slack_request_signatures")
+        conn.exec_driver_sql("DELETE FROM schema_version WHERE version >= 12")
+    assert 12 in [m.version for m in upgrade(store.engine)]
+    assert "slack_request_signatures" in inspect(store.engine).get_table_names()
     store.close()

@@ -4,7 +4,8 @@
   mounted at `/slack/events` on the service's `--http` address. Bolt verifies every
   request's signature and rejects timestamps older than five minutes; on top of that
   a request whose signature was already seen (a replay inside those five minutes) is
-  rejected too. A rejected request answers 401 and is logged without its body.
+  rejected too, by every replica: the signatures seen are kept in the state database
+  (`mailer.store.slack_replays`). A rejected request answers 401 and is logged without its body.
   Bolt verifies again inside `dispatch`, which is synchronous (it may call Slack): it runs in a worker thread so
   the event loop keeps serving /healthz.
 - Socket Mode (`slack_app.app_token_env`): slack-sdk's built-in client opens the
@@ -28,11 +29,13 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from mailer.config.settings import ConfigError, Settings, SlackAccount
 from mailer.notify.slack import DEFAULT_API_URL
 from mailer.slackapp.book import SubscriptionBook
 from mailer.slackapp.handlers import Handlers
+from mailer.store.slack_replays import SlackReplayLedger
 from mailer.store.subscriptions import SubscriptionStore
 from mailer.web.bodies import BodyTooLarge, read_capped
 
@@ -43,25 +46,6 @@ MAX_BODY = 256 * 1024  # Slack's payloads are far smaller; a bigger one is not S
 CONNECT_RETRY_SECONDS = 5.0  # Socket Mode: first wait after a failed connect, doubled
 CONNECT_RETRY_MAX_SECONDS = 300.0
 REPLAY_SECONDS = 5 * 60 + 30  # Bolt refuses older timestamps; remember signatures as long
-
-
-class ReplayGuard:
-    """Signatures seen in the last few minutes: the same signed request twice is a replay."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def is_replay(self, signature: str) -> bool:
-        now = self.clock()
-        with self._lock:
-            if len(self._seen) > 10_000 or any(v < now for v in list(self._seen.values())[:50]):
-                self._seen = {k: v for k, v in self._seen.items() if v >= now}
-            if signature in self._seen:
-                return True
-            self._seen[signature] = now + REPLAY_SECONDS
-            return False
 
 
 def _secret(settings: Settings, env: str | None, what: str) -> str | None:
@@ -120,11 +104,17 @@ class SlackApp:
             record_feedback=self._record_feedback,
         )
         self.handlers.register(self.app)
-        self.replays = ReplayGuard()
+        self.replays = SlackReplayLedger(engine)  # shared: a replay to another replica too
         self._verifier = SignatureVerifier(self.signing_secret) if self.signing_secret else None
         self._socket: SocketModeHandler | None = None
         self._connector: threading.Thread | None = None
         self._stopping = threading.Event()
+
+    def _is_replay(self, signature: str, timestamp: int) -> bool:
+        now = int(time.time())
+        return self.replays.is_replay(
+            signature, expires_at=max(now, timestamp) + REPLAY_SECONDS, now=now
+        )
 
     @property
     def serves_http(self) -> bool:
@@ -197,7 +187,14 @@ class SlackApp:
                 len(body),
             )
             return Response('{"error":"invalid request"}', status_code=401)
-        if self.replays.is_replay(signature):  # only a replay carries one signature twice
+        try:  # only a replay carries one signature twice
+            replayed = await anyio.to_thread.run_sync(self._is_replay, signature, int(timestamp))
+        except SQLAlchemyError as e:  # Slack retries a request that failed
+            log.warning(
+                "slack app: cannot check for a replay: state database: %s", type(e).__name__
+            )
+            return Response('{"error":"try again"}', status_code=503)
+        if replayed:
             log.warning("slack app: rejected a replayed request (body not logged)")
             return Response('{"error":"invalid request"}', status_code=401)
         response = await anyio.to_thread.run_sync(self.app.dispatch, to_bolt_request(request, body))

@@ -28,6 +28,7 @@ from mailer.store.replicas import add_replicas_table
 from mailer.store.schema import RETRYING, metadata, outbox, schema_version
 from mailer.store.search import add_paper_search
 from mailer.store.service_status import add_service_status_table
+from mailer.store.slack_replays import add_slack_request_signatures_table
 from mailer.store.subscriptions import add_slack_app_tables
 
 MIGRATION_LOCK = 0x6D61696C  # "mail": the advisory lock key for migrations on PostgreSQL
@@ -72,6 +73,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "quarantine (messages over their parse budget)", add_quarantine_table),
     Migration(10, "slack_subscriptions, slack_feedback (the Slack app)", add_slack_app_tables),
     Migration(11, "outbox state `failed` renamed `retrying`", rename_failed_to_retrying),
+    Migration(
+        12,
+        "slack_request_signatures (replays refused by every replica)",
+        add_slack_request_signatures_table,
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

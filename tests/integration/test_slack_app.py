@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
 from starlette.routing import Route
 
-from mailer.config.settings import load_settings
+from mailer.config.settings import Settings, load_settings
 from mailer.runtime.app import Pipeline
 from mailer.runtime.health import HealthReport, HealthServer
 from mailer.slackapp.server import SlackApp
@@ -40,6 +41,7 @@ class Env:
     slack: SlackServer
     inbox: Path
     store: SubscriptionStore
+    settings: Settings
 
     def replies(self) -> list[dict[str, object]]:
         return [r.body for r in self.slack.responses()]
@@ -110,7 +112,7 @@ slack_app:
     host, port = server.address
     peer = SlackPeer(f"http://{host}:{port}/slack/events", slack_server.response_url())
     try:
-        yield Env(pipeline, slack_app, peer, slack_server, inbox, slack_app.store)
+        yield Env(pipeline, slack_app, peer, slack_server, inbox, slack_app.store, settings)
     finally:
         server.stop()
         pipeline.close()
@@ -131,6 +133,33 @@ def test_bad_signature_and_replays_get_401_and_no_handler_runs(
     assert "replayed-words" not in caplog.text
     assert SIGNING_SECRET not in caplog.text
     assert "bad or expired signature" in caplog.text
+
+
+def test_a_request_replayed_to_another_replica_gets_401_there_too(env: Env) -> None:
+    # two replicas behind one Service: each has its own process, both share the state
+    engine = create_engine(env.pipeline.store.engine.url)
+    replica = SlackApp(env.settings, engine, clock=env.pipeline.clock, on_change=lambda: None)
+    server = HealthServer(
+        "127.0.0.1",
+        0,
+        lambda: HealthReport(True, ()),
+        extra_routes=[Route("/slack/events", replica.handle_http, methods=["POST"])],
+    )
+    server.start()
+    try:
+        host, port = server.address
+        other = SlackPeer(f"http://{host}:{port}/slack/events", env.slack.response_url())
+        body = env.peer.command_body("subscribe replayed-elsewhere")
+        first, headers = env.peer.post(body, "application/x-www-form-urlencoded")
+        assert first.status == 200
+        assert other.send(body, headers).status == 401, "the same signed request, other replica"
+        fresh = other.command_body("list")  # a new request is served there as usual
+        assert other.post(fresh, "application/x-www-form-urlencoded")[0].status == 200
+        time.sleep(0.5)
+        assert [s.name for s in env.store.all()] == ["replayed-elsewhere"]
+    finally:
+        server.stop()
+        engine.dispose()
 
 
 def test_a_timestamp_that_is_not_a_number_gets_401_not_a_server_error(env: Env) -> None:
