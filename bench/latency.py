@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 
+import _this_checkout  # noqa: F401  (before mailer: this checkout's code)
 from _servers import start_private_dovecot
 
 from mailer.config.settings import Destination, Settings

@@ -32,6 +32,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import _this_checkout  # noqa: F401  (before mailer: this checkout's code)
 import yaml
 
 from mailer.core.models import ModelSize, Paper

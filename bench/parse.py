@@ -24,6 +24,8 @@ from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
 
+import _this_checkout  # noqa: F401  (before mailer: this checkout's code)
+
 from mailer.parse import parse_email
 from mailer.parse.sizes import extract_sizes
 

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import _this_checkout  # noqa: F401  (before mailer: this checkout's code)
+
 from mailer.parse import parse_email
 from mailer.runtime.parse_worker import ParseBudget, ParseWorker
 

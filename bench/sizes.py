@@ -25,6 +25,8 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 
+import _this_checkout  # noqa: F401  (before mailer: this checkout's code)
+
 from mailer.parse.sizes import extract_sizes
 
 ROOT = Path(__file__).resolve().parent.parent
