@@ -24,7 +24,7 @@ from mailer.config.settings import Destination, Settings
 from mailer.core.models import AlertBatch
 from mailer.notify.registry import create_channel
 from mailer.runtime.app import Pipeline
-from mailer.runtime.service import open_watcher
+from mailer.runtime.generation import open_watcher
 from tests.integration.dovecot import PASSWORD
 from tests.integration.imap_kit import digest, imap_settings, service_jobs
 

@@ -24,8 +24,9 @@ from store_backends import postgres_schema_url
 
 from mailer.config.settings import ConfigError, load_settings
 from mailer.core.timings import Timings
+from mailer.runtime.generation import ServiceFailure
 from mailer.runtime.instance_lock import AlreadyRunningError, LockLostError
-from mailer.runtime.service import SERVE, WATCH, HttpAddress, Service, ServiceFailure
+from mailer.runtime.service import SERVE, WATCH, HttpAddress, Service
 from mailer.sources import Source
 from mailer.sources.watching import WatchStatus
 from mailer.store.db import Store

@@ -22,8 +22,9 @@ from mailer.commands.common import (
     load_settings_or_exit,
 )
 from mailer.config.settings import Settings
+from mailer.runtime.generation import ServiceFailure
 from mailer.runtime.health import parse_listen_address
-from mailer.runtime.service import SERVE, HttpAddress, Preset, Service, ServiceFailure
+from mailer.runtime.service import SERVE, HttpAddress, Preset, Service
 
 log = logging.getLogger(__name__)
 

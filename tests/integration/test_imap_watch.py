@@ -17,9 +17,9 @@ import pytest
 
 from mailer.config.settings import ImapSource as ImapConfig
 from mailer.core.timings import Timings
+from mailer.runtime.generation import open_watcher
 from mailer.runtime.jobs import ServiceJobs
 from mailer.runtime.metrics import REGISTRY
-from mailer.runtime.service import open_watcher
 from mailer.sources.imap_idle import ImapWatcher, _MailboxSize
 
 from .dovecot import PASSWORD, DovecotServer
