@@ -67,6 +67,43 @@ def test_an_unset_secret_is_reported_at_its_key_and_never_shown(site: Path) -> N
     assert "environment variable SLACK_BOT_TOKEN is not set" in output
 
 
+@pytest.mark.parametrize(
+    ("key", "pasted"),
+    [
+        ("slack:\n  token_env", "xoxb-1234-5678-AbCdEfGhIjKl"),  # a token, not a name
+        ("slack:\n  token_env", "ghp_AbCdEf0123456789XyZaBcDeF"),  # name syntax, but a token
+        ("web:\n  token_env", "s3cr3t value"),
+    ],
+)
+def test_a_secret_pasted_into_an_env_key_is_refused_at_its_line_and_never_shown(
+    site: Path, key: str, pasted: str
+) -> None:
+    config = site / "config" / "mailer.yaml"
+    config.write_text(config.read_text() + f"{key}: {pasted!r}\n")
+    code, output = check("--config", "config/mailer.yaml", env=SECRETS)
+    assert code == 2, output
+    assert f"config/mailer.yaml:{len(config.read_text().splitlines())}:" in output
+    assert "names an environment variable" in output
+    assert pasted not in output
+    for run in (["run", "--once"], ["run", "--once", "--json"]):
+        result = CliRunner().invoke(cli, [*run, "--config", "config/mailer.yaml"], env=SECRETS)
+        assert result.exit_code == 2
+        assert pasted not in result.output
+
+
+def test_a_secret_key_written_without_env_says_where_secrets_go_and_never_shows_it(
+    site: Path,
+) -> None:
+    config = site / "config" / "mailer.yaml"
+    config.write_text(config.read_text() + "slack:\n  token: xoxb-1-2-AbCdEf\n")
+    code, output = check("--config", "config/mailer.yaml", env=SECRETS)
+    assert code == 2, output
+    assert "slack.token: unknown key; secrets never go in the config file" in output
+    assert "token_env: VARIABLE or token_file: PATH" in output
+    assert "did you mean" not in output
+    assert "xoxb-1-2-AbCdEf" not in output
+
+
 BROKEN = {
     "unclosed-quote": (
         'state: sqlite:///var/mailer.db\nrules: rules/\ntimezone: "UTC\n\nsources: []\n',

@@ -36,7 +36,17 @@ def _yaml_path(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
 
 
 def _hint(loc: tuple[Any, ...], model_fields: set[str]) -> str:
-    close = difflib.get_close_matches(str(loc[-1]), sorted(model_fields), n=1)
+    key = str(loc[-1])
+    # `token: xoxb-…` is the secret itself: "did you mean 'token_env'?" would invite
+    # pasting it there, so say where secrets go instead
+    homes = [f for f in (f"{key}_env", f"{key}_file") if f in model_fields]
+    if homes:
+        where = " or ".join(f"{f}: {'VARIABLE' if f.endswith('_env') else 'PATH'}" for f in homes)
+        return (
+            "; secrets never go in the config file: keep it in the environment or a file, "
+            f"and write {where}"
+        )
+    close = difflib.get_close_matches(key, sorted(model_fields), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 

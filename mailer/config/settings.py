@@ -26,7 +26,13 @@ from pydantic import (
     model_validator,
 )
 
-from mailer.config.base import ConfigModel, DestinationModel, check_api_url, is_loopback
+from mailer.config.base import (
+    ConfigModel,
+    DestinationModel,
+    EnvName,
+    check_api_url,
+    is_loopback,
+)
 from mailer.config.errors import describe_yaml_error, format_validation_errors
 from mailer.config.yamlsource import YamlSyntaxError, load_yaml_file
 from mailer.core.errors import UsageError
@@ -115,7 +121,7 @@ class ImapSource(_SourceBase):
     security: Security = "ssl"
     ca_file: Path | None = None
     username: str
-    password_env: str | None = None
+    password_env: EnvName | None = None
     password_file: Path | None = None
     oauth2_token_command: str | None = None
     oauth2_token_env: str | None = None
@@ -157,8 +163,8 @@ class SlackAppSettings(_Model):
     /slack/events with a signing secret, and/or Socket Mode with an app-level token.
     The bot token and api_url are the default `slack:` account's."""
 
-    signing_secret_env: str | None = None  # HTTP mode: verifies every request
-    app_token_env: str | None = None  # Socket Mode: an xapp-… token
+    signing_secret_env: EnvName | None = None  # HTTP mode: verifies every request
+    app_token_env: EnvName | None = None  # Socket Mode: an xapp-… token
     command: str = "/papers"
     admins: list[str] = Field(default_factory=list)  # user ids who may edit any subscription
     max_subscriptions: int = Field(default=20, ge=1)  # per user

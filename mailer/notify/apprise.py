@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from mailer.config.base import DestinationModel
+from mailer.config.base import DestinationModel, EnvName
 from mailer.core.models import AlertBatch
 from mailer.notify import ChannelContext, ChannelSpec, DeliveryError, InlineTarget
 from mailer.notify.http import HttpChannel, Pacer, classify_http_status
@@ -69,7 +69,7 @@ def shown_url(url: str) -> str:
 class AppriseDestination(DestinationModel):
     kind: Literal["apprise"]
     urls: list[SecretStr] = Field(default_factory=list)  # secret: they hold the services' tokens
-    urls_env: str | None = None  # an environment variable holding URLs
+    urls_env: EnvName | None = None  # an environment variable holding URLs
 
     @field_validator("urls")
     @classmethod

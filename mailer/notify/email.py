@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from mailer.config.base import ConfigModel, DestinationModel, is_loopback
+from mailer.config.base import ConfigModel, DestinationModel, EnvName, is_loopback
 from mailer.core.clock import utc_now
 from mailer.core.models import AlertBatch
 from mailer.notify import ChannelContext, ChannelSpec, DeliveryError, InlineTarget
@@ -57,7 +57,7 @@ class SmtpAccount(ConfigModel):
     security: Security = "starttls"
     ca_file: Path | None = None
     username: str | None = None
-    password_env: str | None = None
+    password_env: EnvName | None = None
     password_file: Path | None = None
     from_: str = Field(alias="from")
     timeout: float = 30.0

@@ -49,7 +49,13 @@ from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 
-from mailer.config.base import ConfigModel, DestinationModel, check_api_url, is_loopback
+from mailer.config.base import (
+    ConfigModel,
+    DestinationModel,
+    EnvName,
+    check_api_url,
+    is_loopback,
+)
 from mailer.core.models import AlertBatch
 from mailer.notify import (
     ChannelContext,
@@ -82,9 +88,9 @@ LOOKBACK_SECONDS = 300.0  # how far before a saved attempt to look for its marke
 class SlackAccount(ConfigModel):
     """The default `slack:` account every Slack destination and inline target inherits."""
 
-    token_env: str | None = None
+    token_env: EnvName | None = None
     token_file: Path | None = None
-    webhook_url_env: str | None = None
+    webhook_url_env: EnvName | None = None
     api_url: str | None = None  # GovSlack or a local test server
 
     @field_validator("api_url")
@@ -97,9 +103,9 @@ class SlackDestination(DestinationModel):
     kind: Literal["slack"]
     channel: str | None = None  # "#papers" or a channel id
     user: str | None = None  # a user id: a DM
-    token_env: str | None = None
+    token_env: EnvName | None = None
     token_file: Path | None = None
-    webhook_url_env: str | None = None
+    webhook_url_env: EnvName | None = None
     api_url: str | None = None
 
     @field_validator("api_url")

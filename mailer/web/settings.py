@@ -17,11 +17,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mailer.config.base import EnvName
+
 
 class WebSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    token_env: str | None = None  # environment variable holding the access token
+    token_env: EnvName | None = None  # environment variable holding the access token
     token_file: Path | None = None  # or a file holding it
     trust_proxy_header: str | None = None  # e.g. X-Forwarded-User, set by the proxy
     read_only: bool = False
