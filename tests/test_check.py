@@ -105,6 +105,11 @@ def test_a_secret_key_written_without_env_says_where_secrets_go_and_never_shows_
 
 
 BROKEN = {
+    "bad-poll": (  # `mailer serve` refused it at start (with no line); check said ready
+        "rules: rules/\nsources:\n  - name: s\n    kind: directory\n    path: examples/inbox\n"
+        "    poll: every minute\n",
+        "broken.yaml:6:11: sources.0.poll: 'every minute' is not a cron expression",
+    ),
     "unclosed-quote": (
         'state: sqlite:///var/mailer.db\nrules: rules/\ntimezone: "UTC\n\nsources: []\n',
         "broken.yaml:3:11: ",

@@ -94,6 +94,22 @@ class _SourceBase(_Model):
     poll: str | None = None  # cron expression, e.g. "*/10 * * * *"
     expect: Expect | None = None
 
+    @field_validator("poll")
+    @classmethod
+    def _is_cron(cls, value: str | None) -> str | None:
+        """Checked at load, so `mailer check` and `run` refuse it at its line, as the
+        scheduler of `mailer serve` would (imported only when a source sets `poll:`)."""
+        if value is not None:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(value, timezone="UTC")
+            except ValueError as e:
+                raise ValueError(
+                    f'{value!r} is not a cron expression such as "*/10 * * * *" ({e})'
+                ) from e
+        return value
+
 
 class DirectorySource(_SourceBase):
     """Reads .eml files, mbox files and .txt pages from a folder (the shipped samples)."""
