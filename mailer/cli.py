@@ -141,6 +141,12 @@ def root_verbosity(ctx: click.Context) -> int:
     return int(obj.get("verbose", 0)) if isinstance(obj, dict) else 0
 
 
+def root_wants_json(ctx: click.Context) -> bool:
+    """`--json` before or after the subcommand (`mailer.commands.common.json_option`)."""
+    obj = ctx.find_root().obj
+    return bool(obj.get("json")) if isinstance(obj, dict) else False
+
+
 def driver_failure(error: Exception) -> MailerError | None:
     """A database driver's error that no command handled, as the product error it means
     (the state database failed; exit 1). Looked up in sys.modules: when SQLAlchemy was
@@ -153,15 +159,28 @@ def driver_failure(error: Exception) -> MailerError | None:
     return DatabaseFailure.wrapping(error)
 
 
-def report_error(error: MailerError, verbose: int = 0) -> None:
+def report_error(error: MailerError, verbose: int = 0, *, as_json: bool = False) -> None:
     """`error: ...` lines on standard error: each problem, then the hint; with -v the
-    traceback first (the message stays the last thing shown)."""
+    traceback first (the message stays the last thing shown). With `--json`, standard
+    output gets the error as one object too: `{"ok": false, "error", "errors",
+    "exit_status"}` (the keys `run --json` uses)."""
     if verbose:
         import traceback
 
         click.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
-    for line in error.messages():
+    messages = list(error.messages())
+    for line in messages:
         click.echo(f"error: {line}", err=True)
+    if as_json:
+        import json
+
+        record = {
+            "ok": False,
+            "error": messages[0] if messages else str(error),
+            "errors": messages,
+            "exit_status": exit_code_for(error),
+        }
+        click.echo(json.dumps(record, ensure_ascii=False))
 
 
 class LazyGroup(click.Group):
@@ -200,13 +219,13 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except MailerError as e:
-            report_error(e, verbose=root_verbosity(ctx))
+            report_error(e, verbose=root_verbosity(ctx), as_json=root_wants_json(ctx))
             raise SystemExit(exit_code_for(e)) from e
         except Exception as e:
             failure = driver_failure(e)
             if failure is None:
                 raise  # a bug: Python's traceback, exit 1
-            report_error(failure, verbose=root_verbosity(ctx))
+            report_error(failure, verbose=root_verbosity(ctx), as_json=root_wants_json(ctx))
             raise SystemExit(exit_code_for(failure)) from e
 
     def resolve_command(

@@ -5,6 +5,7 @@ as the text (`retrying`, never the stored `failed`)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -39,6 +40,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("config", "rules"):
         shutil.copytree(ROOT / name, root / name)
     shutil.copytree(ROOT / "examples" / "inbox", root / "examples" / "inbox")
+    # `replay` needs a stored message whatever order the cases run in (xdist reorders)
+    here = Path.cwd()
+    os.chdir(root)
+    try:
+        assert CliRunner().invoke(cli, ["run"]).exit_code == 0
+    finally:
+        os.chdir(here)
     return root
 
 
@@ -62,6 +70,26 @@ def test_every_reporting_command_prints_json_that_parses(
     found = objects(result.stdout)
     assert all(isinstance(o, dict) for o in found)
     assert '"failed"' not in result.stdout or args[0] in ("status", "check", "parse", "run")
+
+
+# `check` reports a broken config as its findings; `parse` reads no config
+@pytest.mark.parametrize(
+    "args", [a for a in COMMANDS if a[0] not in ("check", "parse")], ids=" ".join
+)
+def test_an_error_that_stops_a_command_is_json_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    # ops scripts parse stdout: a broken config printed only text on stderr
+    (tmp_path / "bad.yaml").write_text("rules: rules/\ntimezone: Mars/Olympus\n")
+    shutil.copytree(ROOT / "examples" / "inbox", tmp_path / "examples" / "inbox")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["--json", *args, "--config", "bad.yaml"])
+    assert result.exit_code == 2, result.output
+    [error] = objects(result.stdout)
+    assert error["ok"] is False
+    assert error["exit_status"] == 2
+    assert str(error["error"]).startswith("bad.yaml:2:11: timezone:")
+    assert "error: bad.yaml:2:11" in result.stderr  # the text for people stays
 
 
 def test_run_json_has_stable_keys_and_the_console_alerts_go_to_stderr(

@@ -35,7 +35,11 @@ def _config_value(ctx: click.Context, _param: click.Parameter, value: Path | Non
 
 
 def _json_value(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
-    return bool(value or root_option(ctx, "json"))
+    wanted = bool(value or root_option(ctx, "json"))
+    root = ctx.find_root().obj
+    if wanted and isinstance(root, dict):  # an error that stops the command is JSON too
+        root["json"] = True
+    return wanted
 
 
 def config_option(func: F) -> F:
