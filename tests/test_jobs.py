@@ -22,6 +22,7 @@ from mailer.rules import RuleSet
 from mailer.runtime.app import Pipeline
 from mailer.runtime.health import FetchBoard
 from mailer.runtime.jobs import ServiceJobs
+from mailer.runtime.metrics import REGISTRY
 from mailer.runtime.status_report import collect_service_status, format_service_status
 from mailer.store.schema import messages
 
@@ -247,8 +248,11 @@ def test_fixing_a_broken_rule_file_clears_the_error_in_the_status(kit: Kit) -> N
     broken = dict(VISION_RULE, match={"any": ["vision"], "min_upvotes": "lots"})
     kit.write_rules(yaml.safe_dump({"rules": [LLM_RULE, broken]}))
     kit.jobs.check_for_changes()
+    # /metrics shows it too, for an alert on the edit (/healthz stays 200: old rules run)
+    assert REGISTRY.get_sample_value("mailer_reload_ok", {"what": "rules"}) == 0
     kit.write_rules(yaml.safe_dump({"rules": [LLM_RULE, VISION_RULE]}))
     kit.jobs.check_for_changes()
+    assert REGISTRY.get_sample_value("mailer_reload_ok", {"what": "rules"}) == 1
     report = collect_service_status(kit.pipeline.store.engine, kit.pipeline.settings)
     assert report.rules is not None
     assert report.rules.ok is True

@@ -16,6 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from mailer.config.settings import Settings
 from mailer.core.errors import MailerError
 from mailer.rules import RuleSet
+from mailer.runtime import metrics
 from mailer.runtime.app import Pipeline
 from mailer.runtime.health import FetchBoard, HealthReport, SourceHealth, evaluate_health
 from mailer.runtime.jobs import ServiceJobs
@@ -136,6 +137,8 @@ class Generation:
         now = self.jobs.clock()
         self.jobs.status.record("rules", True, f"{len(rules.rules)} rules", now)
         self.jobs.status.record("config", True, None, now)  # clears an error of a past run
+        for what in ("rules", "config"):
+            metrics.RELOAD_OK.labels(what=what).set(1)
         self.scheduler.start()
         self.scheduler.add_job(
             self._verify_lock,

@@ -40,6 +40,7 @@ from mailer.core.silence import (
 from mailer.core.timings import Timings
 from mailer.rules import RuleSet
 from mailer.rules.documents import rule_files
+from mailer.runtime import metrics
 from mailer.runtime.app import MessageOutcome, Pipeline
 from mailer.runtime.delivery import DeliverySummary
 from mailer.runtime.delivery_lanes import DeliveryLanes
@@ -294,8 +295,10 @@ class ServiceJobs:
         if detail is not None:
             log.error("config has errors; keeping the running config: %s", detail)
             self.status.record(CONFIG_KEY, False, detail, self.clock())
+            metrics.RELOAD_OK.labels(what=CONFIG_KEY).set(0)
             return
         self.status.record(CONFIG_KEY, True, None, self.clock())
+        metrics.RELOAD_OK.labels(what=CONFIG_KEY).set(1)
         if settings == self.settings:
             self.reload_rules()
             return
@@ -317,12 +320,14 @@ class ServiceJobs:
         if ruleset.is_ok:
             log.info("rules reloaded: %d rules", len(ruleset.rules))
             self.status.record(RULES_KEY, True, f"{len(ruleset.rules)} rules", now)
+            metrics.RELOAD_OK.labels(what=RULES_KEY).set(1)
             self.on_rules_change(ruleset)
         else:
             errors = [str(e) for e in ruleset.errors]
             for error in errors:
                 log.error("rule error (keeping the previous rules): %s", error)
             self.status.record(RULES_KEY, False, "\n".join(errors), now)
+            metrics.RELOAD_OK.labels(what=RULES_KEY).set(0)
         return ruleset
 
     # -- silence and failing destinations ------------------------------------------

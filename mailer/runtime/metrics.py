@@ -62,6 +62,13 @@ ENRICH_UNAVAILABLE = Counter(
     ["api"],
     registry=REGISTRY,
 )
+RELOAD_OK = Gauge(
+    "mailer_reload_ok",
+    "1 while the running config or rules are what the files say; 0 after an edit with "
+    "errors (the service keeps the previous ones; `mailer status` shows where)",
+    ["what"],  # config, rules
+    registry=REGISTRY,
+)
 REPLICA_ROLE = Gauge(
     "mailer_replica_role",
     "1 for this replica's current role (leader: fetches and schedules; standby)",
