@@ -113,6 +113,26 @@ def test_healthz_answers_200_then_503_with_the_reason(server_state: Served) -> N
     assert json.loads(body)["reasons"] == ["source inbox: connection refused"]
 
 
+def test_a_mailbox_outage_leaves_the_replica_live_and_ready_but_not_healthy(
+    server_state: Served,
+) -> None:
+    # Kubernetes probes /livez and /readyz: a mailbox that is down must neither restart the
+    # pod nor take it out of the Service (it still delivers and answers Slack)
+    state, server, _ = server_state
+    down = SourceHealth("inbox", NOW, None, "connection refused")
+    state["report"] = evaluate_health(True, [down], now=NOW, role="leader")
+    assert get(server, "/healthz")[0] == 503
+    for path in ("/livez", "/readyz"):
+        status, body = get(server, path)
+        assert status == 200, path
+        assert json.loads(body)["reasons"] == ["source inbox: connection refused"]
+    state["report"] = evaluate_health(False, [down], now=NOW, role="leader")
+    assert [get(server, p)[0] for p in ("/healthz", "/livez", "/readyz")] == [503, 503, 503]
+    # starting, or without its lock or election: alive, not ready yet
+    state["report"] = HealthReport(False, ("starting",), live=True, ready=False)
+    assert [get(server, p)[0] for p in ("/healthz", "/livez", "/readyz")] == [503, 200, 503]
+
+
 def test_metrics_serve_product_series_after_a_refresh(server_state: Served) -> None:
     _, server, refreshed = server_state
     EMAILS_FETCHED.labels(source="health-test").inc(2)

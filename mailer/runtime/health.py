@@ -1,8 +1,13 @@
-"""`/healthz` and `/metrics`: the health rule, and the server that answers them.
+"""`/healthz`, `/livez`, `/readyz` and `/metrics`: the health rule, and the server that
+answers them.
 
-Healthy means: the scheduler runs, each source's latest fetch succeeded, and no
-delivery or ingest is stuck (in hand longer than its limit: `ActivityBoard`). A source
-that has not been fetched yet (not due) counts as healthy. `evaluate_health` is the
+Healthy (`/healthz`) means: the scheduler runs, each source's latest fetch succeeded, and
+no delivery or ingest is stuck (in hand longer than its limit: `ActivityBoard`). A source
+that has not been fetched yet (not due) counts as healthy. Live (`/livez`) leaves the
+sources out: the process itself works. Ready (`/readyz`) is live, started, and holding
+its lock or its place in the election: what a load balancer and Kubernetes need, since a
+mailbox outage must neither restart the pod nor take it out of the Service (it still
+delivers from the outbox and answers Slack). `evaluate_health` is the
 pure rule; `FetchBoard` collects fetch outcomes from the jobs and watchers; the server
 (mailer/web, Starlette on uvicorn) only answers. `/metrics` serves `mailer.runtime.metrics.REGISTRY`, after calling a refresh
 function (the outbox depth comes from the store on each scrape).
@@ -101,6 +106,19 @@ class HealthReport:
     role: str | None = None  # "leader" or "standby" once known; both are healthy
     activities: tuple[Activity, ...] = ()
     at: datetime | None = None  # when it was evaluated (to judge the activities)
+    # /livez and /readyz: None means "as `ok`". A mailbox that is down makes the report
+    # unhealthy but leaves the process live and ready (it still delivers and answers
+    # Slack; restarting it or taking it out of the Service fixes no mailbox).
+    live: bool | None = None  # the process works: scheduler running, nothing stuck
+    ready: bool | None = None  # live, started, and it holds its lock or election
+
+    @property
+    def is_live(self) -> bool:
+        return self.ok if self.live is None else self.live
+
+    @property
+    def is_ready(self) -> bool:
+        return self.ok if self.ready is None else self.ready
 
     def to_json(self) -> dict[str, object]:
         report: dict[str, object] = {
@@ -127,7 +145,6 @@ def evaluate_health(
     role (a standby fetches nothing, so it passes no sources)."""
     listed = tuple(sorted(sources, key=lambda s: s.source))
     reasons = [] if scheduler_running else ["scheduler is not running"]
-    reasons += [f"source {s.source}: {s.error}" for s in listed if not s.is_healthy]
     busy = tuple(sorted(activities, key=lambda a: a.since))
     if now is not None:
         reasons += [
@@ -135,7 +152,18 @@ def evaluate_health(
             for a in busy
             if a.is_stuck(now)
         ]
-    return HealthReport(not reasons, tuple(reasons), listed, role=role, activities=busy, at=now)
+    live = not reasons  # what is wrong inside the process; a source's failure is outside it
+    reasons += [f"source {s.source}: {s.error}" for s in listed if not s.is_healthy]
+    return HealthReport(
+        not reasons,
+        tuple(reasons),
+        listed,
+        role=role,
+        activities=busy,
+        at=now,
+        live=live,
+        ready=live,
+    )
 
 
 class FetchBoard:

@@ -143,12 +143,12 @@ class Service:
         generation = self._generation
         role = self.role
         if generation is None or role is None:
-            return HealthReport(False, ("starting",), role=role)
+            return HealthReport(False, ("starting",), role=role, live=True, ready=False)
         report = generation.health(role)
         problems = [p for p in (self._lock_problem, self._election_problem()) if p]
         if not problems:
             return report
-        return replace(report, ok=False, reasons=(*report.reasons, *problems))
+        return replace(report, ok=False, ready=False, reasons=(*report.reasons, *problems))
 
     def _election_problem(self) -> str | None:
         leadership = self._leadership

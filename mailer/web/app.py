@@ -44,16 +44,32 @@ def health_routes(
     refresh_metrics: Callable[[], None] | None = None,
     registry: CollectorRegistry = REGISTRY,
 ) -> list[BaseRoute]:
-    """`/healthz` (200 or 503 with the reasons, JSON) and `/metrics` (Prometheus text)."""
+    """`/healthz`, `/livez`, `/readyz` (200 or 503 with the reasons, JSON; see
+    `mailer.runtime.health`) and `/metrics` (Prometheus text)."""
 
-    def healthz(_request: Request) -> Response:
+    def report() -> HealthReport:
         try:
-            report = check()
+            return check()
         except Exception as e:  # a broken check must read as unhealthy, not hang
             log.exception("health check failed")
-            report = HealthReport(False, (f"health check failed: {type(e).__name__}",))
-        body = json.dumps(report.to_json(), indent=2) + "\n"
-        return Response(body, 200 if report.ok else 503, media_type="application/json")
+            return HealthReport(False, (f"health check failed: {type(e).__name__}",))
+
+    def answer(report: HealthReport, ok: bool) -> Response:
+        body = report.to_json() | {"status": "ok" if ok else "unhealthy"}
+        text = json.dumps(body, indent=2) + "\n"
+        return Response(text, 200 if ok else 503, media_type="application/json")
+
+    def healthz(_request: Request) -> Response:
+        found = report()
+        return answer(found, found.ok)
+
+    def livez(_request: Request) -> Response:
+        found = report()
+        return answer(found, found.is_live)
+
+    def readyz(_request: Request) -> Response:
+        found = report()
+        return answer(found, found.is_ready)
 
     def metrics(_request: Request) -> Response:
         if refresh_metrics is not None:
@@ -66,6 +82,8 @@ def health_routes(
     # sync endpoints run in Starlette's thread pool: a slow store never blocks the loop
     return [
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
+        Route("/livez", livez, methods=["GET", "HEAD"]),
+        Route("/readyz", readyz, methods=["GET", "HEAD"]),
         Route("/metrics", metrics, methods=["GET", "HEAD"]),
     ]
 

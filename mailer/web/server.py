@@ -64,7 +64,7 @@ class WebServer:
         self._thread.start()
         host, port = self.address
         shown = f"[{host}]" if ":" in host else host
-        log.info("web app on http://%s:%d (/healthz, /metrics)", shown, port)
+        log.info("web app on http://%s:%d (/healthz, /livez, /readyz, /metrics)", shown, port)
 
     def stop(self) -> None:
         self._server.should_exit = True
