@@ -273,3 +273,19 @@ def test_the_summary_is_the_item_prose_not_its_keyword_list_or_bullets() -> None
     assert paper.title == "SHIFT: Gate-Modulated Activation Steering for Knowledge Conflicts"
     assert paper.abstract is not None
     assert paper.abstract.startswith("SHIFT learns a gate")
+
+
+def test_a_one_line_blurb_is_the_summary_and_its_size_is_read() -> None:
+    # a blurb under 60 characters was dropped: its terms and sizes never reached the rules
+    text = (
+        "QLoRA: Efficient Finetuning of Quantized LLMs\n"
+        "https://arxiv.org/abs/2305.14314\n"
+        "We fine-tune LLaMA-65B with QLoRA on a single GPU.\n\n"
+        "Direct Preference Optimization\n"
+        "https://arxiv.org/abs/2305.18290\n"
+        "Read more on arXiv.\n"
+    )
+    first, second = parse_email(_email(text)).papers
+    assert first.abstract == "We fine-tune LLaMA-65B with QLoRA on a single GPU."
+    assert [s.params for s in first.sizes] == [65_000_000_000]
+    assert second.abstract is None  # a call to action is no summary

@@ -36,6 +36,10 @@ _META = re.compile(
 MAX_META_CHARS = 120  # upvotes are read from short metadata lines, never from a summary
 
 MIN_SUMMARY_CHARS = 60
+# a shorter paragraph is a summary when it reads as one sentence: a one-line blurb ("We
+# fine-tune LLaMA-65B with QLoRA on a single GPU.") carries the terms and sizes rules need
+MIN_SENTENCE_CHARS = 24
+MIN_SENTENCE_WORDS = 5
 
 
 def find_upvotes(lines: list[str]) -> int | None:
@@ -139,7 +143,9 @@ def find_summary(entry: LinkedEntry) -> str | None:
     ]
     for paragraph in paragraphs(lines):
         text = _LABEL.sub("", paragraph.lstrip("-*+•· "))
-        if len(text) < MIN_SUMMARY_CHARS or _META.match(text) or authors_in(text):
+        if len(text) < MIN_SUMMARY_CHARS and not _is_sentence(text):
+            continue
+        if _META.match(text) or authors_in(text):
             continue
         if is_keyword_list(text):
             continue
@@ -147,3 +153,13 @@ def find_summary(entry: LinkedEntry) -> str | None:
             continue
         return text
     return None
+
+
+def _is_sentence(text: str) -> bool:
+    """A short paragraph written as a sentence: a capital, five words, a full stop."""
+    return (
+        len(text) >= MIN_SENTENCE_CHARS
+        and text[0].isupper()
+        and text[-1] in ".!?"
+        and len(text.split()) >= MIN_SENTENCE_WORDS
+    )
