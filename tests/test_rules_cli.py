@@ -50,6 +50,14 @@ def test_check_uses_the_default_config_like_every_command(
     assert "destinations not checked (no config/mailer.yaml here" in alone.output
 
 
+def test_check_takes_rules_as_rules_test_does(runner: CliRunner) -> None:
+    # `rules test --rules F` and `rules check --rules F` read the same way
+    by_option = runner.invoke(cli, ["rules", "check", "--rules", str(BROKEN / "unknown-key.yaml")])
+    by_path = runner.invoke(cli, ["rules", "check", str(BROKEN / "unknown-key.yaml")])
+    assert by_option.exit_code == by_path.exit_code == 1
+    assert by_option.output == by_path.output
+
+
 def test_check_prints_every_error_and_exits_1(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["rules", "check", str(BROKEN / "unknown-key.yaml")])
     assert result.exit_code == 1

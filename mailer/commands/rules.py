@@ -137,13 +137,17 @@ def rules() -> None:
 
 @rules.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Rule file or directory, as PATH (repeatable; as `rules test` takes them).")  # fmt: skip
 @_config
 @json_option
-def check(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -> None:
+def check(
+    paths: tuple[Path, ...], rule_paths: tuple[Path, ...], config_path: Path | None, as_json: bool
+) -> None:
     """Validate rule files; print every problem as file:line:column.
 
-    Each PATH is a rule file or a directory of *.yaml files (default: the config's
-    `rules:`). Destinations are checked against the config (config/mailer.yaml unless
+    Each PATH (or --rules PATH) is a rule file or a directory of *.yaml files (default:
+    the config's `rules:`). Destinations are checked against the config (config/mailer.yaml unless
     --config says otherwise). Exit status 1 when any problem was found.
 
     \b
@@ -152,7 +156,7 @@ def check(paths: tuple[Path, ...], config_path: Path | None, as_json: bool) -> N
       mailer rules check rules/alice.yaml --config config/mailer.yaml
       mailer rules check --json | jq '.errors[]'
     """
-    loaded = _load(paths, config_path)
+    loaded = _load((*paths, *rule_paths), config_path)
     ruleset = loaded.ruleset
     named = {str(f) for f in ruleset.files} | {e.position.file for e in ruleset.errors}
     disabled = len(ruleset.rules) - len(ruleset.enabled)
