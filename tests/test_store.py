@@ -184,6 +184,20 @@ def test_alerts_are_not_due_before_their_time(store: Store) -> None:
     assert len(store.claim_next_batch(T0 + timedelta(days=2), worker("w"), LEASE)) == 1
 
 
+def test_a_retry_waiting_for_its_backoff_is_not_counted_as_waiting_for_its_time(
+    store: Store,
+) -> None:
+    # `mailer run` says "N retrying" already: counting them in "M alerts wait for their
+    # time" too read as twice as many alerts
+    p = paper(1)
+    store.record_message(message("1"), [p], [alert(p)])
+    [x] = store.claim_next_batch(T0, worker("w"), LEASE)
+    store.mark_retry([x.id], "HTTP 503", T0 + timedelta(minutes=5))
+    assert store.outbox_counts()[OutboxState.RETRYING] == 1
+    assert store.count_waiting(T0) == 0
+    assert store.next_due(T0) is None
+
+
 def test_retry_dead_and_requeue(store: Store) -> None:
     p, q = paper(1), paper(2)
     store.record_message(message("1"), [p, q], [alert(p), alert(q, batch=BatchKey.parse("msg:2"))])

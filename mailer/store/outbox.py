@@ -429,13 +429,14 @@ class OutboxQueries:
         return groups
 
     def count_waiting(self, now: datetime) -> int:
-        """Alerts not yet due at `now` (daily feeds, retries after backoff)."""
+        """Pending alerts not yet due at `now` (daily feeds, quiet hours). Retries after
+        a backoff are not counted: the run's summary counts them as `retrying` already."""
         at = codec.to_db_time(now)
         query = (
             select(func.count())
             .select_from(outbox)
             .where(
-                outbox.c.state.in_(stored_states(OPEN)),
+                outbox.c.state.in_(stored_states([PENDING])),
                 or_(outbox.c.due_at > at, outbox.c.next_attempt_at > at),
             )
         )
@@ -443,10 +444,11 @@ class OutboxQueries:
             return int(conn.execute(query).scalar() or 0)
 
     def next_due(self, now: datetime) -> datetime | None:
-        """When the next alert that is not due at `now` becomes due (None if none waits)."""
+        """When the next pending alert that is not due at `now` becomes due (None if none
+        waits), as `count_waiting` counts them."""
         at = codec.to_db_time(now)
         query = select(func.min(outbox.c.next_attempt_at)).where(
-            outbox.c.state.in_(stored_states(OPEN)), outbox.c.next_attempt_at > at
+            outbox.c.state.in_(stored_states([PENDING])), outbox.c.next_attempt_at > at
         )
         with self.engine.connect() as conn:
             return codec.from_db_time(conn.execute(query).scalar())
