@@ -96,3 +96,17 @@ def test_an_older_database_gets_the_replay_ledger_by_migration_12(
     assert 12 in [m.version for m in upgrade(store.engine)]
     assert "slack_request_signatures" in inspect(store.engine).get_table_names()
     store.close()
+
+
+def test_a_later_click_wins_whichever_is_stored_first(state_url: str) -> None:  # noqa: F811
+    # Bolt runs listeners concurrently: 👍 then 👎 can reach the store in either order
+    store = Store.open(state_url)
+    book = SubscriptionStore(store.engine)
+    try:
+        book.record_feedback("U0ALICE", "arxiv:1", "r", -1, T0 + timedelta(seconds=1))
+        book.record_feedback("U0ALICE", "arxiv:1", "r", 1, T0)  # clicked first, stored last
+        assert book.feedback_of("U0ALICE") == [("arxiv:1", "r", -1)]
+        book.record_feedback("U0ALICE", "arxiv:1", "r", 1, T0 + timedelta(seconds=2))
+        assert book.feedback_of("U0ALICE") == [("arxiv:1", "r", 1)]
+    finally:
+        store.close()

@@ -297,7 +297,9 @@ class LeaderElection:
             before = f"took over from {last.replica}, last heartbeat {age:.1f}s ago"
         else:
             before = "no other replica was leading"
-        log.warning("replica %s: now the leader (%s)", self.replica, before)
+        # a takeover is news for whoever watches the logs; leading from the start is not
+        level = logging.WARNING if last is not None else logging.INFO
+        log.log(level, "replica %s: now the leader (%s)", self.replica, before)
         metrics.LEADERSHIP_CHANGES.labels(to=LEADER).inc()
         set_role_gauge(LEADER)
         self._on_change()

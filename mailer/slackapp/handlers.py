@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -36,7 +37,7 @@ class Handlers:
         command: str,
         *,
         default_timezone: str,
-        record_feedback: Callable[[str, str, str, int], None],
+        record_feedback: Callable[[str, str, str, int, datetime | None], None],
     ) -> None:
         self.book = book
         self.command = command
@@ -266,6 +267,19 @@ class Handlers:
             log.info("feedback button with an unreadable value; ignored")
             return
         vote = 1 if action.get("action_id") == "feedback_up" else -1
-        self.record_feedback(user, paper, rule, vote)
+        # Bolt runs listeners concurrently: two quick clicks can be stored in either order,
+        # so each carries the moment it was clicked and the later click wins
+        self.record_feedback(user, paper, rule, vote, _clicked_at(action))
         thanks = "Thanks: noted 👍" if vote > 0 else "Thanks: noted 👎"
         respond({"response_type": "ephemeral", "replace_original": False, "text": thanks})
+
+
+def _clicked_at(action: dict[str, Any]) -> datetime | None:
+    """When the button was clicked (`action_ts`, Unix seconds as text); None if unreadable."""
+    try:
+        stamp = float(str(action.get("action_ts", "")))
+    except ValueError:
+        return None
+    if not 0 < stamp < 1e11:
+        return None
+    return datetime.fromtimestamp(stamp, UTC)

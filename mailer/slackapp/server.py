@@ -120,8 +120,10 @@ class SlackApp:
     def serves_http(self) -> bool:
         return self._verifier is not None
 
-    def _record_feedback(self, user: str, paper: str, rule: str, vote: int) -> None:
-        self.store.record_feedback(user, paper, rule, vote, self.clock())
+    def _record_feedback(
+        self, user: str, paper: str, rule: str, vote: int, clicked_at: datetime | None
+    ) -> None:
+        self.store.record_feedback(user, paper, rule, vote, clicked_at or self.clock())
 
     # -- Socket Mode ----------------------------------------------------------------------
 

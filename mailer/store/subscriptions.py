@@ -230,7 +230,8 @@ class SubscriptionStore:
     def record_feedback(
         self, user_id: str, paper_id: str, rule: str, vote: int, at: datetime
     ) -> None:
-        """One vote per (user, paper, rule); a later click replaces the earlier one."""
+        """One vote per (user, paper, rule); a later click (by `at`, the moment it was
+        clicked) replaces an earlier one, whichever is stored first."""
         values = {
             "user_id": user_id[:40],
             "paper_id": paper_id[:200],
@@ -244,6 +245,7 @@ class SubscriptionStore:
                 statement.on_conflict_do_update(
                     index_elements=["user_id", "paper_id", "rule"],
                     set_={"vote": values["vote"], "clicked_at": values["clicked_at"]},
+                    where=slack_feedback.c.clicked_at <= values["clicked_at"],
                 )
             )
 

@@ -105,7 +105,13 @@ class SlackPeer:
             "trigger_id": _trigger_id(),
             "response_url": self.response_url,
             "actions": [
-                {"action_id": action_id, "block_id": "b", "value": value, "type": "button"}
+                {
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",  # as Slack sends it
+                }
             ],
             **extra,
         }
