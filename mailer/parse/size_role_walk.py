@@ -73,10 +73,12 @@ def role_from_words_before(
     raw_before: Sequence[str],
     own_names: frozenset[str] = frozenset(),
     budget: bool = False,
+    base: bool = False,
 ) -> SizeRole | None:
     """The nearest cue before the size decides: a comparison, or the authors speaking (or
     a name they introduced). "other 7B models" are peers of the paper's own 7B model.
-    `budget`: the size is part of a model's parameter budget ("12B frozen")."""
+    `budget`: the size is part of a model's parameter budget ("12B frozen"); `base`: a base
+    word heads the sized phrase ("the unadapted X-8B backbone", "the X-7B base model")."""
     cues = _WALK_CUES | own_names if own_names else _WALK_CUES
     plain_words = 0
     scoped = False  # past the end of a comparison's object
@@ -93,12 +95,12 @@ def role_from_words_before(
             if word in OWN_BEFORE or word in own_names:
                 return "own"
             scoped = scoped or _ends_object(before, raw_before, index)
-            role = _comparison_role(before, raw_before, index, own_names, budget, scoped)
+            role = _comparison_role(before, raw_before, index, own_names, budget, scoped, base)
             if role is not None:
                 return role
             if word in CLAUSE_STARTS:
                 return None
-            role = _cue_role(before, raw_before, index, budget, scoped)
+            role = _cue_role(before, raw_before, index, budget, scoped, base)
             if role is not None:
                 return role
         raw = raw_before[index]
@@ -133,6 +135,7 @@ def _comparison_role(
     own_names: frozenset[str],
     budget: bool,
     scoped: bool,
+    base: bool = False,
 ) -> SizeRole | None:
     """The role a comparison word at before[index] gives ("outperforms", "as accurate as"),
     or one the authors' improving verb gives; None when it gives none."""
@@ -149,7 +152,7 @@ def _comparison_role(
             return "own"  # "attack success rates ... against X-7B": the model attacked
         if _is_finding(before, raw_before, index, own_names):
             return "own"  # "Our results show that X-13B is weaker than Y-7B"
-        return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+        return "own" if _is_own_side(before, raw_before, index, budget, base) else "compared"
     if (
         word == "as"
         and index > 1
@@ -168,7 +171,12 @@ def _comparison_role(
 
 
 def _cue_role(
-    before: Sequence[str], raw_before: Sequence[str], index: int, budget: bool, scoped: bool
+    before: Sequence[str],
+    raw_before: Sequence[str],
+    index: int,
+    budget: bool,
+    scoped: bool,
+    base: bool = False,
 ) -> SizeRole | None:
     """The role the other cue words at before[index] give: background adjectives, "the
     performance of", the authors creating, "over"/"to"/"with" comparing, distillation's
@@ -190,7 +198,7 @@ def _cue_role(
         return "own"  # "we compare with X-175B and train a 1B model"
     previous = before[index - 1] if index > 0 else ""
     if _compares_with_object(before, index, previous, scoped):
-        return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+        return "own" if _is_own_side(before, raw_before, index, budget, base) else "compared"
     if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
         return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
     if word == "by" and (previous in SOURCE_PARTICIPLES or previous in JUDGE_PARTICIPLES):
@@ -329,15 +337,18 @@ def _is_finding(
 
 
 def _is_own_side(
-    before: Sequence[str], raw_before: Sequence[str], index: int, budget: bool
+    before: Sequence[str], raw_before: Sequence[str], index: int, budget: bool, base: bool = False
 ) -> bool:
     """Whether the object of the comparison at before[index] is the paper's own after all:
-    its own starting point ("gains over the base model (X-8B)"), a part of its parameter
+    its own starting point ("gains over the base model (X-8B)", "relative to the unadapted
+    X-8B backbone": `base`, a base word after the size heads its phrase), a part of its parameter
     budget ("17.6M trainable parameters against 12B frozen"), or the set of models it
     studies ("Among 18 open models from 3B to 671B")."""
     if any(  # "compared with standard fine-tuning of Llama-2-13B": the model is the testbed
         before[i] == "of" and before[i - 1] in METHOD_NOUNS for i in range(index + 2, len(before))
     ):
+        return True
+    if base:
         return True
     for later in range(len(before) - 1, index, -1):
         if before[later] in LIST_JOINERS:

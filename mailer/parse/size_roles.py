@@ -33,6 +33,7 @@ Pure: text in, roles out.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
@@ -69,6 +70,7 @@ from mailer.parse.size_role_text import (
 )
 from mailer.parse.size_role_walk import role_from_words_before
 from mailer.parse.size_role_words import (
+    BASE_WORDS,
     BUDGET_WORDS,
     COMPARE_AFTER,
     DISTILL_WORDS,
@@ -126,6 +128,9 @@ def role_of(
     ):
         return "own", source  # what `read` gives such a size, found without reading
     after = words_after(raw_after)
+    if before[-1:] == ["from"] and _opens_range(text[start:end], raw_after):
+        # "ranging from 0.6B to 30B": the range is one object; "from" is not a source
+        before, raw_before = before[:-1], raw_before[:-1]
 
     def read(own_names: frozenset[str]) -> SizeRole:
         if is_threshold(text, start, before):
@@ -136,7 +141,11 @@ def role_of(
             return "own"
         main = main_clause(text, sentence_start, start, before, words.starts, first)
         role = role_from_words_before(
-            before[main:], raw_before[main:], own_names, _is_budget(after)
+            before[main:],
+            raw_before[main:],
+            own_names,
+            _is_budget(after),
+            after[:1] != [] and after[0] in BASE_WORDS,
         )
         if role is not None:
             return role
@@ -263,6 +272,30 @@ def _is_budget(after: list[str]) -> bool:
         after[0] in BUDGET_WORDS
         or (after[0] in ("parameters", "params") and after[1:2] in ([w] for w in BUDGET_WORDS))
     )
+
+
+_SCALES = {"k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
+_SCALE_WORDS = {"thousand": "k", "million": "m", "billion": "b", "trillion": "t"}
+_AMOUNT = r"(\d+(?:\.\d+)?)[\s-]*([kmbt]|thousand|million|billion|trillion)?\b"
+_RANGE = re.compile(rf"\s*{_AMOUNT}\s*to\s+{_AMOUNT}", re.I)
+
+
+def _opens_range(span: str, raw_after: Sequence[str]) -> bool:
+    """Whether the size `span` opens an ascending range "from 0.6B to 30B", "from 7 to 70
+    billion" (`raw_after`: the words after it): a span of the paper's models, one object.
+    "from 70B to 8B" goes down: a transfer from one model to another, not a range."""
+    match = _RANGE.match(f"{span} {' '.join(raw_after[:3])}")
+    if match is None:
+        return False
+    low_unit, high_unit = _unit(match[2]), _unit(match[4])
+    low = float(match[1]) * _SCALES.get(low_unit or high_unit, 1)
+    return low < float(match[3]) * _SCALES.get(high_unit or low_unit, 1)
+
+
+def _unit(word: str | None) -> str:
+    """The scale letter of a unit ("B", "billion" -> "b"), "" when there is none."""
+    unit = (word or "").lower()
+    return _SCALE_WORDS.get(unit, unit)
 
 
 def _lists_results(text: str, sentence_start: int, start: int) -> bool:

@@ -1,0 +1,89 @@
+"""What a comparison's object is, read from the words around a size (issue 12, own-size
+recall on unseen text, tune6): a range is one object, and a base word heading the sized
+phrase makes the object the paper's own starting point. Table-driven: each class has rows
+that fail without the rule and contrast rows that keep the compared verdicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailer.parse.sizes import extract_sizes
+
+B = 10**9
+M = 10**6
+
+
+def roles(text: str) -> dict[int, str]:
+    return {size.params: size.role for size in extract_sizes(text)}
+
+
+# An ascending range "from A to B" is one object: "from" before its lower end is not where
+# a distillation's data comes from, however far back a distill word is in the sentence.
+# A range that goes down ("from 70B to 8B") is a transfer from one model to another.
+RANGE_CLASS = [
+    (
+        "We distill all findings into guidelines and validate them across the Qwen3 series,"
+        " ranging from 0.6B to 30B, demonstrating robustness.",
+        {600 * M: "own", 30 * B: "own"},
+    ),
+    (
+        "A distilled model family ranging from 1B to 8B parameters is released.",
+        {1 * B: "own", 8 * B: "own"},
+    ),
+    (
+        "Distilled students scale from 7 to 70 billion parameters in our runs.",
+        {7 * B: "own", 70 * B: "own"},
+    ),
+    # contrast: a transfer down, a teacher with an article, a comparison before the range
+    ("We distill from 70B to 8B.", {70 * B: "compared", 8 * B: "own"}),
+    (
+        "We distill knowledge from a 70B teacher to a 7B student.",
+        {70 * B: "compared", 7 * B: "own"},
+    ),
+    (
+        "Unlike prior models ranging from 7B to 70B, our 1B model runs on phones.",
+        {7 * B: "compared", 70 * B: "compared", 1 * B: "own"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), RANGE_CLASS)
+def test_an_ascending_range_is_one_object_not_a_source(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected
+
+
+# A base word heading the sized phrase ("the unadapted X-8B backbone", "the X-7B base
+# model") makes a comparison's object the model the paper starts from: its own, as "the
+# base model (X-8B)" already is. A role word there ("baseline", "teacher") still compares.
+BASE_HEAD_CLASS = [
+    (
+        "LBM fine-tuning improves behavioral prediction relative to the unadapted"
+        " Llama-3.1-8B-Instruct backbone and performs comparably to frontier baselines.",
+        {8 * B: "own"},
+    ),
+    (
+        "Our method improves accuracy by 4 points over the Qwen2.5-7B base model.",
+        {7 * B: "own"},
+    ),
+    (
+        "The adapted model outperforms the Mistral-7B backbone on all tasks.",
+        {7 * B: "own"},
+    ),
+    # contrast: no base word, or a role word heading the phrase
+    ("Our 1B model outperforms the Llama-2-70B model.", {1 * B: "own", 70 * B: "compared"}),
+    (
+        "Relative to the Llama-3-70B baseline, our 8B model is 3x faster.",
+        {70 * B: "compared", 8 * B: "own"},
+    ),
+    (
+        "Our 1B model outperforms Llama-2-70B, a strong backbone for many systems.",
+        {1 * B: "own", 70 * B: "compared"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BASE_HEAD_CLASS)
+def test_a_base_word_heading_the_sized_phrase_makes_it_the_papers_start(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected
