@@ -87,3 +87,29 @@ def test_a_base_word_heading_the_sized_phrase_makes_it_the_papers_start(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# A sentence that opens with a comparison phrase ("Compared to X, ...", "Relative to X,
+# ...") ends the comparison's object at its comma, as a subordinate clause ("While X, ...")
+# already did: the sized model of the main clause is not the other side. A comma that only
+# goes on listing names ("Compared to GPT-4, Llama-2-70B and ...") does not end it.
+FRONTED_COMPARISON_CLASS = [
+    (
+        "Compared to its dense counterpart, the pruned Llama-2-13B retains 95% of accuracy.",
+        {13 * B: "own"},
+    ),
+    ("Compared to the teacher, the distilled 1.1B student is 4x faster.", {1100 * M: "own"}),
+    ("Relative to greedy decoding, the fine-tuned Qwen2.5-7B gains 5 points.", {7 * B: "own"}),
+    # contrast: the sized model inside the phrase, or in a list the comma continues
+    ("Compared to Llama-2-70B, our 7B model is faster.", {70 * B: "compared", 7 * B: "own"}),
+    (
+        "Compared to GPT-4, Llama-2-70B and Claude, our 8B model is cheaper.",
+        {70 * B: "compared", 8 * B: "own"},
+    ),
+    ("Relative to the 70B teacher, the student loses 2 points.", {70 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FRONTED_COMPARISON_CLASS)
+def test_a_fronted_comparison_phrase_ends_at_its_comma(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected

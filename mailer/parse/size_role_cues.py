@@ -8,7 +8,6 @@ Pure: words in, cues out.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
 from mailer.parse.size_role_text import TextCues, has_digit, has_pair
@@ -33,7 +32,6 @@ from mailer.parse.size_role_words import (
     OWN_BEFORE,
     SCOPE_END_WORDS,
     SOURCE_PARTICIPLES,
-    SUBORDINATORS,
     THRESHOLD_SIGNS,
     THRESHOLD_WORDS,
     USE_VERBS,
@@ -100,18 +98,6 @@ def is_named_by_role(after: Sequence[str]) -> bool:
 
 # "+1.8 on X-8B over the best baseline", "on Gemma-2B versus the teacher": the other side
 _COMPARE_PREPOSITIONS = frozenset({"over", "versus", "vs"})
-
-
-def clause_after(raw_after: Sequence[str]) -> list[str]:
-    """The words after a size up to a new clause, lowered: in "Existing methods fine-tune
-    X-13B, whereas we adapt a 1B model" the authors do not speak of X-13B."""
-    words = []
-    for word in raw_after:
-        lower = word.lower()
-        if lower in CLAUSE_STARTS or lower == "which":
-            break
-        words.append(lower)
-    return words
 
 
 def is_threshold(text: str, start: int, before: Sequence[str]) -> bool:
@@ -196,24 +182,6 @@ def is_headed_by_role(words: Sequence[str]) -> bool:
             continue
         return False
     return False
-
-
-def main_clause(
-    text: str,
-    sentence_start: int,
-    start: int,
-    before: list[str],
-    starts: Sequence[int],
-    first: int,
-) -> int:
-    """Where the size's main clause begins among the words before it: at the first, unless
-    the sentence opens with a subordinate clause that ends before the size ("While X runs
-    with less context than Y, the results of our method on 7B ..."). `starts` are where the
-    sentence's words start, `first` the index there of before[0]."""
-    if not before or before[0] not in SUBORDINATORS:
-        return 0
-    comma = text.find(", ", sentence_start, start)
-    return 0 if comma < 0 else max(0, bisect_left(starts, comma) - first)
 
 
 def weak_cue_near(words: Sequence[str]) -> bool:

@@ -25,7 +25,8 @@ studying it:
 52B MoE might perform like a 6.7B dense model") is `unknown`; every other size is the
 paper's `own` (the models it trains, fine-tunes, prunes, releases or studies). A size
 mentioned several times is own if any mention is. The words are in `size_role_words`,
-the cues that read them in `size_role_cues` and `size_role_walk`, and how a text is split
+the cues that read them in `size_role_cues` and `size_role_walk`, where a clause begins
+and ends in `size_role_clauses`, and how a text is split
 into sentences and words (once per sentence) in `size_role_text`.
 
 Pure: text in, roles out.
@@ -38,9 +39,9 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
 from mailer.core.models import SizeRole
+from mailer.parse.size_role_clauses import clause_after, main_clause
 from mailer.parse.size_role_cues import (
     authors_make,
-    clause_after,
     is_after_study,
     is_built_on,
     is_burden_cost,
@@ -53,7 +54,6 @@ from mailer.parse.size_role_cues import (
     is_peer,
     is_reference,
     is_threshold,
-    main_clause,
     reports_own_finding,
     weak_cue_near,
     words_after,
