@@ -113,3 +113,29 @@ FRONTED_COMPARISON_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), FRONTED_COMPARISON_CLASS)
 def test_a_fronted_comparison_phrase_ends_at_its_comma(text: str, expected: dict[int, str]) -> None:
     assert roles(text) == expected
+
+
+# A modal ("could", "might", "would") makes a size hypothetical only when its model is
+# indefinite, a model in general ("a 52B MoE might perform like a 6.7B dense model"); a
+# definite one ("the resulting 7B model") is a model the text already has.
+DEFINITE_MODAL_CLASS = [
+    (
+        "The resulting 7B model could serve as a drop-in replacement for larger systems.",
+        {7 * B: "own"},
+    ),
+    ("This 1.5B model might run on a phone after quantization.", {1500 * M: "own"}),
+    # contrast: indefinite models stay hypothetical
+    (
+        "For instance, a pre-trained MoE-based LLM with 52 billion parameters might perform"
+        " comparably to a standard model with 6.7 billion parameters.",
+        {52 * B: "unknown", 6700 * M: "unknown"},
+    ),
+    ("With this recipe, a 1.5B model would reach 60% on MATH500.", {1500 * M: "unknown"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DEFINITE_MODAL_CLASS)
+def test_a_modal_on_a_definite_model_is_no_hypothetical(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

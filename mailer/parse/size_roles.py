@@ -210,7 +210,7 @@ def _role_without_cue(
     a sentence about the field's leaders or costs, others' work as an example. `starts`:
     where the sentence's words start, the first of `before` at `first`."""
     sentence = before + clause_after(raw_after)
-    if not HYPOTHETICAL_WORDS.isdisjoint(sentence):
+    if not HYPOTHETICAL_WORDS.isdisjoint(sentence) and not _is_definite(before):
         return "unknown"
     speaks = not OWN_BEFORE.isdisjoint(sentence) or not own_names.isdisjoint(sentence)
     if speaks or reports_own_finding(before):
@@ -231,6 +231,22 @@ def _role_without_cue(
         # "LLMs like PaLM 540B", "Recent works such as GPT-3 ... the GPT-3 model with 175B"
         return "own" if is_after_study(start, cues) else "compared"
     return "own"
+
+
+_DEFINITE = frozenset({"the", "this", "these", "its"})
+_DETERMINER_REACH = 4  # words back from the size: "the resulting fine-tuned X-7B"
+
+
+def _is_definite(before: Sequence[str]) -> bool:
+    """Whether the size's noun phrase is definite ("the resulting 7B model could serve as
+    ..."): a model the text already has, of which a modal says what it can do; only an
+    indefinite one ("a 52B MoE might perform like a 6.7B dense model") is hypothetical."""
+    for word in reversed(before[-_DETERMINER_REACH:]):
+        if word in _DEFINITE:
+            return True
+        if word in ("a", "an"):
+            return False
+    return False
 
 
 def _is_named_compared(
