@@ -139,3 +139,40 @@ def test_a_modal_on_a_definite_model_is_no_hypothetical(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# A sentence that opens with the paper's own runs or contribution speaks for the authors,
+# as "we" and "our" do: the models its "like"/"such as" names are the ones the paper runs.
+# Others' runs ("Previous experiments", "Their results") still give examples of others'.
+OWN_SUBJECT_CLASS = [
+    (
+        "Experiments on LLMs like Llama-2-7B and Mistral-7B show consistent gains.",
+        {7 * B: "own"},
+    ),
+    (
+        "Extensive evaluations on models such as Qwen2.5-7B confirm the improvements.",
+        {7 * B: "own"},
+    ),
+    (
+        "The method transfers to larger models such as Llama-2-70B without retraining.",
+        {70 * B: "own"},
+    ),
+    ("The proposed approach also helps models like Mistral-7B.", {7 * B: "own"}),
+    # contrast: others' runs, or no subject of the paper's
+    (
+        "Previous experiments on LLMs like GPT-3 175B found emergent abilities.",
+        {175 * B: "compared"},
+    ),
+    ("Their results on models such as Llama-2-70B are not reproducible.", {70 * B: "compared"}),
+    (
+        "LLMs like PaLM 540B and Llama-3.1 405B face limitations.",
+        {540 * B: "compared", 405 * B: "compared"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), OWN_SUBJECT_CLASS)
+def test_the_papers_runs_or_method_as_subject_speak_for_the_authors(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

@@ -78,6 +78,7 @@ from mailer.parse.size_role_words import (
     OWN_BEFORE,
     THRESHOLD_SIGNS,
     THRESHOLD_WORDS,
+    WEAK_COMPARE_BEFORE,
 )
 
 __all__ = ["TextCues", "role_of", "sentence_ends", "text_cues"]  # sizes.py reads them here
@@ -212,7 +213,11 @@ def _role_without_cue(
     sentence = before + clause_after(raw_after)
     if not HYPOTHETICAL_WORDS.isdisjoint(sentence) and not _is_definite(before):
         return "unknown"
-    speaks = not OWN_BEFORE.isdisjoint(sentence) or not own_names.isdisjoint(sentence)
+    speaks = (
+        not OWN_BEFORE.isdisjoint(sentence)
+        or not own_names.isdisjoint(sentence)
+        or _is_own_subject(before)
+    )
     if speaks or reports_own_finding(before):
         return "own"
     if (
@@ -231,6 +236,29 @@ def _role_without_cue(
         # "LLMs like PaLM 540B", "Recent works such as GPT-3 ... the GPT-3 model with 175B"
         return "own" if is_after_study(start, cues) else "compared"
     return "own"
+
+
+# The paper's runs or contribution as what a sentence opens with speak for the authors:
+# "Experiments on LLMs like X-7B show ...", "The proposed method transfers to models such as
+# X-70B" (not "Previous experiments on ...", "Their results on ...")
+_RUN_SUBJECTS = frozenset(
+    {"experiments", "experiment", "results", "evaluation", "evaluations", "analysis"}
+    | {"analyses", "findings", "ablations"}
+)
+_CONTRIBUTION_NOUNS = frozenset({"method", "approach", "framework", "technique"})
+_SUBJECT_WORDS = 3
+
+
+def _is_own_subject(before: Sequence[str]) -> bool:
+    """Whether the sentence opens with the paper's own runs or contribution: "(Extensive)
+    experiments on ...", "The (proposed) method ...", "This approach ..."."""
+    lead = list(before[:_SUBJECT_WORDS])
+    if "their" in lead or not WEAK_COMPARE_BEFORE.isdisjoint(lead):
+        return False
+    if not _RUN_SUBJECTS.isdisjoint(lead):
+        return True
+    noun = lead[2:3] if lead[1:2] == ["proposed"] else lead[1:2]
+    return lead[:1] in (["the"], ["this"]) and bool(noun) and noun[0] in _CONTRIBUTION_NOUNS
 
 
 _DEFINITE = frozenset({"the", "this", "these", "its"})
