@@ -176,3 +176,63 @@ def test_the_papers_runs_or_method_as_subject_speak_for_the_authors(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# A bound on the models the authors select or study bounds their own set, as a bound on the
+# models they train already did ("We train models with over 5 billion parameters"); a bound
+# on the models they compare with still names others.
+SELECTED_BOUND_CLASS = [
+    (
+        "We select open-weight models with fewer than 10B parameters for our study.",
+        {10 * B: "own"},
+    ),
+    ("Our study covers 15 LLMs under 10B parameters.", {10 * B: "own"}),
+    # contrast: the bound of the other side
+    (
+        "Our 8B model outperforms open models with fewer than 70B parameters.",
+        {8 * B: "own", 70 * B: "compared"},
+    ),
+    ("We compare against models under 10B.", {10 * B: "compared"}),
+    ("We evaluate against open models with fewer than 10B parameters.", {10 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SELECTED_BOUND_CLASS)
+def test_a_bound_on_the_models_the_authors_select_is_their_own(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected
+
+
+# A role noun ("teacher", "judge", "baseline") names others' model unless the words after
+# it say the authors made it: "the X-7B teacher we fine-tune", "a 70B judge trained on our
+# data" (as "our 70B teacher" and "We train J4R, a 7B judge" already were).
+MADE_ROLE_CLASS = [
+    (
+        "The Qwen2.5-7B teacher we fine-tune on our data guides a 0.5B student.",
+        {7 * B: "own", 500 * M: "own"},
+    ),
+    (
+        "We release a 7B reward model and a 70B judge trained on our data.",
+        {7 * B: "own", 70 * B: "own"},
+    ),
+    # contrast: a role in a clause of its own, or made by others
+    (
+        "Using Qwen2.5-72B-Instruct as the judge, we score our 1.5B model.",
+        {72 * B: "compared", 1500 * M: "own"},
+    ),
+    ("We use Qwen2.5-72B as the judge of our outputs.", {72 * B: "compared"}),
+    (
+        "A 7B student is distilled from a 70B teacher trained on web-scale data.",
+        {7 * B: "own", 70 * B: "compared"},
+    ),
+    (
+        "Qwen2.5-72B is the teacher and we train a 7B student on its outputs.",
+        {72 * B: "compared", 7 * B: "own"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MADE_ROLE_CLASS)
+def test_a_role_noun_the_authors_made_is_their_own(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected

@@ -88,12 +88,40 @@ def is_named_by_role(after: Sequence[str]) -> bool:
     judge") before a comparison starts: in "X-9B, outperforming all baseline PRMs", "X-1B
     even beats its teacher" and "+1.8 on X-8B over the best baseline" the baselines and the
     teacher are the other side."""
-    for word in after:
+    for index, word in enumerate(after):
         if word in COMPARE_BEFORE or word in _COMPARE_PREPOSITIONS:
             return False
         if word in COMPARE_AFTER:
-            return True
+            return not _made_by_authors(after[index + 1 :])
     return False
+
+
+# How a clause after a role noun says the authors made that model: "the X-7B teacher we
+# fine-tune", "a 70B judge trained on our data"
+_MADE_PARTICIPLES = frozenset(
+    {"trained", "fine-tuned", "finetuned", "pretrained", "pre-trained", "built", "developed"}
+)
+
+
+_MADE_LINKS = frozenset({"model", "models", "that", "which"})  # "the judge model we train"
+
+
+def _made_by_authors(following: Sequence[str]) -> bool:
+    """Whether the words after a role noun say the authors made the model it names: "we"
+    and a verb of making ("the teacher (model) we fine-tune"), or a participle of making
+    with "our"/"we" close after ("a judge trained on our data"); not a new clause of theirs
+    ("as the judge, we score ...", "the judge of our outputs")."""
+    for index, word in enumerate(following[:2]):
+        if index and following[0] not in _MADE_LINKS:
+            break  # "the teacher and we train ...": a clause of its own
+        if word == "we":
+            verb = following[index + 1 : index + 2]
+            return bool(verb) and (verb[0] in CREATE_VERBS or verb[0] in _MADE_PARTICIPLES)
+    return (
+        following[:1] != []
+        and following[0] in _MADE_PARTICIPLES
+        and not (OWN_BEFORE.isdisjoint(following[1:4]))
+    )
 
 
 # "+1.8 on X-8B over the best baseline", "on Gemma-2B versus the teacher": the other side
@@ -118,15 +146,18 @@ def _bounds_one(before: Sequence[str], bound: int) -> bool:
     return bound > 0 and before[bound - 1] in ("a", "an")
 
 
-def authors_make(before: Sequence[str], own_names: frozenset[str]) -> bool:
+def authors_make(
+    before: Sequence[str], own_names: frozenset[str], verbs: frozenset[str] = CREATE_VERBS
+) -> bool:
     """Whether the size is the object of the authors making a model, within its clause:
-    "We train J4R, a 7B judge", "we train models with over 5 billion parameters"."""
+    "We train J4R, a 7B judge", "we train models with over 5 billion parameters". `verbs`:
+    what counts as making (a bound also counts the models they select or study)."""
     made = False
     for index in range(len(before) - 1, max(-1, len(before) - 10), -1):
         word = before[index]
         if word in OWN_BEFORE or word in own_names:
             return made or (word == "our" and index >= len(before) - 2)
-        if word in CREATE_VERBS:
+        if word in verbs:
             made = True
         elif word in OBJECT_BREAKS and not made and word not in THRESHOLD_WORDS | {"with"}:
             following = before[index + 1] if index + 1 < len(before) else ""

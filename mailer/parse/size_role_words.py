@@ -162,6 +162,14 @@ CREATE_VERBS: frozenset[str] = frozenset(
     }
 )
 # Words that break "we train ... a 7B judge" into two objects
+# The authors choosing the models they study: a bound on those is a bound on their own set
+# ("We select open models with fewer than 10B parameters", "Our study covers 15 LLMs under
+# 10B"), unlike a bound on models they compare with
+SELECT_VERBS: frozenset[str] = frozenset(
+    {"select", "selects", "selected", "choose", "chooses", "chose", "cover", "covers"}
+    | {"covered", "study", "studies", "studied", "evaluate", "evaluates", "evaluated"}
+    | {"consider", "considers", "considered", "restrict", "restricts", "restricted"}
+)
 OBJECT_BREAKS: frozenset[str] = frozenset(
     {"with", "from", "using", "by", "against", "than", "via", "and", "or", "into", "over"}
 )

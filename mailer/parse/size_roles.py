@@ -73,9 +73,11 @@ from mailer.parse.size_role_words import (
     BASE_WORDS,
     BUDGET_WORDS,
     COMPARE_AFTER,
+    CREATE_VERBS,
     DISTILL_WORDS,
     HYPOTHETICAL_WORDS,
     OWN_BEFORE,
+    SELECT_VERBS,
     THRESHOLD_SIGNS,
     THRESHOLD_WORDS,
     WEAK_COMPARE_BEFORE,
@@ -86,6 +88,7 @@ __all__ = ["TextCues", "role_of", "sentence_ends", "text_cues"]  # sizes.py read
 _OPENING = "([{\"'“"
 _CLOSING = ")]}\"'”,;:.!?"
 _WINDOW_CHARS = 600  # of a sentence, each side of a size: more than any cue is away
+_MAKE_OR_SELECT = CREATE_VERBS | SELECT_VERBS
 
 
 def role_of(
@@ -135,7 +138,10 @@ def role_of(
 
     def read(own_names: frozenset[str]) -> SizeRole:
         if is_threshold(text, start, before):
-            return "own" if authors_make(before, own_names) else "compared"
+            # a bound on the models the authors make, select or study is their own set:
+            # "We select open models with fewer than 10B parameters"
+            made = authors_make(before, own_names, _MAKE_OR_SELECT)
+            return "own" if made else "compared"
         if _is_named_compared(text, sentence_start, start, before, raw_before, after, own_names):
             return "compared"
         if "other" in before and is_peer(raw_before):
