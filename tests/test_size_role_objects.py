@@ -34,6 +34,10 @@ RANGE_CLASS = [
         "Distilled students scale from 7 to 70 billion parameters in our runs.",
         {7 * B: "own", 70 * B: "own"},
     ),
+    (
+        "We distilled them into smaller models ranging from 17M-170M parameters.",
+        {17 * M: "own", 170 * M: "own"},
+    ),
     # contrast: a transfer down, a teacher with an article, a comparison before the range
     ("We distill from 70B to 8B.", {70 * B: "compared", 8 * B: "own"}),
     (
@@ -235,4 +239,71 @@ MADE_ROLE_CLASS = [
 
 @pytest.mark.parametrize(("text", "expected"), MADE_ROLE_CLASS)
 def test_a_role_noun_the_authors_made_is_their_own(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected
+
+
+# "among" sets a subject in a set: the set's named members are the others ("the best among
+# open models such as X-70B"), but a size right after "among" names the class the paper's
+# model is in ("new SOTA among 7B-class models"), as a count names the studied set ("Among
+# 18 open models ...").
+AMONG_CLASS = [
+    ("It achieves new SOTA performance among 7B-class small models.", {7 * B: "own"}),
+    (
+        "With almost no performance loss, it is the first among 100B-scale models to do so.",
+        {100 * B: "own"},
+    ),
+    # contrast: named members of the set
+    (
+        "Our model achieves the best results among open models such as Llama-3-70B.",
+        {70 * B: "compared"},
+    ),
+    (
+        "Our model ranks first among Llama-3-70B, Qwen2-72B and Mixtral.",
+        {70 * B: "compared", 72 * B: "compared"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), AMONG_CLASS)
+def test_a_size_right_after_among_names_the_papers_class(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected
+
+
+# "the full 3.3B model", "the uncompressed X-7B": the model before the paper's compression,
+# its own starting point, like "the base model (X-8B)".
+UNCOMPRESSED_CLASS = [
+    (
+        "The distilled models achieved an inference of up to 4.5x faster than the full 3.3B model.",
+        {3300 * M: "own"},
+    ),
+    ("Our 4-bit model is as accurate as the unquantized Llama-2-13B.", {13 * B: "own"}),
+    # contrast: another model, not the one compressed
+    ("Our 1B model outperforms the Llama-2-70B model.", {1 * B: "own", 70 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), UNCOMPRESSED_CLASS)
+def test_the_model_before_compression_is_the_papers_start(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected
+
+
+# A cost the paper's method cuts is its result, like a cost it calls small: only a cost that
+# burdens makes a size others'.
+REDUCED_COST_CLASS = [
+    (
+        "For LLaMA-3.1-70B, QLoRAM reduces the parameter storage cost by 8x.",
+        {70 * B: "own"},
+    ),
+    # contrast: costs that burden
+    ("Training a 175B model from scratch costs millions of dollars.", {175 * B: "compared"}),
+    ("Serving a 70B model is prohibitively expensive.", {70 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), REDUCED_COST_CLASS)
+def test_a_cost_the_method_cuts_is_its_result(text: str, expected: dict[int, str]) -> None:
     assert roles(text) == expected

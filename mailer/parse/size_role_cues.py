@@ -360,8 +360,11 @@ def is_attack_target(before: Sequence[str], index: int) -> bool:
 # base model"), not a burden of others' models ("training a 175B model costs millions")
 _SMALL_WORDS = frozenset(
     {"negligible", "low", "lower", "minimal", "little", "small", "marginal", "modest", "no", "zero"}
+    # a cost the paper's method cuts is its result too: "reduces the parameter storage cost"
+    | {"reduce", "reduces", "reduced", "reducing", "lowers", "lowering", "cuts", "cutting"}
+    | {"saves", "saving", "decreases", "minimizes", "minimizing"}
 )
-_SMALL_REACH = 3  # words from the small word to the cost word
+_SMALL_REACH = 4  # words from the small word to the cost word: "reduces the storage cost"
 
 
 def is_burden_cost(sentence: Sequence[str]) -> bool:

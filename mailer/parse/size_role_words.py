@@ -308,7 +308,10 @@ STUDY_SUBJECTS: frozenset[str] = frozenset(
 )
 SUBJECT_ADVERBS: frozenset[str] = frozenset({"also", "then", "further", "first", "additionally"})
 # A comparison with the paper's own starting point: "gains over the base model (X-8B)"
-BASE_WORDS: frozenset[str] = frozenset({"base", "backbone", "untuned", "vanilla", "original"})
+BASE_WORDS: frozenset[str] = frozenset(
+    {"base", "backbone", "untuned", "vanilla", "original", "unadapted", "full"}
+    | {"uncompressed", "unpruned", "unquantized"}  # "faster than the full 3.3B model"
+)
 # Parts of a model's parameter budget: "17.6M trainable parameters against 12B frozen"
 BUDGET_WORDS: frozenset[str] = frozenset(
     {"frozen", "trainable", "total", "active", "activated", "learnable", "tunable"}

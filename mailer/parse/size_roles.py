@@ -132,9 +132,10 @@ def role_of(
     ):
         return "own", source  # what `read` gives such a size, found without reading
     after = words_after(raw_after)
-    if before[-1:] == ["from"] and _opens_range(text[start:end], raw_after):
+    range_words = _range_words_before(text, start, end, before)
+    if range_words:
         # "ranging from 0.6B to 30B": the range is one object; "from" is not a source
-        before, raw_before = before[:-1], raw_before[:-1]
+        before, raw_before = before[:-range_words], raw_before[:-range_words]
 
     def read(own_names: frozenset[str]) -> SizeRole:
         if is_threshold(text, start, before):
@@ -327,19 +328,34 @@ def _is_budget(after: list[str]) -> bool:
 _SCALES = {"k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
 _SCALE_WORDS = {"thousand": "k", "million": "m", "billion": "b", "trillion": "t"}
 _AMOUNT = r"(\d+(?:\.\d+)?)[\s-]*([kmbt]|thousand|million|billion|trillion)?\b"
-_RANGE = re.compile(rf"\s*{_AMOUNT}\s*to\s+{_AMOUNT}", re.I)
+_JOINER = r"\s*(?:to\s+|-+\s*|–\s*)"
+_RANGE_AFTER = re.compile(rf"\s*{_AMOUNT}{_JOINER}{_AMOUNT}", re.I)
+_RANGE_BEFORE = re.compile(rf"\bfrom\s+{_AMOUNT}{_JOINER}$", re.I)
 
 
-def _opens_range(span: str, raw_after: Sequence[str]) -> bool:
-    """Whether the size `span` opens an ascending range "from 0.6B to 30B", "from 7 to 70
-    billion" (`raw_after`: the words after it): a span of the paper's models, one object.
-    "from 70B to 8B" goes down: a transfer from one model to another, not a range."""
-    match = _RANGE.match(f"{span} {' '.join(raw_after[:3])}")
-    if match is None:
+def _range_words_before(text: str, start: int, end: int, before: Sequence[str]) -> int:
+    """How many of the words before the size belong to an ascending range it is an end of
+    ("from 0.6B to 30B", "from 17M-170M"): "from" before the lower end, "from 0.6B to"
+    before the upper one; 0 when it is no range's end. A range is one object, so "from" is
+    not where a distillation's data comes from. "from 70B to 8B" goes down: a transfer from
+    one model to another, not a range."""
+    if before[-1:] == ["from"]:
+        opened = _RANGE_AFTER.match(text, start, min(len(text), end + 40))
+        return 1 if opened is not None and _ascends(opened) else 0
+    closed = _RANGE_BEFORE.search(text, max(0, start - 40), start)
+    if closed is None or not _ascends(closed, text[start:end]):
+        return 0
+    return len(WORD.findall(closed[0]))
+
+
+def _ascends(match: re.Match[str], high_span: str = "") -> bool:
+    """Whether the range a match found (low end, and high end in it or `high_span`) goes up."""
+    high = match if not high_span else _RANGE_AFTER.match(f"0 to {high_span}")
+    if high is None:
         return False
-    low_unit, high_unit = _unit(match[2]), _unit(match[4])
+    low_unit, high_unit = _unit(match[2]), _unit(high[4])
     low = float(match[1]) * _SCALES.get(low_unit or high_unit, 1)
-    return low < float(match[3]) * _SCALES.get(high_unit or low_unit, 1)
+    return low < float(high[3]) * _SCALES.get(high_unit or low_unit, 1)
 
 
 def _unit(word: str | None) -> str:
