@@ -307,3 +307,28 @@ REDUCED_COST_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), REDUCED_COST_CLASS)
 def test_a_cost_the_method_cuts_is_its_result(text: str, expected: dict[int, str]) -> None:
     assert roles(text) == expected
+
+
+# A size the text calls the paper's model's own scale ("same-scale (4B) agents") is that
+# model's size, whoever else has it; a base word a word after the size still heads its
+# phrase ("the X-8B pretrained base model").
+SAME_SCALE_CLASS = [
+    (
+        "Our agents improve to 55.3%, significantly outperforming same-scale (4B) agents and"
+        " even matching larger ones.",
+        {4 * B: "own"},
+    ),
+    (
+        "It achieves up to +187.8% higher Hit@1 compared to the DeepSeek-R1-Distill-Llama-8B"
+        " pretrained base model.",
+        {8 * B: "own"},
+    ),
+    # contrast: a larger class, a named other model
+    ("Our 1B model outperforms larger 7B models.", {1 * B: "own", 7 * B: "compared"}),
+    ("Our 1B model outperforms the Llama-2-70B model.", {1 * B: "own", 70 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SAME_SCALE_CLASS)
+def test_the_papers_own_scale_is_its_size(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected

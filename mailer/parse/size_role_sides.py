@@ -29,6 +29,13 @@ from mailer.parse.size_role_words import (
 
 __all__ = ["is_finding", "is_own_side", "is_studied_pair"]
 
+# A size said to be the paper's model's own scale: "same-scale (4B) agents", "same-size
+# 7B baselines" (the value is the paper's model's size, whoever else has it)
+_SAME_SIZE_WORDS = frozenset(
+    {"same-scale", "same-size", "same-sized", "similar-size", "similar-sized", "equal-size"}
+    | {"similarly-sized", "equally-sized", "comparably-sized"}
+)
+
 
 def is_finding(
     before: Sequence[str], raw_before: Sequence[str], index: int, own_names: frozenset[str]
@@ -69,6 +76,8 @@ def is_own_side(
             break  # "over the original X-70B and LoRA-trained Y-8B": Y is not the base
         if before[later] in BASE_WORDS and raw_before[later].islower():  # not "XLM-R Base"
             return True
+        if before[later] in _SAME_SIZE_WORDS:
+            return True  # "outperforming same-scale (4B) agents": the paper's model's size
     if budget and before[index] in STUDY_COMPARISONS:
         # "17.6M trainable against approximately 12B frozen" (not "compared to Mixtral-8x7B,
         # which has 47B total parameters": the budget of the compared model)

@@ -153,7 +153,7 @@ def role_of(
             raw_before[main:],
             own_names,
             _is_budget(after),
-            after[:1] != [] and after[0] in BASE_WORDS,
+            not BASE_WORDS.isdisjoint(after[:2]),  # "X-8B (pretrained) base model"
         )
         if role is not None:
             return role
