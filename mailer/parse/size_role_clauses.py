@@ -1,6 +1,7 @@
 """Where a size's clause begins and ends within its sentence: the main clause after an
 opening subordinate clause or comparison phrase ("While X ..., our 7B ...", "Compared to X,
-the pruned Y-13B ..."), and the words after a size up to a new clause. Used by `size_roles`;
+the pruned Y-13B ..."), the words after a size up to a new clause, and the words of a
+range the size ends ("from 0.6B to 30B": one object). Used by `size_roles`;
 the words are in `size_role_words`.
 
 Pure: words in, clause bounds out.
@@ -8,6 +9,7 @@ Pure: words in, clause bounds out.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Sequence
 
@@ -73,3 +75,42 @@ def _continues_phrase(between: str) -> bool:
     return all(
         word[:1].isupper() or has_digit(word) or word.lower() in LIST_JOINERS for word in words
     )
+
+
+_SCALES = {"k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
+_SCALE_WORDS = {"thousand": "k", "million": "m", "billion": "b", "trillion": "t"}
+_AMOUNT = r"(\d+(?:\.\d+)?)[\s-]*([kmbt]|thousand|million|billion|trillion)?\b"
+_JOINER = r"\s*(?:to\s+|-+\s*|–\s*)"
+_RANGE_AFTER = re.compile(rf"\s*{_AMOUNT}{_JOINER}{_AMOUNT}", re.I)
+_RANGE_BEFORE = re.compile(rf"\bfrom\s+{_AMOUNT}{_JOINER}$", re.I)
+
+
+def range_words_before(text: str, start: int, end: int, before: Sequence[str]) -> int:
+    """How many of the words before the size belong to an ascending range it is an end of
+    ("from 0.6B to 30B", "from 17M-170M"): "from" before the lower end, "from 0.6B to"
+    before the upper one; 0 when it is no range's end. A range is one object, so "from" is
+    not where a distillation's data comes from. "from 70B to 8B" goes down: a transfer from
+    one model to another, not a range."""
+    if before[-1:] == ["from"]:
+        opened = _RANGE_AFTER.match(text, start, min(len(text), end + 40))
+        return 1 if opened is not None and _ascends(opened) else 0
+    closed = _RANGE_BEFORE.search(text, max(0, start - 40), start)
+    if closed is None or not _ascends(closed, text[start:end]):
+        return 0
+    return len(WORD.findall(closed[0]))
+
+
+def _ascends(match: re.Match[str], high_span: str = "") -> bool:
+    """Whether the range a match found (low end, and high end in it or `high_span`) goes up."""
+    high = match if not high_span else _RANGE_AFTER.match(f"0 to {high_span}")
+    if high is None:
+        return False
+    low_unit, high_unit = _unit(match[2]), _unit(high[4])
+    low = float(match[1]) * _SCALES.get(low_unit or high_unit, 1)
+    return low < float(high[3]) * _SCALES.get(high_unit or low_unit, 1)
+
+
+def _unit(word: str | None) -> str:
+    """The scale letter of a unit ("B", "billion" -> "b"), "" when there is none."""
+    unit = (word or "").lower()
+    return _SCALE_WORDS.get(unit, unit)
