@@ -145,26 +145,33 @@ def test_a_modal_on_a_definite_model_is_no_hypothetical(
     assert roles(text) == expected
 
 
-# A sentence that opens with the paper's own runs or contribution speaks for the authors,
-# as "we" and "our" do: the models its "like"/"such as" names are the ones the paper runs.
+# A sentence that opens with the paper's own runs or contribution, once the authors have
+# spoken, speaks for them as "we" and "our" do: the models its "like"/"such as" names are the ones the paper runs.
 # Others' runs ("Previous experiments", "Their results") still give examples of others'.
 OWN_SUBJECT_CLASS = [
     (
-        "Experiments on LLMs like Llama-2-7B and Mistral-7B show consistent gains.",
+        "We propose RISE. Experiments on LLMs like Llama-2-7B and Mistral-7B show consistent"
+        " gains.",
         {7 * B: "own"},
     ),
     (
-        "Extensive evaluations on models such as Qwen2.5-7B confirm the improvements.",
+        "We propose RISE. Extensive evaluations on models such as Qwen2.5-7B confirm the"
+        " improvements.",
         {7 * B: "own"},
     ),
     (
-        "The method transfers to larger models such as Llama-2-70B without retraining.",
+        "We introduce a pruning rule. The method transfers to larger models such as"
+        " Llama-2-70B without retraining.",
         {70 * B: "own"},
     ),
-    ("The proposed approach also helps models like Mistral-7B.", {7 * B: "own"}),
-    # contrast: others' runs, or no subject of the paper's
+    ("We propose RISE. The proposed approach also helps models like Mistral-7B.", {7 * B: "own"}),
+    # contrast: others' runs, before the authors speak, or no subject of the paper's
     (
         "Previous experiments on LLMs like GPT-3 175B found emergent abilities.",
+        {175 * B: "compared"},
+    ),
+    (
+        "Results on models like GPT-3 175B have shown emergent abilities. We propose RISE.",
         {175 * B: "compared"},
     ),
     ("Their results on models such as Llama-2-70B are not reproducible.", {70 * B: "compared"}),

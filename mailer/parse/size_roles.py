@@ -231,7 +231,7 @@ def _role_without_cue(
     speaks = (
         not OWN_BEFORE.isdisjoint(sentence)
         or not own_names.isdisjoint(sentence)
-        or _is_own_subject(before)
+        or (_is_own_subject(before) and _authors_spoke(start, cues))
     )
     if speaks or reports_own_finding(before):
         return "own"
@@ -262,6 +262,12 @@ _RUN_SUBJECTS = frozenset(
 )
 _CONTRIBUTION_NOUNS = frozenset({"method", "approach", "framework", "technique"})
 _SUBJECT_WORDS = 3
+
+
+def _authors_spoke(start: int, cues: Callable[[], TextCues] | None) -> bool:
+    """Whether the authors spoke ("we", "our") before the size: runs and methods named
+    before that are the field's background ("Results on models like X have shown ...")."""
+    return cues is not None and 0 <= cues().authors_start < start
 
 
 def _is_own_subject(before: Sequence[str]) -> bool:
