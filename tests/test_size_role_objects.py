@@ -121,14 +121,20 @@ def test_a_fronted_comparison_phrase_ends_at_its_comma(text: str, expected: dict
 
 # A modal ("could", "might", "would") makes a size hypothetical only when its model is
 # indefinite, a model in general ("a 52B MoE might perform like a 6.7B dense model"); a
-# definite one ("the resulting 7B model") is a model the text already has.
+# definite one ("the resulting 7B model"), once the authors have spoken, is a model the
+# text already has.
 DEFINITE_MODAL_CLASS = [
     (
-        "The resulting 7B model could serve as a drop-in replacement for larger systems.",
+        "We train RISE. The resulting 7B model could serve as a drop-in replacement for larger"
+        " systems.",
         {7 * B: "own"},
     ),
-    ("This 1.5B model might run on a phone after quantization.", {1500 * M: "own"}),
-    # contrast: indefinite models stay hypothetical
+    (
+        "We quantize RISE. This 1.5B model might run on a phone after quantization.",
+        {1500 * M: "own"},
+    ),
+    # contrast: indefinite models, or a definite one before the authors speak
+    ("The 175B model would require eight GPUs. We propose RISE.", {175 * B: "unknown"}),
     (
         "For instance, a pre-trained MoE-based LLM with 52 billion parameters might perform"
         " comparably to a standard model with 6.7 billion parameters.",

@@ -226,7 +226,9 @@ def _role_without_cue(
     a sentence about the field's leaders or costs, others' work as an example. `starts`:
     where the sentence's words start, the first of `before` at `first`."""
     sentence = before + clause_after(raw_after)
-    if not HYPOTHETICAL_WORDS.isdisjoint(sentence) and not _is_definite(before):
+    if not HYPOTHETICAL_WORDS.isdisjoint(sentence) and not (
+        _is_definite(before) and _authors_spoke(start, cues)
+    ):
         return "unknown"
     speaks = (
         not OWN_BEFORE.isdisjoint(sentence)
