@@ -345,3 +345,26 @@ SAME_SCALE_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), SAME_SCALE_CLASS)
 def test_the_papers_own_scale_is_its_size(text: str, expected: dict[int, str]) -> None:
     assert roles(text) == expected
+
+
+# A bound on what one named model has ("the OPT-175B with more than 175 billion
+# parameters") is that model's size, not a class of others' models; and the object of an
+# improving verb is the paper's testbed even when the text calls it a baseline.
+NAMED_BOUND_AND_IMPROVED_CLASS = [
+    (
+        "This allows us to fine-tune extraordinarily large models, such as the OPT-175B with"
+        " more than 175 billion parameters, on a single GPU.",
+        {175 * B: "own"},
+    ),
+    ("Reward shaping improves a matched 7B baseline from 31.10% to 60.06%.", {7 * B: "own"}),
+    # contrast: a class of models, a baseline on the other side of "over"
+    ("Open models with fewer than 10B parameters still trail GPT-4.", {10 * B: "compared"}),
+    ("Our method improves over the 7B baseline by 4 points.", {7 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NAMED_BOUND_AND_IMPROVED_CLASS)
+def test_a_named_models_bound_and_an_improved_baseline_are_the_papers(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

@@ -140,9 +140,13 @@ def is_threshold(text: str, start: int, before: Sequence[str]) -> bool:
 
 
 def _bounds_one(before: Sequence[str], bound: int) -> bool:
-    """Whether the bound starting at before[bound] is on one model, with an indefinite
-    article ("a less than 1M-param controller", "an under-2B encoder"): its own size, written
-    as a bound, not a class of others' models ("models with fewer than 10B parameters")."""
+    """Whether the bound starting at before[bound] is on one model: with an indefinite
+    article ("a less than 1M-param controller", "an under-2B encoder") or what a named model
+    has ("the OPT-175B with more than 175 billion parameters"): its size, written as a
+    bound, not a class of others' models ("models with fewer than 10B parameters")."""
+    if bound > 1 and before[bound - 1] == "with":
+        head = before[bound - 2]
+        return has_digit(head) and not head[:1].isdigit()  # a name, not "7b models"
     return bound > 0 and before[bound - 1] in ("a", "an")
 
 
