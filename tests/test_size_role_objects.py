@@ -356,6 +356,10 @@ NAMED_BOUND_AND_IMPROVED_CLASS = [
         " more than 175 billion parameters, on a single GPU.",
         {175 * B: "own"},
     ),
+    (
+        "We fine-tune GPT-3 with more than 175 billion parameters on a single node.",
+        {175 * B: "own"},
+    ),
     ("Reward shaping improves a matched 7B baseline from 31.10% to 60.06%.", {7 * B: "own"}),
     # contrast: a class of models, a baseline on the other side of "over"
     ("Open models with fewer than 10B parameters still trail GPT-4.", {10 * B: "compared"}),

@@ -266,13 +266,14 @@ def _is_testbed(before: Sequence[str], raw_before: Sequence[str], index: int) ->
 
 
 def _is_bound_of_one(before: Sequence[str], index: int) -> bool:
-    """ "a less than 1M-param controller": "than" bounds one model's own size, no comparison."""
-    return (
-        before[index] == "than"
-        and index > 1
-        and before[index - 1] in ("less", "fewer", "more")
-        and before[index - 2] in ("a", "an")
-    )
+    """ "a less than 1M-param controller", "GPT-3 with more than 175B parameters": "than"
+    bounds one model's own size, no comparison."""
+    if before[index] != "than" or index < 2 or before[index - 1] not in ("less", "fewer", "more"):
+        return False
+    if before[index - 2] == "with" and index > 2:  # "GPT-3 with more than 175B parameters"
+        head = before[index - 3]
+        return has_digit(head) and not head[:1].isdigit()
+    return before[index - 2] in ("a", "an")
 
 
 def _list_head(before: Sequence[str], index: int) -> int:
