@@ -372,3 +372,31 @@ def test_a_named_models_bound_and_an_improved_baseline_are_the_papers(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# A sentence that opens with a participle phrase ends it at its comma, like a subordinate
+# clause: its source or comparison does not reach the sized model of the main clause.
+PARTICIPLE_PHRASE_CLASS = [
+    ("Distilled from GPT-4, the 7B student outperforms strong baselines.", {7 * B: "own"}),
+    (
+        "Designed for unified multimodal integration into a single model rather than separate"
+        " modality-specific pipelines, HyperCLOVA X 8B Omni serves as an omni model.",
+        {8 * B: "own"},
+    ),
+    # contrast: the size inside the phrase, or in a list the comma continues
+    (
+        "Outperforming GPT-4, Llama-2-70B and Claude, our model is cheap.",
+        {70 * B: "compared"},
+    ),
+    (
+        "Using Qwen2.5-72B-Instruct as the judge, we score our 1.5B model.",
+        {72 * B: "compared", 1500 * M: "own"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PARTICIPLE_PHRASE_CLASS)
+def test_an_opening_participle_phrase_ends_at_its_comma(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

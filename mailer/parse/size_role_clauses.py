@@ -38,11 +38,12 @@ def main_clause(
     first: int,
 ) -> int:
     """Where the size's main clause begins among the words before it: at the first, unless
-    the sentence opens with a subordinate clause or a comparison phrase that ends before the
-    size ("While X runs with less context than Y, the results of our method on 7B ...",
-    "Compared to its dense counterpart, the pruned X-13B retains ..."). `starts` are where the
+    the sentence opens with a subordinate clause, a comparison phrase or a participle phrase
+    that ends before the size ("While X runs with less context than Y, the results of our
+    method on 7B ...", "Compared to its dense counterpart, the pruned X-13B retains ...",
+    "Distilled from GPT-4, the 7B student ..."). `starts` are where the
     sentence's words start, `first` the index there of before[0]."""
-    fronted = _opens_with_comparison(before)
+    fronted = _opens_with_comparison(before) or _opens_with_participle(text, sentence_start)
     if not before or (before[0] not in SUBORDINATORS and not fronted):
         return 0
     comma = text.find(", ", sentence_start, start)
@@ -59,6 +60,15 @@ _FRONTED_COMPARISONS = (("compared",), ("relative",), ("in", "contrast"), ("in",
 _DESCRIBING_OPENERS = frozenset(
     {"which", "who", "whose", "that", "a", "an", "one", "namely", "including", "such", "e.g"}
 )
+
+
+def _opens_with_participle(text: str, sentence_start: int) -> bool:
+    """Whether the sentence opens with a participle phrase ("Distilled from GPT-4, the 7B
+    student ...", "Designed for X rather than Y, Z-8B serves as ..."): it ends at its comma
+    like a subordinate clause, so its comparison or source does not reach the main clause."""
+    opening = WORD.findall(text[sentence_start : sentence_start + 24])
+    word = opening[0] if opening else ""
+    return word[:1].isupper() and len(word) > 4 and word.lower().endswith(("ed", "ing"))
 
 
 def _opens_with_comparison(before: Sequence[str]) -> bool:
