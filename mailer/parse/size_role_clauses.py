@@ -47,7 +47,7 @@ def main_clause(
     if not before or (before[0] not in SUBORDINATORS and not fronted):
         return 0
     comma = text.find(", ", sentence_start, start)
-    if comma < 0 or (fronted and _continues_phrase(text[comma + 2 : start])):
+    if comma < 0 or (fronted and _continues_phrase(text[comma + 2 : start], text, start)):
         return 0  # "Compared to GPT-4, Llama-2-70B and ...": the comma lists the objects
     return max(0, bisect_left(starts, comma) - first)
 
@@ -75,16 +75,23 @@ def _opens_with_comparison(before: Sequence[str]) -> bool:
     return any(tuple(before[: len(lead)]) == lead for lead in _FRONTED_COMPARISONS)
 
 
-def _continues_phrase(between: str) -> bool:
-    """Whether the words between a comma and the size go on with the phrase before the
-    comma: listing names ("GPT-4, Llama-2-70B"), or describing its object ("X, which has
-    47B parameters", "X, a 175B model")."""
+def _continues_phrase(between: str, text: str, start: int) -> bool:
+    """Whether the words between a comma and the size at text[start] go on with the phrase
+    before the comma: listing names ("GPT-4, Llama-2-70B and Claude, our ..."), or
+    describing its object ("X, which has 47B parameters", "X, a 175B model"). A name that a
+    verb follows is the main clause's subject ("..., HyperCLOVA X 8B Omni serves as")."""
     words = WORD.findall(between)
     if words and words[0].lower() in _DESCRIBING_OPENERS:
         return True
-    return all(
+    if not all(
         word[:1].isupper() or has_digit(word) or word.lower() in LIST_JOINERS for word in words
-    )
+    ):
+        return False
+    return _LISTED.match(text, start) is not None
+
+
+# The sized name and the rest of its name, then a list's comma or joiner: "Llama-2-70B and"
+_LISTED = re.compile(r"[\w.$-]+(?:\s+[A-Z0-9][\w.$-]*)*\s*(?:,|\band\b|\bor\b|\))")
 
 
 _SCALES = {"k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
