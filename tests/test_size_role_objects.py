@@ -383,6 +383,11 @@ PARTICIPLE_PHRASE_CLASS = [
         " modality-specific pipelines, HyperCLOVA X 8B Omni serves as an omni model.",
         {8 * B: "own"},
     ),
+    (
+        "By consolidating understanding and generation into a single model rather than"
+        " separate pipelines, HyperCLOVA X 8B Omni serves as an omni model.",
+        {8 * B: "own"},
+    ),
     # contrast: the size inside the phrase, or in a list the comma continues
     (
         "Outperforming GPT-4, Llama-2-70B and Claude, our model is cheap.",

@@ -64,11 +64,17 @@ _DESCRIBING_OPENERS = frozenset(
 
 def _opens_with_participle(text: str, sentence_start: int) -> bool:
     """Whether the sentence opens with a participle phrase ("Distilled from GPT-4, the 7B
-    student ...", "Designed for X rather than Y, Z-8B serves as ..."): it ends at its comma
-    like a subordinate clause, so its comparison or source does not reach the main clause."""
-    opening = WORD.findall(text[sentence_start : sentence_start + 24])
+    student ...", "By consolidating X rather than Y, Z-8B serves as ..."): it ends at its
+    comma like a subordinate clause, so its comparison or source does not reach the main
+    clause."""
+    opening = WORD.findall(text[sentence_start : sentence_start + 32])[:2]
+    if len(opening) == 2 and opening[0].lower() in _GERUND_LEADS:
+        opening = opening[1:]  # "By consolidating X rather than Y, Z-8B serves as ..."
     word = opening[0] if opening else ""
-    return word[:1].isupper() and len(word) > 4 and word.lower().endswith(("ed", "ing"))
+    return word[:1].isalpha() and len(word) > 4 and word.lower().endswith(("ed", "ing"))
+
+
+_GERUND_LEADS = frozenset({"by", "through", "after", "before", "without", "upon"})
 
 
 def _opens_with_comparison(before: Sequence[str]) -> bool:
