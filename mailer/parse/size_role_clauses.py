@@ -43,12 +43,16 @@ def main_clause(
     method on 7B ...", "Compared to its dense counterpart, the pruned X-13B retains ...",
     "Distilled from GPT-4, the 7B student ..."). `starts` are where the
     sentence's words start, `first` the index there of before[0]."""
-    fronted = _opens_with_comparison(before) or _opens_with_participle(text, sentence_start)
-    if not before or (before[0] not in SUBORDINATORS and not fronted):
+    if not before:
         return 0
     comma = text.find(", ", sentence_start, start)
-    if comma < 0 or (fronted and _continues_phrase(text[comma + 2 : start], text, start)):
-        return 0  # "Compared to GPT-4, Llama-2-70B and ...": the comma lists the objects
+    if comma < 0:
+        return 0
+    if before[0] not in SUBORDINATORS:
+        if not (_opens_with_comparison(before) or _opens_with_participle(text, sentence_start)):
+            return 0
+        if _continues_phrase(text[comma + 2 : start], text, start):
+            return 0  # "Compared to GPT-4, Llama-2-70B and ...": the comma lists the objects
     return max(0, bisect_left(starts, comma) - first)
 
 
@@ -67,10 +71,10 @@ def _opens_with_participle(text: str, sentence_start: int) -> bool:
     student ...", "By consolidating X rather than Y, Z-8B serves as ..."): it ends at its
     comma like a subordinate clause, so its comparison or source does not reach the main
     clause."""
-    opening = WORD.findall(text[sentence_start : sentence_start + 32])[:2]
+    opening = text[sentence_start : sentence_start + 32].split(None, 2)[:2]
     if len(opening) == 2 and opening[0].lower() in _GERUND_LEADS:
         opening = opening[1:]  # "By consolidating X rather than Y, Z-8B serves as ..."
-    word = opening[0] if opening else ""
+    word = opening[0].rstrip(",") if opening else ""
     return word[:1].isalpha() and len(word) > 4 and word.lower().endswith(("ed", "ing"))
 
 
@@ -114,6 +118,8 @@ def range_words_before(text: str, start: int, end: int, before: Sequence[str]) -
     before the upper one; 0 when it is no range's end. A range is one object, so "from" is
     not where a distillation's data comes from. "from 70B to 8B" goes down: a transfer from
     one model to another, not a range."""
+    if "from" not in before[-3:]:
+        return 0  # most sizes: no range to read
     if before[-1:] == ["from"]:
         opened = _RANGE_AFTER.match(text, start, min(len(text), end + 40))
         return 1 if opened is not None and _ascends(opened) else 0
