@@ -22,7 +22,7 @@ which tuned the role rules by principle, so it is no longer blind either), `blin
 on it from 2026-12-06, so a tuning split now; its misses are printed like the tune split's),
 `blind2` (tests/data/sizes/blind2.jsonl: blind until measured once on 2026-12-06; the
 size-role work roles3 tuned on it from 2026-12-06 18:00, so a tuning split now, misses
-printed), `tune4` and `tune5` (tests/data/sizes/tune4.jsonl, tune5.jsonl: real abstracts labeled
+printed), `tune4`, `tune5` and `tune6` (tests/data/sizes/tune4.jsonl, tune5.jsonl, tune6.jsonl: real abstracts labeled
 for tuning, each measured once before it was tuned on, misses printed). The honest figure comes from a blind set kept outside this branch.
 """
 
@@ -158,6 +158,8 @@ def _split(name: str) -> list[LabeledText]:
         return load_labeled(TUNE4)
     if name == "tune5":
         return load_labeled(TUNE5)
+    if name == "tune6":
+        return load_labeled(TUNE6)
     return [item for item in load_labeled() if item.split == name]
 
 
@@ -274,6 +276,30 @@ def test_tune5_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
     )
 
 
+TUNE6 = LABELED.with_name("tune6.jsonl")
+# The sixth tuning split (tests/data/sizes/README.md, `tune6`): 45 real arXiv abstracts of
+# 2026-02-19, 22 and 24 (34 with sizes, 11 size-like negatives), labeled by reading and
+# committed before the extractor ran on them. Measured once on 2026-12-06 at 21:33 UTC before
+# any tuning on it (a held-out figure then): sizes 1.000 / 1.000 (50 of 50), own sizes
+# 1.000 / 0.957 (44 of 46, 0 false; missed: the backbone a model is fine-tuned from when the
+# same sentence also uses it as the reference, and the lower end of "the Qwen3 series,
+# ranging from 0.6B to 30B"). Tuned on since (its misses are printed): sizes 1.000 / 1.000,
+# own sizes 1.000 / 1.000. The floors hold that level within about one item.
+TUNE6_MIN_PRECISION = 0.97
+TUNE6_MIN_RECALL = 0.97
+TUNE6_MIN_OWN_PRECISION = 0.97
+TUNE6_MIN_OWN_RECALL = 0.97
+
+
+def test_tune6_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
+    _holds_tuned_level(
+        "tune6",
+        45,
+        (TUNE6_MIN_PRECISION, TUNE6_MIN_RECALL),
+        (TUNE6_MIN_OWN_PRECISION, TUNE6_MIN_OWN_RECALL),
+    )
+
+
 BLIND3 = LABELED.with_name("blind3.jsonl")
 # The third blind split (tests/data/sizes/BLIND3.md): 73 real arXiv abstracts of January 2026
 # (43 with sizes, 30 size-like negatives) from a fifth archive, labeled without ever running
@@ -383,12 +409,15 @@ def test_tune_split_meets_the_floor_too() -> None:
 
 
 def main(argv: list[str]) -> None:
-    for name in ("tune", "holdout", "fresh", "blind1", "blind2", "tune4", "tune5"):
+    for name in ("tune", "holdout", "fresh", "blind1", "blind2", "tune4", "tune5", "tune6"):
         items = _split(name)
         for own in (False, True):
             result = score(items, own=own)
             print(result.summary(f"{name} {'own_sizes' if own else 'sizes'}", len(items)))
-            if name in ("tune", "blind1", "blind2", "tune4", "tune5") or f"--show-{name}" in argv:
+            if (
+                name in ("tune", "blind1", "blind2", "tune4", "tune5", "tune6")
+                or f"--show-{name}" in argv
+            ):
                 for error in result.errors:
                     print("   ", error)
     for name, path in (("blind3", BLIND3), ("blind4", BLIND4)):

@@ -8,7 +8,6 @@ Pure: words in, cues out.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
 from mailer.parse.size_role_text import TextCues, has_digit, has_pair
@@ -33,7 +32,6 @@ from mailer.parse.size_role_words import (
     OWN_BEFORE,
     SCOPE_END_WORDS,
     SOURCE_PARTICIPLES,
-    SUBORDINATORS,
     THRESHOLD_SIGNS,
     THRESHOLD_WORDS,
     USE_VERBS,
@@ -90,28 +88,44 @@ def is_named_by_role(after: Sequence[str]) -> bool:
     judge") before a comparison starts: in "X-9B, outperforming all baseline PRMs", "X-1B
     even beats its teacher" and "+1.8 on X-8B over the best baseline" the baselines and the
     teacher are the other side."""
-    for word in after:
+    for index, word in enumerate(after):
         if word in COMPARE_BEFORE or word in _COMPARE_PREPOSITIONS:
             return False
         if word in COMPARE_AFTER:
-            return True
+            return not _made_by_authors(after[index + 1 :])
     return False
+
+
+# How a clause after a role noun says the authors made that model: "the X-7B teacher we
+# fine-tune", "a 70B judge trained on our data"
+_MADE_PARTICIPLES = frozenset(
+    {"trained", "fine-tuned", "finetuned", "pretrained", "pre-trained", "built", "developed"}
+)
+
+
+_MADE_LINKS = frozenset({"model", "models", "that", "which"})  # "the judge model we train"
+
+
+def _made_by_authors(following: Sequence[str]) -> bool:
+    """Whether the words after a role noun say the authors made the model it names: "we"
+    and a verb of making ("the teacher (model) we fine-tune"), or a participle of making
+    with "our"/"we" close after ("a judge trained on our data"); not a new clause of theirs
+    ("as the judge, we score ...", "the judge of our outputs")."""
+    for index, word in enumerate(following[:2]):
+        if index and following[0] not in _MADE_LINKS:
+            break  # "the teacher and we train ...": a clause of its own
+        if word == "we":
+            verb = following[index + 1 : index + 2]
+            return bool(verb) and (verb[0] in CREATE_VERBS or verb[0] in _MADE_PARTICIPLES)
+    return (
+        following[:1] != []
+        and following[0] in _MADE_PARTICIPLES
+        and not (OWN_BEFORE.isdisjoint(following[1:4]))
+    )
 
 
 # "+1.8 on X-8B over the best baseline", "on Gemma-2B versus the teacher": the other side
 _COMPARE_PREPOSITIONS = frozenset({"over", "versus", "vs"})
-
-
-def clause_after(raw_after: Sequence[str]) -> list[str]:
-    """The words after a size up to a new clause, lowered: in "Existing methods fine-tune
-    X-13B, whereas we adapt a 1B model" the authors do not speak of X-13B."""
-    words = []
-    for word in raw_after:
-        lower = word.lower()
-        if lower in CLAUSE_STARTS or lower == "which":
-            break
-        words.append(lower)
-    return words
 
 
 def is_threshold(text: str, start: int, before: Sequence[str]) -> bool:
@@ -126,21 +140,28 @@ def is_threshold(text: str, start: int, before: Sequence[str]) -> bool:
 
 
 def _bounds_one(before: Sequence[str], bound: int) -> bool:
-    """Whether the bound starting at before[bound] is on one model, with an indefinite
-    article ("a less than 1M-param controller", "an under-2B encoder"): its own size, written
-    as a bound, not a class of others' models ("models with fewer than 10B parameters")."""
+    """Whether the bound starting at before[bound] is on one model: with an indefinite
+    article ("a less than 1M-param controller", "an under-2B encoder") or what a named model
+    has ("the OPT-175B with more than 175 billion parameters"): its size, written as a
+    bound, not a class of others' models ("models with fewer than 10B parameters")."""
+    if bound > 1 and before[bound - 1] == "with":
+        head = before[bound - 2]
+        return has_digit(head) and not head[:1].isdigit()  # a name, not "7b models"
     return bound > 0 and before[bound - 1] in ("a", "an")
 
 
-def authors_make(before: Sequence[str], own_names: frozenset[str]) -> bool:
+def authors_make(
+    before: Sequence[str], own_names: frozenset[str], verbs: frozenset[str] = CREATE_VERBS
+) -> bool:
     """Whether the size is the object of the authors making a model, within its clause:
-    "We train J4R, a 7B judge", "we train models with over 5 billion parameters"."""
+    "We train J4R, a 7B judge", "we train models with over 5 billion parameters". `verbs`:
+    what counts as making (a bound also counts the models they select or study)."""
     made = False
     for index in range(len(before) - 1, max(-1, len(before) - 10), -1):
         word = before[index]
         if word in OWN_BEFORE or word in own_names:
             return made or (word == "our" and index >= len(before) - 2)
-        if word in CREATE_VERBS:
+        if word in verbs:
             made = True
         elif word in OBJECT_BREAKS and not made and word not in THRESHOLD_WORDS | {"with"}:
             following = before[index + 1] if index + 1 < len(before) else ""
@@ -196,24 +217,6 @@ def is_headed_by_role(words: Sequence[str]) -> bool:
             continue
         return False
     return False
-
-
-def main_clause(
-    text: str,
-    sentence_start: int,
-    start: int,
-    before: list[str],
-    starts: Sequence[int],
-    first: int,
-) -> int:
-    """Where the size's main clause begins among the words before it: at the first, unless
-    the sentence opens with a subordinate clause that ends before the size ("While X runs
-    with less context than Y, the results of our method on 7B ..."). `starts` are where the
-    sentence's words start, `first` the index there of before[0]."""
-    if not before or before[0] not in SUBORDINATORS:
-        return 0
-    comma = text.find(", ", sentence_start, start)
-    return 0 if comma < 0 else max(0, bisect_left(starts, comma) - first)
 
 
 def weak_cue_near(words: Sequence[str]) -> bool:
@@ -361,8 +364,11 @@ def is_attack_target(before: Sequence[str], index: int) -> bool:
 # base model"), not a burden of others' models ("training a 175B model costs millions")
 _SMALL_WORDS = frozenset(
     {"negligible", "low", "lower", "minimal", "little", "small", "marginal", "modest", "no", "zero"}
+    # a cost the paper's method cuts is its result too: "reduces the parameter storage cost"
+    | {"reduce", "reduces", "reduced", "reducing", "lowers", "lowering", "cuts", "cutting"}
+    | {"saves", "saving", "decreases", "minimizes", "minimizing"}
 )
-_SMALL_REACH = 3  # words from the small word to the cost word
+_SMALL_REACH = 4  # words from the small word to the cost word: "reduces the storage cost"
 
 
 def is_burden_cost(sentence: Sequence[str]) -> bool:

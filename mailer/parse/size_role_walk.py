@@ -1,7 +1,7 @@
-"""The walk back from a size to the nearest cue before it (`role_from_words_before`), and
-what a comparison's object turns out to be: the paper's own base, budget, testbed or studied
-set, two study objects side by side, a finding about studied models. Used by `size_roles`;
-the words are in `size_role_words`.
+"""The walk back from a size to the nearest cue before it (`role_from_words_before`): a
+comparison and where its object ends, the authors speaking, an improving or creating verb,
+a distillation's teacher or student. Whose side a comparison's object turns out to be on
+is in `size_role_sides`. Used by `size_roles`; the words are in `size_role_words`.
 
 Pure: words in, a role (or none) out.
 """
@@ -12,27 +12,22 @@ from collections.abc import Sequence
 
 from mailer.core.models import SizeRole
 from mailer.parse.size_role_cues import is_attack_target
+from mailer.parse.size_role_sides import is_finding, is_own_side, is_studied_pair
 from mailer.parse.size_role_text import has_digit, is_margin
 from mailer.parse.size_role_words import (
-    APPROXIMATE_WORDS,
     AS_AS_NOT_COMPARING,
     ATTAIN_VERBS,
     BACKGROUND_ADJECTIVES,
-    BASE_WORDS,
     CLAUSE_STARTS,
     COMPARE_BEFORE,
-    COMPARE_OBJECT_MARKERS,
     COMPARE_OVER_LEADS,
     COMPARE_TO_LEADS,
-    COUNT_WORDS,
     CREATE_VERBS,
     DISTILL_WORDS,
-    FINDING_VERBS,
     IMPROVE_VERBS,
     JUDGE_PARTICIPLES,
     LIST_JOINERS,
     MAKE_UP_PARTICIPLES,
-    METHOD_NOUNS,
     MODEL_NOUNS,
     OBJECT_BREAKS,
     OWN_BEFORE,
@@ -41,9 +36,6 @@ from mailer.parse.size_role_words import (
     SOURCE_PARTICIPLES,
     STUDY_CLAUSE_WORDS,
     STUDY_COMPARISONS,
-    STUDY_SUBJECTS,
-    STUDY_VERBS,
-    SUBJECT_ADVERBS,
 )
 
 # "compete with X", "on par with X": "with" gives the other side after these
@@ -73,10 +65,12 @@ def role_from_words_before(
     raw_before: Sequence[str],
     own_names: frozenset[str] = frozenset(),
     budget: bool = False,
+    base: bool = False,
 ) -> SizeRole | None:
     """The nearest cue before the size decides: a comparison, or the authors speaking (or
     a name they introduced). "other 7B models" are peers of the paper's own 7B model.
-    `budget`: the size is part of a model's parameter budget ("12B frozen")."""
+    `budget`: the size is part of a model's parameter budget ("12B frozen"); `base`: a base
+    word heads the sized phrase ("the unadapted X-8B backbone", "the X-7B base model")."""
     cues = _WALK_CUES | own_names if own_names else _WALK_CUES
     plain_words = 0
     scoped = False  # past the end of a comparison's object
@@ -93,12 +87,12 @@ def role_from_words_before(
             if word in OWN_BEFORE or word in own_names:
                 return "own"
             scoped = scoped or _ends_object(before, raw_before, index)
-            role = _comparison_role(before, raw_before, index, own_names, budget, scoped)
+            role = _comparison_role(before, raw_before, index, own_names, budget, scoped, base)
             if role is not None:
                 return role
             if word in CLAUSE_STARTS:
                 return None
-            role = _cue_role(before, raw_before, index, budget, scoped)
+            role = _cue_role(before, raw_before, index, budget, scoped, base)
             if role is not None:
                 return role
         raw = raw_before[index]
@@ -133,6 +127,7 @@ def _comparison_role(
     own_names: frozenset[str],
     budget: bool,
     scoped: bool,
+    base: bool = False,
 ) -> SizeRole | None:
     """The role a comparison word at before[index] gives ("outperforms", "as accurate as"),
     or one the authors' improving verb gives; None when it gives none."""
@@ -143,13 +138,13 @@ def _comparison_role(
         and not _is_without_object(raw_before, index)
         and not _is_bound_of_one(before, index)
     ):
-        if word in STUDY_COMPARISONS and _is_studied_pair(before, index, own_names):
+        if word in STUDY_COMPARISONS and is_studied_pair(before, index, own_names):
             return "own"  # "This study evaluated X versus Y-8B": both sides are studied
         if word == "against" and is_attack_target(before, index):
             return "own"  # "attack success rates ... against X-7B": the model attacked
-        if _is_finding(before, raw_before, index, own_names):
+        if is_finding(before, raw_before, index, own_names):
             return "own"  # "Our results show that X-13B is weaker than Y-7B"
-        return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+        return "own" if is_own_side(before, raw_before, index, budget, base) else "compared"
     if (
         word == "as"
         and index > 1
@@ -157,7 +152,9 @@ def _comparison_role(
         and before[index - 1] not in AS_AS_NOT_COMPARING
         and not scoped
     ):
-        return "compared"  # "as accurate as a 70B model" (not "as small as 8B")
+        # "as accurate as a 70B model" (not "as small as 8B"; "as the unquantized X-13B" is
+        # the paper's own start)
+        return "own" if is_own_side(before, raw_before, index, budget, base) else "compared"
     if (
         word in IMPROVE_VERBS
         and len(before) - index <= 3
@@ -168,7 +165,12 @@ def _comparison_role(
 
 
 def _cue_role(
-    before: Sequence[str], raw_before: Sequence[str], index: int, budget: bool, scoped: bool
+    before: Sequence[str],
+    raw_before: Sequence[str],
+    index: int,
+    budget: bool,
+    scoped: bool,
+    base: bool = False,
 ) -> SizeRole | None:
     """The role the other cue words at before[index] give: background adjectives, "the
     performance of", the authors creating, "over"/"to"/"with" comparing, distillation's
@@ -190,7 +192,7 @@ def _cue_role(
         return "own"  # "we compare with X-175B and train a 1B model"
     previous = before[index - 1] if index > 0 else ""
     if _compares_with_object(before, index, previous, scoped):
-        return "own" if _is_own_side(before, raw_before, index, budget) else "compared"
+        return "own" if is_own_side(before, raw_before, index, budget, base) else "compared"
     if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
         return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
     if word == "by" and (previous in SOURCE_PARTICIPLES or previous in JUDGE_PARTICIPLES):
@@ -264,13 +266,14 @@ def _is_testbed(before: Sequence[str], raw_before: Sequence[str], index: int) ->
 
 
 def _is_bound_of_one(before: Sequence[str], index: int) -> bool:
-    """ "a less than 1M-param controller": "than" bounds one model's own size, no comparison."""
-    return (
-        before[index] == "than"
-        and index > 1
-        and before[index - 1] in ("less", "fewer", "more")
-        and before[index - 2] in ("a", "an")
-    )
+    """ "a less than 1M-param controller", "GPT-3 with more than 175B parameters": "than"
+    bounds one model's own size, no comparison."""
+    if before[index] != "than" or index < 2 or before[index - 1] not in ("less", "fewer", "more"):
+        return False
+    if before[index - 2] == "with" and index > 2:  # "GPT-3 with more than 175B parameters"
+        head = before[index - 3]
+        return has_digit(head) and not head[:1].isdigit()
+    return before[index - 2] in ("a", "an")
 
 
 def _list_head(before: Sequence[str], index: int) -> int:
@@ -306,80 +309,3 @@ def _is_without_object(raw_before: Sequence[str], index: int) -> bool:
         return False
     following = raw_before[index + 1]
     return not (following[:1].isupper() or has_digit(following) or following in ("the", "a", "an"))
-
-
-def _is_finding(
-    before: Sequence[str], raw_before: Sequence[str], index: int, own_names: frozenset[str]
-) -> bool:
-    """Whether the comparison at before[index] is a finding the authors report about models
-    they studied: "Our results show that Llama-2-13B is more vulnerable than Llama-2-7B",
-    "we find that X-8B outperforms Y-70B" (a named model, not theirs, is its subject)."""
-    for that in range(index - 1, max(-1, index - 12), -1):
-        if before[that] == "that":
-            break
-    else:
-        return False
-    subject = range(that + 1, index)
-    if not any(raw_before[i][:1].isupper() and has_digit(raw_before[i]) for i in subject) or any(
-        before[i] in OWN_BEFORE or before[i] in own_names for i in subject
-    ):
-        return False
-    lead = before[max(0, that - 4) : that]  # "we find", "our results show", "our analysis reveals"
-    return not FINDING_VERBS.isdisjoint(lead) and not OWN_BEFORE.isdisjoint(lead)
-
-
-def _is_own_side(
-    before: Sequence[str], raw_before: Sequence[str], index: int, budget: bool
-) -> bool:
-    """Whether the object of the comparison at before[index] is the paper's own after all:
-    its own starting point ("gains over the base model (X-8B)"), a part of its parameter
-    budget ("17.6M trainable parameters against 12B frozen"), or the set of models it
-    studies ("Among 18 open models from 3B to 671B")."""
-    if any(  # "compared with standard fine-tuning of Llama-2-13B": the model is the testbed
-        before[i] == "of" and before[i - 1] in METHOD_NOUNS for i in range(index + 2, len(before))
-    ):
-        return True
-    for later in range(len(before) - 1, index, -1):
-        if before[later] in LIST_JOINERS:
-            break  # "over the original X-70B and LoRA-trained Y-8B": Y is not the base
-        if before[later] in BASE_WORDS and raw_before[later].islower():  # not "XLM-R Base"
-            return True
-    if budget and before[index] in STUDY_COMPARISONS:
-        # "17.6M trainable against approximately 12B frozen" (not "compared to Mixtral-8x7B,
-        # which has 47B total parameters": the budget of the compared model)
-        return all(w in APPROXIMATE_WORDS for w in before[index + 1 :])
-    following = before[index + 1] if index + 1 < len(before) else ""
-    return before[index] == "among" and (following[:1].isdigit() or following in COUNT_WORDS)
-
-
-def _is_studied_pair(before: Sequence[str], index: int, own_names: frozenset[str]) -> bool:
-    """Whether the comparison at before[index] sets two of the authors' study objects side by
-    side: "We compared A and B-8B", "This study evaluated X versus Y-8B" (not "we evaluate
-    our model against Y-70B", whose other side is the authors', nor "we compare with Y")."""
-    if before[index] in ("compared", "comparing"):  # the verb itself, its object up to the size
-        if any(w in COMPARE_OBJECT_MARKERS for w in before[index + 1 :]):
-            return False  # "we compared X with Y-70B": Y is the other side
-        return _is_authors_subject(before, index)
-    verb = next(
-        (i for i in range(index - 1, max(-1, index - 12), -1) if before[i] in STUDY_VERBS), -1
-    )
-    if verb < 0 or verb == index - 1:
-        return False  # "we benchmark against Y": no first side
-    if any(w in OWN_BEFORE or w in own_names for w in before[verb + 1 : index]):
-        return False
-    return _is_authors_subject(before, verb)
-
-
-def _is_authors_subject(before: Sequence[str], verb: int) -> bool:
-    """Whether the authors are the subject of the verb at before[verb]: "we (also)
-    compared", "This study evaluated", "our experiments compare"."""
-    subject = verb - 1
-    if subject >= 0 and (before[subject] in SUBJECT_ADVERBS or before[subject].endswith("ly")):
-        subject -= 1
-    if subject < 0:
-        return False
-    if before[subject] in OWN_BEFORE:
-        return True
-    return (
-        before[subject] in STUDY_SUBJECTS and subject > 0 and before[subject - 1] in ("this", "our")
-    )

@@ -162,6 +162,14 @@ CREATE_VERBS: frozenset[str] = frozenset(
     }
 )
 # Words that break "we train ... a 7B judge" into two objects
+# The authors choosing the models they study: a bound on those is a bound on their own set
+# ("We select open models with fewer than 10B parameters", "Our study covers 15 LLMs under
+# 10B"), unlike a bound on models they compare with
+SELECT_VERBS: frozenset[str] = frozenset(
+    {"select", "selects", "selected", "choose", "chooses", "chose", "cover", "covers"}
+    | {"covered", "study", "studies", "studied", "evaluate", "evaluates", "evaluated"}
+    | {"consider", "considers", "considered", "restrict", "restricts", "restricted"}
+)
 OBJECT_BREAKS: frozenset[str] = frozenset(
     {"with", "from", "using", "by", "against", "than", "via", "and", "or", "into", "over"}
 )
@@ -300,7 +308,10 @@ STUDY_SUBJECTS: frozenset[str] = frozenset(
 )
 SUBJECT_ADVERBS: frozenset[str] = frozenset({"also", "then", "further", "first", "additionally"})
 # A comparison with the paper's own starting point: "gains over the base model (X-8B)"
-BASE_WORDS: frozenset[str] = frozenset({"base", "backbone", "untuned", "vanilla", "original"})
+BASE_WORDS: frozenset[str] = frozenset(
+    {"base", "backbone", "untuned", "vanilla", "original", "unadapted", "full"}
+    | {"uncompressed", "unpruned", "unquantized"}  # "faster than the full 3.3B model"
+)
 # Parts of a model's parameter budget: "17.6M trainable parameters against 12B frozen"
 BUDGET_WORDS: frozenset[str] = frozenset(
     {"frozen", "trainable", "total", "active", "activated", "learnable", "tunable"}
