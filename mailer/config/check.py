@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mailer.config.settings import ConfigError, Settings, SlackDestination, load_settings
 from mailer.config.yamlsource import Position, YamlDocument, YamlSyntaxError, load_yaml_file
@@ -105,6 +106,16 @@ def _read_secret(settings: Settings, key: SecretKey) -> str | None:
 
 def check_secrets(settings: Settings, doc: YamlDocument) -> list[Finding]:
     findings = []
+    if urlsplit(settings.state).password:  # the value is never repeated
+        findings.append(
+            Finding(
+                "secret",
+                False,
+                "state: the URL holds a password; keep it out of the config file: "
+                "PGPASSWORD or ~/.pgpass (the value is not shown)",
+                str(doc.position(("state",))),
+            )
+        )
     for key in _secret_keys(settings):
         problem = _read_secret(settings, key)
         position = str(doc.position(key.path, key=True))
