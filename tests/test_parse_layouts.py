@@ -289,3 +289,17 @@ def test_a_one_line_blurb_is_the_summary_and_its_size_is_read() -> None:
     assert first.abstract == "We fine-tune LLaMA-65B with QLoRA on a single GPU."
     assert [s.params for s in first.sizes] == [65_000_000_000]
     assert second.abstract is None  # a call to action is no summary
+
+
+def test_a_short_note_before_the_abstract_does_not_hide_it() -> None:
+    text = (
+        "QLoRA: Efficient Finetuning of Quantized LLMs\n"
+        "https://arxiv.org/abs/2305.14314\n"
+        "Accepted at NeurIPS 2023 as an oral.\n\n"
+        "We fine-tune LLaMA-65B with QLoRA on a single 48GB GPU while preserving full 16-bit"
+        " finetuning task performance.\n"
+    )
+    (paper,) = parse_email(_email(text)).papers
+    assert paper.abstract is not None
+    assert paper.abstract.startswith("We fine-tune LLaMA-65B")
+    assert [s.params for s in paper.sizes] == [65_000_000_000]

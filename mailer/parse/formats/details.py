@@ -137,13 +137,17 @@ def is_keyword_list(text: str) -> bool:
 
 
 def find_summary(entry: LinkedEntry) -> str | None:
-    """The first paragraph after the title long enough to be a summary, labels removed."""
+    """The first paragraph after the title long enough to be a summary, labels removed;
+    only when there is none, a short one written as a sentence (a one-line blurb), so a
+    note such as "Accepted at NeurIPS 2024 as a spotlight." never hides the abstract."""
     lines = [
         "" if not line or _META.match(line) or authors_in(line) else line for line in entry.lines
     ]
+    short: str | None = None
     for paragraph in paragraphs(lines):
         text = _LABEL.sub("", paragraph.lstrip("-*+•· "))
-        if len(text) < MIN_SUMMARY_CHARS and not _is_sentence(text):
+        is_long = len(text) >= MIN_SUMMARY_CHARS
+        if not is_long and (short is not None or not _is_sentence(text)):
             continue
         if _META.match(text) or authors_in(text):
             continue
@@ -151,8 +155,10 @@ def find_summary(entry: LinkedEntry) -> str | None:
             continue
         if entry.title and text.startswith(entry.title):
             continue
-        return text
-    return None
+        if is_long:
+            return text
+        short = text
+    return short
 
 
 def _is_sentence(text: str) -> bool:
