@@ -101,7 +101,7 @@ def test_run_json_has_stable_keys_and_the_console_alerts_go_to_stderr(
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["run", "--json"])
     [report] = objects(result.stdout)
-    assert report["alerts"] == {"sent": 18, "retrying": 0, "dead": 0, "waiting": 8}
+    assert report["alerts"] == {"sent": 18, "retrying": 0, "dead": 0, "waiting": 8, "backoff": 0}
     assert report["exit_status"] == 0
     assert report["ok"] is True
     assert "Paper alerts ·" in result.stderr

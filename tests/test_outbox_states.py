@@ -162,3 +162,16 @@ def test_an_old_replica_still_storing_failed_is_read_as_retrying(state_url: str)
         assert len(store.claim_next_batch(T0 + timedelta(minutes=1), worker("w"), LEASE)) == 1
     finally:
         store.close()
+
+
+def test_the_run_line_says_retries_in_backoff_apart_from_alerts_waiting_for_their_time() -> None:
+    from mailer.runtime.run_summary import RunSummary
+
+    at = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    summary = RunSummary(emails=1, waiting=8, next_due=at, backoff=15, next_retry=at)
+    head = str(summary).splitlines()[0]
+    assert head.endswith(
+        "(8 alerts wait for their time, next at 2026-12-07 08:00 UTC; "
+        "15 retries wait for their next try, next at 2026-12-07 08:00 UTC)"
+    )
+    assert summary.to_json()["alerts"]["backoff"] == 15  # type: ignore[index]

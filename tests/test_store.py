@@ -184,7 +184,7 @@ def test_alerts_are_not_due_before_their_time(store: Store) -> None:
     assert len(store.claim_next_batch(T0 + timedelta(days=2), worker("w"), LEASE)) == 1
 
 
-def test_a_retry_waiting_for_its_backoff_is_not_counted_as_waiting_for_its_time(
+def test_a_retry_waiting_for_its_backoff_is_counted_apart_from_alerts_waiting_for_their_time(
     store: Store,
 ) -> None:
     # `mailer run` says "N retrying" already: counting them in "M alerts wait for their
@@ -196,6 +196,7 @@ def test_a_retry_waiting_for_its_backoff_is_not_counted_as_waiting_for_its_time(
     assert store.outbox_counts()[OutboxState.RETRYING] == 1
     assert store.count_waiting(T0) == 0
     assert store.next_due(T0) is None
+    assert store.count_backoff(T0) == (1, T0 + timedelta(minutes=5))  # said apart instead
 
 
 def test_retry_dead_and_requeue(store: Store) -> None:

@@ -232,6 +232,7 @@ class Pipeline:
             summary.delivery = self.deliver_due(now or self.clock())
             summary.waiting = self.store.count_waiting(now or self.clock())
             summary.next_due = self.store.next_due(now or self.clock())
+            summary.backoff, summary.next_retry = self.store.count_backoff(now or self.clock())
         return summary
 
     def deliver_due(

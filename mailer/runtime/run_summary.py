@@ -51,8 +51,10 @@ class RunSummary:
     papers: int = 0
     matches: int = 0
     new_alerts: int = 0
-    waiting: int = 0  # alerts queued for later (daily feeds, retries)
+    waiting: int = 0  # pending alerts queued for later (daily feeds, quiet hours)
     next_due: datetime | None = None  # when the first of them is due
+    backoff: int = 0  # retrying alerts waiting out their backoff (this run's and earlier)
+    next_retry: datetime | None = None  # when the first of them is tried again
     delivery: DeliverySummary = field(default_factory=DeliverySummary)
     problems: list[str] = field(default_factory=list)  # emails that failed to parse
     source_failures: list[str] = field(default_factory=list)  # sources that could not be read
@@ -144,9 +146,15 @@ class RunSummary:
                 f", enrichment unavailable for {count} email{'s' if count > 1 else ''}"
                 " (their papers went with the email's data)"
             )
+        later = []
         if self.waiting:
             when = f", next at {self.next_due:%Y-%m-%d %H:%M} UTC" if self.next_due else ""
-            head += f" ({self.waiting} alerts wait for their time{when})"
+            later.append(f"{self.waiting} alerts wait for their time{when}")
+        if self.backoff:
+            when = f", next at {self.next_retry:%Y-%m-%d %H:%M} UTC" if self.next_retry else ""
+            later.append(f"{self.backoff} retries wait for their next try{when}")
+        if later:
+            head += f" ({'; '.join(later)})"
         if not (self.emails or delivery.sent or delivery.failed or self.source_failures):
             head += "\nnothing new: no new emails and no alerts due, so nothing was sent"
         return head
@@ -174,9 +182,11 @@ class RunSummary:
                 "retrying": self.delivery.retrying,
                 "dead": self.delivery.dead,
                 "waiting": self.waiting,
+                "backoff": self.backoff,
             },
             "messages_sent": self.delivery.messages,
             "next_due": self.next_due.isoformat() if self.next_due else None,
+            "next_retry": self.next_retry.isoformat() if self.next_retry else None,
             "parse_failures": list(self.problems),
             "skipped": list(self.skipped),
             "dated_before_since": self.before_since,

@@ -429,8 +429,8 @@ class OutboxQueries:
         return groups
 
     def count_waiting(self, now: datetime) -> int:
-        """Pending alerts not yet due at `now` (daily feeds, quiet hours). Retries after
-        a backoff are not counted: the run's summary counts them as `retrying` already."""
+        """Pending alerts not yet due at `now` (daily feeds, quiet hours); retries waiting
+        out their backoff are `count_backoff`'s."""
         at = codec.to_db_time(now)
         query = (
             select(func.count())
@@ -442,6 +442,16 @@ class OutboxQueries:
         )
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar() or 0)
+
+    def count_backoff(self, now: datetime) -> tuple[int, datetime | None]:
+        """Retrying alerts waiting out their backoff at `now`, and when the first is due."""
+        at = codec.to_db_time(now)
+        query = select(func.count(), func.min(outbox.c.next_attempt_at)).where(
+            outbox.c.state.in_(stored_states([RETRYING])), outbox.c.next_attempt_at > at
+        )
+        with self.engine.connect() as conn:
+            count, first = conn.execute(query).one()
+        return int(count or 0), codec.from_db_time(first)
 
     def next_due(self, now: datetime) -> datetime | None:
         """When the next pending alert that is not due at `now` becomes due (None if none
