@@ -73,6 +73,8 @@ def test_an_unset_secret_is_reported_at_its_key_and_never_shown(site: Path) -> N
         ("slack:\n  token_env", "xoxb-1234-5678-AbCdEfGhIjKl"),  # a token, not a name
         ("slack:\n  token_env", "ghp_AbCdEf0123456789XyZaBcDeF"),  # name syntax, but a token
         ("web:\n  token_env", "s3cr3t value"),
+        ("slack:\n  token_env", "e3b0c44298fc1c149afbf4c8996fb924"),  # a hex signing secret
+        ("slack_app:\n  app_token_env", "xapp-1-A0-123-abc"),
     ],
 )
 def test_a_secret_pasted_into_an_env_key_is_refused_at_its_line_and_never_shown(
@@ -106,6 +108,17 @@ def test_a_password_in_the_state_url_is_a_problem_at_its_line_never_shown(site: 
     assert code == 1, output
     assert f"config/mailer.yaml:{line}:8: state: the URL holds a password" in output
     assert "pgSECRETpw" not in output
+
+
+@pytest.mark.parametrize(
+    "name", ["slack-bot-token", "smtp.password", "MyOrg_SlackBotToken_2024", "SLACK_BOT_TOKEN"]
+)
+def test_variable_names_kubernetes_allows_are_accepted(site: Path, name: str) -> None:
+    # envFrom turns a Secret's keys into variables, dashes and dots included
+    config = site / "config" / "mailer.yaml"
+    config.write_text(config.read_text() + f"slack:\n  token_env: {name}\n")
+    code, output = check("--config", "config/mailer.yaml", env=SECRETS | {name: "xoxb-x"})
+    assert code == 0, output
 
 
 def test_a_secret_key_written_without_env_says_where_secrets_go_and_never_shows_it(

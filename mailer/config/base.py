@@ -51,29 +51,38 @@ def check_api_url(url: str | None) -> str | None:
     raise ValueError(f"api_url: {url!r} is not an https:// URL")
 
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
+# what an environment can hold as a name: Kubernetes `envFrom` keys such as
+# `slack-bot-token` or `smtp.password` included (printable ASCII but `=` and spaces)
+_ENV_NAME = re.compile(r"[!-<>-~]{1,128}\Z")
+# well-known token shapes (Slack, GitHub, GitLab, Google OAuth, OpenAI-style, AWS keys)
+_TOKEN_PREFIX = re.compile(
+    r"(?:xox[abeoprs]-|xapp-|gh[pousr]_|github_pat_|glpat-|ya29\.|sk-|(?:AKIA|ASIA)[A-Z0-9]{12})"
+)
 
 
 def _looks_like_a_secret(value: str) -> bool:
-    """A long value mixing upper case, lower case and digits is a token, not a variable
-    name (names are SLACK_BOT_TOKEN, smtp_password): `ghp_…`, `AKIA…` match the name syntax."""
+    """A token rather than a variable name: a known token prefix, or a long run of letters
+    and digits with no separator (`e3b0c44298fc1c149afbf4c8996fb924`, a hex signing
+    secret). Names separate their words: SLACK_BOT_TOKEN, slack-bot-token."""
+    if _TOKEN_PREFIX.match(value):
+        return True
     return (
-        len(value) >= 24
+        len(value) >= 20
+        and value.isalnum()
         and any(c.isdigit() for c in value)
-        and any(c.islower() for c in value)
-        and any(c.isupper() for c in value)
+        and any(c.isalpha() for c in value)
     )
 
 
 def check_env_name(value: str) -> str:
-    """An `*_env` setting names an environment variable. A value that cannot be one is
-    most likely the secret itself, pasted in: refused without repeating it (errors are
-    printed, logged and stored)."""
+    """An `*_env` setting names an environment variable. A value that cannot be one, or
+    that looks like a token, is most likely the secret itself, pasted in: refused without
+    repeating it (errors are printed, logged and stored)."""
     if not _ENV_NAME.match(value) or _looks_like_a_secret(value):
         raise ValueError(
-            "names an environment variable (letters, digits and _, such as SLACK_BOT_TOKEN), "
-            "and this value does not look like one; if it is the secret itself, put it in "
-            "the environment and write the variable's name here (the value is not shown)"
+            "names an environment variable (such as SLACK_BOT_TOKEN), and this value looks "
+            "like a secret or cannot be a variable's name; if it is the secret itself, put "
+            "it in the environment and write the variable's name here (the value is not shown)"
         )
     return value
 

@@ -140,7 +140,7 @@ class ImapSource(_SourceBase):
     password_env: EnvName | None = None
     password_file: Path | None = None
     oauth2_token_command: str | None = None
-    oauth2_token_env: str | None = None
+    oauth2_token_env: EnvName | None = None
     folder: str = "INBOX"
     search: ImapSearch | None = None
     gmail_raw: str | None = None
