@@ -26,6 +26,7 @@ from mailer.config.settings import ConfigError, load_settings
 from mailer.core.timings import Timings
 from mailer.runtime.generation import ServiceFailure
 from mailer.runtime.instance_lock import AlreadyRunningError, LockLostError
+from mailer.runtime.metrics import REGISTRY
 from mailer.runtime.service import SERVE, WATCH, HttpAddress, Service
 from mailer.sources import Source
 from mailer.sources.watching import WatchStatus
@@ -283,10 +284,12 @@ def test_a_config_that_cannot_start_is_shown_in_the_status(
         wait_for("the config error in the status", config_error, timeout=15)
         assert "cannot start" in str(config_error())
         assert running.healthz()[0] == 200
+        assert REGISTRY.get_sample_value("mailer_reload_ok", {"what": "config"}) == 0
         # fixing the rule file applies the waiting config and clears the error
         (tmp_path / "rules" / "broken.yaml").unlink()
         wait_for("the new config", lambda: running.service.settings.retention_days == 7, 15)
         wait_for("the error to clear", lambda: config_error() is None, 10)
+        assert REGISTRY.get_sample_value("mailer_reload_ok", {"what": "config"}) == 1
     finally:
         store.close()
 

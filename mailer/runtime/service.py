@@ -36,6 +36,7 @@ from starlette.routing import BaseRoute, Route
 from mailer.config.settings import Settings
 from mailer.core.clock import Clock, utc_now
 from mailer.core.timings import Timings
+from mailer.runtime import metrics
 from mailer.runtime.election import LeaderElection
 from mailer.runtime.generation import (
     Generation,
@@ -240,6 +241,7 @@ class Service:
             fresh = Generation(settings, self)
         except Exception as e:  # noqa: BLE001 bulkhead: a config that cannot start keeps the running one
             log.error("the new config cannot start (%s); keeping the running one", e)
+            metrics.RELOAD_OK.labels(what="config").set(0)
             if old is not None:
                 old.jobs.retry_config_on_next_change()
                 try:
