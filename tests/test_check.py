@@ -93,21 +93,28 @@ def test_a_secret_pasted_into_an_env_key_is_refused_at_its_line_and_never_shown(
         assert pasted not in result.output
 
 
-def test_a_password_in_the_state_url_is_a_problem_at_its_line_never_shown(site: Path) -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://mailer:pgSECRETpw@db.internal/mailer",
+        "postgresql://mailer:pg[SECRET@pw@db.internal/mailer",  # urllib.parse raised on it
+        "postgresql://mailer@db.internal/mailer?password=pgSECRETpw",
+    ],
+)
+def test_a_password_in_the_state_url_is_a_problem_at_its_line_never_shown(
+    site: Path, url: str
+) -> None:
     config = site / "config" / "mailer.yaml"
     text = config.read_text()
     line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith("state:"))
     config.write_text(
-        "\n".join(
-            "state: postgresql://mailer:pgSECRETpw@db.internal/mailer" if n == line else t
-            for n, t in enumerate(text.splitlines(), 1)
-        )
+        "\n".join(f"state: '{url}'" if n == line else t for n, t in enumerate(text.splitlines(), 1))
         + "\n"
     )
     code, output = check("--config", "config/mailer.yaml", env=SECRETS)
     assert code == 1, output
     assert f"config/mailer.yaml:{line}:8: state: the URL holds a password" in output
-    assert "pgSECRETpw" not in output
+    assert "SECRET" not in output
 
 
 @pytest.mark.parametrize(

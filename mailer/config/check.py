@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs
 
 from mailer.config.settings import ConfigError, Settings, SlackDestination, load_settings
 from mailer.config.yamlsource import Position, YamlDocument, YamlSyntaxError, load_yaml_file
@@ -104,9 +104,19 @@ def _read_secret(settings: Settings, key: SecretKey) -> str | None:
     return None
 
 
+def _url_holds_password(url: str) -> bool:
+    """A password in `user:password@host` or `?password=`; read by hand, as a password may
+    hold characters (`[`, `@`) that make `urllib.parse` raise."""
+    head, _, query = url.partition("?")
+    authority = head.partition("://")[2].split("/", 1)[0]
+    userinfo, at, _host = authority.rpartition("@")
+    in_userinfo = bool(at) and bool(userinfo.partition(":")[2])
+    return in_userinfo or bool(parse_qs(query).get("password"))
+
+
 def check_secrets(settings: Settings, doc: YamlDocument) -> list[Finding]:
     findings = []
-    if urlsplit(settings.state).password:  # the value is never repeated
+    if _url_holds_password(settings.state):  # the value is never repeated
         findings.append(
             Finding(
                 "secret",
