@@ -56,9 +56,14 @@ def stored_papers(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     """The stored JSON of the papers with these ids (those that are stored)."""
     found: dict[str, str] = {}
     for chunk in chunks(sorted(ids)):
-        rows = conn.execute(select(papers.c.id, papers.c.data).where(papers.c.id.in_(chunk)))
+        rows = conn.execute(_STORED_PAPERS, {"ids": list(chunk)})
         found.update({paper_id: data for paper_id, data in rows})
     return found
+
+
+_STORED_PAPERS = select(papers.c.id, papers.c.data).where(
+    papers.c.id.in_(bindparam("ids", expanding=True))
+)  # built once: a statement's construction costs more than SQLite's run of it
 
 
 def save_papers(
