@@ -9,6 +9,10 @@ header values that repeat from message to message (From, To, Auto-Submitted, a p
 Content-Type and Content-Transfer-Encoding) are parsed once too: a parsed header is an
 immutable string, so one can be shared.
 
+A header also keeps its folded text (`_FoldedOnce`): writing a message folds every
+header again, and a shared one (From, To, a part's Content-Type) folds the same way
+each time under the same policy.
+
 `AlertMessage` is the message class: writing a part that holds 8-bit text as a
 string (`as_string`, the file destination's `.eml`) makes the generator deep-copy the
 part to re-encode it, hundreds of objects per part; its headers are immutable, so a
@@ -21,10 +25,24 @@ import copy
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP
-from typing import Any
+from typing import Any, cast
 
 MAX_KEPT_HEADERS = 256  # parsed header values kept (names and values come from us)
 MAX_KEPT_VALUE = 200  # characters: longer values (subjects, mostly) are parsed each time
+
+
+class _FoldedOnce:
+    """A header class mixin: `fold` under one policy is worked out once per header value
+    (headers are immutable strings). The policy is compared by its class and settings:
+    `as_string` folds under a fresh clone of the message's policy every time."""
+
+    def fold(self, *, policy: Any) -> str:
+        kept = self.__dict__.get("_folded")
+        if kept is not None and kept[0] is type(policy) and kept[1] == policy.__dict__:
+            return cast(str, kept[2])
+        folded: str = super().fold(policy=policy)  # type: ignore[misc]
+        self.__dict__["_folded"] = (type(policy), dict(policy.__dict__), folded)
+        return folded
 
 
 class CachedHeaderRegistry(HeaderRegistry):
@@ -40,7 +58,7 @@ class CachedHeaderRegistry(HeaderRegistry):
         key = name.lower()
         made = self._made.get(key)
         if made is None:
-            made = super().__getitem__(name)
+            made = type(f"_Folded{name}", (_FoldedOnce, super().__getitem__(name)), {})
             if len(self._made) < 256:  # names come from us; bounded all the same
                 self._made[key] = made  # two threads racing here make one class twice: harmless
         return made
