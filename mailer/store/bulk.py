@@ -38,6 +38,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Table, TextClause, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql.base import PGDialect
 
 from mailer.core.models import Paper
 from mailer.store import codec
@@ -156,7 +157,7 @@ def insert_rows(
 ) -> CursorResult[Any]:
     """INSERT the rows (all with the same keys), in their order, ON CONFLICT (`conflict`)
     DO NOTHING, RETURNING the column `returning` of the rows inserted. PostgreSQL gets
-    one array per column (see the module docstring), SQLite an executemany."""
+    them as one JSON parameter (see the module docstring), SQLite as an executemany."""
     columns = tuple(rows[0])
     if conn.dialect.name == "postgresql":
         rows_json = json.dumps(rows, ensure_ascii=False, default=_json_time)
@@ -181,12 +182,17 @@ def _json_insert(
 ) -> TextClause:
     """The rows of a JSON array, each an object with the `columns`, typed as the table's
     columns (json_populate_recordset), inserted in the array's order."""
-    names = ", ".join(columns)
+    quote = _POSTGRESQL().identifier_preparer.quote  # quotes only a name that needs it
+    name = quote(table.name)
+    names = ", ".join(map(quote, columns))
     sql = (
-        f"INSERT INTO {table.name} ({names}) SELECT {names} "
-        f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json)) "
-        f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+        f"INSERT INTO {name} ({names}) SELECT {names} "
+        f"FROM json_populate_recordset(NULL::{name}, CAST(:rows AS json)) "
+        f"ON CONFLICT ({', '.join(map(quote, conflict))}) DO NOTHING"
     )
     if returning is not None:
-        sql += f" RETURNING {returning}"
+        sql += f" RETURNING {quote(returning)}"
     return text(sql)
+
+
+_POSTGRESQL: Any = PGDialect  # (its constructor is untyped)
