@@ -72,3 +72,41 @@ def test_alert_messages_write_the_same_text_and_bytes_as_the_stdlib_message() ->
                 expected = getattr(plain, write)()
                 random.seed(3)
                 assert getattr(ours, write)() == expected
+
+
+def test_a_part_holding_the_boundary_line_gets_the_boundary_the_stdlib_picks() -> None:
+    """The boundary is looked for with a substring test first (mailer.notify.mime_policy):
+    a text that holds the boundary the random draw gives, alone on a line, still makes
+    it move to the next one, as the stdlib does."""
+    import random
+    import sys
+    from datetime import UTC, datetime
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    from mailer.notify.email import build_message
+    from mailer.notify.render_email import RenderedEmail
+
+    random.seed(5)
+    drawn = "=" * 15 + f"%0{len(repr(sys.maxsize - 1))}d" % random.randrange(sys.maxsize) + "=="
+    text = f"a paper\n--{drawn}\nanother --{drawn} inline\n"
+    rendered = RenderedEmail("Paper alerts", text, f"<p>--{drawn}</p>")
+    when = datetime(2025, 10, 14, 9, 0, tzinfo=UTC)
+    ours = build_message(
+        rendered, sender="p@example.org", to=["p@example.org"], message_id="<m@x>", date=when
+    )
+    plain = EmailMessage(policy=SMTP)
+    for name, value in ours.items():
+        if name.lower() not in ("content-type", "mime-version"):
+            plain[name] = str(value)
+    plain.set_content(rendered.text, subtype="plain", charset="utf-8")
+    plain.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    # LF first: writing keeps the boundary in the message (with CRLF line ends the
+    # stdlib's line test never matches, and the drawn boundary would stay)
+    for linesep in ("\n", "\r\n"):
+        random.seed(5)
+        expected = plain.as_string(policy=plain.policy.clone(linesep=linesep))
+        random.seed(5)
+        written = ours.as_string(policy=ours.policy.clone(linesep=linesep))
+        assert written == expected
+        assert f'boundary="{drawn}.0"' in written  # moved past the line the text holds

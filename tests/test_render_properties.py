@@ -127,3 +127,21 @@ def test_json_the_fast_writer_does_not_know_goes_to_the_json_module() -> None:
 
     odd = {"a": [1, {2: "int key"}], "b": {"x": 1.5}}
     assert dumps_indented(odd) == json.dumps(odd, indent=2, ensure_ascii=False)
+
+
+_PLAIN_WORD = st.text(alphabet="abcé.,—\u00a0", min_size=1, max_size=15) | st.text(
+    alphabet="abcdefghij", min_size=60, max_size=90
+)
+_WRAP_TEXT = st.lists(_PLAIN_WORD, max_size=30).map(" ".join) | st.lists(  # wrapped here
+    _PLAIN_WORD | st.text(alphabet="ab -—.,\t\u00a0é", max_size=12), max_size=30
+).map(" ".join)  # also text that textwrap splits (hyphens, tabs, runs of spaces)
+
+
+@given(_WRAP_TEXT, st.integers(min_value=10, max_value=90))
+def test_the_email_text_wraps_a_summary_exactly_as_textwrap(text: str, width: int) -> None:
+    import textwrap
+
+    from mailer.notify.render_email import wrap_indented
+
+    expected = textwrap.wrap(text, width, initial_indent="   ", subsequent_indent="   ")
+    assert wrap_indented(text, width) == expected

@@ -116,6 +116,7 @@ def _indented(value: object, newline: str) -> str:
     if isinstance(value, float):
         return json.dumps(value)  # repr, or NaN / Infinity as json writes them
     inner = newline + "  "
+    # a string value (most of a Slack payload) is escaped here, without a call for it
     if isinstance(value, dict):
         if not value:
             return "{}"
@@ -123,12 +124,14 @@ def _indented(value: object, newline: str) -> str:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise _NotPlainJson
-            items.append(f"{_encode_string(key)}: {_indented(item, inner)}")
+            text = _encode_string(item) if type(item) is str else _indented(item, inner)
+            items.append(f"{_encode_string(key)}: {text}")
         return "{" + inner + ("," + inner).join(items) + newline + "}"
     if isinstance(value, list | tuple):
         if not value:
             return "[]"
-        return "[" + inner + ("," + inner).join(_indented(v, inner) for v in value) + newline + "]"
+        texts = [_encode_string(v) if type(v) is str else _indented(v, inner) for v in value]
+        return "[" + inner + ("," + inner).join(texts) + newline + "]"
     raise _NotPlainJson
 
 

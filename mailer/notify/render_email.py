@@ -52,6 +52,32 @@ def _environment() -> Environment:
     return env
 
 
+_INDENT = "   "
+# what makes textwrap do more than break at single spaces (hyphens and dashes, other
+# whitespace, runs of spaces, spaces at the ends): such text goes to textwrap itself
+_NOT_PLAIN_WORDS = re.compile(r"[-\t\n\x0b\x0c\r]|  |^ | $")
+
+
+def wrap_indented(text: str, width: int = 76) -> list[str]:
+    """`textwrap.wrap(text, width, initial_indent="   ", subsequent_indent="   ")`, the
+    same lines; text of plain words no longer than a line (a cleaned summary, nearly
+    always) is wrapped here, greedily at its spaces as textwrap does, a few times faster."""
+    room = width - len(_INDENT)
+    words = text.split(" ")
+    if not text or _NOT_PLAIN_WORDS.search(text) or max(map(len, words)) > room:
+        return textwrap.wrap(text, width, initial_indent=_INDENT, subsequent_indent=_INDENT)
+    lines: list[str] = []
+    line = words[0]
+    for word in words[1:]:
+        if len(line) + 1 + len(word) <= room:
+            line = f"{line} {word}"
+        else:
+            lines.append(_INDENT + line)
+            line = word
+    lines.append(_INDENT + line)
+    return lines
+
+
 def _text_paper(number: int, view: PaperView) -> str:
     lines = [f"{number}. {view.title}"]
     if view.authors:
@@ -62,10 +88,10 @@ def _text_paper(number: int, view: PaperView) -> str:
     if view.reasons:
         lines.append(f"   Matched: {view.reasons.replace('*', '')}")
     if view.summary:
-        lines.extend(textwrap.wrap(view.summary, 76, initial_indent="   ", subsequent_indent="   "))
+        lines.extend(wrap_indented(view.summary))
     if view.blurb:
         said = f"{view.blurb[0]} says: {view.blurb[1]}"
-        lines.extend(textwrap.wrap(said, 76, initial_indent="   ", subsequent_indent="   "))
+        lines.extend(wrap_indented(said))
     if view.url:
         lines.append(f"   {view.url}")
     for link in view.links:

@@ -8,6 +8,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -15,8 +16,10 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Executable,
     Table,
     and_,
+    bindparam,
     func,
     select,
     update,
@@ -99,6 +102,40 @@ def _message_where(source: str, folder: str, uidvalidity: int, uid: str) -> Colu
     )
 
 
+# Statements a backfill runs for every message, built once (building a statement and
+# its cache key is most of what SQLAlchemy spends on a short query): values are bound.
+_KEY = and_(
+    messages.c.source == bindparam("key_source"),
+    messages.c.folder == bindparam("key_folder"),
+    messages.c.uidvalidity == bindparam("key_uidvalidity"),
+    messages.c.uid == bindparam("key_uid"),
+)
+_IS_PROCESSED = select(messages.c.id).where(_KEY)
+_BEST_COPY = select(func.max(messages.c.paper_count)).where(
+    messages.c.message_id == bindparam("message_id"), messages.c.status == PARSED
+)
+_BEST_OTHER_COPY = _BEST_COPY.where(~_KEY)
+
+
+def _key_values(source: str, folder: str, uidvalidity: int, uid: str) -> dict[str, object]:
+    """The bound values of `_KEY` for the message with this key."""
+    return {
+        "key_source": fit(source, messages.c.source),
+        "key_folder": fit(folder, messages.c.folder),
+        "key_uidvalidity": uidvalidity,
+        "key_uid": fit(uid, messages.c.uid),
+    }
+
+
+@cache
+def _insert_message(dialect: str) -> Executable:
+    """INSERT a message row unless its key is stored, RETURNING its id (values bound)."""
+    insert = postgresql.insert(messages) if dialect == "postgresql" else sqlite.insert(messages)
+    return insert.on_conflict_do_nothing(
+        index_elements=["source", "folder", "uidvalidity", "uid"]
+    ).returning(messages.c.id)
+
+
 def _cut(text: str | None) -> str | None:
     """Bounded, and without NUL characters (PostgreSQL text cannot hold them)."""
     return text.replace("\x00", "")[:MAX_TEXT] if text is not None else None
@@ -144,9 +181,9 @@ class MessageQueries:
     # -- SourceState ------------------------------------------------------------------
 
     def is_processed(self, source: str, folder: str, uidvalidity: int, uid: str) -> bool:
-        query = select(messages.c.id).where(_message_where(source, folder, uidvalidity, uid))
+        values = _key_values(source, folder, uidvalidity, uid)
         with self.engine.connect() as conn:
-            return conn.execute(query).first() is not None
+            return conn.execute(_IS_PROCESSED, values).first() is not None
 
     def highest_uid(self, source: str, folder: str, uidvalidity: int) -> int | None:
         query = select(messages.c.uid).where(
@@ -168,15 +205,13 @@ class MessageQueries:
     ) -> int | None:
         """The most papers a well-parsed copy with this Message-ID gave (other than the
         message keyed `besides`), None when there is no such copy."""
-        query = select(func.max(messages.c.paper_count)).where(
-            messages.c.message_id == fit(message_id, messages.c.message_id),
-            messages.c.status == PARSED,
-        )
+        values: dict[str, object] = {"message_id": fit(message_id, messages.c.message_id)}
+        query = _BEST_COPY
         if besides is not None:
-            source, folder, uidvalidity, uid = besides
-            query = query.where(~_message_where(source, folder, uidvalidity, uid))
+            values.update(_key_values(*besides))
+            query = _BEST_OTHER_COPY
         with self.engine.connect() as conn:
-            best = conn.execute(query).scalar()
+            best = conn.execute(query, values).scalar()
         return None if best is None else int(best)
 
     # -- writes -----------------------------------------------------------------------
@@ -258,19 +293,15 @@ class MessageQueries:
         if record.raw is not None:
             values["raw"] = zlib.compress(record.raw, 1)  # cheap: read back only by replay
         # insert, or update the row a replay, --since or a concurrent worker made
-        inserted = conn.execute(
-            dialect_insert(conn, messages)
-            .values(
-                source=fit(record.source, messages.c.source),
-                folder=fit(record.folder, messages.c.folder),
-                uidvalidity=record.uidvalidity,
-                uid=fit(record.uid, messages.c.uid),
-                paper_count=paper_count,
-                **values,
-            )
-            .on_conflict_do_nothing(index_elements=["source", "folder", "uidvalidity", "uid"])
-            .returning(messages.c.id)
-        ).scalar()
+        row = {
+            "source": fit(record.source, messages.c.source),
+            "folder": fit(record.folder, messages.c.folder),
+            "uidvalidity": record.uidvalidity,
+            "uid": fit(record.uid, messages.c.uid),
+            "paper_count": paper_count,
+            **values,
+        }
+        inserted = conn.execute(_insert_message(conn.dialect.name), row).scalar()
         if inserted is not None:
             return int(inserted), True
         existing = conn.execute(

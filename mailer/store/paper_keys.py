@@ -21,7 +21,17 @@ from dataclasses import replace
 from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import Column, Connection, ForeignKey, String, Table, inspect, select, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    ForeignKey,
+    String,
+    Table,
+    bindparam,
+    inspect,
+    select,
+    text,
+)
 
 from mailer.core.models import Paper, canonical_paper_id
 from mailer.store.schema import metadata, outbox, papers
@@ -35,6 +45,7 @@ paper_keys = Table(
 
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s?#]+)", re.IGNORECASE)
 _MAX_KEY = 300
+_MAY_GIVE_KEY = re.compile(r"openreview\.net|doi\.org", re.IGNORECASE)
 
 
 def keys_of(paper: Paper) -> list[str]:
@@ -46,7 +57,9 @@ def keys_of(paper: Paper) -> list[str]:
 def _keys(title: str, page_url: str | None, pdf_url: str | None) -> tuple[str, ...]:
     keys = [canonical_paper_id(None, title)]
     for link in (page_url, pdf_url):
-        if not link:
+        # only an openreview.net or doi.org host gives a key: most links (arXiv, Hugging
+        # Face) are passed over without splitting them
+        if not link or not _MAY_GIVE_KEY.search(link):
             continue
         parts = urlsplit(link)
         host = parts.netloc.lower()
@@ -60,6 +73,11 @@ def _keys(title: str, page_url: str | None, pdf_url: str | None) -> tuple[str, .
     return tuple(key for key in dict.fromkeys(keys) if len(key) <= _MAX_KEY)
 
 
+_KNOWN_KEYS = select(paper_keys.c.key, paper_keys.c.paper_id).where(
+    paper_keys.c.key.in_(bindparam("keys", expanding=True))
+)  # built once (values bound)
+
+
 def canonical_ids(conn: Connection, found: Sequence[Paper]) -> list[Paper]:
     """The papers, each under the id it is already stored by when one of its keys is
     known (two different arXiv ids stay two papers)."""
@@ -67,9 +85,7 @@ def canonical_ids(conn: Connection, found: Sequence[Paper]) -> list[Paper]:
     wanted = {key for its_keys in keys for key in its_keys}
     known: dict[str, str] = {}
     if wanted:
-        rows = conn.execute(
-            select(paper_keys.c.key, paper_keys.c.paper_id).where(paper_keys.c.key.in_(wanted))
-        )
+        rows = conn.execute(_KNOWN_KEYS, {"keys": sorted(wanted)})
         known = {key: paper_id for key, paper_id in rows}
     result = []
     for paper, its_keys in zip(found, keys, strict=True):
