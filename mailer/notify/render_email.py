@@ -55,7 +55,7 @@ def _environment() -> Environment:
 _INDENT = "   "
 # what makes textwrap do more than break at single spaces (hyphens and dashes, other
 # whitespace, runs of spaces, spaces at the ends): such text goes to textwrap itself
-_NOT_PLAIN_WORDS = re.compile(r"[-\t\n\x0b\x0c\r]|  |^ | $")
+_NOT_PLAIN_WORDS = re.compile(r"-|[^\S ]|  |^ | $")  # [^\S ]: any whitespace but " " (NBSP too)
 
 
 def wrap_indented(text: str, width: int = 76) -> list[str]:
