@@ -23,10 +23,10 @@ def params(text: str) -> list[int]:
 PREPOSITION_CLASS = [
     # new
     ("We evaluate GPT-4o-mini and Llama-3.3-70B across four benchmarks.", [70 * B]),
-    ("Qwen2.5-32B at 4-bit precision keeps 98% of its accuracy on benchmarks.", [32 * B]),
-    ("Mistral-7B among three baselines leads the benchmarks.", [7 * B]),
     ("The 13B against two benchmarks wins.", [13 * B]),
-    # contrast: still counts of things
+    ("Phi-3-14B within two hours of tuning matches it.", [14 * B]),
+    ("Gemma-7B under three prompts scores best.", [7 * B]),
+    # contrast: already read so, or still counts of things
     ("We collect 2M images across ten domains.", []),
     ("The corpus holds 3B tokens across 40 languages.", []),
     ("It is pretrained on LAION-5B across two stages.", []),
@@ -53,6 +53,7 @@ MODIFIER_CLASS = [
     ("It holds 2B text captions for generative models.", []),
     ("They release 5B image pairs of diffusion models.", []),
     ("A 1.3B video model generates clips.", [1_300 * M]),
+    ("Llama2 performance with 0.1M dollars large language models", []),  # a plural heads
 ]
 
 
@@ -90,9 +91,11 @@ def test_a_size_before_a_list_of_qualifiers_counts_the_noun_after_the_list(
 WEB_COUNT_CLASS = [
     # new
     ("Detectors are assessed using Top-1M domains as benign baselines.", []),
+    ("We rank the Tranco-1M websites by traffic.", []),
+    ("We filter WebPage-5M URLs by language.", []),
+    # contrast: already read so, or sizes
     ("We crawl 20M websites for the corpus.", []),
     ("The list holds 3M URLs from Common Crawl.", []),
-    # contrast
     ("A 7B multi-domain model is trained on it.", [7 * B]),
     ("We adapt Llama-2-13B to new domains.", [13 * B]),
 ]
@@ -110,8 +113,8 @@ ADDITIONAL_CLASS = [
     ("Nexus Prime needs only 8M additional parameters compared to the baseline.", []),
     ("It uses 3M extra parameters relative to LoRA.", []),
     ("The head costs 1.2M additional parameters over the base model.", []),
+    # contrast: a difference already read so, an adapter's own parameter budget
     ("Our variant has 40M more parameters versus the original.", []),
-    # contrast: an adapter's own parameter budget
     ("The adapter adds 2M additional parameters.", [2 * M]),
     ("With only 38M additional parameters, our model matches a 7B model.", [38 * M, 7 * B]),
     ("It trains 10M extra parameters, compared to 7B for full fine-tuning.", [10 * M, 7 * B]),
@@ -132,8 +135,9 @@ MODEL_EXAMPLE_CLASS = [
     # new
     ("LLMs such as OPT-66B forget rare facts.", [66 * B]),
     ("Models like Llama-3-70B memorize training examples verbatim.", [70 * B]),
+    ("LLMs such as GPT-2, OPT-66B and Llama-2-70B forget rare facts.", [66 * B, 70 * B]),
+    # contrast: already read so; examples of data sets stay data
     ("Open LLMs, including Qwen2.5-72B, hallucinate facts.", [72 * B]),
-    # contrast: examples of data sets stay data
     ("Datasets such as LAION-5B contain unsafe images.", []),
     ("Corpora like WebVid-10M hold short clips.", []),
     ("LLMs trained on corpora such as RedPajama-1T memorize facts.", []),

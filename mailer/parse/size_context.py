@@ -60,8 +60,26 @@ _WORDS = size_scan.SplitWords("-/")  # words of a context window: split on " ", 
 _NAME_BEFORE = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*)[- ]$")
 
 
+# Words that end the words a size counts: a noun after a preposition is its object ("70B
+# across four benchmarks"), a clause after a verb or relative word says something else
 _STOP_WORDS = frozenset(
     {"on", "with", "for", "in", "from", "trained", "using", "than", "that", "which", "to", "by"}
+    | {"across", "among", "against", "via", "within", "between", "into", "under", "at"}
+)
+# "140B Slovene, English, Bosnian, Serbian, and Croatian pretraining tokens": a list of
+# capitalised qualifiers right after a size; the size counts the noun after the list
+_QUALIFIER_LIST = re.compile(r"(?: [A-Z][a-z]+(?:,| and| or|, and|, or)){1,8} [A-Z][a-z]+(?= )")
+# "8M additional parameters compared to the baseline": a difference of two models' sizes
+# (the parameters added against another model), as "8M more parameters than" is
+_ADDED_AGAINST = re.compile(
+    r" (?:additional|extra) param(?:eter)?s (?:compared (?:to|with)|relative to|over"
+    r"|versus|vs\.?|than|in comparison (?:to|with))\b"
+)
+# "LLMs such as OPT-66B", "models like Llama-3-70B": a name given as an example of models
+# (up to three names listed before it), matched on the lowered text before the name
+_MODEL_EXAMPLE = re.compile(
+    r"\b(?:llms|models|mllms|vlms|lms)\s?,?\s(?:such as|like|including|e\.g\.,?)"
+    r"(?:\s[\w.-]+,?(?:\s(?:and|or))?){0,3}\s$"
 )
 
 
@@ -117,11 +135,17 @@ def is_named(text: str, start: int) -> bool:
 
 
 def verdict_after(text: str, end: int) -> Verdict | None:
+    if text.startswith(" ", end) and text[end + 1 : end + 2].isupper():
+        qualifiers = _QUALIFIER_LIST.match(text, end)
+        if qualifiers is not None:  # "140B Slovene, English and Croatian tokens"
+            return verdict_after(text, qualifiers.end())
     words = words_after(text, end)
     if words and words[0] in CHANGE_NOUNS:
         return "other"  # "a ~2B cut for Gemma 2 9B": a change of a size
     if words[:1] and words[0] in DIFFERENCE_WORDS and words[1:2] and words[1] in PARAMETER_WORDS:
         return "other"  # "18M fewer parameters than X": a difference of two sizes
+    if words[:1] in (["additional"], ["extra"]) and _ADDED_AGAINST.match(text, end):
+        return "other"  # "8M additional parameters compared to the baseline": a difference
     for index, word in enumerate(words):
         if word in PARAMETER_WORDS:
             return "parameters"
@@ -135,10 +159,48 @@ def verdict_after(text: str, end: int) -> Verdict | None:
                 following in MODEL_WORDS and following not in WEAK_MODEL_WORDS
             ):
                 continue  # an adjective: "a 1.3B video model", "a 7B text encoder"
+            if not _is_plural(word) and _leads_to_model_noun(words, index + 1):
+                continue  # across descriptive words: "1.3B video generative models"
             return "other"
         if word in _STOP_WORDS or (not word.isalpha() and any(ch.isdigit() for ch in word)):
             return None
     return None
+
+
+def _is_plural(word: str) -> bool:
+    return word.endswith("s") and not word.endswith(("ss", "ous"))
+
+
+def _leads_to_model_noun(words: list[str], start: int) -> bool:
+    """Whether the words from `start` reach a parameter or model noun through descriptive
+    words only ("generative models", "editing model"): then the singular data word before
+    them is a modifier of that noun ("1.3B video generative models"), while a plural one
+    heads its own phrase ("0.1M dollars large language models" counts dollars). A data word,
+    a plural noun, a preposition or a number first means the data word was the head ("video
+    clips", "text captions for models")."""
+    for word in words[start:]:
+        if word in PARAMETER_WORDS or (word in MODEL_WORDS and word not in WEAK_MODEL_WORDS):
+            return True
+        if (
+            word in NON_PARAMETER_WORDS
+            or word in _STOP_WORDS
+            or word in FUNCTION_WORDS
+            or not word.isalpha()
+            or _is_plural(word)
+        ):
+            return False
+    return False
+
+
+def is_model_example(text: str, start: int) -> bool:
+    """Whether the name ending at the size at `start` is given as an example of models
+    ("LLMs such as OPT-66B", "models like GPT-2, Llama-3-70B"): a model, whatever the words
+    after it say ("forget rare facts")."""
+    name_start = text.rfind(" ", 0, start) + 1
+    before = text[max(0, name_start - 80) : name_start].lower()
+    if not any(lead in before for lead in ("such as", "like", "includ", "e.g.")):
+        return False  # the common case: no example lead at all
+    return _MODEL_EXAMPLE.search(before) is not None
 
 
 def words_after(text: str, end: int) -> list[str]:

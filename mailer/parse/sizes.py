@@ -32,6 +32,7 @@ from mailer.parse.size_context import (
     has_parameter_lead,
     is_counted,
     is_counted_noun,
+    is_model_example,
     is_named,
     verdict_after,
     word_before,
@@ -206,7 +207,13 @@ def _model_sizes_of(text: str, group: list[Mention]) -> list[Mention]:
     if len(group) > 1:
         group = _without_data_sizes(text, group)
     if verdict == "other":
-        return []  # (whatever the words before say)
+        if (
+            first.kind == "compact"
+            and is_model_example(text, first.start)
+            and is_named(text, first.start)
+        ):
+            return [m for m in group if m.scale >= 10**6]  # "LLMs such as OPT-66B forget"
+        return []  # (whatever else the words before say)
     if has_non_parameter_lead(text, first.start):
         return []
     # "8K", "200K" are context lengths and vocabularies unless "parameters" follows
