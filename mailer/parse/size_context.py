@@ -135,10 +135,9 @@ def is_named(text: str, start: int) -> bool:
 
 
 def verdict_after(text: str, end: int) -> Verdict | None:
-    if text.startswith(" ", end) and text[end + 1 : end + 2].isupper():
-        qualifiers = _QUALIFIER_LIST.match(text, end)
-        if qualifiers is not None:  # "140B Slovene, English and Croatian tokens"
-            return verdict_after(text, qualifiers.end())
+    qualifiers = _QUALIFIER_LIST.match(text, end)  # (fails on its first two characters)
+    if qualifiers is not None:  # "140B Slovene, English and Croatian tokens"
+        return verdict_after(text, qualifiers.end())
     words = words_after(text, end)
     if words and words[0] in CHANGE_NOUNS:
         return "other"  # "a ~2B cut for Gemma 2 9B": a change of a size
@@ -198,7 +197,7 @@ def is_model_example(text: str, start: int) -> bool:
     after it say ("forget rare facts")."""
     name_start = text.rfind(" ", 0, start) + 1
     before = text[max(0, name_start - 80) : name_start].lower()
-    if not any(lead in before for lead in ("such as", "like", "includ", "e.g.")):
+    if not ("such as" in before or "like" in before or "includ" in before or "e.g." in before):
         return False  # the common case: no example lead at all
     return _MODEL_EXAMPLE.search(before) is not None
 
