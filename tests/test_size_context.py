@@ -147,3 +147,29 @@ MODEL_EXAMPLE_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), MODEL_EXAMPLE_CLASS)
 def test_a_name_given_as_an_example_of_models_is_a_model(text: str, expected: list[int]) -> None:
     assert params(text) == expected
+
+
+# What a name is, said right after it: an appositive whose adjectives may be listed with
+# commas ("UltraDexGrasp-20M, a large-scale, multi-strategy grasp dataset", t7-082) calls it
+# data; a model noun or a training phrase before the data word says the name is the model
+# ("Med-8B, a model fine-tuned on our clinical dataset").
+APPOSITIVE_CLASS = [
+    # new
+    (
+        "We curate UltraDexGrasp-20M, a large-scale, multi-strategy grasp dataset comprising"
+        " 20 million frames across 1,000 objects.",
+        [],
+    ),
+    ("We release Instruct-3M, a diverse, high-quality instruction corpus.", []),
+    ("We release Med-8B, a model fine-tuned on our clinical dataset.", [8 * B]),
+    # contrast: already read so (the commas must not let a model's description reach "corpus")
+    ("We release Chem-7B, a compact, open model trained on a new chemistry corpus.", [7 * B]),
+    ("We release Ditto-1M, a dataset of edits.", []),
+    ("We release Foo-7B, a compact, open model for chemistry.", [7 * B]),
+    ("We build WebVid-10M, the largest video-text benchmark.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), APPOSITIVE_CLASS)
+def test_an_appositive_after_a_name_says_whether_it_is_data(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

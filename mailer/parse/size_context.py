@@ -32,9 +32,13 @@ Verdict = Literal["parameters", "model", "other"]
 _GLUED_NAME = re.compile(r"[A-Za-z]{3,}$")
 
 
-# "Ditto-1M, a dataset of ...": the words right after a name say it is data
+# "Ditto-1M, a dataset of ...", "X-20M, a large-scale, multi-strategy grasp dataset": the
+# words right after a name say it is data, unless a model noun or a training phrase comes
+# first ("Med-8B, a model fine-tuned on our clinical dataset" is the model)
 _DESCRIBED_AS_DATA = re.compile(
-    r",? (?:a|an|the|our) (?:[\w-]+ ){0,8}?(?:dataset|data set|corpus|benchmark|collection)\b"
+    r",? (?:a|an|the|our) (?:(?!(?:models?|llms?|lms?|networks?|trained|fine-tuned|tuned"
+    r"|on|with|using|by|for|from)\b)[\w-]+,? ){0,8}?"
+    r"(?:dataset|data set|corpus|benchmark|collection)\b"
 )
 
 
