@@ -173,3 +173,63 @@ APPOSITIVE_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), APPOSITIVE_CLASS)
 def test_an_appositive_after_a_name_says_whether_it_is_data(text: str, expected: list[int]) -> None:
     assert params(text) == expected
+
+
+# A noun glued to a size by a hyphen is what it counts: "our 1M-budget variant" (t7-103, a
+# budget of Gaussians), "a 2T-token corpus"; "a 7B-parameter model" and "a 1.3B-scale model"
+# stay sizes, and so does a size beside an unglued description ("a 1.3B video model").
+HYPHEN_HEAD_CLASS = [
+    # new
+    ("Our 1M-budget variant outperforms the MCMC baseline.", []),
+    ("The 5M-image variant trains faster than the 1M-image one.", []),
+    # contrast: already read so
+    ("We train a 7B-parameter model.", [7 * B]),
+    ("We train a 1.3B-scale model.", [1300 * M]),
+    ("We train a 1.3B video model.", [1300 * M]),
+    ("We pretrain on a 2T-token corpus.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HYPHEN_HEAD_CLASS)
+def test_a_noun_glued_to_a_size_is_what_it_counts(text: str, expected: list[int]) -> None:
+    assert params(text) == expected
+
+
+# A size in parentheses takes the lead of the words before them: "vocabulary size (65K for
+# 16-bit; 16.7M for 24-bit)" gives vocabulary sizes (t7-101); "model size (7B for the base;
+# 13B for the large)" gives model sizes.
+PARENTHESIS_LEAD_CLASS = [
+    # new
+    ("It is intractable due to vocabulary size (65K for 16-bit; 16.7M for 24-bit).", []),
+    # contrast: already read so; a model's size in parentheses, a lead outside them
+    ("We vary the context window (32K for short; 1M for long inputs).", []),
+    ("We vary the model size (7B for the base; 13B for the large).", [7 * B, 13 * B]),
+    ("We fine-tune Llama-2 (7B) with a vocabulary of 32K.", [7 * B]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PARENTHESIS_LEAD_CLASS)
+def test_a_size_in_parentheses_takes_the_lead_before_them(text: str, expected: list[int]) -> None:
+    assert params(text) == expected
+
+
+# A parameter count written as a plain number is a size (tests/data/sizes/BLIND4.md: plain
+# numbers count): "only 552 learnable parameters" (t7-124), "32,000 parameters"; a single
+# digit is the form of a function, not a network ("a 3 parameters fit"), and a number before
+# another word is no parameter count.
+PLAIN_COUNT_CLASS = [
+    # new
+    ("The entire model contains only 552 learnable parameters.", [552]),
+    ("Our probe uses approximately 32,000 parameters.", [32000]),
+    ("The head has 1,200 trainable parameters and runs on a microcontroller.", [1200]),
+    # contrast
+    ("We fit a curve with 3 parameters.", []),
+    ("We tune 12 hyperparameters on 552 images.", []),
+    ("The model is parameterized by 40 layers.", []),
+    ("It reaches 552 FPS with 10M parameters.", [10 * M]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PLAIN_COUNT_CLASS)
+def test_a_plain_number_of_parameters_is_a_size(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

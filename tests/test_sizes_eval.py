@@ -287,9 +287,11 @@ def test_tune5_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
 # sizes 1.000 / 0.938 (four sizes found and given to another's model: roles). A second batch,
 # t7-074 .. t7-100 (27 abstracts of 2026-03-05, labeled and committed in 4c41dd5 before the
 # extractor ran on them), measured once at 21:53 UTC with that tuned code (a held-out figure
-# then): sizes 0.974 / 1.000 (tp 37, fp 1), own sizes 0.970 / 0.970. Tuned on since: all 100,
-# sizes 1.000 / 1.000, own sizes 1.000 / 0.948. The floors hold the tuned level within about
-# one item.
+# then): sizes 0.974 / 1.000 (tp 37, fp 1), own sizes 0.970 / 0.970. A third batch, t7-101 ..
+# t7-127 (27 abstracts of 2026-03-09, committed in 002cde8 before the extractor ran on them),
+# measured once with the code tuned on the first two (4cfe85a): sizes 0.929 / 0.963 (tp 26,
+# fp 2, fn 1), own sizes 0.885 / 0.958. Tuned on since: all 127, sizes 1.000 / 1.000, own
+# sizes 0.991 / 0.959. The floors hold the tuned level within about one item.
 TUNE7_MIN_PRECISION = 0.98
 TUNE7_MIN_RECALL = 0.98
 TUNE7_MIN_OWN_PRECISION = 0.98
@@ -299,7 +301,7 @@ TUNE7_MIN_OWN_RECALL = 0.92
 def test_tune7_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
     _holds_tuned_level(
         "tune7",
-        100,
+        127,
         (TUNE7_MIN_PRECISION, TUNE7_MIN_RECALL),
         (TUNE7_MIN_OWN_PRECISION, TUNE7_MIN_OWN_RECALL),
     )

@@ -143,6 +143,8 @@ def verdict_after(text: str, end: int) -> Verdict | None:
     if qualifiers is not None:  # "140B Slovene, English and Croatian tokens"
         return verdict_after(text, qualifiers.end())
     words = words_after(text, end)
+    if text.startswith("-", end) and words and _is_glued_count(words[0]):
+        return "other"  # "our 1M-budget variant", "a 5M-image set": the glued noun is counted
     if words and words[0] in CHANGE_NOUNS:
         return "other"  # "a ~2B cut for Gemma 2 9B": a change of a size
     if words[:1] and words[0] in DIFFERENCE_WORDS and words[1:2] and words[1] in PARAMETER_WORDS:
@@ -168,6 +170,10 @@ def verdict_after(text: str, end: int) -> Verdict | None:
         if word in _STOP_WORDS or (not word.isalpha() and any(ch.isdigit() for ch in word)):
             return None
     return None
+
+
+def _is_glued_count(word: str) -> bool:
+    return word in NON_PARAMETER_WORDS or word in NON_PARAMETER_LEAD_WORDS
 
 
 def _is_plural(word: str) -> bool:
@@ -242,7 +248,22 @@ def has_non_parameter_lead(text: str, start: int) -> bool:
         return True  # "$100K", "US$ 1B"
     if not _may_hold_word(text, start, NON_PARAMETER_LEAD_WORDS):
         return False
-    return not NON_PARAMETER_LEAD_WORDS.isdisjoint(words_before(text, start)[-3:])
+    if not NON_PARAMETER_LEAD_WORDS.isdisjoint(words_before(text, start)[-3:]):
+        return True
+    return _lead_before_parenthesis(text, start)
+
+
+def _lead_before_parenthesis(text: str, start: int) -> bool:
+    """Whether a size inside parentheses follows a non-parameter lead before them:
+    "vocabulary size (65K for 16-bit; 16.7M for 24-bit)" gives vocabulary sizes, where
+    "model size (7B for the base; 13B for the large)" gives model sizes."""
+    opening = text.rfind("(", max(0, start - 80), start)
+    if opening < 0 or ")" in text[opening:start]:
+        return False  # not inside parentheses
+    words = words_before(text, opening)
+    if words[-1:] in (["size"], ["sizes"]):
+        words = words[:-1]  # "vocabulary size (...)": the lead is the word before "size"
+    return bool(words) and words[-1] in NON_PARAMETER_LEAD_WORDS
 
 
 def _may_hold_word(text: str, start: int, words: frozenset[str]) -> bool:

@@ -29,7 +29,7 @@ from mailer.parse.size_words import NUMBER_WORDS, SCALE_LETTERS, SCALE_WORDS
 MIN_PARAMS = 10**3
 MAX_PARAMS = 10**16
 
-MentionKind = Literal["compact", "worded", "spaced", "bare"]
+MentionKind = Literal["compact", "worded", "spaced", "bare", "plain"]
 
 _NUMBER = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
 _NUMBER_WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
@@ -82,6 +82,14 @@ _LOWER_SCALED = re.compile(
     r"[- ](?:(?:trainable|learnable|tunable) )?$"
 )
 _LOWER_REACH = 24  # characters before "param" a lower-case size and budget word can take
+# "only 552 learnable parameters", "approximately 32,000 parameters": a plain number of two
+# digits or more right before "parameters" (one digit is the form of a function: "a curve
+# with 3 parameters")
+_PLAIN_COUNT = re.compile(
+    r"(?<![\w.,$%/^-])(?P<number>[0-9]{1,3}(?:,[0-9]{3})+|[1-9][0-9]+) "
+    r"(?:(?:trainable|learnable|learned|tunable|trained|free|total) )?$"
+)
+_PARAMETERS = re.compile(r"param(?:eter)?s\b")
 _LOWER_SCALES = {"m": 10**6, "k": 10**3}
 
 
@@ -210,7 +218,7 @@ def _lower_scaled(text: str) -> Iterator[Mention]:
     """ "(110m parameters)", "a 350m-parameter encoder", "approximately 6k trainable
     parameters": thousands and millions with a lower-case "k"/"m", only right before
     "param..." or a budget word and it (elsewhere "100m" is a length or a time, "128k" a
-    context length)."""
+    context length); and plain counts right before "parameters" ("552 parameters")."""
     position = text.find("param")
     while position >= 0:  # a few per abstract: no scan of the whole text
         low = max(0, position - _LOWER_REACH)
@@ -220,6 +228,11 @@ def _lower_scaled(text: str) -> Iterator[Mention]:
             params = _to_params(match["number"], scale)
             if params is not None:
                 yield Mention(match.start(), match.end("unit"), params, "compact", scale)
+        elif _PARAMETERS.match(text, position):
+            plain = _PLAIN_COUNT.search(text, low, position)
+            if plain is not None:  # "552 learnable parameters": a plain count
+                number = int(plain["number"].replace(",", ""))
+                yield Mention(plain.start(), plain.end("number"), number, "plain", 1)
         position = text.find("param", position + 5)
 
 
