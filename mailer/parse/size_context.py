@@ -75,6 +75,7 @@ _STOP_WORDS = frozenset(
 _QUALIFIER_LIST = re.compile(r"(?: [A-Z][a-z]+(?:,| and| or|, and|, or)){1,8} [A-Z][a-z]+(?= )")
 # "8M additional parameters compared to the baseline": a difference of two models' sizes
 # (the parameters added against another model), as "8M more parameters than" is
+_ADDED = frozenset({"additional", "extra"})
 _ADDED_AGAINST = re.compile(
     r" (?:additional|extra) param(?:eter)?s (?:compared (?:to|with)|relative to|over"
     r"|versus|vs\.?|than|in comparison (?:to|with))\b"
@@ -143,14 +144,15 @@ def verdict_after(text: str, end: int) -> Verdict | None:
     if qualifiers is not None:  # "140B Slovene, English and Croatian tokens"
         return verdict_after(text, qualifiers.end())
     words = words_after(text, end)
-    if text.startswith("-", end) and words and _is_glued_count(words[0]):
-        return "other"  # "our 1M-budget variant", "a 5M-image set": the glued noun is counted
-    if words and words[0] in CHANGE_NOUNS:
+    first = words[0] if words else ""
+    if first in CHANGE_NOUNS:
         return "other"  # "a ~2B cut for Gemma 2 9B": a change of a size
-    if words[:1] and words[0] in DIFFERENCE_WORDS and words[1:2] and words[1] in PARAMETER_WORDS:
+    if first in DIFFERENCE_WORDS and words[1:2] and words[1] in PARAMETER_WORDS:
         return "other"  # "18M fewer parameters than X": a difference of two sizes
-    if words[:1] in (["additional"], ["extra"]) and _ADDED_AGAINST.match(text, end):
+    if first in _ADDED and _ADDED_AGAINST.match(text, end):
         return "other"  # "8M additional parameters compared to the baseline": a difference
+    if first and text.startswith("-", end) and _is_glued_count(first):
+        return "other"  # "our 1M-budget variant", "a 5M-image set": the glued noun is counted
     for index, word in enumerate(words):
         if word in PARAMETER_WORDS:
             return "parameters"
