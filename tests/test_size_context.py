@@ -233,3 +233,41 @@ PLAIN_COUNT_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), PLAIN_COUNT_CLASS)
 def test_a_plain_number_of_parameters_is_a_size(text: str, expected: list[int]) -> None:
     assert params(text) == expected
+
+
+# A dotted version number glued after a count puts the count inside a name ("FAIR-1M-2.0",
+# a data set's release, t7-143); a range has a scale after its second number; a model's
+# version is written with "v"
+VERSION_NAME_CLASS = [
+    # new
+    ("Extensive experiments on DOTA-1.0, DIOR-R, and FAIR-1M-2.0 demonstrate it.", []),
+    ("Scores of Bench-10M-1.5 rise with scale.", []),
+    # contrast
+    ("We train models of 1B-2.7B parameters.", [1 * B, 2700 * M]),
+    ("We release Foo-7B-v1.5, a model tuned for chat.", [7 * B]),
+    ("Our 7B-A1.5B model is sparse.", [1500 * M, 7 * B]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), VERSION_NAME_CLASS)
+def test_a_count_before_a_version_number_is_part_of_a_name(text: str, expected: list[int]) -> None:
+    assert params(text) == expected
+
+
+# A power of ten right before "parameters" is a plain count ("about 10^5 parameters",
+# t7-150), with its factor when it has one; elsewhere a power of ten counts steps or data
+POWER_COUNT_CLASS = [
+    # new
+    ("We use a lightweight MLP encoder with about 10^5 parameters.", [100 * K]),
+    ("A tiny net of $1.2 \\times 10^{6}$ trainable parameters.", [1200 * K]),
+    ("The probe has 2x10^4 parameters.", [20 * K]),
+    # contrast
+    ("We sweep 10^5 steps with 7B parameters.", [7 * B]),
+    ("The loss scales as N^5 in the parameters.", []),
+    ("An encoder with 10^2 parameters.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), POWER_COUNT_CLASS)
+def test_a_power_of_ten_of_parameters_is_a_size(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

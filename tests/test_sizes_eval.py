@@ -290,8 +290,11 @@ def test_tune5_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
 # then): sizes 0.974 / 1.000 (tp 37, fp 1), own sizes 0.970 / 0.970. A third batch, t7-101 ..
 # t7-127 (27 abstracts of 2026-03-09, committed in 002cde8 before the extractor ran on them),
 # measured once with the code tuned on the first two (4cfe85a): sizes 0.929 / 0.963 (tp 26,
-# fp 2, fn 1), own sizes 0.885 / 0.958. Tuned on since: all 127, sizes 1.000 / 1.000, own
-# sizes 0.991 / 0.959. The floors hold the tuned level within about one item.
+# fp 2, fn 1), own sizes 0.885 / 0.958. A fourth batch, t7-128 .. t7-158 (31 abstracts of
+# 2026-03-10, committed in 51951d9 before the extractor ran on them), measured once with the
+# code tuned on the first three (b60d893): sizes 0.958 / 0.958 (tp 23, fp 1, fn 1), own sizes
+# 0.952 / 0.952. Tuned on since: all 158, sizes 1.000 / 1.000, own sizes 0.993 / 0.958. The
+# floors hold the tuned level within about one item.
 TUNE7_MIN_PRECISION = 0.98
 TUNE7_MIN_RECALL = 0.98
 TUNE7_MIN_OWN_PRECISION = 0.98
@@ -301,7 +304,7 @@ TUNE7_MIN_OWN_RECALL = 0.92
 def test_tune7_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
     _holds_tuned_level(
         "tune7",
-        127,
+        158,
         (TUNE7_MIN_PRECISION, TUNE7_MIN_RECALL),
         (TUNE7_MIN_OWN_PRECISION, TUNE7_MIN_OWN_RECALL),
     )

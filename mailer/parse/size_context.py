@@ -80,6 +80,9 @@ _ADDED_AGAINST = re.compile(
     r" (?:additional|extra) param(?:eter)?s (?:compared (?:to|with)|relative to|over"
     r"|versus|vs\.?|than|in comparison (?:to|with))\b"
 )
+# "FAIR-1M-2.0", "X-10M-1.5": a dotted version number glued after a count makes it a part of
+# a name (of a release), not a size; a range ("1B-2.7B") has a scale after its second number
+_VERSION_AFTER = re.compile(r"-[0-9]+(?:\.[0-9]+)+(?![0-9A-Za-z%])")
 # "LLMs such as OPT-66B", "models like Llama-3-70B": a name given as an example of models
 # (up to three names listed before it), matched on the lowered text before the name
 _MODEL_EXAMPLE = re.compile(
@@ -144,15 +147,8 @@ def verdict_after(text: str, end: int) -> Verdict | None:
     if qualifiers is not None:  # "140B Slovene, English and Croatian tokens"
         return verdict_after(text, qualifiers.end())
     words = words_after(text, end)
-    first = words[0] if words else ""
-    if first in CHANGE_NOUNS:
-        return "other"  # "a ~2B cut for Gemma 2 9B": a change of a size
-    if first in DIFFERENCE_WORDS and words[1:2] and words[1] in PARAMETER_WORDS:
-        return "other"  # "18M fewer parameters than X": a difference of two sizes
-    if first in _ADDED and _ADDED_AGAINST.match(text, end):
-        return "other"  # "8M additional parameters compared to the baseline": a difference
-    if first and text.startswith("-", end) and _is_glued_count(first):
-        return "other"  # "our 1M-budget variant", "a 5M-image set": the glued noun is counted
+    if words and _first_word_says_other(text, end, words):
+        return "other"
     for index, word in enumerate(words):
         if word in PARAMETER_WORDS:
             return "parameters"
@@ -172,6 +168,23 @@ def verdict_after(text: str, end: int) -> Verdict | None:
         if word in _STOP_WORDS or (not word.isalpha() and any(ch.isdigit() for ch in word)):
             return None
     return None
+
+
+def _first_word_says_other(text: str, end: int, words: list[str]) -> bool:
+    """Whether the first word after a size makes it no size: a change or a difference of
+    sizes, or a hyphen gluing it to what it counts or to a version of a name."""
+    first = words[0]
+    if first in CHANGE_NOUNS:
+        return True  # "a ~2B cut for Gemma 2 9B": a change of a size
+    if first in DIFFERENCE_WORDS and words[1:2] and words[1] in PARAMETER_WORDS:
+        return True  # "18M fewer parameters than X": a difference of two sizes
+    if first in _ADDED and _ADDED_AGAINST.match(text, end):
+        return True  # "8M additional parameters compared to the baseline": a difference
+    if text.startswith("-", end):
+        # "our 1M-budget variant", "a 5M-image set": the glued noun is counted;
+        # "FAIR-1M-2.0": a version of a name the number is inside of
+        return _is_glued_count(first) or _VERSION_AFTER.match(text, end) is not None
+    return False
 
 
 def _is_glued_count(word: str) -> bool:

@@ -89,6 +89,14 @@ _PLAIN_COUNT = re.compile(
     r"(?<![\w.,$%/^-])(?P<number>[0-9]{1,3}(?:,[0-9]{3})+|[1-9][0-9]+) "
     r"(?:(?:trainable|learnable|learned|tunable|trained|free|total) )?$"
 )
+# "about 10^5 parameters", "$1.2 \\times 10^{6}$ trainable parameters": a power of ten (with
+# its factor) right before "parameters" is a plain count too
+_POWER_COUNT = re.compile(
+    r"(?<![\w.^])\$?(?:(?P<factor>[0-9]{1,3}(?:\.[0-9]+)?) ?(?:\\times|×|x) ?)?"
+    r"10 ?\^ ?\{?(?P<exponent>[0-9]{1,2})\}?\$? "
+    r"(?:(?:trainable|learnable|learned|tunable|trained|free|total) )?$"
+)
+_POWER_REACH = 40  # characters before "param" a power of ten, its factor and a word can take
 _PARAMETERS = re.compile(r"param(?:eter)?s\b")
 _LOWER_SCALES = {"m": 10**6, "k": 10**3}
 
@@ -233,7 +241,20 @@ def _lower_scaled(text: str) -> Iterator[Mention]:
             if plain is not None:  # "552 learnable parameters": a plain count
                 number = int(plain["number"].replace(",", ""))
                 yield Mention(plain.start(), plain.end("number"), number, "plain", 1)
+            elif "^" in text[max(0, position - _POWER_REACH) : position]:
+                yield from _power_count(text, position)
         position = text.find("param", position + 5)
+
+
+def _power_count(text: str, position: int) -> Iterator[Mention]:
+    """ "about 10^5 parameters": the power of ten (times its factor) ending before `position`."""
+    power = _POWER_COUNT.search(text, max(0, position - _POWER_REACH), position)
+    if power is None:
+        return
+    factor = power["factor"] or "1"
+    params = _to_params(factor, 10 ** int(power["exponent"]))
+    if params is not None:
+        yield Mention(power.start(), power.end("exponent"), params, "plain", 1)
 
 
 def _with_bare_numbers(text: str, mentions: list[Mention]) -> list[Mention]:
