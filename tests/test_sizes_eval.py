@@ -293,8 +293,11 @@ def test_tune5_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
 # fp 2, fn 1), own sizes 0.885 / 0.958. A fourth batch, t7-128 .. t7-158 (31 abstracts of
 # 2026-03-10, committed in 51951d9 before the extractor ran on them), measured once with the
 # code tuned on the first three (b60d893): sizes 0.958 / 0.958 (tp 23, fp 1, fn 1), own sizes
-# 0.952 / 0.952. Tuned on since: all 158, sizes 1.000 / 1.000, own sizes 0.993 / 0.958. The
-# floors hold the tuned level within about one item.
+# 0.952 / 0.952. Tuned on since: all 158, sizes 1.000 / 1.000, own sizes 0.993 / 0.958. A
+# fifth batch, t7-159 .. t7-173 (15 abstracts of 2026-03-11, committed in 75e7b94 before the
+# extractor ran on them), measured once with that code (fc2a593): sizes 1.000 / 1.000, own
+# sizes 1.000 / 0.889 (one role); no change made. All 173: sizes 1.000 / 1.000, own sizes
+# 0.993 / 0.954. The floors hold that level within about one item.
 TUNE7_MIN_PRECISION = 0.98
 TUNE7_MIN_RECALL = 0.98
 TUNE7_MIN_OWN_PRECISION = 0.98
@@ -304,7 +307,7 @@ TUNE7_MIN_OWN_RECALL = 0.92
 def test_tune7_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
     _holds_tuned_level(
         "tune7",
-        158,
+        173,
         (TUNE7_MIN_PRECISION, TUNE7_MIN_RECALL),
         (TUNE7_MIN_OWN_PRECISION, TUNE7_MIN_OWN_RECALL),
     )
