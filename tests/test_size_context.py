@@ -271,3 +271,42 @@ POWER_COUNT_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), POWER_COUNT_CLASS)
 def test_a_power_of_ten_of_parameters_is_a_size(text: str, expected: list[int]) -> None:
     assert params(text) == expected
+
+
+# A rate unit after a count makes it a throughput, not a size: "500M SPS" (steps per
+# second, t7-180), frames, tokens and queries per second; a size's own rate stays apart
+RATE_CLASS = [
+    # new
+    (
+        "PokeJAX, the first GPU-parallel battle simulator (500M SPS random action, 15.2M SPS PPO)",
+        [],
+    ),
+    ("The engine reaches 1.2B SPS on one GPU.", []),
+    ("The serving stack sustains 2B TPS across the cluster.", []),
+    # contrast
+    ("Our 7B model runs at 40 TPS.", [7 * B]),
+    ("At 200M parameters, the simulator overhead is below 4%.", [200 * M]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), RATE_CLASS)
+def test_a_count_of_a_rate_is_no_size(text: str, expected: list[int]) -> None:
+    assert params(text) == expected
+
+
+# "4--12B": a TeX en dash written as two hyphens joins a range like "-" and "–" do (t7-185);
+# a name before it still keeps its number ("Llama 2--7B" is 7B)
+TEX_DASH_RANGE_CLASS = [
+    # new
+    ("Instruction-tuned LLMs at 4--12B parameters achieve competitive scores.", [4 * B, 12 * B]),
+    ("We train models of 1--7B parameters.", [1 * B, 7 * B]),
+    # contrast
+    ("We train models of 1-7B parameters.", [1 * B, 7 * B]),
+    ("Small transformers (3.5M--86M parameters) are trained.", [3500 * K, 86 * M]),
+    ("We compare Llama 2--7B and others.", [7 * B]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TEX_DASH_RANGE_CLASS)
+def test_a_tex_dash_joins_a_range(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

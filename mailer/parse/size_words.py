@@ -217,6 +217,10 @@ NON_PARAMETER_WORDS: frozenset[str] = frozenset(
         "flop",
         "flops",
         "pflops",
+        "sps",  # rates: "500M SPS" (steps per second), frames, tokens, queries per second
+        "fps",
+        "tps",
+        "qps",
         "dollar",
         "dollars",
         "usd",

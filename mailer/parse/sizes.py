@@ -58,7 +58,7 @@ _ROLE_RANK = {"compared": 0, "unknown": 1, "own": 2}
 # "8BrightarrowMinistral" or "8B$\\rightarrow$Ministral": an arrow between two names
 _ARROW = re.compile(r"\$?\\?(?:long)?(?:right|left|Right|Left)arrow\$?")
 _JOINER = re.compile(
-    r"\s?,\s?(?:and |or )?|-?\s(?:and|or|to|vs\.?|versus)\s|\s?[-–/]\s?"
+    r"\s?,\s?(?:and |or )?|-?\s(?:and|or|to|vs\.?|versus)\s|\s?(?:--|[-–/])\s?"
     r"|\s(?:to|and|or)\s(?:over|about|around|nearly|almost|roughly|more than|up to)\s"
 )
 # A size, one qualifying word, then the next: "82B English, 20B Chinese and 5B code tokens"
