@@ -310,3 +310,21 @@ TEX_DASH_RANGE_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), TEX_DASH_RANGE_CLASS)
 def test_a_tex_dash_joins_a_range(text: str, expected: list[int]) -> None:
     assert params(text) == expected
+
+
+# "X-only" after a singular data word belongs to that modifier: "a 70M text-only encoder" is
+# a size (t7-211); a plural data word still heads its phrase ("10M text-only documents")
+DATA_ONLY_MODIFIER_CLASS = [
+    # new
+    ("We distil it into a 70M text-only encoder.", [70 * M]),
+    ("A 125M image-only encoder is trained.", [125 * M]),
+    # contrast
+    ("It is trained on 10M text-only documents.", []),
+    ("We collect 2M images only for pretraining.", []),
+    ("We distil it into a 70M text encoder.", [70 * M]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DATA_ONLY_MODIFIER_CLASS)
+def test_a_data_word_with_only_modifies_the_model_noun(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

@@ -300,18 +300,22 @@ def test_tune5_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
 # abstracts of 2026-03-12, committed in 979c8d3 before the extractor ran on them), measured
 # once with that code: sizes 0.962 / 0.962 (tp 25, fp 1, fn 1), own sizes 0.840 / 0.955 (three
 # of its four false own sizes are roles). Tuned on since: all 199, sizes 1.000 / 1.000, own
-# sizes 0.976 / 0.960 (the four false own sizes are roles, tune6's). The floors hold that
-# level within about one item.
+# sizes 0.976 / 0.960 (the four false own sizes are roles, tune6's). A seventh batch, t7-200
+# .. t7-222 (23 abstracts of 2026-03-15, committed in 90981ab before the extractor ran on
+# them), measured once with that code (e4a4976): sizes 0.939 / 0.969 (tp 31, fp 2, fn 1), own
+# sizes 0.852 / 0.920. Tuned on since: all 222, sizes 0.991 / 1.000 (t7-219's "A2Z-10M+" and
+# "1 million ABC CAD models" left), own sizes 0.960 / 0.960. The floors hold that level
+# within about one item.
 TUNE7_MIN_PRECISION = 0.98
 TUNE7_MIN_RECALL = 0.98
-TUNE7_MIN_OWN_PRECISION = 0.96
+TUNE7_MIN_OWN_PRECISION = 0.95
 TUNE7_MIN_OWN_RECALL = 0.92
 
 
 def test_tune7_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:
     _holds_tuned_level(
         "tune7",
-        199,
+        222,
         (TUNE7_MIN_PRECISION, TUNE7_MIN_RECALL),
         (TUNE7_MIN_OWN_PRECISION, TUNE7_MIN_OWN_RECALL),
     )

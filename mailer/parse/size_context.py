@@ -201,7 +201,10 @@ def _leads_to_model_noun(words: list[str], start: int) -> bool:
     them is a modifier of that noun ("1.3B video generative models"), while a plural one
     heads its own phrase ("0.1M dollars large language models" counts dollars). A data word,
     a plural noun, a preposition or a number first means the data word was the head ("video
-    clips", "text captions for models")."""
+    clips", "text captions for models"). "only" right after the data word belongs to it: "a
+    70M text-only encoder" is a size."""
+    if words[start : start + 1] == ["only"]:
+        start += 1  # "text-only", "image-only": the data word with "only" is one modifier
     for word in words[start:]:
         if word in PARAMETER_WORDS or (word in MODEL_WORDS and word not in WEAK_MODEL_WORDS):
             return True
