@@ -36,7 +36,7 @@ _ANY_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _SIZE_MODULES = (
     *("size_words", "size_scan", "size_role_words", "size_role_text", "size_role_clauses"),
     *("size_role_cues", "size_role_sides"),
-    *("size_role_walk", "size_roles", "sizes"),
+    *("size_role_walk", "size_roles", "size_context", "size_mentions", "sizes"),
 )
 
 

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import mailer.parse.sizes as sizes
+import mailer.parse.size_mentions as mentions
+from mailer.parse.size_context import CLAUSE_END
 from mailer.parse.size_roles import sentence_ends
 from mailer.parse.size_scan import (
     ASCII_FOLDING_CHARS,
@@ -24,7 +25,7 @@ from mailer.parse.size_scan import (
     scan_windows,
     unglue_times,
 )
-from mailer.parse.sizes import _CLAUSE_END, extract_sizes
+from mailer.parse.sizes import extract_sizes
 
 pytestmark = pytest.mark.slow  # thousands of generated texts against the plain patterns
 
@@ -101,7 +102,7 @@ def test_scale_word_triggers_are_the_regex_matches(lower: str) -> None:
 )
 def test_clause_ends_are_the_plain_pattern(window: str) -> None:
     plain = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[—–]\s")
-    assert [m.span() for m in _CLAUSE_END.finditer(window)] == [
+    assert [m.span() for m in CLAUSE_END.finditer(window)] == [
         m.span() for m in plain.finditer(window)
     ]
 
@@ -181,12 +182,12 @@ def test_size_windows_find_what_the_whole_text_scan_finds(text: str) -> None:
     have reached it; the matches stay those of the plain scan of the text."""
     compact: list[re.Match[str]] = []
     spaced: list[re.Match[str]] = []
-    for trigger in sizes._DIGIT_TRIGGER.finditer(text):
+    for trigger in mentions.DIGIT_TRIGGER.finditer(text):
         (compact if trigger["compact"] is not None else spaced).append(trigger)
-    found = scan_windows(sizes._COMPACT, compact, text, 3, sizes._COMPACT_INSIDE)
-    assert [m.span() for m in found] == [m.span() for m in sizes._COMPACT.finditer(text)]
-    found = scan_windows(sizes._SPACED, spaced, text, 3, sizes._SPACED_INSIDE)
-    assert [m.span() for m in found] == [m.span() for m in sizes._SPACED.finditer(text)]
-    glued = sizes._glued_triggers(text, compact)  # only "B" triggers written against a word
-    found = scan_windows(sizes._GLUED, glued, text, 1, sizes._GLUED_INSIDE)
-    assert [m.span() for m in found] == [m.span() for m in sizes._GLUED.finditer(text)]
+    found = scan_windows(mentions._COMPACT, compact, text, 3, mentions._COMPACT_INSIDE)
+    assert [m.span() for m in found] == [m.span() for m in mentions._COMPACT.finditer(text)]
+    found = scan_windows(mentions._SPACED, spaced, text, 3, mentions._SPACED_INSIDE)
+    assert [m.span() for m in found] == [m.span() for m in mentions._SPACED.finditer(text)]
+    glued = mentions._glued_triggers(text, compact)  # only "B" triggers written against a word
+    found = scan_windows(mentions._GLUED, glued, text, 1, mentions._GLUED_INSIDE)
+    assert [m.span() for m in found] == [m.span() for m in mentions._GLUED.finditer(text)]
