@@ -16,14 +16,19 @@ from collections.abc import Sequence
 from mailer.parse.size_role_text import WORD, has_digit
 from mailer.parse.size_role_words import CLAUSE_STARTS, LIST_JOINERS, SUBORDINATORS
 
+# A consequence opens a clause of its own: "Training a 175B model costs millions, so we
+# train a 1B model" (the authors speak of the 1B model only)
+_CONSEQUENCE_WORDS = frozenset({"so", "thus", "hence", "therefore"})
+
 
 def clause_after(raw_after: Sequence[str]) -> list[str]:
     """The words after a size up to a new clause, lowered: in "Existing methods fine-tune
-    X-13B, whereas we adapt a 1B model" the authors do not speak of X-13B."""
+    X-13B, whereas we adapt a 1B model" and "Training a 175B model costs millions, so we
+    train a 1B model" the authors do not speak of X-13B or the 175B model."""
     words = []
     for word in raw_after:
         lower = word.lower()
-        if lower in CLAUSE_STARTS or lower == "which":
+        if lower in CLAUSE_STARTS or lower == "which" or lower in _CONSEQUENCE_WORDS:
             break
         words.append(lower)
     return words

@@ -16,6 +16,7 @@ from functools import cached_property
 from itertools import accumulate, pairwise
 
 import mailer.parse.size_scan as size_scan
+from mailer.parse.size_role_scope import FUTURE_WORDS
 from mailer.parse.size_role_words import (
     ATTAIN_VERBS,
     BACKGROUND_ADJECTIVES,
@@ -84,6 +85,7 @@ DECIDING_WORDS = (
     | COMPARE_TO_LEADS
     | COST_WORDS
     | EXAMPLE_NOUNS
+    | FUTURE_WORDS
     | {"lead", "such"}
 )
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from mailer.core.models import SizeRole
 from mailer.parse.size_role_cues import is_attack_target
+from mailer.parse.size_role_scope import is_belief_than
 from mailer.parse.size_role_sides import is_finding, is_own_side, is_studied_pair
 from mailer.parse.size_role_text import has_digit, is_margin
 from mailer.parse.size_role_words import (
@@ -66,6 +67,7 @@ def role_from_words_before(
     own_names: frozenset[str] = frozenset(),
     budget: bool = False,
     base: bool = False,
+    cost_claim: bool = False,
 ) -> SizeRole | None:
     """The nearest cue before the size decides: a comparison, or the authors speaking (or
     a name they introduced). "other 7B models" are peers of the paper's own 7B model.
@@ -87,12 +89,14 @@ def role_from_words_before(
             if word in OWN_BEFORE or word in own_names:
                 return "own"
             scoped = scoped or _ends_object(before, raw_before, index)
-            role = _comparison_role(before, raw_before, index, own_names, budget, scoped, base)
+            role = _comparison_role(
+                before, raw_before, index, own_names, budget, scoped, base, cost_claim
+            )
             if role is not None:
                 return role
             if word in CLAUSE_STARTS:
                 return None
-            role = _cue_role(before, raw_before, index, budget, scoped, base)
+            role = _cue_role(before, raw_before, index, budget, scoped, base, cost_claim)
             if role is not None:
                 return role
         raw = raw_before[index]
@@ -128,6 +132,7 @@ def _comparison_role(
     budget: bool,
     scoped: bool,
     base: bool = False,
+    cost_claim: bool = False,
 ) -> SizeRole | None:
     """The role a comparison word at before[index] gives ("outperforms", "as accurate as"),
     or one the authors' improving verb gives; None when it gives none."""
@@ -137,6 +142,7 @@ def _comparison_role(
         and not scoped
         and not _is_without_object(raw_before, index)
         and not _is_bound_of_one(before, index)
+        and not is_belief_than(before, index)  # "smaller models than previously thought"
     ):
         if word in STUDY_COMPARISONS and is_studied_pair(before, index, own_names):
             return "own"  # "This study evaluated X versus Y-8B": both sides are studied
@@ -144,7 +150,11 @@ def _comparison_role(
             return "own"  # "attack success rates ... against X-7B": the model attacked
         if is_finding(before, raw_before, index, own_names):
             return "own"  # "Our results show that X-13B is weaker than Y-7B"
-        return "own" if is_own_side(before, raw_before, index, budget, base) else "compared"
+        return (
+            "own"
+            if is_own_side(before, raw_before, index, budget, base, cost_claim)
+            else "compared"
+        )
     if (
         word == "as"
         and index > 1
@@ -154,7 +164,11 @@ def _comparison_role(
     ):
         # "as accurate as a 70B model" (not "as small as 8B"; "as the unquantized X-13B" is
         # the paper's own start)
-        return "own" if is_own_side(before, raw_before, index, budget, base) else "compared"
+        return (
+            "own"
+            if is_own_side(before, raw_before, index, budget, base, cost_claim)
+            else "compared"
+        )
     if (
         word in IMPROVE_VERBS
         and len(before) - index <= 3
@@ -171,6 +185,7 @@ def _cue_role(
     budget: bool,
     scoped: bool,
     base: bool = False,
+    cost_claim: bool = False,
 ) -> SizeRole | None:
     """The role the other cue words at before[index] give: background adjectives, "the
     performance of", the authors creating, "over"/"to"/"with" comparing, distillation's
@@ -192,7 +207,11 @@ def _cue_role(
         return "own"  # "we compare with X-175B and train a 1B model"
     previous = before[index - 1] if index > 0 else ""
     if _compares_with_object(before, index, previous, scoped):
-        return "own" if is_own_side(before, raw_before, index, budget, base) else "compared"
+        return (
+            "own"
+            if is_own_side(before, raw_before, index, budget, base, cost_claim)
+            else "compared"
+        )
     if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
         return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
     if word == "by" and (previous in SOURCE_PARTICIPLES or previous in JUDGE_PARTICIPLES):

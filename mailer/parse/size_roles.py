@@ -66,6 +66,7 @@ from mailer.parse.size_role_cues import (
     weak_cue_near,
     words_after,
 )
+from mailer.parse.size_role_scope import COST_CLAIM_WORDS, FUTURE_WORDS, is_left_to_future_work
 from mailer.parse.size_role_text import (
     DECIDING_WORDS,
     WORD,
@@ -99,6 +100,7 @@ _OPENING = "([{\"'“"
 _CLOSING = ")]}\"'”,;:.!?"
 _WINDOW_CHARS = 600  # of a sentence, each side of a size: more than any cue is away
 _MAKE_OR_SELECT = CREATE_VERBS | SELECT_VERBS
+_FUTURE_REACH = 12  # words after a size: "(X-70B) is left to future work"
 
 
 def role_of(
@@ -148,6 +150,10 @@ def role_of(
         before, raw_before = before[:-range_words], raw_before[:-range_words]
 
     def read(own_names: frozenset[str]) -> SizeRole:
+        if not FUTURE_WORDS.isdisjoint(words.lower) and is_left_to_future_work(
+            before, [w.lower() for w in raw_after[:_FUTURE_REACH]]
+        ):
+            return "unknown"  # "the same recipe on X-70B is left to future work"
         if is_threshold(text, start, before):
             # a bound on the models the authors make, select or study is their own set:
             # "We select open models with fewer than 10B parameters"
@@ -164,6 +170,7 @@ def role_of(
             own_names,
             _is_budget(after),
             not BASE_WORDS.isdisjoint(after[:2]),  # "X-8B (pretrained) base model"
+            not COST_CLAIM_WORDS.isdisjoint(words.lower),  # "... trains 20x faster"
         )
         if role is not None:
             return role

@@ -1,0 +1,74 @@
+"""What a cue's words reach, and what they say of no model at all: a clause that leaves a
+size's run to future work, a "than" of a belief rather than of a model ("smaller models than
+previously thought"), a second object of one comparison that carries its own margin
+("surpassing X by +7.0 and Y-7B by +10.7"). Used by `size_roles` and `size_role_walk`.
+
+Pure: words in, a verdict out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+
+__all__ = ["COST_CLAIM_WORDS", "FUTURE_WORDS", "is_belief_than", "is_left_to_future_work"]
+
+# A sentence claiming what a method costs: "our method trains 20x faster", "uses 90% less
+# memory" (a cost is compared on one model: a method run on a model is then the testbed)
+COST_CLAIM_WORDS: frozenset[str] = frozenset(
+    {"faster", "slower", "memory", "cheaper", "speedup", "speed-up", "latency", "throughput"}
+    | {"flops", "gpu-hours", "storage", "footprint", "wall-clock", "compute"}
+)
+
+# "left to future work", "remains future research": runs the paper did not do
+FUTURE_WORDS: frozenset[str] = frozenset({"future"})
+_FUTURE_NOUNS = frozenset({"work", "works", "research", "studies", "study", "investigation"})
+_LEAVE_WORDS = frozenset({"leave", "leaves", "left", "leaving", "remain", "remains", "defer"})
+_CLAUSE_JOINERS = frozenset({"and", "but", "while", "whereas"})
+
+
+def is_left_to_future_work(before: Sequence[str], after: Sequence[str]) -> bool:
+    """Whether the size's clause leaves it to future work: "the same recipe on X-70B is left
+    to future work", "we leave scaling to 70B for future research" (not the 7B model of "We
+    train a 7B model and leave the 70B run to future work", whose clause ends at "and").
+    `before`/`after`: the sentence's words before and after the size, lowered."""
+    clause = _back_to_joiner(before) + _up_to_joiner(after)
+    if _LEAVE_WORDS.isdisjoint(clause):
+        return False
+    return any(
+        word in FUTURE_WORDS and following in _FUTURE_NOUNS for word, following in pairwise(clause)
+    )
+
+
+def _back_to_joiner(before: Sequence[str]) -> list[str]:
+    for index in range(len(before) - 1, -1, -1):
+        if before[index] in _CLAUSE_JOINERS:
+            return list(before[index + 1 :])
+    return list(before)
+
+
+def _up_to_joiner(after: Sequence[str]) -> list[str]:
+    for index, word in enumerate(after):
+        if word in _CLAUSE_JOINERS:
+            return list(after[:index])
+    return list(after)
+
+
+# "smaller models than previously thought", "more often than expected": "than" compares with
+# a belief or a past, not with a model
+_BELIEF_WORDS = frozenset(
+    {"previously", "thought", "expected", "assumed", "believed", "reported", "anticipated"}
+    | {"before", "ever", "usual", "commonly", "widely", "generally", "once", "often"}
+)
+
+
+def is_belief_than(before: Sequence[str], index: int) -> bool:
+    """Whether the "than" at before[index] compares with a belief or a past, not a model:
+    "present in smaller models than previously thought, starting from 1B" (not "than
+    previously reported 7B models", where the belief words describe the model after them)."""
+    if before[index] != "than":
+        return False
+    after_belief = index + 1
+    while after_belief < len(before) and before[after_belief] in _BELIEF_WORDS:
+        after_belief += 1
+    return index + 1 < after_belief < len(before)

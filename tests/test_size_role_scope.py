@@ -1,0 +1,121 @@
+"""What a cue's words reach (issue 12, own sizes on unseen text, tune8): a consequence
+opens a clause of its own, a run left to future work is no run of the paper's, a method run
+on a model the paper beats is a baseline setting unless a cost is compared on that model,
+a "than" of a belief compares with no model. Table-driven: each class has rows that fail
+without the rule and contrast rows that keep the other verdicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailer.parse.sizes import extract_sizes
+
+B = 10**9
+M = 10**6
+
+
+def roles(text: str) -> dict[int, str]:
+    return {size.params: size.role for size in extract_sizes(text)}
+
+
+# "so", "thus", "hence", "therefore" open a clause of their own: the authors speaking after
+# one do not speak of the size before it.
+CONSEQUENCE_CLASS = [
+    (
+        "Training a 175B model costs millions, so we train a 1B model.",
+        {175 * B: "compared", 1 * B: "own"},
+    ),
+    (
+        "Serving a 70B model is prohibitively expensive, hence we distill it into our 3B model.",
+        {70 * B: "compared", 3 * B: "own"},
+    ),
+    # contrast: the authors speak before the size, or of it in the same clause
+    ("Our 7B model is small, so it runs on a phone.", {7 * B: "own"}),
+    ("We train a 1B model, so training costs stay low.", {1 * B: "own"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CONSEQUENCE_CLASS)
+def test_a_consequence_opens_a_clause_of_its_own(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected
+
+
+# A run the paper leaves to future work is not among its experiments: unknown, never own.
+FUTURE_WORK_CLASS = [
+    (
+        "We train a 7B model. The same recipe on Llama-3-70B is left to future work.",
+        {7 * B: "own", 70 * B: "unknown"},
+    ),
+    (
+        "We train a 7B model and leave the 70B run to future work.",
+        {7 * B: "own", 70 * B: "unknown"},
+    ),
+    ("Scaling our method to 405B models remains future research.", {405 * B: "unknown"}),
+    # contrast: future work that leaves nothing undone, a 7B run done before "and"
+    ("Our 7B model paves the way for future work.", {7 * B: "own"}),
+    ("We release our 13B model to support future research.", {13 * B: "own"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FUTURE_WORK_CLASS)
+def test_a_run_left_to_future_work_is_not_the_papers(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected
+
+
+# A method run on a model that the paper beats or sets beside its own ("outperforms full
+# fine-tuning of X-70B") is a baseline setting of another model; when the sentence compares
+# a cost, the cost is measured on one model, the paper's testbed. "full" qualifying a method
+# ("full fine-tuning") does not make the model the paper's start, as "the full 3.3B model" does.
+METHOD_SETTING_CLASS = [
+    (
+        "LoRA-X outperforms full fine-tuning of Llama-2-70B on GSM8K.",
+        {70 * B: "compared"},
+    ),
+    (
+        "We propose LoRA-X and compare it with full fine-tuning of a 34B Code Llama.",
+        {34 * B: "compared"},
+    ),
+    (
+        "Our adapter matches standard fine-tuning of Llama-2-13B on every task.",
+        {13 * B: "compared"},
+    ),
+    # contrast: a cost compared on the testbed, "full" on the model itself
+    (
+        "Relative to full fine-tuning of Gemma-2-9B, our method trains 20x faster.",
+        {9 * B: "own"},
+    ),
+    (
+        "Compared with standard fine-tuning of Llama-2-13B, our adapter uses 90% less memory.",
+        {13 * B: "own"},
+    ),
+    ("Our pruned model is 2x faster than the full 3.3B model.", {int(3.3 * B): "own"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), METHOD_SETTING_CLASS)
+def test_a_method_run_on_a_beaten_model_is_a_baseline_setting(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected
+
+
+# "than previously thought", "than expected": the comparison is with a belief, not a model.
+BELIEF_THAN_CLASS = [
+    (
+        "We show that implicit planning is present in smaller models than previously thought,"
+        " starting from 1B parameters.",
+        {1 * B: "own"},
+    ),
+    ("We find the skill emerges earlier than expected, in our 350M model.", {350 * M: "own"}),
+    # contrast: "than" before a model
+    ("Our 1B model is more accurate than Llama-2-7B.", {1 * B: "own", 7 * B: "compared"}),
+    (
+        "Our 1B model scores higher than previously reported 7B models.",
+        {1 * B: "own", 7 * B: "compared"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BELIEF_THAN_CLASS)
+def test_a_than_of_a_belief_compares_with_no_model(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected
