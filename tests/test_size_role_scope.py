@@ -119,3 +119,32 @@ BELIEF_THAN_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), BELIEF_THAN_CLASS)
 def test_a_than_of_a_belief_compares_with_no_model(text: str, expected: dict[int, str]) -> None:
     assert roles(text) == expected
+
+
+# A margin ("by 3 points") ends a comparison's object, unless "and"/"or" joins another
+# object of the same comparison with only names between: "surpassing X by +7.0 and Y-7B by
+# +10.7" compares with Y-7B too; a new verb after "and" is a new clause.
+NEXT_OBJECT_CLASS = [
+    (
+        "On ReasonSeg, GenSeg-R1-4B reaches 68.4% mIoU, surpassing Seg-Zero-7B by +7.0 and"
+        " Seg-R1-7B by +10.7 points.",
+        {4 * B: "own", 7 * B: "compared"},
+    ),
+    (
+        "Our method beats PPO by 4 points and Llama-2-13B by 2 points.",
+        {13 * B: "compared"},
+    ),
+    # contrast: a new verb after the margin's "and", a setting after the margin
+    (
+        "Our method outperforms baselines by 4% and leads to the first 3B model with this skill.",
+        {3 * B: "own"},
+    ),
+    ("Our method beats PPO by 4 points on Llama-2-13B.", {13 * B: "own"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NEXT_OBJECT_CLASS)
+def test_a_second_object_after_a_margin_is_still_compared(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from mailer.parse.size_role_data_words import (
+    DATA_NOUNS,
+    DATA_VERB_STEMS,
+    DATA_VERBS,
+    SOURCE_PARTICIPLES,
+    USE_VERBS,
+)
 from mailer.parse.size_role_text import TextCues, has_digit, has_pair
 from mailer.parse.size_role_words import (
     CLAUSE_STARTS,
@@ -17,9 +24,6 @@ from mailer.parse.size_role_words import (
     COMPARE_BEFORE,
     COST_WORDS,
     CREATE_VERBS,
-    DATA_NOUNS,
-    DATA_VERB_STEMS,
-    DATA_VERBS,
     EXAMPLE_NOUNS,
     FIELD_WORDS,
     FINDING_VERBS,
@@ -31,10 +35,8 @@ from mailer.parse.size_role_words import (
     OTHERS_WORK_NOUNS,
     OWN_BEFORE,
     SCOPE_END_WORDS,
-    SOURCE_PARTICIPLES,
     THRESHOLD_SIGNS,
     THRESHOLD_WORDS,
-    USE_VERBS,
     WEAK_COMPARE_BEFORE,
 )
 

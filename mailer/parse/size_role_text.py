@@ -16,6 +16,13 @@ from functools import cached_property
 from itertools import accumulate, pairwise
 
 import mailer.parse.size_scan as size_scan
+from mailer.parse.size_role_data_words import (
+    DATA_NOUNS,
+    DATA_VERB_STEMS,
+    DATA_VERBS,
+    JUDGE_PARTICIPLES,
+    SOURCE_PARTICIPLES,
+)
 from mailer.parse.size_role_scope import FUTURE_WORDS
 from mailer.parse.size_role_words import (
     ATTAIN_VERBS,
@@ -25,19 +32,14 @@ from mailer.parse.size_role_words import (
     COMPARE_OVER_LEADS,
     COMPARE_TO_LEADS,
     COST_WORDS,
-    DATA_NOUNS,
-    DATA_VERB_STEMS,
-    DATA_VERBS,
     DISTILL_WORDS,
     EXAMPLE_NOUNS,
     FIELD_WORDS,
     HYPOTHETICAL_WORDS,
-    JUDGE_PARTICIPLES,
     LIST_JOINERS,
     MARGIN_UNITS,
     OWN_BEFORE,
     QUALITY_NOUNS,
-    SOURCE_PARTICIPLES,
     WEAK_COMPARE_BEFORE,
 )
 

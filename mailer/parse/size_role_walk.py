@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from mailer.core.models import SizeRole
 from mailer.parse.size_role_cues import is_attack_target
+from mailer.parse.size_role_data_words import JUDGE_PARTICIPLES, SOURCE_PARTICIPLES
 from mailer.parse.size_role_scope import is_belief_than
 from mailer.parse.size_role_sides import is_finding, is_own_side, is_studied_pair
 from mailer.parse.size_role_text import has_digit, is_margin
@@ -26,15 +27,14 @@ from mailer.parse.size_role_words import (
     CREATE_VERBS,
     DISTILL_WORDS,
     IMPROVE_VERBS,
-    JUDGE_PARTICIPLES,
     LIST_JOINERS,
     MAKE_UP_PARTICIPLES,
+    MARGIN_UNITS,
     MODEL_NOUNS,
     OBJECT_BREAKS,
     OWN_BEFORE,
     QUALITY_NOUNS,
     SCOPE_END_WORDS,
-    SOURCE_PARTICIPLES,
     STUDY_CLAUSE_WORDS,
     STUDY_COMPARISONS,
 )
@@ -118,10 +118,26 @@ def _ends_object(before: Sequence[str], raw_before: Sequence[str], index: int) -
             and not _is_make_up(before, index)
             and not _is_score_owner(before, index)
         )
-        or (word == "by" and following[:1].isdigit())
+        or (
+            word == "by"
+            and following[:1].isdigit()
+            and not _is_next_object(before, raw_before, index)
+        )
         or (word in ("with", "using") and following in ("only", "just", "merely"))
         or _is_testbed(before, raw_before, index)
     )
+
+
+def _is_next_object(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:
+    """Whether the margin "by N" at before[index] is followed by another object of the same
+    comparison, joined to it with only names between: "surpassing X by +7.0 and Y-7B by
+    +10.7" (not "outperform methods by 4% and lead to the first 3B models", a new verb)."""
+    rest = index + 2
+    if rest < len(before) and before[rest] in MARGIN_UNITS:
+        rest += 1
+    if rest >= len(before) or before[rest] not in ("and", "or"):
+        return False
+    return all(w[:1].isupper() or has_digit(w) for w in raw_before[rest + 1 :])
 
 
 def _comparison_role(
