@@ -148,3 +148,51 @@ def test_a_second_object_after_a_margin_is_still_compared(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# "approaching X" sets the paper's model beside X like "rivaling X"; "approaching 10B
+# parameters" right before a size is a bound, like "exceeding".
+APPROACHING_CLASS = [
+    (
+        "MMFineReason-8B even outperforms Qwen3-VL-30B while approaching Qwen3-VL-32B-Thinking.",
+        {8 * B: "own", 30 * B: "compared", 32 * B: "compared"},
+    ),
+    (
+        "Our 1B model, approaching 7B models on MMLU, is released.",
+        {1 * B: "own", 7 * B: "compared"},
+    ),
+    ("Models approaching 100B parameters dominate the leaderboards.", {100 * B: "compared"}),
+    # contrast: a bound on the models the authors train
+    ("We train models approaching 10B parameters.", {10 * B: "own"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), APPROACHING_CLASS)
+def test_approaching_a_model_compares_with_it(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected
+
+
+# A bound word before a range's upper end ("from 51M to over 2B") belongs to the range, one
+# object: no threshold on a class of others' models.
+RANGE_BOUND_CLASS = [
+    (
+        "Our parameterization enables reliable HP transfer across models from 51M to over 2B"
+        " total parameters.",
+        {51 * M: "own", 2 * B: "own"},
+    ),
+    ("We train models from 1B to more than 10B parameters.", {1 * B: "own", 10 * B: "own"}),
+    # contrast: the range of others' models, a bound outside a range
+    (
+        "Unlike prior models ranging from 7B to over 70B, our 1B model runs on phones.",
+        {7 * B: "compared", 70 * B: "compared", 1 * B: "own"},
+    ),
+    (
+        "Our 1B model is evaluated against models with over 10B parameters.",
+        {1 * B: "own", 10 * B: "compared"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), RANGE_BOUND_CLASS)
+def test_a_bound_at_a_ranges_upper_end_is_the_range(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected

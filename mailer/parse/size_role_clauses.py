@@ -113,17 +113,20 @@ _SCALES = {"k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
 _SCALE_WORDS = {"thousand": "k", "million": "m", "billion": "b", "trillion": "t"}
 _AMOUNT = r"(\d+(?:\.\d+)?)[\s-]*([kmbt]|thousand|million|billion|trillion)?\b"
 _JOINER = r"\s*(?:to\s+|-+\s*|–\s*)"
-_RANGE_AFTER = re.compile(rf"\s*{_AMOUNT}{_JOINER}{_AMOUNT}", re.I)
-_RANGE_BEFORE = re.compile(rf"\bfrom\s+{_AMOUNT}{_JOINER}$", re.I)
+# "from 51M to over 2B": a bound word before the upper end is part of the range
+_UPPER_BOUND = r"(?:(?:over|more\s+than|nearly|almost|about|approximately|roughly)\s+)?"
+_RANGE_AFTER = re.compile(rf"\s*{_AMOUNT}{_JOINER}{_UPPER_BOUND}{_AMOUNT}", re.I)
+_RANGE_BEFORE = re.compile(rf"\bfrom\s+{_AMOUNT}{_JOINER}{_UPPER_BOUND}$", re.I)
 
 
 def range_words_before(text: str, start: int, end: int, before: Sequence[str]) -> int:
     """How many of the words before the size belong to an ascending range it is an end of
-    ("from 0.6B to 30B", "from 17M-170M"): "from" before the lower end, "from 0.6B to"
-    before the upper one; 0 when it is no range's end. A range is one object, so "from" is
+    ("from 0.6B to 30B", "from 17M-170M", "from 51M to over 2B"): "from" before the lower
+    end, "from 0.6B to (over)" before the upper one (a bound word there is the range's, no
+    threshold on a class); 0 when it is no range's end. A range is one object, so "from" is
     not where a distillation's data comes from. "from 70B to 8B" goes down: a transfer from
     one model to another, not a range."""
-    if "from" not in before[-3:]:
+    if "from" not in before[-5:]:
         return 0  # most sizes: no range to read
     if before[-1:] == ["from"]:
         opened = _RANGE_AFTER.match(text, start, min(len(text), end + 40))

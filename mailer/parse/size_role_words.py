@@ -39,6 +39,7 @@ COMPARE_BEFORE: frozenset[str] = frozenset(
         "par",
         "exceeding",
         "exceed",
+        "approaching",  # "while approaching X-32B": "approaches" is also a plural noun
         "exceeds",
         "beyond",
         "among",
@@ -139,7 +140,7 @@ HYPOTHETICAL_WORDS: frozenset[str] = frozenset({"might", "would", "could"})
 # Bounds of a class of models name no model: "models with fewer than 10B", "sub-100B",
 # "(≤2B)", "under 10 billion parameters" (unless the authors make models of that size)
 THRESHOLD_WORDS: frozenset[str] = frozenset(
-    {"than", "under", "below", "above", "over", "exceeding", "beyond", "sub"}
+    {"than", "under", "below", "above", "over", "exceeding", "beyond", "sub", "approaching"}
 )
 THRESHOLD_SIGNS = "≤≥<>"
 # The authors making a model: "We train J4R, a 7B judge" is theirs despite "judge"
