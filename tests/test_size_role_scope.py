@@ -196,3 +196,30 @@ RANGE_BOUND_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), RANGE_BOUND_CLASS)
 def test_a_bound_at_a_ranges_upper_end_is_the_range(text: str, expected: dict[int, str]) -> None:
     assert roles(text) == expected
+
+
+# A bound that ends what the paper's method improves names the class the method is for:
+# its own models. The name a title opens with before its colon is the paper's own name.
+IMPROVED_CLASS_CLASS = [
+    (
+        "RPO-RAG: Aligning Small LLMs for KGQA\n\nOverall, RPO-RAG substantially improves the"
+        " reasoning capability of small LLMs, even under 3B parameters.",
+        {3 * B: "own"},
+    ),
+    ("We improve reasoning in models under 3B parameters.", {3 * B: "own"}),
+    # contrast: "improves over" gives the other side; no improving verb; a title name that
+    # the text does not use
+    ("Our method improves over models with fewer than 10B parameters.", {10 * B: "compared"}),
+    ("Our method beats models under 10B parameters.", {10 * B: "compared"}),
+    (
+        "RPO-RAG: Aligning Small LLMs\n\nPrior systems rely on models above 7B parameters.",
+        {7 * B: "compared"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), IMPROVED_CLASS_CLASS)
+def test_a_bound_on_what_the_method_improves_is_the_papers_class(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

@@ -152,6 +152,11 @@ def _bounds_one(before: Sequence[str], bound: int) -> bool:
     return bound > 0 and before[bound - 1] in ("a", "an")
 
 
+# Words back from a bound to the authors or their name: "RPO-RAG substantially improves the
+# reasoning capability of small LLMs, even under 3B parameters"
+_MAKE_REACH = 13
+
+
 def authors_make(
     before: Sequence[str], own_names: frozenset[str], verbs: frozenset[str] = CREATE_VERBS
 ) -> bool:
@@ -159,7 +164,7 @@ def authors_make(
     "We train J4R, a 7B judge", "we train models with over 5 billion parameters". `verbs`:
     what counts as making (a bound also counts the models they select or study)."""
     made = False
-    for index in range(len(before) - 1, max(-1, len(before) - 10), -1):
+    for index in range(len(before) - 1, max(-1, len(before) - _MAKE_REACH), -1):
         word = before[index]
         if word in OWN_BEFORE or word in own_names:
             return made or (word == "our" and index >= len(before) - 2)

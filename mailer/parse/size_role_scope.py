@@ -1,7 +1,8 @@
 """What a cue's words reach, and what they say of no model at all: a clause that leaves a
 size's run to future work, a "than" of a belief rather than of a model ("smaller models than
 previously thought"), a second object of one comparison that carries its own margin
-("surpassing X by +7.0 and Y-7B by +10.7"). Used by `size_roles` and `size_role_walk`.
+("surpassing X by +7.0 and Y-7B by +10.7"), a bound that ends what the paper's method
+improves ("improves small LLMs, even under 3B parameters"). Used by `size_roles` and `size_role_walk`.
 
 Pure: words in, a verdict out.
 """
@@ -11,7 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-__all__ = ["COST_CLAIM_WORDS", "FUTURE_WORDS", "is_belief_than", "is_left_to_future_work"]
+from mailer.parse.size_role_words import IMPROVE_VERBS, OBJECT_BREAKS
+
+__all__ = [
+    "COST_CLAIM_WORDS",
+    "FUTURE_WORDS",
+    "is_belief_than",
+    "is_improved_class",
+    "is_left_to_future_work",
+]
 
 # A sentence claiming what a method costs: "our method trains 20x faster", "uses 90% less
 # memory" (a cost is compared on one model: a method run on a model is then the testbed)
@@ -72,3 +81,13 @@ def is_belief_than(before: Sequence[str], index: int) -> bool:
     while after_belief < len(before) and before[after_belief] in _BELIEF_WORDS:
         after_belief += 1
     return index + 1 < after_belief < len(before)
+
+
+def is_improved_class(before: Sequence[str]) -> bool:
+    """Whether a bound ends the object of an improving verb: "RPO-RAG improves the reasoning
+    of small LLMs, even under 3B parameters" (the class the method is for), not "improves
+    over models with fewer than 10B" (the other side)."""
+    for index in range(len(before) - 1, -1, -1):
+        if before[index] in IMPROVE_VERBS:
+            return OBJECT_BREAKS.isdisjoint(before[index + 1 : -2])
+    return False

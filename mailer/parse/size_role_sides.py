@@ -15,6 +15,7 @@ from mailer.parse.size_role_text import has_digit
 from mailer.parse.size_role_words import (
     APPROXIMATE_WORDS,
     BASE_WORDS,
+    BUDGET_WORDS,
     COMPARE_OBJECT_MARKERS,
     COUNT_WORDS,
     FINDING_VERBS,
@@ -27,7 +28,7 @@ from mailer.parse.size_role_words import (
     SUBJECT_ADVERBS,
 )
 
-__all__ = ["is_finding", "is_own_side", "is_studied_pair"]
+__all__ = ["is_budget", "is_finding", "is_own_side", "is_studied_pair"]
 
 # A size said to be the paper's model's own scale: "same-scale (4B) agents", "same-size
 # 7B baselines" (the value is the paper's model's size, whoever else has it)
@@ -135,4 +136,13 @@ def _is_authors_subject(before: Sequence[str], verb: int) -> bool:
         return True
     return (
         before[subject] in STUDY_SUBJECTS and subject > 0 and before[subject - 1] in ("this", "our")
+    )
+
+
+def is_budget(after: Sequence[str]) -> bool:
+    """Whether the size is part of a model's parameter budget: "12B frozen", "7B parameters
+    trainable"."""
+    return bool(after) and (
+        after[0] in BUDGET_WORDS
+        or (after[0] in ("parameters", "params") and len(after) > 1 and after[1] in BUDGET_WORDS)
     )

@@ -61,6 +61,9 @@ _COUNTED_MODELS = re.compile(
 _FIRST_NAME = re.compile(
     r" (?:(?:a|an|the|new|novel) )?([A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*)(?![\w-]| [A-Z])"
 )
+# A title opening with the paper's name: "RPO-RAG: Aligning ...", "MMFineReason: Closing ..."
+# (two capitals, no digit; at the text's very start)
+_TITLE_NAME = re.compile(r"\s*([A-Z][A-Za-z-]*[A-Z][A-Za-z-]*):\s")
 _BRACKETED_NAME = re.compile(r"\(([A-Z][\w-]*[A-Z][\w-]*)\)")
 # "like", "such as" as whole words: a character class first (the scan skips ahead quickly),
 # the word start checked by `is_word_start`
@@ -272,9 +275,13 @@ def text_cues(text: str, ends: Sequence[int]) -> TextCues:
 def introduced_names(text: str, ends: Sequence[int]) -> frozenset[str]:
     """The names the paper introduces as its own: the first capitalised name after "we
     propose/introduce/present ..." and any coined acronym in brackets in that sentence
-    ("We propose LoLA", "we introduce Dense Low-Rank Adaptation (DenseLoRA)"). Names with
+    ("We propose LoLA", "we introduce Dense Low-Rank Adaptation (DenseLoRA)"), and the name
+    a title opens with before its colon ("RPO-RAG: Aligning Small LLMs ..."). Names with
     digits are left out: those are model names the sizes sit on."""
     names: set[str] = set()
+    titled = _TITLE_NAME.match(text)
+    if titled is not None:
+        names.add(titled[1].lower())  # "RPO-RAG: Aligning Small LLMs ..."
     for found in _INTRODUCED.finditer(text):
         if text[found.start() - 1 : found.start()].isalpha():
             continue  # "Owe ...", "Tour ...": not the subject

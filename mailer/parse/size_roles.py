@@ -66,7 +66,13 @@ from mailer.parse.size_role_cues import (
     weak_cue_near,
     words_after,
 )
-from mailer.parse.size_role_scope import COST_CLAIM_WORDS, FUTURE_WORDS, is_left_to_future_work
+from mailer.parse.size_role_scope import (
+    COST_CLAIM_WORDS,
+    FUTURE_WORDS,
+    is_improved_class,
+    is_left_to_future_work,
+)
+from mailer.parse.size_role_sides import is_budget
 from mailer.parse.size_role_text import (
     DECIDING_WORDS,
     WORD,
@@ -80,7 +86,6 @@ from mailer.parse.size_role_text import (
 from mailer.parse.size_role_walk import role_from_words_before
 from mailer.parse.size_role_words import (
     BASE_WORDS,
-    BUDGET_WORDS,
     COMPARE_AFTER,
     CREATE_VERBS,
     DISTILL_WORDS,
@@ -157,7 +162,9 @@ def role_of(
         if is_threshold(text, start, before):
             # a bound on the models the authors make, select or study is their own set:
             # "We select open models with fewer than 10B parameters"
-            made = authors_make(before, own_names, _MAKE_OR_SELECT)
+            made = authors_make(before, own_names, _MAKE_OR_SELECT) or (
+                is_improved_class(before) and authors_make(before, own_names, IMPROVE_VERBS)
+            )
             return "own" if made else "compared"
         if _is_named_compared(text, sentence_start, start, before, raw_before, after, own_names):
             return "compared"
@@ -168,7 +175,7 @@ def role_of(
             before[main:],
             raw_before[main:],
             own_names,
-            _is_budget(after),
+            is_budget(after),
             not BASE_WORDS.isdisjoint(after[:2]),  # "X-8B (pretrained) base model"
             not COST_CLAIM_WORDS.isdisjoint(words.lower),  # "... trains 20x faster"
         )
@@ -354,15 +361,6 @@ def _is_improved(before: list[str]) -> bool:
         if before[index] in IMPROVE_VERBS:
             return OBJECT_BREAKS.isdisjoint(before[index + 1 :])
     return False
-
-
-def _is_budget(after: list[str]) -> bool:
-    """Whether the size is part of a model's parameter budget: "12B frozen", "7B parameters
-    trainable"."""
-    return bool(after) and (
-        after[0] in BUDGET_WORDS
-        or (after[0] in ("parameters", "params") and after[1:2] in ([w] for w in BUDGET_WORDS))
-    )
 
 
 def _lists_results(text: str, sentence_start: int, start: int) -> bool:
