@@ -223,3 +223,39 @@ def test_a_bound_on_what_the_method_improves_is_the_papers_class(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# The sized phrase goes on through a number format ("BF16", "INT4": no other model) to its
+# role noun, and through compound modifiers back to a background adjective ("traditional
+# full-attention 8B models").
+SIZED_PHRASE_CLASS = [
+    (
+        "Validation on the prototype demonstrates that while 600B-parameter scale BF16"
+        " baselines collapse in chaotic systems, Halo maintains zero divergence.",
+        {600 * B: "compared"},
+    ),
+    (
+        "Our model supports contexts of up to 1M tokens, a scale where traditional"
+        " full-attention 8B models fail because of memory constraints.",
+        {8 * B: "compared"},
+    ),
+    (
+        "Existing decoder-only 70B models are too costly, so we design a 1B model.",
+        {70 * B: "compared", 1 * B: "own"},
+    ),
+    # contrast: a model name after the size ends its phrase; a verb between the adjective
+    # and the size
+    (
+        "We fine-tune our 7B model with Llama-3-70B baselines.",
+        {7 * B: "own", 70 * B: "compared"},
+    ),
+    ("Existing methods fine-tune our 7B model.", {7 * B: "own"}),
+    ("We quantize our 7B model to INT4 weights.", {7 * B: "own"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SIZED_PHRASE_CLASS)
+def test_the_sized_phrase_reaches_its_role_noun_and_adjective(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

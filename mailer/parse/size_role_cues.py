@@ -17,6 +17,7 @@ from mailer.parse.size_role_data_words import (
     SOURCE_PARTICIPLES,
     USE_VERBS,
 )
+from mailer.parse.size_role_scope import is_number_format
 from mailer.parse.size_role_text import TextCues, has_digit, has_pair
 from mailer.parse.size_role_words import (
     CLAUSE_STARTS,
@@ -46,11 +47,12 @@ _WEAK_WORDS = 4
 
 def words_after(raw_after: Sequence[str]) -> list[str]:
     """The first words after a size, lowered, reading past a list of names joined to it
-    ("Mixtral-8x7B and Mixtral-8x22B serve as teachers")."""
+    ("Mixtral-8x7B and Mixtral-8x22B serve as teachers"); a number format is a word of the
+    sized phrase, no other model ("600B-parameter BF16 baselines")."""
     words: list[str] = []
     in_list = True
     for word in raw_after:
-        is_name = word[:1].isupper() or has_digit(word)
+        is_name = (word[:1].isupper() or has_digit(word)) and not is_number_format(word)
         lower = word.lower()
         if in_list and (is_name or lower in LIST_JOINERS):
             continue

@@ -9,6 +9,7 @@ Pure: words in, a verdict out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from itertools import pairwise
 
@@ -20,6 +21,7 @@ __all__ = [
     "is_belief_than",
     "is_improved_class",
     "is_left_to_future_work",
+    "is_number_format",
 ]
 
 # A sentence claiming what a method costs: "our method trains 20x faster", "uses 90% less
@@ -91,3 +93,12 @@ def is_improved_class(before: Sequence[str]) -> bool:
         if before[index] in IMPROVE_VERBS:
             return OBJECT_BREAKS.isdisjoint(before[index + 1 : -2])
     return False
+
+
+# Number formats are no models: "600B-parameter scale BF16 baselines", "INT4 weights"
+_NUMBER_FORMAT = re.compile(r"(?:BF|FP|INT|UINT|NF|MXFP|TF)\d{1,2}\Z")
+
+
+def is_number_format(word: str) -> bool:
+    """Whether `word` names a number format (BF16, FP8, INT4), not a model."""
+    return _NUMBER_FORMAT.match(word) is not None

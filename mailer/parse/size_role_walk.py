@@ -259,10 +259,11 @@ def _previous_word(words: Sequence[str], index: int) -> str:
 
 
 def _is_adjacent(raw_before: Sequence[str], index: int) -> bool:
-    """Whether only names, numbers and joiners stand between before[index] and the size:
-    "existing 70B models", "previous 7B and 13B models"."""
+    """Whether only names, numbers, joiners and compound modifiers stand between
+    before[index] and the size: "existing 70B models", "previous 7B and 13B models",
+    "traditional full-attention 8B models"."""
     return all(
-        w[:1].isupper() or has_digit(w) or w.lower() in LIST_JOINERS
+        w[:1].isupper() or has_digit(w) or w.lower() in LIST_JOINERS or "-" in w
         for w in raw_before[index + 1 :]
     )
 

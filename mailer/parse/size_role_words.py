@@ -296,7 +296,9 @@ APPROXIMATE_WORDS: frozenset[str] = frozenset(
     {"approximately", "roughly", "about", "around", "nearly", "almost", "some", "the", "a", "~"}
 )
 # Right before a size, these make it others': "existing 70B models", "prior 7B and 13B LLMs"
-BACKGROUND_ADJECTIVES: frozenset[str] = frozenset({"existing", "previous", "prior", "conventional"})
+BACKGROUND_ADJECTIVES: frozenset[str] = frozenset(
+    {"existing", "previous", "prior", "conventional", "traditional"}
+)
 # "reaches the performance of 70B models": the size is the reference point
 QUALITY_NOUNS: frozenset[str] = frozenset(
     {"performance", "quality", "accuracy", "level", "capabilities", "capability", "results"}
