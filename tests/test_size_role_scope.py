@@ -259,3 +259,36 @@ def test_the_sized_phrase_reaches_its_role_noun_and_adjective(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# Two parameter counts in brackets after a count noun restate the two sides in order: the
+# first is the sentence's subject's, the paper's once the authors have spoken (unless the
+# subject is others' work); "parity" pairs two models the authors matched.
+COUNT_PAIR_CLASS = [
+    (
+        "We introduce NaVIDA. Experiments show that NaVIDA achieves superior performance"
+        " compared to state-of-the-art methods with fewer parameters (3B vs. 8B).",
+        {3 * B: "own", 8 * B: "compared"},
+    ),
+    (
+        "We replace the Transformer blocks in TRM with Mamba-2 hybrid operators while"
+        " maintaining parameter parity (6.83M vs 6.86M parameters).",
+        {6_830_000: "own", 6_860_000: "own"},
+    ),
+    # contrast: others' work as the subject, the authors not yet speaking, no count noun
+    (
+        "We propose X. Prior systems need more parameters (70B vs. 7B).",
+        {70 * B: "compared", 7 * B: "compared"},
+    ),
+    (
+        "We propose X. It beats the strongest baselines (7B vs. 13B) on every task.",
+        {7 * B: "compared", 13 * B: "compared"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), COUNT_PAIR_CLASS)
+def test_a_bracketed_pair_of_counts_gives_the_subjects_side_first(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

@@ -14,7 +14,13 @@ from bisect import bisect_left
 from collections.abc import Sequence
 
 from mailer.parse.size_role_text import WORD, has_digit
-from mailer.parse.size_role_words import CLAUSE_STARTS, LIST_JOINERS, SUBORDINATORS
+from mailer.parse.size_role_words import (
+    CLAUSE_STARTS,
+    COMPARE_AFTER,
+    LIST_JOINERS,
+    OWN_BEFORE,
+    SUBORDINATORS,
+)
 
 # A consequence opens a clause of its own: "Training a 175B model costs millions, so we
 # train a 1B model" (the authors speak of the 1B model only)
@@ -151,3 +157,22 @@ def _unit(word: str | None) -> str:
     """The scale letter of a unit ("B", "billion" -> "b"), "" when there is none."""
     unit = (word or "").lower()
     return _SCALE_WORDS.get(unit, unit)
+
+
+def lists_results(text: str, sentence_start: int, start: int) -> bool:
+    """Whether what follows a colon is a result ("beat the baselines: +3.2% on X-1B and ...",
+    "gains over the teacher: 4.1 points on X-0.5B"), not a list of the models a role noun
+    before the colon labels: a number other than the size opens it."""
+    first = text[sentence_start:start].lstrip()
+    return bool(first) and first.lstrip("+-−~≈")[:1].isdigit()
+
+
+def is_role_label(text: str, colon: int) -> bool:
+    """Whether a role noun labels what follows the colon at text[colon]: "Teacher: X-72B",
+    "Judges: ..." (not "Our teacher: ...")."""
+    label = WORD.last(text[max(0, colon - 40) : colon], 2)
+    return (
+        bool(label)
+        and label[-1].lower() in COMPARE_AFTER
+        and (len(label) < 2 or label[0].lower() not in OWN_BEFORE)
+    )

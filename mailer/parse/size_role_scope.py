@@ -22,6 +22,7 @@ __all__ = [
     "is_improved_class",
     "is_left_to_future_work",
     "is_number_format",
+    "is_own_count_in_pair",
 ]
 
 # A sentence claiming what a method costs: "our method trains 20x faster", "uses 90% less
@@ -102,3 +103,27 @@ _NUMBER_FORMAT = re.compile(r"(?:BF|FP|INT|UINT|NF|MXFP|TF)\d{1,2}\Z")
 def is_number_format(word: str) -> bool:
     """Whether `word` names a number format (BF16, FP8, INT4), not a model."""
     return _NUMBER_FORMAT.match(word) is not None
+
+
+# "(3B vs. 8B)" right after a parameter-count noun restates two sides' counts in order
+_COUNT_NOUNS = frozenset({"parameters", "params", "size", "sizes", "scale", "parity"})
+_PAIR_FIRST_BEFORE = re.compile(r"([A-Za-z]+)\s*\(\s*\Z")
+_PAIR_FIRST_AFTER = re.compile(r"\s*(?:[A-Za-z]+\s*)?(?:vs\.?|versus)\s*[0-9]")
+_PAIR_SECOND_BEFORE = re.compile(
+    r"([A-Za-z]+)\s*\(\s*[0-9][0-9.,]*\s*[A-Za-z]*\s*(?:vs\.?|versus)\s*\Z"
+)
+_PAIR_REACH = 40  # characters before the size: "parameter parity (6.83M vs "
+
+
+def is_own_count_in_pair(text: str, start: int, end: int, authors_spoke: bool) -> bool:
+    """Whether the size at text[start:end] is the paper's side of a pair of parameter counts
+    in brackets after a count noun: the first of "with fewer parameters (3B vs. 8B)", the
+    side the sentence's subject is on once the authors have spoken; both of "maintaining
+    parameter parity (6.83M vs 6.86M parameters)", two models the authors matched. (The
+    second of "(3B vs. 8B)" is left to the comparison "vs" makes.)"""
+    window = text[max(0, start - _PAIR_REACH) : start]
+    first = _PAIR_FIRST_BEFORE.search(window)
+    if first is not None and _PAIR_FIRST_AFTER.match(text, end):
+        return first[1].lower() in _COUNT_NOUNS and authors_spoke
+    second = _PAIR_SECOND_BEFORE.search(window)
+    return second is not None and second[1].lower() == "parity"

@@ -47,7 +47,13 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
 from mailer.core.models import SizeRole
-from mailer.parse.size_role_clauses import clause_after, main_clause, range_words_before
+from mailer.parse.size_role_clauses import (
+    clause_after,
+    is_role_label,
+    lists_results,
+    main_clause,
+    range_words_before,
+)
 from mailer.parse.size_role_cues import (
     authors_make,
     is_after_study,
@@ -71,6 +77,7 @@ from mailer.parse.size_role_scope import (
     FUTURE_WORDS,
     is_improved_class,
     is_left_to_future_work,
+    is_own_count_in_pair,
 )
 from mailer.parse.size_role_sides import is_budget
 from mailer.parse.size_role_text import (
@@ -85,6 +92,7 @@ from mailer.parse.size_role_text import (
 )
 from mailer.parse.size_role_walk import role_from_words_before
 from mailer.parse.size_role_words import (
+    BACKGROUND_ADJECTIVES,
     BASE_WORDS,
     COMPARE_AFTER,
     CREATE_VERBS,
@@ -105,6 +113,7 @@ _OPENING = "([{\"'“"
 _CLOSING = ")]}\"'”,;:.!?"
 _WINDOW_CHARS = 600  # of a sentence, each side of a size: more than any cue is away
 _MAKE_OR_SELECT = CREATE_VERBS | SELECT_VERBS
+_OTHERS_WORDS = BACKGROUND_ADJECTIVES | WEAK_COMPARE_BEFORE | {"their"}  # "Prior systems ..."
 _FUTURE_REACH = 12  # words after a size: "(X-70B) is left to future work"
 
 
@@ -148,6 +157,9 @@ def role_of(
         cues,
     ):
         return "own", source  # what `read` gives such a size, found without reading
+    subject_is_own = _authors_spoke(start, cues) and _OTHERS_WORDS.isdisjoint(before)
+    if is_own_count_in_pair(text, start, end, subject_is_own):
+        return "own", source  # "with fewer parameters (3B vs. 8B)", "parity (6.83M vs 6.86M)"
     after = words_after(raw_after)
     range_words = range_words_before(text, start, end, before)
     if range_words:
@@ -336,10 +348,10 @@ def _is_named_compared(
         and not _is_improved(before)
     ):
         return True
-    after_colon = text[sentence_start - 1 : sentence_start] == ":" and not _lists_results(
+    after_colon = text[sentence_start - 1 : sentence_start] == ":" and not lists_results(
         text, sentence_start, start
     )
-    if after_colon and _is_role_label(text, sentence_start - 1):
+    if after_colon and is_role_label(text, sentence_start - 1):
         return True  # "Teacher: Qwen2.5-72B-Instruct; students: ..."
     if is_data_source(before, after) or (
         (after_colon or not COMPARE_AFTER.isdisjoint(before))
@@ -361,25 +373,6 @@ def _is_improved(before: list[str]) -> bool:
         if before[index] in IMPROVE_VERBS:
             return OBJECT_BREAKS.isdisjoint(before[index + 1 :])
     return False
-
-
-def _lists_results(text: str, sentence_start: int, start: int) -> bool:
-    """Whether what follows a colon is a result ("beat the baselines: +3.2% on X-1B and ...",
-    "gains over the teacher: 4.1 points on X-0.5B"), not a list of the models a role noun
-    before the colon labels: a number other than the size opens it."""
-    first = text[sentence_start:start].lstrip()
-    return bool(first) and first.lstrip("+-−~≈")[:1].isdigit()
-
-
-def _is_role_label(text: str, colon: int) -> bool:
-    """Whether a role noun labels what follows the colon at text[colon]: "Teacher: X-72B",
-    "Judges: ..." (not "Our teacher: ...")."""
-    label = WORD.last(text[max(0, colon - 40) : colon], 2)
-    return (
-        bool(label)
-        and label[-1].lower() in COMPARE_AFTER
-        and (len(label) < 2 or label[0].lower() not in OWN_BEFORE)
-    )
 
 
 def _source_name(text: str, start: int, end: int) -> str:
