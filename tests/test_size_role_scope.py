@@ -292,3 +292,27 @@ def test_a_bracketed_pair_of_counts_gives_the_subjects_side_first(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# A sized model "without it" / "without our prior" lacks what the text just named: the
+# paper's own ablation, whatever compares it.
+ABLATION_CLASS = [
+    (
+        "Ablation studies reveal that structural priors outperform brute-force scaling: a"
+        " 280K-parameter model with proper ordering matches a 65M-parameter model without it.",
+        {280_000: "own", 65 * M: "own"},
+    ),
+    (
+        "Our 1B model with our prior beats a 7B model without this prior.",
+        {1 * B: "own", 7 * B: "own"},
+    ),
+    # contrast: another model's setting
+    ("Our method outperforms a 70B model without retrieval.", {70 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ABLATION_CLASS)
+def test_a_model_without_the_papers_method_is_its_ablation(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

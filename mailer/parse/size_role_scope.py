@@ -18,6 +18,7 @@ from mailer.parse.size_role_words import IMPROVE_VERBS, OBJECT_BREAKS
 __all__ = [
     "COST_CLAIM_WORDS",
     "FUTURE_WORDS",
+    "is_ablation",
     "is_belief_than",
     "is_improved_class",
     "is_left_to_future_work",
@@ -127,3 +128,19 @@ def is_own_count_in_pair(text: str, start: int, end: int, authors_spoke: bool) -
         return first[1].lower() in _COUNT_NOUNS and authors_spoke
     second = _PAIR_SECOND_BEFORE.search(window)
     return second is not None and second[1].lower() == "parity"
+
+
+# "a 65M-parameter model without it": the model lacks what the text just named, the paper's
+# method or prior
+_ANAPHORS = frozenset({"it", "this", "them", "these", "our", "such"})
+_ABLATION_REACH = 4
+
+
+def is_ablation(after: Sequence[str]) -> bool:
+    """Whether the sized phrase is the paper's ablation: a model "without it", "without our
+    prior" ("a 280K-parameter model with proper ordering matches a 65M-parameter model
+    without it"), not "a 70B model without retrieval" (another model's setting)."""
+    for index, word in enumerate(after[:_ABLATION_REACH]):
+        if word == "without":
+            return after[index + 1 : index + 2] != [] and after[index + 1] in _ANAPHORS
+    return False

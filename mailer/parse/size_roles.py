@@ -75,6 +75,7 @@ from mailer.parse.size_role_cues import (
 from mailer.parse.size_role_scope import (
     COST_CLAIM_WORDS,
     FUTURE_WORDS,
+    is_ablation,
     is_improved_class,
     is_left_to_future_work,
     is_own_count_in_pair,
@@ -171,6 +172,8 @@ def role_of(
             before, [w.lower() for w in raw_after[:_FUTURE_REACH]]
         ):
             return "unknown"  # "the same recipe on X-70B is left to future work"
+        if is_ablation(after):
+            return "own"  # "matches a 65M-parameter model without it": the paper's ablation
         if is_threshold(text, start, before):
             # a bound on the models the authors make, select or study is their own set:
             # "We select open models with fewer than 10B parameters"
