@@ -350,3 +350,24 @@ def _indexes(words: list[str], word: str) -> list[int]:
             except ValueError:
                 return found
     return found
+
+
+_OPENING = "([{\"'“"
+_CLOSING = ")]}\"'”,;:.!?"
+
+
+def _trim(token: str) -> str:
+    return token.lstrip(_OPENING).rstrip(_CLOSING)
+
+
+def source_name(text: str, start: int, end: int) -> str:
+    """The written name the size belongs to: "Llama-2-70B", "GPT-3 175B", or the size."""
+    token_start = text.rfind(" ", 0, start) + 1
+    token_end = text.find(" ", end)
+    token = _trim(text[token_start : token_end if token_end >= 0 else len(text)])
+    if token and token != text[start:end].strip():
+        return token
+    previous = _trim(text[max(0, token_start - 80) : token_start].rstrip().rsplit(" ", 1)[-1])
+    if previous[:1].isupper() and has_digit(previous):
+        return f"{previous} {token}"  # "GPT-3 175B"
+    return token
