@@ -136,7 +136,7 @@ class SentenceWords:
     text's cues): as written and where each starts, so the words before and after a size
     are slices, not new splits."""
 
-    __slots__ = ("_cue_free", "lower", "raw", "starts")
+    __slots__ = ("_cue_free", "_vocabulary", "lower", "raw", "starts")
 
     def __init__(self, text: str, start: int, end: int) -> None:
         # `WORD.findall(text, start, end)` (a word is the part of a whitespace- and
@@ -165,6 +165,13 @@ class SentenceWords:
         self.starts = starts
         self.lower = [word.lower() for word in raw]
         self._cue_free: bool | None = None
+        self._vocabulary: frozenset[str] | None = None
+
+    def vocabulary(self) -> frozenset[str]:
+        """The sentence's lowered words as a set (made once): whether a word is in it."""
+        if self._vocabulary is None:
+            self._vocabulary = frozenset(self.lower)
+        return self._vocabulary
 
     def is_cue_free(self) -> bool:
         """Whether no word of the sentence could make a size in it anything but own: no

@@ -125,7 +125,8 @@ __all__ = ["TextCues", "role_of", "sentence_ends", "text_cues"]  # sizes.py read
 _WINDOW_CHARS = 600  # of a sentence, each side of a size: more than any cue is away
 _MAKE_OR_SELECT = CREATE_VERBS | SELECT_VERBS
 _OTHERS_WORDS = BACKGROUND_ADJECTIVES | WEAK_COMPARE_BEFORE | {"their"}  # "Prior systems ..."
-_FUTURE_REACH = 12  # words after a size: "(X-70B) is left to future work"
+_FUTURE_REACH = 12
+_PAIR_WORDS = frozenset({"vs", "versus"})  # words after a size: "(X-70B) is left to future work"
 
 
 def role_of(
@@ -168,8 +169,10 @@ def role_of(
         cues,
     ):
         return "own", source  # what `read` gives such a size, found without reading
-    subject_is_own = _authors_spoke(start, cues) and _OTHERS_WORDS.isdisjoint(before)
-    if is_own_count_in_pair(text, start, end, subject_is_own):
+    vocabulary = words.vocabulary()
+    if not _PAIR_WORDS.isdisjoint(vocabulary) and is_own_count_in_pair(
+        text, start, end, _authors_spoke(start, cues) and _OTHERS_WORDS.isdisjoint(before)
+    ):
         return "own", source  # "with fewer parameters (3B vs. 8B)", "parity (6.83M vs 6.86M)"
     after = words_after(raw_after)
     range_words = range_words_before(text, start, end, before)
@@ -178,7 +181,7 @@ def role_of(
         before, raw_before = before[:-range_words], raw_before[:-range_words]
 
     def read(own_names: frozenset[str]) -> SizeRole:
-        if not FUTURE_WORDS.isdisjoint(words.lower) and is_left_to_future_work(
+        if not FUTURE_WORDS.isdisjoint(vocabulary) and is_left_to_future_work(
             before, [w.lower() for w in raw_after[:_FUTURE_REACH]]
         ):
             return "unknown"  # "the same recipe on X-70B is left to future work"
@@ -202,7 +205,7 @@ def role_of(
             own_names,
             is_budget(after),
             not BASE_WORDS.isdisjoint(after[:2]),  # "X-8B (pretrained) base model"
-            not COST_CLAIM_WORDS.isdisjoint(words.lower),  # "... trains 20x faster"
+            not COST_CLAIM_WORDS.isdisjoint(vocabulary),  # "... trains 20x faster"
         )
         if role is not None:
             return role
