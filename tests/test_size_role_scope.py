@@ -51,6 +51,8 @@ FUTURE_WORK_CLASS = [
         {7 * B: "own", 70 * B: "unknown"},
     ),
     ("Scaling our method to 405B models remains future research.", {405 * B: "unknown"}),
+    ("In future work, we will train a 70B model.", {70 * B: "unknown"}),
+    ("We will scale to 70B in future research.", {70 * B: "unknown"}),
     # contrast: future work that leaves nothing undone, a 7B run done before "and"
     ("Our 7B model paves the way for future work.", {7 * B: "own"}),
     ("We release our 13B model to support future research.", {13 * B: "own"}),

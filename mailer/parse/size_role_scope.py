@@ -42,15 +42,16 @@ _CLAUSE_JOINERS = frozenset({"and", "but", "while", "whereas"})
 
 def is_left_to_future_work(before: Sequence[str], after: Sequence[str]) -> bool:
     """Whether the size's clause leaves it to future work: "the same recipe on X-70B is left
-    to future work", "we leave scaling to 70B for future research" (not the 7B model of "We
+    to future work", "we leave scaling to 70B for future research", "In future work, we will
+    train a 70B model" (not "our 7B model paves the way for future work", nor the 7B of "We
     train a 7B model and leave the 70B run to future work", whose clause ends at "and").
     `before`/`after`: the sentence's words before and after the size, lowered."""
     clause = _back_to_joiner(before) + _up_to_joiner(after)
-    if _LEAVE_WORDS.isdisjoint(clause):
-        return False
-    return any(
-        word in FUTURE_WORDS and following in _FUTURE_NOUNS for word, following in pairwise(clause)
-    )
+    for index, (word, following) in enumerate(pairwise(clause)):
+        if word in FUTURE_WORDS and following in _FUTURE_NOUNS:
+            # "left to future work", "In future work, we will train a 70B model"
+            return not _LEAVE_WORDS.isdisjoint(clause) or clause[index - 1 : index] == ["in"]
+    return False
 
 
 def _back_to_joiner(before: Sequence[str]) -> list[str]:
