@@ -3,7 +3,8 @@
     python3 scripts/size_role_cues.py [-v]
 
 For every (text, size) mention of the tuning splits (tune, holdout, fresh, blind1, blind2,
-tune4, tune5, tune6; never blind3, blind4 or blind5, which stay held out) that `role_of`
+tune4, tune5, tune6 and blind5, a tuning split since 22:10 on 2026-12-06; never blind3,
+blind4 or blind6, which stay held out) that `role_of`
 calls `compared` or `unknown`, the cue that decided it (a comparison word of the walk back,
 a threshold, a role noun, a data source, an example, a hypothetical, ...) and whether the
 labels agree (the size is labeled but not own) or not (labeled own: a recall cost). Prints
@@ -30,9 +31,9 @@ import mailer.parse.size_role_walk as walk  # noqa: E402
 import mailer.parse.size_roles as roles  # noqa: E402
 import mailer.parse.sizes as sizes  # noqa: E402
 
-SPLITS = ("tune", "holdout", "fresh", "blind1", "blind2", "tune4", "tune5", "tune6")
+SPLITS = ("tune", "holdout", "fresh", "blind1", "blind2", "tune4", "tune5", "tune6", "blind5")
 _PREDICATES = (
-    *("is_threshold", "is_named_by_role", "_is_role_label", "is_data_source"),
+    *("is_threshold", "is_named_by_role", "is_role_label", "is_data_source"),
     *("is_headed_by_role", "is_field_subject", "is_burden_cost", "is_example_before_authors"),
     *("weak_cue_near", "is_others_work", "is_reference"),
 )

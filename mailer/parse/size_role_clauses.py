@@ -14,16 +14,27 @@ from bisect import bisect_left
 from collections.abc import Sequence
 
 from mailer.parse.size_role_text import WORD, has_digit
-from mailer.parse.size_role_words import CLAUSE_STARTS, LIST_JOINERS, SUBORDINATORS
+from mailer.parse.size_role_words import (
+    CLAUSE_STARTS,
+    COMPARE_AFTER,
+    LIST_JOINERS,
+    OWN_BEFORE,
+    SUBORDINATORS,
+)
+
+# A consequence opens a clause of its own: "Training a 175B model costs millions, so we
+# train a 1B model" (the authors speak of the 1B model only)
+_CONSEQUENCE_WORDS = frozenset({"so", "thus", "hence", "therefore"})
 
 
 def clause_after(raw_after: Sequence[str]) -> list[str]:
     """The words after a size up to a new clause, lowered: in "Existing methods fine-tune
-    X-13B, whereas we adapt a 1B model" the authors do not speak of X-13B."""
+    X-13B, whereas we adapt a 1B model" and "Training a 175B model costs millions, so we
+    train a 1B model" the authors do not speak of X-13B or the 175B model."""
     words = []
     for word in raw_after:
         lower = word.lower()
-        if lower in CLAUSE_STARTS or lower == "which":
+        if lower in CLAUSE_STARTS or lower == "which" or lower in _CONSEQUENCE_WORDS:
             break
         words.append(lower)
     return words
@@ -108,17 +119,20 @@ _SCALES = {"k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
 _SCALE_WORDS = {"thousand": "k", "million": "m", "billion": "b", "trillion": "t"}
 _AMOUNT = r"(\d+(?:\.\d+)?)[\s-]*([kmbt]|thousand|million|billion|trillion)?\b"
 _JOINER = r"\s*(?:to\s+|-+\s*|–\s*)"
-_RANGE_AFTER = re.compile(rf"\s*{_AMOUNT}{_JOINER}{_AMOUNT}", re.I)
-_RANGE_BEFORE = re.compile(rf"\bfrom\s+{_AMOUNT}{_JOINER}$", re.I)
+# "from 51M to over 2B": a bound word before the upper end is part of the range
+_UPPER_BOUND = r"(?:(?:over|more\s+than|nearly|almost|about|approximately|roughly)\s+)?"
+_RANGE_AFTER = re.compile(rf"\s*{_AMOUNT}{_JOINER}{_UPPER_BOUND}{_AMOUNT}", re.I)
+_RANGE_BEFORE = re.compile(rf"\bfrom\s+{_AMOUNT}{_JOINER}{_UPPER_BOUND}$", re.I)
 
 
 def range_words_before(text: str, start: int, end: int, before: Sequence[str]) -> int:
     """How many of the words before the size belong to an ascending range it is an end of
-    ("from 0.6B to 30B", "from 17M-170M"): "from" before the lower end, "from 0.6B to"
-    before the upper one; 0 when it is no range's end. A range is one object, so "from" is
+    ("from 0.6B to 30B", "from 17M-170M", "from 51M to over 2B"): "from" before the lower
+    end, "from 0.6B to (over)" before the upper one (a bound word there is the range's, no
+    threshold on a class); 0 when it is no range's end. A range is one object, so "from" is
     not where a distillation's data comes from. "from 70B to 8B" goes down: a transfer from
     one model to another, not a range."""
-    if "from" not in before[-3:]:
+    if "from" not in before[-5:]:
         return 0  # most sizes: no range to read
     if before[-1:] == ["from"]:
         opened = _RANGE_AFTER.match(text, start, min(len(text), end + 40))
@@ -143,3 +157,22 @@ def _unit(word: str | None) -> str:
     """The scale letter of a unit ("B", "billion" -> "b"), "" when there is none."""
     unit = (word or "").lower()
     return _SCALE_WORDS.get(unit, unit)
+
+
+def lists_results(text: str, sentence_start: int, start: int) -> bool:
+    """Whether what follows a colon is a result ("beat the baselines: +3.2% on X-1B and ...",
+    "gains over the teacher: 4.1 points on X-0.5B"), not a list of the models a role noun
+    before the colon labels: a number other than the size opens it."""
+    first = text[sentence_start:start].lstrip()
+    return bool(first) and first.lstrip("+-−~≈")[:1].isdigit()
+
+
+def is_role_label(text: str, colon: int) -> bool:
+    """Whether a role noun labels what follows the colon at text[colon]: "Teacher: X-72B",
+    "Judges: ..." (not "Our teacher: ...")."""
+    label = WORD.last(text[max(0, colon - 40) : colon], 2)
+    return (
+        bool(label)
+        and label[-1].lower() in COMPARE_AFTER
+        and (len(label) < 2 or label[0].lower() not in OWN_BEFORE)
+    )

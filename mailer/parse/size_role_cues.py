@@ -10,6 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from mailer.parse.size_role_data_words import (
+    DATA_NOUNS,
+    DATA_VERB_STEMS,
+    DATA_VERBS,
+    SOURCE_PARTICIPLES,
+    USE_VERBS,
+)
+from mailer.parse.size_role_scope import is_number_format
 from mailer.parse.size_role_text import TextCues, has_digit, has_pair
 from mailer.parse.size_role_words import (
     CLAUSE_STARTS,
@@ -17,9 +25,6 @@ from mailer.parse.size_role_words import (
     COMPARE_BEFORE,
     COST_WORDS,
     CREATE_VERBS,
-    DATA_NOUNS,
-    DATA_VERB_STEMS,
-    DATA_VERBS,
     EXAMPLE_NOUNS,
     FIELD_WORDS,
     FINDING_VERBS,
@@ -31,10 +36,8 @@ from mailer.parse.size_role_words import (
     OTHERS_WORK_NOUNS,
     OWN_BEFORE,
     SCOPE_END_WORDS,
-    SOURCE_PARTICIPLES,
     THRESHOLD_SIGNS,
     THRESHOLD_WORDS,
-    USE_VERBS,
     WEAK_COMPARE_BEFORE,
 )
 
@@ -44,11 +47,12 @@ _WEAK_WORDS = 4
 
 def words_after(raw_after: Sequence[str]) -> list[str]:
     """The first words after a size, lowered, reading past a list of names joined to it
-    ("Mixtral-8x7B and Mixtral-8x22B serve as teachers")."""
+    ("Mixtral-8x7B and Mixtral-8x22B serve as teachers"); a number format is a word of the
+    sized phrase, no other model ("600B-parameter BF16 baselines")."""
     words: list[str] = []
     in_list = True
     for word in raw_after:
-        is_name = word[:1].isupper() or has_digit(word)
+        is_name = (word[:1].isupper() or has_digit(word)) and not is_number_format(word)
         lower = word.lower()
         if in_list and (is_name or lower in LIST_JOINERS):
             continue
@@ -150,6 +154,11 @@ def _bounds_one(before: Sequence[str], bound: int) -> bool:
     return bound > 0 and before[bound - 1] in ("a", "an")
 
 
+# Words back from a bound to the authors or their name: "RPO-RAG substantially improves the
+# reasoning capability of small LLMs, even under 3B parameters"
+_MAKE_REACH = 13
+
+
 def authors_make(
     before: Sequence[str], own_names: frozenset[str], verbs: frozenset[str] = CREATE_VERBS
 ) -> bool:
@@ -157,7 +166,7 @@ def authors_make(
     "We train J4R, a 7B judge", "we train models with over 5 billion parameters". `verbs`:
     what counts as making (a bound also counts the models they select or study)."""
     made = False
-    for index in range(len(before) - 1, max(-1, len(before) - 10), -1):
+    for index in range(len(before) - 1, max(-1, len(before) - _MAKE_REACH), -1):
         word = before[index]
         if word in OWN_BEFORE or word in own_names:
             return made or (word == "our" and index >= len(before) - 2)

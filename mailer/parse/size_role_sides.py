@@ -15,6 +15,7 @@ from mailer.parse.size_role_text import has_digit
 from mailer.parse.size_role_words import (
     APPROXIMATE_WORDS,
     BASE_WORDS,
+    BUDGET_WORDS,
     COMPARE_OBJECT_MARKERS,
     COUNT_WORDS,
     FINDING_VERBS,
@@ -27,7 +28,7 @@ from mailer.parse.size_role_words import (
     SUBJECT_ADVERBS,
 )
 
-__all__ = ["is_finding", "is_own_side", "is_studied_pair"]
+__all__ = ["is_budget", "is_finding", "is_own_side", "is_studied_pair"]
 
 # A size said to be the paper's model's own scale: "same-scale (4B) agents", "same-size
 # 7B baselines" (the value is the paper's model's size, whoever else has it)
@@ -58,14 +59,23 @@ def is_finding(
 
 
 def is_own_side(
-    before: Sequence[str], raw_before: Sequence[str], index: int, budget: bool, base: bool = False
+    before: Sequence[str],
+    raw_before: Sequence[str],
+    index: int,
+    budget: bool,
+    base: bool = False,
+    cost_claim: bool = False,
 ) -> bool:
     """Whether the object of the comparison at before[index] is the paper's own after all:
     its own starting point ("gains over the base model (X-8B)", "relative to the unadapted
     X-8B backbone": `base`, a base word after the size heads its phrase), a part of its parameter
     budget ("17.6M trainable parameters against 12B frozen"), or the set of models it
-    studies ("Among 18 open models from 3B to 671B")."""
-    if any(  # "compared with standard fine-tuning of Llama-2-13B": the model is the testbed
+    studies ("Among 18 open models from 3B to 671B"). `cost_claim`: the sentence claims a
+    cost, which a method is compared on on one model, the paper's testbed ("Compared with
+    standard fine-tuning of Llama-2-13B, our adapter uses 90% less memory"); a method run on
+    a model that the paper only beats or sets beside its own is a baseline setting ("LoRA-X
+    outperforms full fine-tuning of Llama-2-70B")."""
+    if cost_claim and any(
         before[i] == "of" and before[i - 1] in METHOD_NOUNS for i in range(index + 2, len(before))
     ):
         return True
@@ -74,7 +84,12 @@ def is_own_side(
     for later in range(len(before) - 1, index, -1):
         if before[later] in LIST_JOINERS:
             break  # "over the original X-70B and LoRA-trained Y-8B": Y is not the base
-        if before[later] in BASE_WORDS and raw_before[later].islower():  # not "XLM-R Base"
+        if (
+            before[later] in BASE_WORDS
+            and raw_before[later].islower()  # not "XLM-R Base"
+            # "full fine-tuning of X": "full" qualifies a method, a baseline setting
+            and not METHOD_NOUNS.intersection(before[later + 1 : later + 2])
+        ):
             return True
         if before[later] in _SAME_SIZE_WORDS:
             return True  # "outperforming same-scale (4B) agents": the paper's model's size
@@ -121,4 +136,13 @@ def _is_authors_subject(before: Sequence[str], verb: int) -> bool:
         return True
     return (
         before[subject] in STUDY_SUBJECTS and subject > 0 and before[subject - 1] in ("this", "our")
+    )
+
+
+def is_budget(after: Sequence[str]) -> bool:
+    """Whether the size is part of a model's parameter budget: "12B frozen", "7B parameters
+    trainable"."""
+    return bool(after) and (
+        after[0] in BUDGET_WORDS
+        or (after[0] in ("parameters", "params") and len(after) > 1 and after[1] in BUDGET_WORDS)
     )

@@ -16,6 +16,14 @@ from functools import cached_property
 from itertools import accumulate, pairwise
 
 import mailer.parse.size_scan as size_scan
+from mailer.parse.size_role_data_words import (
+    DATA_NOUNS,
+    DATA_VERB_STEMS,
+    DATA_VERBS,
+    JUDGE_PARTICIPLES,
+    SOURCE_PARTICIPLES,
+)
+from mailer.parse.size_role_scope import FUTURE_WORDS
 from mailer.parse.size_role_words import (
     ATTAIN_VERBS,
     BACKGROUND_ADJECTIVES,
@@ -24,19 +32,14 @@ from mailer.parse.size_role_words import (
     COMPARE_OVER_LEADS,
     COMPARE_TO_LEADS,
     COST_WORDS,
-    DATA_NOUNS,
-    DATA_VERB_STEMS,
-    DATA_VERBS,
     DISTILL_WORDS,
     EXAMPLE_NOUNS,
     FIELD_WORDS,
     HYPOTHETICAL_WORDS,
-    JUDGE_PARTICIPLES,
     LIST_JOINERS,
     MARGIN_UNITS,
     OWN_BEFORE,
     QUALITY_NOUNS,
-    SOURCE_PARTICIPLES,
     WEAK_COMPARE_BEFORE,
 )
 
@@ -58,6 +61,9 @@ _COUNTED_MODELS = re.compile(
 _FIRST_NAME = re.compile(
     r" (?:(?:a|an|the|new|novel) )?([A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*)(?![\w-]| [A-Z])"
 )
+# A title opening with the paper's name: "RPO-RAG: Aligning ...", "MMFineReason: Closing ..."
+# (two capitals, no digit; at the text's very start)
+_TITLE_NAME = re.compile(r"\s*([A-Z][A-Za-z-]*[A-Z][A-Za-z-]*):\s")
 _BRACKETED_NAME = re.compile(r"\(([A-Z][\w-]*[A-Z][\w-]*)\)")
 # "like", "such as" as whole words: a character class first (the scan skips ahead quickly),
 # the word start checked by `is_word_start`
@@ -84,6 +90,7 @@ DECIDING_WORDS = (
     | COMPARE_TO_LEADS
     | COST_WORDS
     | EXAMPLE_NOUNS
+    | FUTURE_WORDS
     | {"lead", "such"}
 )
 
@@ -129,7 +136,7 @@ class SentenceWords:
     text's cues): as written and where each starts, so the words before and after a size
     are slices, not new splits."""
 
-    __slots__ = ("_cue_free", "lower", "raw", "starts")
+    __slots__ = ("_cue_free", "_vocabulary", "lower", "raw", "starts")
 
     def __init__(self, text: str, start: int, end: int) -> None:
         # `WORD.findall(text, start, end)` (a word is the part of a whitespace- and
@@ -158,6 +165,13 @@ class SentenceWords:
         self.starts = starts
         self.lower = [word.lower() for word in raw]
         self._cue_free: bool | None = None
+        self._vocabulary: frozenset[str] | None = None
+
+    def vocabulary(self) -> frozenset[str]:
+        """The sentence's lowered words as a set (made once): whether a word is in it."""
+        if self._vocabulary is None:
+            self._vocabulary = frozenset(self.lower)
+        return self._vocabulary
 
     def is_cue_free(self) -> bool:
         """Whether no word of the sentence could make a size in it anything but own: no
@@ -268,9 +282,13 @@ def text_cues(text: str, ends: Sequence[int]) -> TextCues:
 def introduced_names(text: str, ends: Sequence[int]) -> frozenset[str]:
     """The names the paper introduces as its own: the first capitalised name after "we
     propose/introduce/present ..." and any coined acronym in brackets in that sentence
-    ("We propose LoLA", "we introduce Dense Low-Rank Adaptation (DenseLoRA)"). Names with
+    ("We propose LoLA", "we introduce Dense Low-Rank Adaptation (DenseLoRA)"), and the name
+    a title opens with before its colon ("RPO-RAG: Aligning Small LLMs ..."). Names with
     digits are left out: those are model names the sizes sit on."""
     names: set[str] = set()
+    titled = _TITLE_NAME.match(text)
+    if titled is not None:
+        names.add(titled[1].lower())  # "RPO-RAG: Aligning Small LLMs ..."
     for found in _INTRODUCED.finditer(text):
         if text[found.start() - 1 : found.start()].isalpha():
             continue  # "Owe ...", "Tour ...": not the subject
@@ -339,3 +357,24 @@ def _indexes(words: list[str], word: str) -> list[int]:
             except ValueError:
                 return found
     return found
+
+
+_OPENING = "([{\"'“"
+_CLOSING = ")]}\"'”,;:.!?"
+
+
+def _trim(token: str) -> str:
+    return token.lstrip(_OPENING).rstrip(_CLOSING)
+
+
+def source_name(text: str, start: int, end: int) -> str:
+    """The written name the size belongs to: "Llama-2-70B", "GPT-3 175B", or the size."""
+    token_start = text.rfind(" ", 0, start) + 1
+    token_end = text.find(" ", end)
+    token = _trim(text[token_start : token_end if token_end >= 0 else len(text)])
+    if token and token != text[start:end].strip():
+        return token
+    previous = _trim(text[max(0, token_start - 80) : token_start].rstrip().rsplit(" ", 1)[-1])
+    if previous[:1].isupper() and has_digit(previous):
+        return f"{previous} {token}"  # "GPT-3 175B"
+    return token

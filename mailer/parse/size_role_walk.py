@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 from mailer.core.models import SizeRole
 from mailer.parse.size_role_cues import is_attack_target
+from mailer.parse.size_role_data_words import JUDGE_PARTICIPLES, SOURCE_PARTICIPLES
+from mailer.parse.size_role_scope import is_belief_than
 from mailer.parse.size_role_sides import is_finding, is_own_side, is_studied_pair
 from mailer.parse.size_role_text import has_digit, is_margin
 from mailer.parse.size_role_words import (
@@ -25,15 +27,14 @@ from mailer.parse.size_role_words import (
     CREATE_VERBS,
     DISTILL_WORDS,
     IMPROVE_VERBS,
-    JUDGE_PARTICIPLES,
     LIST_JOINERS,
     MAKE_UP_PARTICIPLES,
+    MARGIN_UNITS,
     MODEL_NOUNS,
     OBJECT_BREAKS,
     OWN_BEFORE,
     QUALITY_NOUNS,
     SCOPE_END_WORDS,
-    SOURCE_PARTICIPLES,
     STUDY_CLAUSE_WORDS,
     STUDY_COMPARISONS,
 )
@@ -66,6 +67,7 @@ def role_from_words_before(
     own_names: frozenset[str] = frozenset(),
     budget: bool = False,
     base: bool = False,
+    cost_claim: bool = False,
 ) -> SizeRole | None:
     """The nearest cue before the size decides: a comparison, or the authors speaking (or
     a name they introduced). "other 7B models" are peers of the paper's own 7B model.
@@ -87,12 +89,14 @@ def role_from_words_before(
             if word in OWN_BEFORE or word in own_names:
                 return "own"
             scoped = scoped or _ends_object(before, raw_before, index)
-            role = _comparison_role(before, raw_before, index, own_names, budget, scoped, base)
+            role = _comparison_role(
+                before, raw_before, index, own_names, budget, scoped, base, cost_claim
+            )
             if role is not None:
                 return role
             if word in CLAUSE_STARTS:
                 return None
-            role = _cue_role(before, raw_before, index, budget, scoped, base)
+            role = _cue_role(before, raw_before, index, budget, scoped, base, cost_claim)
             if role is not None:
                 return role
         raw = raw_before[index]
@@ -114,10 +118,26 @@ def _ends_object(before: Sequence[str], raw_before: Sequence[str], index: int) -
             and not _is_make_up(before, index)
             and not _is_score_owner(before, index)
         )
-        or (word == "by" and following[:1].isdigit())
+        or (
+            word == "by"
+            and following[:1].isdigit()
+            and not _is_next_object(before, raw_before, index)
+        )
         or (word in ("with", "using") and following in ("only", "just", "merely"))
         or _is_testbed(before, raw_before, index)
     )
+
+
+def _is_next_object(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:
+    """Whether the margin "by N" at before[index] is followed by another object of the same
+    comparison, joined to it with only names between: "surpassing X by +7.0 and Y-7B by
+    +10.7" (not "outperform methods by 4% and lead to the first 3B models", a new verb)."""
+    rest = index + 2
+    if rest < len(before) and before[rest] in MARGIN_UNITS:
+        rest += 1
+    if rest >= len(before) or before[rest] not in ("and", "or"):
+        return False
+    return all(w[:1].isupper() or has_digit(w) for w in raw_before[rest + 1 :])
 
 
 def _comparison_role(
@@ -128,6 +148,7 @@ def _comparison_role(
     budget: bool,
     scoped: bool,
     base: bool = False,
+    cost_claim: bool = False,
 ) -> SizeRole | None:
     """The role a comparison word at before[index] gives ("outperforms", "as accurate as"),
     or one the authors' improving verb gives; None when it gives none."""
@@ -137,6 +158,7 @@ def _comparison_role(
         and not scoped
         and not _is_without_object(raw_before, index)
         and not _is_bound_of_one(before, index)
+        and not is_belief_than(before, index)  # "smaller models than previously thought"
     ):
         if word in STUDY_COMPARISONS and is_studied_pair(before, index, own_names):
             return "own"  # "This study evaluated X versus Y-8B": both sides are studied
@@ -144,7 +166,11 @@ def _comparison_role(
             return "own"  # "attack success rates ... against X-7B": the model attacked
         if is_finding(before, raw_before, index, own_names):
             return "own"  # "Our results show that X-13B is weaker than Y-7B"
-        return "own" if is_own_side(before, raw_before, index, budget, base) else "compared"
+        return (
+            "own"
+            if is_own_side(before, raw_before, index, budget, base, cost_claim)
+            else "compared"
+        )
     if (
         word == "as"
         and index > 1
@@ -154,7 +180,11 @@ def _comparison_role(
     ):
         # "as accurate as a 70B model" (not "as small as 8B"; "as the unquantized X-13B" is
         # the paper's own start)
-        return "own" if is_own_side(before, raw_before, index, budget, base) else "compared"
+        return (
+            "own"
+            if is_own_side(before, raw_before, index, budget, base, cost_claim)
+            else "compared"
+        )
     if (
         word in IMPROVE_VERBS
         and len(before) - index <= 3
@@ -171,6 +201,7 @@ def _cue_role(
     budget: bool,
     scoped: bool,
     base: bool = False,
+    cost_claim: bool = False,
 ) -> SizeRole | None:
     """The role the other cue words at before[index] give: background adjectives, "the
     performance of", the authors creating, "over"/"to"/"with" comparing, distillation's
@@ -192,7 +223,11 @@ def _cue_role(
         return "own"  # "we compare with X-175B and train a 1B model"
     previous = before[index - 1] if index > 0 else ""
     if _compares_with_object(before, index, previous, scoped):
-        return "own" if is_own_side(before, raw_before, index, budget, base) else "compared"
+        return (
+            "own"
+            if is_own_side(before, raw_before, index, budget, base, cost_claim)
+            else "compared"
+        )
     if word in ("to", "into") and any(w in DISTILL_WORDS for w in before[:index]):
         return "own"  # the student: "distilled from GPT-3.5 to T5 (11B)"
     if word == "by" and (previous in SOURCE_PARTICIPLES or previous in JUDGE_PARTICIPLES):
@@ -224,10 +259,11 @@ def _previous_word(words: Sequence[str], index: int) -> str:
 
 
 def _is_adjacent(raw_before: Sequence[str], index: int) -> bool:
-    """Whether only names, numbers and joiners stand between before[index] and the size:
-    "existing 70B models", "previous 7B and 13B models"."""
+    """Whether only names, numbers, joiners and compound modifiers stand between
+    before[index] and the size: "existing 70B models", "previous 7B and 13B models",
+    "traditional full-attention 8B models"."""
     return all(
-        w[:1].isupper() or has_digit(w) or w.lower() in LIST_JOINERS
+        w[:1].isupper() or has_digit(w) or w.lower() in LIST_JOINERS or "-" in w
         for w in raw_before[index + 1 :]
     )
 

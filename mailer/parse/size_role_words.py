@@ -39,6 +39,7 @@ COMPARE_BEFORE: frozenset[str] = frozenset(
         "par",
         "exceeding",
         "exceed",
+        "approaching",  # "while approaching X-32B": "approaches" is also a plural noun
         "exceeds",
         "beyond",
         "among",
@@ -139,7 +140,7 @@ HYPOTHETICAL_WORDS: frozenset[str] = frozenset({"might", "would", "could"})
 # Bounds of a class of models name no model: "models with fewer than 10B", "sub-100B",
 # "(≤2B)", "under 10 billion parameters" (unless the authors make models of that size)
 THRESHOLD_WORDS: frozenset[str] = frozenset(
-    {"than", "under", "below", "above", "over", "exceeding", "beyond", "sub"}
+    {"than", "under", "below", "above", "over", "exceeding", "beyond", "sub", "approaching"}
 )
 THRESHOLD_SIGNS = "≤≥<>"
 # The authors making a model: "We train J4R, a 7B judge" is theirs despite "judge"
@@ -172,77 +173,6 @@ SELECT_VERBS: frozenset[str] = frozenset(
 )
 OBJECT_BREAKS: frozenset[str] = frozenset(
     {"with", "from", "using", "by", "against", "than", "via", "and", "or", "into", "over"}
-)
-# A model used to make data is a reference point: "we use X-72B to generate seed data"
-USE_VERBS: frozenset[str] = frozenset(
-    {
-        "use",
-        "uses",
-        "used",
-        "using",
-        "utilize",
-        "utilizes",
-        "utilized",
-        "leverage",
-        "leverages",
-        "leveraging",
-        "employ",
-        "employs",
-        "prompt",
-        "prompts",
-        "prompting",
-    }
-)
-DATA_VERBS: frozenset[str] = frozenset(
-    {
-        "generate",
-        "synthesize",
-        "annotate",
-        "label",
-        "produce",
-        "write",
-        "rewrite",
-        "score",
-        "grade",
-        "rate",
-        "critique",
-        "filter",
-        "judge",
-    }
-)
-# "we generate synthetic dialogues with X-70B": the verb's forms, for data made with a model
-DATA_VERB_STEMS: tuple[str, ...] = ("generat", "synthesi", "annotat", "label", "rewrit", "produc")
-# "the Qwen3-235B distilled datasets": the model is where the data came from
-SOURCE_PARTICIPLES: frozenset[str] = frozenset(
-    {"distilled", "generated", "synthesized", "annotated", "labeled", "labelled", "produced"}
-    | {"written", "rewritten", "paraphrased", "translated"}
-)
-# "candidates judged by a Qwen3-32B rubric": the model is a judge
-JUDGE_PARTICIPLES: frozenset[str] = frozenset(
-    {"judged", "scored", "rated", "graded", "assessed", "evaluated", "verified", "critiqued"}
-)
-DATA_NOUNS: frozenset[str] = frozenset(
-    {
-        "data",
-        "dataset",
-        "datasets",
-        "corpus",
-        "traces",
-        "responses",
-        "outputs",
-        "samples",
-        "annotations",
-        "labels",
-        "critiques",
-        "solutions",
-        "rationales",
-        "dialogues",
-        "conversations",
-        "questions",
-        "examples",
-        "instructions",
-        "trajectories",
-    }
 )
 # Between a role noun and the names it heads: "teacher models: X-70B, Y-405B"
 HEAD_FILLERS: frozenset[str] = frozenset(
@@ -366,7 +296,9 @@ APPROXIMATE_WORDS: frozenset[str] = frozenset(
     {"approximately", "roughly", "about", "around", "nearly", "almost", "some", "the", "a", "~"}
 )
 # Right before a size, these make it others': "existing 70B models", "prior 7B and 13B LLMs"
-BACKGROUND_ADJECTIVES: frozenset[str] = frozenset({"existing", "previous", "prior", "conventional"})
+BACKGROUND_ADJECTIVES: frozenset[str] = frozenset(
+    {"existing", "previous", "prior", "conventional", "traditional"}
+)
 # "reaches the performance of 70B models": the size is the reference point
 QUALITY_NOUNS: frozenset[str] = frozenset(
     {"performance", "quality", "accuracy", "level", "capabilities", "capability", "results"}
