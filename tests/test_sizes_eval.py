@@ -303,12 +303,13 @@ BLIND5 = LABELED.with_name("blind5.jsonl")
 # aggregates only: at 21:52 UTC on main before tune6 and tune7, and at 22:09 after tune6
 # merged, the same both times: sizes 0.962 / 0.967 (tp 178, fp 7, fn 6), own sizes
 # 0.943 / 0.938 (tp 150, fp 9, fn 10). Then it became a **tuning split** (its misses are
-# printed; tune8 reads them): never a held-out figure again. The floors are set from its
-# tuned level.
+# printed; tune8 read them): never a held-out figure again. Tuned on since: sizes
+# 0.963 / 0.978, own sizes 0.969 / 0.981 (tune7 and tune8 merged). The floors hold that
+# level within about one item.
 BLIND5_MIN_PRECISION = 0.95
-BLIND5_MIN_RECALL = 0.95
-BLIND5_MIN_OWN_PRECISION = 0.93
-BLIND5_MIN_OWN_RECALL = 0.93
+BLIND5_MIN_RECALL = 0.96
+BLIND5_MIN_OWN_PRECISION = 0.96
+BLIND5_MIN_OWN_RECALL = 0.97
 
 
 def test_blind5_split_is_tuned_on_and_holds_its_level() -> None:
@@ -378,7 +379,9 @@ BLIND3 = LABELED.with_name("blind3.jsonl")
 # (43 with sizes, 30 size-like negatives) from a fifth archive, labeled without ever running
 # the extractor. Measured on 2026-12-06 before and after roles3's tuning on blind2, the
 # same both times: sizes 1.000 / 1.000, own sizes 0.942 / 0.942 (49 of 52 own sizes, 3
-# false). Small: one miss moves a figure by about 0.02. Keep it blind: aggregates only.
+# false). With tune6, tune7 and tune8 merged (2026-12-06 22:19 UTC): sizes 1.000 / 1.000,
+# own sizes 0.943 / 0.962 (50 of 52, 3 false). Small: one miss moves a figure by about
+# 0.02. Keep it blind: aggregates only.
 BLIND3_MIN_PRECISION = 0.97
 BLIND3_MIN_RECALL = 0.97
 BLIND3_MIN_OWN_PRECISION = 0.92
@@ -401,8 +404,10 @@ BLIND4 = LABELED.with_name("blind4.jsonl")
 # them; nobody tuning has read it. b4-001..087 measured on 2026-12-06 19:32 UTC before tune12
 # (sizes 0.989 / 0.979, own 0.988 / 0.934) and after it (the same); all 166 measured once
 # at 20:08 UTC after tune12: sizes 0.984 / 0.954 (tp 185, fp 3, fn 9), own sizes
-# 0.982 / 0.896 (tp 164, fp 3, fn 19). Only 11 of its 194 sizes are other people's models,
-# so it tests own-size recall far better than own-size precision. Aggregates only.
+# 0.982 / 0.896 (tp 164, fp 3, fn 19). On 2026-12-06 at 22:19 UTC, with tune6, tune7 and
+# tune8 merged: sizes 0.984 / 0.964 (tp 187, fp 3, fn 7), own sizes 0.982 / 0.918 (tp 168,
+# fp 3, fn 15). Only 11 of its 194 sizes are other people's models, so it tests own-size
+# recall far better than own-size precision. Aggregates only.
 BLIND4_MIN_PRECISION = 0.97
 BLIND4_MIN_RECALL = 0.94
 BLIND4_MIN_OWN_PRECISION = 0.96
@@ -423,14 +428,16 @@ BLIND6 = LABELED.with_name("blind6.jsonl")
 # The sixth blind split (tests/data/sizes/BLIND6.md), from another source on purpose: 188
 # real Hugging Face Daily Papers abstracts of 2026-05-29 .. 07-02 (the product's main input;
 # 159 with sizes, 29 size-like negatives), labeled by reading by a helper who never ran
-# project code. Measured on 2026-12-06, aggregates only, at 21:52 UTC before tune6 and tune7
-# and at 22:09 after tune6, the same both times: sizes 0.989 / 0.976 (tp 281, fp 3, fn 7),
-# own sizes 0.965 / 0.939 (tp 248, fp 9, fn 16). Only 24 of its 288 sizes are others'
-# models. Keep it blind: aggregates only.
-BLIND6_MIN_PRECISION = 0.97
-BLIND6_MIN_RECALL = 0.96
+# project code. Measured on 2026-12-06, aggregates only, at 21:52 UTC before tune6, tune7 and
+# tune8, and at 22:09 after tune6, the same both times: sizes 0.989 / 0.976 (tp 281, fp 3,
+# fn 7), own sizes 0.965 / 0.939 (tp 248, fp 9, fn 16); tune8 read it once after its own
+# round (own 0.965 / 0.943); and at 22:19 UTC on main with all three rounds merged: sizes
+# 0.990 / 0.990 (tp 285, fp 3, fn 3), own sizes 0.966 / 0.958 (tp 253, fp 9, fn 11). Only
+# 24 of its 288 sizes are others' models. Keep it blind: aggregates only.
+BLIND6_MIN_PRECISION = 0.98
+BLIND6_MIN_RECALL = 0.98
 BLIND6_MIN_OWN_PRECISION = 0.95
-BLIND6_MIN_OWN_RECALL = 0.92
+BLIND6_MIN_OWN_RECALL = 0.94
 
 
 def test_blind6_split_holds_its_measured_level_without_showing_its_misses() -> None:
