@@ -35,6 +35,7 @@ from mailer.config.base import (
 )
 from mailer.config.errors import describe_yaml_error, format_validation_errors
 from mailer.config.yamlsource import YamlSyntaxError, load_yaml_file
+from mailer.core.cron import standard_crontab
 from mailer.core.errors import UsageError
 from mailer.core.keys import DestinationRef
 from mailer.core.silence import Expectation
@@ -103,7 +104,7 @@ class _SourceBase(_Model):
             from apscheduler.triggers.cron import CronTrigger
 
             try:
-                CronTrigger.from_crontab(value, timezone="UTC")
+                CronTrigger.from_crontab(standard_crontab(value), timezone="UTC")
             except ValueError as e:
                 raise ValueError(
                     f'{value!r} is not a cron expression such as "*/10 * * * *" ({e})'

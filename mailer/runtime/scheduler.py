@@ -35,6 +35,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from mailer.config.settings import ConfigError, Settings
 from mailer.config.settings import Source as SourceConfig
+from mailer.core.cron import standard_crontab
 from mailer.core.timings import Timings
 from mailer.rules import Rule
 
@@ -91,7 +92,7 @@ def poll_trigger(source: SourceConfig, default_poll: float | None = None) -> Bas
         return IntervalTrigger(seconds=default_poll, timezone=UTC_NAME)
     expression = source.poll or DEFAULT_POLL
     try:
-        return CronTrigger.from_crontab(expression, timezone=UTC_NAME)
+        return CronTrigger.from_crontab(standard_crontab(expression), timezone=UTC_NAME)
     except ValueError as e:
         raise ConfigError(
             [
@@ -183,7 +184,7 @@ def schedule_leader_jobs(
             )
     silence = IntervalTrigger(seconds=timings.silence, timezone=UTC_NAME)
     _add(scheduler, "silence", jobs.check_silence, silence, next_run_time=start)
-    housekeeping = CronTrigger.from_crontab(HOUSEKEEPING_CRON, timezone=UTC_NAME)
+    housekeeping = CronTrigger.from_crontab(standard_crontab(HOUSEKEEPING_CRON), timezone=UTC_NAME)
     _add(scheduler, "housekeeping", jobs.housekeeping, housekeeping)
     schedule_daily_feeds(scheduler, rules, settings.delivery.default_daily_at, jobs)
 
