@@ -4,6 +4,7 @@ Monday = 0 (`mailer.core.cron`)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -29,7 +30,7 @@ SATURDAY = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
     ],
 )
 def test_a_poll_schedule_fires_on_the_days_crontab_means(expression: str, days: list[str]) -> None:
-    source = DirectorySource(name="d", kind="directory", path="x", poll=expression)
+    source = DirectorySource(name="d", kind="directory", path=Path("x"), poll=expression)
     trigger = poll_trigger(source)
     fired, at = [], SATURDAY
     for _ in days:

@@ -36,11 +36,20 @@ def answers_noop(client: IMAPClient) -> bool:
 
 def select_folder(client: IMAPClient, config: ImapConfig, *, readonly: bool) -> int:
     """Select the configured folder; its UIDVALIDITY. SourceError when it does not exist."""
+    return select_folder_counting(client, config, readonly=readonly)[0]
+
+
+def select_folder_counting(
+    client: IMAPClient, config: ImapConfig, *, readonly: bool
+) -> tuple[int, int | None]:
+    """Select the configured folder: its UIDVALIDITY, and how many messages it holds (the
+    EXISTS of the answer; None if the server left it out)."""
     try:
         response = client.select_folder(config.folder, readonly=readonly)
     except IMAPClientError as e:
         raise SourceError(config.name, describe_missing_folder(client, config, e)) from e
-    return int(response[b"UIDVALIDITY"])
+    exists = response.get(b"EXISTS")
+    return int(response[b"UIDVALIDITY"]), int(exists) if isinstance(exists, int) else None
 
 
 def describe_missing_folder(client: IMAPClient, config: ImapConfig, error: Exception) -> str:

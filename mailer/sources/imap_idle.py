@@ -41,7 +41,7 @@ from mailer.core.errors import MailerError
 from mailer.core.timings import Timings
 from mailer.runtime import metrics
 from mailer.sources import SourceError
-from mailer.sources.imap_commands import select_folder
+from mailer.sources.imap_commands import select_folder_counting
 from mailer.sources.imap_connect import close_quietly, connect, describe_connect_error
 from mailer.sources.watching import OnFailure, Sweep, WatchState, WatchStatus
 
@@ -176,7 +176,8 @@ class ImapWatcher:
         self._client = client
         if self._stopping.is_set():  # stop() ran while connecting
             raise ConnectionLost("stopping")
-        select_folder(client, self.config, readonly=True)
+        _validity, exists = select_folder_counting(client, self.config, readonly=True)
+        self._size = _MailboxSize(exists)  # a server repeating this count is no news
         if self.config.idle and client.has_capability("IDLE"):
             self._set_state("connected", mode="idle")
             return client
@@ -196,7 +197,6 @@ class ImapWatcher:
         cfg = self.config
         # The sweep on connecting ran on the fetch connection: mail that arrived during it
         # comes with a NOOP here, and Dovecot does not announce it when IDLE starts.
-        self._size = _MailboxSize()  # a new connection: its first EXISTS counts as new
         self._catch_up(client, sweep_now=False)
         start = time.monotonic()
         renew_at, sweep_at = start + cfg.idle_renew_seconds, start + cfg.sweep_seconds
@@ -334,10 +334,10 @@ class _MailboxSize:
     """The folder's message count as this connection's untagged responses tell it. Some
     servers repeat `* N EXISTS` on every NOOP although nothing arrived; only a count above
     the one last known is new mail (EXPUNGE lowers it, so mail replacing deleted mail still
-    counts). The first EXISTS on a connection counts as new: its count is not known yet."""
+    counts). Seeded from SELECT's answer; without it, the first EXISTS counts as new."""
 
-    def __init__(self) -> None:
-        self.count: int | None = None
+    def __init__(self, count: int | None = None) -> None:
+        self.count = count
 
     def grew(self, responses: Iterable[object]) -> bool:
         grew = False

@@ -516,3 +516,6 @@ def test_mail_that_replaces_expunged_mail_still_counts_as_new() -> None:
     assert not size.grew([(2, b"EXPUNGE")])
     assert size.grew([(5, b"EXISTS")])  # one deleted, one arrived: the same count, new mail
     assert not size.grew([(b"FLAGS", (b"\\Seen",)), (3, b"RECENT")])
+    seeded = _MailboxSize(5)  # from SELECT's answer: a repeated 5 is no news
+    assert not seeded.grew([(5, b"EXISTS")])
+    assert seeded.grew([(6, b"EXISTS")])
