@@ -96,6 +96,9 @@ class TermTable:
         self.regexes: dict[str, Any] = {}
         self.literals: dict[str, int] = {}  # regex prefilter literal -> its id
         self.next_id = 0
+        # by the Term object: the loader makes one per distinct text, so 100,000 rules
+        # add ~100 distinct objects and each is normalized once (kept alive here)
+        self._added: dict[int, tuple[Term, CompiledTerm]] = {}
         self._automaton: Any = None
         self._has_index = False
         self._scanned_fields: list[str] = []
@@ -105,6 +108,14 @@ class TermTable:
         return self.next_id - 1
 
     def add(self, term: Term) -> CompiledTerm:
+        added = self._added.get(id(term))
+        if added is not None and added[0] is term:
+            return added[1]
+        compiled = self._add(term)
+        self._added[id(term)] = (term, compiled)
+        return compiled
+
+    def _add(self, term: Term) -> CompiledTerm:
         kind = "regex" if term.regex is not None else ("exact" if term.exact else "phrase")
         key = (term.regex if term.regex is not None else term.key, kind)
         found = self.by_key.get(key)

@@ -38,6 +38,7 @@ from mailer.rules.syntax import RuleValueError
 HasDestination = Callable[[DestinationRef], bool]
 
 _LOOKED_FOR = tuple(kind for kind in CONDITIONS if kind.is_condition)
+_LOOKED_FOR_KEYS = frozenset(kind.key for kind in _LOOKED_FOR)
 _NOTHING_TO_LOOK_FOR = (
     "match: has nothing to look for; give at least one of "
     + ", ".join(f"{kind.key}:" for kind in _LOOKED_FOR[:-1])
@@ -84,13 +85,16 @@ class _Shared:
     """Values many rules write alike, built and checked once per load and shared: the
     same term, size, query or destination in 100,000 rules is one object."""
 
-    __slots__ = ("destinations", "targets", "tuples", "values")
+    __slots__ = ("destinations", "notify", "targets", "tuples", "values", "written")
 
     def __init__(self) -> None:
         self.values: dict[str, dict[Any, Any]] = {}  # by the name a condition caches under
         self.targets: dict[tuple[Any, ...], NotifyTarget] = {}
+        self.written: dict[tuple[Any, ...], NotifyTarget] = {}  # good ones, as written
         self.destinations: dict[DestinationRef, bool] = {}
         self.tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # a rule's targets by their ids (the tuple, the value, keeps them alive)
+        self.notify: dict[tuple[int, ...], tuple[NotifyTarget, ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,11 +308,13 @@ class _FileLoader:
         has_unknown_keys = bool(self.bad_paths) and any(
             p[: len(path)] == path and len(p) > len(path) for p in self.bad_paths
         )
-        if not has_unknown_keys and not any(
-            match.get(kind.key) not in (None, [], "") for kind in _LOOKED_FOR
-        ):
-            self.error(path, _NOTHING_TO_LOOK_FOR)
-            return None
+        if not has_unknown_keys:
+            for key, written in match.items():
+                if key in _LOOKED_FOR_KEYS and written not in (None, [], ""):
+                    break
+            else:
+                self.error(path, _NOTHING_TO_LOOK_FOR)
+                return None
         values: list[Any] = [None] * len(CONDITIONS)
         for key, written in match.items():
             position = POSITIONS.get(key)
@@ -326,12 +332,45 @@ class _FileLoader:
                 target = self._build_target((*base, "notify", i), entry)
                 if target is not None:
                     targets.append(target)
-        return self.intern(tuple(targets))
+        if not targets:
+            return ()
+        # by the targets' identities: hashing NotifyTargets (dataclasses) costs more, and
+        # the shared ones are one object per way of writing them
+        identities = tuple(map(id, targets))
+        known = self.shared.notify.get(identities)
+        if known is None:
+            known = self.shared.notify[identities] = tuple(targets)
+        return known
 
     def _build_target(self, path: PathKey, entry: dict[str, Any]) -> NotifyTarget | None:
+        raw = entry.get("to")
+        # a valid entry written as an earlier good one was: that target, nothing to build
+        written_key = None
+        if self.is_schema_valid and len(entry) <= 4:
+            if type(raw) is dict:
+                ((kind, value),) = raw.items()  # the schema allows one key, a text value
+                raw_key: Any = (kind, value)
+            else:
+                raw_key = raw
+            written_key = (raw_key, entry.get("mode"), entry.get("at"), entry.get("timezone"))
+            known = self.shared.written.get(written_key)
+            if known is not None:
+                return known
+        target = self._new_target(path, entry, raw)
+        if (
+            written_key is not None
+            and target is not None
+            and self.shared.targets.get(
+                (target.to, entry.get("mode"), entry.get("at"), entry.get("timezone", "UTC"))
+            )
+            is target
+        ):
+            self.shared.written[written_key] = target
+        return target
+
+    def _new_target(self, path: PathKey, entry: dict[str, Any], raw: Any) -> NotifyTarget | None:
         from mailer.notify.registry import inline_targets  # channel modules: on first use
 
-        raw = entry.get("to")
         inline = None
         if isinstance(raw, dict) and len(raw) == 1:
             kind, value = next(iter(raw.items()))

@@ -121,19 +121,32 @@ def _simple_list(rest: str) -> list[Any] | None:
         return None
     if not inner.strip(" "):
         return []
-    words = [word.strip(" ") for word in inner.split(",")]
-    if words[-1] == "" and len(words) > 1:
-        words.pop()  # [a, b,]: a trailing comma is allowed
-    if "" in words:
-        raise NotPlain(rest)
-    return [
-        resolve_plain(word)
-        if word[0] in RESOLVER_FIRST or word[0] in _INDICATORS
-        else intern(word)
-        if len(word) <= _INTERNED
-        else word
-        for word in words
-    ]
+    pieces = inner.split(",")
+    if len(pieces) > 1 and not pieces[-1].strip(" "):
+        pieces.pop()  # [a, b,]: a trailing comma is allowed
+    known = _known_items
+    if len(known) > _KNOWN_ITEMS:
+        known.clear()
+    items = []
+    for piece in pieces:
+        item = known.get(piece, known)  # the dict itself: not read yet
+        if item is known:
+            word = piece.strip(" ")
+            if not word:
+                raise NotPlain(rest)
+            if word[0] in RESOLVER_FIRST or word[0] in _INDICATORS:
+                item = resolve_plain(word)
+            else:
+                item = intern(word) if len(word) <= _INTERNED else word
+            known[piece] = item
+        items.append(item)
+    return items
+
+
+# the items of simple lists already read, as written between the commas (" LoRA"):
+# rules list the same few hundred terms over and over
+_known_items: dict[str, Any] = {}
+_KNOWN_ITEMS = 50_000
 
 
 def _flow_tokens(rest: str) -> list[tuple[str, Any]]:
@@ -247,4 +260,12 @@ def read_value(rest: str) -> Any:
 
 def read_key(word: str) -> Any:
     """A block mapping's key (a word, `[A-Za-z_][A-Za-z0-9_-]*`) as PyYAML reads it."""
-    return resolve_plain(word) if word[0] in RESOLVER_FIRST else intern(word)
+    key = _known_keys.get(word, _known_keys)  # the dict itself: not read yet
+    if key is _known_keys:
+        key = resolve_plain(word) if word[0] in RESOLVER_FIRST else intern(word)
+        if len(_known_keys) < _KNOWN_ITEMS:
+            _known_keys[word] = key
+    return key
+
+
+_known_keys: dict[str, Any] = {}

@@ -93,6 +93,12 @@ def _line(text: str) -> _Line | None:
     return (indent, dash_length, key, value, kind, column)
 
 
+# lines already read, kept from file to file (a thousand people's files share most of
+# their lines); a line's tuple is immutable and its collections are copied on use
+_known_lines: dict[str, _Line | None] = {}
+_KNOWN_LINES = 100_000
+
+
 def _fresh(value: Any) -> Any:
     """A copy of a flow collection, down to its scalars (each line gets its own)."""
     if type(value) is list:
@@ -258,14 +264,12 @@ class PlainDocument:
 def read_plain_yaml(text: str) -> PlainDocument:
     """The data of a YAML text written in the plain part of YAML; NotPlain otherwise."""
     texts = text.split("\n")
-    known: dict[str, _Line | None] = {}
-    lines: list[_Line | None] = []
-    for line in texts:
-        found = known.get(line, _END)
-        if found is _END:
-            found = known[line] = _line(line)
-        lines.append(found)
-    del known
+    known = _known_lines
+    if len(known) > _KNOWN_LINES:
+        known.clear()
+    for line in dict.fromkeys(texts).keys() - known.keys():
+        known[line] = _line(line)
+    lines = [known[line] for line in texts]
     lines.append(_END)
     reader = _Reader(texts, lines)
     reader.at = reader.next_line(-1)

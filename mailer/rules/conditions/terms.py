@@ -37,6 +37,15 @@ def parse_terms(values: Any, path: PathKey, ctx: ParseContext, *, exact: bool = 
     """The terms of a list; `exact`: phrases match only as written (author names)."""
     if not isinstance(values, list):
         return ()
+    # a list written as an earlier one was (and built without errors): its terms
+    lists = ctx.cache("exact term lists" if exact else "term lists")
+    try:
+        written = tuple(values)
+        found: Terms | None = lists.get(written)
+    except TypeError:  # a list or mapping in the list: the schema reports it
+        written, found = None, None
+    if found is not None:
+        return found
     known = ctx.cache("exact terms" if exact else "terms")
     terms = []
     for i, value in enumerate(values):
@@ -51,7 +60,10 @@ def parse_terms(values: Any, path: PathKey, ctx: ParseContext, *, exact: bool = 
             if isinstance(value, str):
                 known[value] = term
         terms.append(term)
-    return ctx.intern(tuple(terms))
+    found = ctx.intern(tuple(terms))
+    if written is not None and len(found) == len(written):
+        lists[written] = found
+    return found
 
 
 def listed(terms: Terms | list[Term]) -> str:
