@@ -58,12 +58,16 @@ class _Compiling:
     of "paper" conditions are shared by every rule with the same value (and so are the
     reasons they cache)."""
 
-    __slots__ = ("mask", "shared", "terms")
+    __slots__ = ("mask", "shared", "terms", "texts")
 
     def __init__(self, terms: TermTable) -> None:
         self.terms = terms
         self.mask = 0
-        self.shared: dict[tuple[Any, Any], Check] = {}
+        self.shared: dict[tuple[Any, Any], tuple[Check, _Test]] = {}
+        # text conditions by (kind, value's id, fields): the loader gives every rule that
+        # writes the same list one tuple, and checks hold no state of their own; the value
+        # is kept beside its check, so its id stays its own
+        self.texts: dict[tuple[Any, int, int], tuple[Any, Check, _Test]] = {}
 
 
 class _CompiledRule:
@@ -83,13 +87,20 @@ class _CompiledRule:
         for kind, value in match.checks():
             if kind.stage == "paper":
                 key = (kind, value)
-                check = ctx.shared.get(key)
-                if check is None:
-                    check = ctx.shared[key] = kind.compile(value, ctx)
-                first.append(check.test)
+                paper = ctx.shared.get(key)
+                if paper is None:
+                    compiled = kind.compile(value, ctx)
+                    paper = ctx.shared[key] = (compiled, compiled.test)
+                check = paper[0]
+                first.append(paper[1])
             else:
-                check = kind.compile(value, ctx)
-                then.append(check.test)
+                same = (kind, id(value), ctx.mask)
+                known = ctx.texts.get(same)
+                if known is None or known[0] is not value:
+                    check = kind.compile(value, ctx)
+                    known = ctx.texts[same] = (value, check, check.test)
+                check = known[1]
+                then.append(known[2])  # one bound method for every rule sharing the check
             scanned |= check.scanned
             triggers = check.triggers()
             if triggers:

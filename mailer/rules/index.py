@@ -88,6 +88,9 @@ class CompiledTerm:
         return found
 
 
+Entry = tuple[int, list[MatchReason | None], CompiledTerm]
+
+
 class TermTable:
     """Distinct terms of all rules; phrases share one automaton key per normalized text."""
 
@@ -99,9 +102,20 @@ class TermTable:
         # by the Term object: the loader makes one per distinct text, so 100,000 rules
         # add ~100 distinct objects and each is normalized once (kept alive here)
         self._added: dict[int, tuple[Term, CompiledTerm]] = {}
+        self._entries: dict[tuple[int, Any], Entry] = {}
         self._automaton: Any = None
         self._has_index = False
         self._scanned_fields: list[str] = []
+
+    def entry(self, term: CompiledTerm, kind: Any) -> Entry:
+        """(id, reasons by `kind`, the term): what an `any:` check keeps of each of its
+        terms, one tuple for every rule (kept here: the term itself keeps no tuple
+        holding it, which would be a reference cycle)."""
+        key = (id(term), kind)
+        found = self._entries.get(key)
+        if found is None:
+            found = self._entries[key] = (term.id, term.reasons(kind), term)
+        return found
 
     def new_id(self) -> int:
         self.next_id += 1

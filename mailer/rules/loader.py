@@ -29,6 +29,7 @@ from mailer.core.models import DeliveryMode, NotifyTarget
 from mailer.rules.collector import collector_paused
 from mailer.rules.conditions import CONDITIONS, POSITIONS
 from mailer.rules.documents import NotUtf8Error, RuleDocument, read_rule_file, rule_files
+from mailer.rules.plainyaml import LineCache
 from mailer.rules.rule import Condition, Rule
 from mailer.rules.schema import is_surely_valid, is_valid, schema_validator
 from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
@@ -85,9 +86,10 @@ class _Shared:
     """Values many rules write alike, built and checked once per load and shared: the
     same term, size, query or destination in 100,000 rules is one object."""
 
-    __slots__ = ("destinations", "notify", "targets", "tuples", "values", "written")
+    __slots__ = ("destinations", "lines", "notify", "targets", "tuples", "values", "written")
 
     def __init__(self) -> None:
+        self.lines: LineCache = {}  # plain YAML lines read (`read_plain_yaml`)
         self.values: dict[str, dict[Any, Any]] = {}  # by the name a condition caches under
         self.targets: dict[tuple[Any, ...], NotifyTarget] = {}
         self.written: dict[tuple[Any, ...], NotifyTarget] = {}  # good ones, as written
@@ -169,7 +171,7 @@ def _load_file(
         return _FileResult((), (RuleError(position, problem),))
 
     try:
-        doc = read_rule_file(path, raw)
+        doc = read_rule_file(path, raw, shared.lines)
     except NotUtf8Error as e:
         return failed(e.position, e.problem)
     except YamlSyntaxError as e:

@@ -27,7 +27,7 @@ from typing import Any
 
 from mailer.rules.plainscalars import NotPlain, read_flow, read_key, read_value
 
-__all__ = ["NotPlain", "PlainDocument", "read_plain_yaml"]
+__all__ = ["LineCache", "NotPlain", "PlainDocument", "read_plain_yaml"]
 
 Where = tuple[int, int]  # 1-based line and column
 
@@ -91,12 +91,6 @@ def _line(text: str) -> _Line | None:
     else:
         kind = _SCALAR
     return (indent, dash_length, key, value, kind, column)
-
-
-# lines already read, kept from file to file (a thousand people's files share most of
-# their lines); a line's tuple is immutable and its collections are copied on use
-_known_lines: dict[str, _Line | None] = {}
-_KNOWN_LINES = 100_000
 
 
 def _fresh(value: Any) -> Any:
@@ -193,6 +187,13 @@ class _Reader:
                 break  # the next key of the mapping this list is the value of
             if line[2] is not None:  # "- name: x": a mapping that starts on the dash's line
                 items.append(self.mapping(indent + dash, at))
+            elif line[4] <= _DICT:  # the common case, inline: as in `mapping`
+                value = line[3]
+                items.append(value if line[4] == _SCALAR else value.copy())
+                at += 1
+                while lines[at] is None:
+                    at += 1
+                self.at = at
             elif line[4] == _NONE:
                 self.at = self.next_line(at)
                 below = lines[self.at]
@@ -222,7 +223,17 @@ class _Reader:
                 raise NotPlain(self.texts[at])
             if key in mapping:
                 self.duplicates.append(((at + 1, line[0] + line[1] + 1), str(key)))
-            if line[4] != _NONE:
+            kind = line[4]
+            if kind <= _DICT:  # the common case, inline: a scalar or a flat flow collection
+                if key == "name":
+                    self.names.append((mapping, (at + 1, line[5] + 1)))
+                value = line[3]
+                mapping[key] = value if kind == _SCALAR else value.copy()
+                at += 1
+                while lines[at] is None:
+                    at += 1
+                self.at = at
+            elif kind != _NONE:
                 if key == "name":
                     self.names.append((mapping, (at + 1, line[5] + 1)))
                 mapping[key] = self.value(at, indent)
@@ -261,15 +272,28 @@ class PlainDocument:
         self.names = names
 
 
-def read_plain_yaml(text: str) -> PlainDocument:
-    """The data of a YAML text written in the plain part of YAML; NotPlain otherwise."""
+LineCache = dict[str, Any]  # a line's text -> what `_line` made of it
+_KNOWN_LINES = 200_000
+
+
+def read_plain_yaml(text: str, known: LineCache | None = None) -> PlainDocument:
+    """The data of a YAML text written in the plain part of YAML; NotPlain otherwise.
+
+    `known`: lines already read, to share from file to file of one load (a thousand
+    people's files share most of their lines); a line's tuple is immutable and the
+    collections in it are copied for each line, so no two values are one object."""
     texts = text.split("\n")
-    known = _known_lines
-    if len(known) > _KNOWN_LINES:
-        known.clear()
-    for line in dict.fromkeys(texts).keys() - known.keys():
-        known[line] = _line(line)
-    lines = [known[line] for line in texts]
+    if known is None:
+        known = {}
+    elif len(known) > _KNOWN_LINES:
+        known.clear()  # a bound on what a load of many different files keeps
+    lines: list[_Line | None] = []
+    append = lines.append
+    for line in texts:
+        found = known.get(line, _END)  # _END: not read yet (_line never gives it)
+        if found is _END:
+            found = known[line] = _line(line)
+        append(found)
     lines.append(_END)
     reader = _Reader(texts, lines)
     reader.at = reader.next_line(-1)

@@ -11,15 +11,18 @@ from mailer.rules.conditions.terms import TermList, Terms, listed
 from mailer.rules.rule import describe_fields
 
 if TYPE_CHECKING:
-    from mailer.rules.index import CompiledTerm, PaperScan
+    from mailer.rules.index import CompiledTerm, Entry, PaperScan
 
 
 class AnyTerms(TermList):
     def compile(self, value: Terms, ctx: CompileContext) -> Check:
-        terms = tuple(ctx.terms.add(t) for t in value)
+        table = ctx.terms
+        terms = tuple([table.add(t) for t in value])
+        # each term's automaton id and its reasons by the fields hit (shared by every rule)
+        entries = tuple([table.entry(term, ANY) for term in terms])
         if all(term.is_phrase for term in terms):
-            return AnyPhrasesCheck(terms, ctx.mask)
-        return AnyCheck(terms, ctx.mask)
+            return AnyPhrasesCheck(terms, ctx.mask, entries)
+        return AnyCheck(terms, ctx.mask, entries)
 
     def holds(self, value: Terms, paper: Paper, ctx: TextContext) -> Reasons | None:
         hits = [(t, ctx.fields_hit(t, ctx.mask)) for t in value]
@@ -37,11 +40,12 @@ class AnyCheck(Check):
 
     __slots__ = ("entries", "mask", "terms")
 
-    def __init__(self, terms: tuple[CompiledTerm, ...], mask: int) -> None:
+    def __init__(
+        self, terms: tuple[CompiledTerm, ...], mask: int, entries: tuple[Entry, ...]
+    ) -> None:
         self.terms = terms
         self.mask = mask
-        # each term's automaton id and its reasons by the fields hit (shared by every rule)
-        self.entries = tuple((term.id, term.reasons(ANY), term) for term in terms)
+        self.entries = entries  # (id, reasons by fields hit, term) of each term
 
     @property
     def scanned(self) -> int:  # type: ignore[override]
