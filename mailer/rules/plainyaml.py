@@ -41,7 +41,7 @@ _REFUSED = re.compile(
 )
 _MARKERS = ("---", "...", "%")  # documents and directives, at the start of a line
 
-# what a line's value is, the fifth item of its tuple (see `_line`)
+# what a line's value is, the last 3 bits of its tuple's last item (see `_Line`)
 _SCALAR = 0  # a scalar: shared by every line written alike
 _LIST = 1  # a flow list of scalars: copied for each line
 _DICT = 2  # a flow mapping of scalars: copied for each line
@@ -49,11 +49,12 @@ _NESTED = 3  # a flow collection holding collections: copied deeply
 _NONE = 4  # nothing after the key or dash (or only a comment): a block may follow
 _OPEN = 5  # `[` or `{` not closed on this line: the next lines may go on with it
 _BAD = 6  # a value outside plain YAML, or a line with neither `- ` nor `key:`
-_END = (-1, 0, None, None, _BAD, 0)  # after the last line: indented less than anything
+_END = (-1, 0, None, None, _BAD)  # after the last line: indented less than anything
 
-# (indentation, length of the `- ` or 0, key or None, value, what the value is, column
-# of the value, 0-based)
-_Line = tuple[int, int, Any, Any, int, int]
+# (indentation, length of the `- ` or 0, key or None, value, the 0-based column of the
+# value << 3 | what the value is): five items, the size of a Rule, so that the memory of
+# lines read is reused for rules
+_Line = tuple[int, int, Any, Any, int]
 
 
 def _line(text: str) -> _Line | None:
@@ -71,17 +72,18 @@ def _line(text: str) -> _Line | None:
     dash_length = len(dash) if dash is not None else 0
     column = found.start(4)
     if word is None and dash is None:
-        return (indent, 0, None, None, _BAD, column)
+        return (indent, 0, None, None, column << 3 | _BAD)
     try:
         key = read_key(word) if word is not None else None
     except NotPlain:
-        return (indent, dash_length, None, None, _BAD, column)
+        return (indent, dash_length, None, None, column << 3 | _BAD)
     if not rest or rest[0] == "#":
-        return (indent, dash_length, key, None, _NONE, column)
+        return (indent, dash_length, key, None, column << 3 | _NONE)
     try:
         value = read_value(rest)
     except NotPlain:
-        return (indent, dash_length, key, None, _OPEN if rest[0] in "[{" else _BAD, column)
+        kind = _OPEN if rest[0] in "[{" else _BAD
+        return (indent, dash_length, key, None, column << 3 | kind)
     if type(value) is list:
         kind = _LIST if not any(type(v) is list or type(v) is dict for v in value) else _NESTED
     elif type(value) is dict:
@@ -90,7 +92,7 @@ def _line(text: str) -> _Line | None:
             kind = _NESTED
     else:
         kind = _SCALAR
-    return (indent, dash_length, key, value, kind, column)
+    return (indent, dash_length, key, value, column << 3 | kind)
 
 
 def _fresh(value: Any) -> Any:
@@ -108,17 +110,20 @@ class _Reader:
 
     __slots__ = ("at", "duplicates", "lines", "names", "texts")
 
-    def __init__(self, texts: list[str], lines: list[_Line | None]) -> None:
-        self.texts = texts
+    def __init__(self, texts: dict[int, str], lines: list[_Line | None]) -> None:
+        self.texts = texts  # the lines a flow collection may go on over (see `_lines`)
         self.lines = lines
         self.at = 0
         self.duplicates: list[tuple[Where, str]] = []
         self.names: list[tuple[dict[Any, Any], Where]] = []
 
     def next_line(self, at: int) -> int:
-        """The index of the first line after `at` that holds something (or the end)."""
-        at += 1
+        """The index of the first line after `at` that holds something (or the end).
+        Line `at` is read: it is dropped, so that the tuples of lines written once are
+        freed while the data is built (no line is looked at twice)."""
         lines = self.lines
+        lines[at] = None
+        at += 1
         while lines[at] is None:
             at += 1
         return at
@@ -129,7 +134,7 @@ class _Reader:
         line after it."""
         line = self.lines[at]
         assert line is not None
-        kind = line[4]
+        kind = line[4] & 7
         if kind == _SCALAR:
             self.at = self.next_line(at)
             return line[3]
@@ -143,8 +148,8 @@ class _Reader:
             self.at = self.next_line(at)
             return _fresh(line[3])
         if kind != _OPEN:
-            raise NotPlain(self.texts[at])
-        rest = self.texts[at][line[5] :]
+            raise NotPlain(self.texts.get(at, ""))
+        rest = self.texts[at][line[4] >> 3 :]
         while True:
             try:
                 value = read_flow(rest)
@@ -156,7 +161,7 @@ class _Reader:
                     following != at + 1
                     or more[0] <= indent
                     or more[1]
-                    or "#" in self.texts[following]
+                    or "#" in self.texts.get(following, "#")
                 ):
                     raise
                 at = following
@@ -173,7 +178,7 @@ class _Reader:
             return self.sequence(indent)
         if line[2] is not None:
             return self.mapping(indent, self.at)
-        raise NotPlain(self.texts[self.at])  # a scalar alone on its line, a marker...
+        raise NotPlain(self.texts.get(self.at, ""))  # a scalar alone on its line, a marker...
 
     def sequence(self, indent: int) -> list[Any]:
         items: list[Any] = []
@@ -187,14 +192,15 @@ class _Reader:
                 break  # the next key of the mapping this list is the value of
             if line[2] is not None:  # "- name: x": a mapping that starts on the dash's line
                 items.append(self.mapping(indent + dash, at))
-            elif line[4] <= _DICT:  # the common case, inline: as in `mapping`
+            elif line[4] & 7 <= _DICT:  # the common case, inline: as in `mapping`
                 value = line[3]
-                items.append(value if line[4] == _SCALAR else value.copy())
+                items.append(value if line[4] & 7 == _SCALAR else value.copy())
+                lines[at] = None  # read: dropped, as in `next_line`
                 at += 1
                 while lines[at] is None:
                     at += 1
                 self.at = at
-            elif line[4] == _NONE:
+            elif line[4] & 7 == _NONE:
                 self.at = self.next_line(at)
                 below = lines[self.at]
                 assert below is not None
@@ -205,7 +211,7 @@ class _Reader:
             line = lines[at]
             assert line is not None
             if line[0] > indent:
-                raise NotPlain(self.texts[at])
+                raise NotPlain(self.texts.get(at, ""))
         self.at = at
         return items
 
@@ -220,22 +226,23 @@ class _Reader:
         while at == first or line[0] == indent:
             key = line[2]
             if key is None or (line[1] and at != first):
-                raise NotPlain(self.texts[at])
+                raise NotPlain(self.texts.get(at, ""))
             if key in mapping:
                 self.duplicates.append(((at + 1, line[0] + line[1] + 1), str(key)))
-            kind = line[4]
+            kind = line[4] & 7
             if kind <= _DICT:  # the common case, inline: a scalar or a flat flow collection
                 if key == "name":
-                    self.names.append((mapping, (at + 1, line[5] + 1)))
+                    self.names.append((mapping, (at + 1, (line[4] >> 3) + 1)))
                 value = line[3]
                 mapping[key] = value if kind == _SCALAR else value.copy()
+                lines[at] = None  # read: dropped, as in `next_line`
                 at += 1
                 while lines[at] is None:
                     at += 1
                 self.at = at
             elif kind != _NONE:
                 if key == "name":
-                    self.names.append((mapping, (at + 1, line[5] + 1)))
+                    self.names.append((mapping, (at + 1, (line[4] >> 3) + 1)))
                 mapping[key] = self.value(at, indent)
             else:
                 self.at = self.next_line(at)
@@ -251,7 +258,7 @@ class _Reader:
             line = lines[at]
             assert line is not None
             if line[0] > indent:
-                raise NotPlain(self.texts[at])
+                raise NotPlain(self.texts.get(at, ""))
         self.at = at
         return mapping
 
@@ -273,7 +280,40 @@ class PlainDocument:
 
 
 LineCache = dict[str, Any]  # a line's text -> what `_line` made of it
-_KNOWN_LINES = 200_000
+_KNOWN_LINES = 50_000
+_CHUNK = 1 << 20  # characters: a big text is split into lines a part at a time
+
+
+def _lines(text: str, known: LineCache) -> tuple[list[_Line | None], dict[int, str]]:
+    """Every physical line's tuple (then `_END`), and the text of the lines a flow
+    collection may go on over (a line that opens one, and the lines without a dash
+    right after it); a text of 100,000 rules is not held as 770,000 strings at once."""
+    lines: list[_Line | None] = []
+    texts: dict[int, str] = {}
+    append = lines.append
+    start = 0
+    is_kept = False
+    while True:
+        end = text.find("\n", start + _CHUNK) if start + _CHUNK < len(text) else -1
+        for line in (text[start:end] if end >= 0 else text[start:]).split("\n"):
+            found = known.get(line, _END)  # _END: not read yet (_line never gives it)
+            if found is _END:
+                found = known[line] = _line(line)
+            if found is not None and (found[4] & 7 == _OPEN or (is_kept and not found[1])):
+                texts[len(lines)] = line
+                is_kept = True
+            else:
+                is_kept = False
+            append(found)
+        if len(known) > _KNOWN_LINES:
+            known.clear()  # a bound on what many files or a big one keep
+        if end < 0:
+            break
+        start = end + 1
+    if start:
+        known.clear()  # a big file's lines: not kept while its rules are built
+    append(_END)
+    return lines, texts
 
 
 def read_plain_yaml(text: str, known: LineCache | None = None) -> PlainDocument:
@@ -282,28 +322,17 @@ def read_plain_yaml(text: str, known: LineCache | None = None) -> PlainDocument:
     `known`: lines already read, to share from file to file of one load (a thousand
     people's files share most of their lines); a line's tuple is immutable and the
     collections in it are copied for each line, so no two values are one object."""
-    texts = text.split("\n")
-    if known is None:
-        known = {}
-    elif len(known) > _KNOWN_LINES:
-        known.clear()  # a bound on what a load of many different files keeps
-    lines: list[_Line | None] = []
-    append = lines.append
-    for line in texts:
-        found = known.get(line, _END)  # _END: not read yet (_line never gives it)
-        if found is _END:
-            found = known[line] = _line(line)
-        append(found)
-    lines.append(_END)
+    lines, texts = _lines(text, {} if known is None else known)
     reader = _Reader(texts, lines)
-    reader.at = reader.next_line(-1)
+    while lines[reader.at] is None:
+        reader.at += 1
     first = lines[reader.at]
     assert first is not None
     if first is _END:
         return PlainDocument(None, [], [])
     if first[0] != 0:
-        raise NotPlain(texts[reader.at])
+        raise NotPlain(texts.get(reader.at, ""))
     data = reader.node(0)
     if lines[reader.at] is not _END:
-        raise NotPlain(texts[reader.at])
+        raise NotPlain(texts.get(reader.at, ""))
     return PlainDocument(data, reader.duplicates, reader.names)
