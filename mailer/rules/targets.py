@@ -23,14 +23,25 @@ class SharedTargets:
     """Targets of one load, built and checked once each: the same destination in
     100,000 rules is one object."""
 
-    __slots__ = ("destinations", "notify", "targets", "written")
+    __slots__ = ("_inline", "destinations", "notify", "targets", "written")
 
     def __init__(self) -> None:
+        self._inline: dict[str, Any] | None = None
         self.targets: dict[tuple[Any, ...], NotifyTarget] = {}
         self.written: dict[tuple[Any, ...], NotifyTarget] = {}  # good ones, as written
         self.destinations: dict[DestinationRef, bool] = {}
         # a rule's targets by their ids (the tuple, the value, keeps them alive)
         self.notify: dict[tuple[int, ...], tuple[NotifyTarget, ...]] = {}
+
+
+    def inline(self) -> dict[str, Any]:
+        """The channels' inline targets by key (`mailer.notify.InlineTarget`; the core
+        does not import notify), looked up once per load."""
+        if self._inline is None:
+            from mailer.notify.registry import inline_targets  # channel modules: on first use
+
+            self._inline = dict(inline_targets())
+        return self._inline
 
 
 class TargetBuilding:
@@ -91,12 +102,10 @@ class TargetBuilding:
         return target
 
     def _new_target(self, path: PathKey, entry: dict[str, Any], raw: Any) -> NotifyTarget | None:
-        from mailer.notify.registry import inline_targets  # channel modules: on first use
-
         inline = None
         if isinstance(raw, dict) and len(raw) == 1:
             kind, value = next(iter(raw.items()))
-            inline = inline_targets().get(kind) if isinstance(value, str) else None
+            inline = self.targets.inline().get(kind) if isinstance(value, str) else None
             written = DestinationRef.inline_target(kind, value) if inline is not None else None
             # a secret value (an apprise URL) is kept only by the config's lookup
             to = inline.ref(value) if inline is not None else None
