@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import plainyaml_before
@@ -232,3 +233,12 @@ def test_lines_written_alike_are_separate_values() -> None:
     first, second = data["a"]
     assert first["x"] is not second["x"]
     assert first["y"] is not second["y"]
+
+
+def test_every_short_value_of_spaces_colons_and_hashes_reads_as_pyyaml_reads_it() -> None:
+    # where a comment starts, and what a `: ` or a `:` at the end means
+    parts = ["a", " ", "  ", ":", "#", "b", "x:y", " #", "é", "-", "1", "'", "y"]
+    for size in range(1, 4):
+        for combo in itertools.product(parts, repeat=size):
+            assert_same(f"k: {''.join(combo)}\n")
+            assert_same(f"- {''.join(combo)}\n")

@@ -49,6 +49,7 @@ _NESTED = 3  # a flow collection holding collections: copied deeply
 _NONE = 4  # nothing after the key or dash (or only a comment): a block may follow
 _OPEN = 5  # `[` or `{` not closed on this line: the next lines may go on with it
 _BAD = 6  # a value outside plain YAML, or a line with neither `- ` nor `key:`
+_COLLECTIONS = frozenset((list, dict))
 _END = (-1, 0, None, None, _BAD)  # after the last line: indented less than anything
 
 # (indentation, length of the `- ` or 0, key or None, value, the 0-based column of the
@@ -85,11 +86,9 @@ def _line(text: str) -> _Line | None:
         kind = _OPEN if rest[0] in "[{" else _BAD
         return (indent, dash_length, key, None, column << 3 | kind)
     if type(value) is list:
-        kind = _LIST if not any(type(v) is list or type(v) is dict for v in value) else _NESTED
+        kind = _LIST if _COLLECTIONS.isdisjoint(map(type, value)) else _NESTED
     elif type(value) is dict:
-        kind = _DICT
-        if any(type(v) is list or type(v) is dict for v in value.values()):
-            kind = _NESTED
+        kind = _DICT if _COLLECTIONS.isdisjoint(map(type, value.values())) else _NESTED
     else:
         kind = _SCALAR
     return (indent, dash_length, key, value, column << 3 | kind)

@@ -33,7 +33,6 @@ class SharedTargets:
         # a rule's targets by their ids (the tuple, the value, keeps them alive)
         self.notify: dict[tuple[int, ...], tuple[NotifyTarget, ...]] = {}
 
-
     def inline(self) -> dict[str, Any]:
         """The channels' inline targets by key (`mailer.notify.InlineTarget`; the core
         does not import notify), looked up once per load."""
