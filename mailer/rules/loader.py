@@ -277,7 +277,10 @@ class _FileLoader(TargetBuilding):
             return None
 
     def cache(self, name: str) -> dict[Any, Any]:
-        return self.shared.values.setdefault(name, {})
+        found = self.shared.values.get(name)  # (setdefault would make a dict each call)
+        if found is None:
+            found = self.shared.values[name] = {}
+        return found
 
     def intern(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
         """One tuple object for every rule that writes the same list."""

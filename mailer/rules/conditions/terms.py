@@ -60,10 +60,13 @@ def parse_terms(values: Any, path: PathKey, ctx: ParseContext, *, exact: bool = 
             if isinstance(value, str):
                 known[value] = term
         terms.append(term)
-    found = ctx.intern(tuple(terms))
+    found = tuple(terms)
     if written is not None and len(found) == len(written):
+        # one tuple for every rule writing this list (interning the Terms instead would
+        # hash each, in Python, for every list written once)
         lists[written] = found
-    return found
+        return found
+    return ctx.intern(found)
 
 
 def listed(terms: Terms | list[Term]) -> str:
