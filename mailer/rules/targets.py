@@ -107,7 +107,7 @@ class TargetBuilding:
             inline = self.targets.inline().get(kind) if isinstance(value, str) else None
             written = DestinationRef.inline_target(kind, value) if inline is not None else None
             # a secret value (an apprise URL) is kept only by the config's lookup
-            to = inline.ref(value) if inline is not None else None
+            to = None if inline is None else inline.ref(value) if inline.secret else written
         else:
             written = to = DestinationRef.parse(raw) if isinstance(raw, str) else None
         if to is None or written is None:
@@ -140,11 +140,11 @@ class TargetBuilding:
         written: DestinationRef,
         inline: Any,  # mailer.notify.InlineTarget | None (the core does not import notify)
     ) -> NotifyTarget | None:
-        where = label(path[2:])
         if inline is not None:
             try:
                 inline.build(written.name)
             except ValueError as e:  # the target's own words; never the value (a token)
+                where = label(path[2:])
                 self.error((*path, "to", inline.key), f"{where}.to.{inline.key}: {_reason(e)}")
                 return None
         if not self._is_destination(written):
@@ -153,22 +153,31 @@ class TargetBuilding:
                 needs = f" (inline targets need the config's {inline.account}: account)"
             self.error(
                 (*path, "to"),
-                f"{where}.to: {to.to_str()!r} is not a destination the config defines" + needs,
+                f"{label(path[2:])}.to: {to.to_str()!r} is not a destination the config defines"
+                + needs,
             )
         mode: DeliveryMode = "daily" if entry.get("mode") == "daily" else "immediate"
         at = None
         if isinstance(entry.get("at"), str) and (*path, "at") not in self.bad_paths:
             if mode != "daily":
                 self.error(
-                    (*path, "at"), f"{where}.at: only a daily feed has a time; add mode: daily"
+                    (*path, "at"),
+                    f"{label(path[2:])}.at: only a daily feed has a time; add mode: daily",
                 )
-            hour, minute = entry["at"].split(":")
-            at = time(int(hour), int(minute))
+            at = _time(entry["at"])
         zone = entry.get("timezone", "UTC")
         if isinstance(zone, str) and zone and not _is_zone(zone):
             hint = did_you_mean(zone, _zones())
+            where = label(path[2:])
             self.error((*path, "timezone"), f"{where}.timezone: {zone!r} is not a time zone{hint}")
         return NotifyTarget(to=to, mode=mode, at=at, timezone=str(zone))
+
+
+@lru_cache(maxsize=1024)
+def _time(text: str) -> time:
+    """`HH:MM` (the schema checked it) as a time of day."""
+    hour, minute = text.split(":")
+    return time(int(hour), int(minute))
 
 
 @lru_cache(maxsize=1)
