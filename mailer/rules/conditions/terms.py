@@ -11,7 +11,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from mailer.core.models import MatchReason
-from mailer.rules.conditions.base import ConditionKind, ParseContext, is_text
+from mailer.rules.conditions.base import ConditionKind, ParseContext
 from mailer.rules.rule import Term, describe_fields, term_detail
 from mailer.rules.schema_errors import label
 from mailer.rules.syntax import parse_term
@@ -30,7 +30,11 @@ TERMS_SCHEMA: dict[str, Any] = {
 
 
 def is_text_list(value: Any) -> bool:
-    return type(value) is list and all(is_text(item) for item in value)
+    """A list of non-empty texts (what `is_text` says of each, without a call per item)."""
+    return type(value) is list and _TEXT_ONLY.issuperset(map(type, value)) and "" not in value
+
+
+_TEXT_ONLY = frozenset((str,))
 
 
 def parse_terms(values: Any, path: PathKey, ctx: ParseContext, *, exact: bool = False) -> Terms:
