@@ -50,7 +50,6 @@ from mailer.rules.index import PaperScan, TermTable
 from mailer.rules.rule import FIELD_BITS, FIELDS, Rule
 
 _Test = Callable[[PaperScan], tuple[MatchReason, ...] | None]
-_Evaluate = Callable[[PaperScan], Match | None]
 _FIELDS = POSITIONS["fields"]
 
 
@@ -86,7 +85,7 @@ def _shared(check: Check) -> _Shared:
 
 
 class _CompiledRule:
-    __slots__ = ("first", "index", "name", "rule", "run", "scanned", "single", "then",
+    __slots__ = ("first", "index", "name", "pair", "rule", "scanned", "single", "then",
                  "trigger_ids")  # fmt: skip
 
     def __init__(self, rule: Rule, index: int, ctx: _Compiling) -> None:
@@ -121,15 +120,19 @@ class _CompiledRule:
             scanned |= known[2]
             if known[3] and (not fewest or known[3] < fewest):
                 fewest, trigger_ids = known[3], known[4]
-        self.first = tuple(first)
-        self.then = tuple(then)
         self.scanned = scanned
-        # a rule of one condition is matched by its check alone (the common `any:` rule)
-        self.single = (first + then)[0] if len(first) + len(then) == 1 else None
-        self.run: _Evaluate | None = None  # else evaluate (a bound method here: a cycle)
-        if len(first) + len(then) == 2:
+        checks = len(first) + len(then)
+        # a rule of one condition is matched by its check alone (the common `any:` rule),
+        # one of two (`any:` with `none:` or `size:`) by `pair`, unrolled in `match`:
+        # the first checked first, its reasons last when `swap` (a "paper" condition's);
+        # only others keep their tests in `first` and `then` (for `evaluate`)
+        self.single = (first + then)[0] if checks == 1 else None
+        self.pair: tuple[_Test, _Test, bool] | None = None
+        if checks == 2:
             one, two = first + then
-            self.run = _two_checks(self.name, one, two, swap=len(first) == 1 and len(then) == 1)
+            self.pair = (one, two, len(first) == 1)
+        self.first = tuple(first) if checks > 2 else ()
+        self.then = tuple(then) if checks > 2 else ()
         # automaton ids one of which must be found for the rule to match (those of the
         # condition with the fewest such terms), or None
         self.trigger_ids = trigger_ids
@@ -149,22 +152,6 @@ class _CompiledRule:
                 return None
             reasons = reasons + found if reasons else found
         return Match(self.name, scan.paper.id, reasons + tail if tail else reasons)
-
-
-def _two_checks(name: str, first: _Test, second: _Test, swap: bool) -> _Evaluate:
-    """A rule of two conditions (the common `any:` with `none:` or `size:`), unrolled:
-    `first` is checked first; `swap`: its reasons go last (a "paper" condition's)."""
-
-    def evaluate(scan: PaperScan) -> Match | None:
-        one = first(scan)
-        if one is None:
-            return None
-        two = second(scan)
-        if two is None:
-            return None
-        return Match(name, scan.paper.id, two + one if swap else one + two)
-
-    return evaluate
 
 
 # --- the matcher ---------------------------------------------------------------------------
@@ -220,8 +207,16 @@ class Matcher:
                 if reasons is not None:
                     matches.append(Match(rule.name, paper_id, reasons))
                 continue
-            run = rule.run
-            found = run(scan) if run is not None else rule.evaluate(scan)
+            pair = rule.pair
+            if pair is not None:
+                one = pair[0](scan)
+                if one is None:
+                    continue
+                two = pair[1](scan)
+                if two is not None:
+                    matches.append(Match(rule.name, paper_id, two + one if pair[2] else one + two))
+                continue
+            found = rule.evaluate(scan)
             if found is not None:
                 matches.append(found)
         return matches
