@@ -102,20 +102,26 @@ class TermTable:
         # by the Term object: the loader makes one per distinct text, so 100,000 rules
         # add ~100 distinct objects and each is normalized once (kept alive here)
         self._added: dict[int, tuple[Term, CompiledTerm]] = {}
-        self._entries: dict[tuple[int, Any], Entry] = {}
+        self._entries: dict[Any, dict[int, tuple[Term, Entry]]] = {}  # by kind, Term id
         self._automaton: Any = None
         self._has_index = False
         self._scanned_fields: list[str] = []
 
-    def entry(self, term: CompiledTerm, kind: Any) -> Entry:
-        """(id, reasons by `kind`, the term): what an `any:` check keeps of each of its
-        terms, one tuple for every rule (kept here: the term itself keeps no tuple
-        holding it, which would be a reference cycle)."""
-        key = (id(term), kind)
-        found = self._entries.get(key)
-        if found is None:
-            found = self._entries[key] = (term.id, term.reasons(kind), term)
-        return found
+    def entries(self, terms: tuple[Term, ...], kind: Any) -> tuple[Entry, ...]:
+        """Each term added, as (id, reasons by `kind`, compiled term): what an `any:` check
+        keeps of its terms, one tuple per term for every rule (kept here by the Term's
+        id, beside the Term: the compiled term keeps no tuple holding it, a cycle)."""
+        known = self._entries.get(kind)
+        if known is None:
+            known = self._entries[kind] = {}
+        found = []
+        for term in terms:
+            entry = known.get(id(term))
+            if entry is None or entry[0] is not term:
+                compiled = self.add(term)
+                entry = known[id(term)] = (term, (compiled.id, compiled.reasons(kind), compiled))
+            found.append(entry[1])
+        return tuple(found)
 
     def new_id(self) -> int:
         self.next_id += 1

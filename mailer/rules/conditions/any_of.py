@@ -16,10 +16,9 @@ if TYPE_CHECKING:
 
 class AnyTerms(TermList):
     def compile(self, value: Terms, ctx: CompileContext) -> Check:
-        table = ctx.terms
-        terms = tuple([table.add(t) for t in value])
         # each term's automaton id and its reasons by the fields hit (shared by every rule)
-        entries = tuple([table.entry(term, ANY) for term in terms])
+        entries = ctx.terms.entries(value, ANY)
+        terms = tuple([entry[2] for entry in entries])
         if all(term.is_phrase for term in terms):
             return AnyPhrasesCheck(terms, ctx.mask, entries)
         return AnyCheck(terms, ctx.mask, entries)
