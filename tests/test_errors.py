@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Not product errors: signals to a library's own machinery, raised and caught inside one module
 NOT_PRODUCT_ERRORS = {
     "mailer.runtime.election._Reconnect",  # a SQLAlchemyError, so the driver's reconnect path takes it
-    "mailer.rules.plainyaml.NotPlain",  # "hand this file to PyYAML", caught in rules.documents
+    "mailer.rules.plainscalars.NotPlain",  # "hand this file to PyYAML", caught in rules.documents
     "mailer.notify.file._NotPlainJson",  # "use json.dumps instead", caught in the same function
 }
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
+import plainyaml_before
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rules_snapshot import write_rules
 
 from mailer.config.yamlsource import load_yaml_text
 from mailer.rules.documents import read_rule_file
@@ -173,3 +176,69 @@ def _documents(draw: st.DrawFn, depth: int = 0) -> str:
 @given(_documents())
 def test_generated_texts_read_the_same_or_are_left_to_pyyaml(text: str) -> None:
     assert_same(text)
+
+
+def _read_both(text: str) -> tuple[object, object]:
+    """What the reader and the one before it give: (data, duplicates, names) or NotPlain."""
+    found: list[object] = []
+    for read in (read_plain_yaml, plainyaml_before.read_plain_yaml):
+        try:
+            doc = read(text)
+        except (NotPlain, plainyaml_before.NotPlain):
+            found.append("not plain")
+            continue
+        names = [(path_of(doc.data, mapping), where) for mapping, where in doc.names]
+        found.append((doc.data, doc.duplicates, names))
+    return found[0], found[1]
+
+
+def path_of(data: object, target: object) -> tuple[object, ...] | None:
+    """Where in `data` the mapping `target` (that very object) is."""
+    if data is target:
+        return ()
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        if isinstance(value, dict | list):
+            found = path_of(value, target)
+            if found is not None:
+                return (key, *found)
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(_documents())
+def test_generated_texts_read_as_the_reader_before_did(text: str) -> None:
+    now, before = _read_both(text)
+    assert now == before
+
+
+@pytest.mark.parametrize("one_file", [False, True])
+def test_benchmark_rule_files_read_as_the_reader_before_did(tmp_path: Path, one_file: bool) -> None:
+    for path in write_rules(tmp_path, 2_000, one_file=one_file):
+        now, before = _read_both(path.read_text("utf-8"))
+        assert now != "not plain"
+        assert now == before
+
+
+def test_lines_written_alike_are_separate_values() -> None:
+    text = "a:\n- x: [1, 2]\n  y: {k: v}\n- x: [1, 2]\n  y: {k: v}\n"
+    data = read_plain_yaml(text).data
+    assert data == pyyaml(text)
+    first, second = data["a"]
+    assert first["x"] is not second["x"]
+    assert first["y"] is not second["y"]
+
+
+def test_every_short_value_of_spaces_colons_and_hashes_reads_as_pyyaml_reads_it() -> None:
+    # where a comment starts, and what a `: ` or a `:` at the end means
+    parts = ["a", " ", "  ", ":", "#", "b", "x:y", " #", "é", "-", "1", "'", "y"]
+    for size in range(1, 4):
+        for combo in itertools.product(parts, repeat=size):
+            assert_same(f"k: {''.join(combo)}\n")
+            assert_same(f"- {''.join(combo)}\n")

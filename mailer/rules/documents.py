@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from mailer.config.yamlsource import Position, YamlDocument, YamlSyntaxError, load_yaml_text
-from mailer.rules.plainyaml import NotPlain, PlainDocument, read_plain_yaml
+from mailer.rules.plainyaml import LineCache, NotPlain, PlainDocument, read_plain_yaml
 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
@@ -65,10 +65,13 @@ def _name_positions(root: yaml.Node | None, file: str) -> dict[int, Position]:
     return found
 
 
-def read_rule_file(path: Path, raw: bytes | None = None) -> RuleDocument:
+def read_rule_file(
+    path: Path, raw: bytes | None = None, lines: LineCache | None = None
+) -> RuleDocument:
     """Parse one rule file (its bytes `raw`, when already read). Raises YamlSyntaxError
     (with file:line:column) for bad YAML or text that is not UTF-8, and OSError when the
-    file cannot be read."""
+    file cannot be read. `lines`: plain lines already read in this load (see
+    `read_plain_yaml`)."""
     file = str(path)
     if raw is None:
         raw = path.read_bytes()
@@ -82,7 +85,7 @@ def read_rule_file(path: Path, raw: bytes | None = None) -> RuleDocument:
             f"byte 0x{raw[e.start]:02x} is not UTF-8; save the file as UTF-8",
         ) from e
     try:
-        plain = read_plain_yaml(text)
+        plain = read_plain_yaml(text, lines)
     except NotPlain:
         pass
     else:

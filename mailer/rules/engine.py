@@ -45,12 +45,12 @@ from typing import Any
 
 from mailer.core.models import Match, MatchReason, Paper
 from mailer.rules.collector import collector_paused
-from mailer.rules.conditions import Check
-from mailer.rules.index import CompiledTerm, PaperScan, TermTable
+from mailer.rules.conditions import POSITIONS, Check
+from mailer.rules.index import PaperScan, TermTable
 from mailer.rules.rule import FIELD_BITS, FIELDS, Rule
 
 _Test = Callable[[PaperScan], tuple[MatchReason, ...] | None]
-_Evaluate = Callable[[PaperScan], Match | None]
+_FIELDS = POSITIONS["fields"]
 
 
 class _Compiling:
@@ -58,59 +58,84 @@ class _Compiling:
     of "paper" conditions are shared by every rule with the same value (and so are the
     reasons they cache)."""
 
-    __slots__ = ("mask", "shared", "terms")
+    __slots__ = ("mask", "masks", "shared", "terms", "texts")
 
     def __init__(self, terms: TermTable) -> None:
         self.terms = terms
         self.mask = 0
-        self.shared: dict[tuple[Any, Any], Check] = {}
+        self.masks: dict[Any, int] = {}  # a rule's `fields:` value -> its bits
+        self.shared: dict[tuple[Any, Any], _Shared] = {}
+        # text conditions by (kind, value's id, fields): the loader gives every rule that
+        # writes the same list one tuple, and checks hold no state of their own; the value
+        # is kept beside its check, so its id stays its own
+        self.texts: dict[tuple[Any, int, int], tuple[Any, _Shared]] = {}
+
+
+# a compiled condition and what every rule using it needs of it: its test (one bound
+# method for all), the fields it scans, and its trigger terms (how many, their ids)
+_Shared = tuple[Check, _Test, int, int, tuple[int, ...] | None]
+
+
+def _shared(check: Check) -> _Shared:
+    triggers = check.triggers()
+    if not triggers:
+        return (check, check.test, check.scanned, 0, None)
+    ids = tuple(dict.fromkeys(t.trigger for t in triggers if t.trigger is not None))
+    return (check, check.test, check.scanned, len(triggers), ids)
 
 
 class _CompiledRule:
-    __slots__ = ("first", "index", "name", "rule", "run", "scanned", "single", "then",
-                 "trigger_terms")  # fmt: skip
+    __slots__ = ("first", "index", "name", "pair", "rule", "scanned", "single", "then",
+                 "trigger_ids")  # fmt: skip
 
     def __init__(self, rule: Rule, index: int, ctx: _Compiling) -> None:
         match = rule.match
         self.rule = rule
         self.name = rule.name
         self.index = index
-        ctx.mask = match.field_mask
+        fields = match.values[_FIELDS]
+        mask = ctx.masks.get(fields)
+        if mask is None:
+            mask = ctx.masks[fields] = match.field_mask
+        ctx.mask = mask
         first: list[_Test] = []  # "paper" conditions: cheapest, checked first
         then: list[_Test] = []  # text conditions, in reason order
-        options: list[Sequence[CompiledTerm]] = []
         scanned = 0
+        fewest = 0  # the fewest trigger terms of a condition, and their ids
+        trigger_ids = None
         for kind, value in match.checks():
             if kind.stage == "paper":
                 key = (kind, value)
-                check = ctx.shared.get(key)
-                if check is None:
-                    check = ctx.shared[key] = kind.compile(value, ctx)
-                first.append(check.test)
+                known = ctx.shared.get(key)
+                if known is None:
+                    known = ctx.shared[key] = _shared(kind.compile(value, ctx))
+                first.append(known[1])
             else:
-                check = kind.compile(value, ctx)
-                then.append(check.test)
-            scanned |= check.scanned
-            triggers = check.triggers()
-            if triggers:
-                options.append(triggers)
-        self.first = tuple(first)
-        self.then = tuple(then)
+                same = (kind, id(value), mask)
+                text = ctx.texts.get(same)
+                if text is None or text[0] is not value:
+                    text = ctx.texts[same] = (value, _shared(kind.compile(value, ctx)))
+                known = text[1]
+                then.append(known[1])
+            scanned |= known[2]
+            if known[3] and (not fewest or known[3] < fewest):
+                fewest, trigger_ids = known[3], known[4]
         self.scanned = scanned
-        # a rule of one condition is matched by its check alone (the common `any:` rule)
-        self.single = (first + then)[0] if len(first) + len(then) == 1 else None
-        self.run: _Evaluate | None = None  # else evaluate (a bound method here: a cycle)
-        if len(first) + len(then) == 2:
+        checks = len(first) + len(then)
+        # a rule of one condition is matched by its check alone (the common `any:` rule),
+        # one of two (`any:` with `none:` or `size:`) by `pair`, unrolled in `match`:
+        # the first checked first, its reasons last when `swap` (a "paper" condition's);
+        # only others keep their tests in `first` and `then` (for `evaluate`)
+        self.single = (first + then)[0] if checks == 1 else None
+        self.pair: tuple[_Test, _Test, bool] | None = None
+        if checks == 2:
             one, two = first + then
-            self.run = _two_checks(self.name, one, two, swap=len(first) == 1 and len(then) == 1)
-        # terms one of which must be found for the rule to match (the fewest), or None
-        self.trigger_terms = min(options, key=len) if options else None
-
-    def triggers(self) -> set[int] | None:
-        """Automaton ids one of which must be found for the rule to match, or None."""
-        if self.trigger_terms is None:
-            return None
-        return {t.trigger for t in self.trigger_terms if t.trigger is not None}
+            self.pair = (one, two, len(first) == 1)
+        self.first = tuple(first) if checks > 2 else ()
+        self.then = tuple(then) if checks > 2 else ()
+        # automaton ids one of which must be found for the rule to match (those of the
+        # condition with the fewest such terms), or None
+        self.trigger_ids = trigger_ids
 
     def evaluate(self, scan: PaperScan) -> Match | None:
         """The match of this rule on a scanned paper, or None."""
@@ -129,22 +154,6 @@ class _CompiledRule:
         return Match(self.name, scan.paper.id, reasons + tail if tail else reasons)
 
 
-def _two_checks(name: str, first: _Test, second: _Test, swap: bool) -> _Evaluate:
-    """A rule of two conditions (the common `any:` with `none:` or `size:`), unrolled:
-    `first` is checked first; `swap`: its reasons go last (a "paper" condition's)."""
-
-    def evaluate(scan: PaperScan) -> Match | None:
-        one = first(scan)
-        if one is None:
-            return None
-        two = second(scan)
-        if two is None:
-            return None
-        return Match(name, scan.paper.id, two + one if swap else one + two)
-
-    return evaluate
-
-
 # --- the matcher ---------------------------------------------------------------------------
 
 
@@ -160,14 +169,19 @@ class Matcher:
         self._always: list[int] = []
         self._by_term: dict[int, list[int]] = {}
         scanned = 0
+        by_term = self._by_term
         for rule in self.rules:
             scanned |= rule.scanned
-            triggers = rule.triggers()
+            triggers = rule.trigger_ids
             if triggers is None:
                 self._always.append(rule.index)
             else:
                 for term_id in triggers:
-                    self._by_term.setdefault(term_id, []).append(rule.index)
+                    rule_ids = by_term.get(term_id)
+                    if rule_ids is None:
+                        by_term[term_id] = [rule.index]
+                    else:
+                        rule_ids.append(rule.index)
         self.terms.build([name for name in FIELDS if scanned & FIELD_BITS[name]])
 
     def __len__(self) -> int:
@@ -193,8 +207,16 @@ class Matcher:
                 if reasons is not None:
                     matches.append(Match(rule.name, paper_id, reasons))
                 continue
-            run = rule.run
-            found = run(scan) if run is not None else rule.evaluate(scan)
+            pair = rule.pair
+            if pair is not None:
+                one = pair[0](scan)
+                if one is None:
+                    continue
+                two = pair[1](scan)
+                if two is not None:
+                    matches.append(Match(rule.name, paper_id, two + one if pair[2] else one + two))
+                continue
+            found = rule.evaluate(scan)
             if found is not None:
                 matches.append(found)
         return matches

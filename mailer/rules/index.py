@@ -88,6 +88,9 @@ class CompiledTerm:
         return found
 
 
+Entry = tuple[int, list[MatchReason | None], CompiledTerm]
+
+
 class TermTable:
     """Distinct terms of all rules; phrases share one automaton key per normalized text."""
 
@@ -96,15 +99,43 @@ class TermTable:
         self.regexes: dict[str, Any] = {}
         self.literals: dict[str, int] = {}  # regex prefilter literal -> its id
         self.next_id = 0
+        # by the Term object: the loader makes one per distinct text, so 100,000 rules
+        # add ~100 distinct objects and each is normalized once (kept alive here)
+        self._added: dict[int, tuple[Term, CompiledTerm]] = {}
+        self._entries: dict[Any, dict[int, tuple[Term, Entry]]] = {}  # by kind, Term id
         self._automaton: Any = None
         self._has_index = False
         self._scanned_fields: list[str] = []
+
+    def entries(self, terms: tuple[Term, ...], kind: Any) -> tuple[Entry, ...]:
+        """Each term added, as (id, reasons by `kind`, compiled term): what an `any:` check
+        keeps of its terms, one tuple per term for every rule (kept here by the Term's
+        id, beside the Term: the compiled term keeps no tuple holding it, a cycle)."""
+        known = self._entries.get(kind)
+        if known is None:
+            known = self._entries[kind] = {}
+        found = []
+        for term in terms:
+            entry = known.get(id(term))
+            if entry is None or entry[0] is not term:
+                compiled = self.add(term)
+                entry = known[id(term)] = (term, (compiled.id, compiled.reasons(kind), compiled))
+            found.append(entry[1])
+        return tuple(found)
 
     def new_id(self) -> int:
         self.next_id += 1
         return self.next_id - 1
 
     def add(self, term: Term) -> CompiledTerm:
+        added = self._added.get(id(term))
+        if added is not None and added[0] is term:
+            return added[1]
+        compiled = self._add(term)
+        self._added[id(term)] = (term, compiled)
+        return compiled
+
+    def _add(self, term: Term) -> CompiledTerm:
         kind = "regex" if term.regex is not None else ("exact" if term.exact else "phrase")
         key = (term.regex if term.regex is not None else term.key, kind)
         found = self.by_key.get(key)

@@ -15,29 +15,24 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import time
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from jsonschema import ValidationError
 
 from mailer.config.yamlsource import PathKey, Position, YamlSyntaxError
-from mailer.core.keys import DestinationRef
-from mailer.core.models import DeliveryMode, NotifyTarget
 from mailer.rules.collector import collector_paused
 from mailer.rules.conditions import CONDITIONS, POSITIONS
 from mailer.rules.documents import NotUtf8Error, RuleDocument, read_rule_file, rule_files
+from mailer.rules.plainyaml import LineCache
 from mailer.rules.rule import Condition, Rule
 from mailer.rules.schema import is_surely_valid, is_valid, schema_validator
-from mailer.rules.schema_errors import did_you_mean, explain_schema_error, label
+from mailer.rules.schema_errors import explain_schema_error
 from mailer.rules.syntax import RuleValueError
-
-# whether the config can deliver to a rule's destination (`Settings.has_destination`)
-HasDestination = Callable[[DestinationRef], bool]
+from mailer.rules.targets import HasDestination, SharedTargets, TargetBuilding
 
 _LOOKED_FOR = tuple(kind for kind in CONDITIONS if kind.is_condition)
+_LOOKED_FOR_KEYS = frozenset(kind.key for kind in _LOOKED_FOR)
 _NOTHING_TO_LOOK_FOR = (
     "match: has nothing to look for; give at least one of "
     + ", ".join(f"{kind.key}:" for kind in _LOOKED_FOR[:-1])
@@ -84,12 +79,12 @@ class _Shared:
     """Values many rules write alike, built and checked once per load and shared: the
     same term, size, query or destination in 100,000 rules is one object."""
 
-    __slots__ = ("destinations", "targets", "tuples", "values")
+    __slots__ = ("lines", "targets", "tuples", "values")
 
     def __init__(self) -> None:
+        self.lines: LineCache = {}  # plain YAML lines read (`read_plain_yaml`)
         self.values: dict[str, dict[Any, Any]] = {}  # by the name a condition caches under
-        self.targets: dict[tuple[Any, ...], NotifyTarget] = {}
-        self.destinations: dict[DestinationRef, bool] = {}
+        self.targets = SharedTargets()
         self.tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
@@ -127,7 +122,12 @@ def _load_rules(paths: Sequence[Path], has_destination: HasDestination | None) -
         key = _cache_key(path, raw, has_destination)
         result = _last_load.get(key) if key is not None else None
         if result is None:
-            result = _load_file(path, raw, has_destination, shared)
+            read = _read_file(path, raw, shared)
+            del raw  # 22 MB for 100,000 rules: the document keeps the text, for positions
+            if isinstance(read, _FileResult):
+                result = read
+            else:
+                result = _build_file(read, has_destination, shared)
         if key is not None:
             this_load[key] = result
         file_errors = list(result.errors)
@@ -158,14 +158,15 @@ def _cache_key(
     return key
 
 
-def _load_file(
-    path: Path, raw: bytes, has_destination: HasDestination | None, shared: _Shared
-) -> _FileResult:
-    def failed(position: Position, problem: str) -> _FileResult:
-        return _FileResult((), (RuleError(position, problem),))
+def _failed(position: Position, problem: str) -> _FileResult:
+    return _FileResult((), (RuleError(position, problem),))
 
+
+def _read_file(path: Path, raw: bytes, shared: _Shared) -> RuleDocument | _FileResult:
+    """The file's document, or the result of a file that is not YAML."""
+    failed = _failed
     try:
-        doc = read_rule_file(path, raw)
+        doc = read_rule_file(path, raw, shared.lines)
     except NotUtf8Error as e:
         return failed(e.position, e.problem)
     except YamlSyntaxError as e:
@@ -175,21 +176,22 @@ def _load_file(
         return failed(e.position, problem)
     except RecursionError:
         return failed(Position(str(path), 1, 1), "nested too deeply to be rules")
+    return doc
+
+
+def _build_file(
+    doc: RuleDocument, has_destination: HasDestination | None, shared: _Shared
+) -> _FileResult:
     loader = _FileLoader(doc, has_destination, shared)
     try:
         file_rules, file_errors = loader.load()
     except RecursionError:
-        return failed(Position(str(path), 1, 1), "nested too deeply to be rules")
+        return _failed(Position(doc.file, 1, 1), "nested too deeply to be rules")
     file_errors.sort(key=lambda e: (e.position.line, e.position.column))
     return _FileResult(tuple(file_rules), tuple(file_errors), tuple(loader.names()))
 
 
-@lru_cache(maxsize=1)
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-class _FileLoader:
+class _FileLoader(TargetBuilding):
     """Validates one parsed file and builds its rules."""
 
     def __init__(
@@ -201,6 +203,7 @@ class _FileLoader:
         self.doc = doc
         self.has_destination = has_destination
         self.shared = shared or _Shared()
+        self.targets = self.shared.targets
         self.errors: list[RuleError] = []
         self.bad_paths: set[PathKey] = set()
         self.bad_rules: set[int] = set()
@@ -274,7 +277,10 @@ class _FileLoader:
             return None
 
     def cache(self, name: str) -> dict[Any, Any]:
-        return self.shared.values.setdefault(name, {})
+        found = self.shared.values.get(name)  # (setdefault would make a dict each call)
+        if found is None:
+            found = self.shared.values[name] = {}
+        return found
 
     def intern(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
         """One tuple object for every rule that writes the same list."""
@@ -304,11 +310,13 @@ class _FileLoader:
         has_unknown_keys = bool(self.bad_paths) and any(
             p[: len(path)] == path and len(p) > len(path) for p in self.bad_paths
         )
-        if not has_unknown_keys and not any(
-            match.get(kind.key) not in (None, [], "") for kind in _LOOKED_FOR
-        ):
-            self.error(path, _NOTHING_TO_LOOK_FOR)
-            return None
+        if not has_unknown_keys:
+            for key, written in match.items():
+                if key in _LOOKED_FOR_KEYS and written not in (None, [], ""):
+                    break
+            else:
+                self.error(path, _NOTHING_TO_LOOK_FOR)
+                return None
         values: list[Any] = [None] * len(CONDITIONS)
         for key, written in match.items():
             position = POSITIONS.get(key)
@@ -316,103 +324,3 @@ class _FileLoader:
                 value = CONDITIONS[position].parse(written, (*path, key), self)
                 values[position] = None if value is None or value == () else value
         return Condition.from_values(tuple(values))
-
-    def _build_notify(self, base: PathKey, entries: Any) -> tuple[NotifyTarget, ...]:
-        if not isinstance(entries, list):
-            return ()
-        targets = []
-        for i, entry in enumerate(entries):
-            if isinstance(entry, dict):
-                target = self._build_target((*base, "notify", i), entry)
-                if target is not None:
-                    targets.append(target)
-        return self.intern(tuple(targets))
-
-    def _build_target(self, path: PathKey, entry: dict[str, Any]) -> NotifyTarget | None:
-        from mailer.notify.registry import inline_targets  # channel modules: on first use
-
-        raw = entry.get("to")
-        inline = None
-        if isinstance(raw, dict) and len(raw) == 1:
-            kind, value = next(iter(raw.items()))
-            inline = inline_targets().get(kind) if isinstance(value, str) else None
-            written = DestinationRef.inline_target(kind, value) if inline is not None else None
-            # a secret value (an apprise URL) is kept only by the config's lookup
-            to = inline.ref(value) if inline is not None else None
-        else:
-            written = to = DestinationRef.parse(raw) if isinstance(raw, str) else None
-        if to is None or written is None:
-            return None
-        key = (to, entry.get("mode"), entry.get("at"), entry.get("timezone", "UTC"))
-        # only a file the schema found valid has plain text values here, and a target
-        # with a good destination, time and zone can be shared by every rule writing it
-        is_shareable = self.is_schema_valid and len(entry) <= len(key)
-        if is_shareable and (known := self.shared.targets.get(key)) is not None:
-            return known
-        errors = len(self.errors)
-        target = self._check_target(path, entry, to, written, inline)
-        if is_shareable and target is not None and len(self.errors) == errors:
-            self.shared.targets[key] = target
-        return target
-
-    def _is_destination(self, to: DestinationRef) -> bool:
-        if self.has_destination is None:
-            return True
-        known = self.shared.destinations.get(to)
-        if known is None:
-            known = self.shared.destinations[to] = self.has_destination(to)
-        return known
-
-    def _check_target(
-        self,
-        path: PathKey,
-        entry: dict[str, Any],
-        to: DestinationRef,
-        written: DestinationRef,
-        inline: Any,  # mailer.notify.InlineTarget | None (the core does not import notify)
-    ) -> NotifyTarget | None:
-        where = label(path[2:])
-        if inline is not None:
-            try:
-                inline.build(written.name)
-            except ValueError as e:  # the target's own words; never the value (a token)
-                self.error((*path, "to", inline.key), f"{where}.to.{inline.key}: {_reason(e)}")
-                return None
-        if not self._is_destination(written):
-            needs = ""
-            if inline is not None and inline.account is not None:
-                needs = f" (inline targets need the config's {inline.account}: account)"
-            self.error(
-                (*path, "to"),
-                f"{where}.to: {to.to_str()!r} is not a destination the config defines" + needs,
-            )
-        mode: DeliveryMode = "daily" if entry.get("mode") == "daily" else "immediate"
-        at = None
-        if isinstance(entry.get("at"), str) and (*path, "at") not in self.bad_paths:
-            if mode != "daily":
-                self.error(
-                    (*path, "at"), f"{where}.at: only a daily feed has a time; add mode: daily"
-                )
-            hour, minute = entry["at"].split(":")
-            at = time(int(hour), int(minute))
-        zone = entry.get("timezone", "UTC")
-        if isinstance(zone, str) and zone and not _is_zone(zone):
-            hint = did_you_mean(zone, _zones())
-            self.error((*path, "timezone"), f"{where}.timezone: {zone!r} is not a time zone{hint}")
-        return NotifyTarget(to=to, mode=mode, at=at, timezone=str(zone))
-
-
-def _reason(error: ValueError) -> str:
-    """A build error's message without the input (pydantic's str() quotes the value)."""
-    errors = getattr(error, "errors", None)
-    if callable(errors):
-        return "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in errors())
-    return str(error)
-
-
-def _is_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True

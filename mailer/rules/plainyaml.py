@@ -4,13 +4,17 @@ PyYAML builds a node (and two position marks) for every value, then constructs t
 in Python: 100,000 rules took 12 s of CPU and a node tree of about 1 GB. Rule files are
 almost always written in a small, regular part of YAML: block mappings and lists
 indented with spaces, `key: value` lines, plain or single-quoted words, and one-line
-`[a, b]` / `{to: x, mode: daily}` flow collections. `read_plain_yaml` reads exactly that
-part, line by line, into the same data PyYAML gives (plain scalars are resolved by
-PyYAML's own resolver and constructor, so `yes`, `10:00`, `~` and `1e3` mean what they
-mean there), and raises `NotPlain` at the first thing outside it: anchors, tags,
-multi-line or double-quoted scalars, block scalars, documents, tabs, odd characters. The
-caller then reads the file with PyYAML, which also reports every syntax error; a test
-holds the two readers to the same data.
+`[a, b]` / `{to: x, mode: daily}` flow collections (`mailer.rules.plainscalars` reads
+those values just as PyYAML does). `read_plain_yaml` reads exactly that part into the
+same data PyYAML gives, and raises `NotPlain` at the first thing outside it: anchors,
+tags, multi-line or double-quoted scalars, block scalars, documents, tabs, odd
+characters. The caller then reads the file with PyYAML, which also reports every syntax
+error; a test holds the two readers to the same data.
+
+How it is fast: most lines of a rule file are written many times over (`  match:`,
+`  - {to: team-slack}`, `    mode: daily`), so each distinct line is split into its
+indentation, `- `, key and value once (`_line`), and the block structure is then read
+from those tuples, one list entry per physical line.
 
 Besides the data it returns where keys were written twice and where each `name:` value
 is (for rule positions), so a valid file needs no node tree at all.
@@ -19,372 +23,242 @@ is (for rule positions), so a valid file needs no node tree at all.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from sys import intern
 from typing import Any
 
-import yaml
+from mailer.rules.plainscalars import NotPlain, read_flow, read_key, read_value
+
+__all__ = ["LineCache", "NotPlain", "PlainDocument", "read_plain_yaml"]
 
 Where = tuple[int, int]  # 1-based line and column
 
-# every line that holds something (comments skipped): its indentation, a list item's
-# dash, a key, and the rest
-_LINE = re.compile(
-    r"^( *)(?=[^ #\n])(-(?: +|$))?(?:([A-Za-z_][A-Za-z0-9_-]*):(?: +|$))?([^\n]*)$",
-    re.MULTILINE,
-)
+# a line that holds something (not blank, not only a comment): its indentation, a list
+# item's dash, a key, and the rest
+_LINE = re.compile(r"( *)(?=[^ #])(-(?: +|$))?(?:([A-Za-z_][A-Za-z0-9_-]*):(?: +|$))?(.*)")
 # what the reader refuses to look at: a BOM, line breaks other than \n, tabs, and every
 # character PyYAML's reader rejects as non-printable
 _REFUSED = re.compile(
     "[\ufeff\r\x85\u2028\u2029\t]|[^\x0a\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
-_MARKER = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)  # documents and directives
-# a plain scalar may not start with an indicator, nor hold ": ", " #", or end with ":"
-_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-# one token of a flow collection: a quoted scalar, an indicator, a plain word, a comment
-# (after a space), or anything else (then the text is not plain)
-_FLOW_TOKEN = re.compile(
-    r"""('(?:[^']|'')*'|"[^"\\]*")|([\[\]{},]|:(?= |$))|([^\s\[\]{},:'"#][^\[\]{},:#]*)"""
-    r"""|((?<= )#.*)|(\S)"""
-)
-_NOT_SIMPLE = re.compile(r"""[\[\]{}'"#:]""")
-_NOT_SIMPLE_MAPPING = re.compile(r"""[\[\]{}"#]""")
-_KEY_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-_RESOLVER_FIRST = frozenset("yYnNtTfFoO-+0123456789.~<=")
+_MARKERS = ("---", "...", "%")  # documents and directives, at the start of a line
+
+# what a line's value is, the last 3 bits of its tuple's last item (see `_Line`)
+_SCALAR = 0  # a scalar: shared by every line written alike
+_LIST = 1  # a flow list of scalars: copied for each line
+_DICT = 2  # a flow mapping of scalars: copied for each line
+_NESTED = 3  # a flow collection holding collections: copied deeply
+_NONE = 4  # nothing after the key or dash (or only a comment): a block may follow
+_OPEN = 5  # `[` or `{` not closed on this line: the next lines may go on with it
+_BAD = 6  # a value outside plain YAML, or a line with neither `- ` nor `key:`
+_COLLECTIONS = frozenset((list, dict))
+_END = (-1, 0, None, None, _BAD)  # after the last line: indented less than anything
+
+# (indentation, length of the `- ` or 0, key or None, value, the 0-based column of the
+# value << 3 | what the value is): five items, the size of a Rule, so that the memory of
+# lines read is reused for rules
+_Line = tuple[int, int, Any, Any, int]
 
 
-_INTERNED = 40  # characters: longer texts (descriptions) are rarely written twice
-
-
-class NotPlain(Exception):
-    """The text uses YAML beyond what `read_plain_yaml` reads; read it with PyYAML."""
-
-
-@lru_cache(maxsize=4096)
-def _resolved(text: str) -> Any:
-    """A plain scalar as PyYAML reads it (bool, int, float, null, timestamp or text)."""
-    loader = yaml.SafeLoader("")
+def _line(text: str) -> _Line | None:
+    """One physical line split and read, or None when it holds nothing (blank, comment)."""
+    # per distinct line, not per text: a scan of a whole 20 MB text took 0.3 s
+    if not (text.isascii() and text.isprintable()) and _REFUSED.search(text):
+        raise NotPlain("a character this reader leaves to PyYAML")
+    if text.startswith(_MARKERS):
+        raise NotPlain("a document marker or directive this reader leaves to PyYAML")
+    found = _LINE.match(text)
+    if found is None:
+        return None
+    spaces, dash, word, rest = found.groups()
+    indent = len(spaces)
+    dash_length = len(dash) if dash is not None else 0
+    column = found.start(4)
+    if word is None and dash is None:
+        return (indent, 0, None, None, column << 3 | _BAD)
     try:
-        # PyYAML's resolver is untyped; it returns the tag as a str
-        tag: str = loader.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-        if tag == "tag:yaml.org,2002:merge" or tag == "tag:yaml.org,2002:value":
-            raise NotPlain(text)
-        return loader.construct_object(yaml.ScalarNode(tag, text))
-    except yaml.YAMLError as e:
-        raise NotPlain(text) from e
-    finally:
-        loader.dispose()
+        key = read_key(word) if word is not None else None
+    except NotPlain:
+        return (indent, dash_length, None, None, column << 3 | _BAD)
+    if not rest or rest[0] == "#":
+        return (indent, dash_length, key, None, column << 3 | _NONE)
+    try:
+        value = read_value(rest)
+    except NotPlain:
+        kind = _OPEN if rest[0] in "[{" else _BAD
+        return (indent, dash_length, key, None, column << 3 | kind)
+    if type(value) is list:
+        kind = _LIST if _COLLECTIONS.isdisjoint(map(type, value)) else _NESTED
+    elif type(value) is dict:
+        kind = _DICT if _COLLECTIONS.isdisjoint(map(type, value.values())) else _NESTED
+    else:
+        kind = _SCALAR
+    return (indent, dash_length, key, value, column << 3 | kind)
 
 
-def _plain(text: str) -> Any:
-    if not text or text[0] in _INDICATORS or ": " in text or text.endswith(":"):
-        raise NotPlain(text)
-    if text[0] in _RESOLVER_FIRST:
-        return _resolved(text)
-    # keys and the words rules repeat (console, daily, UTC, LoRA) become one object each:
-    # 100,000 rules in one file held 200 MiB of copies while they were checked
-    return intern(text) if len(text) <= _INTERNED else text
-
-
-def _value_text(rest: str) -> str:
-    """A plain value without its comment and trailing spaces."""
-    cut = rest.find(" #")
-    return (rest[:cut] if cut >= 0 else rest).rstrip(" ")
-
-
-def _quoted(rest: str) -> str:
-    """A quoted value on one line (double quotes: without escapes), then at most a
-    comment."""
-    if rest[0] == '"':
-        end = rest.find('"', 1)
-        if end < 0 or "\\" in rest[:end]:
-            raise NotPlain(rest)
-        after = rest[end + 1 :].lstrip(" ")
-        if after and not after.startswith("#"):
-            raise NotPlain(rest)
-        return rest[1:end]
-    end = 1
-    while True:
-        end = rest.find("'", end)
-        if end < 0:
-            raise NotPlain(rest)
-        if rest.startswith("''", end):
-            end += 2
-            continue
-        break
-    after = rest[end + 1 :].lstrip(" ")
-    if after and not after.startswith("#"):
-        raise NotPlain(rest)
-    return rest[1:end].replace("''", "'")
-
-
-def _flow(rest: str) -> Any:
-    """A flow collection of scalars and flow collections, then at most a comment."""
-    if rest[0] == "[":  # the common case first: [a, b, c] of plain words
-        found = _simple_list(rest)
-        if found is not None:
-            return found
-    elif (mapping := _simple_mapping(rest)) is not None:
-        return mapping
-    value, index = _flow_value(tokens := _flow_tokens(rest), 0)
-    if index != len(tokens) or not isinstance(value, list | dict):
-        raise NotPlain(rest)
+def _fresh(value: Any) -> Any:
+    """A copy of a flow collection, down to its scalars (each line gets its own)."""
+    if type(value) is list:
+        return [_fresh(v) for v in value]
+    if type(value) is dict:
+        return {k: _fresh(v) for k, v in value.items()}
     return value
 
 
-def _simple_list(rest: str) -> list[Any] | None:
-    """[a, b, c] of plain words, then at most a comment; None for anything else (the
-    tokenizer then reads it)."""
-    close = rest.find("]")
-    inner = rest[1:close]
-    if close <= 0 or _NOT_SIMPLE.search(inner):
-        return None
-    after = rest[close + 1 :].lstrip(" ")
-    if after and not (after[0] == "#" and rest[close + 1] == " "):
-        return None
-    if not inner.strip(" "):
-        return []
-    words = [word.strip(" ") for word in inner.split(",")]
-    if words[-1] == "" and len(words) > 1:
-        words.pop()  # [a, b,]: a trailing comma is allowed
-    if "" in words:
-        raise NotPlain(rest)
-    return [
-        _plain(word)
-        if word[0] in _RESOLVER_FIRST or word[0] in _INDICATORS
-        else intern(word)
-        if len(word) <= _INTERNED
-        else word
-        for word in words
-    ]
-
-
-def _flow_tokens(rest: str) -> list[tuple[str, Any]]:
-    """The flow text as tokens: ("s", scalar) or (punctuation, None), up to a comment."""
-    tokens: list[tuple[str, Any]] = []
-    for quoted, punct, word, comment, other in _FLOW_TOKEN.findall(rest):
-        if quoted:
-            text = quoted[1:-1]
-            tokens.append(("s", text.replace("''", "'") if quoted[0] == "'" else text))
-        elif punct:
-            tokens.append((punct, None))
-        elif word:
-            word = word.rstrip(" ")
-            if word[0] in _INDICATORS or (word[0] in _RESOLVER_FIRST):
-                word = _plain(word)
-            elif len(word) <= _INTERNED:
-                word = intern(word)
-            tokens.append(("s", word))
-        elif comment:
-            break
-        elif other:
-            raise NotPlain(rest)
-    return tokens
-
-
-def _simple_mapping(rest: str) -> dict[Any, Any] | None:
-    """{to: console, mode: daily, at: '09:00'}: plain keys, plain or single-quoted values
-    without commas; None for anything else (the tokenizer then reads it)."""
-    close = rest.find("}")
-    inner = rest[1:close]
-    if close < 0 or _NOT_SIMPLE_MAPPING.search(inner):
-        return None
-    after = rest[close + 1 :].lstrip(" ")
-    if after and not (after[0] == "#" and rest[close + 1] == " "):
-        return None
-    mapping: dict[Any, Any] = {}
-    if not inner.strip(" "):
-        return mapping
-    for part in inner.split(","):
-        word, colon, value = part.partition(":")
-        word = word.strip(" ")
-        if not colon or not value.startswith(" ") or not _KEY_WORD.fullmatch(word):
-            return None
-        value = value.strip(" ")
-        if not value:
-            return None
-        key = _plain(word) if word[0] in _RESOLVER_FIRST else intern(word)
-        if key in mapping:
-            raise NotPlain(rest)  # PyYAML's path reports where
-        if value[0] == "'":
-            if len(value) < 2 or value[-1] != "'" or "'" in value[1:-1].replace("''", ""):
-                return None
-            mapping[key] = value[1:-1].replace("''", "'")
-        else:
-            mapping[key] = _plain(value)
-    return mapping
-
-
-def _flow_value(tokens: list[tuple[str, Any]], index: int) -> tuple[Any, int]:
-    if index >= len(tokens):
-        raise NotPlain("flow")
-    kind, value = tokens[index]
-    if kind == "s":
-        return value, index + 1
-    if kind == "[":
-        items: list[Any] = []
-        index += 1
-        while tokens[index][0] != "]" if index < len(tokens) else False:
-            item, index = _flow_value(tokens, index)
-            items.append(item)
-            if index < len(tokens) and tokens[index][0] == ",":
-                index += 1
-            elif index >= len(tokens) or tokens[index][0] != "]":
-                raise NotPlain("flow")
-        if index >= len(tokens):
-            raise NotPlain("flow")
-        return items, index + 1
-    if kind == "{":
-        mapping: dict[Any, Any] = {}
-        index += 1
-        while tokens[index][0] != "}" if index < len(tokens) else False:
-            key, index = _flow_value(tokens, index)
-            if isinstance(key, list | dict) or index >= len(tokens) or tokens[index][0] != ":":
-                raise NotPlain("flow")
-            item, index = _flow_value(tokens, index + 1)
-            if key in mapping:
-                raise NotPlain("flow")  # PyYAML's path reports where; rare
-            mapping[key] = item
-            if index < len(tokens) and tokens[index][0] == ",":
-                index += 1
-            elif index >= len(tokens) or tokens[index][0] != "}":
-                raise NotPlain("flow")
-        if index >= len(tokens):
-            raise NotPlain("flow")
-        return mapping, index + 1
-    raise NotPlain("flow")
-
-
-def _scalar_or_flow(rest: str) -> Any:
-    first = rest[0]
-    if first == "'" or first == '"':
-        return _quoted(rest)
-    if first in "[{":
-        return _flow(rest)
-    if first == "#":
-        return None
-    return _plain(_value_text(rest))
-
-
 class _Reader:
-    """Recursive descent over the lines that hold something, one line of lookahead.
+    """Recursive descent over the lines' tuples; `self.at` is the current line's index
+    (0-based line number), always on a line that holds something or on the end."""
 
-    Each line is split by one regex into its indentation, a `- ` (list item), a `key:`
-    and the rest, so that most lines cost one match and no further parsing."""
+    __slots__ = ("at", "duplicates", "lines", "names", "texts")
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.lines = _LINE.finditer(text)
-        self.found: re.Match[str] | None = None
-        self.indent = -1  # of the current line (or of its key, after a `- `); -1 at the end
-        self.dash: str | None = None  # "- " when the line is a list item not yet read
-        self.key: str | None = None  # the word before ":", when there is one
-        self.rest = ""  # what follows the dash and key
-        self._line_offset = 0
-        self._line_number = 1
+    def __init__(self, texts: dict[int, str], lines: list[_Line | None]) -> None:
+        self.texts = texts  # the lines a flow collection may go on over (see `_lines`)
+        self.lines = lines
+        self.at = 0
         self.duplicates: list[tuple[Where, str]] = []
         self.names: list[tuple[dict[Any, Any], Where]] = []
-        self.advance()
 
-    def advance(self) -> None:
-        found = self.found = next(self.lines, None)
-        if found is None:
-            self.indent, self.dash, self.key, self.rest = -1, None, None, ""
-            return
-        spaces, self.dash, self.key, self.rest = found.groups()
-        self.indent = len(spaces)
+    def next_line(self, at: int) -> int:
+        """The index of the first line after `at` that holds something (or the end).
+        Line `at` is read: it is dropped, so that the tuples of lines written once are
+        freed while the data is built (no line is looked at twice)."""
+        lines = self.lines
+        lines[at] = None
+        at += 1
+        while lines[at] is None:
+            at += 1
+        return at
 
-    @property
-    def content(self) -> str:
-        """The current line without its indentation (for messages)."""
-        return self.found.group(0).lstrip(" ") if self.found is not None else ""
-
-    def value(self, rest: str, indent: int) -> Any:
-        """The value on the current line; a flow collection may go on over the next
-        lines, when they are indented more than `indent` and hold no comment."""
-        if rest[0] not in "[{":
-            value = _scalar_or_flow(rest)
-            self.advance()
-            return value
+    def value(self, at: int, indent: int) -> Any:
+        """The value on line `at`; a flow collection may go on over the next lines, when
+        they are indented more than `indent` and hold no comment. Leaves `self.at` on the
+        line after it."""
+        line = self.lines[at]
+        assert line is not None
+        kind = line[4] & 7
+        if kind == _SCALAR:
+            self.at = self.next_line(at)
+            return line[3]
+        if kind == _LIST:
+            self.at = self.next_line(at)
+            return list(line[3])
+        if kind == _DICT:
+            self.at = self.next_line(at)
+            return line[3].copy()
+        if kind == _NESTED:
+            self.at = self.next_line(at)
+            return _fresh(line[3])
+        if kind != _OPEN:
+            raise NotPlain(self.texts.get(at, ""))
+        rest = self.texts[at][line[4] >> 3 :]
         while True:
             try:
-                value = _flow(rest)
+                value = read_flow(rest)
             except NotPlain:
-                assert self.found is not None
-                end = self.found.end()
-                self.advance()
+                following = self.next_line(at)
+                more = self.lines[following]
+                assert more is not None
                 if (
-                    self.found is None
-                    or self.indent <= indent
-                    or self.dash is not None
-                    or "#" in self.found.group(0)
-                    or self.text.count("\n", end, self.found.start()) != 1
+                    following != at + 1
+                    or more[0] <= indent
+                    or more[1]
+                    or "#" in self.texts.get(following, "#")
                 ):
                     raise
-                rest = f"{rest.rstrip(' ')} {self.found.group(0).strip(' ')}"
+                at = following
+                rest = f"{rest.rstrip(' ')} {self.texts[at].strip(' ')}"
                 continue
-            self.advance()
+            self.at = self.next_line(at)
             return value
-
-    def where(self, offset: int) -> Where:
-        """1-based (line, column) of a text offset at or after the last one asked."""
-        self._line_number += self.text.count("\n", self._line_offset, offset)
-        self._line_offset = self.text.rfind("\n", 0, offset) + 1
-        return self._line_number, offset - self._line_offset + 1
 
     def node(self, indent: int) -> Any:
         """The block node whose first line is the current one, at `indent`."""
-        if self.dash is not None:
+        line = self.lines[self.at]
+        assert line is not None
+        if line[1]:
             return self.sequence(indent)
-        if self.key is not None:
-            return self.mapping(indent)
-        raise NotPlain(self.content)  # a scalar alone on its line, a document marker...
+        if line[2] is not None:
+            return self.mapping(indent, self.at)
+        raise NotPlain(self.texts.get(self.at, ""))  # a scalar alone on its line, a marker...
 
     def sequence(self, indent: int) -> list[Any]:
         items: list[Any] = []
-        while self.indent == indent:
-            dash = self.dash
-            if dash is None:
-                return items  # the next key of the mapping this list is the value of
-            if self.key is not None:  # "- name: x": a mapping that starts on the dash's line
-                self.indent += len(dash)
-                self.dash = None
-                items.append(self.mapping(self.indent))
-            elif not self.rest or self.rest[0] == "#":
-                self.advance()
-                items.append(self.node(self.indent) if self.indent > indent else None)
+        lines = self.lines
+        at = self.at
+        line = lines[at]
+        assert line is not None
+        while line[0] == indent:
+            dash = line[1]
+            if not dash:
+                break  # the next key of the mapping this list is the value of
+            if line[2] is not None:  # "- name: x": a mapping that starts on the dash's line
+                items.append(self.mapping(indent + dash, at))
+            elif line[4] & 7 <= _DICT:  # the common case, inline: as in `mapping`
+                value = line[3]
+                items.append(value if line[4] & 7 == _SCALAR else value.copy())
+                lines[at] = None  # read: dropped, as in `next_line`
+                at += 1
+                while lines[at] is None:
+                    at += 1
+                self.at = at
+            elif line[4] & 7 == _NONE:
+                self.at = self.next_line(at)
+                below = lines[self.at]
+                assert below is not None
+                items.append(self.node(below[0]) if below[0] > indent else None)
             else:
-                items.append(self.value(self.rest, indent))
-            if self.indent > indent:
-                raise NotPlain(self.content)
+                items.append(self.value(at, indent))
+            at = self.at
+            line = lines[at]
+            assert line is not None
+            if line[0] > indent:
+                raise NotPlain(self.texts.get(at, ""))
+        self.at = at
         return items
 
-    def mapping(self, indent: int) -> dict[Any, Any]:
+    def mapping(self, indent: int, first: int) -> dict[Any, Any]:
+        """A block mapping at `indent`; line `first` may start with the `- ` of the list
+        item the mapping is (its key then sits at `indent`)."""
         mapping: dict[Any, Any] = {}
-        while self.indent == indent:
-            word = self.key
-            if word is None or self.dash is not None:
-                raise NotPlain(self.content)
-            key = _plain(word) if word[0] in _RESOLVER_FIRST else intern(word)
+        lines = self.lines
+        at = first
+        line = lines[at]
+        assert line is not None
+        while at == first or line[0] == indent:
+            key = line[2]
+            if key is None or (line[1] and at != first):
+                raise NotPlain(self.texts.get(at, ""))
             if key in mapping:
-                assert self.found is not None
-                self.duplicates.append((self.where(self.found.start(3)), str(key)))
-            rest = self.rest
-            if rest and rest[0] != "#":
+                self.duplicates.append(((at + 1, line[0] + line[1] + 1), str(key)))
+            kind = line[4] & 7
+            if kind <= _DICT:  # the common case, inline: a scalar or a flat flow collection
                 if key == "name":
-                    assert self.found is not None
-                    self.names.append((mapping, self.where(self.found.start(4))))
-                mapping[key] = self.value(rest, indent)
+                    self.names.append((mapping, (at + 1, (line[4] >> 3) + 1)))
+                value = line[3]
+                mapping[key] = value if kind == _SCALAR else value.copy()
+                lines[at] = None  # read: dropped, as in `next_line`
+                at += 1
+                while lines[at] is None:
+                    at += 1
+                self.at = at
+            elif kind != _NONE:
+                if key == "name":
+                    self.names.append((mapping, (at + 1, (line[4] >> 3) + 1)))
+                mapping[key] = self.value(at, indent)
             else:
-                self.advance()
-                if self.indent > indent:
-                    mapping[key] = self.node(self.indent)
-                elif self.indent == indent and self.dash is not None:
+                self.at = self.next_line(at)
+                below = lines[self.at]
+                assert below is not None
+                if below[0] > indent:
+                    mapping[key] = self.node(below[0])
+                elif below[0] == indent and below[1]:
                     mapping[key] = self.sequence(indent)  # a list may sit at its key's indent
                 else:
                     mapping[key] = None
-            if self.indent > indent:
-                raise NotPlain(self.content)
+            at = self.at
+            line = lines[at]
+            assert line is not None
+            if line[0] > indent:
+                raise NotPlain(self.texts.get(at, ""))
+        self.at = at
         return mapping
 
 
@@ -404,16 +278,60 @@ class PlainDocument:
         self.names = names
 
 
-def read_plain_yaml(text: str) -> PlainDocument:
-    """The data of a YAML text written in the plain part of YAML; NotPlain otherwise."""
-    if _REFUSED.search(text) or _MARKER.search(text):
-        raise NotPlain("a character, marker or document this reader leaves to PyYAML")
-    reader = _Reader(text)
-    if reader.indent < 0:
+LineCache = dict[str, Any]  # a line's text -> what `_line` made of it
+_KNOWN_LINES = 50_000
+_CHUNK = 1 << 20  # characters: a big text is split into lines a part at a time
+
+
+def _lines(text: str, known: LineCache) -> tuple[list[_Line | None], dict[int, str]]:
+    """Every physical line's tuple (then `_END`), and the text of the lines a flow
+    collection may go on over (a line that opens one, and the lines without a dash
+    right after it); a text of 100,000 rules is not held as 770,000 strings at once."""
+    lines: list[_Line | None] = []
+    texts: dict[int, str] = {}
+    append = lines.append
+    start = 0
+    is_kept = False
+    while True:
+        end = text.find("\n", start + _CHUNK) if start + _CHUNK < len(text) else -1
+        for line in (text[start:end] if end >= 0 else text[start:]).split("\n"):
+            found = known.get(line, _END)  # _END: not read yet (_line never gives it)
+            if found is _END:
+                found = known[line] = _line(line)
+            if found is not None and (found[4] & 7 == _OPEN or (is_kept and not found[1])):
+                texts[len(lines)] = line
+                is_kept = True
+            else:
+                is_kept = False
+            append(found)
+        if len(known) > _KNOWN_LINES:
+            known.clear()  # a bound on what many files or a big one keep
+        if end < 0:
+            break
+        start = end + 1
+    if start:
+        known.clear()  # a big file's lines: not kept while its rules are built
+    append(_END)
+    return lines, texts
+
+
+def read_plain_yaml(text: str, known: LineCache | None = None) -> PlainDocument:
+    """The data of a YAML text written in the plain part of YAML; NotPlain otherwise.
+
+    `known`: lines already read, to share from file to file of one load (a thousand
+    people's files share most of their lines); a line's tuple is immutable and the
+    collections in it are copied for each line, so no two values are one object."""
+    lines, texts = _lines(text, {} if known is None else known)
+    reader = _Reader(texts, lines)
+    while lines[reader.at] is None:
+        reader.at += 1
+    first = lines[reader.at]
+    assert first is not None
+    if first is _END:
         return PlainDocument(None, [], [])
-    if reader.indent != 0:
-        raise NotPlain(reader.content)
+    if first[0] != 0:
+        raise NotPlain(texts.get(reader.at, ""))
     data = reader.node(0)
-    if reader.indent >= 0:
-        raise NotPlain(reader.content)
+    if lines[reader.at] is not _END:
+        raise NotPlain(texts.get(reader.at, ""))
     return PlainDocument(data, reader.duplicates, reader.names)

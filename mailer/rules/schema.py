@@ -174,6 +174,8 @@ def _is_target(to: Any) -> bool:
     if type(to) is not dict or len(to) != 1:
         return False
     ((kind, value),) = to.items()
+    if type(value) is str and (kind, value) in _good_inline:
+        return True
     check = _inline_checks().get(kind)
     if check is None:
         return False
@@ -181,7 +183,15 @@ def _is_target(to: Any) -> bool:
         check(value)
     except fastjsonschema.JsonSchemaException:
         return False
+    if type(value) is str:
+        if len(_good_inline) > 50_000:
+            _good_inline.clear()
+        _good_inline.add((kind, value))
     return True
+
+
+# inline targets the schema accepted: a team's files write the same few again and again
+_good_inline: set[tuple[str, str]] = set()
 
 
 def _is_notify(entry: Any) -> bool:

@@ -11,15 +11,17 @@ from mailer.rules.conditions.terms import TermList, Terms, listed
 from mailer.rules.rule import describe_fields
 
 if TYPE_CHECKING:
-    from mailer.rules.index import CompiledTerm, PaperScan
+    from mailer.rules.index import CompiledTerm, Entry, PaperScan
 
 
 class AnyTerms(TermList):
     def compile(self, value: Terms, ctx: CompileContext) -> Check:
-        terms = tuple(ctx.terms.add(t) for t in value)
+        # each term's automaton id and its reasons by the fields hit (shared by every rule)
+        entries = ctx.terms.entries(value, ANY)
+        terms = tuple([entry[2] for entry in entries])
         if all(term.is_phrase for term in terms):
-            return AnyPhrasesCheck(terms, ctx.mask)
-        return AnyCheck(terms, ctx.mask)
+            return AnyPhrasesCheck(terms, ctx.mask, entries)
+        return AnyCheck(terms, ctx.mask, entries)
 
     def holds(self, value: Terms, paper: Paper, ctx: TextContext) -> Reasons | None:
         hits = [(t, ctx.fields_hit(t, ctx.mask)) for t in value]
@@ -37,11 +39,12 @@ class AnyCheck(Check):
 
     __slots__ = ("entries", "mask", "terms")
 
-    def __init__(self, terms: tuple[CompiledTerm, ...], mask: int) -> None:
+    def __init__(
+        self, terms: tuple[CompiledTerm, ...], mask: int, entries: tuple[Entry, ...]
+    ) -> None:
         self.terms = terms
         self.mask = mask
-        # each term's automaton id and its reasons by the fields hit (shared by every rule)
-        self.entries = tuple((term.id, term.reasons(ANY), term) for term in terms)
+        self.entries = entries  # (id, reasons by fields hit, term) of each term
 
     @property
     def scanned(self) -> int:  # type: ignore[override]

@@ -11,7 +11,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from mailer.core.models import MatchReason
-from mailer.rules.conditions.base import ConditionKind, ParseContext, is_text
+from mailer.rules.conditions.base import ConditionKind, ParseContext
 from mailer.rules.rule import Term, describe_fields, term_detail
 from mailer.rules.schema_errors import label
 from mailer.rules.syntax import parse_term
@@ -30,13 +30,26 @@ TERMS_SCHEMA: dict[str, Any] = {
 
 
 def is_text_list(value: Any) -> bool:
-    return type(value) is list and all(is_text(item) for item in value)
+    """A list of non-empty texts (what `is_text` says of each, without a call per item)."""
+    return type(value) is list and _TEXT_ONLY.issuperset(map(type, value)) and "" not in value
+
+
+_TEXT_ONLY = frozenset((str,))
 
 
 def parse_terms(values: Any, path: PathKey, ctx: ParseContext, *, exact: bool = False) -> Terms:
     """The terms of a list; `exact`: phrases match only as written (author names)."""
     if not isinstance(values, list):
         return ()
+    # a list written as an earlier one was (and built without errors): its terms
+    lists = ctx.cache("exact term lists" if exact else "term lists")
+    try:
+        written = tuple(values)
+        found: Terms | None = lists.get(written)
+    except TypeError:  # a list or mapping in the list: the schema reports it
+        written, found = None, None
+    if found is not None:
+        return found
     known = ctx.cache("exact terms" if exact else "terms")
     terms = []
     for i, value in enumerate(values):
@@ -51,7 +64,13 @@ def parse_terms(values: Any, path: PathKey, ctx: ParseContext, *, exact: bool = 
             if isinstance(value, str):
                 known[value] = term
         terms.append(term)
-    return ctx.intern(tuple(terms))
+    found = tuple(terms)
+    if written is not None and len(found) == len(written):
+        # one tuple for every rule writing this list (interning the Terms instead would
+        # hash each, in Python, for every list written once)
+        lists[written] = found
+        return found
+    return ctx.intern(found)
 
 
 def listed(terms: Terms | list[Term]) -> str:
