@@ -123,8 +123,35 @@ def _ends_object(before: Sequence[str], raw_before: Sequence[str], index: int) -
             and following[:1].isdigit()
             and not _is_next_object(before, raw_before, index)
         )
-        or (word in ("with", "using") and following in ("only", "just", "merely"))
+        or (word in ("with", "using") and _is_subjects_count(before, raw_before, index))
         or _is_testbed(before, raw_before, index)
+    )
+
+
+# "with only 2M parameters", "with just 42K": a count played down is the subject's efficiency
+_MINIMIZERS = frozenset({"only", "just", "merely"})
+# "with approximately 85M parameters": a count told roughly is the authors' own count
+_ROUGHLY = frozenset({"approximately", "roughly", "about", "around", "~"})
+
+
+def _is_subjects_count(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:
+    """Whether "with"/"using" at before[index] gives the clause's subject's parameter count,
+    which ends a comparison's object ("achieves comparable performance to X with only 7B
+    parameters"): a count played down right after it, or at the end of a list it opens
+    ("with 0.56 GFLOPs and just 42K parameters"), or told roughly after a common noun
+    ("comparable to existing methods with approximately 85M parameters"; not "GPT-3 with
+    about 175B parameters", what a named model has)."""
+    following = before[index + 1 : index + 2]
+    if not _MINIMIZERS.isdisjoint(following):
+        return True
+    if before[-1:] and before[-1] in _MINIMIZERS and "and" in before[index + 1 : -1]:
+        return True
+    previous = raw_before[index - 1] if index > 0 else ""
+    return (
+        not _ROUGHLY.isdisjoint(following)
+        and index + 2 == len(before)
+        and previous.islower()
+        and not has_digit(previous)
     )
 
 
@@ -295,10 +322,10 @@ def _is_testbed(before: Sequence[str], raw_before: Sequence[str], index: int) ->
         or previous in _COMPARE_WITH_LEADS
     ):
         return False
-    return all(
-        w[:1].isupper() or has_digit(w) or w.lower() in _TESTBED_FILLERS
-        for w in raw_before[index + 1 :]
-    )
+    rest = raw_before[index + 1 :]
+    if not rest and (raw_before[index - 1][:1].isupper() or has_digit(raw_before[index - 1])):
+        return False  # a bare count right after a name is what it has: "RDT with 1.2B"
+    return all(w[:1].isupper() or has_digit(w) or w.lower() in _TESTBED_FILLERS for w in rest)
 
 
 def _is_bound_of_one(before: Sequence[str], index: int) -> bool:
