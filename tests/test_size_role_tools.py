@@ -83,3 +83,91 @@ def test_a_bare_count_after_a_name_is_what_that_model_has(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# A model the authors employ to make data is a tool, however long its noun phrase; "our"
+# before it makes it theirs.
+EMPLOYED_TO_MAKE_DATA_CLASS = [
+    (
+        "By combining this image with the text, we employ the lightweight multimodal language"
+        " model Qwen2.5-VL-7B to generate a natural language description of each part.",
+        {7 * B: "compared"},
+    ),
+    ("We use Qwen2.5-72B to generate seed data.", {72 * B: "compared"}),
+    # contrast: the authors' own model, a model used for the study itself
+    ("We use our fine-tuned 7B model to generate answers.", {7 * B: "own"}),
+    ("We employ Llama-3-8B as the backbone of our agent.", {8 * B: "own"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), EMPLOYED_TO_MAKE_DATA_CLASS)
+def test_a_model_employed_to_make_data_is_a_tool(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected
+
+
+# A role noun right before a bracketed sized name names its role, unless it is the authors'.
+ROLE_APPOSITION_CLASS = [
+    (
+        'We study reasoning judges. Our controlled synthetic setting, where a "gold-standard"'
+        " judge (gpt-oss-120b) provides preference annotations to train smaller judges,"
+        " reveals key differences.",
+        {120 * B: "compared"},
+    ),
+    (
+        "We train a 1B policy; the teacher (Qwen2.5-72B) gives its targets.",
+        {1 * B: "own", 72 * B: "compared"},
+    ),
+    # contrast: the authors' judge, a model in brackets after a plain noun
+    ("We release our judge (Qwen3-8B-Judge) for others to use.", {8 * B: "own"}),
+    ("We fine-tune the policy (Llama-3-8B) with our reward.", {8 * B: "own"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ROLE_APPOSITION_CLASS)
+def test_a_role_noun_in_apposition_names_the_models_role(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected
+
+
+# The authors training a role model make it theirs, in the gerund too.
+TRAINED_ROLE_CLASS = [
+    (
+        "To enable stable RLVR training, we build a rubric-grounded reward pipeline by"
+        " training a Qwen3-1.7B judge model.",
+        {1700 * M: "own"},
+    ),
+    ("We train J4R, a 7B judge.", {7 * B: "own"}),
+    # contrast: a judge others trained, a judge used
+    ("Training a 70B judge is costly for most labs.", {70 * B: "compared"}),
+    ("We score outputs with a Qwen2.5-72B judge.", {72 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TRAINED_ROLE_CLASS)
+def test_a_role_model_the_authors_train_is_theirs(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected
+
+
+# "beyond N" where returns diminish is a point on the paper's own scaling curve.
+DIMINISHING_POINT_CLASS = [
+    (
+        "We run scaling experiments. Increasing model size beyond 2.44 million parameters"
+        " yielded diminishing returns.",
+        {2440 * K: "own"},
+    ),
+    ("We scale our models. Beyond 3B parameters, improvements diminish.", {3 * B: "own"}),
+    # contrast: a bound of others' class, a bound with no sweep behind it
+    ("Models beyond 100B parameters are costly to serve.", {100 * B: "compared"}),
+    (
+        "We train a 1B model; scaling beyond 100B parameters is left to larger labs.",
+        {1 * B: "own", 100 * B: "compared"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DIMINISHING_POINT_CLASS)
+def test_a_bound_where_returns_diminish_is_on_the_papers_curve(
+    text: str, expected: dict[int, str]
+) -> None:
+    assert roles(text) == expected

@@ -19,6 +19,7 @@ from mailer.parse.size_role_data_words import (
 )
 from mailer.parse.size_role_scope import is_number_format
 from mailer.parse.size_role_text import TextCues, has_digit, has_pair
+from mailer.parse.size_role_tools import is_used
 from mailer.parse.size_role_words import (
     CLAUSE_STARTS,
     COMPARE_AFTER,
@@ -203,11 +204,9 @@ def is_data_source(before: Sequence[str], after: Sequence[str]) -> bool:
         and after[3] in DATA_VERBS
     ):
         return True
-    return (
-        after[:2] == ["to", after[1]] and after[1] in DATA_VERBS
-        if len(after) > 1 and any(w in USE_VERBS for w in before[-4:])
-        else False
-    )
+    return len(after) > 1 and after[0] == "to" and after[1] in DATA_VERBS and is_used(before)
+
+    return False
 
 
 def is_headed_by_role(words: Sequence[str]) -> bool:

@@ -103,6 +103,11 @@ from mailer.parse.size_role_text import (
     source_name,
     text_cues,
 )
+from mailer.parse.size_role_tools import (
+    MAKE_ROLE_VERBS,
+    is_diminishing_point,
+    is_role_apposition,
+)
 from mailer.parse.size_role_walk import role_from_words_before
 from mailer.parse.size_role_words import (
     BACKGROUND_ADJECTIVES,
@@ -190,8 +195,10 @@ def role_of(
         if is_threshold(text, start, before):
             # a bound on the models the authors make, select or study is their own set:
             # "We select open models with fewer than 10B parameters"
-            made = authors_make(before, own_names, _MAKE_OR_SELECT) or (
-                is_improved_class(before) and authors_make(before, own_names, IMPROVE_VERBS)
+            made = (
+                authors_make(before, own_names, _MAKE_OR_SELECT)
+                or (is_improved_class(before) and authors_make(before, own_names, IMPROVE_VERBS))
+                or is_diminishing_point(before, vocabulary)
             )
             return "own" if made else "compared"
         if _is_named_compared(text, sentence_start, start, before, raw_before, after, own_names):
@@ -355,11 +362,11 @@ def _is_named_compared(
     into ..." (not what the authors make or build on)."""
     if (
         is_named_by_role(after)
-        and not authors_make(before, own_names)
+        and not authors_make(before, own_names, MAKE_ROLE_VERBS)
         and not is_built_on(before)
         and not _is_improved(before)
-    ):
-        return True
+    ) or is_role_apposition(text, start):
+        return True  # "7B baselines", 'a "gold-standard" judge (gpt-oss-120b)'
     after_colon = text[sentence_start - 1 : sentence_start] == ":" and not lists_results(
         text, sentence_start, start
     )
