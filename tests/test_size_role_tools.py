@@ -171,3 +171,42 @@ def test_a_bound_where_returns_diminish_is_on_the_papers_curve(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected
+
+
+# "the same size (10B)" in two words is the paper's model's scale, as "same-scale (4B)" is.
+SAME_SIZE_IN_WORDS_CLASS = [
+    (
+        "We introduce CARE. Our CARE-Flow improves average accuracy by 10.9% over the same"
+        " size (10B) state-of-the-art (SOTA).",
+        {10 * B: "own"},
+    ),
+    ("Our model outperforms baselines of similar scale (7B).", {7 * B: "own"}),
+    # contrast: "same" of something else, "size" of nothing the comparison names
+    ("Our model outperforms the same Llama-2-70B model.", {70 * B: "compared"}),
+    ("Our 1B model outperforms a 70B model of larger size.", {1 * B: "own", 70 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SAME_SIZE_IN_WORDS_CLASS)
+def test_the_same_size_in_words_is_the_papers_scale(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected
+
+
+# The weaker side's verbs ("trails", "underperforms") compare like "outperforms": the object
+# is the other side.
+WEAKER_SIDE_CLASS = [
+    (
+        "We propose GCL. Notably, under vanilla SFT, the 3B model initially trails the 8B"
+        " model (F1: 0.692 vs. 0.755). However, through the GCL, the 3B model outperforms"
+        " (28%) the 8B baseline model.",
+        {3 * B: "own", 8 * B: "compared"},
+    ),
+    ("Our 7B model underperforms Llama-2-70B only on math.", {7 * B: "own", 70 * B: "compared"}),
+    # contrast: the subject's own size, nothing after the verb
+    ("We find that our 1B model trails only slightly.", {1 * B: "own"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WEAKER_SIDE_CLASS)
+def test_the_weaker_sides_verb_compares(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected
