@@ -366,9 +366,13 @@ def _is_make_up(before: Sequence[str], index: int) -> bool:
     return before[index] == "on" and index > 0 and before[index - 1] in MAKE_UP_PARTICIPLES
 
 
+_NEEDS_OBJECT = frozenset({"behind", "trail", "trails", "trailed", "trailing"})
+
+
 def _is_without_object(raw_before: Sequence[str], index: int) -> bool:
-    """ "lag behind, led by X-397B": "behind" with no object of its own (a verb follows)."""
-    if raw_before[index].lower() != "behind" or index + 1 >= len(raw_before):
+    """ "lag behind, led by X-397B", "Open models trail behind, led by Yi-34B": "behind" or
+    "trail" with no object of its own (a verb or an adverb follows)."""
+    if raw_before[index].lower() not in _NEEDS_OBJECT or index + 1 >= len(raw_before):
         return False
     following = raw_before[index + 1]
     return not (following[:1].isupper() or has_digit(following) or following in ("the", "a", "an"))
