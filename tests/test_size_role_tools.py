@@ -2,9 +2,9 @@
 text, tune9, from tune7's role errors): a count played down or told roughly after "with" is
 the clause's subject's, a bare count after a name is what that name has, a model employed
 to make data or named by a role noun in apposition is a tool, a role noun the authors train
-is theirs, a point past which returns diminish is on the paper's own scaling curve, a "same
-size" in words is the paper's scale. Table-driven: each class has rows that fail without
-the rule and contrast rows that keep the other verdicts."""
+is theirs, a "same size" in words is the paper's scale; a bound that splits the paper's
+models names none. Table-driven: each class has rows that fail without the rule and
+contrast rows that keep the other verdicts."""
 
 from __future__ import annotations
 
@@ -149,25 +149,26 @@ def test_a_role_model_the_authors_train_is_theirs(text: str, expected: dict[int,
     assert roles(text) == expected
 
 
-# "beyond N" where returns diminish is a point on the paper's own scaling curve.
-DIMINISHING_POINT_CLASS = [
+# Convention (tests/data/sizes/README.md, tune9): a bound that splits the models a paper
+# trains or evaluates in a finding names a split point, no model: a size, not own, even on
+# the paper's own sweep (t7-027 relabeled so). Regression rows: they held before tune9 too.
+SPLIT_POINT_CONVENTION = [
     (
         "We run scaling experiments. Increasing model size beyond 2.44 million parameters"
         " yielded diminishing returns.",
-        {2440 * K: "own"},
+        {2440 * K: "compared"},
     ),
-    ("We scale our models. Beyond 3B parameters, improvements diminish.", {3 * B: "own"}),
-    # contrast: a bound of others' class, a bound with no sweep behind it
-    ("Models beyond 100B parameters are costly to serve.", {100 * B: "compared"}),
     (
-        "We train a 1B model; scaling beyond 100B parameters is left to larger labs.",
-        {1 * B: "own", 100 * B: "compared"},
+        "Gains from the adapter appear only for models larger than 13B in our sweep of 1B to 65B.",
+        {13 * B: "compared", 1 * B: "own", 65 * B: "own"},
     ),
+    # contrast: the bound of the set the authors train
+    ("We train models with over 5 billion parameters.", {5 * B: "own"}),
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), DIMINISHING_POINT_CLASS)
-def test_a_bound_where_returns_diminish_is_on_the_papers_curve(
+@pytest.mark.parametrize(("text", "expected"), SPLIT_POINT_CONVENTION)
+def test_a_bound_splitting_the_papers_models_names_no_model(
     text: str, expected: dict[int, str]
 ) -> None:
     assert roles(text) == expected

@@ -2,9 +2,8 @@
 curve (tune9, from tune7's role errors): a model employed to make data ("we employ the
 lightweight multimodal language model X-7B to generate descriptions"), a role noun in
 apposition to a sized name ("a gold-standard judge (gpt-oss-120b) provides annotations"),
-the authors training the role model ("by training a Qwen3-1.7B judge model"), and a bound
-past which returns diminish ("Increasing model size beyond 2.44M parameters yielded
-diminishing returns"). Used by `size_role_cues` and `size_roles`.
+and the authors training the role model ("by training a Qwen3-1.7B judge model"). Used by
+`size_role_cues` and `size_roles`.
 
 Pure: words in, a yes or no out.
 """
@@ -18,7 +17,6 @@ from mailer.parse.size_role_words import COMPARE_AFTER, CREATE_VERBS, OBJECT_BRE
 
 __all__ = [
     "MAKE_ROLE_VERBS",
-    "is_diminishing_point",
     "is_role_apposition",
     "is_used",
 ]
@@ -59,17 +57,3 @@ def is_role_apposition(text: str, start: int) -> bool:
 MAKE_ROLE_VERBS: frozenset[str] = CREATE_VERBS | frozenset(
     {"training", "fine-tuning", "finetuning", "pretraining", "building", "developing"}
 )
-
-# Returns that fade past a size are a finding of the paper's own size sweep
-_DIMINISHING_WORDS = frozenset(
-    {"diminish", "diminishes", "diminished", "diminishing", "saturate", "saturates"}
-    | {"saturated", "saturating", "plateau", "plateaus", "plateaued"}
-)
-
-
-def is_diminishing_point(before: Sequence[str], vocabulary: frozenset[str]) -> bool:
-    """Whether the bound "beyond N" is where the paper's own scaling stops paying: "Beyond
-    3B parameters, improvements diminish", "Increasing model size beyond 2.44 million
-    parameters yielded diminishing returns" (not "Models beyond 100B parameters are costly
-    to serve"). `vocabulary`: the sentence's words."""
-    return before[-1:] == ["beyond"] and not _DIMINISHING_WORDS.isdisjoint(vocabulary)

@@ -103,11 +103,7 @@ from mailer.parse.size_role_text import (
     source_name,
     text_cues,
 )
-from mailer.parse.size_role_tools import (
-    MAKE_ROLE_VERBS,
-    is_diminishing_point,
-    is_role_apposition,
-)
+from mailer.parse.size_role_tools import MAKE_ROLE_VERBS, is_role_apposition
 from mailer.parse.size_role_walk import role_from_words_before
 from mailer.parse.size_role_words import (
     BACKGROUND_ADJECTIVES,
@@ -195,10 +191,8 @@ def role_of(
         if is_threshold(text, start, before):
             # a bound on the models the authors make, select or study is their own set:
             # "We select open models with fewer than 10B parameters"
-            made = (
-                authors_make(before, own_names, _MAKE_OR_SELECT)
-                or (is_improved_class(before) and authors_make(before, own_names, IMPROVE_VERBS))
-                or is_diminishing_point(before, vocabulary)
+            made = authors_make(before, own_names, _MAKE_OR_SELECT) or (
+                is_improved_class(before) and authors_make(before, own_names, IMPROVE_VERBS)
             )
             return "own" if made else "compared"
         if _is_named_compared(text, sentence_start, start, before, raw_before, after, own_names):
