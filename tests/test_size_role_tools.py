@@ -1,10 +1,10 @@
 """Whose a count is and which models are the authors' tools (issue 12, own sizes on unseen
-text, tune9, from tune7's role errors): a count played down or told roughly after "with" is
-the clause's subject's, a bare count after a name is what that name has, a model employed
-to make data or named by a role noun in apposition is a tool, a role noun the authors train
-is theirs, a "same size" in words is the paper's scale; a bound that splits the paper's
-models names none. Table-driven: each class has rows that fail without the rule and
-contrast rows that keep the other verdicts."""
+text, tune9, from tune7's role errors): a count played down after "with", or a trailing
+", using ..." phrase, is the clause's subject's; a bare count after a name is what that
+name has; a model employed to make data or named by a role noun in apposition is a tool; a
+role noun the authors train is theirs; a "same size" in words is the paper's scale; a bound
+that splits the paper's models names none. Table-driven: each class has rows that fail
+without the rule and contrast rows that keep the other verdicts."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ def roles(text: str) -> dict[int, str]:
     return {size.params: size.role for size in extract_sizes(text)}
 
 
-# "with only/just N", also at the end of a list "with" opens, or "with approximately N"
-# after a common noun: the subject's efficiency claim, which ends a comparison's object.
+# "with only/just N", also at the end of a list "with" opens: the subject's efficiency claim,
+# which ends a comparison's object. A count told roughly is not enough.
 SUBJECTS_COUNT_CLASS = [
     (
         "SE-RRMs achieve competitive performance with substantially less data augmentation"
@@ -34,19 +34,13 @@ SUBJECTS_COUNT_CLASS = [
         " with 0.56 GFLOPs and just 42K parameters.",
         {42 * K: "own"},
     ),
-    (
-        "Experiments show that Mask2Flow-TSE achieves comparable performance to existing"
-        " generative TSE methods with approximately 85M parameters.",
-        {85 * M: "own"},
-    ),
-    (
-        "The proposed features improve over coordinate baselines and enable transfer that"
-        " frequently exceeds within-domain accuracy, using a lightweight MLP encoder with"
-        " about 10^5 parameters.",
-        {100 * K: "own"},
-    ),
-    # contrast: what a named model has, a count with no hedge, a plain compared object
+    # contrast: what a named model or the compared models have, however the count is told
     ("Our model outperforms GPT-3 with about 175B parameters.", {175 * B: "compared"}),
+    (
+        "Our 1B model outperforms open-source models with approximately 7B parameters.",
+        {1 * B: "own", 7 * B: "compared"},
+    ),
+    ("X matches the accuracy of models with about 70B parameters.", {70 * B: "compared"}),
     (
         "It achieves performance comparable to Llama-2-70B with only 7B parameters.",
         {70 * B: "compared", 7 * B: "own"},
@@ -58,6 +52,31 @@ SUBJECTS_COUNT_CLASS = [
 def test_a_count_played_down_or_told_roughly_is_the_subjects(
     text: str, expected: dict[int, str]
 ) -> None:
+    assert roles(text) == expected
+
+
+# A trailing ", using ..." describes the subject's means: a comparison before the comma does
+# not reach it (a comparison inside it still does).
+TRAILING_PARTICIPLE_CLASS = [
+    (
+        "The proposed features improve over coordinate baselines and enable transfer that"
+        " frequently exceeds within-domain accuracy, using a lightweight MLP encoder with"
+        " about 10^5 parameters.",
+        {100 * K: "own"},
+    ),
+    ("Our detector outperforms GPT-4o, using around 300M parameters.", {300 * M: "own"}),
+    # contrast: a comparison or a role inside the phrase, data made with the model
+    (
+        "Our 1B model beats X, using 10x fewer parameters than Llama-2-70B.",
+        {1 * B: "own", 70 * B: "compared"},
+    ),
+    ("Our method outperforms baselines, using Qwen2.5-72B as the judge.", {72 * B: "compared"}),
+    ("We generate 10K dialogues, using Llama-3-70B.", {70 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TRAILING_PARTICIPLE_CLASS)
+def test_a_trailing_using_phrase_is_the_subjects_means(text: str, expected: dict[int, str]) -> None:
     assert roles(text) == expected
 
 

@@ -123,36 +123,24 @@ def _ends_object(before: Sequence[str], raw_before: Sequence[str], index: int) -
             and following[:1].isdigit()
             and not _is_next_object(before, raw_before, index)
         )
-        or (word in ("with", "using") and _is_subjects_count(before, raw_before, index))
+        or (word in ("with", "using") and _is_subjects_count(before, index))
         or _is_testbed(before, raw_before, index)
     )
 
 
 # "with only 2M parameters", "with just 42K": a count played down is the subject's efficiency
 _MINIMIZERS = frozenset({"only", "just", "merely"})
-# "with approximately 85M parameters": a count told roughly is the authors' own count
-_ROUGHLY = frozenset({"approximately", "roughly", "about", "around", "~"})
 
 
-def _is_subjects_count(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:
+def _is_subjects_count(before: Sequence[str], index: int) -> bool:
     """Whether "with"/"using" at before[index] gives the clause's subject's parameter count,
     which ends a comparison's object ("achieves comparable performance to X with only 7B
     parameters"): a count played down right after it, or at the end of a list it opens
-    ("with 0.56 GFLOPs and just 42K parameters"), or told roughly after a common noun
-    ("comparable to existing methods with approximately 85M parameters"; not "GPT-3 with
-    about 175B parameters", what a named model has)."""
-    following = before[index + 1 : index + 2]
-    if not _MINIMIZERS.isdisjoint(following):
+    ("with 0.56 GFLOPs and just 42K parameters"). A count told roughly is not enough:
+    "outperforms models with approximately 7B parameters" is what those models have."""
+    if not _MINIMIZERS.isdisjoint(before[index + 1 : index + 2]):
         return True
-    if before[-1:] and before[-1] in _MINIMIZERS and "and" in before[index + 1 : -1]:
-        return True
-    previous = raw_before[index - 1] if index > 0 else ""
-    return (
-        not _ROUGHLY.isdisjoint(following)
-        and index + 2 == len(before)
-        and previous.islower()
-        and not has_digit(previous)
-    )
+    return bool(before[-1:]) and before[-1] in _MINIMIZERS and "and" in before[index + 1 : -1]
 
 
 def _is_next_object(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:

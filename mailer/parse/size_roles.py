@@ -8,10 +8,11 @@ studying it:
   introduced ("We propose LoLA", a title's "LoLA: ..."): "outperforms Llama-2-70B", "compared with Mixtral 8x22B",
   "unlike GPT-3 175B", "distilled from a 70B teacher"; a margin or setting ends the
   comparison's object ("by 4%", "for", "on", "with only 7B parameters", "with 0.56 GFLOPs and
-  just 42K parameters", "to existing methods with approximately 85M parameters": the
-  subject's count; not "RDT with 1.2B parameters", what a name has), and so does the
+  just 42K parameters": the subject's count; not "RDT with 1.2B parameters", what a name
+  has), and so does the
   comma of an opening subordinate clause or comparison phrase ("While X ..., our results on
-  7B LLM ...", "Compared to X, the pruned Y-13B ..."); the object is the paper's own after
+  7B LLM ...", "Compared to X, the pruned Y-13B ...") and the comma of a trailing ", using
+  ..." ("exceeds X, using an MLP encoder with about 10^5 parameters"); the object is the paper's own after
   all when it is its start or class ("the unadapted X-8B backbone", "the full 3.3B model",
   "same-scale (4B) agents", "the same size (10B) SOTA", "SOTA among 7B-class models");
   "trails"/"underperforms" compare as "outperforms" does; an ascending range ("from 0.6B
