@@ -81,7 +81,7 @@ def test_a_trailing_using_phrase_is_the_subjects_means(text: str, expected: dict
 
 
 # "with N parameters" right after a name is that model's size, not a testbed the comparison
-# runs on; a bare count after a common noun still is one ("by 3 points with 1.5B and 7B models").
+# runs on; sized models after a name, or a bare size after a common noun, still are one.
 NAMED_COUNT_CLASS = [
     (
         "We propose SeedPolicy. Compared to vision-language-action models such as RDT with"
@@ -94,6 +94,7 @@ NAMED_COUNT_CLASS = [
         {1500 * M: "own", 7 * B: "own"},
     ),
     ("Our method beats PPO by 4 points with the Llama-3.2-3B model.", {3 * B: "own"}),
+    ("Our method improves over PPO with 7B models.", {7 * B: "own"}),
 ]
 
 

@@ -68,6 +68,7 @@ def role_from_words_before(
     budget: bool = False,
     base: bool = False,
     cost_claim: bool = False,
+    counted: bool = False,
 ) -> SizeRole | None:
     """The nearest cue before the size decides: a comparison, or the authors speaking (or
     a name they introduced). "other 7B models" are peers of the paper's own 7B model.
@@ -88,7 +89,7 @@ def role_from_words_before(
         if word in cues:  # most words decide nothing: only count them
             if word in OWN_BEFORE or word in own_names:
                 return "own"
-            scoped = scoped or _ends_object(before, raw_before, index)
+            scoped = scoped or _ends_object(before, raw_before, index, counted)
             role = _comparison_role(
                 before, raw_before, index, own_names, budget, scoped, base, cost_claim
             )
@@ -107,7 +108,9 @@ def role_from_words_before(
     return None
 
 
-def _ends_object(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:
+def _ends_object(
+    before: Sequence[str], raw_before: Sequence[str], index: int, counted: bool = False
+) -> bool:
     """Whether the cue at before[index] ends a comparison's object: a setting ("on X",
     "for 7B models"), a margin ("by 4%"), "with only 7B parameters", a testbed."""
     word = before[index]
@@ -124,7 +127,7 @@ def _ends_object(before: Sequence[str], raw_before: Sequence[str], index: int) -
             and not _is_next_object(before, raw_before, index)
         )
         or (word in ("with", "using") and _is_subjects_count(before, index))
-        or _is_testbed(before, raw_before, index)
+        or _is_testbed(before, raw_before, index, counted)
     )
 
 
@@ -294,7 +297,9 @@ def _is_compare_object(before: Sequence[str], index: int) -> bool:
     return False
 
 
-def _is_testbed(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:
+def _is_testbed(
+    before: Sequence[str], raw_before: Sequence[str], index: int, counted: bool = False
+) -> bool:
     """Whether "with"/"using" at before[index] introduces the model a comparison is run with,
     which ends the comparison's object: "beats PPO by 4 points with the Llama-3.2-3B model",
     "compared to plain decoding with Qwen2.5-1.5B". Not the other side itself ("compared
@@ -311,8 +316,9 @@ def _is_testbed(before: Sequence[str], raw_before: Sequence[str], index: int) ->
     ):
         return False
     rest = raw_before[index + 1 :]
-    if not rest and (raw_before[index - 1][:1].isupper() or has_digit(raw_before[index - 1])):
-        return False  # a bare count right after a name is what it has: "RDT with 1.2B"
+    name = raw_before[index - 1]
+    if counted and not rest and (not name.islower() or has_digit(name)):
+        return False  # a count right after a name is what it has: "RDT with 1.2B parameters"
     return all(w[:1].isupper() or has_digit(w) or w.lower() in _TESTBED_FILLERS for w in rest)
 
 

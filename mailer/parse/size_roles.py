@@ -215,6 +215,7 @@ def role_of(
             is_budget(after),
             not BASE_WORDS.isdisjoint(after[:2]),  # "X-8B (pretrained) base model"
             not COST_CLAIM_WORDS.isdisjoint(vocabulary),  # "... trains 20x faster"
+            after[:1] in (["parameters"], ["params"]),  # "RDT with 1.2B parameters"
         )
         if role is not None:
             return role
