@@ -137,8 +137,9 @@ ROLE_APPOSITION_CLASS = [
         "We train a 1B policy; the teacher (Qwen2.5-72B) gives its targets.",
         {1 * B: "own", 72 * B: "compared"},
     ),
-    # contrast: the authors' judge, a model in brackets after a plain noun
+    # contrast: the authors' judge, one they train, a model in brackets after a plain noun
     ("We release our judge (Qwen3-8B-Judge) for others to use.", {8 * B: "own"}),
+    ("We propose X and train the judge (Qwen3-8B) on our data.", {8 * B: "own"}),
     ("We fine-tune the policy (Llama-3-8B) with our reward.", {8 * B: "own"}),
 ]
 
@@ -230,4 +231,26 @@ WEAKER_SIDE_CLASS = [
 
 @pytest.mark.parametrize(("text", "expected"), WEAKER_SIDE_CLASS)
 def test_the_weaker_sides_verb_compares(text: str, expected: dict[int, str]) -> None:
+    assert roles(text) == expected
+
+
+# A role noun after "from" or "by" heads another noun phrase: it names the other model, not
+# the sized one before it.
+ROLE_OF_ANOTHER_PHRASE_CLASS = [
+    (
+        "We distill a 1B student from the teacher (Qwen2.5-72B).",
+        {1 * B: "own", 72 * B: "compared"},
+    ),
+    ("We fine-tune a 7B model by the teacher's feedback.", {7 * B: "own"}),
+    # contrast: the role noun is the sized model's own
+    ("Responses are scored by Qwen2.5-72B, a strong judge.", {72 * B: "compared"}),
+    ("We use Llama-3-70B with the judge prompt of MT-Bench as the judge.", {70 * B: "compared"}),
+    ("We evaluate 7B baselines from prior work.", {7 * B: "compared"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ROLE_OF_ANOTHER_PHRASE_CLASS)
+def test_a_role_noun_after_from_or_by_names_another_model(
+    text: str, expected: dict[int, str]
+) -> None:
     assert roles(text) == expected

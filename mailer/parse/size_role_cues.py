@@ -96,6 +96,8 @@ def is_named_by_role(after: Sequence[str]) -> bool:
     for index, word in enumerate(after):
         if word in COMPARE_BEFORE or word in _COMPARE_PREPOSITIONS:
             return False
+        if word in _OTHER_PHRASE_PREPOSITIONS:
+            return False  # "a 1B student from the teacher": the teacher is another model
         if word in COMPARE_AFTER:
             return not _made_by_authors(after[index + 1 :])
     return False
@@ -131,6 +133,8 @@ def _made_by_authors(following: Sequence[str]) -> bool:
 
 # "+1.8 on X-8B over the best baseline", "on Gemma-2B versus the teacher": the other side
 _COMPARE_PREPOSITIONS = frozenset({"over", "versus", "vs"})
+# A role noun after these heads another phrase: "a 1B student distilled from the teacher"
+_OTHER_PHRASE_PREPOSITIONS = frozenset({"from", "by"})
 
 
 def is_threshold(text: str, start: int, before: Sequence[str]) -> bool:
