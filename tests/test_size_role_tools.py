@@ -21,8 +21,8 @@ def roles(text: str) -> dict[int, str]:
     return {size.params: size.role for size in extract_sizes(text)}
 
 
-# "with only/just N", also at the end of a list "with" opens: the subject's efficiency claim,
-# which ends a comparison's object. A count told roughly is not enough.
+# "with/at/activating only/just N", also at the end of a list "with" opens: the subject's
+# efficiency claim, which ends a comparison's object. A count told roughly is not enough.
 SUBJECTS_COUNT_CLASS = [
     (
         "SE-RRMs achieve competitive performance with substantially less data augmentation"
@@ -33,6 +33,14 @@ SUBJECTS_COUNT_CLASS = [
         "We introduce ORDER. ORDER reaches 6.0% Dice improvement on MK-UNet (81.3% vs. 75.3%)"
         " with 0.56 GFLOPs and just 42K parameters.",
         {42 * K: "own"},
+    ),
+    (
+        "We propose X. X rivals 70B models at only 8B parameters.",
+        {70 * B: "compared", 8 * B: "own"},
+    ),
+    (
+        "Our MoE matches Llama-2-70B while activating only 3B parameters.",
+        {70 * B: "compared", 3 * B: "own"},
     ),
     # contrast: what a named model or the compared models have, however the count is told
     ("Our model outperforms GPT-3 with about 175B parameters.", {175 * B: "compared"}),

@@ -58,6 +58,7 @@ _WALK_CUES = (
     | BACKGROUND_ADJECTIVES
     | CREATE_VERBS
     | {"by", "with", "using", "over", "to", "into", "from", "of", "as"}
+    | {"at", "requiring", "needing", "having", "activating"}  # "at only 8B parameters"
 )
 
 
@@ -126,24 +127,32 @@ def _ends_object(
             and following[:1].isdigit()
             and not _is_next_object(before, raw_before, index)
         )
-        or (word in ("with", "using") and _is_subjects_count(before, index))
+        or (word in _COUNT_LEADS and _is_subjects_count(before, index))
         or _is_testbed(before, raw_before, index, counted)
     )
 
 
 # "with only 2M parameters", "with just 42K": a count played down is the subject's efficiency
 _MINIMIZERS = frozenset({"only", "just", "merely"})
+# ... after these: "with only", "at just", "requiring only", "activating only 3B"
+_COUNT_LEADS = frozenset({"with", "using", "at", "requiring", "needing", "having", "activating"})
 
 
 def _is_subjects_count(before: Sequence[str], index: int) -> bool:
-    """Whether "with"/"using" at before[index] gives the clause's subject's parameter count,
+    """Whether a lead word ("with", "using", "at", "requiring", ...) at before[index] gives the
+    clause's subject's parameter count,
     which ends a comparison's object ("achieves comparable performance to X with only 7B
     parameters"): a count played down right after it, or at the end of a list it opens
     ("with 0.56 GFLOPs and just 42K parameters"). A count told roughly is not enough:
     "outperforms models with approximately 7B parameters" is what those models have."""
     if not _MINIMIZERS.isdisjoint(before[index + 1 : index + 2]):
         return True
-    return bool(before[-1:]) and before[-1] in _MINIMIZERS and "and" in before[index + 1 : -1]
+    return (
+        before[index] == "with"
+        and bool(before[-1:])
+        and before[-1] in _MINIMIZERS
+        and "and" in before[index + 1 : -1]
+    )
 
 
 def _is_next_object(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:
