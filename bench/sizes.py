@@ -35,7 +35,7 @@ _ANY_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 # The size modules in import order (a checkout may lack the later ones)
 _SIZE_MODULES = (
     *("size_words", "size_scan", "size_role_words", "size_role_data_words", "size_role_scope"),
-    *("size_role_text", "size_role_clauses"),
+    *("size_role_text", "size_role_clauses", "size_role_tools"),
     *("size_role_cues", "size_role_sides"),
     *("size_role_walk", "size_roles", "size_context", "size_mentions", "sizes"),
 )

@@ -3,7 +3,7 @@
     python3 scripts/size_role_cues.py [-v]
 
 For every (text, size) mention of the tuning splits (tune, holdout, fresh, blind1, blind2,
-tune4, tune5, tune6 and blind5, a tuning split since 22:10 on 2026-12-06; never blind3,
+tune4, tune5, tune6, tune7 and blind5, a tuning split since 22:10 on 2026-12-06; never blind3,
 blind4 or blind6, which stay held out) that `role_of`
 calls `compared` or `unknown`, the cue that decided it (a comparison word of the walk back,
 a threshold, a role noun, a data source, an example, a hypothetical, ...) and whether the
@@ -31,7 +31,18 @@ import mailer.parse.size_role_walk as walk  # noqa: E402
 import mailer.parse.size_roles as roles  # noqa: E402
 import mailer.parse.sizes as sizes  # noqa: E402
 
-SPLITS = ("tune", "holdout", "fresh", "blind1", "blind2", "tune4", "tune5", "tune6", "blind5")
+SPLITS = (
+    "tune",
+    "holdout",
+    "fresh",
+    "blind1",
+    "blind2",
+    "tune4",
+    "tune5",
+    "tune6",
+    "tune7",
+    "blind5",
+)
 _PREDICATES = (
     *("is_threshold", "is_named_by_role", "is_role_label", "is_data_source"),
     *("is_headed_by_role", "is_field_subject", "is_burden_cost", "is_example_before_authors"),
@@ -78,15 +89,19 @@ def main(argv: list[str]) -> None:
     _install()
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     wrong: dict[str, list[str]] = defaultdict(list)
+    false_own: list[str] = []
     for split in SPLITS:
         for item in _split(split):
             flat = sizes._flatten(item.text)
             mentions = [
                 m
-                for group in sizes._group_mentions(flat, sizes._find_mentions(flat))
+                for group in sizes._group_mentions(flat, sizes.find_mentions(flat))
                 for m in sizes._model_sizes_of(flat, group)
             ]
             ends = sizes.sentence_ends(flat)
+            title_end = sizes._title_end(item.text, flat) if mentions else 0
+            if title_end:
+                ends = sorted({*ends, title_end})  # as extract_sizes: a title ends a sentence
             cues = sizes.text_cues(flat, ends)
             for mention in mentions:
                 if mention.params not in item.sizes:
@@ -94,6 +109,9 @@ def main(argv: list[str]) -> None:
                 _events.clear()
                 role, _ = roles.role_of(flat, mention.start, mention.end, ends, lambda c=cues: c)
                 if role == "own":
+                    if mention.params not in item.own_sizes and "-v" in argv:
+                        context = flat[max(0, mention.start - 90) : mention.end + 30]
+                        false_own.append(f"  {split} {item.id}: ...{context}...")
                     continue
                 cue = _decider(role)
                 labeled_own = mention.params in item.own_sizes
@@ -106,6 +124,8 @@ def main(argv: list[str]) -> None:
         print(f"{cue:36s} {right:5d} {bad:5d}  {right / (right + bad):.2f}")
         if "-v" in argv:
             print(*wrong[cue], sep="\n") if wrong[cue] else None
+    if "-v" in argv and false_own:
+        print("own, labeled not own (no cue fired):", *false_own, sep="\n")
 
 
 if __name__ == "__main__":

@@ -357,12 +357,14 @@ TUNE7 = LABELED.with_name("tune7.jsonl")
 # .. t7-222 (23 abstracts of 2026-03-15, committed in 90981ab before the extractor ran on
 # them), measured once with that code (e4a4976): sizes 0.939 / 0.969 (tp 31, fp 2, fn 1), own
 # sizes 0.852 / 0.920. Tuned on since: all 222, sizes 0.991 / 1.000 (t7-219's "A2Z-10M+" and
-# "1 million ABC CAD models" left), own sizes 0.960 / 0.960. The floors hold that level
-# within about one item.
+# "1 million ABC CAD models" left), own sizes 0.960 / 0.960. tune9 tuned the roles on its
+# 17 role errors and relabeled t7-027's "beyond 2.44 million parameters" (a bound splitting
+# the paper's sweep: not own, README § tune9): own sizes 0.975 / 0.990 (tp 195, fp 5, fn 2;
+# t7-031, 118, 188, 210, 214 left). The floors hold that level within about one item.
 TUNE7_MIN_PRECISION = 0.98
 TUNE7_MIN_RECALL = 0.98
-TUNE7_MIN_OWN_PRECISION = 0.95
-TUNE7_MIN_OWN_RECALL = 0.92
+TUNE7_MIN_OWN_PRECISION = 0.965
+TUNE7_MIN_OWN_RECALL = 0.985
 
 
 def test_tune7_split_sizes_and_own_sizes_hold_their_tuned_level() -> None:

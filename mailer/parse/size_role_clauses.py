@@ -52,10 +52,17 @@ def main_clause(
     the sentence opens with a subordinate clause, a comparison phrase or a participle phrase
     that ends before the size ("While X runs with less context than Y, the results of our
     method on 7B ...", "Compared to its dense counterpart, the pruned X-13B retains ...",
-    "Distilled from GPT-4, the 7B student ..."). `starts` are where the
+    "Distilled from GPT-4, the 7B student ..."), or where a trailing ", using ..." begins.
+    `starts` are where the
     sentence's words start, `first` the index there of before[0]."""
     if not before:
         return 0
+    trailing = text.rfind(_TRAILING_PARTICIPLE, sentence_start, start)
+    if trailing >= 0:
+        # "... exceeds within-domain accuracy, using a lightweight MLP encoder with about
+        # 10^5 parameters": the phrase after the comma is the subject's means, out of reach
+        # of the comparison before it
+        return max(0, bisect_left(starts, trailing + 2) - first)
     comma = text.find(", ", sentence_start, start)
     if comma < 0:
         return 0
@@ -66,6 +73,8 @@ def main_clause(
             return 0  # "Compared to GPT-4, Llama-2-70B and ...": the comma lists the objects
     return max(0, bisect_left(starts, comma) - first)
 
+
+_TRAILING_PARTICIPLE = ", using "
 
 # A sentence that opens with a comparison phrase ("Compared to X, ...", "Relative to X,
 # ...", "In contrast to X, ..."): its object ends at the comma, like a subordinate clause

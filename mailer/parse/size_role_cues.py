@@ -19,6 +19,7 @@ from mailer.parse.size_role_data_words import (
 )
 from mailer.parse.size_role_scope import is_number_format
 from mailer.parse.size_role_text import TextCues, has_digit, has_pair
+from mailer.parse.size_role_tools import is_used
 from mailer.parse.size_role_words import (
     CLAUSE_STARTS,
     COMPARE_AFTER,
@@ -95,6 +96,8 @@ def is_named_by_role(after: Sequence[str]) -> bool:
     for index, word in enumerate(after):
         if word in COMPARE_BEFORE or word in _COMPARE_PREPOSITIONS:
             return False
+        if word in _OTHER_PHRASE_PREPOSITIONS:
+            return False  # "a 1B student from the teacher": the teacher is another model
         if word in COMPARE_AFTER:
             return not _made_by_authors(after[index + 1 :])
     return False
@@ -130,6 +133,8 @@ def _made_by_authors(following: Sequence[str]) -> bool:
 
 # "+1.8 on X-8B over the best baseline", "on Gemma-2B versus the teacher": the other side
 _COMPARE_PREPOSITIONS = frozenset({"over", "versus", "vs"})
+# A role noun after these heads another phrase: "a 1B student distilled from the teacher"
+_OTHER_PHRASE_PREPOSITIONS = frozenset({"from", "by"})
 
 
 def is_threshold(text: str, start: int, before: Sequence[str]) -> bool:
@@ -203,11 +208,9 @@ def is_data_source(before: Sequence[str], after: Sequence[str]) -> bool:
         and after[3] in DATA_VERBS
     ):
         return True
-    return (
-        after[:2] == ["to", after[1]] and after[1] in DATA_VERBS
-        if len(after) > 1 and any(w in USE_VERBS for w in before[-4:])
-        else False
-    )
+    return len(after) > 1 and after[0] == "to" and after[1] in DATA_VERBS and is_used(before)
+
+    return False
 
 
 def is_headed_by_role(words: Sequence[str]) -> bool:

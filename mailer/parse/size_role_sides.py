@@ -37,6 +37,10 @@ _SAME_SIZE_WORDS = frozenset(
     | {"similarly-sized", "equally-sized", "comparably-sized"}
 )
 
+# ... and in two words: "improves by 10.9% over the same size (10B) state-of-the-art"
+_SAME_WORDS = frozenset({"same", "similar", "equal", "comparable"})
+_SIZE_NOUNS = frozenset({"size", "scale"})
+
 
 def is_finding(
     before: Sequence[str], raw_before: Sequence[str], index: int, own_names: frozenset[str]
@@ -91,8 +95,10 @@ def is_own_side(
             and not METHOD_NOUNS.intersection(before[later + 1 : later + 2])
         ):
             return True
-        if before[later] in _SAME_SIZE_WORDS:
-            return True  # "outperforming same-scale (4B) agents": the paper's model's size
+        if before[later] in _SAME_SIZE_WORDS or (
+            before[later] in _SIZE_NOUNS and before[later - 1] in _SAME_WORDS and later > index + 1
+        ):
+            return True  # "outperforming same-scale (4B) agents", "the same size (10B) SOTA"
     if budget and before[index] in STUDY_COMPARISONS:
         # "17.6M trainable against approximately 12B frozen" (not "compared to Mixtral-8x7B,
         # which has 47B total parameters": the budget of the compared model)

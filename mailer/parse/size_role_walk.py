@@ -58,6 +58,7 @@ _WALK_CUES = (
     | BACKGROUND_ADJECTIVES
     | CREATE_VERBS
     | {"by", "with", "using", "over", "to", "into", "from", "of", "as"}
+    | {"at", "requiring", "needing", "having", "activating"}  # "at only 8B parameters"
 )
 
 
@@ -68,6 +69,7 @@ def role_from_words_before(
     budget: bool = False,
     base: bool = False,
     cost_claim: bool = False,
+    counted: bool = False,
 ) -> SizeRole | None:
     """The nearest cue before the size decides: a comparison, or the authors speaking (or
     a name they introduced). "other 7B models" are peers of the paper's own 7B model.
@@ -88,7 +90,7 @@ def role_from_words_before(
         if word in cues:  # most words decide nothing: only count them
             if word in OWN_BEFORE or word in own_names:
                 return "own"
-            scoped = scoped or _ends_object(before, raw_before, index)
+            scoped = scoped or _ends_object(before, raw_before, index, counted)
             role = _comparison_role(
                 before, raw_before, index, own_names, budget, scoped, base, cost_claim
             )
@@ -107,7 +109,9 @@ def role_from_words_before(
     return None
 
 
-def _ends_object(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:
+def _ends_object(
+    before: Sequence[str], raw_before: Sequence[str], index: int, counted: bool = False
+) -> bool:
     """Whether the cue at before[index] ends a comparison's object: a setting ("on X",
     "for 7B models"), a margin ("by 4%"), "with only 7B parameters", a testbed."""
     word = before[index]
@@ -123,8 +127,31 @@ def _ends_object(before: Sequence[str], raw_before: Sequence[str], index: int) -
             and following[:1].isdigit()
             and not _is_next_object(before, raw_before, index)
         )
-        or (word in ("with", "using") and following in ("only", "just", "merely"))
-        or _is_testbed(before, raw_before, index)
+        or (word in _COUNT_LEADS and _is_subjects_count(before, index))
+        or _is_testbed(before, raw_before, index, counted)
+    )
+
+
+# "with only 2M parameters", "with just 42K": a count played down is the subject's efficiency
+_MINIMIZERS = frozenset({"only", "just", "merely"})
+# ... after these: "with only", "at just", "requiring only", "activating only 3B"
+_COUNT_LEADS = frozenset({"with", "using", "at", "requiring", "needing", "having", "activating"})
+
+
+def _is_subjects_count(before: Sequence[str], index: int) -> bool:
+    """Whether a lead word ("with", "using", "at", "requiring", ...) at before[index] gives the
+    clause's subject's parameter count,
+    which ends a comparison's object ("achieves comparable performance to X with only 7B
+    parameters"): a count played down right after it, or at the end of a list it opens
+    ("with 0.56 GFLOPs and just 42K parameters"). A count told roughly is not enough:
+    "outperforms models with approximately 7B parameters" is what those models have."""
+    if not _MINIMIZERS.isdisjoint(before[index + 1 : index + 2]):
+        return True
+    return (
+        before[index] == "with"
+        and bool(before[-1:])
+        and before[-1] in _MINIMIZERS
+        and "and" in before[index + 1 : -1]
     )
 
 
@@ -279,7 +306,9 @@ def _is_compare_object(before: Sequence[str], index: int) -> bool:
     return False
 
 
-def _is_testbed(before: Sequence[str], raw_before: Sequence[str], index: int) -> bool:
+def _is_testbed(
+    before: Sequence[str], raw_before: Sequence[str], index: int, counted: bool = False
+) -> bool:
     """Whether "with"/"using" at before[index] introduces the model a comparison is run with,
     which ends the comparison's object: "beats PPO by 4 points with the Llama-3.2-3B model",
     "compared to plain decoding with Qwen2.5-1.5B". Not the other side itself ("compared
@@ -295,10 +324,11 @@ def _is_testbed(before: Sequence[str], raw_before: Sequence[str], index: int) ->
         or previous in _COMPARE_WITH_LEADS
     ):
         return False
-    return all(
-        w[:1].isupper() or has_digit(w) or w.lower() in _TESTBED_FILLERS
-        for w in raw_before[index + 1 :]
-    )
+    rest = raw_before[index + 1 :]
+    name = raw_before[index - 1]
+    if counted and not rest and (not name.islower() or has_digit(name)):
+        return False  # a count right after a name is what it has: "RDT with 1.2B parameters"
+    return all(w[:1].isupper() or has_digit(w) or w.lower() in _TESTBED_FILLERS for w in rest)
 
 
 def _is_bound_of_one(before: Sequence[str], index: int) -> bool:
@@ -339,9 +369,13 @@ def _is_make_up(before: Sequence[str], index: int) -> bool:
     return before[index] == "on" and index > 0 and before[index - 1] in MAKE_UP_PARTICIPLES
 
 
+_NEEDS_OBJECT = frozenset({"behind", "trail", "trails", "trailed", "trailing"})
+
+
 def _is_without_object(raw_before: Sequence[str], index: int) -> bool:
-    """ "lag behind, led by X-397B": "behind" with no object of its own (a verb follows)."""
-    if raw_before[index].lower() != "behind" or index + 1 >= len(raw_before):
+    """ "lag behind, led by X-397B", "Open models trail behind, led by Yi-34B": "behind" or
+    "trail" with no object of its own (a verb or an adverb follows)."""
+    if raw_before[index].lower() not in _NEEDS_OBJECT or index + 1 >= len(raw_before):
         return False
     following = raw_before[index + 1]
     return not (following[:1].isupper() or has_digit(following) or following in ("the", "a", "an"))

@@ -52,6 +52,10 @@ COMPARE_BEFORE: frozenset[str] = frozenset(
         "above",
         "behind",
     }
+    # the subject is the weaker side, the object still the other: "the 3B model initially
+    # trails the 8B model", "underperforms X-70B"
+    | {"trail", "trails", "trailed", "trailing", "underperform", "underperforms"}
+    | {"underperformed", "underperforming"}
 )
 # "over" compares only after these: "gains over", "improves over"
 COMPARE_OVER_LEADS: frozenset[str] = frozenset(
