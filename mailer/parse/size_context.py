@@ -73,6 +73,9 @@ _STOP_WORDS = frozenset(
 # "140B Slovene, English, Bosnian, Serbian, and Croatian pretraining tokens": a list of
 # capitalised qualifiers right after a size; the size counts the noun after the list
 _QUALIFIER_LIST = re.compile(r"(?: [A-Z][a-z]+(?:,| and| or|, and|, or)){1,8} [A-Z][a-z]+(?= )")
+# "the 27B Qwen-Image-Edit", "100M Image-Text pairs": a size before a capitalised hyphenated
+# name counts what follows the name, not a word inside it
+_NAME_AFTER = re.compile(r" [A-Z][A-Za-z0-9.]*(?:-[A-Z0-9][A-Za-z0-9.]*)+(?=[ ,;:.)]|$)")
 # "8M additional parameters compared to the baseline": a difference of two models' sizes
 # (the parameters added against another model), as "8M more parameters than" is
 _ADDED = frozenset({"additional", "extra"})
@@ -146,6 +149,9 @@ def verdict_after(text: str, end: int) -> Verdict | None:
     qualifiers = _QUALIFIER_LIST.match(text, end)  # (fails on its first two characters)
     if qualifiers is not None:  # "140B Slovene, English and Croatian tokens"
         return verdict_after(text, qualifiers.end())
+    name = _NAME_AFTER.match(text, end)
+    if name is not None:  # "the 27B Qwen-Image-Edit by 37%": the name's words are its own
+        return verdict_after(text, name.end())
     words = words_after(text, end)
     if words and _first_word_says_other(text, end, words):
         return "other"
@@ -358,6 +364,8 @@ def is_data_name(text: str, match: re.Match[str]) -> bool:
         return False
     name_start = text.rfind(" ", 0, start) + 1
     before = words_before(text, name_start)
+    if before[-1:] == ["the"]:
+        before = before[:-1]  # "trained on the ASID-1M" is "on ASID-1M"
     if before[-1:] in (["on"], ["from"], ["in"]):
         return True
     # a name joined to a data set is one: "from the ShareGPT dataset and WildChat-1M"

@@ -44,6 +44,7 @@ from mailer.parse.size_mentions import (
     Mention,
     find_mentions,
 )
+from mailer.parse.size_names import counts_noun_before_bracket
 from mailer.parse.size_roles import TextCues, role_of, sentence_ends, text_cues
 from mailer.parse.size_words import NOT_MODEL_NAMES
 
@@ -214,8 +215,8 @@ def _model_sizes_of(text: str, group: list[Mention]) -> list[Mention]:
         ):
             return [m for m in group if m.scale >= 10**6]  # "LLMs such as OPT-66B forget"
         return []  # (whatever else the words before say)
-    if has_non_parameter_lead(text, first.start):
-        return []
+    if has_non_parameter_lead(text, first.start) or counts_noun_before_bracket(text, first.start):
+        return []  # "costs $1M", "mid-training tokens (73.1B)"
     # "8K", "200K" are context lengths and vocabularies unless "parameters" follows
     sizes = [m for m in group if m.scale >= 10**6]
     if verdict is not None:

@@ -1,0 +1,122 @@
+"""What a name carrying a number is, read beyond the words right around it: a data set or
+benchmark, a release whose number is its version, or a model.
+
+Rules of `size_mentions` and `sizes` kept apart from `size_context` (the words around one
+number):
+
+- a data set's name glued to its count is the data set's, hyphen or not ("DataComp1B");
+- a name keeps its meaning through a text: once "ASID-1M, an open-source collection" is
+  called data, "trained on the ASID-1M" names that data set too; a "+" after a name's count
+  ("A2Z-10M+") says "at least", which a data set's size says and a model's does not;
+- names listed after "on", "from" or "in" ("experiments on Atari 100K, Craftax 1M, and
+  DeepMind Control 500K") are what is trained or measured on, as "on Youtube-8M" is;
+- a number the name also carries bare elsewhere in the text is its version:
+  "GigaBrain-0.5M*" beside "GigaBrain-0.5";
+- a size in brackets right after a plural noun of things counts that noun: "tokens (73.1B)".
+"""
+
+from __future__ import annotations
+
+import re
+
+from mailer.parse.size_context import verdict_after, words_before
+from mailer.parse.size_words import DATASET_PREFIXES, NON_PARAMETER_WORDS
+
+# The name a glued number ends: "DataComp" in "DataComp1B", "Recap-DataComp" in
+# "Recap-DataComp1B"
+_GLUED_NAME_BEFORE = re.compile(
+    r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*)$"
+)
+# One item of a list of names, maybe with its count: "Atari 100K", "DeepMind Control 500K"
+_LIST_ITEM = re.compile(r"(?:the )?[A-Z][\w.-]*(?: [A-Z][\w.-]*){0,3}(?: [0-9][0-9.]*[KMBT])?$")
+_LIST_SEPARATORS = (", and ", ", or ", ", ", " and ", " or ")
+_DATA_LEADS = (" on ", " from ", " in ", " on the ", " from the ", " in the ")
+_LIST_ITEMS = 6  # the most names walked back to the list's lead
+# A name carried bare: what may follow its number ("GigaBrain-0.5," or "Nova-2 and")
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_BILLIONS = frozenset({"B", "b", "Bn", "bn"})
+
+
+def is_glued_dataset_name(text: str, start: int) -> bool:
+    """Whether the number at `start`, glued to the word before it, ends a data set's name:
+    "DataComp1B" is "DataComp-1B" (a model's name glued to its size, "LLaMA8B", is none)."""
+    name = _GLUED_NAME_BEFORE.search(text, max(0, start - 40), start)
+    if name is None:
+        return False
+    parts = name[1].lower().split("-")
+    return any("-".join(parts[i:]) in DATASET_PREFIXES for i in range(len(parts)))
+
+
+def name_key(text: str, start: int, end: int) -> str:
+    """The name a compact size at `start`..`end` ends, as the text writes it ("ASID-1M"):
+    the same key wherever the text repeats the name."""
+    name_start = text.rfind(" ", 0, start) + 1
+    return text[name_start:end].lstrip("([{\"'")
+
+
+def is_at_least_count(text: str, match: re.Match[str]) -> bool:
+    """Whether a name's count is followed by "+" ("A2Z-10M+"): at least that many items."""
+    return text[match.start() - 1 : match.start()] == "-" and text.startswith("+", match.end())
+
+
+def is_listed_data_name(text: str, match: re.Match[str]) -> bool:
+    """Whether a count after a name and a space ("Craftax 1M") is one of the names listed
+    after "on", "from" or "in" ("experiments on Atari 100K, Craftax 1M, and DeepMind
+    Control 500K"): what is trained or measured on, unless the words after it call it a
+    model. Billions stay a model's size ("on Llama 7B, Mistral 7B")."""
+    start = match.start()
+    if text[start - 1 : start] != " " or match["unit"] in _BILLIONS or match["factor"]:
+        return False
+    window = text[max(0, start - 120) : start - 1]
+    for _ in range(_LIST_ITEMS):
+        item = _LIST_ITEM.search(window)
+        if item is None:
+            return False
+        window = window[: item.start()]
+        if (" " + window.lower()).endswith(_DATA_LEADS):
+            return verdict_after(text, match.end()) not in ("parameters", "model")
+        separator = next((s for s in _LIST_SEPARATORS if window.endswith(s)), None)
+        if separator is None:
+            return False
+        window = window[: -len(separator)]
+    return False
+
+
+def is_version_number(text: str, match: re.Match[str]) -> bool:
+    """Whether the name the count at `match` ends carries its number bare elsewhere in the
+    text: "GigaBrain-0.5M*" beside "GigaBrain-0.5" is a release of GigaBrain 0.5, not a
+    size (only a name joined to its number by a hyphen)."""
+    start = match.start()
+    if text[start - 1 : start] != "-":
+        return False
+    name = _GLUED_NAME_BEFORE.search(text, max(0, start - 40), start - 1)
+    if name is None:
+        return False
+    bare = f"{name[1]}-{match['number']}"
+    at = text.find(bare)
+    while at >= 0:
+        after = at + len(bare)
+        following = text[after : after + 1]
+        if following not in _NAME_CHARS and not (
+            following == "." and text[after + 1 : after + 2].isdigit()
+        ):
+            return True
+        at = text.find(bare, at + 1)
+    return False
+
+
+def counts_noun_before_bracket(text: str, start: int) -> bool:
+    """Whether the size at `start` opens a bracket right after a plural noun of things:
+    "mid-training tokens (73.1B)", "samples (~2M)" count tokens and samples, where
+    "GPT-3 (175B)" and "models (7B)" give sizes."""
+    if text[start - 1 : start] == "(":
+        opening = start - 1
+    elif text[start - 2 : start] in ("(~", "(≈"):
+        opening = start - 2
+    else:
+        return False
+    words = words_before(text, opening)
+    if not words:
+        return False
+    word = words[-1]
+    return word in NON_PARAMETER_WORDS and word.endswith("s") and not word.endswith("ss")
