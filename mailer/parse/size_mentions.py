@@ -138,13 +138,15 @@ def _compact_mentions(text: str, triggers: list[re.Match[str]]) -> Iterator[Ment
         start, end = match.span()
         if is_dataset_name(text, start):
             continue
-        if text[start - 1 : start] == "-" and (  # a name before it
-            is_data_name(text, match) or size_names.is_at_least_count(text, match)
-        ):
-            data_names.add(size_names.name_key(text, start, end))
-            continue
-        if size_names.is_listed_data_name(text, match) or size_names.is_version_number(text, match):
-            continue
+        joiner = text[start - 1 : start]
+        if joiner == "-":  # a name before it
+            if is_data_name(text, match) or size_names.is_at_least_count(text, match):
+                data_names.add(size_names.name_key(text, start, end))
+                continue
+            if size_names.is_version_number(text, match):
+                continue  # "GigaBrain-0.5M*" beside "GigaBrain-0.5"
+        elif joiner == " " and size_names.is_listed_data_name(text, match):
+            continue  # "experiments on Atari 100K, Craftax 1M"
         kept.append(match)
     for match in kept:
         start, end = match.span()

@@ -67,6 +67,9 @@ def is_listed_data_name(text: str, match: re.Match[str]) -> bool:
     start = match.start()
     if text[start - 1 : start] != " " or match["unit"] in _BILLIONS or match["factor"]:
         return False
+    name_start = text.rfind(" ", 0, start - 1) + 1
+    if not text[name_start : name_start + 1].isupper():
+        return False  # "a 1M", "the 10M": no name before it (most sizes)
     window = text[max(0, start - 120) : start - 1]
     for _ in range(_LIST_ITEMS):
         item = _LIST_ITEM.search(window)
@@ -87,8 +90,8 @@ def is_version_number(text: str, match: re.Match[str]) -> bool:
     text: "GigaBrain-0.5M*" beside "GigaBrain-0.5" is a release of GigaBrain 0.5, not a
     size (only a name joined to its number by a hyphen)."""
     start = match.start()
-    if text[start - 1 : start] != "-":
-        return False
+    if text[start - 1 : start] != "-" or text.count(match["number"]) < 2:
+        return False  # the number written once: no bare name elsewhere (most names)
     name = _GLUED_NAME_BEFORE.search(text, max(0, start - 40), start - 1)
     if name is None:
         return False
