@@ -174,3 +174,24 @@ def test_a_range_of_plain_counts_of_parameters_gives_each_end(
     text: str, expected: list[int]
 ) -> None:
     assert params(text) == expected
+
+
+# A bare number written with a scale word before a plural model noun counts models: "for 1
+# million ABC CAD models" (t7-219); a size in words has "parameter", one model's noun or
+# name, a determiner, or a list
+COUNT_OF_MODELS_CLASS = [
+    # new
+    ("It gives 10 million annotations for 1 million ABC CAD models.", []),
+    ("Over 2 million models were uploaded to the hub.", []),
+    # contrast
+    ("We train a 13 billion LLM.", [13 * B]),
+    ("The 1.5 billion Qwen model wins.", [1_500 * M]),
+    ("Our 7 billion models win.", [7 * B]),
+    ("We release 7 and 13 billion models.", [7 * B, 13 * B]),
+    ("The first 3 billion parameter language models appear.", [3 * B]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), COUNT_OF_MODELS_CLASS)
+def test_a_worded_number_before_plural_models_counts_them(text: str, expected: list[int]) -> None:
+    assert params(text) == expected

@@ -12,15 +12,22 @@ number):
   DeepMind Control 500K") are what is trained or measured on, as "on Youtube-8M" is;
 - a number the name also carries bare elsewhere in the text is its version:
   "GigaBrain-0.5M*" beside "GigaBrain-0.5";
-- a size in brackets right after a plural noun of things counts that noun: "tokens (73.1B)".
+- a size in brackets right after a plural noun of things counts that noun: "tokens (73.1B)";
+- a bare number written with a scale word before a plural model noun counts models: "for 1
+  million ABC CAD models".
 """
 
 from __future__ import annotations
 
 import re
 
-from mailer.parse.size_context import verdict_after, words_before
-from mailer.parse.size_words import DATASET_PREFIXES, NON_PARAMETER_WORDS
+from mailer.parse.size_context import verdict_after, words_after, words_before
+from mailer.parse.size_words import (
+    DATASET_PREFIXES,
+    MODEL_WORDS,
+    NON_PARAMETER_WORDS,
+    PARAMETER_WORDS,
+)
 
 # The name a glued number ends: "DataComp" in "DataComp1B", "Recap-DataComp" in
 # "Recap-DataComp1B"
@@ -123,3 +130,22 @@ def counts_noun_before_bracket(text: str, start: int) -> bool:
         return False
     word = words[-1]
     return word in NON_PARAMETER_WORDS and word.endswith("s") and not word.endswith("ss")
+
+
+# Words before a worded size that make it one model's (or a list's) size, not a count
+_DETERMINERS = frozenset({"the", "our", "their", "its", "these", "those", "both", "each"})
+_PLURAL_MODEL_NOUNS = frozenset({"models", "llms", "networks"})
+
+
+def is_count_of_models(text: str, start: int, end: int) -> bool:
+    """Whether a number written with a scale word counts models, not parameters: "for 1
+    million ABC CAD models", "10 million models were uploaded". A model's size in words is
+    written before "parameter(s)", before one model's noun or name ("a 13 billion LLM", "1.5
+    billion Qwen model") or after a determiner ("our 7 billion models"); a plural model noun
+    after a bare number is a count of them."""
+    words = words_after(text, end)
+    head = next((w for w in words if w in MODEL_WORDS or w in PARAMETER_WORDS), None)
+    if head not in _PLURAL_MODEL_NOUNS:
+        return False
+    before = words_before(text, start)
+    return not before or before[-1] not in _DETERMINERS

@@ -44,7 +44,7 @@ from mailer.parse.size_mentions import (
     Mention,
     find_mentions,
 )
-from mailer.parse.size_names import counts_noun_before_bracket
+from mailer.parse.size_names import counts_noun_before_bracket, is_count_of_models
 from mailer.parse.size_roles import TextCues, role_of, sentence_ends, text_cues
 from mailer.parse.size_words import NOT_MODEL_NAMES
 
@@ -227,9 +227,12 @@ def _model_sizes_of(text: str, group: list[Mention]) -> list[Mention]:
             verdict == "model"
             and first.kind == "worded"
             and not borrowed
-            and is_counted(text, last.end)
+            and (
+                is_counted(text, last.end)
+                or (len(group) == 1 and is_count_of_models(text, first.start, last.end))
+            )
         ):
-            return []  # "8.9 billion possible variants": a count of things, not a size
+            return []  # "8.9 billion possible variants", "1 million CAD models": counts
         return sizes if verdict == "model" else []
     if any(m.kind == "worded" for m in group):
         return sizes if has_parameter_lead(text, first.start) else []
