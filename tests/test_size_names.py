@@ -62,17 +62,20 @@ def test_a_name_called_data_once_is_data_everywhere(text: str, expected: list[in
 
 
 # Names listed after "on" share what they are: "experiments on Atari 100K, Craftax 1M, and
-# DeepMind Control 500K" lists benchmarks with their step budgets (b5-112), as "on
-# Youtube-8M" names one; a billion is still a model's size ("on Llama 7B, Mistral 7B")
+# DeepMind Control 500K" lists benchmarks with their step budgets (b5-112): thousands after a
+# name are never a model's size; without them ("on GPT-2 124M, GPT-2 355M") or in billions
+# ("on Llama 7B, Mistral 7B") the names are models
 LISTED_BENCHMARK_CLASS = [
     # new
     ("Experiments on Atari 100K, Craftax 1M, and DeepMind Control 500K show gains.", []),
-    ("We evaluate on Craftax 1M and Procgen.", []),
+    ("We evaluate on Craftax 1M and Atari 100K.", []),
     ("Results on Atari 100K, Craftax-Classic 1M and DMC 500K improve.", []),
     # contrast
     ("We evaluate on Llama 7B, Mistral 7B and Qwen 14B.", [7 * B, 14 * B]),
     ("We compare GPT-2 124M and Pythia 410M models.", [124 * M, 410 * M]),
     ("Experiments on Youtube-8M show gains.", []),
+    ("Results on GPT-2 124M, GPT-2 355M and GPT-2 774M show gains.", [124 * M, 355 * M, 774 * M]),
+    ("We build on Mamba 130M.", [130 * M]),
 ]
 
 
@@ -81,18 +84,19 @@ def test_names_listed_after_on_are_what_is_measured_on(text: str, expected: list
     assert params(text) == expected
 
 
-# A number that a name carries bare elsewhere in the text is its version: "GigaBrain-0.5M*"
-# beside "GigaBrain-0.5" is a release of GigaBrain 0.5 (b5-032); a capitalised name before a
+# A dotted number that a name carries bare elsewhere in the text is its version:
+# "GigaBrain-0.5M*" beside "GigaBrain-0.5" is a release of GigaBrain 0.5 (b5-032); a capitalised name before a
 # bracket keeps its number too: "(Qwen 3-30B)" is no 3-30B range (b5-148)
 VERSION_CLASS = [
     # new
     ("We propose GigaBrain-0.5M*, built upon GigaBrain-0.5 and trained with RL.", []),
-    ("Built upon Nova-2, our Nova-2M agent plans ahead.", []),
+    ("Built upon Nova-1.5, our Nova-1.5M agent plans ahead.", []),
     ("It beats a baseline 8x its size (Qwen 3-30B) by far.", [30 * B]),
     ("It beats a baseline (Llama 2-13B) by far.", [13 * B]),
     # contrast
     ("Small models like Qwen 3-4B win.", [4 * B]),
     ("We train Llama-2-7B and compare it with Llama-2.", [7 * B]),
+    ("We compare Gemma-2B, Gemma-7B and Gemma-2-9B with Gemma-2.", [2 * B, 7 * B, 9 * B]),
     ("We train models (1-7B) from scratch.", [1 * B, 7 * B]),
 ]
 

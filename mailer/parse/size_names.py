@@ -8,9 +8,10 @@ number):
 - a name keeps its meaning through a text: once "ASID-1M, an open-source collection" is
   called data, "trained on the ASID-1M" names that data set too; a "+" after a name's count
   ("A2Z-10M+") says "at least", which a data set's size says and a model's does not;
-- names listed after "on", "from" or "in" ("experiments on Atari 100K, Craftax 1M, and
-  DeepMind Control 500K") are what is trained or measured on, as "on Youtube-8M" is;
-- a number the name also carries bare elsewhere in the text is its version:
+- names listed after "on", "from" or "in" with a count in thousands among them
+  ("experiments on Atari 100K, Craftax 1M, and DeepMind Control 500K") are what is trained
+  or measured on, as "on Youtube-8M" is;
+- a dotted number the name also carries bare elsewhere in the text is its version:
   "GigaBrain-0.5M*" beside "GigaBrain-0.5";
 - a size in brackets right after a plural noun of things counts that noun: "tokens (73.1B)";
 - a bare number written with a scale word before a plural model noun counts models: "for 1
@@ -36,6 +37,10 @@ _GLUED_NAME_BEFORE = re.compile(
 )
 # One item of a list of names, maybe with its count: "Atari 100K", "DeepMind Control 500K"
 _LIST_ITEM = re.compile(r"(?:the )?[A-Z][\w.-]*(?: [A-Z][\w.-]*){0,3}(?: [0-9][0-9.]*[KMBT])?$")
+# The items listed after a count: ", and DeepMind Control 500K, DMC-GB2 500K"
+_FOLLOWING_ITEMS = re.compile(
+    r"(?:,? (?:and |or )?(?:the )?[A-Z][\w.-]*(?: [A-Z][\w.-]*){0,3} [0-9][0-9.]*[KMBT]\b){1,6}"
+)
 _LIST_SEPARATORS = (", and ", ", or ", ", ", " and ", " or ")
 _DATA_LEADS = (" on ", " from ", " in ", " on the ", " from the ", " in the ")
 _LIST_ITEMS = 6  # the most names walked back to the list's lead
@@ -68,23 +73,31 @@ def is_at_least_count(text: str, match: re.Match[str]) -> bool:
 
 def is_listed_data_name(text: str, match: re.Match[str]) -> bool:
     """Whether a count after a name and a space ("Craftax 1M") is one of the names listed
-    after "on", "from" or "in" ("experiments on Atari 100K, Craftax 1M, and DeepMind
-    Control 500K"): what is trained or measured on, unless the words after it call it a
-    model. Billions stay a model's size ("on Llama 7B, Mistral 7B")."""
+    after "on", "from" or "in" with a count in thousands among them ("experiments on Atari
+    100K, Craftax 1M, and DeepMind Control 500K"): thousands after a name are a budget of
+    steps or samples, never a model's size, and a list's counts count one kind of thing.
+    "Results on GPT-2 124M, GPT-2 355M" (no thousands) and billions ("on Llama 7B, Mistral
+    7B") stay sizes, as does a count the words after it call a model's."""
     start = match.start()
     if text[start - 1 : start] != " " or match["unit"] in _BILLIONS or match["factor"]:
         return False
     name_start = text.rfind(" ", 0, start - 1) + 1
     if not text[name_start : name_start + 1].isupper():
         return False  # "a 1M", "the 10M": no name before it (most sizes)
+    following = _FOLLOWING_ITEMS.match(text, match.end())
+    has_thousands = following is not None and "K" in following[0]
     window = text[max(0, start - 120) : start - 1]
     for _ in range(_LIST_ITEMS):
         item = _LIST_ITEM.search(window)
         if item is None:
             return False
+        has_thousands = has_thousands or item[0].endswith("K")
         window = window[: item.start()]
         if (" " + window.lower()).endswith(_DATA_LEADS):
-            return verdict_after(text, match.end()) not in ("parameters", "model")
+            return has_thousands and verdict_after(text, match.end()) not in (
+                "parameters",
+                "model",
+            )
         separator = next((s for s in _LIST_SEPARATORS if window.endswith(s)), None)
         if separator is None:
             return False
@@ -93,22 +106,26 @@ def is_listed_data_name(text: str, match: re.Match[str]) -> bool:
 
 
 def is_version_number(text: str, match: re.Match[str]) -> bool:
-    """Whether the name the count at `match` ends carries its number bare elsewhere in the
-    text: "GigaBrain-0.5M*" beside "GigaBrain-0.5" is a release of GigaBrain 0.5, not a
-    size (only a name joined to its number by a hyphen)."""
+    """Whether the name the count at `match` ends carries its dotted number bare elsewhere
+    in the text: "GigaBrain-0.5M*" beside "GigaBrain-0.5" is a release of GigaBrain 0.5,
+    not a size (only a name joined to its number by a hyphen). A whole number is no
+    version here: "Gemma-2B" beside "Gemma-2" and "Gemma-2-9B" is a size."""
     start = match.start()
-    if text[start - 1 : start] != "-" or text.count(match["number"]) < 2:
-        return False  # the number written once: no bare name elsewhere (most names)
+    number = match["number"]
+    if text[start - 1 : start] != "-" or "." not in number or text.count(number) < 2:
+        return False  # a whole number ("Gemma-2B" beside "Gemma-2") or one written once
     name = _GLUED_NAME_BEFORE.search(text, max(0, start - 40), start - 1)
     if name is None:
         return False
-    bare = f"{name[1]}-{match['number']}"
+    bare = f"{name[1]}-{number}"
     at = text.find(bare)
     while at >= 0:
         after = at + len(bare)
         following = text[after : after + 1]
-        if following not in _NAME_CHARS and not (
-            following == "." and text[after + 1 : after + 2].isdigit()
+        if (
+            following not in _NAME_CHARS
+            and following != "-"
+            and not (following == "." and text[after + 1 : after + 2].isdigit())
         ):
             return True
         at = text.find(bare, at + 1)
