@@ -180,9 +180,9 @@ def test_a_range_of_plain_counts_of_parameters_gives_each_end(
     assert params(text) == expected
 
 
-# A bare number written with a scale word before a plural model noun counts models: "for 1
-# million ABC CAD models" (t7-219); a size in words has "parameter", one model's noun or
-# name, a determiner, or a list
+# A bare whole number of millions before a plural model noun counts models: "for 1 million
+# ABC CAD models" (t7-219). Nobody counts models in billions or fractions, and a size in
+# words has "parameter", one model's noun or name, a determiner, "to", or a list
 COUNT_OF_MODELS_CLASS = [
     # new
     ("It gives 10 million annotations for 1 million ABC CAD models.", []),
@@ -192,6 +192,9 @@ COUNT_OF_MODELS_CLASS = [
     ("The 1.5 billion Qwen model wins.", [1_500 * M]),
     ("Our 7 billion models win.", [7 * B]),
     ("We release 7 and 13 billion models.", [7 * B, 13 * B]),
+    ("We scale up to 10 million models.", [10 * M]),
+    ("It matches 1.3 billion models trained longer.", [1_300 * M]),
+    ("It is compared with 7 billion models.", [7 * B]),
     ("The first 3 billion parameter language models appear.", [3 * B]),
 ]
 

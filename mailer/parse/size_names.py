@@ -14,8 +14,8 @@ number):
 - a dotted number the name also carries bare elsewhere in the text is its version:
   "GigaBrain-0.5M*" beside "GigaBrain-0.5";
 - a size in brackets right after a plural noun of things counts that noun: "tokens (73.1B)";
-- a bare number written with a scale word before a plural model noun counts models: "for 1
-  million ABC CAD models".
+- a bare whole number of millions before a plural model noun counts models: "for 1 million
+  ABC CAD models".
 """
 
 from __future__ import annotations
@@ -150,19 +150,24 @@ def counts_noun_before_bracket(text: str, start: int) -> bool:
 
 
 # Words before a worded size that make it one model's (or a list's) size, not a count
-_DETERMINERS = frozenset({"the", "our", "their", "its", "these", "those", "both", "each"})
+_SIZE_LEADS = frozenset({"the", "our", "their", "its", "these", "those", "both", "each", "to"})
 _PLURAL_MODEL_NOUNS = frozenset({"models", "llms", "networks"})
+_MILLION = 10**6
 
 
-def is_count_of_models(text: str, start: int, end: int) -> bool:
-    """Whether a number written with a scale word counts models, not parameters: "for 1
-    million ABC CAD models", "10 million models were uploaded". A model's size in words is
-    written before "parameter(s)", before one model's noun or name ("a 13 billion LLM", "1.5
-    billion Qwen model") or after a determiner ("our 7 billion models"); a plural model noun
-    after a bare number is a count of them."""
+def is_count_of_models(text: str, start: int, end: int, params: int, scale: int) -> bool:
+    """Whether a whole number of millions written with the scale word counts models, not
+    parameters: "for 1 million ABC CAD models", "2 million models were uploaded". Nobody
+    counts models in billions, nor in fractions ("1.3 billion models" are sizes), and a
+    model's size in words comes before "parameter(s)", one model's noun or name ("a 13
+    billion LLM", "1.5 billion Qwen model"), after a determiner ("our 7 million models") or
+    "to" ("scale up to 10 million models"): a plural model noun after a bare number of
+    millions is a count of them."""
+    if scale != _MILLION or params % _MILLION:
+        return False
     words = words_after(text, end)
     head = next((w for w in words if w in MODEL_WORDS or w in PARAMETER_WORDS), None)
     if head not in _PLURAL_MODEL_NOUNS:
         return False
     before = words_before(text, start)
-    return not before or before[-1] not in _DETERMINERS
+    return not before or before[-1] not in _SIZE_LEADS

@@ -229,7 +229,10 @@ def _model_sizes_of(text: str, group: list[Mention]) -> list[Mention]:
             and not borrowed
             and (
                 is_counted(text, last.end)
-                or (len(group) == 1 and is_count_of_models(text, first.start, last.end))
+                or (
+                    len(group) == 1
+                    and is_count_of_models(text, first.start, last.end, first.params, first.scale)
+                )
             )
         ):
             return []  # "8.9 billion possible variants", "1 million CAD models": counts
