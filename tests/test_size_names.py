@@ -202,3 +202,12 @@ COUNT_OF_MODELS_CLASS = [
 @pytest.mark.parametrize(("text", "expected"), COUNT_OF_MODELS_CLASS)
 def test_a_worded_number_before_plural_models_counts_them(text: str, expected: list[int]) -> None:
     assert params(text) == expected
+
+
+def test_long_runs_of_names_and_qualifiers_are_read_without_recursion() -> None:
+    # a size before a name, a name before the next, ...: each reading stops after one name
+    assert params("X-1.5M " * 5000) == [1_500 * K]
+    assert params("the 27B Qwen-Image-Edit " * 3000) == [27 * B]
+    # thousands of capitalised qualifiers after a size: read through a few lists, no deeper
+    # (this raised RecursionError before)
+    assert params("7B" + " Aa, Bb" * 5000 + " tokens") == [7 * B]

@@ -72,6 +72,7 @@ _STOP_WORDS = frozenset(
 )
 # "140B Slovene, English, Bosnian, Serbian, and Croatian pretraining tokens": a list of
 # capitalised qualifiers right after a size; the size counts the noun after the list
+_QUALIFIER_LISTS = 3  # how many such lists in a row are read through
 _QUALIFIER_LIST = re.compile(r"(?: [A-Z][a-z]+(?:,| and| or|, and|, or)){1,8} [A-Z][a-z]+(?= )")
 # "the 27B Qwen-Image-Edit", "100M Image-Text pairs": a size before a capitalised hyphenated
 # name counts what follows the name, not a word inside it
@@ -146,12 +147,14 @@ def is_named(text: str, start: int) -> bool:
 
 
 def verdict_after(text: str, end: int) -> Verdict | None:
-    qualifiers = _QUALIFIER_LIST.match(text, end)  # (fails on its first two characters)
-    if qualifiers is not None:  # "140B Slovene, English and Croatian tokens"
-        return verdict_after(text, qualifiers.end())
+    for _ in range(_QUALIFIER_LISTS):  # "140B Slovene, English and Croatian tokens"
+        qualifiers = _QUALIFIER_LIST.match(text, end)  # (fails on its first two characters)
+        if qualifiers is None:
+            break
+        end = qualifiers.end()  # (a bounded walk: a hostile list of thousands is no recursion)
     name = _NAME_AFTER.match(text, end)
     if name is not None:  # "the 27B Qwen-Image-Edit by 37%": the name's words are its own
-        return verdict_after(text, name.end())
+        end = name.end()  # (one name: the words after it are read, not the next name)
     words = words_after(text, end)
     if words and _first_word_says_other(text, end, words):
         return "other"

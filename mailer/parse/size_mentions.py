@@ -133,6 +133,7 @@ def find_mentions(text: str) -> list[Mention]:
 def _compact_mentions(text: str, triggers: list[re.Match[str]]) -> Iterator[Mention]:
     matches = list(scan_windows(_COMPACT, triggers, text, spaces=3, inside=_COMPACT_INSIDE))
     data_names: set[str] = set()  # a name called data once is data everywhere in the text
+    versions: frozenset[str] | None = None  # the names written with a version, when needed
     kept = []
     for match in matches:
         start, end = match.span()
@@ -143,8 +144,11 @@ def _compact_mentions(text: str, triggers: list[re.Match[str]]) -> Iterator[Ment
             if is_data_name(text, match) or size_names.is_at_least_count(text, match):
                 data_names.add(size_names.name_key(text, start, end))
                 continue
-            if size_names.is_version_number(text, match):
-                continue  # "GigaBrain-0.5M*" beside "GigaBrain-0.5"
+            if "." in match["number"]:  # "GigaBrain-0.5M*" beside "GigaBrain-0.5"
+                if versions is None:
+                    versions = size_names.bare_versions(text)
+                if size_names.is_version_number(text, match, versions):
+                    continue
         elif joiner == " " and size_names.is_listed_data_name(text, match):
             continue  # "experiments on Atari 100K, Craftax 1M"
         kept.append(match)

@@ -44,8 +44,12 @@ _FOLLOWING_ITEMS = re.compile(
 _LIST_SEPARATORS = (", and ", ", or ", ", ", " and ", " or ")
 _DATA_LEADS = (" on ", " from ", " in ", " on the ", " from the ", " in the ")
 _LIST_ITEMS = 6  # the most names walked back to the list's lead
-# A name carried bare: what may follow its number ("GigaBrain-0.5," or "Nova-2 and")
-_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+# A name carried with a dotted number and no scale letter after it: "GigaBrain-0.5," (not
+# "GigaBrain-0.5M", "X-1.5-7B" or "X-1.5.2")
+_BARE_VERSION = re.compile(
+    r"(?<![A-Za-z0-9-])[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*-[0-9]+\.[0-9]+"
+    r"(?![0-9A-Za-z-]|\.[0-9])"
+)
 _BILLIONS = frozenset({"B", "b", "Bn", "bn"})
 
 
@@ -105,31 +109,23 @@ def is_listed_data_name(text: str, match: re.Match[str]) -> bool:
     return False
 
 
-def is_version_number(text: str, match: re.Match[str]) -> bool:
+def bare_versions(text: str) -> frozenset[str]:
+    """Every name the text writes with a dotted number and no scale letter ("GigaBrain-0.5",
+    "Nova-1.5,"), found once per text (only one that has a dotted count on a name)."""
+    return frozenset(match[0] for match in _BARE_VERSION.finditer(text))
+
+
+def is_version_number(text: str, match: re.Match[str], versions: frozenset[str]) -> bool:
     """Whether the name the count at `match` ends carries its dotted number bare elsewhere
-    in the text: "GigaBrain-0.5M*" beside "GigaBrain-0.5" is a release of GigaBrain 0.5,
-    not a size (only a name joined to its number by a hyphen). A whole number is no
-    version here: "Gemma-2B" beside "Gemma-2" and "Gemma-2-9B" is a size."""
+    in the text (`versions`, from `bare_versions`): "GigaBrain-0.5M*" beside "GigaBrain-0.5"
+    is a release of GigaBrain 0.5, not a size (only a name joined to its number by a
+    hyphen). A whole number is no version here: "Gemma-2B" beside "Gemma-2" and
+    "Gemma-2-9B" is a size."""
     start = match.start()
-    number = match["number"]
-    if text[start - 1 : start] != "-" or "." not in number or text.count(number) < 2:
-        return False  # a whole number ("Gemma-2B" beside "Gemma-2") or one written once
-    name = _GLUED_NAME_BEFORE.search(text, max(0, start - 40), start - 1)
-    if name is None:
+    if text[start - 1 : start] != "-" or "." not in match["number"]:
         return False
-    bare = f"{name[1]}-{number}"
-    at = text.find(bare)
-    while at >= 0:
-        after = at + len(bare)
-        following = text[after : after + 1]
-        if (
-            following not in _NAME_CHARS
-            and following != "-"
-            and not (following == "." and text[after + 1 : after + 2].isdigit())
-        ):
-            return True
-        at = text.find(bare, at + 1)
-    return False
+    name = _GLUED_NAME_BEFORE.search(text, max(0, start - 40), start - 1)
+    return name is not None and f"{name[1]}-{match['number']}" in versions
 
 
 def counts_noun_before_bracket(text: str, start: int) -> bool:
