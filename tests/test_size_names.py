@@ -107,7 +107,8 @@ def test_a_number_a_name_carries_bare_is_its_version(text: str, expected: list[i
 
 
 # A size in brackets right after a noun of things counts that noun: "mid-training tokens
-# (73.1B)" (b5-087), as "vocabulary size (65K ...)" counts a vocabulary
+# (73.1B)" (b5-087), as "vocabulary size (65K ...)" counts a vocabulary, unless the words
+# after it in the bracket say what it counts ("8 GPUs (8B model)")
 BRACKETED_COUNT_CLASS = [
     # new
     ("It uses less than half the mid-training tokens (73.1B).", []),
@@ -116,6 +117,7 @@ BRACKETED_COUNT_CLASS = [
     # contrast
     ("It beats GPT-3 (175B) on math.", [175 * B]),
     ("Our models (7B and 13B) win.", [7 * B, 13 * B]),
+    ("Training on 8 GPUs (8B model) takes a day.", [8 * B]),
 ]
 
 

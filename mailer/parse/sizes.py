@@ -215,11 +215,14 @@ def _model_sizes_of(text: str, group: list[Mention]) -> list[Mention]:
         ):
             return [m for m in group if m.scale >= 10**6]  # "LLMs such as OPT-66B forget"
         return []  # (whatever else the words before say)
-    if has_non_parameter_lead(text, first.start) or (
-        text[first.start - 1 : first.start] in ("(", "~", "≈")
+    if has_non_parameter_lead(text, first.start):
+        return []  # "costs $1M"
+    if (
+        verdict is None
+        and text[first.start - 1 : first.start] in ("(", "~", "≈")
         and counts_noun_before_bracket(text, first.start)
     ):
-        return []  # "costs $1M", "mid-training tokens (73.1B)"
+        return []  # "mid-training tokens (73.1B)"; not "8 GPUs (8B model)"
     # "8K", "200K" are context lengths and vocabularies unless "parameters" follows
     sizes = [m for m in group if m.scale >= 10**6]
     if verdict is not None:
