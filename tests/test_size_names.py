@@ -84,7 +84,7 @@ def test_names_listed_after_on_are_what_is_measured_on(text: str, expected: list
     assert params(text) == expected
 
 
-# A dotted number that a name carries bare elsewhere in the text is its version:
+# A dotted number of millions that a name carries bare elsewhere in the text is its version:
 # "GigaBrain-0.5M*" beside "GigaBrain-0.5" is a release of GigaBrain 0.5 (b5-032); a capitalised name before a
 # bracket keeps its number too: "(Qwen 3-30B)" is no 3-30B range (b5-148)
 VERSION_CLASS = [
@@ -97,6 +97,7 @@ VERSION_CLASS = [
     ("Small models like Qwen 3-4B win.", [4 * B]),
     ("We train Llama-2-7B and compare it with Llama-2.", [7 * B]),
     ("We compare Gemma-2B, Gemma-7B and Gemma-2-9B with Gemma-2.", [2 * B, 7 * B, 9 * B]),
+    ("We use X-1.5B and X-1.5 Pro.", [1_500 * M]),
     ("We train models (1-7B) from scratch.", [1 * B, 7 * B]),
 ]
 

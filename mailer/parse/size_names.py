@@ -11,8 +11,8 @@ number):
 - names listed after "on", "from" or "in" with a count in thousands among them
   ("experiments on Atari 100K, Craftax 1M, and DeepMind Control 500K") are what is trained
   or measured on, as "on Youtube-8M" is;
-- a dotted number the name also carries bare elsewhere in the text is its version:
-  "GigaBrain-0.5M*" beside "GigaBrain-0.5";
+- a dotted number (of millions or trillions) the name also carries bare elsewhere in the
+  text is its version: "GigaBrain-0.5M*" beside "GigaBrain-0.5";
 - a size in brackets right after a plural noun of things counts that noun: "tokens (73.1B)";
 - a bare whole number of millions before a plural model noun counts models: "for 1 million
   ABC CAD models".
@@ -120,10 +120,11 @@ def is_version_number(text: str, match: re.Match[str], versions: frozenset[str])
     in the text (`versions`, from `bare_versions`): "GigaBrain-0.5M*" beside "GigaBrain-0.5"
     is a release of GigaBrain 0.5, not a size (only a name joined to its number by a
     hyphen). A whole number is no version here: "Gemma-2B" beside "Gemma-2" and
-    "Gemma-2-9B" is a size."""
+    "Gemma-2-9B" is a size; nor is a count of billions, the usual size ("X-1.5B" beside
+    "X-1.5 Pro")."""
     start = match.start()
-    if text[start - 1 : start] != "-" or "." not in match["number"]:
-        return False
+    if text[start - 1 : start] != "-" or "." not in match["number"] or match["unit"] in _BILLIONS:
+        return False  # (billions are sizes: "X-1.5B" beside "X-1.5 Pro")
     name = _GLUED_NAME_BEFORE.search(text, max(0, start - 40), start - 1)
     return name is not None and f"{name[1]}-{match['number']}" in versions
 
