@@ -144,17 +144,22 @@ def test_a_scale_letter_before_an_imaging_word_is_no_size(text: str, expected: l
 
 # A size counts what comes after the name it precedes: "the 27B Qwen-Image-Edit" is a model
 # whose name holds "Image" (b5-029); "a 139M AED baseline" is a model, a baseline being one
-# (b5-078); "100M Image-Text pairs" still counts pairs
+# (b5-078); a name after millions is the name they sit beside, as one before them is ("the
+# 1.5M ResNet-18 and"); "100M Image-Text pairs", "10M Objaverse-XL assets" still count things
 SIZE_BEFORE_NAME_CLASS = [
     # new
     ("It surpasses the 27B Qwen-Image-Edit by 37% on UniREditBench.", [27 * B]),
     ("It beats the 12B Video-Gen-Pro on VBench.", [12 * B]),
     ("Our model improves WER over a 139M AED baseline on Librispeech.", [139 * M]),
+    ("We compare with the 1.5M ResNet-18 and 11M ResNet-50 baselines.", [1_500 * K, 11 * M]),
+    ("A 4M U-Net, trained for a day, wins.", [4 * M]),
     # contrast
     ("We compare against 7B and 13B baselines.", [7 * B, 13 * B]),
     ("We collect 100M Image-Text pairs.", []),
     ("It beats the 80B HunyuanImage by 28%.", [80 * B]),
     ("We train on 1M baseline samples.", []),
+    ("We render the 10M Objaverse-XL assets.", []),
+    ("We extract 23.5M generated relations.", []),
 ]
 
 

@@ -146,6 +146,17 @@ def is_named(text: str, start: int) -> bool:
     return word[0].isupper() or any(ch.isdigit() for ch in word)
 
 
+def names_model_after(text: str, end: int) -> bool:
+    """Whether a capitalised hyphenated name follows the size ending at `end` and no plural
+    noun follows the name: "the 1.5M ResNet-18 and 11M ResNet-50 baselines" names a model the
+    size is of, where "10M Objaverse-XL assets" counts assets."""
+    name = _NAME_AFTER.match(text, end)
+    if name is None:
+        return False
+    words = words_after(text, name.end())
+    return not words or not (words[0].isalpha() and _is_plural(words[0]))
+
+
 def verdict_after(text: str, end: int) -> Verdict | None:
     for _ in range(_QUALIFIER_LISTS):  # "140B Slovene, English and Croatian tokens"
         qualifiers = _QUALIFIER_LIST.match(text, end)  # (fails on its first two characters)

@@ -34,6 +34,7 @@ from mailer.parse.size_context import (
     is_counted_noun,
     is_model_example,
     is_named,
+    names_model_after,
     verdict_after,
     word_before,
     words_after,
@@ -244,6 +245,10 @@ def _model_sizes_of(text: str, group: list[Mention]) -> list[Mention]:
         return sizes if has_parameter_lead(text, first.start) else []
     if word_before(text, first.start).rstrip(".").lower() in NOT_MODEL_NAMES:
         return []  # "Raspberry Pi 4B", "Fig. 3B"
-    if all(m.scale == 10**6 for m in group) and not is_named(text, first.start):
+    if (
+        all(m.scale == 10**6 for m in group)
+        and not is_named(text, first.start)
+        and not names_model_after(text, last.end)  # "the 1.5M ResNet-18 and ..."
+    ):
         return []  # "23.5M generated relations": millions are sizes only beside a name
     return sizes
