@@ -37,7 +37,7 @@ _SIZE_MODULES = (
     *("size_words", "size_scan", "size_role_words", "size_role_data_words", "size_role_scope"),
     *("size_role_text", "size_role_clauses", "size_role_tools"),
     *("size_role_cues", "size_role_sides"),
-    *("size_role_walk", "size_roles", "size_context", "size_mentions", "sizes"),
+    *("size_role_walk", "size_roles", "size_context", "size_names", "size_mentions", "sizes"),
 )
 
 

@@ -72,7 +72,11 @@ _STOP_WORDS = frozenset(
 )
 # "140B Slovene, English, Bosnian, Serbian, and Croatian pretraining tokens": a list of
 # capitalised qualifiers right after a size; the size counts the noun after the list
+_QUALIFIER_LISTS = 3  # how many such lists in a row are read through
 _QUALIFIER_LIST = re.compile(r"(?: [A-Z][a-z]+(?:,| and| or|, and|, or)){1,8} [A-Z][a-z]+(?= )")
+# "the 27B Qwen-Image-Edit", "100M Image-Text pairs": a size before a capitalised hyphenated
+# name counts what follows the name, not a word inside it
+_NAME_AFTER = re.compile(r" [A-Z][A-Za-z0-9.]*(?:-[A-Z0-9][A-Za-z0-9.]*)+(?=[ ,;:.)]|$)")
 # "8M additional parameters compared to the baseline": a difference of two models' sizes
 # (the parameters added against another model), as "8M more parameters than" is
 _ADDED = frozenset({"additional", "extra"})
@@ -142,10 +146,26 @@ def is_named(text: str, start: int) -> bool:
     return word[0].isupper() or any(ch.isdigit() for ch in word)
 
 
+def names_model_after(text: str, end: int) -> bool:
+    """Whether a capitalised hyphenated name follows the size ending at `end` and no plural
+    noun follows the name: "the 1.5M ResNet-18 and 11M ResNet-50 baselines" names a model the
+    size is of, where "10M Objaverse-XL assets" counts assets."""
+    name = _NAME_AFTER.match(text, end)
+    if name is None:
+        return False
+    words = words_after(text, name.end())
+    return not words or not (words[0].isalpha() and _is_plural(words[0]))
+
+
 def verdict_after(text: str, end: int) -> Verdict | None:
-    qualifiers = _QUALIFIER_LIST.match(text, end)  # (fails on its first two characters)
-    if qualifiers is not None:  # "140B Slovene, English and Croatian tokens"
-        return verdict_after(text, qualifiers.end())
+    for _ in range(_QUALIFIER_LISTS):  # "140B Slovene, English and Croatian tokens"
+        qualifiers = _QUALIFIER_LIST.match(text, end)  # (fails on its first two characters)
+        if qualifiers is None:
+            break
+        end = qualifiers.end()  # (a bounded walk: a hostile list of thousands is no recursion)
+    name = _NAME_AFTER.match(text, end)
+    if name is not None:  # "the 27B Qwen-Image-Edit by 37%": the name's words are its own
+        end = name.end()  # (one name: the words after it are read, not the next name)
     words = words_after(text, end)
     if words and _first_word_says_other(text, end, words):
         return "other"
@@ -358,6 +378,8 @@ def is_data_name(text: str, match: re.Match[str]) -> bool:
         return False
     name_start = text.rfind(" ", 0, start) + 1
     before = words_before(text, name_start)
+    if before[-1:] == ["the"]:
+        before = before[:-1]  # "trained on the ASID-1M" is "on ASID-1M"
     if before[-1:] in (["on"], ["from"], ["in"]):
         return True
     # a name joined to a data set is one: "from the ShareGPT dataset and WildChat-1M"

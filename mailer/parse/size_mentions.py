@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Literal, NamedTuple
 
+import mailer.parse.size_names as size_names
 import mailer.parse.size_scan as size_scan
 from mailer.parse.size_context import (
     follows_letters,
@@ -86,8 +87,10 @@ _LOWER_REACH = 24  # characters before "param" a lower-case size and budget word
 # "only 552 learnable parameters", "approximately 32,000 parameters": a plain number of two
 # digits or more right before "parameters" (one digit is the form of a function: "a curve
 # with 3 parameters")
+# (or a range of them: "only 120--360 parameters" gives each end)
 _PLAIN_COUNT = re.compile(
-    r"(?<![\w.,$%/^-])(?P<number>[0-9]{1,3}(?:,[0-9]{3})+|[1-9][0-9]+) "
+    r"(?<![\w.,$%/^-])(?:(?P<low>[0-9]{1,3}(?:,[0-9]{3})+|[1-9][0-9]*)(?:--|[-–]| to ))?"
+    r"(?P<number>[0-9]{1,3}(?:,[0-9]{3})+|[1-9][0-9]+) "
     r"(?:(?:trainable|learnable|learned|tunable|trained|free|total) )?$"
 )
 # "about 10^5 parameters", "$1.2 \\times 10^{6}$ trainable parameters": a power of ten (with
@@ -128,11 +131,30 @@ def find_mentions(text: str) -> list[Mention]:
 
 
 def _compact_mentions(text: str, triggers: list[re.Match[str]]) -> Iterator[Mention]:
-    for match in scan_windows(_COMPACT, triggers, text, spaces=3, inside=_COMPACT_INSIDE):
+    matches = list(scan_windows(_COMPACT, triggers, text, spaces=3, inside=_COMPACT_INSIDE))
+    data_names: set[str] = set()  # a name called data once is data everywhere in the text
+    versions: frozenset[str] | None = None  # the names written with a version, when needed
+    kept = []
+    for match in matches:
         start, end = match.span()
-        if is_dataset_name(text, start) or (
-            text[start - 1 : start] == "-" and is_data_name(text, match)  # a name before it
-        ):
+        if is_dataset_name(text, start):
+            continue
+        joiner = text[start - 1 : start]
+        if joiner == "-":  # a name before it
+            if is_data_name(text, match) or size_names.is_at_least_count(text, match):
+                data_names.add(size_names.name_key(text, start, end))
+                continue
+            if "." in match["number"]:  # "GigaBrain-0.5M*" beside "GigaBrain-0.5"
+                if versions is None:
+                    versions = size_names.bare_versions(text)
+                if size_names.is_version_number(text, match, versions):
+                    continue
+        elif joiner == " " and size_names.is_listed_data_name(text, match):
+            continue  # "experiments on Atari 100K, Craftax 1M"
+        kept.append(match)
+    for match in kept:
+        start, end = match.span()
+        if data_names and size_names.name_key(text, start, end) in data_names:
             continue
         factor, unit, number = match.group("factor", "unit", "number")
         scale = SCALE_LETTERS[unit]
@@ -144,7 +166,9 @@ def _compact_mentions(text: str, triggers: list[re.Match[str]]) -> Iterator[Ment
 def _glued_mentions(text: str, triggers: list[re.Match[str]]) -> Iterator[Mention]:
     glued = _glued_triggers(text, triggers)
     for match in scan_windows(_GLUED, glued, text, 1, _GLUED_INSIDE) if glued else ():
-        if is_glued_to_model_name(text, match.start()):
+        if is_glued_to_model_name(text, match.start()) and not (
+            size_names.is_glued_dataset_name(text, match.start())  # "DataComp1B"
+        ):
             params = _to_params(match["number"], 10**9)
             if params is not None:
                 yield Mention(match.start(), match.end(), params, "compact", 10**9)
@@ -240,8 +264,11 @@ def _lower_scaled(text: str) -> Iterator[Mention]:
         elif _PARAMETERS.match(text, position):
             plain = _PLAIN_COUNT.search(text, low, position)
             if plain is not None:  # "552 learnable parameters": a plain count
+                if plain["low"] is not None:  # "120--360 parameters": a range
+                    low = int(plain["low"].replace(",", ""))
+                    yield Mention(plain.start(), plain.end("low"), low, "plain", 1)
                 number = int(plain["number"].replace(",", ""))
-                yield Mention(plain.start(), plain.end("number"), number, "plain", 1)
+                yield Mention(plain.start("number"), plain.end("number"), number, "plain", 1)
             elif "^" in text[max(0, position - _POWER_REACH) : position]:
                 yield from _power_count(text, position)
         position = text.find("param", position + 5)
@@ -298,7 +325,8 @@ def _is_plausible_bare(text: str, found: re.Match[str]) -> bool:
         return False  # years, counts of things
     if found["sep"].strip() in ("-", "--", "–", "/"):
         # "Llama 2-7B" is a name; "0.5-72B" and "from 1-7B" are ranges
-        before = text[: found.start()].rstrip().rsplit(" ", 1)[-1]
+        # (after a bracket too: "(Qwen 3-30B)" is Qwen 3's 30B)
+        before = text[: found.start()].rstrip().rsplit(" ", 1)[-1].lstrip("([{")
         return not before[:1].isupper()
     return True
 

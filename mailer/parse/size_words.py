@@ -117,6 +117,8 @@ MODEL_WORDS: frozenset[str] = frozenset(
         "counterparts",
         "classifier",
         "classifiers",
+        "baseline",  # "a 139M AED baseline": a baseline is a model
+        "baselines",
         "language",
         "vision",
     }
@@ -265,6 +267,8 @@ NON_PARAMETER_WORDS: frozenset[str] = frozenset(
         "corpus",
         "benchmark",
         "benchmarks",
+        "fmri",  # "7T fMRI", "a 3T MRI scanner": a field strength in tesla
+        "mri",
     }
 )
 

@@ -34,6 +34,7 @@ from mailer.parse.size_context import (
     is_counted_noun,
     is_model_example,
     is_named,
+    names_model_after,
     verdict_after,
     word_before,
     words_after,
@@ -44,6 +45,7 @@ from mailer.parse.size_mentions import (
     Mention,
     find_mentions,
 )
+from mailer.parse.size_names import counts_noun_before_bracket, is_count_of_models
 from mailer.parse.size_roles import TextCues, role_of, sentence_ends, text_cues
 from mailer.parse.size_words import NOT_MODEL_NAMES
 
@@ -215,7 +217,13 @@ def _model_sizes_of(text: str, group: list[Mention]) -> list[Mention]:
             return [m for m in group if m.scale >= 10**6]  # "LLMs such as OPT-66B forget"
         return []  # (whatever else the words before say)
     if has_non_parameter_lead(text, first.start):
-        return []
+        return []  # "costs $1M"
+    if (
+        verdict is None
+        and text[first.start - 1 : first.start] in ("(", "~", "≈")
+        and counts_noun_before_bracket(text, first.start)
+    ):
+        return []  # "mid-training tokens (73.1B)"; not "8 GPUs (8B model)"
     # "8K", "200K" are context lengths and vocabularies unless "parameters" follows
     sizes = [m for m in group if m.scale >= 10**6]
     if verdict is not None:
@@ -223,14 +231,24 @@ def _model_sizes_of(text: str, group: list[Mention]) -> list[Mention]:
             verdict == "model"
             and first.kind == "worded"
             and not borrowed
-            and is_counted(text, last.end)
+            and (
+                is_counted(text, last.end)
+                or (
+                    len(group) == 1
+                    and is_count_of_models(text, first.start, last.end, first.params, first.scale)
+                )
+            )
         ):
-            return []  # "8.9 billion possible variants": a count of things, not a size
+            return []  # "8.9 billion possible variants", "1 million CAD models": counts
         return sizes if verdict == "model" else []
     if any(m.kind == "worded" for m in group):
         return sizes if has_parameter_lead(text, first.start) else []
     if word_before(text, first.start).rstrip(".").lower() in NOT_MODEL_NAMES:
         return []  # "Raspberry Pi 4B", "Fig. 3B"
-    if all(m.scale == 10**6 for m in group) and not is_named(text, first.start):
+    if (
+        all(m.scale == 10**6 for m in group)
+        and not is_named(text, first.start)
+        and not names_model_after(text, last.end)  # "the 1.5M ResNet-18 and ..."
+    ):
         return []  # "23.5M generated relations": millions are sizes only beside a name
     return sizes
