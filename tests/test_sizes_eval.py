@@ -383,7 +383,7 @@ BLIND3 = LABELED.with_name("blind3.jsonl")
 # (43 with sizes, 30 size-like negatives) from a fifth archive, labeled without ever running
 # the extractor. Measured on 2026-12-06 before and after roles3's tuning on blind2, the
 # same both times: sizes 1.000 / 1.000, own sizes 0.942 / 0.942 (49 of 52 own sizes, 3
-# false). With tune6, tune7 and tune8 merged (2026-12-06 22:19 UTC), and at 22:47 with tune9
+# false). With tune6, tune7 and tune8 merged (2026-12-06 22:19 UTC), and at 22:43 with tune9
 # and tune10 too: sizes 1.000 / 1.000, own sizes 0.943 / 0.962 (50 of 52, 3 false). Small: one miss moves a figure by about
 # 0.02. Keep it blind: aggregates only.
 BLIND3_MIN_PRECISION = 0.97
@@ -410,7 +410,7 @@ BLIND4 = LABELED.with_name("blind4.jsonl")
 # at 20:08 UTC after tune12: sizes 0.984 / 0.954 (tp 185, fp 3, fn 9), own sizes
 # 0.982 / 0.896 (tp 164, fp 3, fn 19). On 2026-12-06 at 22:19 UTC, with tune6, tune7 and
 # tune8 merged: sizes 0.984 / 0.964 (tp 187, fp 3, fn 7), own sizes 0.982 / 0.918 (tp 168,
-# fp 3, fn 15); at 22:47 with tune9 and tune10 too: sizes 0.989 / 0.964 (fp 2, fn 7), own
+# fp 3, fn 15); at 22:43 with tune9 and tune10 too: sizes 0.989 / 0.964 (fp 2, fn 7), own
 # sizes 0.988 / 0.918 (fp 2, fn 15). Only 11 of its 194 sizes are other people's models, so it tests own-size
 # recall far better than own-size precision. Aggregates only.
 BLIND4_MIN_PRECISION = 0.97
@@ -437,7 +437,7 @@ BLIND6 = LABELED.with_name("blind6.jsonl")
 # tune8, and at 22:09 after tune6, the same both times: sizes 0.989 / 0.976 (tp 281, fp 3,
 # fn 7), own sizes 0.965 / 0.939 (tp 248, fp 9, fn 16); tune8 read it once after its own
 # round (own 0.965 / 0.943); at 22:19 UTC on main with tune6..8 merged: sizes 0.990 / 0.990
-# (tp 285, fp 3, fn 3), own sizes 0.966 / 0.958 (tp 253, fp 9, fn 11); and at 22:47 UTC with
+# (tp 285, fp 3, fn 3), own sizes 0.966 / 0.958 (tp 253, fp 9, fn 11); and at 22:43 UTC with
 # tune9 and tune10 merged too (neither looked at it): sizes 0.993 / 0.993 (tp 286, fp 2,
 # fn 2), own sizes 0.969 / 0.962 (tp 254, fp 8, fn 10). Only
 # 24 of its 288 sizes are others' models. Keep it blind: aggregates only.
