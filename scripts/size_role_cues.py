@@ -25,24 +25,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from test_sizes_eval import _split  # noqa: E402
+from test_sizes_eval import TUNING_SPLITS, _split  # noqa: E402
 
 import mailer.parse.size_role_walk as walk  # noqa: E402
 import mailer.parse.size_roles as roles  # noqa: E402
 import mailer.parse.sizes as sizes  # noqa: E402
 
-SPLITS = (
-    "tune",
-    "holdout",
-    "fresh",
-    "blind1",
-    "blind2",
-    "tune4",
-    "tune5",
-    "tune6",
-    "tune7",
-    "blind5",
-)
+SPLITS = TUNING_SPLITS  # never blind3, blind4 or blind6
 _PREDICATES = (
     *("is_threshold", "is_named_by_role", "is_role_label", "is_data_source"),
     *("is_headed_by_role", "is_field_subject", "is_burden_cost", "is_example_before_authors"),
